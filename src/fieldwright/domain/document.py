@@ -1,0 +1,182 @@
+"""The mapping document: the unit analysts save, share, diff, test and run.
+
+Every model forbids unknown keys, so a typo in a hand-edited document is
+reported with its JSON pointer instead of being silently dropped.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
+
+from fieldwright.domain.schema import Schema
+
+__all__ = [
+    "FORMAT_VERSION",
+    "ConnectorRef",
+    "CredentialRef",
+    "Endpoint",
+    "ErrorStrategy",
+    "FieldMapping",
+    "MappingDocument",
+    "OnError",
+    "RunSettings",
+    "TestCase",
+    "TestKind",
+    "TransformStep",
+    "ValidationRules",
+]
+
+#: The document format this version of Fieldwright writes.
+FORMAT_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class CredentialRef(_Model):
+    """Where a connection's secret lives in the OS keyring; never the secret itself."""
+
+    service: str = "fieldwright"
+    username: str = Field(min_length=1)
+
+
+class ConnectorRef(_Model):
+    """Which connector reads or writes one side of a mapping, and how."""
+
+    kind: str = Field(min_length=1, description="csv, ndjson, json, xlsx, sql, http …")
+    settings: dict[str, JsonValue] = Field(default_factory=dict)
+    credential: CredentialRef | None = None
+    #: The name of a saved connection in the store, when the settings come from there.
+    connection: str | None = None
+
+
+class Endpoint(Schema):
+    """One side of a mapping: the record schema (its `fields`) and, optionally, its connector."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    connector: ConnectorRef | None = None
+
+
+class OnError(StrEnum):
+    """What a failing field does to its record."""
+
+    FAIL = "fail"  #: the whole record fails and goes to the dead letters
+    SKIP = "skip"  #: the target field is left out
+    DEFAULT = "default"  #: the field's default is written instead
+    NULL = "null"  #: null is written instead
+
+
+class TransformStep(_Model):
+    """One step of a transform chain: a function of the library and its arguments."""
+
+    fn: str = Field(min_length=1)
+    args: list[JsonValue] = Field(default_factory=list)
+
+
+class ValidationRules(_Model):
+    """Checks on a field's final value, after its transform chain."""
+
+    regex: str | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = Field(default=None, ge=0)
+    enum: list[JsonValue] | None = None
+    type: str | None = None
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, name) is None for name in type(self).model_fields)
+
+
+class FieldMapping(_Model):
+    """How one target field is produced: source path(s) or a constant, then a chain."""
+
+    target: str = Field(min_length=1)
+    #: Source JSONPaths. With none, the field takes `constant`.
+    sources: list[str] = Field(default_factory=list)
+    constant: JsonValue = None
+    transforms: list[TransformStep] = Field(default_factory=list)
+    required: bool = False
+    default: JsonValue = None
+    rules: ValidationRules = Field(default_factory=ValidationRules)
+    on_error: OnError = OnError.FAIL
+    notes: str = ""
+    active: bool = True
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _one_source_as_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _constant_or_sources(self) -> FieldMapping:
+        if self.sources and self.constant is not None:
+            raise ValueError("a field mapping takes either source paths or a constant, not both")
+        return self
+
+    @property
+    def is_constant(self) -> bool:
+        return not self.sources
+
+
+class TestKind(StrEnum):
+    UNIT = "unit"
+    INTEGRATION = "integration"
+    EDGE_CASE = "edge_case"
+    PERFORMANCE = "performance"
+
+
+class TestCase(_Model):
+    """An input record and the output the mapping must produce from it."""
+
+    __test__ = False  # not a pytest class
+
+    name: str = Field(min_length=1)
+    kind: TestKind = TestKind.UNIT
+    description: str = ""
+    input: dict[str, JsonValue]
+    #: The expected target record; `null` expects the filter to drop the record.
+    expected: dict[str, JsonValue] | None
+    #: Expect the record to fail (and goes to the dead letters) instead.
+    expect_failure: bool = False
+
+
+class ErrorStrategy(StrEnum):
+    """What a run does when a record fails."""
+
+    FAIL_FAST = "fail_fast"  #: stop at the first failed record
+    CONTINUE_ON_ERROR = "continue_on_error"  #: keep going; failed records become dead letters
+    RETRY = "retry"  #: retry transient connector errors, then continue on error
+
+
+class RunSettings(_Model):
+    error_strategy: ErrorStrategy = ErrorStrategy.CONTINUE_ON_ERROR
+    batch_size: int = Field(default=1000, ge=1, le=1_000_000)
+    max_attempts: int = Field(default=3, ge=1, le=100)
+    retry_delay_seconds: float = Field(default=2.0, ge=0)
+
+
+class MappingDocument(_Model):
+    """A whole mapping: schemas, lookups, filter, field mappings, tests, run settings."""
+
+    fieldwright: int = Field(description="Document format version.")
+    key: str = Field(min_length=1, description="Business key, e.g. mapping_QBT_WFN_ACME_20250724")
+    name: str = Field(min_length=1)
+    description: str = ""
+    version: int = Field(default=1, ge=1)
+    source: Endpoint = Field(default_factory=Endpoint)
+    target: Endpoint = Field(default_factory=Endpoint)
+    lookups: dict[str, dict[str, JsonValue]] = Field(default_factory=dict)
+    #: JMESPath predicate over the source record; records it rejects are filtered.
+    filter: str | None = None
+    fields: list[FieldMapping] = Field(default_factory=list)
+    tests: list[TestCase] = Field(default_factory=list)
+    run: RunSettings = Field(default_factory=RunSettings)
+
+    def field(self, target: str) -> FieldMapping | None:
+        """The field mapping writing `target`, if any."""
+        return next((f for f in self.fields if f.target == target), None)

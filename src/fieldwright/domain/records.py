@@ -1,0 +1,93 @@
+"""Records in motion: where a record came from, and what sources and sinks promise.
+
+The engine and the runs only know these protocols, never which connector
+(CSV, JSON, Excel, SQL, HTTP) is behind them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = ["Position", "Record", "RecordSink", "RecordSource", "SourceItem"]
+
+#: A record as the engine sees it: a JSON object.
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a record sits in its source, in the words an analyst would look for it."""
+
+    line: int | None = None  #: 1-based line of a text file
+    offset: int | None = None  #: byte offset in a file, when lines do not apply
+    sheet: str | None = None  #: Excel sheet name
+    row: int | None = None  #: 1-based row of a sheet or table
+    page: int | None = None  #: 1-based page of a paginated API
+    index: int | None = None  #: 0-based index in an array, a page or a batch
+
+    def __str__(self) -> str:
+        parts: list[str] = []
+        if self.sheet is not None:
+            parts.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.offset is not None:
+            parts.append(f"byte {self.offset}")
+        if self.page is not None:
+            parts.append(f"page {self.page}")
+        if self.index is not None:
+            parts.append(f"item {self.index}")
+        return ", ".join(parts) or "unknown position"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__ if getattr(self, name) is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceItem:
+    """One record read from a source, or the reason it could not be read.
+
+    An unreadable item (``record is None``) counts as read and failed: it is
+    not the end of the run, and it reaches the dead letters with its position.
+    """
+
+    position: Position
+    record: Record | None
+    error: str | None = None
+    #: The raw text of an unreadable record, kept for the dead letters.
+    raw: str | None = None
+
+
+@runtime_checkable
+class RecordSource(Protocol):
+    """Streams records with their positions; knows its name for messages."""
+
+    @property
+    def name(self) -> str: ...
+
+    def __iter__(self) -> Iterator[SourceItem]: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class RecordSink(Protocol):
+    """Accepts batches of records, then either commits all of them or none.
+
+    A sink that fails or is aborted half-way leaves its target as it was
+    before the run (file sinks write a temporary file and rename it on
+    commit; SQL sinks commit per batch into a staging table or the target).
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def write_batch(self, records: Sequence[Record]) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def abort(self) -> None: ...

@@ -1,0 +1,318 @@
+"""The function library's registry: named, documented, typed, pure functions.
+
+The GUI palette, `fieldwright functions`, the docs and document validation all
+read this one registry. A function is called as ``impl(value, *args)`` (or
+``impl(context, value, *args)`` when it declares ``context=True``), where
+``value`` is the field's current value and ``args`` are the step's arguments,
+already checked and prepared at compile time (a regex compiled, a lookup table
+resolved, a time zone loaded), so nothing is parsed per record.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jmespath
+import jmespath.exceptions
+
+__all__ = [
+    "REGISTRY",
+    "REQUIRED",
+    "ArgType",
+    "Category",
+    "Example",
+    "FunctionSpec",
+    "Param",
+    "Registry",
+    "StepContext",
+    "TransformError",
+    "function",
+]
+
+
+class TransformError(ValueError):
+    """A function could not transform a value; the message says why, for the analyst."""
+
+
+class Category(StrEnum):
+    STRING = "string"
+    NUMBER = "number"
+    DATETIME = "date/time"
+    LOGIC = "logic"
+    LOOKUP = "lookup"
+    LIST = "list"
+    MASKING = "masking/hashing"
+
+
+class ArgType(StrEnum):
+    """The type of a function argument as written in the document."""
+
+    STRING = "string"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    LIST = "list"
+    OBJECT = "object"
+    ANY = "any"
+    #: The name of a lookup table of the document; prepared to the table (a dict).
+    LOOKUP = "lookup"
+    #: A JMESPath expression; prepared to a compiled expression.
+    EXPRESSION = "expression"
+    #: A regular expression (Python syntax); prepared to a compiled pattern.
+    REGEX = "regex"
+    #: An IANA time zone name; prepared to a ZoneInfo.
+    TIMEZONE = "timezone"
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+#: Marks a parameter without a default.
+REQUIRED: Final[Any] = _Required()
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    type: ArgType
+    doc: str
+    default: Any = REQUIRED
+    #: Takes all remaining arguments (at least one unless it has a default).
+    variadic: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """`fn(value, *args) == output`: documentation that is also tested."""
+
+    value: Any
+    args: tuple[Any, ...]
+    output: Any
+    #: Lookup tables the example needs, by name.
+    lookups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: The source record, for functions that read it.
+    record: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StepContext:
+    """What a context function may read besides its value."""
+
+    record: Mapping[str, Any]
+    lookups: Mapping[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionSpec:
+    name: str
+    category: Category
+    summary: str
+    doc: str
+    params: tuple[Param, ...]
+    returns: str
+    examples: tuple[Example, ...]
+    impl: Callable[..., Any]
+    #: The engine leaves a null value null without calling the function.
+    null_passthrough: bool = True
+    #: impl takes a StepContext first.
+    context: bool = False
+
+    def signature(self) -> str:
+        parts = ["value"]
+        for param in self.params:
+            text = f"{param.name}: {param.type.value}"
+            if param.variadic:
+                text = "*" + text
+            if not param.required:
+                text += f" = {param.default!r}"
+            parts.append(text)
+        return f"{self.name}({', '.join(parts)}) -> {self.returns}"
+
+    def prepare(
+        self, args: Sequence[Any], lookups: Mapping[str, Mapping[str, Any]]
+    ) -> tuple[tuple[Any, ...], list[tuple[int | None, str]]]:
+        """Check and prepare a step's arguments.
+
+        Returns the prepared arguments and the problems as (argument index or
+        None for the whole step, message).
+        """
+        problems: list[tuple[int | None, str]] = []
+        prepared: list[Any] = []
+        index = 0
+        for param in self.params:
+            if param.variadic:
+                rest = list(args[index:])
+                if not rest and param.required:
+                    problems.append((None, f"{self.name} needs at least one {param.name}"))
+                for offset, arg in enumerate(rest):
+                    prepared.append(_prepare_one(param, arg, lookups, index + offset, problems))
+                index = len(args)
+                continue
+            if index < len(args):
+                prepared.append(_prepare_one(param, args[index], lookups, index, problems))
+            elif param.required:
+                problems.append((None, f"{self.name} needs argument {param.name!r} ({param.doc})"))
+            else:
+                prepared.append(param.default)
+            index += 1
+        if index < len(args):
+            problems.append(
+                (index, f"{self.name} takes {index} argument(s), {len(args)} were given; remove the extra")
+            )
+        return tuple(prepared), problems
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "object"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _prepare_one(
+    param: Param,
+    arg: Any,
+    lookups: Mapping[str, Mapping[str, Any]],
+    index: int,
+    problems: list[tuple[int | None, str]],
+) -> Any:
+    def wrong(expected: str) -> None:
+        problems.append(
+            (index, f"{param.name} must be {expected}, not {_type_name(arg)} {arg!r}")
+        )
+
+    kind = param.type
+    if arg is None and not param.required and param.default is None:
+        return None
+    if kind is ArgType.ANY:
+        return arg
+    if kind is ArgType.BOOLEAN:
+        if not isinstance(arg, bool):
+            wrong("true or false")
+        return arg
+    if kind is ArgType.INTEGER:
+        if isinstance(arg, bool) or not isinstance(arg, int):
+            wrong("a whole number")
+        return arg
+    if kind is ArgType.NUMBER:
+        if isinstance(arg, bool) or not isinstance(arg, int | float):
+            wrong("a number")
+        return arg
+    if kind is ArgType.LIST:
+        if not isinstance(arg, list):
+            wrong("a list")
+        return arg
+    if kind is ArgType.OBJECT:
+        if not isinstance(arg, dict):
+            wrong("an object")
+        return arg
+    if not isinstance(arg, str):
+        wrong("a string")
+        return arg
+    if kind is ArgType.LOOKUP:
+        if arg not in lookups:
+            known = ", ".join(sorted(lookups)) or "none defined"
+            problems.append((index, f"lookup table {arg!r} does not exist (tables: {known})"))
+            return {}
+        return lookups[arg]
+    if kind is ArgType.EXPRESSION:
+        try:
+            return jmespath.compile(arg)
+        except jmespath.exceptions.JMESPathError as exc:
+            problems.append((index, f"invalid JMESPath expression {arg!r}: {exc}"))
+            return None
+    if kind is ArgType.REGEX:
+        try:
+            return re.compile(arg)
+        except re.error as exc:
+            problems.append((index, f"invalid regular expression {arg!r}: {exc}"))
+            return None
+    if kind is ArgType.TIMEZONE:
+        try:
+            return ZoneInfo(arg)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append((index, f"unknown time zone {arg!r}; use an IANA name like 'Europe/Berlin'"))
+            return None
+    return arg
+
+
+class Registry:
+    """Functions by name; iteration is by category, then name."""
+
+    def __init__(self) -> None:
+        self._functions: dict[str, FunctionSpec] = {}
+
+    def register(self, spec: FunctionSpec) -> FunctionSpec:
+        if spec.name in self._functions:
+            raise ValueError(f"function {spec.name!r} is registered twice")
+        self._functions[spec.name] = spec
+        return spec
+
+    def get(self, name: str) -> FunctionSpec | None:
+        return self._functions.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._functions
+
+    def __len__(self) -> int:
+        return len(self._functions)
+
+    def __iter__(self) -> Iterator[FunctionSpec]:
+        order = list(Category)
+        return iter(
+            sorted(self._functions.values(), key=lambda s: (order.index(s.category), s.name))
+        )
+
+    def names(self) -> list[str]:
+        return sorted(self._functions)
+
+
+#: The built-in library, filled by the modules of `fieldwright.engine.functions`.
+REGISTRY = Registry()
+
+
+def function(
+    name: str,
+    category: Category,
+    summary: str,
+    *,
+    params: Sequence[Param] = (),
+    returns: str = "any",
+    examples: Sequence[Example] = (),
+    null_passthrough: bool = True,
+    context: bool = False,
+    registry: Registry | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated function; its docstring is the long documentation."""
+
+    def decorate(impl: Callable[..., Any]) -> Callable[..., Any]:
+        doc = (impl.__doc__ or summary).strip()
+        (registry or REGISTRY).register(
+            FunctionSpec(
+                name=name,
+                category=category,
+                summary=summary,
+                doc=doc,
+                params=tuple(params),
+                returns=returns,
+                examples=tuple(examples),
+                impl=impl,
+                null_passthrough=null_passthrough,
+                context=context,
+            )
+        )
+        return impl
+
+    return decorate
