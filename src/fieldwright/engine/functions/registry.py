@@ -86,6 +86,8 @@ class Param:
     default: Any = REQUIRED
     #: Takes all remaining arguments (at least one unless it has a default).
     variadic: bool = False
+    #: The only values allowed (checked at compile time); empty allows any.
+    choices: tuple[Any, ...] = ()
 
     @property
     def required(self) -> bool:
@@ -196,6 +198,10 @@ def _prepare_one(
     kind = param.type
     if arg is None and not param.required and param.default is None:
         return None
+    if param.choices and arg not in param.choices:
+        allowed = ", ".join(repr(choice) for choice in param.choices)
+        problems.append((index, f"{param.name} must be one of {allowed}, not {arg!r}"))
+        return arg
     if kind is ArgType.ANY:
         return arg
     if kind is ArgType.BOOLEAN:
@@ -242,7 +248,8 @@ def _prepare_one(
     if kind is ArgType.TIMEZONE:
         try:
             return ZoneInfo(arg)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            # OSError: a name like 'America' is a directory of the zone database.
             problems.append((index, f"unknown time zone {arg!r}; use an IANA name like 'Europe/Berlin'"))
             return None
     return arg
@@ -299,7 +306,7 @@ def function(
 
     def decorate(impl: Callable[..., Any]) -> Callable[..., Any]:
         doc = (impl.__doc__ or summary).strip()
-        (registry or REGISTRY).register(
+        (REGISTRY if registry is None else registry).register(
             FunctionSpec(
                 name=name,
                 category=category,

@@ -1,0 +1,313 @@
+"""Compile a mapping document once into an executable mapping.
+
+All parsing happens here: paths, function arguments (regexes, lookups, time
+zones, JMESPath), validation rules and the filter. Applying the compiled
+mapping to a record only calls prepared closures.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jmespath
+import jmespath.exceptions
+
+from fieldwright.domain import (
+    FORMAT_VERSION,
+    DocumentError,
+    FieldMapping,
+    MappingDocument,
+    OnError,
+    Problem,
+    pointer,
+)
+from fieldwright.engine.functions import REGISTRY, Registry, StepContext, TransformError
+from fieldwright.engine.paths import PathError, SourcePath, TargetPath, parse_source, parse_target
+from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
+from fieldwright.engine.rules import Check, compile_rules, type_problem
+
+__all__ = ["CompiledField", "CompiledMapping", "CompiledStep", "compile_document", "validate"]
+
+#: What a failing function may raise; anything else is a bug and propagates.
+STEP_ERRORS = (TransformError, ValueError, TypeError, ArithmeticError, KeyError, IndexError)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CompiledStep:
+    index: int
+    name: str
+    args: tuple[Any, ...]
+    passthrough: bool
+    call: Callable[[Any, Mapping[str, Any]], Any]
+
+
+class _FieldFailed(Exception):
+    def __init__(self, reason: str, step: CompiledStep | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.step = step
+
+
+def _step_caller(
+    impl: Callable[..., Any], args: tuple[Any, ...], context: bool, lookups: Mapping[str, Any]
+) -> Callable[[Any, Mapping[str, Any]], Any]:
+    if context:
+        return lambda value, record: impl(StepContext(record, lookups), value, *args)
+    if not args:
+        return lambda value, record: impl(value)
+    if len(args) == 1:
+        (arg,) = args
+        return lambda value, record: impl(value, arg)
+    return lambda value, record: impl(value, *args)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CompiledField:
+    """One field mapping, ready to run."""
+
+    mapping: FieldMapping
+    target: TargetPath
+    sources: tuple[SourcePath, ...]
+    steps: tuple[CompiledStep, ...]
+    checks: tuple[Check, ...]
+
+    def source_value(self, record: Mapping[str, Any]) -> Any:
+        """The field's input: one source's value, a list for several sources, or the constant."""
+        if not self.sources:
+            constant = self.mapping.constant
+            return copy.deepcopy(constant) if isinstance(constant, dict | list) else constant
+        if len(self.sources) == 1:
+            return self.sources[0].get(record)
+        return [source.get(record) for source in self.sources]
+
+    def transform(self, value: Any, record: Mapping[str, Any], trace: list[Any] | None = None) -> Any:
+        """Run the chain, defaults and rules on one value; raise _FieldFailed."""
+        for step in self.steps:
+            if value is None and step.passthrough:
+                if trace is not None:
+                    trace.append(None)
+                continue
+            try:
+                value = step.call(value, record)
+            except STEP_ERRORS as exc:
+                raise _FieldFailed(_reason(exc), step) from exc
+            if trace is not None:
+                trace.append(value)
+        mapping = self.mapping
+        if value is None and mapping.default is not None:
+            value = copy.deepcopy(mapping.default)
+        if value is None:
+            if mapping.required:
+                raise _FieldFailed("required value is empty")
+            return None
+        for check in self.checks:
+            problem = check(value)
+            if problem is not None:
+                raise _FieldFailed(problem)
+        return value
+
+    def recover(self, exc: _FieldFailed, target: str) -> tuple[FieldError, Any]:
+        """The error record and the value `on_error` writes instead (None for skip/fail)."""
+        on_error = self.mapping.on_error
+        error = FieldError(
+            target=target,
+            reason=exc.reason,
+            step=exc.step.index if exc.step else None,
+            fn=exc.step.name if exc.step else None,
+            handled_by=on_error.value,
+        )
+        value = copy.deepcopy(self.mapping.default) if on_error is OnError.DEFAULT else None
+        return error, value
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, TransformError):
+        return str(exc)
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"
+
+
+def _item_target(target: TargetPath, index: int) -> str:
+    return target.text.replace("[*]", f"[{index}]", 1)
+
+
+class CompiledMapping:
+    """A validated mapping document, ready to map records."""
+
+    def __init__(
+        self,
+        document: MappingDocument,
+        fields: list[CompiledField],
+        record_filter: jmespath.parser.ParsedResult | None,
+    ) -> None:
+        self.document = document
+        self.fields = tuple(fields)
+        self.filter = record_filter
+        # Per-item fields first, so broadcast fields find their arrays filled.
+        self._order = sorted(
+            self.fields, key=lambda f: f.target.per_item and not _yields_list(f)
+        )
+        self.target_paths = [f.target.text for f in self.fields]
+
+    def keeps(self, record: Mapping[str, Any]) -> bool:
+        """Whether the filter keeps `record` (always, without a filter)."""
+        if self.filter is None:
+            return True
+        return _truthy(self.filter.search(record))
+
+    def apply(self, record: Mapping[str, Any]) -> RecordResult:
+        """Map one source record."""
+        if self.filter is not None and not _truthy(self.filter.search(record)):
+            return RecordResult(RecordStatus.FILTERED, None)
+        output: dict[str, Any] = {}
+        errors: list[FieldError] | None = None
+        for field in self._order:
+            value = field.source_value(record)
+            target = field.target
+            if target.per_item:
+                if isinstance(value, list):
+                    items: list[Any] = []
+                    for index, item in enumerate(value):
+                        try:
+                            items.append(field.transform(item, record))
+                        except _FieldFailed as exc:
+                            error, fallback = field.recover(exc, _item_target(target, index))
+                            errors = [*(errors or []), error]
+                            items.append(fallback)
+                    target.set_items(output, items)
+                    continue
+                setter = target.broadcast
+            else:
+                setter = target.set
+            try:
+                setter(output, field.transform(value, record))
+            except _FieldFailed as exc:
+                error, fallback = field.recover(exc, target.text)
+                errors = [*(errors or []), error]
+                if error.handled_by in ("default", "null"):
+                    setter(output, fallback)
+        if errors is None:
+            return RecordResult(RecordStatus.OK, output)
+        if any(e.handled_by == "fail" for e in errors):
+            return RecordResult(RecordStatus.FAILED, None, errors)
+        return RecordResult(RecordStatus.OK, output, errors)
+
+
+def _yields_list(field: CompiledField) -> bool:
+    return any(not source.singular for source in field.sources)
+
+
+def _truthy(value: Any) -> bool:
+    """JMESPath truthiness: false, null and empty strings, lists and objects are false."""
+    if value is None or value is False:
+        return False
+    return not (isinstance(value, str | list | dict) and not value)
+
+
+def _check_field(
+    index: int,
+    mapping: FieldMapping,
+    document: MappingDocument,
+    registry: Registry,
+    problems: list[Problem],
+) -> CompiledField | None:
+    at = ("fields", index)
+    before = len(problems)
+    target: TargetPath | None = None
+    try:
+        target = parse_target(mapping.target)
+    except PathError as exc:
+        problems.append(Problem(pointer(*at, "target"), str(exc)))
+    sources: list[SourcePath] = []
+    for number, text in enumerate(mapping.sources):
+        try:
+            sources.append(parse_source(text))
+        except PathError as exc:
+            problems.append(Problem(pointer(*at, "sources", number), str(exc)))
+    steps: list[CompiledStep] = []
+    for number, step in enumerate(mapping.transforms):
+        spec = registry.get(step.fn)
+        where = (*at, "transforms", number)
+        if spec is None:
+            close = difflib.get_close_matches(step.fn, registry.names(), n=3)
+            hint = f"; did you mean {' or '.join(close)}?" if close else "; see `fieldwright functions`"
+            problems.append(Problem(pointer(*where, "fn"), f"unknown function {step.fn!r}{hint}"))
+            continue
+        args, arg_problems = spec.prepare(step.args, document.lookups)
+        for arg_index, message in arg_problems:
+            spot = pointer(*where) if arg_index is None else pointer(*where, "args", arg_index)
+            problems.append(Problem(spot, message))
+        steps.append(
+            CompiledStep(
+                number,
+                spec.name,
+                args,
+                spec.null_passthrough,
+                _step_caller(spec.impl, args, spec.context, document.lookups),
+            )
+        )
+    rules = mapping.rules
+    if (message := type_problem(rules.type)) is not None:
+        problems.append(Problem(pointer(*at, "rules", "type"), message))
+    if rules.regex is not None:
+        try:
+            re.compile(rules.regex)
+        except re.error as exc:
+            problems.append(
+                Problem(pointer(*at, "rules", "regex"), f"invalid regular expression: {exc}")
+            )
+    if rules.min is not None and rules.max is not None and rules.min > rules.max:
+        problems.append(Problem(pointer(*at, "rules"), "min is greater than max"))
+    if len(problems) > before or target is None:
+        return None
+    return CompiledField(mapping, target, tuple(sources), tuple(steps), tuple(compile_rules(rules)))
+
+
+def compile_document(
+    document: MappingDocument, *, registry: Registry = REGISTRY, source: str | None = None
+) -> CompiledMapping:
+    """Validate `document` and compile it; raise DocumentError listing every problem."""
+    problems: list[Problem] = []
+    if document.fieldwright != FORMAT_VERSION:
+        problems.append(
+            Problem("/fieldwright", f"format {document.fieldwright} is not {FORMAT_VERSION}")
+        )
+    fields: list[CompiledField] = []
+    seen: dict[str, int] = {}
+    for index, mapping in enumerate(document.fields):
+        if mapping.target in seen:
+            problems.append(
+                Problem(
+                    pointer("fields", index, "target"),
+                    f"{mapping.target} is already mapped by field {seen[mapping.target]}; "
+                    "combine them into one mapping with several sources",
+                )
+            )
+            continue
+        seen[mapping.target] = index
+        compiled = _check_field(index, mapping, document, registry, problems)
+        if compiled is not None and mapping.active:
+            fields.append(compiled)
+    record_filter = None
+    if document.filter:
+        try:
+            record_filter = jmespath.compile(document.filter)
+        except jmespath.exceptions.JMESPathError as exc:
+            problems.append(Problem("/filter", f"invalid JMESPath expression: {exc}"))
+    if problems:
+        raise DocumentError(problems, source=source)
+    return CompiledMapping(document, fields, record_filter)
+
+
+def validate(document: MappingDocument, *, registry: Registry = REGISTRY) -> list[Problem]:
+    """Every problem of `document`; empty when it compiles."""
+    try:
+        compile_document(document, registry=registry)
+    except DocumentError as exc:
+        return list(exc.problems)
+    return []

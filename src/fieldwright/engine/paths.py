@@ -1,0 +1,272 @@
+"""JSONPath for source and target fields, parsed once at compile time.
+
+Every path is parsed by python-jsonpath in strict mode, which follows RFC 9535
+(quoted names with escapes, non-ASCII shorthand names, several selectors in one
+bracket, negative indexes, slices with steps, descendants, filters and the
+standard functions). A path whose segments each select one member or one index
+compiles to a direct getter; every other path keeps python-jsonpath's compiled
+query. Target paths may use names, non-negative indexes and one ``[*]``; they
+create the objects and arrays they pass through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from jsonpath import JSONPath, JSONPathEnvironment, JSONPathError
+from jsonpath.segments import JSONPathChildSegment
+from jsonpath.selectors import IndexSelector, NameSelector, WildcardSelector
+
+__all__ = ["WILDCARD", "PathError", "SourcePath", "TargetPath", "parse_source", "parse_target"]
+
+_ENV: Final = JSONPathEnvironment(strict=True)
+
+#: The ``[*]`` segment of a target path.
+WILDCARD: Final = "*"
+
+Segment = str | int
+
+
+class PathError(ValueError):
+    """A path that cannot be used, with the 0-based column of the problem."""
+
+    def __init__(self, path: str, message: str, column: int | None = None) -> None:
+        self.path = path
+        self.column = column
+        where = f" at column {column + 1}" if column is not None else ""
+        self.reason = message
+        super().__init__(f"invalid path `{path}`{where}: {message}")
+
+
+def _compile(text: str) -> JSONPath:
+    try:
+        query = _ENV.compile(text)
+    except JSONPathError as exc:
+        token = getattr(exc, "token", None)
+        column = None
+        if token is not None:
+            column = len(text) if token.index < 0 else token.index  # -1 marks the end
+        raise PathError(text, str(exc.args[0]) if exc.args else str(exc), column) from exc
+    if not isinstance(query, JSONPath):  # a compound (union) path, not RFC 9535
+        raise PathError(text, "'|' and '&' unions are not JSONPath (RFC 9535)")
+    return query
+
+
+def _simple_segments(query: JSONPath, *, allow_wildcard: bool) -> list[Segment] | None:
+    """The names / indexes of a path if each segment selects exactly one of them."""
+    segments: list[Segment] = []
+    for segment in query.segments:
+        if type(segment) is not JSONPathChildSegment or len(segment.selectors) != 1:
+            return None
+        selector = segment.selectors[0]
+        if isinstance(selector, NameSelector):
+            segments.append(selector.name)
+        elif isinstance(selector, IndexSelector):
+            segments.append(selector.index)
+        elif allow_wildcard and isinstance(selector, WildcardSelector):
+            segments.append(WILDCARD)
+        else:
+            return None
+    return segments
+
+
+def _getter(segments: tuple[Segment, ...]) -> Callable[[Any], Any]:
+    """A direct getter; None where the path leads nowhere (missing key, wrong type)."""
+    if len(segments) == 1 and isinstance(segments[0], str):
+        (key,) = segments
+
+        def get_one(record: Any) -> Any:
+            return record.get(key) if type(record) is dict else None
+
+        return get_one
+    if len(segments) == 2 and all(isinstance(s, str) for s in segments):
+        first, second = segments
+
+        def get_two(record: Any) -> Any:
+            if type(record) is dict:
+                inner = record.get(first)
+                if type(inner) is dict:
+                    return inner.get(second)
+            return None
+
+        return get_two
+
+    def get_many(record: Any) -> Any:
+        value = record
+        for segment in segments:
+            if type(segment) is str:
+                if type(value) is not dict:
+                    return None
+                value = value.get(segment)
+            else:
+                if type(value) is not list:
+                    return None
+                try:
+                    value = value[segment]
+                except IndexError:
+                    return None
+        return value
+
+    return get_many
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SourcePath:
+    """A compiled source path. `singular` paths yield one value, others a list."""
+
+    text: str
+    singular: bool
+    get: Callable[[Any], Any]
+
+
+def parse_source(text: str) -> SourcePath:
+    """Compile a source path; raise PathError with the position of the problem."""
+    query = _compile(text)
+    simple = _simple_segments(query, allow_wildcard=False)
+    if simple is not None:
+        return SourcePath(text, True, _getter(tuple(simple)))
+    if query.singular_query():
+        return SourcePath(text, True, lambda record: next(iter(query.findall(record)), None))
+    return SourcePath(text, False, query.findall)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TargetPath:
+    """A compiled target path: names, indexes and at most one ``[*]``."""
+
+    text: str
+    segments: tuple[Segment, ...]
+
+    @property
+    def per_item(self) -> bool:
+        """The path maps each item of a list into an array of objects."""
+        return WILDCARD in self.segments
+
+    @property
+    def array_prefix(self) -> tuple[Segment, ...]:
+        """The segments before ``[*]`` (the array), or all of them."""
+        if WILDCARD in self.segments:
+            return self.segments[: self.segments.index(WILDCARD)]
+        return self.segments
+
+    def set(self, record: dict[str, Any], value: Any) -> None:
+        """Write `value`, creating objects and arrays on the way (no ``[*]``)."""
+        _assign(record, self.segments, value)
+
+    def set_items(self, record: dict[str, Any], values: list[Any]) -> None:
+        """Write `values[i]` at the i-th item of the ``[*]`` array."""
+        star = self.segments.index(WILDCARD)
+        before, after = self.segments[:star], self.segments[star + 1 :]
+        array = _container(record, before, list)
+        while len(array) < len(values):
+            array.append({} if after else None)
+        for index, value in enumerate(values):
+            if after:
+                if not isinstance(array[index], dict):
+                    array[index] = {}
+                _assign(array[index], after, value)
+            else:
+                array[index] = value
+
+    def broadcast(self, record: dict[str, Any], value: Any) -> None:
+        """Write the same `value` into every existing item of the ``[*]`` array."""
+        star = self.segments.index(WILDCARD)
+        before, after = self.segments[:star], self.segments[star + 1 :]
+        array = _container(record, before, list)
+        for index, item in enumerate(array):
+            if after:
+                if not isinstance(item, dict):
+                    array[index] = item = {}
+                _assign(item, after, value)
+            else:
+                array[index] = value
+
+    def lookup(self, record: Any) -> list[Any]:
+        """The values at this path in `record` (all items for ``[*]``); [] if absent."""
+        values: list[Any] = [record]
+        for segment in self.segments:
+            found: list[Any] = []
+            for value in values:
+                if segment == WILDCARD:
+                    if isinstance(value, list):
+                        found.extend(value)
+                elif isinstance(segment, str):
+                    if isinstance(value, dict) and segment in value:
+                        found.append(value[segment])
+                elif isinstance(value, list) and -len(value) <= segment < len(value):
+                    found.append(value[segment])
+            values = found
+        return values
+
+
+def _container(record: dict[str, Any], segments: tuple[Segment, ...], kind: type) -> Any:
+    if not segments:
+        raise TypeError("a target path cannot start with [*]")
+    parent = _walk_create(record, segments[:-1], segments[-1])
+    last = segments[-1]
+    current = parent[last] if _has(parent, last) else None
+    if not isinstance(current, kind):
+        current = kind()
+        _put(parent, last, current)
+    return current
+
+
+def _has(container: Any, segment: Segment) -> bool:
+    if isinstance(segment, str):
+        return segment in container
+    return segment < len(container)
+
+
+def _put(container: Any, segment: Segment, value: Any) -> None:
+    if isinstance(segment, str):
+        container[segment] = value
+        return
+    while len(container) <= segment:
+        container.append(None)
+    container[segment] = value
+
+
+def _walk_create(record: Any, segments: tuple[Segment, ...], last: Segment) -> Any:
+    """Walk `segments`, creating each missing container to suit the segment after it."""
+    node = record
+    if not segments:
+        return node
+    following = (*segments[1:], last)
+    for segment, after in zip(segments, following, strict=True):
+        child = node[segment] if _has(node, segment) else None
+        wanted = list if isinstance(after, int) else dict
+        if not isinstance(child, wanted):
+            child = wanted()
+            _put(node, segment, child)
+        node = child
+    return node
+
+
+def _assign(record: dict[str, Any], segments: tuple[Segment, ...], value: Any) -> None:
+    if len(segments) == 1:
+        _put(record, segments[0], value)
+        return
+    parent = _walk_create(record, segments[:-1], segments[-1])
+    _put(parent, segments[-1], value)
+
+
+def parse_target(text: str) -> TargetPath:
+    """Compile a target path; raise PathError saying what a target may contain."""
+    query = _compile(text)
+    segments = _simple_segments(query, allow_wildcard=True)
+    if segments is None:
+        raise PathError(
+            text, "a target path may only use member names, indexes and one [*] (no filters, "
+            "slices, descendants or several selectors)"
+        )
+    if not segments:
+        raise PathError(text, "the target path must name a field below $")
+    if any(isinstance(s, int) and s < 0 for s in segments):
+        raise PathError(text, "a target path cannot use negative indexes")
+    if segments.count(WILDCARD) > 1:
+        raise PathError(text, "a target path may contain only one [*]")
+    if segments[0] == WILDCARD or isinstance(segments[0], int):
+        raise PathError(text, "a target record is an object: start with a member name", 1)
+    return TargetPath(text, tuple(segments))

@@ -1,0 +1,168 @@
+"""The streaming run loop: source items → compiled mapping → sink, in batches.
+
+Conservation holds on every exit: read = written + failed + filtered + skipped.
+Records mapped but not committed (the run stopped under fail_fast, was
+cancelled, or the sink failed) are counted as skipped, because an aborted
+sink leaves its target as it was.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fieldwright.domain import ErrorStrategy
+from fieldwright.domain.records import Record, RecordSink, SourceItem
+from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus
+from fieldwright.engine.compiler import CompiledMapping
+from fieldwright.engine.results import RecordStatus
+
+__all__ = ["Progress", "RunOutcome", "execute"]
+
+#: How many records pass between two looks at the clock and the cancel flag.
+_CHECK_EVERY = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    counts: RunCounts
+    elapsed: float
+    #: Records read per second so far.
+    rate: float
+    total: int | None = None
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left, when the total is known."""
+        if self.total is None or self.rate <= 0:
+            return None
+        return max(self.total - self.counts.read, 0) / self.rate
+
+
+@dataclass(slots=True)
+class RunOutcome:
+    status: RunStatus
+    counts: RunCounts
+    seconds: float
+    #: Why the run did not complete, for the analyst.
+    message: str | None = None
+    #: The exception that stopped the run (a sink or source failure), if any.
+    error: BaseException | None = None
+
+
+class _DeadLetters:
+    def __init__(self, sink: Callable[[DeadLetter], None] | None) -> None:
+        self._sink = sink
+        self._sequence = itertools.count(1)
+
+    def add(self, item: SourceItem, kind: str, field: str | None, reason: str) -> DeadLetter:
+        now = datetime.now(UTC)
+        letter = DeadLetter(
+            error_id=f"err_{kind}_{int(now.timestamp() * 1000)}_{next(self._sequence):06d}",
+            position=item.position.as_dict(),
+            position_text=str(item.position),
+            field=field,
+            reason=reason,
+            input=item.record,
+            raw=item.raw,
+            occurred_at=now,
+        )
+        if self._sink is not None:
+            self._sink(letter)
+        return letter
+
+
+def execute(
+    compiled: CompiledMapping,
+    items: Iterable[SourceItem],
+    sink: RecordSink,
+    *,
+    strategy: ErrorStrategy | None = None,
+    batch_size: int | None = None,
+    on_dead_letter: Callable[[DeadLetter], None] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    progress_interval: float = 0.5,
+    should_cancel: Callable[[], bool] | None = None,
+    total: int | None = None,
+) -> RunOutcome:
+    """Run every item through the mapping into `sink`; commit or abort the sink."""
+    settings = compiled.document.run
+    strategy = strategy or settings.error_strategy
+    size = batch_size or settings.batch_size
+    fail_fast = strategy is ErrorStrategy.FAIL_FAST
+    dead = _DeadLetters(on_dead_letter)
+    read = written = failed = filtered = skipped = 0
+    batch: list[Record] = []
+    started = last_report = time.monotonic()
+    status, message = RunStatus.COMPLETED, None
+    apply = compiled.apply
+
+    def counts() -> RunCounts:
+        return RunCounts(
+            read=read,
+            written=written + len(batch),
+            failed=failed,
+            filtered=filtered,
+            skipped=skipped,
+        )
+
+    def report() -> None:
+        if on_progress is not None:
+            elapsed = time.monotonic() - started
+            rate = read / elapsed if elapsed > 0 else 0.0
+            on_progress(Progress(counts(), elapsed, rate, total))
+
+    error: Exception | None = None
+    try:
+        for item in items:
+            read += 1
+            record = item.record
+            if record is None:
+                failed += 1
+                dead.add(item, "read", None, item.error or "the record could not be read")
+                if fail_fast:
+                    status, message = RunStatus.FAILED, f"{item.position}: {item.error}"
+                    break
+            else:
+                result = apply(record)
+                if result.status is RecordStatus.OK:
+                    batch.append(result.output)  # type: ignore[arg-type]
+                    if len(batch) >= size:
+                        sink.write_batch(batch)
+                        written += len(batch)
+                        batch = []
+                elif result.status is RecordStatus.FILTERED:
+                    filtered += 1
+                else:
+                    failed += 1
+                    failures = result.failures
+                    dead.add(item, "mapping", failures[0].target, result.reason())
+                    if fail_fast:
+                        status = RunStatus.FAILED
+                        message = f"{item.position}: {result.reason()}"
+                        break
+            if read % _CHECK_EVERY == 0:
+                if should_cancel is not None and should_cancel():
+                    status, message = RunStatus.CANCELLED, "cancelled"
+                    break
+                now = time.monotonic()
+                if now - last_report >= progress_interval:
+                    last_report = now
+                    report()
+        if status is RunStatus.COMPLETED:
+            if batch:
+                sink.write_batch(batch)
+                written += len(batch)
+                batch = []
+            sink.commit()
+    except Exception as exc:  # a source or sink failure ends the run; the caller gets it
+        status, message, error = RunStatus.FAILED, f"{sink.name}: {exc}", exc
+    if status is not RunStatus.COMPLETED:
+        # The aborted sink keeps nothing: every mapped record is skipped.
+        skipped, written, batch = written + len(batch), 0, []
+        sink.abort()
+    report()
+    return RunOutcome(status, counts(), time.monotonic() - started, message, error)
