@@ -1,0 +1,345 @@
+"""The store's tables as a typed SQLAlchemy 2 model, one for SQLite and PostgreSQL.
+
+Surrogate integer ids join the tables; business keys (``mapping_…``,
+``proc_…``, ``template_…``) are unique natural keys. Runs name their mapping
+by key, not by foreign key, so the batch log outlives a deleted mapping.
+The migrations in ``migrations/versions`` must create exactly this schema;
+a test compares the two.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from fieldwright.domain.document import OnError
+from fieldwright.domain.runs import RunStatus, RunTrigger
+from fieldwright.domain.store_models import (
+    DeploymentStatus,
+    MissedRunPolicy,
+    ScheduleKind,
+    TestStatus,
+)
+from fieldwright.store.types import ID, JSONDocument, UTCDateTime, str_enum, utcnow
+
+__all__ = [
+    "Base",
+    "Connection",
+    "DeadLetterRow",
+    "FieldMappingRow",
+    "Mapping",
+    "MappingTest",
+    "MappingTestResult",
+    "MappingVersion",
+    "Run",
+    "Schedule",
+    "ScheduleExecution",
+    "Template",
+    "TemplateInstance",
+]
+
+KEY = String(200)
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Audited:
+    """Who created and last changed a row, and when (UTC); the Store fills the "by"."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class Connection(Audited, Base):
+    __tablename__ = "connections"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(KEY, unique=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str] = mapped_column(Text, default="")
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    keyring_service: Mapped[str | None] = mapped_column(String(200))
+    keyring_username: Mapped[str | None] = mapped_column(String(200))
+
+
+class Template(Audited, Base):
+    __tablename__ = "templates"
+    __table_args__ = (
+        UniqueConstraint("code", "version"),
+        Index("ix_templates_category_active", "category", "active"),
+    )
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    code: Mapped[str] = mapped_column(KEY)
+    version: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str] = mapped_column(Text, default="")
+    certified: Mapped[bool] = mapped_column(Boolean, default=False)
+    certified_on: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+
+class Mapping(Audited, Base):
+    """A mapping's identity; its content lives in immutable versions."""
+
+    __tablename__ = "mappings"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    key: Mapped[str] = mapped_column(KEY, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: Bumped with a compare-and-set on every save: the optimistic lock.
+    latest_version: Mapped[int] = mapped_column(Integer)
+    field_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TemplateInstance(Audited, Base):
+    __tablename__ = "template_instances"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("templates.id", ondelete="CASCADE"), index=True
+    )
+    mapping_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mappings.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(Text)
+    customizations: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    status: Mapped[DeploymentStatus] = mapped_column(
+        str_enum(DeploymentStatus, "deployment_status")
+    )
+    deployed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deployed_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class MappingVersion(Base):
+    """One immutable saved version: the whole canonical document text."""
+
+    __tablename__ = "mapping_versions"
+    __table_args__ = (UniqueConstraint("mapping_id", "version"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    mapping_id: Mapped[int] = mapped_column(ForeignKey("mappings.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    #: Canonical JSON text (fieldwright.domain.canonical.dumps): byte-exact, key order kept.
+    document: Mapped[str] = mapped_column(Text)
+    #: sha256 of `document`; checked on load (added in revision 0002).
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    field_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class FieldMappingRow(Base):
+    """One field mapping of a mapping's current version, for queries across mappings."""
+
+    __tablename__ = "field_mappings"
+    __table_args__ = (
+        UniqueConstraint("mapping_id", "position"),
+        Index("ix_field_mappings_sources_gin", "sources", postgresql_using="gin").ddl_if(
+            dialect="postgresql"
+        ),
+        Index("ix_field_mappings_transforms_gin", "transforms", postgresql_using="gin").ddl_if(
+            dialect="postgresql"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    mapping_id: Mapped[int] = mapped_column(ForeignKey("mappings.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    target_path: Mapped[str] = mapped_column(Text, index=True)
+    sources: Mapped[list[str]] = mapped_column(JSONDocument)
+    constant: Mapped[Any] = mapped_column(JSONDocument, nullable=True)
+    transforms: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_value: Mapped[Any] = mapped_column(JSONDocument, nullable=True)
+    validation_rules: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    on_error: Mapped[OnError] = mapped_column(str_enum(OnError, "on_error"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class MappingTest(Audited, Base):
+    """A test case of a mapping's current version; removed tests stay, inactive, with results."""
+
+    __tablename__ = "mapping_tests"
+    __table_args__ = (UniqueConstraint("mapping_id", "name"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    mapping_id: Mapped[int] = mapped_column(ForeignKey("mappings.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    input_data: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    expected_output: Mapped[Any] = mapped_column(JSONDocument, nullable=True)
+    expect_failure: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class MappingTestResult(Base):
+    __tablename__ = "mapping_test_results"
+    __table_args__ = (Index("ix_mapping_test_results_test_run_at", "test_id", "run_at"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    test_id: Mapped[int] = mapped_column(ForeignKey("mapping_tests.id", ondelete="CASCADE"))
+    mapping_version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[TestStatus] = mapped_column(str_enum(TestStatus, "test_status"))
+    actual_output: Mapped[Any] = mapped_column(JSONDocument, nullable=True)
+    execution_time_ms: Mapped[int | None] = mapped_column(Integer)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    run_by: Mapped[str] = mapped_column(String(100))
+
+
+class Schedule(Audited, Base):
+    __tablename__ = "schedules"
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'cron' AND cron_expression IS NOT NULL)"
+            " OR (kind = 'interval' AND interval_seconds IS NOT NULL)"
+            " OR (kind = 'fixed_time' AND fixed_times IS NOT NULL)"
+            " OR kind IN ('event_based', 'manual')",
+            name="valid_schedule",
+        ),
+        Index(
+            "ix_schedules_next_run_at_active",
+            "next_run_at",
+            postgresql_where=text("active"),
+            sqlite_where=text("active"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    key: Mapped[str] = mapped_column(KEY, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    mapping_id: Mapped[int] = mapped_column(
+        ForeignKey("mappings.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[ScheduleKind] = mapped_column(str_enum(ScheduleKind, "schedule_kind"))
+    cron_expression: Mapped[str | None] = mapped_column(String(200))
+    interval_seconds: Mapped[int | None] = mapped_column(Integer)
+    fixed_times: Mapped[list[str] | None] = mapped_column(JSONDocument)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    retry_policy: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    timeout_seconds: Mapped[int] = mapped_column(Integer, default=300)
+    concurrent_runs: Mapped[bool] = mapped_column(Boolean, default=False)
+    missed_run_policy: Mapped[MissedRunPolicy] = mapped_column(
+        str_enum(MissedRunPolicy, "missed_run_policy")
+    )
+    notify_on_failure: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+
+class Run(Audited, Base):
+    """The batch processing log: one row per run of a mapping."""
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        CheckConstraint(
+            "records_read >= 0 AND records_written >= 0 AND records_failed >= 0"
+            " AND records_filtered >= 0 AND records_skipped >= 0",
+            name="counts_not_negative",
+        ),
+        CheckConstraint(
+            "status <> 'completed' OR records_read = records_written + records_failed"
+            " + records_filtered + records_skipped",
+            name="completed_run_conserves_records",
+        ),
+        Index("ix_runs_mapping_key_started_at", "mapping_key", "started_at"),
+        Index("ix_runs_started_at", "started_at"),
+        Index("ix_runs_status_started_at", "status", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    key: Mapped[str] = mapped_column(KEY, unique=True)
+    mapping_key: Mapped[str] = mapped_column(KEY)
+    mapping_version: Mapped[int | None] = mapped_column(Integer)
+    schedule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schedules.id", ondelete="SET NULL"), index=True
+    )
+    trigger: Mapped[RunTrigger] = mapped_column(str_enum(RunTrigger, "run_trigger"))
+    status: Mapped[RunStatus] = mapped_column(str_enum(RunStatus, "run_status"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    records_read: Mapped[int] = mapped_column(Integer, default=0)
+    records_written: Mapped[int] = mapped_column(Integer, default=0)
+    records_failed: Mapped[int] = mapped_column(Integer, default=0)
+    records_filtered: Mapped[int] = mapped_column(Integer, default=0)
+    records_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    error_summary: Mapped[str | None] = mapped_column(Text)
+
+
+class ScheduleExecution(Base):
+    __tablename__ = "schedule_executions"
+    __table_args__ = (
+        Index("ix_schedule_executions_schedule_scheduled_at", "schedule_id", "scheduled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("runs.id", ondelete="SET NULL"), index=True
+    )
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[RunStatus] = mapped_column(str_enum(RunStatus, "execution_status"))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    records_processed: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    warning_count: Mapped[int] = mapped_column(Integer, default=0)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class DeadLetterRow(Base):
+    """A failed record of a run: where it came from, which field, why, and its input."""
+
+    __tablename__ = "dead_letters"
+    __table_args__ = (Index("ix_dead_letters_run_id_id", "run_id", "id"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    #: err_{type}_{timestamp}; not unique, so a burst of same-millisecond errors is never lost.
+    error_id: Mapped[str] = mapped_column(KEY, index=True)
+    error_type: Mapped[str | None] = mapped_column(String(100))
+    position: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    position_text: Mapped[str] = mapped_column(Text)
+    field: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    input: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
+    raw: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
