@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from fieldwright import __version__
+from fieldwright.cli.reference import functions, preview, schema, validate
+from fieldwright.cli.run import run
+from fieldwright.cli.testing import test
 
 __all__ = ["cli", "main"]
 
@@ -23,18 +24,15 @@ def cli(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
-def _register_commands() -> None:
-    """Each command group lives in its own module of fieldwright.cli."""
+# Each command lives in its own module of fieldwright.cli.
+for _command in (run, validate, preview, test, functions, schema):
+    cli.add_command(_command)
 
 
-def main(argv: list[str] | None = None) -> int:
-    _register_commands()
-    try:
-        cli.main(args=argv, prog_name="fieldwright", standalone_mode=True)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
+def main() -> None:
+    """The console script."""
+    cli(prog_name="fieldwright")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

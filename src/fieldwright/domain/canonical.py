@@ -107,7 +107,9 @@ def load(path: str | os.PathLike[str]) -> MappingDocument:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise DocumentError([Problem("", f"cannot read file: {exc.strerror}")], source=str(path)) from exc
+        raise DocumentError(
+            [Problem("", f"cannot read file: {exc.strerror}")], source=str(path)
+        ) from exc
     return loads(raw, source=str(path))
 
 

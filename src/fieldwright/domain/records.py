@@ -44,7 +44,9 @@ class Position:
         return ", ".join(parts) or "unknown position"
 
     def as_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__ if getattr(self, name) is not None}
+        return {
+            name: getattr(self, name) for name in self.__slots__ if getattr(self, name) is not None
+        }
 
 
 @dataclass(frozen=True, slots=True)

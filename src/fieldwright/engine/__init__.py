@@ -18,7 +18,7 @@ from fieldwright.engine.testing import (
 )
 from fieldwright.engine.trace import FieldTrace, RecordTrace, StepTrace, trace_record
 
-compile = compile_document  # noqa: A001 - the engine's verb, as DESIGN.md names it
+compile = compile_document
 
 __all__ = [
     "CompiledField",

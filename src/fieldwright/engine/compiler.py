@@ -85,7 +85,9 @@ class CompiledField:
             return self.sources[0].get(record)
         return [source.get(record) for source in self.sources]
 
-    def transform(self, value: Any, record: Mapping[str, Any], trace: list[Any] | None = None) -> Any:
+    def transform(
+        self, value: Any, record: Mapping[str, Any], trace: list[Any] | None = None
+    ) -> Any:
         """Run the chain, defaults and rules on one value; raise _FieldFailed."""
         for step in self.steps:
             if value is None and step.passthrough:
@@ -149,9 +151,7 @@ class CompiledMapping:
         self.fields = tuple(fields)
         self.filter = record_filter
         # Per-item fields first, so broadcast fields find their arrays filled.
-        self._order = sorted(
-            self.fields, key=lambda f: f.target.per_item and not _yields_list(f)
-        )
+        self._order = sorted(self.fields, key=lambda f: f.target.per_item and not _yields_list(f))
         self.target_paths = [f.target.text for f in self.fields]
 
     def keeps(self, record: Mapping[str, Any]) -> bool:
@@ -235,7 +235,11 @@ def _check_field(
         where = (*at, "transforms", number)
         if spec is None:
             close = difflib.get_close_matches(step.fn, registry.names(), n=3)
-            hint = f"; did you mean {' or '.join(close)}?" if close else "; see `fieldwright functions`"
+            hint = (
+                f"; did you mean {' or '.join(close)}?"
+                if close
+                else "; see `fieldwright functions`"
+            )
             problems.append(Problem(pointer(*where, "fn"), f"unknown function {step.fn!r}{hint}"))
             continue
         args, arg_problems = spec.prepare(step.args, document.lookups)
@@ -252,8 +256,8 @@ def _check_field(
             )
         )
     rules = mapping.rules
-    if (message := type_problem(rules.type)) is not None:
-        problems.append(Problem(pointer(*at, "rules", "type"), message))
+    if (type_message := type_problem(rules.type)) is not None:
+        problems.append(Problem(pointer(*at, "rules", "type"), type_message))
     if rules.regex is not None:
         try:
             re.compile(rules.regex)

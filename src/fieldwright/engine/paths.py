@@ -96,7 +96,7 @@ def _getter(segments: tuple[Segment, ...]) -> Callable[[Any], Any]:
     def get_many(record: Any) -> Any:
         value = record
         for segment in segments:
-            if type(segment) is str:
+            if isinstance(segment, str):
                 if type(value) is not dict:
                     return None
                 value = value.get(segment)
@@ -258,8 +258,9 @@ def parse_target(text: str) -> TargetPath:
     segments = _simple_segments(query, allow_wildcard=True)
     if segments is None:
         raise PathError(
-            text, "a target path may only use member names, indexes and one [*] (no filters, "
-            "slices, descendants or several selectors)"
+            text,
+            "a target path may only use member names, indexes and one [*] (no filters, "
+            "slices, descendants or several selectors)",
         )
     if not segments:
         raise PathError(text, "the target path must name a field below $")

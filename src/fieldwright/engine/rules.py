@@ -77,9 +77,11 @@ def compile_rules(rules: ValidationRules) -> list[Check]:
     if rules.regex is not None:
         pattern = re.compile(rules.regex)
         checks.append(
-            lambda v: None
-            if pattern.search(str(v))
-            else f"{v!r} does not match the pattern {pattern.pattern!r}"
+            lambda v: (
+                None
+                if pattern.search(str(v))
+                else f"{v!r} does not match the pattern {pattern.pattern!r}"
+            )
         )
     if rules.min is not None:
         low = rules.min
@@ -104,15 +106,19 @@ def compile_rules(rules: ValidationRules) -> list[Check]:
     if rules.max_length is not None:
         limit = rules.max_length
         checks.append(
-            lambda v: None
-            if len(v if isinstance(v, str | list) else str(v)) <= limit
-            else f"{v!r} is longer than {limit} characters"
+            lambda v: (
+                None
+                if len(v if isinstance(v, str | list) else str(v)) <= limit
+                else f"{v!r} is longer than {limit} characters"
+            )
         )
     if rules.enum is not None:
         allowed = list(rules.enum)
         checks.append(
-            lambda v: None
-            if v in allowed
-            else f"{v!r} is not one of the allowed values {', '.join(map(repr, allowed))}"
+            lambda v: (
+                None
+                if v in allowed
+                else f"{v!r} is not one of the allowed values {', '.join(map(repr, allowed))}"
+            )
         )
     return checks

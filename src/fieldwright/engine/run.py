@@ -158,7 +158,9 @@ def execute(
                 written += len(batch)
                 batch = []
             sink.commit()
-    except Exception as exc:  # a source or sink failure ends the run; the caller gets it
+    # Any source or sink failure ends the run: the sink is aborted, the counts
+    # recorded and the exception handed to the caller in the outcome.
+    except Exception as exc:  # noqa: BLE001
         status, message, error = RunStatus.FAILED, f"{sink.name}: {exc}", exc
     if status is not RunStatus.COMPLETED:
         # The aborted sink keeps nothing: every mapped record is skipped.

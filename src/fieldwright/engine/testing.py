@@ -68,7 +68,9 @@ def compare(expected: Any, actual: Any, path: str = "$") -> list[Difference]:
             else:
                 differences += compare(expected[key], actual[key], child)
         differences += [
-            Difference(_key_path(path, key), MISSING, actual[key]) for key in actual if key not in expected
+            Difference(_key_path(path, key), MISSING, actual[key])
+            for key in actual
+            if key not in expected
         ]
         return differences
     if isinstance(expected, list) and isinstance(actual, list):
@@ -169,9 +171,7 @@ def coverage(compiled: CompiledMapping, tests: Sequence[TestCase]) -> Coverage:
     return Coverage(tuple(checked), tuple(unchecked))
 
 
-def run_tests(
-    compiled: CompiledMapping, tests: Sequence[TestCase] | None = None
-) -> SuiteResult:
+def run_tests(compiled: CompiledMapping, tests: Sequence[TestCase] | None = None) -> SuiteResult:
     """Run `tests` (default: all of the document's) and compute coverage."""
     chosen = list(compiled.document.tests if tests is None else tests)
     results = [_run_one(compiled, test) for test in chosen]

@@ -7,7 +7,14 @@ from typing import Any
 
 from fieldwright.domain import MappingDocument
 from fieldwright.domain.records import Position, Record, SourceItem
-from fieldwright.engine.functions import ArgType, Category, Param, Registry, TransformError, function
+from fieldwright.engine.functions import (
+    ArgType,
+    Category,
+    Param,
+    Registry,
+    TransformError,
+    function,
+)
 
 
 def make_registry() -> Registry:
@@ -43,14 +50,23 @@ def make_registry() -> Registry:
         "lookup",
         Category.LOOKUP,
         "Look a value up.",
-        params=[Param("table", ArgType.LOOKUP, "lookup table"), Param("default", ArgType.ANY, "fallback", default=None)],
+        params=[
+            Param("table", ArgType.LOOKUP, "lookup table"),
+            Param("default", ArgType.ANY, "fallback", default=None),
+        ],
         registry=registry,
     )
     def lookup(value: Any, table: dict[str, Any], default: Any) -> Any:
         return table.get(str(value), default)
 
-    @function("if_null", Category.LOGIC, "Fallback for null.", params=[Param("fallback", ArgType.ANY, "x")],
-              null_passthrough=False, registry=registry)
+    @function(
+        "if_null",
+        Category.LOGIC,
+        "Fallback for null.",
+        params=[Param("fallback", ArgType.ANY, "x")],
+        null_passthrough=False,
+        registry=registry,
+    )
     def if_null(value: Any, fallback: Any) -> Any:
         return fallback if value is None else value
 
@@ -65,7 +81,9 @@ def document(**fields: Any) -> MappingDocument:
 
 def items(records: Sequence[Record | None]) -> list[SourceItem]:
     return [
-        SourceItem(Position(line=n + 1), r, None if r is not None else "bad line", None if r else "{oops")
+        SourceItem(
+            Position(line=n + 1), r, None if r is not None else "bad line", None if r else "{oops"
+        )
         for n, r in enumerate(records)
     ]
 

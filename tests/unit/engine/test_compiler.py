@@ -7,11 +7,12 @@ import pytest
 from fieldwright.domain import DocumentError
 from fieldwright.engine import RecordStatus, compile_document, validate
 from fieldwright.engine.functions import Registry
-
 from tests.unit.engine.kit import document
 
 
-def mapped(registry: Registry, fields: list[dict[str, Any]], record: dict[str, Any], **extra: Any) -> Any:
+def mapped(
+    registry: Registry, fields: list[dict[str, Any]], record: dict[str, Any], **extra: Any
+) -> Any:
     compiled = compile_document(document(fields=fields, **extra), registry=registry)
     return compiled.apply(record)
 
@@ -21,19 +22,33 @@ def test_simple_nested_and_constant_fields(registry: Registry) -> None:
         registry,
         [
             {"target": "$.id", "sources": "$.vid"},
-            {"target": "$.name.first", "sources": "$.properties.firstname.value", "transforms": [{"fn": "upper"}]},
+            {
+                "target": "$.name.first",
+                "sources": "$.properties.firstname.value",
+                "transforms": [{"fn": "upper"}],
+            },
             {"target": "$.source_system", "constant": "hubspot"},
             {"target": "$.meta", "constant": {"v": 1}},
         ],
         {"vid": 7, "properties": {"firstname": {"value": "ada"}}},
     )
     assert result.status is RecordStatus.OK
-    assert result.output == {"id": 7, "name": {"first": "ADA"}, "source_system": "hubspot", "meta": {"v": 1}}
+    assert result.output == {
+        "id": 7,
+        "name": {"first": "ADA"},
+        "source_system": "hubspot",
+        "meta": {"v": 1},
+    }
 
 
 def test_constant_objects_are_not_shared_between_records(registry: Registry) -> None:
     compiled = compile_document(
-        document(fields=[{"target": "$.meta", "constant": {}}, {"target": "$.meta.id", "sources": "$.id"}]),
+        document(
+            fields=[
+                {"target": "$.meta", "constant": {}},
+                {"target": "$.meta.id", "sources": "$.id"},
+            ]
+        ),
         registry=registry,
     )
     assert compiled.apply({"id": 1}).output == {"meta": {"id": 1}}
@@ -44,7 +59,13 @@ def test_constant_objects_are_not_shared_between_records(registry: Registry) -> 
 def test_multi_source_field_gets_a_list(registry: Registry) -> None:
     result = mapped(
         registry,
-        [{"target": "$.full", "sources": ["$.first", "$.last"], "transforms": [{"fn": "join", "args": [" "]}]}],
+        [
+            {
+                "target": "$.full",
+                "sources": ["$.first", "$.last"],
+                "transforms": [{"fn": "join", "args": [" "]}],
+            }
+        ],
         {"first": "Ada", "last": "Lovelace"},
     )
     assert result.output == {"full": "Ada Lovelace"}
@@ -52,11 +73,18 @@ def test_multi_source_field_gets_a_list(registry: Registry) -> None:
 
 def test_lookup_tables_and_defaults(registry: Registry) -> None:
     fields = [
-        {"target": "$.stage", "sources": "$.stage", "transforms": [{"fn": "lookup", "args": ["stage", "?"]}]},
+        {
+            "target": "$.stage",
+            "sources": "$.stage",
+            "transforms": [{"fn": "lookup", "args": ["stage", "?"]}],
+        },
         {"target": "$.country", "sources": "$.country", "default": "US"},
     ]
     lookups = {"stage": {"lead": "L", "customer": "C"}}
-    assert mapped(registry, fields, {"stage": "lead"}, lookups=lookups).output == {"stage": "L", "country": "US"}
+    assert mapped(registry, fields, {"stage": "lead"}, lookups=lookups).output == {
+        "stage": "L",
+        "country": "US",
+    }
     assert mapped(registry, fields, {"stage": "x", "country": "NO"}, lookups=lookups).output == {
         "stage": "?",
         "country": "NO",
@@ -66,7 +94,11 @@ def test_lookup_tables_and_defaults(registry: Registry) -> None:
 def test_null_passes_through_steps_unless_the_function_handles_null(registry: Registry) -> None:
     fields = [
         {"target": "$.a", "sources": "$.missing", "transforms": [{"fn": "upper"}]},
-        {"target": "$.b", "sources": "$.missing", "transforms": [{"fn": "if_null", "args": ["n/a"]}, {"fn": "upper"}]},
+        {
+            "target": "$.b",
+            "sources": "$.missing",
+            "transforms": [{"fn": "if_null", "args": ["n/a"]}, {"fn": "upper"}],
+        },
     ]
     assert mapped(registry, fields, {}).output == {"a": None, "b": "N/A"}
 
@@ -80,11 +112,18 @@ def test_null_passes_through_steps_unless_the_function_handles_null(registry: Re
         ("null", RecordStatus.OK, {"ok": 1, "name": None}),
     ],
 )
-def test_each_on_error_policy(registry: Registry, on_error: str, status: RecordStatus, output: Any) -> None:
+def test_each_on_error_policy(
+    registry: Registry, on_error: str, status: RecordStatus, output: Any
+) -> None:
     fields = [
         {"target": "$.ok", "sources": "$.ok"},
-        {"target": "$.name", "sources": "$.name", "transforms": [{"fn": "upper"}], "on_error": on_error,
-         "default": "UNKNOWN"},
+        {
+            "target": "$.name",
+            "sources": "$.name",
+            "transforms": [{"fn": "upper"}],
+            "on_error": on_error,
+            "default": "UNKNOWN",
+        },
     ]
     result = mapped(registry, fields, {"ok": 1, "name": 42})
     assert result.status is status
@@ -146,12 +185,23 @@ def test_filter_rejects_records(registry: Registry) -> None:
 
 def test_arrays_of_objects_map_item_by_item(registry: Registry) -> None:
     fields = [
-        {"target": "$.lines[*].hours", "sources": "$.entries[*].duration", "transforms": [{"fn": "add", "args": [1]}]},
+        {
+            "target": "$.lines[*].hours",
+            "sources": "$.entries[*].duration",
+            "transforms": [{"fn": "add", "args": [1]}],
+        },
         {"target": "$.lines[*].code", "sources": "$.entries[*].type"},
         {"target": "$.lines[*].employee", "sources": "$.employee"},
-        {"target": "$.total_entries", "sources": "$.entries[*].duration", "transforms": [{"fn": "join", "args": ["+"]}]},
+        {
+            "target": "$.total_entries",
+            "sources": "$.entries[*].duration",
+            "transforms": [{"fn": "join", "args": ["+"]}],
+        },
     ]
-    record = {"employee": "E7", "entries": [{"duration": 1, "type": "REG"}, {"duration": 2, "type": "OT"}]}
+    record = {
+        "employee": "E7",
+        "entries": [{"duration": 1, "type": "REG"}, {"duration": 2, "type": "OT"}],
+    }
     assert mapped(registry, fields, record).output == {
         "lines": [
             {"hours": 2.0, "code": "REG", "employee": "E7"},
@@ -162,14 +212,19 @@ def test_arrays_of_objects_map_item_by_item(registry: Registry) -> None:
 
 
 def test_a_failing_array_item_names_its_index(registry: Registry) -> None:
-    fields = [{"target": "$.names[*]", "sources": "$.people[*].name", "transforms": [{"fn": "upper"}]}]
+    fields = [
+        {"target": "$.names[*]", "sources": "$.people[*].name", "transforms": [{"fn": "upper"}]}
+    ]
     result = mapped(registry, fields, {"people": [{"name": "a"}, {"name": 5}]})
     assert result.status is RecordStatus.FAILED
     assert result.failures[0].target == "$.names[1]"
 
 
 def test_inactive_fields_are_not_mapped(registry: Registry) -> None:
-    fields = [{"target": "$.a", "sources": "$.a"}, {"target": "$.b", "sources": "$.b", "active": False}]
+    fields = [
+        {"target": "$.a", "sources": "$.a"},
+        {"target": "$.b", "sources": "$.b", "active": False},
+    ]
     assert mapped(registry, fields, {"a": 1, "b": 2}).output == {"a": 1}
 
 
@@ -205,7 +260,9 @@ def test_document_problems_are_listed_with_pointers(registry: Registry) -> None:
 
 
 def test_too_many_arguments(registry: Registry) -> None:
-    doc = document(fields=[{"target": "$.a", "sources": "$.a", "transforms": [{"fn": "upper", "args": [1]}]}])
+    doc = document(
+        fields=[{"target": "$.a", "sources": "$.a", "transforms": [{"fn": "upper", "args": [1]}]}]
+    )
     [problem] = validate(doc, registry=registry)
     assert problem.pointer == "/fields/0/transforms/0/args/0"
     assert "remove the extra" in problem.message

@@ -11,8 +11,18 @@ from fieldwright.engine.paths import PathError, parse_source, parse_target
 BOOKSTORE: dict[str, Any] = {
     "store": {
         "book": [
-            {"category": "reference", "author": "Nigel Rees", "title": "Sayings of the Century", "price": 8.95},
-            {"category": "fiction", "author": "Evelyn Waugh", "title": "Sword of Honour", "price": 12.99},
+            {
+                "category": "reference",
+                "author": "Nigel Rees",
+                "title": "Sayings of the Century",
+                "price": 8.95,
+            },
+            {
+                "category": "fiction",
+                "author": "Evelyn Waugh",
+                "title": "Sword of Honour",
+                "price": 12.99,
+            },
             {
                 "category": "fiction",
                 "author": "Herman Melville",
@@ -80,7 +90,7 @@ def test_rfc_singular_queries_compile_to_direct_values() -> None:
         ("$.o['j j']", {"k.k": 3}),
         ("$.o['j j']['k.k']", 3),
         ('$.o["j j"]["k.k"]', 3),
-        ("$[\"'\"][\"@\"]", 2),
+        ('$["\'"]["@"]', 2),
     ],
 )
 def test_rfc_name_selectors(path: str, expected: Any) -> None:
@@ -179,7 +189,10 @@ def test_target_paths_create_nested_objects_and_arrays() -> None:
     parse_target("$.customer.address.city").set(out, "Oslo")
     parse_target("$.customer['full name']").set(out, "Ada")
     parse_target("$.tags[1]").set(out, "b")
-    assert out == {"customer": {"address": {"city": "Oslo"}, "full name": "Ada"}, "tags": [None, "b"]}
+    assert out == {
+        "customer": {"address": {"city": "Oslo"}, "full name": "Ada"},
+        "tags": [None, "b"],
+    }
 
 
 def test_target_items_and_broadcast() -> None:
@@ -203,5 +216,7 @@ def test_target_items_and_broadcast() -> None:
     ],
 )
 def test_target_paths_refuse_what_cannot_be_written(path: str, reason: str) -> None:
-    with pytest.raises(PathError, match=reason.replace("[", r"\[").replace("*", r"\*").replace("]", r"\]")):
+    with pytest.raises(
+        PathError, match=reason.replace("[", r"\[").replace("*", r"\*").replace("]", r"\]")
+    ):
         parse_target(path)

@@ -41,14 +41,21 @@ records = st.one_of(
     strategy=st.sampled_from(list(ErrorStrategy)),
     batch_size=st.integers(1, 7),
 )
-def test_counts_always_add_up(batch: list[dict[str, Any] | None], strategy: ErrorStrategy, batch_size: int) -> None:
+def test_counts_always_add_up(
+    batch: list[dict[str, Any] | None], strategy: ErrorStrategy, batch_size: int
+) -> None:
     compiled = compile_document(
         document(fields=FIELDS, filter="status != 'archived'"), registry=REGISTRY
     )
     sink = MemorySink()
     dead: list[DeadLetter] = []
     outcome = execute(
-        compiled, items(batch), sink, strategy=strategy, batch_size=batch_size, on_dead_letter=dead.append
+        compiled,
+        items(batch),
+        sink,
+        strategy=strategy,
+        batch_size=batch_size,
+        on_dead_letter=dead.append,
     )
     counts = outcome.counts
     assert counts.balanced, counts
@@ -67,12 +74,25 @@ def test_dead_letters_keep_position_field_reason_and_input() -> None:
     compiled = compile_document(document(fields=FIELDS), registry=REGISTRY)
     dead: list[DeadLetter] = []
     outcome = execute(
-        compiled, items([{"id": 1, "name": "a"}, None, {"name": 3}]), MemorySink(), on_dead_letter=dead.append
+        compiled,
+        items([{"id": 1, "name": "a"}, None, {"name": 3}]),
+        MemorySink(),
+        on_dead_letter=dead.append,
     )
     assert outcome.status is RunStatus.COMPLETED
-    assert outcome.counts.model_dump() == {"read": 3, "written": 1, "failed": 2, "filtered": 0, "skipped": 0}
+    assert outcome.counts.model_dump() == {
+        "read": 3,
+        "written": 1,
+        "failed": 2,
+        "filtered": 0,
+        "skipped": 0,
+    }
     unreadable, failed = dead
-    assert unreadable.position == {"line": 2} and unreadable.input is None and unreadable.raw == "{oops"
+    assert (
+        unreadable.position == {"line": 2}
+        and unreadable.input is None
+        and unreadable.raw == "{oops"
+    )
     assert unreadable.error_id.startswith("err_read_")
     assert failed.position_text == "line 3"
     assert failed.field == "$.id"
@@ -85,12 +105,21 @@ def test_fail_fast_stops_at_the_first_failure_and_leaves_the_sink_empty() -> Non
     compiled = compile_document(document(fields=FIELDS), registry=REGISTRY)
     sink = MemorySink()
     outcome = execute(
-        compiled, items([{"id": 1}, {"id": 2}, {"name": 1}, {"id": 4}]), sink,
-        strategy=ErrorStrategy.FAIL_FAST, batch_size=1,
+        compiled,
+        items([{"id": 1}, {"id": 2}, {"name": 1}, {"id": 4}]),
+        sink,
+        strategy=ErrorStrategy.FAIL_FAST,
+        batch_size=1,
     )
     assert outcome.status is RunStatus.FAILED
     assert "line 3" in (outcome.message or "")
-    assert outcome.counts.model_dump() == {"read": 3, "written": 0, "failed": 1, "filtered": 0, "skipped": 2}
+    assert outcome.counts.model_dump() == {
+        "read": 3,
+        "written": 0,
+        "failed": 1,
+        "filtered": 0,
+        "skipped": 2,
+    }
     assert sink.aborted and sink.committed is None
 
 
@@ -106,7 +135,9 @@ def test_a_failing_sink_aborts_and_the_counts_still_add_up() -> None:
 
 
 def test_cancel_stops_the_run_and_reports_progress(registry: Registry) -> None:
-    compiled = compile_document(document(fields=[{"target": "$.id", "sources": "$.id"}]), registry=registry)
+    compiled = compile_document(
+        document(fields=[{"target": "$.id", "sources": "$.id"}]), registry=registry
+    )
     seen: list[Progress] = []
     checks = 0
 
@@ -117,8 +148,13 @@ def test_cancel_stops_the_run_and_reports_progress(registry: Registry) -> None:
 
     sink = MemorySink()
     outcome = execute(
-        compiled, items([{"id": n} for n in range(5000)]), sink,
-        should_cancel=cancel, on_progress=seen.append, progress_interval=0.0, total=5000,
+        compiled,
+        items([{"id": n} for n in range(5000)]),
+        sink,
+        should_cancel=cancel,
+        on_progress=seen.append,
+        progress_interval=0.0,
+        total=5000,
     )
     assert outcome.status is RunStatus.CANCELLED
     assert outcome.counts.read == 256 * 3

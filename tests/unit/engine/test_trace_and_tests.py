@@ -6,9 +6,17 @@ from fieldwright.engine.testing import MISSING
 from tests.unit.engine.kit import document
 
 FIELDS = [
-    {"target": "$.name", "sources": "$.name", "transforms": [{"fn": "upper"}, {"fn": "join", "args": ["-"]}]},
+    {
+        "target": "$.name",
+        "sources": "$.name",
+        "transforms": [{"fn": "upper"}, {"fn": "join", "args": ["-"]}],
+    },
     {"target": "$.score", "sources": "$.score", "transforms": [{"fn": "add", "args": [1]}]},
-    {"target": "$.lines[*].v", "sources": "$.items[*]", "transforms": [{"fn": "add", "args": [10]}]},
+    {
+        "target": "$.lines[*].v",
+        "sources": "$.items[*]",
+        "transforms": [{"fn": "add", "args": [10]}],
+    },
     {"target": "$.kind", "constant": "contact"},
 ]
 
@@ -20,7 +28,10 @@ def test_trace_shows_the_value_after_every_step(registry: Registry) -> None:
     name = trace.field("$.name")
     assert name is not None
     assert name.sources == [("$.name", "ab")]
-    assert [(s.fn, s.args, s.value) for s in name.steps] == [("upper", (), "AB"), ("join", ("-",), "A-B")]
+    assert [(s.fn, s.args, s.value) for s in name.steps] == [
+        ("upper", (), "AB"),
+        ("join", ("-",), "A-B"),
+    ]
     assert name.output == "A-B" and name.error is None
     score = trace.field("$.score")
     assert score is not None and score.error is not None
@@ -54,10 +65,23 @@ def test_compare_reports_each_differing_path() -> None:
 
 def test_run_tests_reports_pass_fail_and_coverage(registry: Registry) -> None:
     tests = [
-        {"name": "maps a contact", "input": {"name": "ab", "score": 1, "items": []},
-         "expected": {"name": "A-B", "score": 2.0, "kind": "contact", "lines": []}},
-        {"name": "wrong expectation", "input": {"name": "x", "score": 1}, "expected": {"name": "y", "score": 2.0, "kind": "contact", "lines": []}},
-        {"name": "bad score fails", "kind": "edge_case", "input": {"score": "x"}, "expected": None, "expect_failure": True},
+        {
+            "name": "maps a contact",
+            "input": {"name": "ab", "score": 1, "items": []},
+            "expected": {"name": "A-B", "score": 2.0, "kind": "contact", "lines": []},
+        },
+        {
+            "name": "wrong expectation",
+            "input": {"name": "x", "score": 1},
+            "expected": {"name": "y", "score": 2.0, "kind": "contact", "lines": []},
+        },
+        {
+            "name": "bad score fails",
+            "kind": "edge_case",
+            "input": {"score": "x"},
+            "expected": None,
+            "expect_failure": True,
+        },
         {"name": "unexpected failure", "input": {"score": "x"}, "expected": {"score": 1}},
     ]
     compiled = compile_document(document(fields=FIELDS, tests=tests), registry=registry)

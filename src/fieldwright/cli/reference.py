@@ -1,0 +1,161 @@
+"""`fieldwright validate`, `preview`, `functions` and `schema`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+
+from fieldwright.cli._common import (
+    ExitCode,
+    console,
+    load_or_exit,
+    mapping_argument,
+    reported_errors,
+)
+from fieldwright.engine import FieldTrace
+from fieldwright.service import (
+    InvalidDocument,
+    document_json_schema,
+    function_library,
+    open_mapping,
+    preview_file,
+    validate_mapping,
+)
+
+__all__ = ["functions", "preview", "schema", "validate"]
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@click.command()
+@click.argument("mappings", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(mappings: tuple[Path, ...]) -> None:
+    """Check mapping documents; list every problem with its JSON pointer."""
+    bad = 0
+    for path in mappings:
+        try:
+            document = open_mapping(path)
+        except InvalidDocument as exc:
+            bad += 1
+            console.print(escape(str(exc)))
+            continue
+        problems = validate_mapping(document)
+        if problems:
+            bad += 1
+            console.print(f"{escape(str(path))}: {len(problems)} problem(s):")
+            for problem in problems:
+                console.print(f"  {escape(str(problem))}")
+        else:
+            console.print(
+                f"{escape(str(path))}: ok "
+                f"({len(document.fields)} field mappings, {len(document.tests)} tests)"
+            )
+    if bad:
+        raise SystemExit(int(ExitCode.FAILED))
+
+
+def _print_trace(field: FieldTrace) -> None:
+    if field.sources:
+        inputs = ", ".join(f"{path} = {_json(value)}" for path, value in field.sources)
+    else:
+        inputs = f"constant {_json(field.input)}"
+    console.print(f"  [bold]{escape(field.target)}[/] ← {escape(inputs)}")
+    for step in field.steps:
+        args = ", ".join(_json(a) for a in step.args)
+        after = "(null passes through)" if step.skipped else _json(step.value)
+        console.print(f"      → {escape(step.fn)}({escape(args)}) = {escape(after)}")
+    if field.error is not None:
+        console.print(
+            f"      [red]✗ {escape(field.error.reason)}[/] (on_error: {field.error.handled_by})"
+        )
+    else:
+        console.print(f"      = {escape(_json(field.output))}")
+
+
+@click.command()
+@mapping_argument()
+@click.option(
+    "--input",
+    "-i",
+    "input_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Sample file.",
+)
+@click.option(
+    "-n",
+    "limit",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Records to map.",
+)
+@click.option("--trace", is_flag=True, help="Show the value after every transform step.")
+def preview(mapping: Path, input_path: Path, limit: int, trace: bool) -> None:
+    """Map the first N records of a sample file and show the result."""
+    document = load_or_exit(mapping)
+    with reported_errors():
+        rows = preview_file(document, input_path, limit=limit)
+    for row in rows:
+        where = str(row.item.position)
+        if row.trace is None:
+            console.print(f"[red]{escape(where)}: unreadable:[/] {escape(row.item.error or '')}")
+            continue
+        result = row.trace.result
+        if result.output is not None:
+            console.print(f"{escape(where)}: {result.status.value} {escape(_json(result.output))}")
+        else:
+            console.print(f"{escape(where)}: {result.status.value} {escape(result.reason())}")
+        if trace:
+            for field in row.trace.fields:
+                _print_trace(field)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--category", help="Only this category.")
+def functions(as_json: bool, category: str | None) -> None:
+    """The function library: signatures, documentation and examples."""
+    specs = [s for s in function_library() if category is None or s.category.value == category]
+    if as_json:
+        data = [
+            {
+                "name": s.name,
+                "category": s.category.value,
+                "signature": s.signature(),
+                "summary": s.summary,
+                "doc": s.doc,
+                "examples": [
+                    {"value": e.value, "args": list(e.args), "output": e.output} for e in s.examples
+                ],
+            }
+            for s in specs
+        ]
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return
+    current = None
+    for spec in specs:
+        if spec.category != current:
+            current = spec.category
+            console.print(f"\n[bold underline]{escape(current.value)}[/]")
+        console.print(f"  [bold]{escape(spec.signature())}[/]")
+        console.print(f"      {escape(spec.summary)}")
+        for example in spec.examples[:2]:
+            args = "".join(f", {_json(a)}" for a in example.args)
+            console.print(
+                f"      e.g. {spec.name}({escape(_json(example.value))}{escape(args)})"
+                f" → {escape(_json(example.output))}"
+            )
+    console.print(f"\n{len(specs)} functions")
+
+
+@click.command()
+def schema() -> None:
+    """The JSON Schema of the mapping document, for editors."""
+    click.echo(json.dumps(document_json_schema(), indent=2, ensure_ascii=False))

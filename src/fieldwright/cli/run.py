@@ -1,0 +1,146 @@
+"""`fieldwright run`: stream a file through a mapping, with a progress bar on a terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from fieldwright.cli._common import (
+    ExitCode,
+    console,
+    err_console,
+    load_or_exit,
+    mapping_argument,
+    reported_errors,
+)
+from fieldwright.domain import ErrorStrategy
+from fieldwright.domain.runs import RunStatus
+from fieldwright.engine import Progress as RunProgress
+from fieldwright.service import FileRunResult, run_file
+
+__all__ = ["run"]
+
+FORMATS = click.Choice(["csv", "tsv", "ndjson", "jsonl", "json", "xlsx"], case_sensitive=False)
+
+
+def _summary(result: FileRunResult) -> None:
+    counts = result.outcome.counts
+    parts = [
+        f"read {counts.read:,}",
+        f"written {counts.written:,}",
+        f"failed {counts.failed:,}",
+        f"filtered {counts.filtered:,}",
+    ]
+    if counts.skipped:
+        parts.append(f"skipped {counts.skipped:,} (not written: the run stopped)")
+    rate = counts.read / result.outcome.seconds if result.outcome.seconds > 0 else 0.0
+    console.print(
+        f"{result.outcome.status.value}: "
+        + ", ".join(parts)
+        + f" in {result.outcome.seconds:.2f} s ({rate:,.0f} records/s)"
+    )
+    if result.outcome.status is RunStatus.COMPLETED:
+        console.print(f"output: {escape(str(result.output))}")
+    if result.dead_letters is not None:
+        console.print(f"dead letters: {escape(str(result.dead_letters))}")
+    if result.outcome.message and result.outcome.status is not RunStatus.COMPLETED:
+        err_console.print(
+            f"[bold red]run {result.outcome.status.value}:[/] {escape(result.outcome.message)}"
+        )
+
+
+@click.command()
+@mapping_argument()
+@click.option(
+    "--input",
+    "-i",
+    "input_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Source file.",
+)
+@click.option(
+    "--output",
+    "-o",
+    "output_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Target file.",
+)
+@click.option("--input-format", type=FORMATS, help="Input format (default: from the extension).")
+@click.option("--output-format", type=FORMATS, help="Output format (default: from the extension).")
+@click.option(
+    "--error-strategy",
+    type=click.Choice([s.value for s in ErrorStrategy]),
+    help="Override the document's error strategy.",
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+)
+def run(
+    mapping: Path,
+    input_path: Path,
+    output_path: Path,
+    input_format: str | None,
+    output_format: str | None,
+    error_strategy: str | None,
+    progress: bool | None,
+) -> None:
+    """Map every record of INPUT into OUTPUT (CSV, NDJSON, JSON or XLSX).
+
+    The output appears atomically with a .meta.json manifest. Failed records
+    go to OUTPUT.dead-letters.ndjson with their line, field and reason.
+
+    Exit codes: 0 all records mapped; 3 completed, some records failed;
+    1 the run failed (fail_fast or an output error), nothing was written;
+    2 a broken document or an unreadable input.
+    """
+    document = load_or_exit(mapping)
+    show = err_console.is_terminal if progress is None else progress
+    strategy = ErrorStrategy(error_strategy) if error_strategy else None
+    with reported_errors():
+        if show:
+            bar = Progress(
+                TextColumn("[bold]mapping[/]"),
+                BarColumn(),
+                TextColumn("{task.completed:,} records"),
+                TextColumn("{task.fields[rate]:,.0f}/s"),
+                TextColumn("failed {task.fields[failed]:,}"),
+                TimeElapsedColumn(),
+                console=err_console,
+                transient=True,
+            )
+            task = bar.add_task("run", total=None, rate=0.0, failed=0)
+
+            def update(state: RunProgress) -> None:
+                bar.update(
+                    task, completed=state.counts.read, rate=state.rate, failed=state.counts.failed
+                )
+
+            with bar:
+                result = run_file(
+                    document,
+                    input_path,
+                    output_path,
+                    input_format=input_format,
+                    output_format=output_format,
+                    strategy=strategy,
+                    on_progress=update,
+                )
+        else:
+            result = run_file(
+                document,
+                input_path,
+                output_path,
+                input_format=input_format,
+                output_format=output_format,
+                strategy=strategy,
+            )
+    _summary(result)
+    if result.outcome.status is not RunStatus.COMPLETED:
+        raise SystemExit(int(ExitCode.FAILED))
+    if result.outcome.counts.failed:
+        raise SystemExit(int(ExitCode.RECORDS_FAILED))

@@ -1,0 +1,85 @@
+"""`fieldwright test`: run mapping documents' tests, with coverage and JUnit XML for CI."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import click
+from rich.markup import escape
+
+from fieldwright.cli._common import ExitCode, console, reported_errors
+from fieldwright.engine import SuiteResult
+from fieldwright.service import open_mapping, test_mapping
+
+__all__ = ["junit_xml", "test"]
+
+
+def junit_xml(suites: list[tuple[str, SuiteResult]]) -> ET.ElementTree:
+    """JUnit XML: one testsuite per document, one testcase per test."""
+    root = ET.Element("testsuites", name="fieldwright")
+    total = failures = 0
+    for name, suite in suites:
+        element = ET.SubElement(
+            root,
+            "testsuite",
+            name=name,
+            tests=str(len(suite.results)),
+            failures=str(suite.failed),
+            errors="0",
+            time=f"{sum(r.seconds for r in suite.results):.6f}",
+        )
+        properties = ET.SubElement(element, "properties")
+        ET.SubElement(properties, "property", name="coverage", value=f"{suite.coverage.ratio:.4f}")
+        for result in suite.results:
+            case = ET.SubElement(
+                element, "testcase", classname=name, name=result.name, time=f"{result.seconds:.6f}"
+            )
+            if not result.passed:
+                lines = [result.message] if result.message else []
+                lines += [str(d) for d in result.differences]
+                failure = ET.SubElement(
+                    case, "failure", message=lines[0] if lines else "failed", type=result.kind
+                )
+                failure.text = "\n".join(lines)
+        total += len(suite.results)
+        failures += suite.failed
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    ET.indent(root)
+    return ET.ElementTree(root)
+
+
+@click.command()
+@click.argument("mappings", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here."
+)
+def test(mappings: tuple[Path, ...], junit: Path | None) -> None:
+    """Run the tests of mapping documents; exit 1 when any fails."""
+    suites: list[tuple[str, SuiteResult]] = []
+    for path in mappings:
+        with reported_errors():
+            document = open_mapping(path)
+            suite = test_mapping(document, source=str(path))
+        suites.append((document.key, suite))
+        console.print(f"[bold]{escape(document.key)}[/] ({escape(str(path))})")
+        for result in suite.results:
+            mark = "[green]✓[/]" if result.passed else "[red]✗[/]"
+            console.print(f"  {mark} {escape(result.name)} [dim]({result.kind})[/]")
+            if result.message:
+                console.print(f"      {escape(result.message)}")
+            for difference in result.differences:
+                console.print(f"      {escape(str(difference))}")
+        coverage = suite.coverage
+        console.print(
+            f"  {suite.passed} passed, {suite.failed} failed; coverage {coverage.ratio:.0%} "
+            f"({len(coverage.checked)} of {len(coverage.checked) + len(coverage.unchecked)} "
+            "fields checked)"
+        )
+        if coverage.unchecked:
+            console.print(f"  [dim]untested: {escape(', '.join(coverage.unchecked))}[/]")
+    if junit is not None:
+        junit_xml(suites).write(junit, encoding="utf-8", xml_declaration=True)
+    if any(not suite.ok for _, suite in suites):
+        raise SystemExit(int(ExitCode.FAILED))

@@ -1,0 +1,102 @@
+"""Mapping documents: open, validate, compile, preview and test."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fieldwright.connectors import ConnectorError, open_source
+from fieldwright.domain import DocumentError, MappingDocument, Problem, load
+from fieldwright.domain.records import SourceItem
+from fieldwright.engine import (
+    CompiledMapping,
+    RecordTrace,
+    SuiteResult,
+    compile_document,
+    run_tests,
+    trace_record,
+)
+from fieldwright.engine import validate as validate_document
+from fieldwright.service.errors import DataError, InvalidDocument
+
+__all__ = [
+    "PreviewRow",
+    "compile_mapping",
+    "open_mapping",
+    "preview_file",
+    "preview_records",
+    "read_sample",
+    "test_mapping",
+    "validate_mapping",
+]
+
+PathLike = str | os.PathLike[str]
+
+
+def open_mapping(path: PathLike) -> MappingDocument:
+    """Load a document file; InvalidDocument names the file and every problem."""
+    try:
+        return load(path)
+    except DocumentError as exc:
+        raise InvalidDocument(str(exc), exc.problems) from exc
+
+
+def validate_mapping(document: MappingDocument) -> list[Problem]:
+    """Every problem of a loaded document (unknown functions, paths, arguments …)."""
+    return validate_document(document)
+
+
+def compile_mapping(document: MappingDocument, *, source: str | None = None) -> CompiledMapping:
+    try:
+        return compile_document(document, source=source)
+    except DocumentError as exc:
+        raise InvalidDocument(str(exc), exc.problems) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewRow:
+    """One sample record and what the mapping made of it."""
+
+    item: SourceItem
+    trace: RecordTrace | None  #: None when the record could not be read
+
+
+def read_sample(
+    path: PathLike, *, limit: int, format: str | None = None, **settings: Any
+) -> list[SourceItem]:
+    """The first `limit` items of a sample file."""
+    try:
+        source = open_source(Path(path), format, **settings)
+        try:
+            return list(itertools.islice(iter(source), limit))
+        finally:
+            source.close()
+    except ConnectorError as exc:
+        raise DataError(str(exc)) from exc
+
+
+def preview_records(compiled: CompiledMapping, items: Sequence[SourceItem]) -> list[PreviewRow]:
+    """Trace each sample item through the mapping."""
+    return [
+        PreviewRow(item, trace_record(compiled, item.record) if item.record is not None else None)
+        for item in items
+    ]
+
+
+def preview_file(
+    document: MappingDocument, path: PathLike, *, limit: int = 10, format: str | None = None
+) -> list[PreviewRow]:
+    compiled = compile_mapping(document)
+    return preview_records(compiled, read_sample(path, limit=limit, format=format))
+
+
+def test_mapping(document: MappingDocument, *, source: str | None = None) -> SuiteResult:
+    """Run a document's tests."""
+    return run_tests(compile_mapping(document, source=source))
+
+
+test_mapping.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
