@@ -1,0 +1,45 @@
+"""The function library: named, documented, pure transform functions by category.
+
+Importing this package registers every built-in function in `REGISTRY`.
+"""
+
+from __future__ import annotations
+
+from fieldwright.engine.functions import (  # noqa: F401  (imported to register their functions)
+    dates,
+    datetimes,
+    lists,
+    logic,
+    lookups,
+    masking,
+    numbers,
+    strings,
+    text_formats,
+)
+from fieldwright.engine.functions.registry import (
+    REGISTRY,
+    REQUIRED,
+    ArgType,
+    Category,
+    Example,
+    FunctionSpec,
+    Param,
+    Registry,
+    StepContext,
+    TransformError,
+    function,
+)
+
+__all__ = [
+    "REGISTRY",
+    "REQUIRED",
+    "ArgType",
+    "Category",
+    "Example",
+    "FunctionSpec",
+    "Param",
+    "Registry",
+    "StepContext",
+    "TransformError",
+    "function",
+]

@@ -1,0 +1,107 @@
+"""Reading dates and datetimes from values, and writing them back as ISO 8601 text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fieldwright.engine.functions._common import show, type_name
+from fieldwright.engine.functions.registry import TransformError
+
+__all__ = [
+    "as_date",
+    "as_datetime",
+    "as_temporal",
+    "iso",
+    "localize",
+    "require_aware",
+    "strptime_any",
+    "zone_name",
+]
+
+_ISO_HINT = "use parse_date or parse_datetime with a format first"
+
+
+def as_temporal(value: Any) -> date | datetime:
+    """A date or datetime object, or ISO 8601 text read as the one it spells."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            raise TransformError(
+                f"cannot read {show(value)} as an ISO 8601 date or datetime "
+                f"(like 2025-07-24 or 2025-07-24T10:30:00+02:00); {_ISO_HINT}"
+            ) from None
+    raise TransformError(f"expected a date, got {type_name(value)} {show(value)}")
+
+
+def as_date(value: Any) -> date:
+    """The calendar date of a value; a datetime gives its own (local) date."""
+    found = as_temporal(value)
+    return found.date() if isinstance(found, datetime) else found
+
+
+def as_datetime(value: Any) -> datetime:
+    """A datetime; a date becomes midnight of that day (without offset)."""
+    found = as_temporal(value)
+    if isinstance(found, datetime):
+        return found
+    return datetime(found.year, found.month, found.day)
+
+
+def iso(value: date) -> str:
+    """ISO 8601 text: '2025-07-24' or '2025-07-24T10:30:00+02:00'."""
+    return value.isoformat()
+
+
+def zone_name(zone: tzinfo) -> str:
+    return zone.key if isinstance(zone, ZoneInfo) else str(zone)
+
+
+def localize(naive: datetime, zone: tzinfo) -> datetime:
+    """Read a wall-clock time in a zone. Of a repeated hour (clocks go back) the
+    first is taken; a time skipped by the clocks going forward fails."""
+    aware = naive.replace(tzinfo=zone, fold=0)
+    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        raise TransformError(
+            f"{naive.isoformat()} does not exist in {zone_name(zone)} "
+            "(the clocks jump forward over it)"
+        )
+    return aware
+
+
+def require_aware(moment: datetime, original: Any) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise TransformError(
+            f"{show(original)} has no UTC offset; add an assume_timezone step first "
+            "to say which zone it is in"
+        )
+    return moment
+
+
+def strptime_any(value: Any, formats: Sequence[str], kind: str) -> datetime:
+    """Parse text with the first of `formats` that fits; the error names them all."""
+    text = value.strip() if isinstance(value, str) else None
+    if text is None:
+        raise TransformError(
+            f"expected text to parse as a {kind}, got {type_name(value)} {show(value)}"
+        )
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    if len(formats) == 1:
+        described = f"format {formats[0]!r}"
+    else:
+        described = "any of the formats " + ", ".join(repr(f) for f in formats)
+    raise TransformError(f"cannot parse {show(value)} as a {kind} with {described}")
