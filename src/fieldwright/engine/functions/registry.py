@@ -170,7 +170,11 @@ class FunctionSpec:
             index += 1
         if index < len(args):
             problems.append(
-                (index, f"{self.name} takes {index} argument(s), {len(args)} were given; remove the extra")
+                (
+                    index,
+                    f"{self.name} takes {index} argument(s), {len(args)} were given; "
+                    "remove the extra",
+                )
             )
         return tuple(prepared), problems
 
@@ -178,9 +182,14 @@ class FunctionSpec:
 def _type_name(value: Any) -> str:
     if value is None:
         return "null"
-    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "object"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        str: "string",
+        list: "list",
+        dict: "object",
+    }.get(type(value), type(value).__name__)
 
 
 def _prepare_one(
@@ -191,9 +200,7 @@ def _prepare_one(
     problems: list[tuple[int | None, str]],
 ) -> Any:
     def wrong(expected: str) -> None:
-        problems.append(
-            (index, f"{param.name} must be {expected}, not {_type_name(arg)} {arg!r}")
-        )
+        problems.append((index, f"{param.name} must be {expected}, not {_type_name(arg)} {arg!r}"))
 
     kind = param.type
     if arg is None and not param.required and param.default is None:
@@ -250,7 +257,9 @@ def _prepare_one(
             return ZoneInfo(arg)
         except (ZoneInfoNotFoundError, ValueError, OSError):
             # OSError: a name like 'America' is a directory of the zone database.
-            problems.append((index, f"unknown time zone {arg!r}; use an IANA name like 'Europe/Berlin'"))
+            problems.append(
+                (index, f"unknown time zone {arg!r}; use an IANA name like 'Europe/Berlin'")
+            )
             return None
     return arg
 
