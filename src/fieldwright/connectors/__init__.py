@@ -1,0 +1,48 @@
+"""Sources and sinks of records: CSV, NDJSON/JSON and Excel files, and schema inference.
+
+Every source streams `SourceItem`s (a record, or an unreadable record with
+its position and reason); every file sink writes atomically (temporary file,
+fsync, rename) with a `<name>.meta.json` manifest beside the result.
+"""
+
+from fieldwright.connectors.atomic import AtomicFile, FileSink, Manifest, manifest_path
+from fieldwright.connectors.csv_files import CsvSink, CsvSource
+from fieldwright.connectors.errors import (
+    ConnectorError,
+    SchemaConversionError,
+    SinkError,
+    SourceUnreadable,
+    UnsupportedFormat,
+)
+from fieldwright.connectors.excel import XlsxSink, XlsxSource
+from fieldwright.connectors.files import FORMATS, format_of, open_sink, open_source
+from fieldwright.connectors.json_files import (
+    JsonArraySink,
+    JsonArraySource,
+    NdjsonSink,
+    NdjsonSource,
+)
+
+__all__ = [
+    "FORMATS",
+    "AtomicFile",
+    "ConnectorError",
+    "CsvSink",
+    "CsvSource",
+    "FileSink",
+    "JsonArraySink",
+    "JsonArraySource",
+    "Manifest",
+    "NdjsonSink",
+    "NdjsonSource",
+    "SchemaConversionError",
+    "SinkError",
+    "SourceUnreadable",
+    "UnsupportedFormat",
+    "XlsxSink",
+    "XlsxSource",
+    "format_of",
+    "manifest_path",
+    "open_sink",
+    "open_source",
+]

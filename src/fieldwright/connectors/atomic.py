@@ -1,0 +1,244 @@
+"""Atomic file results: write a temporary file beside the target, then rename it.
+
+A file sink never writes its target in place. It writes a hidden temporary
+file in the target's directory (same file system, so the rename is atomic),
+hashes the bytes as they go by, and on commit flushes, `fsync`s and
+`os.replace`s it onto the target, then writes the `<name>.meta.json`
+manifest the same way. An abort, an exception or a killed process leaves the
+previous target (if any) exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import orjson
+
+import fieldwright
+from fieldwright.connectors.errors import ConnectorError, SinkError
+from fieldwright.domain.records import Record
+
+__all__ = ["AtomicFile", "FileSink", "Manifest", "manifest_path"]
+
+MANIFEST_SUFFIX = ".meta.json"
+
+
+def manifest_path(target: Path) -> Path:
+    """Where the manifest of `target` lives: `<name>.meta.json` beside it."""
+    return target.with_name(target.name + MANIFEST_SUFFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What a committed file holds, written beside it as `<name>.meta.json`."""
+
+    filename: str
+    created_at: str
+    created_by: str
+    row_count: int
+    file_size: int
+    checksum: str
+    schema_version: str
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(asdict(self), option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename durable; a no-op where directories cannot be opened (Windows)."""
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class AtomicFile:
+    """A binary file that appears under its final name only on `commit()`.
+
+    It is a writable, non-seekable binary stream (``write``, ``tell``,
+    ``flush``) so that libraries such as zipfile can stream into it; the
+    sha256 and size are computed on the bytes as they are written.
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        directory = target.parent
+        if not directory.is_dir():
+            raise SinkError(
+                f"the directory {str(directory)!r} does not exist; create it first",
+                target=str(target),
+            )
+        if target.is_dir():
+            raise SinkError("is a directory; give a file name", target=str(target))
+        self.temp_path = directory / f".{target.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            # O_EXCL: never clobber; mode 0o666 lets the umask decide like any new file.
+            fd = os.open(self.temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError as exc:
+            raise SinkError(
+                f"cannot create a file in {str(directory)!r} ({exc.strerror}); "
+                "check the directory's permissions",
+                target=str(target),
+            ) from exc
+        self._file = os.fdopen(fd, "wb")
+        self._hash = hashlib.sha256()
+        self._size = 0
+        self.closed = False
+
+    # -- the stream interface -------------------------------------------------
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        self._file.write(data)
+        self._hash.update(data)
+        self._size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._size
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    @property
+    def checksum(self) -> str:
+        return "sha256:" + self._hash.hexdigest()
+
+    # -- the outcome ----------------------------------------------------------
+    def commit(self) -> None:
+        """Flush, fsync and rename onto the target."""
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            self.temp_path.replace(self.target)
+            _fsync_directory(self.target.parent)
+        except OSError as exc:
+            self.abort()
+            raise SinkError(
+                f"cannot save the file ({exc.strerror}); the previous file, if any, is unchanged",
+                target=str(self.target),
+            ) from exc
+        self.closed = True
+
+    def abort(self) -> None:
+        """Drop the temporary file; the target stays as it was."""
+        if not self._file.closed:
+            self._file.close()
+        self.temp_path.unlink(missing_ok=True)
+        self.closed = True
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write a small file (a manifest) with the same temp-and-rename guarantee."""
+    file = AtomicFile(target)
+    try:
+        file.write(data)
+    except BaseException:
+        file.abort()
+        raise
+    file.commit()
+
+
+class FileSink:
+    """The life cycle every file sink shares: batches, then commit or abort.
+
+    Subclasses write their bytes to `self._out` in `_write_records` and may
+    add a trailer in `_finish`. Usable as a context manager: leaving the
+    block without `commit()` (for example on an exception) aborts.
+    """
+
+    format_name = "file"
+
+    def __init__(self, path: str | os.PathLike[str], *, schema_version: str = "1") -> None:
+        self.path = Path(path)
+        self.schema_version = schema_version
+        self.row_count = 0
+        self.manifest: Manifest | None = None
+        self._out = AtomicFile(self.path)
+        self._state = "open"
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def write_batch(self, records: Sequence[Record]) -> None:
+        self._require_open("write to")
+        try:
+            self._write_records(records)
+        except OSError as exc:
+            raise SinkError(f"cannot write ({exc.strerror})", target=self.name) from exc
+        self.row_count += len(records)
+
+    def commit(self) -> None:
+        self._require_open("commit")
+        try:
+            self._finish()
+        except BaseException:
+            self.abort()
+            raise
+        manifest = Manifest(
+            filename=self.path.name,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            created_by=f"fieldwright {fieldwright.__version__}",
+            row_count=self.row_count,
+            file_size=self._out.size,
+            checksum=self._out.checksum,
+            schema_version=self.schema_version,
+        )
+        self._out.commit()
+        self._state = "committed"
+        write_atomically(manifest_path(self.path), manifest.to_json())
+        self.manifest = manifest
+
+    def abort(self) -> None:
+        if self._state == "open":
+            self._out.abort()
+            self._state = "aborted"
+
+    def _require_open(self, action: str) -> None:
+        if self._state != "open":
+            raise ConnectorError(
+                f"cannot {action} a {self.format_name} sink that is already {self._state}; "
+                "open a new sink",
+                target=self.name,
+            )
+
+    def _write_records(self, records: Sequence[Record]) -> None:
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        """Write whatever closes the file (a trailer); the default writes nothing."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.abort()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, {self._state})"
+
+    def __del__(self) -> None:
+        # A sink dropped without commit must not leave its temporary file behind.
+        out: Any = getattr(self, "_out", None)
+        if out is not None and getattr(self, "_state", None) == "open":
+            out.abort()

@@ -1,0 +1,314 @@
+"""CSV (and TSV) files: a streaming source and an atomic sink."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO
+
+from fieldwright.connectors._text import (
+    cell_text,
+    lookup_column,
+    open_binary,
+    resolve_encoding,
+    undecodable,
+    unique_columns,
+)
+from fieldwright.connectors._typing import Converter, converters_for
+from fieldwright.connectors.atomic import FileSink
+from fieldwright.connectors.errors import SinkError, SourceUnreadable
+from fieldwright.domain.records import Position, Record, SourceItem
+from fieldwright.domain.schema import SchemaField
+
+__all__ = ["CsvSink", "CsvSource"]
+
+_SAMPLE_BYTES = 64 * 1024
+_SNIFF_DELIMITERS = ",;\t|"
+
+
+class _Lines:
+    """Feeds csv.reader line by line and keeps the lines of the record being parsed."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self._text = text
+        self.pending: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._text)
+        self.pending.append(line)
+        return line
+
+    def take(self) -> list[str]:
+        lines, self.pending = self.pending, []
+        return lines
+
+
+def _looks_typed(cell: str) -> bool:
+    text = cell.strip()
+    if not text:
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return text.lower() in {"true", "false"} or (text[:4].isdigit() and text[4:5] == "-")
+    return True
+
+
+def _is_header(first: list[str]) -> bool:
+    """A first row of unique, non-empty, non-numeric, non-date cells is taken for a header."""
+    cells = [cell.strip() for cell in first]
+    return len(set(cells)) == len(cells) and not any(_looks_typed(cell) for cell in cells)
+
+
+class CsvSource:
+    """Records of a CSV file, one per row, streamed.
+
+    - Encoding: by default the byte-order mark decides (UTF-8, UTF-16,
+      UTF-32) and UTF-8 is assumed without one; set `encoding` for e.g.
+      ``cp1252`` or ``latin-1``. A byte that cannot be decoded makes its
+      record unreadable, naming the line and the byte.
+    - Dialect: RFC 4180 quoting, CRLF or LF, newlines inside quoted fields
+      (the position is the line where the record starts). Without a
+      `delimiter` it is sniffed from the first 64 KB among ``, ; TAB |``,
+      falling back to ``,``.
+    - Header: `header=None` takes the first row for a header when all its
+      cells are non-empty, unique and neither numbers nor dates. Set it
+      explicitly when the guess is wrong. `columns` overrides the names (the
+      header row, if any, is still skipped). Blank and repeated header names
+      become ``column_N`` and ``name_2``.
+    - Empty cells stay ``""``, because text has no null; a column the `schema`
+      types (integer, number, boolean, date, datetime) reads an empty cell as
+      None. Dates stay ISO strings, checked. A value that does not fit its
+      type makes the record unreadable, naming the line and the column.
+    - A row with more or fewer cells than there are columns is unreadable.
+
+    Each iteration reads the file again from the start.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        delimiter: str | None = None,
+        quotechar: str = '"',
+        encoding: str | None = None,
+        header: bool | None = None,
+        columns: list[str] | None = None,
+        schema: list[SchemaField] | None = None,
+        skip_blank_lines: bool = True,
+    ) -> None:
+        self.path = Path(path)
+        self.quotechar = quotechar
+        self.skip_blank_lines = skip_blank_lines
+        self._open_files: list[IO[str]] = []
+        with open_binary(self.path) as raw:
+            head = raw.read(_SAMPLE_BYTES)
+        self.encoding = resolve_encoding(head[:4096], encoding, target=self.name)
+        sample = self._sample(head)
+        self.delimiter = delimiter or self._sniff(sample)
+        first = self._first_row(sample)
+        self.has_header = _is_header(first) if header is None and first else bool(header)
+        if columns is not None:
+            self.columns = unique_columns(columns)
+        elif self.has_header and first:
+            self.columns = unique_columns(first)
+        else:
+            self.columns = [f"column_{n}" for n in range(1, len(first or []) + 1)]
+        self._converters: dict[str, Converter] = converters_for(schema, self.columns)
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def _sample(self, head: bytes) -> str:
+        decoder = codecs.getincrementaldecoder(self.encoding)(errors="surrogateescape")
+        try:
+            text = decoder.decode(head, final=len(head) < _SAMPLE_BYTES)
+        except UnicodeDecodeError as exc:
+            raise SourceUnreadable(
+                f"cannot be decoded as {self.encoding} ({exc.reason}); set the encoding",
+                target=self.name,
+            ) from exc
+        if len(head) == _SAMPLE_BYTES:  # cut at the last line break: no half record
+            cut = max(text.rfind("\n"), text.rfind("\r"))
+            text = text[: cut + 1] if cut >= 0 else text
+        problem = undecodable(text.split("\n", 1)[0], self.encoding)
+        if problem:
+            raise SourceUnreadable(f"line 1: {problem}", target=self.name)
+        return text
+
+    def _sniff(self, sample: str) -> str:
+        try:
+            return csv.Sniffer().sniff(sample, delimiters=_SNIFF_DELIMITERS).delimiter
+        except csv.Error:
+            return ","
+
+    def _first_row(self, sample: str) -> list[str] | None:
+        reader = csv.reader(
+            io.StringIO(sample, newline=""),
+            delimiter=self.delimiter,
+            quotechar=self.quotechar,
+            strict=True,
+        )
+        try:
+            return next((row for row in reader if row), None)
+        except csv.Error as exc:
+            raise SourceUnreadable(
+                f"line {reader.line_num}: malformed first row ({exc})", target=self.name
+            ) from exc
+
+    def __iter__(self) -> Iterator[SourceItem]:
+        raw = open_binary(self.path)
+        text = io.TextIOWrapper(raw, encoding=self.encoding, errors="surrogateescape", newline="")
+        self._open_files.append(text)
+        try:
+            yield from self._items(text)
+        finally:
+            text.close()
+            self._open_files.remove(text)
+
+    def _items(self, text: IO[str]) -> Iterator[SourceItem]:
+        lines = _Lines(text)
+        reader = csv.reader(lines, delimiter=self.delimiter, quotechar=self.quotechar, strict=True)
+        header_pending = self.has_header
+        line_before = 0
+        while True:
+            start = line_before + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                line_before = reader.line_num
+                raw_text = "".join(lines.take())
+                yield self._unreadable(start, f"malformed CSV: {exc}", raw_text)
+                continue
+            except UnicodeDecodeError as exc:
+                yield self._unreadable(
+                    start,
+                    f"cannot be decoded as {self.encoding} ({exc.reason}); reading stops here",
+                    "".join(lines.take()),
+                )
+                return
+            line_before = reader.line_num
+            record_lines = lines.take()
+            if not cells and (self.skip_blank_lines or header_pending):
+                continue
+            if header_pending:
+                header_pending = False
+                continue
+            yield self._item(start, cells, record_lines)
+
+    def _item(self, start: int, cells: list[str], record_lines: list[str]) -> SourceItem:
+        raw_text = "".join(record_lines)
+        for offset, line in enumerate(record_lines):
+            problem = undecodable(line, self.encoding)
+            if problem:
+                return self._unreadable(start + offset, problem, raw_text)
+        if not cells:  # a kept blank line: every column empty
+            cells = [""] * len(self.columns)
+        if len(cells) != len(self.columns):
+            more_or_fewer = "more" if len(cells) > len(self.columns) else "fewer"
+            return self._unreadable(
+                start,
+                f"{len(cells)} cells, {more_or_fewer} than the {len(self.columns)} columns "
+                f"({', '.join(self.columns)})",
+                raw_text,
+            )
+        record: Record = dict(zip(self.columns, cells, strict=True))
+        problems: list[str] = []
+        for column, convert in self._converters.items():
+            value = record[column]
+            if value == "":
+                record[column] = None
+                continue
+            try:
+                record[column] = convert(value)
+            except ValueError as exc:
+                problems.append(f"column {column!r}: {exc}")
+        if problems:
+            return self._unreadable(start, "; ".join(problems), raw_text)
+        return SourceItem(position=Position(line=start), record=record)
+
+    def _unreadable(self, line: int, reason: str, raw: str) -> SourceItem:
+        return SourceItem(
+            position=Position(line=line),
+            record=None,
+            error=f"{self.path.name}, line {line}: {reason}",
+            raw=raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"),
+        )
+
+    def close(self) -> None:
+        for text in list(self._open_files):
+            text.close()
+        self._open_files.clear()
+
+    def __repr__(self) -> str:
+        return f"CsvSource({self.name!r}, delimiter={self.delimiter!r}, encoding={self.encoding!r})"
+
+
+class CsvSink(FileSink):
+    """Writes records as CSV rows under a header of `columns`, atomically.
+
+    A dotted column (``address.city``) reads a nested object when the record
+    has no key of that literal name. Lists and objects left in a cell are
+    written as JSON, None as an empty cell, booleans as ``true``/``false``.
+    Keys of a record that are not columns are not written. Rows end in CRLF
+    (RFC 4180).
+    """
+
+    format_name = "CSV"
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        columns: list[str],
+        *,
+        delimiter: str = ",",
+        encoding: str = "utf-8",
+        schema_version: str = "1",
+    ) -> None:
+        if not columns:
+            raise SinkError("a CSV sink needs at least one column", target=str(path))
+        try:
+            self._encoder = codecs.getincrementalencoder(encoding)()
+        except LookupError as exc:
+            raise SinkError(f"unknown encoding {encoding!r}", target=str(path)) from exc
+        super().__init__(path, schema_version=schema_version)
+        self.columns = list(columns)
+        self.encoding = encoding
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, delimiter=delimiter, lineterminator="\r\n")
+        self._write_row(self.columns, row_number=0)
+
+    def _write_row(self, cells: Sequence[str], *, row_number: int) -> None:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow(cells)
+        try:
+            data = self._encoder.encode(self._buffer.getvalue())
+        except UnicodeEncodeError as exc:
+            bad = next(
+                column
+                for column, cell in zip(self.columns, cells, strict=True)
+                if exc.object[exc.start] in cell
+            )
+            where = "the header" if row_number == 0 else f"row {row_number}"
+            raise SinkError(
+                f"{where}, column {bad!r}: {exc.object[exc.start]!r} cannot be written in "
+                f"{self.encoding}; use encoding='utf-8'",
+                target=self.name,
+            ) from exc
+        self._out.write(data)
+
+    def _write_records(self, records: Sequence[Record]) -> None:
+        for number, record in enumerate(records, start=self.row_count + 1):
+            cells = [cell_text(lookup_column(record, column)) for column in self.columns]
+            self._write_row(cells, row_number=number)
