@@ -1,0 +1,319 @@
+"""The batch processing log (runs) and the dead letters of each run.
+
+Lists are newest first with keyset paging: pass a page's `next_cursor` as
+`after` to get the next one; pages stay stable while new runs arrive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus, RunTrigger
+from fieldwright.domain.store_models import DeadLetterPage, DeadLetterRecord, RunPage, RunRecord
+from fieldwright.store._util import check_key, clean
+from fieldwright.store.errors import InvalidRecord, NotFound
+from fieldwright.store.models import DeadLetterRow, Run, Schedule
+from fieldwright.store.store import Store
+from fieldwright.store.types import utcnow
+
+__all__ = ["RunRepository"]
+
+FINISHED = (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.SKIPPED)
+_DEAD_LETTER_COUNT = (
+    select(func.count(DeadLetterRow.id)).where(DeadLetterRow.run_id == Run.id).scalar_subquery()
+)
+
+
+def _record(run: Run, schedule_key: str | None, dead_letters: int) -> RunRecord:
+    return RunRecord(
+        key=run.key,
+        mapping_key=run.mapping_key,
+        mapping_version=run.mapping_version,
+        trigger=run.trigger,
+        status=run.status,
+        started_at=run.started_at,
+        ended_at=run.ended_at,
+        counts=RunCounts(
+            read=run.records_read,
+            written=run.records_written,
+            failed=run.records_failed,
+            filtered=run.records_filtered,
+            skipped=run.records_skipped,
+        ),
+        error_summary=run.error_summary,
+        schedule_key=schedule_key,
+        started_by=run.created_by,
+        dead_letter_count=dead_letters,
+    )
+
+
+def _set_counts(run: Run, counts: RunCounts) -> None:
+    run.records_read = counts.read
+    run.records_written = counts.written
+    run.records_failed = counts.failed
+    run.records_filtered = counts.filtered
+    run.records_skipped = counts.skipped
+
+
+def _error_type(error_id: str) -> str | None:
+    """`validation` from `err_validation_1721832983123`."""
+    kind = error_id.removeprefix("err_").rpartition("_")[0]
+    return kind[:100] if error_id.startswith("err_") and kind else None
+
+
+def _cursor(run: Run) -> str:
+    return f"{run.started_at.isoformat()}|{run.id}"
+
+
+def _parse_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        stamp, _, ident = cursor.rpartition("|")
+        return datetime.fromisoformat(stamp), int(ident)
+    except ValueError as exc:
+        raise InvalidRecord(f"not a run page cursor: {cursor!r}") from exc
+
+
+class RunRepository:
+    """Start, update, finish and list runs; store and page through their dead letters."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def _run(self, session: Session, key: str) -> Run:
+        run = session.scalar(select(Run).where(Run.key == key))
+        if run is None:
+            raise NotFound(f"there is no run {key!r} in {self._store.location}")
+        return run
+
+    def _schedule_id(self, session: Session, key: str | None) -> int | None:
+        if key is None:
+            return None
+        schedule_id = session.scalar(select(Schedule.id).where(Schedule.key == key))
+        if schedule_id is None:
+            raise NotFound(f"there is no schedule {key!r} in {self._store.location}")
+        return schedule_id
+
+    def add_run(self, record: RunRecord) -> RunRecord:
+        """Log a run (start one with status running, or record a finished one)."""
+        check_key(record.key, "run")
+        with self._store.session(write=True) as session:
+            run = Run(
+                key=record.key,
+                mapping_key=check_key(record.mapping_key, "mapping"),
+                mapping_version=record.mapping_version,
+                schedule_id=self._schedule_id(session, record.schedule_key),
+                trigger=record.trigger,
+                status=record.status,
+                started_at=record.started_at,
+                ended_at=record.ended_at,
+                error_summary=clean(record.error_summary),
+                created_by=record.started_by or self._store.user,
+            )
+            _set_counts(run, record.counts)
+            session.add(run)
+            session.flush()
+            return _record(run, record.schedule_key, 0)
+
+    def start_run(
+        self,
+        key: str,
+        *,
+        mapping_key: str,
+        mapping_version: int | None = None,
+        trigger: RunTrigger = RunTrigger.MANUAL,
+        schedule_key: str | None = None,
+        started_at: datetime | None = None,
+    ) -> RunRecord:
+        return self.add_run(
+            RunRecord(
+                key=key,
+                mapping_key=mapping_key,
+                mapping_version=mapping_version,
+                trigger=trigger,
+                status=RunStatus.RUNNING,
+                started_at=started_at or utcnow(),
+                schedule_key=schedule_key,
+            )
+        )
+
+    def update_counts(self, key: str, counts: RunCounts) -> None:
+        """Progress of a running run."""
+        with self._store.session(write=True) as session:
+            _set_counts(self._run(session, key), counts)
+
+    def finish_run(
+        self,
+        key: str,
+        *,
+        status: RunStatus,
+        counts: RunCounts,
+        error_summary: str | None = None,
+        ended_at: datetime | None = None,
+    ) -> RunRecord:
+        """Record how a run ended; a completed run must balance its counts."""
+        if status not in FINISHED:
+            raise InvalidRecord(f"a run finishes as one of {[s.value for s in FINISHED]}")
+        if status is RunStatus.COMPLETED and not counts.balanced:
+            raise InvalidRecord(
+                f"run {key!r} does not balance: read {counts.read} ≠ written + failed + "
+                f"filtered + skipped ({counts.written} + {counts.failed} + {counts.filtered} + "
+                f"{counts.skipped})"
+            )
+        with self._store.session(write=True) as session:
+            run = self._run(session, key)
+            run.status = status
+            run.ended_at = ended_at or utcnow()
+            run.error_summary = clean(error_summary)
+            _set_counts(run, counts)
+        return self.get_run(key)
+
+    def fail_unfinished_runs(self, reason: str = "interrupted: the program stopped") -> list[str]:
+        """Mark runs still "running" (left by a killed process) as failed; returns their keys."""
+        with self._store.session(write=True) as session:
+            runs = session.scalars(select(Run).where(Run.status == RunStatus.RUNNING)).all()
+            for run in runs:
+                done = run.records_written + run.records_failed + run.records_filtered
+                run.records_skipped = max(run.records_read - done, 0)
+                run.status = RunStatus.FAILED
+                run.ended_at = utcnow()
+                run.error_summary = reason
+            return [run.key for run in runs]
+
+    def _select(self) -> Select[Run, str | None, int]:
+        return select(Run, Schedule.key, _DEAD_LETTER_COUNT).outerjoin(
+            Schedule, Run.schedule_id == Schedule.id
+        )
+
+    def get_run(self, key: str) -> RunRecord:
+        with self._store.session() as session:
+            row = session.execute(self._select().where(Run.key == key)).one_or_none()
+            if row is None:
+                raise NotFound(f"there is no run {key!r} in {self._store.location}")
+            run, schedule_key, count = row.tuple()
+            return _record(run, schedule_key, count)
+
+    @staticmethod
+    def _filters(
+        mapping_key: str | None,
+        status: RunStatus | Iterable[RunStatus] | None,
+        trigger: RunTrigger | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if mapping_key is not None:
+            conditions.append(Run.mapping_key == mapping_key)
+        if isinstance(status, RunStatus):
+            conditions.append(Run.status == status)
+        elif status is not None:
+            conditions.append(Run.status.in_(list(status)))
+        if trigger is not None:
+            conditions.append(Run.trigger == trigger)
+        if since is not None:
+            conditions.append(Run.started_at >= since)
+        if until is not None:
+            conditions.append(Run.started_at < until)
+        return conditions
+
+    def list_runs(
+        self,
+        *,
+        mapping_key: str | None = None,
+        status: RunStatus | Iterable[RunStatus] | None = None,
+        trigger: RunTrigger | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+        after: str | None = None,
+    ) -> RunPage:
+        """A page of runs, newest first; `since` inclusive, `until` exclusive (started_at)."""
+        if not 1 <= limit <= 10_000:
+            raise InvalidRecord("a page holds 1 to 10,000 runs")
+        conditions = self._filters(mapping_key, status, trigger, since, until)
+        if after is not None:
+            at, ident = _parse_cursor(after)
+            conditions.append(or_(Run.started_at < at, and_(Run.started_at == at, Run.id < ident)))
+        query = (
+            self._select()
+            .where(*conditions)
+            .order_by(Run.started_at.desc(), Run.id.desc())
+            .limit(limit + 1)
+        )
+        with self._store.session() as session:
+            rows = [row.tuple() for row in session.execute(query)]
+        items = [_record(run, schedule, count) for run, schedule, count in rows[:limit]]
+        cursor = _cursor(rows[limit - 1][0]) if len(rows) > limit else None
+        return RunPage(items=items, next_cursor=cursor)
+
+    def count_runs(
+        self,
+        *,
+        mapping_key: str | None = None,
+        status: RunStatus | Iterable[RunStatus] | None = None,
+        trigger: RunTrigger | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> int:
+        conditions = self._filters(mapping_key, status, trigger, since, until)
+        with self._store.session() as session:
+            return session.scalar(select(func.count(Run.id)).where(*conditions)) or 0
+
+    # -- dead letters -----------------------------------------------------------------------
+
+    def add_dead_letters(self, run_key: str, letters: Iterable[DeadLetter]) -> int:
+        """Store failed records of a run, in one transaction; returns how many."""
+        with self._store.session(write=True) as session:
+            run_id = self._run(session, run_key).id
+            rows = [
+                DeadLetterRow(
+                    run_id=run_id,
+                    error_id=letter.error_id,
+                    error_type=_error_type(letter.error_id),
+                    position=clean(letter.position),
+                    position_text=clean(letter.position_text),
+                    field=clean(letter.field),
+                    reason=clean(letter.reason),
+                    input=clean(letter.input),
+                    raw=clean(letter.raw),
+                    occurred_at=letter.occurred_at,
+                )
+                for letter in letters
+            ]
+            session.add_all(rows)
+            return len(rows)
+
+    def dead_letters(
+        self, run_key: str, *, limit: int = 100, after_id: int | None = None
+    ) -> DeadLetterPage:
+        """A run's dead letters in the order they failed; pass `next_after_id` for more."""
+        with self._store.session() as session:
+            run = self._run(session, run_key)
+            total = session.scalar(
+                select(func.count(DeadLetterRow.id)).where(DeadLetterRow.run_id == run.id)
+            )
+            query = select(DeadLetterRow).where(DeadLetterRow.run_id == run.id)
+            if after_id is not None:
+                query = query.where(DeadLetterRow.id > after_id)
+            rows = session.scalars(query.order_by(DeadLetterRow.id).limit(limit + 1)).all()
+            items = [
+                DeadLetterRecord(
+                    id=row.id,
+                    run_key=run_key,
+                    error_id=row.error_id,
+                    error_type=row.error_type,
+                    position=row.position,
+                    position_text=row.position_text,
+                    field=row.field,
+                    reason=row.reason,
+                    input=row.input,
+                    raw=row.raw,
+                    occurred_at=row.occurred_at,
+                )
+                for row in rows[:limit]
+            ]
+        next_id = items[-1].id if len(rows) > limit else None
+        return DeadLetterPage(items=items, total=total or 0, next_after_id=next_id)
