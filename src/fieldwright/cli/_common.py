@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from fieldwright.domain import MappingDocument
-from fieldwright.service import InvalidDocument, ServiceError, open_mapping
+from fieldwright.service import InvalidDocument, ServiceError, compile_mapping, open_mapping
 
 __all__ = [
     "ExitCode",
@@ -61,8 +61,11 @@ def _escape(text: str) -> str:
 
 
 def load_or_exit(path: Path) -> MappingDocument:
+    """Open and check a document, or exit naming the file and every problem."""
     with reported_errors():
-        return open_mapping(path)
+        document = open_mapping(path)
+        compile_mapping(document, source=str(path))
+        return document
     raise AssertionError("unreachable")  # pragma: no cover
 
 

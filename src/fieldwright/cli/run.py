@@ -12,6 +12,7 @@ from fieldwright.cli._common import (
     ExitCode,
     console,
     err_console,
+    fail,
     load_or_exit,
     mapping_argument,
     reported_errors,
@@ -68,7 +69,7 @@ def _summary(result: FileRunResult) -> None:
     "output_path",
     required=True,
     type=click.Path(path_type=Path),
-    help="Target file.",
+    help="Target file (its folder is created if missing).",
 )
 @click.option("--input-format", type=FORMATS, help="Input format (default: from the extension).")
 @click.option("--output-format", type=FORMATS, help="Output format (default: from the extension).")
@@ -99,6 +100,10 @@ def run(
     2 a broken document or an unreadable input.
     """
     document = load_or_exit(mapping)
+    try:
+        output_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot create the output folder {output_path.parent}: {exc.strerror}")
     show = err_console.is_terminal if progress is None else progress
     strategy = ErrorStrategy(error_strategy) if error_strategy else None
     with reported_errors():

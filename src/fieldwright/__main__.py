@@ -1,0 +1,3 @@
+from fieldwright.cli.main import main
+
+main()
