@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from fieldwright.engine.functions._common import (
@@ -372,19 +372,24 @@ def parse_currency(value: Any, decimal_separator: str) -> float:
     parentheses and a trailing minus mean negative. Always a decimal number."""
     if not isinstance(value, str):
         return float(as_number(value))
-    text = value.strip()
+    text = value.strip().replace("\u00a0", " ")
     negative = (text.startswith("(") and text.endswith(")")) or "-" in text
+    core = re.sub(r"[()+\-$€£¥₹₽₩¢]", "", text).strip()
+    core = re.sub(r"^[A-Za-z]{2,3}\.?\s*|\s*[A-Za-z]{2,3}\.?$", "", core)  # USD, CHF, kr, Fr.
     grouping = "," if decimal_separator == "." else "."
-    cleaned = re.sub(r"[A-Za-z$€£¥₹₽₩¢\s'’()+\-]", "", text.replace("\u00a0", ""))
-    cleaned = cleaned.replace(grouping, "").replace(decimal_separator, ".")
-    try:
-        if not re.fullmatch(r"\d+(?:\.\d*)?|\.\d+", cleaned):
-            raise InvalidOperation
-        amount = Decimal(cleaned)
-    except InvalidOperation:
+    core = re.sub(r"[\s'’]", grouping, core)
+    whole, _, fraction = core.partition(decimal_separator)
+    grouped = re.fullmatch(rf"\d{{1,3}}(?:{re.escape(grouping)}\d{{3}})+", whole)
+    digits = whole.replace(grouping, "") if grouped else whole
+    if (
+        not re.fullmatch(r"\d*", digits)
+        or not re.fullmatch(r"\d*", fraction)
+        or not digits + fraction
+    ):
         raise TransformError(
             f"cannot read {show(value)} as an amount with decimal separator {decimal_separator!r}"
-        ) from None
+        )
+    amount = Decimal(f"{digits or 0}.{fraction or 0}")
     return float(-amount if negative else amount)
 
 

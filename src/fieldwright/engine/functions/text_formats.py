@@ -232,8 +232,10 @@ def normalize_phone(value: Any, default_country_code: str | None) -> str:
     are removed. A number starting with '+' or '00' keeps its own country
     code; otherwise `default_country_code` is put in front, after removing a
     national trunk '0' (kept for Italy, 39) or a leading '1' of an 11-digit
-    North American number. Fails when the result has fewer than 8 or more
-    than 15 digits, or the text contains letters.
+    North American number. So a number stored without its '+' (e.g. as an
+    integer 4930901820) must get it back first, or it is read as national.
+    Fails when the result has fewer than 8 or more than 15 digits, or the
+    text contains letters.
     """
     text = _EXTENSION.sub("", as_text(value)).strip()
     if re.search(r"[^\d\s().+/-]", text):
