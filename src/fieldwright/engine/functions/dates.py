@@ -269,7 +269,12 @@ def excel_serial_to_datetime(value: Any) -> str:
     """The wall-clock datetime (no offset) of an Excel serial whose fraction is
     the time of day, to the nearest second."""
     day, fraction = _excel_day(value)
-    moment = datetime(day.year, day.month, day.day) + timedelta(seconds=round(fraction * 86_400))
+    try:
+        moment = datetime(day.year, day.month, day.day) + timedelta(
+            seconds=round(fraction * 86_400)
+        )
+    except OverflowError:
+        raise TransformError(f"Excel serial {show(value)} is after 9999-12-31") from None
     return iso(moment)
 
 

@@ -186,5 +186,7 @@ def test_excel_serial_times(run: Run) -> None:
     assert run("excel_serial_to_datetime", 45862.99998) == "2025-07-24T23:59:58"
     # 86399.91 seconds round to the next midnight.
     assert run("excel_serial_to_datetime", 45862.999999) == "2025-07-25T00:00:00"
+    with pytest.raises(TransformError, match="after 9999-12-31"):
+        run("excel_serial_to_datetime", 2958465.999999)
     with pytest.raises(TransformError, match="before 1900-01-01"):
         run("date_to_excel_serial", "1899-12-31")
