@@ -16,20 +16,28 @@ from fieldwright.connectors.errors import (
 )
 from fieldwright.connectors.excel import XlsxSink, XlsxSource
 from fieldwright.connectors.files import FORMATS, format_of, open_sink, open_source
+from fieldwright.connectors.inference import InferredSchema, infer_schema, infer_schema_details
 from fieldwright.connectors.json_files import (
     JsonArraySink,
     JsonArraySource,
     NdjsonSink,
     NdjsonSource,
 )
+from fieldwright.connectors.json_schema import (
+    DRAFT_2020_12,
+    schema_from_json_schema,
+    schema_to_json_schema,
+)
 
 __all__ = [
+    "DRAFT_2020_12",
     "FORMATS",
     "AtomicFile",
     "ConnectorError",
     "CsvSink",
     "CsvSource",
     "FileSink",
+    "InferredSchema",
     "JsonArraySink",
     "JsonArraySource",
     "Manifest",
@@ -42,7 +50,11 @@ __all__ = [
     "XlsxSink",
     "XlsxSource",
     "format_of",
+    "infer_schema",
+    "infer_schema_details",
     "manifest_path",
     "open_sink",
     "open_source",
+    "schema_from_json_schema",
+    "schema_to_json_schema",
 ]

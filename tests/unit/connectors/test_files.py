@@ -143,6 +143,7 @@ def test_public_names_are_pinned() -> None:
         "files",
         "inference",
         "json_files",
+        "json_schema",
     }
     assert set(connectors.__all__) == exported - modules
     for name in connectors.__all__:
