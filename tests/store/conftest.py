@@ -48,7 +48,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def db_url(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[str]:
+def db_url(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
     """A URL to an empty database of the parametrised backend."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'fieldwright.db'}"

@@ -27,8 +27,13 @@ from fieldwright.domain import (
 #: Any text, including NUL, control characters, astral-plane emoji and lone combining marks.
 text = st.text(max_size=12)
 names = st.text(min_size=1, max_size=10)
-keys = st.from_regex(r"mapping_[A-Z]{2,4}_[A-Z]{2,4}_[A-Z0-9]{1,6}_2025[01][0-9][0-3][0-9]", fullmatch=True)
-paths = st.builds(lambda parts: "$." + ".".join(parts), st.lists(st.from_regex(r"[a-z_][a-z0-9_]{0,6}", fullmatch=True), min_size=1, max_size=3))
+keys = st.from_regex(
+    r"mapping_[A-Z]{2,4}_[A-Z]{2,4}_[A-Z0-9]{1,6}_2025[01][0-9][0-3][0-9]", fullmatch=True
+)
+paths = st.builds(
+    lambda parts: "$." + ".".join(parts),
+    st.lists(st.from_regex(r"[a-z_][a-z0-9_]{0,6}", fullmatch=True), min_size=1, max_size=3),
+)
 
 json_scalars = st.one_of(
     st.none(),
@@ -44,7 +49,11 @@ json_values: st.SearchStrategy[Any] = st.recursive(
 )
 json_objects = st.dictionaries(text, json_values, max_size=3)
 
-steps = st.builds(TransformStep, fn=st.sampled_from(["upper", "trim", "lookup", "format_date"]), args=st.lists(json_values, max_size=2))
+steps = st.builds(
+    TransformStep,
+    fn=st.sampled_from(["upper", "trim", "lookup", "format_date"]),
+    args=st.lists(json_values, max_size=2),
+)
 rules = st.builds(
     ValidationRules,
     regex=st.none() | text,
@@ -75,8 +84,19 @@ def field_mappings(draw: st.DrawFn) -> FieldMapping:
 
 
 schema_fields = st.recursive(
-    st.builds(SchemaField, name=names, type=st.sampled_from(FieldType), description=text, example=json_scalars),
-    lambda children: st.builds(SchemaField, name=names, type=st.just(FieldType.OBJECT), fields=st.lists(children, max_size=2)),
+    st.builds(
+        SchemaField,
+        name=names,
+        type=st.sampled_from(FieldType),
+        description=text,
+        example=json_scalars,
+    ),
+    lambda children: st.builds(
+        SchemaField,
+        name=names,
+        type=st.just(FieldType.OBJECT),
+        fields=st.lists(children, max_size=2),
+    ),
     max_leaves=4,
 )
 connectors = st.builds(
@@ -86,7 +106,9 @@ connectors = st.builds(
     credential=st.none() | st.builds(CredentialRef, username=names),
     connection=st.none() | names,
 )
-endpoints = st.builds(Endpoint, fields=st.lists(schema_fields, max_size=2), connector=st.none() | connectors)
+endpoints = st.builds(
+    Endpoint, fields=st.lists(schema_fields, max_size=2), connector=st.none() | connectors
+)
 tests = st.builds(
     TestCase,
     name=names,
@@ -108,7 +130,9 @@ def mapping_documents(draw: st.DrawFn) -> MappingDocument:
         version=draw(st.integers(min_value=1, max_value=50)),
         source=draw(endpoints),
         target=draw(endpoints),
-        lookups=draw(st.dictionaries(names, st.dictionaries(text, json_scalars, max_size=3), max_size=2)),
+        lookups=draw(
+            st.dictionaries(names, st.dictionaries(text, json_scalars, max_size=3), max_size=2)
+        ),
         filter=draw(st.none() | text),
         fields=draw(st.lists(field_mappings(), max_size=6)),
         tests=draw(st.lists(tests, max_size=3)),

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from fieldwright.domain import FORMAT_VERSION, FieldMapping, MappingDocument, TestCase, TransformStep, ValidationRules, dumps
+from fieldwright.domain import (
+    FORMAT_VERSION,
+    FieldMapping,
+    MappingDocument,
+    TestCase,
+    TransformStep,
+    ValidationRules,
+    dumps,
+)
 from fieldwright.store import (
     CorruptDatabase,
     InvalidRecord,
@@ -19,12 +27,18 @@ from fieldwright.store.models import MappingVersion
 KEY = "mapping_QBT_WFN_ACME_20250724"
 
 
-def document(*fields: FieldMapping, key: str = KEY, name: str = "Timesheets to WFN") -> MappingDocument:
+def document(
+    *fields: FieldMapping, key: str = KEY, name: str = "Timesheets to WFN"
+) -> MappingDocument:
     return MappingDocument(fieldwright=FORMAT_VERSION, key=key, name=name, fields=list(fields))
 
 
-EMPLOYEE_ID = FieldMapping(target="$.employee.id", sources=["$.user_id"], transforms=[TransformStep(fn="trim")])
-HOURS = FieldMapping(target="$.hours", sources=["$.duration"], transforms=[TransformStep(fn="divide", args=[3600])])
+EMPLOYEE_ID = FieldMapping(
+    target="$.employee.id", sources=["$.user_id"], transforms=[TransformStep(fn="trim")]
+)
+HOURS = FieldMapping(
+    target="$.hours", sources=["$.duration"], transforms=[TransformStep(fn="divide", args=[3600])]
+)
 COMPANY = FieldMapping(target="$.company", constant="ACME")
 
 
@@ -42,7 +56,10 @@ def test_every_save_is_a_new_version_numbered_latest_plus_one(store: Store) -> N
 
 
 def test_stale_save_from_a_second_session_is_refused_and_overwrites_nothing(db_url: str) -> None:
-    with Store.open(db_url, user="alice") as alice_store, Store.open(db_url, user="bob") as bob_store:
+    with (
+        Store.open(db_url, user="alice") as alice_store,
+        Store.open(db_url, user="bob") as bob_store,
+    ):
         alice, bob = MappingRepository(alice_store), MappingRepository(bob_store)
         alice.save_mapping(document(EMPLOYEE_ID))
         # Both editors open version 1; Bob saves first.
@@ -50,8 +67,16 @@ def test_stale_save_from_a_second_session_is_refused_and_overwrites_nothing(db_u
         with pytest.raises(VersionConflict) as caught:
             alice.save_mapping(document(EMPLOYEE_ID, COMPANY), base_version=1)
         conflict = caught.value
-        assert conflict.saved_by == "bob" and conflict.latest_version == 2 and conflict.base_version == 1
-        assert "bob" in str(conflict) and "version 2" in str(conflict) and "nothing was saved" in str(conflict)
+        assert (
+            conflict.saved_by == "bob"
+            and conflict.latest_version == 2
+            and conflict.base_version == 1
+        )
+        assert (
+            "bob" in str(conflict)
+            and "version 2" in str(conflict)
+            and "nothing was saved" in str(conflict)
+        )
         assert [h.version for h in alice.history(KEY)] == [2, 1]
         assert alice.load_mapping(KEY).fields == [EMPLOYEE_ID, HOURS]
         assert alice.mappings_writing("$.company") == []
@@ -79,7 +104,11 @@ def test_history_diff_and_restore(store: Store) -> None:
     repo = MappingRepository(store)
     repo.save_mapping(document(EMPLOYEE_ID, COMPANY))
     changed_id = EMPLOYEE_ID.model_copy(
-        update={"sources": ["$.employee_no"], "rules": ValidationRules(regex="^[0-9]+$"), "required": True}
+        update={
+            "sources": ["$.employee_no"],
+            "rules": ValidationRules(regex="^[0-9]+$"),
+            "required": True,
+        }
     )
     repo.save_mapping(document(changed_id, HOURS, name="Renamed"), base_version=1)
     history = repo.history(KEY)
@@ -99,7 +128,11 @@ def test_history_diff_and_restore(store: Store) -> None:
     restored = repo.restore_version(KEY, 1)
     assert restored.version == 3 and restored.comment == "restored version 1"
     back = repo.load_mapping(KEY)
-    assert back.version == 3 and back.fields == [EMPLOYEE_ID, COMPANY] and back.name == "Timesheets to WFN"
+    assert (
+        back.version == 3
+        and back.fields == [EMPLOYEE_ID, COMPANY]
+        and back.name == "Timesheets to WFN"
+    )
     assert [h.version for h in repo.history(KEY)] == [3, 2, 1]
     assert repo.load_mapping(KEY, 2).fields[1] == HOURS  # history untouched
     assert repo.mappings_writing("$.company") == [KEY] and repo.mappings_writing("$.hours") == []

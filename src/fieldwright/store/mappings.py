@@ -121,8 +121,12 @@ class MappingRepository:
                 return self._write_version(session, document, expected, comment, by)
         except VersionConflict:
             raise
-        except Conflict as exc:  # a concurrent first save of the same key won the race
-            raise self._conflict(key, expected) from exc
+        except Conflict as exc:
+            # A concurrent save of the same key won the race: report who; else the original.
+            conflict = self._conflict(key, expected)
+            if conflict is None:
+                raise
+            raise conflict from exc
 
     def _write_version(
         self,
@@ -206,12 +210,12 @@ class MappingRepository:
             saved_at=latest.created_at if latest else mapping.updated_at,
         )
 
-    def _conflict(self, key: str, expected: int | None) -> VersionConflict:
+    def _conflict(self, key: str, expected: int | None) -> VersionConflict | None:
         with self._store.session() as session:
             mapping = session.scalar(select(Mapping).where(Mapping.key == key))
-            if mapping is None:  # pragma: no cover - only after a concurrent delete
-                raise NotFound(f"mapping {key!r} does not exist")
-            return self._conflict_from(session, mapping, None if expected == _ANY else expected)
+            if mapping is None or expected == _ANY or mapping.latest_version == expected:
+                return None
+            return self._conflict_from(session, mapping, expected)
 
     # -- reading ----------------------------------------------------------------------------
 

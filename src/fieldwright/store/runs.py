@@ -193,7 +193,7 @@ class RunRepository:
             row = session.execute(self._select().where(Run.key == key)).one_or_none()
             if row is None:
                 raise NotFound(f"there is no run {key!r} in {self._store.location}")
-            run, schedule_key, count = row.tuple()
+            run, schedule_key, count = row
             return _record(run, schedule_key, count)
 
     @staticmethod
@@ -244,7 +244,7 @@ class RunRepository:
             .limit(limit + 1)
         )
         with self._store.session() as session:
-            rows = [row.tuple() for row in session.execute(query)]
+            rows = session.execute(query).all()
         items = [_record(run, schedule, count) for run, schedule, count in rows[:limit]]
         cursor = _cursor(rows[limit - 1][0]) if len(rows) > limit else None
         return RunPage(items=items, next_cursor=cursor)
