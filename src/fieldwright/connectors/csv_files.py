@@ -73,7 +73,9 @@ class CsvSource:
     - Encoding: by default the byte-order mark decides (UTF-8, UTF-16,
       UTF-32) and UTF-8 is assumed without one; set `encoding` for e.g.
       ``cp1252`` or ``latin-1``. A byte that cannot be decoded makes its
-      record unreadable, naming the line and the byte.
+      record unreadable, naming the line and the byte. (A malformed UTF-16
+      or UTF-32 sequence, which cannot be skipped, ends the source with one
+      unreadable item instead, at or before the line where it was found.)
     - Dialect: RFC 4180 quoting, CRLF or LF, newlines inside quoted fields
       (the position is the line where the record starts). Without a
       `delimiter` it is sniffed from the first 64 KB among ``, ; TAB |``,
@@ -128,14 +130,14 @@ class CsvSource:
         return str(self.path)
 
     def _sample(self, head: bytes) -> str:
-        decoder = codecs.getincrementaldecoder(self.encoding)(errors="surrogateescape")
+        final = len(head) < _SAMPLE_BYTES
         try:
-            text = decoder.decode(head, final=len(head) < _SAMPLE_BYTES)
-        except UnicodeDecodeError as exc:
-            raise SourceUnreadable(
-                f"cannot be decoded as {self.encoding} ({exc.reason}); set the encoding",
-                target=self.name,
-            ) from exc
+            text = codecs.getincrementaldecoder(self.encoding)("surrogateescape").decode(
+                head, final
+            )
+        except UnicodeDecodeError:
+            # Only UTF-16/32 get here; the sample serves sniffing, iteration reports the error.
+            text = codecs.getincrementaldecoder(self.encoding)("replace").decode(head, final)
         if len(head) == _SAMPLE_BYTES:  # cut at the last line break: no half record
             cut = max(text.rfind("\n"), text.rfind("\r"))
             text = text[: cut + 1] if cut >= 0 else text
@@ -193,7 +195,8 @@ class CsvSource:
             except UnicodeDecodeError as exc:
                 yield self._unreadable(
                     start,
-                    f"cannot be decoded as {self.encoding} ({exc.reason}); reading stops here",
+                    f"at or after this line, the file cannot be decoded as {self.encoding} "
+                    f"({exc.reason}); reading stops here",
                     "".join(lines.take()),
                 )
                 return

@@ -226,3 +226,20 @@ def test_missing_file_names_the_file(tmp_path: Path) -> None:
 def test_unknown_encoding_is_refused_at_open(tmp_path: Path) -> None:
     with pytest.raises(SourceUnreadable, match="unknown encoding 'klingon'"):
         CsvSource(write(tmp_path / "k.csv", "a\n1\n"), encoding="klingon")
+
+
+def test_malformed_utf16_ends_the_source_with_one_unreadable_item(tmp_path: Path) -> None:
+    data = "a,b\n1,2\n".encode("utf-16") + b"\x00\xdc" + "3,4\n".encode("utf-16-le")
+    items = read(CsvSource(write_bytes(tmp_path / "bad16.csv", data)))
+    assert items[-1].record is None
+    assert items[-1].error is not None
+    assert "cannot be decoded as utf-16" in items[-1].error
+    assert "reading stops here" in items[-1].error
+    assert all(item.record != {"a": "3", "b": "4"} for item in items)
+
+
+def test_empty_and_header_only_files_have_no_records(tmp_path: Path) -> None:
+    empty = CsvSource(write(tmp_path / "empty.csv", ""))
+    assert empty.columns == [] and read(empty) == []
+    header_only = CsvSource(write(tmp_path / "h.csv", "a,b\r\n"))
+    assert header_only.columns == ["a", "b"] and read(header_only) == []
