@@ -117,6 +117,9 @@ class CsvSource:
         self.delimiter = delimiter or self._sniff(sample)
         first = self._first_row(sample)
         self.has_header = _is_header(first) if header is None and first else bool(header)
+        problem = undecodable("\x00".join(first or []), self.encoding) if self.has_header else None
+        if problem:
+            raise SourceUnreadable(f"the header: {problem}", target=self.name)
         if columns is not None:
             self.columns = unique_columns(columns)
         elif self.has_header and first:
@@ -141,9 +144,6 @@ class CsvSource:
         if len(head) == _SAMPLE_BYTES:  # cut at the last line break: no half record
             cut = max(text.rfind("\n"), text.rfind("\r"))
             text = text[: cut + 1] if cut >= 0 else text
-        problem = undecodable(text.split("\n", 1)[0], self.encoding)
-        if problem:
-            raise SourceUnreadable(f"line 1: {problem}", target=self.name)
         return text
 
     def _sniff(self, sample: str) -> str:

@@ -243,3 +243,12 @@ def test_empty_and_header_only_files_have_no_records(tmp_path: Path) -> None:
     assert empty.columns == [] and read(empty) == []
     header_only = CsvSource(write(tmp_path / "h.csv", "a,b\r\n"))
     assert header_only.columns == ["a", "b"] and read(header_only) == []
+
+
+def test_undecodable_header_refuses_the_file_with_a_hint(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path / "h.csv", "Prénom,Nom\nAda,L\n".encode("cp1252"))
+    with pytest.raises(
+        SourceUnreadable, match=r"h\.csv: the header: byte 0xe9 .*encoding='cp1252'"
+    ):
+        CsvSource(path, header=True)
+    assert read(CsvSource(path, encoding="cp1252"))[0].record == {"Prénom": "Ada", "Nom": "L"}
