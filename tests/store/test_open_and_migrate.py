@@ -110,6 +110,12 @@ def test_migrating_from_the_previous_revision_keeps_and_completes_data(db_url: s
         assert repo.save_mapping(document(EMPLOYEE_ID), base_version=1).version == 2
 
 
+def test_opening_without_upgrade_never_creates_a_file(tmp_path: Path) -> None:
+    with pytest.raises(SchemaOutOfDate, match="does not exist yet"):
+        Store.open(f"sqlite:///{tmp_path / 'new.db'}", upgrade=False)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_sqlite_file_is_backed_up_before_it_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "fieldwright.db"
     url = f"sqlite:///{path}"

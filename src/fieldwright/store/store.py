@@ -21,6 +21,7 @@ from fieldwright.store import migrate
 from fieldwright.store.errors import (
     Conflict,
     CorruptDatabase,
+    SchemaOutOfDate,
     StoreBusy,
     StoreError,
     StoreUnavailable,
@@ -132,6 +133,10 @@ class Store:
                 state.check(location, upgrade=upgrade)
                 if not state.up_to_date:
                     migrate.backup_sqlite(path, state.current)
+            elif not upgrade:
+                raise SchemaOutOfDate(
+                    f"{location} does not exist yet. Run `fieldwright db upgrade` to create it."
+                )
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
         store = cls(_create_engine(parsed), location, user=user or default_user())
