@@ -8,10 +8,12 @@ SQLAlchemy errors come back as the store's own exceptions.
 from __future__ import annotations
 
 import getpass
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, Engine
@@ -73,13 +75,37 @@ def _fill_audit(session: Session, _context: Any, _instances: Any) -> None:
             obj.updated_by = user
 
 
+def _json_dumps(value: Any) -> str:
+    """orjson for speed (500-field saves); the standard library for what orjson refuses
+    (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(value, ensure_ascii=False)
+
+
+def _json_loads(text: str | bytes) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def _create_engine(parsed: URL) -> Engine:
+    json_options: dict[str, Any] = {
+        "json_serializer": _json_dumps,
+        "json_deserializer": _json_loads,
+    }
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(
+            parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **json_options
+        )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    return create_engine(
+        parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10}, **json_options
+    )
 
 
 def translate(error: sa_exc.SQLAlchemyError, location: DatabaseLocation) -> StoreError:
