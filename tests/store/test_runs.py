@@ -8,7 +8,7 @@ import pytest
 
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus, RunTrigger
 from fieldwright.domain.store_models import RunRecord
-from fieldwright.store import InvalidRecord, NotFound, RunRepository, Store
+from fieldwright.store import Conflict, InvalidRecord, NotFound, RunRepository, Store
 
 T0 = datetime(2025, 7, 24, 14, 0, tzinfo=UTC)
 
@@ -143,3 +143,20 @@ def test_naive_datetimes_are_refused(store: Store) -> None:
     with pytest.raises(Exception, match="naive datetime"):
         repo.start_run("proc_A", mapping_key="m", started_at=datetime(2025, 7, 24, 14, 0))
     assert repo.count_runs() == 0
+
+
+def test_the_database_refuses_a_completed_run_that_does_not_balance(store: Store) -> None:
+    repo = RunRepository(store)
+    record = RunRecord(
+        key="proc_A",
+        mapping_key="mapping_A",
+        status=RunStatus.COMPLETED,
+        started_at=T0,
+        counts=RunCounts(read=10, written=9),
+    )
+    with pytest.raises(InvalidRecord, match=r"(?i)check constraint"):
+        repo.add_run(record)
+    with pytest.raises(Conflict):
+        repo.add_run(record.model_copy(update={"counts": RunCounts(read=10, written=10)}))
+        repo.add_run(record.model_copy(update={"counts": RunCounts(read=10, written=10)}))
+    assert repo.count_runs() == 1

@@ -23,6 +23,7 @@ from fieldwright.store import migrate
 from fieldwright.store.errors import (
     Conflict,
     CorruptDatabase,
+    InvalidRecord,
     SchemaOutOfDate,
     StoreBusy,
     StoreError,
@@ -111,9 +112,11 @@ def _create_engine(parsed: URL) -> Engine:
 def translate(error: sa_exc.SQLAlchemyError, location: DatabaseLocation) -> StoreError:
     """The store exception for a SQLAlchemy error, with a message naming the database."""
     detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-    if isinstance(error, sa_exc.IntegrityError):
-        return Conflict(f"{location} refused the change: {detail}")
     lowered = detail.lower()
+    if isinstance(error, sa_exc.IntegrityError):
+        if "check constraint" in lowered or "not null" in lowered or "not-null" in lowered:
+            return InvalidRecord(f"{location} refused an invalid record: {detail}")
+        return Conflict(f"{location} refused the change: {detail}")
     if "database is locked" in lowered or "database is busy" in lowered:
         return StoreBusy(
             f"{location} is busy: another program kept it locked for more than "
