@@ -267,9 +267,15 @@ class NdjsonSink(_JsonSink):
     format_name = "NDJSON"
 
     def _write_records(self, records: Sequence[Record]) -> None:
-        parts = [self._dump(record, row) for row, record in enumerate(records, self.row_count + 1)]
-        if parts:
-            self._out.write(b"\n".join(parts) + b"\n")
+        if not records:
+            return
+        try:
+            parts = [orjson.dumps(record, default=_default) for record in records]
+        except TypeError:  # find the record to name, then raise SinkError
+            parts = [
+                self._dump(record, row) for row, record in enumerate(records, self.row_count + 1)
+            ]
+        self._out.write(b"\n".join(parts) + b"\n")
 
 
 class JsonArraySink(_JsonSink):

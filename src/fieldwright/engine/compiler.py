@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from fieldwright.domain import (
     Problem,
     pointer,
 )
+from fieldwright.engine.columns import Cache, Column, column
 from fieldwright.engine.functions import REGISTRY, Registry, StepContext, TransformError
 from fieldwright.engine.paths import PathError, SourcePath, TargetPath, parse_source, parse_target
 from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
@@ -44,6 +45,9 @@ class CompiledStep:
     args: tuple[Any, ...]
     passthrough: bool
     call: Callable[[Any, Mapping[str, Any]], Any]
+    #: The library function itself, and whether it takes a StepContext first.
+    impl: Callable[..., Any]
+    context: bool
 
 
 class _FieldFailed(Exception):
@@ -153,6 +157,10 @@ class CompiledMapping:
         # Per-item fields first, so broadcast fields find their arrays filled.
         self._order = sorted(self.fields, key=lambda f: f.target.per_item and not _yields_list(f))
         self.target_paths = [f.target.text for f in self.fields]
+        columns = [column(f, STEP_ERRORS) for f in self.fields]
+        self._columns: tuple[Column, ...] | None = (
+            None if any(c is None for c in columns) else tuple(c for c in columns if c is not None)
+        )
 
     def keeps(self, record: Mapping[str, Any]) -> bool:
         """Whether the filter keeps `record` (always, without a filter)."""
@@ -164,6 +172,70 @@ class CompiledMapping:
         """Map one source record."""
         if self.filter is not None and not _truthy(self.filter.search(record)):
             return RecordResult(RecordStatus.FILTERED, None)
+        return self._map_fields(record)
+
+    def apply_many(self, records: Sequence[Mapping[str, Any]]) -> list[RecordResult]:
+        """Map a chunk of records; the same results as `apply` on each, computed by column."""
+        outputs, others = self.map_chunk(records)
+        return [
+            others[index] if output is None else RecordResult(RecordStatus.OK, output)
+            for index, output in enumerate(outputs)
+        ]
+
+    def map_chunk(
+        self, records: Sequence[Mapping[str, Any]]
+    ) -> tuple[list[dict[str, Any] | None], dict[int, RecordResult]]:
+        """Map a chunk: the output of each record mapped cleanly (else None), and the
+        results of the others (filtered, failed, or recovered by on_error) by index.
+
+        This is the run loop's entry: it builds no result object for clean records.
+        """
+        if self._columns is None:
+            results = [self.apply(record) for record in records]
+            return (
+                [
+                    r.output if r.status is RecordStatus.OK and not r.errors else None
+                    for r in results
+                ],
+                {
+                    i: r
+                    for i, r in enumerate(results)
+                    if r.status is not RecordStatus.OK or r.errors
+                },
+            )
+        others: dict[int, RecordResult] = {}
+        positions: Sequence[int]
+        if self.filter is None:
+            kept, positions = records, range(len(records))
+        else:
+            search = self.filter.search
+            positions = [i for i, record in enumerate(records) if _truthy(search(record))]
+            kept = [records[i] for i in positions]
+            for index in set(range(len(records))).difference(positions):
+                others[index] = RecordResult(RecordStatus.FILTERED, None)
+        mapped: list[dict[str, Any]] = [{} for _ in kept]
+        bad: set[int] = set()
+        cache: Cache = {}
+        for run in self._columns:
+            run(kept, mapped, bad, cache)
+        outputs: list[dict[str, Any] | None]
+        if len(kept) == len(records):
+            outputs = mapped  # type: ignore[assignment]
+        else:
+            outputs = [None] * len(records)
+            for index, output in zip(positions, mapped, strict=True):
+                outputs[index] = output
+        for index in bad:
+            original = positions[index]
+            outputs[original] = None
+            others[original] = self._map_fields(kept[index])
+        return outputs, others
+
+    def _map_fields(self, record: Mapping[str, Any]) -> RecordResult:
+        """Map one record field by field, recording each failure and its on_error outcome.
+
+        The filter must already have kept the record.
+        """
         output: dict[str, Any] = {}
         errors: list[FieldError] | None = None
         for field in self._order:
@@ -194,8 +266,8 @@ class CompiledMapping:
         if errors is None:
             return RecordResult(RecordStatus.OK, output)
         if any(e.handled_by == "fail" for e in errors):
-            return RecordResult(RecordStatus.FAILED, None, errors)
-        return RecordResult(RecordStatus.OK, output, errors)
+            return RecordResult(RecordStatus.FAILED, None, tuple(errors))
+        return RecordResult(RecordStatus.OK, output, tuple(errors))
 
 
 def _yields_list(field: CompiledField) -> bool:
@@ -253,6 +325,8 @@ def _check_field(
                 args,
                 spec.null_passthrough,
                 _step_caller(spec.impl, args, spec.context, document.lookups),
+                spec.impl,
+                spec.context,
             )
         )
     rules = mapping.rules

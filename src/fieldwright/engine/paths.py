@@ -119,6 +119,8 @@ class SourcePath:
     text: str
     singular: bool
     get: Callable[[Any], Any]
+    #: The member names / indexes of a simple path (one value per segment), else None.
+    segments: tuple[Segment, ...] | None = None
 
 
 def parse_source(text: str) -> SourcePath:
@@ -126,7 +128,7 @@ def parse_source(text: str) -> SourcePath:
     query = _compile(text)
     simple = _simple_segments(query, allow_wildcard=False)
     if simple is not None:
-        return SourcePath(text, True, _getter(tuple(simple)))
+        return SourcePath(text, True, _getter(tuple(simple)), tuple(simple))
     if query.singular_query():
         return SourcePath(text, True, lambda record: next(iter(query.findall(record)), None))
     return SourcePath(text, False, query.findall)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -37,7 +37,7 @@ class RecordResult:
     status: RecordStatus
     output: dict[str, Any] | None
     #: Failing fields (status FAILED) and fields that on_error recovered.
-    errors: list[FieldError] = field(default_factory=list)
+    errors: tuple[FieldError, ...] = ()
 
     @property
     def failures(self) -> list[FieldError]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,8 +22,15 @@ from fieldwright.engine.results import RecordStatus
 
 __all__ = ["Progress", "RunOutcome", "execute"]
 
-#: How many records pass between two looks at the clock and the cancel flag.
+#: Records mapped together as one chunk; the clock and the cancel flag are
+#: looked at between chunks.
 _CHECK_EVERY = 256
+
+
+def _chunks(items: Iterable[SourceItem], size: int) -> Iterator[list[SourceItem]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +105,6 @@ def execute(
     batch: list[Record] = []
     started = last_report = time.monotonic()
     status, message = RunStatus.COMPLETED, None
-    apply = compiled.apply
 
     def counts() -> RunCounts:
         return RunCounts(
@@ -117,41 +123,53 @@ def execute(
 
     error: Exception | None = None
     try:
-        for item in items:
-            read += 1
-            record = item.record
-            if record is None:
-                failed += 1
-                dead.add(item, "read", None, item.error or "the record could not be read")
-                if fail_fast:
-                    status, message = RunStatus.FAILED, f"{item.position}: {item.error}"
-                    break
+        for chunk in _chunks(items, _CHECK_EVERY):
+            readable = [item.record for item in chunk if item.record is not None]
+            outputs, others = compiled.map_chunk(readable)
+            if len(readable) == len(chunk) and not others:
+                read += len(chunk)
+                batch += outputs  # type: ignore[arg-type]
             else:
-                result = apply(record)
-                if result.status is RecordStatus.OK:
-                    batch.append(result.output)  # type: ignore[arg-type]
-                    if len(batch) >= size:
-                        sink.write_batch(batch)
-                        written += len(batch)
-                        batch = []
-                elif result.status is RecordStatus.FILTERED:
-                    filtered += 1
-                else:
-                    failed += 1
-                    failures = result.failures
-                    dead.add(item, "mapping", failures[0].target, result.reason())
-                    if fail_fast:
-                        status = RunStatus.FAILED
-                        message = f"{item.position}: {result.reason()}"
-                        break
-            if read % _CHECK_EVERY == 0:
-                if should_cancel is not None and should_cancel():
-                    status, message = RunStatus.CANCELLED, "cancelled"
-                    break
-                now = time.monotonic()
-                if now - last_report >= progress_interval:
-                    last_report = now
-                    report()
+                number = 0
+                for item in chunk:
+                    read += 1
+                    if item.record is None:
+                        failed += 1
+                        dead.add(item, "read", None, item.error or "the record could not be read")
+                        if fail_fast:
+                            status, message = RunStatus.FAILED, f"{item.position}: {item.error}"
+                            break
+                        continue
+                    output = outputs[number]
+                    number += 1
+                    if output is not None:
+                        batch.append(output)
+                        continue
+                    result = others[number - 1]
+                    if result.status is RecordStatus.OK:  # on_error recovered a field
+                        batch.append(result.output)  # type: ignore[arg-type]
+                    elif result.status is RecordStatus.FILTERED:
+                        filtered += 1
+                    else:
+                        failed += 1
+                        dead.add(item, "mapping", result.failures[0].target, result.reason())
+                        if fail_fast:
+                            status = RunStatus.FAILED
+                            message = f"{item.position}: {result.reason()}"
+                            break
+            while len(batch) >= size:
+                sink.write_batch(batch[:size])
+                written += size
+                del batch[:size]
+            if status is not RunStatus.COMPLETED:
+                break
+            if should_cancel is not None and should_cancel():
+                status, message = RunStatus.CANCELLED, "cancelled"
+                break
+            now = time.monotonic()
+            if now - last_report >= progress_interval:
+                last_report = now
+                report()
         if status is RunStatus.COMPLETED:
             if batch:
                 sink.write_batch(batch)
