@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import update
 
@@ -219,3 +221,30 @@ def test_missing_things_name_what_is_missing(store: Store) -> None:
         repo.load_mapping(KEY, 9)
     with pytest.raises(NotFound):
         repo.history("nope")
+
+
+def test_concurrent_saves_from_the_same_base_let_exactly_one_win(db_url: str) -> None:
+    stores = [Store.open(db_url, user=f"editor{i}") for i in range(4)]
+    try:
+        MappingRepository(stores[0]).save_mapping(document(EMPLOYEE_ID))
+        barrier = threading.Barrier(len(stores))
+        outcomes: list[str] = []
+
+        def save(store: Store) -> None:
+            barrier.wait(10)
+            try:
+                MappingRepository(store).save_mapping(document(HOURS), base_version=1)
+                outcomes.append("saved")
+            except VersionConflict:
+                outcomes.append("conflict")
+
+        threads = [threading.Thread(target=save, args=(store,)) for store in stores]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert sorted(outcomes) == ["conflict"] * 3 + ["saved"]
+        assert [h.version for h in MappingRepository(stores[0]).history(KEY)] == [2, 1]
+    finally:
+        for store in stores:
+            store.close()
