@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from fieldwright.store import Store
 
@@ -24,21 +24,21 @@ BACKENDS = [
 
 
 @pytest.fixture(scope="session")
-def pg_admin() -> Iterator[object]:
+def pg_admin() -> Iterator[Engine]:
     engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     yield engine
     engine.dispose()
 
 
-def _pg_schema_url(admin: object) -> Iterator[str]:
+def _pg_schema_url(admin: Engine) -> Iterator[str]:
     schema = f"fw_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:  # type: ignore[attr-defined]
+    with admin.connect() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
         yield url.render_as_string(hide_password=False)
     finally:
-        with admin.connect() as connection:  # type: ignore[attr-defined]
+        with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
