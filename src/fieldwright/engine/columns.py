@@ -43,7 +43,9 @@ def _member_column(names: tuple[str, ...], records: Sequence[Record], cache: Cac
     return found
 
 
-def _read(field: CompiledField) -> Callable[[Sequence[Record], Cache], list[Any]]:
+def _read(
+    field: CompiledField, copy_shared: bool
+) -> Callable[[Sequence[Record], Cache], list[Any]]:
     sources = field.sources
     if not sources:
         constant = field.mapping.constant
@@ -55,8 +57,9 @@ def _read(field: CompiledField) -> Callable[[Sequence[Record], Cache], list[Any]
         segments = source.segments
         if segments is not None and all(isinstance(s, str) for s in segments):
             names = tuple(str(s) for s in segments)
-            # A copy: steps must not change the shared column.
-            return lambda records, cache: list(_member_column(names, records, cache))
+            if copy_shared:  # defaults are written into the list: keep the shared column intact
+                return lambda records, cache: list(_member_column(names, records, cache))
+            return lambda records, cache: _member_column(names, records, cache)
         get = source.get
         return lambda records, cache: [get(record) for record in records]
     getters = tuple(source.get for source in sources)
@@ -100,6 +103,25 @@ def _apply_step(step: CompiledStep, values: list[Any], records: Sequence[Record]
             return [None if v is None else call(v, r) for v, r in zip(values, records, strict=True)]
         return [call(v, r) for v, r in zip(values, records, strict=True)]
     impl, args = step.impl, step.args
+    on_text = step.on_text
+    if on_text is not None:
+        if not args:
+            return [
+                on_text(v)
+                if type(v) is str
+                else None
+                if v is None and step.passthrough
+                else impl(v)
+                for v in values
+            ]
+        return [
+            on_text(v, *args)
+            if type(v) is str
+            else None
+            if v is None and step.passthrough
+            else impl(v, *args)
+            for v in values
+        ]
     if step.passthrough:
         if not args:
             return [None if v is None else impl(v) for v in values]
@@ -114,8 +136,8 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
     """The column function of `field`, or None when it needs the careful path."""
     if field.target.per_item:
         return None
-    read = _read(field)
     steps = field.steps
+    read = _read(field, copy_shared=not steps and field.mapping.default is not None)
     checks = field.checks
     mapping = field.mapping
     default, required = mapping.default, mapping.required

@@ -48,6 +48,8 @@ class CompiledStep:
     #: The library function itself, and whether it takes a StepContext first.
     impl: Callable[..., Any]
     context: bool
+    #: The function's shortcut for str values (see FunctionSpec.on_text).
+    on_text: Callable[..., Any] | None = None
 
 
 class _FieldFailed(Exception):
@@ -327,6 +329,7 @@ def _check_field(
                 _step_caller(spec.impl, args, spec.context, document.lookups),
                 spec.impl,
                 spec.context,
+                spec.on_text,
             )
         )
     rules = mapping.rules

@@ -18,13 +18,33 @@ from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.records import Record, RecordSink, SourceItem
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus
 from fieldwright.engine.compiler import CompiledMapping
-from fieldwright.engine.results import RecordStatus
+from fieldwright.engine.results import RecordResult, RecordStatus
 
 __all__ = ["Progress", "RunOutcome", "execute"]
 
 #: Records mapped together as one chunk; the clock and the cancel flag are
 #: looked at between chunks.
 _CHECK_EVERY = 256
+
+
+def _map(
+    compiled: CompiledMapping, chunk: list[SourceItem]
+) -> tuple[list[Record | None], dict[int, RecordResult], set[int]]:
+    """Map a chunk: clean outputs (None elsewhere), other results and unreadable items, by index."""
+    records = [item.record for item in chunk]
+    if None not in records:
+        clean, results = compiled.map_chunk(records)  # type: ignore[arg-type]
+        return clean, results, set()
+    unreadable = {index for index, record in enumerate(records) if record is None}
+    readable = [index for index, record in enumerate(records) if record is not None]
+    mapped, mapped_others = compiled.map_chunk([records[index] for index in readable])  # type: ignore[misc]
+    outputs: list[Record | None] = [None] * len(chunk)
+    others: dict[int, RecordResult] = {}
+    for position, index in enumerate(readable):
+        outputs[index] = mapped[position]
+        if position in mapped_others:
+            others[index] = mapped_others[position]
+    return outputs, others, unreadable
 
 
 def _chunks(items: Iterable[SourceItem], size: int) -> Iterator[list[SourceItem]]:
@@ -67,7 +87,7 @@ class _DeadLetters:
 
     def add(self, item: SourceItem, kind: str, field: str | None, reason: str) -> DeadLetter:
         now = datetime.now(UTC)
-        letter = DeadLetter(
+        letter = DeadLetter.model_construct(  # built from trusted values: skip validation
             error_id=f"err_{kind}_{int(now.timestamp() * 1000)}_{next(self._sequence):06d}",
             position=item.position.as_dict(),
             position_text=str(item.position),
@@ -124,39 +144,38 @@ def execute(
     error: Exception | None = None
     try:
         for chunk in _chunks(items, _CHECK_EVERY):
-            readable = [item.record for item in chunk if item.record is not None]
-            outputs, others = compiled.map_chunk(readable)
-            if len(readable) == len(chunk) and not others:
-                read += len(chunk)
-                batch += outputs  # type: ignore[arg-type]
-            else:
-                number = 0
-                for item in chunk:
-                    read += 1
-                    if item.record is None:
-                        failed += 1
-                        dead.add(item, "read", None, item.error or "the record could not be read")
-                        if fail_fast:
-                            status, message = RunStatus.FAILED, f"{item.position}: {item.error}"
-                            break
-                        continue
-                    output = outputs[number]
-                    number += 1
-                    if output is not None:
-                        batch.append(output)
-                        continue
-                    result = others[number - 1]
+            outputs, others, unreadable = _map(compiled, chunk)
+            stop: int | None = None
+            for index in sorted({*others, *unreadable}):
+                item = chunk[index]
+                if index in unreadable:
+                    failed += 1
+                    dead.add(item, "read", None, item.error or "the record could not be read")
+                    reason = item.error
+                else:
+                    result = others[index]
                     if result.status is RecordStatus.OK:  # on_error recovered a field
-                        batch.append(result.output)  # type: ignore[arg-type]
-                    elif result.status is RecordStatus.FILTERED:
+                        outputs[index] = result.output
+                        continue
+                    if result.status is RecordStatus.FILTERED:
                         filtered += 1
-                    else:
-                        failed += 1
-                        dead.add(item, "mapping", result.failures[0].target, result.reason())
-                        if fail_fast:
-                            status = RunStatus.FAILED
-                            message = f"{item.position}: {result.reason()}"
-                            break
+                        continue
+                    failed += 1
+                    reason = result.reason()
+                    dead.add(item, "mapping", result.failures[0].target, reason)
+                if fail_fast:
+                    stop = index
+                    status, message = RunStatus.FAILED, f"{item.position}: {reason}"
+                    break
+            if stop is None:
+                read += len(chunk)
+            else:
+                read += stop + 1
+                del outputs[stop:]
+            if others or unreadable:
+                batch += [output for output in outputs if output is not None]
+            else:
+                batch += outputs  # type: ignore[arg-type]
             while len(batch) >= size:
                 sink.write_batch(batch[:size])
                 written += size

@@ -62,6 +62,8 @@ def show(value: Any, limit: int = 60) -> str:
 
 def as_text(value: Any) -> str:
     """A scalar as text: booleans as true/false, whole floats without '.0', dates in ISO 8601."""
+    if type(value) is str:  # the common case first: this runs for nearly every value
+        return value
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -90,6 +92,8 @@ def canonical_text(value: Any) -> str:
 
 def as_number(value: Any) -> int | float:
     """An int or float from a number or numeric text ('42' → 42, ' 4.5 ' → 4.5)."""
+    if type(value) is str and value.isdigit() and value.isascii():  # plain digits: most ids
+        return int(value)
     if isinstance(value, bool):
         raise TransformError(f"expected a number, got boolean {show(value)}")
     if isinstance(value, int):

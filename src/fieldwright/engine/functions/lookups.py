@@ -28,6 +28,8 @@ _STAGES = {"stage": {"lead": "L", "customer": "C", "2": "two"}}
 
 
 def _key(value: Any) -> str:
+    if type(value) is str:
+        return value
     if isinstance(value, list | dict):
         raise TransformError(
             f"a lookup key must be a single value, not a {type_name(value)} {show(value)}; "
@@ -48,6 +50,13 @@ def _find(value: Any, table: Mapping[str, Any], ignore_case: bool) -> Any:
     return _MISSING
 
 
+def _lookup_text(value: str, table: Mapping[str, Any], default: Any, ignore_case: bool) -> Any:
+    found = table.get(value, _MISSING)
+    if found is _MISSING:
+        found = _find(value, table, ignore_case)
+    return default if found is _MISSING else found
+
+
 @function(
     "lookup",
     _K,
@@ -60,6 +69,7 @@ def _find(value: Any, table: Mapping[str, Any], ignore_case: bool) -> Any:
         Example("LEAD", ("stage", None, True), "L", lookups=_STAGES),
         Example(2, ("stage",), "two", lookups=_STAGES),
     ],
+    on_text=_lookup_text,
 )
 def lookup(value: Any, table: Mapping[str, Any], default: Any, ignore_case: bool) -> Any:
     """The table's entry for the value, or `default` (null when omitted) when

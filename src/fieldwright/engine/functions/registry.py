@@ -129,6 +129,10 @@ class FunctionSpec:
     null_passthrough: bool = True
     #: impl takes a StepContext first.
     context: bool = False
+    #: The same function for a str value, without impl's checks (often a str
+    #: method); the batch path calls it when the value is a str. It must give
+    #: exactly what impl gives; a test holds every one to that.
+    on_text: Callable[..., Any] | None = None
 
     def signature(self) -> str:
         parts = ["value"]
@@ -309,6 +313,7 @@ def function(
     examples: Sequence[Example] = (),
     null_passthrough: bool = True,
     context: bool = False,
+    on_text: Callable[..., Any] | None = None,
     registry: Registry | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function; its docstring is the long documentation."""
@@ -327,6 +332,7 @@ def function(
                 impl=impl,
                 null_passthrough=null_passthrough,
                 context=context,
+                on_text=on_text,
             )
         )
         return impl

@@ -34,6 +34,7 @@ def _count(count: int, what: str) -> int:
     "Convert text to UPPER CASE.",
     returns="string",
     examples=[Example("Acme Ltd", (), "ACME LTD")],
+    on_text=str.upper,
 )
 def upper(value: Any) -> str:
     """Convert every letter to upper case. Unicode-aware: 'straße' becomes 'STRASSE'."""
@@ -46,6 +47,7 @@ def upper(value: Any) -> str:
     "Convert text to lower case.",
     returns="string",
     examples=[Example("Ada@Example.COM", (), "ada@example.com")],
+    on_text=str.lower,
 )
 def lower(value: Any) -> str:
     """Convert every letter to lower case."""
@@ -58,6 +60,7 @@ def lower(value: Any) -> str:
     "Capitalize The First Letter Of Each Word.",
     returns="string",
     examples=[Example("ADA KING-LOVELACE", (), "Ada King-Lovelace")],
+    on_text=str.title,
 )
 def title(value: Any) -> str:
     """Upper-case the first letter of each word and lower-case the rest.
@@ -78,6 +81,7 @@ _TRIM_CHARS = Param("chars", ArgType.STRING, "characters to remove; whitespace w
     returns="string",
     params=[_TRIM_CHARS],
     examples=[Example("  Ada  ", (), "Ada"), Example("--42--", ("-",), "42")],
+    on_text=str.strip,
 )
 def trim(value: Any, chars: str | None) -> str:
     """Remove leading and trailing whitespace, or any of the given characters."""
@@ -91,6 +95,7 @@ def trim(value: Any, chars: str | None) -> str:
     returns="string",
     params=[_TRIM_CHARS],
     examples=[Example("  Ada  ", (), "Ada  "), Example("000420", ("0",), "420")],
+    on_text=str.lstrip,
 )
 def trim_left(value: Any, chars: str | None) -> str:
     """Remove leading whitespace, or leading characters from `chars` (e.g. zeros)."""
@@ -104,6 +109,7 @@ def trim_left(value: Any, chars: str | None) -> str:
     returns="string",
     params=[_TRIM_CHARS],
     examples=[Example("  Ada  ", (), "  Ada"), Example("12.500", ("0",), "12.5")],
+    on_text=str.rstrip,
 )
 def trim_right(value: Any, chars: str | None) -> str:
     """Remove trailing whitespace, or trailing characters from `chars`."""

@@ -1,0 +1,39 @@
+"""Every function's str shortcut (used by the batch path) gives exactly what the function gives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fieldwright.engine.functions import REGISTRY, FunctionSpec
+
+WITH_SHORTCUT = [spec for spec in REGISTRY if spec.on_text is not None]
+TABLES = {"t": {"a": 1, "Ab": 2, "ß": 3, " ": 4}}
+
+
+def test_the_hot_text_functions_have_shortcuts() -> None:
+    assert {"upper", "lower", "title", "trim", "lookup"} <= {s.name for s in WITH_SHORTCUT}
+
+
+def _argument_sets(spec: FunctionSpec) -> list[tuple[Any, ...]]:
+    sets = {tuple(example.args) for example in spec.examples}
+    if spec.name == "lookup":
+        sets |= {("t",), ("t", "?"), ("t", None, True)}
+    prepared = []
+    for args in sets:
+        values, problems = spec.prepare(list(args), TABLES)
+        if not problems:
+            prepared.append(values)
+    return prepared
+
+
+@pytest.mark.parametrize("spec", WITH_SHORTCUT, ids=lambda s: s.name)
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=12) | st.sampled_from(["a", "AB", "ab", "ß", " ", " x ", "--x--"]))
+def test_shortcut_matches_the_function(spec: FunctionSpec, text: str) -> None:
+    assert spec.on_text is not None
+    for args in _argument_sets(spec):
+        assert spec.on_text(text, *args) == spec.impl(text, *args), (spec.name, text, args)
