@@ -13,6 +13,7 @@ checks; a property test holds them equal.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,25 +23,38 @@ if TYPE_CHECKING:
 __all__ = ["Column", "column"]
 
 Record = Mapping[str, Any]
-#: Source columns of the chunk by member-name path, shared by the fields that read them.
-Cache = dict[tuple[str, ...], list[Any]]
+#: Source columns of the chunk by member-name path, shared by the fields that read
+#: them, each with whether all its values are dicts (None until someone asks).
+Cache = dict[tuple[str, ...], tuple[list[Any], list[bool]]]
 #: Maps one field for a chunk: (records, outputs, indexes of records to redo carefully, cache).
 Column = Callable[[Sequence[Record], list[dict[str, Any]], set[int], Cache], None]
+
+
+def _all_dicts(values: Sequence[Any]) -> bool:
+    return set(map(type, values)) == {dict}
 
 
 def _member_column(names: tuple[str, ...], records: Sequence[Record], cache: Cache) -> list[Any]:
     """The values at a path of member names, reusing the columns of its parents."""
     found = cache.get(names)
     if found is not None:
-        return found
+        return found[0]
     key = names[-1]
     if len(names) == 1:
-        found = [record.get(key) for record in records]
+        parents: Sequence[Any] = records
+        dicts = _all_dicts(records)
     else:
         parents = _member_column(names[:-1], records, cache)
-        found = [parent.get(key) if type(parent) is dict else None for parent in parents]
-    cache[names] = found
-    return found
+        flag = cache[names[:-1]][1]
+        if not flag:
+            flag.append(_all_dicts(parents))
+        dicts = flag[0]
+    if dicts:  # one C-level pass: dict.get over the column
+        values = list(map(dict.get, parents, itertools.repeat(key)))
+    else:
+        values = [parent.get(key) if type(parent) is dict else None for parent in parents]
+    cache[names] = (values, [])
+    return values
 
 
 def _read(

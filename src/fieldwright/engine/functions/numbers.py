@@ -51,12 +51,17 @@ def to_number(value: Any) -> int | float:
     return as_number(value)
 
 
+def _integer_text(value: str) -> int:
+    return int(value) if value.isdigit() and value.isascii() else to_integer(value)
+
+
 @function(
     "to_integer",
     _N,
     "Convert a value to a whole number.",
     returns="integer",
     examples=[Example("42", (), 42), Example(7.0, (), 7), Example(True, (), 1)],
+    on_text=_integer_text,
 )
 def to_integer(value: Any) -> int:
     """Convert numeric text, a whole-valued number or a boolean to an integer.

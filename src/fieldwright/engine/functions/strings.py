@@ -317,6 +317,10 @@ def substring(value: Any, start: int, length: int | None) -> str:
 _COUNT = Param("count", ArgType.INTEGER, "how many characters")
 
 
+def _left_text(value: str, count: int) -> str:
+    return value[:count] if count >= 0 else left(value, count)
+
+
 @function(
     "left",
     _S,
@@ -324,6 +328,7 @@ _COUNT = Param("count", ArgType.INTEGER, "how many characters")
     returns="string",
     params=[_COUNT],
     examples=[Example("20250724", (4,), "2025"), Example("AB", (5,), "AB")],
+    on_text=_left_text,
 )
 def left(value: Any, count: int) -> str:
     """The first `count` characters (all of them when the text is shorter)."""
