@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from fieldwright import __version__
+from fieldwright.cli.db import db, export_command, import_command
 from fieldwright.cli.reference import functions, preview, schema, validate
 from fieldwright.cli.run import run
 from fieldwright.cli.testing import test
@@ -25,7 +26,17 @@ def cli(ctx: click.Context) -> None:
 
 
 # Each command lives in its own module of fieldwright.cli.
-for _command in (run, validate, preview, test, functions, schema):
+for _command in (
+    run,
+    validate,
+    preview,
+    test,
+    functions,
+    schema,
+    db,
+    export_command,
+    import_command,
+):
     cli.add_command(_command)
 
 
