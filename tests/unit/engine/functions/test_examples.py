@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from conftest import call
 from fieldwright.engine.functions import REGISTRY, Example, FunctionSpec
+from tests.unit.engine.functions.conftest import call
 
 CASES = [
     pytest.param(spec, example, id=f"{spec.name}-{index}")

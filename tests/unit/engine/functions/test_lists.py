@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Problems, Run
 from fieldwright.engine.functions import TransformError
+from tests.unit.engine.functions.conftest import Problems, Run
 
 
 def test_single_values_are_one_item_lists(run: Run) -> None:

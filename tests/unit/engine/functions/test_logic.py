@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Problems, Run
 from fieldwright.engine.functions import TransformError
+from tests.unit.engine.functions.conftest import Problems, Run
 
 
 def test_default_and_if_null_differ_on_empty_text(run: Run) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Problems, Run
 from fieldwright.engine.functions import TransformError
+from tests.unit.engine.functions.conftest import Problems, Run
 
 TABLES = {
     "stage": {"lead": "L", "customer": "C", "Partner": "P", "1": "one", "true": "yes"},

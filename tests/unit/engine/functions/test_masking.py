@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from conftest import Problems, Run
 from fieldwright.engine.functions import TransformError
+from tests.unit.engine.functions.conftest import Problems, Run
 
 
 def test_mask(run: Run) -> None:

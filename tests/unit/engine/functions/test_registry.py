@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 
 import fieldwright.engine.functions as functions
-from conftest import Problems, spec_of
 from fieldwright.engine.functions import REGISTRY, Category, FunctionSpec
 from fieldwright.engine.functions.registry import Registry
+from tests.unit.engine.functions.conftest import Problems, spec_of
 
 SPECS = [pytest.param(spec, id=spec.name) for spec in REGISTRY]
 SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from conftest import Problems, Run
 from fieldwright.engine.functions import TransformError
+from tests.unit.engine.functions.conftest import Problems, Run
 
 
 def test_case_functions_convert_scalars_to_text(run: Run) -> None:
