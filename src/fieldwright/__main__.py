@@ -1,3 +1,3 @@
-from fieldwright.cli.main import main
+from fieldwright.launcher import main
 
 main()
