@@ -1,4 +1,4 @@
-"""Sources and sinks of records: CSV, NDJSON/JSON and Excel files, and schema inference.
+"""Sources and sinks of records (files, SQL, HTTP), credentials via keyring, schema inference.
 
 Every source streams `SourceItem`s (a record, or an unreadable record with
 its position and reason); every file sink writes atomically (temporary file,
@@ -6,6 +6,19 @@ fsync, rename) with a `<name>.meta.json` manifest beside the result.
 """
 
 from fieldwright.connectors.atomic import AtomicFile, FileSink, Manifest, manifest_path
+from fieldwright.connectors.credentials import (
+    CredentialError,
+    Credentials,
+    KeyringStatus,
+    SecretMasker,
+    delete_secret,
+    get_secret,
+    install_secret_masker,
+    keyring_status,
+    mask,
+    register_secret,
+    set_secret,
+)
 from fieldwright.connectors.csv_files import CsvSink, CsvSource
 from fieldwright.connectors.errors import (
     ConnectorError,
@@ -34,27 +47,38 @@ __all__ = [
     "FORMATS",
     "AtomicFile",
     "ConnectorError",
+    "CredentialError",
+    "Credentials",
     "CsvSink",
     "CsvSource",
     "FileSink",
     "InferredSchema",
     "JsonArraySink",
     "JsonArraySource",
+    "KeyringStatus",
     "Manifest",
     "NdjsonSink",
     "NdjsonSource",
     "SchemaConversionError",
+    "SecretMasker",
     "SinkError",
     "SourceUnreadable",
     "UnsupportedFormat",
     "XlsxSink",
     "XlsxSource",
+    "delete_secret",
     "format_of",
+    "get_secret",
     "infer_schema",
     "infer_schema_details",
+    "install_secret_masker",
+    "keyring_status",
     "manifest_path",
+    "mask",
     "open_sink",
     "open_source",
+    "register_secret",
     "schema_from_json_schema",
     "schema_to_json_schema",
+    "set_secret",
 ]

@@ -137,6 +137,7 @@ def test_public_names_are_pinned() -> None:
     exported = {name for name in dir(connectors) if not name.startswith("_")}
     modules = {
         "atomic",
+        "credentials",
         "csv_files",
         "errors",
         "excel",
