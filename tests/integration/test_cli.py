@@ -255,3 +255,20 @@ def test_functions_and_schema() -> None:
 @pytest.mark.parametrize("flag", ["--version", "--help"])
 def test_version_and_help(flag: str) -> None:
     assert fieldwright(flag).exit_code == 0
+
+
+def test_progress_bar_on_a_long_run(tmp_path: Path) -> None:
+    records = json.loads((HUBSPOT / "contacts.json").read_text())
+    source = tmp_path / "many.ndjson"
+    source.write_text("".join(json.dumps(records[n % len(records)]) + "\n" for n in range(3000)))
+    result = fieldwright(
+        "run",
+        HUBSPOT / "mapping.fwmap.json",
+        "-i",
+        source,
+        "-o",
+        tmp_path / "o.ndjson",
+        "--progress",
+    )
+    assert result.exit_code == 0, result.output
+    assert "read 3,000, written 2,625, failed 0, filtered 375" in result.output

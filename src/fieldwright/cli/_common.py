@@ -20,6 +20,7 @@ __all__ = [
     "console",
     "err_console",
     "fail",
+    "input_option",
     "load_or_exit",
     "mapping_argument",
     "reported_errors",
@@ -72,4 +73,11 @@ def load_or_exit(path: Path) -> MappingDocument:
 def mapping_argument(**kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.argument(
         "mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path), **kwargs
+    )
+
+
+def input_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--input/-i FILE`, required."""
+    return click.option(
+        "--input", "-i", "input_path", required=True, type=click.Path(path_type=Path), help=help
     )

@@ -12,6 +12,7 @@ from rich.markup import escape
 from fieldwright.cli._common import (
     ExitCode,
     console,
+    input_option,
     load_or_exit,
     mapping_argument,
     reported_errors,
@@ -80,14 +81,7 @@ def _print_trace(field: FieldTrace) -> None:
 
 @click.command()
 @mapping_argument()
-@click.option(
-    "--input",
-    "-i",
-    "input_path",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Sample file.",
-)
+@input_option("Sample file.")
 @click.option(
     "-n",
     "limit",

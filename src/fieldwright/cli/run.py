@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -13,6 +15,7 @@ from fieldwright.cli._common import (
     console,
     err_console,
     fail,
+    input_option,
     load_or_exit,
     mapping_argument,
     reported_errors,
@@ -53,16 +56,34 @@ def _summary(result: FileRunResult) -> None:
         )
 
 
+@contextmanager
+def _progress_bar(show: bool) -> Iterator[Callable[[RunProgress], None] | None]:
+    """A progress bar with rate on stderr while the run lasts, or nothing."""
+    if not show:
+        yield None
+        return
+    bar = Progress(
+        TextColumn("[bold]mapping[/]"),
+        BarColumn(),
+        TextColumn("{task.completed:,} records"),
+        TextColumn("{task.fields[rate]:,.0f}/s"),
+        TextColumn("failed {task.fields[failed]:,}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+    task = bar.add_task("run", total=None, rate=0.0, failed=0)
+
+    def update(state: RunProgress) -> None:
+        bar.update(task, completed=state.counts.read, rate=state.rate, failed=state.counts.failed)
+
+    with bar:
+        yield update
+
+
 @click.command()
 @mapping_argument()
-@click.option(
-    "--input",
-    "-i",
-    "input_path",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Source file.",
-)
+@input_option("Source file.")
 @click.option(
     "--output",
     "-o",
@@ -106,44 +127,16 @@ def run(
         fail(f"cannot create the output folder {output_path.parent}: {exc.strerror}")
     show = err_console.is_terminal if progress is None else progress
     strategy = ErrorStrategy(error_strategy) if error_strategy else None
-    with reported_errors():
-        if show:
-            bar = Progress(
-                TextColumn("[bold]mapping[/]"),
-                BarColumn(),
-                TextColumn("{task.completed:,} records"),
-                TextColumn("{task.fields[rate]:,.0f}/s"),
-                TextColumn("failed {task.fields[failed]:,}"),
-                TimeElapsedColumn(),
-                console=err_console,
-                transient=True,
-            )
-            task = bar.add_task("run", total=None, rate=0.0, failed=0)
-
-            def update(state: RunProgress) -> None:
-                bar.update(
-                    task, completed=state.counts.read, rate=state.rate, failed=state.counts.failed
-                )
-
-            with bar:
-                result = run_file(
-                    document,
-                    input_path,
-                    output_path,
-                    input_format=input_format,
-                    output_format=output_format,
-                    strategy=strategy,
-                    on_progress=update,
-                )
-        else:
-            result = run_file(
-                document,
-                input_path,
-                output_path,
-                input_format=input_format,
-                output_format=output_format,
-                strategy=strategy,
-            )
+    with reported_errors(), _progress_bar(show) as update:
+        result = run_file(
+            document,
+            input_path,
+            output_path,
+            input_format=input_format,
+            output_format=output_format,
+            strategy=strategy,
+            on_progress=update,
+        )
     _summary(result)
     if result.outcome.status is not RunStatus.COMPLETED:
         raise SystemExit(int(ExitCode.FAILED))
