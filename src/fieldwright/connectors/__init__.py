@@ -41,6 +41,7 @@ from fieldwright.connectors.json_schema import (
     schema_from_json_schema,
     schema_to_json_schema,
 )
+from fieldwright.connectors.sql import SqlSink, SqlSource, reflect_schema
 
 __all__ = [
     "DRAFT_2020_12",
@@ -63,6 +64,8 @@ __all__ = [
     "SecretMasker",
     "SinkError",
     "SourceUnreadable",
+    "SqlSink",
+    "SqlSource",
     "UnsupportedFormat",
     "XlsxSink",
     "XlsxSource",
@@ -77,6 +80,7 @@ __all__ = [
     "mask",
     "open_sink",
     "open_source",
+    "reflect_schema",
     "register_secret",
     "schema_from_json_schema",
     "schema_to_json_schema",

@@ -145,6 +145,7 @@ def test_public_names_are_pinned() -> None:
         "inference",
         "json_files",
         "json_schema",
+        "sql",
     }
     assert set(connectors.__all__) == exported - modules
     for name in connectors.__all__:

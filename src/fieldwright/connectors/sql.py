@@ -1,0 +1,241 @@
+"""SQL tables as record sources and sinks, on any SQLAlchemy URL (SQLite, PostgreSQL, …).
+
+`SqlSource` streams a table or a query with a server-side cursor, one record
+per row, values made JSON-native (see `fieldwright.connectors._sqlvalues`).
+
+`SqlSink` writes each batch in its own transaction, either straight into the
+target table (``insert`` or ``upsert`` on a key) or, with ``staging=True``,
+into a staging table (``<table>__fw_staging``) whose rows carry the run's
+batch id and a status. Staged rows reach the target only on `commit`, in one
+transaction, so a failed or aborted run leaves the target untouched:
+
+* ``pending``   — written by a batch of a run still going on;
+* ``completed`` — moved into the target by the run's commit;
+* ``failed``    — the run was aborted (or its commit failed); the rows are
+  kept, not deleted, so an analyst can see what the run would have written.
+  Old rows can be deleted by status and date (``_fw_created_at``) at will.
+
+Without staging, the batches committed before a failure stay in the target
+(`committed_rows` tells how many); only the failing batch is rolled back.
+
+Table and column names are checked (letters, digits, ``_ $-`` and spaces)
+and against the reflected table, quoted by SQLAlchemy, and every value is a
+bound parameter.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+from sqlalchemy import Table, select, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL
+
+from fieldwright.connectors._sqlcommon import Database
+from fieldwright.connectors._sqlstaging import Staging, TableWriter
+from fieldwright.connectors._sqlvalues import check_identifier, field_type, json_value
+from fieldwright.connectors.credentials import Credentials
+from fieldwright.connectors.errors import ConnectorError, SinkError, SourceUnreadable
+from fieldwright.domain.records import Position, Record, SourceItem
+from fieldwright.domain.schema import SchemaField
+
+__all__ = ["SqlSink", "SqlSource", "reflect_schema"]
+
+
+def _table_or_error(database: Database, table: str) -> Table:
+    with database.connect() as connection:
+        return database.reflect(connection, table)
+
+
+def reflect_schema(
+    url: str | URL,
+    table: str,
+    *,
+    schema: str | None = None,
+    credentials: Credentials | None = None,
+) -> list[SchemaField]:
+    """The fields of a table, one per column: typed; required when NOT NULL with no default."""
+    database = Database(url, schema=schema, credentials=credentials, error=SourceUnreadable)
+    try:
+        reflected = _table_or_error(database, table)
+    finally:
+        database.dispose()
+    fields: list[SchemaField] = []
+    for column in reflected.columns:
+        generated = column.primary_key and column.autoincrement is True
+        has_default = column.server_default is not None or column.default is not None
+        fields.append(
+            SchemaField(
+                name=column.name,
+                type=field_type(column.type),
+                required=not column.nullable and not has_default and not generated,
+                description=column.comment or "",
+            )
+        )
+    return fields
+
+
+class SqlSource:
+    """Rows of a table or a query, streamed as records (position: the 1-based row number)."""
+
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        table: str | None = None,
+        query: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        batch_size: int = 1000,
+        schema: str | None = None,
+        credentials: Credentials | None = None,
+    ) -> None:
+        if (table is None) == (query is None):
+            raise SourceUnreadable("give a SQL source either a table or a query, not both")
+        if batch_size < 1:
+            raise SourceUnreadable(f"batch_size must be at least 1, not {batch_size}")
+        self._database = Database(
+            url, schema=schema, credentials=credentials, error=SourceUnreadable
+        )
+        self.table = table
+        self.query = query
+        self.params = dict(params or {})
+        self.batch_size = batch_size
+        self._table: Table | None = None
+        if table is not None:
+            self._table = _table_or_error(self._database, table)
+        self._rows: Iterator[SourceItem] | None = None
+
+    @property
+    def name(self) -> str:
+        if self.table is not None:
+            return self._database.where(self.table)
+        return f"{self._database.display} query"
+
+    def test_connection(self) -> None:
+        self._database.test_connection()
+
+    def __iter__(self) -> Iterator[SourceItem]:
+        self._rows = self._stream()
+        return self._rows
+
+    def _stream(self) -> Iterator[SourceItem]:
+        database = self._database
+        statement: Any = select(self._table) if self._table is not None else text(self.query or "")
+        with database.connect() as connection:
+            try:
+                result = connection.execution_options(
+                    stream_results=True, yield_per=self.batch_size
+                ).execute(statement, self.params or None)
+                keys = list(result.keys())
+                for number, row in enumerate(result, start=1):
+                    record = {key: json_value(value) for key, value in zip(keys, row, strict=True)}
+                    yield SourceItem(Position(row=number), record)
+            except sa_exc.SQLAlchemyError as exc:
+                database.fail(
+                    exc, "reading rows" if self.table else "running the query", self.table
+                )
+
+    def close(self) -> None:
+        if self._rows is not None:
+            close = getattr(self._rows, "close", None)
+            if close is not None:
+                close()
+            self._rows = None
+        self._database.dispose()
+
+
+class SqlSink:
+    """Writes batches into a table, each in its own transaction; see the module for staging."""
+
+    def __init__(
+        self,
+        url: str | URL,
+        table: str,
+        *,
+        mode: Literal["insert", "upsert"] = "insert",
+        key: Sequence[str] = (),
+        staging: bool = False,
+        staging_table: str | None = None,
+        batch_size: int = 1000,
+        schema: str | None = None,
+        run_id: str | None = None,
+        credentials: Credentials | None = None,
+    ) -> None:
+        if mode not in ("insert", "upsert"):
+            raise SinkError(f"mode must be 'insert' or 'upsert', not {mode!r}")
+        if batch_size < 1:
+            raise SinkError(f"batch_size must be at least 1, not {batch_size}")
+        self._database = Database(url, schema=schema, credentials=credentials, error=SinkError)
+        self.table = table
+        self.mode = mode
+        self.batch_size = batch_size
+        #: The run's batch id, kept on every staged row.
+        self.run_id = run_id or uuid.uuid4().hex
+        #: Rows committed in the target so far (without staging: batch by batch).
+        self.committed_rows = 0
+        self.batches = 0
+        self._state = "open"
+        with self._database.connect() as connection:
+            target = self._database.reflect(connection, table)
+            self._writer = TableWriter(self._database, target, mode, key)
+            self._staging: Staging | None = None
+            if staging or staging_table is not None:
+                name = staging_table or f"{table}__fw_staging"
+                check_identifier(name, "staging table", SinkError, self.name)
+                self._staging = Staging(self._database, connection, self._writer, name, self.run_id)
+
+    @property
+    def name(self) -> str:
+        return self._database.where(self.table)
+
+    @property
+    def staging_table(self) -> str | None:
+        return self._staging.name if self._staging is not None else None
+
+    def test_connection(self) -> None:
+        self._database.test_connection()
+
+    def write_batch(self, records: Sequence[Record]) -> None:
+        self._require_open("write to")
+        if not records:
+            return
+        self.batches += 1
+        first_row = self.committed_rows + (self._staging.rows if self._staging else 0) + 1
+        if self._staging is not None:
+            self._staging.write(records, self.batches, first_row)
+        else:
+            self._writer.write(records, self.batches, first_row)
+            self.committed_rows += len(records)
+
+    def commit(self) -> None:
+        self._require_open("commit")
+        try:
+            if self._staging is not None:
+                self.committed_rows += self._staging.move()
+            self._state = "committed"
+        finally:
+            if self._state == "committed":
+                self._database.dispose()
+
+    def abort(self) -> None:
+        """Stop: staged rows are marked failed; without staging, earlier batches stay committed."""
+        if self._state in ("aborted", "committed"):
+            return
+        self._state = "aborted"
+        try:
+            if self._staging is not None:
+                self._staging.mark_failed()
+        finally:
+            self._database.dispose()
+
+    def _require_open(self, action: str) -> None:
+        if self._state != "open":
+            raise ConnectorError(
+                f"cannot {action} a SQL sink that is already {self._state}; open a new sink",
+                target=self.name,
+            )
+
+    def __repr__(self) -> str:
+        return f"SqlSink({self.name!r}, {self._state})"
