@@ -291,3 +291,30 @@ UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num 
 
 COMMIT;
 
+BEGIN;
+
+-- Running upgrade 0002 -> 0003
+
+CREATE TABLE scheduler_leases (
+    name VARCHAR(100) NOT NULL, 
+    holder VARCHAR(200) NOT NULL, 
+    pid INTEGER NOT NULL, 
+    host VARCHAR(255) NOT NULL, 
+    acquired_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    renewed_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    expires_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    CONSTRAINT pk_scheduler_leases PRIMARY KEY (name)
+);
+
+ALTER TABLE schedule_executions ADD COLUMN parent_id BIGINT;
+
+ALTER TABLE schedule_executions ADD CONSTRAINT fk_schedule_executions_parent_id_schedule_executions FOREIGN KEY(parent_id) REFERENCES schedule_executions (id) ON DELETE CASCADE;
+
+CREATE INDEX ix_schedule_executions_parent_id ON schedule_executions (parent_id);
+
+CREATE INDEX ix_schedule_executions_status_scheduled_at ON schedule_executions (status, scheduled_at);
+
+UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0002';
+
+COMMIT;
+

@@ -279,3 +279,59 @@ CREATE INDEX ix_runs_status_started_at ON runs (status, started_at);
 
 UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001';
 
+-- Running upgrade 0002 -> 0003
+
+CREATE TABLE scheduler_leases (
+    name VARCHAR(100) NOT NULL, 
+    holder VARCHAR(200) NOT NULL, 
+    pid INTEGER NOT NULL, 
+    host VARCHAR(255) NOT NULL, 
+    acquired_at DATETIME NOT NULL, 
+    renewed_at DATETIME NOT NULL, 
+    expires_at DATETIME NOT NULL, 
+    CONSTRAINT pk_scheduler_leases PRIMARY KEY (name)
+);
+
+CREATE TABLE _fw_new_schedule_executions (
+    id INTEGER NOT NULL,
+    schedule_id INTEGER NOT NULL,
+    run_id INTEGER,
+    scheduled_at DATETIME NOT NULL,
+    started_at DATETIME,
+    ended_at DATETIME,
+    status VARCHAR(9) NOT NULL,
+    attempt INTEGER NOT NULL,
+    records_processed INTEGER NOT NULL,
+    error_count INTEGER NOT NULL,
+    warning_count INTEGER NOT NULL,
+    notes TEXT NOT NULL,
+    parent_id INTEGER,
+    CONSTRAINT pk_schedule_executions PRIMARY KEY (id),
+    CONSTRAINT ck_schedule_executions_execution_status CHECK (status IN ('scheduled', 'running', 'completed', 'failed', 'cancelled', 'skipped')),
+    CONSTRAINT fk_schedule_executions_run_id_runs FOREIGN KEY(run_id)
+        REFERENCES runs (id) ON DELETE SET NULL,
+    CONSTRAINT fk_schedule_executions_schedule_id_schedules FOREIGN KEY(schedule_id)
+        REFERENCES schedules (id) ON DELETE CASCADE,
+    CONSTRAINT fk_schedule_executions_parent_id_schedule_executions FOREIGN KEY(parent_id)
+        REFERENCES schedule_executions (id) ON DELETE CASCADE
+);
+
+INSERT INTO _fw_new_schedule_executions (id, schedule_id, run_id, scheduled_at,
+    started_at, ended_at, status, attempt, records_processed, error_count, warning_count,
+    notes) SELECT id, schedule_id, run_id, scheduled_at, started_at, ended_at, status,
+    attempt, records_processed, error_count, warning_count, notes FROM schedule_executions;
+
+DROP TABLE schedule_executions;
+
+ALTER TABLE _fw_new_schedule_executions RENAME TO schedule_executions;
+
+CREATE INDEX ix_schedule_executions_run_id ON schedule_executions (run_id);
+
+CREATE INDEX ix_schedule_executions_schedule_scheduled_at ON schedule_executions (schedule_id, scheduled_at);
+
+CREATE INDEX ix_schedule_executions_parent_id ON schedule_executions (parent_id);
+
+CREATE INDEX ix_schedule_executions_status_scheduled_at ON schedule_executions (status, scheduled_at);
+
+UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0002';
+

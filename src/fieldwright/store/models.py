@@ -49,6 +49,7 @@ __all__ = [
     "Run",
     "Schedule",
     "ScheduleExecution",
+    "SchedulerLease",
     "Template",
     "TemplateInstance",
 ]
@@ -307,6 +308,7 @@ class ScheduleExecution(Base):
     __tablename__ = "schedule_executions"
     __table_args__ = (
         Index("ix_schedule_executions_schedule_scheduled_at", "schedule_id", "scheduled_at"),
+        Index("ix_schedule_executions_status_scheduled_at", "status", "scheduled_at"),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
@@ -323,6 +325,28 @@ class ScheduleExecution(Base):
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     warning_count: Mapped[int] = mapped_column(Integer, default=0)
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: A retry names the first attempt of its fire time (added in revision 0003).
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schedule_executions.id", ondelete="CASCADE"), index=True
+    )
+
+
+class SchedulerLease(Base):
+    """Which process fires schedules: one row per lock name, renewed while it is held.
+
+    On SQLite the row is the lock (taken when missing or expired); on PostgreSQL an
+    advisory lock decides and the row only says who holds it (revision 0003).
+    """
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(255))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    renewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DeadLetterRow(Base):

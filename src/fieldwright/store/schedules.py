@@ -1,12 +1,16 @@
-"""Schedules (the scheduler's source of truth) and the record of their executions."""
+"""Schedules (the scheduler's source of truth), the record of their executions, and the
+lease that lets one process at a time fire them."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import (
     RetryPolicy,
     ScheduleExecutionRecord,
@@ -14,10 +18,53 @@ from fieldwright.domain.store_models import (
 )
 from fieldwright.store._util import check_key, clean
 from fieldwright.store.errors import Conflict, NotFound
-from fieldwright.store.models import Mapping, Run, Schedule, ScheduleExecution
+from fieldwright.store.models import Mapping, Run, Schedule, ScheduleExecution, SchedulerLease
 from fieldwright.store.store import Store
 
-__all__ = ["ScheduleRepository"]
+__all__ = ["ExecutionAttempt", "LeaseHolder", "ScheduleRepository"]
+
+
+class ExecutionAttempt(ScheduleExecutionRecord):
+    """An execution with its link to the first attempt of the same fire time (retries)."""
+
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseHolder:
+    """Who holds (or last held) a scheduler lease, and until when."""
+
+    name: str
+    holder: str
+    pid: int
+    host: str
+    acquired_at: datetime
+    renewed_at: datetime
+    expires_at: datetime
+
+
+def _holder(row: SchedulerLease) -> LeaseHolder:
+    return LeaseHolder(
+        row.name, row.holder, row.pid, row.host, row.acquired_at, row.renewed_at, row.expires_at
+    )
+
+
+def _attempt(row: ScheduleExecution, schedule_key: str, run_key: str | None) -> ExecutionAttempt:
+    return ExecutionAttempt(
+        id=row.id,
+        schedule_key=schedule_key,
+        scheduled_at=row.scheduled_at,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        status=row.status,
+        run_key=run_key,
+        attempt=row.attempt,
+        records_processed=row.records_processed,
+        error_count=row.error_count,
+        warning_count=row.warning_count,
+        notes=row.notes,
+        parent_id=row.parent_id,
+    )
 
 
 def _record(row: Schedule, mapping_key: str) -> ScheduleRecord:
@@ -171,6 +218,8 @@ class ScheduleRepository:
             row.error_count = record.error_count
             row.warning_count = record.warning_count
             row.notes = clean(record.notes)
+            if isinstance(record, ExecutionAttempt):
+                row.parent_id = record.parent_id
             session.flush()
             return record.model_copy(update={"id": row.id})
 
@@ -214,3 +263,131 @@ class ScheduleRepository:
                 )
                 for row, run_key in session.execute(query)
             ]
+
+    # -- for the scheduler --------------------------------------------------------------
+
+    def unplanned(self) -> list[ScheduleRecord]:
+        """Active schedules without a next run time (new, edited, or never able to fire)."""
+        query = (
+            select(Schedule, Mapping.key)
+            .join(Mapping, Schedule.mapping_id == Mapping.id)
+            .where(Schedule.active.is_(True), Schedule.next_run_at.is_(None))
+            .order_by(Schedule.key)
+        )
+        with self._store.session() as session:
+            return [_record(row, key) for row, key in session.execute(query)]
+
+    def advance(
+        self,
+        key: str,
+        *,
+        expected_next_run_at: datetime | None,
+        next_run_at: datetime | None,
+        last_run_at: datetime | None,
+        executions: Sequence[ScheduleExecutionRecord] = (),
+    ) -> list[ExecutionAttempt] | None:
+        """Move a schedule to its next run time and add the executions of the fire times it
+        passed, in one transaction; a compare-and-set on next_run_at.
+
+        Returns the added executions (with ids), or None when the schedule's next run time is
+        no longer `expected_next_run_at` (someone else advanced or edited it): nothing written.
+        """
+        with self._store.session(write=True) as session:
+            row = self._row(session, key)
+            if row.next_run_at != expected_next_run_at:
+                return None
+            row.next_run_at = next_run_at
+            if last_run_at is not None:
+                row.last_run_at = last_run_at
+            added = []
+            for record in executions:
+                execution = ScheduleExecution(
+                    schedule_id=row.id,
+                    scheduled_at=record.scheduled_at,
+                    started_at=record.started_at,
+                    ended_at=record.ended_at,
+                    status=record.status,
+                    attempt=record.attempt,
+                    records_processed=0,
+                    error_count=0,
+                    warning_count=0,
+                    notes=clean(record.notes),
+                    parent_id=getattr(record, "parent_id", None),
+                )
+                session.add(execution)
+                added.append(execution)
+            session.flush()
+            return [_attempt(execution, key, None) for execution in added]
+
+    def executions_between(
+        self,
+        since: datetime | None,
+        until: datetime | None,
+        *,
+        schedule_keys: Collection[str] | None = None,
+        statuses: Collection[RunStatus] | None = None,
+        limit: int | None = None,
+    ) -> list[ExecutionAttempt]:
+        """Executions scheduled in [since, until) of all (or some) schedules, oldest first:
+        the calendar's past runs, and the scheduler's due and running executions."""
+        query = (
+            select(ScheduleExecution, Schedule.key, Run.key)
+            .join(Schedule, ScheduleExecution.schedule_id == Schedule.id)
+            .outerjoin(Run, ScheduleExecution.run_id == Run.id)
+        )
+        if since is not None:
+            query = query.where(ScheduleExecution.scheduled_at >= since)
+        if until is not None:
+            query = query.where(ScheduleExecution.scheduled_at < until)
+        if schedule_keys is not None:
+            query = query.where(Schedule.key.in_(list(schedule_keys)))
+        if statuses is not None:
+            query = query.where(ScheduleExecution.status.in_(list(statuses)))
+        query = query.order_by(ScheduleExecution.scheduled_at, ScheduleExecution.id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._store.session() as session:
+            return [_attempt(row, key, run_key) for row, key, run_key in session.execute(query)]
+
+    # -- the lease ------------------------------------------------------------------------
+
+    def take_lease(
+        self,
+        name: str,
+        *,
+        holder: str,
+        pid: int,
+        host: str,
+        now: datetime,
+        expires_at: datetime,
+        force: bool = False,
+    ) -> LeaseHolder:
+        """Take or renew the lease `name` for `holder` when it is free, expired, already
+        ours, or `force` is set; return whoever holds it afterwards (compare with `holder`)."""
+        with self._store.session(write=True) as session:
+            row = session.get(SchedulerLease, name, with_for_update=True)
+            if row is None:
+                row = SchedulerLease(name=name, acquired_at=now)
+                session.add(row)
+            elif row.holder != holder and row.expires_at > now and not force:
+                return _holder(row)
+            elif row.holder != holder:
+                row.acquired_at = now
+            row.holder, row.pid, row.host = holder, pid, host
+            row.renewed_at, row.expires_at = now, expires_at
+            session.flush()
+            return _holder(row)
+
+    def lease(self, name: str) -> LeaseHolder | None:
+        with self._store.session() as session:
+            row = session.get(SchedulerLease, name)
+            return None if row is None else _holder(row)
+
+    def release_lease(self, name: str, *, holder: str) -> bool:
+        """Give the lease up if `holder` holds it; True when it did."""
+        with self._store.session(write=True) as session:
+            row = session.get(SchedulerLease, name, with_for_update=True)
+            if row is None or row.holder != holder:
+                return False
+            session.delete(row)
+            return True
