@@ -318,3 +318,21 @@ UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num 
 
 COMMIT;
 
+BEGIN;
+
+-- Running upgrade 0003 -> 0004
+
+ALTER TABLE runs ADD COLUMN parent_run_key VARCHAR(200);
+
+ALTER TABLE runs ADD COLUMN process_id INTEGER;
+
+ALTER TABLE runs ADD COLUMN host VARCHAR(255);
+
+ALTER TABLE runs ADD COLUMN details JSONB;
+
+CREATE INDEX ix_runs_parent_run_key ON runs (parent_run_key);
+
+UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0003';
+
+COMMIT;
+

@@ -302,6 +302,13 @@ class Run(Audited, Base):
     records_filtered: Mapped[int] = mapped_column(Integer, default=0)
     records_skipped: Mapped[int] = mapped_column(Integer, default=0)
     error_summary: Mapped[str | None] = mapped_column(Text)
+    #: The run this one retries or reprocesses, by key like `mapping_key` (revision 0004).
+    parent_run_key: Mapped[str | None] = mapped_column(KEY, index=True)
+    #: Which process runs it: a run left "running" by a dead process is failed on start.
+    process_id: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
+    #: What it read and wrote (connector kinds and settings, no secrets), its attempt.
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
 
 
 class ScheduleExecution(Base):

@@ -7,7 +7,9 @@ Lists are newest first with keyset paging: pass a page's `next_cursor` as
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -20,7 +22,7 @@ from fieldwright.store.models import DeadLetterRow, Run, Schedule
 from fieldwright.store.store import Store
 from fieldwright.store.types import utcnow
 
-__all__ = ["RunRepository"]
+__all__ = ["RunLineage", "RunRepository"]
 
 FINISHED = (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.SKIPPED)
 _DEAD_LETTER_COUNT = (
@@ -77,6 +79,24 @@ def _parse_cursor(cursor: str) -> tuple[datetime, int]:
         raise InvalidRecord(f"not a run page cursor: {cursor!r}") from exc
 
 
+@dataclass(frozen=True, slots=True)
+class RunLineage:
+    """Where a run comes from and who runs it (revision 0004).
+
+    `parent_key` is the run it retries or reprocesses; `process_id` and `host`
+    the process running it; `details` what it read and wrote (no secrets).
+    """
+
+    parent_key: str | None = None
+    process_id: int | None = None
+    host: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _lineage(run: Run) -> RunLineage:
+    return RunLineage(run.parent_run_key, run.process_id, run.host, dict(run.details or {}))
+
+
 class RunRepository:
     """Start, update, finish and list runs; store and page through their dead letters."""
 
@@ -97,7 +117,7 @@ class RunRepository:
             raise NotFound(f"there is no schedule {key!r} in {self._store.location}")
         return schedule_id
 
-    def add_run(self, record: RunRecord) -> RunRecord:
+    def add_run(self, record: RunRecord, lineage: RunLineage | None = None) -> RunRecord:
         """Log a run (start one with status running, or record a finished one)."""
         check_key(record.key, "run")
         with self._store.session(write=True) as session:
@@ -114,6 +134,11 @@ class RunRepository:
                 created_by=record.started_by or self._store.user,
             )
             _set_counts(run, record.counts)
+            if lineage is not None:
+                run.parent_run_key = lineage.parent_key
+                run.process_id = lineage.process_id
+                run.host = lineage.host
+                run.details = clean(lineage.details) or None
             session.add(run)
             session.flush()
             return _record(run, record.schedule_key, 0)
@@ -127,6 +152,7 @@ class RunRepository:
         trigger: RunTrigger = RunTrigger.MANUAL,
         schedule_key: str | None = None,
         started_at: datetime | None = None,
+        lineage: RunLineage | None = None,
     ) -> RunRecord:
         return self.add_run(
             RunRecord(
@@ -137,7 +163,8 @@ class RunRepository:
                 status=RunStatus.RUNNING,
                 started_at=started_at or utcnow(),
                 schedule_key=schedule_key,
-            )
+            ),
+            lineage,
         )
 
     def update_counts(self, key: str, counts: RunCounts) -> None:
@@ -182,6 +209,43 @@ class RunRepository:
                 run.ended_at = utcnow()
                 run.error_summary = reason
             return [run.key for run in runs]
+
+    def lineage(self, key: str) -> RunLineage:
+        """The parent run, process and details of a run."""
+        with self._store.session() as session:
+            return _lineage(self._run(session, key))
+
+    def child_runs(self, key: str) -> list[str]:
+        """Keys of the runs that retry or reprocess run `key`, oldest first."""
+        with self._store.session() as session:
+            query = select(Run.key).where(Run.parent_run_key == key).order_by(Run.id)
+            return list(session.scalars(query))
+
+    def running_runs(self) -> list[tuple[str, RunLineage]]:
+        """Runs still marked running, with the process that runs (or ran) them."""
+        with self._store.session() as session:
+            runs = session.scalars(select(Run).where(Run.status == RunStatus.RUNNING)).all()
+            return [(run.key, _lineage(run)) for run in runs]
+
+    def fail_running_run(self, key: str, reason: str, *, kept_written: bool) -> bool:
+        """Fail one run left running by a process that stopped; False if it already ended.
+
+        Without `kept_written` the target kept nothing (an aborted file), so the records
+        counted as written are counted as skipped: the counts still add up.
+        """
+        with self._store.session(write=True) as session:
+            run = self._run(session, key)
+            if run.status is not RunStatus.RUNNING:
+                return False
+            if not kept_written:
+                run.records_written = 0
+            done = run.records_written + run.records_failed + run.records_filtered
+            run.records_skipped = max(run.records_read - done, 0)
+            run.records_read = max(run.records_read, done)
+            run.status = RunStatus.FAILED
+            run.ended_at = utcnow()
+            run.error_summary = clean(reason)
+            return True
 
     def _select(self) -> Select[Run, str | None, int]:
         return select(Run, Schedule.key, _DEAD_LETTER_COUNT).outerjoin(
