@@ -1,0 +1,240 @@
+"""Designer edits as pure do/undo logic on a mapping document. Qt-free.
+
+Every edit stores what it needs to undo itself exactly: applying then
+reverting leaves the document's canonical dump byte-identical. The Qt undo
+stack wraps these (see `undo.py`); tests drive them without Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from fieldwright.domain import FieldMapping, FieldType, MappingDocument, SchemaField, member_path
+
+__all__ = [
+    "AddFieldMapping",
+    "Batch",
+    "Edit",
+    "RemoveFieldMapping",
+    "ReplaceFieldMapping",
+    "SetSchema",
+    "Side",
+    "edit_mapping",
+    "map_fields",
+    "remove_mappings",
+]
+
+Side = Literal["source", "target"]
+
+
+class Edit(Protocol):
+    """One undoable change of a document."""
+
+    @property
+    def text(self) -> str: ...
+
+    def apply(self, document: MappingDocument) -> None: ...
+
+    def revert(self, document: MappingDocument) -> None: ...
+
+
+def _copy(mapping: FieldMapping) -> FieldMapping:
+    return mapping.model_copy(deep=True)
+
+
+def _index(document: MappingDocument, target: str) -> int:
+    for index, mapping in enumerate(document.fields):
+        if mapping.target == target:
+            return index
+    raise KeyError(f"no field mapping writes {target}")
+
+
+@dataclass
+class AddFieldMapping:
+    """Append (or insert) a new field mapping."""
+
+    mapping: FieldMapping
+    index: int | None = None
+
+    @property
+    def text(self) -> str:
+        sources = ", ".join(self.mapping.sources) or "constant"
+        return f"Map {sources} → {self.mapping.target}"
+
+    def apply(self, document: MappingDocument) -> None:
+        at = len(document.fields) if self.index is None else self.index
+        document.fields.insert(at, _copy(self.mapping))
+        self.index = at
+
+    def revert(self, document: MappingDocument) -> None:
+        assert self.index is not None, "revert before apply"
+        del document.fields[self.index]
+
+
+@dataclass
+class RemoveFieldMapping:
+    """Delete the field mapping writing `target`."""
+
+    target: str
+    _removed: FieldMapping | None = None
+    _index: int = 0
+
+    @property
+    def text(self) -> str:
+        return f"Remove mapping of {self.target}"
+
+    def apply(self, document: MappingDocument) -> None:
+        self._index = _index(document, self.target)
+        self._removed = document.fields.pop(self._index)
+
+    def revert(self, document: MappingDocument) -> None:
+        assert self._removed is not None, "revert before apply"
+        document.fields.insert(self._index, self._removed)
+
+
+@dataclass
+class ReplaceFieldMapping:
+    """Replace the field mapping writing `target` with `after` (which may retarget it)."""
+
+    target: str
+    after: FieldMapping
+    label: str = ""
+    _before: FieldMapping | None = None
+
+    @property
+    def text(self) -> str:
+        return self.label or f"Edit mapping of {self.target}"
+
+    def apply(self, document: MappingDocument) -> None:
+        index = _index(document, self.target)
+        self._before = document.fields[index]
+        document.fields[index] = _copy(self.after)
+
+    def revert(self, document: MappingDocument) -> None:
+        assert self._before is not None, "revert before apply"
+        document.fields[_index(document, self.after.target)] = self._before
+
+
+@dataclass
+class SetSchema:
+    """Replace the fields of the source or target schema."""
+
+    side: Side
+    fields: list[SchemaField]
+    _before: list[SchemaField] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return f"Load {self.side} schema"
+
+    def apply(self, document: MappingDocument) -> None:
+        endpoint = getattr(document, self.side)
+        self._before = list(endpoint.fields)
+        endpoint.fields = [f.model_copy(deep=True) for f in self.fields]
+
+    def revert(self, document: MappingDocument) -> None:
+        getattr(document, self.side).fields = self._before
+
+
+@dataclass
+class Batch:
+    """Several edits as one: applied in order, reverted in reverse."""
+
+    label: str
+    edits: list[Edit]
+
+    @property
+    def text(self) -> str:
+        return self.label
+
+    def apply(self, document: MappingDocument) -> None:
+        for edit in self.edits:
+            edit.apply(document)
+
+    def revert(self, document: MappingDocument) -> None:
+        for edit in reversed(self.edits):
+            edit.revert(document)
+
+
+# -- edits from gestures ----------------------------------------------------------------
+
+_STRUCTURED = {FieldType.OBJECT, FieldType.ARRAY}
+
+
+def _children(document: MappingDocument, side: Side, path: str) -> dict[str, str]:
+    """Direct children of the field at `path`, by lower-case name: their paths."""
+    schema = getattr(document, side)
+    for field_path, found in schema.walk():
+        if field_path == path:
+            parent = f"{path}[*]" if found.type is FieldType.ARRAY else path
+            return {child.name.lower(): member_path(parent, child.name) for child in found.fields}
+    return {}
+
+
+def _kind(document: MappingDocument, side: Side, path: str) -> FieldType | None:
+    found = getattr(document, side).paths().get(path)
+    return found.type if found is not None else None
+
+
+def _map_one(document: MappingDocument, source: str, target: str) -> Edit | None:
+    existing = document.field(target)
+    if existing is None:
+        return AddFieldMapping(FieldMapping(target=target, sources=[source]))
+    if source in existing.sources:
+        return None
+    data = existing.model_dump()
+    data["sources"] = [*existing.sources, source]
+    data["constant"] = None
+    label = f"Add source {source} to {target}"
+    return ReplaceFieldMapping(target, FieldMapping.model_validate(data), label)
+
+
+def map_fields(document: MappingDocument, source: str, target: str) -> Edit | None:
+    """The edit a drop of `source` onto `target` makes; None when it changes nothing.
+
+    A leaf onto a leaf maps it (a second source makes the mapping multi-source).
+    An object or array onto an object or array maps their children by name,
+    recursively; with no child in common it maps the whole value.
+    """
+    source_kind, target_kind = _kind(document, "source", source), _kind(document, "target", target)
+    if source_kind is None or target_kind is None:
+        return None
+    if source_kind in _STRUCTURED and target_kind in _STRUCTURED:
+        edits = _map_structure(document, source, target)
+        if edits:
+            return Batch(f"Map structure {source} → {target}", edits)
+    return _map_one(document, source, target)
+
+
+def _map_structure(document: MappingDocument, source: str, target: str) -> list[Edit]:
+    source_children = _children(document, "source", source)
+    edits: list[Edit] = []
+    for name, target_child in _children(document, "target", target).items():
+        source_child = source_children.get(name)
+        if source_child is None:
+            continue
+        edit = map_fields(document, source_child, target_child)
+        if edit is not None:
+            edits.append(edit)
+    return edits
+
+
+def edit_mapping(
+    document: MappingDocument, target: str, label: str, **changes: Any
+) -> ReplaceFieldMapping:
+    """An edit changing some attributes of the mapping writing `target` (validated)."""
+    existing = document.field(target)
+    if existing is None:
+        raise KeyError(f"no field mapping writes {target}")
+    data = existing.model_dump()
+    data.update(changes)
+    return ReplaceFieldMapping(target, FieldMapping.model_validate(data), label)
+
+
+def remove_mappings(targets: Sequence[str]) -> Edit:
+    edits: list[Edit] = [RemoveFieldMapping(t) for t in targets]
+    if len(edits) == 1:
+        return edits[0]
+    return Batch(f"Remove {len(edits)} mappings", edits)

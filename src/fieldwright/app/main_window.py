@@ -1,0 +1,266 @@
+"""The main window: welcome page, navigation, the Designer with its live Preview, menus."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
+
+from fieldwright.app.designer import MappingDesigner
+from fieldwright.app.documents import FILE_FILTER, DocumentFiles, new_document
+from fieldwright.app.menus import build_menus
+from fieldwright.app.preview_panel import PreviewPanel
+from fieldwright.app.schema_import import SchemaImporter
+from fieldwright.app.session import DocumentSession
+from fieldwright.app.settings import AppSettings
+from fieldwright.app.welcome import WelcomePage
+from fieldwright.domain import MappingDocument, dumps
+from fieldwright.service import InvalidDocument, ServiceError
+
+__all__ = ["MainWindow"]
+
+PAGES = ("Home", "Designer")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: AppSettings, documents: DocumentFiles | None = None) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.settings = settings
+        self.documents = documents or DocumentFiles()
+        self.session = DocumentSession(new_document(), None, self)
+        self.last_saved = ""
+
+        self.welcome = WelcomePage()
+        self.designer = MappingDesigner(self.session)
+        self.preview = PreviewPanel(self.session)
+        self.work_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.work_splitter.setObjectName("work_splitter")
+        self.work_splitter.addWidget(self.designer)
+        self.work_splitter.addWidget(self.preview)
+        self.work_splitter.setStretchFactor(0, 3)
+        self.work_splitter.setStretchFactor(1, 2)
+
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.addItems(list(PAGES))
+        self.navigation.setFixedWidth(120)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.welcome)
+        self.pages.addWidget(self.work_splitter)
+        self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.store_label = QLabel()
+        self.store_label.setObjectName("store_label")
+        self.save_label = QLabel("Not saved yet")
+        self.save_label.setObjectName("save_label")
+        self.statusBar().addPermanentWidget(self.store_label)
+        self.statusBar().addPermanentWidget(self.save_label)
+
+        self.schema_importer = SchemaImporter(self.session, self)
+        self.recent_menu: QMenu | None = None
+        self.actions_by_name: dict[str, QAction] = build_menus(self)
+        self.welcome.newRequested.connect(self.new_mapping)
+        self.welcome.openRequested.connect(self.open_dialog)
+        self.welcome.openPath.connect(self.open_path)
+        self.designer.message.connect(self.show_message)
+        self.session.editFailed.connect(self.show_message)
+        self.session.dirtyChanged.connect(self.setWindowModified)
+        self.session.locationChanged.connect(self._update_title)
+        self.session.replaced.connect(self._update_title)
+
+        self.resize(1280, 820)
+        self._restore_settings()
+        self._refresh_recent()
+        self._update_title()
+        self.show_page("Home")
+
+    # -- pages and status ---------------------------------------------------------------
+
+    def show_page(self, name: str) -> None:
+        self.navigation.setCurrentRow(PAGES.index(name))
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def _update_title(self) -> None:
+        location = self.session.location
+        where = str(location) if location else "not saved"
+        self.setWindowTitle(f"{self.session.document.name} — {where}[*] — Fieldwright")
+        self.store_label.setText(f"Store: {self.documents.description} · {where}")
+        self.setWindowModified(self.session.dirty)
+
+    def _refresh_recent(self) -> None:
+        recent = self.settings.recent_files()
+        self.welcome.set_recent(recent)
+        submenu = self.recent_menu
+        if submenu is not None:
+            submenu.clear()
+            for path in recent:
+                action = submenu.addAction(str(path))
+                action.triggered.connect(lambda _checked=False, p=path: self.open_path(p))
+            submenu.setEnabled(bool(recent))
+
+    # -- documents ----------------------------------------------------------------------
+
+    def maybe_save(self) -> bool:
+        """Ask save/discard/cancel when there are unsaved changes; False means cancel."""
+        if not self.session.dirty:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Save the changes to “{self.session.document.name}”?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_mapping(self) -> None:
+        if self.maybe_save():
+            self._load(new_document(), None)
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        path, _filter = QFileDialog.getOpenFileName(self, "Open mapping", "", FILE_FILTER)
+        if path:
+            self.open_path(Path(path), asked=True)
+
+    def open_path(self, path: Path, *, asked: bool = False) -> bool:
+        if not asked and not self.maybe_save():
+            return False
+        try:
+            opened = self.documents.open(path)
+        except InvalidDocument as exc:
+            details = "\n".join(f"{p.pointer or '/'}: {p.message}" for p in exc.problems[:12])
+            QMessageBox.warning(self, "Cannot open mapping", f"{exc}\n\n{details}".strip())
+            return False
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Cannot open mapping", str(exc))
+            return False
+        self._load(opened.document, opened.location)
+        self.settings.add_recent_file(path)
+        self._refresh_recent()
+        self._load_connector_sample(path, opened.document)
+        return True
+
+    def _load(self, document: MappingDocument, location: Path | None) -> None:
+        self.session.replace(document, location)
+        self.last_saved = ""
+        self.save_label.setText("Not saved yet" if location is None else "Opened")
+        self.show_page("Designer")
+
+    def _load_connector_sample(self, path: Path, document: MappingDocument) -> None:
+        connector = document.source.connector
+        sample = connector.settings.get("path") if connector is not None else None
+        if isinstance(sample, str) and (path.parent / sample).is_file():
+            self.preview.load_sample(path.parent / sample)
+
+    def save(self) -> bool:
+        if self.session.location is None:
+            return self.save_as()
+        return self._save_to(self.session.location)
+
+    def save_as(self) -> bool:
+        suggested = f"{self.session.document.key}.fwmap.json"
+        path, _filter = QFileDialog.getSaveFileName(self, "Save mapping", suggested, FILE_FILTER)
+        return self._save_to(Path(path)) if path else False
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            self.documents.save(self.session.document, path)
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Cannot save mapping", str(exc))
+            return False
+        self.session.mark_saved(path)
+        self.last_saved = time.strftime("%H:%M:%S")
+        self.save_label.setText(f"Saved {self.last_saved}")
+        self.settings.add_recent_file(path)
+        self._refresh_recent()
+        self.show_message(f"Saved {path}")
+        return True
+
+    def export_copy(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(self, "Export mapping", "", FILE_FILTER)
+        if not path:
+            return
+        try:
+            Path(path).write_text(dumps(self.session.document), encoding="utf-8")
+        except OSError as exc:
+            QMessageBox.warning(self, "Cannot export", f"{path}: {exc.strerror or exc}")
+            return
+        self.show_message(f"Exported to {path}")
+
+    # -- settings and closing -----------------------------------------------------------
+
+    def _splitters(self) -> list[QSplitter]:
+        return [self.work_splitter, self.designer.splitter, self.preview.splitter]
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.geometry()
+        if not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        for splitter in self._splitters():
+            sizes = self.settings.splitter_sizes(splitter.objectName())
+            if len(sizes) == splitter.count():
+                splitter.setSizes(sizes)
+
+    def save_settings(self) -> None:
+        self.settings.set_geometry(self.saveGeometry())
+        for splitter in self._splitters():
+            self.settings.set_splitter_sizes(splitter.objectName(), splitter.sizes())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.save_settings()
+        self.preview.shutdown()
+        self.schema_importer.shutdown()
+        event.accept()
+
+    def focus_find(self) -> None:
+        self.show_page("Designer")
+        focus = QApplication.focusWidget()
+        in_target = focus is not None and self.designer.target.isAncestorOf(focus)
+        panel = self.designer.target if in_target else self.designer.source
+        panel.filter.setFocus()
+        panel.filter.selectAll()
+
+    def delete_selected(self) -> None:
+        if not self.designer.delete_selected():
+            self.show_message("Select a mapping line (or a mapped target field) to delete it.")
+
+    @staticmethod
+    def shortcut_text(action: QAction) -> str:
+        return ", ".join(
+            s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts()
+        )

@@ -1,0 +1,93 @@
+"""Work off the GUI thread: QRunnables whose results come back as signals.
+
+A `Task` runs one callable in a `QThreadPool`; its `Signals` object lives on
+the GUI thread, so `done`/`failed` are delivered there (queued connections).
+Only service errors and data errors are caught and reported: they are what
+a user can act on; anything else is a bug and is reported as one.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from PySide6.QtCore import QObject, QRunnable, Signal
+
+from fieldwright.domain import MappingDocument
+from fieldwright.domain.records import SourceItem
+from fieldwright.service import (
+    InvalidDocument,
+    PreviewRow,
+    ServiceError,
+    compile_mapping,
+    preview_records,
+)
+
+__all__ = ["PreviewResult", "Task", "TaskSignals", "run_preview", "snapshot"]
+
+_FIELD_POINTER = re.compile(r"^/fields/(\d+)")
+
+
+class TaskSignals(QObject):
+    done = Signal(int, object)  #: (generation, result)
+    failed = Signal(int, str)  #: (generation, message)
+
+
+class Task(QRunnable):
+    """Run `fn()` on a pool thread; report through `signals` tagged with `generation`."""
+
+    def __init__(self, generation: int, fn: Callable[[], Any], signals: TaskSignals) -> None:
+        super().__init__()
+        self.generation = generation
+        self.fn = fn
+        self.signals = signals
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except (ServiceError, OSError, ValueError, ValidationError) as exc:
+            self.signals.failed.emit(self.generation, str(exc))
+            return
+        self.signals.done.emit(self.generation, result)
+
+
+@dataclass
+class PreviewResult:
+    rows: list[PreviewRow]
+    #: Target paths of field mappings left out of the preview, with why.
+    excluded: dict[str, str] = field(default_factory=dict)
+
+
+def snapshot(document: MappingDocument) -> MappingDocument:
+    """A copy the worker may read while the GUI keeps editing the original."""
+    return document.model_copy(
+        update={
+            "fields": [f.model_copy(deep=True) for f in document.fields],
+            "lookups": copy.deepcopy(document.lookups),
+            "source": document.source.model_copy(),
+            "target": document.target.model_copy(),
+            "tests": [],
+        }
+    )
+
+
+def run_preview(document: MappingDocument, items: Sequence[SourceItem]) -> PreviewResult:
+    """Trace the sample through the mapping; invalid field mappings are left out, not fatal."""
+    excluded: dict[str, str] = {}
+    try:
+        compiled = compile_mapping(document)
+    except InvalidDocument as exc:
+        broken: dict[int, str] = {}
+        for problem in exc.problems:
+            match = _FIELD_POINTER.match(problem.pointer)
+            if match is None:
+                raise
+            broken.setdefault(int(match.group(1)), problem.message)
+        kept = [f for i, f in enumerate(document.fields) if i not in broken]
+        excluded = {document.fields[i].target: why for i, why in broken.items()}
+        compiled = compile_mapping(document.model_copy(update={"fields": kept}))
+    return PreviewResult(preview_records(compiled, items), excluded)

@@ -1,0 +1,59 @@
+"""Record schemas for the designer: inferred from a sample file or read from a JSON Schema.
+
+The desktop app may not import the connectors; it asks here. Connector errors
+become `DataError` with a message naming the file.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from pathlib import Path
+
+from fieldwright.connectors import (
+    ConnectorError,
+    infer_schema,
+    open_source,
+    schema_from_json_schema,
+)
+from fieldwright.domain import SchemaField
+from fieldwright.service.errors import DataError
+
+__all__ = ["infer_schema_from_file", "schema_from_json_schema_file"]
+
+PathLike = str | os.PathLike[str]
+
+
+def infer_schema_from_file(path: PathLike, *, limit: int = 1000) -> list[SchemaField]:
+    """The fields the first `limit` records of a sample file (CSV, JSON, NDJSON, XLSX) show."""
+    target = Path(path)
+    try:
+        source = open_source(target)
+        try:
+            items = list(itertools.islice(iter(source), limit))
+        finally:
+            source.close()
+    except ConnectorError as exc:
+        raise DataError(str(exc)) from exc
+    readable = [item for item in items if item.record is not None]
+    if not readable:
+        reason = next((item.error for item in items if item.error), None)
+        detail = f": {reason}" if reason else ""
+        raise DataError(f"{target}: no readable record to infer a schema from{detail}")
+    return infer_schema(readable, max_records=limit)
+
+
+def schema_from_json_schema_file(path: PathLike) -> list[SchemaField]:
+    """The fields of the records a JSON Schema file describes."""
+    target = Path(path)
+    try:
+        document = json.loads(target.read_bytes())
+    except OSError as exc:
+        raise DataError(f"{target}: cannot read file: {exc.strerror}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{target}: not a JSON Schema (invalid JSON: {exc})") from exc
+    try:
+        return schema_from_json_schema(document)
+    except ConnectorError as exc:
+        raise DataError(f"{target}: {exc}") from exc
