@@ -29,6 +29,17 @@ from fieldwright.connectors.errors import (
 )
 from fieldwright.connectors.excel import XlsxSink, XlsxSource
 from fieldwright.connectors.files import FORMATS, format_of, open_sink, open_source
+from fieldwright.connectors.http import (
+    ApiAuth,
+    CursorPagination,
+    HttpSink,
+    HttpSource,
+    LinkPagination,
+    OffsetPagination,
+    PageNumberPagination,
+    Pagination,
+    RetryPolicy,
+)
 from fieldwright.connectors.inference import InferredSchema, infer_schema, infer_schema_details
 from fieldwright.connectors.json_files import (
     JsonArraySink,
@@ -46,20 +57,29 @@ from fieldwright.connectors.sql import SqlSink, SqlSource, reflect_schema
 __all__ = [
     "DRAFT_2020_12",
     "FORMATS",
+    "ApiAuth",
     "AtomicFile",
     "ConnectorError",
     "CredentialError",
     "Credentials",
     "CsvSink",
     "CsvSource",
+    "CursorPagination",
     "FileSink",
+    "HttpSink",
+    "HttpSource",
     "InferredSchema",
     "JsonArraySink",
     "JsonArraySource",
     "KeyringStatus",
+    "LinkPagination",
     "Manifest",
     "NdjsonSink",
     "NdjsonSource",
+    "OffsetPagination",
+    "PageNumberPagination",
+    "Pagination",
+    "RetryPolicy",
     "SchemaConversionError",
     "SecretMasker",
     "SinkError",

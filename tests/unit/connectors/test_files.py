@@ -142,6 +142,7 @@ def test_public_names_are_pinned() -> None:
         "errors",
         "excel",
         "files",
+        "http",
         "inference",
         "json_files",
         "json_schema",
