@@ -349,6 +349,20 @@ class ScheduleRepository:
         with self._store.session() as session:
             return [_attempt(row, key, run_key) for row, key, run_key in session.execute(query)]
 
+    def execution(self, execution_id: int) -> ExecutionAttempt:
+        """One execution by id."""
+        query = (
+            select(ScheduleExecution, Schedule.key, Run.key)
+            .join(Schedule, ScheduleExecution.schedule_id == Schedule.id)
+            .outerjoin(Run, ScheduleExecution.run_id == Run.id)
+            .where(ScheduleExecution.id == execution_id)
+        )
+        with self._store.session() as session:
+            found = session.execute(query).first()
+            if found is None:
+                raise NotFound(f"there is no schedule execution {execution_id}")
+            return _attempt(found[0], found[1], found[2])
+
     # -- the lease ------------------------------------------------------------------------
 
     def take_lease(
