@@ -52,9 +52,15 @@ from fieldwright.connectors.json_schema import (
     schema_from_json_schema,
     schema_to_json_schema,
 )
+from fieldwright.connectors.registry import (
+    CONNECTOR_KINDS,
+    open_connector_sink,
+    open_connector_source,
+)
 from fieldwright.connectors.sql import SqlSink, SqlSource, reflect_schema
 
 __all__ = [
+    "CONNECTOR_KINDS",
     "DRAFT_2020_12",
     "FORMATS",
     "ApiAuth",
@@ -98,6 +104,8 @@ __all__ = [
     "keyring_status",
     "manifest_path",
     "mask",
+    "open_connector_sink",
+    "open_connector_source",
     "open_sink",
     "open_source",
     "reflect_schema",

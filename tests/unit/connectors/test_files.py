@@ -146,6 +146,7 @@ def test_public_names_are_pinned() -> None:
         "inference",
         "json_files",
         "json_schema",
+        "registry",
         "sql",
     }
     assert set(connectors.__all__) == exported - modules

@@ -1,0 +1,277 @@
+"""Open the source or sink a `ConnectorRef` describes: files, SQL tables or HTTP APIs.
+
+A reference's ``kind`` picks the connector and its ``settings`` are checked
+(unknown names, wrong types, secrets where a credential belongs) before
+anything is opened. Settings by kind:
+
+* ``csv``, ``tsv``, ``ndjson`` (``jsonl``), ``json``, ``xlsx`` (``excel``):
+  ``path`` plus the file connector's own settings (``delimiter``, ``sheet`` …).
+* ``sql``: ``url`` (no password in it: the password is the credential), then
+  ``table`` or ``query`` (+ ``params``), ``schema``, ``batch_size``; a sink
+  also takes ``mode`` (insert | upsert), ``key``, ``staging``, ``staging_table``.
+* ``http``: ``url``, ``params``, ``headers``, ``auth``
+  (``{"type": "bearer" | "basic" | "api_key", "name", "location", "username"}``),
+  ``retry`` (``{"max_attempts", "base_delay", "max_delay", "max_retry_after"}``),
+  ``requests_per_second``, ``timeout``; a source also takes ``records_path``,
+  ``max_pages`` and ``pagination`` (``{"type": "page" | "offset" | "cursor" | "link", …}``
+  with the fields of the pagination classes); a sink takes ``method``,
+  ``batch_size``, ``wrap`` and ``idempotency_header``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Literal, NoReturn
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from fieldwright.connectors.credentials import Credentials
+from fieldwright.connectors.errors import ConnectorError, UnsupportedFormat
+from fieldwright.connectors.files import open_sink, open_source
+from fieldwright.connectors.http import (
+    ApiAuth,
+    CursorPagination,
+    HttpSink,
+    HttpSource,
+    LinkPagination,
+    OffsetPagination,
+    PageNumberPagination,
+    RetryPolicy,
+)
+from fieldwright.connectors.sql import SqlSink, SqlSource
+from fieldwright.domain.document import ConnectorRef
+from fieldwright.domain.records import RecordSink, RecordSource
+
+__all__ = ["CONNECTOR_KINDS", "open_connector_sink", "open_connector_source"]
+
+_FILE_KINDS = frozenset({"csv", "tsv", "ndjson", "json", "xlsx"})
+_FILE_ALIASES = {"jsonl": "ndjson", "excel": "xlsx"}
+#: Every connector kind a reference may name.
+CONNECTOR_KINDS = ("csv", "tsv", "ndjson", "json", "xlsx", "sql", "http")
+_SECRET_NAMES = {"password", "passwd", "secret", "token", "api_key", "apikey", "access_token"}
+_SECRET_HEADERS = {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie"}
+_PAGINATION: dict[str, type[Any]] = {
+    "page": PageNumberPagination,
+    "offset": OffsetPagination,
+    "cursor": CursorPagination,
+    "link": LinkPagination,
+}
+_TYPES: dict[str, tuple[type[Any], ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "dict": (dict,),
+    "list": (list,),
+}
+
+
+class _Settings:
+    """Checked access to a reference's settings; every message names the connector."""
+
+    def __init__(self, ref: ConnectorRef, role: str) -> None:
+        self.kind = ref.kind
+        self.what = f"{ref.kind} {role}" + (f" {ref.connection!r}" if ref.connection else "")
+        self.values: dict[str, Any] = dict(ref.settings)
+        for name in self.values:
+            if name.lower().replace("-", "_") in _SECRET_NAMES:
+                self.fail(
+                    f"setting {name!r} holds a secret; store it as the connection's credential"
+                )
+
+    def fail(self, message: str) -> NoReturn:
+        raise ConnectorError(message, target=self.what)
+
+    def allow(self, *names: str) -> None:
+        unknown = sorted(set(self.values) - set(names))
+        if unknown:
+            listed = ", ".join(map(repr, unknown))
+            self.fail(
+                f"unknown setting{'s' if len(unknown) > 1 else ''} {listed}; "
+                f"valid settings: {', '.join(sorted(names))}"
+            )
+
+    def get(self, name: str, kind: str, *, required: bool = False, default: Any = None) -> Any:
+        if name not in self.values or self.values[name] is None:
+            if required:
+                self.fail(f"the setting {name!r} is required")
+            return default
+        value = self.values[name]
+        types = _TYPES[kind]
+        if not isinstance(value, types) or (kind in ("int", "float") and isinstance(value, bool)):
+            self.fail(f"the setting {name!r} must be a {kind}, not {type(value).__name__}")
+        return value
+
+    def build(self, factory: Callable[..., Any], name: str, data: Mapping[str, Any]) -> Any:
+        fields = {field.name for field in dataclasses.fields(factory)}  # type: ignore[arg-type]
+        unknown = sorted(set(data) - fields)
+        if unknown:
+            self.fail(
+                f"unknown {name} setting{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(map(repr, unknown))}; valid: {', '.join(sorted(fields)) or '(none)'}"
+            )
+        try:
+            return factory(**data)
+        except TypeError as exc:
+            self.fail(f"the {name} settings are not valid ({exc})")
+
+
+def _credentials(ref: ConnectorRef, given: Credentials | None) -> Credentials | None:
+    if given is not None:
+        return given
+    return Credentials.from_keyring(ref.credential) if ref.credential is not None else None
+
+
+def _file_settings(settings: _Settings) -> tuple[str, Path, dict[str, Any]]:
+    kind = _FILE_ALIASES.get(settings.kind, settings.kind)
+    path = Path(settings.get("path", "str", required=True))
+    rest = {name: value for name, value in settings.values.items() if name != "path"}
+    return kind, path, rest
+
+
+def _sql_url(settings: _Settings) -> str:
+    url = settings.get("url", "str", required=True)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        settings.fail("the setting 'url' is not a database URL")
+    if parsed.password:
+        settings.fail(
+            "the database URL holds a password; remove it from the URL and store it as the "
+            "connection's credential"
+        )
+    return str(url)
+
+
+def _http_common(settings: _Settings, credentials: Credentials | None) -> dict[str, Any]:
+    headers = settings.get("headers", "dict", default={})
+    secret_headers = sorted(name for name in headers if name.lower() in _SECRET_HEADERS)
+    if secret_headers:
+        settings.fail(
+            f"the header {', '.join(secret_headers)} holds a secret; set 'auth' and store the "
+            "secret as the connection's credential"
+        )
+    auth_data = dict(settings.get("auth", "dict", default={}))
+    if "type" in auth_data:
+        auth_data["kind"] = auth_data.pop("type")
+    retry = settings.get("retry", "dict")
+    return {
+        "headers": {str(name): str(value) for name, value in headers.items()},
+        "auth": settings.build(ApiAuth, "auth", auth_data) if auth_data else None,
+        "credentials": credentials,
+        "retry": settings.build(RetryPolicy, "retry", retry) if retry else None,
+        "requests_per_second": settings.get("requests_per_second", "float"),
+        "timeout": settings.get("timeout", "float", default=30.0),
+    }
+
+
+_HTTP_COMMON = ("url", "headers", "auth", "retry", "requests_per_second", "timeout")
+
+
+def _pagination(settings: _Settings) -> Any:
+    data = dict(settings.get("pagination", "dict", default={}))
+    if not data:
+        return None
+    kind = data.pop("type", None)
+    if kind not in _PAGINATION:
+        settings.fail(f"pagination type must be one of {', '.join(_PAGINATION)}, not {kind!r}")
+    return settings.build(_PAGINATION[kind], f"{kind} pagination", data)
+
+
+def _method(settings: _Settings) -> Literal["POST", "PUT", "PATCH"]:
+    method = str(settings.get("method", "str", default="POST")).upper()
+    methods: dict[str, Literal["POST", "PUT", "PATCH"]] = {
+        "POST": "POST",
+        "PUT": "PUT",
+        "PATCH": "PATCH",
+    }
+    if method not in methods:
+        settings.fail(f"the setting 'method' must be POST, PUT or PATCH, not {method!r}")
+    return methods[method]
+
+
+def open_connector_source(
+    ref: ConnectorRef, *, credentials: Credentials | None = None
+) -> RecordSource:
+    """The record source `ref` describes; `credentials` default to the reference's keyring entry."""
+    settings = _Settings(ref, "source")
+    kind = _FILE_ALIASES.get(ref.kind, ref.kind)
+    if kind in _FILE_KINDS:
+        name, path, rest = _file_settings(settings)
+        return open_source(path, name, **rest)
+    if kind == "sql":
+        settings.allow("url", "table", "query", "params", "schema", "batch_size")
+        return SqlSource(
+            _sql_url(settings),
+            table=settings.get("table", "str"),
+            query=settings.get("query", "str"),
+            params=settings.get("params", "dict"),
+            schema=settings.get("schema", "str"),
+            batch_size=settings.get("batch_size", "int", default=1000),
+            credentials=_credentials(ref, credentials),
+        )
+    if kind == "http":
+        settings.allow(*_HTTP_COMMON, "records_path", "pagination", "params", "max_pages")
+        return HttpSource(
+            settings.get("url", "str", required=True),
+            records_path=settings.get("records_path", "str", default="results"),
+            pagination=_pagination(settings),
+            params=settings.get("params", "dict"),
+            max_pages=settings.get("max_pages", "int"),
+            **_http_common(settings, _credentials(ref, credentials)),
+        )
+    raise UnsupportedFormat(
+        f"unknown connector kind {ref.kind!r}; kinds: {', '.join(CONNECTOR_KINDS)}"
+    )
+
+
+def open_connector_sink(
+    ref: ConnectorRef,
+    *,
+    columns: list[str] | None = None,
+    credentials: Credentials | None = None,
+    run_id: str | None = None,
+) -> RecordSink:
+    """The record sink `ref` describes; `columns` are for tabular files, `run_id` keys batches."""
+    settings = _Settings(ref, "sink")
+    kind = _FILE_ALIASES.get(ref.kind, ref.kind)
+    if kind in _FILE_KINDS:
+        name, path, rest = _file_settings(settings)
+        return open_sink(path, name, columns=columns, **rest)
+    if kind == "sql":
+        settings.allow(
+            "url", "table", "mode", "key", "staging", "staging_table", "schema", "batch_size"
+        )
+        mode = settings.get("mode", "str", default="insert")
+        key = settings.get("key", "list", default=[])
+        if isinstance(key, list) and not all(isinstance(name, str) for name in key):
+            settings.fail("the setting 'key' must be a list of column names")
+        return SqlSink(
+            _sql_url(settings),
+            settings.get("table", "str", required=True),
+            mode=mode,
+            key=key,
+            staging=settings.get("staging", "bool", default=False),
+            staging_table=settings.get("staging_table", "str"),
+            schema=settings.get("schema", "str"),
+            batch_size=settings.get("batch_size", "int", default=1000),
+            run_id=run_id,
+            credentials=_credentials(ref, credentials),
+        )
+    if kind == "http":
+        settings.allow(*_HTTP_COMMON, "method", "batch_size", "wrap", "idempotency_header")
+        return HttpSink(
+            settings.get("url", "str", required=True),
+            method=_method(settings),
+            batch_size=settings.get("batch_size", "int", default=100),
+            wrap=settings.get("wrap", "str"),
+            idempotency_header=settings.get("idempotency_header", "str", default="Idempotency-Key"),
+            run_id=run_id,
+            **_http_common(settings, _credentials(ref, credentials)),
+        )
+    raise UnsupportedFormat(
+        f"unknown connector kind {ref.kind!r}; kinds: {', '.join(CONNECTOR_KINDS)}"
+    )
