@@ -1,0 +1,375 @@
+"""One run in a worker thread: source → compiled mapping → sink, logged in the store.
+
+A `RunHandle` owns two threads: the worker, which runs the attempts one after
+the other (a transient connector error under the `retry` strategy starts a
+new attempt, a run linked to the previous one with trigger `retry`), and a
+ticker, which reports progress at least every half second and enforces the
+timeout. Cancel and timeout are checked before every record the source
+yields, so a run stops within a second even on a slow source; the engine then
+aborts the sink, which leaves the target as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Sized
+from dataclasses import dataclass, field
+from typing import Any
+
+from fieldwright.connectors import ConnectorError
+from fieldwright.domain import ErrorStrategy, MappingDocument
+from fieldwright.domain.records import RecordSink, RecordSource, SourceItem
+from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus, RunTrigger
+from fieldwright.engine import CompiledMapping, Progress, RunOutcome, execute
+from fieldwright.service._boundary import is_transient
+from fieldwright.service._keys import run_key
+from fieldwright.service._results import RunProgress, RunResult
+from fieldwright.store import Conflict, RunRepository, StoreError
+from fieldwright.store.runs import RunLineage
+from fieldwright.store.types import utcnow
+
+__all__ = ["RunHandle", "RunPlan", "active_run_keys"]
+
+log = logging.getLogger(__name__)
+
+#: Dead letters are stored in one transaction per this many (or per second).
+DEAD_LETTER_BATCH = 500
+PROGRESS_EVERY = 0.5
+STORE_EVERY = 1.0
+_TICK = 0.1
+
+_ACTIVE: set[str] = set()
+_ACTIVE_LOCK = threading.Lock()
+
+
+def active_run_keys() -> frozenset[str]:
+    """Runs this process is running now (any Service instance)."""
+    with _ACTIVE_LOCK:
+        return frozenset(_ACTIVE)
+
+
+@dataclass(slots=True)
+class RunPlan:
+    """Everything a run needs; built by the service, executed by a RunHandle."""
+
+    document: MappingDocument
+    compiled: CompiledMapping
+    mapping_version: int | None
+    open_source: Callable[[], RecordSource]
+    open_sink: Callable[[], RecordSink]
+    trigger: RunTrigger
+    details: dict[str, Any] = field(default_factory=dict)
+    schedule_key: str | None = None
+    parent_key: str | None = None
+    timeout: float | None = None
+    total: int | None = None
+    #: Whether the document's retry strategy applies (a scheduler retries on its own).
+    retries: bool = True
+
+
+class _Interrupted(Exception):
+    """Raised from inside the source iteration when the run is cancelled or times out."""
+
+
+class _Attempt:
+    """State of the attempt going on: records pulled, last counts, dead letters to store."""
+
+    def __init__(self, key: str, number: int) -> None:
+        self.key = key
+        self.number = number
+        self.started = time.monotonic()
+        self.records = 0
+        self.counts = RunCounts()
+        self.letters: list[DeadLetter] = []
+        self.stored_letters = 0
+        self.last_store = self.started
+
+
+class RunHandle:
+    """A run going on in a worker thread: progress, cancel, wait, result."""
+
+    def __init__(
+        self,
+        runs: RunRepository,
+        plan: RunPlan,
+        *,
+        on_progress: Callable[[RunProgress], None] | None = None,
+        on_finished: Callable[[RunResult], None] | None = None,
+        cancel_event: threading.Event | None = None,
+    ) -> None:
+        self._runs = runs
+        self._plan = plan
+        self._on_progress = on_progress
+        self._on_finished = on_finished
+        self._external_cancel = cancel_event
+        self._stop: str | None = None  # "cancel" or "timeout", read before every record
+        self._wake = threading.Event()  # interrupts the wait between retry attempts
+        self._done = threading.Event()
+        self._emit_lock = threading.Lock()
+        self._last_emit = 0.0
+        self._began = time.monotonic()
+        self._deadline = None if plan.timeout is None else self._began + plan.timeout
+        self._total = plan.total
+        self._keys: list[str] = []
+        self._result: RunResult | None = None
+        self._attempt = _Attempt(self._insert(1, plan.trigger, plan.parent_key), 1)
+        self._worker = threading.Thread(target=self._work, name=f"run {self.key}", daemon=True)
+        self._ticker = threading.Thread(target=self._tick, name=f"ticker {self.key}", daemon=True)
+
+    def _begin(self) -> RunHandle:
+        self._worker.start()
+        self._ticker.start()
+        return self
+
+    # -- the public face ------------------------------------------------------------------
+
+    @property
+    def key(self) -> str:
+        """The key of the run as started (its retries are linked to it)."""
+        return self._keys[0]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every attempt's run key so far."""
+        return tuple(self._keys)
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    @property
+    def result(self) -> RunResult | None:
+        """How the run ended; None while it is going on."""
+        return self._result
+
+    def progress(self) -> RunProgress:
+        attempt = self._attempt
+        elapsed = time.monotonic() - attempt.started
+        rate = attempt.records / elapsed if elapsed > 0 else 0.0
+        return RunProgress(
+            key=attempt.key,
+            attempt=attempt.number,
+            records=attempt.records,
+            counts=attempt.counts,
+            elapsed=elapsed,
+            rate=rate,
+            total=self._total,
+            running=not self.done,
+        )
+
+    def cancel(self) -> None:
+        """Stop the run: the target stays as it was and the run is logged cancelled."""
+        if self._stop is None:
+            self._stop = "cancel"
+        self._wake.set()
+
+    def wait(self, timeout: float | None = None) -> RunResult | None:
+        """Wait for the run to end; its result, or None if it is still going on."""
+        self._done.wait(timeout)
+        return self._result
+
+    # -- the store --------------------------------------------------------------------------
+
+    def _insert(self, number: int, trigger: RunTrigger, parent_key: str | None) -> str:
+        plan = self._plan
+        started = utcnow()
+        lineage = RunLineage(
+            parent_key=parent_key,
+            process_id=os.getpid(),
+            host=socket.gethostname(),
+            details={**plan.details, "attempt": number, "timeout_seconds": plan.timeout},
+        )
+        for same_second in range(1, 1000):
+            key = run_key(plan.document.key, started, same_second)
+            try:
+                self._runs.start_run(
+                    key,
+                    mapping_key=plan.document.key,
+                    mapping_version=plan.mapping_version,
+                    trigger=trigger,
+                    schedule_key=plan.schedule_key,
+                    started_at=started,
+                    lineage=lineage,
+                )
+            except Conflict:
+                continue  # another run of this mapping started in the same second
+            with _ACTIVE_LOCK:
+                _ACTIVE.add(key)
+            self._keys.append(key)
+            return key
+        raise Conflict(f"cannot find a free run key for {plan.document.key!r}")
+
+    def _store_letters(self, attempt: _Attempt) -> None:
+        if attempt.letters:
+            letters, attempt.letters = attempt.letters, []
+            attempt.stored_letters += self._runs.add_dead_letters(attempt.key, letters)
+
+    def _store_progress(self, attempt: _Attempt) -> None:
+        try:
+            self._store_letters(attempt)
+            self._runs.update_counts(attempt.key, attempt.counts)
+        except StoreError as exc:  # the final write tries again; the run goes on
+            log.warning("run %s: cannot store progress: %s", attempt.key, exc)
+        attempt.last_store = time.monotonic()
+
+    # -- callbacks from the engine (worker thread) ---------------------------------------
+
+    def _dead_letter(self, letter: DeadLetter) -> None:
+        attempt = self._attempt
+        attempt.letters.append(letter)
+        if len(attempt.letters) >= DEAD_LETTER_BATCH:
+            self._store_progress(attempt)
+
+    def _engine_progress(self, progress: Progress) -> None:
+        attempt = self._attempt
+        attempt.counts = progress.counts
+        if time.monotonic() - attempt.last_store >= STORE_EVERY:
+            self._store_progress(attempt)
+        self._emit()
+
+    def _emit(self) -> None:
+        if self._on_progress is None:
+            return
+        with self._emit_lock:
+            self._last_emit = time.monotonic()
+            try:
+                self._on_progress(self.progress())
+            except Exception:  # a broken progress display must not break the run
+                log.exception("run %s: the progress callback failed", self._attempt.key)
+
+    def _tick(self) -> None:
+        while not self._done.wait(_TICK):
+            now = time.monotonic()
+            if self._deadline is not None and now >= self._deadline and self._stop is None:
+                self._stop = "timeout"
+                self._wake.set()
+            if self._external_cancel is not None and self._external_cancel.is_set():
+                self.cancel()
+            if now - self._last_emit >= PROGRESS_EVERY:
+                self._emit()
+
+    # -- the worker -----------------------------------------------------------------------
+
+    def _items(self, source: RecordSource) -> Iterator[SourceItem]:
+        attempt = self._attempt
+        for item in source:
+            if self._stop is not None:
+                raise _Interrupted(self._stop)
+            attempt.records += 1
+            yield item
+
+    def _execute(self, attempt: _Attempt) -> RunOutcome:
+        plan = self._plan
+        try:
+            source = plan.open_source()
+        except ConnectorError as exc:
+            return RunOutcome(RunStatus.FAILED, RunCounts(), 0.0, str(exc), exc)
+        if self._total is None and isinstance(source, Sized):  # a source that knows its size
+            self._total = len(source)
+        try:
+            try:
+                sink = plan.open_sink()
+            except ConnectorError as exc:
+                return RunOutcome(RunStatus.FAILED, RunCounts(), 0.0, str(exc), exc)
+            strategy = plan.document.run.error_strategy
+            return execute(
+                plan.compiled,
+                self._items(source),
+                sink,
+                strategy=strategy,
+                on_dead_letter=self._dead_letter,
+                on_progress=self._engine_progress,
+                progress_interval=PROGRESS_EVERY / 2,
+                total=self._total,
+            )
+        finally:
+            source.close()
+
+    def _conclude(self, outcome: RunOutcome) -> tuple[RunStatus, str | None, bool]:
+        """The status and message to log, and whether the failure is transient."""
+        if isinstance(outcome.error, _Interrupted) or (
+            self._stop is not None and outcome.status is not RunStatus.COMPLETED
+        ):
+            if self._stop == "timeout":
+                return RunStatus.FAILED, f"timed out after {self._plan.timeout:g} s", False
+            return RunStatus.CANCELLED, "cancelled; the target was left as it was", False
+        if outcome.status is RunStatus.COMPLETED:
+            return outcome.status, outcome.message, False
+        message = str(outcome.error) if isinstance(outcome.error, ConnectorError) else None
+        error = outcome.error
+        return outcome.status, message or outcome.message, error is not None and is_transient(error)
+
+    def _work(self) -> None:
+        plan = self._plan
+        attempt = self._attempt
+        status, message, transient = RunStatus.FAILED, None, False
+        counts = RunCounts()
+        try:
+            while True:
+                outcome = self._execute(attempt)
+                counts = outcome.counts
+                attempt.counts = counts
+                status, message, transient = self._conclude(outcome)
+                retry = (
+                    transient
+                    and plan.retries
+                    and plan.document.run.error_strategy is ErrorStrategy.RETRY
+                    and attempt.number < plan.document.run.max_attempts
+                    and self._stop is None
+                )
+                delay = plan.document.run.retry_delay_seconds
+                if retry:
+                    message = f"{message}; trying again in {delay:g} s"
+                self._finish(attempt, status, counts, message)
+                if not retry:
+                    break
+                if self._wake.wait(delay) and self._stop is not None:
+                    status, message = RunStatus.CANCELLED, f"{self._stop} before trying again"
+                    break
+                key = self._insert(attempt.number + 1, RunTrigger.RETRY, attempt.key)
+                attempt = self._attempt = _Attempt(key, attempt.number + 1)
+        except Exception as exc:  # a bug or the store gone: log the run failed, never hang
+            log.exception("run %s stopped unexpectedly", attempt.key)
+            status, message = RunStatus.FAILED, f"the run stopped unexpectedly: {exc}"
+            self._finish(attempt, status, counts, message, quiet=True)
+        self._result = RunResult(
+            key=attempt.key,
+            keys=tuple(self._keys),
+            status=status,
+            counts=counts,
+            seconds=time.monotonic() - self._began,
+            message=message,
+            dead_letters=attempt.stored_letters,
+            transient=transient,
+        )
+        self._done.set()
+        self._emit()
+        if self._on_finished is not None:
+            try:
+                self._on_finished(self._result)
+            except Exception:  # the run is logged; a broken listener must not hide that
+                log.exception("run %s: the finished callback failed", attempt.key)
+
+    def _finish(
+        self,
+        attempt: _Attempt,
+        status: RunStatus,
+        counts: RunCounts,
+        message: str | None,
+        *,
+        quiet: bool = False,
+    ) -> None:
+        try:
+            self._store_letters(attempt)
+            self._runs.finish_run(attempt.key, status=status, counts=counts, error_summary=message)
+        except StoreError:
+            if not quiet:
+                raise
+            log.exception("run %s: cannot log how it ended", attempt.key)
+        finally:
+            with _ACTIVE_LOCK:
+                _ACTIVE.discard(attempt.key)

@@ -1,0 +1,310 @@
+"""The façade the desktop app and the command line call: mappings, runs, schedules.
+
+Qt-free and small. Open it on a database, use it, close it::
+
+    with Service.open("sqlite:///fieldwright.db", user="alice") as service:
+        document = service.open_mapping("mapping_QBT_WFN_ACME_20250724")
+        handle = service.start_run(document.key, on_progress=print)
+        handle.wait().raise_for_status()
+
+Every error is a `ServiceError` (see `fieldwright.service.errors`), wrapped at
+this boundary with ``raise … from exc``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from fieldwright.domain import ConnectorRef, MappingDocument, Problem
+from fieldwright.domain.records import Position, Record, SourceItem
+from fieldwright.domain.runs import RunTrigger
+from fieldwright.domain.store_models import (
+    DeadLetterPage,
+    MappingDiff,
+    MappingSummary,
+    MappingVersionInfo,
+    RunPage,
+    ScheduleRecord,
+)
+from fieldwright.engine import SuiteResult
+from fieldwright.service._boundary import service_errors
+from fieldwright.service._connectors import Connectors, FileConnectors
+from fieldwright.service._recovery import fail_interrupted_runs
+from fieldwright.service.errors import InvalidRequest
+from fieldwright.service.mappings import (
+    PreviewRow,
+    compile_mapping,
+    preview_records,
+    test_mapping,
+    validate_mapping,
+)
+from fieldwright.service.runs import (
+    FinishedCallback,
+    ProgressCallback,
+    RunDetail,
+    RunFilter,
+    RunHandle,
+    Runs,
+)
+from fieldwright.store import MappingRepository, RunRepository, ScheduleRepository, Store
+
+__all__ = ["Connectors", "FileConnectors", "Service"]
+
+log = logging.getLogger(__name__)
+
+
+class Service:
+    """One open store and everything the GUI and the CLI do with it."""
+
+    def __init__(self, store: Store, *, connectors: Connectors | None = None) -> None:
+        self._store = store
+        self._mappings = MappingRepository(store)
+        self._schedules = ScheduleRepository(store)
+        self._runs = Runs(store, connectors or FileConnectors())
+        self._handles: list[RunHandle] = []
+        self._lock = threading.Lock()
+        #: Runs found "running" on open whose process had stopped, now logged failed.
+        self.interrupted_runs: tuple[str, ...] = ()
+
+    @classmethod
+    def open(
+        cls,
+        database_url: str | None = None,
+        *,
+        user: str | None = None,
+        connectors: Connectors | None = None,
+    ) -> Service:
+        """Open (creating or migrating) the store, and fail runs a killed process left behind.
+
+        `database_url` defaults to FIELDWRIGHT_DATABASE_URL, else the SQLite file in
+        the user data directory. `connectors` opens run sources and sinks (files by default).
+        """
+        with service_errors():
+            store = Store.open(database_url, user=user)
+        service = cls(store, connectors=connectors)
+        try:
+            with service_errors("checking for interrupted runs"):
+                service.interrupted_runs = tuple(fail_interrupted_runs(RunRepository(store)))
+        except BaseException:
+            store.close()
+            raise
+        return service
+
+    @property
+    def user(self) -> str:
+        return self._store.user
+
+    @property
+    def location(self) -> str:
+        """Where the store is, for a status bar (never shows a password)."""
+        return str(self._store.location)
+
+    def close(self, *, wait: float = 10.0) -> None:
+        """Cancel the runs still going on (waiting up to `wait` s for them), close the store."""
+        with self._lock:
+            handles, self._handles = self._handles, []
+        for handle in handles:
+            handle.cancel()
+        for handle in handles:
+            if handle.wait(wait) is None:
+                log.warning("run %s did not stop within %g s", handle.key, wait)
+        self._store.close()
+
+    def __enter__(self) -> Service:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- mappings ---------------------------------------------------------------------------
+
+    def list_mappings(self, search: str | None = None) -> list[MappingSummary]:
+        """Stored mappings, most recently changed first; `search` matches key or name."""
+        with service_errors("listing mappings"):
+            return self._mappings.list_mappings(search=search)
+
+    def open_mapping(self, key: str, version: int | None = None) -> MappingDocument:
+        """A stored mapping's document (default: its latest version)."""
+        with service_errors():
+            return self._mappings.load_mapping(key, version)
+
+    def save_mapping(
+        self, document: MappingDocument, base_version: int | None, *, comment: str = ""
+    ) -> MappingVersionInfo:
+        """Save a new version; `base_version` is the version the editor started from
+        (None for a new mapping). A stale base raises SaveConflict naming who saved when."""
+        with service_errors(f"saving mapping {document.key!r}"):
+            return self._mappings.save_mapping(document, base_version=base_version, comment=comment)
+
+    def history(self, key: str) -> list[MappingVersionInfo]:
+        """Every saved version, newest first."""
+        with service_errors():
+            return self._mappings.history(key)
+
+    def diff(self, key: str, a: int, b: int | None = None) -> MappingDiff:
+        """Field-level changes from version `a` to version `b` (default: the latest)."""
+        with service_errors():
+            return self._mappings.diff(key, a, b)
+
+    def restore(self, key: str, version: int, base_version: int) -> MappingVersionInfo:
+        """Save old `version` again as the newest; `base_version` guards against lost edits."""
+        with service_errors(f"restoring version {version} of {key!r}"):
+            return self._mappings.restore_version(key, version, base_version=base_version)
+
+    def validate(self, document: MappingDocument) -> list[Problem]:
+        """Every problem of a document (unknown functions, bad paths, arguments …)."""
+        with service_errors():
+            return validate_mapping(document)
+
+    def preview(
+        self, document: MappingDocument, items: Sequence[SourceItem | Record]
+    ) -> list[PreviewRow]:
+        """Trace sample records (or source items) through the mapping, step by step."""
+        samples = [
+            item if isinstance(item, SourceItem) else SourceItem(Position(index=index), item)
+            for index, item in enumerate(items)
+        ]
+        return preview_records(compile_mapping(document), samples)
+
+    def run_tests(self, document: MappingDocument) -> SuiteResult:
+        """Run the document's test cases."""
+        with service_errors():
+            return test_mapping(document)
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def _track(self, handle: RunHandle) -> RunHandle:
+        with self._lock:
+            self._handles = [h for h in self._handles if not h.done] + [handle]
+        return handle
+
+    def start_run(
+        self,
+        mapping: str | MappingDocument,
+        *,
+        source: ConnectorRef | None = None,
+        target: ConnectorRef | None = None,
+        trigger: RunTrigger = RunTrigger.MANUAL,
+        base_dir: str | Path | None = None,
+        timeout: float | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_finished: FinishedCallback | None = None,
+    ) -> RunHandle:
+        """Run a stored mapping (by key, its latest version) or a document, in a worker thread.
+
+        `source`/`target` override the document's connectors; relative file paths are
+        taken from `base_dir` (the document's folder), else the working directory.
+        Callbacks come from worker threads: progress at least every half second.
+        """
+        return self._track(
+            self._runs.start_run(
+                mapping,
+                source=source,
+                target=target,
+                trigger=trigger,
+                base_dir=Path(base_dir) if base_dir is not None else None,
+                timeout=timeout,
+                on_progress=on_progress,
+                on_finished=on_finished,
+            )
+        )
+
+    def reprocess(
+        self,
+        run_key: str,
+        *,
+        target: ConnectorRef | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_finished: FinishedCallback | None = None,
+    ) -> RunHandle:
+        """Run the dead letters of a run again through the mapping's current version."""
+        return self._track(
+            self._runs.reprocess(
+                run_key, target=target, on_progress=on_progress, on_finished=on_finished
+            )
+        )
+
+    def list_runs(
+        self, filters: RunFilter | None = None, page: str | None = None, *, limit: int = 100
+    ) -> RunPage:
+        """A page of the batch processing log, newest first."""
+        return self._runs.list_runs(filters, page, limit=limit)
+
+    def run_detail(self, key: str) -> RunDetail:
+        return self._runs.run_detail(key)
+
+    def dead_letters(
+        self, run_key: str, page: int | None = None, *, limit: int = 100
+    ) -> DeadLetterPage:
+        return self._runs.dead_letters(run_key, page, limit=limit)
+
+    def export_dead_letters(self, run_key: str, path: str | Path) -> int:
+        """Write a run's dead letters to an NDJSON file; returns how many."""
+        return self._runs.export_dead_letters(run_key, path)
+
+    @property
+    def runs(self) -> Runs:
+        """The run machinery, for the scheduler's runner and `serve`."""
+        return self._runs
+
+    # -- schedules --------------------------------------------------------------------------
+
+    def create_schedule(self, schedule: ScheduleRecord) -> ScheduleRecord:
+        with service_errors(f"creating schedule {schedule.key!r}"):
+            return self._schedules.create(schedule)
+
+    def update_schedule(self, schedule: ScheduleRecord) -> ScheduleRecord:
+        with service_errors(f"updating schedule {schedule.key!r}"):
+            return self._schedules.update(schedule)
+
+    def set_schedule_active(self, key: str, active: bool) -> ScheduleRecord:
+        """Pause (False) or resume (True) a schedule."""
+        with service_errors(f"changing schedule {key!r}"):
+            record = self._schedules.get(key)
+            return self._schedules.update(record.model_copy(update={"active": active}))
+
+    def delete_schedule(self, key: str) -> None:
+        with service_errors(f"deleting schedule {key!r}"):
+            self._schedules.delete(key)
+
+    def list_schedules(self, mapping_key: str | None = None) -> list[ScheduleRecord]:
+        with service_errors("listing schedules"):
+            return self._schedules.list_schedules(mapping_key=mapping_key)
+
+    def fire_times(
+        self, start: datetime, end: datetime, mapping_key: str | None = None
+    ) -> list[tuple[ScheduleRecord, datetime]]:
+        """When each active schedule fires in [start, end), for the calendar, by time."""
+        if end <= start:
+            raise InvalidRequest("the end of the period must be after its start")
+        compute = _fire_time_function()
+        fires: list[tuple[ScheduleRecord, datetime]] = []
+        for schedule in self.list_schedules(mapping_key):
+            if schedule.active:
+                with service_errors(f"planning schedule {schedule.key!r}"):
+                    fires += [(schedule, when) for when in compute(schedule, start, end)]
+        return sorted(fires, key=lambda fire: (fire[1], fire[0].key))
+
+
+def _fire_time_function() -> Any:
+    """The scheduler's fire-time function, looked up when first needed."""
+    try:
+        scheduler = importlib.import_module("fieldwright.scheduler")
+    except ImportError as exc:
+        raise InvalidRequest("this installation has no scheduler to plan fire times") from exc
+    compute = getattr(scheduler, "fire_times", None)
+    if compute is None:
+        raise InvalidRequest("this version's scheduler cannot list fire times yet")
+    return compute

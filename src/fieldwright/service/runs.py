@@ -1,0 +1,333 @@
+"""Runs: start one in a worker thread, reprocess dead letters, read the batch processing log.
+
+A run reads a source, maps each record and writes a sink; it is logged in the
+store's runs table under a business key ``proc_{src}_{tgt}_{client}_{yyyymmdd_hhmmss}``
+with its trigger, mapping key and version, start and end, status and counts
+(which always add up), and its dead letters (position, field, reason, input).
+`Runs` is what the façade delegates to; the GUI and the CLI use the façade.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fieldwright.connectors import NdjsonSink
+from fieldwright.domain import ConnectorRef, MappingDocument
+from fieldwright.domain.records import Position, RecordSink, RecordSource, SourceItem
+from fieldwright.domain.runs import RunStatus, RunTrigger
+from fieldwright.domain.store_models import DeadLetterPage, DeadLetterRecord, RunPage, RunRecord
+from fieldwright.service._boundary import service_errors
+from fieldwright.service._connectors import Connectors, describe, file_path
+from fieldwright.service._results import RunProgress, RunResult
+from fieldwright.service._worker import RunHandle, RunPlan
+from fieldwright.service.errors import InvalidRequest
+from fieldwright.service.files import output_columns
+from fieldwright.service.mappings import compile_mapping
+from fieldwright.store import MappingRepository, RunRepository, Store
+
+__all__ = [
+    "DeadLetterSource",
+    "RunDetail",
+    "RunFilter",
+    "RunHandle",
+    "RunProgress",
+    "RunResult",
+    "Runs",
+]
+
+ProgressCallback = Callable[[RunProgress], None]
+FinishedCallback = Callable[[RunResult], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RunFilter:
+    """Which runs a list shows; `since` inclusive, `until` exclusive (start time)."""
+
+    mapping_key: str | None = None
+    status: RunStatus | tuple[RunStatus, ...] | None = None
+    trigger: RunTrigger | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunDetail:
+    """A run as the Runs panel details it: the log entry and where it comes from."""
+
+    record: RunRecord
+    #: The run this one retries or reprocesses.
+    parent_key: str | None
+    #: Runs that retry or reprocess this one, oldest first.
+    child_keys: tuple[str, ...]
+    #: What it read and wrote (connector kinds and settings), its attempt and timeout.
+    details: dict[str, Any] = field(default_factory=dict)
+    process_id: int | None = None
+    host: str | None = None
+
+
+class DeadLetterSource:
+    """The stored inputs of dead letters as a record source, at their original positions."""
+
+    def __init__(self, run_key: str, letters: list[DeadLetterRecord]) -> None:
+        self._run_key = run_key
+        self._letters = letters
+
+    @property
+    def name(self) -> str:
+        return f"dead letters of run {self._run_key}"
+
+    def __len__(self) -> int:
+        return len(self._letters)
+
+    def __iter__(self) -> Iterator[SourceItem]:
+        for letter in self._letters:
+            yield SourceItem(Position(**letter.position), letter.input)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _reprocess_ref(ref: ConnectorRef, base_dir: Path | None, run_key: str) -> ConnectorRef:
+    """The original target's kind; a file goes beside the original, never over it."""
+    path = file_path(ref, base_dir)
+    if path is None:
+        return ref
+    settings = {**ref.settings, "path": str(path.with_name(f"{path.stem}.{run_key}{path.suffix}"))}
+    return ref.model_copy(update={"settings": settings})
+
+
+class Runs:
+    """Start, reprocess and look up runs of one open store."""
+
+    def __init__(self, store: Store, connectors: Connectors) -> None:
+        self._store = store
+        self._runs = RunRepository(store)
+        self._mappings = MappingRepository(store)
+        self._connectors = connectors
+
+    # -- starting ---------------------------------------------------------------------------
+
+    def load(self, mapping: str | MappingDocument) -> tuple[MappingDocument, int | None]:
+        """The document to run and its stored version (None for a document passed in)."""
+        if isinstance(mapping, MappingDocument):
+            return mapping, None
+        with service_errors():
+            document = self._mappings.load_mapping(mapping)
+        return document, document.version
+
+    def start_run(
+        self,
+        mapping: str | MappingDocument,
+        *,
+        source: ConnectorRef | None = None,
+        target: ConnectorRef | None = None,
+        trigger: RunTrigger = RunTrigger.MANUAL,
+        base_dir: Path | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_finished: FinishedCallback | None = None,
+        timeout: float | None = None,
+        schedule_key: str | None = None,
+        retries: bool = True,
+        cancel_event: threading.Event | None = None,
+    ) -> RunHandle:
+        document, version = self.load(mapping)
+        source_ref = source or document.source.connector
+        target_ref = target or document.target.connector
+        if source_ref is None or target_ref is None:
+            side = "source" if source_ref is None else "target"
+            raise InvalidRequest(
+                f"mapping {document.key!r} has no {side} connector; choose a {side} for the "
+                f"run or set one in the mapping's {side}"
+            )
+        connectors = self._connectors
+
+        def open_source() -> RecordSource:
+            return connectors.open_source(source_ref, base_dir=base_dir)
+
+        return self._start(
+            document,
+            version,
+            open_source,
+            target_ref,
+            base_dir,
+            details={"source": describe(source_ref, base_dir)},
+            trigger=trigger,
+            on_progress=on_progress,
+            on_finished=on_finished,
+            timeout=timeout,
+            schedule_key=schedule_key,
+            retries=retries,
+            cancel_event=cancel_event,
+        )
+
+    def _start(
+        self,
+        document: MappingDocument,
+        version: int | None,
+        open_source: Callable[[], RecordSource],
+        target: ConnectorRef,
+        base_dir: Path | None,
+        *,
+        details: dict[str, Any],
+        trigger: RunTrigger,
+        on_progress: ProgressCallback | None,
+        on_finished: FinishedCallback | None,
+        timeout: float | None = None,
+        schedule_key: str | None = None,
+        parent_key: str | None = None,
+        total: int | None = None,
+        retries: bool = True,
+        cancel_event: threading.Event | None = None,
+    ) -> RunHandle:
+        if timeout is not None and timeout <= 0:
+            raise InvalidRequest(f"a run's timeout must be positive, not {timeout:g} s")
+        compiled = compile_mapping(document)
+        columns = output_columns(compiled)
+        connectors = self._connectors
+
+        def open_sink() -> RecordSink:
+            return connectors.open_sink(target, base_dir=base_dir, columns=columns)
+
+        plan = RunPlan(
+            document=document,
+            compiled=compiled,
+            mapping_version=version,
+            open_source=open_source,
+            open_sink=open_sink,
+            trigger=trigger,
+            details={**details, "target": describe(target, base_dir)},
+            schedule_key=schedule_key,
+            parent_key=parent_key,
+            timeout=timeout,
+            total=total,
+            retries=retries,
+        )
+        with service_errors(f"starting a run of {document.key!r}"):
+            handle = RunHandle(
+                self._runs,
+                plan,
+                on_progress=on_progress,
+                on_finished=on_finished,
+                cancel_event=cancel_event,
+            )
+        return handle._begin()
+
+    def reprocess(
+        self,
+        run_key: str,
+        *,
+        target: ConnectorRef | None = None,
+        base_dir: Path | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_finished: FinishedCallback | None = None,
+    ) -> RunHandle:
+        """Run the dead letters of `run_key` again through the mapping's current version.
+
+        Only letters with a stored input can be run again (an unreadable line has
+        none: fix the source file instead). The target is the original's kind; a
+        file target goes beside the original as ``<name>.<run key><suffix>``.
+        """
+        with service_errors():
+            original = self._runs.get_run(run_key)
+            lineage = self._runs.lineage(run_key)
+            letters = self._all_dead_letters(run_key)
+        inputs = [letter for letter in letters if letter.input is not None]
+        if not inputs:
+            unreadable = f" ({len(letters)} could not be read: fix the source)" if letters else ""
+            raise InvalidRequest(
+                f"run {run_key} has no dead letters with a stored input to reprocess{unreadable}"
+            )
+        document, version = self.load(original.mapping_key)
+        if target is None:
+            described = lineage.details.get("target")
+            if not isinstance(described, dict):
+                raise InvalidRequest(
+                    f"run {run_key} did not record its target; choose a target to reprocess into"
+                )
+            with service_errors(f"the target of run {run_key}"):
+                stored = ConnectorRef.model_validate(described)
+            target = _reprocess_ref(stored, base_dir, run_key)
+        source = DeadLetterSource(run_key, inputs)
+        return self._start(
+            document,
+            version,
+            lambda: source,
+            target,
+            base_dir,
+            details={
+                "source": {"kind": "dead_letters", "run": run_key},
+                "unreadable_skipped": len(letters) - len(inputs),
+            },
+            trigger=RunTrigger.REPROCESS,
+            on_progress=on_progress,
+            on_finished=on_finished,
+            parent_key=run_key,
+            total=len(source),
+        )
+
+    # -- the log ----------------------------------------------------------------------------
+
+    def _all_dead_letters(self, run_key: str) -> list[DeadLetterRecord]:
+        letters: list[DeadLetterRecord] = []
+        after: int | None = None
+        while True:
+            page = self._runs.dead_letters(run_key, limit=1000, after_id=after)
+            letters += page.items
+            if page.next_after_id is None:
+                return letters
+            after = page.next_after_id
+
+    def list_runs(
+        self, filters: RunFilter | None = None, page: str | None = None, *, limit: int = 100
+    ) -> RunPage:
+        """A page of runs, newest first; pass the page's `next_cursor` for the next one."""
+        filters = filters or RunFilter()
+        with service_errors("listing runs"):
+            return self._runs.list_runs(
+                mapping_key=filters.mapping_key,
+                status=filters.status,
+                trigger=filters.trigger,
+                since=filters.since,
+                until=filters.until,
+                limit=limit,
+                after=page,
+            )
+
+    def run_detail(self, key: str) -> RunDetail:
+        with service_errors():
+            record = self._runs.get_run(key)
+            lineage = self._runs.lineage(key)
+            children = self._runs.child_runs(key)
+        return RunDetail(
+            record=record,
+            parent_key=lineage.parent_key,
+            child_keys=tuple(children),
+            details=lineage.details,
+            process_id=lineage.process_id,
+            host=lineage.host,
+        )
+
+    def dead_letters(
+        self, run_key: str, page: int | None = None, *, limit: int = 100
+    ) -> DeadLetterPage:
+        """A page of a run's dead letters; pass the page's `next_after_id` for the next."""
+        with service_errors(f"reading the dead letters of run {run_key}"):
+            return self._runs.dead_letters(run_key, limit=limit, after_id=page)
+
+    def export_dead_letters(self, run_key: str, path: str | Path) -> int:
+        """Write a run's dead letters to an NDJSON file (atomically); returns how many."""
+        with service_errors(f"exporting the dead letters of run {run_key}"):
+            letters = self._all_dead_letters(run_key)
+            sink = NdjsonSink(Path(path))
+            try:
+                sink.write_batch([letter.model_dump(mode="json") for letter in letters])
+                sink.commit()
+            except BaseException:
+                sink.abort()
+                raise
+        return len(letters)

@@ -1,0 +1,80 @@
+"""The façade's public API is what its modules' __all__ say; nothing private leaks into it.
+
+`fieldwright.service.__all__` is assembled by the lead from these; this pins the parts.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import fieldwright.service.errors as errors
+import fieldwright.service.facade as facade
+import fieldwright.service.runs as runs
+
+
+def test_facade_api_is_pinned() -> None:
+    assert set(facade.__all__) == {"Connectors", "FileConnectors", "Service"}
+    assert set(runs.__all__) == {
+        "DeadLetterSource",
+        "RunDetail",
+        "RunFilter",
+        "RunHandle",
+        "RunProgress",
+        "RunResult",
+        "Runs",
+    }
+    assert set(errors.__all__) == {
+        "ConnectorProblem",
+        "DataError",
+        "InvalidDocument",
+        "InvalidRequest",
+        "NotFound",
+        "RunFailed",
+        "SaveConflict",
+        "ServiceError",
+        "StoreProblem",
+    }
+    for module in (facade, runs, errors):
+        for name in module.__all__:
+            assert getattr(module, name).__module__.startswith("fieldwright.service")
+
+
+def test_service_methods_are_the_ones_the_gui_and_cli_need() -> None:
+    public = {
+        name
+        for name, member in inspect.getmembers(facade.Service)
+        if not name.startswith("_") and (callable(member) or isinstance(member, property))
+    }
+    assert public == {
+        "close",
+        "create_schedule",
+        "dead_letters",
+        "delete_schedule",
+        "diff",
+        "export_dead_letters",
+        "fire_times",
+        "history",
+        "list_mappings",
+        "list_runs",
+        "list_schedules",
+        "location",
+        "open",
+        "open_mapping",
+        "preview",
+        "reprocess",
+        "restore",
+        "run_detail",
+        "run_tests",
+        "runs",
+        "save_mapping",
+        "set_schedule_active",
+        "start_run",
+        "update_schedule",
+        "user",
+        "validate",
+    }
+
+
+def test_every_service_error_is_a_service_error() -> None:
+    for name in errors.__all__:
+        assert issubclass(getattr(errors, name), errors.ServiceError)
