@@ -184,6 +184,7 @@ class PreviewPanel(QWidget):
         self.set_items(items)
 
     def set_items(self, items: list[SourceItem]) -> None:
+        self.sample_generation += 1  # a sample still being read no longer applies
         self.items = items
         self.sample_label.setText(f"{len(items)} records from {self.sample_name}")
         self._show_message("")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QDrag, QFontMetrics, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -16,7 +17,30 @@ from PySide6.QtWidgets import (
 from fieldwright.app.schema_model import PATH_ROLE, SchemaTreeModel
 from fieldwright.domain import SchemaField
 
-__all__ = ["SchemaPanel"]
+__all__ = ["FieldTree", "SchemaPanel"]
+
+
+class FieldTree(QTreeView):
+    """A schema tree whose drags show the field's name beside the cursor."""
+
+    def startDrag(self, supportedActions: Qt.DropAction) -> None:
+        indexes = [i for i in self.selectedIndexes() if i.column() == 0]
+        model = self.model()
+        if not indexes or model is None:
+            return
+        mime = model.mimeData(indexes)
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        label = str(indexes[0].data(Qt.ItemDataRole.DisplayRole) or "")
+        metrics = QFontMetrics(self.font())
+        pixmap = QPixmap(metrics.horizontalAdvance(label) + 16, metrics.height() + 8)
+        pixmap.fill(self.palette().highlight().color())
+        painter = QPainter(pixmap)
+        painter.setPen(self.palette().highlightedText().color())
+        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, label)
+        painter.end()
+        drag.setPixmap(pixmap)
+        drag.exec(supportedActions & Qt.DropAction.CopyAction, Qt.DropAction.CopyAction)
 
 
 class SchemaPanel(QWidget):
@@ -43,7 +67,7 @@ class SchemaPanel(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._filter_changed)
 
-        self.tree = QTreeView()
+        self.tree = FieldTree()
         self.tree.setObjectName(f"{side}_tree")
         self.tree.setModel(self.proxy)
         self.tree.setUniformRowHeights(True)

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from fieldwright.service import function_library
 
@@ -41,12 +41,16 @@ class StepArgsEditor(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.form = QFormLayout(self)
-        self.form.setContentsMargins(0, 0, 0, 0)
-        self.message = QLabel()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.form = QFormLayout()
+        outer.addLayout(self.form)
+        self.message = QLabel(self)
         self.message.setObjectName("step_message")
         self.message.setProperty("role", "error")
         self.message.setWordWrap(True)
+        self.message.hide()
+        outer.addWidget(self.message)
         self.edits: list[tuple[Any, QLineEdit]] = []
         self.spec: Any = None
         self.lookups: dict[str, Any] = {}
@@ -55,10 +59,7 @@ class StepArgsEditor(QWidget):
     def clear(self) -> None:
         while self.form.rowCount():
             self.form.removeRow(0)
-        self.message = QLabel()
-        self.message.setObjectName("step_message")
-        self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
+        self.message.hide()
         self.edits = []
         self.spec = None
         self.key = None
@@ -92,7 +93,6 @@ class StepArgsEditor(QWidget):
             label = f"*{param.name}" if param.variadic else param.name
             self.form.addRow(label, edit)
             self.edits.append((param, edit))
-        self.form.addRow(self.message)
         self._refresh(args)
 
     def _refresh(self, args: list[Any]) -> None:
