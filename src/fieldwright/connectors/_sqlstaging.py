@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Insert
 
 from fieldwright.connectors._sqlcommon import RESERVED_PREFIX, Database, driver_message
-from fieldwright.connectors._sqlvalues import writer_for
+from fieldwright.connectors._sqlvalues import json_text, writer_for
 from fieldwright.connectors.errors import SinkError
 from fieldwright.domain.records import Record
 
@@ -94,16 +94,26 @@ class TableWriter:
     def prepare(self, records: Sequence[Record], batch: int, first_row: int) -> list[Row]:
         """Each record as bound parameters; unknown columns and bad values name their row."""
         rows: list[Row] = []
+        writers = self._writers
+        known = writers.keys()
         for offset, record in enumerate(records):
-            params: dict[str, Any] = {}
+            params = dict(record)
+            if not known >= params.keys():
+                self._check_known(
+                    list(record), f"batch {batch}, row {first_row + offset} has column"
+                )
             for name, value in record.items():
-                writer = self._writers.get(name, _MISSING)
-                if writer is _MISSING:
-                    self._check_known(
-                        list(record), f"batch {batch}, row {first_row + offset} has column"
-                    )
+                if value is None:
+                    continue
+                writer = writers[name]
+                if writer is None:
+                    continue
+                if writer is json_text:  # the common case, inlined: only objects and arrays change
+                    if value.__class__ is dict or value.__class__ is list:
+                        params[name] = json_text(value)
+                    continue
                 try:
-                    params[name] = value if writer is None or value is None else writer(value)
+                    params[name] = writer(value)
                 except ValueError as exc:
                     raise SinkError(
                         f"batch {batch}, row {first_row + offset}, column {name!r}: {exc}",
@@ -137,9 +147,6 @@ class TableWriter:
         """One transaction: the batch is written whole or not at all."""
         rows = self.prepare(records, batch, first_row)
         write_rows(self.database, self.where, self.statement, rows, batch, first_row)
-
-
-_MISSING: Any = object()
 
 
 def _execute(connection: Connection, statement_for: Callable[..., Insert], rows: list[Row]) -> None:

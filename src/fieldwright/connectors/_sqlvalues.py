@@ -39,7 +39,7 @@ from sqlalchemy import types as sqltypes
 from fieldwright.connectors.errors import ConnectorError
 from fieldwright.domain.schema import FieldType
 
-__all__ = ["check_identifier", "field_type", "json_value", "writer_for"]
+__all__ = ["check_identifier", "field_type", "json_text", "json_value", "writer_for"]
 
 #: Names we accept for tables and columns: a letter or underscore, then letters, digits,
 #: underscores, spaces, hyphens or dollar signs; at most 63 characters (PostgreSQL's limit).
@@ -111,7 +111,7 @@ def _to_date(text: str) -> dt.date:
     return dt.datetime.fromisoformat(text).date() if "T" in text else dt.date.fromisoformat(text)
 
 
-def _json_text(value: Any) -> Any:
+def json_text(value: Any) -> Any:
     if isinstance(value, dict | list):
         return orjson.dumps(value).decode()
     return value
@@ -127,7 +127,7 @@ def writer_for(column_type: sqltypes.TypeEngine[Any]) -> Callable[[Any], Any] | 
         return _parse(dt.time.fromisoformat, "time")
     if isinstance(column_type, sqltypes.JSON | sqltypes.ARRAY):
         return None
-    return _json_text
+    return json_text
 
 
 def field_type(column_type: sqltypes.TypeEngine[Any]) -> FieldType:
