@@ -321,6 +321,11 @@ class HttpSink:
         """Send OPTIONS: any answer but an auth refusal or a server error means reachable."""
         self._client.request("OPTIONS", self.url, what="connection test", accept=_REACHABLE)
 
+    @property
+    def kept_after_abort(self) -> int:
+        """Records the API accepted; an abort cannot un-send them."""
+        return self.accepted_records
+
     def write_batch(self, records: Sequence[Record]) -> None:
         if self._state != "open":
             raise ConnectorError(

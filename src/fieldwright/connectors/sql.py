@@ -197,6 +197,11 @@ class SqlSink:
     def test_connection(self) -> None:
         self._database.test_connection()
 
+    @property
+    def kept_after_abort(self) -> int:
+        """Rows committed batch by batch that an abort cannot take back (0 with staging)."""
+        return self.committed_rows
+
     def write_batch(self, records: Sequence[Record]) -> None:
         self._require_open("write to")
         if not records:

@@ -88,6 +88,9 @@ class RecordSink(Protocol):
     A sink that fails or is aborted half-way leaves its target as it was
     before the run (file sinks write a temporary file and rename it on
     commit; SQL sinks commit per batch into a staging table or the target).
+    A sink that cannot take back what it already committed (a SQL table
+    without staging, an HTTP API) has an integer attribute
+    `kept_after_abort`: how many records stay written after `abort()`.
     """
 
     @property

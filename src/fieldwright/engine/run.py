@@ -2,8 +2,9 @@
 
 Conservation holds on every exit: read = written + failed + filtered + skipped.
 Records mapped but not committed (the run stopped under fail_fast, was
-cancelled, or the sink failed) are counted as skipped, because an aborted
-sink leaves its target as it was.
+cancelled, or the sink failed) are counted as skipped: an aborted sink leaves
+its target as it was, except for what a sink that commits batch by batch
+reports as `kept_after_abort`, which counts as written.
 """
 
 from __future__ import annotations
@@ -200,8 +201,10 @@ def execute(
     except Exception as exc:  # noqa: BLE001
         status, message, error = RunStatus.FAILED, f"{sink.name}: {exc}", exc
     if status is not RunStatus.COMPLETED:
-        # The aborted sink keeps nothing: every mapped record is skipped.
-        skipped, written, batch = written + len(batch), 0, []
         sink.abort()
+        # A file sink keeps nothing once aborted; a sink that commits per batch
+        # (SQL without staging, an HTTP API) says how many records it kept.
+        kept = int(getattr(sink, "kept_after_abort", 0))
+        skipped, written, batch = written + len(batch) - kept, kept, []
     report()
     return RunOutcome(status, counts(), time.monotonic() - started, message, error)

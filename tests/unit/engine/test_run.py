@@ -161,3 +161,26 @@ def test_cancel_stops_the_run_and_reports_progress(registry: Registry) -> None:
     assert outcome.counts.balanced and sink.aborted
     assert seen and seen[-1].counts.read == 256 * 3
     assert seen[0].total == 5000 and seen[0].eta is not None
+
+
+class BatchCommittingSink(MemorySink):
+    """Like a SQL table without staging: each batch is committed as it comes."""
+
+    def __init__(self, fail_after: int) -> None:
+        super().__init__(fail_after)
+        self.kept_after_abort = 0
+
+    def write_batch(self, records: Any) -> None:
+        super().write_batch(records)
+        self.kept_after_abort += len(records)
+
+
+def test_a_sink_that_commits_per_batch_keeps_its_written_count() -> None:
+    compiled = compile_document(document(fields=FIELDS), registry=REGISTRY)
+    sink = BatchCommittingSink(fail_after=4)
+    outcome = execute(compiled, items([{"id": n} for n in range(600)]), sink, batch_size=2)
+    assert outcome.status is RunStatus.FAILED
+    assert outcome.counts.written == 4
+    assert outcome.counts.read == 256  # the first chunk; the sink failed while writing it
+    assert outcome.counts.skipped == 252
+    assert outcome.counts.balanced
