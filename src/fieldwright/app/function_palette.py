@@ -31,8 +31,8 @@ def _json(value: Any) -> str:
         return repr(value)
 
 
-def describe_function(name: str) -> str:
-    """HTML reference of one function: signature, doc, parameters, examples."""
+def describe_function(name: str, *, brief: bool = False) -> str:
+    """HTML reference of one function: signature, doc, parameters, examples (or the first two)."""
     spec = next((s for s in function_library() if s.name == name), None)
     if spec is None:
         return f"<p>Unknown function <b>{html.escape(name)}</b>.</p>"
@@ -41,6 +41,8 @@ def describe_function(name: str) -> str:
         f"<p><code>{html.escape(spec.signature())}</code></p>",
         f"<p>{html.escape(spec.summary)}</p>",
     ]
+    if brief:
+        return "".join(parts)
     if spec.doc and spec.doc != spec.summary:
         parts.append(f"<p>{html.escape(spec.doc)}</p>")
     if spec.params:

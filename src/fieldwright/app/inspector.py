@@ -242,7 +242,7 @@ class Inspector(QWidget):
             self.step_doc.setText("Select a step to edit its arguments.")
             return
         step = mapping.transforms[row]
-        self.step_doc.setText(describe_function(step.fn))
+        self.step_doc.setText(describe_function(step.fn, brief=True))
         assert self.document is not None
         self.args.show_step((self.target, row, step.fn), list(step.args), self.document.lookups)
 
@@ -293,6 +293,7 @@ class Inspector(QWidget):
                     widget.setEnabled(not mapping.sources)
                 text = "" if value is None else value if name == "rule_regex" else json.dumps(value)
                 widget.setText(str(text))
+                widget.setCursorPosition(0)
                 self._parse(widget)
             elif isinstance(widget, QPlainTextEdit):
                 if widget.toPlainText() != value:

@@ -129,12 +129,16 @@ class PreviewPanel(QWidget):
         self.table.setModel(self.model)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.horizontalHeader().setDefaultSectionSize(130)
+        self.model.modelReset.connect(self._size_columns)
         self.table.selectionModel().currentChanged.connect(self._cell_selected)
         self.lineage = QTreeWidget()
         self.lineage.setObjectName("lineage")
         self.lineage.setHeaderLabels(["Lineage", "Value"])
-        self.lineage.setColumnWidth(0, 200)
+        self.lineage.setColumnWidth(0, 190)
+        self.lineage.setWordWrap(False)
         self.lineage.setRootIsDecorated(False)
 
         bar = QHBoxLayout()
@@ -149,13 +153,17 @@ class PreviewPanel(QWidget):
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.lineage)
         self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addLayout(bar)
         layout.addWidget(self.message)
         layout.addWidget(paste_area)
         layout.addWidget(self.splitter, 1)
+
+    def _size_columns(self) -> None:
+        self.table.setColumnWidth(0, 36)
+        self.table.setColumnWidth(1, 78)
 
     # -- the sample ---------------------------------------------------------------------
 

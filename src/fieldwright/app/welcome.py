@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -27,6 +28,14 @@ def example_mappings() -> list[Path]:
         return sorted(examples_dir().glob("*/mapping.fwmap.json"))
     except FileNotFoundError:
         return []
+
+
+def _title(path: Path) -> str:
+    try:
+        name = json.loads(path.read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    return str(name) if name else path.parent.name.replace("_", " ")
 
 
 def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
@@ -74,7 +83,7 @@ class WelcomePage(QWidget):
         examples, examples_layout = _card("EXAMPLES")
         self.example_buttons: list[QPushButton] = []
         for path in example_mappings():
-            button = QPushButton(f"Open example: {path.parent.name.replace('_', ' ')}")
+            button = QPushButton(f"Open example: {_title(path)}")
             button.setObjectName(f"example_{path.parent.name}")
             button.setToolTip(str(path))
             button.clicked.connect(lambda _checked=False, p=path: self.openPath.emit(p))
@@ -85,6 +94,9 @@ class WelcomePage(QWidget):
         recent, recent_layout = _card("RECENT MAPPINGS")
         self.recent = QListWidget()
         self.recent.setObjectName("welcome_recent")
+        self.recent.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.recent.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.recent.setSpacing(2)
         self.recent.itemClicked.connect(self._open_item)
         self.no_recent = QLabel("Mappings you open or save appear here.")
         self.no_recent.setProperty("role", "muted")
@@ -115,7 +127,7 @@ class WelcomePage(QWidget):
     def set_recent(self, paths: list[Path]) -> None:
         self.recent.clear()
         for path in paths:
-            item = QListWidgetItem(f"{path.name}\n{path.parent}")
+            item = QListWidgetItem(f"{path.parent.name} / {path.name}")
             item.setData(Qt.ItemDataRole.UserRole, str(path))
             item.setToolTip(str(path))
             self.recent.addItem(item)
