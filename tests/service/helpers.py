@@ -10,7 +10,7 @@ from pathlib import Path
 from fieldwright.connectors import ConnectorError
 from fieldwright.domain import ConnectorRef, MappingDocument
 from fieldwright.domain.records import Position, RecordSource, SourceItem
-from fieldwright.service.facade import FileConnectors
+from fieldwright.service.facade import StandardConnectors
 from fieldwright.service.runs import RunProgress
 
 MAPPING_KEY = "mapping_GEN_OUT_TEST_20250724"
@@ -93,7 +93,7 @@ class FlakySource(GeneratedSource):
             yield item
 
 
-class TestConnectors(FileConnectors):
+class TestConnectors(StandardConnectors):
     """Files as usual; kind "test" sources come from `sources[settings["name"]]`."""
 
     __test__ = False
@@ -119,14 +119,16 @@ def csv_target(path: Path) -> ConnectorRef:
 
 
 class ProgressLog:
-    """Collects progress snapshots; `seen` is set once records flow."""
+    """Collects progress snapshots; `seen` is set once `after` records were pulled
+    (and, with `counted`, once the engine has counted some: they are in the store)."""
 
-    def __init__(self, *, after: int = 1) -> None:
+    def __init__(self, *, after: int = 1, counted: bool = False) -> None:
         self.items: list[RunProgress] = []
         self.seen = threading.Event()
         self.after = after
+        self.counted = counted
 
     def __call__(self, progress: RunProgress) -> None:
         self.items.append(progress)
-        if progress.records >= self.after:
+        if progress.records >= self.after and (progress.counts.read or not self.counted):
             self.seen.set()

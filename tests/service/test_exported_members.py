@@ -10,10 +10,12 @@ import inspect
 import fieldwright.service.errors as errors
 import fieldwright.service.facade as facade
 import fieldwright.service.runs as runs
+import fieldwright.service.scheduling as scheduling
+import fieldwright.service.serve as serve
 
 
 def test_facade_api_is_pinned() -> None:
-    assert set(facade.__all__) == {"Connectors", "FileConnectors", "Service"}
+    assert set(facade.__all__) == {"Connectors", "StandardConnectors", "Service"}
     assert set(runs.__all__) == {
         "DeadLetterSource",
         "RunDetail",
@@ -34,7 +36,9 @@ def test_facade_api_is_pinned() -> None:
         "ServiceError",
         "StoreProblem",
     }
-    for module in (facade, runs, errors):
+    assert scheduling.__all__ == ["ScheduleRunner"]
+    assert serve.__all__ == ["serve"]
+    for module in (facade, runs, errors, scheduling, serve):
         for name in module.__all__:
             assert getattr(module, name).__module__.startswith("fieldwright.service")
 

@@ -104,7 +104,17 @@ def test_schedules_are_created_paused_listed_and_deleted(
         timezone="Europe/Zurich",
     )
     assert service.create_schedule(schedule).active
+    fires = service.fire_times(
+        datetime(2025, 7, 24, tzinfo=UTC), datetime(2025, 7, 27, tzinfo=UTC), MAPPING_KEY
+    )
+    assert [(s.key, when.astimezone(UTC).hour, when.minute) for s, when in fires] == [
+        (schedule.key, 4, 30)  # 06:30 in Zurich is 04:30 UTC in summer
+    ] * 3
     assert not service.set_schedule_active(schedule.key, False).active
+    assert (
+        service.fire_times(datetime(2025, 7, 24, tzinfo=UTC), datetime(2025, 7, 27, tzinfo=UTC))
+        == []
+    )
     updated = service.update_schedule(schedule.model_copy(update={"name": "mornings"}))
     assert updated.name == "mornings"
     assert [s.key for s in service.list_schedules(MAPPING_KEY)] == [schedule.key]

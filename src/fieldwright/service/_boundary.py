@@ -7,10 +7,13 @@ pydantic reaches the GUI or the CLI unwrapped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx
 from pydantic import ValidationError
+from sqlalchemy import exc as sa_exc
 
 from fieldwright.connectors import ConnectorError
 from fieldwright.domain import DocumentError
@@ -28,11 +31,21 @@ from fieldwright.store import errors as store_errors
 __all__ = ["connector_problem", "is_transient", "service_errors"]
 
 
-def is_transient(error: BaseException) -> bool:
-    """Whether trying again may work: a connector error that says so, or a network error.
+#: Connector messages of failures that go away by themselves: an API failing or limiting
+#: (HTTP 429, 5xx) or a database that is busy or cannot be reached right now.
+_TRANSIENT_TEXT = re.compile(
+    r"\bHTTP (?:429|5\d\d)\b|database is locked|connection refused|could not connect"
+    r"|server closed the connection|timed? ?out",
+    re.IGNORECASE,
+)
 
-    Connectors mark such errors with a true ``transient`` attribute (HTTP 5xx,
-    timeouts, a dropped connection); plain OS-level connection errors count too.
+
+def is_transient(error: BaseException) -> bool:
+    """Whether trying again later may work.
+
+    A connector error that says so (a true ``transient`` attribute), a network or
+    connection error anywhere in its causes (OS, httpx, a dropped database
+    connection), or a connector message naming an HTTP 429/5xx or a busy database.
     """
     seen: set[int] = set()
     current: BaseException | None = error
@@ -40,7 +53,13 @@ def is_transient(error: BaseException) -> bool:
         seen.add(id(current))
         if getattr(current, "transient", False) is True:
             return True
-        if isinstance(current, ConnectionError | TimeoutError):
+        if isinstance(current, ConnectionError | TimeoutError | httpx.TransportError):
+            return True
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, sa_exc.DisconnectionError):
+            return True
+        if isinstance(current, ConnectorError) and _TRANSIENT_TEXT.search(str(current)):
             return True
         current = current.__cause__ or current.__context__
     return False

@@ -2,10 +2,10 @@
 
 `Connectors` is the seam (like httpx's transports): the service asks it to
 open the source and the sink of a run; tests pass their own. The default,
-`FileConnectors`, opens the file kinds (csv, tsv, ndjson/jsonl, json,
-xlsx/excel) from ``settings["path"]``; a relative path is taken from the
-mapping document's folder when known, else the working directory. It is
-replaced by the connectors' registry (SQL, HTTP) when that lands.
+`StandardConnectors`, opens every kind the connectors' registry knows (files,
+SQL tables, HTTP APIs; credentials from the keyring). A file's relative
+``settings["path"]`` is taken from the mapping document's folder when known,
+else the working directory.
 """
 
 from __future__ import annotations
@@ -13,11 +13,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from fieldwright.connectors import FORMATS, UnsupportedFormat, open_sink, open_source
+from fieldwright.connectors import (
+    FORMATS,
+    UnsupportedFormat,
+    open_connector_sink,
+    open_connector_source,
+)
 from fieldwright.domain import ConnectorRef
 from fieldwright.domain.records import RecordSink, RecordSource
 
-__all__ = ["Connectors", "FileConnectors", "describe", "file_path"]
+__all__ = ["Connectors", "StandardConnectors", "describe", "file_path"]
 
 _FILE_KINDS = {**{name: name for name in FORMATS}, "jsonl": "ndjson", "excel": "xlsx"}
 
@@ -28,7 +33,7 @@ class Connectors(Protocol):
     def open_source(self, ref: ConnectorRef, *, base_dir: Path | None) -> RecordSource: ...
 
     def open_sink(
-        self, ref: ConnectorRef, *, base_dir: Path | None, columns: list[str]
+        self, ref: ConnectorRef, *, base_dir: Path | None, columns: list[str], run_key: str
     ) -> RecordSink: ...
 
 
@@ -62,28 +67,21 @@ def describe(ref: ConnectorRef, base_dir: Path | None) -> dict[str, Any]:
     return described
 
 
-def _file_settings(ref: ConnectorRef) -> dict[str, Any]:
-    return {name: value for name, value in ref.settings.items() if name != "path"}
+def resolved(ref: ConnectorRef, base_dir: Path | None) -> ConnectorRef:
+    """`ref` with a file's path made absolute (from `base_dir`, else the working directory)."""
+    path = file_path(ref, base_dir)
+    if path is None:
+        return ref
+    return ref.model_copy(update={"settings": {**ref.settings, "path": str(path)}})
 
 
-class FileConnectors:
-    """Files only: csv, tsv, ndjson, json, xlsx; an error names what else is missing."""
-
-    def _path(self, ref: ConnectorRef, base_dir: Path | None) -> tuple[Path, str]:
-        path = file_path(ref, base_dir)
-        if path is None:
-            raise UnsupportedFormat(
-                f"connector kind {ref.kind!r} cannot be used here; use one of "
-                f"{', '.join(sorted(_FILE_KINDS))}, or pass a file as the run's source/target"
-            )
-        return path, _FILE_KINDS[ref.kind.lower()]
+class StandardConnectors:
+    """Files, SQL tables and HTTP APIs, through the connectors' registry."""
 
     def open_source(self, ref: ConnectorRef, *, base_dir: Path | None) -> RecordSource:
-        path, kind = self._path(ref, base_dir)
-        return open_source(path, kind, **_file_settings(ref))
+        return open_connector_source(resolved(ref, base_dir))
 
     def open_sink(
-        self, ref: ConnectorRef, *, base_dir: Path | None, columns: list[str]
+        self, ref: ConnectorRef, *, base_dir: Path | None, columns: list[str], run_key: str
     ) -> RecordSink:
-        path, kind = self._path(ref, base_dir)
-        return open_sink(path, kind, columns=columns, **_file_settings(ref))
+        return open_connector_sink(resolved(ref, base_dir), columns=columns, run_id=run_key)

@@ -42,6 +42,11 @@ PROGRESS_EVERY = 0.5
 STORE_EVERY = 1.0
 _TICK = 0.1
 
+_STOPPED = (
+    "cancelled by the scheduler (its timeout passed or it is shutting down); "
+    "the target was left as it was"
+)
+
 _ACTIVE: set[str] = set()
 _ACTIVE_LOCK = threading.Lock()
 
@@ -60,7 +65,8 @@ class RunPlan:
     compiled: CompiledMapping
     mapping_version: int | None
     open_source: Callable[[], RecordSource]
-    open_sink: Callable[[], RecordSink]
+    #: Opens the sink for the run (attempt) with this key.
+    open_sink: Callable[[str], RecordSink]
     trigger: RunTrigger
     details: dict[str, Any] = field(default_factory=dict)
     schedule_key: str | None = None
@@ -86,7 +92,7 @@ class _Attempt:
         self.counts = RunCounts()
         self.letters: list[DeadLetter] = []
         self.stored_letters = 0
-        self.last_store = self.started
+        self.last_store = 0.0  # the first counts are stored at once
 
 
 class RunHandle:
@@ -106,7 +112,9 @@ class RunHandle:
         self._on_progress = on_progress
         self._on_finished = on_finished
         self._external_cancel = cancel_event
-        self._stop: str | None = None  # "cancel" or "timeout", read before every record
+        #: Why the run stops: "cancel", "timeout" or "stopped" (the external event); read
+        #: before every record.
+        self._stop: str | None = None
         self._wake = threading.Event()  # interrupts the wait between retry attempts
         self._done = threading.Event()
         self._emit_lock = threading.Lock()
@@ -208,10 +216,10 @@ class RunHandle:
             letters, attempt.letters = attempt.letters, []
             attempt.stored_letters += self._runs.add_dead_letters(attempt.key, letters)
 
-    def _store_progress(self, attempt: _Attempt) -> None:
+    def _store_progress(self, attempt: _Attempt, counts: RunCounts) -> None:
         try:
             self._store_letters(attempt)
-            self._runs.update_counts(attempt.key, attempt.counts)
+            self._runs.update_counts(attempt.key, counts)
         except StoreError as exc:  # the final write tries again; the run goes on
             log.warning("run %s: cannot store progress: %s", attempt.key, exc)
         attempt.last_store = time.monotonic()
@@ -222,13 +230,13 @@ class RunHandle:
         attempt = self._attempt
         attempt.letters.append(letter)
         if len(attempt.letters) >= DEAD_LETTER_BATCH:
-            self._store_progress(attempt)
+            self._store_progress(attempt, attempt.counts)
 
     def _engine_progress(self, progress: Progress) -> None:
         attempt = self._attempt
-        attempt.counts = progress.counts
         if time.monotonic() - attempt.last_store >= STORE_EVERY:
-            self._store_progress(attempt)
+            self._store_progress(attempt, progress.counts)
+        attempt.counts = progress.counts  # shown only once stored (when due)
         self._emit()
 
     def _emit(self) -> None:
@@ -248,7 +256,9 @@ class RunHandle:
                 self._stop = "timeout"
                 self._wake.set()
             if self._external_cancel is not None and self._external_cancel.is_set():
-                self.cancel()
+                if self._stop is None:
+                    self._stop = "stopped"  # by whoever owns the event (the scheduler)
+                self._wake.set()
             if now - self._last_emit >= PROGRESS_EVERY:
                 self._emit()
 
@@ -272,7 +282,7 @@ class RunHandle:
             self._total = len(source)
         try:
             try:
-                sink = plan.open_sink()
+                sink = plan.open_sink(attempt.key)
             except ConnectorError as exc:
                 return RunOutcome(RunStatus.FAILED, RunCounts(), 0.0, str(exc), exc)
             strategy = plan.document.run.error_strategy
@@ -296,6 +306,8 @@ class RunHandle:
         ):
             if self._stop == "timeout":
                 return RunStatus.FAILED, f"timed out after {self._plan.timeout:g} s", False
+            if self._stop == "stopped":
+                return RunStatus.CANCELLED, _STOPPED, False
             return RunStatus.CANCELLED, "cancelled; the target was left as it was", False
         if outcome.status is RunStatus.COMPLETED:
             return outcome.status, outcome.message, False

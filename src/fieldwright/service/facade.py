@@ -13,14 +13,12 @@ this boundary with ``raise … from exc``.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from fieldwright.domain import ConnectorRef, MappingDocument, Problem
 from fieldwright.domain.records import Position, Record, SourceItem
@@ -34,8 +32,9 @@ from fieldwright.domain.store_models import (
     ScheduleRecord,
 )
 from fieldwright.engine import SuiteResult
+from fieldwright.scheduler import InvalidSchedule, fire_times
 from fieldwright.service._boundary import service_errors
-from fieldwright.service._connectors import Connectors, FileConnectors
+from fieldwright.service._connectors import Connectors, StandardConnectors
 from fieldwright.service._recovery import fail_interrupted_runs
 from fieldwright.service.errors import InvalidRequest
 from fieldwright.service.mappings import (
@@ -55,7 +54,7 @@ from fieldwright.service.runs import (
 )
 from fieldwright.store import MappingRepository, RunRepository, ScheduleRepository, Store
 
-__all__ = ["Connectors", "FileConnectors", "Service"]
+__all__ = ["Connectors", "Service", "StandardConnectors"]
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +66,7 @@ class Service:
         self._store = store
         self._mappings = MappingRepository(store)
         self._schedules = ScheduleRepository(store)
-        self._runs = Runs(store, connectors or FileConnectors())
+        self._runs = Runs(store, connectors or StandardConnectors())
         self._handles: list[RunHandle] = []
         self._lock = threading.Lock()
         #: Runs found "running" on open whose process had stopped, now logged failed.
@@ -286,25 +285,12 @@ class Service:
     def fire_times(
         self, start: datetime, end: datetime, mapping_key: str | None = None
     ) -> list[tuple[ScheduleRecord, datetime]]:
-        """When each active schedule fires in [start, end), for the calendar, by time."""
+        """When each active schedule fires in [start, end), by time then key (the calendar)."""
         if end <= start:
             raise InvalidRequest("the end of the period must be after its start")
-        compute = _fire_time_function()
-        fires: list[tuple[ScheduleRecord, datetime]] = []
-        for schedule in self.list_schedules(mapping_key):
-            if schedule.active:
-                with service_errors(f"planning schedule {schedule.key!r}"):
-                    fires += [(schedule, when) for when in compute(schedule, start, end)]
-        return sorted(fires, key=lambda fire: (fire[1], fire[0].key))
-
-
-def _fire_time_function() -> Any:
-    """The scheduler's fire-time function, looked up when first needed."""
-    try:
-        scheduler = importlib.import_module("fieldwright.scheduler")
-    except ImportError as exc:
-        raise InvalidRequest("this installation has no scheduler to plan fire times") from exc
-    compute = getattr(scheduler, "fire_times", None)
-    if compute is None:
-        raise InvalidRequest("this version's scheduler cannot list fire times yet")
-    return compute
+        schedules = {schedule.key: schedule for schedule in self.list_schedules(mapping_key)}
+        try:
+            planned = fire_times(schedules.values(), start, end)
+        except InvalidSchedule as exc:
+            raise InvalidRequest(f"{exc}; fix the schedule in the schedule editor") from exc
+        return [(schedules[key], when) for key, when in planned]

@@ -132,9 +132,15 @@ class Runs:
         on_finished: FinishedCallback | None = None,
         timeout: float | None = None,
         schedule_key: str | None = None,
+        parent_key: str | None = None,
         retries: bool = True,
         cancel_event: threading.Event | None = None,
     ) -> RunHandle:
+        """Start a run of a stored mapping (by key) or a document; see `Service.start_run`.
+
+        `schedule_key`, `parent_key`, `retries` (the document's retry strategy) and
+        `cancel_event` (stops the run when set) serve the scheduler's runner.
+        """
         document, version = self.load(mapping)
         source_ref = source or document.source.connector
         target_ref = target or document.target.connector
@@ -161,6 +167,7 @@ class Runs:
             on_finished=on_finished,
             timeout=timeout,
             schedule_key=schedule_key,
+            parent_key=parent_key,
             retries=retries,
             cancel_event=cancel_event,
         )
@@ -190,8 +197,8 @@ class Runs:
         columns = output_columns(compiled)
         connectors = self._connectors
 
-        def open_sink() -> RecordSink:
-            return connectors.open_sink(target, base_dir=base_dir, columns=columns)
+        def open_sink(run_key: str) -> RecordSink:
+            return connectors.open_sink(target, base_dir=base_dir, columns=columns, run_key=run_key)
 
         plan = RunPlan(
             document=document,

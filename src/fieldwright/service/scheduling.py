@@ -1,0 +1,91 @@
+"""The runner the scheduler calls for each fire time, and what it reports back.
+
+The scheduler cannot import the service (layers point down), so the service
+hands it `ScheduleRunner(runs)`. Each call is one attempt: a run of the
+schedule's mapping (latest stored version) with trigger `schedule`, or `retry`
+for attempts after the first, linked to the schedule's previous run. The
+scheduler's retry policy decides about further attempts, so the document's own
+retry strategy is switched off here (no attempts within attempts); the outcome
+says whether the failure is transient. A schedule's ``parameters`` may name
+``source`` and ``target`` connector references that replace the document's,
+and ``base_dir`` for relative file paths.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from fieldwright.domain import ConnectorRef
+from fieldwright.domain.runs import RunStatus, RunTrigger
+from fieldwright.domain.store_models import ScheduleRecord
+from fieldwright.scheduler import ExecutionOutcome
+from fieldwright.service._boundary import service_errors
+from fieldwright.service.errors import ConnectorProblem, ServiceError, StoreProblem
+from fieldwright.service.runs import RunFilter, Runs
+
+__all__ = ["ScheduleRunner"]
+
+log = logging.getLogger(__name__)
+
+
+def _connector(schedule: ScheduleRecord, side: str) -> ConnectorRef | None:
+    value = schedule.parameters.get(side)
+    if value is None:
+        return None
+    with service_errors(f"the {side} in the parameters of schedule {schedule.key!r}"):
+        return ConnectorRef.model_validate(value)
+
+
+class ScheduleRunner:
+    """Runs a schedule's mapping for one fire time; a `ScheduledRunner` for the scheduler."""
+
+    def __init__(self, runs: Runs) -> None:
+        self._runs = runs
+
+    def _previous_run(self, schedule: ScheduleRecord) -> str | None:
+        page = self._runs.list_runs(RunFilter(mapping_key=schedule.mapping_key), limit=50)
+        return next((r.key for r in page.items if r.schedule_key == schedule.key), None)
+
+    def __call__(
+        self,
+        schedule: ScheduleRecord,
+        fire_time: datetime,
+        attempt: int,
+        cancel: threading.Event,
+        timeout: float | None,
+    ) -> ExecutionOutcome:
+        try:
+            raw_dir = schedule.parameters.get("base_dir")
+            handle = self._runs.start_run(
+                schedule.mapping_key,
+                source=_connector(schedule, "source"),
+                target=_connector(schedule, "target"),
+                trigger=RunTrigger.SCHEDULE if attempt <= 1 else RunTrigger.RETRY,
+                base_dir=Path(raw_dir) if isinstance(raw_dir, str) else None,
+                timeout=timeout,
+                schedule_key=schedule.key,
+                parent_key=self._previous_run(schedule) if attempt > 1 else None,
+                retries=False,
+                cancel_event=cancel,
+            )
+        except ServiceError as exc:
+            # A busy or unreachable store, or a connector that may come back: worth a retry.
+            transient = isinstance(exc, StoreProblem) or (
+                isinstance(exc, ConnectorProblem) and exc.transient
+            )
+            log.warning("schedule %s (%s): %s", schedule.key, fire_time.isoformat(), exc)
+            return ExecutionOutcome.failed(str(exc), transient=transient)
+        result = handle.wait()
+        if result is None:  # wait() without a timeout returns only once the run ended
+            return ExecutionOutcome.failed(
+                "the run did not report how it ended", run_key=handle.key
+            )
+        if result.status is RunStatus.COMPLETED:
+            return ExecutionOutcome.completed(result.key, result.message)
+        message = result.message or f"the run {result.status.value}"
+        if result.status is RunStatus.CANCELLED:
+            return ExecutionOutcome.cancelled(message, run_key=result.key)
+        return ExecutionOutcome.failed(message, run_key=result.key, transient=result.transient)

@@ -1,0 +1,71 @@
+"""Headless scheduling (`fieldwright serve`): open the service, fire schedules until told to stop.
+
+``serve(url, stop_event=event)`` blocks: it opens the store (failing runs a
+killed process left behind), starts the scheduler with the service's runner
+and waits for `stop_event`. Stopping is graceful: the scheduler asks running
+runs to cancel (each stops within a second and leaves its target untouched),
+waits up to `drain_timeout` seconds for them, gives up its lock and the
+store is closed. The CLI wires SIGINT/SIGTERM to the event.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from fieldwright.scheduler import (
+    ExecutionCallback,
+    Scheduler,
+    SchedulerConfig,
+    StateCallback,
+)
+from fieldwright.service._boundary import service_errors
+from fieldwright.service._connectors import Connectors
+from fieldwright.service.facade import Service
+from fieldwright.service.scheduling import ScheduleRunner
+
+__all__ = ["serve"]
+
+log = logging.getLogger(__name__)
+
+
+def serve(
+    database_url: str | None = None,
+    *,
+    stop_event: threading.Event,
+    user: str | None = None,
+    connectors: Connectors | None = None,
+    config: SchedulerConfig | None = None,
+    on_state: StateCallback | None = None,
+    on_execution_finished: ExecutionCallback | None = None,
+    drain_timeout: float = 30.0,
+) -> None:
+    """Fire the store's schedules until `stop_event` is set; returns once all is stopped."""
+    with Service.open(database_url, user=user, connectors=connectors) as service:
+        if service.interrupted_runs:
+            log.warning(
+                "failed runs a stopped process left: %s", ", ".join(service.interrupted_runs)
+            )
+        with service_errors("starting the scheduler"):
+            scheduler = Scheduler(
+                service._store,  # the service's own store: one connection pool, one user
+                ScheduleRunner(service.runs),
+                config=config,
+                on_state=on_state,
+                on_execution_finished=on_execution_finished,
+            )
+            scheduler.start()
+        try:
+            stop_event.wait()
+        finally:
+            _stop(scheduler, drain_timeout)
+            service.close(wait=drain_timeout)
+
+
+def _stop(scheduler: Scheduler, drain_timeout: float) -> None:
+    """Stop the scheduler, waiting at most `drain_timeout` s for its runs to finish."""
+    stopper = threading.Thread(target=scheduler.stop, name="stop scheduler", daemon=True)
+    stopper.start()
+    stopper.join(drain_timeout)
+    if stopper.is_alive():
+        log.warning("the scheduler's runs did not stop within %g s; leaving them", drain_timeout)

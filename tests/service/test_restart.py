@@ -1,0 +1,90 @@
+"""A run killed with SIGKILL is logged failed on the next start, and its target is absent."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from fieldwright.domain.runs import RunStatus
+from fieldwright.service.facade import Service
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
+
+
+def test_a_run_killed_mid_way_is_failed_on_the_next_open(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fieldwright.db'}"
+    out = tmp_path / "out" / "paydata.csv"
+    out.parent.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.service.slow_run_process", url, str(out)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    watchdog = threading.Timer(60, process.kill)  # a hung child must not hang the suite
+    watchdog.start()
+    try:
+        key = process.stdout.readline().strip() if process.stdout else ""
+        assert key.startswith("proc_GEN_OUT_TEST_"), process.stderr.read() if process.stderr else ""
+        assert list(out.parent.glob(".paydata.csv.*.tmp")), "the run writes a temporary file"
+        os.kill(process.pid, signal.SIGKILL)
+        assert process.wait() == -signal.SIGKILL
+    finally:
+        watchdog.cancel()
+        process.kill()
+        process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream:
+                stream.close()
+
+    with Service.open(url) as service:
+        assert service.interrupted_runs == (key,)
+        record = service.run_detail(key).record
+    assert record.status is RunStatus.FAILED and record.ended_at is not None
+    assert record.error_summary is not None
+    assert record.error_summary.startswith(f"the process running it stopped (pid {process.pid}")
+    assert f"nothing was written to {out}" in record.error_summary
+    assert "removed 1 unfinished temporary file" in record.error_summary
+    assert record.counts.balanced and record.counts.read >= 256 and record.counts.written == 0
+    assert not out.exists() and list(out.parent.iterdir()) == []
+
+    with Service.open(url) as again:  # once is enough
+        assert again.interrupted_runs == ()
+
+
+def test_a_run_of_a_live_process_is_left_alone(tmp_path: Path, db_url: str) -> None:
+    from tests.service.helpers import (
+        GeneratedSource,
+        TestConnectors,
+        csv_target,
+        simple_document,
+        test_source,
+    )
+
+    connectors = TestConnectors()
+    gate = threading.Event()
+
+    class Held(GeneratedSource):
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            gate.wait(30)
+            yield from super().__iter__()
+
+    connectors.sources["held"] = lambda: Held(10)
+    with Service.open(db_url, connectors=connectors) as service:
+        handle = service.start_run(
+            simple_document(), source=test_source("held"), target=csv_target(tmp_path / "o.csv")
+        )
+        with Service.open(db_url) as second:  # same process, another façade: the run lives
+            assert second.interrupted_runs == ()
+        gate.set()
+        result = handle.wait(30)
+        assert result is not None and result.status is RunStatus.COMPLETED

@@ -1,0 +1,153 @@
+"""The scheduler's runner and `serve`, against a real store and real threads."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from fieldwright.domain.runs import RunStatus, RunTrigger
+from fieldwright.domain.store_models import ScheduleKind, ScheduleRecord
+from fieldwright.scheduler import ExecutionEvent, OutcomeStatus, SchedulerConfig
+from fieldwright.service.facade import Service
+from fieldwright.service.scheduling import ScheduleRunner
+from fieldwright.service.serve import serve
+from tests.service.helpers import (
+    MAPPING_KEY,
+    FlakySource,
+    GeneratedSource,
+    TestConnectors,
+    csv_target,
+    simple_document,
+    test_source,
+)
+
+FIRE = datetime(2025, 7, 24, 6, 30, tzinfo=UTC)
+
+
+def schedule_for(source: str, out: Path, **changes: object) -> ScheduleRecord:
+    return ScheduleRecord.model_validate(
+        {
+            "key": "schedule_GEN_OUT_TEST_hourly",
+            "name": "hourly",
+            "mapping_key": MAPPING_KEY,
+            "kind": ScheduleKind.INTERVAL,
+            "interval_seconds": 3600,
+            "parameters": {
+                "source": test_source(source).model_dump(mode="json"),
+                "target": csv_target(out).model_dump(mode="json"),
+            },
+            **changes,
+        }
+    )
+
+
+def test_the_runner_runs_the_stored_mapping_and_links_retries(
+    service: Service, connectors: TestConnectors, tmp_path: Path
+) -> None:
+    connectors.sources["gen"] = lambda: GeneratedSource(40, every_bad=20)
+    service.save_mapping(simple_document(), None)
+    schedule = service.create_schedule(schedule_for("gen", tmp_path / "out.csv"))
+    runner = ScheduleRunner(service.runs)
+
+    first = runner(schedule, FIRE, 1, threading.Event(), 60.0)
+    assert first.status is OutcomeStatus.COMPLETED and first.run_key is not None
+    record = service.run_detail(first.run_key).record
+    assert record.trigger is RunTrigger.SCHEDULE and record.schedule_key == schedule.key
+    assert record.mapping_version == 1 and record.counts.failed == 2
+    assert (tmp_path / "out.csv").exists()
+
+    second = runner(schedule, FIRE, 2, threading.Event(), None)
+    assert second.run_key is not None
+    detail = service.run_detail(second.run_key)
+    assert detail.record.trigger is RunTrigger.RETRY and detail.parent_key == first.run_key
+
+
+def test_a_transient_failure_is_reported_for_the_schedules_retry_policy(
+    service: Service, connectors: TestConnectors, tmp_path: Path
+) -> None:
+    FlakySource.openings = 0
+    connectors.sources["flaky"] = lambda: FlakySource(40, failures=1)
+    document = simple_document(error_strategy="retry", max_attempts=3, retry_delay_seconds=0)
+    service.save_mapping(document, None)
+    schedule = service.create_schedule(schedule_for("flaky", tmp_path / "out.csv"))
+    outcome = ScheduleRunner(service.runs)(schedule, FIRE, 1, threading.Event(), None)
+    # One attempt only: the scheduler's policy retries, not the document's strategy too.
+    assert outcome.status is OutcomeStatus.FAILED and outcome.transient
+    assert outcome.message is not None and "503" in outcome.message
+    assert service.run_detail(outcome.run_key or "").child_keys == ()
+
+
+def test_the_scheduler_cancel_event_stops_the_run_and_spares_the_target(
+    service: Service, connectors: TestConnectors, tmp_path: Path
+) -> None:
+    connectors.sources["slow"] = lambda: GeneratedSource(1_000_000, delay=0.0005)
+    service.save_mapping(simple_document(), None)
+    out = tmp_path / "out.csv"
+    schedule = service.create_schedule(schedule_for("slow", out))
+    cancel = threading.Event()
+    timer = threading.Timer(0.3, cancel.set)
+    timer.start()
+    outcome = ScheduleRunner(service.runs)(schedule, FIRE, 1, cancel, None)
+    timer.cancel()
+    assert outcome.status is OutcomeStatus.CANCELLED
+    assert outcome.message is not None and "scheduler" in outcome.message
+    assert not out.exists()
+    assert service.run_detail(outcome.run_key or "").record.status is RunStatus.CANCELLED
+
+
+def test_a_missing_mapping_is_a_failure_that_is_not_retried(
+    service: Service, tmp_path: Path
+) -> None:
+    service.save_mapping(simple_document(), None)
+    schedule = schedule_for("gen", tmp_path / "o.csv", mapping_key="mapping_GONE")
+    outcome = ScheduleRunner(service.runs)(schedule, FIRE, 1, threading.Event(), None)
+    assert outcome.status is OutcomeStatus.FAILED and not outcome.transient
+    assert outcome.run_key is None and "mapping_GONE" in (outcome.message or "")
+
+
+def test_serve_fires_a_schedule_and_stops_when_told(db_url: str, tmp_path: Path) -> None:
+    connectors = TestConnectors()
+    connectors.sources["gen"] = lambda: GeneratedSource(10)
+    with Service.open(db_url, connectors=connectors) as service:
+        service.save_mapping(simple_document(), None)
+        service.create_schedule(schedule_for("gen", tmp_path / "out.csv", interval_seconds=1))
+    finished: list[ExecutionEvent] = []
+    fired = threading.Event()
+
+    def on_finished(event: ExecutionEvent) -> None:
+        finished.append(event)
+        fired.set()
+
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            serve(
+                db_url,
+                stop_event=stop,
+                connectors=connectors,
+                config=SchedulerConfig(heartbeat_seconds=0.5),
+                on_execution_finished=on_finished,
+                drain_timeout=10,
+            )
+        except BaseException as exc:  # noqa: BLE001  # the test thread reports it below
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        assert fired.wait(30), "no schedule fired"
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not thread.is_alive() and errors == []
+    event = finished[0]
+    assert event.status is RunStatus.COMPLETED and event.run_key is not None
+    with Service.open(db_url) as service:
+        record = service.run_detail(event.run_key).record
+        assert record.trigger is RunTrigger.SCHEDULE and record.counts.written == 10
+        later = datetime.now(UTC)
+        fires = service.fire_times(later, later + timedelta(seconds=5))
+        assert fires and all(schedule.key == event.schedule_key for schedule, _ in fires)
