@@ -3,6 +3,7 @@ describer, and the APScheduler trigger adapter."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -48,7 +49,7 @@ def test_a_wildcard_job_has_no_runs_in_the_missing_hour_and_no_duplicates() -> N
         "03-30 03:00 CEST",
         "03-30 03:30 CEST",
     ]
-    assert all(b - a == timedelta(minutes=30) for a, b in zip(fires, fires[1:], strict=False))
+    assert all(b - a == timedelta(minutes=30) for a, b in itertools.pairwise(fires))
 
 
 def test_fixed_times_in_the_gap_collapse_into_one_run_at_its_end() -> None:
@@ -84,7 +85,7 @@ def test_a_wildcard_job_runs_on_both_passes_of_the_repeated_hour() -> None:
         "10-26 02:00 CET",
         "10-26 02:30 CET",
     ]
-    assert all(b - a == timedelta(minutes=30) for a, b in zip(fires, fires[1:], strict=False))
+    assert all(b - a == timedelta(minutes=30) for a, b in itertools.pairwise(fires))
 
 
 def test_an_interval_counts_elapsed_time_through_both_changes() -> None:
@@ -99,7 +100,7 @@ def test_an_interval_counts_elapsed_time_through_both_changes() -> None:
     for start in (utc(2025, 3, 9, 4), utc(2025, 11, 2, 3)):
         fires = plan.between(start, start + timedelta(hours=5))
         assert len(fires) == 5
-        assert {b - a for a, b in zip(fires, fires[1:], strict=False)} == {timedelta(hours=1)}
+        assert {b - a for a, b in itertools.pairwise(fires)} == {timedelta(hours=1)}
 
 
 def test_a_whole_year_of_a_daily_job_has_one_run_per_day_in_both_zones() -> None:
