@@ -8,6 +8,7 @@ from fieldwright import __version__
 from fieldwright.cli.db import db, export_command, import_command
 from fieldwright.cli.reference import functions, preview, schema, validate
 from fieldwright.cli.run import run
+from fieldwright.cli.serve import serve
 from fieldwright.cli.testing import test
 
 __all__ = ["cli", "main"]
@@ -36,6 +37,7 @@ for _command in (
     db,
     export_command,
     import_command,
+    serve,
 ):
     cli.add_command(_command)
 

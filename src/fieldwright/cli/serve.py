@@ -1,0 +1,56 @@
+"""`fieldwright serve`: fire the store's schedules headless until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import click
+
+from fieldwright.cli._common import reported_errors
+from fieldwright.cli.db import database_option
+from fieldwright.service.logs import configure_logging
+from fieldwright.service.serve import serve as serve_schedules
+
+__all__ = ["serve"]
+
+
+@click.command()
+@database_option
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="INFO",
+    show_default=True,
+)
+@click.option(
+    "--drain-timeout",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Seconds running runs get to stop when asked to.",
+)
+def serve(url: str | None, log_level: str, drain_timeout: float) -> None:
+    """Run the scheduler headless: fire every active schedule of the store.
+
+    Only one process fires at a time: a second `serve` (or the desktop app)
+    on the same store waits in standby and takes over if the first stops.
+    SIGTERM or SIGINT stops gracefully: running runs are cancelled (their
+    targets untouched) within --drain-timeout seconds. Exit code 0 after a
+    clean stop, 2 when the store cannot be opened.
+    """
+    configure_logging(log_level)
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        click.echo(f"stopping ({signal.Signals(signum).name})…", err=True)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with reported_errors():
+            serve_schedules(url, stop_event=stop, drain_timeout=drain_timeout)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
