@@ -228,14 +228,14 @@ class Scheduler:
         return plan
 
     def _plan_new(self, now: datetime) -> None:
+        planned = {}
         for schedule in self._repo.unplanned():
             plan = self._plan(schedule)
             upcoming = plan.first_from(now) if plan else None
             if upcoming is not None:
-                self._repo.advance(
-                    schedule.key, expected_next_run_at=None, next_run_at=upcoming, last_run_at=None
-                )
-                self._jobs_stale = True
+                planned[schedule.key] = upcoming
+        if self._repo.plan(planned):
+            self._jobs_stale = True
 
     def _fire(self, schedule: ScheduleRecord, now: datetime) -> None:
         """Turn the fire times a schedule passed into execution rows; move it on."""

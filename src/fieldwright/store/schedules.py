@@ -277,6 +277,21 @@ class ScheduleRepository:
         with self._store.session() as session:
             return [_record(row, key) for row, key in session.execute(query)]
 
+    def plan(self, next_runs: dict[str, datetime]) -> int:
+        """Set the first next run time of unplanned schedules, in one transaction; schedules
+        planned meanwhile (next_run_at no longer empty) are left alone. Returns how many."""
+        if not next_runs:
+            return 0
+        with self._store.session(write=True) as session:
+            rows = session.scalars(
+                select(Schedule).where(
+                    Schedule.key.in_(list(next_runs)), Schedule.next_run_at.is_(None)
+                )
+            ).all()
+            for row in rows:
+                row.next_run_at = next_runs[row.key]
+            return len(rows)
+
     def advance(
         self,
         key: str,
