@@ -5,19 +5,22 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from fieldwright.domain import MappingDocument
+from fieldwright.domain.records import SourceItem
 from fieldwright.domain.runs import RunStatus, RunTrigger
 from fieldwright.service._keys import run_key, run_key_stem
 from fieldwright.service.errors import InvalidRequest, NotFound, RunFailed
 from fieldwright.service.facade import Service
 from fieldwright.service.runs import RunFilter, RunResult
 from tests.service.helpers import (
+    FlakyNetworkError,
     FlakySource,
     GeneratedSource,
     ProgressLog,
@@ -315,3 +318,29 @@ def test_run_keys_follow_the_business_key_convention() -> None:
     assert run_key_stem("mapping_orders") == "orders"
     assert run_key_stem("weird key / with spaces") == "weird_key_with_spaces"
     assert run_key_stem("___") == "run"
+
+
+def test_cancel_while_waiting_to_retry_ends_the_run_at_once(
+    service: Service, connectors: TestConnectors, tmp_path: Path
+) -> None:
+    FlakySource.openings = 0
+    failed = threading.Event()
+
+    class Signalling(FlakySource):
+        def __iter__(self) -> Iterator[SourceItem]:
+            try:
+                yield from super().__iter__()
+            except FlakyNetworkError:
+                failed.set()
+                raise
+
+    connectors.sources["flaky"] = lambda: Signalling(50, failures=5)
+    document = simple_document(error_strategy="retry", max_attempts=3, retry_delay_seconds=600)
+    handle = service.start_run(
+        document, source=test_source("flaky"), target=csv_target(tmp_path / "o.csv")
+    )
+    assert failed.wait(WAIT)
+    handle.cancel()
+    result = finished(handle.wait(WAIT))
+    assert result.status is RunStatus.CANCELLED and result.keys == (handle.key,)
+    assert result.message is not None and result.message.startswith("cancelled")

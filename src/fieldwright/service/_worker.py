@@ -340,7 +340,10 @@ class RunHandle:
                 if not retry:
                     break
                 if self._wake.wait(delay) and self._stop is not None:
-                    status, message = RunStatus.CANCELLED, f"{self._stop} before trying again"
+                    status, message, _ = self._conclude(
+                        RunOutcome(RunStatus.CANCELLED, counts, 0.0)
+                    )
+                    message = f"{message} (before trying again)"
                     break
                 key = self._insert(attempt.number + 1, RunTrigger.RETRY, attempt.key)
                 attempt = self._attempt = _Attempt(key, attempt.number + 1)
