@@ -5,13 +5,16 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 
 import fieldwright.service.errors as errors
 import fieldwright.service.facade as facade
 import fieldwright.service.runs as runs
 import fieldwright.service.scheduling as scheduling
-import fieldwright.service.serve as serve
+
+# The package exports the function `serve`, which shadows the module's name.
+serve = importlib.import_module("fieldwright.service.serve")
 
 
 def test_facade_api_is_pinned() -> None:
@@ -82,3 +85,14 @@ def test_service_methods_are_the_ones_the_gui_and_cli_need() -> None:
 def test_every_service_error_is_a_service_error() -> None:
     for name in errors.__all__:
         assert issubclass(getattr(errors, name), errors.ServiceError)
+
+
+def test_package_exports_exactly_its_all() -> None:
+    """Everything in `fieldwright.service.__all__` exists, and nothing private is in it."""
+    import fieldwright.service as service
+
+    public = {name for name in dir(service) if not name.startswith("_")}
+    modules = {name for name in public if inspect.ismodule(getattr(service, name))}
+    assert set(service.__all__) == public - modules
+    assert all(not name.startswith("_") for name in service.__all__)
+    assert {"Service", "RunHandle", "ServiceError", "run_file", "serve"} <= set(service.__all__)
