@@ -34,6 +34,7 @@ import orjson
 
 from fieldwright.domain import MappingDocument
 from fieldwright.engine import compile_document
+from fieldwright.engine.run import CHUNK_SIZE
 from fieldwright.service import run_file
 
 STAGES = {
@@ -201,12 +202,12 @@ def map_only(records: list[dict[str, Any]], runs: int) -> None:
     compiled = compile_document(MappingDocument.model_validate(DOCUMENT))
 
     def engine() -> int:
-        # Chunks of 256, as a run maps them (see fieldwright.engine.run).
+        # Chunks as a run maps them (see fieldwright.engine.run).
         apply_many = compiled.apply_many
         return sum(
             1
-            for start in range(0, len(records), 256)
-            for result in apply_many(records[start : start + 256])
+            for start in range(0, len(records), CHUNK_SIZE)
+            for result in apply_many(records[start : start + CHUNK_SIZE])
             if result.output is not None
         )
 

@@ -5,59 +5,123 @@ its position and reason); every file sink writes atomically (temporary file,
 fsync, rename) with a `<name>.meta.json` manifest beside the result.
 """
 
-from fieldwright.connectors.atomic import AtomicFile, FileSink, Manifest, manifest_path
-from fieldwright.connectors.credentials import (
-    CredentialError,
-    Credentials,
-    KeyringStatus,
-    SecretMasker,
-    delete_secret,
-    get_secret,
-    install_secret_masker,
-    keyring_status,
-    mask,
-    register_secret,
-    set_secret,
-)
-from fieldwright.connectors.csv_files import CsvSink, CsvSource
-from fieldwright.connectors.errors import (
-    ConnectorError,
-    SchemaConversionError,
-    SinkError,
-    SourceUnreadable,
-    UnsupportedFormat,
-)
-from fieldwright.connectors.excel import XlsxSink, XlsxSource
-from fieldwright.connectors.files import FORMATS, format_of, open_sink, open_source
-from fieldwright.connectors.http import (
-    ApiAuth,
-    CursorPagination,
-    HttpSink,
-    HttpSource,
-    LinkPagination,
-    OffsetPagination,
-    PageNumberPagination,
-    Pagination,
-    RetryPolicy,
-)
-from fieldwright.connectors.inference import InferredSchema, infer_schema, infer_schema_details
-from fieldwright.connectors.json_files import (
-    JsonArraySink,
-    JsonArraySource,
-    NdjsonSink,
-    NdjsonSource,
-)
-from fieldwright.connectors.json_schema import (
-    DRAFT_2020_12,
-    schema_from_json_schema,
-    schema_to_json_schema,
-)
-from fieldwright.connectors.registry import (
-    CONNECTOR_KINDS,
-    open_connector_sink,
-    open_connector_source,
-)
-from fieldwright.connectors.sql import SqlSink, SqlSource, reflect_schema
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fieldwright.connectors.atomic import AtomicFile, FileSink, Manifest, manifest_path
+    from fieldwright.connectors.credentials import (
+        CredentialError,
+        Credentials,
+        KeyringStatus,
+        SecretMasker,
+        delete_secret,
+        get_secret,
+        install_secret_masker,
+        keyring_status,
+        mask,
+        register_secret,
+        set_secret,
+    )
+    from fieldwright.connectors.csv_files import CsvSink, CsvSource
+    from fieldwright.connectors.errors import (
+        ConnectorError,
+        SchemaConversionError,
+        SinkError,
+        SourceUnreadable,
+        UnsupportedFormat,
+    )
+    from fieldwright.connectors.excel import XlsxSink, XlsxSource
+    from fieldwright.connectors.files import FORMATS, format_of, open_sink, open_source
+    from fieldwright.connectors.http import (
+        ApiAuth,
+        CursorPagination,
+        HttpSink,
+        HttpSource,
+        LinkPagination,
+        OffsetPagination,
+        PageNumberPagination,
+        Pagination,
+        RetryPolicy,
+    )
+    from fieldwright.connectors.inference import InferredSchema, infer_schema, infer_schema_details
+    from fieldwright.connectors.json_files import (
+        JsonArraySink,
+        JsonArraySource,
+        NdjsonSink,
+        NdjsonSource,
+    )
+    from fieldwright.connectors.json_schema import (
+        DRAFT_2020_12,
+        schema_from_json_schema,
+        schema_to_json_schema,
+    )
+    from fieldwright.connectors.registry import (
+        CONNECTOR_KINDS,
+        open_connector_sink,
+        open_connector_source,
+    )
+    from fieldwright.connectors.sql import SqlSink, SqlSource, reflect_schema
+
+#: Where each public name lives; imported on first use (PEP 562), so reading a
+#: file does not load SQLAlchemy, httpx or openpyxl.
+_LOCATIONS = {
+    "ApiAuth": "fieldwright.connectors.http",
+    "AtomicFile": "fieldwright.connectors.atomic",
+    "CONNECTOR_KINDS": "fieldwright.connectors.registry",
+    "ConnectorError": "fieldwright.connectors.errors",
+    "CredentialError": "fieldwright.connectors.credentials",
+    "Credentials": "fieldwright.connectors.credentials",
+    "CsvSink": "fieldwright.connectors.csv_files",
+    "CsvSource": "fieldwright.connectors.csv_files",
+    "CursorPagination": "fieldwright.connectors.http",
+    "DRAFT_2020_12": "fieldwright.connectors.json_schema",
+    "FORMATS": "fieldwright.connectors.files",
+    "FileSink": "fieldwright.connectors.atomic",
+    "HttpSink": "fieldwright.connectors.http",
+    "HttpSource": "fieldwright.connectors.http",
+    "InferredSchema": "fieldwright.connectors.inference",
+    "JsonArraySink": "fieldwright.connectors.json_files",
+    "JsonArraySource": "fieldwright.connectors.json_files",
+    "KeyringStatus": "fieldwright.connectors.credentials",
+    "LinkPagination": "fieldwright.connectors.http",
+    "Manifest": "fieldwright.connectors.atomic",
+    "NdjsonSink": "fieldwright.connectors.json_files",
+    "NdjsonSource": "fieldwright.connectors.json_files",
+    "OffsetPagination": "fieldwright.connectors.http",
+    "PageNumberPagination": "fieldwright.connectors.http",
+    "Pagination": "fieldwright.connectors.http",
+    "RetryPolicy": "fieldwright.connectors.http",
+    "SchemaConversionError": "fieldwright.connectors.errors",
+    "SecretMasker": "fieldwright.connectors.credentials",
+    "SinkError": "fieldwright.connectors.errors",
+    "SourceUnreadable": "fieldwright.connectors.errors",
+    "SqlSink": "fieldwright.connectors.sql",
+    "SqlSource": "fieldwright.connectors.sql",
+    "UnsupportedFormat": "fieldwright.connectors.errors",
+    "XlsxSink": "fieldwright.connectors.excel",
+    "XlsxSource": "fieldwright.connectors.excel",
+    "delete_secret": "fieldwright.connectors.credentials",
+    "format_of": "fieldwright.connectors.files",
+    "get_secret": "fieldwright.connectors.credentials",
+    "infer_schema": "fieldwright.connectors.inference",
+    "infer_schema_details": "fieldwright.connectors.inference",
+    "install_secret_masker": "fieldwright.connectors.credentials",
+    "keyring_status": "fieldwright.connectors.credentials",
+    "manifest_path": "fieldwright.connectors.atomic",
+    "mask": "fieldwright.connectors.credentials",
+    "open_connector_sink": "fieldwright.connectors.registry",
+    "open_connector_source": "fieldwright.connectors.registry",
+    "open_sink": "fieldwright.connectors.files",
+    "open_source": "fieldwright.connectors.files",
+    "reflect_schema": "fieldwright.connectors.sql",
+    "register_secret": "fieldwright.connectors.credentials",
+    "schema_from_json_schema": "fieldwright.connectors.json_schema",
+    "schema_to_json_schema": "fieldwright.connectors.json_schema",
+    "set_secret": "fieldwright.connectors.credentials",
+}
 
 __all__ = [
     "CONNECTOR_KINDS",
@@ -114,3 +178,17 @@ __all__ = [
     "schema_to_json_schema",
     "set_secret",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LOCATIONS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fieldwright.connectors' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The public names, not the helpers this module imports to be lazy."""
+    return sorted({*__all__, *(name for name in globals() if name.startswith("_"))})

@@ -128,6 +128,16 @@ def _apply_step(step: CompiledStep, values: list[Any], records: Sequence[Record]
                 else impl(v)
                 for v in values
             ]
+        if len(args) == 1:
+            (arg,) = args
+            return [
+                on_text(v, arg)
+                if type(v) is str
+                else None
+                if v is None and step.passthrough
+                else impl(v, arg)
+                for v in values
+            ]
         return [
             on_text(v, *args)
             if type(v) is str

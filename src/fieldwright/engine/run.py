@@ -21,11 +21,13 @@ from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus
 from fieldwright.engine.compiler import CompiledMapping
 from fieldwright.engine.results import RecordResult, RecordStatus
 
-__all__ = ["Progress", "RunOutcome", "execute"]
+__all__ = ["CHUNK_SIZE", "Progress", "RunOutcome", "execute"]
 
 #: Records mapped together as one chunk; the clock and the cancel flag are
-#: looked at between chunks.
-_CHECK_EVERY = 256
+#: looked at between chunks. Small enough that a chunk's records stay in the
+#: processor's caches while every field's column passes over them: 64 ran
+#: about 15% faster than 256 on fresh records (bench/engine_bench.py).
+CHUNK_SIZE = 64
 
 
 def _map(
@@ -144,7 +146,7 @@ def execute(
 
     error: Exception | None = None
     try:
-        for chunk in _chunks(items, _CHECK_EVERY):
+        for chunk in _chunks(items, CHUNK_SIZE):
             outputs, others, unreadable = _map(compiled, chunk)
             stop: int | None = None
             for index in sorted({*others, *unreadable}):

@@ -6,34 +6,77 @@ GUI adapts to signals. Every error it raises is a `ServiceError` (see
 user can do; lower-level errors are wrapped at this boundary.
 """
 
-from fieldwright.service.errors import (
-    ConnectorProblem,
-    DataError,
-    InvalidDocument,
-    InvalidRequest,
-    NotFound,
-    RunFailed,
-    SaveConflict,
-    ServiceError,
-    StoreProblem,
-)
-from fieldwright.service.facade import Connectors, Service, StandardConnectors
-from fieldwright.service.files import FileRunResult, dead_letter_path, output_columns, run_file
-from fieldwright.service.library import document_json_schema, function_library
-from fieldwright.service.logs import configure_logging
-from fieldwright.service.mappings import (
-    PreviewRow,
-    compile_mapping,
-    open_mapping,
-    preview_file,
-    preview_records,
-    read_sample,
-    test_mapping,
-    validate_mapping,
-)
-from fieldwright.service.runs import RunDetail, RunFilter, RunHandle, RunProgress, RunResult
-from fieldwright.service.scheduling import ScheduleRunner
-from fieldwright.service.serve import serve
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fieldwright.service.errors import (
+        ConnectorProblem,
+        DataError,
+        InvalidDocument,
+        InvalidRequest,
+        NotFound,
+        RunFailed,
+        SaveConflict,
+        ServiceError,
+        StoreProblem,
+    )
+    from fieldwright.service.facade import Connectors, Service, StandardConnectors
+    from fieldwright.service.files import FileRunResult, dead_letter_path, output_columns, run_file
+    from fieldwright.service.library import document_json_schema, function_library
+    from fieldwright.service.logs import configure_logging
+    from fieldwright.service.mappings import (
+        PreviewRow,
+        compile_mapping,
+        open_mapping,
+        preview_file,
+        preview_records,
+        read_sample,
+        test_mapping,
+        validate_mapping,
+    )
+    from fieldwright.service.runs import RunDetail, RunFilter, RunHandle, RunProgress, RunResult
+    from fieldwright.service.scheduling import ScheduleRunner
+
+#: Where each public name lives; imported on first use (PEP 562), so a
+#: command that only maps a file never loads the store, the scheduler or httpx.
+_LOCATIONS = {
+    "ConnectorProblem": "fieldwright.service.errors",
+    "Connectors": "fieldwright.service.facade",
+    "DataError": "fieldwright.service.errors",
+    "FileRunResult": "fieldwright.service.files",
+    "InvalidDocument": "fieldwright.service.errors",
+    "InvalidRequest": "fieldwright.service.errors",
+    "NotFound": "fieldwright.service.errors",
+    "PreviewRow": "fieldwright.service.mappings",
+    "RunDetail": "fieldwright.service.runs",
+    "RunFailed": "fieldwright.service.errors",
+    "RunFilter": "fieldwright.service.runs",
+    "RunHandle": "fieldwright.service.runs",
+    "RunProgress": "fieldwright.service.runs",
+    "RunResult": "fieldwright.service.runs",
+    "SaveConflict": "fieldwright.service.errors",
+    "ScheduleRunner": "fieldwright.service.scheduling",
+    "Service": "fieldwright.service.facade",
+    "ServiceError": "fieldwright.service.errors",
+    "StandardConnectors": "fieldwright.service.facade",
+    "StoreProblem": "fieldwright.service.errors",
+    "compile_mapping": "fieldwright.service.mappings",
+    "configure_logging": "fieldwright.service.logs",
+    "dead_letter_path": "fieldwright.service.files",
+    "document_json_schema": "fieldwright.service.library",
+    "function_library": "fieldwright.service.library",
+    "open_mapping": "fieldwright.service.mappings",
+    "output_columns": "fieldwright.service.files",
+    "preview_file": "fieldwright.service.mappings",
+    "preview_records": "fieldwright.service.mappings",
+    "read_sample": "fieldwright.service.mappings",
+    "run_file": "fieldwright.service.files",
+    "test_mapping": "fieldwright.service.mappings",
+    "validate_mapping": "fieldwright.service.mappings",
+}
 
 __all__ = [
     "ConnectorProblem",
@@ -67,7 +110,20 @@ __all__ = [
     "preview_records",
     "read_sample",
     "run_file",
-    "serve",
     "test_mapping",
     "validate_mapping",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LOCATIONS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fieldwright.service' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The public names, not the helpers this module imports to be lazy."""
+    return sorted({*__all__, *(name for name in globals() if name.startswith("_"))})

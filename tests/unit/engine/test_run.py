@@ -11,6 +11,7 @@ from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.runs import DeadLetter, RunStatus
 from fieldwright.engine import Progress, compile_document, execute
 from fieldwright.engine.functions import Registry
+from fieldwright.engine.run import CHUNK_SIZE
 from tests.unit.engine.kit import MemorySink, document, items, make_registry
 
 FIELDS = [
@@ -157,9 +158,9 @@ def test_cancel_stops_the_run_and_reports_progress(registry: Registry) -> None:
         total=5000,
     )
     assert outcome.status is RunStatus.CANCELLED
-    assert outcome.counts.read == 256 * 3
+    assert outcome.counts.read == CHUNK_SIZE * 3
     assert outcome.counts.balanced and sink.aborted
-    assert seen and seen[-1].counts.read == 256 * 3
+    assert seen and seen[-1].counts.read == CHUNK_SIZE * 3
     assert seen[0].total == 5000 and seen[0].eta is not None
 
 
@@ -181,6 +182,6 @@ def test_a_sink_that_commits_per_batch_keeps_its_written_count() -> None:
     outcome = execute(compiled, items([{"id": n} for n in range(600)]), sink, batch_size=2)
     assert outcome.status is RunStatus.FAILED
     assert outcome.counts.written == 4
-    assert outcome.counts.read == 256  # the first chunk; the sink failed while writing it
-    assert outcome.counts.skipped == 252
+    assert outcome.counts.read == CHUNK_SIZE  # the first chunk; the sink failed while writing it
+    assert outcome.counts.skipped == CHUNK_SIZE - 4
     assert outcome.counts.balanced
