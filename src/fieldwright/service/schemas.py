@@ -1,7 +1,8 @@
-"""Record schemas for the designer: inferred from a sample file or read from a JSON Schema.
+"""Record schemas for the designer: inferred from a sample file, read from a JSON Schema
+or reflected from a database table.
 
 The desktop app may not import the connectors; it asks here. Connector errors
-become `DataError` with a message naming the file.
+become `DataError` with a message naming the file or the database.
 """
 
 from __future__ import annotations
@@ -13,14 +14,20 @@ from pathlib import Path
 
 from fieldwright.connectors import (
     ConnectorError,
+    Credentials,
     infer_schema,
     open_source,
+    reflect_schema,
     schema_from_json_schema,
 )
 from fieldwright.domain import SchemaField
 from fieldwright.service.errors import DataError
 
-__all__ = ["infer_schema_from_file", "schema_from_json_schema_file"]
+__all__ = [
+    "infer_schema_from_file",
+    "schema_from_database_table",
+    "schema_from_json_schema_file",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -57,3 +64,22 @@ def schema_from_json_schema_file(path: PathLike) -> list[SchemaField]:
         return schema_from_json_schema(document)
     except ConnectorError as exc:
         raise DataError(f"{target}: {exc}") from exc
+
+
+def schema_from_database_table(
+    url: str, table: str, password: str | None = None, *, schema: str | None = None
+) -> list[SchemaField]:
+    """The fields of a table, one per column (SQLAlchemy URL, e.g. ``sqlite:///data.db``).
+
+    `password` is used for this connection only (never stored); errors name the
+    database with its password hidden.
+    """
+    if not url.strip():
+        raise DataError("give a database URL, e.g. postgresql+psycopg://user@host/dbname")
+    if not table.strip():
+        raise DataError("give the name of the table to read the columns of")
+    credentials = Credentials.from_secret(password) if password else None
+    try:
+        return reflect_schema(url.strip(), table.strip(), schema=schema, credentials=credentials)
+    except ConnectorError as exc:
+        raise DataError(str(exc)) from exc
