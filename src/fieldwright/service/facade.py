@@ -36,6 +36,7 @@ from fieldwright.scheduler import InvalidSchedule, fire_times
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import Connectors, StandardConnectors
 from fieldwright.service._recovery import fail_interrupted_runs
+from fieldwright.service.connections import Connections
 from fieldwright.service.errors import InvalidRequest
 from fieldwright.service.mappings import (
     PreviewRow,
@@ -67,6 +68,7 @@ class Service:
         self._mappings = MappingRepository(store)
         self._schedules = ScheduleRepository(store)
         self._runs = Runs(store, connectors or StandardConnectors())
+        self._connections = Connections(store)
         self._handles: list[RunHandle] = []
         self._lock = threading.Lock()
         #: Runs found "running" on open whose process had stopped, now logged failed.
@@ -252,6 +254,11 @@ class Service:
     def export_dead_letters(self, run_key: str, path: str | Path) -> int:
         """Write a run's dead letters to an NDJSON file; returns how many."""
         return self._runs.export_dead_letters(run_key, path)
+
+    @property
+    def connections(self) -> Connections:
+        """Saved connections: list, save (secrets to the keyring), delete, test."""
+        return self._connections
 
     @property
     def runs(self) -> Runs:

@@ -23,8 +23,7 @@ from fieldwright.connectors import (
 from fieldwright.domain import ConnectorRef, CredentialRef, Endpoint, MappingDocument, dumps
 from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.store import ConnectionRepository, Store
-
-from .conftest import MemoryKeyring
+from tests.conftest import MemoryKeyring
 
 REF = CredentialRef(username="acme-api")
 

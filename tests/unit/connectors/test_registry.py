@@ -33,9 +33,9 @@ from fieldwright.domain.records import Position, SourceItem
 from fieldwright.domain.runs import RunStatus
 from fieldwright.engine import compile_document, execute
 from fieldwright.engine.run import CHUNK_SIZE
+from tests.conftest import MemoryKeyring
 
 from .api_server import ApiState, serve
-from .conftest import MemoryKeyring
 
 
 @pytest.fixture

@@ -1,0 +1,127 @@
+"""Saved connections: settings in the store, secrets in the OS keyring, a test per kind.
+
+A connection's secret never reaches the store: `save` puts it in the keyring
+under service ``fieldwright`` and user ``connection:<name>``, and the store
+row keeps only that reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fieldwright.connectors import (
+    Credentials,
+    KeyringStatus,
+    delete_secret,
+    keyring_status,
+    open_connector_source,
+    set_secret,
+)
+from fieldwright.domain import ConnectorRef, CredentialRef
+from fieldwright.domain.store_models import ConnectionRecord
+from fieldwright.service._boundary import service_errors
+from fieldwright.service.errors import InvalidRequest, ServiceError
+from fieldwright.store import ConnectionRepository, NotFound, Store
+
+__all__ = ["ConnectionCheck", "Connections"]
+
+KEYRING_SERVICE = "fieldwright"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionCheck:
+    """The result of "test connection", in words for the analyst."""
+
+    ok: bool
+    message: str
+
+
+def _secret_ref(name: str) -> CredentialRef:
+    return CredentialRef(service=KEYRING_SERVICE, username=f"connection:{name}")
+
+
+class Connections:
+    """List, save, delete and test the store's connections."""
+
+    def __init__(self, store: Store) -> None:
+        self._repository = ConnectionRepository(store)
+
+    def keyring(self) -> KeyringStatus:
+        """Whether secrets can be kept on this machine, and how to fix it if not."""
+        return keyring_status()
+
+    def list(self, kind: str | None = None) -> list[ConnectionRecord]:
+        with service_errors("listing connections"):
+            return self._repository.list_connections(kind=kind)
+
+    def get(self, name: str) -> ConnectionRecord:
+        with service_errors(f"opening connection {name!r}"):
+            return self._repository.get(name)
+
+    def save(self, record: ConnectionRecord, secret: str | None = None) -> ConnectionRecord:
+        """Create or update a connection; a given `secret` goes to the keyring, never the store."""
+        if secret is not None:
+            status = keyring_status()
+            if not status.usable:
+                raise InvalidRequest(status.message)
+            ref = _secret_ref(record.name)
+            with service_errors(f"keeping the secret of connection {record.name!r}"):
+                set_secret(ref, secret)
+            record = record.model_copy(
+                update={"keyring_service": ref.service, "keyring_username": ref.username}
+            )
+        with service_errors(f"saving connection {record.name!r}"):
+            try:
+                self._repository.get(record.name)
+            except NotFound:
+                return self._repository.create(record)
+            return self._repository.update(record)
+
+    def delete(self, name: str) -> None:
+        """Delete a connection and its secret in the keyring."""
+        with service_errors(f"deleting connection {name!r}"):
+            record = self._repository.get(name)
+            if record.keyring_username:
+                delete_secret(
+                    CredentialRef(
+                        service=record.keyring_service or KEYRING_SERVICE,
+                        username=record.keyring_username,
+                    ),
+                    missing_ok=True,
+                )
+            self._repository.delete(name)
+
+    def reference(self, name: str) -> ConnectorRef:
+        """The connector reference a mapping document uses for this connection."""
+        record = self.get(name)
+        credential = None
+        if record.keyring_username:
+            credential = CredentialRef(
+                service=record.keyring_service or KEYRING_SERVICE, username=record.keyring_username
+            )
+        return ConnectorRef(
+            kind=record.kind, settings=record.settings, credential=credential, connection=name
+        )
+
+    def test(self, name: str) -> ConnectionCheck:
+        """Open the connection as a source and reach it once; say what happened."""
+        ref = self.reference(name)
+        try:
+            with service_errors(f"testing connection {name!r}"):
+                source = open_connector_source(
+                    ref,
+                    credentials=Credentials.from_keyring(ref.credential)
+                    if ref.credential
+                    else None,
+                )
+                try:
+                    probe = getattr(source, "test_connection", None)
+                    if probe is not None:
+                        probe()
+                    else:
+                        next(iter(source), None)  # a file: reading its first record is the test
+                finally:
+                    source.close()
+        except ServiceError as exc:  # the failure is the test's answer
+            return ConnectionCheck(False, str(exc))
+        return ConnectionCheck(True, f"connected to {name} ({ref.kind})")
