@@ -55,6 +55,7 @@ def test_service_methods_are_the_ones_the_gui_and_cli_need() -> None:
     }
     assert public == {
         "close",
+        "connections",
         "create_schedule",
         "dead_letters",
         "delete_schedule",

@@ -7,8 +7,9 @@ fsync, rename) with a `<name>.meta.json` manifest beside the result.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from fieldwright._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from fieldwright.connectors.atomic import AtomicFile, FileSink, Manifest, manifest_path
@@ -180,15 +181,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LOCATIONS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fieldwright.connectors' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The public names, not the helpers this module imports to be lazy."""
-    return sorted({*__all__, *(name for name in globals() if name.startswith("_"))})
+__getattr__, __dir__ = lazy_exports("fieldwright.connectors", globals(), _LOCATIONS, __all__)

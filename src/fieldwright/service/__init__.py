@@ -8,8 +8,9 @@ user can do; lower-level errors are wrapped at this boundary.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from fieldwright._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from fieldwright.service.errors import (
@@ -115,15 +116,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LOCATIONS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fieldwright.service' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The public names, not the helpers this module imports to be lazy."""
-    return sorted({*__all__, *(name for name in globals() if name.startswith("_"))})
+__getattr__, __dir__ = lazy_exports("fieldwright.service", globals(), _LOCATIONS, __all__)
