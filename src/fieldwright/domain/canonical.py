@@ -19,7 +19,17 @@ from pydantic import ValidationError
 from fieldwright.domain.document import FORMAT_VERSION, MappingDocument
 from fieldwright.domain.errors import DocumentError, Problem, pointer
 
-__all__ = ["MIGRATIONS", "dumps", "from_data", "load", "loads", "save", "to_data"]
+__all__ = [
+    "MIGRATIONS",
+    "dumps",
+    "from_data",
+    "load",
+    "loads",
+    "problems_of",
+    "save",
+    "to_data",
+    "write_atomically",
+]
 
 #: Upgrades from an older format: MIGRATIONS[n] turns format n into n + 1.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -81,8 +91,12 @@ def from_data(data: Any) -> MappingDocument:
     try:
         return MappingDocument.model_validate(data)
     except ValidationError as exc:
-        problems = [Problem(pointer(*err["loc"]), _describe(err)) for err in exc.errors()]
-        raise DocumentError(problems) from exc
+        raise DocumentError(problems_of(exc)) from exc
+
+
+def problems_of(error: ValidationError) -> list[Problem]:
+    """A pydantic validation error as problems with JSON pointers and plain messages."""
+    return [Problem(pointer(*err["loc"]), _describe(err)) for err in error.errors()]
 
 
 def loads(text: str | bytes, *, source: str | None = None) -> MappingDocument:
@@ -115,8 +129,13 @@ def load(path: str | os.PathLike[str]) -> MappingDocument:
 
 def save(document: MappingDocument, path: str | os.PathLike[str]) -> None:
     """Write a document atomically: a temporary file beside it, then a rename."""
+    write_atomically(dumps(document), path)
+
+
+def write_atomically(content: str, path: str | os.PathLike[str]) -> None:
+    """Write UTF-8 text through a temporary file beside `path`, then a rename."""
     path = Path(path)
-    text = dumps(document).encode("utf-8")
+    text = content.encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
