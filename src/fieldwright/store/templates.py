@@ -174,3 +174,44 @@ class TemplateRepository:
                 )
                 for row, version, mapping_key in session.execute(query)
             ]
+
+    def instance_for_mapping(self, mapping_key: str) -> TemplateInstanceRecord:
+        """The most recent instance record of a mapping made from a template."""
+        query = (
+            select(TemplateInstance, Template.code, Template.version)
+            .join(Template, TemplateInstance.template_id == Template.id)
+            .join(Mapping, TemplateInstance.mapping_id == Mapping.id)
+            .where(Mapping.key == mapping_key)
+            .order_by(TemplateInstance.id.desc())
+        )
+        with self._store.session() as session:
+            found = session.execute(query).first()
+            if found is None:
+                raise NotFound(f"mapping {mapping_key!r} was not made from a template")
+            row, code, version = found
+            return TemplateInstanceRecord(
+                id=row.id,
+                template_code=code,
+                template_version=version,
+                name=row.name,
+                mapping_key=mapping_key,
+                customizations=row.customizations,
+                status=row.status,
+                deployed_at=row.deployed_at,
+                deployed_by=row.deployed_by,
+            )
+
+    def update_instance(self, record: TemplateInstanceRecord) -> TemplateInstanceRecord:
+        """Point an instance (by id) at another template version and update its details."""
+        if record.id is None:
+            raise NotFound("an instance without an id cannot be updated; add it first")
+        with self._store.session(write=True) as session:
+            row = session.get(TemplateInstance, record.id)
+            if row is None:
+                raise NotFound(f"there is no template instance {record.id}")
+            row.template_id = self._row(session, record.template_code, record.template_version).id
+            row.name = clean(record.name)
+            row.customizations = clean(record.customizations)
+            row.status = record.status
+            session.flush()
+            return record
