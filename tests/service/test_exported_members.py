@@ -78,6 +78,7 @@ def test_service_methods_are_the_ones_the_gui_and_cli_need() -> None:
         "save_mapping",
         "set_schedule_active",
         "start_run",
+        "templates",
         "update_schedule",
         "user",
         "validate",

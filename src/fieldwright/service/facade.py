@@ -53,6 +53,7 @@ from fieldwright.service.runs import (
     RunHandle,
     Runs,
 )
+from fieldwright.service.templates import Templates
 from fieldwright.store import MappingRepository, RunRepository, ScheduleRepository, Store
 
 __all__ = ["Connectors", "Service", "StandardConnectors"]
@@ -69,6 +70,7 @@ class Service:
         self._schedules = ScheduleRepository(store)
         self._runs = Runs(store, connectors or StandardConnectors())
         self._connections = Connections(store)
+        self._templates = Templates(store)
         self._handles: list[RunHandle] = []
         self._lock = threading.Lock()
         #: Runs found "running" on open whose process had stopped, now logged failed.
@@ -259,6 +261,11 @@ class Service:
     def connections(self) -> Connections:
         """Saved connections: list, save (secrets to the keyring), delete, test."""
         return self._connections
+
+    @property
+    def templates(self) -> Templates:
+        """The template library: list, instantiate, customisations, upgrade, import, export."""
+        return self._templates
 
     @property
     def runs(self) -> Runs:
