@@ -121,3 +121,19 @@ def test_save_a_mapping_as_a_template(service: Service) -> None:
     )
     assert (summary.certified, summary.builtin, summary.test_count) == (True, False, 10)
     assert service.templates.get("template_HS_CRMX").tests == base.tests
+
+
+def test_an_imported_template_with_a_failing_test_is_stored_but_not_usable(
+    service: Service, tmp_path: Path
+) -> None:
+    failing = small_template(certified=True)
+    failing.tests[1].expect_failure = False
+    failing.tests[1].expected = {"id": "8", "name": "X", "status": "unknown"}
+    path = tmp_path / "failing.fwtemplate.json"
+    path.write_text(dump_template(failing), "utf-8")
+    summary = service.templates.import_template(path)
+    assert (summary.code, summary.certified) == ("template_ABC_XYZ", False)
+    [listed] = service.templates.list_templates("ABC people")
+    assert listed.certified is False and listed.builtin is False
+    with pytest.raises(InvalidRequest, match="unknown status fails: the record failed"):
+        service.templates.instantiate("template_ABC_XYZ", "acme", today=date(2025, 7, 24))
