@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from fieldwright.app.main_window import MainWindow
 from fieldwright.app.settings import AppSettings
+from fieldwright.app.store_documents import StoreDocuments
 from fieldwright.app.theme import LIGHT, apply_theme
 from fieldwright.resources import examples_dir
 
@@ -83,9 +84,11 @@ def make_window(qapp: QApplication, settings_path: Path) -> Iterator[Callable[..
     """Build main windows with throwaway settings; closes and deletes them after the test."""
     windows: list[MainWindow] = []
 
-    def factory(open_path: Path | None = None, *, show: bool = True) -> MainWindow:
+    def factory(
+        open_path: Path | None = None, *, show: bool = True, store: StoreDocuments | None = None
+    ) -> MainWindow:
         settings = AppSettings(QSettings(str(settings_path), QSettings.Format.IniFormat))
-        window = MainWindow(settings)
+        window = MainWindow(settings, store=store)
         windows.append(window)
         if show:
             window.show()
@@ -99,6 +102,7 @@ def make_window(qapp: QApplication, settings_path: Path) -> Iterator[Callable[..
             continue
         window.session.stack.setClean()  # never prompt while tearing down
         window.close()
+        window.scheduler.stop()
         window.preview.shutdown()
         window.schema_importer.shutdown()
         window.deleteLater()

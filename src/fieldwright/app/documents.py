@@ -1,8 +1,8 @@
-"""Where mapping documents live: files (`*.fwmap.json`) for now, the store later.
+"""Where mapping documents live: files (`*.fwmap.json`) and the store (`store_documents`).
 
-The main window only talks to `DocumentFiles` through `open`, `save` and
-`new`, so a store-backed implementation can replace it without touching
-the widgets. Qt-free.
+The main window talks to `DocumentFiles` and `StoreDocuments` through the same
+small interface (`description`, `open`, `save`); a document's location is a
+`Path` for a file or a `StoredMapping` (key and version) for the store. Qt-free.
 """
 
 from __future__ import annotations
@@ -13,7 +13,14 @@ from pathlib import Path
 from fieldwright.domain import FORMAT_VERSION, MappingDocument, save
 from fieldwright.service import DataError, open_mapping
 
-__all__ = ["FILE_FILTER", "DocumentFiles", "OpenedDocument", "new_document"]
+__all__ = [
+    "FILE_FILTER",
+    "DocumentFiles",
+    "Location",
+    "OpenedDocument",
+    "StoredMapping",
+    "new_document",
+]
 
 FILE_FILTER = "Fieldwright mappings (*.fwmap.json);;JSON files (*.json);;All files (*)"
 
@@ -24,11 +31,26 @@ def new_document() -> MappingDocument:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class StoredMapping:
+    """A version of a mapping in the store: the base of the next save."""
+
+    key: str
+    version: int
+
+    def __str__(self) -> str:
+        return f"{self.key} (version {self.version})"
+
+
+#: Where a document is saved: a file, or a version in the store.
+Location = Path | StoredMapping
+
+
 @dataclass
 class OpenedDocument:
     document: MappingDocument
     #: Where it is saved; None for a new document never saved.
-    location: Path | None
+    location: Location | None
 
 
 class DocumentFiles:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from fieldwright.app.main_window import MainWindow
 from fieldwright.app.settings import AppSettings, user_settings
+from fieldwright.app.store_documents import StoreDocuments
 from fieldwright.app.theme import THEMES, apply_theme
+from fieldwright.service import Service, ServiceError
 
-__all__ = ["create_app", "run_app"]
+__all__ = ["create_app", "open_store", "run_app"]
 
 
 def create_app(argv: list[str]) -> QApplication:
@@ -25,13 +27,40 @@ def create_app(argv: list[str]) -> QApplication:
     return app
 
 
-def run_app(argv: list[str]) -> int:
-    """Open the main window (and the mapping named in `argv`, if any); returns the exit code."""
+def open_store(database_url: str | None = None) -> tuple[Service | None, str]:
+    """The mapping store (default: the SQLite file in the user data directory), or why not."""
+    try:
+        return Service.open(database_url), ""
+    except ServiceError as exc:
+        return None, str(exc)
+
+
+def run_app(argv: list[str], *, database_url: str | None = None) -> int:
+    """Open the main window on the store (and the mapping file named in `argv`, if any).
+
+    When the store cannot be opened (a damaged file, a newer schema), the user is
+    told which database and why, and the app works on mapping files.
+    """
     app = create_app(argv)
     settings = AppSettings(user_settings())
     apply_theme(app, THEMES[settings.theme()])
-    window = MainWindow(settings)
+    service, problem = open_store(database_url)
+    window = MainWindow(settings, store=StoreDocuments(service) if service else None)
     window.show()
+    if service is None:
+        QMessageBox.warning(
+            window,
+            "Cannot open the mapping store",
+            f"{problem}\n\nFieldwright opens without the store: you can open and save "
+            "mapping files. Fix or move the database, then start Fieldwright again.",
+        )
+    else:
+        window.start_scheduler()
     if argv:
         window.open_path(Path(argv[0]))
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        if service is not None:
+            window.scheduler.stop()
+            service.close(wait=2.0)

@@ -22,15 +22,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldwright.app import store_actions
 from fieldwright.app.designer import MappingDesigner
-from fieldwright.app.documents import FILE_FILTER, DocumentFiles, new_document
+from fieldwright.app.documents import (
+    FILE_FILTER,
+    DocumentFiles,
+    Location,
+    OpenedDocument,
+    StoredMapping,
+    new_document,
+)
 from fieldwright.app.menus import build_menus
 from fieldwright.app.preview_panel import PreviewPanel
+from fieldwright.app.scheduler_status import SchedulerStatus
 from fieldwright.app.schema_import import SchemaImporter
 from fieldwright.app.session import DocumentSession
 from fieldwright.app.settings import AppSettings
+from fieldwright.app.store_dialog import StoreOpenDialog
+from fieldwright.app.store_documents import StoreDocuments
 from fieldwright.app.welcome import WelcomePage
 from fieldwright.domain import MappingDocument, dumps
+from fieldwright.domain.store_models import MappingSummary
 from fieldwright.service import InvalidDocument, ServiceError
 
 __all__ = ["MainWindow"]
@@ -39,11 +51,20 @@ PAGES = ("Home", "Designer")
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: AppSettings, documents: DocumentFiles | None = None) -> None:
+    def __init__(
+        self,
+        settings: AppSettings,
+        documents: DocumentFiles | None = None,
+        *,
+        store: StoreDocuments | None = None,
+    ) -> None:
         super().__init__()
         self.setObjectName("main_window")
         self.settings = settings
         self.documents = documents or DocumentFiles()
+        #: The mapping store (None: the app works on files only).
+        self.store = store
+        self.scheduler = SchedulerStatus(self)
         self.session = DocumentSession(new_document(), None, self)
         self.last_saved = ""
 
@@ -81,8 +102,13 @@ class MainWindow(QMainWindow):
         self.store_label.setObjectName("store_label")
         self.save_label = QLabel("Not saved yet")
         self.save_label.setObjectName("save_label")
+        self.scheduler_label = QLabel()
+        self.scheduler_label.setObjectName("scheduler_label")
+        self.scheduler_label.hide()
+        self.scheduler.changed.connect(self._scheduler_changed)
         self.statusBar().addPermanentWidget(self.store_label)
         self.statusBar().addPermanentWidget(self.save_label)
+        self.statusBar().addPermanentWidget(self.scheduler_label)
 
         self.schema_importer = SchemaImporter(self.session, self)
         self.recent_menu: QMenu | None = None
@@ -90,6 +116,7 @@ class MainWindow(QMainWindow):
         self.welcome.newRequested.connect(self.new_mapping)
         self.welcome.openRequested.connect(self.open_dialog)
         self.welcome.openPath.connect(self.open_path)
+        self.welcome.openStored.connect(self.open_stored)
         self.designer.message.connect(self.show_message)
         self.session.editFailed.connect(self.show_message)
         self.session.dirtyChanged.connect(self.setWindowModified)
@@ -114,12 +141,37 @@ class MainWindow(QMainWindow):
         location = self.session.location
         where = str(location) if location else "not saved"
         self.setWindowTitle(f"{self.session.document.name} — {where}[*] — Fieldwright")
-        self.store_label.setText(f"Store: {self.documents.description} · {where}")
+        if isinstance(location, Path):
+            store = f"File: {location}"
+        elif self.store is not None:
+            store = self.store.description
+        else:
+            store = f"{self.documents.description} · not saved"
+        self.store_label.setText(store)
+        self.store_label.setToolTip(f"“{self.session.document.name}” is saved in {store}")
         self.setWindowModified(self.session.dirty)
+
+    def start_scheduler(self) -> None:
+        """Fire the store's schedules from this process (in the background) while it runs."""
+        if self.store is not None:
+            self.scheduler_label.setText("Scheduler: starting")
+            self.scheduler_label.show()
+            self.scheduler.start(self.store.service)
+
+    def _scheduler_changed(self, _state: str, message: str) -> None:
+        self.scheduler_label.setText(self.scheduler.text)
+        self.scheduler_label.setToolTip(message)
+        self.scheduler_label.show()
 
     def _refresh_recent(self) -> None:
         recent = self.settings.recent_files()
-        self.welcome.set_recent(recent)
+        stored: list[MappingSummary] = []
+        if self.store is not None:
+            try:
+                stored = self.store.recent()
+            except ServiceError as exc:
+                self.show_message(f"Cannot list the stored mappings: {exc}")
+        self.welcome.set_recent(recent, stored)
         submenu = self.recent_menu
         if submenu is not None:
             submenu.clear()
@@ -154,9 +206,36 @@ class MainWindow(QMainWindow):
     def open_dialog(self) -> None:
         if not self.maybe_save():
             return
+        if self.store is not None:
+            dialog = StoreOpenDialog(self.store.mappings, self.store.description, self)
+            try:
+                if not dialog.exec():
+                    return
+                if dialog.chosen_key is not None:
+                    self.open_stored(dialog.chosen_key, asked=True)
+                    return
+            finally:
+                dialog.deleteLater()
+        self.open_file_dialog(asked=True)
+
+    def open_file_dialog(self, *, asked: bool = False) -> None:
+        if not asked and not self.maybe_save():
+            return
         path, _filter = QFileDialog.getOpenFileName(self, "Open mapping", "", FILE_FILTER)
         if path:
             self.open_path(Path(path), asked=True)
+
+    def open_stored(self, key: str, *, asked: bool = False) -> bool:
+        if self.store is None or (not asked and not self.maybe_save()):
+            return False
+        try:
+            opened = self.store.open(key)
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Cannot open mapping", str(exc))
+            return False
+        self._opened(opened)
+        self._refresh_recent()
+        return True
 
     def open_path(self, path: Path, *, asked: bool = False) -> bool:
         if not asked and not self.maybe_save():
@@ -170,13 +249,18 @@ class MainWindow(QMainWindow):
         except ServiceError as exc:
             QMessageBox.warning(self, "Cannot open mapping", str(exc))
             return False
-        self._load(opened.document, opened.location)
+        self._opened(opened)
         self.settings.add_recent_file(path)
         self._refresh_recent()
         self._load_connector_sample(path, opened.document)
         return True
 
-    def _load(self, document: MappingDocument, location: Path | None) -> None:
+    def _opened(self, opened: OpenedDocument) -> None:
+        self._load(opened.document, opened.location)
+        if isinstance(opened.location, StoredMapping):
+            self.save_label.setText(f"Opened version {opened.location.version}")
+
+    def _load(self, document: MappingDocument, location: Location | None) -> None:
         self.session.replace(document, location)
         self.last_saved = ""
         self.save_label.setText("Not saved yet" if location is None else "Opened")
@@ -189,11 +273,36 @@ class MainWindow(QMainWindow):
             self.preview.load_sample(path.parent / sample)
 
     def save(self) -> bool:
-        if self.session.location is None:
-            return self.save_as()
-        return self._save_to(self.session.location)
+        location = self.session.location
+        if isinstance(location, Path):
+            return self._save_to(location)
+        if self.store is not None:
+            return self.save_to_store(self.session.document, location)
+        return self.save_as()
 
     def save_as(self) -> bool:
+        if self.store is not None:
+            return self.save_to_store_as_new(self.session.document)
+        return self.save_as_file()
+
+    def save_to_store(self, document: MappingDocument, base: Location | None) -> bool:
+        stored = base if isinstance(base, StoredMapping) else None
+        return store_actions.save_to_store(self, document, stored)
+
+    def save_to_store_as_new(self, document: MappingDocument) -> bool:
+        key = store_actions.ask_new_key(self, document)
+        if key is None:
+            return False
+        return store_actions.save_to_store(self, document.model_copy(update={"key": key}), None)
+
+    def load_document(self, document: MappingDocument) -> None:
+        """Show a document not saved anywhere yet (an imported file, before it is stored)."""
+        self._load(document, None)
+
+    def refresh_recent(self) -> None:
+        self._refresh_recent()
+
+    def save_as_file(self) -> bool:
         suggested = f"{self.session.document.key}.fwmap.json"
         path, _filter = QFileDialog.getSaveFileName(self, "Save mapping", suggested, FILE_FILTER)
         return self._save_to(Path(path)) if path else False
@@ -205,7 +314,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot save mapping", str(exc))
             return False
         self.session.mark_saved(path)
-        self.last_saved = time.strftime("%H:%M:%S")
+        self.last_saved = time.strftime("%H:%M")
         self.save_label.setText(f"Saved {self.last_saved}")
         self.settings.add_recent_file(path)
         self._refresh_recent()
@@ -248,6 +357,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.save_settings()
+        self.scheduler.stop()
         self.preview.shutdown()
         self.schema_importer.shutdown()
         event.accept()

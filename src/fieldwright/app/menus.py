@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright import __version__
+from fieldwright.app import store_actions
 from fieldwright.app.automap_dialog import AutoMapDialog
 from fieldwright.app.function_palette import FunctionPalette
 from fieldwright.app.theme import THEMES, apply_theme
@@ -51,7 +52,8 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     actions["open"] = _action(window, "&Open…", window.open_dialog, Key.Open)
     actions["save"] = _action(window, "&Save", window.save, Key.Save)
     actions["save_as"] = _action(window, "Save &As…", window.save_as, Key.SaveAs, "Ctrl+Shift+S")
-    for name in ("new", "open", "save", "save_as"):
+    actions["open_file"] = _action(window, "Open &file…", window.open_file_dialog)
+    for name in ("new", "open", "open_file", "save", "save_as"):
         file_menu.addAction(actions[name])
     window.recent_menu = file_menu.addMenu("Open &Recent")
     file_menu.addSeparator()
@@ -63,7 +65,17 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
                 lambda _c=False, s=side, j=json_schema: importer.choose(window, s, json_schema=j)
             )
             actions[f"import_{side}_{'json_schema' if json_schema else 'sample'}"] = action
-    actions["export"] = _action(window, "&Export mapping…", window.export_copy, "Ctrl+E")
+    for side in ("source", "target"):
+        action = import_menu.addAction(f"{side.title()} schema from a database table…")
+        action.triggered.connect(lambda _c=False, s=side: importer.choose_table(window, s))
+        actions[f"import_{side}_table"] = action
+    if window.store is not None:
+        import_menu.addSeparator()
+        actions["import_mapping"] = _action(
+            window, "Mapping file into the store…", lambda: store_actions.import_from_file(window)
+        )
+        import_menu.addAction(actions["import_mapping"])
+    actions["export"] = _action(window, "&Export mapping to a file…", window.export_copy, "Ctrl+E")
     file_menu.addAction(actions["export"])
     file_menu.addSeparator()
     actions["quit"] = _action(window, "&Quit", window.close, Key.Quit, "Ctrl+Q")

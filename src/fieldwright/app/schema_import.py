@@ -1,4 +1,4 @@
-"""Load a source or target schema from a sample file or a JSON Schema, on a worker."""
+"""Load a source or target schema from a sample file, a JSON Schema or a table, on a worker."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from fieldwright.app.commands_core import SetSchema, Side
 from fieldwright.app.session import DocumentSession
+from fieldwright.app.table_dialog import TableDialog
 from fieldwright.app.workers import Task, TaskSignals
-from fieldwright.service.schemas import infer_schema_from_file, schema_from_json_schema_file
+from fieldwright.service.schemas import (
+    infer_schema_from_file,
+    schema_from_database_table,
+    schema_from_json_schema_file,
+)
 
 __all__ = ["SchemaImporter"]
 
@@ -31,7 +36,8 @@ class SchemaImporter(QObject):
         self.signals = TaskSignals(self)
         self.signals.done.connect(self._done)
         self.signals.failed.connect(self._failed)
-        self._pending: dict[int, tuple[Side, Path]] = {}
+        #: Generation → (side, what it is read from: a file name or a table).
+        self._pending: dict[int, tuple[Side, str]] = {}
         self._next = 0
 
     def choose(self, parent: QWidget, side: Side, *, json_schema: bool) -> None:
@@ -47,19 +53,38 @@ class SchemaImporter(QObject):
 
     def load(self, side: Side, path: Path, *, json_schema: bool) -> None:
         self._next += 1
-        self._pending[self._next] = (side, path)
+        self._pending[self._next] = (side, path.name)
         if json_schema:
             task = Task(self._next, lambda: schema_from_json_schema_file(path), self.signals)
         else:
             task = Task(self._next, lambda: infer_schema_from_file(path), self.signals)
         self.pool.start(task)
 
+    def choose_table(self, parent: QWidget, side: Side) -> None:
+        dialog = TableDialog(side, parent)
+        try:
+            if dialog.exec():
+                password = dialog.password.text() or None
+                self.load_table(side, dialog.url.text(), dialog.table.text(), password)
+        finally:
+            dialog.password.clear()
+            dialog.deleteLater()
+
+    def load_table(self, side: Side, url: str, table: str, password: str | None = None) -> None:
+        """Read the columns of `table` at `url` (password used once, never kept)."""
+        self._next += 1
+        self._pending[self._next] = (side, f"table {table.strip()}")
+        task = Task(
+            self._next, lambda: schema_from_database_table(url, table, password), self.signals
+        )
+        self.pool.start(task)
+
     def _done(self, generation: int, fields: object) -> None:
-        side, path = self._pending.pop(generation)
+        side, origin = self._pending.pop(generation)
         if isinstance(fields, list):
             self.session.push(SetSchema(side, fields))
             self.finished.emit(
-                f"Loaded the {side} schema from {path.name}: {len(fields)} fields", True
+                f"Loaded the {side} schema from {origin}: {len(fields)} fields", True
             )
 
     def _failed(self, generation: int, message: str) -> None:

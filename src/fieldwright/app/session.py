@@ -6,13 +6,12 @@ the unsaved mark follows the stack's clean state.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import ValidationError
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from fieldwright.app.commands_core import Edit
+from fieldwright.app.documents import Location
 from fieldwright.domain import MappingDocument
 
 __all__ = ["DocumentSession", "EditCommand"]
@@ -52,7 +51,7 @@ class DocumentSession(QObject):
     locationChanged = Signal()
 
     def __init__(
-        self, document: MappingDocument, location: Path | None, parent: QObject | None = None
+        self, document: MappingDocument, location: Location | None, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
         self.document = document
@@ -74,7 +73,7 @@ class DocumentSession(QObject):
     def end_macro(self) -> None:
         self.stack.endMacro()
 
-    def replace(self, document: MappingDocument, location: Path | None) -> None:
+    def replace(self, document: MappingDocument, location: Location | None) -> None:
         self.document = document
         self.location = location
         self.stack.clear()
@@ -84,7 +83,7 @@ class DocumentSession(QObject):
         self.locationChanged.emit()
         self.dirtyChanged.emit(False)
 
-    def mark_saved(self, location: Path) -> None:
+    def mark_saved(self, location: Location) -> None:
         self.location = location
         self.stack.setClean()
         self.locationChanged.emit()

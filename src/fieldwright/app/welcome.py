@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldwright.domain.store_models import MappingSummary
 from fieldwright.resources import examples_dir
 
 __all__ = ["WelcomePage", "example_mappings"]
@@ -53,6 +54,8 @@ class WelcomePage(QWidget):
     newRequested = Signal()
     openRequested = Signal()
     openPath = Signal(Path)
+    #: A stored mapping's key.
+    openStored = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -124,15 +127,27 @@ class WelcomePage(QWidget):
         outer.setContentsMargins(40, 36, 40, 24)
         outer.addWidget(holder, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
 
-    def set_recent(self, paths: list[Path]) -> None:
+    def set_recent(self, paths: list[Path], stored: list[MappingSummary] | None = None) -> None:
+        """Recent mappings of the store (newest first), then recently opened files."""
         self.recent.clear()
+        for mapping in stored or []:
+            when = mapping.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            item = QListWidgetItem(f"{mapping.name} — v{mapping.latest_version}")
+            item.setData(Qt.ItemDataRole.UserRole, ("store", mapping.key))
+            item.setToolTip(f"{mapping.key}, saved by {mapping.updated_by} at {when}")
+            self.recent.addItem(item)
         for path in paths:
-            item = QListWidgetItem(f"{path.parent.name} / {path.name}")
-            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            item = QListWidgetItem(f"File: {path.parent.name} / {path.name}")
+            item.setData(Qt.ItemDataRole.UserRole, ("file", str(path)))
             item.setToolTip(str(path))
             self.recent.addItem(item)
-        self.recent.setVisible(bool(paths))
-        self.no_recent.setVisible(not paths)
+        shown = bool(paths or stored)
+        self.recent.setVisible(shown)
+        self.no_recent.setVisible(not shown)
 
     def _open_item(self, item: QListWidgetItem) -> None:
-        self.openPath.emit(Path(str(item.data(Qt.ItemDataRole.UserRole))))
+        kind, value = item.data(Qt.ItemDataRole.UserRole)
+        if kind == "store":
+            self.openStored.emit(str(value))
+        else:
+            self.openPath.emit(Path(str(value)))

@@ -71,14 +71,16 @@ def schema_from_database_table(
 ) -> list[SchemaField]:
     """The fields of a table, one per column (SQLAlchemy URL, e.g. ``sqlite:///data.db``).
 
-    `password` is used for this connection only (never stored); errors name the
-    database with its password hidden.
+    `password` is used for this connection only (never stored; ignored for SQLite);
+    errors name the database with its password hidden.
     """
     if not url.strip():
         raise DataError("give a database URL, e.g. postgresql+psycopg://user@host/dbname")
     if not table.strip():
         raise DataError("give the name of the table to read the columns of")
-    credentials = Credentials.from_secret(password) if password else None
+    # A SQLite file has no password; one typed anyway would only break the URL.
+    is_sqlite = url.strip().lower().startswith("sqlite")
+    credentials = Credentials.from_secret(password) if password and not is_sqlite else None
     try:
         return reflect_schema(url.strip(), table.strip(), schema=schema, credentials=credentials)
     except ConnectorError as exc:

@@ -1,0 +1,130 @@
+"""Open a mapping from the store: a searchable list (key, name, version, updated by/at)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldwright.domain.store_models import MappingSummary
+from fieldwright.service import ServiceError
+
+__all__ = ["StoreOpenDialog"]
+
+COLUMNS = ("Key", "Name", "Version", "Updated by", "Updated at")
+
+
+class StoreOpenDialog(QDialog):
+    """`exec()`; then `chosen_key` is the mapping to open, or `wants_file` is True."""
+
+    def __init__(
+        self,
+        lister: Callable[[str | None], list[MappingSummary]],
+        where: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("store_open_dialog")
+        self.setWindowTitle("Open mapping")
+        self.lister = lister
+        self.chosen_key: str | None = None
+        self.wants_file = False
+
+        self.search = QLineEdit()
+        self.search.setObjectName("store_search")
+        self.search.setPlaceholderText("Search by key or name")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.refresh)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("store_mappings")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(lambda _index: self._open_selected())
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.empty = QLabel()
+        self.empty.setProperty("role", "muted")
+        self.empty.setWordWrap(True)
+        source = QLabel(f"Mappings in {where}")
+        source.setProperty("role", "muted")
+
+        self.buttons = QDialogButtonBox()
+        self.open_button = self.buttons.addButton("Open", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.open_button.setObjectName("store_open")
+        self.file_button = QPushButton("Open file…")
+        self.file_button.setObjectName("store_open_file")
+        self.buttons.addButton(self.file_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.open_button.clicked.connect(self._open_selected)
+        self.file_button.clicked.connect(self._open_file)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(source)
+        layout.addWidget(self.search)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.buttons)
+        self.resize(760, 440)
+        self.refresh()
+
+    def refresh(self) -> None:
+        text = self.search.text().strip()
+        try:
+            mappings = self.lister(text or None)
+        except ServiceError as exc:
+            mappings = []
+            self.empty.setText(f"Cannot list the stored mappings: {exc}")
+        else:
+            self.empty.setText(
+                f"No stored mapping matches “{text}”."
+                if text
+                else "No mapping is stored yet: save one, or import a mapping file."
+            )
+        self.table.setRowCount(len(mappings))
+        for row, mapping in enumerate(mappings):
+            updated = mapping.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            cells = (mapping.key, mapping.name, str(mapping.latest_version), mapping.updated_by)
+            for column, text_value in enumerate((*cells, updated)):
+                item = QTableWidgetItem(text_value)
+                item.setData(Qt.ItemDataRole.UserRole, mapping.key)
+                if column == 2:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.table.setItem(row, column, item)
+        self.table.setVisible(bool(mappings))
+        self.empty.setVisible(not mappings)
+        if mappings:
+            self.table.selectRow(0)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.open_button.setEnabled(bool(self.table.selectedItems()))
+
+    def _open_selected(self) -> None:
+        items = self.table.selectedItems()
+        if items:
+            self.chosen_key = str(items[0].data(Qt.ItemDataRole.UserRole))
+            self.accept()
+
+    def _open_file(self) -> None:
+        self.wants_file = True
+        self.accept()
