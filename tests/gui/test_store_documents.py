@@ -81,6 +81,9 @@ def test_save_stores_a_new_mapping_then_a_new_version(
     assert window.save_label.text().startswith("Saved version 1 at ")
     assert not window.isWindowModified()
 
+    assert window.save(), "saving without changes is not an error"
+    assert [v.version for v in service.history("mapping_UNTITLED")] == [1], "and no new version"
+
     _edit(window, "phone")
     assert window.save()
     history = service.history("mapping_UNTITLED")

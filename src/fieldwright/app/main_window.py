@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -106,9 +107,17 @@ class MainWindow(QMainWindow):
         self.scheduler_label.setObjectName("scheduler_label")
         self.scheduler_label.hide()
         self.scheduler.changed.connect(self._scheduler_changed)
-        self.statusBar().addPermanentWidget(self.store_label)
-        self.statusBar().addPermanentWidget(self.save_label)
-        self.statusBar().addPermanentWidget(self.scheduler_label)
+        for label in (self.store_label, self.save_label, self.scheduler_label):
+            label.setContentsMargins(10, 0, 10, 0)
+            if label is not self.store_label:
+                separator = QFrame()
+                separator.setFrameShape(QFrame.Shape.VLine)
+                separator.setFrameShadow(QFrame.Shadow.Sunken)
+                self.statusBar().addPermanentWidget(separator)
+                if label is self.scheduler_label:
+                    self.scheduler_separator = separator
+                    separator.hide()
+            self.statusBar().addPermanentWidget(label)
 
         self.schema_importer = SchemaImporter(self.session, self)
         self.recent_menu: QMenu | None = None
@@ -156,6 +165,7 @@ class MainWindow(QMainWindow):
         if self.store is not None:
             self.scheduler_label.setText("Scheduler: starting")
             self.scheduler_label.show()
+            self.scheduler_separator.show()
             self.scheduler.start(self.store.service)
 
     def _scheduler_changed(self, _state: str, message: str) -> None:
@@ -276,6 +286,9 @@ class MainWindow(QMainWindow):
         location = self.session.location
         if isinstance(location, Path):
             return self._save_to(location)
+        if isinstance(location, StoredMapping) and not self.session.dirty:
+            self.show_message(f"No changes to save since version {location.version}")
+            return True
         if self.store is not None:
             return self.save_to_store(self.session.document, location)
         return self.save_as()

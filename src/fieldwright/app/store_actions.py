@@ -90,7 +90,7 @@ def save_to_store(
     window.session.mark_saved(saved)
     window.last_saved = time.strftime("%H:%M")
     window.save_label.setText(f"Saved version {saved.version} at {window.last_saved}")
-    window.show_message(f"Saved {saved} in {store.description}")
+    window.show_message(f"Saved {saved}")
     window.refresh_recent()
     return True
 

@@ -56,6 +56,8 @@ class StoreOpenDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -107,17 +109,21 @@ class StoreOpenDialog(QDialog):
             for column, text_value in enumerate((*cells, updated)):
                 item = QTableWidgetItem(text_value)
                 item.setData(Qt.ItemDataRole.UserRole, mapping.key)
+                item.setToolTip(text_value)
                 if column == 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.table.setItem(row, column, item)
-        self.table.setVisible(bool(mappings))
         self.empty.setVisible(not mappings)
         if mappings:
             self.table.selectRow(0)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        self.open_button.setEnabled(bool(self.table.selectedItems()))
+        selected = bool(self.table.selectedItems())
+        self.open_button.setEnabled(selected)
+        # A disabled default button would be drawn as a primary one with grey text.
+        self.open_button.setDefault(selected)
+        self.open_button.setAutoDefault(selected)
 
     def _open_selected(self) -> None:
         items = self.table.selectedItems()

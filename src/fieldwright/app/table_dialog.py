@@ -5,6 +5,7 @@ The password is a separate field, used for this one connection and never stored.
 
 from __future__ import annotations
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -58,6 +59,14 @@ class TableDialog(QDialog):
         self.resize(560, 0)
         self._update()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._update()  # the button box makes its accept button the default when shown
+
     def _update(self) -> None:
         ready = bool(self.url.text().strip() and self.table.text().strip())
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ready)
+        load = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        load.setEnabled(ready)
+        # A disabled default button would be drawn as a primary one with grey text.
+        load.setDefault(ready)
+        load.setAutoDefault(ready)
