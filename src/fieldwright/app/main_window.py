@@ -185,10 +185,17 @@ class MainWindow(QMainWindow):
         submenu = self.recent_menu
         if submenu is not None:
             submenu.clear()
+            for mapping in stored:
+                action = submenu.addAction(
+                    f"{mapping.name} ({mapping.key}, v{mapping.latest_version})"
+                )
+                action.triggered.connect(lambda _c=False, k=mapping.key: self.open_stored(k))
+            if stored and recent:
+                submenu.addSeparator()
             for path in recent:
                 action = submenu.addAction(str(path))
                 action.triggered.connect(lambda _checked=False, p=path: self.open_path(p))
-            submenu.setEnabled(bool(recent))
+            submenu.setEnabled(bool(recent or stored))
 
     # -- documents ----------------------------------------------------------------------
 

@@ -48,7 +48,10 @@ class SchedulerStatus(QObject):
             self.handle = start_background_scheduler(service, self._on_state)
 
     def _on_state(self, change: StateChange) -> None:  # any thread
-        self.changed.emit(str(change.state), change.message)
+        try:
+            self.changed.emit(str(change.state), change.message)
+        except RuntimeError:  # the window (and this object) is already gone
+            return
 
     def _remember(self, state: str, message: str) -> None:
         self.state, self.message = state, message

@@ -25,14 +25,11 @@ SAVE_AS_NEW = "Save as a new mapping key…"
 
 
 def conflict_text(exc: SaveConflict) -> str:
-    """What a stale save did not do, and why, in the analyst's words."""
-    who = f" by {exc.saved_by}" if exc.saved_by else ""
-    when = f" at {exc.saved_at.astimezone():%Y-%m-%d %H:%M}" if exc.saved_at else ""
-    newer = f"Version {exc.latest_version} was saved{who}{when}. " if exc.latest_version else ""
+    """What a stale save did not do, and why: the service names who saved when."""
+    text = str(exc)
     return (
-        f"Nothing was saved: {exc}\n\n{newer}Your changes are still open here; the "
-        "stored mapping was not overwritten. Save them under a new mapping key, or "
-        "cancel and open the stored mapping to see the other changes."
+        f"{text[:1].upper()}{text[1:]}\n\nYour changes are still open here; the "
+        "stored mapping was not overwritten. Save them under a new mapping key, or cancel."
     )
 
 
