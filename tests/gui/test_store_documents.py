@@ -15,6 +15,7 @@ from fieldwright.app.commands_core import SetSchema
 from fieldwright.app.documents import StoredMapping
 from fieldwright.app.main import open_store
 from fieldwright.app.main_window import MainWindow
+from fieldwright.app.scheduler_status import describe_state
 from fieldwright.app.store_dialog import StoreOpenDialog
 from fieldwright.app.store_documents import StoreDocuments, describe_store
 from fieldwright.domain import SchemaField
@@ -267,3 +268,38 @@ def test_schema_from_a_sqlite_table(
     assert not ok and "no such table" in message and "s3cret" not in message
     assert warnings == [message]
     assert [f.name for f in window.session.document.target.fields] == ["id", "email", "born"]
+
+
+def test_scheduler_texts() -> None:
+    assert describe_state("active", "firing schedules (pid 1 on host a)") == "Scheduler: active"
+    assert (
+        describe_state("standby", "scheduler active in another process (pid 42 on host b)")
+        == "Scheduler: standby — active in another process (pid 42 on host b)"
+    )
+    assert (
+        describe_state("error", "the database is locked")
+        == "Scheduler: error — the database is locked"
+    )
+
+
+def test_a_database_password_is_used_once_and_never_shown_or_kept(
+    make_window: Factory, qtbot: object, settings_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    monkeypatch.setattr(QMessageBox, "warning", lambda *_a: None)
+
+    def fill(dialog: QWidget) -> None:
+        dialog.url.setText("postgresql://analyst:inurl@127.0.0.1:1/crm")  # type: ignore[attr-defined]
+        dialog.password.setText("s3cret")  # type: ignore[attr-defined]
+        dialog.table.setText("contacts")  # type: ignore[attr-defined]
+        _click("Load columns")(dialog)
+
+    importer = window.schema_importer
+    with qtbot.waitSignal(importer.finished, timeout=20000) as blocker:  # type: ignore[attr-defined]
+        _when_modal(fill)
+        window.actions_by_name["import_source_table"].trigger()
+    message, ok = blocker.args
+    assert not ok and "127.0.0.1" in message
+    assert "s3cret" not in message and "inurl" not in message
+    window.save_settings()
+    assert "s3cret" not in settings_path.read_text(encoding="utf-8")

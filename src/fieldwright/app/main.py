@@ -56,6 +56,11 @@ def run_app(argv: list[str], *, database_url: str | None = None) -> int:
         )
     else:
         window.start_scheduler()
+        if service.interrupted_runs:
+            window.show_message(
+                "Runs a stopped process left were marked failed: "
+                + ", ".join(service.interrupted_runs)
+            )
     if argv:
         window.open_path(Path(argv[0]))
     try:
