@@ -19,7 +19,7 @@ from fieldwright.service import InvalidDocument, SaveConflict, ServiceError
 if TYPE_CHECKING:
     from fieldwright.app.main_window import MainWindow
 
-__all__ = ["ask_new_key", "export_to_file", "import_from_file", "save_to_store"]
+__all__ = ["ask_new_key", "import_from_file", "save_to_store"]
 
 SAVE_AS_NEW = "Save as a new mapping key…"
 
@@ -113,17 +113,3 @@ def import_from_file(window: MainWindow) -> None:
         return
     window.load_document(document)
     save_to_store(window, window.session.document, None)
-
-
-def export_to_file(window: MainWindow) -> None:
-    """Write the open mapping to a file (the store keeps its versions)."""
-    suggested = f"{window.session.document.key}.fwmap.json"
-    path, _filter = QFileDialog.getSaveFileName(window, "Export mapping", suggested, FILE_FILTER)
-    if not path:
-        return
-    try:
-        window.documents.save(window.session.document, Path(path))
-    except ServiceError as exc:
-        QMessageBox.warning(window, "Cannot export", str(exc))
-        return
-    window.show_message(f"Exported to {path}")

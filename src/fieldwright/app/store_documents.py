@@ -62,6 +62,3 @@ class StoreDocuments:
     def import_file(self, path: Path) -> MappingDocument:
         """Read a mapping file (to be saved as a new mapping); InvalidDocument or DataError."""
         return DocumentFiles().open(path).document
-
-    def export_file(self, document: MappingDocument, path: Path) -> None:
-        DocumentFiles().save(document, path)
