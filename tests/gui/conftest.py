@@ -20,6 +20,7 @@ from fieldwright.app.settings import AppSettings
 from fieldwright.app.store_documents import StoreDocuments
 from fieldwright.app.theme import LIGHT, apply_theme
 from fieldwright.resources import examples_dir
+from fieldwright.service import Service
 
 HUBSPOT = examples_dir() / "hubspot_to_crm" / "mapping.fwmap.json"
 
@@ -107,3 +108,24 @@ def make_window(qapp: QApplication, settings_path: Path) -> Iterator[Callable[..
         window.schema_importer.shutdown()
         window.deleteLater()
     _flush_deletes()
+
+
+# -- a window on a mapping store (a SQLite file of the test's own) ---------------------
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'store' / 'fieldwright.db'}"
+
+
+@pytest.fixture
+def service(db_url: str) -> Iterator[Service]:
+    (Path(db_url.removeprefix("sqlite:///")).parent).mkdir(parents=True, exist_ok=True)
+    opened = Service.open(db_url, user="alice")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def store_window(service: Service, make_window: Callable[..., MainWindow]) -> MainWindow:
+    return make_window(store=StoreDocuments(service))

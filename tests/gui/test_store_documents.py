@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,24 +23,6 @@ from fieldwright.service import Service
 from tests.gui.conftest import HUBSPOT
 
 Factory = Callable[..., MainWindow]
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'store' / 'fieldwright.db'}"
-
-
-@pytest.fixture
-def service(db_url: str) -> Iterator[Service]:
-    (Path(db_url.removeprefix("sqlite:///")).parent).mkdir(parents=True, exist_ok=True)
-    opened = Service.open(db_url, user="alice")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def store_window(service: Service, make_window: Factory) -> MainWindow:
-    return make_window(store=StoreDocuments(service))
 
 
 def _edit(window: MainWindow, name: str = "email") -> None:

@@ -35,6 +35,7 @@ from fieldwright.app.documents import (
 )
 from fieldwright.app.menus import build_menus
 from fieldwright.app.preview_panel import PreviewPanel
+from fieldwright.app.run_now import RunNow
 from fieldwright.app.scheduler_status import SchedulerStatus
 from fieldwright.app.schema_import import SchemaImporter
 from fieldwright.app.session import DocumentSession
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
 
         self.schema_importer = SchemaImporter(self.session, self)
+        self.run_now = RunNow(self)
         self.recent_menu: QMenu | None = None
         self.actions_by_name: dict[str, QAction] = build_menus(self)
         self.welcome.newRequested.connect(self.new_mapping)
@@ -377,6 +379,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.save_settings()
+        self.run_now.cancel()  # its target stays untouched; the store logs it cancelled
         self.scheduler.stop()
         self.preview.shutdown()
         self.schema_importer.shutdown()
