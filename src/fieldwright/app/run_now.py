@@ -14,10 +14,11 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from fieldwright.domain.runs import RunStatus
-from fieldwright.service import RunHandle, RunProgress, RunResult, ServiceError
+from fieldwright.service.errors import ServiceError
 
 if TYPE_CHECKING:
     from fieldwright.app.main_window import MainWindow
+    from fieldwright.service import RunHandle, RunProgress, RunResult
 
 __all__ = ["RunNow", "describe_progress", "describe_result"]
 

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 
-from fieldwright.service import Service
-from fieldwright.service.background import (
-    BackgroundScheduler,
-    SchedulerState,
-    StateChange,
-    start_background_scheduler,
-)
+if TYPE_CHECKING:  # the scheduler (APScheduler) is imported when it starts, not with the window
+    from fieldwright.service import Service
+    from fieldwright.service.background import BackgroundScheduler, StateChange
 
 __all__ = ["SchedulerStatus", "describe_state"]
 
 
 def describe_state(state: str, message: str) -> str:
     """The status bar's text for a scheduler state."""
-    if state == SchedulerState.ACTIVE:
+    if state == "active":
         return "Scheduler: active"
-    if state == SchedulerState.STANDBY:
+    if state == "standby":
         detail = message.replace("scheduler active in another process", "").strip()
         return f"Scheduler: standby — active in another process {detail}".rstrip()
-    if state == SchedulerState.ERROR:
+    if state == "error":
         return f"Scheduler: error — {message}"
     return f"Scheduler: {state}"
 
@@ -45,6 +43,8 @@ class SchedulerStatus(QObject):
 
     def start(self, service: Service) -> None:
         if self.handle is None:
+            from fieldwright.service.background import start_background_scheduler
+
             self.handle = start_background_scheduler(service, self._on_state)
 
     def _on_state(self, change: StateChange) -> None:  # any thread

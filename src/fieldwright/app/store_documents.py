@@ -8,11 +8,14 @@ store never overwrites), which the window turns into a question. Qt-free.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fieldwright.app.documents import DocumentFiles, OpenedDocument, StoredMapping
 from fieldwright.domain import MappingDocument
 from fieldwright.domain.store_models import MappingSummary
-from fieldwright.service import Service
+
+if TYPE_CHECKING:
+    from fieldwright.service import Service
 
 __all__ = ["StoreDocuments", "describe_store"]
 

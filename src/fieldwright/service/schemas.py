@@ -14,10 +14,8 @@ from pathlib import Path
 
 from fieldwright.connectors import (
     ConnectorError,
-    Credentials,
     infer_schema,
     open_source,
-    reflect_schema,
     schema_from_json_schema,
 )
 from fieldwright.domain import SchemaField
@@ -80,6 +78,9 @@ def schema_from_database_table(
         raise DataError("give the name of the table to read the columns of")
     # A SQLite file has no password; one typed anyway would only break the URL.
     is_sqlite = url.strip().lower().startswith("sqlite")
+    # SQLAlchemy is imported when a table is read, not when the app starts.
+    from fieldwright.connectors import Credentials, reflect_schema
+
     credentials = Credentials.from_secret(password) if password and not is_sqlite else None
     try:
         return reflect_schema(url.strip(), table.strip(), schema=schema, credentials=credentials)
