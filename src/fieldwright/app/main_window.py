@@ -42,6 +42,7 @@ from fieldwright.app.session import DocumentSession
 from fieldwright.app.settings import AppSettings
 from fieldwright.app.store_dialog import StoreOpenDialog
 from fieldwright.app.store_documents import StoreDocuments
+from fieldwright.app.template_dialog import TemplateDialog
 from fieldwright.app.welcome import WelcomePage
 from fieldwright.domain import MappingDocument, dumps
 from fieldwright.domain.store_models import MappingSummary
@@ -126,6 +127,8 @@ class MainWindow(QMainWindow):
         self.actions_by_name: dict[str, QAction] = build_menus(self)
         self.welcome.newRequested.connect(self.new_mapping)
         self.welcome.openRequested.connect(self.open_dialog)
+        self.welcome.templateRequested.connect(self.from_template)
+        self.welcome.template_button.setVisible(self.store is not None)
         self.welcome.openPath.connect(self.open_path)
         self.welcome.openStored.connect(self.open_stored)
         self.designer.message.connect(self.show_message)
@@ -243,6 +246,20 @@ class MainWindow(QMainWindow):
         path, _filter = QFileDialog.getOpenFileName(self, "Open mapping", "", FILE_FILTER)
         if path:
             self.open_path(Path(path), asked=True)
+
+    def from_template(self) -> None:
+        """Pick a template and a client code; the new mapping opens in the designer."""
+        if self.store is None or not self.maybe_save():
+            return
+        try:
+            dialog = TemplateDialog(self.store.service, self)
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Cannot list the templates", str(exc))
+            return
+        if dialog.exec() and dialog.created_key is not None:
+            self.open_stored(dialog.created_key, asked=True)
+            self.show_page("Designer")
+        dialog.deleteLater()
 
     def open_stored(self, key: str, *, asked: bool = False) -> bool:
         if self.store is None or (not asked and not self.maybe_save()):

@@ -53,6 +53,7 @@ def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
 class WelcomePage(QWidget):
     newRequested = Signal()
     openRequested = Signal()
+    templateRequested = Signal()
     openPath = Signal(Path)
     #: A stored mapping's key.
     openStored = Signal(str)
@@ -76,10 +77,14 @@ class WelcomePage(QWidget):
         self.open_button = QPushButton("Open…")
         self.open_button.setObjectName("welcome_open")
         self.open_button.clicked.connect(self.openRequested)
+        self.template_button = QPushButton("From template…")
+        self.template_button.setObjectName("welcome_template")
+        self.template_button.clicked.connect(self.templateRequested)
         start, start_layout = _card("START")
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.open_button)
+        buttons.addWidget(self.template_button)
         buttons.addStretch(1)
         start_layout.addLayout(buttons)
 
