@@ -43,6 +43,7 @@ from fieldwright.app.settings import AppSettings
 from fieldwright.app.store_dialog import StoreOpenDialog
 from fieldwright.app.store_documents import StoreDocuments
 from fieldwright.app.template_dialog import TemplateDialog
+from fieldwright.app.template_panel import TemplatePanel
 from fieldwright.app.welcome import WelcomePage
 from fieldwright.domain import MappingDocument, dumps
 from fieldwright.domain.store_models import MappingSummary
@@ -50,7 +51,7 @@ from fieldwright.service import InvalidDocument, ServiceError
 
 __all__ = ["MainWindow"]
 
-PAGES = ("Home", "Designer")
+PAGES = ("Home", "Designer", "Templates")  # Templates: only with a store
 
 
 class MainWindow(QMainWindow):
@@ -85,13 +86,19 @@ class MainWindow(QMainWindow):
         self.navigation.setObjectName("navigation")
         self.navigation.setFixedWidth(120)
         self.navigation.setSpacing(3)
-        for page in PAGES:
+        for page in PAGES if store is not None else PAGES[:2]:
             item = QListWidgetItem(page)
             item.setSizeHint(QSize(100, 34))
             self.navigation.addItem(item)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.welcome)
         self.pages.addWidget(self.work_splitter)
+        self.template_panel: TemplatePanel | None = None
+        if store is not None:
+            self.template_panel = TemplatePanel(store.service, lambda: self.session.document)
+            self.template_panel.mappingCreated.connect(self.open_stored)
+            self.template_panel.message.connect(self.show_message)
+            self.pages.addWidget(self.template_panel)
         self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
         central = QWidget()
         layout = QHBoxLayout(central)
