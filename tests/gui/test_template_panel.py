@@ -87,7 +87,7 @@ def test_selecting_shows_the_details_and_certification(
     row = codes(panel).index("template_QBT_WFN")
     status = panel.model.index(row, panel.model.columnCount() - 1)
     assert status.data() == "✔ Certified"
-    assert panel.model.index(row, 3).data() == "v1"
+    assert panel.model.index(row, 2).data() == "v1"
     assert panel.use_button.isEnabled()
 
 

@@ -45,11 +45,17 @@ if TYPE_CHECKING:
 __all__ = ["TemplateLibraryModel", "TemplatePanel"]
 
 TEMPLATE_FILTER = "Fieldwright templates (*.fwtemplate.json);;JSON files (*.json);;All files (*)"
-COLUMNS = ("Template", "Systems", "Category", "Version", "Mappings", "Tests", "Status")
+# The name already says which systems (the detail pane lists them; the search matches them).
+COLUMNS = ("Template", "Category", "Version", "Mappings", "Tests", "Status")
 CERTIFIED_COLOR = QColor("#2e7d32")
 FAILING_COLOR = QColor("#c62828")
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def category_label(category: str) -> str:
+    """How a category reads in the app: "hr" → "HR", "finance" → "Finance"."""
+    return "HR" if category == "hr" else category.capitalize()
 
 
 class TemplateLibraryModel(QAbstractTableModel):
@@ -86,8 +92,9 @@ class TemplateLibraryModel(QAbstractTableModel):
             return self._text(template, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             origin = "built in" if template.builtin else "in this store"
-            return f"{template.code} v{template.version} ({origin})\n{template.description}"
-        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 3:
+            systems = f"{template.source_system} → {template.target_system}"
+            return f"{template.code} v{template.version} ({origin})\n{systems}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 2:
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.ForegroundRole and column == len(COLUMNS) - 1:
             return CERTIFIED_COLOR if template.certified else FAILING_COLOR
@@ -97,8 +104,7 @@ class TemplateLibraryModel(QAbstractTableModel):
     def _text(template: TemplateSummary, column: int) -> str:
         texts = (
             template.name,
-            f"{template.source_system} → {template.target_system}",
-            template.category.capitalize(),
+            category_label(template.category),
             f"v{template.version}",
             str(template.mapping_count),
             str(template.test_count),
@@ -117,7 +123,7 @@ def describe(template: TemplateDocument, verdict: Certification) -> str:
     e = html.escape
     rows = [
         ("Code", f"{e(template.code)} · version {template.version}"),
-        ("Category", e(template.category.value.capitalize())),
+        ("Category", e(category_label(template.category.value))),
         ("Systems", f"{e(template.source_system)} → {e(template.target_system)}"),
         (
             "Fields",
@@ -188,7 +194,7 @@ class TemplatePanel(QWidget):
         self.category.setObjectName("template_category_filter")
         self.category.addItem("All categories", None)
         for category in TemplateCategory:
-            self.category.addItem(category.value.capitalize(), category.value)
+            self.category.addItem(category_label(category.value), category.value)
         self.counts = QLabel()
         self.counts.setProperty("role", "counts")
         filters = QHBoxLayout()
@@ -204,6 +210,7 @@ class TemplatePanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

@@ -91,7 +91,10 @@ class SaveAsTemplateDialog(QDialog):
         self.category = QComboBox()
         self.category.setObjectName("template_category")
         for category in TemplateCategory:
-            self.category.addItem(category.value.capitalize(), category.value)
+            self.category.addItem(
+                "HR" if category is TemplateCategory.HR else category.value.capitalize(),
+                category.value,
+            )
         self.category.setCurrentIndex(self.category.findData(TemplateCategory.CUSTOM.value))
         self.source_system = QLineEdit(source)
         self.source_system.setObjectName("source_system")
