@@ -177,3 +177,28 @@ def test_export_writes_the_selected_template(
     )
     panel.export_button.click()
     assert json.loads(target.read_text("utf-8"))["code"] == "template_SFDC_CRM"
+
+
+def test_a_template_whose_tests_fail_names_them_and_cannot_be_used(
+    store_window: MainWindow, service: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    panel = open_panel(store_window)
+    data = json.loads(dump_template(service.templates.get("template_HS_CRM")))
+    data["code"] = "template_HS_OLD"
+    test = data["tests"][0]
+    field = next(iter(test["expected"]))
+    test["expected"][field] = "something else"
+    path = tmp_path / "old.fwtemplate.json"
+    path.write_text(json.dumps(data), "utf-8")
+    monkeypatch.setattr(
+        template_panel.QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), "")
+    )
+    panel.import_button.click()
+    chosen = panel.selected()
+    assert chosen is not None and chosen.code == "template_HS_OLD"  # the import is selected
+    row = codes(panel).index("template_HS_OLD")
+    assert panel.model.index(row, panel.model.columnCount() - 1).data() == "✘ Tests fail"
+    text = panel.details.toPlainText()
+    assert "✘ Not certified" in text and "1 failed" in text
+    assert f"{test['name']}: $.{field}: expected 'something else'" in text
+    assert not panel.use_button.isEnabled()

@@ -15,9 +15,10 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QShowEvent
+from PySide6.QtGui import QColor, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -47,8 +48,15 @@ __all__ = ["TemplateLibraryModel", "TemplatePanel"]
 TEMPLATE_FILTER = "Fieldwright templates (*.fwtemplate.json);;JSON files (*.json);;All files (*)"
 # The name already says which systems (the detail pane lists them; the search matches them).
 COLUMNS = ("Template", "Category", "Version", "Mappings", "Tests", "Status")
-CERTIFIED_COLOR = QColor("#2e7d32")
-FAILING_COLOR = QColor("#c62828")
+
+
+def verdict_color(certified: bool) -> QColor:
+    """Green or red that stays readable on the light and the dark theme's background."""
+    dark = QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
+    if certified:
+        return QColor("#81c784" if dark else "#2e7d32")
+    return QColor("#ef9a9a" if dark else "#c62828")
+
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -97,7 +105,7 @@ class TemplateLibraryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= 2:
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.ForegroundRole and column == len(COLUMNS) - 1:
-            return CERTIFIED_COLOR if template.certified else FAILING_COLOR
+            return verdict_color(template.certified)
         return None
 
     @staticmethod
@@ -141,12 +149,12 @@ def describe(template: TemplateDocument, verdict: Certification) -> str:
     parts.append("</table>")
     if verdict.certified:
         parts.append(
-            f"<p style='color:{CERTIFIED_COLOR.name()}'><b>✔ Certified</b> — all "
+            f"<p style='color:{verdict_color(True).name()}'><b>✔ Certified</b> — all "
             f"{verdict.passed} tests pass on this version.</p>"
         )
     else:
         parts.append(
-            f"<p style='color:{FAILING_COLOR.name()}'><b>✘ Not certified</b> — "
+            f"<p style='color:{verdict_color(False).name()}'><b>✘ Not certified</b> — "
             f"{verdict.passed} passed, {verdict.failed} failed; it cannot be used "
             "until every test passes.</p><ul>"
         )
@@ -297,6 +305,11 @@ class TemplatePanel(QWidget):
     def _show_selected(self, *_args: object) -> None:
         summary = self.selected()
         self.use_button.setEnabled(summary is not None and summary.certified)
+        self.use_button.setToolTip(
+            "Only a certified template (every test passes) can be used"
+            if summary is not None and not summary.certified
+            else "A new mapping for a client from the selected template"
+        )
         self.export_button.setEnabled(summary is not None)
         if summary is None:
             self.details.setHtml(
