@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from fieldwright.app import template_panel
 from fieldwright.app.main_window import MainWindow
 from fieldwright.app.template_panel import TemplatePanel
+from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.domain.template import dump_template
 from fieldwright.service import Service
 
@@ -111,6 +112,32 @@ def test_use_template_opens_the_new_mapping_in_the_designer(
     assert document.key == key
     assert document.fields and document.tests
     assert service.templates.instance(key) is not None
+
+
+def test_use_template_with_saved_connections(
+    store_window: MainWindow, service: Service, qtbot: QtBot, tmp_path: Path
+) -> None:
+    service.connections.save(
+        ConnectionRecord(
+            name="acme-exports", kind="csv", settings={"path": str(tmp_path / "in.csv")}
+        )
+    )
+    panel = open_panel(store_window)
+    select(panel, "template_QBT_WFN")
+    click(qtbot, panel.use_button)
+    dialog = panel.use_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.client, "acme")
+    dialog.source_connection.setCurrentText("acme-exports")
+    with qtbot.waitSignal(panel.mappingCreated) as created:
+        click(qtbot, dialog.create_button)
+    (key,) = created.args
+    stored = service.open_mapping(key)
+    assert stored.source.connector is not None
+    assert stored.source.connector.connection == "acme-exports"
+    assert stored.source.connector.settings == {"path": str(tmp_path / "in.csv")}
+    assert stored.target.connector is not None and stored.target.connector.connection is None
+    assert store_window.session.document.source.connector == stored.source.connector
 
 
 def test_save_the_open_mapping_as_a_template(

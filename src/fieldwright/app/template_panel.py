@@ -334,7 +334,12 @@ class TemplatePanel(QWidget):
         summary = self.selected()
         if summary is None or not summary.certified:
             return
-        dialog = UseTemplateDialog(summary.name, self)
+        try:
+            connections = [record.name for record in self.service.connections.list()]
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Cannot list the saved connections", str(exc))
+            connections = []
+        dialog = UseTemplateDialog(summary.name, connections, self)
         self.use_dialog = dialog
         dialog.accepted.connect(lambda: self._instantiate(summary, dialog))
         dialog.finished.connect(lambda _result: self._forget(dialog))
@@ -345,6 +350,14 @@ class TemplatePanel(QWidget):
             document = self.service.templates.instantiate(
                 summary.code, dialog.client.text(), name=dialog.name.text().strip() or None
             )
+            chosen = {side: dialog.chosen_connection(side) for side in ("source", "target")}
+            if any(chosen.values()):
+                for side, name in chosen.items():
+                    if name is not None:
+                        endpoint = getattr(document, side)
+                        endpoint.connector = self.service.connections.reference(name)
+                version = self.service.history(document.key)[0].version
+                self.service.save_mapping(document, version)
         except ServiceError as exc:
             QMessageBox.warning(self, "Cannot create the mapping", str(exc))
             return

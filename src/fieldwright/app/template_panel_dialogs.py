@@ -36,11 +36,16 @@ class UseTemplateDialog(QDialog):
 
     Accepting only closes the form; the panel instantiates the template."""
 
-    def __init__(self, template_name: str, parent: QWidget | None = None) -> None:
+    #: The connection choice that keeps the template's own connector.
+    KEEP = "(the template's)"
+
+    def __init__(
+        self, template_name: str, connections: list[str], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("use_template_dialog")
         self.setWindowTitle("Use template")
-        self.resize(480, 180)
+        self.resize(480, 240)
         intro = QLabel(f"A new mapping from “{template_name}”, with its field mappings and tests.")
         intro.setWordWrap(True)
         self.client = QLineEdit()
@@ -49,9 +54,17 @@ class UseTemplateDialog(QDialog):
         self.name = QLineEdit()
         self.name.setObjectName("mapping_name")
         self.name.setPlaceholderText("optional; default: the template's name and the client")
+        self.source_connection = QComboBox()
+        self.source_connection.setObjectName("source_connection")
+        self.target_connection = QComboBox()
+        self.target_connection.setObjectName("target_connection")
+        for combo in (self.source_connection, self.target_connection):
+            combo.addItems([self.KEEP, *connections])
         form = QFormLayout()
         form.addRow("Client code", self.client)
         form.addRow("Mapping name", self.name)
+        form.addRow("Source connection", self.source_connection)
+        form.addRow("Target connection", self.target_connection)
         buttons, self.create_button = _buttons(self, "Create mapping")
         buttons.accepted.connect(self.accept)
         self.client.textChanged.connect(self._update)
@@ -63,6 +76,12 @@ class UseTemplateDialog(QDialog):
 
     def _update(self) -> None:
         self.create_button.setEnabled(bool(self.client.text().strip()))
+
+    def chosen_connection(self, side: str) -> str | None:
+        """The saved connection chosen for "source" or "target", or None to keep the template's."""
+        combo = self.source_connection if side == "source" else self.target_connection
+        text = combo.currentText()
+        return None if text == self.KEEP else text
 
 
 def _systems_guess(key: str) -> tuple[str, str]:
