@@ -36,6 +36,7 @@ from fieldwright.app.documents import (
 from fieldwright.app.menus import build_menus
 from fieldwright.app.preview_panel import PreviewPanel
 from fieldwright.app.run_now import RunNow
+from fieldwright.app.runs_panel import RunsPanel
 from fieldwright.app.scheduler_status import SchedulerStatus
 from fieldwright.app.schema_import import SchemaImporter
 from fieldwright.app.session import DocumentSession
@@ -51,7 +52,7 @@ from fieldwright.service import InvalidDocument, ServiceError
 
 __all__ = ["MainWindow"]
 
-PAGES = ("Home", "Designer", "Templates")  # Templates: only with a store
+PAGES = ("Home", "Designer", "Templates", "Runs")  # Templates, Runs: only with a store
 
 
 class MainWindow(QMainWindow):
@@ -99,6 +100,11 @@ class MainWindow(QMainWindow):
             self.template_panel.mappingCreated.connect(self.open_stored)
             self.template_panel.message.connect(self.show_message)
             self.pages.addWidget(self.template_panel)
+        self.runs_panel: RunsPanel | None = None
+        if store is not None:
+            self.runs_panel = RunsPanel(store.service)
+            self.runs_panel.message.connect(self.show_message)
+            self.pages.addWidget(self.runs_panel)
         self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -130,6 +136,8 @@ class MainWindow(QMainWindow):
 
         self.schema_importer = SchemaImporter(self.session, self)
         self.run_now = RunNow(self)
+        if self.runs_panel is not None:
+            self.run_now.finished.connect(self.runs_panel.run_finished)
         self.recent_menu: QMenu | None = None
         self.actions_by_name: dict[str, QAction] = build_menus(self)
         self.welcome.newRequested.connect(self.new_mapping)
@@ -404,6 +412,8 @@ class MainWindow(QMainWindow):
             return
         self.save_settings()
         self.run_now.cancel()  # its target stays untouched; the store logs it cancelled
+        if self.runs_panel is not None:
+            self.runs_panel.cancel()  # a reprocess, likewise
         self.scheduler.stop()
         self.preview.shutdown()
         self.schema_importer.shutdown()
