@@ -28,7 +28,7 @@ COLUMNS = ("Key", "Name", "Version", "Updated by", "Updated at")
 
 
 class StoreOpenDialog(QDialog):
-    """`exec()`; then `chosen_key` is the mapping to open, or `wants_file` is True."""
+    """Run it modally; afterwards `chosen_key` is the mapping to open, or `wants_file` is True."""
 
     def __init__(
         self,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,8 +50,13 @@ def _holder(row: SchedulerLease) -> LeaseHolder:
     )
 
 
-def _attempt(row: ScheduleExecution, schedule_key: str, run_key: str | None) -> ExecutionAttempt:
-    return ExecutionAttempt(
+_E = TypeVar("_E", bound=ScheduleExecutionRecord)
+
+
+def _execution(
+    row: ScheduleExecution, schedule_key: str, run_key: str | None, kind: type[_E]
+) -> _E:
+    return kind(
         id=row.id,
         schedule_key=schedule_key,
         scheduled_at=row.scheduled_at,
@@ -63,8 +69,12 @@ def _attempt(row: ScheduleExecution, schedule_key: str, run_key: str | None) -> 
         error_count=row.error_count,
         warning_count=row.warning_count,
         notes=row.notes,
-        parent_id=row.parent_id,
     )
+
+
+def _attempt(row: ScheduleExecution, schedule_key: str, run_key: str | None) -> ExecutionAttempt:
+    attempt = _execution(row, schedule_key, run_key, ExecutionAttempt)
+    return attempt.model_copy(update={"parent_id": row.parent_id})
 
 
 def _record(row: Schedule, mapping_key: str) -> ScheduleRecord:
@@ -247,20 +257,7 @@ class ScheduleRepository:
                 ScheduleExecution.scheduled_at.desc(), ScheduleExecution.id.desc()
             ).limit(limit)
             return [
-                ScheduleExecutionRecord(
-                    id=row.id,
-                    schedule_key=schedule_key,
-                    scheduled_at=row.scheduled_at,
-                    started_at=row.started_at,
-                    ended_at=row.ended_at,
-                    status=row.status,
-                    run_key=run_key,
-                    attempt=row.attempt,
-                    records_processed=row.records_processed,
-                    error_count=row.error_count,
-                    warning_count=row.warning_count,
-                    notes=row.notes,
-                )
+                _execution(row, schedule_key, run_key, ScheduleExecutionRecord)
                 for row, run_key in session.execute(query)
             ]
 
