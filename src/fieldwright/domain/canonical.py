@@ -12,12 +12,14 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from fieldwright.domain.document import FORMAT_VERSION, MappingDocument
 from fieldwright.domain.errors import DocumentError, Problem, pointer
+
+T = TypeVar("T")
 
 __all__ = [
     "MIGRATIONS",
@@ -25,7 +27,9 @@ __all__ = [
     "from_data",
     "load",
     "loads",
+    "parse_json",
     "problems_of",
+    "read_json",
     "save",
     "to_data",
     "write_atomically",
@@ -99,8 +103,8 @@ def problems_of(error: ValidationError) -> list[Problem]:
     return [Problem(pointer(*err["loc"]), _describe(err)) for err in error.errors()]
 
 
-def loads(text: str | bytes, *, source: str | None = None) -> MappingDocument:
-    """Parse a document from JSON text; errors name `source` and the line."""
+def parse_json(text: str | bytes, build: Callable[[Any], T], *, source: str | None = None) -> T:
+    """Parse JSON text and `build` a document from it; errors name `source` and the line."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -110,13 +114,13 @@ def loads(text: str | bytes, *, source: str | None = None) -> MappingDocument:
         problem = Problem("", f"not UTF-8 text: {exc.reason} at byte {exc.start}")
         raise DocumentError([problem], source=source) from exc
     try:
-        return from_data(data)
+        return build(data)
     except DocumentError as exc:
         raise exc.with_source(source) if source else exc from exc.__cause__
 
 
-def load(path: str | os.PathLike[str]) -> MappingDocument:
-    """Read a document file."""
+def read_json(path: str | os.PathLike[str], build: Callable[[Any], T]) -> T:
+    """Read a JSON document file and `build` it; errors name the file."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -124,7 +128,17 @@ def load(path: str | os.PathLike[str]) -> MappingDocument:
         raise DocumentError(
             [Problem("", f"cannot read file: {exc.strerror}")], source=str(path)
         ) from exc
-    return loads(raw, source=str(path))
+    return parse_json(raw, build, source=str(path))
+
+
+def loads(text: str | bytes, *, source: str | None = None) -> MappingDocument:
+    """Parse a document from JSON text; errors name `source` and the line."""
+    return parse_json(text, from_data, source=source)
+
+
+def load(path: str | os.PathLike[str]) -> MappingDocument:
+    """Read a document file."""
+    return read_json(path, from_data)
 
 
 def save(document: MappingDocument, path: str | os.PathLike[str]) -> None:

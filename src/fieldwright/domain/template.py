@@ -18,12 +18,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
 
-from fieldwright.domain.canonical import problems_of, write_atomically
+from fieldwright.domain.canonical import parse_json, problems_of, read_json, write_atomically
 from fieldwright.domain.document import (
     FORMAT_VERSION,
     Endpoint,
@@ -232,28 +231,11 @@ def template_from_data(data: Any) -> TemplateDocument:
 
 
 def loads_template(text: str | bytes, *, source: str | None = None) -> TemplateDocument:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        problem = Problem("", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
-        raise DocumentError([problem], source=source) from exc
-    except UnicodeDecodeError as exc:
-        problem = Problem("", f"not UTF-8 text: {exc.reason} at byte {exc.start}")
-        raise DocumentError([problem], source=source) from exc
-    try:
-        return template_from_data(data)
-    except DocumentError as exc:
-        raise (exc.with_source(source) if source else exc) from exc.__cause__
+    return parse_json(text, template_from_data, source=source)
 
 
 def load_template(path: str | os.PathLike[str]) -> TemplateDocument:
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problem = Problem("", f"cannot read file: {exc.strerror}")
-        raise DocumentError([problem], source=str(path)) from exc
-    return loads_template(raw, source=str(path))
+    return read_json(path, template_from_data)
 
 
 def save_template(template: TemplateDocument, path: str | os.PathLike[str]) -> None:
