@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import click
@@ -10,44 +9,9 @@ from rich.markup import escape
 
 from fieldwright.cli._common import ExitCode, console, reported_errors
 from fieldwright.engine import SuiteResult
-from fieldwright.service import open_mapping, test_mapping
+from fieldwright.service import junit_xml, open_mapping, test_mapping
 
 __all__ = ["junit_xml", "test"]
-
-
-def junit_xml(suites: list[tuple[str, SuiteResult]]) -> ET.ElementTree:
-    """JUnit XML: one testsuite per document, one testcase per test."""
-    root = ET.Element("testsuites", name="fieldwright")
-    total = failures = 0
-    for name, suite in suites:
-        element = ET.SubElement(
-            root,
-            "testsuite",
-            name=name,
-            tests=str(len(suite.results)),
-            failures=str(suite.failed),
-            errors="0",
-            time=f"{sum(r.seconds for r in suite.results):.6f}",
-        )
-        properties = ET.SubElement(element, "properties")
-        ET.SubElement(properties, "property", name="coverage", value=f"{suite.coverage.ratio:.4f}")
-        for result in suite.results:
-            case = ET.SubElement(
-                element, "testcase", classname=name, name=result.name, time=f"{result.seconds:.6f}"
-            )
-            if not result.passed:
-                lines = [result.message] if result.message else []
-                lines += [str(d) for d in result.differences]
-                failure = ET.SubElement(
-                    case, "failure", message=lines[0] if lines else "failed", type=result.kind
-                )
-                failure.text = "\n".join(lines)
-        total += len(suite.results)
-        failures += suite.failed
-    root.set("tests", str(total))
-    root.set("failures", str(failures))
-    ET.indent(root)
-    return ET.ElementTree(root)
 
 
 @click.command()

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     )
     from fieldwright.service.runs import RunDetail, RunFilter, RunHandle, RunProgress, RunResult
     from fieldwright.service.scheduling import ScheduleRunner
+    from fieldwright.service.suites import junit_xml, run_document_tests
 
 #: Where each public name lives; imported on first use (PEP 562), so a
 #: command that only maps a file never loads the store, the scheduler or httpx.
@@ -69,11 +70,13 @@ _LOCATIONS = {
     "dead_letter_path": "fieldwright.service.files",
     "document_json_schema": "fieldwright.service.library",
     "function_library": "fieldwright.service.library",
+    "junit_xml": "fieldwright.service.suites",
     "open_mapping": "fieldwright.service.mappings",
     "output_columns": "fieldwright.service.files",
     "preview_file": "fieldwright.service.mappings",
     "preview_records": "fieldwright.service.mappings",
     "read_sample": "fieldwright.service.mappings",
+    "run_document_tests": "fieldwright.service.suites",
     "run_file": "fieldwright.service.files",
     "test_mapping": "fieldwright.service.mappings",
     "validate_mapping": "fieldwright.service.mappings",
@@ -105,11 +108,13 @@ __all__ = [
     "dead_letter_path",
     "document_json_schema",
     "function_library",
+    "junit_xml",
     "open_mapping",
     "output_columns",
     "preview_file",
     "preview_records",
     "read_sample",
+    "run_document_tests",
     "run_file",
     "test_mapping",
     "validate_mapping",

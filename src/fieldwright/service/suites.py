@@ -1,0 +1,73 @@
+"""Test suites for the desktop app and the command line: run some or all of a document's
+tests with progress, and write the results as JUnit XML for CI."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Collection
+
+from fieldwright.domain import MappingDocument
+from fieldwright.engine import SuiteResult, coverage, run_tests
+from fieldwright.service.mappings import compile_mapping
+
+__all__ = ["junit_xml", "run_document_tests"]
+
+#: Called with (tests done, tests to run) after each test.
+TestProgress = Callable[[int, int], None]
+
+
+def run_document_tests(
+    document: MappingDocument,
+    indexes: Collection[int] | None = None,
+    *,
+    on_progress: TestProgress | None = None,
+) -> SuiteResult:
+    """Run the tests at `indexes` of `document.tests` (default: all), one by one.
+
+    The results are in the order of the document's tests; coverage always
+    counts every test of the document, whichever ran.
+    """
+    compiled = compile_mapping(document)
+    wanted = None if indexes is None else set(indexes)
+    chosen = [test for i, test in enumerate(document.tests) if wanted is None or i in wanted]
+    results = []
+    for done, test in enumerate(chosen, start=1):
+        results += run_tests(compiled, [test]).results
+        if on_progress is not None:
+            on_progress(done, len(chosen))
+    return SuiteResult(results, coverage(compiled, document.tests))
+
+
+def junit_xml(suites: list[tuple[str, SuiteResult]]) -> ET.ElementTree:
+    """JUnit XML: one testsuite per document, one testcase per test."""
+    root = ET.Element("testsuites", name="fieldwright")
+    total = failures = 0
+    for name, suite in suites:
+        element = ET.SubElement(
+            root,
+            "testsuite",
+            name=name,
+            tests=str(len(suite.results)),
+            failures=str(suite.failed),
+            errors="0",
+            time=f"{sum(r.seconds for r in suite.results):.6f}",
+        )
+        properties = ET.SubElement(element, "properties")
+        ET.SubElement(properties, "property", name="coverage", value=f"{suite.coverage.ratio:.4f}")
+        for result in suite.results:
+            case = ET.SubElement(
+                element, "testcase", classname=name, name=result.name, time=f"{result.seconds:.6f}"
+            )
+            if not result.passed:
+                lines = [result.message] if result.message else []
+                lines += [str(d) for d in result.differences]
+                failure = ET.SubElement(
+                    case, "failure", message=lines[0] if lines else "failed", type=result.kind
+                )
+                failure.text = "\n".join(lines)
+        total += len(suite.results)
+        failures += suite.failed
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    ET.indent(root)
+    return ET.ElementTree(root)
