@@ -29,6 +29,7 @@ from fieldwright.domain.store_models import (
     MappingSummary,
     MappingVersionInfo,
     RunPage,
+    ScheduleExecutionRecord,
     ScheduleRecord,
 )
 from fieldwright.engine import SuiteResult
@@ -59,6 +60,15 @@ from fieldwright.store import MappingRepository, RunRepository, ScheduleReposito
 __all__ = ["Connectors", "Service", "StandardConnectors"]
 
 log = logging.getLogger(__name__)
+
+
+def _schedule_connector(schedule: ScheduleRecord, side: str) -> ConnectorRef | None:
+    """The `source`/`target` connector a schedule's parameters name (None: the mapping's)."""
+    value = schedule.parameters.get(side)
+    if value is None:
+        return None
+    with service_errors(f"the {side} in the parameters of schedule {schedule.key!r}"):
+        return ConnectorRef.model_validate(value)
 
 
 class Service:
@@ -308,3 +318,48 @@ class Service:
         except InvalidSchedule as exc:
             raise InvalidRequest(f"{exc}; fix the schedule in the schedule editor") from exc
         return [(schedules[key], when) for key, when in planned]
+
+    def schedule_executions(
+        self,
+        start: datetime,
+        end: datetime,
+        mapping_key: str | None = None,
+        *,
+        limit: int = 20_000,
+    ) -> list[ScheduleExecutionRecord]:
+        """Executions scheduled in [start, end) (of one mapping's schedules), oldest first:
+        the calendar's past runs, coloured by their status."""
+        if end <= start:
+            raise InvalidRequest("the end of the period must be after its start")
+        with service_errors("listing schedule executions"):
+            keys = None
+            if mapping_key is not None:
+                keys = [s.key for s in self._schedules.list_schedules(mapping_key=mapping_key)]
+            found = self._schedules.executions_between(start, end, schedule_keys=keys, limit=limit)
+        return [ScheduleExecutionRecord(**e.model_dump(exclude={"parent_id"})) for e in found]
+
+    def run_schedule_now(
+        self,
+        key: str,
+        *,
+        on_progress: ProgressCallback | None = None,
+        on_finished: FinishedCallback | None = None,
+    ) -> RunHandle:
+        """Run a schedule's mapping now, by hand, as the schedule would (its source, target
+        and base folder parameters); the run is linked to the schedule."""
+        with service_errors(f"reading schedule {key!r}"):
+            schedule = self._schedules.get(key)
+        raw_dir = schedule.parameters.get("base_dir")
+        return self._track(
+            self._runs.start_run(
+                schedule.mapping_key,
+                source=_schedule_connector(schedule, "source"),
+                target=_schedule_connector(schedule, "target"),
+                trigger=RunTrigger.MANUAL,
+                base_dir=Path(raw_dir) if isinstance(raw_dir, str) else None,
+                timeout=float(schedule.timeout_seconds),
+                schedule_key=schedule.key,
+                on_progress=on_progress,
+                on_finished=on_finished,
+            )
+        )
