@@ -3,7 +3,9 @@
 It sits outside the layers on purpose: `fieldwright.cli` and `fieldwright.app`
 are siblings that may not import each other, and this module only chooses
 between them. `fieldwright` (or `fieldwright MAPPING.fwmap.json`, as a file
-manager calls it) opens the app; `fieldwright COMMAND …` runs the command.
+manager calls it) opens the app; `fieldwright --self-test [MAPPING]` checks an
+installation (wheel or frozen app) end to end in an offscreen main window;
+`fieldwright COMMAND …` runs the command.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import sys
 from pathlib import Path
 
 __all__ = ["main"]
+
+SELF_TEST = "--self-test"
 
 
 def _opens_app(argv: list[str]) -> bool:
@@ -23,6 +27,10 @@ def _opens_app(argv: list[str]) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == [SELF_TEST]:
+        from fieldwright.app.selftest import main as self_test  # Qt only when asked for
+
+        raise SystemExit(self_test(args[1:]))
     if _opens_app(args):
         from fieldwright.app.main import run_app  # Qt is imported only for the app
 
