@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from fieldwright.app.main_window import MainWindow
-from fieldwright.app.settings import AppSettings, user_settings
+from fieldwright.app.settings import AppSettings, startup_database_url, user_settings
 from fieldwright.app.store_documents import StoreDocuments
 from fieldwright.app.theme import THEMES, apply_theme
 from fieldwright.service import Service, ServiceError
@@ -38,13 +38,15 @@ def open_store(database_url: str | None = None) -> tuple[Service | None, str]:
 def run_app(argv: list[str], *, database_url: str | None = None) -> int:
     """Open the main window on the store (and the mapping file named in `argv`, if any).
 
-    When the store cannot be opened (a damaged file, a newer schema), the user is
-    told which database and why, and the app works on mapping files.
+    Without `database_url`, the store is FIELDWRIGHT_DATABASE_URL, else the database
+    saved in Settings, else the SQLite file in the user data directory. When the store
+    cannot be opened (a damaged file, a newer schema), the user is told which database
+    and why, and the app works on mapping files.
     """
     app = create_app(argv)
     settings = AppSettings(user_settings())
     apply_theme(app, THEMES[settings.theme()])
-    service, problem = open_store(database_url)
+    service, problem = open_store(database_url or startup_database_url(settings))
     window = MainWindow(settings, store=StoreDocuments(service) if service else None)
     window.show()
     if service is None:

@@ -1,0 +1,567 @@
+"""The form of one saved connection: its name, kind, the settings that kind needs, a secret.
+
+One page of fields per connector kind (SQL database, HTTP API, file) writes
+the settings `fieldwright.connectors.registry` reads; settings the form does
+not show (``batch_size``, ``pagination`` …) are kept as they were. The
+secret field is a password field whose text is handed to the panel for
+``Service.connections.save(record, secret)`` — it never goes into the record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import JsonValue
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldwright.connectors import KeyringStatus
+from fieldwright.domain.store_models import ConnectionRecord
+
+__all__ = ["FILE_KINDS", "KINDS", "ConnectionEditor", "FormError", "summary"]
+
+#: Connector kinds, in the order the kind box lists them, with the analyst's name for each.
+KINDS: dict[str, str] = {
+    "sql": "SQL database",
+    "http": "HTTP API",
+    "csv": "CSV file",
+    "tsv": "TSV file",
+    "ndjson": "NDJSON file",
+    "json": "JSON file",
+    "xlsx": "Excel workbook",
+}
+FILE_KINDS = ("csv", "tsv", "ndjson", "json", "xlsx")
+FILE_FILTERS = {
+    "csv": "CSV files (*.csv)",
+    "tsv": "TSV files (*.tsv *.tab)",
+    "ndjson": "NDJSON files (*.ndjson *.jsonl)",
+    "json": "JSON files (*.json)",
+    "xlsx": "Excel workbooks (*.xlsx *.xlsm)",
+}
+AUTH_KINDS = {
+    "none": "None",
+    "bearer": "Bearer token",
+    "basic": "Basic (user + password)",
+    "api_key": "API key",
+}
+DEFAULT_TIMEOUT = 30.0
+SECRET_LABELS = {"sql": "Password", "http": "Token / password / key"}
+
+
+class FormError(ValueError):
+    """A field of the form is wrong; `field` is the widget to show the message next to."""
+
+    def __init__(self, field: QWidget, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def summary(record: ConnectionRecord) -> str:
+    """One line saying where the connection points, for the list."""
+    settings = record.settings
+    if record.kind == "sql":
+        where = str(settings.get("url", ""))
+        table = settings.get("table")
+        return f"{where} · table {table}" if table else where
+    if record.kind == "http":
+        auth = settings.get("auth")
+        kind = auth.get("type") if isinstance(auth, dict) else None
+        label = AUTH_KINDS.get(str(kind), "") if kind and kind != "none" else ""
+        url = str(settings.get("url", ""))
+        return f"{url} · {label.lower()}" if label else url
+    return str(settings.get("path", ""))
+
+
+def _line(name: str, placeholder: str = "") -> QLineEdit:
+    edit = QLineEdit()
+    edit.setObjectName(name)
+    edit.setPlaceholderText(placeholder)
+    edit.setClearButtonEnabled(True)
+    return edit
+
+
+def _error_label(name: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setProperty("role", "error")
+    label.setWordWrap(True)
+    return label
+
+
+def set_row_visible(widget: QWidget, visible: bool) -> None:
+    """Show or hide the form row holding `widget` (a hidden row takes no space)."""
+    parent = widget.parentWidget()
+    for form in parent.findChildren(QFormLayout) if parent is not None else []:
+        if form.indexOf(widget) >= 0:
+            form.setRowVisible(widget, visible)
+            return
+    widget.setVisible(visible)
+
+
+def fixed_width(widget: QWidget) -> QWidget:
+    """Keep a combo or spin box at its own width in a form whose fields grow."""
+    widget.setSizePolicy(QSizePolicy.Policy.Fixed, widget.sizePolicy().verticalPolicy())
+    return widget
+
+
+@dataclass
+class _Row:
+    """A field with the error label shown under it."""
+
+    field: QWidget
+    error: QLabel
+
+
+class _KindForm(QWidget):
+    """The settings of one family of connector kinds."""
+
+    keys: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.form = QFormLayout(self)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.rows: list[_Row] = []
+
+    def add(self, label: str, field: QWidget, hint: str = "") -> None:
+        self.form.addRow(label, field)
+        error = _error_label(f"{field.objectName()}_error")
+        self.form.addRow("", error)
+        self.rows.append(_Row(field, error))
+        if hint:
+            field.setToolTip(hint)
+
+    def load(self, settings: dict[str, JsonValue]) -> None:
+        raise NotImplementedError
+
+    def settings(self) -> dict[str, JsonValue]:
+        raise NotImplementedError
+
+
+class _SqlForm(_KindForm):
+    keys = ("url", "table", "schema", "query")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.url = _line("sql_url", "postgresql+psycopg://user@host:5432/database")
+        self.table = _line("sql_table", "optional: the table runs read or write")
+        self.schema = _line("sql_schema", "optional")
+        self.query = _line("sql_query", "optional: SELECT … instead of a table")
+        self.add(
+            "Database URL",
+            self.url,
+            "The SQLAlchemy URL with host, database and user — without the password: "
+            "type that in the Password field, it goes to the keyring",
+        )
+        self.add("Table", self.table)
+        self.add("Schema", self.schema)
+        self.add("Query", self.query)
+
+    def load(self, settings: dict[str, JsonValue]) -> None:
+        for key in self.keys:
+            edit: QLineEdit = getattr(self, key)
+            edit.setText(str(settings.get(key) or ""))
+
+    def settings(self) -> dict[str, JsonValue]:
+        url = self.url.text().strip()
+        if not url:
+            raise FormError(self.url, "Give the database URL, e.g. sqlite:///path/to/file.db")
+        if "://" not in url:
+            raise FormError(
+                self.url,
+                "Not a database URL: it starts with a scheme such as "
+                "postgresql+psycopg:// or sqlite:///",
+            )
+        netloc = url.split("://", 1)[1].split("/", 1)[0]
+        if "@" in netloc and ":" in netloc.rsplit("@", 1)[0]:
+            raise FormError(
+                self.url,
+                "Remove the password from the URL and type it in the Password field: "
+                "it is kept in the keyring, not with the connection",
+            )
+        if self.table.text().strip() and self.query.text().strip():
+            raise FormError(self.query, "Give a table or a query, not both")
+        values: dict[str, JsonValue] = {"url": url}
+        for key in ("table", "schema", "query"):
+            text = getattr(self, key).text().strip()
+            if text:
+                values[key] = text
+        return values
+
+
+class _HttpForm(_KindForm):
+    keys = ("url", "records_path", "auth", "timeout")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.url = _line("http_url", "https://api.example.com/v1/contacts")
+        self.records_path = _line("http_records_path", "results")
+        self.auth_kind = QComboBox()
+        self.auth_kind.setObjectName("http_auth_kind")
+        for kind, label in AUTH_KINDS.items():
+            self.auth_kind.addItem(label, kind)
+        self.user = _line("http_user", "the user of basic auth")
+        self.key_name = _line("http_key_name", "X-API-Key")
+        self.key_location = QComboBox()
+        self.key_location.setObjectName("http_key_location")
+        self.key_location.addItem("Header", "header")
+        self.key_location.addItem("Query parameter", "query")
+        self.timeout = QDoubleSpinBox()
+        self.timeout.setObjectName("http_timeout")
+        self.timeout.setRange(1.0, 600.0)
+        self.timeout.setSuffix(" s")
+        self.timeout.setDecimals(0)
+        self.timeout.setValue(DEFAULT_TIMEOUT)
+        self.add("Base URL", self.url)
+        self.add(
+            "Records at",
+            self.records_path,
+            "Where the array of records is in a response (a source's setting); empty: results",
+        )
+        self.add("Authentication", fixed_width(self.auth_kind))
+        self.add("User", self.user)
+        self.add("Key name", self.key_name)
+        self.add("Key sent in", fixed_width(self.key_location))
+        self.add("Timeout", fixed_width(self.timeout))
+        self.auth_kind.currentIndexChanged.connect(self._auth_changed)
+        self._auth_changed()
+
+    def _auth_changed(self) -> None:
+        kind = self.auth_kind.currentData()
+        for field, shown in (
+            (self.user, kind == "basic"),
+            (self.key_name, kind == "api_key"),
+            (self.key_location, kind == "api_key"),
+        ):
+            self.form.setRowVisible(field, shown)
+
+    def load(self, settings: dict[str, JsonValue]) -> None:
+        self.url.setText(str(settings.get("url") or ""))
+        self.records_path.setText(str(settings.get("records_path") or ""))
+        auth = settings.get("auth")
+        auth = auth if isinstance(auth, dict) else {}
+        index = self.auth_kind.findData(str(auth.get("type") or "none"))
+        self.auth_kind.setCurrentIndex(max(index, 0))
+        self.user.setText(str(auth.get("username") or ""))
+        self.key_name.setText(str(auth.get("name") or ""))
+        self.key_location.setCurrentIndex(max(self.key_location.findData(auth.get("location")), 0))
+        timeout = settings.get("timeout")
+        self.timeout.setValue(float(timeout) if isinstance(timeout, int | float) else 30.0)
+
+    def settings(self) -> dict[str, JsonValue]:
+        url = self.url.text().strip()
+        if not url.startswith(("http://", "https://")):
+            raise FormError(self.url, "Give the API's URL, starting with https:// or http://")
+        values: dict[str, JsonValue] = {"url": url}
+        if self.records_path.text().strip():
+            values["records_path"] = self.records_path.text().strip()
+        kind = str(self.auth_kind.currentData())
+        if kind != "none":
+            auth: dict[str, JsonValue] = {"type": kind}
+            if kind == "basic":
+                if not self.user.text().strip():
+                    raise FormError(self.user, "Basic authentication needs a user")
+                auth["username"] = self.user.text().strip()
+            if kind == "api_key":
+                auth["name"] = self.key_name.text().strip() or "X-API-Key"
+                auth["location"] = str(self.key_location.currentData())
+            values["auth"] = auth
+        if self.timeout.value() != DEFAULT_TIMEOUT:
+            values["timeout"] = self.timeout.value()
+        return values
+
+
+class _FileForm(_KindForm):
+    keys = ("path",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kind = "csv"
+        self.path = _line("file_path", "/data/exports/contacts.csv")
+        self.browse = QPushButton("Browse…")
+        self.browse.setObjectName("file_browse")
+        box = QWidget()
+        box.setObjectName("file_path_box")
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.path, 1)
+        row.addWidget(self.browse)
+        self.form.addRow("File", box)
+        error = _error_label("file_path_error")
+        self.form.addRow("", error)
+        self.rows.append(_Row(self.path, error))
+        self.browse.clicked.connect(self.choose)
+
+    def choose(self) -> None:
+        filters = f"{FILE_FILTERS.get(self.kind, '')};;All files (*)"
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Choose the file", self.path.text(), filters
+        )
+        if path:
+            self.path.setText(path)
+
+    def load(self, settings: dict[str, JsonValue]) -> None:
+        self.path.setText(str(settings.get("path") or ""))
+
+    def settings(self) -> dict[str, JsonValue]:
+        path = self.path.text().strip()
+        if not path:
+            raise FormError(self.path, "Give the file's path (a run reads or writes it)")
+        return {"path": path}
+
+
+class ConnectionEditor(QWidget):
+    """Edit one connection; the panel saves, tests and deletes it.
+
+    `load(record)` shows a saved connection (its name is then fixed: duplicate to
+    copy it under another name), `new()` an empty one; `record()` builds the
+    `ConnectionRecord` (raising `FormError` for a wrong field, also shown beside it)
+    and `secret()` is the typed secret or None.
+    """
+
+    #: The form was edited since it was loaded.
+    edited = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("connection_editor")
+        self.existing = False
+        self.has_secret = False
+        self.keyring_usable = True
+        self.keyring_message = ""
+        self.extra: dict[str, JsonValue] = {}
+        self.loaded_kind = ""
+        #: The keyring entry of the loaded connection's secret, kept on a save without one.
+        self.keyring_entry: tuple[str | None, str | None] = (None, None)
+
+        self.name = _line("connection_name", "e.g. crm_production")
+        self.kind = QComboBox()
+        self.kind.setObjectName("connection_kind")
+        for kind, label in KINDS.items():
+            self.kind.addItem(label, kind)
+        self.description = _line("connection_description", "optional")
+        self.secret_edit = QLineEdit()
+        self.secret_edit.setObjectName("connection_secret")
+        self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret_state = QLabel()
+        self.secret_state.setObjectName("secret_state")
+        self.secret_state.setProperty("role", "muted")
+        self.secret_state.setWordWrap(True)
+        self.name_error = _error_label("connection_name_error")
+        self.secret_error = _error_label("connection_secret_error")
+
+        self.sql = _SqlForm()
+        self.http = _HttpForm()
+        self.file = _FileForm()
+        self.pages = QStackedWidget()
+        for page in (self.sql, self.http, self.file):
+            self.pages.addWidget(page)
+
+        top = QFormLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addRow("Name", self.name)
+        top.addRow("", self.name_error)
+        top.addRow("Kind", fixed_width(self.kind))
+        top.addRow("Description", self.description)
+        self.secret_label = QLabel("Password")
+        secret_box = QWidget()
+        secret_layout = QFormLayout(secret_box)
+        secret_layout.setContentsMargins(0, 0, 0, 0)
+        secret_layout.addRow(self.secret_label, self.secret_edit)
+        secret_layout.addRow("", self.secret_state)
+        secret_layout.addRow("", self.secret_error)
+        self.secret_box = secret_box
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.pages)
+        layout.addWidget(secret_box)
+        layout.addStretch(1)
+        forms = (top, secret_layout, *(p.form for p in self._forms()))
+        captions: list[QWidget] = []
+        for form in forms:
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            for row in range(form.rowCount()):
+                item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+                caption = item.widget() if item is not None else None
+                if caption is not None:
+                    captions.append(caption)
+        width = max(caption.sizeHint().width() for caption in captions)
+        for caption in captions:
+            caption.setMinimumWidth(width)  # one label column across the kinds' pages
+
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        for edit in self.findChildren(QLineEdit):
+            edit.textEdited.connect(self._edited)
+        for combo in self.findChildren(QComboBox):
+            combo.activated.connect(self._edited)
+        self.http.timeout.valueChanged.connect(self._edited)
+        self.new()
+
+    def _forms(self) -> tuple[_KindForm, ...]:
+        return (self.sql, self.http, self.file)
+
+    def _edited(self, *_args: Any) -> None:
+        self.clear_errors()
+        self.edited.emit()
+
+    # -- showing a connection ---------------------------------------------------------------
+
+    def new(self, kind: str = "sql") -> None:
+        self.load(ConnectionRecord(name="new_connection", kind=kind), existing=False)
+        self.name.clear()
+        self.name.setFocus()
+
+    def load(self, record: ConnectionRecord, *, existing: bool = True) -> None:
+        self.existing = existing
+        self.has_secret = bool(record.keyring_username) and existing
+        self.keyring_entry = (
+            (record.keyring_service, record.keyring_username) if existing else (None, None)
+        )
+        self.name.setText(record.name)
+        self.name.setReadOnly(existing)
+        self.name.setToolTip(
+            "A saved connection keeps its name (mappings refer to it): duplicate it to copy "
+            "it under another name"
+            if existing
+            else "The name mappings use to refer to this connection"
+        )
+        self.description.setText(record.description)
+        index = self.kind.findData(record.kind)
+        if index < 0:  # a kind this form does not know: show it, keep it
+            self.kind.addItem(record.kind, record.kind)
+            index = self.kind.count() - 1
+        self.kind.blockSignals(True)
+        self.kind.setCurrentIndex(index)
+        self.kind.blockSignals(False)
+        self.loaded_kind = record.kind
+        form = self.current_form()
+        form.load(record.settings)
+        self.extra = {k: v for k, v in record.settings.items() if k not in form.keys}
+        self.secret_edit.clear()
+        self.clear_errors()
+        self._kind_changed()
+
+    def set_keyring(self, status: KeyringStatus) -> None:
+        """Disable the secret field, with why as its tooltip, when no keyring can keep it."""
+        self.keyring_usable = status.usable
+        self.keyring_message = status.message
+        self._show_secret_state()
+
+    def secret_saved(self) -> None:
+        """The secret went to the keyring: clear the field and say where it is."""
+        self.secret_edit.clear()
+        self.has_secret = True
+        self._show_secret_state()
+
+    def _show_secret_state(self) -> None:
+        usable = self.keyring_usable
+        self.secret_edit.setEnabled(usable)
+        if not usable:
+            self.secret_edit.setToolTip(
+                f"Secrets cannot be saved: {self.keyring_message}. Connections without a "
+                "secret still work."
+            )
+            self.secret_edit.setPlaceholderText("no keyring: cannot keep secrets")
+            self.secret_state.setText("No keyring available — see the banner above.")
+            return
+        self.secret_edit.setToolTip(
+            "Kept in the OS keyring when you save; never in the connection, the store or a log"
+        )
+        if self.has_secret:
+            self.secret_edit.setPlaceholderText("stored in keyring — type to replace")
+            self.secret_state.setText("Secret stored in keyring")
+        else:
+            self.secret_edit.setPlaceholderText("")
+            self.secret_state.setText("No secret stored")
+
+    def _kind_changed(self) -> None:
+        kind = self.current_kind()
+        form = self.current_form()
+        self.pages.setCurrentWidget(form)
+        if form is self.file:
+            self.file.kind = kind
+        if kind != self.loaded_kind:
+            self.extra = {}  # another kind's settings make no sense here
+        self.secret_box.setVisible(kind in SECRET_LABELS)
+        self.secret_label.setText(SECRET_LABELS.get(kind, "Secret"))
+        self._show_secret_state()
+
+    def current_kind(self) -> str:
+        return str(self.kind.currentData())
+
+    def current_form(self) -> _KindForm:
+        kind = self.current_kind()
+        if kind == "sql":
+            return self.sql
+        if kind == "http":
+            return self.http
+        return self.file
+
+    # -- reading the form ---------------------------------------------------------------
+
+    def clear_errors(self) -> None:
+        for label in self.findChildren(QLabel):
+            if label.property("role") == "error":
+                label.clear()
+                set_row_visible(label, False)
+
+    def show_error(self, field: QWidget, message: str) -> None:
+        """Show `message` under `field` (the name, the secret, or a settings field)."""
+        label: QLabel | None = None
+        if field is self.name:
+            label = self.name_error
+        elif field is self.secret_edit:
+            label = self.secret_error
+        else:
+            for form in self._forms():
+                label = next((row.error for row in form.rows if row.field is field), label)
+        if label is None:  # not a field of ours: the name row is the visible place
+            label = self.name_error
+        label.setText(message)
+        set_row_visible(label, True)
+        field.setFocus()
+
+    def record(self) -> ConnectionRecord:
+        """The connection the form describes; a wrong field raises `FormError` (and shows it)."""
+        self.clear_errors()
+        try:
+            name = self.name.text().strip()
+            if not name:
+                raise FormError(self.name, "Give the connection a name")
+            if any(ord(ch) < 0x20 for ch in name):
+                raise FormError(self.name, "The name cannot hold control characters")
+            settings = {**self.extra, **self.current_form().settings()}
+        except FormError as exc:
+            self.show_error(exc.field, str(exc))
+            raise
+        service, username = self.keyring_entry
+        return ConnectionRecord(
+            name=name,
+            kind=self.current_kind(),
+            description=self.description.text().strip(),
+            settings=settings,
+            keyring_service=service,
+            keyring_username=username,
+        )
+
+    def secret(self) -> str | None:
+        """The secret typed in the password field (None when empty or hidden for this kind)."""
+        if not self.secret_box.isVisibleTo(self) or not self.secret_edit.isEnabled():
+            return None
+        return self.secret_edit.text() or None
