@@ -106,6 +106,9 @@ class Connections:
     def test(self, name: str) -> ConnectionCheck:
         """Open the connection as a source and reach it once; say what happened."""
         ref = self.reference(name)
+        if ref.kind == "sql" and not {"table", "query"} & set(ref.settings):
+            # a connection need not name a table: reaching the database is the test
+            ref = ref.model_copy(update={"settings": {**ref.settings, "query": "SELECT 1"}})
         try:
             with service_errors(f"testing connection {name!r}"):
                 source = open_connector_source(
