@@ -16,6 +16,7 @@ from fieldwright.app.inspector import Inspector
 from fieldwright.app.mapping_lines import LineState, MappingLine, MappingLines
 from fieldwright.app.schema_view import SchemaPanel
 from fieldwright.app.session import DocumentSession
+from fieldwright.app.tests_status import FieldMark, TestStatus
 from fieldwright.domain import MappingDocument, SchemaField
 from fieldwright.service import ServiceError, validate_mapping
 
@@ -38,17 +39,13 @@ def _problems_by_target(document: MappingDocument) -> dict[str, list[str]]:
     return found
 
 
-def _tested_targets(document: MappingDocument) -> set[str]:
-    """Top-level target names some test case's expected output checks."""
-    return {key for case in document.tests if case.expected for key in case.expected}
-
-
-def _top_name(path: str) -> str:
-    return re.split(r"[.\[]", path.removeprefix("$."), maxsplit=1)[0].strip("'")
-
-
 class MappingDesigner(QWidget):
-    """Edits the session's document; `selectionChanged` carries the selected mapping's target."""
+    """Edits the session's document; `selectionChanged` carries the selected mapping's target.
+
+    Test marks come from the Tests panel's last run (`set_test_status`): mapped
+    target fields show tested / untested / failing, and the lines of failing
+    fields are red. Until a run reports, no field is marked.
+    """
 
     selectionChanged = Signal(str)
     message = Signal(str)
@@ -59,6 +56,7 @@ class MappingDesigner(QWidget):
         self.session = session
         self.selected = ""
         self.problems: dict[str, list[str]] = {}
+        self.test_status: TestStatus | None = None
         self.source = SchemaPanel("source", "SOURCE")
         self.target = SchemaPanel("target", "TARGET")
         self.lines = MappingLines(self.source, self.target)
@@ -145,7 +143,13 @@ class MappingDesigner(QWidget):
     def _document_replaced(self) -> None:
         self._schemas = (0, 0)
         self.selected = ""
+        self.test_status = None
         self.refresh()
+
+    def set_test_status(self, status: TestStatus | None) -> None:
+        """The verdict of the last test run (None: unknown); redraws the marks."""
+        self.test_status = status
+        self._draw_lines()
 
     def _schemas_changed(self) -> None:
         doc = self.document
@@ -159,19 +163,7 @@ class MappingDesigner(QWidget):
         self._schemas_changed()
         doc = self.document
         self.problems = _problems_by_target(doc)
-        tested = _tested_targets(doc)
-        lines: list[MappingLine] = []
-        for mapping in doc.fields:
-            if not mapping.active:
-                state = LineState.INACTIVE
-            elif mapping.target in self.problems:
-                state = LineState.ERROR
-            elif _top_name(mapping.target) not in tested:
-                state = LineState.UNTESTED
-            else:
-                state = LineState.VALID
-            lines.extend(MappingLine(s, mapping.target, state) for s in mapping.sources)
-        self.lines.set_lines(lines)
+        self._draw_lines()
         self.source.model.set_mapped({s for m in doc.fields for s in m.sources})
         self.target.model.set_mapped({m.target for m in doc.fields})
         if self.selected and doc.field(self.selected) is None:
@@ -179,6 +171,30 @@ class MappingDesigner(QWidget):
             self.lines.set_selected("")
             self.selectionChanged.emit("")
         self.inspector.set_mapping(doc, self.selected, self.problems.get(self.selected, []))
+
+    def _line_state(self, target: str, active: bool) -> str:
+        if not active:
+            return LineState.INACTIVE
+        if target in self.problems:
+            return LineState.ERROR
+        if self.test_status is None:
+            return LineState.VALID
+        mark = self.test_status.mark(target)
+        if mark is FieldMark.FAILING:
+            return LineState.ERROR
+        return LineState.UNTESTED if mark is FieldMark.UNTESTED else LineState.VALID
+
+    def _draw_lines(self) -> None:
+        lines: list[MappingLine] = []
+        marks: dict[str, str] = {}
+        status = self.test_status
+        for mapping in self.document.fields:
+            state = self._line_state(mapping.target, mapping.active)
+            lines.extend(MappingLine(s, mapping.target, state) for s in mapping.sources)
+            if status is not None and mapping.active:
+                marks[mapping.target] = status.mark(mapping.target).value
+        self.lines.set_lines(lines)
+        self.target.model.set_test_marks(marks)
 
     def schema_fields(self, side: str) -> list[SchemaField]:
         return list(getattr(self.document, side).fields)

@@ -23,9 +23,9 @@ HIT_DISTANCE = 6.0
 
 
 class LineState:
-    VALID = "valid"
-    ERROR = "error"
-    UNTESTED = "untested"
+    VALID = "valid"  #: valid, and checked by a passing test (or no test run yet)
+    ERROR = "error"  #: invalid, or a failing test's output differs on its target
+    UNTESTED = "untested"  #: valid, but no test's expected output checks its target
     INACTIVE = "inactive"
 
 

@@ -259,6 +259,13 @@ class PreviewPanel(QWidget):
             self._show_message(f"Preview failed: {message}")
             self.previewUpdated.emit()
 
+    def selected_record(self) -> dict[str, Any] | None:
+        """The input record of the selected row (for "add test from preview record")."""
+        index = self.table.currentIndex()
+        if not index.isValid() or index.row() >= len(self.model.rows):
+            return None
+        return self.model.rows[index.row()].item.record
+
     # -- lineage ------------------------------------------------------------------------
 
     def _cell_selected(self, index: QModelIndex, _previous: QModelIndex) -> None:

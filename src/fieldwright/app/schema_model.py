@@ -18,18 +18,34 @@ from PySide6.QtCore import (
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
+    QRectF,
     Qt,
 )
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap
 
 from fieldwright.app.theme import current_theme
 from fieldwright.domain import FieldType, SchemaField, member_path
 
-__all__ = ["FIELD_PATH_MIME", "PATH_ROLE", "SchemaTreeModel", "decode_field_path"]
+__all__ = [
+    "FIELD_PATH_MIME",
+    "PATH_ROLE",
+    "TEST_MARK_ROLE",
+    "SchemaTreeModel",
+    "decode_field_path",
+    "test_mark_icon",
+]
 
 FIELD_PATH_MIME = "application/vnd.fieldwright.field-path"
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 TYPE_ROLE = Qt.ItemDataRole.UserRole + 2
+#: "tested", "untested" or "failing" for a mapped target field; None otherwise.
+TEST_MARK_ROLE = Qt.ItemDataRole.UserRole + 3
+
+_MARK_TIPS = {
+    "tested": "Checked by a test",
+    "untested": "No test checks this field",
+    "failing": "A test fails on this field",
+}
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Field", "Type", "Example")
@@ -88,6 +104,29 @@ def decode_field_path(mime: QMimeData) -> tuple[str, str] | None:
     return None
 
 
+def test_mark_icon(mark: str, size: int = 12) -> QIcon:
+    """A dot for a target field: green tested, red failing, an amber ring untested."""
+    theme = current_theme()
+    color = QColor({"tested": theme.valid, "failing": theme.error}.get(mark, theme.untested))
+    pixmap = QPixmap(size * 2, size * 2)
+    pixmap.setDevicePixelRatio(2.0)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    if mark not in _MARK_TIPS:
+        return QIcon(pixmap)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    rect = QRectF(2.0, 2.0, size - 4.0, size - 4.0)
+    if mark == "untested":
+        painter.setPen(QPen(color, 1.8))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+    else:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+    painter.drawEllipse(rect)
+    painter.end()
+    return QIcon(pixmap)
+
+
 def _example(value: Any) -> str:
     if value is None:
         return ""
@@ -104,6 +143,8 @@ class SchemaTreeModel(QAbstractItemModel):
         self._roots: list[SchemaField] = []
         self._root = _Node(None, "$", None, 0)
         self._mapped: set[str] = set()
+        self._marks: dict[str, str] = {}
+        self._mark_icons: dict[str, QIcon] = {}
         #: Called with (source path, target path) when a field is dropped on this model.
         self.on_drop: Callable[[str, str], None] | None = None
 
@@ -123,6 +164,27 @@ class SchemaTreeModel(QAbstractItemModel):
             index = self.index_for_path(path, create=False)
             if index.isValid():
                 self.dataChanged.emit(index, index, [Qt.ItemDataRole.FontRole])
+
+    def set_test_marks(self, marks: dict[str, str]) -> None:
+        """Mark target fields "tested", "untested" or "failing" (a dot before the name)."""
+        changed = {
+            p for p in marks.keys() | self._marks.keys() if marks.get(p) != self._marks.get(p)
+        }
+        self._marks = dict(marks)
+        self._mark_icons = {}  # the theme may have changed
+        roles = [Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole, TEST_MARK_ROLE]
+        for path in changed:
+            index = self.index_for_path(path, create=False)
+            if index.isValid():
+                self.dataChanged.emit(index, index, roles)
+
+    def test_mark(self, path: str) -> str | None:
+        return self._marks.get(path)
+
+    def _mark_icon(self, mark: str) -> QIcon:
+        if mark not in self._mark_icons:
+            self._mark_icons[mark] = test_mark_icon(mark)
+        return self._mark_icons[mark]
 
     def node(self, index: ModelIndex) -> _Node:
         if not index.isValid():
@@ -205,7 +267,14 @@ class SchemaTreeModel(QAbstractItemModel):
                 lines.append(field.description)
             if field.example is not None:
                 lines.append(f"example: {_example(field.example)}")
+            if node.path in self._marks:
+                lines.append(_MARK_TIPS[self._marks[node.path]])
             return "\n".join(lines)
+        if role == Qt.ItemDataRole.DecorationRole and column == 0 and self._marks:
+            # Unmarked fields get a blank icon so that the names stay aligned.
+            return self._mark_icon(self._marks.get(node.path, ""))
+        if role == TEST_MARK_ROLE:
+            return self._marks.get(node.path)
         if role == Qt.ItemDataRole.FontRole and column == 0 and node.path in self._mapped:
             font = QFont()
             font.setBold(True)

@@ -93,12 +93,12 @@ class TestTableModel(QAbstractTableModel):
     def set_results(
         self, results: dict[int, TestResult], *, replace: bool, error: str = ""
     ) -> None:
-        self.beginResetModel()
-        self.results = (
-            dict(results) if replace else {**self.results, **results}
-        )  # a run of some tests keeps the others' results
+        """A run's results; a run of some tests keeps the others' results (rows stay)."""
+        self.results = dict(results) if replace else {**self.results, **results}
         self.error = error
-        self.endResetModel()
+        if self.tests:
+            last = self.index(len(self.tests) - 1, len(COLUMNS) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
 
     def outcome(self, row: int) -> Outcome:
         if self.error:
