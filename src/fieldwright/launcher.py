@@ -18,11 +18,13 @@ __all__ = ["main"]
 SELF_TEST = "--self-test"
 
 
+def _names_document(argv: list[str]) -> bool:
+    """The first argument is a mapping document's path (commands never end in .json)."""
+    return bool(argv) and not argv[0].startswith("-") and argv[0].endswith(".json")
+
+
 def _opens_app(argv: list[str]) -> bool:
-    if not argv:
-        return True
-    first = argv[0]
-    return not first.startswith("-") and first.endswith(".json") and Path(first).is_file()
+    return not argv or (_names_document(argv) and Path(argv[0]).is_file())
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -35,6 +37,9 @@ def main(argv: list[str] | None = None) -> None:
         from fieldwright.app.main import run_app  # Qt is imported only for the app
 
         raise SystemExit(run_app(args))
+    if _names_document(args):
+        print(f"fieldwright: no such mapping file: {args[0]}", file=sys.stderr)
+        raise SystemExit(2)
     from fieldwright.cli.main import cli
 
     cli.main(args=args, prog_name="fieldwright")
