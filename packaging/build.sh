@@ -3,6 +3,7 @@
 # binary's --self-test offscreen and check the budgets (folder size, cold start).
 #
 #   bash packaging/build.sh            # uses .venv/bin/python when present, else python3
+#   bash packaging/build.sh --archive  # also packs fieldwright-VERSION-linux-ARCH.tar.gz
 #   PYTHON=/path/to/python bash packaging/build.sh
 #
 # The Python must have Fieldwright and the packaging extra installed:
@@ -13,6 +14,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-$( [ -x .venv/bin/python ] && echo .venv/bin/python || echo python3 )}"
+ARCHIVE="${1:-}"
+case "$ARCHIVE" in
+  "" | --archive) ;;
+  *) echo "usage: bash packaging/build.sh [--archive]" >&2; exit 2 ;;
+esac
 OUT=packaging/build
 APP="$OUT/dist/fieldwright"
 SIZE_BUDGET_MB=250
@@ -58,4 +64,10 @@ size_verdict="$(verdict "$size_mb" "$SIZE_BUDGET_MB")"
 start_verdict="$(verdict "$start_s" "$START_BUDGET_S")"
 echo "budget size: ${size_mb} MB (< ${SIZE_BUDGET_MB} MB): ${size_verdict}"
 echo "budget cold start to self-test done: ${start_s} s (< ${START_BUDGET_S} s): ${start_verdict}"
-[ "$size_verdict" = pass ] && [ "$start_verdict" = pass ]
+[ "$size_verdict" = pass ] && [ "$start_verdict" = pass ] || exit 1
+
+if [ "$ARCHIVE" = --archive ]; then
+  archive="$OUT/fieldwright-$version-$(uname -s | tr '[:upper:]' '[:lower:]')-$(uname -m).tar.gz"
+  tar -C "$OUT/dist" -czf "$archive" fieldwright
+  echo "archive: $archive ($(du -k "$archive" | awk '{ printf "%.1f", $1 / 1024 }') MB)"
+fi

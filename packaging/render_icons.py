@@ -1,6 +1,7 @@
 """Render the application icon's PNG sizes from its SVG source.
 
     python packaging/render_icons.py     # writes packaging/linux/icons/ (SVG copy + PNGs)
+    python packaging/render_icons.py /tmp/ico 16 24 32 48 256    # other sizes, elsewhere
 
 The SVG (resources/icons/fieldwright.svg) is the one source: the wheel ships it
 for the window icon; the Linux desktop files install a copy of it and the 48,
@@ -48,7 +49,14 @@ def render(svg: Path = SVG, out: Path = OUT, sizes: tuple[int, ...] = SIZES) -> 
     return written
 
 
+def main(argv: list[str]) -> int:
+    """`render_icons.py [OUTDIR [SIZE …]]`: other sizes (e.g. for a Windows .ico) elsewhere."""
+    out = Path(argv[0]) if argv else OUT
+    sizes = tuple(int(size) for size in argv[1:]) or SIZES
+    for path in render(SVG, out, sizes):
+        print(path)
+    return 0
+
+
 if __name__ == "__main__":
-    for path in render():
-        print(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)
-    sys.exit(0)
+    sys.exit(main(sys.argv[1:]))

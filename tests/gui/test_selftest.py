@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from fieldwright import launcher
+from fieldwright import launcher, resources
 from fieldwright.app.selftest import SelfTestFailed, main, run_self_test
 from fieldwright.resources import examples_dir
 
@@ -73,6 +73,16 @@ def test_a_missing_sample_file_fails_the_self_test(qapp: QApplication, tmp_path:
     (path.parent / "contacts.json").unlink()
     with pytest.raises(SelfTestFailed, match="names no sample file beside it"):
         run_self_test(path)
+
+
+def test_an_icon_qt_cannot_draw_fails_the_self_test(
+    qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "icons").mkdir()
+    (tmp_path / "icons" / "fieldwright.svg").write_text("<svg", encoding="utf-8")
+    monkeypatch.setattr(resources, "resources_dir", lambda: tmp_path)
+    with pytest.raises(SelfTestFailed, match="the application icon cannot be drawn"):
+        run_self_test(QBT / "mapping.fwmap.json")
 
 
 def test_a_missing_example_fails_before_any_window_opens(

@@ -1,6 +1,7 @@
 """`fieldwright --self-test`: prove an installation (wheel or frozen app) works end to end.
 
-It starts the main window offscreen on a throwaway SQLite store (which runs the
+It draws the application icon (so the SVG and Qt's SVG plugins shipped),
+starts the main window offscreen on a throwaway SQLite store (which runs the
 shipped Alembic migrations), opens the bundled example mapping, waits for its
 live preview, runs its tests off the GUI thread, makes a mapping from a bundled
 template and opens it, then prints one line and exits 0 — or prints why not and
@@ -116,6 +117,7 @@ def run_self_test(example: Path | None = None, *, timeout_s: float = 30.0) -> Se
     `example` defaults to the bundled HubSpot example (found through the installed
     package). Creates the QApplication (offscreen) unless one exists.
     """
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     if QApplication.instance() is None:
@@ -126,10 +128,13 @@ def run_self_test(example: Path | None = None, *, timeout_s: float = 30.0) -> Se
     from fieldwright.app.main_window import MainWindow
     from fieldwright.app.settings import AppSettings
     from fieldwright.app.store_documents import StoreDocuments
-    from fieldwright.resources import examples_dir
+    from fieldwright.resources import examples_dir, resources_dir
     from fieldwright.service import Service, ServiceError
 
     app = create_app([])
+    icon = resources_dir() / "icons" / "fieldwright.svg"
+    if QIcon(str(icon)).pixmap(48, 48).isNull():  # the file, and Qt's SVG plugins
+        raise SelfTestFailed(f"the application icon cannot be drawn: {icon}")
     path = example if example is not None else examples_dir() / EXAMPLE
     if not path.is_file():
         raise SelfTestFailed(f"the example mapping is missing: {path}")
