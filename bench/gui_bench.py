@@ -3,7 +3,9 @@
 1. cold start: a fresh interpreter until the main window is shown (subprocess);
 2. opening a 10,000-field schema in the designer (trees, lines, validation);
 3. preview refresh of 200 records after an edit (edit → table updated, debounce included).
-Targets: start < 2 s, schema < 1 s, preview < 150 ms.
+4. the Schedules page's month of 1,000 schedules (compute + render; `... gui_bench.py calendar`
+   runs only this one).
+Targets: start < 2 s, schema < 1 s, preview < 150 ms, calendar month < 200 ms.
 """
 
 from __future__ import annotations
@@ -14,20 +16,28 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 
 from fieldwright.app.main import create_app
 from fieldwright.app.main_window import MainWindow
+from fieldwright.app.schedules_panel import SchedulesPanel
 from fieldwright.app.settings import AppSettings
 from fieldwright.app.workers import run_preview, snapshot
 from fieldwright.domain import FieldType, SchemaField
 from fieldwright.domain.records import Position, SourceItem
+from fieldwright.domain.runs import RunStatus
+from fieldwright.domain.store_models import ScheduleExecutionRecord, ScheduleKind, ScheduleRecord
 from fieldwright.resources import examples_dir
-from fieldwright.service import open_mapping, read_sample
+from fieldwright.service import Service, open_mapping, read_sample
+from fieldwright.store import ScheduleRepository, Store
+
+CALENDAR_TARGET_MS = 200.0
 
 HUBSPOT = examples_dir() / "hubspot_to_crm"
 
@@ -145,5 +155,117 @@ def main() -> None:
         app.processEvents()
 
 
+# -- the Schedules page: a month of 1,000 schedules --------------------------------------
+
+
+def bench_schedules(mapping_key: str, *, dense: bool, count: int = 1000) -> list[ScheduleRecord]:
+    """1,000 schedules in five zones (three with DST). `dense`: a fifth each of daily,
+    weekday, hourly and office-hours half-hourly crons and 1-12 h intervals (~9 fire times
+    a day each); else a typical store's daily, weekday and weekly crons and 4-24 h
+    intervals (~1 a day each)."""
+    zones = ("Europe/Berlin", "America/New_York", "Australia/Sydney", "UTC", "Asia/Tokyo")
+    out = []
+    for n in range(count):
+        minute, hour = n * 7 % 60, n % 24
+        daily, weekdays = f"{minute} {hour} * * *", f"{minute} {hour} * * 1-5"
+        if dense:
+            crons = (daily, weekdays, f"{minute} * * * *", "*/30 8-18 * * 1-5")
+        else:
+            crons = (daily, weekdays, f"{minute} {hour} * * {n % 7}", f"{minute} {hour} * * 1,3,5")
+        kind, cron, interval = ScheduleKind.CRON, None, None
+        if n % 5 < 4:
+            cron = crons[n % 5]
+        else:
+            kind = ScheduleKind.INTERVAL
+            interval = 3600 * (1 + n % 12) if dense else 3600 * (4 + n % 21)
+        out.append(
+            ScheduleRecord(
+                key=f"schedule_bench_{n:04d}",
+                name=f"Bench schedule {n}",
+                mapping_key=mapping_key,
+                kind=kind,
+                cron=cron,
+                interval_seconds=interval,
+                timezone=zones[n % len(zones)],
+            )
+        )
+    return out
+
+
+def calendar_month() -> None:
+    for dense in (False, True):
+        calendar_month_of(dense=dense)
+
+
+def calendar_month_of(*, dense: bool) -> None:
+    """Compute + render the month view (October 2026, a DST month) of 1,000 schedules,
+    half of it past with executions; against the bare service call for the same month."""
+    app = QApplication.instance() or create_app([])
+    now = datetime(2026, 10, 15, 12, tzinfo=UTC)
+    with tempfile.TemporaryDirectory() as tmp:
+        service = Service.open(f"sqlite:///{Path(tmp) / 'bench.db'}", user="bench")
+        document = open_mapping(HUBSPOT / "mapping.fwmap.json")
+        service.save_mapping(document, None)
+        schedules = bench_schedules(document.key, dense=dense)
+        for record in schedules:
+            service.create_schedule(record)
+        with Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}", user="bench") as store:
+            repository = ScheduleRepository(store)
+            for record in schedules[::5]:  # the daily ones ran on the 1st-14th
+                for day in range(1, 15):
+                    status = RunStatus.FAILED if day % 7 == 0 else RunStatus.COMPLETED
+                    repository.record_execution(
+                        ScheduleExecutionRecord(
+                            schedule_key=record.key,
+                            scheduled_at=datetime(2026, 10, day, 6, tzinfo=UTC),
+                            status=status,
+                        )
+                    )
+        panel = SchedulesPanel(service, clock=lambda: now)
+        panel.resize(1280, 800)
+        panel.zone_combo.setCurrentText("Europe/Berlin")
+        panel.show()
+        app.processEvents()
+        calendar = panel.calendar
+        totals, computes, renders, references = [], [], [], []
+        for _ in range(7):
+            started = time.perf_counter()
+            panel.reload_calendar()
+            computed = time.perf_counter()
+            calendar.grab()
+            rendered = time.perf_counter()
+            totals.append(rendered - started)
+            computes.append(computed - started)
+            renders.append(rendered - computed)
+            data = calendar.data
+            assert data is not None
+            started = time.perf_counter()
+            service.fire_times(data.start, data.end)
+            references.append(time.perf_counter() - started)
+        assert data is not None
+        planned = sum(data.statuses(day).get("planned", 0) for day in data.days)
+        past = sum(data.count(day) for day in data.days) - planned
+        total = statistics.median(totals) * 1000
+        reference = statistics.median(references) * 1000
+        print(
+            f"calendar month of {len(schedules):,} {'dense' if dense else 'typical'} schedules "
+            f"({planned:,} planned fire times, "
+            f"{past:,} past executions on 42 days): median {total:.0f} ms compute + render "
+            f"(compute {statistics.median(computes) * 1000:.0f} ms incl. the executions query, "
+            f"render {statistics.median(renders) * 1000:.0f} ms) — target < "
+            f"{CALENDAR_TARGET_MS:.0f} ms ({total / CALENDAR_TARGET_MS:.2f}× the target); "
+            f"reference: service.fire_times for the same 42 days {reference:.0f} ms "
+            f"({total / reference:.2f}× the reference)"
+        )
+        panel.close()
+        panel.deleteLater()
+        app.processEvents()
+        service.close()
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["calendar"]:
+        calendar_month()
+    else:
+        main()
+        calendar_month()

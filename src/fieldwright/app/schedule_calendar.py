@@ -13,10 +13,11 @@ as many as fit, then "+k more"; the day's agenda lists every item.
 from __future__ import annotations
 
 import calendar as pycalendar
+import heapq
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
@@ -72,9 +73,9 @@ def local_midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class CalendarItem:
-    """One line of a day's agenda: a planned fire time or a past execution."""
+class CalendarItem(NamedTuple):
+    """One line of a day's agenda: a planned fire time or a past execution (a named
+    tuple: a busy day has thousands)."""
 
     when: datetime  #: in the display zone
     schedule_key: str
@@ -85,15 +86,15 @@ class CalendarItem:
     run_key: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DayGroup:
+class DayGroup(NamedTuple):
     """One line of a day cell: a schedule's items of one status that day."""
 
     first: datetime  #: in the display zone
     schedule_key: str
     name: str
     status: str
-    count: int
+    #: How many items it stands for.
+    fires: int
 
     @property
     def text(self) -> str:
@@ -102,7 +103,7 @@ class DayGroup:
     @property
     def times(self) -> str:
         """ "×24" for a schedule firing 24 times that day; "" for once."""
-        return f"×{self.count}" if self.count > 1 else ""
+        return f"×{self.fires}" if self.fires > 1 else ""
 
 
 class CalendarData:
@@ -115,9 +116,12 @@ class CalendarData:
         self.bounds = [local_midnight(day, tz) for day in [*self.days, last + ONE_DAY]]
         self.schedules: dict[str, ScheduleRecord] = {}
         self._planned: dict[str, list[datetime]] = {}
-        self._ranges: dict[date, list[tuple[str, int, int]]] = {}
+        #: Per day: (first fire time UTC, schedule name, key, start, stop) of each schedule
+        #: firing that day; `_planned[key][start:stop]` are its fire times that day.
+        self._ranges: dict[date, list[tuple[datetime, str, str, int, int]]] = {}
         self._past: dict[date, list[CalendarItem]] = {}
         self._groups: dict[date, list[DayGroup]] = {}
+        self._lines: dict[tuple[date, int], tuple[list[DayGroup], int]] = {}
 
     @property
     def start(self) -> datetime:
@@ -154,15 +158,18 @@ class CalendarData:
             return
         self._planned[key] = times
         bounds, count = self.bounds, len(times)
+        name = self._schedule(key)[0]
         index = 0
         day = bisect_right(bounds, times[0]) - 1
         while index < count and day < len(self.days):
             stop = bisect_left(times, bounds[day + 1], index)
             if stop > index:
-                self._ranges.setdefault(self.days[day], []).append((key, index, stop))
+                entry = (times[index], name, key, index, stop)
+                self._ranges.setdefault(self.days[day], []).append(entry)
                 index = stop
             day += 1
         self._groups.clear()
+        self._lines.clear()
 
     def add_execution(self, execution: ScheduleExecutionRecord) -> None:
         moment = execution.scheduled_at
@@ -182,7 +189,8 @@ class CalendarData:
             execution.run_key,
         )
         self._past.setdefault(local.date(), []).append(item)
-        self._groups.pop(local.date(), None)
+        self._groups.clear()
+        self._lines.clear()
 
     def _schedule(self, key: str) -> tuple[str, str]:
         record = self.schedules.get(key)
@@ -191,8 +199,8 @@ class CalendarData:
     def items(self, day: date) -> list[CalendarItem]:
         """Every item of a day, by time: its agenda."""
         out = list(self._past.get(day, []))
-        for key, start, stop in self._ranges.get(day, []):
-            name, mapping = self._schedule(key)
+        for _first, name, key, start, stop in self._ranges.get(day, []):
+            mapping = self._schedule(key)[1]
             out.extend(
                 CalendarItem(moment.astimezone(self.tz), key, name, mapping, PLANNED)
                 for moment in self._planned[key][start:stop]
@@ -200,35 +208,55 @@ class CalendarData:
         out.sort(key=lambda item: (item.when, item.name, item.schedule_key))
         return out
 
-    def groups(self, day: date) -> list[DayGroup]:
-        """The lines of a day cell, by first time."""
-        cached = self._groups.get(day)
-        if cached is not None:
-            return cached
-        out: list[DayGroup] = []
-        for key, start, stop in self._ranges.get(day, []):
-            first = self._planned[key][start].astimezone(self.tz)
-            out.append(DayGroup(first, key, self._schedule(key)[0], PLANNED, stop - start))
+    def _past_groups(self, day: date) -> list[DayGroup]:
         past: dict[tuple[str, str], list[CalendarItem]] = {}
         for item in self._past.get(day, []):
             past.setdefault((item.schedule_key, item.status), []).append(item)
-        for (key, status), items in past.items():
-            first = min(item.when for item in items)
-            out.append(DayGroup(first, key, items[0].name, status, len(items)))
-        out.sort(key=lambda group: (group.first, group.name, group.status))
-        self._groups[day] = out
-        return out
+        return [
+            DayGroup(min(item.when for item in items), key, items[0].name, status, len(items))
+            for (key, status), items in past.items()
+        ]
+
+    def _planned_group(self, entry: tuple[datetime, str, str, int, int]) -> DayGroup:
+        first, name, key, start, stop = entry
+        return DayGroup(first.astimezone(self.tz), key, name, PLANNED, stop - start)
+
+    def groups(self, day: date) -> list[DayGroup]:
+        """Every line a day cell could show, by first time."""
+        cached = self._groups.get(day)
+        if cached is None:
+            cached = [self._planned_group(e) for e in self._ranges.get(day, [])]
+            cached.extend(self._past_groups(day))
+            cached.sort(key=_group_order)
+            self._groups[day] = cached
+        return cached
+
+    def lines(self, day: date, limit: int) -> tuple[list[DayGroup], int]:
+        """The first `limit` lines of a day cell, and how many it has: a cell shows a few
+        of hundreds, so only those few are made (the month view of 1,000 schedules)."""
+        cached = self._lines.get((day, limit))
+        if cached is None:
+            ranges = self._ranges.get(day, [])
+            past = self._past_groups(day)
+            firsts = [self._planned_group(e) for e in heapq.nsmallest(limit, ranges)]
+            shown = sorted(firsts + past, key=_group_order)[: max(limit, 0)]
+            cached = self._lines[(day, limit)] = (shown, len(ranges) + len(past))
+        return cached
 
     def count(self, day: date) -> int:
-        planned = sum(stop - start for _key, start, stop in self._ranges.get(day, []))
+        planned = sum(entry[4] - entry[3] for entry in self._ranges.get(day, []))
         return planned + len(self._past.get(day, []))
 
     def statuses(self, day: date) -> dict[str, int]:
         """How many items of each status a day has."""
         out: dict[str, int] = {}
         for group in self.groups(day):
-            out[group.status] = out.get(group.status, 0) + group.count
+            out[group.status] = out.get(group.status, 0) + group.fires
         return out
+
+
+def _group_order(group: DayGroup) -> tuple[datetime, str, str]:
+    return group.first, group.name, group.status
 
 
 def month_days(anchor: date) -> tuple[date, date]:
@@ -378,17 +406,20 @@ class ScheduleCalendar(QWidget):
         cells list every item when they fit; otherwise a line stands for a schedule's
         items of one status that day."""
         data = self.data
-        groups = data.groups(day) if data is not None else []
+        if data is None:
+            return [], 0
         room = self.capacity(day)
-        if data is not None and self.mode == self.WEEK and len(groups) < data.count(day) <= room:
+        groups, total = data.lines(day, room)
+        if self.mode == self.WEEK and total < data.count(day) <= room:
             groups = [
                 DayGroup(item.when, item.schedule_key, item.name, item.status, 1)
                 for item in data.items(day)
             ]
-        if len(groups) <= room:
+            return groups, 0
+        if total <= room:
             return groups, 0
         shown = groups[: max(0, room - 1)]
-        return shown, len(groups) - len(shown)
+        return shown, total - len(shown)
 
     # -- painting -------------------------------------------------------------------------
 

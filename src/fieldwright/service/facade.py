@@ -332,11 +332,9 @@ class Service:
         if end <= start:
             raise InvalidRequest("the end of the period must be after its start")
         with service_errors("listing schedule executions"):
-            keys = None
-            if mapping_key is not None:
-                keys = [s.key for s in self._schedules.list_schedules(mapping_key=mapping_key)]
-            found = self._schedules.executions_between(start, end, schedule_keys=keys, limit=limit)
-        return [ScheduleExecutionRecord(**e.model_dump(exclude={"parent_id"})) for e in found]
+            return self._schedules.calendar_executions(
+                start, end, mapping_key=mapping_key, limit=limit
+            )
 
     def run_schedule_now(
         self,

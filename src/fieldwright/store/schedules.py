@@ -361,6 +361,54 @@ class ScheduleRepository:
         with self._store.session() as session:
             return [_attempt(row, key, run_key) for row, key, run_key in session.execute(query)]
 
+    def calendar_executions(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        mapping_key: str | None = None,
+        limit: int | None = None,
+    ) -> list[ScheduleExecutionRecord]:
+        """Executions scheduled in [since, until) of all schedules (or one mapping's),
+        oldest first, with what the calendar shows: read as plain columns, not ORM rows,
+        as a month of a busy store has thousands."""
+        query = (
+            select(
+                ScheduleExecution.id,
+                Schedule.key,
+                ScheduleExecution.scheduled_at,
+                ScheduleExecution.started_at,
+                ScheduleExecution.ended_at,
+                ScheduleExecution.status,
+                Run.key,
+                ScheduleExecution.attempt,
+            )
+            .join(Schedule, ScheduleExecution.schedule_id == Schedule.id)
+            .outerjoin(Run, ScheduleExecution.run_id == Run.id)
+            .where(ScheduleExecution.scheduled_at >= since, ScheduleExecution.scheduled_at < until)
+        )
+        if mapping_key is not None:
+            query = query.join(Mapping, Schedule.mapping_id == Mapping.id).where(
+                Mapping.key == mapping_key
+            )
+        query = query.order_by(ScheduleExecution.scheduled_at, ScheduleExecution.id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._store.session() as session:
+            return [
+                ScheduleExecutionRecord(
+                    id=row[0],
+                    schedule_key=row[1],
+                    scheduled_at=row[2],
+                    started_at=row[3],
+                    ended_at=row[4],
+                    status=row[5],
+                    run_key=row[6],
+                    attempt=row[7],
+                )
+                for row in session.execute(query)
+            ]
+
     def execution(self, execution_id: int) -> ExecutionAttempt:
         """One execution by id."""
         query = (
