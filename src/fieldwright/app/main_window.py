@@ -36,6 +36,7 @@ from fieldwright.app.documents import (
 from fieldwright.app.menus import build_menus
 from fieldwright.app.preview_panel import PreviewPanel
 from fieldwright.app.run_now import RunNow
+from fieldwright.app.run_progress import RunProgressWidget
 from fieldwright.app.runs_panel import RunsPanel
 from fieldwright.app.scheduler_status import SchedulerStatus
 from fieldwright.app.schema_import import SchemaImporter
@@ -136,6 +137,12 @@ class MainWindow(QMainWindow):
 
         self.schema_importer = SchemaImporter(self.session, self)
         self.run_now = RunNow(self)
+        self.run_progress = RunProgressWidget()
+        self.statusBar().insertPermanentWidget(0, self.run_progress)
+        self.run_now.started.connect(self.run_progress.start)
+        self.run_now.progress.connect(self.run_progress.update_progress)
+        self.run_now.finished.connect(self.run_progress.finish)
+        self.run_progress.cancelRequested.connect(self.run_now.cancel)
         if self.runs_panel is not None:
             self.run_now.finished.connect(self.runs_panel.run_finished)
         self.recent_menu: QMenu | None = None

@@ -97,9 +97,11 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     actions["preview"] = _action(window, "&Preview", window.preview.refresh_now, "F5")
     actions["run_tests"] = _action(window, "Run &tests", lambda: _run_tests(window), "Ctrl+T")
     actions["run_now"] = _action(window, "&Run now", window.run_now.start, "Ctrl+R")
+    actions["run_with"] = _action(window, "Run &with…", window.run_now.choose, "Ctrl+Shift+R")
     actions["cancel_run"] = _action(window, "&Cancel run", window.run_now.cancel)
     run_menu.addAction(actions["preview"])
     run_menu.addAction(actions["run_now"])
+    run_menu.addAction(actions["run_with"])
     run_menu.addAction(actions["cancel_run"])
     run_menu.addAction(actions["run_tests"])
 

@@ -9,15 +9,17 @@ Qt signals, which Qt queues to the GUI thread (as Run now does).
 from __future__ import annotations
 
 import html
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QDate, Qt, QUrl, Signal
 from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
+    QDateEdit,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.run_now import describe_result
+from fieldwright.app.run_progress import RunProgressWidget
 from fieldwright.app.runs_models import (
     DeadLetterModel,
     RunHistoryModel,
@@ -46,7 +49,37 @@ from fieldwright.service.runs import RunDetail, RunFilter
 if TYPE_CHECKING:
     from fieldwright.service import RunHandle, RunResult, Service
 
-__all__ = ["RunsPanel"]
+__all__ = ["PERIODS", "RunsPanel", "period_bounds"]
+
+#: The date filter's choices: label and how many days back (None: no limit, -1: between dates).
+PERIODS: tuple[tuple[str, int | None], ...] = (
+    ("Any time", None),
+    ("Today", 0),
+    ("Last 7 days", 6),
+    ("Last 30 days", 29),
+    ("Between…", -1),
+)
+
+
+def _day(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time()).astimezone()
+
+
+def period_bounds(
+    days_back: int | None, first: date, last: date, today: date | None = None
+) -> tuple[datetime | None, datetime | None]:
+    """[since, until) in local time: whole days, `last` included; None means unbounded."""
+    if days_back is None:
+        return None, None
+    if days_back >= 0:
+        today = today or date.today()
+        return _local_midnight(today - timedelta(days=days_back)), None
+    return _local_midnight(first), _local_midnight(last + timedelta(days=1))
+
 
 PAGE_SIZE = 100
 LETTER_PAGE_SIZE = 100
@@ -123,6 +156,8 @@ class RunsPanel(QWidget):
     message = Signal(str)
     #: (summary, result) of a reprocess, on the GUI thread.
     reprocessed = Signal(str, object)
+    #: RunProgress snapshots of a reprocess, on the GUI thread.
+    reprocess_progressed = Signal(object)
 
     def __init__(self, service: Service, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -148,6 +183,19 @@ class RunsPanel(QWidget):
         self.trigger_filter.addItem("Any trigger", None)
         for trigger in RunTrigger:
             self.trigger_filter.addItem(trigger.value.capitalize(), trigger.value)
+        self.period_filter = QComboBox()
+        self.period_filter.setObjectName("runs_period_filter")
+        for label, days_back in PERIODS:
+            self.period_filter.addItem(label, days_back)
+        self.from_date = QDateEdit(QDate.currentDate().addDays(-7))
+        self.to_date = QDateEdit(QDate.currentDate())
+        for name, edit in (("runs_from_date", self.from_date), ("runs_to_date", self.to_date)):
+            edit.setObjectName(name)
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setVisible(False)
+        self.from_date.setToolTip("Runs started on or after this day (local time)")
+        self.to_date.setToolTip("Runs started on or before this day (local time)")
         self.refresh_button = QPushButton("Refresh")
         self.more_button = QPushButton("More")
         self.more_button.setToolTip(f"Load the next {PAGE_SIZE} older runs")
@@ -157,6 +205,9 @@ class RunsPanel(QWidget):
         filters.addWidget(self.mapping_filter, 2)
         filters.addWidget(self.status_filter)
         filters.addWidget(self.trigger_filter)
+        filters.addWidget(self.period_filter)
+        filters.addWidget(self.from_date)
+        filters.addWidget(self.to_date)
         filters.addWidget(self.refresh_button)
         filters.addStretch(1)
         filters.addWidget(self.shown_label)
@@ -195,10 +246,14 @@ class RunsPanel(QWidget):
         letter_bar.addStretch(1)
         letter_bar.addWidget(self.export_button)
         letter_bar.addWidget(self.reprocess_button)
+        self.reprocess_progress = RunProgressWidget()
+        self.reprocess_progress.setObjectName("reprocess_progress")
+        self.reprocess_progress.bar.setFixedWidth(120)
         letters_box = QWidget()
         letters_layout = QVBoxLayout(letters_box)
         letters_layout.setContentsMargins(0, 0, 0, 0)
         letters_layout.addLayout(letter_bar)
+        letters_layout.addWidget(self.reprocess_progress)
         letters_layout.addWidget(self.letter_table)
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.detail_view)
@@ -220,12 +275,17 @@ class RunsPanel(QWidget):
         self.mapping_filter.textChanged.connect(self._mapping_cleared)
         self.status_filter.currentIndexChanged.connect(self.refresh)
         self.trigger_filter.currentIndexChanged.connect(self.refresh)
+        self.period_filter.currentIndexChanged.connect(self._period_changed)
+        self.from_date.dateChanged.connect(self.refresh)
+        self.to_date.dateChanged.connect(self.refresh)
         self.refresh_button.clicked.connect(self.refresh)
         self.more_button.clicked.connect(self.load_more)
         self.table.selectionModel().selectionChanged.connect(self._show_selected)
         self.export_button.clicked.connect(self.export_dead_letters)
         self.reprocess_button.clicked.connect(self.reprocess)
         self.reprocessed.connect(self._reprocessed)
+        self.reprocess_progressed.connect(self.reprocess_progress.update_progress)
+        self.reprocess_progress.cancelRequested.connect(self.cancel)
         self._show_selected()
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -238,11 +298,25 @@ class RunsPanel(QWidget):
     def filters(self) -> RunFilter:
         status = self.status_filter.currentData()
         trigger = self.trigger_filter.currentData()
+        days_back = self.period_filter.currentData()
+        since, until = period_bounds(
+            days_back if isinstance(days_back, int) else None,
+            _day(self.from_date.date()),
+            _day(self.to_date.date()),
+        )
         return RunFilter(
             mapping_key=self.mapping_filter.text().strip() or None,
             status=RunStatus(status) if isinstance(status, str) else None,
             trigger=RunTrigger(trigger) if isinstance(trigger, str) else None,
+            since=since,
+            until=until,
         )
+
+    def _period_changed(self) -> None:
+        between = self.period_filter.currentData() == -1
+        self.from_date.setVisible(between)
+        self.to_date.setVisible(between)
+        self.refresh()
 
     def refresh(self, *_args: object, select: str | None = None) -> None:
         """Reload the first page for the filters, keeping (or moving to) the selected run."""
@@ -394,12 +468,14 @@ class RunsPanel(QWidget):
         try:
             self.handle = self.service.reprocess(
                 key,
+                on_progress=self.reprocess_progressed.emit,
                 on_finished=lambda result: self.reprocessed.emit(describe_result(result), result),
             )
         except ServiceError as exc:
             QMessageBox.warning(self, "Cannot reprocess the failed records", str(exc))
             return
         self.reprocess_button.setEnabled(False)
+        self.reprocess_progress.start(self.handle.key)  # before the message: it says so
         self.message.emit(f"Reprocessing the failed records of {key} as {self.handle.key}")
 
     def run_finished(self, _summary: str, result: RunResult) -> None:
@@ -412,9 +488,10 @@ class RunsPanel(QWidget):
             self.handle.cancel()
 
     def _reprocessed(self, summary: str, result: RunResult) -> None:
+        self.reprocess_progress.finish()
         self.message.emit(summary)
         self.detail = None  # the parent now links to its child: read it again
         self.refresh()
-        if result.status is not RunStatus.COMPLETED:
+        if result.status not in (RunStatus.COMPLETED, RunStatus.CANCELLED):
             reason = f"\n\n{result.message}" if result.message else ""
             QMessageBox.warning(self, "The reprocess did not complete", summary + reason)
