@@ -5,7 +5,10 @@
 3. preview refresh of 200 records after an edit (edit → table updated, debounce included).
 4. the Schedules page's month of 1,000 schedules (compute + render; `... gui_bench.py calendar`
    runs only this one).
-Targets: start < 2 s, schema < 1 s, preview < 150 ms, calendar month < 200 ms.
+5. the Runs page over 10,000 runs: first page shown, then scrolling to the end of the table
+   ten times, each fetching only the next page (`... gui_bench.py runs` runs only this one).
+Targets: start < 2 s, schema < 1 s, preview < 150 ms, calendar month < 200 ms, the runs table
+never holds more than it has shown (a page of 100 per scroll) and a scroll step < 50 ms.
 """
 
 from __future__ import annotations
@@ -263,9 +266,63 @@ def calendar_month_of(*, dense: bool) -> None:
         service.close()
 
 
+# -- the Runs page: 10,000 runs, paged ----------------------------------------------------
+
+RUNS_SCROLL_TARGET_MS = 50.0
+
+
+def runs_table() -> None:
+    """Show the Runs page over 10,000 runs and scroll to the end ten times; the model
+    fetches the next page of 100 each time (never all), against the bare service call."""
+    from store_bench import RUNS, seed_runs  # the store bench's 10,000 runs, inserted in bulk
+
+    from fieldwright.app.runs_panel import PAGE_SIZE, RunsPanel
+
+    app = QApplication.instance() or create_app([])
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'runs.db'}"
+        service = Service.open(url, user="bench")
+        with Store.open(url, user="bench") as store:
+            seed_runs(store)
+        panel = RunsPanel(service)
+        panel.resize(1280, 800)
+        started = time.perf_counter()
+        panel.show()  # the first page is read when the page is shown
+        app.processEvents()
+        first = (time.perf_counter() - started) * 1000
+        steps, references = [], []
+        for _ in range(10):
+            started = time.perf_counter()
+            panel.table.scrollToBottom()  # the view asks the model to fetch more at the end
+            app.processEvents()
+            steps.append((time.perf_counter() - started) * 1000)
+            cursor = panel.next_cursor
+            started = time.perf_counter()
+            service.list_runs(panel.filters(), cursor, limit=PAGE_SIZE)
+            references.append((time.perf_counter() - started) * 1000)
+        rows = panel.model.rowCount()
+        step = statistics.median(steps)
+        reference = statistics.median(references)
+        print(
+            f"runs table over {RUNS:,} runs: first page shown in {first:.0f} ms; after 10 "
+            f"scrolls to the end it holds {rows:,} rows ({rows / RUNS:.1%} of the runs); "
+            f"scroll step median {step:.1f} ms — target < {RUNS_SCROLL_TARGET_MS:.0f} ms "
+            f"({step / RUNS_SCROLL_TARGET_MS:.2f}× the target); reference: service.list_runs "
+            f"of the same page {reference:.1f} ms ({step / reference:.2f}× the reference)"
+        )
+        assert rows <= PAGE_SIZE * 11, "the runs table loaded more than it showed"
+        panel.close()
+        panel.deleteLater()
+        app.processEvents()
+        service.close()
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["calendar"]:
         calendar_month()
+    elif sys.argv[1:] == ["runs"]:
+        runs_table()
     else:
         main()
         calendar_month()
+        runs_table()
