@@ -100,8 +100,10 @@ class TestEditor(QWidget):
         self._problem = ""
         self.name = QLineEdit()
         self.name.setObjectName("test_name")
+        self.name.setMinimumWidth(420)
         self.kind = QComboBox()
         self.kind.setObjectName("test_kind")
+        self.kind.setMinimumWidth(180)
         for kind in TestKind:
             self.kind.addItem(kind.value.replace("_", " "), kind.value)
         self.expect_failure = QCheckBox("The record must fail (go to the dead letters)")
@@ -120,6 +122,7 @@ class TestEditor(QWidget):
         self.revert.setObjectName("revert_test")
 
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow("Name", self.name)
         form.addRow("Kind", self.kind)
         form.addRow("", self.expect_failure)
@@ -136,7 +139,7 @@ class TestEditor(QWidget):
         buttons.addWidget(self.revert)
         buttons.addWidget(self.save)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(form)
         layout.addLayout(editors, 1)
         layout.addLayout(buttons)

@@ -140,7 +140,7 @@ class TestsPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setObjectName("tests_progress")
         self.progress.setFixedWidth(160)
-        self.progress.setFormat("%v / %m")
+        self.progress.setFormat("%v of %m run")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.run_all_button = self._button("Run all", "run_all_tests", self.run_all)
