@@ -311,10 +311,11 @@ class ScheduleEditor(QDialog):
         self._show_pattern_inputs()
 
     def _align_pages(self) -> None:
-        """The type pages' labels as wide as the form's, so their fields line up."""
+        """The form's and the type pages' labels equally wide, so their fields line up."""
         outer = ("name_label", "mapping_label", "kind_label", "timezone_label", "start_label")
-        width = max(self.child(QLabel, name).sizeHint().width() for name in outer)
-        for name in ("cron_label", "builder_label", "interval_label", "fixed_label"):
+        pages = ("cron_label", "builder_label", "interval_label", "fixed_label")
+        width = max(self.child(QLabel, name).sizeHint().width() for name in outer + pages)
+        for name in (*outer, "end_label", *pages):
             label = self.child(QLabel, name)
             label.setFixedWidth(width)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
