@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
-from fieldwright.app import tests_panel as tests_panel_module
+from fieldwright.app import tests_runner
 from fieldwright.app.commands_core import remove_mappings
 from fieldwright.app.preview_panel import PreviewPanel
 from fieldwright.app.session import DocumentSession
@@ -50,7 +50,7 @@ def panel(qtbot: QtBot, session: DocumentSession) -> Iterator[TestsPanel]:
     qtbot.addWidget(created)
     created.resize(1280, 800)
     created.show()
-    assert created.debounce.isActive()  # the tests run shortly after the panel opens ...
+    assert created.runner.debounce.isActive()  # the tests run shortly after the panel opens ...
     with qtbot.waitSignal(created.resultsReady, timeout=WAIT):
         created.run_all()  # ... or now, on Run all
     yield created
@@ -138,7 +138,7 @@ def test_run_selected_runs_only_those_with_a_progress_bar(
     qtbot.addWidget(panel)
     panel.show()
     try:
-        panel.debounce.stop()  # no background run: only what we ask for
+        panel.runner.debounce.stop()  # no background run: only what we ask for
         click_row(qtbot, panel, 1)
         rect = panel.table.visualRect(panel.model.index(3, 0))
         qtbot.mouseClick(
@@ -373,10 +373,10 @@ def test_junit_export_parses_and_counts_the_failure(
 def test_tests_rerun_in_the_background_after_a_designer_edit(
     qtbot: QtBot, panel: TestsPanel, session: DocumentSession
 ) -> None:
-    assert not panel.debounce.isActive()
+    assert not panel.runner.debounce.isActive()
     session.push(remove_mappings(["$.first_name"]))
-    assert panel.debounce.isActive()
-    assert panel.debounce.interval() == tests_panel_module.RERUN_DELAY_MS
+    assert panel.runner.debounce.isActive()
+    assert panel.runner.debounce.interval() == tests_runner.RERUN_DELAY_MS
     with qtbot.waitSignal(panel.resultsReady, timeout=WAIT):
         pass
     failed = [r for r, o in enumerate(outcomes(panel)) if o is Outcome.FAILED]
@@ -393,7 +393,7 @@ def test_a_run_in_flight_is_superseded_by_a_newer_one(
 ) -> None:
     release = threading.Event()
     started = threading.Event()
-    real = tests_panel_module.run_document_tests
+    real = tests_runner.run_document_tests
     calls: list[int] = []
 
     def held_first(document: MappingDocument, *args: Any, **kwargs: Any) -> Any:
@@ -403,9 +403,9 @@ def test_a_run_in_flight_is_superseded_by_a_newer_one(
             release.wait(WAIT / 1000)
         return real(document, *args, **kwargs)
 
-    monkeypatch.setattr(tests_panel_module, "run_document_tests", held_first)
+    monkeypatch.setattr(tests_runner, "run_document_tests", held_first)
     ready: list[int] = []
-    panel.resultsReady.connect(lambda: ready.append(panel.generation))
+    panel.resultsReady.connect(lambda: ready.append(panel.runner.generation))
     case = session.document.tests[0]
     wrong = {**(case.expected or {}), "first_name": "Nope"}
     session.push(ReplaceTest(0, case.model_copy(update={"expected": wrong})))
@@ -415,12 +415,12 @@ def test_a_run_in_flight_is_superseded_by_a_newer_one(
     panel.run_all()  # ... and a newer run, queued behind the held one
     with qtbot.waitSignal(panel.resultsReady, timeout=WAIT):
         release.set()
-    panel.pool.waitForDone()
+    panel.runner.pool.waitForDone()
     qtbot.wait(50)  # let any queued (stale) result arrive, to be dropped
     assert calls == [0, 1]
-    assert ready == [panel.generation]
+    assert ready == [panel.runner.generation]
     assert set(outcomes(panel)) == {Outcome.PASSED}
-    panel.debounce.stop()
+    panel.runner.debounce.stop()
 
 
 # -- pretty JSON paths ------------------------------------------------------------------

@@ -26,7 +26,8 @@ from fieldwright.app.tests_status import json_lines, touches
 from fieldwright.app.theme import current_theme
 
 if TYPE_CHECKING:
-    from fieldwright.engine import Difference
+    from fieldwright.domain import TestCase
+    from fieldwright.engine import Difference, TestResult
 
 __all__ = ["JsonView", "ResultView", "value_text"]
 
@@ -164,6 +165,19 @@ class ResultView(QWidget):
                 item.setToolTip(text)
                 self.differences.setItem(row, column, item)
         self.differences.setVisible(bool(differences))
+
+    def show_test(self, case: TestCase, result: TestResult, *, passed: bool) -> None:
+        """A test's last result: why it failed (or how fast it passed) and the diff."""
+        if passed:
+            message = f"Passed in {result.seconds * 1000:.1f} ms"
+        elif result.message:
+            message = result.message[0].upper() + result.message[1:]
+        else:
+            count = len(result.differences)
+            message = f"{count} difference{'s' if count != 1 else ''} from the expected output"
+        self.show_result(
+            case.expected, result.actual, result.differences, message, error=not passed
+        )
 
     def clear_result(self, message: str) -> None:
         self.expected.clear_value()

@@ -1,4 +1,5 @@
-"""Undoable edits of a document's test cases (pure do/undo logic, Qt-free).
+"""Undoable edits of a document's test cases (pure do/undo logic, Qt-free), and the
+test a record makes.
 
 Like the field mapping edits of `commands_core`, each stores what it needs to
 undo itself; the session wraps them in undo commands.
@@ -6,11 +7,51 @@ undo itself; the session wraps them in undo commands.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from fieldwright.domain import MappingDocument, TestCase
+from fieldwright.domain.records import Position, SourceItem
+from fieldwright.service import compile_mapping, preview_records
 
-__all__ = ["AddTest", "RemoveTest", "ReplaceTest"]
+__all__ = ["AddTest", "RemoveTest", "ReplaceTest", "test_from_record", "unique_name"]
+
+
+def unique_name(name: str, taken: Collection[str]) -> str:
+    """`name`, or `name (2)`, `name (3)`… when it is taken."""
+    if name not in taken:
+        return name
+    number = 2
+    while f"{name} ({number})" in taken:
+        number += 1
+    return f"{name} ({number})"
+
+
+def test_from_record(
+    document: MappingDocument, record: dict[str, Any], name: str | None = None
+) -> TestCase:
+    """A test of `record` expecting what the mapping makes of it now.
+
+    A record the mapping fails makes a test expecting the failure; one the
+    filter drops, a test expecting it dropped. Raises `ServiceError` when the
+    mapping does not compile, `ValidationError` when the record is not JSON.
+    """
+    compiled = compile_mapping(document)
+    trace = preview_records(compiled, [SourceItem(Position(index=0), record)])[0].trace
+    assert trace is not None  # the record is there
+    status = trace.result.status.value
+    default = f"record {record['id']}" if "id" in record else "preview record"
+    return TestCase(
+        name=unique_name(name or default, {t.name for t in document.tests}),
+        input=record,
+        expected=trace.result.output if status == "ok" else None,
+        expect_failure=status == "failed",
+        description="Added from a preview record",
+    )
+
+
+test_from_record.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 def _copy(case: TestCase) -> TestCase:

@@ -11,12 +11,12 @@ run's verdict goes to the Designer as a `TestStatus` (`statusChanged`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from PySide6.QtCore import QItemSelectionModel, QObject, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -37,50 +37,26 @@ from fieldwright.app.commands_core import Batch, Edit
 from fieldwright.app.session import DocumentSession
 from fieldwright.app.tests_diff import ResultView
 from fieldwright.app.tests_editor import TestEditor
-from fieldwright.app.tests_edits import AddTest, RemoveTest, ReplaceTest
-from fieldwright.app.tests_model import TestTableModel
-from fieldwright.app.tests_status import Outcome, TestStatus, status_of
-from fieldwright.app.workers import Task, TaskSignals, snapshot
-from fieldwright.domain import MappingDocument, TestCase
-from fieldwright.domain.records import Position, SourceItem
-from fieldwright.service import (
-    ServiceError,
-    compile_mapping,
-    junit_xml,
-    preview_records,
-    run_document_tests,
+from fieldwright.app.tests_edits import (
+    AddTest,
+    RemoveTest,
+    ReplaceTest,
+    test_from_record,
+    unique_name,
 )
+from fieldwright.app.tests_model import TestTableModel
+from fieldwright.app.tests_runner import TestRun, TestRunner
+from fieldwright.app.tests_status import Outcome, TestStatus, status_of
+from fieldwright.domain import MappingDocument, TestCase
+from fieldwright.service import ServiceError, junit_xml
 
 if TYPE_CHECKING:
     from fieldwright.engine import Coverage, SuiteResult, TestResult
 
-__all__ = ["RERUN_DELAY_MS", "TestsPanel"]
-
-#: How long after the last edit the tests run again.
-RERUN_DELAY_MS = 400
+__all__ = ["TestsPanel"]
 JUNIT_FILTER = "JUnit XML (*.xml);;All files (*)"
 
 RecordProvider = Callable[[], dict[str, Any] | None]
-
-
-class _Progress(QObject):
-    advanced = Signal(int, int, int)  #: (generation, tests done, tests to run)
-
-
-def _with_tests(document: MappingDocument) -> MappingDocument:
-    """A snapshot for the worker, tests included."""
-    copy = snapshot(document)
-    copy.tests = [case.model_copy(deep=True) for case in document.tests]
-    return copy
-
-
-def _unique(name: str, taken: Collection[str]) -> str:
-    if name not in taken:
-        return name
-    number = 2
-    while f"{name} ({number})" in taken:
-        number += 1
-    return f"{name} ({number})"
 
 
 class TestsPanel(QWidget):
@@ -110,25 +86,15 @@ class TestsPanel(QWidget):
         self.setObjectName("tests_panel")
         self.session = session
         self.record_provider = record_provider
-        self.generation = 0
         self.coverage: Coverage | None = None
         #: The last suite a run returned (its results may cover only the selected tests).
         self.last_suite: SuiteResult | None = None
         self.status: TestStatus | None = None
-        self.running = False
-
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
-        self.signals = TaskSignals(self)
-        self.signals.done.connect(self._run_done)
-        self.signals.failed.connect(self._run_failed)
-        self.progress_signals = _Progress(self)
-        self.progress_signals.advanced.connect(self._advanced)
-        self.debounce = QTimer(self)
-        self.debounce.setObjectName("tests_rerun_timer")
-        self.debounce.setSingleShot(True)
-        self.debounce.setInterval(RERUN_DELAY_MS)
-        self.debounce.timeout.connect(self.run_all)
+        self.runner = TestRunner(self)
+        self.runner.due.connect(self.run_all)
+        self.runner.progressed.connect(self._advanced)
+        self.runner.finished.connect(self._run_done)
+        self.runner.failed.connect(self._run_failed)
 
         heading = QLabel("TESTS")
         heading.setProperty("role", "heading")
@@ -258,7 +224,7 @@ class TestsPanel(QWidget):
 
     def schedule(self) -> None:
         """Run the tests again shortly (a burst of edits makes one run)."""
-        self.debounce.start()
+        self.runner.schedule()
 
     # -- running ------------------------------------------------------------------------
 
@@ -273,48 +239,28 @@ class TestsPanel(QWidget):
         self._start(rows)
 
     def _start(self, indexes: list[int] | None) -> None:
-        self.debounce.stop()
-        self.generation += 1
-        generation = self.generation
-        document = _with_tests(self.document)
-        total = len(document.tests) if indexes is None else len(indexes)
-        self.running = True
+        total = len(self.document.tests) if indexes is None else len(indexes)
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(0)
-        advanced = self.progress_signals.advanced
+        self.runner.start(self.document, indexes)
 
-        def work() -> tuple[list[int] | None, MappingDocument, SuiteResult]:
-            suite = run_document_tests(
-                document, indexes, on_progress=lambda done, n: advanced.emit(generation, done, n)
-            )
-            return indexes, document, suite
+    def _advanced(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
 
-        self.pool.clear()  # a run not started yet is superseded by this one
-        self.pool.start(Task(generation, work, self.signals))
-
-    def _advanced(self, generation: int, done: int, total: int) -> None:
-        if generation == self.generation:
-            self.progress.setRange(0, max(total, 1))
-            self.progress.setValue(done)
-
-    def _run_done(self, generation: int, payload: object) -> None:
-        if generation != self.generation or not isinstance(payload, tuple):
-            return  # stale: the document changed since this run started
-        indexes, document, suite = payload
-        rows = range(len(document.tests)) if indexes is None else indexes
-        self.running = False
-        self.model.set_results(dict(zip(rows, suite.results, strict=True)), replace=indexes is None)
+    def _run_done(self, run: TestRun) -> None:
+        suite = run.suite
+        rows = range(len(run.document.tests)) if run.indexes is None else run.indexes
+        results = dict(zip(rows, suite.results, strict=True))
+        self.model.set_results(results, replace=run.indexes is None)
         self.coverage = suite.coverage
         self.last_suite = suite
-        self.status = status_of(document, self.model.results.values(), suite.coverage)
+        self.status = status_of(run.document, self.model.results.values(), suite.coverage)
         self.progress.setRange(0, max(len(suite.results), 1))
         self.progress.setValue(len(suite.results))
         self._after_run()
 
-    def _run_failed(self, generation: int, message: str) -> None:
-        if generation != self.generation:
-            return
-        self.running = False
+    def _run_failed(self, message: str) -> None:
         self.model.set_results({}, replace=True, error=f"The tests cannot run: {message}")
         self.coverage = None
         self.status = None
@@ -396,28 +342,12 @@ class TestsPanel(QWidget):
         self._show_result(row, case)
 
     def _show_result(self, row: int, case: TestCase) -> None:
-        outcome = self.model.outcome(row)
         result = self.model.result(row)
-        if outcome is Outcome.NOT_RUN or (result is None and not self.model.error):
-            self.result_view.clear_result("Running…" if self.running else "Not run yet")
-            return
         if result is None:
-            self.result_view.clear_result(self.model.error)
+            waiting = "Running…" if self.runner.running else "Not run yet"
+            self.result_view.clear_result(self.model.error or waiting)
             return
-        if outcome is Outcome.PASSED:
-            message = f"Passed in {result.seconds * 1000:.1f} ms"
-        elif result.message:
-            message = result.message[0].upper() + result.message[1:]
-        else:
-            count = len(result.differences)
-            message = f"{count} difference{'s' if count != 1 else ''} from the expected output"
-        self.result_view.show_result(
-            case.expected,
-            result.actual,
-            result.differences,
-            message,
-            error=outcome is not Outcome.PASSED,
-        )
+        self.result_view.show_test(case, result, passed=self.model.outcome(row) is Outcome.PASSED)
 
     # -- edits --------------------------------------------------------------------------
 
@@ -457,7 +387,7 @@ class TestsPanel(QWidget):
         self.select_test(len(self.document.tests) - 1)
 
     def new_test(self) -> None:
-        name = _unique("new test", {t.name for t in self.document.tests})
+        name = unique_name("new test", {t.name for t in self.document.tests})
         self._add(TestCase(name=name, input={}, expected={}))
         self.tabs.setCurrentWidget(self.editor)
 
@@ -489,25 +419,11 @@ class TestsPanel(QWidget):
         None (with a message) when the mapping cannot run.
         """
         try:
-            compiled = compile_mapping(self.document)
-            row = preview_records(compiled, [SourceItem(Position(index=0), record)])[0]
+            case = test_from_record(self.document, record, name)
         except ServiceError as exc:
             self.message.emit(f"Cannot add a test: {exc}")
             QMessageBox.warning(self, "Add test", f"The mapping cannot run on this record:\n{exc}")
             return None
-        assert row.trace is not None  # the record is there
-        result = row.trace.result
-        status = result.status.value
-        default = f"record {record['id']}" if "id" in record else "preview record"
-        case_name = _unique(name or default, {t.name for t in self.document.tests})
-        try:
-            case = TestCase(
-                name=case_name,
-                input=record,
-                expected=result.output if status == "ok" else None,
-                expect_failure=status == "failed",
-                description="Added from a preview record",
-            )
         except ValidationError as exc:
             self.message.emit(f"Cannot add a test: {exc.errors()[0]['msg']}")
             return None
@@ -552,6 +468,4 @@ class TestsPanel(QWidget):
 
     def shutdown(self) -> None:
         """Stop the re-run timer and wait for a run in flight (before the window goes)."""
-        self.debounce.stop()
-        self.pool.clear()
-        self.pool.waitForDone()
+        self.runner.shutdown()
