@@ -248,3 +248,24 @@ def test_new_keys_are_business_keys_and_unique() -> None:
     taken = {"schedule_QBT_WFN_ACME_nightly"}
     assert new_schedule_key(QBT_KEY, "nightly", taken) == "schedule_QBT_WFN_ACME_nightly_2"
     assert new_schedule_key("orders", "", ()) == "schedule_orders_schedule"
+
+
+def test_an_event_based_schedule_stays_event_based(
+    make_editor: Callable[..., ScheduleEditor], service: Service, qtbot: QtBot
+) -> None:
+    original = service.create_schedule(
+        ScheduleRecord(
+            key="schedule_qbt_on_upload",
+            name="On upload",
+            mapping_key=QBT_KEY,
+            kind=ScheduleKind.EVENT_BASED,
+        )
+    )
+    editor = make_editor(original)
+    assert editor.combo("kind").currentText() == "On an event"
+    editor.spin("timeout").setValue(60)
+    qtbot.waitUntil(editor.ok_button.isEnabled)
+    with qtbot.waitSignal(editor.accepted):
+        qtbot.mouseClick(editor.ok_button, Qt.MouseButton.LeftButton)
+    [stored] = service.list_schedules()
+    assert (stored.kind, stored.timeout_seconds) == (ScheduleKind.EVENT_BASED, 60)

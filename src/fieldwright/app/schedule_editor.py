@@ -336,9 +336,10 @@ class ScheduleEditor(QDialog):
             mapping.addItem(record.mapping_key, record.mapping_key)
             index = mapping.count() - 1
         mapping.setCurrentIndex(max(index, 0) if mapping.count() else -1)
-        kind = record.kind if record.kind is not ScheduleKind.EVENT_BASED else ScheduleKind.MANUAL
-        self.combo("kind").setCurrentIndex(self.combo("kind").findData(kind.value))
-        self.child(QStackedWidget, "kind_pages").setCurrentIndex(self.combo("kind").currentIndex())
+        if record.kind is ScheduleKind.EVENT_BASED:  # kept as it is: not made here (yet)
+            self.combo("kind").addItem("On an event", ScheduleKind.EVENT_BASED.value)
+        self.combo("kind").setCurrentIndex(self.combo("kind").findData(record.kind.value))
+        self._show_kind_page()
         self.edit("cron").setText(record.cron or "")
         seconds = record.interval_seconds or 3600
         unit_index = max(i for i, (_unit, size) in enumerate(UNITS) if seconds % size == 0)
@@ -386,8 +387,15 @@ class ScheduleEditor(QDialog):
         self.combo("builder_pattern").currentIndexChanged.connect(self._show_pattern_inputs)
         self.child(QPushButton, "builder_fill").clicked.connect(self.fill_cron)
 
-    def _kind_changed(self, index: int) -> None:
-        self.child(QStackedWidget, "kind_pages").setCurrentIndex(index)
+    def _show_kind_page(self) -> None:
+        """The type's page; manual and event-based schedules share the "no times" page."""
+        pages = [kind for kind, _text in KINDS]
+        kind = self.kind()
+        page = pages.index(kind if kind in pages else ScheduleKind.MANUAL)
+        self.child(QStackedWidget, "kind_pages").setCurrentIndex(page)
+
+    def _kind_changed(self, _index: int) -> None:
+        self._show_kind_page()
         self.debounce.start()
 
     def _show_pattern_inputs(self) -> None:
