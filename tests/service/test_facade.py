@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time
 import pytest
 
 from fieldwright.domain import MappingDocument
-from fieldwright.domain.store_models import ScheduleKind, ScheduleRecord
+from fieldwright.domain.store_models import MissedRunPolicy, ScheduleKind, ScheduleRecord
 from fieldwright.service.errors import (
     InvalidDocument,
     InvalidRequest,
@@ -142,3 +142,29 @@ def test_a_document_of_another_key_can_be_saved_alongside(service: Service) -> N
     service.save_mapping(simple_document(), None)
     service.save_mapping(other, None)
     assert {m.key for m in service.list_mappings()} == {MAPPING_KEY, other.key}
+
+
+def test_a_resumed_schedule_is_planned_from_now_not_caught_up(
+    service: Service, document: MappingDocument
+) -> None:
+    # Paused for a week: its old next run lies in the past. Resuming must not make the
+    # missed-run policy replay the paused fire times; the scheduler plans it afresh.
+    service.save_mapping(document, None)
+    paused = service.create_schedule(
+        ScheduleRecord(
+            key="schedule_GEN_OUT_TEST_hourly",
+            name="hourly",
+            mapping_key=MAPPING_KEY,
+            kind=ScheduleKind.CRON,
+            cron="0 * * * *",
+            next_run_at=datetime(2025, 7, 1, 6, tzinfo=UTC),
+            missed_run_policy=MissedRunPolicy.RUN_ALL,
+        )
+    )
+    assert not service.set_schedule_active(paused.key, False).active
+    assert service.list_schedules()[0].next_run_at == datetime(2025, 7, 1, 6, tzinfo=UTC)
+    resumed = service.set_schedule_active(paused.key, True)
+    assert resumed.active and resumed.next_run_at is None
+    # Resuming an active schedule leaves its plan alone.
+    kept = service.update_schedule(resumed.model_copy(update={"next_run_at": paused.next_run_at}))
+    assert service.set_schedule_active(kept.key, True).next_run_at == paused.next_run_at

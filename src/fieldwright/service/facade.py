@@ -293,10 +293,18 @@ class Service:
             return self._schedules.update(schedule)
 
     def set_schedule_active(self, key: str, active: bool) -> ScheduleRecord:
-        """Pause (False) or resume (True) a schedule."""
+        """Pause (False) or resume (True) a schedule.
+
+        A resumed schedule is planned afresh from now (``next_run_at`` cleared): the fire
+        times it skipped while paused were paused, not missed, so the missed-run policy
+        does not replay them.
+        """
         with service_errors(f"changing schedule {key!r}"):
             record = self._schedules.get(key)
-            return self._schedules.update(record.model_copy(update={"active": active}))
+            change: dict[str, object] = {"active": active}
+            if active and not record.active:
+                change["next_run_at"] = None
+            return self._schedules.update(record.model_copy(update=change))
 
     def delete_schedule(self, key: str) -> None:
         with service_errors(f"deleting schedule {key!r}"):
