@@ -104,8 +104,7 @@ def make_window(qapp: QApplication, settings_path: Path) -> Iterator[Callable[..
         window.session.stack.setClean()  # never prompt while tearing down
         window.close()
         window.scheduler.stop()
-        window.preview.shutdown()
-        window.schema_importer.shutdown()
+        window.shutdown_workers()
         window.deleteLater()
     _flush_deletes()
 

@@ -94,25 +94,23 @@ def test_run_with_uses_the_chosen_saved_connections(
             name="crm_drop", kind="csv", description="CRM drop folder", settings={"path": str(out)}
         )
     )
-    seen: list[RunDialog] = []
+    offered: list[list[str]] = []
 
-    def choose() -> None:
+    def choose() -> None:  # runs inside the dialog's exec(): never leave it open
         dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, RunDialog))
-        seen.append(dialog)
-        # The mapping has no connectors: only the saved connections are offered.
         source, target = dialog.combos["source"], dialog.combos["target"]
-        assert [source.itemText(i) for i in range(source.count())] == [
-            "Connection crm_drop (csv) — CRM drop folder",
-            "Connection generator (test)",
-        ]
-        source.setCurrentIndex(1)
-        target.setCurrentIndex(0)
+        offered.append([source.itemText(i) for i in range(source.count())])
+        source.setCurrentIndex(source.findData("generator"))
+        target.setCurrentIndex(target.findData("crm_drop"))
         qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
 
     QTimer.singleShot(0, choose)
     with qtbot.waitSignal(window.run_now.finished, timeout=20_000) as finished:
         window.actions_by_name["run_with"].trigger()
-    assert seen
+    # The mapping has no connectors: only the saved connections are offered.
+    assert offered == [
+        ["Connection crm_drop (csv) — CRM drop folder", "Connection generator (test)"]
+    ]
     result = finished.args[1]
     assert result.status is RunStatus.COMPLETED and result.counts.read == 50
     assert result.counts.read == (

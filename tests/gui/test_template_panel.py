@@ -19,7 +19,7 @@ from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.domain.template import dump_template
 from fieldwright.service import Service
 
-HOME, DESIGNER, TEMPLATES = 0, 1, 2
+HOME, DESIGNER, TESTS, TEMPLATES = 0, 1, 2, 3
 
 
 def open_panel(window: MainWindow) -> TemplatePanel:
@@ -46,11 +46,23 @@ def test_the_page_is_there_only_with_a_store(
     store_window: MainWindow, make_window: Callable[..., MainWindow]
 ) -> None:
     pages = [store_window.navigation.item(n).text() for n in range(store_window.navigation.count())]
-    assert pages == ["Home", "Designer", "Templates", "Runs"]
+    assert pages == [
+        "Home",
+        "Designer",
+        "Tests",
+        "Templates",
+        "Runs",
+        "Schedules",
+        "Connections",
+        "Settings",
+    ]
     assert store_window.navigation.item(TEMPLATES).text() == "Templates"
     files_only = make_window()
-    assert files_only.navigation.count() == 2
-    assert files_only.template_panel is None
+    names = [files_only.navigation.item(n).text() for n in range(files_only.navigation.count())]
+    assert names == ["Home", "Designer", "Tests", "Settings"]
+    assert files_only.template_panel is None and files_only.connections_panel is None
+    files_only.show_page("Settings")  # pages are found by name, whichever are shown
+    assert files_only.pages.currentWidget() is files_only.settings_panel
 
 
 def test_search_and_category_narrow_the_list(store_window: MainWindow, qtbot: QtBot) -> None:

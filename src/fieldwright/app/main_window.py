@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app import store_actions
+from fieldwright.app.connections_panel import ConnectionsPanel
 from fieldwright.app.designer import MappingDesigner
 from fieldwright.app.documents import (
     FILE_FILTER,
@@ -39,13 +40,16 @@ from fieldwright.app.run_now import RunNow
 from fieldwright.app.run_progress import RunProgressWidget
 from fieldwright.app.runs_panel import RunsPanel
 from fieldwright.app.scheduler_status import SchedulerStatus
+from fieldwright.app.schedules_panel import SchedulesPanel
 from fieldwright.app.schema_import import SchemaImporter
 from fieldwright.app.session import DocumentSession
 from fieldwright.app.settings import AppSettings
+from fieldwright.app.settings_panel import SettingsPanel
 from fieldwright.app.store_dialog import StoreOpenDialog
 from fieldwright.app.store_documents import StoreDocuments
 from fieldwright.app.template_dialog import TemplateDialog
 from fieldwright.app.template_panel import TemplatePanel
+from fieldwright.app.tests_panel import TestsPanel
 from fieldwright.app.welcome import WelcomePage
 from fieldwright.domain import MappingDocument, dumps
 from fieldwright.domain.store_models import MappingSummary
@@ -53,7 +57,9 @@ from fieldwright.service import InvalidDocument, ServiceError
 
 __all__ = ["MainWindow"]
 
-PAGES = ("Home", "Designer", "Templates", "Runs")  # Templates, Runs: only with a store
+#: The navigation's pages in order; STORE_PAGES appear only when the app has its store.
+PAGES = ("Home", "Designer", "Tests", "Templates", "Runs", "Schedules", "Connections", "Settings")
+STORE_PAGES = frozenset({"Templates", "Runs", "Schedules", "Connections"})
 
 
 class MainWindow(QMainWindow):
@@ -88,13 +94,19 @@ class MainWindow(QMainWindow):
         self.navigation.setObjectName("navigation")
         self.navigation.setFixedWidth(120)
         self.navigation.setSpacing(3)
-        for page in PAGES if store is not None else PAGES[:2]:
+        #: The pages this window shows, in navigation order.
+        self.page_names = [p for p in PAGES if store is not None or p not in STORE_PAGES]
+        for page in self.page_names:
             item = QListWidgetItem(page)
             item.setSizeHint(QSize(100, 34))
             self.navigation.addItem(item)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.welcome)
         self.pages.addWidget(self.work_splitter)
+        self.tests_panel = TestsPanel(self.session, record_provider=self.preview.selected_record)
+        self.tests_panel.statusChanged.connect(self.designer.set_test_status)
+        self.tests_panel.message.connect(self.show_message)
+        self.pages.addWidget(self.tests_panel)
         self.template_panel: TemplatePanel | None = None
         if store is not None:
             self.template_panel = TemplatePanel(store.service, lambda: self.session.document)
@@ -106,6 +118,24 @@ class MainWindow(QMainWindow):
             self.runs_panel = RunsPanel(store.service)
             self.runs_panel.message.connect(self.show_message)
             self.pages.addWidget(self.runs_panel)
+        self.schedules_panel: SchedulesPanel | None = None
+        if store is not None:
+            self.schedules_panel = SchedulesPanel(store.service)
+            self.schedules_panel.message.connect(self.show_message)
+            if self.runs_panel is not None:
+                self.schedules_panel.runFinished.connect(self.runs_panel.run_finished)
+            self.pages.addWidget(self.schedules_panel)
+        self.connections_panel: ConnectionsPanel | None = None
+        if store is not None:
+            self.connections_panel = ConnectionsPanel(store.service)
+            self.connections_panel.message.connect(self.show_message)
+            self.pages.addWidget(self.connections_panel)
+        self.settings_panel = SettingsPanel(settings, store.service.location if store else "")
+        self.settings_panel.message.connect(self.show_message)
+        self.settings_panel.sampleSizeChanged.connect(self._sample_size_changed)
+        self.pages.addWidget(self.settings_panel)
+        self.preview.sample_size = settings.preview_sample_size()
+        assert self.pages.count() == len(self.page_names)
         self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -168,7 +198,11 @@ class MainWindow(QMainWindow):
     # -- pages and status ---------------------------------------------------------------
 
     def show_page(self, name: str) -> None:
-        self.navigation.setCurrentRow(PAGES.index(name))
+        self.navigation.setCurrentRow(self.page_names.index(name))
+
+    def _sample_size_changed(self, size: int) -> None:
+        self.preview.sample_size = size
+        self.show_message(f"Preview samples read up to {size:,} records from the next file on")
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
@@ -421,10 +455,20 @@ class MainWindow(QMainWindow):
         self.run_now.cancel()  # its target stays untouched; the store logs it cancelled
         if self.runs_panel is not None:
             self.runs_panel.cancel()  # a reprocess, likewise
+        if self.schedules_panel is not None:
+            self.schedules_panel.cancel()  # a schedule's Run now, likewise
         self.scheduler.stop()
-        self.preview.shutdown()
-        self.schema_importer.shutdown()
+        self.shutdown_workers()
         event.accept()
+
+    def shutdown_workers(self) -> None:
+        """Stop the background work of the pages (idempotent; tests call it on teardown)."""
+        self.preview.shutdown()
+        self.tests_panel.shutdown()
+        self.settings_panel.shutdown()
+        if self.connections_panel is not None:
+            self.connections_panel.shutdown()
+        self.schema_importer.shutdown()
 
     def focus_find(self) -> None:
         self.show_page("Designer")

@@ -74,6 +74,8 @@ class PreviewPanel(QWidget):
         self.session = session
         self.items: list[SourceItem] = []
         self.sample_name = ""
+        #: How many records a sample file gives the preview (the Settings page sets it).
+        self.sample_size = MAX_SAMPLE
         self.generation = 0
         self.sample_generation = 0
         self.pool = QThreadPool(self)
@@ -173,12 +175,13 @@ class PreviewPanel(QWidget):
             self.load_sample(Path(path))
 
     def load_sample(self, path: Path) -> None:
-        """Read up to MAX_SAMPLE records on a worker; errors show in the panel."""
+        """Read up to `sample_size` records on a worker; errors show in the panel."""
         self.sample_name = path.name
         self.sample_label.setText(f"Reading {path.name}…")
         self.sample_generation += 1
+        limit = self.sample_size
         task = Task(
-            self.sample_generation, lambda: read_sample(path, limit=MAX_SAMPLE), self.sample_signals
+            self.sample_generation, lambda: read_sample(path, limit=limit), self.sample_signals
         )
         self.pool.start(task)
 

@@ -57,7 +57,12 @@ class DocumentSession(QObject):
         self.document = document
         self.location = location
         self.stack = QUndoStack(self)
-        self.stack.cleanChanged.connect(lambda clean: self.dirtyChanged.emit(not clean))
+        self.stack.cleanChanged.connect(self._clean_changed)
+
+    def _clean_changed(self, clean: bool) -> None:
+        # A method, not a lambda: Qt drops the connection with the object, so a session
+        # deleted with unsaved edits does not call into a deleted signal source.
+        self.dirtyChanged.emit(not clean)
 
     @property
     def dirty(self) -> bool:

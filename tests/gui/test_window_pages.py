@@ -1,0 +1,58 @@
+"""The window hosts every page over the same document and store: the Tests page marks the
+Designer, Settings reaches the Preview, a schedule's run shows on the Runs page."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from fieldwright.app.main_window import MainWindow
+from fieldwright.app.schema_model import TEST_MARK_ROLE
+from fieldwright.app.tests_status import FieldMark
+from tests.gui.conftest import HUBSPOT
+
+
+def test_opening_a_mapping_runs_its_tests_and_marks_the_designer(
+    make_window: Callable[..., MainWindow], qtbot: QtBot
+) -> None:
+    window = make_window()
+    with qtbot.waitSignal(window.tests_panel.resultsReady, timeout=10_000):
+        assert window.open_path(HUBSPOT)
+    panel = window.tests_panel
+    suite = panel.last_suite
+    assert suite is not None and suite.passed == len(window.session.document.tests)
+    model = window.designer.target.model
+    marks = {
+        mapping.target: model.data(model.index_for_path(mapping.target), TEST_MARK_ROLE)
+        for mapping in window.session.document.fields
+    }
+    assert marks and set(marks.values()) <= {FieldMark.TESTED, FieldMark.UNTESTED}
+    assert FieldMark.TESTED in marks.values()
+    window.show_page("Tests")
+    assert window.pages.currentWidget() is panel
+    assert panel.coverage is not None
+    assert f"{panel.coverage.ratio:.0%}" in panel.coverage_label.text()
+
+
+def test_the_sample_size_setting_limits_the_preview_sample(
+    make_window: Callable[..., MainWindow], qtbot: QtBot, tmp_path: Path
+) -> None:
+    window = make_window()
+    window.show_page("Settings")
+    spin = window.settings_panel.sample_size
+    spin.selectAll()
+    qtbot.keyClicks(spin, "25")
+    qtbot.keyClick(spin, Qt.Key.Key_Enter)
+    assert window.preview.sample_size == 25
+    assert window.settings.preview_sample_size() == 25
+    sample = tmp_path / "many.ndjson"
+    sample.write_text("".join(json.dumps({"id": n}) + "\n" for n in range(100)))
+    with qtbot.waitSignal(window.preview.sampleLoaded, timeout=10_000):
+        window.preview.load_sample(sample)
+    assert len(window.preview.items) == 25
+    # A new window reads the saved size.
+    assert make_window().preview.sample_size == 25
