@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from string import Template
 
+import platformdirs
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -71,9 +73,37 @@ DARK = Theme(
 THEMES = {theme.name: theme for theme in (LIGHT, DARK)}
 
 
-def stylesheet(theme: Theme) -> str:
+_ARROW = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" viewBox="0 0 10 10">'
+    '<path d="{path}" fill="none" stroke="{color}" stroke-width="1.6" '
+    'stroke-linecap="round" stroke-linejoin="round"/></svg>'
+)
+_ARROW_PATHS = {"arrow_down": "M1.5 3.5 L5 7 L8.5 3.5", "arrow_up": "M1.5 6.5 L5 3 L8.5 6.5"}
+
+
+def arrow_images(theme: Theme, folder: Path | None = None) -> dict[str, str]:
+    """The combo and spin box arrows in the theme's colour, as SVG files QSS can name.
+
+    A stylesheet that styles a combo box or spin box frame must style its arrows too
+    (Qt then no longer draws them), and QSS takes images only from files: they are
+    written once per theme into the user cache folder.
+    """
+    folder = folder or Path(platformdirs.user_cache_dir("fieldwright", appauthor=False))
+    folder = folder / "theme"
+    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[str, str] = {}
+    for name, path in _ARROW_PATHS.items():
+        target = folder / f"{theme.name}_{name}.svg"
+        text = _ARROW.format(path=path, color=theme.muted)
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+        files[name] = target.as_posix()
+    return files
+
+
+def stylesheet(theme: Theme, arrows: dict[str, str] | None = None) -> str:
     template = Template((ui_dir() / "theme.qss").read_text(encoding="utf-8"))
-    return template.substitute(asdict(theme))
+    return template.substitute(asdict(theme) | (arrows or arrow_images(theme)))
 
 
 def apply_theme(app: QApplication, theme: Theme) -> None:
