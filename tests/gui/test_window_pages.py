@@ -7,10 +7,12 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from fieldwright.app.main_window import MainWindow
+from fieldwright.app.schedule_editor import ScheduleEditor
 from fieldwright.app.schema_model import TEST_MARK_ROLE
 from fieldwright.app.tests_status import FieldMark
 from tests.gui.conftest import HUBSPOT
@@ -56,3 +58,30 @@ def test_the_sample_size_setting_limits_the_preview_sample(
     assert len(window.preview.items) == 25
     # A new window reads the saved size.
     assert make_window().preview.sample_size == 25
+
+
+def test_new_schedules_start_in_the_default_time_zone_of_the_settings(
+    store_window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = store_window
+    window.show_page("Settings")
+    zone = window.settings_panel.time_zone
+    zone.setFocus()
+    zone.lineEdit().selectAll()
+    qtbot.keyClicks(zone, "Pacific/Auckland")
+    with qtbot.waitSignal(window.settings_panel.timeZoneChanged):
+        qtbot.keyClick(zone, Qt.Key.Key_Return)
+    assert window.settings.time_zone() == "Pacific/Auckland"
+    offered: list[str] = []
+
+    def look(editor: ScheduleEditor) -> int:
+        offered.append(editor.combo("timezone").currentText())
+        editor.reject()
+        return int(editor.result())
+
+    monkeypatch.setattr(ScheduleEditor, "exec", look)
+    window.show_page("Schedules")
+    panel = window.schedules_panel
+    assert panel is not None
+    qtbot.mouseClick(panel.new_button, Qt.MouseButton.LeftButton)
+    assert offered == ["Pacific/Auckland"]

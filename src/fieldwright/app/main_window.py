@@ -133,6 +133,9 @@ class MainWindow(QMainWindow):
         self.settings_panel = SettingsPanel(settings, store.service.location if store else "")
         self.settings_panel.message.connect(self.show_message)
         self.settings_panel.sampleSizeChanged.connect(self._sample_size_changed)
+        if self.schedules_panel is not None:
+            self.schedules_panel.default_zone = settings.time_zone()
+            self.settings_panel.timeZoneChanged.connect(self._time_zone_changed)
         self.pages.addWidget(self.settings_panel)
         self.preview.sample_size = settings.preview_sample_size()
         assert self.pages.count() == len(self.page_names)
@@ -203,6 +206,10 @@ class MainWindow(QMainWindow):
     def _sample_size_changed(self, size: int) -> None:
         self.preview.sample_size = size
         self.show_message(f"Preview samples read up to {size:,} records from the next file on")
+
+    def _time_zone_changed(self, zone: str) -> None:
+        if self.schedules_panel is not None:
+            self.schedules_panel.default_zone = zone
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)

@@ -230,10 +230,13 @@ class ScheduleEditor(QDialog):
         mapping_key: str | None = None,
         taken_keys: Collection[str] = (),
         clock: Callable[[], datetime] | None = None,
+        default_zone: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("schedule_editor")
+        #: The zone a new schedule starts in (the Settings page's default; else the local one).
+        self.default_zone = default_zone or local_zone_name()
         self.setWindowTitle("Edit schedule" if schedule else "New schedule")
         self.service = service
         self.original = schedule
@@ -327,7 +330,7 @@ class ScheduleEditor(QDialog):
             mapping_key=mapping_key or "",
             kind=ScheduleKind.CRON,
             cron="0 6 * * 1-5",
-            timezone=local_zone_name(),
+            timezone=self.default_zone,
         )
         self.edit("name").setText(record.name)
         mapping = self.combo("mapping")

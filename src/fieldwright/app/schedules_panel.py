@@ -248,6 +248,8 @@ class SchedulesPanel(QWidget):
         self.setObjectName("schedules_panel")
         self.service = service
         self.clock = clock or (lambda: datetime.now(UTC))
+        #: The zone new schedules start in (the window sets it from the settings).
+        self.default_zone: str | None = None
         self.loaded = False
         self.mappings: list[MappingSummary] = []
         self.schedules: list[ScheduleRecord] = []
@@ -550,6 +552,7 @@ class SchedulesPanel(QWidget):
             mapping_key=self.mapping_key(),
             taken_keys=[s.key for s in self.schedules],
             clock=self.clock,
+            default_zone=self.default_zone,
             parent=self,
         )
         try:
