@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from fieldwright.app.main_window import MainWindow
@@ -85,3 +86,18 @@ def test_new_schedules_start_in_the_default_time_zone_of_the_settings(
     assert panel is not None
     qtbot.mouseClick(panel.new_button, Qt.MouseButton.LeftButton)
     assert offered == ["Pacific/Auckland"]
+
+
+def test_the_view_menu_and_the_settings_page_agree_on_the_theme(
+    make_window: Callable[..., MainWindow], qtbot: QtBot
+) -> None:
+    window = make_window()
+    combo = window.settings_panel.theme
+    window.actions_by_name["dark"].trigger()
+    assert combo.currentData() == "dark" and window.settings.theme() == "dark"
+    window.show_page("Settings")
+    combo.setCurrentIndex(combo.findData("light"))
+    assert not window.actions_by_name["dark"].isChecked()
+    assert window.settings.theme() == "light"
+    app = QApplication.instance()
+    assert app is not None and app.property("fieldwright_theme") == "light"

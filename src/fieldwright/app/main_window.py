@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
         self.settings_panel = SettingsPanel(settings, store.service.location if store else "")
         self.settings_panel.message.connect(self.show_message)
         self.settings_panel.sampleSizeChanged.connect(self._sample_size_changed)
+        self.settings_panel.themeChanged.connect(self.theme_applied)
         if self.schedules_panel is not None:
             self.schedules_panel.default_zone = settings.time_zone()
             self.settings_panel.timeZoneChanged.connect(self._time_zone_changed)
@@ -206,6 +207,17 @@ class MainWindow(QMainWindow):
     def _sample_size_changed(self, size: int) -> None:
         self.preview.sample_size = size
         self.show_message(f"Preview samples read up to {size:,} records from the next file on")
+
+    def theme_applied(self, name: str) -> None:
+        """A theme was applied (from the View menu or the Settings page): both show it."""
+        self.designer.lines.update()
+        dark = self.actions_by_name.get("dark")
+        if dark is not None:
+            with QSignalBlocker(dark):
+                dark.setChecked(name == "dark")
+        combo = self.settings_panel.theme
+        with QSignalBlocker(combo):
+            combo.setCurrentIndex(max(combo.findData(name), 0))
 
     def _time_zone_changed(self, zone: str) -> None:
         if self.schedules_panel is not None:

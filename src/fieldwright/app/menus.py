@@ -169,7 +169,7 @@ def _set_theme(window: MainWindow, dark: bool) -> None:
     app = QApplication.instance()
     if isinstance(app, QApplication):
         apply_theme(app, THEMES[name])
-    window.designer.lines.update()
+    window.theme_applied(name)
 
 
 def _functions(window: MainWindow) -> None:
