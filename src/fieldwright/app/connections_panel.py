@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from fieldwright.app.connection_editor import KINDS, ConnectionEditor, FormError, summary
 from fieldwright.app.theme import current_theme
+from fieldwright.app.widgets import confirm
 from fieldwright.app.workers import Task, TaskSignals
 from fieldwright.connectors import KeyringStatus
 from fieldwright.domain.store_models import ConnectionRecord
@@ -390,15 +391,12 @@ class ConnectionsPanel(QWidget):
         name = self.selected_name()
         if name is None:
             return
-        answer = QMessageBox.question(
+        if not confirm(
             self,
             "Delete connection",
             f"Delete the connection {name!r} and its secret in the keyring?\n\n"
             "Mappings that use it will not find it any more.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        ):
             return
         try:
             self.service.connections.delete(name)

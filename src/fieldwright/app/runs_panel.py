@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QDate, Qt, QUrl, Signal
 from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QComboBox,
     QDateEdit,
@@ -28,7 +27,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -42,6 +40,7 @@ from fieldwright.app.runs_models import (
     duration_text,
     when_text,
 )
+from fieldwright.app.widgets import record_table
 from fieldwright.domain.runs import RunStatus, RunTrigger
 from fieldwright.service.errors import ServiceError
 from fieldwright.service.runs import RunDetail, RunFilter
@@ -84,20 +83,6 @@ def period_bounds(
 PAGE_SIZE = 100
 LETTER_PAGE_SIZE = 100
 NDJSON_FILTER = "NDJSON files (*.ndjson *.jsonl);;All files (*)"
-
-
-def _table(name: str) -> QTableView:
-    table = QTableView()
-    table.setObjectName(name)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(26)
-    table.horizontalHeader().setHighlightSections(False)
-    return table
 
 
 def link_color() -> str:
@@ -215,7 +200,7 @@ class RunsPanel(QWidget):
 
         self.model = RunHistoryModel(self)
         self.model.fetch_more = self.load_more
-        self.table = _table("runs_table")
+        self.table = record_table("runs_table")
         self.table.setModel(self.model)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -229,7 +214,7 @@ class RunsPanel(QWidget):
         self.detail_view.anchorClicked.connect(self._link_clicked)
         self.letters = DeadLetterModel(self)
         self.letters.fetch_more = self.load_more_letters
-        self.letter_table = _table("dead_letter_table")
+        self.letter_table = record_table("dead_letter_table")
         self.letter_table.setModel(self.letters)
         letter_header = self.letter_table.horizontalHeader()
         for column, width in enumerate((80, 130, 320)):

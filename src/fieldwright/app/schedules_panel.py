@@ -25,7 +25,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QHBoxLayout,
@@ -34,7 +33,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -55,6 +53,7 @@ from fieldwright.app.schedule_editor import (
     setup_zone_combo,
     zone_names,
 )
+from fieldwright.app.widgets import confirm, record_table
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import MappingSummary, ScheduleKind, ScheduleRecord
 from fieldwright.scheduler import InvalidSchedule, Plan
@@ -203,21 +202,6 @@ class AgendaModel(QAbstractTableModel):
         return None
 
 
-def _table(name: str) -> QTableView:
-    table = QTableView()
-    table.setObjectName(name)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(26)
-    table.horizontalHeader().setHighlightSections(False)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
-
-
 def legend_html() -> str:
     swatches = [
         f"<span style='color:{STATUS_COLORS[status]}'>■</span>&nbsp;{html.escape(status)}"
@@ -285,7 +269,7 @@ class SchedulesPanel(QWidget):
             top.addWidget(button)
 
         self.model = ScheduleTableModel(self)
-        self.table = _table("schedules_table")
+        self.table = record_table("schedules_table", stretch_last=True)
         self.table.setModel(self.model)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -338,7 +322,7 @@ class SchedulesPanel(QWidget):
         self.agenda_label.setObjectName("schedules_agenda_title")
         self.agenda_label.setWordWrap(True)
         self.agenda = AgendaModel(self)
-        self.agenda_table = _table("schedules_agenda")
+        self.agenda_table = record_table("schedules_agenda", stretch_last=True)
         self.agenda_table.setModel(self.agenda)
         agenda_header = self.agenda_table.horizontalHeader()
         agenda_header.setStretchLastSection(False)
@@ -585,15 +569,12 @@ class SchedulesPanel(QWidget):
         record = self.selected()
         if record is None:
             return
-        answer = QMessageBox.question(
+        if not confirm(
             self,
             "Delete schedule",
             f"Delete the schedule “{record.name}” ({record.key})?\n\n"
             "Its record of past executions is deleted with it; the runs stay in the Runs page.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        ):
             return
         try:
             self.service.delete_schedule(record.key)

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -44,6 +43,7 @@ from fieldwright.app.settings import (
     with_kept_password,
 )
 from fieldwright.app.theme import THEMES, apply_theme, current_theme
+from fieldwright.app.widgets import confirm
 from fieldwright.app.workers import Task, TaskSignals
 from fieldwright.connectors import ConnectorError
 from fieldwright.service.database import StoreError, database_info, upgrade_database
@@ -380,16 +380,13 @@ class SettingsPanel(QWidget):
         if not ok:
             return
         shown = split_password(url)[0] if url else "the default SQLite store"
-        answer = QMessageBox.question(
+        if confirm(
             self,
             "Migrate the database",
             f"Create or upgrade {shown} to this version's schema?\n\n"
             "An existing SQLite file is backed up beside itself first. Older versions of "
             "Fieldwright may not open the database afterwards.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        ):
             self._start(
                 "Migrating", lambda: migrate_database(with_kept_password(url) if url else None)
             )
