@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
+from fieldwright.app.main import app_icon
 from fieldwright.app.theme import THEMES, arrow_images, stylesheet
 
 
@@ -29,3 +30,10 @@ def test_the_stylesheet_names_arrow_images_that_exist_in_the_theme_colour(
     stamps = {url: Path(url).stat().st_mtime_ns for url in urls}
     arrow_images(theme, tmp_path)
     assert {url: Path(url).stat().st_mtime_ns for url in urls} == stamps
+
+
+def test_the_application_icon_is_drawn_from_the_bundled_svg() -> None:
+    pixmap = app_icon().pixmap(64, 64)
+    assert not pixmap.isNull() and pixmap.width() == 64
+    image = pixmap.toImage()
+    assert len({image.pixel(x, y) for x in range(0, 64, 4) for y in range(0, 64, 4)}) > 3

@@ -5,15 +5,22 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from fieldwright.app.main_window import MainWindow
 from fieldwright.app.settings import AppSettings, startup_database_url, user_settings
 from fieldwright.app.store_documents import StoreDocuments
 from fieldwright.app.theme import THEMES, apply_theme
+from fieldwright.resources import resources_dir
 from fieldwright.service import Service, ServiceError
 
-__all__ = ["create_app", "open_store", "run_app"]
+__all__ = ["app_icon", "create_app", "open_store", "run_app"]
+
+
+def app_icon() -> QIcon:
+    """The application icon (the SVG that packaging/linux's PNGs are rendered from)."""
+    return QIcon(str(resources_dir() / "icons" / "fieldwright.svg"))
 
 
 def create_app(argv: list[str]) -> QApplication:
@@ -24,6 +31,9 @@ def create_app(argv: list[str]) -> QApplication:
     app.setOrganizationName("Fieldwright")
     app.setApplicationName("Fieldwright")
     app.setApplicationDisplayName("Fieldwright")
+    app.setWindowIcon(app_icon())
+    # Lets Wayland and docks match the window to the installed .desktop file and its icon.
+    app.setDesktopFileName("org.fieldwright.Fieldwright")
     return app
 
 
