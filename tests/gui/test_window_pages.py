@@ -101,3 +101,18 @@ def test_the_view_menu_and_the_settings_page_agree_on_the_theme(
     assert window.settings.theme() == "light"
     app = QApplication.instance()
     assert app is not None and app.property("fieldwright_theme") == "light"
+
+
+def test_run_tests_from_the_menu_shows_the_tests_page_with_the_results(
+    make_window: Callable[..., MainWindow], qtbot: QtBot
+) -> None:
+    window = make_window()
+    with qtbot.waitSignal(window.tests_panel.resultsReady, timeout=10_000):
+        assert window.open_path(HUBSPOT)  # the background run after opening
+    action = window.actions_by_name["run_tests"]
+    assert action.shortcut().toString() == "Ctrl+T"
+    with qtbot.waitSignal(window.tests_panel.resultsReady, timeout=10_000):
+        action.trigger()
+    assert window.pages.currentWidget() is window.tests_panel
+    count = len(window.session.document.tests)
+    assert window.tests_panel.counts.text().startswith(f"{count} tests · {count} passed")

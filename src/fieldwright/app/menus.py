@@ -19,8 +19,6 @@ from fieldwright.app import store_actions
 from fieldwright.app.automap_dialog import AutoMapDialog
 from fieldwright.app.function_palette import FunctionPalette
 from fieldwright.app.theme import THEMES, apply_theme
-from fieldwright.app.workers import Task, TaskSignals
-from fieldwright.service import test_mapping
 
 if TYPE_CHECKING:
     from fieldwright.app.main_window import MainWindow
@@ -142,25 +140,9 @@ def _automap(window: MainWindow) -> None:
 
 
 def _run_tests(window: MainWindow) -> None:
-    document = window.session.document.model_copy(deep=True)
-    signals = TaskSignals(window)
-
-    def done(_generation: int, suite: object) -> None:
-        passed, failed = getattr(suite, "passed", 0), getattr(suite, "failed", 0)
-        results = getattr(suite, "results", [])
-        lines = [f"{'✔' if r.passed else '✘'} {r.name} {r.message}".rstrip() for r in results]
-        text = f"{passed} passed, {failed} failed" if results else "The mapping has no tests yet."
-        window.show_message(f"Tests: {text}")
-        QMessageBox.information(window, "Test results", "\n".join([text, "", *lines[:30]]))
-        signals.deleteLater()
-
-    def failed(_generation: int, message: str) -> None:
-        QMessageBox.warning(window, "Cannot run the tests", message)
-        signals.deleteLater()
-
-    signals.done.connect(done)
-    signals.failed.connect(failed)
-    window.preview.pool.start(Task(0, lambda: test_mapping(document), signals))
+    """Show the Tests page and run every test of the open mapping (off the GUI thread)."""
+    window.show_page("Tests")
+    window.tests_panel.run_all()
 
 
 def _set_theme(window: MainWindow, dark: bool) -> None:
