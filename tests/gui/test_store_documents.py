@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QPushButton, QWidget
+from pytestqt.qtbot import QtBot
 
 from fieldwright.app import store_actions
 from fieldwright.app.commands_core import SetSchema
@@ -19,6 +20,7 @@ from fieldwright.app.scheduler_status import describe_state
 from fieldwright.app.store_dialog import StoreOpenDialog
 from fieldwright.app.store_documents import StoreDocuments, describe_store
 from fieldwright.domain import SchemaField
+from fieldwright.domain.store_models import MappingSummary
 from fieldwright.service import Service
 from tests.gui.conftest import HUBSPOT
 
@@ -115,7 +117,7 @@ def test_a_stale_save_asks_and_never_overwrites(
 
 
 def test_open_lists_the_stored_mappings_and_opens_one(
-    store_window: MainWindow, service: Service, make_window: Factory
+    store_window: MainWindow, service: Service, make_window: Factory, qtbot: QtBot
 ) -> None:
     window = store_window
     window.new_mapping()
@@ -128,10 +130,24 @@ def test_open_lists_the_stored_mappings_and_opens_one(
         assert dialog.table.rowCount() == 1
         cells = [dialog.table.item(0, c).text() for c in range(5)]
         assert cells[:4] == ["mapping_UNTITLED", "Untitled mapping", "1", "alice"]
-        dialog.search.setText("nothing like it")
+        asked: list[str | None] = []
+        stored = dialog.lister
+
+        def lister(text: str | None) -> list[MappingSummary]:
+            asked.append(text)
+            return stored(text)
+
+        dialog.lister = lister
+        qtbot.keyClicks(dialog.search, "nothing like it")
+        assert asked == []  # typing does not ask the store on every key
+        with qtbot.waitSignal(dialog.search_delay.timeout):
+            pass
+        assert asked == ["nothing like it"]
         assert dialog.table.rowCount() == 0 and not dialog.empty.isHidden()
-        dialog.search.setText("untitled")
-        assert dialog.table.rowCount() == 1
+        dialog.search.clear()
+        qtbot.keyClicks(dialog.search, "untitled")
+        qtbot.waitUntil(lambda: dialog.table.rowCount() == 1)
+        assert asked[-1] == "untitled"
     finally:
         dialog.deleteLater()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -25,6 +25,7 @@ from fieldwright.service import ServiceError
 __all__ = ["StoreOpenDialog"]
 
 COLUMNS = ("Key", "Name", "Version", "Updated by", "Updated at")
+SEARCH_DELAY_MS = 250
 
 
 class StoreOpenDialog(QDialog):
@@ -47,7 +48,14 @@ class StoreOpenDialog(QDialog):
         self.search.setObjectName("store_search")
         self.search.setPlaceholderText("Search by key or name")
         self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.refresh)
+        # Ask the store once the typing pauses, not on every keystroke (a remote
+        # PostgreSQL answers in tens of milliseconds, on the GUI thread).
+        self.search_delay = QTimer(self)
+        self.search_delay.setObjectName("store_search_delay")
+        self.search_delay.setSingleShot(True)
+        self.search_delay.setInterval(SEARCH_DELAY_MS)
+        self.search_delay.timeout.connect(self.refresh)
+        self.search.textChanged.connect(self.search_delay.start)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("store_mappings")
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -90,6 +98,8 @@ class StoreOpenDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
+        """List the stored mappings matching the search (now; typing waits for a pause)."""
+        self.search_delay.stop()
         text = self.search.text().strip()
         try:
             mappings = self.lister(text or None)
