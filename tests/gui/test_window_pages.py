@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from fieldwright.app.main_window import MainWindow
@@ -116,3 +116,22 @@ def test_run_tests_from_the_menu_shows_the_tests_page_with_the_results(
     assert window.pages.currentWidget() is window.tests_panel
     count = len(window.session.document.tests)
     assert window.tests_panel.counts.text().startswith(f"{count} tests · {count} passed")
+
+
+def test_the_recent_card_title_stays_at_the_top_when_nothing_is_recent(
+    make_window: Callable[..., MainWindow], qtbot: QtBot
+) -> None:
+    window = make_window()
+    window.resize(1280, 820)
+    welcome = window.welcome
+    welcome.set_recent([])
+    qtbot.waitUntil(lambda: welcome.no_recent.isVisible())
+    headings = {
+        label.text(): label.mapTo(welcome, label.rect().topLeft()).y()
+        for label in welcome.findChildren(QLabel)
+        if label.property("role") == "heading"
+    }
+    assert headings["RECENT MAPPINGS"] == headings["START"]
+    note = welcome.no_recent.mapTo(welcome, welcome.no_recent.rect().topLeft()).y()
+    text_top = note + welcome.no_recent.contentsRect().top()
+    assert text_top - headings["START"] < 40  # the note sits right under the title

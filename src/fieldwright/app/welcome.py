@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -108,6 +109,10 @@ class WelcomePage(QWidget):
         self.recent.itemClicked.connect(self._open_item)
         self.no_recent = QLabel("Mappings you open or save appear here.")
         self.no_recent.setProperty("role", "muted")
+        # When it stands alone, it takes the card's height under the title (text at the top),
+        # so the title stays where the list's would be.
+        self.no_recent.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.no_recent.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         recent_layout.addWidget(self.recent)
         recent_layout.addWidget(self.no_recent)
 
