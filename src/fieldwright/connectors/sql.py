@@ -91,7 +91,9 @@ class SqlSource:
         schema: str | None = None,
         credentials: Credentials | None = None,
     ) -> None:
-        if (table is None) == (query is None):
+        if table is None and query is None:
+            raise SourceUnreadable("a SQL source needs a table or a query to read from")
+        if table is not None and query is not None:
             raise SourceUnreadable("give a SQL source either a table or a query, not both")
         if batch_size < 1:
             raise SourceUnreadable(f"batch_size must be at least 1, not {batch_size}")

@@ -154,9 +154,9 @@ def test_source_refuses_a_missing_table_and_lists_the_tables(orders: Table, sql_
 
 
 def test_source_needs_a_table_or_a_query(sql_url: str) -> None:
-    with pytest.raises(SourceUnreadable, match="either a table or a query"):
+    with pytest.raises(SourceUnreadable, match="needs a table or a query to read from"):
         SqlSource(sql_url)
-    with pytest.raises(SourceUnreadable, match="either a table or a query"):
+    with pytest.raises(SourceUnreadable, match="either a table or a query, not both"):
         SqlSource(sql_url, table="t", query="SELECT 1")
 
 
