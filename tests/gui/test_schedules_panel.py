@@ -296,6 +296,12 @@ def test_run_now_runs_the_schedules_mapping_and_reports_the_end(
     assert record.schedule_key == "schedule_nightly" and record.trigger is RunTrigger.MANUAL
     assert record.counts.read == 9
     assert messages[0].startswith(f"Started {result.key}") and messages[-1] == summary
+    # The run is on the calendar, on the (real) day it ran, as a completed execution.
+    ran_on = datetime.now(UTC).astimezone(panel.zone).date()
+    panel.calendar.go_to(ran_on)
+    qtbot.waitUntil(lambda: panel.calendar.data is not None and ran_on in panel.calendar.data.days)
+    data = panel.calendar.data
+    assert data is not None and data.statuses(ran_on).get("completed") == 1
 
 
 def test_new_schedule_opens_the_editor_and_shows_what_it_saved(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -78,7 +79,7 @@ def test_executions_of_a_period_oldest_first_and_by_mapping(
 
 
 def test_run_schedule_now_runs_with_the_schedules_connectors_linked_to_it(
-    service: Service, connectors: TestConnectors, tmp_path: Path
+    service: Service, connectors: TestConnectors, tmp_path: Path, db_url: str
 ) -> None:
     connectors.sources["gen"] = lambda: GeneratedSource(5)
     service.save_mapping(simple_document(), None)
@@ -92,11 +93,22 @@ def test_run_schedule_now_runs_with_the_schedules_connectors_linked_to_it(
             },
         )
     )
-    handle = service.run_schedule_now("schedule_gen")
+    told = threading.Event()
+    before = datetime.now(UTC)
+    handle = service.run_schedule_now("schedule_gen", on_finished=lambda _result: told.set())
     result = handle.wait(30)
     assert result is not None and result.status is RunStatus.COMPLETED
     record = service.run_detail(result.key).record
     assert record.schedule_key == "schedule_gen" and record.trigger is RunTrigger.MANUAL
     assert record.counts.written == 5 and out.exists()
+    # The caller hears of the end after the run is recorded as one of the schedule's
+    # executions, so the calendar shows it on the day it ran.
+    assert told.wait(30)
+    [execution] = service.schedule_executions(before, datetime.now(UTC) + timedelta(seconds=1))
+    assert execution.schedule_key == "schedule_gen" and execution.run_key == result.key
+    assert execution.status is RunStatus.COMPLETED
+    with Store.open(db_url, user="alice") as store:
+        [full] = ScheduleRepository(store).executions("schedule_gen")
+    assert full.records_processed == 5 and full.notes == "run now by alice"
     with pytest.raises(NotFound, match="schedule_none"):
         service.run_schedule_now("schedule_none")

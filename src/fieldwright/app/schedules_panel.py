@@ -604,6 +604,7 @@ class SchedulesPanel(QWidget):
 
     def _run_finished(self, summary: str, result: RunResult) -> None:
         self.message.emit(summary)
+        self.reload_calendar()  # the run is now one of the schedule's executions
         if result.status is not RunStatus.COMPLETED:
             reason = f"\n\n{result.message}" if result.message else ""
             QMessageBox.warning(self, "The run did not complete", summary + reason)

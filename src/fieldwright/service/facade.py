@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -52,10 +52,12 @@ from fieldwright.service.runs import (
     RunDetail,
     RunFilter,
     RunHandle,
+    RunResult,
     Runs,
 )
 from fieldwright.service.templates import Templates
 from fieldwright.store import MappingRepository, RunRepository, ScheduleRepository, Store
+from fieldwright.store.errors import StoreError
 
 __all__ = ["Connectors", "Service", "StandardConnectors"]
 
@@ -352,10 +354,33 @@ class Service:
         on_finished: FinishedCallback | None = None,
     ) -> RunHandle:
         """Run a schedule's mapping now, by hand, as the schedule would (its source, target
-        and base folder parameters); the run is linked to the schedule."""
+        and base folder parameters); the run is linked to the schedule, and recorded as one
+        of its executions when it ends (so the calendar shows it where it ran)."""
         with service_errors(f"reading schedule {key!r}"):
             schedule = self._schedules.get(key)
         raw_dir = schedule.parameters.get("base_dir")
+        asked = datetime.now(UTC)
+
+        def finished(result: RunResult) -> None:  # in the run's worker thread
+            try:
+                self._schedules.record_execution(
+                    ScheduleExecutionRecord(
+                        schedule_key=schedule.key,
+                        scheduled_at=asked,
+                        started_at=asked,
+                        ended_at=datetime.now(UTC),
+                        status=result.status,
+                        run_key=result.key,
+                        records_processed=result.counts.read,
+                        error_count=result.counts.failed,
+                        notes=f"run now by {self.user}",
+                    )
+                )
+            except StoreError as exc:  # the run itself is logged either way (a deleted schedule)
+                log.warning("could not record run %s on schedule %s: %s", result.key, key, exc)
+            if on_finished is not None:
+                on_finished(result)
+
         return self._track(
             self._runs.start_run(
                 schedule.mapping_key,
@@ -366,6 +391,6 @@ class Service:
                 timeout=float(schedule.timeout_seconds),
                 schedule_key=schedule.key,
                 on_progress=on_progress,
-                on_finished=on_finished,
+                on_finished=finished,
             )
         )
