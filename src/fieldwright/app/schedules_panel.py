@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -42,9 +39,7 @@ from fieldwright.app.schedule_calendar import (
     PLANNED,
     STATUS_COLORS,
     CalendarData,
-    CalendarItem,
     ScheduleCalendar,
-    status_color,
 )
 from fieldwright.app.schedule_editor import (
     ScheduleEditor,
@@ -53,153 +48,19 @@ from fieldwright.app.schedule_editor import (
     setup_zone_combo,
     zone_names,
 )
+from fieldwright.app.schedules_models import AgendaModel, ScheduleRow, ScheduleTableModel
 from fieldwright.app.widgets import confirm, record_table
 from fieldwright.domain.runs import RunStatus
-from fieldwright.domain.store_models import MappingSummary, ScheduleKind, ScheduleRecord
+from fieldwright.domain.store_models import MappingSummary, ScheduleRecord
 from fieldwright.scheduler import InvalidSchedule, Plan
 from fieldwright.service.errors import ServiceError
 
 if TYPE_CHECKING:
     from fieldwright.service import RunHandle, RunResult, Service
 
-__all__ = ["AgendaModel", "ScheduleTableModel", "SchedulesPanel"]
+__all__ = ["SchedulesPanel"]
 
-_Index = QModelIndex | QPersistentModelIndex
-KIND_WORDS = {
-    ScheduleKind.CRON: "cron",
-    ScheduleKind.INTERVAL: "interval",
-    ScheduleKind.FIXED_TIME: "fixed times",
-    ScheduleKind.EVENT_BASED: "event",
-    ScheduleKind.MANUAL: "manual",
-}
 LEGEND = (PLANNED, "running", "completed", "failed", "skipped", "cancelled")
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleRow:
-    record: ScheduleRecord
-    description: str
-    next_run: datetime | None
-    problem: str = ""
-
-
-class ScheduleTableModel(QAbstractTableModel):
-    """The schedules: name, mapping, type, description, next run, active."""
-
-    columns = ("Name", "Mapping", "Type", "Description", "Next run", "Active")
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[ScheduleRow] = []
-        self.zone = ZoneInfo("UTC")
-
-    def reset(self, rows: list[ScheduleRow], zone: ZoneInfo) -> None:
-        self.beginResetModel()
-        self.rows, self.zone = rows, zone
-        self.endResetModel()
-
-    def keys(self) -> list[str]:
-        return [row.record.key for row in self.rows]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section]
-        return None
-
-    def text(self, row: ScheduleRow, column: int) -> str:
-        record = row.record
-        if column == 0:
-            return record.name
-        if column == 1:
-            return record.mapping_key
-        if column == 2:
-            return KIND_WORDS[record.kind]
-        if column == 3:
-            return row.description
-        if column == 4:
-            if row.problem:
-                return f"cannot fire: {row.problem}"
-            if not record.active:
-                return "— (paused)"
-            if row.next_run is None:
-                return "—"
-            return f"{row.next_run.astimezone(self.zone):%a %d %b %Y %H:%M}"
-        return "active" if record.active else "paused"
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            text = self.text(row, index.column())
-            if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
-                return f"{row.record.key} · times in {row.record.timezone}"
-            return text
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if index.column() == 4 and row.problem:
-                return status_color(RunStatus.FAILED.value)
-            if index.column() == 5 and not row.record.active:
-                return status_color(RunStatus.CANCELLED.value)
-        return None
-
-
-class AgendaModel(QAbstractTableModel):
-    """A day's items: time, schedule, mapping, status."""
-
-    columns = ("Time", "Schedule", "Mapping", "Status")
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.items: list[CalendarItem] = []
-        #: Mapping key → name, to show names (the key is in the tooltip).
-        self.mapping_names: dict[str, str] = {}
-
-    def reset(self, items: list[CalendarItem]) -> None:
-        self.beginResetModel()
-        self.items = items
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        item = self.items[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == 0:
-                return f"{item.when:%H:%M}"
-            if column == 1:
-                return item.name
-            if column == 2:
-                return self.mapping_names.get(item.mapping_key, item.mapping_key)
-            status = item.status
-            return f"{status} (attempt {item.attempt})" if item.attempt > 1 else status
-        if role == Qt.ItemDataRole.DecorationRole and column == 3:
-            return status_color(item.status)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            run = f"\nrun {item.run_key}" if item.run_key else ""
-            return f"{item.schedule_key} · {item.mapping_key}\n{item.when:%Y-%m-%d %H:%M %Z}{run}"
-        return None
 
 
 def legend_html() -> str:
