@@ -20,6 +20,7 @@ both inclusive. Manual and event-based schedules never fire on their own.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -173,18 +174,20 @@ class Plan:
         day = low.astimezone(self.tz).date() - ONE_DAY
         last = high.astimezone(self.tz).date()
         deltas = [timedelta(seconds=s) for s in self.seconds]
+        matches = self.cron.matches_day if self.cron is not None else None
         out: list[datetime] = []
         while day <= last:
-            if self.cron is None or self.cron.matches_day(day):
+            if matches is None or matches(day):
                 base = _day_base(self.tz, day.toordinal())
                 if base is not None:
-                    out.extend(base + delta for delta in deltas)
+                    out += [base + delta for delta in deltas]
                 else:
-                    out.extend(self._transition_day(day))
+                    out += self._transition_day(day)
             day += ONE_DAY
-        if len(out) and (out[0] < low or out[-1] >= high):
-            out = [t for t in out if low <= t < high]
-        return out
+        # Local days follow each other and each day's times are sorted, so `out` is in
+        # order: cut the ends off by bisection instead of testing every time.
+        first, stop = bisect_left(out, low), bisect_left(out, high)
+        return out[first:stop] if first or stop < len(out) else out
 
     def _transition_day(self, day: date) -> list[datetime]:
         midnight = datetime(day.year, day.month, day.day)
