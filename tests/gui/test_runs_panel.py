@@ -21,16 +21,12 @@ QBT = examples_dir() / "qbt_to_wfn" / "mapping.fwmap.json"
 
 
 def runs_panel(window: MainWindow, qtbot: QtBot) -> RunsPanel:
-    """The Runs page over the window's store, following its Run now."""
-    assert window.store is not None
-    panel = getattr(window, "runs_panel", None)
-    if panel is None:  # the window does not host the page yet: host it the same way
-        panel = RunsPanel(window.store.service)
-        qtbot.addWidget(panel)
-        window.run_now.finished.connect(panel.run_finished)
-    assert isinstance(panel, RunsPanel)
-    panel.resize(1200, 700)
-    panel.show()
+    """The window's Runs page, shown (as the user opens it), following its Run now."""
+    window.resize(1320, 760)
+    window.show_page("Runs")
+    panel = window.current_page()
+    assert isinstance(panel, RunsPanel) and panel is window.runs_panel
+    qtbot.waitUntil(lambda: panel.loaded)
     return panel
 
 

@@ -62,7 +62,7 @@ def test_the_page_is_there_only_with_a_store(
     assert names == ["Home", "Designer", "Tests", "Settings"]
     assert files_only.template_panel is None and files_only.connections_panel is None
     files_only.show_page("Settings")  # pages are found by name, whichever are shown
-    assert files_only.pages.currentWidget() is files_only.settings_panel
+    assert files_only.current_page() is files_only.settings_panel
 
 
 def test_search_and_category_narrow_the_list(store_window: MainWindow, qtbot: QtBot) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -24,7 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app import store_actions
-from fieldwright.app.connections_panel import ConnectionsPanel
 from fieldwright.app.designer import MappingDesigner
 from fieldwright.app.documents import (
     FILE_FILTER,
@@ -38,22 +38,27 @@ from fieldwright.app.menus import build_menus
 from fieldwright.app.preview_panel import PreviewPanel
 from fieldwright.app.run_now import RunNow
 from fieldwright.app.run_progress import RunProgressWidget
-from fieldwright.app.runs_panel import RunsPanel
 from fieldwright.app.scheduler_status import SchedulerStatus
-from fieldwright.app.schedules_panel import SchedulesPanel
 from fieldwright.app.schema_import import SchemaImporter
 from fieldwright.app.session import DocumentSession
 from fieldwright.app.settings import AppSettings
-from fieldwright.app.settings_panel import SettingsPanel
 from fieldwright.app.store_dialog import StoreOpenDialog
 from fieldwright.app.store_documents import StoreDocuments
 from fieldwright.app.template_dialog import TemplateDialog
 from fieldwright.app.template_panel import TemplatePanel
 from fieldwright.app.tests_panel import TestsPanel
 from fieldwright.app.welcome import WelcomePage
+from fieldwright.app.widgets import LazyPage
 from fieldwright.domain import MappingDocument, dumps
 from fieldwright.domain.store_models import MappingSummary
 from fieldwright.service import InvalidDocument, ServiceError
+
+if TYPE_CHECKING:
+    from fieldwright.app.connections_panel import ConnectionsPanel
+    from fieldwright.app.runs_panel import RunsPanel
+    from fieldwright.app.schedules_panel import SchedulesPanel
+    from fieldwright.app.settings_panel import SettingsPanel
+    from fieldwright.service import RunResult
 
 __all__ = ["MainWindow"]
 
@@ -113,31 +118,18 @@ class MainWindow(QMainWindow):
             self.template_panel.mappingCreated.connect(self.open_stored)
             self.template_panel.message.connect(self.show_message)
             self.pages.addWidget(self.template_panel)
-        self.runs_panel: RunsPanel | None = None
-        if store is not None:
-            self.runs_panel = RunsPanel(store.service)
-            self.runs_panel.message.connect(self.show_message)
-            self.pages.addWidget(self.runs_panel)
-        self.schedules_panel: SchedulesPanel | None = None
-        if store is not None:
-            self.schedules_panel = SchedulesPanel(store.service)
-            self.schedules_panel.message.connect(self.show_message)
-            if self.runs_panel is not None:
-                self.schedules_panel.runFinished.connect(self.runs_panel.run_finished)
-            self.pages.addWidget(self.schedules_panel)
-        self.connections_panel: ConnectionsPanel | None = None
-        if store is not None:
-            self.connections_panel = ConnectionsPanel(store.service)
-            self.connections_panel.message.connect(self.show_message)
-            self.pages.addWidget(self.connections_panel)
-        self.settings_panel = SettingsPanel(settings, store.service.location if store else "")
-        self.settings_panel.message.connect(self.show_message)
-        self.settings_panel.sampleSizeChanged.connect(self._sample_size_changed)
-        self.settings_panel.themeChanged.connect(self.theme_applied)
-        if self.schedules_panel is not None:
-            self.schedules_panel.default_zone = settings.time_zone()
-            self.settings_panel.timeZoneChanged.connect(self._time_zone_changed)
-        self.pages.addWidget(self.settings_panel)
+        self._runs_page = LazyPage(self._make_runs_panel) if store else None
+        if self._runs_page is not None:
+            self.pages.addWidget(self._runs_page)
+        # Built the first time they are shown (or asked for): start-up pays for neither
+        # the pages nor their imports (the connectors behind Connections, for one).
+        self._schedules_page = LazyPage(self._make_schedules_panel) if store else None
+        self._connections_page = LazyPage(self._make_connections_panel) if store else None
+        self._settings_page = LazyPage(self._make_settings_panel)
+        for lazy in (self._schedules_page, self._connections_page, self._settings_page):
+            if lazy is not None:
+                self.pages.addWidget(lazy)
+        self.preview.sample_size = settings.preview_sample_size()
         self.preview.sample_size = settings.preview_sample_size()
         assert self.pages.count() == len(self.page_names)
         self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
@@ -177,8 +169,7 @@ class MainWindow(QMainWindow):
         self.run_now.progress.connect(self.run_progress.update_progress)
         self.run_now.finished.connect(self.run_progress.finish)
         self.run_progress.cancelRequested.connect(self.run_now.cancel)
-        if self.runs_panel is not None:
-            self.run_now.finished.connect(self.runs_panel.run_finished)
+        self.run_now.finished.connect(self._run_finished)
         self.recent_menu: QMenu | None = None
         self.actions_by_name: dict[str, QAction] = build_menus(self)
         self.welcome.newRequested.connect(self.new_mapping)
@@ -199,7 +190,81 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.show_page("Home")
 
+    # -- pages built on first use ---------------------------------------------------------
+
+    def _make_runs_panel(self) -> QWidget:
+        from fieldwright.app.runs_panel import RunsPanel
+
+        assert self.store is not None
+        panel = RunsPanel(self.store.service)
+        panel.message.connect(self.show_message)
+        return panel
+
+    def _run_finished(self, summary: str, result: object) -> None:
+        """A run ended (Run now, a schedule's Run now): the Runs page shows it, if built."""
+        if self._runs_page is not None and self._runs_page.built:
+            runs = self.runs_panel
+            assert runs is not None
+            runs.run_finished(summary, cast("RunResult", result))
+
+    def _make_schedules_panel(self) -> QWidget:
+        from fieldwright.app.schedules_panel import SchedulesPanel
+
+        assert self.store is not None
+        panel = SchedulesPanel(self.store.service)
+        panel.message.connect(self.show_message)
+        panel.default_zone = self.settings.time_zone()
+        panel.runFinished.connect(self._run_finished)
+        return panel
+
+    def _make_connections_panel(self) -> QWidget:
+        from fieldwright.app.connections_panel import ConnectionsPanel
+
+        assert self.store is not None
+        panel = ConnectionsPanel(self.store.service)
+        panel.message.connect(self.show_message)
+        return panel
+
+    def _make_settings_panel(self) -> QWidget:
+        from fieldwright.app.settings_panel import SettingsPanel
+
+        panel = SettingsPanel(self.settings, self.store.service.location if self.store else "")
+        panel.message.connect(self.show_message)
+        panel.sampleSizeChanged.connect(self._sample_size_changed)
+        panel.themeChanged.connect(self.theme_applied)
+        panel.timeZoneChanged.connect(self._time_zone_changed)
+        return panel
+
+    @property
+    def runs_panel(self) -> RunsPanel | None:
+        """The Runs page (None without a store); built on first use."""
+        page = self._runs_page
+        return cast("RunsPanel", page.content()) if page is not None else None
+
+    @property
+    def schedules_panel(self) -> SchedulesPanel | None:
+        """The Schedules page (None without a store); built on first use."""
+        page = self._schedules_page
+        return cast("SchedulesPanel", page.content()) if page is not None else None
+
+    @property
+    def connections_panel(self) -> ConnectionsPanel | None:
+        """The Connections page (None without a store); built on first use."""
+        page = self._connections_page
+        return cast("ConnectionsPanel", page.content()) if page is not None else None
+
+    @property
+    def settings_panel(self) -> SettingsPanel:
+        """The Settings page; built on first use."""
+        return cast("SettingsPanel", self._settings_page.content())
+
     # -- pages and status ---------------------------------------------------------------
+
+    def current_page(self) -> QWidget:
+        """The widget of the page shown (a page built on first use: its content)."""
+        page = self.pages.currentWidget()
+        assert page is not None  # the stack always holds the pages
+        return page.content() if isinstance(page, LazyPage) else page
 
     def show_page(self, name: str) -> None:
         self.navigation.setCurrentRow(self.page_names.index(name))
@@ -215,13 +280,16 @@ class MainWindow(QMainWindow):
         if dark is not None:
             with QSignalBlocker(dark):
                 dark.setChecked(name == "dark")
-        combo = self.settings_panel.theme
-        with QSignalBlocker(combo):
-            combo.setCurrentIndex(max(combo.findData(name), 0))
+        if self._settings_page.built:  # else it shows the saved theme when built
+            combo = self.settings_panel.theme
+            with QSignalBlocker(combo):
+                combo.setCurrentIndex(max(combo.findData(name), 0))
 
     def _time_zone_changed(self, zone: str) -> None:
-        if self.schedules_panel is not None:
-            self.schedules_panel.default_zone = zone
+        if self._schedules_page is not None and self._schedules_page.built:
+            schedules = self.schedules_panel
+            assert schedules is not None
+            schedules.default_zone = zone
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
@@ -472,10 +540,14 @@ class MainWindow(QMainWindow):
             return
         self.save_settings()
         self.run_now.cancel()  # its target stays untouched; the store logs it cancelled
-        if self.runs_panel is not None:
-            self.runs_panel.cancel()  # a reprocess, likewise
-        if self.schedules_panel is not None:
-            self.schedules_panel.cancel()  # a schedule's Run now, likewise
+        if self._runs_page is not None and self._runs_page.built:
+            runs = self.runs_panel
+            assert runs is not None
+            runs.cancel()  # a reprocess, likewise
+        if self._schedules_page is not None and self._schedules_page.built:
+            schedules = self.schedules_panel
+            assert schedules is not None
+            schedules.cancel()  # a schedule's Run now, likewise
         self.scheduler.stop()
         self.shutdown_workers()
         event.accept()
@@ -484,9 +556,12 @@ class MainWindow(QMainWindow):
         """Stop the background work of the pages (idempotent; tests call it on teardown)."""
         self.preview.shutdown()
         self.tests_panel.shutdown()
-        self.settings_panel.shutdown()
-        if self.connections_panel is not None:
-            self.connections_panel.shutdown()
+        if self._settings_page.built:
+            self.settings_panel.shutdown()
+        if self._connections_page is not None and self._connections_page.built:
+            connections = self.connections_panel
+            assert connections is not None
+            connections.shutdown()
         self.schema_importer.shutdown()
 
     def focus_find(self) -> None:

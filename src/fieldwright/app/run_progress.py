@@ -8,10 +8,13 @@ the bar is a busy indicator and there is no ETA.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from fieldwright.service import RunProgress
+if TYPE_CHECKING:  # the service (and its connectors) load when a run starts, not at start-up
+    from fieldwright.service import RunProgress
 
 __all__ = ["RunProgressWidget", "eta_text", "progress_text"]
 

@@ -2,9 +2,45 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractItemView, QMessageBox, QTableView, QWidget
+from collections.abc import Callable
 
-__all__ = ["confirm", "record_table"]
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QAbstractItemView, QMessageBox, QTableView, QVBoxLayout, QWidget
+
+__all__ = ["LazyPage", "confirm", "record_table"]
+
+
+class LazyPage(QWidget):
+    """A page that builds its content the first time it is shown or asked for.
+
+    Pages an analyst may never open this session (schedules, connections, settings)
+    then cost nothing at start-up: neither their construction nor the imports
+    their factory makes.
+    """
+
+    def __init__(self, factory: Callable[[], QWidget], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._factory = factory
+        self._content: QWidget | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+    @property
+    def built(self) -> bool:
+        return self._content is not None
+
+    def content(self) -> QWidget:
+        """The page's widget, built now if it was not yet."""
+        if self._content is None:
+            self._content = self._factory()
+            layout = self.layout()
+            assert layout is not None
+            layout.addWidget(self._content)
+        return self._content
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.content()
+        super().showEvent(event)
 
 
 def record_table(name: str, *, stretch_last: bool = False) -> QTableView:

@@ -10,7 +10,6 @@ from typing import Any
 
 from fieldwright.connectors.csv_files import CsvSink, CsvSource
 from fieldwright.connectors.errors import ConnectorError, UnsupportedFormat
-from fieldwright.connectors.excel import XlsxSink, XlsxSource
 from fieldwright.connectors.json_files import (
     JsonArraySink,
     JsonArraySource,
@@ -30,6 +29,16 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "xlsx": (".xlsx", ".xlsm"),
 }
 _ALIASES = {"jsonl": "ndjson", "excel": "xlsx"}
+
+
+def _excel() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The xlsx source and sink, imported on first use: openpyxl takes a tenth of a
+    second to import, which the desktop app's start-up should not pay for CSV files."""
+    from fieldwright.connectors.excel import XlsxSink, XlsxSource
+
+    return XlsxSource, XlsxSink
+
+
 _NEEDS_COLUMNS = frozenset({"csv", "tsv", "xlsx"})
 
 
@@ -95,9 +104,9 @@ def open_source(
         "tsv": CsvSource,
         "ndjson": NdjsonSource,
         "json": JsonArraySource,
-        "xlsx": XlsxSource,
     }
-    source: RecordSource = _construct(factories[name], target, f"{name} source", **settings)
+    factory = factories[name] if name != "xlsx" else _excel()[0]
+    source: RecordSource = _construct(factory, target, f"{name} source", **settings)
     return source
 
 
@@ -121,7 +130,7 @@ def open_sink(
             )
         if name == "tsv":
             settings.setdefault("delimiter", "\t")
-        factory: Callable[..., Any] = XlsxSink if name == "xlsx" else CsvSink
+        factory: Callable[..., Any] = _excel()[1] if name == "xlsx" else CsvSink
         sink: RecordSink = _construct(factory, target, f"{name} sink", columns, **settings)
         return sink
     json_factory = NdjsonSink if name == "ndjson" else JsonArraySink
