@@ -4,6 +4,8 @@ Designer, Settings reaches the Preview, a schedule's run shows on the Runs page.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -135,3 +137,35 @@ def test_the_recent_card_title_stays_at_the_top_when_nothing_is_recent(
     note = welcome.no_recent.mapTo(welcome, welcome.no_recent.rect().topLeft()).y()
     text_top = note + welcome.no_recent.contentsRect().top()
     assert text_top - headings["START"] < 40  # the note sits right under the title
+
+
+START_PROBE = """
+import os, sys, tempfile
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtCore import QSettings
+from fieldwright.app.main import create_app
+from fieldwright.app.main_window import MainWindow
+from fieldwright.app.settings import AppSettings
+app = create_app([])
+ini = os.path.join(tempfile.mkdtemp(), "s.ini")
+window = MainWindow(AppSettings(QSettings(ini, QSettings.Format.IniFormat)))
+window.show()
+app.processEvents()
+heavy = ["openpyxl", "httpx", "fieldwright.app.settings_panel", "fieldwright.app.runs_panel",
+         "fieldwright.app.schedules_panel", "fieldwright.app.connections_panel"]
+print("loaded=" + ",".join(name for name in heavy if name in sys.modules))
+window.show_page("Settings")
+app.processEvents()
+print("settings_after_show=" + str("fieldwright.app.settings_panel" in sys.modules))
+"""
+
+
+def test_the_window_appears_without_loading_the_pages_it_does_not_show() -> None:
+    # Start-up time: pages the analyst has not opened, and the connectors behind them
+    # (httpx, openpyxl), are loaded when first shown, not before the window appears.
+    done = subprocess.run(
+        [sys.executable, "-c", START_PROBE], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    said = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+    assert said == {"loaded": "", "settings_after_show": "True"}

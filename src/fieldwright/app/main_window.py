@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QSignalBlocker, QSize, Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -276,14 +276,18 @@ class MainWindow(QMainWindow):
     def theme_applied(self, name: str) -> None:
         """A theme was applied (from the View menu or the Settings page): both show it."""
         self.designer.lines.update()
+        # blockSignals, not `with QSignalBlocker(...)`: PySide6 6.12's QSignalBlocker.__exit__
+        # drops a reference to False, which crashed the interpreter at exit after a few uses.
         dark = self.actions_by_name.get("dark")
         if dark is not None:
-            with QSignalBlocker(dark):
-                dark.setChecked(name == "dark")
+            was = dark.blockSignals(True)
+            dark.setChecked(name == "dark")
+            dark.blockSignals(was)
         if self._settings_page.built:  # else it shows the saved theme when built
             combo = self.settings_panel.theme
-            with QSignalBlocker(combo):
-                combo.setCurrentIndex(max(combo.findData(name), 0))
+            was = combo.blockSignals(True)
+            combo.setCurrentIndex(max(combo.findData(name), 0))
+            combo.blockSignals(was)
 
     def _time_zone_changed(self, zone: str) -> None:
         if self._schedules_page is not None and self._schedules_page.built:

@@ -31,17 +31,6 @@ from sqlalchemy.exc import ArgumentError
 from fieldwright.connectors.credentials import Credentials
 from fieldwright.connectors.errors import ConnectorError, UnsupportedFormat
 from fieldwright.connectors.files import open_sink, open_source
-from fieldwright.connectors.http import (
-    ApiAuth,
-    CursorPagination,
-    HttpSink,
-    HttpSource,
-    LinkPagination,
-    OffsetPagination,
-    PageNumberPagination,
-    RetryPolicy,
-)
-from fieldwright.connectors.sql import SqlSink, SqlSource
 from fieldwright.domain.document import ConnectorRef
 from fieldwright.domain.records import RecordSink, RecordSource
 
@@ -53,12 +42,7 @@ _FILE_ALIASES = {"jsonl": "ndjson", "excel": "xlsx"}
 CONNECTOR_KINDS = ("csv", "tsv", "ndjson", "json", "xlsx", "sql", "http")
 _SECRET_NAMES = {"password", "passwd", "secret", "token", "api_key", "apikey", "access_token"}
 _SECRET_HEADERS = {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie"}
-_PAGINATION: dict[str, type[Any]] = {
-    "page": PageNumberPagination,
-    "offset": OffsetPagination,
-    "cursor": CursorPagination,
-    "link": LinkPagination,
-}
+_PAGINATION = ("page", "offset", "cursor", "link")
 _TYPES: dict[str, tuple[type[Any], ...]] = {
     "str": (str,),
     "int": (int,),
@@ -146,7 +130,14 @@ def _sql_url(settings: _Settings) -> str:
     return str(url)
 
 
+# The HTTP and SQL connectors (httpx, SQLAlchemy's dialects) are imported where a reference
+# names them, not with this module: opening a CSV file, or starting the desktop app, does
+# not pay for them.
+
+
 def _http_common(settings: _Settings, credentials: Credentials | None) -> dict[str, Any]:
+    from fieldwright.connectors.http import ApiAuth, RetryPolicy
+
     headers = settings.get("headers", "dict", default={})
     secret_headers = sorted(name for name in headers if name.lower() in _SECRET_HEADERS)
     if secret_headers:
@@ -172,13 +163,26 @@ _HTTP_COMMON = ("url", "headers", "auth", "retry", "requests_per_second", "timeo
 
 
 def _pagination(settings: _Settings) -> Any:
+    from fieldwright.connectors.http import (
+        CursorPagination,
+        LinkPagination,
+        OffsetPagination,
+        PageNumberPagination,
+    )
+
     data = dict(settings.get("pagination", "dict", default={}))
     if not data:
         return None
     kind = data.pop("type", None)
     if kind not in _PAGINATION:
         settings.fail(f"pagination type must be one of {', '.join(_PAGINATION)}, not {kind!r}")
-    return settings.build(_PAGINATION[kind], f"{kind} pagination", data)
+    kinds: dict[str, type[Any]] = {
+        "page": PageNumberPagination,
+        "offset": OffsetPagination,
+        "cursor": CursorPagination,
+        "link": LinkPagination,
+    }
+    return settings.build(kinds[kind], f"{kind} pagination", data)
 
 
 def _method(settings: _Settings) -> Literal["POST", "PUT", "PATCH"]:
@@ -203,6 +207,8 @@ def open_connector_source(
         name, path, rest = _file_settings(settings)
         return open_source(path, name, **rest)
     if kind == "sql":
+        from fieldwright.connectors.sql import SqlSource
+
         settings.allow("url", "table", "query", "params", "schema", "batch_size")
         return SqlSource(
             _sql_url(settings),
@@ -214,6 +220,8 @@ def open_connector_source(
             credentials=_credentials(ref, credentials),
         )
     if kind == "http":
+        from fieldwright.connectors.http import HttpSource
+
         settings.allow(*_HTTP_COMMON, "records_path", "pagination", "params", "max_pages")
         return HttpSource(
             settings.get("url", "str", required=True),
@@ -242,6 +250,8 @@ def open_connector_sink(
         name, path, rest = _file_settings(settings)
         return open_sink(path, name, columns=columns, **rest)
     if kind == "sql":
+        from fieldwright.connectors.sql import SqlSink
+
         settings.allow(
             "url", "table", "mode", "key", "staging", "staging_table", "schema", "batch_size"
         )
@@ -262,6 +272,8 @@ def open_connector_sink(
             credentials=_credentials(ref, credentials),
         )
     if kind == "http":
+        from fieldwright.connectors.http import HttpSink
+
         settings.allow(*_HTTP_COMMON, "method", "batch_size", "wrap", "idempotency_header")
         return HttpSink(
             settings.get("url", "str", required=True),

@@ -8,10 +8,10 @@ pydantic reaches the GUI or the CLI unwrapped.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import httpx
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 
@@ -47,13 +47,19 @@ def is_transient(error: BaseException) -> bool:
     connection error anywhere in its causes (OS, httpx, a dropped database
     connection), or a connector message naming an HTTP 429/5xx or a busy database.
     """
+    # httpx is looked up, not imported: if no HTTP connector ever loaded it, no httpx error
+    # can be among the causes, and the desktop app starts without it.
+    httpx = sys.modules.get("httpx")
+    network: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
+    if httpx is not None:
+        network += (httpx.TransportError,)
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if getattr(current, "transient", False) is True:
             return True
-        if isinstance(current, ConnectionError | TimeoutError | httpx.TransportError):
+        if isinstance(current, network):
             return True
         if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
             return True
