@@ -175,10 +175,15 @@ def test_a_real_mouse_drag_from_source_tree_to_target_tree(
         viewport = target.viewport()
         buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
         action = Qt.DropAction.CopyAction
-        enter = QDragEnterEvent(QPointF(end), action, mime, buttons, mods)
+        # PySide6 6.11 takes a QPoint for these two, 6.12 a QPointF.
+        try:
+            enter = QDragEnterEvent(end, action, mime, buttons, mods)
+            move = QDragMoveEvent(end, action, mime, buttons, mods)
+        except TypeError:
+            enter = QDragEnterEvent(QPointF(end), action, mime, buttons, mods)
+            move = QDragMoveEvent(QPointF(end), action, mime, buttons, mods)
         QApplication.sendEvent(viewport, enter)
         assert enter.isAccepted()
-        move = QDragMoveEvent(QPointF(end), action, mime, buttons, mods)
         QApplication.sendEvent(viewport, move)
         assert move.isAccepted(), "the target tree refuses the drop"
         drop = QDropEvent(QPointF(end), action, mime, buttons, mods)
