@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
+from fieldwright.app.main import FileOpener
 from fieldwright.app.main_window import MainWindow
 from fieldwright.app.schedule_editor import ScheduleEditor
 from fieldwright.app.schema_model import TEST_MARK_ROLE
@@ -169,3 +171,18 @@ def test_the_window_appears_without_loading_the_pages_it_does_not_show() -> None
     assert done.returncode == 0, done.stderr
     said = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
     assert said == {"loaded": "", "settings_after_show": "True"}
+
+
+def test_a_file_open_event_opens_the_mapping(
+    make_window: Callable[..., MainWindow], qapp: QApplication
+) -> None:
+    # What macOS Finder sends for a double-clicked *.fwmap.json (elsewhere: an argument).
+    window = make_window()
+    opener = FileOpener(window)
+    qapp.installEventFilter(opener)
+    try:
+        QApplication.sendEvent(qapp, QFileOpenEvent(str(HUBSPOT)))
+    finally:
+        qapp.removeEventFilter(opener)
+    assert window.session.location == HUBSPOT
+    assert window.session.document.name == "HubSpot contacts → CRM contacts"

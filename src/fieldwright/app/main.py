@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QFileOpenEvent, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from fieldwright.app.main_window import MainWindow
@@ -15,7 +16,7 @@ from fieldwright.app.theme import THEMES, apply_theme
 from fieldwright.resources import resources_dir
 from fieldwright.service import Service, ServiceError
 
-__all__ = ["app_icon", "create_app", "open_store", "run_app"]
+__all__ = ["FileOpener", "app_icon", "create_app", "open_store", "run_app"]
 
 
 def app_icon() -> QIcon:
@@ -35,6 +36,26 @@ def create_app(argv: list[str]) -> QApplication:
     # Lets Wayland and docks match the window to the installed .desktop file and its icon.
     app.setDesktopFileName("org.fieldwright.Fieldwright")
     return app
+
+
+class FileOpener(QObject):
+    """Opens the mapping a file manager hands the running app as a file-open event.
+
+    macOS Finder opens a double-clicked document that way, not as an argument; other
+    platforms send none, so this is harmless there.
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
+            path = event.file()
+            if path:
+                self.window.open_path(Path(path))
+                return True
+        return super().eventFilter(watched, event)
 
 
 def open_store(database_url: str | None = None) -> tuple[Service | None, str]:
@@ -58,6 +79,7 @@ def run_app(argv: list[str], *, database_url: str | None = None) -> int:
     apply_theme(app, THEMES[settings.theme()])
     service, problem = open_store(database_url or startup_database_url(settings))
     window = MainWindow(settings, store=StoreDocuments(service) if service else None)
+    app.installEventFilter(FileOpener(window))
     window.show()
     if service is None:
         QMessageBox.warning(
