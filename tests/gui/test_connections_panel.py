@@ -10,13 +10,14 @@ import keyring
 import pytest
 from keyring.backends import fail
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from fieldwright.app.connections_panel import ConnectionsPanel, TestOutcome
 from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.service import Service
 from tests.conftest import MemoryKeyring
+from tests.gui.helpers import choose
 
 
 @pytest.fixture
@@ -37,17 +38,6 @@ def no_keyring() -> Iterator[None]:
         yield
     finally:
         keyring.set_keyring(previous)
-
-
-def choose(qtbot: QtBot, combo: QComboBox, data: str) -> None:
-    """Pick the entry holding `data` with the keyboard, as a user can."""
-    index = combo.findData(data)
-    assert index >= 0, data
-    combo.setFocus()
-    qtbot.keyClick(combo, Qt.Key.Key_Home)
-    for _ in range(index):
-        qtbot.keyClick(combo, Qt.Key.Key_Down)
-    assert combo.currentData() == data
 
 
 def rows(panel: ConnectionsPanel) -> list[list[str]]:

@@ -10,7 +10,7 @@ import keyring
 import pytest
 from keyring.backends import fail
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from fieldwright.app.settings import AppSettings, database_credential, startup_database_url
@@ -18,6 +18,7 @@ from fieldwright.app.settings_panel import DatabaseReport, SettingsPanel
 from fieldwright.service import Service
 from fieldwright.service.database import database_info
 from tests.conftest import MemoryKeyring
+from tests.gui.helpers import choose
 
 PG_URL = os.environ.get("FIELDWRIGHT_TEST_PG_URL", "")
 
@@ -34,16 +35,6 @@ def panel(settings_path: Path, qtbot: QtBot) -> Iterator[SettingsPanel]:
     widget.show()
     yield widget
     widget.shutdown()
-
-
-def choose(qtbot: QtBot, combo: QComboBox, data: str) -> None:
-    index = combo.findData(data)
-    assert index >= 0, data
-    combo.setFocus()
-    qtbot.keyClick(combo, Qt.Key.Key_Home)
-    for _ in range(index):
-        qtbot.keyClick(combo, Qt.Key.Key_Down)
-    assert combo.currentData() == data
 
 
 def use_sqlite(panel: SettingsPanel, qtbot: QtBot, path: Path) -> None:
