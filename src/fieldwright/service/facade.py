@@ -55,6 +55,7 @@ from fieldwright.service.runs import (
     RunResult,
     Runs,
 )
+from fieldwright.service.scheduling import schedule_endpoints
 from fieldwright.service.templates import Templates
 from fieldwright.store import MappingRepository, RunRepository, ScheduleRepository, Store
 from fieldwright.store.errors import StoreError
@@ -62,15 +63,6 @@ from fieldwright.store.errors import StoreError
 __all__ = ["Connectors", "Service", "StandardConnectors"]
 
 log = logging.getLogger(__name__)
-
-
-def _schedule_connector(schedule: ScheduleRecord, side: str) -> ConnectorRef | None:
-    """The `source`/`target` connector a schedule's parameters name (None: the mapping's)."""
-    value = schedule.parameters.get(side)
-    if value is None:
-        return None
-    with service_errors(f"the {side} in the parameters of schedule {schedule.key!r}"):
-        return ConnectorRef.model_validate(value)
 
 
 class Service:
@@ -358,7 +350,7 @@ class Service:
         of its executions when it ends (so the calendar shows it where it ran)."""
         with service_errors(f"reading schedule {key!r}"):
             schedule = self._schedules.get(key)
-        raw_dir = schedule.parameters.get("base_dir")
+        source, target, base_dir = schedule_endpoints(schedule)
         asked = datetime.now(UTC)
 
         def finished(result: RunResult) -> None:  # in the run's worker thread
@@ -384,10 +376,10 @@ class Service:
         return self._track(
             self._runs.start_run(
                 schedule.mapping_key,
-                source=_schedule_connector(schedule, "source"),
-                target=_schedule_connector(schedule, "target"),
+                source=source,
+                target=target,
                 trigger=RunTrigger.MANUAL,
-                base_dir=Path(raw_dir) if isinstance(raw_dir, str) else None,
+                base_dir=base_dir,
                 timeout=float(schedule.timeout_seconds),
                 schedule_key=schedule.key,
                 on_progress=on_progress,

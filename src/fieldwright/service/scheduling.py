@@ -39,6 +39,19 @@ def _connector(schedule: ScheduleRecord, side: str) -> ConnectorRef | None:
         return ConnectorRef.model_validate(value)
 
 
+def schedule_endpoints(
+    schedule: ScheduleRecord,
+) -> tuple[ConnectorRef | None, ConnectorRef | None, Path | None]:
+    """What a schedule's parameters say its runs read, write and take relative paths from
+    (None: the mapping's own connectors, the working directory)."""
+    raw_dir = schedule.parameters.get("base_dir")
+    return (
+        _connector(schedule, "source"),
+        _connector(schedule, "target"),
+        Path(raw_dir) if isinstance(raw_dir, str) else None,
+    )
+
+
 class ScheduleRunner:
     """Runs a schedule's mapping for one fire time; a `ScheduledRunner` for the scheduler."""
 
@@ -58,13 +71,13 @@ class ScheduleRunner:
         timeout: float | None,
     ) -> ExecutionOutcome:
         try:
-            raw_dir = schedule.parameters.get("base_dir")
+            source, target, base_dir = schedule_endpoints(schedule)
             handle = self._runs.start_run(
                 schedule.mapping_key,
-                source=_connector(schedule, "source"),
-                target=_connector(schedule, "target"),
+                source=source,
+                target=target,
                 trigger=RunTrigger.SCHEDULE if attempt <= 1 else RunTrigger.RETRY,
-                base_dir=Path(raw_dir) if isinstance(raw_dir, str) else None,
+                base_dir=base_dir,
                 timeout=timeout,
                 schedule_key=schedule.key,
                 parent_key=self._previous_run(schedule) if attempt > 1 else None,
