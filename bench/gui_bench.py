@@ -24,14 +24,14 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QSettings, SignalInstance
 from PySide6.QtWidgets import QApplication
 
 from fieldwright.app.main import create_app
 from fieldwright.app.main_window import MainWindow
 from fieldwright.app.schedules_panel import SchedulesPanel
 from fieldwright.app.settings import AppSettings
-from fieldwright.app.workers import run_preview, snapshot
+from fieldwright.app.workers import run_preview, snapshot, wait_for_signal
 from fieldwright.domain import FieldType, SchemaField
 from fieldwright.domain.records import Position, SourceItem
 from fieldwright.domain.runs import RunStatus
@@ -86,16 +86,8 @@ def big_schema(count: int = 10_000) -> list[SchemaField]:
     ]
 
 
-def _wait(signal: object, timeout_ms: int = 10_000) -> None:
-    loop = QEventLoop()
-    signal.connect(loop.quit)  # type: ignore[attr-defined]
-    guard = QTimer()
-    guard.setSingleShot(True)
-    guard.timeout.connect(loop.quit)
-    guard.start(timeout_ms)
-    loop.exec()
-    guard.stop()
-    signal.disconnect(loop.quit)
+def _wait(signal: SignalInstance, timeout_ms: int = 10_000) -> None:
+    wait_for_signal(signal, timeout_ms)
 
 
 def main() -> None:

@@ -205,7 +205,7 @@ def test_run_app_opens_the_named_mapping_in_the_main_window(
         timer.stop()
     for widget in qapp.topLevelWidgets():
         if isinstance(widget, MainWindow):
-            widget.preview.shutdown()
+            widget.shutdown_workers()
             widget.deleteLater()
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert code == 0

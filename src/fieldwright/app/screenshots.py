@@ -11,21 +11,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer, SignalInstance
+from PySide6.QtCore import QSettings, SignalInstance
+
+from fieldwright.app.workers import wait_for_signal
 
 __all__ = ["render"]
 
 
 def _wait(signal: SignalInstance, timeout_ms: int = 10_000) -> None:
-    loop = QEventLoop()
-    signal.connect(loop.quit)
-    guard = QTimer()
-    guard.setSingleShot(True)
-    guard.timeout.connect(loop.quit)
-    guard.start(timeout_ms)
-    loop.exec()
-    guard.stop()
-    signal.disconnect(loop.quit)
+    wait_for_signal(signal, timeout_ms)
 
 
 def _settle() -> None:

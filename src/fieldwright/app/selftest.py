@@ -59,24 +59,9 @@ class SelfTestReport:
 
 def _wait(signal: SignalInstance, what: str, timeout_s: float) -> None:
     """Run the event loop until `signal` fires; SelfTestFailed after `timeout_s`."""
-    loop = QEventLoop()
-    fired: list[bool] = []
+    from fieldwright.app.workers import wait_for_signal
 
-    def on_signal(*_args: object) -> None:
-        fired.append(True)
-        loop.quit()
-
-    signal.connect(on_signal)
-    guard = QTimer()
-    guard.setSingleShot(True)
-    guard.timeout.connect(loop.quit)
-    guard.start(int(timeout_s * 1000))
-    try:
-        loop.exec()
-    finally:
-        guard.stop()
-        signal.disconnect(on_signal)
-    if not fired:
+    if not wait_for_signal(signal, int(timeout_s * 1000)):
         raise SelfTestFailed(f"{what} did not finish within {timeout_s:g} s")
 
 
@@ -152,8 +137,7 @@ def run_self_test(example: Path | None = None, *, timeout_s: float = 30.0) -> Se
             window.session.stack.setClean()  # never ask to save a throwaway document
             window.close()
             window.scheduler.stop()
-            window.preview.shutdown()
-            window.schema_importer.shutdown()
+            window.shutdown_workers()  # every page's background work, not only two of them
             window.deleteLater()
             app.processEvents()
             service.close(wait=2.0)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from PySide6.QtCore import QObject, QRunnable, Signal
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, QTimer, Signal, SignalInstance
 
 from fieldwright.domain import MappingDocument
 from fieldwright.domain.records import SourceItem
@@ -27,9 +27,35 @@ from fieldwright.service import (
     preview_records,
 )
 
-__all__ = ["PreviewResult", "Task", "TaskSignals", "run_preview", "snapshot"]
+__all__ = ["PreviewResult", "Task", "TaskSignals", "run_preview", "snapshot", "wait_for_signal"]
 
 _FIELD_POINTER = re.compile(r"^/fields/(\d+)")
+
+
+def wait_for_signal(signal: SignalInstance, timeout_ms: int) -> bool:
+    """Run the event loop until `signal` fires (True) or `timeout_ms` pass (False).
+
+    For scripts that drive the real window without pytest-qt: the self-test, the
+    screenshots and the GUI bench.
+    """
+    loop = QEventLoop()
+    fired: list[bool] = []
+
+    def on_signal(*_args: object) -> None:
+        fired.append(True)
+        loop.quit()
+
+    signal.connect(on_signal)
+    guard = QTimer()
+    guard.setSingleShot(True)
+    guard.timeout.connect(loop.quit)
+    guard.start(timeout_ms)
+    try:
+        loop.exec()
+    finally:
+        guard.stop()
+        signal.disconnect(on_signal)
+    return bool(fired)
 
 
 class TaskSignals(QObject):
