@@ -45,6 +45,22 @@ def _apply(row: Template, record: TemplateRecord) -> None:
     row.document = clean(record.document)
 
 
+def _instance(
+    row: TemplateInstance, code: str, version: str, mapping_key: str
+) -> TemplateInstanceRecord:
+    return TemplateInstanceRecord(
+        id=row.id,
+        template_code=code,
+        template_version=version,
+        name=row.name,
+        mapping_key=mapping_key,
+        customizations=row.customizations,
+        status=row.status,
+        deployed_at=row.deployed_at,
+        deployed_by=row.deployed_by,
+    )
+
+
 class TemplateRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -161,17 +177,7 @@ class TemplateRepository:
         )
         with self._store.session() as session:
             return [
-                TemplateInstanceRecord(
-                    id=row.id,
-                    template_code=code,
-                    template_version=version,
-                    name=row.name,
-                    mapping_key=mapping_key,
-                    customizations=row.customizations,
-                    status=row.status,
-                    deployed_at=row.deployed_at,
-                    deployed_by=row.deployed_by,
-                )
+                _instance(row, code, version, mapping_key)
                 for row, version, mapping_key in session.execute(query)
             ]
 
@@ -189,17 +195,7 @@ class TemplateRepository:
             if found is None:
                 raise NotFound(f"mapping {mapping_key!r} was not made from a template")
             row, code, version = found
-            return TemplateInstanceRecord(
-                id=row.id,
-                template_code=code,
-                template_version=version,
-                name=row.name,
-                mapping_key=mapping_key,
-                customizations=row.customizations,
-                status=row.status,
-                deployed_at=row.deployed_at,
-                deployed_by=row.deployed_by,
-            )
+            return _instance(row, code, version, mapping_key)
 
     def update_instance(self, record: TemplateInstanceRecord) -> TemplateInstanceRecord:
         """Point an instance (by id) at another template version and update its details."""
