@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
 
     # -- pages built on first use ---------------------------------------------------------
 
-    def _make_runs_panel(self) -> QWidget:
+    def _make_runs_panel(self) -> RunsPanel:
         from fieldwright.app.runs_panel import RunsPanel
 
         assert self.store is not None
@@ -202,12 +202,11 @@ class MainWindow(QMainWindow):
 
     def _run_finished(self, summary: str, result: object) -> None:
         """A run ended (Run now, a schedule's Run now): the Runs page shows it, if built."""
-        if self._runs_page is not None and self._runs_page.built:
-            runs = self.runs_panel
-            assert runs is not None
+        runs = self._runs_page.built if self._runs_page is not None else None
+        if runs is not None:
             runs.run_finished(summary, cast("RunResult", result))
 
-    def _make_schedules_panel(self) -> QWidget:
+    def _make_schedules_panel(self) -> SchedulesPanel:
         from fieldwright.app.schedules_panel import SchedulesPanel
 
         assert self.store is not None
@@ -217,7 +216,7 @@ class MainWindow(QMainWindow):
         panel.runFinished.connect(self._run_finished)
         return panel
 
-    def _make_connections_panel(self) -> QWidget:
+    def _make_connections_panel(self) -> ConnectionsPanel:
         from fieldwright.app.connections_panel import ConnectionsPanel
 
         assert self.store is not None
@@ -225,7 +224,7 @@ class MainWindow(QMainWindow):
         panel.message.connect(self.show_message)
         return panel
 
-    def _make_settings_panel(self) -> QWidget:
+    def _make_settings_panel(self) -> SettingsPanel:
         from fieldwright.app.settings_panel import SettingsPanel
 
         panel = SettingsPanel(self.settings, self.store.service.location if self.store else "")
@@ -238,25 +237,22 @@ class MainWindow(QMainWindow):
     @property
     def runs_panel(self) -> RunsPanel | None:
         """The Runs page (None without a store); built on first use."""
-        page = self._runs_page
-        return cast("RunsPanel", page.content()) if page is not None else None
+        return self._runs_page.content() if self._runs_page is not None else None
 
     @property
     def schedules_panel(self) -> SchedulesPanel | None:
         """The Schedules page (None without a store); built on first use."""
-        page = self._schedules_page
-        return cast("SchedulesPanel", page.content()) if page is not None else None
+        return self._schedules_page.content() if self._schedules_page is not None else None
 
     @property
     def connections_panel(self) -> ConnectionsPanel | None:
         """The Connections page (None without a store); built on first use."""
-        page = self._connections_page
-        return cast("ConnectionsPanel", page.content()) if page is not None else None
+        return self._connections_page.content() if self._connections_page is not None else None
 
     @property
     def settings_panel(self) -> SettingsPanel:
         """The Settings page; built on first use."""
-        return cast("SettingsPanel", self._settings_page.content())
+        return self._settings_page.content()
 
     # -- pages and status ---------------------------------------------------------------
 
@@ -276,23 +272,19 @@ class MainWindow(QMainWindow):
     def theme_applied(self, name: str) -> None:
         """A theme was applied (from the View menu or the Settings page): both show it."""
         self.designer.lines.update()
-        # blockSignals, not `with QSignalBlocker(...)`: PySide6 6.12's QSignalBlocker.__exit__
-        # drops a reference to False, which crashed the interpreter at exit after a few uses.
         dark = self.actions_by_name.get("dark")
         if dark is not None:
-            was = dark.blockSignals(True)
-            dark.setChecked(name == "dark")
-            dark.blockSignals(was)
-        if self._settings_page.built:  # else it shows the saved theme when built
-            combo = self.settings_panel.theme
-            was = combo.blockSignals(True)
-            combo.setCurrentIndex(max(combo.findData(name), 0))
-            combo.blockSignals(was)
+            with QSignalBlocker(dark):
+                dark.setChecked(name == "dark")
+        settings_panel = self._settings_page.built  # unbuilt: it shows the saved theme
+        if settings_panel is not None:
+            combo = settings_panel.theme
+            with QSignalBlocker(combo):
+                combo.setCurrentIndex(max(combo.findData(name), 0))
 
     def _time_zone_changed(self, zone: str) -> None:
-        if self._schedules_page is not None and self._schedules_page.built:
-            schedules = self.schedules_panel
-            assert schedules is not None
+        schedules = self._schedules_page.built if self._schedules_page is not None else None
+        if schedules is not None:
             schedules.default_zone = zone
 
     def show_message(self, text: str) -> None:
@@ -544,13 +536,11 @@ class MainWindow(QMainWindow):
             return
         self.save_settings()
         self.run_now.cancel()  # its target stays untouched; the store logs it cancelled
-        if self._runs_page is not None and self._runs_page.built:
-            runs = self.runs_panel
-            assert runs is not None
+        runs = self._runs_page.built if self._runs_page is not None else None
+        if runs is not None:
             runs.cancel()  # a reprocess, likewise
-        if self._schedules_page is not None and self._schedules_page.built:
-            schedules = self.schedules_panel
-            assert schedules is not None
+        schedules = self._schedules_page.built if self._schedules_page is not None else None
+        if schedules is not None:
             schedules.cancel()  # a schedule's Run now, likewise
         self.scheduler.stop()
         self.shutdown_workers()
@@ -560,11 +550,11 @@ class MainWindow(QMainWindow):
         """Stop the background work of the pages (idempotent; tests call it on teardown)."""
         self.preview.shutdown()
         self.tests_panel.shutdown()
-        if self._settings_page.built:
-            self.settings_panel.shutdown()
-        if self._connections_page is not None and self._connections_page.built:
-            connections = self.connections_panel
-            assert connections is not None
+        settings_panel = self._settings_page.built
+        if settings_panel is not None:
+            settings_panel.shutdown()
+        connections = self._connections_page.built if self._connections_page else None
+        if connections is not None:
             connections.shutdown()
         self.schema_importer.shutdown()
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QMessageBox, QTableView, QVBoxLayout, QWidget
 
 __all__ = ["LazyPage", "confirm", "record_table"]
 
+Content = TypeVar("Content", bound=QWidget)
 
-class LazyPage(QWidget):
+
+class LazyPage(QWidget, Generic[Content]):
     """A page that builds its content the first time it is shown or asked for.
 
     Pages an analyst may never open this session (schedules, connections, settings)
@@ -18,18 +21,19 @@ class LazyPage(QWidget):
     their factory makes.
     """
 
-    def __init__(self, factory: Callable[[], QWidget], parent: QWidget | None = None) -> None:
+    def __init__(self, factory: Callable[[], Content], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._factory = factory
-        self._content: QWidget | None = None
+        self._content: Content | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
     @property
-    def built(self) -> bool:
-        return self._content is not None
+    def built(self) -> Content | None:
+        """The page's widget if it was built already (None: not yet, and not now either)."""
+        return self._content
 
-    def content(self) -> QWidget:
+    def content(self) -> Content:
         """The page's widget, built now if it was not yet."""
         if self._content is None:
             self._content = self._factory()
