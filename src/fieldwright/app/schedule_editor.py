@@ -11,15 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime, time
-from functools import cache
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, Qt, QTime, QTimer, QTimeZone
+from PySide6.QtCore import QDate, Qt, QTime, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QCompleter,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -36,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.inspector import load_form
+from fieldwright.app.zones import local_zone_name, setup_zone_combo, zone_names
 from fieldwright.domain.store_models import (
     Backoff,
     MappingSummary,
@@ -54,10 +53,7 @@ __all__ = [
     "build_cron",
     "describe_schedule",
     "fire_time_text",
-    "local_zone_name",
     "new_schedule_key",
-    "setup_zone_combo",
-    "zone_names",
 ]
 
 KINDS = (
@@ -105,31 +101,6 @@ _SCHEDULE_PREFIX = re.compile(r"^schedule '[^']*'(: )?")
 _MAPPING = re.compile(r"^mapping_(?P<body>.+?)(?:_\d{8})?$")
 
 _W = TypeVar("_W", bound=QWidget)
-
-
-@cache
-def zone_names() -> tuple[str, ...]:
-    """The IANA time zones this Python knows, sorted."""
-    return tuple(sorted(available_timezones()))
-
-
-def local_zone_name() -> str:
-    """The IANA name of this computer's zone (UTC when it cannot be told)."""
-    name = bytes(QTimeZone.systemTimeZoneId().data()).decode(errors="replace")
-    return name if name in zone_names() else "UTC"
-
-
-def setup_zone_combo(combo: QComboBox, current: str) -> None:
-    """An editable combo of every zone, searchable by any part of the name."""
-    combo.setEditable(True)
-    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-    combo.setMaxVisibleItems(20)
-    combo.addItems(list(zone_names()))
-    completer = QCompleter(list(zone_names()), combo)
-    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-    completer.setFilterMode(Qt.MatchFlag.MatchContains)
-    combo.setCompleter(completer)
-    combo.setCurrentText(current)
 
 
 def build_cron(

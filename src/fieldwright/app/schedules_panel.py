@@ -44,12 +44,10 @@ from fieldwright.app.schedule_calendar import (
 from fieldwright.app.schedule_editor import (
     ScheduleEditor,
     describe_schedule,
-    local_zone_name,
-    setup_zone_combo,
-    zone_names,
 )
 from fieldwright.app.schedules_models import AgendaModel, ScheduleRow, ScheduleTableModel
 from fieldwright.app.widgets import confirm, record_table
+from fieldwright.app.zones import local_zone_name, setup_zone_combo, zone_names
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import MappingSummary, ScheduleRecord
 from fieldwright.scheduler import InvalidSchedule, Plan

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from PySide6.QtCore import QByteArray, QSettings, QTimeZone
+from PySide6.QtCore import QByteArray, QSettings
 
+from fieldwright.app.zones import local_zone_name
 from fieldwright.connectors import CredentialError, get_secret, keyring_status, set_secret
 from fieldwright.domain import CredentialRef
 
@@ -29,7 +30,6 @@ __all__ = [
     "AppSettings",
     "Setting",
     "database_credential",
-    "local_time_zone",
     "split_password",
     "startup_database_url",
     "user_settings",
@@ -67,12 +67,6 @@ SPEC: tuple[Setting, ...] = (
     Setting("general/time_zone", str, "Default IANA time zone of new schedules (local zone)"),
     Setting("preview/sample_size", int, "How many records the Preview reads from a sample file"),
 )
-
-
-def local_time_zone() -> str:
-    """This machine's IANA zone name (UTC when it cannot be told)."""
-    name = bytes(QTimeZone.systemTimeZoneId().data()).decode("ascii", "replace")
-    return name if _known_zone(name) else "UTC"
 
 
 def _known_zone(name: str) -> bool:
@@ -202,7 +196,7 @@ class AppSettings:
 
     def time_zone(self) -> str:
         value = str(self.store.value("general/time_zone", "") or "")
-        return value if _known_zone(value) else local_time_zone()
+        return value if _known_zone(value) else local_zone_name()
 
     def set_time_zone(self, name: str) -> None:
         if not _known_zone(name):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import time
-import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ from PySide6.QtCore import Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
-    QCompleter,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -45,6 +43,7 @@ from fieldwright.app.settings import (
 from fieldwright.app.theme import THEMES, apply_theme, current_theme
 from fieldwright.app.widgets import confirm
 from fieldwright.app.workers import Task, TaskSignals
+from fieldwright.app.zones import setup_zone_combo
 from fieldwright.connectors import ConnectorError
 from fieldwright.service.database import StoreError, database_info, upgrade_database
 
@@ -236,14 +235,7 @@ class SettingsPanel(QWidget):
         schedules, tz_form = _group("Schedules")
         self.time_zone = QComboBox()
         self.time_zone.setObjectName("time_zone")
-        self.time_zone.setEditable(True)
-        self.time_zone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.time_zone.addItems(sorted(zoneinfo.available_timezones()))
-        completer = QCompleter(self.time_zone.model(), self.time_zone)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        self.time_zone.setCompleter(completer)
+        setup_zone_combo(self.time_zone, settings.time_zone())
         self.tz_error = QLabel()
         self.tz_error.setObjectName("tz_error")
         self.tz_error.setProperty("role", "error")
