@@ -67,7 +67,7 @@ class RunDialog(QDialog):
         self.problem = QLabel()
         self.problem.setObjectName("run_dialog_problem")
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #c62828")
+        self.problem.setProperty("role", "error")  # the theme's error colour, light or dark
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
