@@ -27,11 +27,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings, SignalInstance
 from PySide6.QtWidgets import QApplication
 
-from fieldwright.app.main import create_app
-from fieldwright.app.main_window import MainWindow
-from fieldwright.app.schedules_panel import SchedulesPanel
-from fieldwright.app.settings import AppSettings
-from fieldwright.app.workers import run_preview, snapshot, wait_for_signal
+from fieldwright.app.schedules.panel import SchedulesPanel
+from fieldwright.app.settings.app_settings import AppSettings
+from fieldwright.app.shell.main import create_app
+from fieldwright.app.shell.main_window import MainWindow
+from fieldwright.app.shell.workers import run_preview, snapshot, wait_for_signal
 from fieldwright.domain import FieldType, SchemaField
 from fieldwright.domain.records import Position, SourceItem
 from fieldwright.domain.runs import RunStatus
@@ -48,10 +48,10 @@ START_SCRIPT = """
 import os, sys, tempfile, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings, QTimer
-from fieldwright.app.main import create_app
-from fieldwright.app.main_window import MainWindow
-from fieldwright.app.settings import AppSettings
-from fieldwright.app.theme import LIGHT, apply_theme
+from fieldwright.app.shell.main import create_app
+from fieldwright.app.shell.main_window import MainWindow
+from fieldwright.app.settings.app_settings import AppSettings
+from fieldwright.app.shell.theme import LIGHT, apply_theme
 app = create_app([])
 apply_theme(app, LIGHT)
 ini = os.path.join(tempfile.mkdtemp(), "s.ini")
@@ -268,7 +268,7 @@ def runs_table() -> None:
     fetches the next page of 100 each time (never all), against the bare service call."""
     from store_bench import RUNS, seed_runs  # the store bench's 10,000 runs, inserted in bulk
 
-    from fieldwright.app.runs_panel import PAGE_SIZE, RunsPanel
+    from fieldwright.app.runs.panel import PAGE_SIZE, RunsPanel
 
     app = QApplication.instance() or create_app([])
     with tempfile.TemporaryDirectory() as tmp:

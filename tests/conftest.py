@@ -16,6 +16,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "resources" / "examples"
+HUBSPOT = EXAMPLES / "hubspot_to_crm" / "mapping.fwmap.json"
 
 
 @pytest.fixture(autouse=True)

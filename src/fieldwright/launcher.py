@@ -30,11 +30,11 @@ def _opens_app(argv: list[str]) -> bool:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == [SELF_TEST]:
-        from fieldwright.app.selftest import main as self_test  # Qt only when asked for
+        from fieldwright.app.shell.selftest import main as self_test  # Qt only when asked for
 
         raise SystemExit(self_test(args[1:]))
     if _opens_app(args):
-        from fieldwright.app.main import run_app  # Qt is imported only for the app
+        from fieldwright.app.shell.main import run_app  # Qt is imported only for the app
 
         raise SystemExit(run_app(args))
     if _names_document(args):

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 import fieldwright
 from fieldwright import launcher
-from fieldwright.app import main as app_main
-from fieldwright.app.main_window import MainWindow
+from fieldwright.app.shell import main as app_main
+from fieldwright.app.shell.main_window import MainWindow
 from fieldwright.resources import examples_dir, resources_dir
 from tests.packaging.conftest import REPO, require_tool
 
@@ -80,7 +80,7 @@ def test_the_metainfo_names_the_app_its_release_and_its_screenshots() -> None:
     assert root.findtext("provides/mediatype") == MIME
     homepage = root.findtext("url[@type='homepage']")
     images = [i.text for i in root.iter("image")]
-    # Each screenshot is one `python -m fieldwright.app.screenshots` renders, published
+    # Each screenshot is one `python -m fieldwright.app.shell.screenshots` renders, published
     # at the same relative path under the homepage.
     rendered = {"welcome.png", "designer.png", "preview_failed.png", "designer_dark.png"}
     assert images

@@ -1,0 +1,1 @@
+"""The Connections page: saved connections and their editors; secrets go to the keyring."""

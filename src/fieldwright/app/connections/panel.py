@@ -1,0 +1,459 @@
+"""The Connections page: the saved connections, an editor per connector kind, test and delete.
+
+Secrets typed in the editor go straight to ``Service.connections.save(record,
+secret)`` (the OS keyring); the field is cleared after the save. "Test
+connection" runs on a worker thread and its answer (ok or the error, with the
+time taken) shows under the editor and in the list's "Last test" column for the
+rest of the session. When no keyring can keep secrets, a banner says what to do.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, Qt, QThreadPool, Signal
+from PySide6.QtGui import QColor, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldwright.app.connections.editor import KINDS, ConnectionEditor, FormError, summary
+from fieldwright.app.shell.theme import current_theme
+from fieldwright.app.shell.widgets import confirm
+from fieldwright.app.shell.workers import Task, TaskSignals
+from fieldwright.connectors import KeyringStatus
+from fieldwright.domain.store_models import ConnectionRecord
+from fieldwright.service.connections import ConnectionCheck
+from fieldwright.service.errors import ServiceError
+
+if TYPE_CHECKING:
+    from fieldwright.service import Service
+
+__all__ = ["ConnectionsPanel", "TestOutcome"]
+
+COLUMNS = ("Name", "Kind", "Summary", "Secret", "Last test")
+
+
+@dataclass(frozen=True, slots=True)
+class TestOutcome:
+    """A connection test's answer, how long it took and when it ran."""
+
+    __test__ = False  # not a pytest class
+
+    name: str
+    ok: bool
+    message: str
+    seconds: float
+    at: datetime
+
+    @property
+    def short(self) -> str:
+        return f"{'✓ ok' if self.ok else '✗ failed'} · {self.seconds:.2f} s · {self.at:%H:%M}"
+
+
+def _timed_test(service: Service, name: str) -> TestOutcome:
+    started = time.perf_counter()
+    check: ConnectionCheck = service.connections.test(name)
+    return TestOutcome(name, check.ok, check.message, time.perf_counter() - started, datetime.now())
+
+
+class ConnectionsPanel(QWidget):
+    """List, edit, test and delete the store's saved connections.
+
+    Constructed over the window's `Service`; it loads the list when first shown
+    (or on `refresh()`). Call `shutdown()` before the service closes: it waits
+    for a running connection test.
+    """
+
+    #: A line for the status bar.
+    message = Signal(str)
+    #: The saved connections changed (saved, deleted): pickers of connections may reload.
+    connectionsChanged = Signal()
+    #: A connection test finished, on the GUI thread.
+    tested = Signal(object)  #: TestOutcome
+
+    def __init__(self, service: Service, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("connections_panel")
+        self.service = service
+        self.loaded = False
+        self.records: list[ConnectionRecord] = []
+        self.outcomes: dict[str, TestOutcome] = {}
+        self.testing: str | None = None
+        self.test_started = 0.0
+        self.dirty = False
+        self.generation = 0
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.signals = TaskSignals(self)
+        self.signals.done.connect(self._test_done)
+        self.signals.failed.connect(self._test_failed)
+
+        self.banner = QFrame()
+        self.banner.setObjectName("keyring_banner")
+        self.banner_text = QLabel()
+        self.banner_text.setObjectName("keyring_banner_text")
+        self.banner_text.setWordWrap(True)
+        banner_layout = QVBoxLayout(self.banner)
+        banner_layout.setContentsMargins(12, 8, 12, 8)
+        banner_layout.addWidget(self.banner_text)
+        self.banner.hide()
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("connections_table")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for column, width in enumerate((160, 110, 0, 90, 170)):
+            if width:
+                self.table.setColumnWidth(column, width)
+
+        self.new_button = QPushButton("New")
+        self.new_button.setObjectName("connection_new")
+        self.duplicate_button = QPushButton("Duplicate")
+        self.duplicate_button.setObjectName("connection_duplicate")
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.setObjectName("connection_delete")
+        self.refresh_button = QPushButton("Refresh")
+        list_bar = QHBoxLayout()
+        list_bar.addWidget(self.new_button)
+        list_bar.addWidget(self.duplicate_button)
+        list_bar.addWidget(self.delete_button)
+        list_bar.addStretch(1)
+        list_bar.addWidget(self.refresh_button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        heading = QLabel("CONNECTIONS")
+        heading.setProperty("role", "heading")
+        left_layout.addWidget(heading)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addLayout(list_bar)
+
+        self.editor = ConnectionEditor()
+        self.editor_title = QLabel()
+        self.editor_title.setObjectName("editor_title")
+        self.editor_title.setProperty("role", "heading")
+        self.save_button = QPushButton("Save")
+        self.save_button.setObjectName("connection_save")
+        self.save_button.setDefault(True)
+        self.test_button = QPushButton("Test connection")
+        self.test_button.setObjectName("connection_test")
+        self.test_button.setToolTip("Reach the saved connection once (saves your changes first)")
+        self.result = QLabel()
+        self.result.setObjectName("test_result")
+        self.result.setWordWrap(True)
+        self.result.setTextFormat(Qt.TextFormat.RichText)
+        editor_bar = QHBoxLayout()
+        editor_bar.addWidget(self.save_button)
+        editor_bar.addWidget(self.test_button)
+        editor_bar.addStretch(1)
+        right = QWidget()
+        right.setMinimumWidth(420)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(12, 0, 0, 0)
+        right_layout.addWidget(self.editor_title)
+        right_layout.addWidget(self.editor)
+        right_layout.addLayout(editor_bar)
+        right_layout.addWidget(self.result)
+        right_layout.addStretch(1)
+
+        self.splitter = QSplitter()
+        self.splitter.setObjectName("connections_splitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+
+        self.new_button.clicked.connect(self.new_connection)
+        self.duplicate_button.clicked.connect(self.duplicate)
+        self.delete_button.clicked.connect(self.delete)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.save_button.clicked.connect(self.save)
+        self.test_button.clicked.connect(self.test)
+        self.editor.edited.connect(self._edited)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self._style_banner()
+        self.editor.new()
+        self._update_buttons()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self.loaded:
+            self.refresh()
+        super().showEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._style_banner()
+            self._fill_table()
+        super().changeEvent(event)
+
+    def shutdown(self) -> None:
+        """Forget a running test's answer and wait for its thread."""
+        self.generation += 1
+        self.pool.waitForDone()
+
+    # -- the list ---------------------------------------------------------------------------
+
+    def refresh(self, *_args: object, select: str | None = None) -> None:
+        """Reload the keyring state and the connections, keeping (or moving to) a selection."""
+        self.loaded = True
+        self.show_keyring(self.service.connections.keyring())
+        keep = select or self.selected_name()
+        try:
+            self.records = self.service.connections.list()
+        except ServiceError as exc:
+            self.records = []
+            QMessageBox.warning(self, "Cannot list the connections", str(exc))
+        self._fill_table()
+        row = next((i for i, r in enumerate(self.records) if r.name == keep), None)
+        if row is not None:
+            self.table.selectRow(row)
+        elif self.records and not self.editor.existing and not self.dirty:
+            self.table.selectRow(0)
+        self._update_buttons()
+
+    def show_keyring(self, status: KeyringStatus) -> None:
+        """Show or hide the no-keyring banner; the secret field follows."""
+        self.banner.setVisible(not status.usable)
+        if not status.usable:
+            self.banner_text.setText(
+                "<b>No keyring available — passwords and tokens cannot be saved.</b><br>"
+                "Install and unlock a Secret Service keyring (GNOME Keyring or KWallet) in your "
+                "desktop session, or set the PYTHON_KEYRING_BACKEND environment variable to a "
+                "keyring backend, then restart Fieldwright. Connections without secrets (files, "
+                "a SQLite database, an open API) still work.<br>"
+                f"<span style='font-size:small'>Details: {html.escape(status.message)}</span>"
+            )
+        self.editor.set_keyring(status)
+
+    def _style_banner(self) -> None:
+        theme = current_theme()
+        self.banner.setStyleSheet(
+            f"QFrame#keyring_banner {{ background: {theme.error_bg}; "
+            f"border: 1px solid {theme.error}; border-radius: 6px; }}"
+            f"QLabel {{ color: {theme.text}; }}"
+        )
+
+    def _fill_table(self) -> None:
+        theme = current_theme()
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(self.records))
+        for row, record in enumerate(self.records):
+            outcome = self.outcomes.get(record.name)
+            cells = (
+                record.name,
+                KINDS.get(record.kind, record.kind),
+                summary(record),
+                "in keyring" if record.keyring_username else "—",
+                outcome.short if outcome else "not tested",
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column == 2:
+                    item.setToolTip(text)
+                if column == 3 and record.keyring_username:
+                    item.setToolTip(f"{record.keyring_service}/{record.keyring_username}")
+                if column == 4:
+                    if outcome is None:
+                        item.setForeground(QColor(theme.muted))
+                    else:
+                        item.setForeground(QColor(theme.valid if outcome.ok else theme.error))
+                        item.setToolTip(outcome.message)
+                self.table.setItem(row, column, item)
+        self.table.blockSignals(False)
+
+    def selected_name(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self.records):
+            return None
+        return self.records[rows[0].row()].name
+
+    def _selection_changed(self) -> None:
+        name = self.selected_name()
+        record = next((r for r in self.records if r.name == name), None)
+        if record is not None:
+            self.editor.load(record)
+            self.dirty = False
+            self._show_outcome(self.outcomes.get(record.name))
+        self._update_buttons()
+
+    def _edited(self) -> None:
+        self.dirty = True
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        existing = self.editor.existing
+        self.duplicate_button.setEnabled(existing)
+        self.delete_button.setEnabled(existing)
+        self.test_button.setEnabled(self.testing is None)
+        name = self.editor.name.text() or "new connection"
+        state = " (unsaved changes)" if self.dirty else ""
+        self.editor_title.setText(
+            (f"EDIT {name}" if existing else "NEW CONNECTION").upper() + state.upper()
+        )
+
+    # -- new, duplicate, save, delete -----------------------------------------------------
+
+    def new_connection(self) -> None:
+        self.table.clearSelection()
+        self.editor.new()
+        self.dirty = False
+        self._show_outcome(None)
+        self._update_buttons()
+
+    def duplicate(self) -> None:
+        """A copy of the selected connection under a new name; its secret is not copied."""
+        name = self.selected_name()
+        record = next((r for r in self.records if r.name == name), None)
+        if record is None:
+            return
+        taken = {r.name for r in self.records}
+        copy_name = f"{record.name}_copy"
+        number = 2
+        while copy_name in taken:
+            copy_name = f"{record.name}_copy{number}"
+            number += 1
+        self.table.blockSignals(True)
+        self.table.clearSelection()
+        self.table.blockSignals(False)
+        self.editor.load(
+            record.model_copy(
+                update={"name": copy_name, "keyring_service": None, "keyring_username": None}
+            ),
+            existing=False,
+        )
+        self.dirty = True
+        self._show_outcome(None)
+        self._update_buttons()
+        hint = " — type its secret again: secrets are not copied" if record.keyring_username else ""
+        self.message.emit(f"Copy of {record.name}: rename it and save{hint}")
+
+    def save(self) -> bool:
+        """Save the form (the secret to the keyring); False when a field is wrong."""
+        try:
+            record = self.editor.record()
+        except FormError:
+            return False
+        if not self.editor.existing and any(r.name == record.name for r in self.records):
+            self.editor.show_error(
+                self.editor.name, f"A connection named {record.name!r} exists; choose another name"
+            )
+            return False
+        secret = self.editor.secret()
+        try:
+            saved = self.service.connections.save(record, secret)
+        except ServiceError as exc:
+            field = self.editor.secret_edit if secret else self.editor.name
+            self.editor.show_error(field, str(exc))
+            return False
+        if secret:
+            self.editor.secret_saved()
+        self.dirty = False
+        self.outcomes.pop(saved.name, None)  # the settings changed: the old answer is stale
+        self.refresh(select=saved.name)
+        self.connectionsChanged.emit()
+        kept = " (secret kept in the keyring)" if secret else ""
+        self.message.emit(f"Saved connection {saved.name}{kept}")
+        return True
+
+    def delete(self) -> None:
+        name = self.selected_name()
+        if name is None:
+            return
+        if not confirm(
+            self,
+            "Delete connection",
+            f"Delete the connection {name!r} and its secret in the keyring?\n\n"
+            "Mappings that use it will not find it any more.",
+        ):
+            return
+        try:
+            self.service.connections.delete(name)
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Cannot delete the connection", str(exc))
+            return
+        self.outcomes.pop(name, None)
+        self.new_connection()
+        self.refresh()
+        self.connectionsChanged.emit()
+        self.message.emit(f"Deleted connection {name}")
+
+    # -- test -------------------------------------------------------------------------------
+
+    def test(self) -> None:
+        """Save unsaved changes, then reach the connection on a worker thread."""
+        if (self.dirty or not self.editor.existing) and not self.save():
+            return
+        name = self.editor.name.text().strip()
+        self.testing = name
+        self.test_started = time.perf_counter()
+        self.generation += 1
+        self.result.setText(f"Testing {html.escape(name)}…")
+        self.result.setStyleSheet("")
+        self._update_buttons()
+        service = self.service
+        self.pool.start(Task(self.generation, lambda: _timed_test(service, name), self.signals))
+
+    def _test_done(self, generation: int, outcome: object) -> None:
+        if generation != self.generation or not isinstance(outcome, TestOutcome):
+            return
+        self.testing = None
+        self.outcomes[outcome.name] = outcome
+        self._fill_table()
+        if self.editor.name.text().strip() == outcome.name:
+            self._show_outcome(outcome)
+        self._update_buttons()
+        word = "ok" if outcome.ok else "failed"
+        self.message.emit(f"Connection {outcome.name}: test {word} in {outcome.seconds:.2f} s")
+        self.tested.emit(outcome)
+
+    def _test_failed(self, generation: int, message: str) -> None:
+        if generation != self.generation:
+            return
+        name = self.testing or self.editor.name.text().strip()
+        seconds = time.perf_counter() - self.test_started
+        self._test_done(generation, TestOutcome(name, False, message, seconds, datetime.now()))
+
+    def _show_outcome(self, outcome: TestOutcome | None) -> None:
+        if outcome is None:
+            self.result.clear()
+            return
+        theme = current_theme()
+        color = theme.valid if outcome.ok else theme.error
+        head = "Connected" if outcome.ok else "Connection failed"
+        self.result.setText(
+            f"<b style='color:{color}'>{'✓' if outcome.ok else '✗'} {head}</b>"
+            f" <span style='color:{theme.muted}'>in {outcome.seconds:.2f} s, "
+            f"at {outcome.at:%H:%M:%S}</span><br>{html.escape(outcome.message)}"
+        )

@@ -1,0 +1,304 @@
+"""The inspector of the selected field mapping: a `.ui` form bound by widget names.
+
+Widgets named `field_<attr>` edit that attribute of the `FieldMapping`,
+`rule_<attr>` an attribute of its validation rules. Every change becomes an
+edit emitted through `editRequested`; the designer pushes it on the undo stack.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+from PySide6.QtCore import QFile, QTimer, Signal
+from PySide6.QtUiTools import QUiLoader
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldwright.app.designer.function_palette import FunctionPalette, describe_function
+from fieldwright.app.designer.step_editor import StepArgsEditor
+from fieldwright.authoring.edits import Edit, edit_mapping
+from fieldwright.domain import FieldType, MappingDocument, OnError, TransformStep
+from fieldwright.resources import ui_dir
+
+__all__ = ["Inspector"]
+
+#: Fields written as JSON in their line edit (the others are plain text or numbers).
+JSON_FIELDS = {"field_constant", "field_default", "rule_enum"}
+NUMBER_FIELDS = {"rule_min": float, "rule_max": float, "rule_max_length": int}
+
+
+def load_form(name: str) -> QWidget:
+    loader = QUiLoader()
+    file = QFile(str(ui_dir() / name))
+    if not file.open(QFile.OpenModeFlag.ReadOnly):
+        raise OSError(f"cannot read form {name}: {file.errorString()}")
+    try:
+        form = loader.load(file)
+    finally:
+        file.close()
+    if form is None:
+        raise OSError(f"cannot load form {name}: {loader.errorString()}")
+    return form
+
+
+def _step_text(index: int, step: TransformStep) -> str:
+    args = ", ".join(json.dumps(a, ensure_ascii=False) for a in step.args)
+    return f"{index + 1}. {step.fn}({args})"
+
+
+class Inspector(QWidget):
+    editRequested = Signal(object)  #: an `Edit`
+    message = Signal(str)  #: a problem to show the user
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("inspector")
+        self.form = load_form("inspector.ui")
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.form)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+        self.document: MappingDocument | None = None
+        self.target = ""
+        self.title = self._child(QLabel, "title")
+        self.problems = self._child(QLabel, "problems")
+        self.problems.setProperty("role", "error")
+        self.steps = self._child(QListWidget, "transform_list")
+        self.step_doc = self._child(QLabel, "step_doc")
+        self.step_doc.setProperty("role", "muted")
+        self.args = StepArgsEditor()
+        self.args.setObjectName("step_args")
+        host = self._child(QWidget, "args_host")
+        host_layout = QVBoxLayout(host)
+        host_layout.setContentsMargins(0, 0, 0, 0)
+        host_layout.addWidget(self.args)
+        self.args.argsCommitted.connect(self._args_committed)
+        self.steps.currentRowChanged.connect(lambda _row: self._show_step())
+        self._child(QAbstractButton, "add_step").clicked.connect(self.add_step)
+        self._child(QAbstractButton, "step_up").clicked.connect(lambda: self.move_step(-1))
+        self._child(QAbstractButton, "step_down").clicked.connect(lambda: self.move_step(1))
+        self._child(QAbstractButton, "remove_step").clicked.connect(self.remove_step)
+        self._notes_timer = QTimer(self)
+        self._notes_timer.setSingleShot(True)
+        self._notes_timer.setInterval(500)
+        self._notes_timer.timeout.connect(self._commit_notes)
+        self._bind()
+        self.set_mapping(None, "", [])
+
+    def _child(self, kind: type[Any], name: str) -> Any:
+        widget = self.form.findChild(kind, name)
+        if widget is None:
+            raise LookupError(f"inspector.ui has no {kind.__name__} named {name!r}")
+        return widget
+
+    # -- binding by naming convention ---------------------------------------------------
+
+    def _bind(self) -> None:
+        on_error = self._child(QComboBox, "field_on_error")
+        on_error.addItems([o.value for o in OnError])
+        rule_type = self._child(QComboBox, "rule_type")
+        rule_type.addItems(["", *(t.value for t in FieldType)])
+        for widget in self.form.findChildren(QWidget):
+            name = widget.objectName()
+            if not name.startswith(("field_", "rule_")):
+                continue
+            if isinstance(widget, QCheckBox):
+                widget.toggled.connect(lambda on, n=name: self._commit(n, on))
+            elif isinstance(widget, QComboBox):
+                widget.textActivated.connect(lambda text, n=name: self._commit(n, text or None))
+            elif isinstance(widget, QLineEdit):
+                widget.textEdited.connect(lambda _t, w=widget: self._parse(w))
+                widget.editingFinished.connect(lambda w=widget: self._commit_line(w))
+            elif isinstance(widget, QPlainTextEdit):
+                widget.textChanged.connect(self._notes_timer.start)
+
+    def _parse(self, edit: QLineEdit) -> tuple[bool, Any]:
+        name, text = edit.objectName(), edit.text().strip()
+        value: Any = text
+        ok = True
+        if not text:
+            value = None
+        elif name in JSON_FIELDS:
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError:
+                ok = False
+            if name == "rule_enum" and ok and not isinstance(value, list):
+                ok = False
+        elif name in NUMBER_FIELDS:
+            try:
+                value = NUMBER_FIELDS[name](text)
+            except ValueError:
+                ok = False
+        if edit.property("invalid") != (not ok):
+            edit.setProperty("invalid", not ok)
+            edit.style().unpolish(edit)
+            edit.style().polish(edit)
+        edit.setToolTip("" if ok else 'Not a valid value: JSON for values, e.g. "text", 3, true')
+        return ok, value
+
+    def _commit_line(self, edit: QLineEdit) -> None:
+        ok, value = self._parse(edit)
+        if ok:
+            self._commit(edit.objectName(), value)
+
+    def _commit_notes(self) -> None:
+        self._commit("field_notes", self._child(QPlainTextEdit, "field_notes").toPlainText())
+
+    def _current(self) -> Any:
+        return self.document.field(self.target) if self.document and self.target else None
+
+    def _commit(self, name: str, value: Any) -> None:
+        mapping = self._current()
+        if mapping is None:
+            return
+        attr = name.split("_", 1)[1]
+        if name.startswith("rule_"):
+            rules = mapping.rules.model_dump()
+            if rules.get(attr) == value:
+                return
+            rules[attr] = value
+            changes: dict[str, Any] = {"rules": rules}
+        else:
+            if getattr(mapping, attr) == value:
+                return
+            changes = {attr: value}
+        label = f"Set {attr.replace('_', ' ')} of {self.target}"
+        self._request(label, changes)
+
+    def _request(self, label: str, changes: dict[str, Any]) -> None:
+        assert self.document is not None
+        try:
+            edit: Edit = edit_mapping(self.document, self.target, label, **changes)
+        except (ValidationError, KeyError) as exc:
+            text = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+            self.problems.setText(text.removeprefix("Value error, "))
+            self.message.emit(text)
+            return
+        self.editRequested.emit(edit)
+
+    # -- transform chain ----------------------------------------------------------------
+
+    def _transforms(self) -> list[dict[str, Any]]:
+        mapping = self._current()
+        return [s.model_dump() for s in mapping.transforms] if mapping is not None else []
+
+    def add_step(self) -> None:
+        if self._current() is None:
+            return
+        palette = FunctionPalette(self)
+        try:
+            if palette.exec() != FunctionPalette.DialogCode.Accepted.value:
+                return
+            name = palette.chosen()
+        finally:
+            palette.deleteLater()
+        if name is not None:
+            self.append_step(name)
+
+    def append_step(self, name: str, args: list[Any] | None = None) -> None:
+        steps = [*self._transforms(), {"fn": name, "args": list(args or [])}]
+        self._request(f"Add step {name} to {self.target}", {"transforms": steps})
+        self.steps.setCurrentRow(len(steps) - 1)
+
+    def move_step(self, delta: int) -> None:
+        row, steps = self.steps.currentRow(), self._transforms()
+        other = row + delta
+        if 0 <= row < len(steps) and 0 <= other < len(steps):
+            steps[row], steps[other] = steps[other], steps[row]
+            self._request(f"Reorder steps of {self.target}", {"transforms": steps})
+            self.steps.setCurrentRow(other)
+
+    def remove_step(self) -> None:
+        row, steps = self.steps.currentRow(), self._transforms()
+        if 0 <= row < len(steps):
+            removed = steps.pop(row)
+            self._request(f"Remove step {removed['fn']} from {self.target}", {"transforms": steps})
+
+    def _args_committed(self, args: list[Any]) -> None:
+        row, steps = self.steps.currentRow(), self._transforms()
+        if 0 <= row < len(steps) and steps[row]["args"] != args:
+            steps[row]["args"] = args
+            self._request(f"Edit arguments of {steps[row]['fn']}", {"transforms": steps})
+
+    def _show_step(self) -> None:
+        mapping, row = self._current(), self.steps.currentRow()
+        if mapping is None or not 0 <= row < len(mapping.transforms):
+            self.args.clear()
+            self.step_doc.setText("Select a step to edit its arguments.")
+            return
+        step = mapping.transforms[row]
+        self.step_doc.setText(describe_function(step.fn, brief=True))
+        assert self.document is not None
+        self.args.show_step((self.target, row, step.fn), list(step.args), self.document.lookups)
+
+    # -- showing a mapping --------------------------------------------------------------
+
+    def set_mapping(
+        self, document: MappingDocument | None, target: str, problems: list[str]
+    ) -> None:
+        self.document, self.target = document, target
+        mapping = self._current()
+        self.form.setEnabled(mapping is not None)
+        self.problems.setText("\n".join(problems))
+        self.problems.setVisible(bool(problems))
+        if mapping is None:
+            self.title.setText(
+                "<b>No mapping selected</b><br>Drag a source field onto a target "
+                "field, or select a mapping line."
+            )
+            self.steps.clear()
+            self.args.clear()
+            return
+        self.title.setText(f"<b>{target}</b>")
+        for widget in self.form.findChildren(QWidget):
+            name = widget.objectName()
+            if name.startswith(("field_", "rule_")) and not widget.hasFocus():
+                self._show_value(widget, name, mapping)
+        row = self.steps.currentRow()
+        self.steps.blockSignals(True)
+        self.steps.clear()
+        for index, step in enumerate(mapping.transforms):
+            self.steps.addItem(_step_text(index, step))
+        self.steps.setCurrentRow(min(max(row, 0), len(mapping.transforms) - 1))
+        self.steps.blockSignals(False)
+        self._show_step()
+
+    def _show_value(self, widget: QWidget, name: str, mapping: Any) -> None:
+        attr = name.split("_", 1)[1]
+        owner = mapping.rules if name.startswith("rule_") else mapping
+        value = getattr(owner, attr, None)
+        widget.blockSignals(True)
+        try:
+            if isinstance(widget, QCheckBox):
+                widget.setChecked(bool(value))
+            elif isinstance(widget, QComboBox):
+                widget.setCurrentText("" if value is None else str(value))
+            elif isinstance(widget, QLineEdit):
+                if name == "field_constant":
+                    widget.setEnabled(not mapping.sources)
+                text = "" if value is None else value if name == "rule_regex" else json.dumps(value)
+                widget.setText(str(text))
+                widget.setCursorPosition(0)
+                self._parse(widget)
+            elif isinstance(widget, QPlainTextEdit):
+                if widget.toPlainText() != value:
+                    widget.setPlainText(str(value))
+            elif isinstance(widget, QLabel):
+                widget.setText("\n".join(mapping.sources) or "(constant)")
+        finally:
+            widget.blockSignals(False)

@@ -1,0 +1,3 @@
+"""The open document: its Qt session (undo stack, change signals), saving to and opening from the
+store.
+"""

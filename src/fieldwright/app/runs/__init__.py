@@ -1,0 +1,1 @@
+"""The Runs page and Run now: run history, progress and cancel, dead letters, Run with…."""

@@ -1,0 +1,482 @@
+"""The Runs page: the run history with filters, a run's detail and its dead letters,
+export of the dead letters and reprocessing of the failed records.
+
+The history and the dead letters come from the service a page at a time. A
+reprocess runs in the service's worker thread; its callbacks are re-emitted as
+Qt signals, which Qt queues to the GUI thread (as Run now does).
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QDate, Qt, QUrl, Signal
+from PySide6.QtGui import QPalette, QShowEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldwright.app.runs.models import (
+    DeadLetterModel,
+    RunHistoryModel,
+    duration_text,
+    when_text,
+)
+from fieldwright.app.runs.progress import RunProgressWidget
+from fieldwright.app.runs.run_now import describe_result
+from fieldwright.app.shell.widgets import record_table
+from fieldwright.domain.runs import RunStatus, RunTrigger
+from fieldwright.service.errors import ServiceError
+from fieldwright.service.runs import RunDetail, RunFilter
+
+if TYPE_CHECKING:
+    from fieldwright.service import RunHandle, RunResult, Service
+
+__all__ = ["PERIODS", "RunsPanel", "period_bounds"]
+
+#: The date filter's choices: label and how many days back (None: no limit, -1: between dates).
+PERIODS: tuple[tuple[str, int | None], ...] = (
+    ("Any time", None),
+    ("Today", 0),
+    ("Last 7 days", 6),
+    ("Last 30 days", 29),
+    ("Between…", -1),
+)
+
+
+def _day(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time()).astimezone()
+
+
+def period_bounds(
+    days_back: int | None, first: date, last: date, today: date | None = None
+) -> tuple[datetime | None, datetime | None]:
+    """[since, until) in local time: whole days, `last` included; None means unbounded."""
+    if days_back is None:
+        return None, None
+    if days_back >= 0:
+        today = today or date.today()
+        return _local_midnight(today - timedelta(days=days_back)), None
+    return _local_midnight(first), _local_midnight(last + timedelta(days=1))
+
+
+PAGE_SIZE = 100
+LETTER_PAGE_SIZE = 100
+NDJSON_FILTER = "NDJSON files (*.ndjson *.jsonl);;All files (*)"
+
+
+def link_color() -> str:
+    """A link blue that stays readable on the light and the dark theme's background."""
+    dark = QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
+    return "#90caf9" if dark else "#1565c0"
+
+
+def detail_html(detail: RunDetail) -> str:
+    """The run's detail as rich text; parent and child runs are `run:` links."""
+    record = detail.record
+    counts = record.counts
+    esc = html.escape
+    color = link_color()
+
+    def link(key: str) -> str:
+        return f'<a href="run:{esc(key)}" style="color:{color}">{esc(key)}</a>'
+
+    version = f" version {record.mapping_version}" if record.mapping_version else ""
+    rows = [
+        ("Status", f"<b>{esc(record.status.value)}</b>"),
+        ("Mapping", f"{esc(record.mapping_key)}{version}"),
+        ("Trigger", esc(record.trigger.value)),
+        ("Started", esc(when_text(record.started_at))),
+        ("Ended", esc(when_text(record.ended_at)) or "—"),
+        ("Duration", esc(duration_text(record)) or "—"),
+        (
+            "Records",
+            f"read {counts.read:,} · written {counts.written:,} · failed {counts.failed:,}"
+            f" · filtered {counts.filtered:,}"
+            + (f" · skipped {counts.skipped:,}" if counts.skipped else ""),
+        ),
+        ("Dead letters", f"{record.dead_letter_count:,}"),
+    ]
+    if record.started_by:
+        rows.append(("Started by", esc(record.started_by)))
+    if record.schedule_key:
+        rows.append(("Schedule", esc(record.schedule_key)))
+    if detail.parent_key:
+        rows.append(("Runs again", link(detail.parent_key)))
+    if detail.child_keys:
+        rows.append(("Run again by", ", ".join(link(key) for key in detail.child_keys)))
+    if record.error_summary:
+        rows.append(("Message", esc(record.error_summary).replace("\n", "<br>")))
+    body = "".join(
+        f"<tr><td style='padding-right:12px'><i>{label}</i></td><td>{value}</td></tr>"
+        for label, value in rows
+    )
+    return f"<h3 style='margin:0'>{esc(record.key)}</h3><table>{body}</table>"
+
+
+class RunsPanel(QWidget):
+    """History table, filters, the selected run's detail and dead letters."""
+
+    #: A line for the status bar.
+    message = Signal(str)
+    #: (summary, result) of a reprocess, on the GUI thread.
+    reprocessed = Signal(str, object)
+    #: RunProgress snapshots of a reprocess, on the GUI thread.
+    reprocess_progressed = Signal(object)
+
+    def __init__(self, service: Service, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("runs_panel")
+        self.service = service
+        self.loaded = False
+        self.next_cursor: str | None = None
+        self.next_letter: int | None = None
+        self.detail: RunDetail | None = None
+        self.handle: RunHandle | None = None
+
+        self.mapping_filter = QLineEdit()
+        self.mapping_filter.setObjectName("runs_mapping_filter")
+        self.mapping_filter.setPlaceholderText("Mapping key (exact)…")
+        self.mapping_filter.setClearButtonEnabled(True)
+        self.status_filter = QComboBox()
+        self.status_filter.setObjectName("runs_status_filter")
+        self.status_filter.addItem("Any status", None)
+        for status in RunStatus:
+            self.status_filter.addItem(status.value.capitalize(), status.value)
+        self.trigger_filter = QComboBox()
+        self.trigger_filter.setObjectName("runs_trigger_filter")
+        self.trigger_filter.addItem("Any trigger", None)
+        for trigger in RunTrigger:
+            self.trigger_filter.addItem(trigger.value.capitalize(), trigger.value)
+        self.period_filter = QComboBox()
+        self.period_filter.setObjectName("runs_period_filter")
+        for label, days_back in PERIODS:
+            self.period_filter.addItem(label, days_back)
+        self.from_date = QDateEdit(QDate.currentDate().addDays(-7))
+        self.to_date = QDateEdit(QDate.currentDate())
+        for name, edit in (("runs_from_date", self.from_date), ("runs_to_date", self.to_date)):
+            edit.setObjectName(name)
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setVisible(False)
+        self.from_date.setToolTip("Runs started on or after this day (local time)")
+        self.to_date.setToolTip("Runs started on or before this day (local time)")
+        self.refresh_button = QPushButton("Refresh")
+        self.more_button = QPushButton("More")
+        self.more_button.setToolTip(f"Load the next {PAGE_SIZE} older runs")
+        self.shown_label = QLabel()
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel("Runs"))
+        filters.addWidget(self.mapping_filter, 2)
+        filters.addWidget(self.status_filter)
+        filters.addWidget(self.trigger_filter)
+        filters.addWidget(self.period_filter)
+        filters.addWidget(self.from_date)
+        filters.addWidget(self.to_date)
+        filters.addWidget(self.refresh_button)
+        filters.addStretch(1)
+        filters.addWidget(self.shown_label)
+        filters.addWidget(self.more_button)
+
+        self.model = RunHistoryModel(self)
+        self.model.fetch_more = self.load_more
+        self.table = record_table("runs_table")
+        self.table.setModel(self.model)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((150, 300, 260, 80, 90, 70, 70, 70, 70, 80)):
+            self.table.setColumnWidth(column, width)
+        header.setStretchLastSection(True)
+
+        self.detail_view = QTextBrowser()
+        self.detail_view.setObjectName("run_detail")
+        self.detail_view.setOpenLinks(False)
+        self.detail_view.anchorClicked.connect(self._link_clicked)
+        self.letters = DeadLetterModel(self)
+        self.letters.fetch_more = self.load_more_letters
+        self.letter_table = record_table("dead_letter_table")
+        self.letter_table.setModel(self.letters)
+        letter_header = self.letter_table.horizontalHeader()
+        for column, width in enumerate((80, 130, 320)):
+            self.letter_table.setColumnWidth(column, width)
+        letter_header.setStretchLastSection(True)
+        self.letters_label = QLabel("Dead letters")
+        self.export_button = QPushButton("Export dead letters…")
+        self.reprocess_button = QPushButton("Reprocess failed records")
+        self.reprocess_button.setToolTip(
+            "Run the failed records again through the mapping's current version"
+        )
+        letter_bar = QHBoxLayout()
+        letter_bar.addWidget(self.letters_label)
+        letter_bar.addStretch(1)
+        letter_bar.addWidget(self.export_button)
+        letter_bar.addWidget(self.reprocess_button)
+        self.reprocess_progress = RunProgressWidget()
+        self.reprocess_progress.setObjectName("reprocess_progress")
+        self.reprocess_progress.bar.setFixedWidth(120)
+        letters_box = QWidget()
+        letters_layout = QVBoxLayout(letters_box)
+        letters_layout.setContentsMargins(0, 0, 0, 0)
+        letters_layout.addLayout(letter_bar)
+        letters_layout.addWidget(self.reprocess_progress)
+        letters_layout.addWidget(self.letter_table)
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(self.detail_view)
+        lower.addWidget(letters_box)
+        lower.setStretchFactor(0, 2)
+        lower.setStretchFactor(1, 3)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(lower)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addLayout(filters)
+        layout.addWidget(self.splitter, 1)
+
+        self.mapping_filter.returnPressed.connect(self.refresh)
+        self.mapping_filter.textChanged.connect(self._mapping_cleared)
+        self.status_filter.currentIndexChanged.connect(self.refresh)
+        self.trigger_filter.currentIndexChanged.connect(self.refresh)
+        self.period_filter.currentIndexChanged.connect(self._period_changed)
+        self.from_date.dateChanged.connect(self.refresh)
+        self.to_date.dateChanged.connect(self.refresh)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.more_button.clicked.connect(self.load_more)
+        self.table.selectionModel().selectionChanged.connect(self._show_selected)
+        self.export_button.clicked.connect(self.export_dead_letters)
+        self.reprocess_button.clicked.connect(self.reprocess)
+        self.reprocessed.connect(self._reprocessed)
+        self.reprocess_progressed.connect(self.reprocess_progress.update_progress)
+        self.reprocess_progress.cancelRequested.connect(self.cancel)
+        self._show_selected()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self.loaded:
+            self.refresh()
+        super().showEvent(event)
+
+    # -- the history ----------------------------------------------------------------------
+
+    def filters(self) -> RunFilter:
+        status = self.status_filter.currentData()
+        trigger = self.trigger_filter.currentData()
+        days_back = self.period_filter.currentData()
+        since, until = period_bounds(
+            days_back if isinstance(days_back, int) else None,
+            _day(self.from_date.date()),
+            _day(self.to_date.date()),
+        )
+        return RunFilter(
+            mapping_key=self.mapping_filter.text().strip() or None,
+            status=RunStatus(status) if isinstance(status, str) else None,
+            trigger=RunTrigger(trigger) if isinstance(trigger, str) else None,
+            since=since,
+            until=until,
+        )
+
+    def _period_changed(self) -> None:
+        between = self.period_filter.currentData() == -1
+        self.from_date.setVisible(between)
+        self.to_date.setVisible(between)
+        self.refresh()
+
+    def refresh(self, *_args: object, select: str | None = None) -> None:
+        """Reload the first page for the filters, keeping (or moving to) the selected run."""
+        self.loaded = True
+        keep = select or self.selected_key()
+        try:
+            page = self.service.list_runs(self.filters(), limit=PAGE_SIZE)
+        except ServiceError as exc:
+            self.model.reset([], False)
+            self.next_cursor = None
+            self._update_more()
+            QMessageBox.warning(self, "Cannot list the runs", str(exc))
+            return
+        self.next_cursor = page.next_cursor
+        self.model.reset(page.items, page.next_cursor is not None)
+        self._update_more()
+        keys = self.model.keys()
+        if keep in keys:
+            self.table.selectRow(keys.index(keep))
+        elif keys:
+            self.table.selectRow(0)
+        self._show_selected()
+
+    def load_more(self, *_args: object) -> None:
+        """Append the next (older) page of runs."""
+        if self.next_cursor is None:
+            return
+        try:
+            page = self.service.list_runs(self.filters(), self.next_cursor, limit=PAGE_SIZE)
+        except ServiceError as exc:
+            self.next_cursor = None
+            self.model.has_more = False
+            self._update_more()
+            QMessageBox.warning(self, "Cannot list more runs", str(exc))
+            return
+        self.next_cursor = page.next_cursor
+        self.model.append(page.items, page.next_cursor is not None)
+        self._update_more()
+
+    def _update_more(self) -> None:
+        shown = self.model.rowCount()
+        more = self.next_cursor is not None
+        self.more_button.setEnabled(more)
+        self.shown_label.setText(
+            f"{shown:,} run{'s' if shown != 1 else ''}" + ("+" if more else "")
+        )
+
+    def _mapping_cleared(self, text: str) -> None:
+        if not text:
+            self.refresh()
+
+    def selected_key(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.model.items[rows[0].row()].key
+
+    # -- the detail -----------------------------------------------------------------------
+
+    def _show_selected(self, *_args: object) -> None:
+        key = self.selected_key()
+        if key is None:
+            self.show_run(None)
+        elif self.detail is None or self.detail.record.key != key:
+            self.show_run(key)
+
+    def show_run(self, key: str | None) -> None:
+        """Show a run's detail and the first page of its dead letters (None: nothing)."""
+        self.detail = None
+        self.next_letter = None
+        self.letters.reset([], False)
+        if key is not None:
+            try:
+                self.detail = self.service.run_detail(key)
+                page = self.service.dead_letters(key, limit=LETTER_PAGE_SIZE)
+            except ServiceError as exc:
+                self.detail_view.setPlainText(f"Cannot read run {key}: {exc}")
+                self.detail = None
+            else:
+                self.next_letter = page.next_after_id
+                self.letters.reset(page.items, page.next_after_id is not None)
+                self.letters_label.setText(f"Dead letters ({page.total:,})")
+        if self.detail is None:
+            if key is None:
+                self.detail_view.setHtml("<i>Select a run to see its detail.</i>")
+            self.letters_label.setText("Dead letters")
+        else:
+            self.detail_view.setHtml(detail_html(self.detail))
+        has_letters = self.letters.rowCount() > 0
+        self.export_button.setEnabled(has_letters)
+        self.reprocess_button.setEnabled(has_letters and not self.reprocessing)
+
+    def load_more_letters(self) -> None:
+        if self.detail is None or self.next_letter is None:
+            return
+        key = self.detail.record.key
+        try:
+            page = self.service.dead_letters(key, self.next_letter, limit=LETTER_PAGE_SIZE)
+        except ServiceError as exc:
+            self.next_letter = None
+            self.letters.has_more = False
+            QMessageBox.warning(self, "Cannot read more dead letters", str(exc))
+            return
+        self.next_letter = page.next_after_id
+        self.letters.append(page.items, page.next_after_id is not None)
+
+    def _link_clicked(self, url: QUrl) -> None:
+        text = url.toString()
+        if not text.startswith("run:"):
+            return
+        key = text.removeprefix("run:")
+        keys = self.model.keys()
+        if key in keys:
+            self.table.selectRow(keys.index(key))
+        else:  # filtered out or on a later page: show it without a row
+            self.table.clearSelection()
+            self.show_run(key)
+
+    # -- dead letters: export and reprocess -----------------------------------------------
+
+    def export_dead_letters(self, *_args: object, path: str | None = None) -> int | None:
+        """Write the shown run's dead letters to an NDJSON file; returns how many."""
+        if self.detail is None:
+            return None
+        key = self.detail.record.key
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export dead letters", f"{key}.dead_letters.ndjson", NDJSON_FILTER
+            )
+            if not path:
+                return None
+        try:
+            written = self.service.export_dead_letters(key, path)
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Cannot export the dead letters", str(exc))
+            return None
+        self.message.emit(f"Exported {written:,} dead letters of {key} to {Path(path).name}")
+        return written
+
+    @property
+    def reprocessing(self) -> bool:
+        return self.handle is not None and not self.handle.done
+
+    def reprocess(self, *_args: object) -> None:
+        """Run the shown run's failed records again; the list refreshes when it ends."""
+        if self.detail is None or self.reprocessing:
+            return
+        key = self.detail.record.key
+        try:
+            self.handle = self.service.reprocess(
+                key,
+                on_progress=self.reprocess_progressed.emit,
+                on_finished=lambda result: self.reprocessed.emit(describe_result(result), result),
+            )
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Cannot reprocess the failed records", str(exc))
+            return
+        self.reprocess_button.setEnabled(False)
+        self.reprocess_progress.start(self.handle.key)  # before the message: it says so
+        self.message.emit(f"Reprocessing the failed records of {key} as {self.handle.key}")
+
+    def run_finished(self, _summary: str, result: RunResult) -> None:
+        """A run ended elsewhere (Run now): show the list with it selected."""
+        if self.loaded:
+            self.refresh(select=result.key)
+
+    def cancel(self) -> None:
+        if self.handle is not None and not self.handle.done:
+            self.handle.cancel()
+
+    def _reprocessed(self, summary: str, result: RunResult) -> None:
+        self.reprocess_progress.finish()
+        self.message.emit(summary)
+        self.detail = None  # the parent now links to its child: read it again
+        self.refresh()
+        if result.status not in (RunStatus.COMPLETED, RunStatus.CANCELLED):
+            reason = f"\n\n{result.message}" if result.message else ""
+            QMessageBox.warning(self, "The reprocess did not complete", summary + reason)

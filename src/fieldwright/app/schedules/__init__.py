@@ -1,0 +1,1 @@
+"""The Schedules page: schedule list, month/week calendar and the schedule editor."""

@@ -1,0 +1,155 @@
+"""The Schedules page's two tables: the schedules, and the agenda of the selected day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QWidget
+
+from fieldwright.app.schedules.calendar import CalendarItem, status_color
+from fieldwright.domain.runs import RunStatus
+from fieldwright.domain.store_models import ScheduleKind, ScheduleRecord
+
+__all__ = ["KIND_WORDS", "AgendaModel", "ScheduleRow", "ScheduleTableModel"]
+
+_Index = QModelIndex | QPersistentModelIndex
+KIND_WORDS = {
+    ScheduleKind.CRON: "cron",
+    ScheduleKind.INTERVAL: "interval",
+    ScheduleKind.FIXED_TIME: "fixed times",
+    ScheduleKind.EVENT_BASED: "event",
+    ScheduleKind.MANUAL: "manual",
+}
+
+
+class _ColumnsModel(QAbstractTableModel):
+    """A flat table with fixed, named columns over a list of rows."""
+
+    columns: tuple[str, ...] = ()
+
+    def _count(self) -> int:
+        raise NotImplementedError
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._count()
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.columns[section]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    record: ScheduleRecord
+    description: str
+    next_run: datetime | None
+    problem: str = ""
+
+
+class ScheduleTableModel(_ColumnsModel):
+    """The schedules: name, mapping, type, description, next run, active."""
+
+    columns = ("Name", "Mapping", "Type", "Description", "Next run", "Active")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[ScheduleRow] = []
+        self.zone = ZoneInfo("UTC")
+
+    def reset(self, rows: list[ScheduleRow], zone: ZoneInfo) -> None:
+        self.beginResetModel()
+        self.rows, self.zone = rows, zone
+        self.endResetModel()
+
+    def keys(self) -> list[str]:
+        return [row.record.key for row in self.rows]
+
+    def _count(self) -> int:
+        return len(self.rows)
+
+    def text(self, row: ScheduleRow, column: int) -> str:
+        record = row.record
+        if column == 0:
+            return record.name
+        if column == 1:
+            return record.mapping_key
+        if column == 2:
+            return KIND_WORDS[record.kind]
+        if column == 3:
+            return row.description
+        if column == 4:
+            if row.problem:
+                return f"cannot fire: {row.problem}"
+            if not record.active:
+                return "— (paused)"
+            if row.next_run is None:
+                return "—"
+            return f"{row.next_run.astimezone(self.zone):%a %d %b %Y %H:%M}"
+        return "active" if record.active else "paused"
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            text = self.text(row, index.column())
+            if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+                return f"{row.record.key} · times in {row.record.timezone}"
+            return text
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if index.column() == 4 and row.problem:
+                return status_color(RunStatus.FAILED.value)
+            if index.column() == 5 and not row.record.active:
+                return status_color(RunStatus.CANCELLED.value)
+        return None
+
+
+class AgendaModel(_ColumnsModel):
+    """A day's items: time, schedule, mapping, status."""
+
+    columns = ("Time", "Schedule", "Mapping", "Status")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.items: list[CalendarItem] = []
+        #: Mapping key → name, to show names (the key is in the tooltip).
+        self.mapping_names: dict[str, str] = {}
+
+    def reset(self, items: list[CalendarItem]) -> None:
+        self.beginResetModel()
+        self.items = items
+        self.endResetModel()
+
+    def _count(self) -> int:
+        return len(self.items)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        item = self.items[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return f"{item.when:%H:%M}"
+            if column == 1:
+                return item.name
+            if column == 2:
+                return self.mapping_names.get(item.mapping_key, item.mapping_key)
+            status = item.status
+            return f"{status} (attempt {item.attempt})" if item.attempt > 1 else status
+        if role == Qt.ItemDataRole.DecorationRole and column == 3:
+            return status_color(item.status)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            run = f"\nrun {item.run_key}" if item.run_key else ""
+            return f"{item.schedule_key} · {item.mapping_key}\n{item.when:%Y-%m-%d %H:%M %Z}{run}"
+        return None

@@ -1,0 +1,475 @@
+"""The Schedules page: the list of schedules above a month/week calendar and a day's agenda.
+
+Everything goes through the service: the list (`list_schedules`), the past executions
+of the shown period (`schedule_executions`), create/edit (the editor dialog), pause and
+resume, delete, and Run now (`run_schedule_now`, whose end is re-emitted as a Qt
+signal, queued to the GUI thread). Planned fire times are computed here with the
+scheduler's `Plan` (Qt-free), once per schedule and period, in one display time zone.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import (
+    QModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldwright.app.runs.run_now import describe_result
+from fieldwright.app.schedules.calendar import (
+    PLANNED,
+    STATUS_COLORS,
+    CalendarData,
+    ScheduleCalendar,
+)
+from fieldwright.app.schedules.editor import (
+    ScheduleEditor,
+    describe_schedule,
+)
+from fieldwright.app.schedules.models import AgendaModel, ScheduleRow, ScheduleTableModel
+from fieldwright.app.shell.widgets import confirm, record_table
+from fieldwright.app.shell.zones import local_zone_name, setup_zone_combo, zone_names
+from fieldwright.domain.runs import RunStatus
+from fieldwright.domain.store_models import MappingSummary, ScheduleRecord
+from fieldwright.scheduler import InvalidSchedule, Plan
+from fieldwright.service.errors import ServiceError
+
+if TYPE_CHECKING:
+    from fieldwright.service import RunHandle, RunResult, Service
+
+__all__ = ["SchedulesPanel"]
+
+LEGEND = (PLANNED, "running", "completed", "failed", "skipped", "cancelled")
+
+
+def legend_html() -> str:
+    swatches = [
+        f"<span style='color:{STATUS_COLORS[status]}'>■</span>&nbsp;{html.escape(status)}"
+        for status in LEGEND
+    ]
+    return "&nbsp;&nbsp;&nbsp;".join(swatches)
+
+
+class SchedulesPanel(QWidget):
+    """The schedule list, the calendar of planned and past runs, and a day's agenda."""
+
+    #: A line for the status bar.
+    message = Signal(str)
+    #: Schedules were created, edited, paused, resumed or deleted (reload the scheduler).
+    schedulesChanged = Signal()
+    #: (summary, result) of a Run now, on the GUI thread.
+    runFinished = Signal(str, object)
+
+    def __init__(
+        self,
+        service: Service,
+        parent: QWidget | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """`clock` gives the current time (UTC); tests pass a fixed one."""
+        super().__init__(parent)
+        self.setObjectName("schedules_panel")
+        self.service = service
+        self.clock = clock or (lambda: datetime.now(UTC))
+        #: The zone new schedules start in (the window sets it from the settings).
+        self.default_zone: str | None = None
+        self.loaded = False
+        self.mappings: list[MappingSummary] = []
+        self.schedules: list[ScheduleRecord] = []
+        self.plans: dict[str, tuple[ScheduleRecord, Plan]] = {}
+        self.problems: dict[str, str] = {}
+        self.handles: list[RunHandle] = []
+        self.zone = ZoneInfo(local_zone_name())
+
+        self.mapping_filter = QComboBox()
+        self.mapping_filter.setObjectName("schedules_mapping_filter")
+        self.mapping_filter.setMinimumContentsLength(28)
+        self.mapping_filter.addItem("All mappings", None)
+        self.new_button = QPushButton("New schedule…")
+        self.edit_button = QPushButton("Edit…")
+        self.run_button = QPushButton("Run now")
+        self.active_button = QPushButton("Pause")
+        self.delete_button = QPushButton("Delete…")
+        self.refresh_button = QPushButton("Refresh")
+        title = QLabel("Schedules")
+        title.setProperty("role", "heading")
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addWidget(self.mapping_filter)
+        top.addStretch(1)
+        for button in (
+            self.new_button,
+            self.edit_button,
+            self.run_button,
+            self.active_button,
+            self.delete_button,
+            self.refresh_button,
+        ):
+            top.addWidget(button)
+
+        self.model = ScheduleTableModel(self)
+        self.table = record_table("schedules_table", stretch_last=True)
+        self.table.setModel(self.model)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        for column, width in enumerate((190, 290, 90, 300, 190, 70)):
+            self.table.setColumnWidth(column, width)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+
+        today = self.clock().astimezone(self.zone).date()
+        self.calendar = ScheduleCalendar(today)
+        self.previous_button = QPushButton("◀")
+        self.previous_button.setToolTip("Previous month or week")
+        self.today_button = QPushButton("Today")
+        self.next_button = QPushButton("▶")
+        self.next_button.setToolTip("Next month or week")
+        for button in (self.previous_button, self.next_button):
+            button.setFixedWidth(36)
+        self.period_label = QLabel()
+        self.period_label.setObjectName("schedules_period")
+        self.period_label.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        self.month_button = QPushButton("Month")
+        self.week_button = QPushButton("Week")
+        self.view_group = QButtonGroup(self)
+        for button in (self.month_button, self.week_button):
+            button.setCheckable(True)
+            self.view_group.addButton(button)
+        self.month_button.setChecked(True)
+        self.zone_combo = QComboBox()
+        self.zone_combo.setObjectName("schedules_zone")
+        self.zone_combo.setMinimumContentsLength(20)
+        setup_zone_combo(self.zone_combo, self.zone.key)
+        self.zone_combo.setToolTip("The time zone every time on this page is shown in")
+        bar = QHBoxLayout()
+        bar.addWidget(self.previous_button)
+        bar.addWidget(self.today_button)
+        bar.addWidget(self.next_button)
+        bar.addSpacing(8)
+        bar.addWidget(self.period_label)
+        bar.addStretch(1)
+        bar.addWidget(self.month_button)
+        bar.addWidget(self.week_button)
+        bar.addSpacing(12)
+        bar.addWidget(QLabel("Times in"))
+        bar.addWidget(self.zone_combo)
+        self.legend = QLabel(legend_html())
+        self.legend.setObjectName("schedules_legend")
+        self.legend.setProperty("role", "muted")
+
+        self.agenda_label = QLabel()
+        self.agenda_label.setObjectName("schedules_agenda_title")
+        self.agenda_label.setWordWrap(True)
+        self.agenda = AgendaModel(self)
+        self.agenda_table = record_table("schedules_agenda", stretch_last=True)
+        self.agenda_table.setModel(self.agenda)
+        agenda_header = self.agenda_table.horizontalHeader()
+        agenda_header.setStretchLastSection(False)
+        for column, width in enumerate((52, 150, 130, 110)):
+            self.agenda_table.setColumnWidth(column, width)
+        agenda_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        agenda_box = QWidget()
+        agenda_layout = QVBoxLayout(agenda_box)
+        agenda_layout.setContentsMargins(0, 0, 0, 0)
+        agenda_layout.addWidget(self.agenda_label)
+        agenda_layout.addWidget(self.agenda_table, 1)
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(self.calendar)
+        lower.addWidget(agenda_box)
+        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(1, 1)
+        lower.setSizes([840, 420])
+        calendar_box = QWidget()
+        calendar_layout = QVBoxLayout(calendar_box)
+        calendar_layout.setContentsMargins(0, 0, 0, 0)
+        calendar_layout.addLayout(bar)
+        calendar_layout.addWidget(self.legend)
+        calendar_layout.addWidget(lower, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(calendar_box)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([200, 560])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addLayout(top)
+        layout.addWidget(self.splitter, 1)
+
+        self.mapping_filter.currentIndexChanged.connect(self._filter_changed)
+        self.new_button.clicked.connect(lambda: self.open_editor(None))
+        self.edit_button.clicked.connect(lambda: self.open_editor(self.selected()))
+        self.run_button.clicked.connect(self.run_now)
+        self.active_button.clicked.connect(self.toggle_active)
+        self.delete_button.clicked.connect(self.delete)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.table.doubleClicked.connect(lambda _index: self.open_editor(self.selected()))
+        self.previous_button.clicked.connect(lambda: self.calendar.step(-1))
+        self.next_button.clicked.connect(lambda: self.calendar.step(1))
+        self.today_button.clicked.connect(self.go_today)
+        self.month_button.clicked.connect(lambda: self.calendar.set_mode(ScheduleCalendar.MONTH))
+        self.week_button.clicked.connect(lambda: self.calendar.set_mode(ScheduleCalendar.WEEK))
+        self.zone_combo.currentTextChanged.connect(self._zone_changed)
+        self.calendar.periodChanged.connect(lambda _first, _last: self.reload_calendar())
+        self.calendar.daySelected.connect(self.show_day)
+        self.agenda_table.doubleClicked.connect(self._agenda_activated)
+        self.runFinished.connect(self._run_finished)
+        self._update_buttons()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self.loaded:
+            self.refresh()
+        super().showEvent(event)
+
+    # -- loading --------------------------------------------------------------------------
+
+    def mapping_key(self) -> str | None:
+        """The mapping the page is filtered on (None: all)."""
+        value = self.mapping_filter.currentData()
+        return value if isinstance(value, str) else None
+
+    def set_mapping(self, key: str | None) -> None:
+        """Filter on a mapping (the window's current one), or on none."""
+        index = self.mapping_filter.findData(key) if key else 0
+        if index < 0:
+            self.mapping_filter.addItem(key or "", key)
+            index = self.mapping_filter.count() - 1
+        self.mapping_filter.setCurrentIndex(index)
+
+    def refresh(self, *_args: object, select: str | None = None) -> None:
+        """Read the mappings and schedules again; redraw the list and the calendar."""
+        self.loaded = True
+        keep = select or self.selected_key()
+        try:
+            self.mappings = self.service.list_mappings()
+            self.schedules = self.service.list_schedules()
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Cannot list the schedules", str(exc))
+            return
+        self._fill_mapping_filter()
+        self.agenda.mapping_names = {m.key: m.name for m in self.mappings}
+        self.plans, self.problems = {}, {}
+        for record in self.schedules:
+            try:
+                self.plans[record.key] = (record, Plan.of(record))
+            except InvalidSchedule as exc:
+                self.problems[record.key] = str(exc)
+        self._fill_table(keep)
+        self.reload_calendar()
+
+    def _fill_mapping_filter(self) -> None:
+        current = self.mapping_key()
+        self.mapping_filter.blockSignals(True)
+        self.mapping_filter.clear()
+        self.mapping_filter.addItem("All mappings", None)
+        for summary in self.mappings:
+            self.mapping_filter.addItem(f"{summary.name} — {summary.key}", summary.key)
+        index = self.mapping_filter.findData(current) if current else 0
+        self.mapping_filter.setCurrentIndex(max(index, 0))
+        self.mapping_filter.blockSignals(False)
+
+    def shown_schedules(self) -> list[ScheduleRecord]:
+        key = self.mapping_key()
+        return [s for s in self.schedules if key is None or s.mapping_key == key]
+
+    def _fill_table(self, keep: str | None) -> None:
+        now = self.clock()
+        rows = []
+        for record in self.shown_schedules():
+            plan = self.plans.get(record.key)
+            next_run = plan[1].first_from(now) if plan and record.active else None
+            rows.append(
+                ScheduleRow(
+                    record, describe_schedule(record), next_run, self.problems.get(record.key, "")
+                )
+            )
+        self.model.reset(rows, self.zone)
+        keys = self.model.keys()
+        if keep in keys:
+            self.table.selectRow(keys.index(keep))
+        self._update_buttons()
+
+    def reload_calendar(self) -> None:
+        """Compute the shown period: planned fire times and the executions of the service."""
+        first, last = self.calendar.period()
+        key = self.mapping_key()
+        plans = {k: v for k, v in self.plans.items() if key is None or v[0].mapping_key == key}
+        empty = CalendarData(first, last, self.zone)
+        try:
+            executions = self.service.schedule_executions(empty.start, empty.end, key)
+        except ServiceError as exc:
+            executions = []
+            self.message.emit(f"Cannot read the past runs: {exc}")
+        data = CalendarData.build(first, last, self.zone, plans, executions, self.clock())
+        self.calendar.today = self.clock().astimezone(self.zone).date()
+        self.calendar.set_data(data)
+        self.period_label.setText(self.calendar.title())
+        self.show_day(self.calendar.selected)
+
+    def show_day(self, day: date) -> None:
+        """The agenda of a day."""
+        data = self.calendar.data
+        items = data.items(day) if data is not None and data.first <= day <= data.last else []
+        self.agenda.reset(items)
+        count = f"{len(items):,} item{'s' if len(items) != 1 else ''}" if items else "nothing"
+        self.agenda_label.setText(
+            f"<b>{day:%A %d %B %Y}</b> — {count}<br>"
+            f"<span style='color:gray'>times in {html.escape(self.zone.key)}</span>"
+        )
+
+    def go_today(self) -> None:
+        self.calendar.go_to(self.clock().astimezone(self.zone).date())
+
+    def _filter_changed(self) -> None:
+        if self.loaded:
+            self._fill_table(self.selected_key())
+            self.reload_calendar()
+
+    def _zone_changed(self, text: str) -> None:
+        if text not in zone_names() or text == self.zone.key:
+            return
+        self.zone = ZoneInfo(text)
+        if self.loaded:
+            self._fill_table(self.selected_key())
+            self.reload_calendar()
+        self.message.emit(f"Schedules: times shown in {text}")
+
+    # -- the selected schedule ------------------------------------------------------------
+
+    def selected_key(self) -> str | None:
+        record = self.selected()
+        return record.key if record else None
+
+    def selected(self) -> ScheduleRecord | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.rows[rows[0].row()].record if rows else None
+
+    def select_schedule(self, key: str) -> None:
+        keys = self.model.keys()
+        if key in keys:
+            self.table.selectRow(keys.index(key))
+
+    def _update_buttons(self, *_args: object) -> None:
+        record = self.selected()
+        for button in (self.edit_button, self.run_button, self.active_button, self.delete_button):
+            button.setEnabled(record is not None)
+        self.active_button.setText(
+            "Resume" if record is not None and not record.active else "Pause"
+        )
+
+    def _agenda_activated(self, index: QModelIndex) -> None:
+        self.select_schedule(self.agenda.items[index.row()].schedule_key)
+
+    # -- actions --------------------------------------------------------------------------
+
+    def open_editor(self, schedule: ScheduleRecord | None) -> ScheduleRecord | None:
+        """Create (None) or edit a schedule in the editor dialog; returns what was saved."""
+        if not self.loaded:
+            self.refresh()
+        dialog = ScheduleEditor(
+            self.service,
+            self.mappings,
+            schedule=schedule,
+            mapping_key=self.mapping_key(),
+            taken_keys=[s.key for s in self.schedules],
+            clock=self.clock,
+            default_zone=self.default_zone,
+            parent=self,
+        )
+        try:
+            dialog.exec()
+            saved = dialog.saved
+        finally:
+            dialog.deleteLater()
+        if saved is None:
+            return None
+        self.refresh(select=saved.key)
+        self.schedulesChanged.emit()
+        self.message.emit(f"Saved schedule {saved.name} ({describe_schedule(saved)})")
+        return saved
+
+    def toggle_active(self) -> None:
+        record = self.selected()
+        if record is None:
+            return
+        try:
+            changed = self.service.set_schedule_active(record.key, not record.active)
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Cannot change the schedule", str(exc))
+            return
+        self.refresh(select=changed.key)
+        self.schedulesChanged.emit()
+        state = "resumed" if changed.active else "paused: it does not fire until resumed"
+        self.message.emit(f"Schedule {changed.name} {state}")
+
+    def delete(self) -> None:
+        record = self.selected()
+        if record is None:
+            return
+        if not confirm(
+            self,
+            "Delete schedule",
+            f"Delete the schedule “{record.name}” ({record.key})?\n\n"
+            "Its record of past executions is deleted with it; the runs stay in the Runs page.",
+        ):
+            return
+        try:
+            self.service.delete_schedule(record.key)
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Cannot delete the schedule", str(exc))
+            return
+        self.refresh()
+        self.schedulesChanged.emit()
+        self.message.emit(f"Deleted schedule {record.name}")
+
+    def run_now(self) -> RunHandle | None:
+        """Run the selected schedule's mapping now, as the schedule would."""
+        record = self.selected()
+        if record is None:
+            return None
+        try:
+            handle = self.service.run_schedule_now(
+                record.key,
+                on_finished=lambda result: self.runFinished.emit(describe_result(result), result),
+            )
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Cannot start the run", str(exc))
+            return None
+        self.handles = [h for h in self.handles if not h.done] + [handle]
+        self.message.emit(f"Started {handle.key} for schedule {record.name}")
+        return handle
+
+    def _run_finished(self, summary: str, result: RunResult) -> None:
+        self.message.emit(summary)
+        self.reload_calendar()  # the run is now one of the schedule's executions
+        if result.status is not RunStatus.COMPLETED:
+            reason = f"\n\n{result.message}" if result.message else ""
+            QMessageBox.warning(self, "The run did not complete", summary + reason)
+
+    def cancel(self) -> None:
+        """Cancel the runs started here that are still going (the window is closing)."""
+        for handle in self.handles:
+            if not handle.done:
+                handle.cancel()

@@ -1,0 +1,1 @@
+"""The Settings page and the app's settings (QSettings, typed)."""

@@ -1,0 +1,95 @@
+"""Render the main screens to PNG files: `python -m fieldwright.app.shell.screenshots OUTDIR`.
+
+Uses throwaway settings and the offscreen platform unless a display is set;
+writes welcome.png, designer.png, preview_failed.png and designer_dark.png.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, SignalInstance
+
+from fieldwright.app.shell.workers import wait_for_signal
+
+__all__ = ["render"]
+
+
+def _wait(signal: SignalInstance, timeout_ms: int = 10_000) -> None:
+    wait_for_signal(signal, timeout_ms)
+
+
+def _settle() -> None:
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(5):
+        QApplication.processEvents()
+
+
+def render(out: Path) -> list[Path]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from fieldwright.app.home.welcome import example_mappings
+    from fieldwright.app.settings.app_settings import AppSettings
+    from fieldwright.app.shell.main import create_app
+    from fieldwright.app.shell.main_window import MainWindow
+    from fieldwright.app.shell.theme import DARK, LIGHT, apply_theme
+
+    out.mkdir(parents=True, exist_ok=True)
+    app = create_app([])
+    apply_theme(app, LIGHT)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = AppSettings(QSettings(str(Path(tmp) / "s.ini"), QSettings.Format.IniFormat))
+        example = next(p for p in example_mappings() if "hubspot" in str(p))
+        for path in example_mappings():
+            settings.add_recent_file(path)
+        window = MainWindow(settings)
+        window.resize(1440, 900)
+        window.show()
+        _settle()
+
+        def shot(name: str) -> None:
+            _settle()
+            target = out / name
+            window.grab().save(str(target))
+            written.append(target)
+
+        shot("welcome.png")
+        window.open_path(example)
+        _wait(window.preview.previewUpdated)
+        window.designer.select_mapping("$.full_name")
+        shot("designer.png")
+
+        window.designer.select_mapping("$.email")
+        window.designer.inspector._commit("rule_max_length", 18)
+        _wait(window.preview.previewUpdated)
+        failed = window.preview.model.failed_cell()
+        if failed.isValid():
+            window.preview.table.setCurrentIndex(failed)
+            window.preview.table.scrollTo(failed)
+        shot("preview_failed.png")
+
+        apply_theme(app, DARK)
+        shot("designer_dark.png")
+        apply_theme(app, LIGHT)
+        window.session.stack.setClean()
+        window.close()
+        window.deleteLater()
+        _settle()
+    return written
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m fieldwright.app.shell.screenshots OUTDIR", file=sys.stderr)
+        return 2
+    for path in render(Path(argv[0])):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""The Template Library page and the Use template dialog."""

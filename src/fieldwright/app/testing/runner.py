@@ -1,0 +1,122 @@
+"""Run a document's tests off the GUI thread, newest run wins.
+
+`TestRunner` snapshots the document (tests included) and runs it on a
+one-thread pool. Every run gets a new generation; progress and results of an
+older generation are dropped, and a run not yet started is discarded when a
+newer one is asked for. `schedule` (re)starts a single-shot timer, so a burst
+of edits makes one run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+
+from fieldwright.app.shell.workers import Task, TaskSignals, snapshot
+from fieldwright.domain import MappingDocument
+from fieldwright.service import run_document_tests
+
+if TYPE_CHECKING:
+    from fieldwright.engine import SuiteResult
+
+__all__ = ["RERUN_DELAY_MS", "TestRun", "TestRunner", "with_tests"]
+
+#: How long after the last edit the tests run again.
+RERUN_DELAY_MS = 400
+
+
+def with_tests(document: MappingDocument) -> MappingDocument:
+    """A copy the worker may read while the GUI keeps editing, tests included."""
+    copy = snapshot(document)
+    copy.tests = [case.model_copy(deep=True) for case in document.tests]
+    return copy
+
+
+@dataclass(frozen=True, slots=True)
+class TestRun:
+    """What one run ran on, and what it found."""
+
+    __test__ = False  # not a pytest class
+
+    #: The indexes of the tests that ran (None: all of them).
+    indexes: list[int] | None
+    document: MappingDocument
+    suite: SuiteResult
+
+
+class _Progress(QObject):
+    advanced = Signal(int, int, int)  #: (generation, tests done, tests to run)
+
+
+class TestRunner(QObject):
+    """Runs tests in the background; `finished` carries the newest `TestRun`."""
+
+    __test__ = False  # not a pytest class
+
+    #: (tests done, tests to run) of the newest run.
+    progressed = Signal(int, int)
+    finished = Signal(object)  #: a `TestRun`
+    failed = Signal(str)  #: why the newest run could not run (e.g. an invalid mapping)
+    #: The timer fired: the owner should start a run (it knows the current document).
+    due = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.generation = 0
+        self.running = False
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._signals = TaskSignals(self)
+        self._signals.done.connect(self._done)
+        self._signals.failed.connect(self._failed)
+        self._progress = _Progress(self)
+        self._progress.advanced.connect(self._advanced)
+        self.debounce = QTimer(self)
+        self.debounce.setObjectName("tests_rerun_timer")
+        self.debounce.setSingleShot(True)
+        self.debounce.setInterval(RERUN_DELAY_MS)
+        self.debounce.timeout.connect(self.due)
+
+    def schedule(self) -> None:
+        self.debounce.start()
+
+    def start(self, document: MappingDocument, indexes: list[int] | None = None) -> int:
+        """Run the tests at `indexes` (None: all) of a snapshot of `document`."""
+        self.debounce.stop()
+        self.generation += 1
+        generation = self.generation
+        copy = with_tests(document)
+        advanced = self._progress.advanced
+        self.running = True
+
+        def work() -> TestRun:
+            suite = run_document_tests(
+                copy, indexes, on_progress=lambda done, n: advanced.emit(generation, done, n)
+            )
+            return TestRun(indexes, copy, suite)
+
+        self.pool.clear()  # a run not started yet is superseded by this one
+        self.pool.start(Task(generation, work, self._signals))
+        return generation
+
+    def _advanced(self, generation: int, done: int, total: int) -> None:
+        if generation == self.generation:
+            self.progressed.emit(done, total)
+
+    def _done(self, generation: int, run: object) -> None:
+        if generation == self.generation and isinstance(run, TestRun):
+            self.running = False
+            self.finished.emit(run)
+
+    def _failed(self, generation: int, message: str) -> None:
+        if generation == self.generation:
+            self.running = False
+            self.failed.emit(message)
+
+    def shutdown(self) -> None:
+        """Stop the timer and wait for a run in flight."""
+        self.debounce.stop()
+        self.pool.clear()
+        self.pool.waitForDone()
