@@ -11,8 +11,7 @@ import json
 from typing import Any
 
 from pydantic import ValidationError
-from PySide6.QtCore import QFile, QTimer, Signal
-from PySide6.QtUiTools import QUiLoader
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
@@ -28,29 +27,15 @@ from PySide6.QtWidgets import (
 
 from fieldwright.app.designer.function_palette import FunctionPalette, describe_function
 from fieldwright.app.designer.step_editor import StepArgsEditor
+from fieldwright.app.shell.forms import Form
 from fieldwright.authoring.edits import Edit, edit_mapping
 from fieldwright.domain import FieldType, MappingDocument, OnError, TransformStep
-from fieldwright.resources import ui_dir
 
 __all__ = ["Inspector"]
 
 #: Fields written as JSON in their line edit (the others are plain text or numbers).
 JSON_FIELDS = {"field_constant", "field_default", "rule_enum"}
 NUMBER_FIELDS = {"rule_min": float, "rule_max": float, "rule_max_length": int}
-
-
-def load_form(name: str) -> QWidget:
-    loader = QUiLoader()
-    file = QFile(str(ui_dir() / name))
-    if not file.open(QFile.OpenModeFlag.ReadOnly):
-        raise OSError(f"cannot read form {name}: {file.errorString()}")
-    try:
-        form = loader.load(file)
-    finally:
-        file.close()
-    if form is None:
-        raise OSError(f"cannot load form {name}: {loader.errorString()}")
-    return form
 
 
 def _step_text(index: int, step: TransformStep) -> str:
@@ -65,7 +50,8 @@ class Inspector(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("inspector")
-        self.form = load_form("inspector.ui")
+        self.ui = Form("inspector.ui")
+        self.form = self.ui.widget
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
@@ -74,24 +60,24 @@ class Inspector(QWidget):
         layout.addWidget(scroll)
         self.document: MappingDocument | None = None
         self.target = ""
-        self.title = self._child(QLabel, "title")
-        self.problems = self._child(QLabel, "problems")
+        self.title = self.ui.child(QLabel, "title")
+        self.problems = self.ui.child(QLabel, "problems")
         self.problems.setProperty("role", "error")
-        self.steps = self._child(QListWidget, "transform_list")
-        self.step_doc = self._child(QLabel, "step_doc")
+        self.steps = self.ui.child(QListWidget, "transform_list")
+        self.step_doc = self.ui.child(QLabel, "step_doc")
         self.step_doc.setProperty("role", "muted")
         self.args = StepArgsEditor()
         self.args.setObjectName("step_args")
-        host = self._child(QWidget, "args_host")
+        host = self.ui.child(QWidget, "args_host")
         host_layout = QVBoxLayout(host)
         host_layout.setContentsMargins(0, 0, 0, 0)
         host_layout.addWidget(self.args)
         self.args.argsCommitted.connect(self._args_committed)
         self.steps.currentRowChanged.connect(lambda _row: self._show_step())
-        self._child(QAbstractButton, "add_step").clicked.connect(self.add_step)
-        self._child(QAbstractButton, "step_up").clicked.connect(lambda: self.move_step(-1))
-        self._child(QAbstractButton, "step_down").clicked.connect(lambda: self.move_step(1))
-        self._child(QAbstractButton, "remove_step").clicked.connect(self.remove_step)
+        self.ui.child(QAbstractButton, "add_step").clicked.connect(self.add_step)
+        self.ui.child(QAbstractButton, "step_up").clicked.connect(lambda: self.move_step(-1))
+        self.ui.child(QAbstractButton, "step_down").clicked.connect(lambda: self.move_step(1))
+        self.ui.child(QAbstractButton, "remove_step").clicked.connect(self.remove_step)
         self._notes_timer = QTimer(self)
         self._notes_timer.setSingleShot(True)
         self._notes_timer.setInterval(500)
@@ -99,18 +85,12 @@ class Inspector(QWidget):
         self._bind()
         self.set_mapping(None, "", [])
 
-    def _child(self, kind: type[Any], name: str) -> Any:
-        widget = self.form.findChild(kind, name)
-        if widget is None:
-            raise LookupError(f"inspector.ui has no {kind.__name__} named {name!r}")
-        return widget
-
     # -- binding by naming convention ---------------------------------------------------
 
     def _bind(self) -> None:
-        on_error = self._child(QComboBox, "field_on_error")
+        on_error = self.ui.child(QComboBox, "field_on_error")
         on_error.addItems([o.value for o in OnError])
-        rule_type = self._child(QComboBox, "rule_type")
+        rule_type = self.ui.child(QComboBox, "rule_type")
         rule_type.addItems(["", *(t.value for t in FieldType)])
         for widget in self.form.findChildren(QWidget):
             name = widget.objectName()
@@ -157,7 +137,7 @@ class Inspector(QWidget):
             self._commit(edit.objectName(), value)
 
     def _commit_notes(self) -> None:
-        self._commit("field_notes", self._child(QPlainTextEdit, "field_notes").toPlainText())
+        self._commit("field_notes", self.ui.child(QPlainTextEdit, "field_notes").toPlainText())
 
     def _current(self) -> Any:
         return self.document.field(self.target) if self.document and self.target else None

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldwright.app.designer.inspector import load_form
+from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.zones import local_zone_name, setup_zone_combo, zone_names
 from fieldwright.domain.store_models import (
     Backoff,
@@ -217,7 +217,8 @@ class ScheduleEditor(QDialog):
         #: The fire times the list shows (UTC), and the moment they were counted from.
         self.next_times: list[datetime] = []
         self.counted_from: datetime | None = None
-        self.form = load_form("schedule_editor.ui")
+        self.ui = Form("schedule_editor.ui")
+        self.form = self.ui.widget
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -239,10 +240,7 @@ class ScheduleEditor(QDialog):
         self.validate()
 
     def child(self, kind: type[_W], name: str) -> _W:
-        widget = self.form.findChild(kind, name)
-        if widget is None:
-            raise LookupError(f"schedule_editor.ui has no {kind.__name__} named {name!r}")
-        return widget
+        return self.ui.child(kind, name)
 
     def edit(self, name: str) -> QLineEdit:
         return self.child(QLineEdit, name)
