@@ -172,8 +172,8 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
     def one_by_one(records: Sequence[Record], bad: set[int]) -> list[Any]:
         values: list[Any] = []
         for index, record in enumerate(records):
-            value = field.source_value(record)
             try:
+                value = field.source_value(record)
                 for step in steps:
                     if value is None and step.passthrough:
                         continue

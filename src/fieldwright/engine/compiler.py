@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from fieldwright.domain import (
 )
 from fieldwright.engine.columns import Cache, Column, column
 from fieldwright.engine.functions import REGISTRY, Registry, StepContext, TransformError
+from fieldwright.engine.functions._patterns import PatternError, compile_pattern
 from fieldwright.engine.paths import PathError, SourcePath, TargetPath, parse_source, parse_target
 from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
 from fieldwright.engine.rules import Check, compile_rules, type_problem
@@ -87,9 +87,12 @@ class CompiledField:
         if not self.sources:
             constant = self.mapping.constant
             return copy.deepcopy(constant) if isinstance(constant, dict | list) else constant
-        if len(self.sources) == 1:
-            return self.sources[0].get(record)
-        return [source.get(record) for source in self.sources]
+        try:
+            if len(self.sources) == 1:
+                return self.sources[0].get(record)
+            return [source.get(record) for source in self.sources]
+        except STEP_ERRORS as exc:  # a filter's match() that ran out of time, for one
+            raise _FieldFailed(f"cannot read the source: {_reason(exc)}") from exc
 
     def transform(
         self, value: Any, record: Mapping[str, Any], trace: list[Any] | None = None
@@ -159,7 +162,7 @@ class CompiledMapping:
         # Per-item fields first, so broadcast fields find their arrays filled.
         self._order = sorted(self.fields, key=lambda f: f.target.per_item and not _yields_list(f))
         self.target_paths = [f.target.text for f in self.fields]
-        columns = [column(f, STEP_ERRORS) for f in self.fields]
+        columns = [column(f, (*STEP_ERRORS, _FieldFailed)) for f in self.fields]
         self._columns: tuple[Column, ...] | None = (
             None if any(c is None for c in columns) else tuple(c for c in columns if c is not None)
         )
@@ -241,8 +244,15 @@ class CompiledMapping:
         output: dict[str, Any] = {}
         errors: list[FieldError] | None = None
         for field in self._order:
-            value = field.source_value(record)
             target = field.target
+            try:
+                value = field.source_value(record)
+            except _FieldFailed as exc:
+                error, fallback = field.recover(exc, target.text)
+                errors = [*(errors or []), error]
+                if error.handled_by in ("default", "null"):
+                    (target.broadcast if target.per_item else target.set)(output, fallback)
+                continue
             if target.per_item:
                 if isinstance(value, list):
                     items: list[Any] = []
@@ -337,8 +347,8 @@ def _check_field(
         problems.append(Problem(pointer(*at, "rules", "type"), type_message))
     if rules.regex is not None:
         try:
-            re.compile(rules.regex)
-        except re.error as exc:
+            compile_pattern(rules.regex)
+        except PatternError as exc:
             problems.append(
                 Problem(pointer(*at, "rules", "regex"), f"invalid regular expression: {exc}")
             )

@@ -15,13 +15,53 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from jsonpath import JSONPath, JSONPathEnvironment, JSONPathError
+from jsonpath import JSONPath, JSONPathEnvironment, JSONPathError, function_extensions
 from jsonpath.segments import JSONPathChildSegment
 from jsonpath.selectors import IndexSelector, NameSelector, WildcardSelector
 
+from fieldwright.engine.functions._patterns import MATCH_TIMEOUT, PatternTimeout
+
 __all__ = ["WILDCARD", "PathError", "SourcePath", "TargetPath", "parse_source", "parse_target"]
 
-_ENV: Final = JSONPathEnvironment(strict=True)
+
+def _bounded(pattern: str, value: str, *, full: bool, compiled: Any) -> bool:
+    """One RFC 9535 match()/search(), bounded by MATCH_TIMEOUT like every document pattern."""
+    find = compiled.fullmatch if full else compiled.search
+    try:
+        return find(value, timeout=MATCH_TIMEOUT, concurrent=True) is not None
+    except TimeoutError as exc:
+        raise PatternTimeout(
+            f"the JSONPath pattern {pattern!r} took longer than {MATCH_TIMEOUT:g} s "
+            "(it backtracks too much: simplify nested repeats such as (a+)+)"
+        ) from exc
+
+
+class _BoundedMatch(function_extensions.Match):
+    def __call__(self, value: object, pattern: object) -> bool:
+        if not isinstance(value, str) or not isinstance(pattern, str):
+            return False
+        compiled = self.check_cache(pattern)
+        return compiled is not None and _bounded(pattern, value, full=True, compiled=compiled)
+
+
+class _BoundedSearch(function_extensions.Search):
+    def __call__(self, value: object, pattern: object) -> bool:
+        if not isinstance(value, str) or not isinstance(pattern, str):
+            return False
+        compiled = self.check_cache(pattern)
+        return compiled is not None and _bounded(pattern, value, full=False, compiled=compiled)
+
+
+class _Environment(JSONPathEnvironment):
+    """RFC 9535 in strict mode, with match() and search() bounded in time and thread-safe."""
+
+    def setup_function_extensions(self) -> None:
+        super().setup_function_extensions()
+        self.function_extensions["match"] = _BoundedMatch(thread_safe=True)
+        self.function_extensions["search"] = _BoundedSearch(thread_safe=True)
+
+
+_ENV: Final = _Environment(strict=True)
 
 #: The ``[*]`` segment of a target path.
 WILDCARD: Final = "*"

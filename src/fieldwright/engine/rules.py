@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from fieldwright.domain import FieldType, ValidationRules
+from fieldwright.engine.functions._patterns import PatternTimeout, compile_pattern
 
 __all__ = ["Check", "compile_rules"]
 
@@ -75,14 +75,17 @@ def compile_rules(rules: ValidationRules) -> list[Check]:
         test = _TYPE_TESTS[expected]
         checks.append(lambda v: None if test(v) else f"expected a {expected.value}, got {v!r}")
     if rules.regex is not None:
-        pattern = re.compile(rules.regex)
-        checks.append(
-            lambda v: (
-                None
-                if pattern.search(str(v))
-                else f"{v!r} does not match the pattern {pattern.pattern!r}"
-            )
-        )
+        pattern = compile_pattern(rules.regex)
+
+        def matches(v: Any) -> str | None:
+            # A search, as documented: anchor with ^ and $ for a full match.
+            try:
+                found = pattern.search(str(v))
+            except PatternTimeout as exc:
+                return str(exc)
+            return None if found else f"{v!r} does not match the pattern {pattern.pattern!r}"
+
+        checks.append(matches)
     if rules.min is not None:
         low = rules.min
 

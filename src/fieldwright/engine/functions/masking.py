@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import uuid
 from typing import Any
 
 from fieldwright.engine.functions._common import as_text, canonical_text, show
+from fieldwright.engine.functions._patterns import Pattern
 from fieldwright.engine.functions.registry import (
     ArgType,
     Category,
@@ -101,7 +101,7 @@ def mask_email(value: Any, mask_char: str) -> str:
         Example("SSN 123-45-6789", (r"\d",), "SSN ***-**-****"),
     ],
 )
-def mask_regex(value: Any, pattern: re.Pattern[str], mask_char: str) -> str:
+def mask_regex(value: Any, pattern: Pattern, mask_char: str) -> str:
     """Replace each character of each match of `pattern` by `mask_char`."""
     char = _mask_char(mask_char)
     return pattern.sub(lambda match: char * len(match.group(0)), as_text(value))

@@ -10,7 +10,6 @@ resolved, a time zone loaded), so nothing is parsed per record.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -19,6 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jmespath
 import jmespath.exceptions
+
+from fieldwright.engine.functions._errors import TransformError
+from fieldwright.engine.functions._patterns import PatternError, compile_pattern
 
 __all__ = [
     "REGISTRY",
@@ -33,10 +35,6 @@ __all__ = [
     "TransformError",
     "function",
 ]
-
-
-class TransformError(ValueError):
-    """A function could not transform a value; the message says why, for the analyst."""
 
 
 class Category(StrEnum):
@@ -252,8 +250,8 @@ def _prepare_one(
             return None
     if kind is ArgType.REGEX:
         try:
-            return re.compile(arg)
-        except re.error as exc:
+            return compile_pattern(arg)
+        except PatternError as exc:
             problems.append((index, f"invalid regular expression {arg!r}: {exc}"))
             return None
     if kind is ArgType.TIMEZONE:

@@ -6,10 +6,10 @@ first (42 → "42", true → "true", a date → "2025-07-24").
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fieldwright.engine.functions._common import as_text, show
+from fieldwright.engine.functions._patterns import Pattern, PatternError
 from fieldwright.engine.functions.registry import (
     ArgType,
     Category,
@@ -214,7 +214,7 @@ def replace(value: Any, old: str, new: str) -> str:
         Example("2025-07-24", (r"(\d+)-(\d+)-(\d+)", r"\3.\2.\1"), "24.07.2025"),
     ],
 )
-def regex_replace(value: Any, pattern: re.Pattern[str], replacement: str, count: int) -> str:
+def regex_replace(value: Any, pattern: Pattern, replacement: str, count: int) -> str:
     r"""Replace each match of `pattern` with `replacement`.
 
     In the replacement, \1 (or \g<1>) inserts the first group and \g<name> a
@@ -222,7 +222,7 @@ def regex_replace(value: Any, pattern: re.Pattern[str], replacement: str, count:
     """
     try:
         return pattern.sub(replacement, as_text(value), count=_count(count, "count"))
-    except (re.error, IndexError) as exc:
+    except PatternError as exc:
         raise TransformError(
             f"replacement {replacement!r} does not fit pattern {pattern.pattern!r}: {exc}"
         ) from exc
@@ -248,7 +248,7 @@ def regex_replace(value: Any, pattern: re.Pattern[str], replacement: str, count:
         Example("no number here", (r"\d+",), None),
     ],
 )
-def regex_extract(value: Any, pattern: re.Pattern[str], group: int | None) -> str | None:
+def regex_extract(value: Any, pattern: Pattern, group: int | None) -> str | None:
     """Search the text for the first match and return one group of it.
 
     Returns null when nothing matches (or the group did not take part).
@@ -277,7 +277,7 @@ def regex_extract(value: Any, pattern: re.Pattern[str], group: int | None) -> st
         Example("AB-12", (r"^\d+$",), False),
     ],
 )
-def regex_match(value: Any, pattern: re.Pattern[str]) -> bool:
+def regex_match(value: Any, pattern: Pattern) -> bool:
     """True when the pattern matches somewhere in the text."""
     return pattern.search(as_text(value)) is not None
 
