@@ -13,6 +13,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from fieldwright._display import display_problem
+
 __all__ = ["main"]
 
 SELF_TEST = "--self-test"
@@ -34,6 +36,10 @@ def main(argv: list[str] | None = None) -> None:
 
         raise SystemExit(self_test(args[1:]))
     if _opens_app(args):
+        problem = display_problem()
+        if problem is not None:  # Qt would abort the process; say what to do instead
+            print(problem, file=sys.stderr)
+            raise SystemExit(2)
         from fieldwright.app.shell.main import run_app  # Qt is imported only for the app
 
         raise SystemExit(run_app(args))

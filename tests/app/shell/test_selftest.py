@@ -31,6 +31,7 @@ def test_self_test_passes_on_the_bundled_example_and_prints_one_line(
     assert out.count("\n") == 1
     assert out.startswith("self-test ok: preview 8 records (0 failed), tests 7/7 passed, ")
     assert "template template_QBT_WFN opened" in out
+    assert out.rstrip().endswith("on Qt platform offscreen")  # the platform it really ran on
 
 
 def test_self_test_reports_what_it_checked(qapp: QApplication) -> None:

@@ -1,7 +1,8 @@
 """`fieldwright --self-test`: prove an installation (wheel or frozen app) works end to end.
 
 It draws the application icon (so the SVG and Qt's SVG plugins shipped),
-starts the main window offscreen on a throwaway SQLite store (which runs the
+starts the main window on the Qt platform the app would use (the screen, or
+offscreen when QT_QPA_PLATFORM says so) on a throwaway SQLite store (which runs the
 shipped Alembic migrations), opens the bundled example mapping, waits for its
 live preview, runs its tests off the GUI thread, makes a mapping from a bundled
 template and opens it, then prints one line and exits 0 — or prints why not and
@@ -11,7 +12,6 @@ temporary directory.
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import time
@@ -29,6 +29,9 @@ from PySide6.QtCore import (
     SignalInstance,
     qInstallMessageHandler,
 )
+from PySide6.QtGui import QGuiApplication
+
+from fieldwright._display import display_problem
 
 __all__ = ["SelfTestFailed", "SelfTestReport", "main", "run_self_test"]
 
@@ -48,12 +51,14 @@ class SelfTestReport:
     tests_total: int
     template_key: str
     seconds: float
+    #: The Qt platform plugin the window ran on (xcb, wayland, offscreen, windows, cocoa…).
+    platform: str
 
     def line(self) -> str:
         return (
             f"self-test ok: preview {self.records} records ({self.failed_records} failed), "
             f"tests {self.tests_passed}/{self.tests_total} passed, "
-            f"template {TEMPLATE} opened, {self.seconds:.1f} s"
+            f"template {TEMPLATE} opened, {self.seconds:.1f} s, on Qt platform {self.platform}"
         )
 
 
@@ -100,13 +105,11 @@ def run_self_test(example: Path | None = None, *, timeout_s: float = 30.0) -> Se
     """Drive the real main window through the checks; SelfTestFailed names the failing step.
 
     `example` defaults to the bundled HubSpot example (found through the installed
-    package). Creates the QApplication (offscreen) unless one exists.
+    package). Creates the QApplication unless one exists, on the platform the app itself
+    would use (QT_QPA_PLATFORM=offscreen checks an installation without a screen).
     """
     from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication
 
-    if QApplication.instance() is None:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     started = time.perf_counter()
 
     from fieldwright.app.settings.app_settings import AppSettings
@@ -201,6 +204,7 @@ def _drive(
         tests_total=total,
         template_key=made.key,
         seconds=time.perf_counter() - started,
+        platform=QGuiApplication.platformName(),
     )
 
 
@@ -222,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = sys.argv[1:] if argv is None else argv
     example = Path(args[0]) if args else None
+    problem = display_problem()
+    if problem is not None:
+        print(f"self-test FAILED: {problem}", file=sys.stderr)
+        return 1
     qt_messages: list[str] = []
 
     def hold(_kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
