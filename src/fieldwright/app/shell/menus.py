@@ -2,6 +2,8 @@
 
 `build_menus` gets what each entry does as `MenuCommands` (plain callables the
 window wires to its controller and pages); it never sees the window itself.
+Each key sequence belongs to one action only: a sequence bound twice is
+ambiguous to Qt, which then runs neither.
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ def _file_menu(
     actions["new"] = _action(bar, "&New mapping", commands.new, Key.New)
     actions["open"] = _action(bar, "&Open…", commands.open, Key.Open)
     actions["save"] = _action(bar, "&Save", commands.save, Key.Save)
-    actions["save_as"] = _action(bar, "Save &As…", commands.save_as, Key.SaveAs, "Ctrl+Shift+S")
+    actions["save_as"] = _action(bar, "Save &As…", commands.save_as, "Ctrl+Shift+S")
     actions["open_file"] = _action(bar, "Open &file…", commands.open_file)
     for name in ("new", "open", "open_file", "save", "save_as"):
         file_menu.addAction(actions[name])
@@ -139,7 +141,7 @@ def _file_menu(
     actions["export"] = _action(bar, "&Export mapping to a file…", commands.export, "Ctrl+E")
     file_menu.addAction(actions["export"])
     file_menu.addSeparator()
-    actions["quit"] = _action(bar, "&Quit", commands.quit, Key.Quit, "Ctrl+Q")
+    actions["quit"] = _action(bar, "&Quit", commands.quit, "Ctrl+Q")
     file_menu.addAction(actions["quit"])
 
 
@@ -150,7 +152,7 @@ def _edit_menu(
     undo = stack.createUndoAction(bar, "&Undo")
     undo.setShortcuts([QKeySequence(Key.Undo)])
     redo = stack.createRedoAction(bar, "&Redo")
-    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(Key.Redo)])
+    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
     actions["undo"], actions["redo"] = undo, redo
     actions["delete"] = _action(bar, "&Delete mapping", commands.delete, Key.Delete)
     actions["find"] = _action(bar, "&Find field", commands.find, Key.Find)
