@@ -94,7 +94,7 @@ def make_window(qapp: QApplication, settings_path: Path) -> Iterator[Callable[..
         if show:
             window.show()
         if open_path is not None:
-            assert window.open_path(open_path)
+            assert window.documents.open_path(open_path)
         return window
 
     yield factory

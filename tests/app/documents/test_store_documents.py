@@ -11,7 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from fieldwright.app.documents import store_actions
+from fieldwright.app.documents.asker import SAVE_AS_NEW
 from fieldwright.app.documents.store_dialog import StoreOpenDialog
 from fieldwright.app.shell.main import open_store
 from fieldwright.app.shell.main_window import MainWindow
@@ -58,23 +58,23 @@ def test_save_stores_a_new_mapping_then_a_new_version(
     store_window: MainWindow, service: Service
 ) -> None:
     window = store_window
-    window.new_mapping()
+    window.documents.new_mapping()
     _edit(window)
-    assert window.save()
+    assert window.documents.save()
     assert [v.version for v in service.history("mapping_UNTITLED")] == [1]
     assert window.session.location == StoredMapping("mapping_UNTITLED", 1)
-    assert window.save_label.text().startswith("Saved version 1 at ")
+    assert window.status.save_label.text().startswith("Saved version 1 at ")
     assert not window.isWindowModified()
 
-    assert window.save(), "saving without changes is not an error"
+    assert window.documents.save(), "saving without changes is not an error"
     assert [v.version for v in service.history("mapping_UNTITLED")] == [1], "and no new version"
 
     _edit(window, "phone")
-    assert window.save()
+    assert window.documents.save()
     history = service.history("mapping_UNTITLED")
     assert [v.version for v in history] == [2, 1]
     assert history[0].saved_by == "alice"
-    assert window.save_label.text().startswith("Saved version 2 at ")
+    assert window.status.save_label.text().startswith("Saved version 2 at ")
     stored = service.open_mapping("mapping_UNTITLED")
     assert [f.name for f in stored.target.fields] == ["phone"]
 
@@ -83,9 +83,9 @@ def test_a_stale_save_asks_and_never_overwrites(
     store_window: MainWindow, service: Service, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = store_window
-    window.new_mapping()
+    window.documents.new_mapping()
     _edit(window)
-    assert window.save()
+    assert window.documents.save()
     with Service.open(db_url, user="bob") as other:  # another window, another person
         theirs = other.open_mapping("mapping_UNTITLED")
         theirs.name = "Bob's mapping"
@@ -100,15 +100,15 @@ def test_a_stale_save_asks_and_never_overwrites(
         _click("Cancel")(dialog)
 
     _when_modal(cancel)
-    assert not window.save()
+    assert not window.documents.save()
     assert "bob" in messages[0] and "not overwritten" in messages[0]
     assert window.session.dirty, "the user's changes are still open"
     assert [v.version for v in service.history("mapping_UNTITLED")] == [2, 1]
     assert service.open_mapping("mapping_UNTITLED").name == "Bob's mapping"
 
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("mapping_UNTITLED_ALICE", True))
-    _when_modal(_click(store_actions.SAVE_AS_NEW))
-    assert window.save()
+    _when_modal(_click(SAVE_AS_NEW))
+    assert window.documents.save()
     assert service.open_mapping("mapping_UNTITLED").name == "Bob's mapping"
     mine = service.open_mapping("mapping_UNTITLED_ALICE")
     assert [f.name for f in mine.target.fields] == ["phone"]
@@ -120,9 +120,9 @@ def test_open_lists_the_stored_mappings_and_opens_one(
     store_window: MainWindow, service: Service, make_window: Factory, qtbot: QtBot
 ) -> None:
     window = store_window
-    window.new_mapping()
+    window.documents.new_mapping()
     _edit(window)
-    assert window.save()
+    assert window.documents.save()
     window.session.replace(window.session.document, None)  # as if freshly started
 
     dialog = StoreOpenDialog(window.store.mappings if window.store else list, "test", window)
@@ -152,10 +152,10 @@ def test_open_lists_the_stored_mappings_and_opens_one(
         dialog.deleteLater()
 
     _when_modal(_click("Open"))
-    window.open_dialog()
+    window.documents.open_dialog()
     assert window.session.location == StoredMapping("mapping_UNTITLED", 1)
     assert [f.name for f in window.session.document.target.fields] == ["email"]
-    assert window.save_label.text() == "Opened version 1"
+    assert window.status.save_label.text() == "Opened version 1"
 
 
 def test_open_file_from_the_store_dialog(
@@ -165,7 +165,7 @@ def test_open_file_from_the_store_dialog(
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(HUBSPOT), ""))
     _when_modal(_click("Open file…"))
-    store_window.open_dialog()
+    store_window.documents.open_dialog()
     assert store_window.session.location == HUBSPOT
 
 
@@ -182,7 +182,7 @@ def test_import_a_file_into_the_store_and_recent_mappings(
     assert window.session.location == StoredMapping(key, 1)
     recent = window.welcome.recent
     assert recent.count() >= 1 and "v1" in recent.item(0).text()
-    window.new_mapping()
+    window.documents.new_mapping()
     recent.itemClicked.emit(recent.item(0))
     assert window.session.location == StoredMapping(key, 1)
 
@@ -191,18 +191,21 @@ def test_status_bar_shows_the_store_and_the_scheduler(
     store_window: MainWindow, qtbot: object, db_url: str, make_window: Factory
 ) -> None:
     window = store_window
-    assert window.store_label.text().startswith("SQLite: ")
-    assert window.store_label.text().endswith("fieldwright.db")
+    assert window.status.store_label.text().startswith("SQLite: ")
+    assert window.status.store_label.text().endswith("fieldwright.db")
     window.start_scheduler()
-    qtbot.waitUntil(lambda: window.scheduler_label.text() == "Scheduler: active", timeout=10000)  # type: ignore[attr-defined]
+    qtbot.waitUntil(
+        lambda: window.status.scheduler_label.text() == "Scheduler: active", timeout=10000
+    )  # type: ignore[attr-defined]
 
     with Service.open(db_url, user="bob") as other:
         second = make_window(store=StoreDocuments(other))
         second.start_scheduler()
         qtbot.waitUntil(  # type: ignore[attr-defined]
-            lambda: second.scheduler_label.text().startswith("Scheduler: standby"), timeout=10000
+            lambda: second.status.scheduler_label.text().startswith("Scheduler: standby"),
+            timeout=10000,
         )
-        assert "active in another process (pid" in second.scheduler_label.text()
+        assert "active in another process (pid" in second.status.scheduler_label.text()
         second.close()
     window.close()
     assert window.scheduler.handle is None

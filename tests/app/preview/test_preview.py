@@ -19,7 +19,7 @@ TIMEOUT = 10_000
 def _opened(make_window: Factory, qtbot: QtBot) -> MainWindow:
     window = make_window()
     with qtbot.waitSignal(window.preview.previewUpdated, timeout=TIMEOUT):
-        window.open_path(HUBSPOT)
+        window.documents.open_path(HUBSPOT)
     return window
 
 

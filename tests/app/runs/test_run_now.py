@@ -20,7 +20,7 @@ def test_run_now_writes_the_target_and_logs_the_run(
     folder = tmp_path / "example"
     shutil.copytree(HUBSPOT.parent, folder)
     window = store_window
-    assert window.open_path(folder / "mapping.fwmap.json", asked=True)
+    assert window.documents.open_path(folder / "mapping.fwmap.json", asked=True)
     with qtbot.waitSignal(window.run_now.finished, timeout=30_000) as finished:  # type: ignore[attr-defined]
         window.actions_by_name["run_now"].trigger()
     summary, result = finished.args

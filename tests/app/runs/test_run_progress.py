@@ -40,7 +40,7 @@ def slow_service(db_url: str, connectors: TestConnectors) -> Iterator[Service]:
 @pytest.fixture
 def window(slow_service: Service, make_window: Callable[..., MainWindow]) -> MainWindow:
     made = make_window(store=StoreDocuments(slow_service))
-    made.load_document(simple_document())
+    made.documents.load_document(simple_document())
     return made
 
 

@@ -33,7 +33,7 @@ def runs_panel(window: MainWindow, qtbot: QtBot) -> RunsPanel:
 def run_qbt(window: MainWindow, tmp_path: Path, qtbot: QtBot) -> RunResult:
     folder = tmp_path / "qbt"
     shutil.copytree(QBT.parent, folder)
-    assert window.open_path(folder / QBT.name, asked=True)
+    assert window.documents.open_path(folder / QBT.name, asked=True)
     with qtbot.waitSignal(window.run_now.finished, timeout=30_000) as finished:
         window.actions_by_name["run_now"].trigger()
     result = finished.args[1]

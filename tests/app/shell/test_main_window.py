@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from fieldwright.app.settings.app_settings import AppSettings
 from fieldwright.app.shell.main_window import MainWindow
+from fieldwright.app.shell.menus import shortcut_text
 from fieldwright.domain import dumps, load
 from tests.app.conftest import HUBSPOT
 
@@ -45,13 +46,13 @@ def test_welcome_page_shows_first_with_an_example_one_click_away(make_window: Fa
     hubspot.click()
     assert window.pages.currentWidget() is window.work_splitter
     assert window.session.document.key == "mapping_HUBSPOT_CRM_DEMO_20250724"
-    assert "mapping.fwmap.json" in window.store_label.text()
+    assert "mapping.fwmap.json" in window.status.store_label.text()
     assert window.welcome.recent.count() == 1
 
 
 def test_menus_hold_the_standard_shortcuts(make_window: Factory) -> None:
     window = make_window()
-    shortcuts = {name: window.shortcut_text(a) for name, a in window.actions_by_name.items()}
+    shortcuts = {name: shortcut_text(a) for name, a in window.actions_by_name.items()}
     assert "Ctrl+S" in shortcuts["save"]
     assert "Ctrl+Z" in shortcuts["undo"]
     assert "Ctrl+Shift+Z" in shortcuts["redo"]
@@ -81,7 +82,7 @@ def test_save_from_the_prompt_writes_the_file(
     window = make_window(copy)
     _edit(window)
     _answer(monkeypatch, Button.Save)
-    assert window.open_path(HUBSPOT)  # opening another mapping asks first
+    assert window.documents.open_path(HUBSPOT)  # opening another mapping asks first
     saved = load(copy)
     assert saved.field("$.email").sources[-1] == "$.properties.company"  # type: ignore[union-attr]
     assert window.session.location == HUBSPOT and not window.session.dirty
@@ -94,7 +95,7 @@ def test_cancel_keeps_the_current_mapping_open(
     _edit(window)
     before = dumps(window.session.document)
     _answer(monkeypatch, Button.Cancel)
-    window.new_mapping()
+    window.documents.new_mapping()
     assert dumps(window.session.document) == before
 
 
@@ -106,9 +107,9 @@ def test_save_as_then_the_unsaved_mark_follows_the_undo_stack(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     _edit(window)
     assert window.isWindowModified()
-    assert window.save_as()
+    assert window.documents.save_as()
     assert not window.isWindowModified()
-    assert window.save_label.text().startswith("Saved ")
+    assert window.status.save_label.text().startswith("Saved ")
     assert dumps(load(target)) == dumps(window.session.document)
     window.session.stack.undo()
     assert window.isWindowModified()
@@ -124,7 +125,7 @@ def test_a_broken_mapping_file_is_reported_not_raised(
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(str(a[2])))
     window = make_window()
-    assert not window.open_path(broken)
+    assert not window.documents.open_path(broken)
     assert warnings and "/name" in warnings[0]
 
 

@@ -28,7 +28,7 @@ def test_opening_a_mapping_runs_its_tests_and_marks_the_designer(
 ) -> None:
     window = make_window()
     with qtbot.waitSignal(window.tests_panel.resultsReady, timeout=10_000):
-        assert window.open_path(HUBSPOT)
+        assert window.documents.open_path(HUBSPOT)
     panel = window.tests_panel
     suite = panel.last_suite
     assert suite is not None and suite.passed == len(window.session.document.tests)
@@ -112,7 +112,7 @@ def test_run_tests_from_the_menu_shows_the_tests_page_with_the_results(
 ) -> None:
     window = make_window()
     with qtbot.waitSignal(window.tests_panel.resultsReady, timeout=10_000):
-        assert window.open_path(HUBSPOT)  # the background run after opening
+        assert window.documents.open_path(HUBSPOT)  # the background run after opening
     action = window.actions_by_name["run_tests"]
     assert action.shortcut().toString() == "Ctrl+T"
     with qtbot.waitSignal(window.tests_panel.resultsReady, timeout=10_000):
@@ -178,7 +178,7 @@ def test_a_file_open_event_opens_the_mapping(
 ) -> None:
     # What macOS Finder sends for a double-clicked *.fwmap.json (elsewhere: an argument).
     window = make_window()
-    opener = FileOpener(window)
+    opener = FileOpener(window.documents.open_path, window)
     qapp.installEventFilter(opener)
     try:
         QApplication.sendEvent(qapp, QFileOpenEvent(str(HUBSPOT)))

@@ -24,7 +24,7 @@ def test_from_template_creates_and_opens_a_client_mapping(
     assert dialog.create_button.isEnabled()
     qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
     assert dialog.created_key == f"mapping_QBT_WFN_ACME_{date.today():%Y%m%d}"
-    assert store_window.open_stored(dialog.created_key, asked=True)
+    assert store_window.documents.open_stored(dialog.created_key, asked=True)
     document = store_window.session.document
     assert document.key == dialog.created_key
     assert document.tests and document.fields

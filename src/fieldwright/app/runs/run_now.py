@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from fieldwright.app.runs.run_dialog import RunDialog
 from fieldwright.domain.document import ConnectorRef
@@ -19,8 +19,8 @@ from fieldwright.domain.runs import RunStatus
 from fieldwright.service.errors import ServiceError
 
 if TYPE_CHECKING:
-    from fieldwright.app.shell.main_window import MainWindow
-    from fieldwright.service import RunHandle, RunProgress, RunResult
+    from fieldwright.app.documents.session import DocumentSession
+    from fieldwright.service import RunHandle, RunProgress, RunResult, Service
 
 __all__ = ["RunNow", "describe_progress", "describe_result"]
 
@@ -44,7 +44,11 @@ def describe_result(result: RunResult) -> str:
 
 
 class RunNow(QObject):
-    """One run at a time from the window; `started`, `progressed` and `finished` follow it."""
+    """One run at a time of the session's mapping; `started`, `progressed` and `finished` follow it.
+
+    Runs go through `service` (None: no store, so no runs); questions and warnings
+    open over `parent`, and status lines go out as `message`.
+    """
 
     started = Signal(str)
     progressed = Signal(str)
@@ -52,10 +56,14 @@ class RunNow(QObject):
     progress = Signal(object)
     #: (summary, result); emitted on the GUI thread when the run ends.
     finished = Signal(str, object)
+    #: A line for the status bar.
+    message = Signal(str)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, session: DocumentSession, service: Service | None, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.service = service
+        self.parent_widget = parent
         self.handle: RunHandle | None = None
         self.finished.connect(self._finished)
 
@@ -64,9 +72,9 @@ class RunNow(QObject):
         return self.handle is not None and not self.handle.done
 
     def _no_store(self) -> bool:
-        if self.window.store is None:
+        if self.service is None:
             QMessageBox.information(
-                self.window,
+                self.parent_widget,
                 "Run now",
                 "Runs are logged in the mapping store, and Fieldwright is working on files "
                 "only: it could not open its store at start (see the message then).",
@@ -76,18 +84,18 @@ class RunNow(QObject):
 
     def choose(self) -> None:
         """Run with…: pick the source and target (the mapping's own or a saved connection)."""
-        window = self.window
-        if self._no_store() or window.store is None:
+        service, parent = self.service, self.parent_widget
+        if self._no_store() or service is None:
             return
         if self.running:
-            window.show_message("A run is already going; cancel it first.")
+            self.message.emit("A run is already going; cancel it first.")
             return
         try:
-            connections = window.store.service.connections.list()
+            connections = service.connections.list()
         except ServiceError as exc:
-            QMessageBox.warning(window, "Cannot list the saved connections", str(exc))
+            QMessageBox.warning(parent, "Cannot list the saved connections", str(exc))
             return
-        dialog = RunDialog(window.session.document, connections, window)
+        dialog = RunDialog(self.session.document, connections, parent)
         try:
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
@@ -97,9 +105,9 @@ class RunNow(QObject):
         refs: dict[str, ConnectorRef | None] = {}
         for side, name in chosen.items():
             try:
-                refs[side] = window.store.service.connections.reference(name) if name else None
+                refs[side] = service.connections.reference(name) if name else None
             except ServiceError as exc:
-                QMessageBox.warning(window, f"Cannot use the {side} connection", str(exc))
+                QMessageBox.warning(parent, f"Cannot use the {side} connection", str(exc))
                 return
         self.start(source=refs["source"], target=refs["target"])
 
@@ -107,10 +115,10 @@ class RunNow(QObject):
         self, *, source: ConnectorRef | None = None, target: ConnectorRef | None = None
     ) -> None:
         """Run the open mapping; `source`/`target` override its connectors for this run."""
-        window = self.window
-        if self._no_store() or window.store is None:
+        service, parent = self.service, self.parent_widget
+        if self._no_store() or service is None:
             return
-        document = window.session.document.model_copy(deep=True)
+        document = self.session.document.model_copy(deep=True)
         chosen = {"source": source, "target": target}
         missing = [
             side
@@ -119,7 +127,7 @@ class RunNow(QObject):
         ]
         if missing:
             QMessageBox.information(
-                window,
+                parent,
                 "Run now",
                 f"The mapping has no {' and no '.join(missing)} connector yet: say where the "
                 "records come from and go to (for example a CSV file), or use Run with… to "
@@ -127,12 +135,12 @@ class RunNow(QObject):
             )
             return
         if self.running:
-            window.show_message("A run is already going; cancel it first.")
+            self.message.emit("A run is already going; cancel it first.")
             return
-        location = window.session.location
+        location = self.session.location
         base_dir = location.parent if isinstance(location, Path) else None
         try:
-            self.handle = window.store.service.start_run(
+            self.handle = service.start_run(
                 document,
                 source=source,
                 target=target,
@@ -141,10 +149,10 @@ class RunNow(QObject):
                 on_finished=lambda result: self.finished.emit(describe_result(result), result),
             )
         except ServiceError as exc:
-            QMessageBox.warning(window, "Cannot start the run", str(exc))
+            QMessageBox.warning(parent, "Cannot start the run", str(exc))
             return
         self.started.emit(self.handle.key)
-        window.show_message(f"Started {self.handle.key}")
+        self.message.emit(f"Started {self.handle.key}")
 
     def _on_progress(self, progress: RunProgress) -> None:  # a worker thread: signals only
         self.progress.emit(progress)
@@ -153,10 +161,10 @@ class RunNow(QObject):
     def cancel(self) -> None:
         if self.handle is not None and not self.handle.done:
             self.handle.cancel()
-            self.window.show_message(f"Cancelling {self.handle.key}…")
+            self.message.emit(f"Cancelling {self.handle.key}…")
 
     def _finished(self, summary: str, result: RunResult) -> None:
-        self.window.show_message(summary)
+        self.message.emit(summary)
         if result.status not in (RunStatus.COMPLETED, RunStatus.CANCELLED):
             reason = f"\n\n{result.message}" if result.message else ""
-            QMessageBox.warning(self.window, "The run did not complete", summary + reason)
+            QMessageBox.warning(self.parent_widget, "The run did not complete", summary + reason)

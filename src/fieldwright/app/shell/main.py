@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject
@@ -45,15 +46,15 @@ class FileOpener(QObject):
     platforms send none, so this is harmless there.
     """
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, open_path: Callable[[Path], object], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.open_path = open_path
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
             path = event.file()
             if path:
-                self.window.open_path(Path(path))
+                self.open_path(Path(path))
                 return True
         return super().eventFilter(watched, event)
 
@@ -79,7 +80,7 @@ def run_app(argv: list[str], *, database_url: str | None = None) -> int:
     apply_theme(app, THEMES[settings.theme()])
     service, problem = open_store(database_url or startup_database_url(settings))
     window = MainWindow(settings, store=StoreDocuments(service) if service else None)
-    app.installEventFilter(FileOpener(window))
+    app.installEventFilter(FileOpener(window.documents.open_path, window))
     window.show()
     if service is None:
         QMessageBox.warning(
@@ -96,7 +97,7 @@ def run_app(argv: list[str], *, database_url: str | None = None) -> int:
                 + ", ".join(service.interrupted_runs)
             )
     if argv:
-        window.open_path(Path(argv[0]))
+        window.documents.open_path(Path(argv[0]))
     try:
         return app.exec()
     finally:

@@ -58,7 +58,7 @@ def render(out: Path) -> list[Path]:
             written.append(target)
 
         shot("welcome.png")
-        window.open_path(example)
+        window.documents.open_path(example)
         _wait(window.preview.previewUpdated)
         window.designer.select_mapping("$.full_name")
         shot("designer.png")

@@ -154,7 +154,7 @@ def _drive(
     preview.sampleLoaded.connect(sample)
     preview.previewUpdated.connect(previewed)
     try:
-        if not window.open_path(path, asked=True):
+        if not window.documents.open_path(path, asked=True):
             raise SelfTestFailed(f"the main window could not open {path}")
         connector = window.session.document.source.connector
         named = connector.settings.get("path") if connector is not None else None
@@ -195,7 +195,10 @@ def _drive(
         f"making a mapping from the {TEMPLATE} template",
         timeout_s,
     )
-    if not window.open_stored(made.key, asked=True) or window.session.document.key != made.key:
+    if (
+        not window.documents.open_stored(made.key, asked=True)
+        or window.session.document.key != made.key
+    ):
         raise SelfTestFailed(f"the main window did not open the mapping made from {TEMPLATE}")
     return SelfTestReport(
         records=counts["records"],
