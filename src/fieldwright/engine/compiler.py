@@ -62,9 +62,7 @@ class CompiledStep:
 
 #: Told (field, target with item index, input, value after each step, output, error)
 #: of each value a field maps.
-FieldObserver = Callable[
-    ["CompiledField", str, Any, list[Any], Any, "FieldError | None"], None
-]
+FieldObserver = Callable[["CompiledField", str, Any, list[Any], Any, "FieldError | None"], None]
 
 
 class _FieldFailed(Exception):

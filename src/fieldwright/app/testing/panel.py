@@ -90,7 +90,7 @@ class TestsPanel(QWidget):
         #: The last suite a run returned (its results may cover only the selected tests).
         self.last_suite: SuiteResult | None = None
         self.status: TestStatus | None = None
-        self.runner = TestRunner(self)
+        self.runner = TestRunner(self, session.compiled)
         self.runner.due.connect(self.run_all)
         self.runner.progressed.connect(self._advanced)
         self.runner.finished.connect(self._run_done)
