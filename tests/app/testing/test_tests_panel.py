@@ -18,8 +18,8 @@ from pytestqt.qtbot import QtBot
 from fieldwright.app.documents.session import DocumentSession
 from fieldwright.app.preview.panel import PreviewPanel
 from fieldwright.app.testing import runner as tests_runner
-from fieldwright.authoring import compilation
 from fieldwright.app.testing.panel import TestsPanel
+from fieldwright.authoring import compilation
 from fieldwright.authoring.edits import remove_mappings
 from fieldwright.authoring.suite_edits import ReplaceTest
 from fieldwright.authoring.suite_status import Outcome, json_lines
