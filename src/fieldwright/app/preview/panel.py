@@ -265,7 +265,11 @@ class PreviewPanel(QWidget):
             "; ".join(f"{t} not previewed: {why}" for t, why in result.excluded.items())
         )
         if current.isValid():
-            self.table.setCurrentIndex(self.model.index(current.row(), current.column()))
+            index = self.model.index(current.row(), current.column())
+            if self.table.currentIndex() == index:  # kept by an update in place
+                self._cell_selected(index, index)  # its lineage is the new result's
+            else:
+                self.table.setCurrentIndex(index)
         self.previewUpdated.emit()
 
     def _preview_failed(self, generation: int, message: str) -> None:
