@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from fieldwright.engine import RecordStatus, compare, compile_document, run_tests, trace_record
+import pytest
+
+from fieldwright.engine import (
+    CompiledField,
+    RecordStatus,
+    compare,
+    compile_document,
+    run_tests,
+    trace_record,
+)
 from fieldwright.engine.functions import Registry
 from fieldwright.engine.testing import MISSING
 from tests.engine.kit import document
@@ -106,3 +115,54 @@ def test_filtered_expectation(registry: Registry) -> None:
     first, second = run_tests(compiled).results
     assert first.passed
     assert not second.passed and "expected the filter to drop" in second.message
+
+
+def _count_steps(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every value a compiled step is called with (patched into each step's call)."""
+    calls: list[object] = []
+    original = CompiledField.transform
+
+    def counting(
+        self: CompiledField, value: object, record: object, trace: list[object] | None = None
+    ) -> object:
+        calls.append(value)
+        return original(self, value, record, trace)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(CompiledField, "transform", counting)
+    return calls
+
+
+def test_the_trace_runs_each_transform_chain_once_per_value(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled = compile_document(document(fields=FIELDS), registry=registry)
+    calls = _count_steps(registry, monkeypatch)
+    trace_record(compiled, {"name": "ab", "score": 1, "items": [1, 2]})
+    # name, score, kind once each, and one chain per item of lines: not twice as many.
+    assert sorted(map(repr, calls)) == sorted(map(repr, ["ab", 1, 1, 2, "contact"]))
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"name": "ab", "score": 1, "items": [1, 2]},
+        {"name": "ab", "score": "x", "items": [1, "y"]},
+        {"name": None, "score": 2},
+        {"name": "cd", "score": 3, "items": []},
+        {},
+    ],
+)
+def test_the_trace_maps_a_record_as_the_run_does(
+    registry: Registry, record: dict[str, object]
+) -> None:
+    fields = [
+        *FIELDS,
+        {
+            "target": "$.opt",
+            "sources": "$.score",
+            "on_error": "null",
+            "transforms": [{"fn": "add", "args": [1]}],
+        },
+    ]
+    compiled = compile_document(document(fields=fields), registry=registry)
+    assert trace_record(compiled, record).result == compiled.apply(record)

@@ -13,9 +13,16 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from fieldwright.authoring.edits import Batch, Edit, map_fields
 from fieldwright.domain import FieldType, MappingDocument, SchemaField
 
-__all__ = ["Suggestion", "normalise", "suggest_mappings", "type_compatibility"]
+__all__ = [
+    "Suggestion",
+    "accept_suggestions",
+    "normalise",
+    "suggest_mappings",
+    "type_compatibility",
+]
 
 _SYNONYMS: tuple[frozenset[str], ...] = tuple(
     frozenset(group)
@@ -129,3 +136,19 @@ def suggest_mappings(
         used_sources.add(suggestion.source)
         used_targets.add(suggestion.target)
     return chosen
+
+
+def accept_suggestions(document: MappingDocument, suggestions: list[Suggestion]) -> Batch | None:
+    """One edit mapping every suggestion (None when none changes anything).
+
+    Each suggestion's edit is made on a copy that already has the ones before
+    it, as if they were dropped one after another.
+    """
+    working = document.model_copy(deep=True)
+    edits: list[Edit] = []
+    for suggestion in suggestions:
+        edit = map_fields(working, suggestion.source, suggestion.target)
+        if edit is not None:
+            edit.apply(working)
+            edits.append(edit)
+    return Batch(f"Auto-map {len(suggestions)} fields", edits) if edits else None

@@ -1,16 +1,27 @@
 """Designer edits as pure do/undo logic on a mapping document. Qt-free.
 
 Every edit stores what it needs to undo itself exactly: applying then
-reverting leaves the document's canonical dump byte-identical. The Qt undo
-stack wraps these (see `undo.py`); tests drive them without Qt.
+reverting leaves the document's canonical dump byte-identical. Applying
+returns the change events of what it changed (`events.py`); reverting returns
+the inverse events. The session (`session.py`) delivers them to listeners and
+the Qt undo stack wraps the edits; tests drive them without Qt.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
+from fieldwright.authoring.events import (
+    Events,
+    FieldMappingAdded,
+    FieldMappingRemoved,
+    FieldMappingReplaced,
+    PropertiesChanged,
+    SchemaChanged,
+    Side,
+)
 from fieldwright.domain import FieldMapping, FieldType, MappingDocument, SchemaField, member_path
 
 __all__ = [
@@ -19,6 +30,7 @@ __all__ = [
     "Edit",
     "RemoveFieldMapping",
     "ReplaceFieldMapping",
+    "SetProperties",
     "SetSchema",
     "Side",
     "edit_mapping",
@@ -26,18 +38,16 @@ __all__ = [
     "remove_mappings",
 ]
 
-Side = Literal["source", "target"]
-
 
 class Edit(Protocol):
-    """One undoable change of a document."""
+    """One undoable change of a document: returns the events of what it changed."""
 
     @property
     def text(self) -> str: ...
 
-    def apply(self, document: MappingDocument) -> None: ...
+    def apply(self, document: MappingDocument) -> Events: ...
 
-    def revert(self, document: MappingDocument) -> None: ...
+    def revert(self, document: MappingDocument) -> Events: ...
 
 
 def _copy(mapping: FieldMapping) -> FieldMapping:
@@ -63,14 +73,16 @@ class AddFieldMapping:
         sources = ", ".join(self.mapping.sources) or "constant"
         return f"Map {sources} → {self.mapping.target}"
 
-    def apply(self, document: MappingDocument) -> None:
+    def apply(self, document: MappingDocument) -> Events:
         at = len(document.fields) if self.index is None else self.index
         document.fields.insert(at, _copy(self.mapping))
         self.index = at
+        return [FieldMappingAdded(at, self.mapping.target)]
 
-    def revert(self, document: MappingDocument) -> None:
+    def revert(self, document: MappingDocument) -> Events:
         assert self.index is not None, "revert before apply"
         del document.fields[self.index]
+        return [FieldMappingRemoved(self.index, self.mapping.target)]
 
 
 @dataclass
@@ -85,13 +97,15 @@ class RemoveFieldMapping:
     def text(self) -> str:
         return f"Remove mapping of {self.target}"
 
-    def apply(self, document: MappingDocument) -> None:
+    def apply(self, document: MappingDocument) -> Events:
         self._index = _index(document, self.target)
         self._removed = document.fields.pop(self._index)
+        return [FieldMappingRemoved(self._index, self.target)]
 
-    def revert(self, document: MappingDocument) -> None:
+    def revert(self, document: MappingDocument) -> Events:
         assert self._removed is not None, "revert before apply"
         document.fields.insert(self._index, self._removed)
+        return [FieldMappingAdded(self._index, self.target)]
 
 
 @dataclass
@@ -107,14 +121,17 @@ class ReplaceFieldMapping:
     def text(self) -> str:
         return self.label or f"Edit mapping of {self.target}"
 
-    def apply(self, document: MappingDocument) -> None:
+    def apply(self, document: MappingDocument) -> Events:
         index = _index(document, self.target)
         self._before = document.fields[index]
         document.fields[index] = _copy(self.after)
+        return [FieldMappingReplaced(index, self.after.target, self.target)]
 
-    def revert(self, document: MappingDocument) -> None:
+    def revert(self, document: MappingDocument) -> Events:
         assert self._before is not None, "revert before apply"
-        document.fields[_index(document, self.after.target)] = self._before
+        index = _index(document, self.after.target)
+        document.fields[index] = self._before
+        return [FieldMappingReplaced(index, self.target, self.after.target)]
 
 
 @dataclass
@@ -129,13 +146,55 @@ class SetSchema:
     def text(self) -> str:
         return f"Load {self.side} schema"
 
-    def apply(self, document: MappingDocument) -> None:
+    def apply(self, document: MappingDocument) -> Events:
         endpoint = getattr(document, self.side)
         self._before = list(endpoint.fields)
         endpoint.fields = [f.model_copy(deep=True) for f in self.fields]
+        return [SchemaChanged(self.side)]
 
-    def revert(self, document: MappingDocument) -> None:
+    def revert(self, document: MappingDocument) -> Events:
         getattr(document, self.side).fields = self._before
+        return [SchemaChanged(self.side)]
+
+
+#: The document-level settings `SetProperties` may change.
+PROPERTIES = frozenset({"name", "key", "description", "version", "lookups", "filter", "run"})
+
+
+@dataclass
+class SetProperties:
+    """Change document-level settings (name, key, description, lookups, filter, run).
+
+    The values are validated as the document's own fields are; a value the
+    document refuses raises `ValidationError` and changes nothing.
+    """
+
+    changes: dict[str, Any]
+    label: str = ""
+    _before: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = self.changes.keys() - PROPERTIES
+        if unknown:
+            raise KeyError(f"not a document property: {', '.join(sorted(unknown))}")
+
+    @property
+    def text(self) -> str:
+        return self.label or f"Change {', '.join(sorted(self.changes))}"
+
+    def apply(self, document: MappingDocument) -> Events:
+        checked = MappingDocument.model_validate(
+            {**document.model_dump(exclude={"fields", "tests"}), **self.changes}
+        )
+        self._before = {name: getattr(document, name) for name in self.changes}
+        for name in self.changes:
+            setattr(document, name, getattr(checked, name))
+        return [PropertiesChanged(tuple(sorted(self.changes)))]
+
+    def revert(self, document: MappingDocument) -> Events:
+        for name, value in self._before.items():
+            setattr(document, name, value)
+        return [PropertiesChanged(tuple(sorted(self._before)))]
 
 
 @dataclass
@@ -149,13 +208,11 @@ class Batch:
     def text(self) -> str:
         return self.label
 
-    def apply(self, document: MappingDocument) -> None:
-        for edit in self.edits:
-            edit.apply(document)
+    def apply(self, document: MappingDocument) -> Events:
+        return [event for edit in self.edits for event in edit.apply(document)]
 
-    def revert(self, document: MappingDocument) -> None:
-        for edit in reversed(self.edits):
-            edit.revert(document)
+    def revert(self, document: MappingDocument) -> Events:
+        return [event for edit in reversed(self.edits) for event in edit.revert(document)]
 
 
 # -- edits from gestures ----------------------------------------------------------------

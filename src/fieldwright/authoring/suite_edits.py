@@ -1,8 +1,9 @@
 """Undoable edits of a document's test cases (pure do/undo logic, Qt-free), and the
 test a record makes.
 
-Like the field mapping edits of `commands_core`, each stores what it needs to
-undo itself; the session wraps them in undo commands.
+Like the field mapping edits of `edits.py`, each stores what it needs to undo
+itself and returns the change events of what it changed (the inverse ones when
+reverted); the session wraps them in undo commands.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from fieldwright.authoring.events import Events, TestAdded, TestRemoved, TestReplaced
 from fieldwright.domain import MappingDocument, TestCase
 from fieldwright.domain.records import Position, SourceItem
 from fieldwright.service import compile_mapping, preview_records
@@ -69,14 +71,16 @@ class AddTest:
     def text(self) -> str:
         return f"Add test {self.case.name}"
 
-    def apply(self, document: MappingDocument) -> None:
+    def apply(self, document: MappingDocument) -> Events:
         at = len(document.tests) if self.index is None else self.index
         document.tests.insert(at, _copy(self.case))
         self.index = at
+        return [TestAdded(at, self.case.name)]
 
-    def revert(self, document: MappingDocument) -> None:
+    def revert(self, document: MappingDocument) -> Events:
         assert self.index is not None, "revert before apply"
         del document.tests[self.index]
+        return [TestRemoved(self.index, self.case.name)]
 
 
 @dataclass
@@ -92,15 +96,17 @@ class ReplaceTest:
     def text(self) -> str:
         return self.label or f"Edit test {self.after.name}"
 
-    def apply(self, document: MappingDocument) -> None:
+    def apply(self, document: MappingDocument) -> Events:
         if not 0 <= self.index < len(document.tests):
             raise KeyError(f"no test number {self.index + 1}")
         self._before = document.tests[self.index]
         document.tests[self.index] = _copy(self.after)
+        return [TestReplaced(self.index, self.after.name)]
 
-    def revert(self, document: MappingDocument) -> None:
+    def revert(self, document: MappingDocument) -> Events:
         assert self._before is not None, "revert before apply"
         document.tests[self.index] = self._before
+        return [TestReplaced(self.index, self._before.name)]
 
 
 @dataclass
@@ -115,11 +121,13 @@ class RemoveTest:
     def text(self) -> str:
         return f"Delete test {self.name or self.index + 1}"
 
-    def apply(self, document: MappingDocument) -> None:
+    def apply(self, document: MappingDocument) -> Events:
         if not 0 <= self.index < len(document.tests):
             raise KeyError(f"no test number {self.index + 1}")
         self._removed = document.tests.pop(self.index)
+        return [TestRemoved(self.index, self._removed.name)]
 
-    def revert(self, document: MappingDocument) -> None:
+    def revert(self, document: MappingDocument) -> Events:
         assert self._removed is not None, "revert before apply"
         document.tests.insert(self.index, self._removed)
+        return [TestAdded(self.index, self._removed.name)]

@@ -3,7 +3,13 @@
 Depends on the domain only; never on Qt, the store or the connectors.
 """
 
-from fieldwright.engine.compiler import CompiledField, CompiledMapping, compile_document, validate
+from fieldwright.engine.compiler import (
+    CompiledField,
+    CompiledMapping,
+    compile_document,
+    compile_valid_fields,
+    validate,
+)
 from fieldwright.engine.paths import PathError, SourcePath, TargetPath, parse_source, parse_target
 from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
 from fieldwright.engine.run import Progress, RunOutcome, execute
@@ -41,6 +47,7 @@ __all__ = [
     "compare",
     "compile",
     "compile_document",
+    "compile_valid_fields",
     "coverage",
     "execute",
     "parse_source",

@@ -32,7 +32,15 @@ from fieldwright.engine.paths import PathError, SourcePath, TargetPath, parse_so
 from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
 from fieldwright.engine.rules import Check, compile_rules, type_problem
 
-__all__ = ["CompiledField", "CompiledMapping", "CompiledStep", "compile_document", "validate"]
+__all__ = [
+    "CompiledField",
+    "CompiledMapping",
+    "CompiledStep",
+    "FieldObserver",
+    "compile_document",
+    "compile_valid_fields",
+    "validate",
+]
 
 #: What a failing function may raise; anything else is a bug and propagates.
 STEP_ERRORS = (TransformError, ValueError, TypeError, ArithmeticError, KeyError, IndexError)
@@ -50,6 +58,11 @@ class CompiledStep:
     context: bool
     #: The function's shortcut for str values (see FunctionSpec.on_text).
     on_text: Callable[..., Any] | None = None
+
+
+#: Told (field, target with item index, input, value after each step, output, error)
+#: of each value a field maps.
+FieldObserver = Callable[["CompiledField", str, Any, list[Any], Any, "FieldError | None"], None]
 
 
 class _FieldFailed(Exception):
@@ -122,6 +135,28 @@ class CompiledField:
                 raise _FieldFailed(problem)
         return value
 
+    def settle(
+        self,
+        value: Any,
+        record: Mapping[str, Any],
+        item: int | None = None,
+        observer: FieldObserver | None = None,
+    ) -> tuple[Any, FieldError | None]:
+        """The value this field writes for `value` (item number `item` of a per-item
+        target), and its error; `observer` sees the value after every step."""
+        steps: list[Any] | None = None if observer is None else []
+        try:
+            written, error = self.transform(value, record, steps), None
+        except _FieldFailed as exc:
+            error, written = self.recover(exc, self._target_text(item))
+        if observer is not None:
+            assert steps is not None
+            observer(self, self._target_text(item), value, steps, written, error)
+        return written, error
+
+    def _target_text(self, item: int | None) -> str:
+        return self.target.text if item is None else _item_target(self.target, item)
+
     def recover(self, exc: _FieldFailed, target: str) -> tuple[FieldError, Any]:
         """The error record and the value `on_error` writes instead (None for skip/fail)."""
         on_error = self.mapping.on_error
@@ -177,7 +212,7 @@ class CompiledMapping:
         """Map one source record."""
         if self.filter is not None and not _truthy(self.filter.search(record)):
             return RecordResult(RecordStatus.FILTERED, None)
-        return self._map_fields(record)
+        return self.map_fields(record)
 
     def apply_many(self, records: Sequence[Mapping[str, Any]]) -> list[RecordResult]:
         """Map a chunk of records; the same results as `apply` on each, computed by column."""
@@ -233,13 +268,16 @@ class CompiledMapping:
         for index in bad:
             original = positions[index]
             outputs[original] = None
-            others[original] = self._map_fields(kept[index])
+            others[original] = self.map_fields(kept[index])
         return outputs, others
 
-    def _map_fields(self, record: Mapping[str, Any]) -> RecordResult:
+    def map_fields(
+        self, record: Mapping[str, Any], observer: FieldObserver | None = None
+    ) -> RecordResult:
         """Map one record field by field, recording each failure and its on_error outcome.
 
-        The filter must already have kept the record.
+        The filter must already have kept the record. `observer`, when given, is
+        told each value's transform steps as they run (the preview's trace).
         """
         output: dict[str, Any] = {}
         errors: list[FieldError] | None = None
@@ -257,24 +295,22 @@ class CompiledMapping:
                 if isinstance(value, list):
                     items: list[Any] = []
                     for index, item in enumerate(value):
-                        try:
-                            items.append(field.transform(item, record))
-                        except _FieldFailed as exc:
-                            error, fallback = field.recover(exc, _item_target(target, index))
+                        result, error = field.settle(item, record, index, observer)
+                        if error is not None:
                             errors = [*(errors or []), error]
-                            items.append(fallback)
+                        items.append(result)
                     target.set_items(output, items)
                     continue
                 setter = target.broadcast
             else:
                 setter = target.set
-            try:
-                setter(output, field.transform(value, record))
-            except _FieldFailed as exc:
-                error, fallback = field.recover(exc, target.text)
-                errors = [*(errors or []), error]
-                if error.handled_by in ("default", "null"):
-                    setter(output, fallback)
+            result, error = field.settle(value, record, None, observer)
+            if error is None:
+                setter(output, result)
+                continue
+            errors = [*(errors or []), error]
+            if error.handled_by in ("default", "null"):
+                setter(output, result)
         if errors is None:
             return RecordResult(RecordStatus.OK, output)
         if any(e.handled_by == "fail" for e in errors):
@@ -359,15 +395,18 @@ def _check_field(
     return CompiledField(mapping, target, tuple(sources), tuple(steps), tuple(compile_rules(rules)))
 
 
-def compile_document(
-    document: MappingDocument, *, registry: Registry = REGISTRY, source: str | None = None
-) -> CompiledMapping:
-    """Validate `document` and compile it; raise DocumentError listing every problem."""
+def _compile(
+    document: MappingDocument, registry: Registry
+) -> tuple[list[CompiledField], jmespath.parser.ParsedResult | None, list[Problem], bool]:
+    """The field mappings that compile, the filter, every problem, and whether a
+    problem lies outside the field mappings (the format, the filter)."""
     problems: list[Problem] = []
+    outside = False
     if document.fieldwright != FORMAT_VERSION:
         problems.append(
             Problem("/fieldwright", f"format {document.fieldwright} is not {FORMAT_VERSION}")
         )
+        outside = True
     fields: list[CompiledField] = []
     seen: dict[str, int] = {}
     for index, mapping in enumerate(document.fields):
@@ -390,9 +429,30 @@ def compile_document(
             record_filter = jmespath.compile(document.filter)
         except jmespath.exceptions.JMESPathError as exc:
             problems.append(Problem("/filter", f"invalid JMESPath expression: {exc}"))
+            outside = True
+    return fields, record_filter, problems, outside
+
+
+def compile_document(
+    document: MappingDocument, *, registry: Registry = REGISTRY, source: str | None = None
+) -> CompiledMapping:
+    """Validate `document` and compile it; raise DocumentError listing every problem."""
+    fields, record_filter, problems, _outside = _compile(document, registry)
     if problems:
         raise DocumentError(problems, source=source)
     return CompiledMapping(document, fields, record_filter)
+
+
+def compile_valid_fields(
+    document: MappingDocument, *, registry: Registry = REGISTRY
+) -> tuple[CompiledMapping | None, list[Problem]]:
+    """`document` compiled without its broken field mappings, and every problem.
+
+    The mapping is None when a problem lies outside the field mappings (the
+    format, the filter); with no problem it is what `compile_document` makes.
+    """
+    fields, record_filter, problems, outside = _compile(document, registry)
+    return (None if outside else CompiledMapping(document, fields, record_filter)), problems
 
 
 def validate(document: MappingDocument, *, registry: Registry = REGISTRY) -> list[Problem]:

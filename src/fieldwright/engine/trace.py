@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldwright.engine.compiler import CompiledField, CompiledMapping, _FieldFailed
-from fieldwright.engine.results import FieldError, RecordResult
+from fieldwright.engine.compiler import CompiledField, CompiledMapping
+from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
 
 __all__ = ["FieldTrace", "RecordTrace", "StepTrace", "trace_record"]
 
@@ -46,38 +46,35 @@ class RecordTrace:
         return next((f for f in self.fields if f.target == target), None)
 
 
-def _trace_value(
-    compiled_field: CompiledField, value: Any, record: Mapping[str, Any], target: str
-) -> FieldTrace:
-    sources = [(source.text, source.get(record)) for source in compiled_field.sources]
-    trace = FieldTrace(target=target, sources=sources, input=value)
-    values: list[Any] = []
-    try:
-        trace.output = compiled_field.transform(value, record, values)
-    except _FieldFailed as exc:
-        trace.error, trace.output = compiled_field.recover(exc, target)
-    steps = compiled_field.steps
+def trace_record(compiled: CompiledMapping, record: Mapping[str, Any]) -> RecordTrace:
+    """Map `record` once, recording every field's intermediate values as it goes."""
+    if not compiled.keeps(record):
+        return RecordTrace(RecordResult(RecordStatus.FILTERED, None), [])
+    by_field: dict[CompiledField, list[FieldTrace]] = {}
+
+    def observe(
+        field: CompiledField,
+        target: str,
+        value: Any,
+        values: list[Any],
+        output: Any,
+        error: FieldError | None,
+    ) -> None:
+        sources = [(source.text, source.get(record)) for source in field.sources]
+        trace = FieldTrace(target, sources, value, _steps(field, value, values), output, error)
+        by_field.setdefault(field, []).append(trace)
+
+    result = compiled.map_fields(record, observe)
+    # Fields in document order (mapping runs per-item fields first).
+    return RecordTrace(result, [t for f in compiled.fields for t in by_field.get(f, ())])
+
+
+def _steps(compiled_field: CompiledField, value: Any, values: list[Any]) -> list[StepTrace]:
+    steps: list[StepTrace] = []
     running = value
-    for step, after in zip(steps, values, strict=False):
+    for step, after in zip(compiled_field.steps, values, strict=False):
         skipped = running is None and step.passthrough
         raw_args = tuple(compiled_field.mapping.transforms[step.index].args)
-        trace.steps.append(StepTrace(step.index, step.name, raw_args, after, skipped))
+        steps.append(StepTrace(step.index, step.name, raw_args, after, skipped))
         running = after
-    return trace
-
-
-def trace_record(compiled: CompiledMapping, record: Mapping[str, Any]) -> RecordTrace:
-    """Map `record` and record every field's intermediate values."""
-    result = compiled.apply(record)
-    fields: list[FieldTrace] = []
-    if compiled.keeps(record):
-        for compiled_field in compiled.fields:
-            value = compiled_field.source_value(record)
-            target = compiled_field.target
-            if target.per_item and isinstance(value, list):
-                for index, item in enumerate(value):
-                    item_target = target.text.replace("[*]", f"[{index}]", 1)
-                    fields.append(_trace_value(compiled_field, item, record, item_target))
-            else:
-                fields.append(_trace_value(compiled_field, value, record, target.text))
-    return RecordTrace(result, fields)
+    return steps

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from fieldwright.service.logs import configure_logging
     from fieldwright.service.mappings import (
         PreviewRow,
+        compile_leniently,
         compile_mapping,
         open_mapping,
         preview_file,
@@ -65,6 +66,7 @@ _LOCATIONS = {
     "ServiceError": "fieldwright.service.errors",
     "StandardConnectors": "fieldwright.service.facade",
     "StoreProblem": "fieldwright.service.errors",
+    "compile_leniently": "fieldwright.service.mappings",
     "compile_mapping": "fieldwright.service.mappings",
     "configure_logging": "fieldwright.service.logs",
     "dead_letter_path": "fieldwright.service.files",
@@ -103,6 +105,7 @@ __all__ = [
     "ServiceError",
     "StandardConnectors",
     "StoreProblem",
+    "compile_leniently",
     "compile_mapping",
     "configure_logging",
     "dead_letter_path",

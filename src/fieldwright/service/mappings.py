@@ -17,6 +17,7 @@ from fieldwright.engine import (
     RecordTrace,
     SuiteResult,
     compile_document,
+    compile_valid_fields,
     run_tests,
     trace_record,
 )
@@ -25,6 +26,7 @@ from fieldwright.service.errors import DataError, InvalidDocument
 
 __all__ = [
     "PreviewRow",
+    "compile_leniently",
     "compile_mapping",
     "open_mapping",
     "preview_file",
@@ -55,6 +57,13 @@ def compile_mapping(document: MappingDocument, *, source: str | None = None) -> 
         return compile_document(document, source=source)
     except DocumentError as exc:
         raise InvalidDocument(str(exc), exc.problems) from exc
+
+
+def compile_leniently(document: MappingDocument) -> tuple[CompiledMapping | None, list[Problem]]:
+    """The document compiled without its broken field mappings, and every problem (one
+    compile serves both validation and the preview). The mapping is None when a problem
+    lies outside the field mappings; with no problem it is `compile_mapping`'s."""
+    return compile_valid_fields(document)
 
 
 @dataclass(frozen=True, slots=True)

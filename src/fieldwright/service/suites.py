@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Collection
 
 from fieldwright.domain import MappingDocument
-from fieldwright.engine import SuiteResult, coverage, run_tests
+from fieldwright.engine import CompiledMapping, SuiteResult, coverage, run_tests
 from fieldwright.service.mappings import compile_mapping
 
 __all__ = ["junit_xml", "run_document_tests"]
@@ -22,13 +22,16 @@ def run_document_tests(
     indexes: Collection[int] | None = None,
     *,
     on_progress: TestProgress | None = None,
+    compiled: CompiledMapping | None = None,
 ) -> SuiteResult:
     """Run the tests at `indexes` of `document.tests` (default: all), reporting progress.
 
     The results are in the order of the document's tests; coverage always
-    counts every test of the document, whichever ran.
+    counts every test of the document, whichever ran. `compiled` is `document`
+    already compiled (the app compiles once per change); without it, it is compiled here.
     """
-    compiled = compile_mapping(document)
+    if compiled is None:
+        compiled = compile_mapping(document)
     wanted = None if indexes is None else set(indexes)
     chosen = [test for i, test in enumerate(document.tests) if wanted is None or i in wanted]
     # At most PROGRESS_STEPS reports: each engine call also measures coverage.

@@ -19,6 +19,7 @@ from fieldwright.app.documents.session import DocumentSession
 from fieldwright.app.preview.panel import PreviewPanel
 from fieldwright.app.testing import runner as tests_runner
 from fieldwright.app.testing.panel import TestsPanel
+from fieldwright.authoring import compilation
 from fieldwright.authoring.edits import remove_mappings
 from fieldwright.authoring.suite_edits import ReplaceTest
 from fieldwright.authoring.suite_status import Outcome, json_lines
@@ -393,7 +394,7 @@ def test_a_run_in_flight_is_superseded_by_a_newer_one(
 ) -> None:
     release = threading.Event()
     started = threading.Event()
-    real = tests_runner.run_document_tests
+    real = compilation.run_document_tests
     calls: list[int] = []
 
     def held_first(document: MappingDocument, *args: Any, **kwargs: Any) -> Any:
@@ -403,14 +404,14 @@ def test_a_run_in_flight_is_superseded_by_a_newer_one(
             release.wait(WAIT / 1000)
         return real(document, *args, **kwargs)
 
-    monkeypatch.setattr(tests_runner, "run_document_tests", held_first)
+    monkeypatch.setattr(compilation, "run_document_tests", held_first)
     ready: list[int] = []
     panel.resultsReady.connect(lambda: ready.append(panel.runner.generation))
     case = session.document.tests[0]
     wrong = {**(case.expected or {}), "first_name": "Nope"}
     session.push(ReplaceTest(0, case.model_copy(update={"expected": wrong})))
-    panel.run_all()  # sees the wrong expectation; held in the worker
-    assert started.wait(WAIT / 1000)
+    panel.run_all()  # sees the wrong expectation (once compiled); held in the worker
+    qtbot.waitUntil(started.is_set, timeout=WAIT)
     session.stack.undo()  # back to the right expectation ...
     panel.run_all()  # ... and a newer run, queued behind the held one
     with qtbot.waitSignal(panel.resultsReady, timeout=WAIT):

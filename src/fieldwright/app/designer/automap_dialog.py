@@ -15,27 +15,17 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.documents.session import DocumentSession
+from fieldwright.authoring import automap
 from fieldwright.authoring.automap import Suggestion, suggest_mappings
-from fieldwright.authoring.edits import map_fields
 
 __all__ = ["AutoMapDialog", "accept_suggestions"]
 
 
 def accept_suggestions(session: DocumentSession, suggestions: list[Suggestion]) -> int:
-    """Map every suggestion as one undoable macro; returns how many were mapped."""
-    if not suggestions:
-        return 0
-    session.begin_macro(f"Auto-map {len(suggestions)} fields")
-    count = 0
-    try:
-        for suggestion in suggestions:
-            edit = map_fields(session.document, suggestion.source, suggestion.target)
-            if edit is not None:
-                session.push(edit)
-                count += 1
-    finally:
-        session.end_macro()
-    return count
+    """Map every suggestion as one undoable edit (one change); returns how many were mapped."""
+    edit = automap.accept_suggestions(session.document, suggestions)
+    session.push(edit)
+    return 0 if edit is None else len(edit.edits)
 
 
 class AutoMapDialog(QDialog):

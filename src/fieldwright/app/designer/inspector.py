@@ -228,14 +228,18 @@ class Inspector(QWidget):
 
     # -- showing a mapping --------------------------------------------------------------
 
+    def show_problems(self, problems: list[str]) -> None:
+        """The problems of the shown mapping (a new compile found them), nothing else."""
+        self.problems.setText("\n".join(problems))
+        self.problems.setVisible(bool(problems))
+
     def set_mapping(
         self, document: MappingDocument | None, target: str, problems: list[str]
     ) -> None:
         self.document, self.target = document, target
         mapping = self._current()
         self.form.setEnabled(mapping is not None)
-        self.problems.setText("\n".join(problems))
-        self.problems.setVisible(bool(problems))
+        self.show_problems(problems)
         if mapping is None:
             self.title.setText(
                 "<b>No mapping selected</b><br>Drag a source field onto a target "

@@ -1,7 +1,9 @@
 """The Mapping Designer: source tree ⇄ mapping lines ⇄ target tree, and the inspector.
 
 Gestures (drops, Del, inspector edits, auto-map) become edits pushed on the
-session's undo stack; the designer redraws from the document on `changed`.
+session's undo stack; the designer redraws from the document on `changed`, and
+marks problems when the session's `CompiledDocument` publishes the compile of
+the change (off the GUI thread).
 """
 
 from __future__ import annotations
@@ -15,23 +17,20 @@ from fieldwright.app.designer.inspector import Inspector
 from fieldwright.app.designer.mapping_lines import LineState, MappingLine, MappingLines
 from fieldwright.app.designer.schema_view import SchemaPanel
 from fieldwright.app.documents.session import DocumentSession
+from fieldwright.authoring.compilation import Compilation
 from fieldwright.authoring.edits import Edit, map_fields, remove_mappings
 from fieldwright.authoring.suite_status import FieldMark, TestStatus
 from fieldwright.domain import MappingDocument, SchemaField
-from fieldwright.service import ServiceError, validate_mapping
 
 __all__ = ["MappingDesigner"]
 
 _FIELD_POINTER = re.compile(r"^/fields/(\d+)(/.*)?$")
 
 
-def _problems_by_target(document: MappingDocument) -> dict[str, list[str]]:
+def _problems_by_target(compilation: Compilation) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    try:
-        problems = validate_mapping(document)
-    except ServiceError as exc:
-        return {"": [str(exc)]}
-    for problem in problems:
+    document = compilation.document
+    for problem in compilation.problems:
         match = _FIELD_POINTER.match(problem.pointer)
         if match and int(match.group(1)) < len(document.fields):
             target = document.fields[int(match.group(1))].target
@@ -88,8 +87,10 @@ class MappingDesigner(QWidget):
         self.inspector.message.connect(self.message)
         session.changed.connect(self.refresh)
         session.replaced.connect(self._document_replaced)
+        session.compiled.published.connect(self._compiled)
         self._schemas: tuple[int, int] = (0, 0)
         self._document_replaced()
+        session.compiled.use()
 
     @property
     def document(self) -> MappingDocument:
@@ -142,6 +143,7 @@ class MappingDesigner(QWidget):
 
     def _document_replaced(self) -> None:
         self._schemas = (0, 0)
+        self.problems = {}  # the new document's come with its first compile
         self.selected = ""
         self.test_status = None
         self.refresh()
@@ -159,10 +161,14 @@ class MappingDesigner(QWidget):
             self.source.set_fields(doc.source.fields)
             self.target.set_fields(doc.target.fields)
 
+    def _compiled(self, compilation: Compilation) -> None:
+        self.problems = _problems_by_target(compilation)
+        self._draw_lines()
+        self.inspector.show_problems(self.problems.get(self.selected, []))
+
     def refresh(self) -> None:
         self._schemas_changed()
         doc = self.document
-        self.problems = _problems_by_target(doc)
         self._draw_lines()
         self.source.model.set_mapped({s for m in doc.fields for s in m.sources})
         self.target.model.set_mapped({m.target for m in doc.fields})

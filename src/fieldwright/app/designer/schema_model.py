@@ -3,14 +3,16 @@
 Nodes are created only when the view asks for them, so a 10,000-field schema
 opens as fast as its first screen. Drags carry the field's JSONPath under the
 vendor MIME type; a drop never edits the model: it asks the designer (which
-pushes an undo command on the document), and the model resets when the
-document's schema changes.
+pushes an undo command on the document). When the document's schema changes,
+the model inserts, removes and updates the rows that changed (matched by field
+name), so selection and expansion of the others survive.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from difflib import SequenceMatcher
 from typing import Any
 
 from PySide6.QtCore import (
@@ -79,6 +81,12 @@ class _Node:
         if self._children is not None:
             return len(self._children)
         return len(roots) if self.field is None else len(self.field.fields)
+
+
+def _shape(field: SchemaField | None) -> tuple[str, bool]:
+    """What makes a row the same row: its name, and whether its children sit under `[*]`."""
+    assert field is not None
+    return field.name, field.type is FieldType.ARRAY
 
 
 def encode_field_path(side: str, path: str) -> QMimeData:
@@ -151,10 +159,50 @@ class SchemaTreeModel(QAbstractItemModel):
     # -- data ---------------------------------------------------------------------------
 
     def set_fields(self, fields: list[SchemaField]) -> None:
-        self.beginResetModel()
+        """Show `fields`: rows of fields that stay (by name and shape) are kept and updated."""
+        if self._root._children is None:  # nothing shown yet: the first fields
+            self.beginResetModel()
+            self._roots = fields
+            self._root = _Node(None, "$", None, 0)
+            self.endResetModel()
+            return
         self._roots = fields
-        self._root = _Node(None, "$", None, 0)
-        self.endResetModel()
+        self._sync(self._root, QModelIndex(), fields)
+
+    def _sync(self, node: _Node, parent: QModelIndex, fields: Sequence[SchemaField]) -> None:
+        old = node._children
+        if old is None:
+            return  # never shown: its rows are read from the fields when asked
+        matcher = SequenceMatcher(None, [_shape(n.field) for n in old], [_shape(f) for f in fields])
+        array = node.field is not None and node.field.type is FieldType.ARRAY
+        base = f"{node.path}[*]" if array else node.path
+        # From the end, so that the rows of each step are still where the matcher saw them.
+        for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):
+            if tag == "equal":
+                for offset in range(i2 - i1):
+                    self._update(old[i1 + offset], fields[j1 + offset])
+                continue
+            if i2 > i1:
+                self.beginRemoveRows(parent, i1, i2 - 1)
+                del old[i1:i2]
+                self.endRemoveRows()
+            if j2 > j1:
+                self.beginInsertRows(parent, i1, i1 + j2 - j1 - 1)
+                old[i1:i1] = [
+                    _Node(f, member_path(base, f.name), node, i1 + k)
+                    for k, f in enumerate(fields[j1:j2])
+                ]
+                self.endInsertRows()
+            for row, child in enumerate(old):
+                child.row = row
+
+    def _update(self, node: _Node, field: SchemaField) -> None:
+        index = self.createIndex(node.row, 0, node)
+        changed = field != node.field
+        node.field = field
+        if changed:
+            self.dataChanged.emit(index, self.createIndex(node.row, len(COLUMNS) - 1, node))
+        self._sync(node, index, field.fields)
 
     def set_mapped(self, paths: set[str]) -> None:
         """Mark the fields that take part in a mapping (bold)."""

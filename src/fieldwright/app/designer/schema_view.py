@@ -98,8 +98,11 @@ class SchemaPanel(QWidget):
         layout.addWidget(self.tree, 1)
 
     def set_fields(self, fields: list[SchemaField]) -> None:
+        """Show `fields`; a small schema shown first opens one level deep, a changed one keeps
+        what the analyst expanded and selected."""
+        first = self.model.rowCount() == 0
         self.model.set_fields(fields)
-        if self.proxy.rowCount() <= 50:
+        if first and self.proxy.rowCount() <= 50:
             self.tree.expandToDepth(0)
 
     def _filter_changed(self, text: str) -> None:

@@ -1,7 +1,10 @@
-"""The open mapping: its document, where it lives, and the undo stack that edits it.
+"""The open mapping in the app: the Qt-free `DocumentState` behind signals and an undo stack.
 
 Every change to the document goes through `push`, as a command on the stack;
-the unsaved mark follows the stack's clean state.
+the unsaved mark follows the stack's clean state. After every edit, undo and
+redo, `edited` carries the change events (`fieldwright.authoring.events`) and
+`changed` follows; `compiled` (a `CompiledDocument`) compiles each change once,
+off the GUI thread, for the designer, the preview and the tests.
 """
 
 from __future__ import annotations
@@ -10,8 +13,11 @@ from pydantic import ValidationError
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from fieldwright.app.documents.compiled import CompiledDocument
 from fieldwright.authoring.documents import Location
 from fieldwright.authoring.edits import Edit
+from fieldwright.authoring.events import DocumentReplaced, Events
+from fieldwright.authoring.session import DocumentState
 from fieldwright.domain import MappingDocument
 
 __all__ = ["DocumentSession", "EditCommand"]
@@ -27,22 +33,21 @@ class EditCommand(QUndoCommand):
 
     def redo(self) -> None:
         try:
-            self.edit.apply(self.session.document)
+            self.session.state.apply(self.edit)
         except (KeyError, ValueError, ValidationError) as exc:
             # The edit no longer fits the document: drop it from the stack.
             self.setObsolete(True)
             self.session.editFailed.emit(str(exc))
-            return
-        self.session.changed.emit()
 
     def undo(self) -> None:
-        self.edit.revert(self.session.document)
-        self.session.changed.emit()
+        self.session.state.revert(self.edit)
 
 
 class DocumentSession(QObject):
-    """The document being designed; emits `changed` after every edit, undo and redo."""
+    """The document being designed; emits `edited` and `changed` after every edit, undo, redo."""
 
+    #: The events of one change (a list of `DocumentEvent`), before `changed`.
+    edited = Signal(object)
     changed = Signal()
     #: A new document replaced the previous one (open, new).
     replaced = Signal()
@@ -54,10 +59,25 @@ class DocumentSession(QObject):
         self, document: MappingDocument, location: Location | None, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
-        self.document = document
-        self.location = location
+        self.state = DocumentState(document, location)
+        self.state.subscribe(self._state_changed)
         self.stack = QUndoStack(self)
         self.stack.cleanChanged.connect(self._clean_changed)
+        self.compiled = CompiledDocument(self)
+
+    @property
+    def document(self) -> MappingDocument:
+        return self.state.document
+
+    @property
+    def location(self) -> Location | None:
+        return self.state.location
+
+    def _state_changed(self, events: Events) -> None:
+        if any(isinstance(event, DocumentReplaced) for event in events):
+            self.replaced.emit()
+        self.edited.emit(list(events))
+        self.changed.emit()
 
     def _clean_changed(self, clean: bool) -> None:
         # A method, not a lambda: Qt drops the connection with the object, so a session
@@ -79,16 +99,13 @@ class DocumentSession(QObject):
         self.stack.endMacro()
 
     def replace(self, document: MappingDocument, location: Location | None) -> None:
-        self.document = document
-        self.location = location
         self.stack.clear()
         self.stack.setClean()
-        self.replaced.emit()
-        self.changed.emit()
+        self.state.replace(document, location)
         self.locationChanged.emit()
         self.dirtyChanged.emit(False)
 
     def mark_saved(self, location: Location) -> None:
-        self.location = location
+        self.state.location = location
         self.stack.setClean()
         self.locationChanged.emit()

@@ -38,7 +38,11 @@ class PreviewTableModel(QAbstractTableModel):
     def set_result(
         self, rows: list[PreviewRow], targets: list[str], excluded: dict[str, str]
     ) -> None:
-        self.beginResetModel()
+        """A new result; with the same records and columns the cells change in place (the
+        selection stays), else the table resets."""
+        same_shape = len(rows) == len(self.rows) and targets == self.targets
+        if not same_shape:
+            self.beginResetModel()
         self.rows, self.targets, self.excluded = rows, targets, excluded
         self._traces = []
         for row in rows:
@@ -46,7 +50,12 @@ class PreviewTableModel(QAbstractTableModel):
             for trace in row.trace.fields if row.trace is not None else ():
                 by_target.setdefault(_ITEM_INDEX.sub("[*]", trace.target), []).append(trace)
             self._traces.append(by_target)
-        self.endResetModel()
+        if not same_shape:
+            self.endResetModel()
+        elif rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(rows) - 1, self.columnCount() - 1)
+            )
 
     def traces(self, row: int, column: int) -> list[Any]:
         """The FieldTraces behind a cell (several for per-item array targets)."""

@@ -1,8 +1,9 @@
 """Live preview: sample records through the current mapping, off the GUI thread.
 
-Every document change restarts a short debounce timer; when it fires, a
-snapshot of the document and the sample go to a worker, and the newest
-result (by generation) fills the output table. Selecting a cell shows its
+The session's `CompiledDocument` compiles every document change once, off the
+GUI thread; each compile it publishes and the sample go to a worker that
+traces every record once, and the newest result (by generation) fills the
+output table. Selecting a cell shows its
 lineage: source values, then the value after each transform step.
 """
 
@@ -12,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QThreadPool, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -31,12 +32,13 @@ from PySide6.QtWidgets import (
 from fieldwright.app.documents.session import DocumentSession
 from fieldwright.app.preview.model import FIXED_COLUMNS, PreviewTableModel, cell_text
 from fieldwright.app.shell.theme import current_theme
-from fieldwright.app.shell.workers import PreviewResult, Task, TaskSignals, run_preview, snapshot
+from fieldwright.app.shell.workers import PreviewResult, Task, TaskSignals
+from fieldwright.authoring.compilation import Compilation
 from fieldwright.domain import FieldType
 from fieldwright.domain.records import Position, SourceItem
 from fieldwright.service import read_sample
 
-__all__ = ["MAX_SAMPLE", "PreviewPanel", "parse_pasted_records"]
+__all__ = ["MAX_SAMPLE", "PreviewPanel", "parse_pasted_records", "trace_sample"]
 
 MAX_SAMPLE = 1000
 SAMPLE_FILTER = "Sample data (*.csv *.tsv *.json *.ndjson *.jsonl *.xlsx);;All files (*)"
@@ -63,6 +65,12 @@ def parse_pasted_records(text: str) -> list[SourceItem]:
     return items
 
 
+def trace_sample(compilation: Compilation, items: list[SourceItem]) -> PreviewResult:
+    """Trace the sample through the field mappings that compile; the others are left
+    out, not fatal. Raises `InvalidDocument` when a problem lies outside them."""
+    return PreviewResult(compilation.trace(items), dict(compilation.excluded))
+
+
 class PreviewPanel(QWidget):
     #: Emitted on the GUI thread after the table shows a new result.
     previewUpdated = Signal()
@@ -86,11 +94,8 @@ class PreviewPanel(QWidget):
         self.sample_signals = TaskSignals(self)
         self.sample_signals.done.connect(self._sample_done)
         self.sample_signals.failed.connect(self._sample_failed)
-        self.debounce = QTimer(self)
-        self.debounce.setSingleShot(True)
-        self.debounce.setInterval(60)
-        self.debounce.timeout.connect(self.refresh_now)
-        session.changed.connect(self.schedule)
+        session.compiled.published.connect(self._compiled)
+        session.compiled.use()
 
         heading = QLabel("PREVIEW")
         heading.setProperty("role", "heading")
@@ -218,17 +223,23 @@ class PreviewPanel(QWidget):
 
     # -- previewing ---------------------------------------------------------------------
 
-    def schedule(self) -> None:
-        if self.items:
-            self.debounce.start()
+    def _compiled(self, compilation: Compilation) -> None:
+        self._trace(compilation)
 
     def refresh_now(self) -> None:
-        self.debounce.stop()
+        """Preview the sample again (when the document's compile is due, it will)."""
+        compilation = self.session.compiled.current
+        if compilation is not None:
+            self._trace(compilation)
+
+    def _trace(self, compilation: Compilation) -> None:
         if not self.items:
             return
         self.generation += 1
-        document, items = snapshot(self.session.document), list(self.items)
-        self.pool.start(Task(self.generation, lambda: run_preview(document, items), self.signals))
+        items = list(self.items)
+        self.pool.start(
+            Task(self.generation, lambda: trace_sample(compilation, items), self.signals)
+        )
 
     def _targets(self) -> list[str]:
         document = self.session.document
@@ -254,7 +265,11 @@ class PreviewPanel(QWidget):
             "; ".join(f"{t} not previewed: {why}" for t, why in result.excluded.items())
         )
         if current.isValid():
-            self.table.setCurrentIndex(self.model.index(current.row(), current.column()))
+            index = self.model.index(current.row(), current.column())
+            if self.table.currentIndex() == index:  # kept by an update in place
+                self._cell_selected(index, index)  # its lineage is the new result's
+            else:
+                self.table.setCurrentIndex(index)
         self.previewUpdated.emit()
 
     def _preview_failed(self, generation: int, message: str) -> None:
@@ -312,7 +327,6 @@ class PreviewPanel(QWidget):
         self.lineage.addTopLevelItem(item)
 
     def shutdown(self) -> None:
-        """Stop timers and wait for workers (before the window goes away)."""
-        self.debounce.stop()
+        """Wait for workers (before the window goes away)."""
         self.pool.clear()
         self.pool.waitForDone()

@@ -360,6 +360,7 @@ class MainWindow(QMainWindow):
         """Stop the background work of the pages (idempotent; tests call it on teardown)."""
         self.preview.shutdown()
         self.tests_panel.shutdown()
+        self.session.compiled.shutdown()
         settings_panel = self._settings_page.built
         if settings_panel is not None:
             settings_panel.shutdown()

@@ -1,11 +1,14 @@
 """The Tests panel's table: the document's test cases with kind and last outcome.
 
 A thin `QAbstractTableModel` over `session.document.tests` and the results of
-the last run (by test index, kept only while the name at that index matches).
+the last run. When the tests change, rows of tests that stay (matched by name, or
+edited in place) are kept and updated, and the others inserted or removed, so
+the selection survives; each result moves with its test while it keeps its name.
 """
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRectF, Qt
@@ -83,12 +86,30 @@ class TestTableModel(QAbstractTableModel):
 
     def set_tests(self, tests: list[TestCase]) -> None:
         """The document's tests changed: keep each result while its test keeps its name."""
-        self.beginResetModel()
-        self.tests = tests
-        self.results = {
-            i: r for i, r in self.results.items() if i < len(tests) and tests[i].name == r.name
-        }
-        self.endResetModel()
+        shown = list(self.tests)
+        results = self.results
+        matcher = SequenceMatcher(None, [t.name for t in shown], [t.name for t in tests])
+        kept: dict[int, TestResult] = {}
+        # From the end, so that the rows of each step are still where the matcher saw them.
+        for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):
+            if tag == "equal" or i2 - i1 == j2 - j1:  # kept, or edited in place (renamed)
+                kept |= {j1 + k: results[i1 + k] for k in range(i2 - i1) if i1 + k in results}
+                shown[i1:i2] = tests[j1:j2]
+                continue
+            if i2 > i1:
+                self.beginRemoveRows(QModelIndex(), i1, i2 - 1)
+                del shown[i1:i2]
+                self.tests = shown
+                self.endRemoveRows()
+            if j2 > j1:
+                self.beginInsertRows(QModelIndex(), i1, i1 + j2 - j1 - 1)
+                shown[i1:i1] = tests[j1:j2]
+                self.tests = shown
+                self.endInsertRows()
+        self.tests = list(tests)  # a copy: the document's list changes before we are told
+        self.results = {i: r for i, r in kept.items() if tests[i].name == r.name}
+        if tests:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(tests) - 1, len(COLUMNS) - 1))
 
     def set_results(
         self, results: dict[int, TestResult], *, replace: bool, error: str = ""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -90,7 +90,7 @@ class TestsPanel(QWidget):
         #: The last suite a run returned (its results may cover only the selected tests).
         self.last_suite: SuiteResult | None = None
         self.status: TestStatus | None = None
-        self.runner = TestRunner(self)
+        self.runner = TestRunner(self, session.compiled)
         self.runner.due.connect(self.run_all)
         self.runner.progressed.connect(self._advanced)
         self.runner.finished.connect(self._run_done)
@@ -215,9 +215,7 @@ class TestsPanel(QWidget):
         self._document_changed()
 
     def _document_changed(self) -> None:
-        rows = self.selected_rows()
-        self.model.set_tests(self.document.tests)
-        self._select_rows([r for r in rows if r < self.model.rowCount()])
+        self.model.set_tests(self.document.tests)  # rows change in place: the selection stays
         self._show_selected()
         self._update_counts()
         self.schedule()
@@ -302,17 +300,6 @@ class TestsPanel(QWidget):
 
     def selected_rows(self) -> list[int]:
         return sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-
-    def _select_rows(self, rows: list[int]) -> None:
-        selection = self.table.selectionModel()
-        selection.clearSelection()
-        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-        for row in rows:
-            selection.select(self.model.index(row, 0), flags)
-        if rows:
-            selection.setCurrentIndex(
-                self.model.index(rows[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate
-            )
 
     def select_test(self, row: int) -> None:
         self.table.selectRow(row)

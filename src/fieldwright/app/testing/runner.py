@@ -1,10 +1,12 @@
 """Run a document's tests off the GUI thread, newest run wins.
 
-`TestRunner` snapshots the document (tests included) and runs it on a
-one-thread pool. Every run gets a new generation; progress and results of an
-older generation are dropped, and a run not yet started is discarded when a
-newer one is asked for. `schedule` (re)starts a single-shot timer, so a burst
-of edits makes one run.
+`TestRunner` runs the session's compile of the document (tests included, see
+`CompiledDocument`) on a one-thread pool; a run asked for while that compile
+is due starts when it is published, so the tests never compile the document
+again. Every run gets a new generation; progress and results of an older
+generation are dropped, and a run not yet started is discarded when a newer
+one is asked for. `schedule` (re)starts a single-shot timer, so a burst of
+edits makes one run.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from fieldwright.app.shell.workers import Task, TaskSignals, snapshot
+from fieldwright.authoring.compilation import Compilation
 from fieldwright.domain import MappingDocument
 from fieldwright.service import run_document_tests
 
 if TYPE_CHECKING:
+    from fieldwright.app.documents.compiled import CompiledDocument
     from fieldwright.engine import SuiteResult
 
 __all__ = ["RERUN_DELAY_MS", "TestRun", "TestRunner", "with_tests"]
@@ -62,8 +66,17 @@ class TestRunner(QObject):
     #: The timer fired: the owner should start a run (it knows the current document).
     due = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, compiled: CompiledDocument | None = None
+    ) -> None:
         super().__init__(parent)
+        #: The session's compiles; without it, each run compiles its own snapshot.
+        self.compiled = compiled
+        #: The indexes of a run waiting for the document's compile (with its generation).
+        self._waiting: tuple[int, list[int] | None] | None = None
+        if compiled is not None:
+            compiled.published.connect(self._compiled)
+            compiled.use()
         self.generation = 0
         self.running = False
         self.pool = QThreadPool(self)
@@ -83,13 +96,43 @@ class TestRunner(QObject):
         self.debounce.start()
 
     def start(self, document: MappingDocument, indexes: list[int] | None = None) -> int:
-        """Run the tests at `indexes` (None: all) of a snapshot of `document`."""
+        """Run the tests at `indexes` (None: all) of `document` as it is now."""
         self.debounce.stop()
         self.generation += 1
-        generation = self.generation
-        copy = with_tests(document)
-        advanced = self._progress.advanced
         self.running = True
+        self._waiting = None
+        compiled = self.compiled
+        if compiled is None or document is not compiled.session.document:
+            self._run(with_tests(document), indexes)
+        elif compiled.current is None:
+            self._waiting = (self.generation, indexes)  # the compile of this change is due
+        else:
+            self._run_compiled(compiled.current, indexes)
+        return self.generation
+
+    def _compiled(self, compilation: Compilation) -> None:
+        if self._waiting is not None and self._waiting[0] == self.generation:
+            indexes = self._waiting[1]
+            self._waiting = None
+            self._run_compiled(compilation, indexes)
+
+    def _run_compiled(self, compilation: Compilation, indexes: list[int] | None) -> None:
+        generation = self.generation
+        advanced = self._progress.advanced
+
+        def work() -> TestRun:
+            suite = compilation.run_tests(
+                indexes, on_progress=lambda done, n: advanced.emit(generation, done, n)
+            )
+            return TestRun(indexes, compilation.document, suite)
+
+        self.pool.clear()  # a run not started yet is superseded by this one
+        self.pool.start(Task(generation, work, self._signals))
+
+    def _run(self, copy: MappingDocument, indexes: list[int] | None) -> None:
+        """Run a snapshot the runner compiles itself (no session's compiles to read)."""
+        generation = self.generation
+        advanced = self._progress.advanced
 
         def work() -> TestRun:
             suite = run_document_tests(
@@ -97,9 +140,8 @@ class TestRunner(QObject):
             )
             return TestRun(indexes, copy, suite)
 
-        self.pool.clear()  # a run not started yet is superseded by this one
+        self.pool.clear()
         self.pool.start(Task(generation, work, self._signals))
-        return generation
 
     def _advanced(self, generation: int, done: int, total: int) -> None:
         if generation == self.generation:
