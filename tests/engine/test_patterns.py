@@ -101,3 +101,20 @@ def test_the_bound_is_the_documented_one() -> None:
     with pytest.raises(ValueError, match="took longer than"):
         pattern.search(SLOW_VALUE)
     assert MATCH_TIMEOUT <= time.perf_counter() - started < 5
+
+
+def test_the_preview_trace_shows_a_timed_out_source_as_the_fields_error() -> None:
+    from fieldwright.engine.trace import trace_record
+
+    fields = [
+        {"target": "$.names", "sources": "$.items[?match(@.n, '(a|aa)+')].n", "on_error": "null"},
+        {"target": "$.id", "sources": "$.id"},
+    ]
+    compiled = compile_document(document(fields=fields))
+    started = time.perf_counter()
+    traced = trace_record(compiled, {"items": [{"n": SLOW_VALUE}], "id": 3})
+    assert time.perf_counter() - started < 5
+    assert traced.result.output == {"names": None, "id": 3}
+    names = traced.field("$.names")
+    assert names is not None and names.error is not None
+    assert "took longer than" in names.error.reason

@@ -286,10 +286,12 @@ class CompiledMapping:
             try:
                 value = field.source_value(record)
             except _FieldFailed as exc:
-                error, fallback = field.recover(exc, target.text)
-                errors = [*(errors or []), error]
-                if error.handled_by in ("default", "null"):
+                unread, fallback = field.recover(exc, target.text)
+                errors = [*(errors or []), unread]
+                if unread.handled_by in ("default", "null"):
                     (target.broadcast if target.per_item else target.set)(output, fallback)
+                if observer is not None:
+                    observer(field, target.text, None, [], fallback, unread)
                 continue
             if target.per_item:
                 if isinstance(value, list):

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldwright.engine.compiler import CompiledField, CompiledMapping
+from fieldwright.engine.compiler import STEP_ERRORS, CompiledField, CompiledMapping
+from fieldwright.engine.paths import SourcePath
 from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
 
 __all__ = ["FieldTrace", "RecordTrace", "StepTrace", "trace_record"]
@@ -60,13 +61,21 @@ def trace_record(compiled: CompiledMapping, record: Mapping[str, Any]) -> Record
         output: Any,
         error: FieldError | None,
     ) -> None:
-        sources = [(source.text, source.get(record)) for source in field.sources]
+        sources = [(source.text, _read(source, record)) for source in field.sources]
         trace = FieldTrace(target, sources, value, _steps(field, value, values), output, error)
         by_field.setdefault(field, []).append(trace)
 
     result = compiled.map_fields(record, observe)
     # Fields in document order (mapping runs per-item fields first).
     return RecordTrace(result, [t for f in compiled.fields for t in by_field.get(f, ())])
+
+
+def _read(source: SourcePath, record: Mapping[str, Any]) -> Any:
+    """A source's value for the lineage; None where reading it failed (the field says why)."""
+    try:
+        return source.get(record)
+    except STEP_ERRORS:
+        return None
 
 
 def _steps(compiled_field: CompiledField, value: Any, values: list[Any]) -> list[StepTrace]:
