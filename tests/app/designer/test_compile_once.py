@@ -44,7 +44,7 @@ def test_an_edit_compiles_the_document_once_off_the_gui_thread(
     make_window: Factory, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = make_window()
-    _settled(window, qtbot, lambda: window.open_path(HUBSPOT))
+    _settled(window, qtbot, lambda: window.documents.open_path(HUBSPOT))
     compiles = _counting(monkeypatch)
     edit = edit_mapping(window.session.document, "$.first_name", "Trim", transforms=[])
     _settled(window, qtbot, lambda: window.session.push(edit))
@@ -57,7 +57,7 @@ def test_a_broken_mapping_is_marked_by_the_same_compile(
     make_window: Factory, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = make_window()
-    _settled(window, qtbot, lambda: window.open_path(HUBSPOT))
+    _settled(window, qtbot, lambda: window.documents.open_path(HUBSPOT))
     compiles = _counting(monkeypatch)
     broken = edit_mapping(
         window.session.document, "$.first_name", "Break", transforms=[{"fn": "no_such_fn"}]

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal, SignalInstance
 
 from fieldwright.app.shell.workers import Task, TaskSignals, snapshot
 from fieldwright.authoring.compilation import Compilation, compile_for_authoring
 
 if TYPE_CHECKING:
-    from fieldwright.app.documents.session import DocumentSession
+    from collections.abc import Callable
+
+    from fieldwright.domain import MappingDocument
 
 __all__ = ["CompiledDocument"]
 
@@ -31,9 +33,15 @@ class CompiledDocument(QObject):
 
     published = Signal(object)  #: a `Compilation` of the document as it is now
 
-    def __init__(self, session: DocumentSession) -> None:
-        super().__init__(session)
-        self.session = session
+    def __init__(
+        self,
+        document: Callable[[], MappingDocument],
+        changed: SignalInstance,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        #: The document as it is now (the session's); read on the GUI thread only.
+        self._document = document
         #: Counts the document's changes; a compile of an older one is stale.
         self.generation = 0
         self.latest: Compilation | None = None
@@ -43,13 +51,17 @@ class CompiledDocument(QObject):
         self.pool.setMaxThreadCount(1)
         self._signals = TaskSignals(self)
         self._signals.done.connect(self._done)
-        session.changed.connect(self._document_changed)
+        changed.connect(self._document_changed)
 
     def use(self) -> None:
         """A page reads compilations: compile from now on (and now, for the first)."""
         self._users += 1
         if self._users == 1:
             self._document_changed()
+
+    def compiles(self, document: MappingDocument) -> bool:
+        """Whether `document` is the one this compiles (the session's, not another)."""
+        return document is self._document()
 
     @property
     def current(self) -> Compilation | None:
@@ -63,8 +75,9 @@ class CompiledDocument(QObject):
         self.generation += 1
         if not self._users:
             return
-        document = snapshot(self.session.document)
-        document.tests = [case.model_copy(deep=True) for case in self.session.document.tests]
+        current = self._document()
+        document = snapshot(current)
+        document.tests = [case.model_copy(deep=True) for case in current.tests]
         self.pool.clear()  # a compile not started yet is superseded by this one
         self.pool.start(
             Task(self.generation, lambda: compile_for_authoring(document), self._signals)

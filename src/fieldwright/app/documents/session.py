@@ -63,7 +63,7 @@ class DocumentSession(QObject):
         self.state.subscribe(self._state_changed)
         self.stack = QUndoStack(self)
         self.stack.cleanChanged.connect(self._clean_changed)
-        self.compiled = CompiledDocument(self)
+        self.compiled = CompiledDocument(lambda: self.document, self.changed, self)
 
     @property
     def document(self) -> MappingDocument:

@@ -102,7 +102,7 @@ class TestRunner(QObject):
         self.running = True
         self._waiting = None
         compiled = self.compiled
-        if compiled is None or document is not compiled.session.document:
+        if compiled is None or not compiled.compiles(document):
             self._run(with_tests(document), indexes)
         elif compiled.current is None:
             self._waiting = (self.generation, indexes)  # the compile of this change is due
