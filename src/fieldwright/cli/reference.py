@@ -17,8 +17,8 @@ from fieldwright.cli._common import (
     mapping_argument,
     reported_errors,
 )
-from fieldwright.engine import FieldTrace
 from fieldwright.service import (
+    FieldTrace,
     InvalidDocument,
     document_json_schema,
     function_library,

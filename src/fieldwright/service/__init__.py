@@ -15,9 +15,11 @@ from fieldwright._lazy import lazy_exports
 if TYPE_CHECKING:
     from fieldwright.service.errors import (
         ConnectorProblem,
+        CredentialProblem,
         DataError,
         InvalidDocument,
         InvalidRequest,
+        InvalidSchedule,
         NotFound,
         RunFailed,
         SaveConflict,
@@ -29,7 +31,10 @@ if TYPE_CHECKING:
     from fieldwright.service.library import document_json_schema, function_library
     from fieldwright.service.logs import configure_logging
     from fieldwright.service.mappings import (
+        CompiledMapping,
+        FieldTrace,
         PreviewRow,
+        RecordTrace,
         compile_mapping,
         open_mapping,
         preview_file,
@@ -38,21 +43,39 @@ if TYPE_CHECKING:
         test_mapping,
         validate_mapping,
     )
+    from fieldwright.service.plans import Plan, describe_cron, plan_schedule, validate_schedule
     from fieldwright.service.runs import RunDetail, RunFilter, RunHandle, RunProgress, RunResult
     from fieldwright.service.scheduling import ScheduleRunner
-    from fieldwright.service.suites import junit_xml, run_document_tests
+    from fieldwright.service.secrets import KeyringStatus, get_secret, keyring_status, set_secret
+    from fieldwright.service.suites import (
+        Coverage,
+        Difference,
+        SuiteResult,
+        TestResult,
+        junit_xml,
+        run_document_tests,
+    )
 
 #: Where each public name lives; imported on first use (PEP 562), so a
 #: command that only maps a file never loads the store, the scheduler or httpx.
 _LOCATIONS = {
+    "CompiledMapping": "fieldwright.service.mappings",
     "ConnectorProblem": "fieldwright.service.errors",
     "Connectors": "fieldwright.service.facade",
+    "Coverage": "fieldwright.service.suites",
+    "CredentialProblem": "fieldwright.service.errors",
     "DataError": "fieldwright.service.errors",
+    "Difference": "fieldwright.service.suites",
+    "FieldTrace": "fieldwright.service.mappings",
     "FileRunResult": "fieldwright.service.files",
     "InvalidDocument": "fieldwright.service.errors",
     "InvalidRequest": "fieldwright.service.errors",
+    "InvalidSchedule": "fieldwright.service.errors",
+    "KeyringStatus": "fieldwright.service.secrets",
     "NotFound": "fieldwright.service.errors",
+    "Plan": "fieldwright.service.plans",
     "PreviewRow": "fieldwright.service.mappings",
+    "RecordTrace": "fieldwright.service.mappings",
     "RunDetail": "fieldwright.service.runs",
     "RunFailed": "fieldwright.service.errors",
     "RunFilter": "fieldwright.service.runs",
@@ -65,32 +88,49 @@ _LOCATIONS = {
     "ServiceError": "fieldwright.service.errors",
     "StandardConnectors": "fieldwright.service.facade",
     "StoreProblem": "fieldwright.service.errors",
+    "SuiteResult": "fieldwright.service.suites",
+    "TestResult": "fieldwright.service.suites",
     "compile_mapping": "fieldwright.service.mappings",
     "configure_logging": "fieldwright.service.logs",
     "dead_letter_path": "fieldwright.service.files",
+    "describe_cron": "fieldwright.service.plans",
     "document_json_schema": "fieldwright.service.library",
     "function_library": "fieldwright.service.library",
+    "get_secret": "fieldwright.service.secrets",
     "junit_xml": "fieldwright.service.suites",
+    "keyring_status": "fieldwright.service.secrets",
     "open_mapping": "fieldwright.service.mappings",
     "output_columns": "fieldwright.service.files",
+    "plan_schedule": "fieldwright.service.plans",
     "preview_file": "fieldwright.service.mappings",
     "preview_records": "fieldwright.service.mappings",
     "read_sample": "fieldwright.service.mappings",
     "run_document_tests": "fieldwright.service.suites",
     "run_file": "fieldwright.service.files",
+    "set_secret": "fieldwright.service.secrets",
     "test_mapping": "fieldwright.service.mappings",
     "validate_mapping": "fieldwright.service.mappings",
+    "validate_schedule": "fieldwright.service.plans",
 }
 
 __all__ = [
+    "CompiledMapping",
     "ConnectorProblem",
     "Connectors",
+    "Coverage",
+    "CredentialProblem",
     "DataError",
+    "Difference",
+    "FieldTrace",
     "FileRunResult",
     "InvalidDocument",
     "InvalidRequest",
+    "InvalidSchedule",
+    "KeyringStatus",
     "NotFound",
+    "Plan",
     "PreviewRow",
+    "RecordTrace",
     "RunDetail",
     "RunFailed",
     "RunFilter",
@@ -103,21 +143,29 @@ __all__ = [
     "ServiceError",
     "StandardConnectors",
     "StoreProblem",
+    "SuiteResult",
+    "TestResult",
     "compile_mapping",
     "configure_logging",
     "dead_letter_path",
+    "describe_cron",
     "document_json_schema",
     "function_library",
+    "get_secret",
     "junit_xml",
+    "keyring_status",
     "open_mapping",
     "output_columns",
+    "plan_schedule",
     "preview_file",
     "preview_records",
     "read_sample",
     "run_document_tests",
     "run_file",
+    "set_secret",
     "test_mapping",
     "validate_mapping",
+    "validate_schedule",
 ]
 
 

@@ -15,10 +15,11 @@ from contextlib import contextmanager
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 
-from fieldwright.connectors import ConnectorError
+from fieldwright.connectors import ConnectorError, CredentialError
 from fieldwright.domain import DocumentError
 from fieldwright.service.errors import (
     ConnectorProblem,
+    CredentialProblem,
     InvalidDocument,
     InvalidRequest,
     NotFound,
@@ -103,6 +104,8 @@ def service_errors(what: str | None = None) -> Iterator[None]:
         raise StoreProblem(str(exc)) from exc
     except DocumentError as exc:
         raise InvalidDocument(str(exc), exc.problems) from exc
+    except CredentialError as exc:
+        raise CredentialProblem(str(exc), transient=is_transient(exc)) from exc
     except ConnectorError as exc:
         raise connector_problem(exc) from exc
     except ValidationError as exc:

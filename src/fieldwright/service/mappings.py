@@ -1,4 +1,8 @@
-"""Mapping documents: open, validate, compile, preview and test."""
+"""Mapping documents: open, validate, compile, preview and test.
+
+`CompiledMapping`, `RecordTrace` and `FieldTrace` are the engine's types, re-exported
+for the app and the CLI, which name them but never import the engine.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from fieldwright.domain import DocumentError, MappingDocument, Problem, load
 from fieldwright.domain.records import SourceItem
 from fieldwright.engine import (
     CompiledMapping,
+    FieldTrace,
     RecordTrace,
     SuiteResult,
     compile_document,
@@ -24,7 +29,10 @@ from fieldwright.engine import validate as validate_document
 from fieldwright.service.errors import DataError, InvalidDocument
 
 __all__ = [
+    "CompiledMapping",
+    "FieldTrace",
     "PreviewRow",
+    "RecordTrace",
     "compile_mapping",
     "open_mapping",
     "preview_file",

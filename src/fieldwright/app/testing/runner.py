@@ -19,7 +19,7 @@ from fieldwright.domain import MappingDocument
 from fieldwright.service import run_document_tests
 
 if TYPE_CHECKING:
-    from fieldwright.engine import SuiteResult
+    from fieldwright.service import SuiteResult
 
 __all__ = ["RERUN_DELAY_MS", "TestRun", "TestRunner", "with_tests"]
 
