@@ -27,7 +27,6 @@ PUBLIC = [
     "DataError",
     "Difference",
     "FieldTrace",
-    "FileRunResult",
     "InvalidDocument",
     "InvalidRequest",
     "InvalidSchedule",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from fieldwright._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from fieldwright.service._results import RunProgress, RunResult
     from fieldwright.service.errors import (
         ConnectorProblem,
         CredentialProblem,
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
         StoreProblem,
     )
     from fieldwright.service.facade import Connectors, Service, StandardConnectors
-    from fieldwright.service.files import FileRunResult, dead_letter_path, output_columns, run_file
+    from fieldwright.service.files import dead_letter_path, output_columns, run_file
     from fieldwright.service.library import document_json_schema, function_library
     from fieldwright.service.logs import configure_logging
     from fieldwright.service.mappings import (
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
         validate_mapping,
     )
     from fieldwright.service.plans import Plan, describe_cron, plan_schedule, validate_schedule
-    from fieldwright.service.runs import RunDetail, RunFilter, RunHandle, RunProgress, RunResult
+    from fieldwright.service.runs import RunDetail, RunFilter, RunHandle
     from fieldwright.service.scheduling import ScheduleRunner
     from fieldwright.service.secrets import KeyringStatus, get_secret, keyring_status, set_secret
     from fieldwright.service.suites import (
@@ -67,7 +68,6 @@ _LOCATIONS = {
     "DataError": "fieldwright.service.errors",
     "Difference": "fieldwright.service.suites",
     "FieldTrace": "fieldwright.service.mappings",
-    "FileRunResult": "fieldwright.service.files",
     "InvalidDocument": "fieldwright.service.errors",
     "InvalidRequest": "fieldwright.service.errors",
     "InvalidSchedule": "fieldwright.service.errors",
@@ -80,8 +80,8 @@ _LOCATIONS = {
     "RunFailed": "fieldwright.service.errors",
     "RunFilter": "fieldwright.service.runs",
     "RunHandle": "fieldwright.service.runs",
-    "RunProgress": "fieldwright.service.runs",
-    "RunResult": "fieldwright.service.runs",
+    "RunProgress": "fieldwright.service._results",
+    "RunResult": "fieldwright.service._results",
     "SaveConflict": "fieldwright.service.errors",
     "ScheduleRunner": "fieldwright.service.scheduling",
     "Service": "fieldwright.service.facade",
@@ -122,7 +122,6 @@ __all__ = [
     "DataError",
     "Difference",
     "FieldTrace",
-    "FileRunResult",
     "InvalidDocument",
     "InvalidRequest",
     "InvalidSchedule",

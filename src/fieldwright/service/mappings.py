@@ -96,9 +96,14 @@ def preview_records(compiled: CompiledMapping, items: Sequence[SourceItem]) -> l
 
 
 def preview_file(
-    document: MappingDocument, path: PathLike, *, limit: int = 10, format: str | None = None
+    mapping: MappingDocument | CompiledMapping,
+    path: PathLike,
+    *,
+    limit: int = 10,
+    format: str | None = None,
 ) -> list[PreviewRow]:
-    compiled = compile_mapping(document)
+    """Trace the first `limit` items of a sample file; `mapping` as `run_file` takes it."""
+    compiled = mapping if isinstance(mapping, CompiledMapping) else compile_mapping(mapping)
     return preview_records(compiled, read_sample(path, limit=limit, format=format))
 
 
