@@ -171,12 +171,10 @@ def test_service_methods_are_the_ones_that_need_the_store() -> None:
         "location",
         "open",
         "open_mapping",
-        "preview",
         "reprocess",
         "restore",
         "run_detail",
         "run_schedule_now",
-        "run_tests",
         "runs",
         "save_mapping",
         "schedule_executions",
@@ -185,5 +183,4 @@ def test_service_methods_are_the_ones_that_need_the_store() -> None:
         "templates",
         "update_schedule",
         "user",
-        "validate",
     }

@@ -1,9 +1,25 @@
-"""The local service layer: the one façade the desktop app and the command line call.
+"""The local service layer: the one door the desktop app, the command line and authoring use.
 
 Qt-free. Progress and state changes are delivered through callbacks that the
 GUI adapts to signals. Every error it raises is a `ServiceError` (see
 `fieldwright.service.errors`), with a message naming what failed and what the
 user can do; lower-level errors are wrapped at this boundary.
+
+One API shape:
+
+- **Stateless functions** for work on a document (or a file) that needs no store:
+  `open_mapping`, `validate_mapping`, `compile_mapping`, `preview_records`,
+  `preview_file`, `read_sample`, `test_mapping`, `run_document_tests`, `run_file`,
+  `junit_xml`, the function library, cron descriptions and schedule plans, keyring
+  secrets. They take a `MappingDocument`, or where a caller has compiled it already,
+  its `CompiledMapping` (not compiled again).
+- **`Service` methods** only for what needs the open store: stored mappings and their
+  versions, runs logged in the store and their dead letters, schedules, connections
+  and templates.
+
+Types of the layers below that callers name (`SuiteResult`, `RecordTrace`, `Plan`,
+`KeyringStatus` …) are re-exported here, so nothing above the service imports the
+engine, the store, the connectors or the scheduler (an import-linter contract).
 """
 
 from __future__ import annotations
