@@ -86,7 +86,7 @@ def bench_files(directory: Path, count: int) -> None:
 
     def engine() -> None:
         result = run_file(document, source, directory / "engine.ndjson")
-        assert result.outcome.counts.written == count, result.outcome.message
+        assert result.counts.written == count, result.message
 
     def plain() -> None:
         with source.open(newline="") as inp, (directory / "plain.ndjson").open("w") as out:

@@ -228,7 +228,7 @@ def whole_file(count: int, runs: int, folder: Path) -> None:
 
     def engine() -> int:
         result = run_file(document, source, folder / "engine.ndjson")
-        return result.outcome.counts.written
+        return result.counts.written
 
     def hand() -> int:
         written = 0
@@ -288,7 +288,7 @@ def child_run(source: str, output: str) -> None:
     started = time.perf_counter()
     result = run_file(MappingDocument.model_validate(DOCUMENT), source, output)
     seconds = time.perf_counter() - started
-    print(f"{_peak_rss_kb() / 1024:.1f} {seconds:.2f} {result.outcome.counts.written}")
+    print(f"{_peak_rss_kb() / 1024:.1f} {seconds:.2f} {result.counts.written}")
 
 
 def _peak_rss_kb() -> int:

@@ -1,53 +1,156 @@
-"""The façade's public API is what its modules' __all__ say; nothing private leaks into it.
+"""The service's public names are pinned: what app, cli and authoring may use, and nothing else.
 
-`fieldwright.service.__all__` is assembled by the lead from these; this pins the parts.
+Like httpx's tests/test_exported_members.py: a name added to or removed from
+`fieldwright.service.__all__` fails here until this list says so.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
+from types import ModuleType
 
 import pytest
 
+import fieldwright.service as service
 import fieldwright.service.errors as errors
 import fieldwright.service.facade as facade
-import fieldwright.service.runs as runs
-import fieldwright.service.scheduling as scheduling
 
-serve = importlib.import_module("fieldwright.service.serve")
+#: Every public name of `fieldwright.service`, in `__all__`'s order.
+PUBLIC = [
+    "CompiledMapping",
+    "ConnectorProblem",
+    "Connectors",
+    "Coverage",
+    "CredentialProblem",
+    "DataError",
+    "Difference",
+    "FieldTrace",
+    "InvalidDocument",
+    "InvalidRequest",
+    "InvalidSchedule",
+    "KeyringStatus",
+    "NotFound",
+    "Plan",
+    "PreviewRow",
+    "RecordTrace",
+    "RunDetail",
+    "RunFailed",
+    "RunFilter",
+    "RunHandle",
+    "RunProgress",
+    "RunResult",
+    "SaveConflict",
+    "ScheduleRunner",
+    "Service",
+    "ServiceError",
+    "StandardConnectors",
+    "StoreProblem",
+    "SuiteResult",
+    "TestResult",
+    "compile_leniently",
+    "compile_mapping",
+    "configure_logging",
+    "dead_letter_path",
+    "describe_cron",
+    "document_json_schema",
+    "function_library",
+    "get_secret",
+    "junit_xml",
+    "keyring_status",
+    "open_mapping",
+    "output_columns",
+    "plan_schedule",
+    "preview_file",
+    "preview_records",
+    "read_sample",
+    "run_document_tests",
+    "run_file",
+    "set_secret",
+    "test_mapping",
+    "validate_mapping",
+    "validate_schedule",
+]
+
+#: Types of the layers below that the app and the CLI name (results, traces, plans): the
+#: service re-exports them so that nothing above it imports the engine, the scheduler or
+#: the connectors. Never an exception: those are wrapped in `ServiceError`s.
+RE_EXPORTED = {
+    "CompiledMapping": "fieldwright.engine",
+    "Coverage": "fieldwright.engine",
+    "Difference": "fieldwright.engine",
+    "FieldTrace": "fieldwright.engine",
+    "KeyringStatus": "fieldwright.connectors",
+    "Plan": "fieldwright.scheduler",
+    "RecordTrace": "fieldwright.engine",
+    "SuiteResult": "fieldwright.engine",
+    "TestResult": "fieldwright.engine",
+}
 
 
-def test_facade_api_is_pinned() -> None:
-    assert set(facade.__all__) == {"Connectors", "StandardConnectors", "Service"}
-    assert set(runs.__all__) == {
-        "DeadLetterSource",
-        "RunDetail",
-        "RunFilter",
-        "RunHandle",
-        "RunProgress",
-        "RunResult",
-        "Runs",
-    }
+def _public_modules() -> list[ModuleType]:
+    """The service's public modules (not `_private` ones), imported."""
+    return [
+        importlib.import_module(f"fieldwright.service.{info.name}")
+        for info in pkgutil.iter_modules(service.__path__)
+        if not info.name.startswith("_")
+    ]
+
+
+def test_the_public_names_are_pinned() -> None:
+    assert service.__all__ == PUBLIC
+    assert sorted(dir(service)) == sorted({*PUBLIC, *(n for n in dir(service) if n[0] == "_")})
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_every_public_name_imports_from_where_it_is_said_to_live(name: str) -> None:
+    value = getattr(service, name)
+    namespace: dict[str, object] = {}
+    exec(f"from fieldwright.service import {name}", namespace)  # the way callers import it
+    assert namespace[name] is value
+    home = RE_EXPORTED.get(name, "fieldwright.service")
+    assert value.__module__.startswith(home), (name, value.__module__)
+
+
+def test_the_store_stays_behind_the_facade() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'Store'"):
+        _ = service.Store  # type: ignore[attr-defined]
+
+
+def test_every_exception_a_public_module_exports_is_a_service_error() -> None:
+    """Lower-level exception classes are wrapped at the boundary, never re-exported."""
+    exported = [
+        (module.__name__, name, getattr(module, name))
+        for module in _public_modules()
+        for name in getattr(module, "__all__", ())
+    ]
+    assert len(exported) > len(PUBLIC)  # the public modules were all found
+    for module_name, name, value in exported:
+        if inspect.isclass(value) and issubclass(value, BaseException):
+            assert issubclass(value, errors.ServiceError), f"{module_name}.{name}"
+
+
+def test_service_errors_are_one_family() -> None:
     assert set(errors.__all__) == {
         "ConnectorProblem",
+        "CredentialProblem",
         "DataError",
         "InvalidDocument",
         "InvalidRequest",
+        "InvalidSchedule",
         "NotFound",
         "RunFailed",
         "SaveConflict",
         "ServiceError",
         "StoreProblem",
     }
-    assert scheduling.__all__ == ["ScheduleRunner"]
-    assert serve.__all__ == ["serve"]
-    for module in (facade, runs, errors, scheduling, serve):
-        for name in module.__all__:
-            assert getattr(module, name).__module__.startswith("fieldwright.service")
+    for name in errors.__all__:
+        assert issubclass(getattr(errors, name), errors.ServiceError)
+        assert name in PUBLIC
 
 
-def test_service_methods_are_the_ones_the_gui_and_cli_need() -> None:
+def test_service_methods_are_the_ones_that_need_the_store() -> None:
     public = {
         name
         for name, member in inspect.getmembers(facade.Service)
@@ -69,12 +172,10 @@ def test_service_methods_are_the_ones_the_gui_and_cli_need() -> None:
         "location",
         "open",
         "open_mapping",
-        "preview",
         "reprocess",
         "restore",
         "run_detail",
         "run_schedule_now",
-        "run_tests",
         "runs",
         "save_mapping",
         "schedule_executions",
@@ -83,23 +184,4 @@ def test_service_methods_are_the_ones_the_gui_and_cli_need() -> None:
         "templates",
         "update_schedule",
         "user",
-        "validate",
     }
-
-
-def test_every_service_error_is_a_service_error() -> None:
-    for name in errors.__all__:
-        assert issubclass(getattr(errors, name), errors.ServiceError)
-
-
-def test_package_exports_exactly_its_all() -> None:
-    """Every name of `fieldwright.service.__all__` resolves (lazily), and only those do."""
-    import fieldwright.service as service
-
-    for name in service.__all__:
-        value = getattr(service, name)
-        assert value.__module__.startswith("fieldwright.service"), name
-    assert all(not name.startswith("_") for name in service.__all__)
-    assert {"Service", "RunHandle", "ServiceError", "run_file"} <= set(service.__all__)
-    with pytest.raises(AttributeError, match="no attribute 'Store'"):
-        _ = service.Store  # the store's own classes stay behind the façade

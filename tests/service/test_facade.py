@@ -7,7 +7,9 @@ from datetime import UTC, datetime, time
 import pytest
 
 from fieldwright.domain import MappingDocument
+from fieldwright.domain.records import Position, SourceItem
 from fieldwright.domain.store_models import MissedRunPolicy, ScheduleKind, ScheduleRecord
+from fieldwright.service import compile_mapping, preview_records, test_mapping, validate_mapping
 from fieldwright.service.errors import (
     InvalidDocument,
     InvalidRequest,
@@ -73,22 +75,27 @@ def test_missing_things_are_not_found_with_the_key_in_the_message(service: Servi
         service.delete_schedule("schedule_NOPE")
 
 
-def test_validate_preview_and_tests(service: Service, document: MappingDocument) -> None:
-    assert service.validate(document) == []
+def test_document_work_is_stateless_functions_beside_the_store(document: MappingDocument) -> None:
+    # Validation, preview and tests need no store: the service's functions, not Service's.
+    assert validate_mapping(document) == []
     broken = document.model_copy(deep=True)
     broken.fields[1].transforms[0].fn = "no_such_function"
-    assert [problem.pointer for problem in service.validate(broken)] == [
+    assert [problem.pointer for problem in validate_mapping(broken)] == [
         "/fields/1/transforms/0/fn"
     ]
-    rows = service.preview(document, [{"id": 1, "name": "ada"}, {"id": 2}])
+    samples = [
+        SourceItem(Position(index=i), r)
+        for i, r in enumerate([{"id": 1, "name": "ada"}, {"id": 2}])
+    ]
+    rows = preview_records(compile_mapping(document), samples)
     assert rows[0].trace is not None
     assert rows[0].trace.result.output == {"id": 1, "name": "ADA"}
     assert rows[1].trace is not None and rows[1].trace.result.output is None
     with pytest.raises(InvalidDocument) as caught:
-        service.preview(broken, [{"id": 1}])
+        compile_mapping(broken)
     assert caught.value.problems
     document.tests = []
-    assert service.run_tests(document).passed == 0
+    assert test_mapping(document).passed == 0
 
 
 def test_schedules_are_created_paused_listed_and_deleted(

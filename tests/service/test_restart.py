@@ -28,7 +28,8 @@ def test_a_run_killed_mid_way_is_failed_on_the_next_open(tmp_path: Path) -> None
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        # this checkout's sources, not whichever one the environment installed
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)])},
     )
     watchdog = threading.Timer(60, process.kill)  # a hung child must not hang the suite
     watchdog.start()

@@ -10,7 +10,7 @@ import pytest
 from fieldwright.domain import TransformStep
 from fieldwright.domain.store_models import DeploymentStatus
 from fieldwright.domain.template import dump_template
-from fieldwright.service import InvalidRequest, SaveConflict, Service
+from fieldwright.service import InvalidRequest, SaveConflict, Service, test_mapping
 from tests.templates.conftest import small_template
 
 DAY = date(2025, 7, 24)
@@ -24,7 +24,7 @@ def test_instance_gets_the_business_key_the_mappings_and_the_tests(service: Serv
     assert [f.target for f in document.fields] == [f.target for f in template.fields]
     assert document.tests == template.tests
     assert all(not s.fn.startswith("@") for f in document.fields for s in f.transforms)
-    assert service.run_tests(document).ok
+    assert test_mapping(document).ok
     assert service.open_mapping(document.key) == document
 
     [instance] = service.templates.instances("template_QBT_WFN")
@@ -123,7 +123,7 @@ def test_upgrade_conflict_resolved_with_the_template_side(service: Service, tmp_
     service.templates.apply_upgrade(plan, {"fields/$.status": "template"})
     status = service.open_mapping(instance.key).field("$.status")
     assert status is not None and status.default is None and status.transforms[0].args[1] is True
-    assert service.run_tests(service.open_mapping(instance.key)).ok
+    assert test_mapping(service.open_mapping(instance.key)).ok
 
 
 def test_a_stale_plan_is_refused(service: Service, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from fieldwright.service import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection
 
-    from fieldwright.engine import CompiledMapping, SuiteResult
+    from fieldwright.service import CompiledMapping, SuiteResult
 
 __all__ = ["Compilation", "compile_for_authoring"]
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from fieldwright.domain import MappingDocument, member_path
 
 if TYPE_CHECKING:
-    from fieldwright.engine import Coverage, TestResult
+    from fieldwright.service import Coverage, TestResult
 
 __all__ = [
     "FieldMark",

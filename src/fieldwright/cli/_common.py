@@ -12,8 +12,13 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from fieldwright.domain import MappingDocument
-from fieldwright.service import InvalidDocument, ServiceError, compile_mapping, open_mapping
+from fieldwright.service import (
+    CompiledMapping,
+    InvalidDocument,
+    ServiceError,
+    compile_mapping,
+    open_mapping,
+)
 
 __all__ = [
     "ExitCode",
@@ -61,12 +66,11 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-def load_or_exit(path: Path) -> MappingDocument:
-    """Open and check a document, or exit naming the file and every problem."""
+def load_or_exit(path: Path) -> CompiledMapping:
+    """Open and compile a document (its `.document`), or exit naming the file and every
+    problem; the run or preview uses this compiled mapping, not a second compile."""
     with reported_errors():
-        document = open_mapping(path)
-        compile_mapping(document, source=str(path))
-        return document
+        return compile_mapping(open_mapping(path), source=str(path))
     raise AssertionError("unreachable")  # pragma: no cover
 
 

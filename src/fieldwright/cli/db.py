@@ -10,9 +10,7 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from fieldwright.domain.errors import DocumentError
-from fieldwright.service import database
-from fieldwright.service.database import StoreError
+from fieldwright.service import ServiceError, database
 
 __all__ = ["db", "export_command", "import_command"]
 
@@ -31,17 +29,14 @@ database_option = click.option(
 
 
 def _clear_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Store and document errors become one clear message and exit code 1."""
+    """Service errors (the store, a document, a file) become one clear message and exit code 1."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (StoreError, DocumentError) as exc:
+        except ServiceError as exc:
             raise click.ClickException(str(exc)) from exc
-        except OSError as exc:
-            where = f" {exc.filename}" if exc.filename else ""
-            raise click.ClickException(f"cannot use{where}: {exc.strerror}") from exc
 
     return wrapper
 

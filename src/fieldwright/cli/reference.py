@@ -17,8 +17,8 @@ from fieldwright.cli._common import (
     mapping_argument,
     reported_errors,
 )
-from fieldwright.engine import FieldTrace
 from fieldwright.service import (
+    FieldTrace,
     InvalidDocument,
     document_json_schema,
     function_library,
@@ -93,9 +93,9 @@ def _print_trace(field: FieldTrace) -> None:
 @click.option("--trace", is_flag=True, help="Show the value after every transform step.")
 def preview(mapping: Path, input_path: Path, limit: int, trace: bool) -> None:
     """Map the first N records of a sample file and show the result."""
-    document = load_or_exit(mapping)
+    compiled = load_or_exit(mapping)
     with reported_errors():
-        rows = preview_file(document, input_path, limit=limit)
+        rows = preview_file(compiled, input_path, limit=limit)
     for row in rows:
         where = str(row.item.position)
         if row.trace is None:

@@ -22,16 +22,15 @@ from fieldwright.cli._common import (
 )
 from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.runs import RunStatus
-from fieldwright.engine import Progress as RunProgress
-from fieldwright.service import FileRunResult, run_file
+from fieldwright.service import RunProgress, RunResult, dead_letter_path, run_file
 
 __all__ = ["run"]
 
 FORMATS = click.Choice(["csv", "tsv", "ndjson", "jsonl", "json", "xlsx"], case_sensitive=False)
 
 
-def _summary(result: FileRunResult) -> None:
-    counts = result.outcome.counts
+def _summary(result: RunResult, output: Path) -> None:
+    counts = result.counts
     parts = [
         f"read {counts.read:,}",
         f"written {counts.written:,}",
@@ -40,20 +39,17 @@ def _summary(result: FileRunResult) -> None:
     ]
     if counts.skipped:
         parts.append(f"skipped {counts.skipped:,} (not written: the run stopped)")
-    rate = counts.read / result.outcome.seconds if result.outcome.seconds > 0 else 0.0
+    rate = counts.read / result.seconds if result.seconds > 0 else 0.0
     console.print(
-        f"{result.outcome.status.value}: "
-        + ", ".join(parts)
-        + f" in {result.outcome.seconds:.2f} s ({rate:,.0f} records/s)"
+        f"{result.status.value}: " + ", ".join(parts) + f" in {result.seconds:.2f} s "
+        f"({rate:,.0f} records/s)"
     )
-    if result.outcome.status is RunStatus.COMPLETED:
-        console.print(f"output: {escape(str(result.output))}")
-    if result.dead_letters is not None:
-        console.print(f"dead letters: {escape(str(result.dead_letters))}")
-    if result.outcome.message and result.outcome.status is not RunStatus.COMPLETED:
-        err_console.print(
-            f"[bold red]run {result.outcome.status.value}:[/] {escape(result.outcome.message)}"
-        )
+    if result.status is RunStatus.COMPLETED:
+        console.print(f"output: {escape(str(output))}")
+    if result.dead_letters:
+        console.print(f"dead letters: {escape(str(dead_letter_path(output)))}")
+    if result.message and result.status is not RunStatus.COMPLETED:
+        err_console.print(f"[bold red]run {result.status.value}:[/] {escape(result.message)}")
 
 
 @contextmanager
@@ -120,7 +116,7 @@ def run(
     1 the run failed (fail_fast or an output error), nothing was written;
     2 a broken document or an unreadable input.
     """
-    document = load_or_exit(mapping)
+    compiled = load_or_exit(mapping)
     try:
         output_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -129,7 +125,7 @@ def run(
     strategy = ErrorStrategy(error_strategy) if error_strategy else None
     with reported_errors(), _progress_bar(show) as update:
         result = run_file(
-            document,
+            compiled,
             input_path,
             output_path,
             input_format=input_format,
@@ -137,8 +133,8 @@ def run(
             strategy=strategy,
             on_progress=update,
         )
-    _summary(result)
-    if result.outcome.status is not RunStatus.COMPLETED:
+    _summary(result, output_path)
+    if result.status is not RunStatus.COMPLETED:
         raise SystemExit(int(ExitCode.FAILED))
-    if result.outcome.counts.failed:
+    if result.counts.failed:
         raise SystemExit(int(ExitCode.RECORDS_FAILED))

@@ -8,8 +8,7 @@ import click
 from rich.markup import escape
 
 from fieldwright.cli._common import ExitCode, console, reported_errors
-from fieldwright.engine import SuiteResult
-from fieldwright.service import junit_xml, open_mapping, test_mapping
+from fieldwright.service import SuiteResult, junit_xml, open_mapping, test_mapping
 
 __all__ = ["junit_xml", "test"]
 

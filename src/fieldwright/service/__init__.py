@@ -1,9 +1,25 @@
-"""The local service layer: the one façade the desktop app and the command line call.
+"""The local service layer: the one door the desktop app, the command line and authoring use.
 
 Qt-free. Progress and state changes are delivered through callbacks that the
 GUI adapts to signals. Every error it raises is a `ServiceError` (see
 `fieldwright.service.errors`), with a message naming what failed and what the
 user can do; lower-level errors are wrapped at this boundary.
+
+One API shape:
+
+- **Stateless functions** for work on a document (or a file) that needs no store:
+  `open_mapping`, `validate_mapping`, `compile_mapping`, `preview_records`,
+  `preview_file`, `read_sample`, `test_mapping`, `run_document_tests`, `run_file`,
+  `junit_xml`, the function library, cron descriptions and schedule plans, keyring
+  secrets. They take a `MappingDocument`, or where a caller has compiled it already,
+  its `CompiledMapping` (not compiled again).
+- **`Service` methods** only for what needs the open store: stored mappings and their
+  versions, runs logged in the store and their dead letters, schedules, connections
+  and templates.
+
+Types of the layers below that callers name (`SuiteResult`, `RecordTrace`, `Plan`,
+`KeyringStatus` …) are re-exported here, so nothing above the service imports the
+engine, the store, the connectors or the scheduler (an import-linter contract).
 """
 
 from __future__ import annotations
@@ -13,11 +29,14 @@ from typing import TYPE_CHECKING
 from fieldwright._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from fieldwright.service._results import RunProgress, RunResult
     from fieldwright.service.errors import (
         ConnectorProblem,
+        CredentialProblem,
         DataError,
         InvalidDocument,
         InvalidRequest,
+        InvalidSchedule,
         NotFound,
         RunFailed,
         SaveConflict,
@@ -25,11 +44,14 @@ if TYPE_CHECKING:
         StoreProblem,
     )
     from fieldwright.service.facade import Connectors, Service, StandardConnectors
-    from fieldwright.service.files import FileRunResult, dead_letter_path, output_columns, run_file
+    from fieldwright.service.files import dead_letter_path, output_columns, run_file
     from fieldwright.service.library import document_json_schema, function_library
     from fieldwright.service.logs import configure_logging
     from fieldwright.service.mappings import (
+        CompiledMapping,
+        FieldTrace,
         PreviewRow,
+        RecordTrace,
         compile_leniently,
         compile_mapping,
         open_mapping,
@@ -39,60 +61,93 @@ if TYPE_CHECKING:
         test_mapping,
         validate_mapping,
     )
-    from fieldwright.service.runs import RunDetail, RunFilter, RunHandle, RunProgress, RunResult
+    from fieldwright.service.plans import Plan, describe_cron, plan_schedule, validate_schedule
+    from fieldwright.service.runs import RunDetail, RunFilter, RunHandle
     from fieldwright.service.scheduling import ScheduleRunner
-    from fieldwright.service.suites import junit_xml, run_document_tests
+    from fieldwright.service.secrets import KeyringStatus, get_secret, keyring_status, set_secret
+    from fieldwright.service.suites import (
+        Coverage,
+        Difference,
+        SuiteResult,
+        TestResult,
+        junit_xml,
+        run_document_tests,
+    )
 
 #: Where each public name lives; imported on first use (PEP 562), so a
 #: command that only maps a file never loads the store, the scheduler or httpx.
 _LOCATIONS = {
+    "CompiledMapping": "fieldwright.service.mappings",
     "ConnectorProblem": "fieldwright.service.errors",
     "Connectors": "fieldwright.service.facade",
+    "Coverage": "fieldwright.service.suites",
+    "CredentialProblem": "fieldwright.service.errors",
     "DataError": "fieldwright.service.errors",
-    "FileRunResult": "fieldwright.service.files",
+    "Difference": "fieldwright.service.suites",
+    "FieldTrace": "fieldwright.service.mappings",
     "InvalidDocument": "fieldwright.service.errors",
     "InvalidRequest": "fieldwright.service.errors",
+    "InvalidSchedule": "fieldwright.service.errors",
+    "KeyringStatus": "fieldwright.service.secrets",
     "NotFound": "fieldwright.service.errors",
+    "Plan": "fieldwright.service.plans",
     "PreviewRow": "fieldwright.service.mappings",
+    "RecordTrace": "fieldwright.service.mappings",
     "RunDetail": "fieldwright.service.runs",
     "RunFailed": "fieldwright.service.errors",
     "RunFilter": "fieldwright.service.runs",
     "RunHandle": "fieldwright.service.runs",
-    "RunProgress": "fieldwright.service.runs",
-    "RunResult": "fieldwright.service.runs",
+    "RunProgress": "fieldwright.service._results",
+    "RunResult": "fieldwright.service._results",
     "SaveConflict": "fieldwright.service.errors",
     "ScheduleRunner": "fieldwright.service.scheduling",
     "Service": "fieldwright.service.facade",
     "ServiceError": "fieldwright.service.errors",
     "StandardConnectors": "fieldwright.service.facade",
     "StoreProblem": "fieldwright.service.errors",
+    "SuiteResult": "fieldwright.service.suites",
+    "TestResult": "fieldwright.service.suites",
     "compile_leniently": "fieldwright.service.mappings",
     "compile_mapping": "fieldwright.service.mappings",
     "configure_logging": "fieldwright.service.logs",
     "dead_letter_path": "fieldwright.service.files",
+    "describe_cron": "fieldwright.service.plans",
     "document_json_schema": "fieldwright.service.library",
     "function_library": "fieldwright.service.library",
+    "get_secret": "fieldwright.service.secrets",
     "junit_xml": "fieldwright.service.suites",
+    "keyring_status": "fieldwright.service.secrets",
     "open_mapping": "fieldwright.service.mappings",
     "output_columns": "fieldwright.service.files",
+    "plan_schedule": "fieldwright.service.plans",
     "preview_file": "fieldwright.service.mappings",
     "preview_records": "fieldwright.service.mappings",
     "read_sample": "fieldwright.service.mappings",
     "run_document_tests": "fieldwright.service.suites",
     "run_file": "fieldwright.service.files",
+    "set_secret": "fieldwright.service.secrets",
     "test_mapping": "fieldwright.service.mappings",
     "validate_mapping": "fieldwright.service.mappings",
+    "validate_schedule": "fieldwright.service.plans",
 }
 
 __all__ = [
+    "CompiledMapping",
     "ConnectorProblem",
     "Connectors",
+    "Coverage",
+    "CredentialProblem",
     "DataError",
-    "FileRunResult",
+    "Difference",
+    "FieldTrace",
     "InvalidDocument",
     "InvalidRequest",
+    "InvalidSchedule",
+    "KeyringStatus",
     "NotFound",
+    "Plan",
     "PreviewRow",
+    "RecordTrace",
     "RunDetail",
     "RunFailed",
     "RunFilter",
@@ -105,22 +160,30 @@ __all__ = [
     "ServiceError",
     "StandardConnectors",
     "StoreProblem",
+    "SuiteResult",
+    "TestResult",
     "compile_leniently",
     "compile_mapping",
     "configure_logging",
     "dead_letter_path",
+    "describe_cron",
     "document_json_schema",
     "function_library",
+    "get_secret",
     "junit_xml",
+    "keyring_status",
     "open_mapping",
     "output_columns",
+    "plan_schedule",
     "preview_file",
     "preview_records",
     "read_sample",
     "run_document_tests",
     "run_file",
+    "set_secret",
     "test_mapping",
     "validate_mapping",
+    "validate_schedule",
 ]
 
 

@@ -7,18 +7,17 @@ pydantic reaches the GUI or the CLI unwrapped.
 
 from __future__ import annotations
 
-import re
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from pydantic import ValidationError
-from sqlalchemy import exc as sa_exc
 
-from fieldwright.connectors import ConnectorError
+from fieldwright.connectors import ConnectorError, CredentialError
 from fieldwright.domain import DocumentError
+from fieldwright.service._transient import is_transient
 from fieldwright.service.errors import (
     ConnectorProblem,
+    CredentialProblem,
     InvalidDocument,
     InvalidRequest,
     NotFound,
@@ -29,46 +28,6 @@ from fieldwright.service.errors import (
 from fieldwright.store import errors as store_errors
 
 __all__ = ["connector_problem", "is_transient", "service_errors"]
-
-
-#: Connector messages of failures that go away by themselves: an API failing or limiting
-#: (HTTP 429, 5xx) or a database that is busy or cannot be reached right now.
-_TRANSIENT_TEXT = re.compile(
-    r"\bHTTP (?:429|5\d\d)\b|database is locked|connection refused|could not connect"
-    r"|server closed the connection|timed? ?out",
-    re.IGNORECASE,
-)
-
-
-def is_transient(error: BaseException) -> bool:
-    """Whether trying again later may work.
-
-    A connector error that says so (a true ``transient`` attribute), a network or
-    connection error anywhere in its causes (OS, httpx, a dropped database
-    connection), or a connector message naming an HTTP 429/5xx or a busy database.
-    """
-    # httpx is looked up, not imported: if no HTTP connector ever loaded it, no httpx error
-    # can be among the causes, and the desktop app starts without it.
-    httpx = sys.modules.get("httpx")
-    network: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
-    if httpx is not None:
-        network += (httpx.TransportError,)
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if getattr(current, "transient", False) is True:
-            return True
-        if isinstance(current, network):
-            return True
-        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
-            return True
-        if isinstance(current, sa_exc.DisconnectionError):
-            return True
-        if isinstance(current, ConnectorError) and _TRANSIENT_TEXT.search(str(current)):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def connector_problem(error: ConnectorError) -> ConnectorProblem:
@@ -103,6 +62,8 @@ def service_errors(what: str | None = None) -> Iterator[None]:
         raise StoreProblem(str(exc)) from exc
     except DocumentError as exc:
         raise InvalidDocument(str(exc), exc.problems) from exc
+    except CredentialError as exc:
+        raise CredentialProblem(str(exc), transient=is_transient(exc)) from exc
     except ConnectorError as exc:
         raise connector_problem(exc) from exc
     except ValidationError as exc:

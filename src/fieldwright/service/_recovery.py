@@ -19,7 +19,7 @@ import socket
 from pathlib import Path
 
 from fieldwright.connectors import manifest_path
-from fieldwright.service._worker import active_run_keys
+from fieldwright.service._store_log import active_run_keys
 from fieldwright.store import RunRepository
 from fieldwright.store.runs import RunLineage
 

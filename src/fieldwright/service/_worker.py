@@ -1,4 +1,9 @@
-"""One run in a worker thread: source → compiled mapping → sink, logged in the store.
+"""One run in a worker thread: source → compiled mapping → sink, logged where it belongs.
+
+The one run machinery of every run: a stored run (GUI, schedule, `Service.start_run`)
+and a file run (`fieldwright run`, `run_file`) alike. What differs is the `RunLog`,
+chosen by destination: the store's runs table and dead letters (`_store_log.StoreRunLog`),
+or a dead-letter file beside the output (`_file_log.FileRunLog`).
 
 A `RunHandle` owns two threads: the worker, which runs the attempts one after
 the other (a transient connector error under the `retry` strategy starts a
@@ -12,27 +17,22 @@ aborts the sink, which leaves the target as it was.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sized
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from fieldwright.connectors import ConnectorError
 from fieldwright.domain import ErrorStrategy, MappingDocument
 from fieldwright.domain.records import RecordSink, RecordSource, SourceItem
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus, RunTrigger
 from fieldwright.engine import CompiledMapping, Progress, RunOutcome, execute
-from fieldwright.service._boundary import is_transient
-from fieldwright.service._keys import run_key
 from fieldwright.service._results import RunProgress, RunResult
-from fieldwright.store import Conflict, RunRepository, StoreError
-from fieldwright.store.runs import RunLineage
-from fieldwright.store.types import utcnow
+from fieldwright.service._transient import is_transient
+from fieldwright.service.errors import ServiceError
 
-__all__ = ["RunHandle", "RunPlan", "active_run_keys"]
+__all__ = ["RunHandle", "RunLog", "RunPlan"]
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +46,6 @@ _STOPPED = (
     "cancelled by the scheduler (its timeout passed or it is shutting down); "
     "the target was left as it was"
 )
-
-_ACTIVE: set[str] = set()
-_ACTIVE_LOCK = threading.Lock()
-
-
-def active_run_keys() -> frozenset[str]:
-    """Runs this process is running now (any Service instance)."""
-    with _ACTIVE_LOCK:
-        return frozenset(_ACTIVE)
 
 
 @dataclass(slots=True)
@@ -75,6 +66,36 @@ class RunPlan:
     total: int | None = None
     #: Whether the document's retry strategy applies (a scheduler retries on its own).
     retries: bool = True
+    #: Replaces the document's error strategy for this run (`fieldwright run --error-strategy`).
+    strategy: ErrorStrategy | None = None
+
+    @property
+    def error_strategy(self) -> ErrorStrategy:
+        return self.strategy or self.document.run.error_strategy
+
+
+class RunLog(Protocol):
+    """Where a run is logged and its dead letters kept, chosen by the run's destination.
+
+    Each method may raise a `ServiceError` (the store is busy, a file cannot be
+    written); the run goes on after a failed `update_counts` and tries again at `finish`.
+    """
+
+    def start(self, plan: RunPlan, attempt: int, trigger: RunTrigger, parent: str | None) -> str:
+        """Log a new attempt of the run as started; its run key."""
+        ...
+
+    def add_dead_letters(self, key: str, letters: list[DeadLetter]) -> int:
+        """Keep dead letters of the attempt `key`; how many were kept."""
+        ...
+
+    def update_counts(self, key: str, counts: RunCounts) -> None:
+        """Record the counts of the attempt so far."""
+        ...
+
+    def finish(self, key: str, status: RunStatus, counts: RunCounts, message: str | None) -> None:
+        """Log how the attempt ended (the dead letters are all added by then)."""
+        ...
 
 
 class _Interrupted(Exception):
@@ -100,14 +121,14 @@ class RunHandle:
 
     def __init__(
         self,
-        runs: RunRepository,
+        log: RunLog,
         plan: RunPlan,
         *,
         on_progress: Callable[[RunProgress], None] | None = None,
         on_finished: Callable[[RunResult], None] | None = None,
         cancel_event: threading.Event | None = None,
     ) -> None:
-        self._runs = runs
+        self._log = log
         self._plan = plan
         self._on_progress = on_progress
         self._on_finished = on_finished
@@ -124,11 +145,13 @@ class RunHandle:
         self._total = plan.total
         self._keys: list[str] = []
         self._result: RunResult | None = None
-        self._attempt = _Attempt(self._insert(1, plan.trigger, plan.parent_key), 1)
+        self._attempt = _Attempt(log.start(plan, 1, plan.trigger, plan.parent_key), 1)
+        self._keys.append(self._attempt.key)
         self._worker = threading.Thread(target=self._work, name=f"run {self.key}", daemon=True)
         self._ticker = threading.Thread(target=self._tick, name=f"ticker {self.key}", daemon=True)
 
-    def _begin(self) -> RunHandle:
+    def begin(self) -> RunHandle:
+        """Start the worker and the ticker; the handle."""
         self._worker.start()
         self._ticker.start()
         return self
@@ -180,47 +203,18 @@ class RunHandle:
         self._done.wait(timeout)
         return self._result
 
-    # -- the store --------------------------------------------------------------------------
-
-    def _insert(self, number: int, trigger: RunTrigger, parent_key: str | None) -> str:
-        plan = self._plan
-        started = utcnow()
-        lineage = RunLineage(
-            parent_key=parent_key,
-            process_id=os.getpid(),
-            host=socket.gethostname(),
-            details={**plan.details, "attempt": number, "timeout_seconds": plan.timeout},
-        )
-        for same_second in range(1, 1000):
-            key = run_key(plan.document.key, started, same_second)
-            try:
-                self._runs.start_run(
-                    key,
-                    mapping_key=plan.document.key,
-                    mapping_version=plan.mapping_version,
-                    trigger=trigger,
-                    schedule_key=plan.schedule_key,
-                    started_at=started,
-                    lineage=lineage,
-                )
-            except Conflict:
-                continue  # another run of this mapping started in the same second
-            with _ACTIVE_LOCK:
-                _ACTIVE.add(key)
-            self._keys.append(key)
-            return key
-        raise Conflict(f"cannot find a free run key for {plan.document.key!r}")
+    # -- the log ---------------------------------------------------------------------------
 
     def _store_letters(self, attempt: _Attempt) -> None:
         if attempt.letters:
             letters, attempt.letters = attempt.letters, []
-            attempt.stored_letters += self._runs.add_dead_letters(attempt.key, letters)
+            attempt.stored_letters += self._log.add_dead_letters(attempt.key, letters)
 
     def _store_progress(self, attempt: _Attempt, counts: RunCounts) -> None:
         try:
             self._store_letters(attempt)
-            self._runs.update_counts(attempt.key, counts)
-        except StoreError as exc:  # the final write tries again; the run goes on
+            self._log.update_counts(attempt.key, counts)
+        except ServiceError as exc:  # the final write tries again; the run goes on
             log.warning("run %s: cannot store progress: %s", attempt.key, exc)
         attempt.last_store = time.monotonic()
 
@@ -285,12 +279,11 @@ class RunHandle:
                 sink = plan.open_sink(attempt.key)
             except ConnectorError as exc:
                 return RunOutcome(RunStatus.FAILED, RunCounts(), 0.0, str(exc), exc)
-            strategy = plan.document.run.error_strategy
             return execute(
                 plan.compiled,
                 self._items(source),
                 sink,
-                strategy=strategy,
+                strategy=plan.error_strategy,
                 on_dead_letter=self._dead_letter,
                 on_progress=self._engine_progress,
                 progress_interval=PROGRESS_EVERY / 2,
@@ -329,7 +322,7 @@ class RunHandle:
                 retry = (
                     transient
                     and plan.retries
-                    and plan.document.run.error_strategy is ErrorStrategy.RETRY
+                    and plan.error_strategy is ErrorStrategy.RETRY
                     and attempt.number < plan.document.run.max_attempts
                     and self._stop is None
                 )
@@ -345,7 +338,8 @@ class RunHandle:
                     )
                     message = f"{message} (before trying again)"
                     break
-                key = self._insert(attempt.number + 1, RunTrigger.RETRY, attempt.key)
+                key = self._log.start(plan, attempt.number + 1, RunTrigger.RETRY, attempt.key)
+                self._keys.append(key)
                 attempt = self._attempt = _Attempt(key, attempt.number + 1)
         except Exception as exc:  # a bug or the store gone: log the run failed, never hang
             log.exception("run %s stopped unexpectedly", attempt.key)
@@ -380,11 +374,13 @@ class RunHandle:
     ) -> None:
         try:
             self._store_letters(attempt)
-            self._runs.finish_run(attempt.key, status=status, counts=counts, error_summary=message)
-        except StoreError:
+        except ServiceError:
+            if not quiet:
+                raise
+            log.exception("run %s: cannot keep its last dead letters", attempt.key)
+        try:
+            self._log.finish(attempt.key, status, counts, message)
+        except ServiceError:
             if not quiet:
                 raise
             log.exception("run %s: cannot log how it ended", attempt.key)
-        finally:
-            with _ACTIVE_LOCK:
-                _ACTIVE.discard(attempt.key)

@@ -1,44 +1,28 @@
 """Service functions over the store that the CLI and the app call: info, upgrade, import/export.
 
 Every function takes an optional database URL (else FIELDWRIGHT_DATABASE_URL,
-else the default SQLite file). Errors are the store's (StoreError and its
-subclasses, re-exported here) and the domain's DocumentError.
+else the default SQLite file). Every error is a `ServiceError`: the store's are
+wrapped like everywhere in the service (`StoreProblem`, `NotFound`, `SaveConflict`),
+a broken document is `InvalidDocument`, a file that cannot be read or written `DataError`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from fieldwright.domain.canonical import load, save
 from fieldwright.domain.store_models import MappingVersionInfo
-from fieldwright.store import (
-    Conflict,
-    CorruptDatabase,
-    MappingRepository,
-    NotFound,
-    RunRepository,
-    SchemaOutOfDate,
-    SchemaTooNew,
-    Store,
-    StoreError,
-    StoreUnavailable,
-    VersionConflict,
-    status,
-)
+from fieldwright.service._boundary import service_errors
+from fieldwright.service.errors import DataError
+from fieldwright.store import MappingRepository, RunRepository, Store, status
 from fieldwright.store import current as _current
 from fieldwright.store import upgrade as _upgrade
 
 __all__ = [
-    "Conflict",
-    "CorruptDatabase",
-    "NotFound",
-    "SchemaOutOfDate",
-    "SchemaTooNew",
-    "StoreError",
-    "StoreUnavailable",
-    "VersionConflict",
     "current_revision",
     "database_info",
     "export_mapping",
@@ -47,53 +31,69 @@ __all__ = [
 ]
 
 
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """Store and document errors as service errors; a file that cannot be used as DataError."""
+    try:
+        with service_errors():
+            yield
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        raise DataError(f"cannot use{where}: {exc.strerror}") from exc
+
+
 def database_info(url: str | None = None) -> dict[str, Any]:
     """Where the store is, its schema revision against this program's, and what it holds.
 
     Reads only: a missing database is reported, not created.
     """
-    state = status(url)
-    info: dict[str, Any] = state.location.as_dict()
-    info.update(
-        exists=state.exists,
-        revision=state.current,
-        head=state.head,
-        state=state.state,
-    )
-    if state.state == "up to date":
-        with Store.open(url, upgrade=False) as store:
-            info["mappings"] = len(MappingRepository(store).list_mappings())
-            info["runs"] = RunRepository(store).count_runs()
+    with _database_errors():
+        state = status(url)
+        info: dict[str, Any] = state.location.as_dict()
+        info.update(
+            exists=state.exists,
+            revision=state.current,
+            head=state.head,
+            state=state.state,
+        )
+        if state.state == "up to date":
+            with Store.open(url, upgrade=False) as store:
+                info["mappings"] = len(MappingRepository(store).list_mappings())
+                info["runs"] = RunRepository(store).count_runs()
     return info
 
 
 def upgrade_database(url: str | None = None) -> str:
     """Create or migrate the database to this program's schema; returns the revision."""
-    return _upgrade(url)
+    with _database_errors():
+        return _upgrade(url)
 
 
 def current_revision(url: str | None = None) -> str | None:
     """The database's schema revision, None when it is empty or missing."""
-    return _current(url)
+    with _database_errors():
+        return _current(url)
 
 
 def export_mapping(
     key: str, path: str | os.PathLike[str], version: int | None = None, url: str | None = None
 ) -> Path:
     """Write a mapping version (default: the latest) to `path` as a canonical JSON document."""
-    with Store.open(url) as store:
-        document = MappingRepository(store).export_document(key, version)
-    target = Path(path)
-    if target.is_dir():
-        target = target / f"{key}.json"
-    save(document, target)
+    with _database_errors():
+        with Store.open(url) as store:
+            document = MappingRepository(store).export_document(key, version)
+        target = Path(path)
+        if target.is_dir():
+            target = target / f"{key}.json"
+        save(document, target)
     return target
 
 
 def import_mapping(path: str | os.PathLike[str], url: str | None = None) -> MappingVersionInfo:
     """Store a mapping document file: a new mapping, or a new version of an existing key."""
-    document = load(path)
-    with Store.open(url) as store:
-        return MappingRepository(store).import_document(
-            document, comment=f"imported from {Path(path).name}"
-        )
+    with _database_errors():
+        document = load(path)
+        with Store.open(url) as store:
+            return MappingRepository(store).import_document(
+                document, comment=f"imported from {Path(path).name}"
+            )

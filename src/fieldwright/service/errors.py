@@ -7,10 +7,13 @@ boundary with ``raise … from exc``, so the GUI and the CLI catch one family::
     ├── InvalidDocument     a mapping document cannot be used (problems with JSON pointers)
     ├── DataError           an input cannot be read or an output cannot be written
     │   └── ConnectorProblem    a source or sink (file, SQL, HTTP) failed; `transient` says
-    │                           whether trying again later may work
+    │       │                   whether trying again later may work
+    │       └── CredentialProblem   a secret cannot be read or kept (no usable keyring,
+    │                               nothing stored under that name)
     ├── NotFound            the mapping, version, run or schedule does not exist
     ├── SaveConflict        someone else saved first; who and when are attributes
     ├── InvalidRequest      what was asked cannot be done as given (bad key, bad schedule …)
+    │   └── InvalidSchedule     a cron expression or a schedule that cannot fire as written
     ├── StoreProblem        the database cannot be reached, is busy, damaged or out of date
     └── RunFailed           a run ended failed or cancelled (`RunResult.raise_for_status`)
 """
@@ -28,9 +31,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConnectorProblem",
+    "CredentialProblem",
     "DataError",
     "InvalidDocument",
     "InvalidRequest",
+    "InvalidSchedule",
     "NotFound",
     "RunFailed",
     "SaveConflict",
@@ -63,6 +68,10 @@ class ConnectorProblem(DataError):
         self.transient = transient
 
 
+class CredentialProblem(ConnectorProblem):
+    """A secret cannot be read or kept: no usable keyring, or nothing stored under its name."""
+
+
 class NotFound(ServiceError, LookupError):
     """The mapping, version, run or schedule asked for does not exist."""
 
@@ -91,6 +100,10 @@ class SaveConflict(ServiceError):
 
 class InvalidRequest(ServiceError, ValueError):
     """What was asked cannot be done as given; the message says what to change."""
+
+
+class InvalidSchedule(InvalidRequest):
+    """A cron expression or a schedule that cannot fire as written; the message says why."""
 
 
 class StoreProblem(ServiceError):

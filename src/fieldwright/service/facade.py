@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from fieldwright.domain import ConnectorRef, MappingDocument, Problem
-from fieldwright.domain.records import Position, Record, SourceItem
+from fieldwright.domain import ConnectorRef, MappingDocument
 from fieldwright.domain.runs import RunTrigger
 from fieldwright.domain.store_models import (
     DeadLetterPage,
@@ -32,20 +30,12 @@ from fieldwright.domain.store_models import (
     ScheduleExecutionRecord,
     ScheduleRecord,
 )
-from fieldwright.engine import SuiteResult
 from fieldwright.scheduler import InvalidSchedule, fire_times
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import Connectors, StandardConnectors
 from fieldwright.service._recovery import fail_interrupted_runs
 from fieldwright.service.connections import Connections
 from fieldwright.service.errors import InvalidRequest
-from fieldwright.service.mappings import (
-    PreviewRow,
-    compile_mapping,
-    preview_records,
-    test_mapping,
-    validate_mapping,
-)
 from fieldwright.service.runs import (
     FinishedCallback,
     ProgressCallback,
@@ -169,26 +159,6 @@ class Service:
         """Save old `version` again as the newest; `base_version` guards against lost edits."""
         with service_errors(f"restoring version {version} of {key!r}"):
             return self._mappings.restore_version(key, version, base_version=base_version)
-
-    def validate(self, document: MappingDocument) -> list[Problem]:
-        """Every problem of a document (unknown functions, bad paths, arguments …)."""
-        with service_errors():
-            return validate_mapping(document)
-
-    def preview(
-        self, document: MappingDocument, items: Sequence[SourceItem | Record]
-    ) -> list[PreviewRow]:
-        """Trace sample records (or source items) through the mapping, step by step."""
-        samples = [
-            item if isinstance(item, SourceItem) else SourceItem(Position(index=index), item)
-            for index, item in enumerate(items)
-        ]
-        return preview_records(compile_mapping(document), samples)
-
-    def run_tests(self, document: MappingDocument) -> SuiteResult:
-        """Run the document's test cases."""
-        with service_errors():
-            return test_mapping(document)
 
     # -- runs -------------------------------------------------------------------------------
 

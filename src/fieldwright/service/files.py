@@ -1,27 +1,30 @@
 """File runs: stream an input file through a mapping into an output file.
 
-The output appears atomically with its `.meta.json` manifest; records that
-fail are kept in `<output>.dead-letters.ndjson` beside it, each with its
-position, field, reason and input.
+The same run machinery as a stored run (`_worker.RunHandle`: one progress type,
+`RunProgress`; one result type, `RunResult`), logged beside its output instead of
+in the store (`_file_log.FileRunLog`). The output appears atomically with its
+`.meta.json` manifest; records that fail are kept in `<output>.dead-letters.ndjson`
+beside it, each with its position, field, reason and input.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from fieldwright.connectors import ConnectorError, NdjsonSink, open_sink, open_source
+from fieldwright.connectors import ConnectorError, open_sink, open_source
 from fieldwright.domain import ErrorStrategy, MappingDocument
-from fieldwright.domain.runs import DeadLetter
-from fieldwright.engine import CompiledMapping, Progress, RunOutcome, execute
+from fieldwright.domain.runs import RunTrigger
+from fieldwright.engine import CompiledMapping
 from fieldwright.engine.paths import WILDCARD
+from fieldwright.service._file_log import FileRunLog
+from fieldwright.service._results import RunProgress, RunResult
+from fieldwright.service._worker import RunHandle, RunPlan
 from fieldwright.service.errors import DataError
 from fieldwright.service.mappings import compile_mapping
 
-__all__ = ["FileRunResult", "dead_letter_path", "output_columns", "run_file"]
+__all__ = ["dead_letter_path", "output_columns", "run_file"]
 
 
 def dead_letter_path(output: Path) -> Path:
@@ -48,51 +51,27 @@ def output_columns(compiled: CompiledMapping) -> list[str]:
     return columns
 
 
-@dataclass(slots=True)
-class FileRunResult:
-    outcome: RunOutcome
-    output: Path
-    dead_letters: Path | None
-
-
-class _DeadLetterFile:
-    """Collects dead letters into an NDJSON file, created only when one arrives."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._sink: NdjsonSink | None = None
-
-    def add(self, letter: DeadLetter) -> None:
-        if self._sink is None:
-            self._sink = NdjsonSink(self.path)
-        self._sink.write_batch([letter.model_dump(mode="json")])
-
-    def finish(self) -> Path | None:
-        if self._sink is None:
-            self.path.unlink(missing_ok=True)  # a stale file from an earlier run would mislead
-            self.path.with_name(self.path.name + ".meta.json").unlink(missing_ok=True)
-            return None
-        self._sink.commit()
-        return self.path
-
-
 def run_file(
-    document: MappingDocument,
+    mapping: MappingDocument | CompiledMapping,
     input_path: str | os.PathLike[str],
     output_path: str | os.PathLike[str],
     *,
     input_format: str | None = None,
     output_format: str | None = None,
-    input_settings: dict[str, Any] | None = None,
     strategy: ErrorStrategy | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
-    should_cancel: Callable[[], bool] | None = None,
-) -> FileRunResult:
-    """Map every record of `input_path` into `output_path`."""
-    compiled = compile_mapping(document)
+    on_progress: Callable[[RunProgress], None] | None = None,
+) -> RunResult:
+    """Map every record of `input_path` into `output_path`; how the run ended.
+
+    `mapping` is a document, or the mapping compiled from it (not compiled again).
+    An input or output that cannot be opened raises DataError before anything runs;
+    `strategy` replaces the document's error strategy. Progress comes from the run's
+    threads; an interrupt (Ctrl-C) cancels the run, leaving the output as it was.
+    """
+    compiled = mapping if isinstance(mapping, CompiledMapping) else compile_mapping(mapping)
     output = Path(output_path)
     try:
-        source = open_source(Path(input_path), input_format, **(input_settings or {}))
+        source = open_source(Path(input_path), input_format)
     except ConnectorError as exc:
         raise DataError(str(exc)) from exc
     try:
@@ -100,20 +79,22 @@ def run_file(
     except ConnectorError as exc:
         source.close()
         raise DataError(str(exc)) from exc
-    dead = _DeadLetterFile(dead_letter_path(output))
+    plan = RunPlan(
+        document=compiled.document,
+        compiled=compiled,
+        mapping_version=None,
+        open_source=lambda: source,
+        open_sink=lambda _key: sink,
+        trigger=RunTrigger.MANUAL,
+        retries=False,  # the source and sink are opened once, above
+        strategy=strategy,
+    )
+    handle = RunHandle(FileRunLog(dead_letter_path(output)), plan, on_progress=on_progress)
     try:
-        outcome = execute(
-            compiled,
-            source,
-            sink,
-            strategy=strategy,
-            on_dead_letter=dead.add,
-            on_progress=on_progress,
-            should_cancel=should_cancel,
-        )
-    finally:
-        source.close()
-    dead_path = dead.finish()
-    if isinstance(outcome.error, ConnectorError):
-        outcome.message = str(outcome.error)
-    return FileRunResult(outcome, output, dead_path)
+        result = handle.begin().wait()
+    except KeyboardInterrupt:
+        handle.cancel()
+        handle.wait()
+        raise
+    assert result is not None  # wait() without a timeout returns once the run ended
+    return result

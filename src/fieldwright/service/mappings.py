@@ -1,4 +1,8 @@
-"""Mapping documents: open, validate, compile, preview and test."""
+"""Mapping documents: open, validate, compile, preview and test.
+
+`CompiledMapping`, `RecordTrace` and `FieldTrace` are the engine's types, re-exported
+for the app and the CLI, which name them but never import the engine.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from fieldwright.domain import DocumentError, MappingDocument, Problem, load
 from fieldwright.domain.records import SourceItem
 from fieldwright.engine import (
     CompiledMapping,
+    FieldTrace,
     RecordTrace,
     SuiteResult,
     compile_document,
@@ -25,7 +30,10 @@ from fieldwright.engine import validate as validate_document
 from fieldwright.service.errors import DataError, InvalidDocument
 
 __all__ = [
+    "CompiledMapping",
+    "FieldTrace",
     "PreviewRow",
+    "RecordTrace",
     "compile_leniently",
     "compile_mapping",
     "open_mapping",
@@ -97,9 +105,14 @@ def preview_records(compiled: CompiledMapping, items: Sequence[SourceItem]) -> l
 
 
 def preview_file(
-    document: MappingDocument, path: PathLike, *, limit: int = 10, format: str | None = None
+    mapping: MappingDocument | CompiledMapping,
+    path: PathLike,
+    *,
+    limit: int = 10,
+    format: str | None = None,
 ) -> list[PreviewRow]:
-    compiled = compile_mapping(document)
+    """Trace the first `limit` items of a sample file; `mapping` as `run_file` takes it."""
+    compiled = mapping if isinstance(mapping, CompiledMapping) else compile_mapping(mapping)
     return preview_records(compiled, read_sample(path, limit=limit, format=format))
 
 

@@ -24,6 +24,7 @@ from fieldwright.domain.store_models import DeadLetterPage, DeadLetterRecord, Ru
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import Connectors, describe, file_path
 from fieldwright.service._results import RunProgress, RunResult
+from fieldwright.service._store_log import StoreRunLog
 from fieldwright.service._worker import RunHandle, RunPlan
 from fieldwright.service.errors import InvalidRequest
 from fieldwright.service.files import output_columns
@@ -214,15 +215,13 @@ class Runs:
             total=total,
             retries=retries,
         )
-        with service_errors(f"starting a run of {document.key!r}"):
-            handle = RunHandle(
-                self._runs,
-                plan,
-                on_progress=on_progress,
-                on_finished=on_finished,
-                cancel_event=cancel_event,
-            )
-        return handle._begin()
+        return RunHandle(
+            StoreRunLog(self._runs),
+            plan,
+            on_progress=on_progress,
+            on_finished=on_finished,
+            cancel_event=cancel_event,
+        ).begin()
 
     def reprocess(
         self,

@@ -1,5 +1,9 @@
 """Test suites for the desktop app and the command line: run some or all of a document's
-tests with progress, and write the results as JUnit XML for CI."""
+tests with progress, and write the results as JUnit XML for CI.
+
+`SuiteResult`, `TestResult`, `Coverage` and `Difference` are the engine's result types,
+re-exported for the app and the CLI, which name them but never import the engine.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,25 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Collection
 
 from fieldwright.domain import MappingDocument
-from fieldwright.engine import CompiledMapping, SuiteResult, coverage, run_tests
+from fieldwright.engine import (
+    CompiledMapping,
+    Coverage,
+    Difference,
+    SuiteResult,
+    TestResult,
+    coverage,
+    run_tests,
+)
 from fieldwright.service.mappings import compile_mapping
 
-__all__ = ["junit_xml", "run_document_tests"]
+__all__ = [
+    "Coverage",
+    "Difference",
+    "SuiteResult",
+    "TestResult",
+    "junit_xml",
+    "run_document_tests",
+]
 
 #: Called with (tests done, tests to run) after each test.
 TestProgress = Callable[[int, int], None]

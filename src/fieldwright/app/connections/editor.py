@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldwright.connectors import KeyringStatus
 from fieldwright.domain.store_models import ConnectionRecord
+from fieldwright.service import KeyringStatus
 
 __all__ = ["FILE_KINDS", "KINDS", "ConnectionEditor", "FormError", "summary"]
 

@@ -36,8 +36,8 @@ from fieldwright.app.connections.editor import KINDS, ConnectionEditor, FormErro
 from fieldwright.app.shell.theme import current_theme
 from fieldwright.app.shell.widgets import confirm
 from fieldwright.app.shell.workers import Task, TaskSignals
-from fieldwright.connectors import KeyringStatus
 from fieldwright.domain.store_models import ConnectionRecord
+from fieldwright.service import KeyringStatus
 from fieldwright.service.connections import ConnectionCheck
 from fieldwright.service.errors import ServiceError
 

@@ -1,7 +1,7 @@
 """The Schedules page's calendar: planned fire times and past executions per day, painted.
 
 `CalendarData` holds what a period shows, in ONE display time zone: the planned fire
-times of the active schedules (from `fieldwright.scheduler.Plan`, kept per schedule as
+times of the active schedules (from the scheduler's `Plan` via the service, kept per schedule as
 sorted UTC instants and cut into days by binary search on the local midnights, so a
 month of 1,000 schedules stays cheap) and the past executions coloured by status. A day
 cell shows one line per schedule and status ("01:30 Nightly sync", "00:00 Poll ×24"),
@@ -36,7 +36,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import ScheduleExecutionRecord, ScheduleRecord
-from fieldwright.scheduler import Plan
+from fieldwright.service import Plan
 
 __all__ = [
     "PLANNED",

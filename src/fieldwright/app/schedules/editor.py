@@ -1,8 +1,8 @@
 """The schedule editor: a dialog over `ui/schedule_editor.ui`, bound by widget names.
 
-Every change re-checks the schedule (debounced) with the scheduler's own helpers:
-`CronExpression`/`describe_cron` for the cron field and `validate_schedule` +
-`Plan` for the next 10 fire times. A problem is written in red next to its field and
+Every change re-checks the schedule (debounced) with the scheduler's own helpers, through
+the service: `describe_cron` for the cron field and `validate_schedule` + its `Plan`
+for the next 10 fire times. A problem is written in red next to its field and
 the OK button stays disabled until it is fixed. Save goes through the service.
 """
 
@@ -43,9 +43,8 @@ from fieldwright.domain.store_models import (
     ScheduleKind,
     ScheduleRecord,
 )
-from fieldwright.scheduler import CronError, CronExpression, InvalidSchedule, describe_cron
-from fieldwright.scheduler import validate_schedule as check_schedule
-from fieldwright.service import Service
+from fieldwright.service import InvalidSchedule, Service, describe_cron
+from fieldwright.service import validate_schedule as check_schedule
 from fieldwright.service.errors import ServiceError
 
 __all__ = [
@@ -142,7 +141,7 @@ def describe_schedule(record: ScheduleRecord) -> str:
     if record.kind is ScheduleKind.CRON:
         try:
             return describe_cron(record.cron or "")
-        except CronError as exc:
+        except InvalidSchedule as exc:
             return f"invalid: {exc}"
     if record.kind is ScheduleKind.INTERVAL and record.interval_seconds:
         seconds = record.interval_seconds
@@ -447,8 +446,8 @@ class ScheduleEditor(QDialog):
         if kind is ScheduleKind.CRON:
             text = self.edit("cron").text().strip()
             try:
-                description = describe_cron(CronExpression.parse(text))
-            except CronError as exc:
+                description = describe_cron(text)
+            except InvalidSchedule as exc:
                 problems["cron"] = str(exc)[0].upper() + str(exc)[1:] + "."
             values["cron"] = text
         elif kind is ScheduleKind.INTERVAL:

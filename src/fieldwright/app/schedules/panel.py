@@ -4,7 +4,8 @@ Everything goes through the service: the list (`list_schedules`), the past execu
 of the shown period (`schedule_executions`), create/edit (the editor dialog), pause and
 resume, delete, and Run now (`run_schedule_now`, whose end is re-emitted as a Qt
 signal, queued to the GUI thread). Planned fire times are computed here with the
-scheduler's `Plan` (Qt-free), once per schedule and period, in one display time zone.
+scheduler's `Plan` (Qt-free, from the service's `plan_schedule`), once per schedule and
+period, in one display time zone.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from fieldwright.app.shell.widgets import confirm, record_table
 from fieldwright.app.shell.zones import local_zone_name, setup_zone_combo, zone_names
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import MappingSummary, ScheduleRecord
-from fieldwright.scheduler import InvalidSchedule, Plan
+from fieldwright.service import InvalidSchedule, Plan, plan_schedule
 from fieldwright.service.errors import ServiceError
 
 if TYPE_CHECKING:
@@ -273,7 +274,7 @@ class SchedulesPanel(QWidget):
         self.plans, self.problems = {}, {}
         for record in self.schedules:
             try:
-                self.plans[record.key] = (record, Plan.of(record))
+                self.plans[record.key] = (record, plan_schedule(record))
             except InvalidSchedule as exc:
                 self.problems[record.key] = str(exc)
         self._fill_table(keep)

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 from PySide6.QtCore import QByteArray, QSettings
 
 from fieldwright.app.shell.zones import local_zone_name
-from fieldwright.connectors import CredentialError, get_secret, keyring_status, set_secret
 from fieldwright.domain import CredentialRef
+from fieldwright.service import CredentialProblem, get_secret, keyring_status, set_secret
 
 __all__ = [
     "DEFAULT_SAMPLE_SIZE",
@@ -173,18 +173,18 @@ class AppSettings:
     def set_database_url(self, url: str) -> None:
         """Save the URL for the next start; its password goes to the keyring, never this file.
 
-        Raises `CredentialError` when the URL holds a password but there is no usable
+        Raises `CredentialProblem` when the URL holds a password but there is no usable
         keyring (nothing is saved then).
         """
         bare, secret = split_password(url)
         if secret:
             if "@" not in urlsplit(bare).netloc:
-                raise CredentialError(
+                raise CredentialProblem(
                     "a database password needs a user name in the URL (user@host)"
                 )
             status = keyring_status()
             if not status.usable:
-                raise CredentialError(
+                raise CredentialProblem(
                     f"the database password cannot be kept: {status.message}; "
                     "remove it from the URL (PostgreSQL also reads ~/.pgpass or PGPASSWORD)"
                 )
@@ -229,7 +229,7 @@ def with_kept_password(url: str) -> str:
         return url
     try:
         return _with_password(bare, get_secret(database_credential(bare)))
-    except CredentialError:
+    except CredentialProblem:
         return url  # no password kept: the server (or ~/.pgpass) decides
 
 

@@ -44,8 +44,8 @@ from fieldwright.app.shell.theme import THEMES, apply_theme, current_theme
 from fieldwright.app.shell.widgets import confirm
 from fieldwright.app.shell.workers import Task, TaskSignals
 from fieldwright.app.shell.zones import setup_zone_combo
-from fieldwright.connectors import ConnectorError
-from fieldwright.service.database import StoreError, database_info, upgrade_database
+from fieldwright.service import ServiceError
+from fieldwright.service.database import database_info, upgrade_database
 
 __all__ = ["DatabaseReport", "SettingsPanel"]
 
@@ -87,7 +87,7 @@ def check_database(url: str | None) -> DatabaseReport:
     started = time.perf_counter()
     try:
         info = database_info(url)
-    except (StoreError, ConnectorError) as exc:
+    except ServiceError as exc:
         return DatabaseReport(False, str(exc), time.perf_counter() - started)
     if not info.get("exists"):
         text = f"{_describe(info)}\nThe database does not exist yet: Migrate creates it."
@@ -102,7 +102,7 @@ def migrate_database(url: str | None) -> DatabaseReport:
     started = time.perf_counter()
     try:
         revision = upgrade_database(url)
-    except (StoreError, ConnectorError) as exc:
+    except ServiceError as exc:
         return DatabaseReport(False, str(exc), time.perf_counter() - started)
     return DatabaseReport(
         True,
@@ -417,7 +417,7 @@ class SettingsPanel(QWidget):
             return
         try:
             self.settings.set_database_url(url or "")
-        except ConnectorError as exc:
+        except ServiceError as exc:
             self.db_error.setText(str(exc))
             set_row_visible(self.db_error, True)
             return

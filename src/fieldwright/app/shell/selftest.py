@@ -149,6 +149,8 @@ def run_self_test(example: Path | None = None, *, timeout_s: float = 30.0) -> Se
 def _drive(
     window: Any, service: Any, path: Path, timeout_s: float, started: float
 ) -> SelfTestReport:
+    from fieldwright.service import test_mapping
+
     preview = window.preview
     sample, previewed = _Latch(), _Latch()
     preview.sampleLoaded.connect(sample)
@@ -180,7 +182,7 @@ def _drive(
 
     document = window.session.document.model_copy(deep=True)
     suite = _off_thread(
-        preview.pool, lambda: service.run_tests(document), "running the tests", timeout_s
+        preview.pool, lambda: test_mapping(document), "running the tests", timeout_s
     )
     total, passed = len(suite.results), suite.passed
     if total == 0:

@@ -27,7 +27,7 @@ from fieldwright.authoring.suite_status import json_lines, touches
 
 if TYPE_CHECKING:
     from fieldwright.domain import TestCase
-    from fieldwright.engine import Difference, TestResult
+    from fieldwright.service import Difference, TestResult
 
 __all__ = ["JsonView", "ResultView", "value_text"]
 

@@ -19,7 +19,7 @@ from fieldwright.authoring.suite_status import Outcome, outcome
 from fieldwright.domain import TestCase
 
 if TYPE_CHECKING:
-    from fieldwright.engine import TestResult
+    from fieldwright.service import TestResult
 
 __all__ = ["OUTCOME_ROLE", "TestTableModel", "outcome_icon"]
 

@@ -51,7 +51,7 @@ from fieldwright.domain import MappingDocument, TestCase
 from fieldwright.service import ServiceError, junit_xml
 
 if TYPE_CHECKING:
-    from fieldwright.engine import Coverage, SuiteResult, TestResult
+    from fieldwright.service import Coverage, SuiteResult, TestResult
 
 __all__ = ["TestsPanel"]
 JUNIT_FILTER = "JUnit XML (*.xml);;All files (*)"

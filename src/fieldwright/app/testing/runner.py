@@ -23,7 +23,7 @@ from fieldwright.service import run_document_tests
 
 if TYPE_CHECKING:
     from fieldwright.app.documents.compiled import CompiledDocument
-    from fieldwright.engine import SuiteResult
+    from fieldwright.service import SuiteResult
 
 __all__ = ["RERUN_DELAY_MS", "TestRun", "TestRunner", "with_tests"]
 
