@@ -232,6 +232,18 @@ def test_test_command_writes_junit_and_fails_on_a_failing_test(tmp_path: Path) -
     assert ok.exit_code == 0
 
 
+def test_junit_goes_into_a_new_folder_and_an_unwritable_path_is_a_message(tmp_path: Path) -> None:
+    nested = tmp_path / "reports" / "ci" / "junit.xml"
+    assert fieldwright("test", HUBSPOT / "mapping.fwmap.json", "--junit", nested).exit_code == 0
+    assert ET.parse(nested).getroot().get("tests") == "7"
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    result = fieldwright("test", HUBSPOT / "mapping.fwmap.json", "--junit", blocked / "junit.xml")
+    assert result.exit_code == 2
+    assert "cannot write the JUnit report" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_functions_and_schema() -> None:
     listing = fieldwright("functions", "--json")
     functions = json.loads(listing.output)

@@ -71,6 +71,7 @@ PUBLIC = [
     "test_mapping",
     "validate_mapping",
     "validate_schedule",
+    "write_junit",
 ]
 
 #: Types of the layers below that the app and the CLI name (results, traces, plans): the

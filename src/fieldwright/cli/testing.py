@@ -8,9 +8,9 @@ import click
 from rich.markup import escape
 
 from fieldwright.cli._common import ExitCode, console, reported_errors
-from fieldwright.service import SuiteResult, junit_xml, open_mapping, test_mapping
+from fieldwright.service import SuiteResult, open_mapping, test_mapping, write_junit
 
-__all__ = ["junit_xml", "test"]
+__all__ = ["test"]
 
 
 @click.command()
@@ -43,6 +43,7 @@ def test(mappings: tuple[Path, ...], junit: Path | None) -> None:
         if coverage.unchecked:
             console.print(f"  [dim]untested: {escape(', '.join(coverage.unchecked))}[/]")
     if junit is not None:
-        junit_xml(suites).write(junit, encoding="utf-8", xml_declaration=True)
+        with reported_errors():
+            write_junit(suites, junit)
     if any(not suite.ok for _, suite in suites):
         raise SystemExit(int(ExitCode.FAILED))

@@ -72,6 +72,7 @@ if TYPE_CHECKING:
         TestResult,
         junit_xml,
         run_document_tests,
+        write_junit,
     )
 
 #: Where each public name lives; imported on first use (PEP 562), so a
@@ -128,6 +129,7 @@ _LOCATIONS = {
     "set_secret": "fieldwright.service.secrets",
     "test_mapping": "fieldwright.service.mappings",
     "validate_mapping": "fieldwright.service.mappings",
+    "write_junit": "fieldwright.service.suites",
     "validate_schedule": "fieldwright.service.plans",
 }
 
@@ -184,6 +186,7 @@ __all__ = [
     "test_mapping",
     "validate_mapping",
     "validate_schedule",
+    "write_junit",
 ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Collection
+from pathlib import Path
 
 from fieldwright.domain import MappingDocument
 from fieldwright.engine import (
@@ -20,6 +21,7 @@ from fieldwright.engine import (
     coverage,
     run_tests,
 )
+from fieldwright.service.errors import DataError
 from fieldwright.service.mappings import compile_mapping
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "TestResult",
     "junit_xml",
     "run_document_tests",
+    "write_junit",
 ]
 
 #: Called with (tests done, tests to run) after each test.
@@ -96,3 +99,12 @@ def junit_xml(suites: list[tuple[str, SuiteResult]]) -> ET.ElementTree:
     root.set("failures", str(failures))
     ET.indent(root)
     return ET.ElementTree(root)
+
+
+def write_junit(suites: list[tuple[str, SuiteResult]], path: Path) -> None:
+    """Write `junit_xml(suites)` to `path`, creating its folder; `DataError` when it cannot."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        junit_xml(suites).write(path, encoding="utf-8", xml_declaration=True)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot write the JUnit report: {exc.strerror or exc}") from exc

@@ -48,7 +48,7 @@ from fieldwright.authoring.suite_edits import (
 )
 from fieldwright.authoring.suite_status import Outcome, TestStatus, status_of
 from fieldwright.domain import MappingDocument, TestCase
-from fieldwright.service import ServiceError, junit_xml
+from fieldwright.service import ServiceError, write_junit
 
 if TYPE_CHECKING:
     from fieldwright.service import Coverage, SuiteResult, TestResult
@@ -444,11 +444,9 @@ class TestsPanel(QWidget):
                 return False
             path = Path(chosen)
         try:
-            junit_xml([(self.document.key, suite)]).write(
-                path, encoding="utf-8", xml_declaration=True
-            )
-        except OSError as exc:
-            QMessageBox.warning(self, "Export JUnit", f"Cannot write {path}:\n{exc.strerror}")
+            write_junit([(self.document.key, suite)], path)
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Export JUnit", str(exc))
             return False
         self.message.emit(f"Exported {len(suite.results)} test results to {path}")
         return True
