@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldwright.app.shell.forms import Form
 from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.service import KeyringStatus
 
@@ -135,6 +136,7 @@ class _KindForm(QWidget):
         super().__init__()
         self.form = QFormLayout(self)
         self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.rows: list[_Row] = []
 
     def add(self, label: str, field: QWidget, hint: str = "") -> None:
@@ -347,64 +349,12 @@ class ConnectionEditor(QWidget):
         self.loaded_kind = ""
         #: The keyring entry of the loaded connection's secret, kept on a save without one.
         self.keyring_entry: tuple[str | None, str | None] = (None, None)
-
-        self.name = _line("connection_name", "e.g. crm_production")
-        self.kind = QComboBox()
-        self.kind.setObjectName("connection_kind")
-        for kind, label in KINDS.items():
-            self.kind.addItem(label, kind)
-        self.description = _line("connection_description", "optional")
-        self.secret_edit = QLineEdit()
-        self.secret_edit.setObjectName("connection_secret")
-        self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret_state = QLabel()
-        self.secret_state.setObjectName("secret_state")
-        self.secret_state.setProperty("role", "muted")
-        self.secret_state.setWordWrap(True)
-        self.name_error = _error_label("connection_name_error")
-        self.secret_error = _error_label("connection_secret_error")
-
-        self.sql = _SqlForm()
-        self.http = _HttpForm()
-        self.file = _FileForm()
-        self.pages = QStackedWidget()
-        for page in (self.sql, self.http, self.file):
-            self.pages.addWidget(page)
-
-        top = QFormLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        top.addRow("Name", self.name)
-        top.addRow("", self.name_error)
-        top.addRow("Kind", fixed_width(self.kind))
-        top.addRow("Description", self.description)
-        self.secret_label = QLabel("Password")
-        secret_box = QWidget()
-        secret_layout = QFormLayout(secret_box)
-        secret_layout.setContentsMargins(0, 0, 0, 0)
-        secret_layout.addRow(self.secret_label, self.secret_edit)
-        secret_layout.addRow("", self.secret_state)
-        secret_layout.addRow("", self.secret_error)
-        self.secret_box = secret_box
-
+        self.ui = Form("connection_editor.ui")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
-        layout.addWidget(self.pages)
-        layout.addWidget(secret_box)
-        layout.addStretch(1)
-        forms = (top, secret_layout, *(p.form for p in self._forms()))
-        captions: list[QWidget] = []
-        for form in forms:
-            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-            for row in range(form.rowCount()):
-                item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
-                caption = item.widget() if item is not None else None
-                if caption is not None:
-                    captions.append(caption)
-        width = max(caption.sizeHint().width() for caption in captions)
-        for caption in captions:
-            caption.setMinimumWidth(width)  # one label column across the kinds' pages
-
+        layout.addWidget(self.ui.widget)
+        self._bind()
+        self._align_captions()
         self.kind.currentIndexChanged.connect(self._kind_changed)
         for edit in self.findChildren(QLineEdit):
             edit.textEdited.connect(self._edited)
@@ -412,6 +362,43 @@ class ConnectionEditor(QWidget):
             combo.activated.connect(self._edited)
         self.http.timeout.valueChanged.connect(self._edited)
         self.new()
+
+    def _bind(self) -> None:
+        """The form's name, kind, description and secret; the kinds' pages added here."""
+        self.name = self.ui.child(QLineEdit, "connection_name")
+        self.kind = self.ui.child(QComboBox, "connection_kind")
+        for kind, label in KINDS.items():
+            self.kind.addItem(label, kind)
+        self.description = self.ui.child(QLineEdit, "connection_description")
+        self.secret_box = self.ui.child(QWidget, "secret_box")
+        self.secret_label = self.ui.child(QLabel, "connection_secret_label")
+        self.secret_edit = self.ui.child(QLineEdit, "connection_secret")
+        self.secret_state = self.ui.child(QLabel, "secret_state")
+        self.name_error = self.ui.child(QLabel, "connection_name_error")
+        self.secret_error = self.ui.child(QLabel, "connection_secret_error")
+        self.sql = _SqlForm()
+        self.http = _HttpForm()
+        self.file = _FileForm()
+        self.pages = self.ui.child(QStackedWidget, "connection_kind_pages")
+        for page in self._forms():
+            self.pages.addWidget(page)
+
+    def _align_captions(self) -> None:
+        """One label column across the form and the kinds' pages: the widest caption's."""
+        names = ("connection_form", "secret_form")
+        forms = [self.ui.widget.findChild(QFormLayout, name) for name in names]
+        captions: list[QWidget] = []
+        for form in (*forms, *(page.form for page in self._forms())):
+            if form is None:
+                raise LookupError(f"{self.ui.name} lacks a form layout named one of {names}")
+            for row in range(form.rowCount()):
+                item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+                caption = item.widget() if item is not None else None
+                if caption is not None:
+                    captions.append(caption)
+        width = max(caption.sizeHint().width() for caption in captions)
+        for caption in captions:
+            caption.setMinimumWidth(width)
 
     def _forms(self) -> tuple[_KindForm, ...]:
         return (self.sql, self.http, self.file)

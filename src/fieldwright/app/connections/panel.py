@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt, QThreadPool, Signal
+from PySide6.QtCore import QEvent, QThreadPool, Signal
 from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
@@ -33,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.connections.editor import KINDS, ConnectionEditor, FormError, summary
+from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.theme import current_theme
 from fieldwright.app.shell.widgets import confirm
 from fieldwright.app.shell.workers import Task, TaskSignals
@@ -103,98 +102,50 @@ class ConnectionsPanel(QWidget):
         self.signals = TaskSignals(self)
         self.signals.done.connect(self._test_done)
         self.signals.failed.connect(self._test_failed)
+        self.ui = Form("connections_panel.ui")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.ui.widget)
+        self._bind_list()
+        self._bind_editor()
+        self._connect()
+        self._style_banner()
+        self.editor.new()
+        self._update_buttons()
 
-        self.banner = QFrame()
-        self.banner.setObjectName("keyring_banner")
-        self.banner_text = QLabel()
-        self.banner_text.setObjectName("keyring_banner_text")
-        self.banner_text.setWordWrap(True)
-        banner_layout = QVBoxLayout(self.banner)
-        banner_layout.setContentsMargins(12, 8, 12, 8)
-        banner_layout.addWidget(self.banner_text)
-        self.banner.hide()
-
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("connections_table")
+    def _bind_list(self) -> None:
+        """The keyring banner, the table of connections and the buttons under it."""
+        self.banner = self.ui.child(QFrame, "keyring_banner")
+        self.banner_text = self.ui.child(QLabel, "keyring_banner_text")
+        self.table = self.ui.child(QTableWidget, "connections_table")
+        self.table.setColumnCount(len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         for column, width in enumerate((160, 110, 0, 90, 170)):
             if width:
                 self.table.setColumnWidth(column, width)
-
-        self.new_button = QPushButton("New")
-        self.new_button.setObjectName("connection_new")
-        self.duplicate_button = QPushButton("Duplicate")
-        self.duplicate_button.setObjectName("connection_duplicate")
-        self.delete_button = QPushButton("Delete…")
-        self.delete_button.setObjectName("connection_delete")
-        self.refresh_button = QPushButton("Refresh")
-        list_bar = QHBoxLayout()
-        list_bar.addWidget(self.new_button)
-        list_bar.addWidget(self.duplicate_button)
-        list_bar.addWidget(self.delete_button)
-        list_bar.addStretch(1)
-        list_bar.addWidget(self.refresh_button)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        heading = QLabel("CONNECTIONS")
-        heading.setProperty("role", "heading")
-        left_layout.addWidget(heading)
-        left_layout.addWidget(self.table, 1)
-        left_layout.addLayout(list_bar)
-
-        self.editor = ConnectionEditor()
-        self.editor_title = QLabel()
-        self.editor_title.setObjectName("editor_title")
-        self.editor_title.setProperty("role", "heading")
-        self.save_button = QPushButton("Save")
-        self.save_button.setObjectName("connection_save")
-        self.save_button.setDefault(True)
-        self.test_button = QPushButton("Test connection")
-        self.test_button.setObjectName("connection_test")
-        self.test_button.setToolTip("Reach the saved connection once (saves your changes first)")
-        self.result = QLabel()
-        self.result.setObjectName("test_result")
-        self.result.setWordWrap(True)
-        self.result.setTextFormat(Qt.TextFormat.RichText)
-        editor_bar = QHBoxLayout()
-        editor_bar.addWidget(self.save_button)
-        editor_bar.addWidget(self.test_button)
-        editor_bar.addStretch(1)
-        right = QWidget()
-        right.setMinimumWidth(420)
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(12, 0, 0, 0)
-        right_layout.addWidget(self.editor_title)
-        right_layout.addWidget(self.editor)
-        right_layout.addLayout(editor_bar)
-        right_layout.addWidget(self.result)
-        right_layout.addStretch(1)
-
-        self.splitter = QSplitter()
-        self.splitter.setObjectName("connections_splitter")
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(right)
+        self.new_button = self.ui.child(QPushButton, "connection_new")
+        self.duplicate_button = self.ui.child(QPushButton, "connection_duplicate")
+        self.delete_button = self.ui.child(QPushButton, "connection_delete")
+        self.refresh_button = self.ui.child(QPushButton, "connections_refresh")
+        self.splitter = self.ui.child(QSplitter, "connections_splitter")
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setChildrenCollapsible(False)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.splitter, 1)
+    def _bind_editor(self) -> None:
+        """The editor column: its title, the editor (added here), Save, Test and the result."""
+        self.editor = ConnectionEditor()
+        column = self.ui.child(QWidget, "connection_editor_box").layout()
+        assert isinstance(column, QVBoxLayout)  # as the form lays it out
+        column.insertWidget(1, self.editor)
+        self.editor_title = self.ui.child(QLabel, "editor_title")
+        self.save_button = self.ui.child(QPushButton, "connection_save")
+        self.test_button = self.ui.child(QPushButton, "connection_test")
+        self.result = self.ui.child(QLabel, "test_result")
 
+    def _connect(self) -> None:
         self.new_button.clicked.connect(self.new_connection)
         self.duplicate_button.clicked.connect(self.duplicate)
         self.delete_button.clicked.connect(self.delete)
@@ -203,9 +154,6 @@ class ConnectionsPanel(QWidget):
         self.test_button.clicked.connect(self.test)
         self.editor.edited.connect(self._edited)
         self.table.itemSelectionChanged.connect(self._selection_changed)
-        self._style_banner()
-        self.editor.new()
-        self._update_buttons()
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self.loaded:

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldwright.app.shell.forms import Form
 from fieldwright.domain.store_models import MappingSummary
 from fieldwright.service import ServiceError
 
@@ -43,11 +43,10 @@ class StoreOpenDialog(QDialog):
         self.lister = lister
         self.chosen_key: str | None = None
         self.wants_file = False
-
-        self.search = QLineEdit()
-        self.search.setObjectName("store_search")
-        self.search.setPlaceholderText("Search by key or name")
-        self.search.setClearButtonEnabled(True)
+        self.ui = Form("store_open_dialog.ui")
+        QVBoxLayout(self).addWidget(self.ui.widget)  # the dialog's margins, from the style
+        self.ui.child(QLabel, "store_where").setText(f"Mappings in {where}")
+        self.search = self.ui.child(QLineEdit, "store_search")
         # Ask the store once the typing pauses, not on every keystroke (a remote
         # PostgreSQL answers in tens of milliseconds, on the GUI thread).
         self.search_delay = QTimer(self)
@@ -56,46 +55,30 @@ class StoreOpenDialog(QDialog):
         self.search_delay.setInterval(SEARCH_DELAY_MS)
         self.search_delay.timeout.connect(self.refresh)
         self.search.textChanged.connect(self.search_delay.start)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("store_mappings")
+        self.table = self.ui.child(QTableWidget, "store_mappings")
+        self.table.setColumnCount(len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda _index: self._open_selected())
         self.table.itemSelectionChanged.connect(self._update_buttons)
-        self.empty = QLabel()
-        self.empty.setProperty("role", "muted")
-        self.empty.setWordWrap(True)
-        source = QLabel(f"Mappings in {where}")
-        source.setProperty("role", "muted")
+        self.empty = self.ui.child(QLabel, "store_empty")
+        self._bind_buttons()
+        self.resize(760, 440)
+        self.refresh()
 
-        self.buttons = QDialogButtonBox()
+    def _bind_buttons(self) -> None:
+        """Open and Open file… join the form's Cancel."""
+        self.buttons = self.ui.child(QDialogButtonBox, "store_buttons")
         self.open_button = self.buttons.addButton("Open", QDialogButtonBox.ButtonRole.AcceptRole)
         self.open_button.setObjectName("store_open")
         self.file_button = QPushButton("Open file…")
         self.file_button.setObjectName("store_open_file")
         self.buttons.addButton(self.file_button, QDialogButtonBox.ButtonRole.ActionRole)
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.open_button.clicked.connect(self._open_selected)
         self.file_button.clicked.connect(self._open_file)
         self.buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(source)
-        layout.addWidget(self.search)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.empty)
-        layout.addWidget(self.buttons)
-        self.resize(760, 440)
-        self.refresh()
 
     def refresh(self) -> None:
         """List the stored mappings matching the search (now; typing waits for a pause)."""

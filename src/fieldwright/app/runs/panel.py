@@ -13,20 +13,19 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, Qt, QUrl, Signal
+from PySide6.QtCore import QDate, QUrl, Signal
 from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDateEdit,
     QFileDialog,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
     QSplitter,
+    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -40,7 +39,7 @@ from fieldwright.app.runs.models import (
 )
 from fieldwright.app.runs.progress import RunProgressWidget
 from fieldwright.app.runs.run_now import describe_result
-from fieldwright.app.shell.widgets import record_table
+from fieldwright.app.shell.forms import Form
 from fieldwright.domain.runs import RunStatus, RunTrigger
 from fieldwright.service.errors import ServiceError
 from fieldwright.service.runs import RunDetail, RunFilter
@@ -153,109 +152,70 @@ class RunsPanel(QWidget):
         self.next_letter: int | None = None
         self.detail: RunDetail | None = None
         self.handle: RunHandle | None = None
+        self.ui = Form("runs_panel.ui")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.ui.widget)
+        self._bind_history()
+        self._bind_detail()
+        self._connect()
+        self._show_selected()
 
-        self.mapping_filter = QLineEdit()
-        self.mapping_filter.setObjectName("runs_mapping_filter")
-        self.mapping_filter.setPlaceholderText("Mapping key (exact)…")
-        self.mapping_filter.setClearButtonEnabled(True)
-        self.status_filter = QComboBox()
-        self.status_filter.setObjectName("runs_status_filter")
+    def _bind_history(self) -> None:
+        """The filters, the buttons and the history table of the form."""
+        self.mapping_filter = self.ui.child(QLineEdit, "runs_mapping_filter")
+        self.status_filter = self.ui.child(QComboBox, "runs_status_filter")
         self.status_filter.addItem("Any status", None)
         for status in RunStatus:
             self.status_filter.addItem(status.value.capitalize(), status.value)
-        self.trigger_filter = QComboBox()
-        self.trigger_filter.setObjectName("runs_trigger_filter")
+        self.trigger_filter = self.ui.child(QComboBox, "runs_trigger_filter")
         self.trigger_filter.addItem("Any trigger", None)
         for trigger in RunTrigger:
             self.trigger_filter.addItem(trigger.value.capitalize(), trigger.value)
-        self.period_filter = QComboBox()
-        self.period_filter.setObjectName("runs_period_filter")
+        self.period_filter = self.ui.child(QComboBox, "runs_period_filter")
         for label, days_back in PERIODS:
             self.period_filter.addItem(label, days_back)
-        self.from_date = QDateEdit(QDate.currentDate().addDays(-7))
-        self.to_date = QDateEdit(QDate.currentDate())
-        for name, edit in (("runs_from_date", self.from_date), ("runs_to_date", self.to_date)):
-            edit.setObjectName(name)
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
-            edit.setVisible(False)
-        self.from_date.setToolTip("Runs started on or after this day (local time)")
-        self.to_date.setToolTip("Runs started on or before this day (local time)")
-        self.refresh_button = QPushButton("Refresh")
-        self.more_button = QPushButton("More")
+        self.from_date = self.ui.child(QDateEdit, "runs_from_date")
+        self.from_date.setDate(QDate.currentDate().addDays(-7))
+        self.to_date = self.ui.child(QDateEdit, "runs_to_date")
+        self.to_date.setDate(QDate.currentDate())
+        self.refresh_button = self.ui.child(QPushButton, "refresh_runs")
+        self.more_button = self.ui.child(QPushButton, "more_runs")
         self.more_button.setToolTip(f"Load the next {PAGE_SIZE} older runs")
-        self.shown_label = QLabel()
-        filters = QHBoxLayout()
-        filters.addWidget(QLabel("Runs"))
-        filters.addWidget(self.mapping_filter, 2)
-        filters.addWidget(self.status_filter)
-        filters.addWidget(self.trigger_filter)
-        filters.addWidget(self.period_filter)
-        filters.addWidget(self.from_date)
-        filters.addWidget(self.to_date)
-        filters.addWidget(self.refresh_button)
-        filters.addStretch(1)
-        filters.addWidget(self.shown_label)
-        filters.addWidget(self.more_button)
-
+        self.shown_label = self.ui.child(QLabel, "runs_shown")
         self.model = RunHistoryModel(self)
         self.model.fetch_more = self.load_more
-        self.table = record_table("runs_table")
+        self.table = self.ui.child(QTableView, "runs_table")
         self.table.setModel(self.model)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in enumerate((150, 300, 260, 80, 90, 70, 70, 70, 70, 80)):
             self.table.setColumnWidth(column, width)
-        header.setStretchLastSection(True)
-
-        self.detail_view = QTextBrowser()
-        self.detail_view.setObjectName("run_detail")
-        self.detail_view.setOpenLinks(False)
-        self.detail_view.anchorClicked.connect(self._link_clicked)
-        self.letters = DeadLetterModel(self)
-        self.letters.fetch_more = self.load_more_letters
-        self.letter_table = record_table("dead_letter_table")
-        self.letter_table.setModel(self.letters)
-        letter_header = self.letter_table.horizontalHeader()
-        for column, width in enumerate((80, 130, 320)):
-            self.letter_table.setColumnWidth(column, width)
-        letter_header.setStretchLastSection(True)
-        self.letters_label = QLabel("Dead letters")
-        self.export_button = QPushButton("Export dead letters…")
-        self.reprocess_button = QPushButton("Reprocess failed records")
-        self.reprocess_button.setToolTip(
-            "Run the failed records again through the mapping's current version"
-        )
-        letter_bar = QHBoxLayout()
-        letter_bar.addWidget(self.letters_label)
-        letter_bar.addStretch(1)
-        letter_bar.addWidget(self.export_button)
-        letter_bar.addWidget(self.reprocess_button)
-        self.reprocess_progress = RunProgressWidget()
-        self.reprocess_progress.setObjectName("reprocess_progress")
-        self.reprocess_progress.bar.setFixedWidth(120)
-        letters_box = QWidget()
-        letters_layout = QVBoxLayout(letters_box)
-        letters_layout.setContentsMargins(0, 0, 0, 0)
-        letters_layout.addLayout(letter_bar)
-        letters_layout.addWidget(self.reprocess_progress)
-        letters_layout.addWidget(self.letter_table)
-        lower = QSplitter(Qt.Orientation.Horizontal)
-        lower.addWidget(self.detail_view)
-        lower.addWidget(letters_box)
-        lower.setStretchFactor(0, 2)
-        lower.setStretchFactor(1, 3)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(self.table)
-        self.splitter.addWidget(lower)
+        self.splitter = self.ui.child(QSplitter, "runs_splitter")
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.addLayout(filters)
-        layout.addWidget(self.splitter, 1)
+    def _bind_detail(self) -> None:
+        """The selected run's detail, its dead letters and the reprocess progress (added here)."""
+        self.detail_view = self.ui.child(QTextBrowser, "run_detail")
+        self.letters = DeadLetterModel(self)
+        self.letters.fetch_more = self.load_more_letters
+        self.letter_table = self.ui.child(QTableView, "dead_letter_table")
+        self.letter_table.setModel(self.letters)
+        for column, width in enumerate((80, 130, 320)):
+            self.letter_table.setColumnWidth(column, width)
+        self.letters_label = self.ui.child(QLabel, "dead_letters_title")
+        self.export_button = self.ui.child(QPushButton, "export_dead_letters")
+        self.reprocess_button = self.ui.child(QPushButton, "reprocess_failed")
+        self.reprocess_progress = RunProgressWidget()
+        self.reprocess_progress.setObjectName("reprocess_progress")
+        self.reprocess_progress.bar.setFixedWidth(120)
+        letters = self.ui.child(QWidget, "letters_box").layout()
+        assert isinstance(letters, QVBoxLayout)  # as the form lays it out
+        letters.insertWidget(1, self.reprocess_progress)
+        lower = self.ui.child(QSplitter, "run_detail_splitter")
+        lower.setStretchFactor(0, 2)
+        lower.setStretchFactor(1, 3)
 
+    def _connect(self) -> None:
         self.mapping_filter.returnPressed.connect(self.refresh)
         self.mapping_filter.textChanged.connect(self._mapping_cleared)
         self.status_filter.currentIndexChanged.connect(self.refresh)
@@ -266,12 +226,12 @@ class RunsPanel(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.more_button.clicked.connect(self.load_more)
         self.table.selectionModel().selectionChanged.connect(self._show_selected)
+        self.detail_view.anchorClicked.connect(self._link_clicked)
         self.export_button.clicked.connect(self.export_dead_letters)
         self.reprocess_button.clicked.connect(self.reprocess)
         self.reprocessed.connect(self._reprocessed)
         self.reprocess_progressed.connect(self.reprocess_progress.update_progress)
         self.reprocess_progress.cancelRequested.connect(self.cancel)
-        self._show_selected()
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self.loaded:

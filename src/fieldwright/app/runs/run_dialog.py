@@ -11,12 +11,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QLabel,
     QVBoxLayout,
     QWidget,
 )
 
+from fieldwright.app.shell.forms import Form
 from fieldwright.domain import MappingDocument
 from fieldwright.domain.document import ConnectorRef
 from fieldwright.domain.store_models import ConnectionRecord
@@ -49,12 +49,11 @@ class RunDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("run_dialog")
         self.setWindowTitle(f"Run {document.name}")
+        self.ui = Form("run_dialog.ui")
+        QVBoxLayout(self).addWidget(self.ui.widget)  # the dialog's margins, from the style
         self.combos: dict[str, QComboBox] = {}
-        form = QFormLayout()
         for side in ("source", "target"):
-            combo = QComboBox()
-            combo.setObjectName(f"run_{side}")
-            combo.setMinimumWidth(380)
+            combo = self.ui.child(QComboBox, f"run_{side}")
             own = getattr(document, side).connector
             if own is not None:
                 combo.addItem(f"As in the mapping: {describe_connector(own)}", None)
@@ -63,28 +62,13 @@ class RunDialog(QDialog):
                 combo.addItem(f"Connection {record.name} ({record.kind}){detail}", record.name)
             combo.currentIndexChanged.connect(self._update)
             self.combos[side] = combo
-            form.addRow(f"{side.title()}:", combo)
-        self.problem = QLabel()
-        self.problem.setObjectName("run_dialog_problem")
-        self.problem.setWordWrap(True)
-        self.problem.setProperty("role", "error")  # the theme's error colour, light or dark
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        # The theme's error colour, light or dark (the form gives it the error role).
+        self.problem = self.ui.child(QLabel, "run_dialog_problem")
+        self.buttons = self.ui.child(QDialogButtonBox, "run_dialog_buttons")
         self.run_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.run_button.setText("Run")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-        intro = QLabel(
-            "The run is logged in the store; its dead letters can be reprocessed from the "
-            "Runs page. The mapping document is not changed by this choice."
-        )
-        intro.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.buttons)
         self._update()
 
     def _update(self) -> None:

@@ -18,19 +18,18 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QModelIndex,
-    Qt,
     Signal,
 )
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
     QSplitter,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -47,7 +46,8 @@ from fieldwright.app.schedules.editor import (
     describe_schedule,
 )
 from fieldwright.app.schedules.models import AgendaModel, ScheduleRow, ScheduleTableModel
-from fieldwright.app.shell.widgets import confirm, record_table
+from fieldwright.app.shell.forms import Form
+from fieldwright.app.shell.widgets import confirm
 from fieldwright.app.shell.zones import local_zone_name, setup_zone_combo, zone_names
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import MappingSummary, ScheduleRecord
@@ -60,6 +60,16 @@ if TYPE_CHECKING:
 __all__ = ["SchedulesPanel"]
 
 LEGEND = (PLANNED, "running", "completed", "failed", "skipped", "cancelled")
+
+
+def _set_widths(table: QTableView, widths: tuple[int, ...], *, stretch: int) -> None:
+    """Columns `widths` wide, the user may resize them; column `stretch` takes the rest."""
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(False)
+    for column, width in enumerate(widths):
+        table.setColumnWidth(column, width)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
 
 
 def legend_html() -> str:
@@ -101,123 +111,66 @@ class SchedulesPanel(QWidget):
         self.problems: dict[str, str] = {}
         self.handles: list[RunHandle] = []
         self.zone = ZoneInfo(local_zone_name())
+        self.ui = Form("schedules_panel.ui")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.ui.widget)
+        self._bind_list()
+        self._bind_calendar()
+        self._connect()
+        self._update_buttons()
 
-        self.mapping_filter = QComboBox()
-        self.mapping_filter.setObjectName("schedules_mapping_filter")
-        self.mapping_filter.setMinimumContentsLength(28)
+    def _button(self, name: str) -> QPushButton:
+        return self.ui.child(QPushButton, name)
+
+    def _bind_list(self) -> None:
+        """The mapping filter, the buttons and the schedule table of the form."""
+        self.mapping_filter = self.ui.child(QComboBox, "schedules_mapping_filter")
         self.mapping_filter.addItem("All mappings", None)
-        self.new_button = QPushButton("New schedule…")
-        self.edit_button = QPushButton("Edit…")
-        self.run_button = QPushButton("Run now")
-        self.active_button = QPushButton("Pause")
-        self.delete_button = QPushButton("Delete…")
-        self.refresh_button = QPushButton("Refresh")
-        title = QLabel("Schedules")
-        title.setProperty("role", "heading")
-        top = QHBoxLayout()
-        top.addWidget(title)
-        top.addWidget(self.mapping_filter)
-        top.addStretch(1)
-        for button in (
-            self.new_button,
-            self.edit_button,
-            self.run_button,
-            self.active_button,
-            self.delete_button,
-            self.refresh_button,
-        ):
-            top.addWidget(button)
-
-        self.model = ScheduleTableModel(self)
-        self.table = record_table("schedules_table", stretch_last=True)
-        self.table.setModel(self.model)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
-        for column, width in enumerate((190, 290, 90, 300, 190, 70)):
-            self.table.setColumnWidth(column, width)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-
-        today = self.clock().astimezone(self.zone).date()
-        self.calendar = ScheduleCalendar(today)
-        self.previous_button = QPushButton("◀")
-        self.previous_button.setToolTip("Previous month or week")
-        self.today_button = QPushButton("Today")
-        self.next_button = QPushButton("▶")
-        self.next_button.setToolTip("Next month or week")
-        for button in (self.previous_button, self.next_button):
-            button.setFixedWidth(36)
-        self.period_label = QLabel()
-        self.period_label.setObjectName("schedules_period")
-        self.period_label.setStyleSheet("font-size: 13pt; font-weight: 600;")
-        self.month_button = QPushButton("Month")
-        self.week_button = QPushButton("Week")
-        self.view_group = QButtonGroup(self)
-        for button in (self.month_button, self.week_button):
-            button.setCheckable(True)
-            self.view_group.addButton(button)
-        self.month_button.setChecked(True)
-        self.zone_combo = QComboBox()
-        self.zone_combo.setObjectName("schedules_zone")
-        self.zone_combo.setMinimumContentsLength(20)
-        setup_zone_combo(self.zone_combo, self.zone.key)
-        self.zone_combo.setToolTip("The time zone every time on this page is shown in")
-        bar = QHBoxLayout()
-        bar.addWidget(self.previous_button)
-        bar.addWidget(self.today_button)
-        bar.addWidget(self.next_button)
-        bar.addSpacing(8)
-        bar.addWidget(self.period_label)
-        bar.addStretch(1)
-        bar.addWidget(self.month_button)
-        bar.addWidget(self.week_button)
-        bar.addSpacing(12)
-        bar.addWidget(QLabel("Times in"))
-        bar.addWidget(self.zone_combo)
-        self.legend = QLabel(legend_html())
-        self.legend.setObjectName("schedules_legend")
-        self.legend.setProperty("role", "muted")
-
-        self.agenda_label = QLabel()
-        self.agenda_label.setObjectName("schedules_agenda_title")
-        self.agenda_label.setWordWrap(True)
-        self.agenda = AgendaModel(self)
-        self.agenda_table = record_table("schedules_agenda", stretch_last=True)
-        self.agenda_table.setModel(self.agenda)
-        agenda_header = self.agenda_table.horizontalHeader()
-        agenda_header.setStretchLastSection(False)
-        for column, width in enumerate((52, 150, 130, 110)):
-            self.agenda_table.setColumnWidth(column, width)
-        agenda_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        agenda_box = QWidget()
-        agenda_layout = QVBoxLayout(agenda_box)
-        agenda_layout.setContentsMargins(0, 0, 0, 0)
-        agenda_layout.addWidget(self.agenda_label)
-        agenda_layout.addWidget(self.agenda_table, 1)
-        lower = QSplitter(Qt.Orientation.Horizontal)
-        lower.addWidget(self.calendar)
-        lower.addWidget(agenda_box)
-        lower.setStretchFactor(0, 3)
-        lower.setStretchFactor(1, 1)
-        lower.setSizes([840, 420])
-        calendar_box = QWidget()
-        calendar_layout = QVBoxLayout(calendar_box)
-        calendar_layout.setContentsMargins(0, 0, 0, 0)
-        calendar_layout.addLayout(bar)
-        calendar_layout.addWidget(self.legend)
-        calendar_layout.addWidget(lower, 1)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(self.table)
-        self.splitter.addWidget(calendar_box)
+        self.new_button = self._button("new_schedule")
+        self.edit_button = self._button("edit_schedule")
+        self.run_button = self._button("run_schedule")
+        self.active_button = self._button("pause_schedule")
+        self.delete_button = self._button("delete_schedule")
+        self.refresh_button = self._button("refresh_schedules")
+        self.splitter = self.ui.child(QSplitter, "schedules_splitter")
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([200, 560])
+        self.model = ScheduleTableModel(self)
+        self.table = self.ui.child(QTableView, "schedules_table")
+        self.table.setModel(self.model)
+        _set_widths(self.table, (190, 290, 90, 300, 190, 70), stretch=3)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.addLayout(top)
-        layout.addWidget(self.splitter, 1)
+    def _bind_calendar(self) -> None:
+        """The period bar, the legend, the calendar (added here) and the day's agenda."""
+        today = self.clock().astimezone(self.zone).date()
+        self.calendar = ScheduleCalendar(today)
+        self.previous_button = self._button("previous_period")
+        self.today_button = self._button("today")
+        self.next_button = self._button("next_period")
+        self.period_label = self.ui.child(QLabel, "schedules_period")
+        self.month_button = self._button("month_view")
+        self.week_button = self._button("week_view")
+        self.view_group = QButtonGroup(self)
+        self.view_group.addButton(self.month_button)
+        self.view_group.addButton(self.week_button)
+        self.zone_combo = self.ui.child(QComboBox, "schedules_zone")
+        setup_zone_combo(self.zone_combo, self.zone.key)
+        self.legend = self.ui.child(QLabel, "schedules_legend")
+        self.legend.setText(legend_html())
+        self.agenda_label = self.ui.child(QLabel, "schedules_agenda_title")
+        self.agenda = AgendaModel(self)
+        self.agenda_table = self.ui.child(QTableView, "schedules_agenda")
+        self.agenda_table.setModel(self.agenda)
+        _set_widths(self.agenda_table, (52, 150, 130, 110), stretch=1)
+        lower = self.ui.child(QSplitter, "calendar_splitter")
+        lower.insertWidget(0, self.calendar)
+        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(1, 1)
+        lower.setSizes([840, 420])
 
+    def _connect(self) -> None:
         self.mapping_filter.currentIndexChanged.connect(self._filter_changed)
         self.new_button.clicked.connect(lambda: self.open_editor(None))
         self.edit_button.clicked.connect(lambda: self.open_editor(self.selected()))
@@ -237,7 +190,6 @@ class SchedulesPanel(QWidget):
         self.calendar.daySelected.connect(self.show_day)
         self.agenda_table.doubleClicked.connect(self._agenda_activated)
         self.runFinished.connect(self._run_finished)
-        self._update_buttons()
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self.loaded:

@@ -15,31 +15,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QThreadPool, Signal
+from PySide6.QtCore import QThreadPool, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QFileDialog,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from fieldwright.app.connections.editor import fixed_width, set_row_visible
+from fieldwright.app.connections.editor import set_row_visible
 from fieldwright.app.settings.app_settings import (
     SAMPLE_SIZE_RANGE,
     AppSettings,
     split_password,
     with_kept_password,
 )
+from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.theme import THEMES, apply_theme, current_theme
 from fieldwright.app.shell.widgets import confirm
 from fieldwright.app.shell.workers import Task, TaskSignals
@@ -112,22 +109,6 @@ def migrate_database(url: str | None) -> DatabaseReport:
     )
 
 
-def _group(title: str) -> tuple[QGroupBox, QFormLayout]:
-    box = QGroupBox(title)
-    form = QFormLayout(box)
-    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-    return box, form
-
-
-def _note(text: str, name: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setProperty("role", "muted")
-    label.setWordWrap(True)
-    if name:
-        label.setObjectName(name)
-    return label
-
-
 class SettingsPanel(QWidget):
     """Edit the app's settings.
 
@@ -161,126 +142,46 @@ class SettingsPanel(QWidget):
         self.signals = TaskSignals(self)
         self.signals.done.connect(self._database_done)
         self.signals.failed.connect(self._database_failed)
-
-        # -- database -----------------------------------------------------------------------
-        database, db_form = _group("Mapping store (database)")
-        self.db_mode = QComboBox()
-        self.db_mode.setObjectName("db_mode")
-        for mode, label in MODES.items():
-            self.db_mode.addItem(label, mode)
-        self.db_path = QLineEdit()
-        self.db_path.setObjectName("db_path")
-        self.db_path.setPlaceholderText("/home/me/fieldwright/fieldwright.db")
-        self.db_browse = QPushButton("Browse…")
-        self.db_browse.setObjectName("db_browse")
-        path_box = QWidget()
-        path_row = QHBoxLayout(path_box)
-        path_row.setContentsMargins(0, 0, 0, 0)
-        path_row.addWidget(self.db_path, 1)
-        path_row.addWidget(self.db_browse)
-        self.db_url = QLineEdit()
-        self.db_url.setObjectName("db_url")
-        self.db_url.setPlaceholderText("postgresql+psycopg://user:password@host:5432/fieldwright")
-        self.db_url.setToolTip(
-            "A password in the URL is kept in the OS keyring, never in the settings file"
-        )
-        self.db_fields = QStackedWidget()
-        self.db_fields.addWidget(_note("The SQLite file in your user data folder.", "db_default"))
-        self.db_fields.addWidget(path_box)
-        url_box = QWidget()
-        url_row = QHBoxLayout(url_box)
-        url_row.setContentsMargins(0, 0, 0, 0)
-        url_row.addWidget(self.db_url)
-        self.db_fields.addWidget(url_box)
-        self.db_error = QLabel()
-        self.db_error.setObjectName("db_error")
-        self.db_error.setProperty("role", "error")
-        self.db_error.setWordWrap(True)
-        self.db_test = QPushButton("Test")
-        self.db_test.setObjectName("db_test")
-        self.db_test.setToolTip("Connect (reading only): server, schema revision, contents")
-        self.db_migrate = QPushButton("Migrate…")
-        self.db_migrate.setObjectName("db_migrate")
-        self.db_migrate.setToolTip("Create the database or upgrade its schema to this version's")
-        self.db_save = QPushButton("Use this database")
-        self.db_save.setObjectName("db_save")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.db_test)
-        buttons.addWidget(self.db_migrate)
-        buttons.addWidget(self.db_save)
-        buttons.addStretch(1)
-        self.db_result = QLabel()
-        self.db_result.setObjectName("db_result")
-        self.db_result.setWordWrap(True)
-        self.db_result.setTextFormat(Qt.TextFormat.RichText)
-        self.db_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.db_saved = _note("", "db_saved")
-        db_form.addRow("Store in", fixed_width(self.db_mode))
-        db_form.addRow("", self.db_fields)
-        db_form.addRow("", self.db_error)
-        db_form.addRow("", buttons)
-        db_form.addRow("", self.db_result)
-        db_form.addRow("In use now", _note(in_use or "no store is open", "db_in_use"))
-        db_form.addRow("", self.db_saved)
-
-        # -- appearance, time zone, preview -------------------------------------------------
-        appearance, app_form = _group("Appearance")
-        self.theme = QComboBox()
-        self.theme.setObjectName("theme")
-        for name in THEMES:
-            self.theme.addItem(name.capitalize(), name)
-        app_form.addRow("Theme", fixed_width(self.theme))
-        app_form.addRow("", _note("Applies at once."))
-
-        schedules, tz_form = _group("Schedules")
-        self.time_zone = QComboBox()
-        self.time_zone.setObjectName("time_zone")
-        setup_zone_combo(self.time_zone, settings.time_zone())
-        self.tz_error = QLabel()
-        self.tz_error.setObjectName("tz_error")
-        self.tz_error.setProperty("role", "error")
-        tz_form.addRow("Default time zone", self.time_zone)
-        tz_form.addRow("", self.tz_error)
-        tz_form.addRow("", _note("New schedules start in this zone; type to search (e.g. paris)."))
-
-        preview, preview_form = _group("Preview")
-        self.sample_size = QSpinBox()
-        self.sample_size.setObjectName("sample_size")
-        self.sample_size.setRange(*SAMPLE_SIZE_RANGE)
-        self.sample_size.setSingleStep(100)
-        self.sample_size.setGroupSeparatorShown(True)
-        self.sample_size.setKeyboardTracking(False)  # save the number typed, not each digit
-        self.sample_size.setSuffix(" records")
-        preview_form.addRow("Sample size", fixed_width(self.sample_size))
-        preview_form.addRow(
-            "", _note("How many records the Preview reads from a sample file (the next one).")
-        )
-
-        content = QWidget()
-        content.setObjectName("settings_content")
-        column = QVBoxLayout(content)
-        column.setContentsMargins(12, 12, 12, 12)
-        title = QLabel("SETTINGS")
-        title.setProperty("role", "heading")
-        column.addWidget(title)
-        column.addWidget(database)
-        lower = QHBoxLayout()
-        for box in (appearance, schedules, preview):
-            lower.addWidget(box, 1)
-        column.addLayout(lower)
-        column.addStretch(1)
-        content.setMaximumWidth(1100)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(content)
+        self.ui = Form("settings_panel.ui")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
-
+        layout.addWidget(self.ui.widget)
+        self._bind_database(in_use)
+        self._bind_preferences()
         set_row_visible(self.db_error, False)
         set_row_visible(self.tz_error, False)
         self.load()
+        self._connect()
+
+    def _bind_database(self, in_use: str) -> None:
+        """The database group of the form: where the store is, and its buttons."""
+        self.db_mode = self.ui.child(QComboBox, "db_mode")
+        for mode, label in MODES.items():
+            self.db_mode.addItem(label, mode)
+        self.db_fields = self.ui.child(QStackedWidget, "db_fields")
+        self.db_path = self.ui.child(QLineEdit, "db_path")
+        self.db_browse = self.ui.child(QPushButton, "db_browse")
+        self.db_url = self.ui.child(QLineEdit, "db_url")
+        self.db_error = self.ui.child(QLabel, "db_error")
+        self.db_test = self.ui.child(QPushButton, "db_test")
+        self.db_migrate = self.ui.child(QPushButton, "db_migrate")
+        self.db_save = self.ui.child(QPushButton, "db_save")
+        self.db_result = self.ui.child(QLabel, "db_result")
+        self.db_saved = self.ui.child(QLabel, "db_saved")
+        self.ui.child(QLabel, "db_in_use").setText(in_use or "no store is open")
+
+    def _bind_preferences(self) -> None:
+        """The theme, the default time zone and the preview's sample size."""
+        self.theme = self.ui.child(QComboBox, "theme")
+        for name in THEMES:
+            self.theme.addItem(name.capitalize(), name)
+        self.time_zone = self.ui.child(QComboBox, "time_zone")
+        setup_zone_combo(self.time_zone, self.settings.time_zone())
+        self.tz_error = self.ui.child(QLabel, "tz_error")
+        self.sample_size = self.ui.child(QSpinBox, "sample_size")
+        self.sample_size.setRange(*SAMPLE_SIZE_RANGE)
+
+    def _connect(self) -> None:
         self.db_mode.currentIndexChanged.connect(self._mode_changed)
         self.db_browse.clicked.connect(self.browse)
         self.db_test.clicked.connect(self.test_database)

@@ -6,7 +6,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -15,20 +14,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldwright.app.shell.forms import Form
 from fieldwright.domain import MappingDocument
 from fieldwright.domain.template import TemplateCategory
 
 __all__ = ["SaveAsTemplateDialog", "UseTemplateDialog"]
 
 
-def _buttons(dialog: QDialog, ok_text: str) -> tuple[QDialogButtonBox, QPushButton]:
-    buttons = QDialogButtonBox(
-        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-    )
+def _load(dialog: QDialog, form: str, ok_text: str) -> tuple[Form, QPushButton]:
+    """`ui/<form>` as the dialog's content (the style's window margins); its renamed OK button."""
+    ui = Form(form)
+    QVBoxLayout(dialog).addWidget(ui.widget)
+    buttons = ui.child(QDialogButtonBox, "buttons")
     ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
     ok.setText(ok_text)
+    buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
-    return buttons, ok
+    return ui, ok
 
 
 class UseTemplateDialog(QDialog):
@@ -46,32 +48,17 @@ class UseTemplateDialog(QDialog):
         self.setObjectName("use_template_dialog")
         self.setWindowTitle("Use template")
         self.resize(480, 240)
-        intro = QLabel(f"A new mapping from “{template_name}”, with its field mappings and tests.")
-        intro.setWordWrap(True)
-        self.client = QLineEdit()
-        self.client.setObjectName("client")
-        self.client.setPlaceholderText("e.g. ACME — becomes part of the mapping's key")
-        self.name = QLineEdit()
-        self.name.setObjectName("mapping_name")
-        self.name.setPlaceholderText("optional; default: the template's name and the client")
-        self.source_connection = QComboBox()
-        self.source_connection.setObjectName("source_connection")
-        self.target_connection = QComboBox()
-        self.target_connection.setObjectName("target_connection")
+        self.ui, self.create_button = _load(self, "use_template_dialog.ui", "Create mapping")
+        self.ui.child(QLabel, "use_template_intro").setText(
+            f"A new mapping from “{template_name}”, with its field mappings and tests."
+        )
+        self.client = self.ui.child(QLineEdit, "client")
+        self.name = self.ui.child(QLineEdit, "mapping_name")
+        self.source_connection = self.ui.child(QComboBox, "source_connection")
+        self.target_connection = self.ui.child(QComboBox, "target_connection")
         for combo in (self.source_connection, self.target_connection):
             combo.addItems([self.KEEP, *connections])
-        form = QFormLayout()
-        form.addRow("Client code", self.client)
-        form.addRow("Mapping name", self.name)
-        form.addRow("Source connection", self.source_connection)
-        form.addRow("Target connection", self.target_connection)
-        buttons, self.create_button = _buttons(self, "Create mapping")
-        buttons.accepted.connect(self.accept)
         self.client.textChanged.connect(self._update)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
         self._update()
 
     def _update(self) -> None:
@@ -100,49 +87,34 @@ class SaveAsTemplateDialog(QDialog):
         self.setObjectName("save_template_dialog")
         self.setWindowTitle("Save mapping as template")
         self.resize(520, 300)
+        self.ui, self.save_button = _load(self, "save_template_dialog.ui", "Save template")
+        self.ui.child(QLabel, "save_template_hint").setText(
+            f"“{document.name}” becomes a template with its {len(document.fields)} field "
+            f"mappings and {len(document.tests)} tests; it is usable once every test passes."
+        )
         source, target = _systems_guess(document.key)
-        self.code = QLineEdit(f"template_{source}_{target}" if source else "template_")
-        self.code.setObjectName("template_code")
-        self.code.setPlaceholderText("template_{SRC}_{TGT}, e.g. template_QBT_WFN")
-        self.version = QSpinBox()
-        self.version.setObjectName("template_version")
-        self.version.setRange(1, 9999)
-        self.category = QComboBox()
-        self.category.setObjectName("template_category")
+        self.code = self._line(
+            "template_code", f"template_{source}_{target}" if source else "template_"
+        )
+        self.version = self.ui.child(QSpinBox, "template_version")
+        self.category = self.ui.child(QComboBox, "template_category")
         for category in TemplateCategory:
             self.category.addItem(
                 "HR" if category is TemplateCategory.HR else category.value.capitalize(),
                 category.value,
             )
         self.category.setCurrentIndex(self.category.findData(TemplateCategory.CUSTOM.value))
-        self.source_system = QLineEdit(source)
-        self.source_system.setObjectName("source_system")
-        self.target_system = QLineEdit(target)
-        self.target_system.setObjectName("target_system")
-        self.name = QLineEdit(document.name)
-        self.name.setObjectName("template_name")
-        form = QFormLayout()
-        form.addRow("Template code", self.code)
-        form.addRow("Version", self.version)
-        form.addRow("Category", self.category)
-        form.addRow("Source system", self.source_system)
-        form.addRow("Target system", self.target_system)
-        form.addRow("Name", self.name)
-        buttons, self.save_button = _buttons(self, "Save template")
-        buttons.accepted.connect(self.accept)
-        for edit in (self.code, self.source_system, self.target_system, self.name):
-            edit.textChanged.connect(self._update)
-        hint = QLabel(
-            f"“{document.name}” becomes a template with its {len(document.fields)} field "
-            f"mappings and {len(document.tests)} tests; it is usable once every test passes."
-        )
-        hint.setWordWrap(True)
-        hint.setProperty("role", "muted")
-        layout = QVBoxLayout(self)
-        layout.addWidget(hint)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
+        self.source_system = self._line("source_system", source)
+        self.target_system = self._line("target_system", target)
+        self.name = self._line("template_name", document.name)
         self._update()
+
+    def _line(self, name: str, text: str) -> QLineEdit:
+        """The form's line edit `name`, showing `text`; every edit re-checks the form."""
+        edit = self.ui.child(QLineEdit, name)
+        edit.setText(text)
+        edit.textChanged.connect(self._update)
+        return edit
 
     def _update(self) -> None:
         filled = all(

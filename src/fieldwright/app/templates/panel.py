@@ -17,11 +17,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QPalette, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -34,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldwright.app.shell.forms import Form
 from fieldwright.app.templates.dialogs import SaveAsTemplateDialog, UseTemplateDialog
 from fieldwright.domain import MappingDocument
 from fieldwright.domain.template import TemplateCategory, TemplateDocument
@@ -191,77 +190,11 @@ class TemplatePanel(QWidget):
         self.current_document = current_document
         self.use_dialog: UseTemplateDialog | None = None
         self.save_dialog: SaveAsTemplateDialog | None = None
-
-        title = QLabel("Template Library")
-        title.setProperty("role", "title")
-        self.search = QLineEdit()
-        self.search.setObjectName("template_search")
-        self.search.setPlaceholderText("Search name, code or system…")
-        self.search.setClearButtonEnabled(True)
-        self.category = QComboBox()
-        self.category.setObjectName("template_category_filter")
-        self.category.addItem("All categories", None)
-        for category in TemplateCategory:
-            self.category.addItem(category_label(category.value), category.value)
-        self.counts = QLabel()
-        self.counts.setProperty("role", "counts")
-        filters = QHBoxLayout()
-        filters.addWidget(self.search, 1)
-        filters.addWidget(self.category)
-        filters.addWidget(self.counts)
-
-        self.model = TemplateLibraryModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("template_table")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-
-        self.details = QTextBrowser()
-        self.details.setObjectName("template_details")
-        self.details.setOpenExternalLinks(False)
-
-        self.use_button = QPushButton("Use template…")
-        self.use_button.setObjectName("use_template")
-        self.use_button.setDefault(True)
-        self.save_button = QPushButton("Save current mapping as template…")
-        self.save_button.setObjectName("save_as_template")
-        self.import_button = QPushButton("Import…")
-        self.import_button.setObjectName("import_template")
-        self.export_button = QPushButton("Export…")
-        self.export_button.setObjectName("export_template")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.use_button)
-        buttons.addStretch(1)
-        for button in (self.save_button, self.import_button, self.export_button):
-            buttons.addWidget(button)
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(filters)
-        left_layout.addWidget(self.table, 1)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("template_splitter")
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.details)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-
+        self.ui = Form("template_panel.ui")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 14, 18, 14)
-        layout.addWidget(title)
-        layout.addWidget(self.splitter, 1)
-        layout.addLayout(buttons)
-
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.ui.widget)
+        self._bind()
         self.search.textChanged.connect(self.refresh)
         self.category.currentIndexChanged.connect(self.refresh)
         self.table.selectionModel().selectionChanged.connect(self._show_selected)
@@ -270,6 +203,30 @@ class TemplatePanel(QWidget):
         self.import_button.clicked.connect(self.import_file)
         self.export_button.clicked.connect(self.export_selected)
         self.loaded = False  # the list (and its certification runs) loads when first shown
+
+    def _bind(self) -> None:
+        """The form's filters, table, detail pane and buttons, by widget name."""
+        self.search = self.ui.child(QLineEdit, "template_search")
+        self.category = self.ui.child(QComboBox, "template_category_filter")
+        self.category.addItem("All categories", None)
+        for category in TemplateCategory:
+            self.category.addItem(category_label(category.value), category.value)
+        self.counts = self.ui.child(QLabel, "template_counts")
+        self.model = TemplateLibraryModel(self)
+        self.table = self.ui.child(QTableView, "template_table")
+        self.table.setModel(self.model)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.details = self.ui.child(QTextBrowser, "template_details")
+        self.use_button = self.ui.child(QPushButton, "use_template")
+        self.save_button = self.ui.child(QPushButton, "save_as_template")
+        self.import_button = self.ui.child(QPushButton, "import_template")
+        self.export_button = self.ui.child(QPushButton, "export_template")
+        self.splitter = self.ui.child(QSplitter, "template_splitter")
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self.loaded:

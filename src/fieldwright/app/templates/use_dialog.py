@@ -6,12 +6,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QTableWidget,
@@ -20,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldwright.app.shell.forms import Form
 from fieldwright.service.errors import ServiceError
 
 if TYPE_CHECKING:
@@ -41,14 +39,26 @@ class TemplateDialog(QDialog):
         self.service = service
         self.created_key: str | None = None
         self.templates: list[TemplateSummary] = service.templates.list_templates()
+        self.ui = Form("template_dialog.ui")
+        QVBoxLayout(self).addWidget(self.ui.widget)  # the dialog's margins, from the style
+        self.table = self.ui.child(QTableWidget, "templates")
+        self._fill_table()
+        self.client = self.ui.child(QLineEdit, "client")
+        self.name = self.ui.child(QLineEdit, "mapping_name")
+        buttons = self.ui.child(QDialogButtonBox, "buttons")
+        self.create_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.create_button.setText("Create mapping")
+        buttons.accepted.connect(self.create_mapping)
+        buttons.rejected.connect(self.reject)
+        self.client.textChanged.connect(self._update)
+        self.table.itemSelectionChanged.connect(self._update)
+        self._update()
 
-        self.table = QTableWidget(len(self.templates), len(COLUMNS))
-        self.table.setObjectName("templates")
+    def _fill_table(self) -> None:
+        """A row per template, the first one selected."""
+        self.table.setRowCount(len(self.templates))
+        self.table.setColumnCount(len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
         for row, template in enumerate(self.templates):
             cells = (
                 template.name,
@@ -70,39 +80,6 @@ class TemplateDialog(QDialog):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         if self.templates:
             self.table.selectRow(0)
-
-        self.client = QLineEdit()
-        self.client.setObjectName("client")
-        self.client.setPlaceholderText("e.g. ACME — becomes part of the mapping's key")
-        self.name = QLineEdit()
-        self.name.setObjectName("mapping_name")
-        self.name.setPlaceholderText("optional; default: the template's name and the client")
-        form = QFormLayout()
-        form.addRow("Client code", self.client)
-        form.addRow("Mapping name", self.name)
-
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.create_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.create_button.setText("Create mapping")
-        buttons.accepted.connect(self.create_mapping)
-        buttons.rejected.connect(self.reject)
-        self.client.textChanged.connect(self._update)
-        self.table.itemSelectionChanged.connect(self._update)
-
-        layout = QVBoxLayout(self)
-        hint = QLabel(
-            "Certified means the template's whole test suite passes on this version; "
-            "the mapping starts with its field mappings and tests."
-        )
-        hint.setWordWrap(True)
-        hint.setProperty("role", "muted")
-        layout.addWidget(hint)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-        self._update()
 
     def selected(self) -> TemplateSummary | None:
         rows = self.table.selectionModel().selectedRows()

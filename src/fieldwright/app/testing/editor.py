@@ -16,8 +16,6 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -26,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldwright.app.shell.forms import Form
 from fieldwright.domain import TestCase, TestKind
 
 __all__ = ["JsonEdit", "TestEditor", "parse_json"]
@@ -98,52 +97,23 @@ class TestEditor(QWidget):
         self.setObjectName("test_editor")
         self.original: TestCase | None = None
         self._problem = ""
-        self.name = QLineEdit()
-        self.name.setObjectName("test_name")
-        self.name.setMinimumWidth(420)
-        self.kind = QComboBox()
-        self.kind.setObjectName("test_kind")
-        self.kind.setMinimumWidth(180)
+        self.ui = Form("test_editor.ui")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.ui.widget)
+        self.name = self.ui.child(QLineEdit, "test_name")
+        self.kind = self.ui.child(QComboBox, "test_kind")
         for kind in TestKind:
             self.kind.addItem(kind.value.replace("_", " "), kind.value)
-        self.expect_failure = QCheckBox("The record must fail (go to the dead letters)")
-        self.expect_failure.setObjectName("test_expect_failure")
+        self.expect_failure = self.ui.child(QCheckBox, "test_expect_failure")
         self.input = JsonEdit("test_input", "Input", allow_null=False)
         self.expected = JsonEdit("test_expected", "Expected", allow_null=True)
         self.expected.edit.setPlaceholderText("null: the filter must drop the record")
-        self.problem = QLabel()
-        self.problem.setObjectName("test_editor_problem")
-        self.problem.setProperty("role", "error")
-        self.problem.setWordWrap(True)
-        self.save = QPushButton("Save test")
-        self.save.setObjectName("save_test")
-        self.save.setProperty("primary", True)
-        self.revert = QPushButton("Revert")
-        self.revert.setObjectName("revert_test")
-
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        form.addRow("Name", self.name)
-        form.addRow("Kind", self.kind)
-        form.addRow("", self.expect_failure)
-        editors = QHBoxLayout()
-        for title, editor in (("Input record", self.input), ("Expected output", self.expected)):
-            column = QVBoxLayout()
-            label = QLabel(title)
-            label.setProperty("role", "muted")
-            column.addWidget(label)
-            column.addWidget(editor, 1)
-            editors.addLayout(column, 1)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.problem, 1)
-        buttons.addWidget(self.revert)
-        buttons.addWidget(self.save)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(form)
-        layout.addLayout(editors, 1)
-        layout.addLayout(buttons)
-
+        self._column("input_column").addWidget(self.input, 1)
+        self._column("expected_column").addWidget(self.expected, 1)
+        self.problem = self.ui.child(QLabel, "test_editor_problem")
+        self.save = self.ui.child(QPushButton, "save_test")
+        self.revert = self.ui.child(QPushButton, "revert_test")
         self.name.textChanged.connect(self._update)
         self.kind.currentIndexChanged.connect(self._update)
         self.expect_failure.toggled.connect(self._update)
@@ -152,6 +122,13 @@ class TestEditor(QWidget):
         self.save.clicked.connect(self._save)
         self.revert.clicked.connect(lambda: self.load(self.original))
         self.load(None)
+
+    def _column(self, name: str) -> QVBoxLayout:
+        """A column of the form, under its title, where a JSON editor goes."""
+        column = self.ui.widget.findChild(QVBoxLayout, name)
+        if column is None:
+            raise LookupError(f"{self.ui.name} has no column layout named {name!r}")
+        return column
 
     def load(self, case: TestCase | None) -> None:
         """Show `case` (None: nothing to edit)."""

@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
@@ -34,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.documents.session import DocumentSession
+from fieldwright.app.shell.forms import Form
 from fieldwright.app.testing.diff import ResultView
 from fieldwright.app.testing.editor import TestEditor
 from fieldwright.app.testing.model import TestTableModel
@@ -95,111 +94,63 @@ class TestsPanel(QWidget):
         self.runner.progressed.connect(self._advanced)
         self.runner.finished.connect(self._run_done)
         self.runner.failed.connect(self._run_failed)
+        self.ui = Form("tests_panel.ui")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.ui.widget)
+        self._bind_bar()
+        self._bind_list()
+        self._bind_tabs()
+        session.changed.connect(self._document_changed)
+        session.replaced.connect(self._document_replaced)
+        self._document_replaced()
 
-        heading = QLabel("TESTS")
-        heading.setProperty("role", "heading")
-        self.counts = QLabel("")
-        self.counts.setObjectName("tests_counts")
-        self.counts.setProperty("role", "counts")
-        self.coverage_label = QLabel("")
-        self.coverage_label.setObjectName("tests_coverage")
-        self.progress = QProgressBar()
-        self.progress.setObjectName("tests_progress")
-        self.progress.setFixedWidth(160)
-        self.progress.setFormat("%v of %m run")
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.run_all_button = self._button("Run all", "run_all_tests", self.run_all)
-        self.run_selected_button = self._button(
-            "Run selected", "run_selected_tests", self.run_selected
-        )
-        self.export_button = self._button("Export JUnit…", "export_junit", self.export_junit)
-        self.run_all_button.setProperty("primary", True)
+    def _button(self, name: str, slot: Callable[[], object]) -> QPushButton:
+        button = self.ui.child(QPushButton, name)
+        button.clicked.connect(lambda _checked=False: slot())
+        return button
 
+    def _bind_bar(self) -> None:
+        """The counts, the coverage, the progress and the run buttons above the list."""
+        self.counts = self.ui.child(QLabel, "tests_counts")
+        self.coverage_label = self.ui.child(QLabel, "tests_coverage")
+        self.progress = self.ui.child(QProgressBar, "tests_progress")
+        self.run_all_button = self._button("run_all_tests", self.run_all)
+        self.run_selected_button = self._button("run_selected_tests", self.run_selected)
+        self.export_button = self._button("export_junit", self.export_junit)
+
+    def _bind_list(self) -> None:
+        """The table of tests and the buttons under it."""
         self.model = TestTableModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("tests_table")
+        self.table = self.ui.child(QTableView, "tests_table")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column, width in ((1, 90), (2, 70), (3, 72)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             header.resizeSection(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-
-        self.new_button = self._button("New", "new_test", self.new_test)
-        self.from_preview_button = self._button(
-            "From preview record", "add_test_from_preview", self.add_from_preview
-        )
-        self.from_preview_button.setEnabled(record_provider is not None)
-        self.from_preview_button.setToolTip(
-            "Make a test of the record selected in the Preview and its current output"
-        )
-        self.delete_button = self._button("Delete", "delete_tests", self.delete_selected)
-
-        self.result_view = ResultView()
-        self.editor = TestEditor()
-        self.editor.saveRequested.connect(self._save_edited)
-        self.accept_button = self._button(
-            "Accept actual as expected", "accept_actual", self.accept_actual
-        )
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("tests_tabs")
-        self.tabs.addTab(self.result_view, "Result")
-        self.tabs.addTab(self.editor, "Edit")
-        self.tabs.setCornerWidget(self.accept_button)
-
-        bar = QHBoxLayout()
-        bar.addWidget(heading)
-        bar.addWidget(self.counts)
-        bar.addSpacing(12)
-        bar.addWidget(self.coverage_label)
-        bar.addStretch(1)
-        bar.addWidget(self.progress)
-        bar.addWidget(self.run_all_button)
-        bar.addWidget(self.run_selected_button)
-        bar.addWidget(self.export_button)
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.table, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.new_button)
-        row.addWidget(self.from_preview_button)
-        row.addStretch(1)
-        row.addWidget(self.delete_button)
-        left_layout.addLayout(row)
-
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("tests_splitter")
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.tabs)
+        self.new_button = self._button("new_test", self.new_test)
+        self.from_preview_button = self._button("add_test_from_preview", self.add_from_preview)
+        self.from_preview_button.setEnabled(self.record_provider is not None)
+        self.delete_button = self._button("delete_tests", self.delete_selected)
+        self.splitter = self.ui.child(QSplitter, "tests_splitter")
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([480, 800])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
-        layout.addLayout(bar)
-        layout.addWidget(self.splitter, 1)
 
-        session.changed.connect(self._document_changed)
-        session.replaced.connect(self._document_replaced)
-        self._document_replaced()
-
-    def _button(self, text: str, name: str, slot: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName(name)
-        button.clicked.connect(lambda _checked=False: slot())
-        return button
+    def _bind_tabs(self) -> None:
+        """The result and edit tabs (custom widgets, added here) and their corner button."""
+        self.result_view = ResultView()
+        self.editor = TestEditor()
+        self.editor.saveRequested.connect(self._save_edited)
+        self.accept_button = QPushButton("Accept actual as expected")
+        self.accept_button.setObjectName("accept_actual")
+        self.accept_button.clicked.connect(lambda _checked=False: self.accept_actual())
+        self.tabs = self.ui.child(QTabWidget, "tests_tabs")
+        self.tabs.addTab(self.result_view, "Result")
+        self.tabs.addTab(self.editor, "Edit")
+        self.tabs.setCornerWidget(self.accept_button)
 
     @property
     def document(self) -> MappingDocument:
