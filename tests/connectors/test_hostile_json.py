@@ -206,3 +206,35 @@ def test_duplicate_keys_are_the_records_error_when_checked(tmp_path: Path) -> No
     found = list(NdjsonSource(lines, check_duplicate_keys=True))
     assert [item.record for item in found] == [None, {"a": 1}]
     assert found[0].error is not None and "duplicate key 'a'" in found[0].error
+
+
+# -- record size ----------------------------------------------------------------------------
+
+
+def test_a_line_beyond_max_record_size_keeps_an_excerpt(tmp_path: Path) -> None:
+    long_line = b'{"text": "' + b"w" * 9_000 + b'"}'
+    data = b'{"id": 1}\n' + long_line + b'\n{"id": 3}\n'
+    path = tmp_path / "long.ndjson"
+    path.write_bytes(data)
+    items = list(NdjsonSource(path, max_record_size=1_000))
+    assert [item.record for item in items] == [{"id": 1}, None, {"id": 3}]
+    assert [item.position.offset for item in items] == [0, 10, 10 + len(long_line) + 1]
+    assert items[1].error == (
+        "long.ndjson, line 2 (byte 10): the line is 9,013 bytes, more than max_record_size "
+        "(1,000); only its first 4,096 bytes are kept"
+    )
+    assert items[1].raw == long_line[:4_096].decode()
+
+
+def test_an_item_beyond_max_record_size_keeps_an_excerpt(tmp_path: Path) -> None:
+    big = b'{"text": "' + b"w" * 9_000 + b'"}'
+    data = b'[{"id": 1}, ' + big + b', {"id": 3}]'
+    path = tmp_path / "long.json"
+    path.write_bytes(data)
+    items = read_array(path, max_record_size=1_000)
+    assert [item.record for item in items] == [{"id": 1}, None, {"id": 3}]
+    assert items[1].error == (
+        f"long.json, byte {data.index(big)} (item 1): the item is 9,012 bytes, more than "
+        "max_record_size (1,000); only its first 4,096 bytes are kept"
+    )
+    assert items[1].raw == big[:4096].decode()

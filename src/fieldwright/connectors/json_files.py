@@ -6,6 +6,7 @@ import codecs
 import os
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -89,13 +90,23 @@ class NdjsonSource:
     `check_duplicate_keys`, so is an object that gives a key twice (orjson
     keeps the last one silently; the check costs about half the reading
     time of small records, so it is off by default). Blank lines are
-    skipped. Positions carry the line and the byte offset where it starts.
+    skipped. A line longer than `max_record_size` bytes (default 64 MiB) is
+    not read whole: its dead letter keeps the first 4 KiB and gives its
+    size. Positions carry the line and the byte offset where it starts.
     The file must be UTF-8 (a byte-order mark is tolerated).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, check_duplicate_keys: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        check_duplicate_keys: bool = False,
+        max_record_size: int = MAX_RECORD_SIZE,
+    ) -> None:
         self.path = Path(path)
         self.check_duplicate_keys = check_duplicate_keys
+        _check_limits(self.name, MAX_DEPTH, max_record_size)
+        self.max_record_size = max_record_size
         open_binary(self.path).close()
         self._open_files: list[IO[bytes]] = []
 
@@ -119,11 +130,20 @@ class NdjsonSource:
         # expression count.
         loads, decode_error = orjson.loads, orjson.JSONDecodeError
         records = _Records(self.check_duplicate_keys)
-        check = self.check_duplicate_keys
+        check, limit = self.check_duplicate_keys, self.max_record_size
         offset = 0
-        for number, line in enumerate(file, start=1):
+        for number, line in enumerate(iter(partial(file.readline, limit + 1), b""), start=1):
             start = offset
             offset += len(line)
+            if len(line) > limit and not line.endswith(b"\n"):
+                size, line = self._skip_line(file, line)
+                offset = start + size
+                reason = (
+                    f"the line is {size:,} bytes, more than max_record_size ({limit:,}); "
+                    f"only its first {EXCERPT_BYTES:,} bytes are kept"
+                )
+                yield self._unreadable(Position(number, start), start, reason, line)
+                continue
             try:
                 value = loads(line)
             except decode_error:
@@ -142,6 +162,17 @@ class NdjsonSource:
                 yield self._unreadable(Position(number, start), start + skipped + at, reason, text)
             else:
                 yield SourceItem(Position(number, start), value)
+
+    @staticmethod
+    def _skip_line(file: IO[bytes], start: bytes) -> tuple[int, bytes]:
+        """Read past the rest of a line a bounded piece at a time: (its size, its first bytes)."""
+        size, excerpt = len(start), start[:EXCERPT_BYTES]
+        while piece := file.readline(1 << 20):
+            size += len(piece)
+            excerpt += piece[: EXCERPT_BYTES - len(excerpt)]
+            if piece.endswith(b"\n"):
+                break
+        return size, excerpt
 
     def _unreadable(self, position: Position, byte: int, reason: str, text: bytes) -> SourceItem:
         return SourceItem(
