@@ -40,12 +40,17 @@ def test_ndjson_malformed_lines_do_not_stop_the_run(tmp_path: Path) -> None:
     offsets = [sum(len(line) + 1 for line in lines[: n - 1]) for n in (1, 2, 4, 6, 7, 8, 9)]
     assert [item.position.offset for item in items] == offsets
     malformed, not_object, nan = items[2], items[3], items[5]
-    assert malformed.error is not None and malformed.error.startswith(
-        "events.ndjson, line 4: invalid JSON ("
+    comma = offsets[2] + len(b'{"id": 3,')
+    assert malformed.error == (
+        f"events.ndjson, line 4 (byte {comma}): invalid JSON: unexpected character, "
+        "expected a string key"
     )
     assert malformed.raw == '{"id": 3,,}'
-    assert not_object.error == "events.ndjson, line 6: expected a JSON object, got an array"
-    assert nan.error is not None and "line 8: invalid JSON" in nan.error
+    assert not_object.error == (
+        f"events.ndjson, line 6 (byte {offsets[3]}): expected a JSON object, got an array"
+    )
+    assert nan.error is not None
+    assert "line 8 (byte " in nan.error and "NaN is not allowed in JSON" in nan.error
 
 
 def test_ndjson_missing_file(tmp_path: Path) -> None:
@@ -64,7 +69,7 @@ def test_json_array_items_carry_their_index(tmp_path: Path) -> None:
         (3, None),
     ]
     assert isinstance(items[0].record, dict) and type(items[0].record["f"]) is float
-    assert items[1].error == "a.json, item 1: expected a JSON object, got a number"
+    assert items[1].error == "a.json, byte 21 (item 1): expected a JSON object, got a number"
     assert items[1].raw == "7"
     assert items[3].error is not None and "got a string" in items[3].error
 
@@ -73,13 +78,34 @@ def test_json_array_items_carry_their_index(tmp_path: Path) -> None:
     ("text", "bad", "hint"),
     [
         ('[{"a": 1},\n {"b": NaN},\n {"c": 3}]', "NaN", "NaN is not allowed"),
-        ('[{"a": 1}, {"b": -Infinity}]', "-Infinity", "Infinity is not allowed"),
-        ('[{"a": 1},\n {"b": 2},\n]', "]", "trailing comma"),
-        ('[{"a": 1}, {"b": 2,}]', "}", "trailing comma"),
+        ('[{"a": 1}, {"b": -Infinity}, {"c": 3}]', "Infinity", "Infinity is not allowed"),
+        ('[{"a": 1}, {"b": 2,}, {"c": 3}]', ",}", "trailing comma"),
     ],
 )
-def test_json_syntax_errors_give_the_byte_offset_then_end(
+def test_json_errors_in_a_record_give_the_byte_offset_and_reading_goes_on(
     tmp_path: Path, text: str, bad: str, hint: str
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    items = list(JsonArraySource(path))
+    assert [item.record for item in items] == [{"a": 1}, None, {"c": 3}]
+    dead = items[1]
+    assert dead.position.offset == text.index(bad)
+    assert dead.error is not None
+    assert dead.error.startswith(f"bad.json, byte {dead.position.offset} (item 1): invalid JSON")
+    assert hint in dead.error
+
+
+@pytest.mark.parametrize(
+    ("text", "bad", "reason"),
+    [
+        ('[{"a": 1},\n {"b": 2},\n]', "]", "a trailing comma before ']'"),
+        ('[{"a": 1} {"b": 2}]', '{"b"', "expected ',' or ']' after an item, found '{'"),
+        ('[{"a": 1}] x', "x", "more after the end of the array"),
+    ],
+)
+def test_a_malformed_array_gives_the_byte_offset_then_ends(
+    tmp_path: Path, text: str, bad: str, reason: str
 ) -> None:
     path = tmp_path / "bad.json"
     path.write_text(text)
@@ -88,9 +114,10 @@ def test_json_syntax_errors_give_the_byte_offset_then_end(
     last = items[-1]
     assert last.record is None
     assert last.position.offset == text.rindex(bad)
-    assert last.error is not None
-    assert f"bad.json, byte {last.position.offset} (item {last.position.index})" in last.error
-    assert hint in last.error and "reading stops here" in last.error
+    assert last.error == (
+        f"bad.json, byte {last.position.offset} (item {last.position.index}): invalid JSON: "
+        f"{reason}; reading stops here"
+    )
 
 
 def test_json_error_offset_deep_in_a_large_file(tmp_path: Path) -> None:
@@ -110,7 +137,7 @@ def test_truncated_array_reports_the_end_of_the_file(tmp_path: Path) -> None:
     path.write_bytes(data)
     items = list(JsonArraySource(path))
     assert items[-1].position.offset == len(data)
-    assert items[-1].error is not None and "premature EOF" in items[-1].error
+    assert items[-1].error is not None and "premature end of file" in items[-1].error
 
 
 def test_records_under_a_key(tmp_path: Path) -> None:

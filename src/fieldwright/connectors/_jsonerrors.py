@@ -1,59 +1,91 @@
-"""Where a streaming JSON parse failed: the byte offset from yajl's error context."""
+"""Why one JSON record cannot be read: the exact byte and reason, and duplicate keys.
+
+orjson (strict RFC 8259) parses each record; when it refuses one, the
+reason is made exact here: a byte that is not UTF-8 is named where it is,
+with what is wrong with it, and the position orjson gives in characters is
+turned into a byte offset. orjson keeps the last of duplicate keys silently;
+`duplicate_key` finds them, cheaply for records that have none.
+"""
 
 from __future__ import annotations
 
-__all__ = ["describe_ijson_error"]
+import json
+import re
+from typing import Any
 
-#: yajl renders the failing byte at this column of its context line.
-_CARET_COLUMN = 40
-#: and shows at most this many bytes before it.
-_CONTEXT_BEFORE = 30
+import orjson
+
+__all__ = ["describe_json_error", "duplicate_key"]
 
 _HINTS: tuple[tuple[bytes, str], ...] = (
     (b"NaN", "NaN is not allowed in JSON"),
     (b"Infinity", "Infinity is not allowed in JSON"),
+    (b"-Infinity", "Infinity is not allowed in JSON"),
 )
 
-
-def _flatten(data: bytes) -> bytes:
-    return data.replace(b"\n", b" ").replace(b"\r", b" ")
-
-
-def _locate(context: bytes, chunk: bytes) -> int | None:
-    """The offset in `chunk` whose rendering by yajl is `context`, the first one if several."""
-    after = context[_CARET_COLUMN:]
-    before = context[:_CARET_COLUMN]
-    flat = _flatten(chunk)
-    if not after:  # the caret sits just past the end of the chunk
-        shown = min(len(flat), _CONTEXT_BEFORE)
-        return len(flat) if shown and flat[-shown:] == before[-shown:] else None
-    found = flat.find(after)
-    while found >= 0:
-        shown = min(found, _CONTEXT_BEFORE)
-        if flat[found - shown : found] == before[len(before) - shown :]:
-            return found
-        found = flat.find(after, found + 1)
-    return None
+#: The end of a key: a closing quote, optional whitespace, a colon. Every key of a
+#: record matches once; a string value holding an escaped quote and a colon may
+#: match too, so the count is never below the number of keys in the text.
+_KEY_END = re.compile(rb'"[ \t\n\r]*:')
 
 
-def describe_ijson_error(message: str, chunk: bytes, chunk_start: int) -> tuple[int | None, str]:
-    """(byte offset in the file or None, a one-line reason) for an ijson/yajl error message."""
-    lines = message.split("\n")
-    reason = lines[0].strip().rstrip(".") or "syntax error"
-    if len(lines) < 2:
-        return None, reason
-    context = lines[1].encode("utf-8", "surrogateescape")
-    if not context.strip():
-        return None, reason  # premature end of file: the caller knows the file size
-    caret = _locate(context, chunk)
-    if caret is None:
-        return None, reason
-    position = max(0, caret - 1)  # yajl points just past the byte it choked on
-    window = chunk[max(0, position - 9) : position + 9]
+def describe_json_error(exc: orjson.JSONDecodeError, data: bytes) -> tuple[int, str]:
+    """(byte offset in `data`, a one-line reason) for orjson's refusal of `data`."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        byte = data[bad.start]
+        return bad.start, f"byte 0x{byte:02x} is not valid UTF-8 ({bad.reason})"
+    at = len(text[: exc.pos].encode("utf-8"))
+    reason = exc.msg
     for token, hint in _HINTS:
-        if token in window:
-            return chunk_start + position, f"{reason} ({hint})"
-    rest = chunk[position:].lstrip()
-    if rest[:1] in (b"]", b"}") and chunk[:position].rstrip().endswith(b","):
-        return chunk_start + position, f"{reason} (a trailing comma before {rest[:1].decode()!r})"
-    return chunk_start + position, reason
+        if data.startswith(token, at):
+            return at, f"{reason} ({hint})"
+    return at, reason
+
+
+def _key_count(value: Any) -> int:
+    count = 0
+    if type(value) is dict:
+        count = len(value)
+        for item in value.values():
+            if type(item) is dict or type(item) is list:
+                count += _key_count(item)
+    elif type(value) is list:
+        for item in value:
+            if type(item) is dict or type(item) is list:
+                count += _key_count(item)
+    return count
+
+
+class _Duplicate(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _Duplicate(key)
+        result[key] = value
+    return result
+
+
+def duplicate_key(value: Any, data: bytes) -> str | None:
+    """A key that appears twice in one object of `data` (already parsed as `value`), or None.
+
+    Only a record whose text has more key endings than its objects have keys
+    is parsed again, with a check on every object.
+    """
+    ends = len(_KEY_END.findall(data))
+    if ends <= len(value) or ends <= _key_count(value):
+        return None
+    try:
+        json.loads(data, object_pairs_hook=_refuse_duplicates)
+    except _Duplicate as found:
+        return found.key
+    except RecursionError:
+        return None  # deeper than Python's json can follow: orjson's reading stands
+    return None

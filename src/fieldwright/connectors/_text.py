@@ -46,7 +46,7 @@ def resolve_encoding(head: bytes, encoding: str | None, *, target: str) -> str:
         for bom, name in _BOMS:
             if head.startswith(bom):
                 return name
-        if b"\x00" in head:
+        if _looks_utf16(head):
             raise SourceUnreadable(
                 "looks like UTF-16 without a byte-order mark; "
                 "set the encoding to 'utf-16-le' or 'utf-16-be'",
@@ -61,6 +61,14 @@ def resolve_encoding(head: bytes, encoding: str | None, *, target: str) -> str:
             target=target,
         ) from exc
     return "utf-8-sig" if info.name == "utf-8" else info.name
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """NUL bytes in at least a third of the even or of the odd places: UTF-16 text."""
+    if b"\x00" not in head:
+        return False
+    third = len(head) // 6
+    return head[0::2].count(0) > third or head[1::2].count(0) > third
 
 
 def undecodable(text: str, encoding: str) -> str | None:

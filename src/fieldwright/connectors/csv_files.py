@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
@@ -20,7 +21,7 @@ from fieldwright.connectors._text import (
 )
 from fieldwright.connectors._typing import Converter, converters_for
 from fieldwright.connectors.atomic import FileSink
-from fieldwright.connectors.errors import SinkError, SourceUnreadable
+from fieldwright.connectors.errors import ConnectorError, SinkError, SourceUnreadable
 from fieldwright.domain.records import Position, Record, SourceItem
 from fieldwright.domain.schema import SchemaField
 
@@ -28,26 +29,86 @@ __all__ = ["CsvSink", "CsvSource"]
 
 _SAMPLE_BYTES = 64 * 1024
 _SNIFF_DELIMITERS = ",;\t|"
+#: The default of `max_field_size`: the longest cell read, in characters.
+MAX_FIELD_SIZE = 16 * 1024 * 1024
+#: The default of `max_record_size`: the longest record read, in characters.
+MAX_RECORD_SIZE = 64 * 1024 * 1024
+#: How much of a record longer than `max_record_size` its dead letter keeps.
+EXCERPT_CHARS = 4096
+_LINE_ENDS = ("\n", "\r")
+
+#: The csv module's field limit is one for the whole process: it is only ever
+#: raised, to the largest record any source reads, and each source checks its own.
+_FIELD_LIMIT = threading.Lock()
+
+
+def _raise_csv_field_limit(size: int) -> None:
+    with _FIELD_LIMIT:
+        if csv.field_size_limit() < size:
+            csv.field_size_limit(size)
+
+
+class _TooLong(Exception):
+    """The record being read is longer than max_record_size."""
 
 
 class _Lines:
-    """Feeds csv.reader line by line and keeps the lines of the record being parsed."""
+    """Feeds csv.reader line by line, counts lines, and keeps the lines of the record being parsed.
 
-    def __init__(self, text: IO[str]) -> None:
-        self._text = text
+    No more than `limit` characters of a record are ever read into memory:
+    beyond, `_TooLong` stops the reader and `skip_record` reads past the
+    rest, a bounded piece at a time.
+    """
+
+    def __init__(self, text: IO[str], limit: int, quotechar: str) -> None:
+        self._readline = text.readline
+        self._limit = limit
+        self._quotechar = quotechar
         self.pending: list[str] = []
+        self.size = 0
+        self.count = 0  #: lines ended so far
 
     def __iter__(self) -> _Lines:
         return self
 
     def __next__(self) -> str:
-        line = next(self._text)
+        line = self._readline(self._limit - self.size + 1)
+        if not line:
+            raise StopIteration
+        if line.endswith(_LINE_ENDS):
+            self.count += 1
         self.pending.append(line)
+        self.size += len(line)
+        if self.size > self._limit:
+            raise _TooLong
         return line
 
     def take(self) -> list[str]:
-        lines, self.pending = self.pending, []
+        lines, self.pending, self.size = self.pending, [], 0
         return lines
+
+    def skip_record(self) -> tuple[int, str]:
+        """Read past the rest of a record that is too long: (its size, its first characters).
+
+        The record ends at the first line end outside quotes (an even number
+        of quote characters so far), as RFC 4180 quoting has it.
+        """
+        lines = self.take()
+        excerpt = "".join(lines)[:EXCERPT_CHARS]
+        size = sum(map(len, lines))
+        quotes = sum(line.count(self._quotechar) for line in lines)
+        ended = lines[-1].endswith(_LINE_ENDS)
+        while not (ended and quotes % 2 == 0):
+            piece = self._readline(1 << 20)
+            if not piece:
+                break
+            size += len(piece)
+            if len(excerpt) < EXCERPT_CHARS:
+                excerpt += piece[: EXCERPT_CHARS - len(excerpt)]
+            quotes += piece.count(self._quotechar)
+            ended = piece.endswith(_LINE_ENDS)
+            self.count += ended
+        return size, excerpt
 
 
 def _looks_typed(cell: str) -> bool:
@@ -90,6 +151,14 @@ class CsvSource:
       None. Dates stay ISO strings, checked. A value that does not fit its
       type makes the record unreadable, naming the line and the column.
     - A row with more or fewer cells than there are columns is unreadable.
+    - A NUL byte makes its record unreadable, naming the line and the
+      character (a file with NULs in every other byte is taken for UTF-16
+      without a byte-order mark, and refused with a hint).
+    - Sizes, in characters: a cell longer than `max_field_size` (default 16
+      MiB) makes its record unreadable; a record longer than
+      `max_record_size` (default 64 MiB) is not read whole: its dead letter
+      keeps the first 4,096 characters and gives its size, and reading goes
+      on after it. Memory stays within about `max_record_size`.
 
     Each iteration reads the file again from the start.
     """
@@ -105,10 +174,24 @@ class CsvSource:
         columns: list[str] | None = None,
         schema: list[SchemaField] | None = None,
         skip_blank_lines: bool = True,
+        max_field_size: int = MAX_FIELD_SIZE,
+        max_record_size: int = MAX_RECORD_SIZE,
     ) -> None:
         self.path = Path(path)
         self.quotechar = quotechar
         self.skip_blank_lines = skip_blank_lines
+        for setting, size in (
+            ("max_field_size", max_field_size),
+            ("max_record_size", max_record_size),
+        ):
+            if type(size) is not int or size < 1:
+                raise ConnectorError(
+                    f"{setting} must be a positive number of characters, not {size!r}",
+                    target=self.name,
+                )
+        self.max_field_size = max_field_size
+        self.max_record_size = max_record_size
+        _check_dialect(self.name, delimiter, quotechar)
         self._open_files: list[IO[str]] = []
         with open_binary(self.path) as raw:
             head = raw.read(_SAMPLE_BYTES)
@@ -117,7 +200,9 @@ class CsvSource:
         self.delimiter = delimiter or self._sniff(sample)
         first = self._first_row(sample)
         self.has_header = _is_header(first) if header is None and first else bool(header)
-        problem = undecodable("\x00".join(first or []), self.encoding) if self.has_header else None
+        problem = undecodable("\x1f".join(first or []), self.encoding) if self.has_header else None
+        if self.has_header and first and any("\x00" in cell for cell in first):
+            problem = "a NUL byte (0x00); is this a binary file?"
         if problem:
             raise SourceUnreadable(f"the header: {problem}", target=self.name)
         if columns is not None:
@@ -177,20 +262,28 @@ class CsvSource:
             self._open_files.remove(text)
 
     def _items(self, text: IO[str]) -> Iterator[SourceItem]:
-        lines = _Lines(text)
+        _raise_csv_field_limit(self.max_record_size)
+        lines = _Lines(text, self.max_record_size, self.quotechar)
         reader = csv.reader(lines, delimiter=self.delimiter, quotechar=self.quotechar, strict=True)
         header_pending = self.has_header
-        line_before = 0
         while True:
-            start = line_before + 1
+            start = lines.count + 1
             try:
                 cells = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                line_before = reader.line_num
                 raw_text = "".join(lines.take())
                 yield self._unreadable(start, f"malformed CSV: {exc}", raw_text)
+                continue
+            except _TooLong:
+                size, excerpt = lines.skip_record()
+                reason = (
+                    f"the record is {size:,} characters, more than max_record_size "
+                    f"({self.max_record_size:,}); its first {EXCERPT_CHARS:,} are kept"
+                )
+                yield self._unreadable(start, reason, excerpt)
+                header_pending = False
                 continue
             except UnicodeDecodeError as exc:
                 yield self._unreadable(
@@ -200,7 +293,6 @@ class CsvSource:
                     "".join(lines.take()),
                 )
                 return
-            line_before = reader.line_num
             record_lines = lines.take()
             if not cells and (self.skip_blank_lines or header_pending):
                 continue
@@ -215,6 +307,17 @@ class CsvSource:
             problem = undecodable(line, self.encoding)
             if problem:
                 return self._unreadable(start + offset, problem, raw_text)
+        if "\x00" in raw_text:
+            return self._nul(start, record_lines, raw_text)
+        if len(raw_text) > self.max_field_size:
+            for column, cell in zip(self.columns, cells, strict=False):
+                if len(cell) > self.max_field_size:
+                    return self._unreadable(
+                        start,
+                        f"column {column!r} has {len(cell):,} characters, more than "
+                        f"max_field_size ({self.max_field_size:,})",
+                        raw_text[:EXCERPT_CHARS],
+                    )
         if not cells:  # a kept blank line: every column empty
             cells = [""] * len(self.columns)
         if len(cells) != len(self.columns):
@@ -240,6 +343,11 @@ class CsvSource:
             return self._unreadable(start, "; ".join(problems), raw_text)
         return SourceItem(position=Position(line=start), record=record)
 
+    def _nul(self, start: int, record_lines: list[str], raw_text: str) -> SourceItem:
+        offset, line = next((n, line) for n, line in enumerate(record_lines) if "\x00" in line)
+        reason = f"a NUL byte (0x00) at character {line.index(chr(0)) + 1}"
+        return self._unreadable(start + offset, reason, raw_text)
+
     def _unreadable(self, line: int, reason: str, raw: str) -> SourceItem:
         return SourceItem(
             position=Position(line=line),
@@ -255,6 +363,18 @@ class CsvSource:
 
     def __repr__(self) -> str:
         return f"CsvSource({self.name!r}, delimiter={self.delimiter!r}, encoding={self.encoding!r})"
+
+
+def _check_dialect(target: str, delimiter: str | None, quotechar: str) -> None:
+    """Refuse a delimiter or quote character the csv module cannot use, with a message."""
+    try:
+        csv.reader([], delimiter=delimiter or ",", quotechar=quotechar, strict=True)
+    except (TypeError, ValueError, csv.Error) as exc:
+        raise ConnectorError(
+            f"delimiter {delimiter!r} and quotechar {quotechar!r} cannot be used ({exc}); "
+            "each must be one character, and they must differ",
+            target=target,
+        ) from exc
 
 
 class CsvSink(FileSink):

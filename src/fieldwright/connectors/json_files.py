@@ -6,13 +6,14 @@ import codecs
 import os
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-import ijson
 import orjson
 
-from fieldwright.connectors._jsonerrors import describe_ijson_error
+from fieldwright.connectors._jsonerrors import describe_json_error, duplicate_key
+from fieldwright.connectors._jsonscan import EXCERPT_BYTES, UNPARSED, Broken, ElementScanner
 from fieldwright.connectors._text import open_binary
 from fieldwright.connectors.atomic import FileSink
 from fieldwright.connectors.errors import ConnectorError, SinkError, SourceUnreadable
@@ -38,17 +39,74 @@ def _raw(line: bytes) -> str:
     return line.decode("utf-8", "backslashreplace")
 
 
+#: The default of `max_depth`: how deeply a record's objects and arrays may nest.
+MAX_DEPTH = 512
+#: orjson refuses anything deeper than this, so `max_depth` cannot go beyond.
+_DEEPEST = 1000
+#: The default of `max_record_size`: the longest record kept, in bytes.
+MAX_RECORD_SIZE = 64 * 1024 * 1024
+
+
+def _check_limits(target: str, max_depth: int, max_record_size: int) -> None:
+    if type(max_depth) is not int or not 1 <= max_depth <= _DEEPEST:
+        raise ConnectorError(
+            f"max_depth must be a whole number from 1 to {_DEEPEST}, not {max_depth!r}",
+            target=target,
+        )
+    if type(max_record_size) is not int or max_record_size < 1:
+        raise ConnectorError(
+            f"max_record_size must be a positive number of bytes, not {max_record_size!r}",
+            target=target,
+        )
+
+
+class _Records:
+    """Turns the bytes of one record into a record, or the reason it is unreadable."""
+
+    def __init__(self, check_duplicate_keys: bool) -> None:
+        self.check_duplicate_keys = check_duplicate_keys
+
+    def parse(self, data: bytes) -> tuple[Record | None, int, str]:
+        """(the record, 0, "") or (None, byte offset in `data`, reason)."""
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            at, reason = describe_json_error(exc, data)
+            return None, at, f"invalid JSON: {reason}"
+        if type(value) is not dict:
+            return None, 0, f"expected a JSON object, got {_kind(value)}"
+        key = duplicate_key(value, data) if self.check_duplicate_keys else None
+        if key is not None:
+            return None, 0, f"duplicate key {key!r} in an object"
+        return value, 0, ""
+
+
 class NdjsonSource:
     """Records of a newline-delimited JSON file (NDJSON, JSON Lines), one object per line.
 
-    A line that is not valid JSON, or valid JSON but not an object, is an
-    unreadable item naming its line (and orjson's message); reading goes on.
-    Blank lines are skipped. Positions carry the line and its byte offset.
+    A line that is not valid JSON (strict RFC 8259, UTF-8) or valid JSON but
+    not an object is an unreadable item naming its line, the byte where the
+    problem is, and the reason; reading goes on. With
+    `check_duplicate_keys`, so is an object that gives a key twice (orjson
+    keeps the last one silently; the check costs about half the reading
+    time of small records, so it is off by default). Blank lines are
+    skipped. A line longer than `max_record_size` bytes (default 64 MiB) is
+    not read whole: its dead letter keeps the first 4 KiB and gives its
+    size. Positions carry the line and the byte offset where it starts.
     The file must be UTF-8 (a byte-order mark is tolerated).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        check_duplicate_keys: bool = False,
+        max_record_size: int = MAX_RECORD_SIZE,
+    ) -> None:
         self.path = Path(path)
+        self.check_duplicate_keys = check_duplicate_keys
+        _check_limits(self.name, MAX_DEPTH, max_record_size)
+        self.max_record_size = max_record_size
         open_binary(self.path).close()
         self._open_files: list[IO[bytes]] = []
 
@@ -68,39 +126,60 @@ class NdjsonSource:
     def _items(self, file: IO[bytes]) -> Iterator[SourceItem]:
         # The hot loop of NDJSON runs: orjson reads a line with its newline as it
         # is, so blank lines, a byte-order mark and errors are only looked at
-        # when orjson refuses the line.
+        # when orjson refuses the line; duplicate keys cost a regular
+        # expression count.
         loads, decode_error = orjson.loads, orjson.JSONDecodeError
+        records = _Records(self.check_duplicate_keys)
+        check, limit = self.check_duplicate_keys, self.max_record_size
         offset = 0
-        for number, line in enumerate(file, start=1):
+        for number, line in enumerate(iter(partial(file.readline, limit + 1), b""), start=1):
             start = offset
             offset += len(line)
+            if len(line) > limit and not line.endswith(b"\n"):
+                size, line = self._skip_line(file, line)
+                offset = start + size
+                reason = (
+                    f"the line is {size:,} bytes, more than max_record_size ({limit:,}); "
+                    f"only its first {EXCERPT_BYTES:,} bytes are kept"
+                )
+                yield self._unreadable(Position(number, start), start, reason, line)
+                continue
             try:
                 value = loads(line)
-            except decode_error as exc:
-                if number == 1 and line.startswith(codecs.BOM_UTF8):
-                    line = line[len(codecs.BOM_UTF8) :]
-                text = line.rstrip(b"\r\n")
-                if not text.strip():
-                    continue
-                try:
-                    value = loads(text)
-                except decode_error:
-                    position = Position(number, start)
-                    yield self._unreadable(position, f"invalid JSON ({exc})", text)
-                    continue
-            if type(value) is not dict:
-                text = line.rstrip(b"\r\n")
-                reason = f"expected a JSON object, got {_kind(value)}"
-                yield self._unreadable(Position(number, start), reason, text)
+            except decode_error:
+                value = None
+            if type(value) is dict and (not check or duplicate_key(value, line) is None):
+                yield SourceItem(Position(number, start), value)
                 continue
-            yield SourceItem(Position(number, start), value)
+            skipped = (
+                len(codecs.BOM_UTF8) if number == 1 and line.startswith(codecs.BOM_UTF8) else 0
+            )
+            text = line[skipped:].rstrip(b"\r\n")
+            if not text.strip(b" \t\r\n"):
+                continue
+            value, at, reason = records.parse(text)
+            if value is None:
+                yield self._unreadable(Position(number, start), start + skipped + at, reason, text)
+            else:
+                yield SourceItem(Position(number, start), value)
 
-    def _unreadable(self, position: Position, reason: str, text: bytes) -> SourceItem:
+    @staticmethod
+    def _skip_line(file: IO[bytes], start: bytes) -> tuple[int, bytes]:
+        """Read past the rest of a line a bounded piece at a time: (its size, its first bytes)."""
+        size, excerpt = len(start), start[:EXCERPT_BYTES]
+        while piece := file.readline(1 << 20):
+            size += len(piece)
+            excerpt += piece[: EXCERPT_BYTES - len(excerpt)]
+            if piece.endswith(b"\n"):
+                break
+        return size, excerpt
+
+    def _unreadable(self, position: Position, byte: int, reason: str, text: bytes) -> SourceItem:
         return SourceItem(
             position=position,
             record=None,
-            error=f"{self.path.name}, line {position.line}: {reason}",
-            raw=_raw(text),
+            error=f"{self.path.name}, line {position.line} (byte {byte}): {reason}",
+            raw=_raw(text[:EXCERPT_BYTES]),
         )
 
     def close(self) -> None:
@@ -109,47 +188,53 @@ class NdjsonSource:
         self._open_files.clear()
 
 
-class _CountingReader:
-    """A binary reader that remembers the last chunk handed to the parser and where it began."""
-
-    def __init__(self, file: IO[bytes], skip: int) -> None:
-        self._file = file
-        self.consumed = skip
-        self.chunk = b""
-        self.chunk_start = skip
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._file.read(size)
-        if data:
-            self.chunk, self.chunk_start = data, self.consumed
-            self.consumed += len(data)
-        return data
-
-
 class JsonArraySource:
-    """Records of a JSON array, streamed element by element with ijson: memory stays flat.
+    """Records of a JSON array, streamed element by element: memory stays flat.
 
     The array is the whole file, or with `records_path` the array under that
     key of a top-level object (``"results"`` for ``{"results": [...]}``,
     dotted for deeper keys: ``"data.items"``).
 
-    An element that is not an object is an unreadable item; reading goes on.
-    A syntax error (including NaN, Infinity and trailing commas, which JSON
-    does not allow) is one unreadable item with the byte offset of the error,
-    and then the source ends: nothing after it can be trusted. Readable
-    records carry their 0-based index in the array; a byte offset is given
-    only for errors (the streaming parser does not report where each
-    element starts). The file must be UTF-8 (a byte-order mark is tolerated).
+    Each element is parsed on its own, strictly (RFC 8259: no NaN, Infinity,
+    trailing commas or form feeds as whitespace; UTF-8 only). An element
+    that cannot be read is an unreadable item with its index, the byte where
+    the problem is and the reason, and reading goes on: an element that is
+    not an object, is not valid JSON or UTF-8, nests deeper than `max_depth`
+    levels (default 512, at most 1000), or is longer than `max_record_size`
+    bytes (default 64 MiB; its dead letter keeps the first 4 KiB and gives
+    its size). With `check_duplicate_keys`, so is an object that gives a key
+    twice (orjson keeps the last one silently; the check costs about half
+    the reading time of small records, so it is off by default). When the
+    array itself is malformed (a missing comma, a trailing comma, the end of
+    the file inside an element) one unreadable item gives the byte, and the
+    source ends there: nothing after it can be trusted.
+
+    Memory is bounded by `max_record_size` whatever the file holds. Readable
+    records carry their 0-based index in the array. The file must be UTF-8
+    (a byte-order mark is tolerated).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, records_path: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        records_path: str | None = None,
+        max_depth: int = MAX_DEPTH,
+        max_record_size: int = MAX_RECORD_SIZE,
+        check_duplicate_keys: bool = False,
+    ) -> None:
         self.path = Path(path)
         self.records_path = records_path
+        self.check_duplicate_keys = check_duplicate_keys
+        _check_limits(self.name, max_depth, max_record_size)
+        self.max_depth = max_depth
+        self.max_record_size = max_record_size
         self._open_files: list[IO[bytes]] = []
         with open_binary(self.path) as file:
-            head = file.read(4096)
-        self._skip = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
-        first = head[self._skip :].lstrip()[:1]
+            head = file.read(len(codecs.BOM_UTF8))
+            self._skip = len(codecs.BOM_UTF8) if head == codecs.BOM_UTF8 else 0
+            file.seek(self._skip)
+            first = self._scanner(file).peek()
         expected = b"{" if records_path else b"["
         if not first:
             raise SourceUnreadable("the file is empty; expected a JSON array", target=self.name)
@@ -159,6 +244,11 @@ class JsonArraySource:
     @property
     def name(self) -> str:
         return str(self.path)
+
+    def _scanner(self, file: IO[bytes]) -> ElementScanner:
+        return ElementScanner(
+            file, self._skip, max_depth=self.max_depth, max_record_size=self.max_record_size
+        )
 
     def _shape_problem(self, first: bytes) -> str:
         if self.records_path:
@@ -175,17 +265,29 @@ class JsonArraySource:
             )
         return "the top level is not a JSON array; expected '[' as the first character"
 
-    def _array_keys(self, limit: int = 10_000) -> list[str]:
+    def _array_keys(self, limit: int = 1 << 20) -> list[str]:
+        """Keys of the first `limit` bytes whose values are arrays, one level down at most."""
         keys: list[str] = []
         with open_binary(self.path) as file:
-            file.read(self._skip)
+            file.seek(self._skip)
+            scanner = self._scanner(file)
             try:
-                for count, (prefix, event, _value) in enumerate(ijson.parse(file)):
-                    if count >= limit:
+                scanner.open(b"{")
+                for name, raw, first in scanner.members():
+                    shown = _key_text(name, raw)
+                    if first == b"[":
+                        keys.append(shown)
+                    if first == b"{":
+                        scanner.open(b"{")
+                        for inner, inner_raw, inner_first in scanner.members():
+                            if inner_first == b"[":
+                                keys.append(f"{shown}.{_key_text(inner, inner_raw)}")
+                            scanner.skip()
+                    else:
+                        scanner.skip()
+                    if scanner.offset > limit or len(keys) >= 20:
                         break
-                    if event == "start_array" and prefix.count(".") <= 1 and "item" not in prefix:
-                        keys.append(prefix)
-            except ijson.JSONError:
+            except Broken:
                 pass  # only a hint for the message: a broken file has no more keys to offer
         return keys
 
@@ -199,57 +301,90 @@ class JsonArraySource:
             self._open_files.remove(file)
 
     def _items(self, file: IO[bytes]) -> Iterator[SourceItem]:
-        file.read(self._skip)
-        reader = _CountingReader(file, self._skip)
-        prefix = f"{self.records_path}.item" if self.records_path else "item"
+        file.seek(self._skip)
+        scanner = self._scanner(file)
+        records = _Records(self.check_duplicate_keys)
+        check = self.check_duplicate_keys
+        loads, decode_error = orjson.loads, orjson.JSONDecodeError
         index = 0
         try:
-            for value in ijson.items(reader, prefix, use_float=True):
-                if isinstance(value, dict):
-                    yield SourceItem(position=Position(index=index), record=value)
-                else:
-                    yield SourceItem(
-                        position=Position(index=index),
-                        record=None,
-                        error=f"{self.path.name}, item {index}: expected a JSON object, "
-                        f"got {_kind(value)}",
-                        raw=orjson.dumps(value, default=str).decode(),
-                    )
+            self._enter(scanner)
+            for offset, data, _size, problem, value in scanner.elements():
+                if problem is None:
+                    # The hot path: a valid object with no key twice goes straight out.
+                    if value is UNPARSED:
+                        try:
+                            value = loads(data)
+                        except decode_error:
+                            value = None
+                    if type(value) is dict and (not check or duplicate_key(value, data) is None):
+                        yield SourceItem(Position(index=index), value)
+                        index += 1
+                        continue
+                    _, at, problem = records.parse(data)
+                    offset += at
+                yield self._unreadable(index, offset, problem, data)
                 index += 1
-        except ijson.JSONError as exc:
-            offset, reason = describe_ijson_error(str(exc), reader.chunk, reader.chunk_start)
-            if offset is None:
-                offset = reader.consumed
-            yield SourceItem(
-                position=Position(index=index, offset=offset),
-                record=None,
-                error=f"{self.path.name}, byte {offset} (item {index}): invalid JSON: {reason}; "
-                "reading stops here",
-                raw=_raw(reader.chunk[max(0, offset - reader.chunk_start - 40) :][:200]),
-            )
-            return
-        if index == 0 and self.records_path:
-            self._check_records_path()
+            if not self.records_path and not scanner.rest_is_blank():
+                raise Broken(scanner.offset, "more after the end of the array")
+        except Broken as exc:
+            yield self._broken(file, index, exc)
 
-    def _check_records_path(self) -> None:
-        with open_binary(self.path) as file:
-            file.read(self._skip)
-            keys: list[str] = []
-            for prefix, event, value in ijson.parse(file):
-                if prefix == self.records_path and event == "start_array":
-                    return
-                if prefix == "" and event == "map_key":
-                    keys.append(str(value))
-        raise ConnectorError(
-            f"no array under {self.records_path!r}; the top-level keys are: "
-            f"{', '.join(keys) or '(none)'}; set records_path to one of them",
-            target=self.name,
+    def _unreadable(self, index: int, offset: int, reason: str, data: bytes) -> SourceItem:
+        return SourceItem(
+            position=Position(index=index, offset=offset),
+            record=None,
+            error=f"{self.path.name}, byte {offset} (item {index}): {reason}",
+            raw=_raw(data[:EXCERPT_BYTES]),
         )
+
+    def _broken(self, file: IO[bytes], index: int, exc: Broken) -> SourceItem:
+        file.seek(max(self._skip, exc.offset - 40))
+        return SourceItem(
+            position=Position(index=index, offset=exc.offset),
+            record=None,
+            error=f"{self.path.name}, byte {exc.offset} (item {index}): invalid JSON: "
+            f"{exc.reason}; reading stops here",
+            raw=_raw(file.read(200)),
+        )
+
+    def _enter(self, scanner: ElementScanner) -> None:
+        """Consume the document up to the '[' of the records."""
+        if not self.records_path:
+            scanner.open(b"[")
+            return
+        scanner.open(b"{")
+        parts = self.records_path.split(".")
+        for depth, part in enumerate(parts, start=1):
+            keys: list[str] = []
+            for name, raw, first in scanner.members():
+                if name == part and first == (b"[" if depth == len(parts) else b"{"):
+                    scanner.open(first)
+                    break
+                keys.append(_key_text(name, raw))
+                scanner.skip()
+            else:
+                where = (
+                    "the top-level keys"
+                    if depth == 1
+                    else f"the keys under {'.'.join(parts[: depth - 1])!r}"
+                )
+                shown = ", ".join(keys[:50]) + (", …" if len(keys) > 50 else "")
+                raise ConnectorError(
+                    f"no array under {self.records_path!r}; {where} are: {shown or '(none)'}; "
+                    "set records_path to one of them",
+                    target=self.name,
+                )
 
     def close(self) -> None:
         for file in list(self._open_files):
             file.close()
         self._open_files.clear()
+
+
+def _key_text(name: str | None, raw: bytes) -> str:
+    """A key as a message shows it: its text, or its source text when it cannot be decoded."""
+    return name if name is not None else _raw(raw[1:-1])
 
 
 def _default(value: Any) -> Any:
