@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import tomllib
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -17,9 +19,14 @@ import fieldwright.service as service
 import fieldwright.service.errors as errors
 import fieldwright.service.facade as facade
 
+REPO = Path(__file__).resolve().parents[2]
+
 #: Every public name of `fieldwright.service`, in `__all__`'s order.
 PUBLIC = [
+    "BackgroundScheduler",
+    "Certification",
     "CompiledMapping",
+    "ConnectionCheck",
     "ConnectorProblem",
     "Connectors",
     "Coverage",
@@ -46,17 +53,24 @@ PUBLIC = [
     "Service",
     "ServiceError",
     "StandardConnectors",
+    "StateChange",
     "StoreProblem",
     "SuiteResult",
+    "TemplateSummary",
     "TestResult",
     "compile_leniently",
     "compile_mapping",
     "configure_logging",
+    "current_revision",
+    "database_info",
     "dead_letter_path",
     "describe_cron",
     "document_json_schema",
+    "export_mapping",
     "function_library",
     "get_secret",
+    "import_mapping",
+    "infer_schema_from_file",
     "junit_xml",
     "keyring_status",
     "open_mapping",
@@ -67,8 +81,13 @@ PUBLIC = [
     "read_sample",
     "run_document_tests",
     "run_file",
+    "schema_from_database_table",
+    "schema_from_json_schema_file",
+    "serve_schedules",
     "set_secret",
+    "start_background_scheduler",
     "test_mapping",
+    "upgrade_database",
     "validate_mapping",
     "validate_schedule",
     "write_junit",
@@ -85,6 +104,7 @@ RE_EXPORTED = {
     "KeyringStatus": "fieldwright.connectors",
     "Plan": "fieldwright.scheduler",
     "RecordTrace": "fieldwright.engine",
+    "StateChange": "fieldwright.scheduler",
     "SuiteResult": "fieldwright.engine",
     "TestResult": "fieldwright.engine",
 }
@@ -112,6 +132,20 @@ def test_every_public_name_imports_from_where_it_is_said_to_live(name: str) -> N
     assert namespace[name] is value
     home = RE_EXPORTED.get(name, "fieldwright.service")
     assert value.__module__.startswith(home), (name, value.__module__)
+
+
+def test_the_one_package_contract_forbids_every_module_of_the_service() -> None:
+    """pyproject's import-linter contract names each service module: a new one is added."""
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = pyproject["tool"]["importlinter"]["contracts"]
+    (one_package,) = [c for c in contracts if "as one package" in c["name"]]
+    modules = {f"fieldwright.service.{m.name}" for m in pkgutil.iter_modules(service.__path__)}
+    assert set(one_package["forbidden_modules"]) == modules
+    assert set(one_package["source_modules"]) == {
+        "fieldwright.app",
+        "fieldwright.cli",
+        "fieldwright.authoring",
+    }
 
 
 def test_the_store_stays_behind_the_facade() -> None:

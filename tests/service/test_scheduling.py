@@ -11,7 +11,7 @@ from fieldwright.domain.store_models import ScheduleKind, ScheduleRecord
 from fieldwright.scheduler import ExecutionEvent, OutcomeStatus, SchedulerConfig
 from fieldwright.service.facade import Service
 from fieldwright.service.scheduling import ScheduleRunner
-from fieldwright.service.serve import serve
+from fieldwright.service.serve import serve_schedules as serve
 from tests.service.helpers import (
     MAPPING_KEY,
     FlakySource,

@@ -10,7 +10,14 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from fieldwright.service import ServiceError, database
+from fieldwright.service import (
+    ServiceError,
+    current_revision,
+    database_info,
+    export_mapping,
+    import_mapping,
+    upgrade_database,
+)
 
 __all__ = ["db", "export_command", "import_command"]
 
@@ -52,7 +59,7 @@ def db() -> None:
 @_clear_errors
 def info(url: str | None, as_json: bool) -> None:
     """Where the store is and whether its schema is up to date."""
-    details = database.database_info(url)
+    details = database_info(url)
     if as_json:
         click.echo(json.dumps(details, indent=2, default=str))
         return
@@ -67,7 +74,7 @@ def info(url: str | None, as_json: bool) -> None:
 @_clear_errors
 def upgrade(url: str | None) -> None:
     """Create the store or migrate it to this version's schema (a SQLite file is backed up)."""
-    revision = database.upgrade_database(url)
+    revision = upgrade_database(url)
     click.echo(f"database is at revision {revision}")
 
 
@@ -76,7 +83,7 @@ def upgrade(url: str | None) -> None:
 @_clear_errors
 def current(url: str | None) -> None:
     """Print the schema revision of the store ("none" when it is empty)."""
-    click.echo(database.current_revision(url) or "none")
+    click.echo(current_revision(url) or "none")
 
 
 @click.command("export")
@@ -87,7 +94,7 @@ def current(url: str | None) -> None:
 @_clear_errors
 def export_command(key: str, path: Path, version: int | None, url: str | None) -> None:
     """Write mapping KEY from the store to PATH as a mapping document."""
-    written = database.export_mapping(key, path, version=version, url=url)
+    written = export_mapping(key, path, version=version, url=url)
     click.echo(f"wrote {written}")
 
 
@@ -97,5 +104,5 @@ def export_command(key: str, path: Path, version: int | None, url: str | None) -
 @_clear_errors
 def import_command(path: Path, url: str | None) -> None:
     """Store the mapping document at PATH (an existing key gets a new version)."""
-    saved = database.import_mapping(path, url=url)
+    saved = import_mapping(path, url=url)
     click.echo(f"imported {saved.key} as version {saved.version}")

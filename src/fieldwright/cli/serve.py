@@ -11,8 +11,7 @@ import click
 
 from fieldwright.cli._common import reported_errors
 from fieldwright.cli.db import database_option
-from fieldwright.service.logs import configure_logging
-from fieldwright.service.serve import serve as serve_schedules
+from fieldwright.service import configure_logging, serve_schedules
 
 __all__ = ["serve"]
 

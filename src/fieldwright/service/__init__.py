@@ -30,6 +30,19 @@ from fieldwright._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from fieldwright.service._results import RunProgress, RunResult
+    from fieldwright.service.background import (
+        BackgroundScheduler,
+        StateChange,
+        start_background_scheduler,
+    )
+    from fieldwright.service.connections import ConnectionCheck
+    from fieldwright.service.database import (
+        current_revision,
+        database_info,
+        export_mapping,
+        import_mapping,
+        upgrade_database,
+    )
     from fieldwright.service.errors import (
         ConnectorProblem,
         CredentialProblem,
@@ -64,7 +77,13 @@ if TYPE_CHECKING:
     from fieldwright.service.plans import Plan, describe_cron, plan_schedule, validate_schedule
     from fieldwright.service.runs import RunDetail, RunFilter, RunHandle
     from fieldwright.service.scheduling import ScheduleRunner
+    from fieldwright.service.schemas import (
+        infer_schema_from_file,
+        schema_from_database_table,
+        schema_from_json_schema_file,
+    )
     from fieldwright.service.secrets import KeyringStatus, get_secret, keyring_status, set_secret
+    from fieldwright.service.serve import serve_schedules
     from fieldwright.service.suites import (
         Coverage,
         Difference,
@@ -74,10 +93,26 @@ if TYPE_CHECKING:
         run_document_tests,
         write_junit,
     )
+    from fieldwright.service.templates import Certification, TemplateSummary
 
 #: Where each public name lives; imported on first use (PEP 562), so a
 #: command that only maps a file never loads the store, the scheduler or httpx.
 _LOCATIONS = {
+    "BackgroundScheduler": "fieldwright.service.background",
+    "StateChange": "fieldwright.service.background",
+    "start_background_scheduler": "fieldwright.service.background",
+    "ConnectionCheck": "fieldwright.service.connections",
+    "Certification": "fieldwright.service.templates",
+    "TemplateSummary": "fieldwright.service.templates",
+    "database_info": "fieldwright.service.database",
+    "upgrade_database": "fieldwright.service.database",
+    "current_revision": "fieldwright.service.database",
+    "export_mapping": "fieldwright.service.database",
+    "import_mapping": "fieldwright.service.database",
+    "infer_schema_from_file": "fieldwright.service.schemas",
+    "schema_from_database_table": "fieldwright.service.schemas",
+    "schema_from_json_schema_file": "fieldwright.service.schemas",
+    "serve_schedules": "fieldwright.service.serve",
     "CompiledMapping": "fieldwright.service.mappings",
     "ConnectorProblem": "fieldwright.service.errors",
     "Connectors": "fieldwright.service.facade",
@@ -134,7 +169,10 @@ _LOCATIONS = {
 }
 
 __all__ = [
+    "BackgroundScheduler",
+    "Certification",
     "CompiledMapping",
+    "ConnectionCheck",
     "ConnectorProblem",
     "Connectors",
     "Coverage",
@@ -161,17 +199,24 @@ __all__ = [
     "Service",
     "ServiceError",
     "StandardConnectors",
+    "StateChange",
     "StoreProblem",
     "SuiteResult",
+    "TemplateSummary",
     "TestResult",
     "compile_leniently",
     "compile_mapping",
     "configure_logging",
+    "current_revision",
+    "database_info",
     "dead_letter_path",
     "describe_cron",
     "document_json_schema",
+    "export_mapping",
     "function_library",
     "get_secret",
+    "import_mapping",
+    "infer_schema_from_file",
     "junit_xml",
     "keyring_status",
     "open_mapping",
@@ -182,8 +227,13 @@ __all__ = [
     "read_sample",
     "run_document_tests",
     "run_file",
+    "schema_from_database_table",
+    "schema_from_json_schema_file",
+    "serve_schedules",
     "set_secret",
+    "start_background_scheduler",
     "test_mapping",
+    "upgrade_database",
     "validate_mapping",
     "validate_schedule",
     "write_junit",

@@ -1,6 +1,6 @@
 """Headless scheduling (`fieldwright serve`): open the service, fire schedules until told to stop.
 
-``serve(url, stop_event=event)`` blocks: it opens the store (failing runs a
+``serve_schedules(url, stop_event=event)`` blocks: it opens the store (failing runs a
 killed process left behind), starts the scheduler with the service's runner
 and waits for `stop_event`. Stopping is graceful: the scheduler asks running
 runs to cancel (each stops within a second and leaves its target untouched),
@@ -24,12 +24,12 @@ from fieldwright.service._connectors import Connectors
 from fieldwright.service.facade import Service
 from fieldwright.service.scheduling import ScheduleRunner
 
-__all__ = ["serve"]
+__all__ = ["serve_schedules"]
 
 log = logging.getLogger(__name__)
 
 
-def serve(
+def serve_schedules(
     database_url: str | None = None,
     *,
     stop_event: threading.Event,

@@ -36,9 +36,7 @@ from fieldwright.app.shell.theme import current_theme
 from fieldwright.app.shell.widgets import confirm
 from fieldwright.app.shell.workers import Task, TaskSignals
 from fieldwright.domain.store_models import ConnectionRecord
-from fieldwright.service import KeyringStatus
-from fieldwright.service.connections import ConnectionCheck
-from fieldwright.service.errors import ServiceError
+from fieldwright.service import ConnectionCheck, KeyringStatus, ServiceError
 
 if TYPE_CHECKING:
     from fieldwright.service import Service

@@ -11,7 +11,7 @@ from fieldwright.app.designer.table_dialog import TableDialog
 from fieldwright.app.documents.session import DocumentSession
 from fieldwright.app.shell.workers import Task, TaskSignals
 from fieldwright.authoring.edits import SetSchema, Side
-from fieldwright.service.schemas import (
+from fieldwright.service import (
     infer_schema_from_file,
     schema_from_database_table,
     schema_from_json_schema_file,

@@ -41,8 +41,7 @@ from fieldwright.app.runs.progress import RunProgressWidget
 from fieldwright.app.runs.run_now import describe_result
 from fieldwright.app.shell.forms import Form
 from fieldwright.domain.runs import RunStatus, RunTrigger
-from fieldwright.service.errors import ServiceError
-from fieldwright.service.runs import RunDetail, RunFilter
+from fieldwright.service import RunDetail, RunFilter, ServiceError
 
 if TYPE_CHECKING:
     from fieldwright.service import RunHandle, RunResult, Service

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 from fieldwright.app.runs.run_dialog import RunDialog
 from fieldwright.domain.document import ConnectorRef
 from fieldwright.domain.runs import RunStatus
-from fieldwright.service.errors import ServiceError
+from fieldwright.service import ServiceError
 
 if TYPE_CHECKING:
     from fieldwright.app.documents.session import DocumentSession

@@ -43,9 +43,8 @@ from fieldwright.domain.store_models import (
     ScheduleKind,
     ScheduleRecord,
 )
-from fieldwright.service import InvalidSchedule, Service, describe_cron
+from fieldwright.service import InvalidSchedule, Service, ServiceError, describe_cron
 from fieldwright.service import validate_schedule as check_schedule
-from fieldwright.service.errors import ServiceError
 
 __all__ = [
     "ScheduleEditor",

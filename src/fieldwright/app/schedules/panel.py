@@ -51,8 +51,7 @@ from fieldwright.app.shell.widgets import confirm
 from fieldwright.app.shell.zones import local_zone_name, setup_zone_combo, zone_names
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import MappingSummary, ScheduleRecord
-from fieldwright.service import InvalidSchedule, Plan, plan_schedule
-from fieldwright.service.errors import ServiceError
+from fieldwright.service import InvalidSchedule, Plan, ServiceError, plan_schedule
 
 if TYPE_CHECKING:
     from fieldwright.service import RunHandle, RunResult, Service

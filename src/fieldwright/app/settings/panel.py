@@ -41,8 +41,7 @@ from fieldwright.app.shell.theme import THEMES, apply_theme, current_theme
 from fieldwright.app.shell.widgets import confirm
 from fieldwright.app.shell.workers import Task, TaskSignals
 from fieldwright.app.shell.zones import setup_zone_combo
-from fieldwright.service import ServiceError
-from fieldwright.service.database import database_info, upgrade_database
+from fieldwright.service import ServiceError, database_info, upgrade_database
 
 __all__ = ["DatabaseReport", "SettingsPanel"]
 

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:  # the scheduler (APScheduler) is imported when it starts, not with the window
-    from fieldwright.service import Service
-    from fieldwright.service.background import BackgroundScheduler, StateChange
+    from fieldwright.service import BackgroundScheduler, Service, StateChange
 
 __all__ = ["SchedulerStatus", "describe_state"]
 
@@ -43,7 +42,7 @@ class SchedulerStatus(QObject):
 
     def start(self, service: Service) -> None:
         if self.handle is None:
-            from fieldwright.service.background import start_background_scheduler
+            from fieldwright.service import start_background_scheduler
 
             self.handle = start_background_scheduler(service, self._on_state)
 

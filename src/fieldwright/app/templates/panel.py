@@ -36,11 +36,10 @@ from fieldwright.app.shell.forms import Form
 from fieldwright.app.templates.dialogs import SaveAsTemplateDialog, UseTemplateDialog
 from fieldwright.domain import MappingDocument
 from fieldwright.domain.template import TemplateCategory, TemplateDocument
-from fieldwright.service.errors import ServiceError
+from fieldwright.service import ServiceError
 
 if TYPE_CHECKING:
-    from fieldwright.service import Service
-    from fieldwright.service.templates import Certification, TemplateSummary
+    from fieldwright.service import Certification, Service, TemplateSummary
 
 __all__ = ["TemplateLibraryModel", "TemplatePanel"]
 

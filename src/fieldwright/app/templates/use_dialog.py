@@ -18,11 +18,10 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.shell.forms import Form
-from fieldwright.service.errors import ServiceError
+from fieldwright.service import ServiceError
 
 if TYPE_CHECKING:
-    from fieldwright.service import Service
-    from fieldwright.service.templates import TemplateSummary
+    from fieldwright.service import Service, TemplateSummary
 
 __all__ = ["TemplateDialog"]
 
