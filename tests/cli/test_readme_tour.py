@@ -44,3 +44,14 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
     assert ran == 5
     written = {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*") if p.is_file()}
     assert written == {"out"}, "the tour writes outside out/, which git does not ignore"
+
+
+def test_every_picture_readme_shows_is_in_the_repository() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
+    assert pictures, "README shows no picture"
+    for picture in pictures:
+        path = REPO / picture
+        assert path.is_file(), f"README shows {picture}, which is not in the repository"
+        assert picture.startswith("docs/images/"), "README's pictures live under docs/images/"
+        assert path.stat().st_size < 400_000, f"{picture} is not small"

@@ -1,7 +1,9 @@
-"""Render the main screens to PNG files: `python -m fieldwright.app.shell.screenshots OUTDIR`.
+"""Render the main screens to PNG files: `python -m fieldwright.app.shell.screenshots [OUTDIR]`.
 
 Uses throwaway settings and the offscreen platform unless a display is set;
-writes welcome.png, designer.png, preview_failed.png and designer_dark.png.
+writes welcome.png, designer.png, preview_failed.png and designer_dark.png at
+1280×820. Without OUTDIR it writes README's pictures, `docs/images/` of the
+checkout it is run from: the one kind of picture the repository keeps.
 """
 
 from __future__ import annotations
@@ -15,7 +17,12 @@ from PySide6.QtCore import QSettings, SignalInstance
 
 from fieldwright.app.shell.workers import wait_for_signal
 
-__all__ = ["render"]
+__all__ = ["README_IMAGES", "SIZE", "render"]
+
+#: Where README's pictures live, relative to the checkout.
+README_IMAGES = Path("docs") / "images"
+#: The window size of the pictures (the reference size panels are checked at).
+SIZE = (1280, 820)
 
 
 def _wait(signal: SignalInstance, timeout_ms: int = 10_000) -> None:
@@ -47,7 +54,7 @@ def render(out: Path) -> list[Path]:
         for path in example_mappings():
             settings.add_recent_file(path)
         window = MainWindow(settings)
-        window.resize(1440, 900)
+        window.resize(*SIZE)
         window.show()
         _settle()
 
@@ -83,10 +90,10 @@ def render(out: Path) -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m fieldwright.app.shell.screenshots OUTDIR", file=sys.stderr)
+    if len(argv) > 1:
+        print("usage: python -m fieldwright.app.shell.screenshots [OUTDIR]", file=sys.stderr)
         return 2
-    for path in render(Path(argv[0])):
+    for path in render(Path(argv[0]) if argv else README_IMAGES):
         print(path)
     return 0
 
