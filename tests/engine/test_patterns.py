@@ -118,3 +118,14 @@ def test_the_preview_trace_shows_a_timed_out_source_as_the_fields_error() -> Non
     names = traced.field("$.names")
     assert names is not None and names.error is not None
     assert "took longer than" in names.error.reason
+
+
+def test_a_text_that_ran_out_of_time_fails_again_at_once() -> None:
+    pattern = compile_pattern(CATASTROPHIC)
+    with pytest.raises(ValueError, match="took longer than"):
+        pattern.search(SLOW_VALUE)
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match="took longer than"):
+        pattern.search(SLOW_VALUE)  # the careful path's second look at the same value
+    assert time.perf_counter() - started < MATCH_TIMEOUT
+    assert pattern.search("aaa") is not None  # other texts still match normally

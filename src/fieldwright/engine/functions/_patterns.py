@@ -16,7 +16,7 @@ Patterns use Python's syntax (the `regex` module's version 0, compatible with
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
 
 import regex
 
@@ -25,7 +25,9 @@ from fieldwright.engine.functions._errors import TransformError
 __all__ = ["MATCH_TIMEOUT", "Pattern", "PatternError", "PatternTimeout", "compile_pattern"]
 
 #: Seconds one match, search or substitution of a document's pattern may take.
-MATCH_TIMEOUT: Final = 0.5
+MATCH_TIMEOUT: Final = 0.25
+#: How many texts that ran out of time each pattern remembers.
+_REMEMBERED: Final = 32
 
 
 class PatternError(ValueError):
@@ -39,7 +41,7 @@ class PatternTimeout(TransformError):
 class Pattern:
     """A compiled pattern whose every match is bounded by `MATCH_TIMEOUT`."""
 
-    __slots__ = ("_compiled", "groups", "pattern")
+    __slots__ = ("_compiled", "_timed_out_on", "groups", "pattern")
 
     def __init__(self, text: str) -> None:
         try:
@@ -48,9 +50,24 @@ class Pattern:
             raise PatternError(str(exc)) from exc
         self.pattern = text
         self.groups: int = self._compiled.groups
+        #: Texts a match ran out of time on (the last few): matching is deterministic, so
+        #: the same text fails again at once instead of spending the bound a second time
+        #: (the careful path re-maps a record the batch path could not).
+        self._timed_out_on: dict[str, None] = {}
 
     def __repr__(self) -> str:
         return f"Pattern({self.pattern!r})"
+
+    def _run(self, how: Callable[..., Any], text: str, *args: Any, **kwargs: Any) -> Any:
+        if text in self._timed_out_on:
+            raise self._timed_out(text)
+        try:
+            return how(*args, timeout=MATCH_TIMEOUT, concurrent=True, **kwargs)
+        except TimeoutError as exc:
+            self._timed_out_on[text] = None
+            while len(self._timed_out_on) > _REMEMBERED:
+                del self._timed_out_on[next(iter(self._timed_out_on))]
+            raise self._timed_out(text) from exc
 
     def _timed_out(self, text: str) -> PatternTimeout:
         shown = text if len(text) <= 60 else f"{text[:57]}…"
@@ -60,28 +77,21 @@ class Pattern:
         )
 
     def search(self, text: str) -> regex.Match[str] | None:
-        try:
-            return self._compiled.search(text, timeout=MATCH_TIMEOUT, concurrent=True)
-        except TimeoutError as exc:
-            raise self._timed_out(text) from exc
+        found: regex.Match[str] | None = self._run(self._compiled.search, text, text)
+        return found
 
     def fullmatch(self, text: str) -> regex.Match[str] | None:
-        try:
-            return self._compiled.fullmatch(text, timeout=MATCH_TIMEOUT, concurrent=True)
-        except TimeoutError as exc:
-            raise self._timed_out(text) from exc
+        found: regex.Match[str] | None = self._run(self._compiled.fullmatch, text, text)
+        return found
 
     def sub(
         self, replacement: str | Callable[[regex.Match[str]], str], text: str, count: int = 0
     ) -> str:
         try:
-            return self._compiled.sub(
-                replacement, text, count=count, timeout=MATCH_TIMEOUT, concurrent=True
-            )
-        except TimeoutError as exc:
-            raise self._timed_out(text) from exc
+            replaced: str = self._run(self._compiled.sub, text, replacement, text, count=count)
         except (regex.error, IndexError) as exc:
             raise PatternError(str(exc)) from exc
+        return replaced
 
 
 def compile_pattern(text: str) -> Pattern:
