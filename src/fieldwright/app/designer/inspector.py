@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from pydantic import ValidationError
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -53,15 +54,35 @@ class Inspector(QWidget):
         self.ui = Form("inspector.ui")
         self.form = self.ui.widget
         scroll = QScrollArea()
+        scroll.setObjectName("inspector_scroll")
         scroll.setWidgetResizable(True)
+        # The form follows the pane's width (its fields shrink and long values elide with a
+        # tooltip): an inspector that scrolls sideways hides the value being edited.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.form)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
-        self.document: MappingDocument | None = None
-        self.target = ""
+        layout.setSpacing(0)
+        # The selected field's name and its problems stay in view above the scrolling form.
+        header = QWidget()
+        header.setObjectName("inspector_header")
+        header_layout = QVBoxLayout(header)
+        header_layout.setContentsMargins(9, 6, 9, 6)
         self.title = self.ui.child(QLabel, "title")
         self.problems = self.ui.child(QLabel, "problems")
+        header_layout.addWidget(self.title)
+        header_layout.addWidget(self.problems)
+        layout.addWidget(header)
+        layout.addWidget(scroll, 1)
+        sources = self.ui.child(QLabel, "field_sources")
+        sources.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        for combo in self.form.findChildren(QComboBox):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(6)
+        self.document: MappingDocument | None = None
+        self.target = ""
         self.problems.setProperty("role", "error")
         self.steps = self.ui.child(QListWidget, "transform_list")
         self.step_doc = self.ui.child(QLabel, "step_doc")
@@ -284,5 +305,6 @@ class Inspector(QWidget):
                     widget.setPlainText(str(value))
             elif isinstance(widget, QLabel):
                 widget.setText("\n".join(mapping.sources) or "(constant)")
+                widget.setToolTip(widget.text())
         finally:
             widget.blockSignals(False)
