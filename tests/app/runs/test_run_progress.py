@@ -129,6 +129,26 @@ def test_run_dialog_says_when_a_side_has_nothing_to_choose(qtbot: QtBot) -> None
     assert describe_connector(ref) == "sql · postgresql://…@db.local/crm"
 
 
+def test_run_with_never_offers_the_source_connection_as_the_target(qtbot: QtBot) -> None:
+    connections = [
+        ConnectionRecord(name="crm_db", kind="sqlite", settings={"table": "contacts"}),
+        ConnectionRecord(name="drop", kind="csv", settings={"path": "/tmp/out.csv"}),
+    ]
+    dialog = RunDialog(simple_document(), connections)
+    qtbot.addWidget(dialog)
+    source, target = dialog.combos["source"], dialog.combos["target"]
+
+    def offered() -> list[object]:
+        return [target.itemData(i) for i in range(target.count())]
+
+    assert source.currentData() == "crm_db"
+    assert offered() == ["drop"]
+    source.setCurrentIndex(source.findData("drop"))
+    assert offered() == ["crm_db"]
+    assert dialog.choice() == {"source": "drop", "target": "crm_db"}
+    assert dialog.run_button.isEnabled()
+
+
 def test_period_bounds_are_whole_local_days() -> None:
     today = date(2026, 3, 29)  # Europe's DST change: still whole local days
     since, until = period_bounds(6, today, today, today=today)

@@ -24,6 +24,7 @@ from fieldwright.domain.store_models import ConnectionRecord
 __all__ = ["RunDialog", "describe_connector"]
 
 _PLACES = ("path", "url", "table", "base_url", "directory", "query")
+SIDES = ("source", "target")
 
 
 def describe_connector(ref: ConnectorRef) -> str:
@@ -51,17 +52,13 @@ class RunDialog(QDialog):
         self.setWindowTitle(f"Run {document.name}")
         self.ui = Form("run_dialog.ui")
         QVBoxLayout(self).addWidget(self.ui.widget)  # the dialog's margins, from the style
-        self.combos: dict[str, QComboBox] = {}
-        for side in ("source", "target"):
-            combo = self.ui.child(QComboBox, f"run_{side}")
-            own = getattr(document, side).connector
-            if own is not None:
-                combo.addItem(f"As in the mapping: {describe_connector(own)}", None)
-            for record in connections:
-                detail = f" — {record.description}" if record.description else ""
-                combo.addItem(f"Connection {record.name} ({record.kind}){detail}", record.name)
-            combo.currentIndexChanged.connect(self._update)
-            self.combos[side] = combo
+        self.document = document
+        self.connections = connections
+        self.combos = {side: self.ui.child(QComboBox, f"run_{side}") for side in SIDES}
+        self._fill("source", exclude=None)
+        self._fill("target", exclude=self._chosen("source"))
+        self.combos["source"].currentIndexChanged.connect(self._source_changed)
+        self.combos["target"].currentIndexChanged.connect(self._update)
         # The theme's error colour, light or dark (the form gives it the error role).
         self.problem = self.ui.child(QLabel, "run_dialog_problem")
         self.buttons = self.ui.child(QDialogButtonBox, "run_dialog_buttons")
@@ -69,6 +66,32 @@ class RunDialog(QDialog):
         self.run_button.setText("Run")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        self._update()
+
+    def _fill(self, side: str, *, exclude: str | None) -> None:
+        """The side's choices: the mapping's own connector, then the saved connections but
+        `exclude` (the target never offers the connection the records are read from)."""
+        combo = self.combos[side]
+        kept = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        own = getattr(self.document, side).connector
+        if own is not None:
+            combo.addItem(f"As in the mapping: {describe_connector(own)}", None)
+        for record in self.connections:
+            if record.name == exclude:
+                continue
+            detail = f" — {record.description}" if record.description else ""
+            combo.addItem(f"Connection {record.name} ({record.kind}){detail}", record.name)
+        combo.setCurrentIndex(max(combo.findData(kept), 0))
+        combo.blockSignals(False)
+
+    def _chosen(self, side: str) -> str | None:
+        data = self.combos[side].currentData()
+        return data if isinstance(data, str) else None
+
+    def _source_changed(self) -> None:
+        self._fill("target", exclude=self._chosen("source"))
         self._update()
 
     def _update(self) -> None:
@@ -83,8 +106,4 @@ class RunDialog(QDialog):
 
     def choice(self) -> dict[str, str | None]:
         """The connection name chosen for each side; None means the mapping's own."""
-        chosen: dict[str, str | None] = {}
-        for side, combo in self.combos.items():
-            data = combo.currentData()
-            chosen[side] = data if isinstance(data, str) else None
-        return chosen
+        return {side: self._chosen(side) for side in SIDES}
