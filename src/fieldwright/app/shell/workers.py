@@ -9,8 +9,7 @@ a user can act on; anything else is a bug and is reported as one.
 from __future__ import annotations
 
 import copy
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,18 +17,9 @@ from pydantic import ValidationError
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, QTimer, Signal, SignalInstance
 
 from fieldwright.domain import MappingDocument
-from fieldwright.domain.records import SourceItem
-from fieldwright.service import (
-    InvalidDocument,
-    PreviewRow,
-    ServiceError,
-    compile_mapping,
-    preview_records,
-)
+from fieldwright.service import PreviewRow, ServiceError
 
-__all__ = ["PreviewResult", "Task", "TaskSignals", "run_preview", "snapshot", "wait_for_signal"]
-
-_FIELD_POINTER = re.compile(r"^/fields/(\d+)")
+__all__ = ["PreviewResult", "Task", "TaskSignals", "snapshot", "wait_for_signal"]
 
 
 def wait_for_signal(signal: SignalInstance, timeout_ms: int) -> bool:
@@ -99,21 +89,3 @@ def snapshot(document: MappingDocument) -> MappingDocument:
             "tests": [],
         }
     )
-
-
-def run_preview(document: MappingDocument, items: Sequence[SourceItem]) -> PreviewResult:
-    """Trace the sample through the mapping; invalid field mappings are left out, not fatal."""
-    excluded: dict[str, str] = {}
-    try:
-        compiled = compile_mapping(document)
-    except InvalidDocument as exc:
-        broken: dict[int, str] = {}
-        for problem in exc.problems:
-            match = _FIELD_POINTER.match(problem.pointer)
-            if match is None:
-                raise
-            broken.setdefault(int(match.group(1)), problem.message)
-        kept = [f for i, f in enumerate(document.fields) if i not in broken]
-        excluded = {document.fields[i].target: why for i, why in broken.items()}
-        compiled = compile_mapping(document.model_copy(update={"fields": kept}))
-    return PreviewResult(preview_records(compiled, items), excluded)
