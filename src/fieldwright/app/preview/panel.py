@@ -10,6 +10,7 @@ lineage: source values, then the value after each transform step.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +33,13 @@ from fieldwright.app.documents.session import DocumentSession
 from fieldwright.app.preview.model import FIXED_COLUMNS, PreviewTableModel, cell_text
 from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.theme import current_theme
-from fieldwright.app.shell.workers import PreviewResult, Task, TaskSignals
+from fieldwright.app.shell.workers import Task, TaskSignals
 from fieldwright.authoring.compilation import Compilation
 from fieldwright.domain import FieldType
 from fieldwright.domain.records import Position, SourceItem
-from fieldwright.service import read_sample
+from fieldwright.service import PreviewRow, read_sample
 
-__all__ = ["MAX_SAMPLE", "PreviewPanel", "parse_pasted_records", "trace_sample"]
+__all__ = ["MAX_SAMPLE", "PreviewPanel", "PreviewResult", "parse_pasted_records", "trace_sample"]
 
 MAX_SAMPLE = 1000
 SAMPLE_FILTER = "Sample data (*.csv *.tsv *.json *.ndjson *.jsonl *.xlsx);;All files (*)"
@@ -63,6 +64,15 @@ def parse_pasted_records(text: str) -> list[SourceItem]:
             raise ValueError(f"Item {index + 1} is not a JSON object; records are objects.")
         items.append(SourceItem(Position(index=index), record))
     return items
+
+
+@dataclass
+class PreviewResult:
+    """One trace of the sample: a row per record for the table."""
+
+    rows: list[PreviewRow]
+    #: Target paths of field mappings left out of the preview, with why.
+    excluded: dict[str, str] = field(default_factory=dict)
 
 
 def trace_sample(compilation: Compilation, items: list[SourceItem]) -> PreviewResult:

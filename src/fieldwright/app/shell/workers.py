@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, QTimer, Signal, SignalInstance
 
 from fieldwright.domain import MappingDocument
-from fieldwright.service import PreviewRow, ServiceError
+from fieldwright.service import ServiceError
 
-__all__ = ["PreviewResult", "Task", "TaskSignals", "snapshot", "wait_for_signal"]
+__all__ = ["Task", "TaskSignals", "snapshot", "wait_for_signal"]
 
 
 def wait_for_signal(signal: SignalInstance, timeout_ms: int) -> bool:
@@ -69,13 +68,6 @@ class Task(QRunnable):
             self.signals.failed.emit(self.generation, str(exc))
             return
         self.signals.done.emit(self.generation, result)
-
-
-@dataclass
-class PreviewResult:
-    rows: list[PreviewRow]
-    #: Target paths of field mappings left out of the preview, with why.
-    excluded: dict[str, str] = field(default_factory=dict)
 
 
 def snapshot(document: MappingDocument) -> MappingDocument:
