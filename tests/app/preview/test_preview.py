@@ -96,3 +96,20 @@ def test_pasted_json_becomes_the_sample(make_window: Factory, qtbot: QtBot) -> N
     window.preview.paste_box.setPlainText("[1, 2")
     window.preview.use_pasted()
     assert "Not valid JSON" in window.preview.message.text()
+
+
+def test_the_paste_button_opens_the_box_whose_records_become_the_sample(
+    make_window: Factory, qtbot: QtBot
+) -> None:
+    window = make_window(HUBSPOT)
+    preview = window.preview
+    assert not preview.paste_area.isVisibleTo(window)
+    qtbot.mouseClick(preview.paste_button, Qt.MouseButton.LeftButton)
+    assert preview.paste_area.isVisibleTo(window)
+    preview.paste_box.setPlainText('[{"id": "8", "properties": {"firstname": "Bo"}}]')
+    with qtbot.waitSignal(preview.previewUpdated, timeout=TIMEOUT):
+        qtbot.mouseClick(preview.use_button, Qt.MouseButton.LeftButton)
+    assert preview.model.index(0, _column(window, "$.first_name")).data() == "Bo"
+    assert preview.sample_label.text() == "1 records from pasted records"
+    qtbot.mouseClick(preview.paste_button, Qt.MouseButton.LeftButton)
+    assert not preview.paste_area.isVisibleTo(window)

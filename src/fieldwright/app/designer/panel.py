@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
 from fieldwright.app.designer.inspector import Inspector
 from fieldwright.app.designer.mapping_lines import LineState, MappingLine, MappingLines
 from fieldwright.app.designer.schema_view import SchemaPanel
 from fieldwright.app.documents.session import DocumentSession
+from fieldwright.app.shell.forms import Form
 from fieldwright.authoring.compilation import Compilation
 from fieldwright.authoring.edits import Edit, map_fields, remove_mappings
 from fieldwright.authoring.suite_status import FieldMark, TestStatus
@@ -56,41 +57,46 @@ class MappingDesigner(QWidget):
         self.selected = ""
         self.problems: dict[str, list[str]] = {}
         self.test_status: TestStatus | None = None
+        self._schemas: tuple[int, int] = (0, 0)
+        self.ui = Form("designer_panel.ui")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.ui.widget)
+        self._bind_trees()
+        self._bind_inspector()
+        self._connect()
+        self._document_replaced()
+        session.compiled.use()
+
+    def _bind_trees(self) -> None:
+        """The source tree, the mapping lines and the target tree, side by side in the form."""
         self.source = SchemaPanel("source", "SOURCE")
         self.target = SchemaPanel("target", "TARGET")
         self.lines = MappingLines(self.source, self.target)
+        trees = self.ui.child(QWidget, "designer_trees").layout()
+        assert isinstance(trees, QHBoxLayout)  # as the form lays it out
+        trees.addWidget(self.source, 5)
+        trees.addWidget(self.lines, 2)
+        trees.addWidget(self.target, 5)
+
+    def _bind_inspector(self) -> None:
+        """The inspector, right of the trees in the form's splitter."""
         self.inspector = Inspector()
         self.inspector.setMinimumWidth(300)
-
-        trees = QWidget()
-        trees_layout = QHBoxLayout(trees)
-        trees_layout.setContentsMargins(0, 0, 0, 0)
-        trees_layout.setSpacing(0)
-        trees_layout.addWidget(self.source, 5)
-        trees_layout.addWidget(self.lines, 2)
-        trees_layout.addWidget(self.target, 5)
-
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("designer_splitter")
-        self.splitter.addWidget(trees)
+        self.splitter = self.ui.child(QSplitter, "designer_splitter")
         self.splitter.addWidget(self.inspector)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 0)
-        layout.addWidget(self.splitter)
 
+    def _connect(self) -> None:
         self.target.model.on_drop = self.map_fields
         self.target.fieldSelected.connect(self._target_field_selected)
         self.lines.lineSelected.connect(self.select_mapping)
         self.inspector.editRequested.connect(self.push)
         self.inspector.message.connect(self.message)
-        session.changed.connect(self.refresh)
-        session.replaced.connect(self._document_replaced)
-        session.compiled.published.connect(self._compiled)
-        self._schemas: tuple[int, int] = (0, 0)
-        self._document_replaced()
-        session.compiled.use()
+        self.session.changed.connect(self.refresh)
+        self.session.replaced.connect(self._document_replaced)
+        self.session.compiled.published.connect(self._compiled)
 
     @property
     def document(self) -> MappingDocument:

@@ -10,14 +10,14 @@ lineage: source values, then the value after each transform step.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QThreadPool, Signal
+from PySide6.QtCore import QModelIndex, QThreadPool, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -31,14 +31,15 @@ from PySide6.QtWidgets import (
 
 from fieldwright.app.documents.session import DocumentSession
 from fieldwright.app.preview.model import FIXED_COLUMNS, PreviewTableModel, cell_text
+from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.theme import current_theme
-from fieldwright.app.shell.workers import PreviewResult, Task, TaskSignals
+from fieldwright.app.shell.workers import Task, TaskSignals
 from fieldwright.authoring.compilation import Compilation
 from fieldwright.domain import FieldType
 from fieldwright.domain.records import Position, SourceItem
-from fieldwright.service import read_sample
+from fieldwright.service import PreviewRow, read_sample
 
-__all__ = ["MAX_SAMPLE", "PreviewPanel", "parse_pasted_records", "trace_sample"]
+__all__ = ["MAX_SAMPLE", "PreviewPanel", "PreviewResult", "parse_pasted_records", "trace_sample"]
 
 MAX_SAMPLE = 1000
 SAMPLE_FILTER = "Sample data (*.csv *.tsv *.json *.ndjson *.jsonl *.xlsx);;All files (*)"
@@ -65,6 +66,15 @@ def parse_pasted_records(text: str) -> list[SourceItem]:
     return items
 
 
+@dataclass
+class PreviewResult:
+    """One trace of the sample: a row per record for the table."""
+
+    rows: list[PreviewRow]
+    #: Target paths of field mappings left out of the preview, with why.
+    excluded: dict[str, str] = field(default_factory=dict)
+
+
 def trace_sample(compilation: Compilation, items: list[SourceItem]) -> PreviewResult:
     """Trace the sample through the field mappings that compile; the others are left
     out, not fatal. Raises `InvalidDocument` when a problem lies outside them."""
@@ -89,84 +99,49 @@ class PreviewPanel(QWidget):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self.signals = TaskSignals(self)
-        self.signals.done.connect(self._preview_done)
-        self.signals.failed.connect(self._preview_failed)
         self.sample_signals = TaskSignals(self)
-        self.sample_signals.done.connect(self._sample_done)
-        self.sample_signals.failed.connect(self._sample_failed)
-        session.compiled.published.connect(self._compiled)
+        self.ui = Form("preview_panel.ui")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.ui.widget)
+        self._bind_bar()
+        self._bind_results()
+        self._connect()
         session.compiled.use()
 
-        heading = QLabel("PREVIEW")
-        heading.setProperty("role", "heading")
-        self.sample_label = QLabel("No sample records")
-        self.sample_label.setProperty("role", "muted")
-        self.counts = QLabel("")
-        self.counts.setObjectName("preview_counts")
-        self.counts.setProperty("role", "counts")
-        load = QPushButton("Load sample…")
-        load.setObjectName("load_sample")
-        load.clicked.connect(self.choose_sample)
-        paste = QPushButton("Paste JSON…")
-        paste.setObjectName("paste_sample")
-        paste.setCheckable(True)
-        self.message = QLabel()
-        self.message.setObjectName("preview_message")
-        self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
-        self.message.hide()
+    def _bind_bar(self) -> None:
+        """The sample's name, the counts, the sample buttons, the message and the paste box."""
+        self.sample_label = self.ui.child(QLabel, "preview_sample")
+        self.counts = self.ui.child(QLabel, "preview_counts")
+        self.load_button = self.ui.child(QPushButton, "load_sample")
+        self.paste_button = self.ui.child(QPushButton, "paste_sample")
+        self.message = self.ui.child(QLabel, "preview_message")
+        self.paste_area = self.ui.child(QWidget, "paste_area")
+        self.paste_box = self.ui.child(QPlainTextEdit, "paste_box")
+        self.use_button = self.ui.child(QPushButton, "use_pasted")
 
-        self.paste_box = QPlainTextEdit()
-        self.paste_box.setObjectName("paste_box")
-        self.paste_box.setPlaceholderText('[{"id": "1", "properties": {"firstname": "Ada"}}]')
-        use = QPushButton("Use these records")
-        use.clicked.connect(self.use_pasted)
-        paste_area = QWidget()
-        paste_layout = QVBoxLayout(paste_area)
-        paste_layout.setContentsMargins(0, 0, 0, 0)
-        paste_layout.addWidget(self.paste_box)
-        paste_layout.addWidget(use, 0, Qt.AlignmentFlag.AlignRight)
-        paste_area.setMaximumHeight(140)
-        paste_area.hide()
-        paste.toggled.connect(paste_area.setVisible)
-
+    def _bind_results(self) -> None:
+        """The output table and the selected cell's lineage, side by side."""
         self.model = PreviewTableModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("preview_table")
+        self.table = self.ui.child(QTableView, "preview_table")
         self.table.setModel(self.model)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setDefaultSectionSize(130)
-        self.model.modelReset.connect(self._size_columns)
-        self.table.selectionModel().currentChanged.connect(self._cell_selected)
-        self.lineage = QTreeWidget()
-        self.lineage.setObjectName("lineage")
-        self.lineage.setHeaderLabels(["Lineage", "Value"])
+        self.lineage = self.ui.child(QTreeWidget, "lineage")
         self.lineage.setColumnWidth(0, 190)
-        self.lineage.setWordWrap(False)
-        self.lineage.setRootIsDecorated(False)
-
-        bar = QHBoxLayout()
-        bar.addWidget(heading)
-        bar.addWidget(self.sample_label)
-        bar.addStretch(1)
-        bar.addWidget(self.counts)
-        bar.addWidget(load)
-        bar.addWidget(paste)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("preview_splitter")
-        self.splitter.addWidget(self.table)
-        self.splitter.addWidget(self.lineage)
+        self.splitter = self.ui.child(QSplitter, "preview_splitter")
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
-        layout.addLayout(bar)
-        layout.addWidget(self.message)
-        layout.addWidget(paste_area)
-        layout.addWidget(self.splitter, 1)
+
+    def _connect(self) -> None:
+        self.signals.done.connect(self._preview_done)
+        self.signals.failed.connect(self._preview_failed)
+        self.sample_signals.done.connect(self._sample_done)
+        self.sample_signals.failed.connect(self._sample_failed)
+        self.session.compiled.published.connect(self._compiled)
+        self.load_button.clicked.connect(self.choose_sample)
+        self.paste_button.toggled.connect(self.paste_area.setVisible)
+        self.use_button.clicked.connect(self.use_pasted)
+        self.model.modelReset.connect(self._size_columns)
+        self.table.selectionModel().currentChanged.connect(self._cell_selected)
 
     def _size_columns(self) -> None:
         self.table.setColumnWidth(0, 36)

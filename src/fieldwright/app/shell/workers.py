@@ -9,27 +9,16 @@ a user can act on; anything else is a bug and is reported as one.
 from __future__ import annotations
 
 import copy
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, QTimer, Signal, SignalInstance
 
 from fieldwright.domain import MappingDocument
-from fieldwright.domain.records import SourceItem
-from fieldwright.service import (
-    InvalidDocument,
-    PreviewRow,
-    ServiceError,
-    compile_mapping,
-    preview_records,
-)
+from fieldwright.service import ServiceError
 
-__all__ = ["PreviewResult", "Task", "TaskSignals", "run_preview", "snapshot", "wait_for_signal"]
-
-_FIELD_POINTER = re.compile(r"^/fields/(\d+)")
+__all__ = ["Task", "TaskSignals", "snapshot", "wait_for_signal"]
 
 
 def wait_for_signal(signal: SignalInstance, timeout_ms: int) -> bool:
@@ -81,13 +70,6 @@ class Task(QRunnable):
         self.signals.done.emit(self.generation, result)
 
 
-@dataclass
-class PreviewResult:
-    rows: list[PreviewRow]
-    #: Target paths of field mappings left out of the preview, with why.
-    excluded: dict[str, str] = field(default_factory=dict)
-
-
 def snapshot(document: MappingDocument) -> MappingDocument:
     """A copy the worker may read while the GUI keeps editing the original."""
     return document.model_copy(
@@ -99,21 +81,3 @@ def snapshot(document: MappingDocument) -> MappingDocument:
             "tests": [],
         }
     )
-
-
-def run_preview(document: MappingDocument, items: Sequence[SourceItem]) -> PreviewResult:
-    """Trace the sample through the mapping; invalid field mappings are left out, not fatal."""
-    excluded: dict[str, str] = {}
-    try:
-        compiled = compile_mapping(document)
-    except InvalidDocument as exc:
-        broken: dict[int, str] = {}
-        for problem in exc.problems:
-            match = _FIELD_POINTER.match(problem.pointer)
-            if match is None:
-                raise
-            broken.setdefault(int(match.group(1)), problem.message)
-        kept = [f for i, f in enumerate(document.fields) if i not in broken]
-        excluded = {document.fields[i].target: why for i, why in broken.items()}
-        compiled = compile_mapping(document.model_copy(update={"fields": kept}))
-    return PreviewResult(preview_records(compiled, items), excluded)

@@ -107,40 +107,37 @@ class TestRunner(QObject):
         elif compiled.current is None:
             self._waiting = (self.generation, indexes)  # the compile of this change is due
         else:
-            self._run_compiled(compiled.current, indexes)
+            self._run(compiled.current.document, indexes, compiled.current)
         return self.generation
 
     def _compiled(self, compilation: Compilation) -> None:
         if self._waiting is not None and self._waiting[0] == self.generation:
             indexes = self._waiting[1]
             self._waiting = None
-            self._run_compiled(compilation, indexes)
+            self._run(compilation.document, indexes, compilation)
 
-    def _run_compiled(self, compilation: Compilation, indexes: list[int] | None) -> None:
+    def _run(
+        self,
+        document: MappingDocument,
+        indexes: list[int] | None,
+        compilation: Compilation | None = None,
+    ) -> None:
+        """Run the tests of `document`: with `compilation` (its compile), or compiling
+        the snapshot on the worker when there is no session's compile to read."""
         generation = self.generation
         advanced = self._progress.advanced
 
         def work() -> TestRun:
-            suite = compilation.run_tests(
-                indexes, on_progress=lambda done, n: advanced.emit(generation, done, n)
-            )
-            return TestRun(indexes, compilation.document, suite)
+            def progress(done: int, total: int) -> None:
+                advanced.emit(generation, done, total)
+
+            if compilation is None:
+                suite = run_document_tests(document, indexes, on_progress=progress)
+            else:
+                suite = compilation.run_tests(indexes, on_progress=progress)
+            return TestRun(indexes, document, suite)
 
         self.pool.clear()  # a run not started yet is superseded by this one
-        self.pool.start(Task(generation, work, self._signals))
-
-    def _run(self, copy: MappingDocument, indexes: list[int] | None) -> None:
-        """Run a snapshot the runner compiles itself (no session's compiles to read)."""
-        generation = self.generation
-        advanced = self._progress.advanced
-
-        def work() -> TestRun:
-            suite = run_document_tests(
-                copy, indexes, on_progress=lambda done, n: advanced.emit(generation, done, n)
-            )
-            return TestRun(indexes, copy, suite)
-
-        self.pool.clear()
         self.pool.start(Task(generation, work, self._signals))
 
     def _advanced(self, generation: int, done: int, total: int) -> None:
