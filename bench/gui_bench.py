@@ -38,8 +38,8 @@ from fieldwright.app.settings.app_settings import AppSettings
 from fieldwright.app.shell.main import create_app
 from fieldwright.app.shell.main_window import MainWindow
 from fieldwright.app.shell.workers import wait_for_signal
-from fieldwright.app.testing.runner import with_tests
 from fieldwright.authoring.compilation import compile_for_authoring
+from fieldwright.authoring.documents import snapshot
 from fieldwright.domain import FieldType, SchemaField
 from fieldwright.domain.records import Position, SourceItem
 from fieldwright.domain.runs import RunStatus
@@ -166,7 +166,7 @@ def preview_after_edits(window: MainWindow) -> None:
         edits.append(time.perf_counter() - started)
         compilation = window.session.compiled.current
         assert compilation is not None, "the preview showed a compile that is not current"
-        copy = with_tests(window.session.document)  # what the session's compile reads
+        copy = snapshot(window.session.document, tests=True)  # what the session's compile reads
         started = time.perf_counter()
         compile_for_authoring(copy)
         compiles.append(time.perf_counter() - started)

@@ -1,12 +1,13 @@
 """Where mapping documents live: files (`*.fwmap.json`) and the store (`store_documents`).
 
-The main window talks to `DocumentFiles` and `StoreDocuments` through the same
+The document controller talks to `DocumentFiles` and `StoreDocuments` through the same
 small interface (`description`, `open`, `save`); a document's location is a
 `Path` for a file or a `StoredMapping` (key and version) for the store. Qt-free.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +21,28 @@ __all__ = [
     "OpenedDocument",
     "StoredMapping",
     "new_document",
+    "snapshot",
 ]
 
 FILE_FILTER = "Fieldwright mappings (*.fwmap.json);;JSON files (*.json);;All files (*)"
+
+
+def snapshot(document: MappingDocument, *, tests: bool = False) -> MappingDocument:
+    """A copy a worker may read while the designer keeps editing the original.
+
+    Field mappings, lookups and (with `tests`) test cases are copied deeply: edits
+    replace or mutate those. Schemas are replaced whole by their edits, never mutated,
+    so the copy shares their field lists.
+    """
+    return document.model_copy(
+        update={
+            "fields": [f.model_copy(deep=True) for f in document.fields],
+            "lookups": copy.deepcopy(document.lookups),
+            "source": document.source.model_copy(),
+            "target": document.target.model_copy(),
+            "tests": [case.model_copy(deep=True) for case in document.tests] if tests else [],
+        }
+    )
 
 
 def new_document() -> MappingDocument:

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, Signal, SignalInstance
 
-from fieldwright.app.shell.workers import Task, TaskSignals, snapshot
+from fieldwright.app.shell.workers import Task, TaskSignals
 from fieldwright.authoring.compilation import Compilation, compile_for_authoring
+from fieldwright.authoring.documents import snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -75,9 +76,7 @@ class CompiledDocument(QObject):
         self.generation += 1
         if not self._users:
             return
-        current = self._document()
-        document = snapshot(current)
-        document.tests = [case.model_copy(deep=True) for case in current.tests]
+        document = snapshot(self._document(), tests=True)
         self.pool.clear()  # a compile not started yet is superseded by this one
         self.pool.start(
             Task(self.generation, lambda: compile_for_authoring(document), self._signals)

@@ -8,17 +8,15 @@ a user can act on; anything else is a bug and is reported as one.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, QTimer, Signal, SignalInstance
 
-from fieldwright.domain import MappingDocument
 from fieldwright.service import ServiceError
 
-__all__ = ["Task", "TaskSignals", "snapshot", "wait_for_signal"]
+__all__ = ["Task", "TaskSignals", "wait_for_signal"]
 
 
 def wait_for_signal(signal: SignalInstance, timeout_ms: int) -> bool:
@@ -68,16 +66,3 @@ class Task(QRunnable):
             self.signals.failed.emit(self.generation, str(exc))
             return
         self.signals.done.emit(self.generation, result)
-
-
-def snapshot(document: MappingDocument) -> MappingDocument:
-    """A copy the worker may read while the GUI keeps editing the original."""
-    return document.model_copy(
-        update={
-            "fields": [f.model_copy(deep=True) for f in document.fields],
-            "lookups": copy.deepcopy(document.lookups),
-            "source": document.source.model_copy(),
-            "target": document.target.model_copy(),
-            "tests": [],
-        }
-    )

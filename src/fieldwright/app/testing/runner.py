@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from fieldwright.app.shell.workers import Task, TaskSignals, snapshot
+from fieldwright.app.shell.workers import Task, TaskSignals
 from fieldwright.authoring.compilation import Compilation
+from fieldwright.authoring.documents import snapshot
 from fieldwright.domain import MappingDocument
 from fieldwright.service import run_document_tests
 
@@ -25,17 +26,10 @@ if TYPE_CHECKING:
     from fieldwright.app.documents.compiled import CompiledDocument
     from fieldwright.service import SuiteResult
 
-__all__ = ["RERUN_DELAY_MS", "TestRun", "TestRunner", "with_tests"]
+__all__ = ["RERUN_DELAY_MS", "TestRun", "TestRunner"]
 
 #: How long after the last edit the tests run again.
 RERUN_DELAY_MS = 400
-
-
-def with_tests(document: MappingDocument) -> MappingDocument:
-    """A copy the worker may read while the GUI keeps editing, tests included."""
-    copy = snapshot(document)
-    copy.tests = [case.model_copy(deep=True) for case in document.tests]
-    return copy
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +97,7 @@ class TestRunner(QObject):
         self._waiting = None
         compiled = self.compiled
         if compiled is None or not compiled.compiles(document):
-            self._run(with_tests(document), indexes)
+            self._run(snapshot(document, tests=True), indexes)
         elif compiled.current is None:
             self._waiting = (self.generation, indexes)  # the compile of this change is due
         else:
