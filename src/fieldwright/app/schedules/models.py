@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QWidget
 
-from fieldwright.app.schedules.calendar import CalendarItem, status_color
+from fieldwright.app.schedules.calendar import status_color
+from fieldwright.app.schedules.calendar_data import CalendarItem
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import ScheduleKind, ScheduleRecord
 

@@ -35,12 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.runs.run_now import describe_result
-from fieldwright.app.schedules.calendar import (
-    PLANNED,
-    STATUS_COLORS,
-    CalendarData,
-    ScheduleCalendar,
-)
+from fieldwright.app.schedules.calendar import STATUS_COLORS, ScheduleCalendar
+from fieldwright.app.schedules.calendar_data import PLANNED, CalendarData
 from fieldwright.app.schedules.editor import (
     ScheduleEditor,
     describe_schedule,
