@@ -37,11 +37,9 @@ from PySide6.QtWidgets import (
 from fieldwright.app.runs.run_now import describe_result
 from fieldwright.app.schedules.calendar import STATUS_COLORS, ScheduleCalendar
 from fieldwright.app.schedules.calendar_data import PLANNED, CalendarData
-from fieldwright.app.schedules.editor import (
-    ScheduleEditor,
-    describe_schedule,
-)
+from fieldwright.app.schedules.editor import ScheduleEditor
 from fieldwright.app.schedules.models import AgendaModel, ScheduleRow, ScheduleTableModel
+from fieldwright.app.schedules.schedule_text import describe_schedule
 from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.widgets import confirm
 from fieldwright.app.shell.zones import local_zone_name, setup_zone_combo, zone_names
