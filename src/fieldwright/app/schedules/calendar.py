@@ -8,6 +8,7 @@ many as fit, then "+k more". It navigates by month or week, by click and by arro
 from __future__ import annotations
 
 import calendar as pycalendar
+import html
 from datetime import date
 
 from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
@@ -34,7 +35,7 @@ from fieldwright.app.schedules.calendar_data import (
 )
 from fieldwright.domain.runs import RunStatus
 
-__all__ = ["STATUS_COLORS", "ScheduleCalendar", "status_color"]
+__all__ = ["STATUS_COLORS", "ScheduleCalendar", "legend_html", "status_color"]
 
 STATUS_COLORS = {
     PLANNED: "#5c6bc0",
@@ -47,9 +48,22 @@ STATUS_COLORS = {
 }
 
 
+#: The statuses the legend shows, in its order.
+LEGEND = (PLANNED, "running", "completed", "failed", "skipped", "cancelled")
+
+
 def status_color(status: str) -> QColor:
     """The colour of a status in the calendar, the agenda and the legend."""
     return QColor(STATUS_COLORS.get(status, "#8a94a3"))
+
+
+def legend_html() -> str:
+    """The legend of the status colours, as rich text."""
+    swatches = [
+        f"<span style='color:{STATUS_COLORS[status]}'>■</span>&nbsp;{html.escape(status)}"
+        for status in LEGEND
+    ]
+    return "&nbsp;&nbsp;&nbsp;".join(swatches)
 
 
 class ScheduleCalendar(QWidget):
