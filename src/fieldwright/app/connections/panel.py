@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldwright.app.connections.editor import KINDS, ConnectionEditor, FormError, summary
+from fieldwright.app.connections.editor import KINDS, ConnectionEditor, summary
+from fieldwright.app.connections.kind_forms import FormError
 from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.theme import current_theme
 from fieldwright.app.shell.widgets import confirm
