@@ -1,5 +1,5 @@
-"""Small widget helpers the pages share: a page built on first use, a read-only record
-table, column widths and a yes/no question."""
+"""Small widget helpers the pages share: a page built on first use, column widths and a
+yes/no question."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Generic, TypeVar
 
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHeaderView,
     QMessageBox,
     QTableView,
@@ -16,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["LazyPage", "confirm", "record_table", "set_column_widths"]
+__all__ = ["LazyPage", "confirm", "set_column_widths"]
 
 Content = TypeVar("Content", bound=QWidget)
 
@@ -53,22 +52,6 @@ class LazyPage(QWidget, Generic[Content]):
     def showEvent(self, event: QShowEvent) -> None:
         self.content()
         super().showEvent(event)
-
-
-def record_table(name: str, *, stretch_last: bool = False) -> QTableView:
-    """A read-only table of records: whole rows selected one at a time, no wrapping."""
-    table = QTableView()
-    table.setObjectName(name)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(26)
-    table.horizontalHeader().setHighlightSections(False)
-    table.horizontalHeader().setStretchLastSection(stretch_last)
-    return table
 
 
 def set_column_widths(table: QTableView, widths: tuple[int, ...], *, stretch: int) -> None:
