@@ -13,7 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from fieldwright.app.connections.panel import ConnectionsPanel, TestOutcome
+from fieldwright.app.connections.connection_test import TestOutcome
+from fieldwright.app.connections.panel import ConnectionsPanel
 from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.service import Service
 from tests.app.helpers import choose

@@ -11,7 +11,8 @@ from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from fieldwright.app.runs.panel import PERIODS, RunsPanel, period_bounds
+from fieldwright.app.runs.panel import RunsPanel
+from fieldwright.app.runs.periods import PERIODS, period_bounds
 from fieldwright.app.runs.progress import eta_text, progress_text
 from fieldwright.app.runs.run_dialog import RunDialog, describe_connector
 from fieldwright.app.shell.main_window import MainWindow

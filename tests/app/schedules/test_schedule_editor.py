@@ -10,12 +10,9 @@ from PySide6.QtCore import QDate, Qt, QTime
 from PySide6.QtWidgets import QDateEdit, QLabel, QListWidget, QMessageBox, QPushButton, QTimeEdit
 from pytestqt.qtbot import QtBot
 
-from fieldwright.app.schedules.editor import (
-    ScheduleEditor,
-    build_cron,
-    describe_schedule,
-    new_schedule_key,
-)
+from fieldwright.app.schedules.cron_builder import build_cron
+from fieldwright.app.schedules.editor import ScheduleEditor
+from fieldwright.app.schedules.schedule_text import describe_schedule, new_schedule_key
 from fieldwright.domain import load
 from fieldwright.domain.store_models import Backoff, ScheduleKind, ScheduleRecord
 from fieldwright.resources import examples_dir

@@ -13,7 +13,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from fieldwright.app.schedules.calendar import PLANNED, STATUS_COLORS, status_color
+from fieldwright.app.schedules.calendar import STATUS_COLORS, status_color
+from fieldwright.app.schedules.calendar_data import PLANNED
 from fieldwright.app.schedules.editor import ScheduleEditor
 from fieldwright.app.schedules.panel import SchedulesPanel
 from fieldwright.domain import load

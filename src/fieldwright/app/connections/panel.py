@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -30,43 +29,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldwright.app.connections.editor import KINDS, ConnectionEditor, FormError, summary
+from fieldwright.app.connections.connection_test import (
+    TestOutcome,
+    keyring_help_html,
+    outcome_html,
+    timed_test,
+)
+from fieldwright.app.connections.editor import KINDS, ConnectionEditor, summary
+from fieldwright.app.connections.kind_forms import FormError
 from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.theme import current_theme
 from fieldwright.app.shell.widgets import confirm
 from fieldwright.app.shell.workers import Task, TaskSignals
 from fieldwright.domain.store_models import ConnectionRecord
-from fieldwright.service import ConnectionCheck, KeyringStatus, ServiceError
+from fieldwright.service import KeyringStatus, ServiceError
 
 if TYPE_CHECKING:
     from fieldwright.service import Service
 
-__all__ = ["ConnectionsPanel", "TestOutcome"]
+__all__ = ["ConnectionsPanel"]
 
 COLUMNS = ("Name", "Kind", "Summary", "Secret", "Last test")
-
-
-@dataclass(frozen=True, slots=True)
-class TestOutcome:
-    """A connection test's answer, how long it took and when it ran."""
-
-    __test__ = False  # not a pytest class
-
-    name: str
-    ok: bool
-    message: str
-    seconds: float
-    at: datetime
-
-    @property
-    def short(self) -> str:
-        return f"{'✓ ok' if self.ok else '✗ failed'} · {self.seconds:.2f} s · {self.at:%H:%M}"
-
-
-def _timed_test(service: Service, name: str) -> TestOutcome:
-    started = time.perf_counter()
-    check: ConnectionCheck = service.connections.test(name)
-    return TestOutcome(name, check.ok, check.message, time.perf_counter() - started, datetime.now())
 
 
 class ConnectionsPanel(QWidget):
@@ -193,14 +176,7 @@ class ConnectionsPanel(QWidget):
         """Show or hide the no-keyring banner; the secret field follows."""
         self.banner.setVisible(not status.usable)
         if not status.usable:
-            self.banner_text.setText(
-                "<b>No keyring available — passwords and tokens cannot be saved.</b><br>"
-                "Install and unlock a Secret Service keyring (GNOME Keyring or KWallet) in your "
-                "desktop session, or set the PYTHON_KEYRING_BACKEND environment variable to a "
-                "keyring backend, then restart Fieldwright. Connections without secrets (files, "
-                "a SQLite database, an open API) still work.<br>"
-                f"<span style='font-size:small'>Details: {html.escape(status.message)}</span>"
-            )
+            self.banner_text.setText(keyring_help_html(status.message))
         self.editor.set_keyring(status)
 
     def _style_banner(self) -> None:
@@ -369,7 +345,7 @@ class ConnectionsPanel(QWidget):
         self.result.setStyleSheet("")
         self._update_buttons()
         service = self.service
-        self.pool.start(Task(self.generation, lambda: _timed_test(service, name), self.signals))
+        self.pool.start(Task(self.generation, lambda: timed_test(service, name), self.signals))
 
     def _test_done(self, generation: int, outcome: object) -> None:
         if generation != self.generation or not isinstance(outcome, TestOutcome):
@@ -395,11 +371,4 @@ class ConnectionsPanel(QWidget):
         if outcome is None:
             self.result.clear()
             return
-        theme = current_theme()
-        color = theme.valid if outcome.ok else theme.error
-        head = "Connected" if outcome.ok else "Connection failed"
-        self.result.setText(
-            f"<b style='color:{color}'>{'✓' if outcome.ok else '✗'} {head}</b>"
-            f" <span style='color:{theme.muted}'>in {outcome.seconds:.2f} s, "
-            f"at {outcome.at:%H:%M:%S}</span><br>{html.escape(outcome.message)}"
-        )
+        self.result.setText(outcome_html(outcome, current_theme()))

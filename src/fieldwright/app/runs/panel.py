@@ -8,15 +8,12 @@ Qt signals, which Qt queues to the GUI thread (as Run now does).
 
 from __future__ import annotations
 
-import html
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QUrl, Signal
-from PySide6.QtGui import QPalette, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDateEdit,
     QFileDialog,
@@ -34,10 +31,10 @@ from PySide6.QtWidgets import (
 from fieldwright.app.runs.models import (
     DeadLetterModel,
     RunHistoryModel,
-    duration_text,
-    when_text,
 )
+from fieldwright.app.runs.periods import PERIODS, day_of, period_bounds
 from fieldwright.app.runs.progress import RunProgressWidget
+from fieldwright.app.runs.run_detail import detail_html
 from fieldwright.app.runs.run_now import describe_result
 from fieldwright.app.shell.forms import Form
 from fieldwright.domain.runs import RunStatus, RunTrigger
@@ -46,90 +43,11 @@ from fieldwright.service import RunDetail, RunFilter, ServiceError
 if TYPE_CHECKING:
     from fieldwright.service import RunHandle, RunResult, Service
 
-__all__ = ["PERIODS", "RunsPanel", "period_bounds"]
-
-#: The date filter's choices: label and how many days back (None: no limit, -1: between dates).
-PERIODS: tuple[tuple[str, int | None], ...] = (
-    ("Any time", None),
-    ("Today", 0),
-    ("Last 7 days", 6),
-    ("Last 30 days", 29),
-    ("Between…", -1),
-)
-
-
-def _day(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time()).astimezone()
-
-
-def period_bounds(
-    days_back: int | None, first: date, last: date, today: date | None = None
-) -> tuple[datetime | None, datetime | None]:
-    """[since, until) in local time: whole days, `last` included; None means unbounded."""
-    if days_back is None:
-        return None, None
-    if days_back >= 0:
-        today = today or date.today()
-        return _local_midnight(today - timedelta(days=days_back)), None
-    return _local_midnight(first), _local_midnight(last + timedelta(days=1))
-
+__all__ = ["RunsPanel"]
 
 PAGE_SIZE = 100
 LETTER_PAGE_SIZE = 100
 NDJSON_FILTER = "NDJSON files (*.ndjson *.jsonl);;All files (*)"
-
-
-def link_color() -> str:
-    """A link blue that stays readable on the light and the dark theme's background."""
-    dark = QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
-    return "#90caf9" if dark else "#1565c0"
-
-
-def detail_html(detail: RunDetail) -> str:
-    """The run's detail as rich text; parent and child runs are `run:` links."""
-    record = detail.record
-    counts = record.counts
-    esc = html.escape
-    color = link_color()
-
-    def link(key: str) -> str:
-        return f'<a href="run:{esc(key)}" style="color:{color}">{esc(key)}</a>'
-
-    version = f" version {record.mapping_version}" if record.mapping_version else ""
-    rows = [
-        ("Status", f"<b>{esc(record.status.value)}</b>"),
-        ("Mapping", f"{esc(record.mapping_key)}{version}"),
-        ("Trigger", esc(record.trigger.value)),
-        ("Started", esc(when_text(record.started_at))),
-        ("Ended", esc(when_text(record.ended_at)) or "—"),
-        ("Duration", esc(duration_text(record)) or "—"),
-        (
-            "Records",
-            f"read {counts.read:,} · written {counts.written:,} · failed {counts.failed:,}"
-            f" · filtered {counts.filtered:,}"
-            + (f" · skipped {counts.skipped:,}" if counts.skipped else ""),
-        ),
-        ("Dead letters", f"{record.dead_letter_count:,}"),
-    ]
-    if record.started_by:
-        rows.append(("Started by", esc(record.started_by)))
-    if record.schedule_key:
-        rows.append(("Schedule", esc(record.schedule_key)))
-    if detail.parent_key:
-        rows.append(("Runs again", link(detail.parent_key)))
-    if detail.child_keys:
-        rows.append(("Run again by", ", ".join(link(key) for key in detail.child_keys)))
-    if record.error_summary:
-        rows.append(("Message", esc(record.error_summary).replace("\n", "<br>")))
-    body = "".join(
-        f"<tr><td style='padding-right:12px'><i>{label}</i></td><td>{value}</td></tr>"
-        for label, value in rows
-    )
-    return f"<h3 style='margin:0'>{esc(record.key)}</h3><table>{body}</table>"
 
 
 class RunsPanel(QWidget):
@@ -245,8 +163,8 @@ class RunsPanel(QWidget):
         days_back = self.period_filter.currentData()
         since, until = period_bounds(
             days_back if isinstance(days_back, int) else None,
-            _day(self.from_date.date()),
-            _day(self.to_date.date()),
+            day_of(self.from_date.date()),
+            day_of(self.to_date.date()),
         )
         return RunFilter(
             mapping_key=self.mapping_filter.text().strip() or None,

@@ -2,19 +2,20 @@
 
 Every change re-checks the schedule (debounced) with the scheduler's own helpers, through
 the service: `describe_cron` for the cron field and `validate_schedule` + its `Plan`
-for the next 10 fire times. A problem is written in red next to its field and
-the OK button stays disabled until it is fixed. Save goes through the service.
+for the next 10 fire times (`FireTimeList`). A problem is written in red next to its
+field and the OK button stays disabled until it is fixed. Save goes through the service.
+The cron builder (cron_builder.py) and the run policy's fields (run_policy.py) are
+bound by their own classes.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, Qt, QTime, QTimer
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,34 +26,22 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMessageBox,
-    QPushButton,
     QSpinBox,
     QStackedWidget,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
+from fieldwright.app.schedules.cron_builder import CronBuilder
+from fieldwright.app.schedules.fire_time_list import FireTimeList
+from fieldwright.app.schedules.run_policy import RunPolicyFields
+from fieldwright.app.schedules.schedule_text import UNITS, new_schedule_key, parse_fixed_times
 from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.zones import local_zone_name, setup_zone_combo, zone_names
-from fieldwright.domain.store_models import (
-    Backoff,
-    MappingSummary,
-    MissedRunPolicy,
-    RetryPolicy,
-    ScheduleKind,
-    ScheduleRecord,
-)
+from fieldwright.domain.store_models import MappingSummary, ScheduleKind, ScheduleRecord
 from fieldwright.service import InvalidSchedule, Service, ServiceError, describe_cron
-from fieldwright.service import validate_schedule as check_schedule
 
-__all__ = [
-    "ScheduleEditor",
-    "build_cron",
-    "describe_schedule",
-    "fire_time_text",
-    "new_schedule_key",
-]
+__all__ = ["ScheduleEditor"]
 
 KINDS = (
     (ScheduleKind.CRON, "Cron expression"),
@@ -60,116 +49,12 @@ KINDS = (
     (ScheduleKind.FIXED_TIME, "Fixed times of day"),
     (ScheduleKind.MANUAL, "Manual"),
 )
-PATTERNS = (
-    ("every", "Every N minutes"),
-    ("hourly", "Hourly at :MM"),
-    ("daily", "Daily at HH:MM"),
-    ("weekdays", "Weekdays at HH:MM"),
-    ("weekly", "Weekly on a day at HH:MM"),
-    ("monthly", "Monthly on day D at HH:MM"),
-)
-#: Which builder inputs each pattern uses.
-PATTERN_INPUTS = {
-    "every": {"builder_every"},
-    "hourly": {"builder_minute"},
-    "daily": {"builder_time"},
-    "weekdays": {"builder_time"},
-    "weekly": {"builder_weekday", "builder_time"},
-    "monthly": {"builder_day", "builder_time"},
-}
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-UNITS = (("seconds", 1), ("minutes", 60), ("hours", 3600), ("days", 86400))
-MISSED = {
-    MissedRunPolicy.RUN_ONCE: "Run once when back",
-    MissedRunPolicy.RUN_ALL: "Run every missed time",
-    MissedRunPolicy.SKIP: "Skip them",
-}
-BACKOFFS = {
-    Backoff.EXPONENTIAL_JITTER: "Exponential with jitter",
-    Backoff.LINEAR: "Linear",
-    Backoff.FIXED: "Fixed",
-}
 #: Fields with a red problem label next to them (`<field>_error`), and the form's own.
 ERROR_FIELDS = ("name", "mapping", "timezone", "dates", "cron", "interval", "fixed", "retry")
-NEXT_COUNT = 10
 DEBOUNCE_MS = 200
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 _SCHEDULE_PREFIX = re.compile(r"^schedule '[^']*'(: )?")
-_MAPPING = re.compile(r"^mapping_(?P<body>.+?)(?:_\d{8})?$")
 
 _W = TypeVar("_W", bound=QWidget)
-
-
-def build_cron(
-    pattern: str,
-    *,
-    every: int = 15,
-    minute: int = 0,
-    at: time = time(6),
-    weekday: int = 0,
-    day: int = 1,
-) -> str:
-    """The cron expression of a builder pattern; `weekday` 0 = Monday … 6 = Sunday."""
-    if pattern == "every":
-        return f"*/{every} * * * *"
-    if pattern == "hourly":
-        return f"{minute} * * * *"
-    hour_minute = f"{at.minute} {at.hour}"
-    if pattern == "daily":
-        return f"{hour_minute} * * *"
-    if pattern == "weekdays":
-        return f"{hour_minute} * * 1-5"
-    if pattern == "weekly":
-        return f"{hour_minute} * * {(weekday + 1) % 7}"
-    if pattern == "monthly":
-        return f"{hour_minute} {day} * *"
-    raise ValueError(f"unknown cron pattern {pattern!r}")
-
-
-def _duration(seconds: int) -> str:
-    for unit, size in reversed(UNITS):
-        if seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit.rstrip('s') if count == 1 else unit}"
-    return f"{seconds} seconds"
-
-
-def describe_schedule(record: ScheduleRecord) -> str:
-    """What a schedule does, in words, for the list and the editor."""
-    if record.kind is ScheduleKind.CRON:
-        try:
-            return describe_cron(record.cron or "")
-        except InvalidSchedule as exc:
-            return f"invalid: {exc}"
-    if record.kind is ScheduleKind.INTERVAL and record.interval_seconds:
-        seconds = record.interval_seconds
-        return "every second" if seconds == 1 else f"every {_duration(seconds)}"
-    if record.kind is ScheduleKind.FIXED_TIME:
-        times = ", ".join(
-            t.strftime("%H:%M:%S" if t.second else "%H:%M") for t in record.fixed_times
-        )
-        return f"every day at {times}"
-    if record.kind is ScheduleKind.EVENT_BASED:
-        return "on an event"
-    return "by hand only (Run now)"
-
-
-def new_schedule_key(mapping_key: str, name: str, taken: Collection[str]) -> str:
-    """``schedule_{SRC}_{TGT}_{CLIENT}_{name}`` from the mapping key, unique among `taken`."""
-    match = _MAPPING.match(mapping_key)
-    stem = _UNSAFE.sub("_", match.group("body") if match else mapping_key).strip("_")
-    slug = _UNSAFE.sub("_", name).strip("_").lower() or "schedule"
-    key = f"schedule_{stem}_{slug}"[:180].rstrip("_")
-    candidate, number = key, 2
-    while candidate in taken:
-        candidate, number = f"{key}_{number}", number + 1
-    return candidate
-
-
-def fire_time_text(moment: datetime, zone: ZoneInfo) -> str:
-    local = moment.astimezone(zone)
-    return f"{local:%a %d %b %Y   %H:%M} {local.tzname() or ''}".rstrip()
 
 
 def _set_role(widget: QWidget, role: str) -> None:
@@ -212,9 +97,6 @@ class ScheduleEditor(QDialog):
         self.taken_keys = set(taken_keys)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.saved: ScheduleRecord | None = None
-        #: The fire times the list shows (UTC), and the moment they were counted from.
-        self.next_times: list[datetime] = []
-        self.counted_from: datetime | None = None
         self.ui = Form("schedule_editor.ui")
         self.form = self.ui.widget
         self.buttons = QDialogButtonBox(
@@ -232,6 +114,11 @@ class ScheduleEditor(QDialog):
         self.debounce.setSingleShot(True)
         self.debounce.setInterval(DEBOUNCE_MS)
         self.debounce.timeout.connect(self.validate)
+        self.fire_times = FireTimeList(
+            self.child(QListWidget, "next_times"), self.child(QLabel, "next_title"), self.clock
+        )
+        self.builder = CronBuilder(self.ui)
+        self.policy = RunPolicyFields(self.ui)
         self._fill_choices(mappings)
         self._load(schedule, mapping_key)
         self._connect()
@@ -255,6 +142,16 @@ class ScheduleEditor(QDialog):
     def error_label(self, name: str) -> QLabel:
         return self.child(QLabel, f"{name}_error")
 
+    @property
+    def next_times(self) -> list[datetime]:
+        """The fire times the list shows (UTC)."""
+        return self.fire_times.next_times
+
+    @property
+    def counted_from(self) -> datetime | None:
+        """The moment the fire times were counted from."""
+        return self.fire_times.counted_from
+
     # -- setting up -----------------------------------------------------------------------
 
     def _fill_choices(self, mappings: Sequence[MappingSummary]) -> None:
@@ -263,22 +160,13 @@ class ScheduleEditor(QDialog):
             mapping.addItem(f"{summary.name} — {summary.key}", summary.key)
         for kind, text in KINDS:
             self.combo("kind").addItem(text, kind.value)
-        for value, text in PATTERNS:
-            self.combo("builder_pattern").addItem(text, value)
-        self.combo("builder_weekday").addItems(list(WEEKDAYS))
         for unit, size in UNITS:
             self.combo("interval_unit").addItem(unit, size)
-        for policy, text in MISSED.items():
-            self.combo("missed").addItem(text, policy.value)
-        for backoff, text in BACKOFFS.items():
-            self.combo("retry_backoff").addItem(text, backoff.value)
         for name in ERROR_FIELDS:
             _set_role(self.error_label(name), "error")
         _set_role(self.child(QLabel, "cron_description"), "muted")
         _set_role(self.child(QLabel, "next_title"), "heading")
         self._align_pages()
-        self.child(QTimeEdit, "builder_time").setTime(QTime(6, 0))
-        self._show_pattern_inputs()
 
     def _align_pages(self) -> None:
         """The form's and the type pages' labels equally wide, so their fields line up."""
@@ -325,37 +213,25 @@ class ScheduleEditor(QDialog):
             self.check(f"{side}_enabled").setChecked(value is not None)
             editor.setEnabled(value is not None)
         self.check("active").setChecked(record.active)
-        self.spin("retry_attempts").setValue(record.retry.max_attempts)
-        backoff = self.combo("retry_backoff")
-        backoff.setCurrentIndex(backoff.findData(record.retry.backoff.value))
-        self.spin("retry_base").setValue(round(record.retry.base_delay_seconds))
-        self.spin("retry_max").setValue(round(record.retry.max_delay_seconds))
-        self.spin("timeout").setValue(record.timeout_seconds)
-        self.combo("missed").setCurrentIndex(
-            self.combo("missed").findData(record.missed_run_policy.value)
-        )
-        self.check("concurrent").setChecked(record.concurrent_runs)
-        self.check("notify").setChecked(record.notify_on_failure)
+        self.policy.load(record)
 
     def _connect(self) -> None:
         changed = self.debounce.start
         for name in ("name", "cron", "fixed_times"):
             self.edit(name).textChanged.connect(changed)
         self.combo("timezone").currentTextChanged.connect(changed)
-        for name in ("mapping", "interval_unit", "missed", "retry_backoff"):
+        for name in ("mapping", "interval_unit"):
             self.combo(name).currentIndexChanged.connect(changed)
-        for name in ("interval_value", "retry_attempts", "retry_base", "retry_max", "timeout"):
-            self.spin(name).valueChanged.connect(changed)
-        for name in ("active", "concurrent", "notify"):
-            self.check(name).toggled.connect(changed)
+        self.spin("interval_value").valueChanged.connect(changed)
+        self.check("active").toggled.connect(changed)
+        self.policy.connect(changed)
         for side in ("start", "end"):
             editor = self.child(QDateEdit, f"{side}_date")
             self.check(f"{side}_enabled").toggled.connect(editor.setEnabled)
             self.check(f"{side}_enabled").toggled.connect(changed)
             editor.dateChanged.connect(changed)
         self.combo("kind").currentIndexChanged.connect(self._kind_changed)
-        self.combo("builder_pattern").currentIndexChanged.connect(self._show_pattern_inputs)
-        self.child(QPushButton, "builder_fill").clicked.connect(self.fill_cron)
+        self.builder.connect()
 
     def _show_kind_page(self) -> None:
         """The type's page; manual and event-based schedules share the "no times" page."""
@@ -367,26 +243,6 @@ class ScheduleEditor(QDialog):
     def _kind_changed(self, _index: int) -> None:
         self._show_kind_page()
         self.debounce.start()
-
-    def _show_pattern_inputs(self) -> None:
-        used = PATTERN_INPUTS[str(self.combo("builder_pattern").currentData())]
-        for name in ("builder_every", "builder_minute", "builder_weekday", "builder_day"):
-            self.child(QWidget, name).setVisible(name in used)
-        self.child(QWidget, "builder_time").setVisible("builder_time" in used)
-
-    def fill_cron(self) -> None:
-        """Write the builder's pattern into the cron field."""
-        at = self.child(QTimeEdit, "builder_time").time()
-        self.edit("cron").setText(
-            build_cron(
-                str(self.combo("builder_pattern").currentData()),
-                every=self.spin("builder_every").value(),
-                minute=self.spin("builder_minute").value(),
-                at=time(at.hour(), at.minute()),
-                weekday=self.combo("builder_weekday").currentIndex(),
-                day=self.spin("builder_day").value(),
-            )
-        )
 
     # -- checking -------------------------------------------------------------------------
 
@@ -405,18 +261,6 @@ class ScheduleEditor(QDialog):
             for name in (*ERROR_FIELDS, "schedule")
             if self.error_label(name).text()
         }
-
-    def _fixed_times(self) -> tuple[list[time], str]:
-        found: list[time] = []
-        for part in filter(None, (p.strip() for p in self.edit("fixed_times").text().split(","))):
-            match = _TIME.match(part)
-            hour, minute, second = (int(g or 0) for g in match.groups()) if match else (99, 0, 0)
-            if hour > 23 or minute > 59 or second > 59:
-                return [], f"“{part}” is not a time of day; write HH:MM, e.g. 06:30"
-            found.append(time(hour, minute, second))
-        if not found:
-            return [], "Give at least one time of day, e.g. 06:00, 18:00"
-        return sorted(set(found)), ""
 
     def _field_errors(self) -> tuple[dict[str, str], dict[str, Any]]:
         """Each field's problem, and the record's values read from the form."""
@@ -453,12 +297,12 @@ class ScheduleEditor(QDialog):
             size = int(self.combo("interval_unit").currentData())
             values["interval_seconds"] = self.spin("interval_value").value() * size
         elif kind is ScheduleKind.FIXED_TIME:
-            times, problem = self._fixed_times()
+            times, problem = parse_fixed_times(self.edit("fixed_times").text())
             if problem:
                 problems["fixed"] = problem
             values["fixed_times"] = times
-        if self.spin("retry_max").value() < self.spin("retry_base").value():
-            problems["retry"] = "The longest delay is shorter than the first delay."
+        if retry := self.policy.problem():
+            problems["retry"] = retry
         described = self.child(QLabel, "cron_description")
         described.setText(description[:1].upper() + description[1:])
         described.setVisible(bool(description))
@@ -475,16 +319,7 @@ class ScheduleEditor(QDialog):
         )
         return ScheduleRecord(
             key=key,
-            retry=RetryPolicy(
-                max_attempts=self.spin("retry_attempts").value(),
-                base_delay_seconds=self.spin("retry_base").value(),
-                max_delay_seconds=self.spin("retry_max").value(),
-                backoff=Backoff(str(self.combo("retry_backoff").currentData())),
-            ),
-            timeout_seconds=self.spin("timeout").value(),
-            concurrent_runs=self.check("concurrent").isChecked(),
-            missed_run_policy=MissedRunPolicy(str(self.combo("missed").currentData())),
-            notify_on_failure=self.check("notify").isChecked(),
+            **self.policy.values(),
             active=self.check("active").isChecked(),
             next_run_at=None,  # the scheduler plans an edited schedule afresh
             last_run_at=original.last_run_at if original else None,
@@ -500,7 +335,7 @@ class ScheduleEditor(QDialog):
         if not problems:
             try:
                 record = self.record(values)
-                self._show_next(record)
+                self.fire_times.show(record)
             except InvalidSchedule as exc:
                 message = _SCHEDULE_PREFIX.sub("", str(exc)).strip()
                 if message.startswith("never"):
@@ -512,37 +347,11 @@ class ScheduleEditor(QDialog):
                 problems["schedule"] = str(exc)
                 record = None
         if record is None:
-            self._show_next(None)
+            self.fire_times.show(None)
         for name in (*ERROR_FIELDS, "schedule"):
             self._set_error(name, problems.get(name, ""))
         self.ok_button.setEnabled(record is not None)
         return record
-
-    def _show_next(self, record: ScheduleRecord | None) -> None:
-        times = self.child(QListWidget, "next_times")
-        title = self.child(QLabel, "next_title")
-        times.clear()
-        self.next_times = []
-        if record is None:
-            title.setText(f"Next {NEXT_COUNT} fire times")
-            times.addItem("— fix the marked fields to see them —")
-            return
-        plan = check_schedule(record)
-        zone = ZoneInfo(record.timezone)
-        title.setText(f"Next {NEXT_COUNT} fire times ({record.timezone})")
-        now = self.counted_from = self.clock()
-        moment = plan.first_from(now)
-        while moment is not None and len(self.next_times) < NEXT_COUNT:
-            self.next_times.append(moment)
-            moment = plan.next_after(moment)
-        if not plan.fires_on_its_own:
-            times.addItem("Manual: it fires only when you press Run now.")
-        elif not self.next_times:
-            times.addItem("It does not fire again (its end date has passed).")
-        for moment in self.next_times:
-            times.addItem(fire_time_text(moment, zone))
-        if not record.active and self.next_times:
-            times.addItem("(paused: these apply once it is active)")
 
     # -- saving ---------------------------------------------------------------------------
 

@@ -1,20 +1,33 @@
-"""The Schedules page's two tables: the schedules, and the agenda of the selected day."""
+"""The Schedules page's two tables: the schedules, and the agenda of the selected day;
+the rows of the one and the heading of the other."""
 
 from __future__ import annotations
 
+import html
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QWidget
 
-from fieldwright.app.schedules.calendar import CalendarItem, status_color
+from fieldwright.app.schedules.calendar import status_color
+from fieldwright.app.schedules.calendar_data import CalendarItem
+from fieldwright.app.schedules.schedule_text import describe_schedule
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import ScheduleKind, ScheduleRecord
+from fieldwright.service import Plan
 
-__all__ = ["KIND_WORDS", "AgendaModel", "ScheduleRow", "ScheduleTableModel"]
+__all__ = [
+    "KIND_WORDS",
+    "AgendaModel",
+    "ScheduleRow",
+    "ScheduleTableModel",
+    "agenda_title",
+    "schedule_rows",
+]
 
 _Index = QModelIndex | QPersistentModelIndex
 KIND_WORDS = {
@@ -153,3 +166,30 @@ class AgendaModel(_ColumnsModel):
             run = f"\nrun {item.run_key}" if item.run_key else ""
             return f"{item.schedule_key} · {item.mapping_key}\n{item.when:%Y-%m-%d %H:%M %Z}{run}"
         return None
+
+
+def schedule_rows(
+    records: Iterable[ScheduleRecord],
+    plans: Mapping[str, tuple[ScheduleRecord, Plan]],
+    problems: Mapping[str, str],
+    now: datetime,
+) -> list[ScheduleRow]:
+    """The list's rows: each schedule in words, its next fire time from `now` (an active
+    schedule with a plan) and its problem."""
+    rows = []
+    for record in records:
+        plan = plans.get(record.key)
+        next_run = plan[1].first_from(now) if plan and record.active else None
+        rows.append(
+            ScheduleRow(record, describe_schedule(record), next_run, problems.get(record.key, ""))
+        )
+    return rows
+
+
+def agenda_title(day: date, count: int, zone: ZoneInfo) -> str:
+    """The agenda's heading: the day, how many items it has and the zone of their times."""
+    items = f"{count:,} item{'s' if count != 1 else ''}" if count else "nothing"
+    return (
+        f"<b>{day:%A %d %B %Y}</b> — {items}<br>"
+        f"<span style='color:gray'>times in {html.escape(zone.key)}</span>"
+    )

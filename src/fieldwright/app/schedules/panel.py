@@ -10,7 +10,6 @@ period, in one display time zone.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -24,7 +23,6 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -35,19 +33,18 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.runs.run_now import describe_result
-from fieldwright.app.schedules.calendar import (
-    PLANNED,
-    STATUS_COLORS,
-    CalendarData,
-    ScheduleCalendar,
+from fieldwright.app.schedules.calendar import ScheduleCalendar, legend_html
+from fieldwright.app.schedules.calendar_data import CalendarData
+from fieldwright.app.schedules.editor import ScheduleEditor
+from fieldwright.app.schedules.models import (
+    AgendaModel,
+    ScheduleTableModel,
+    agenda_title,
+    schedule_rows,
 )
-from fieldwright.app.schedules.editor import (
-    ScheduleEditor,
-    describe_schedule,
-)
-from fieldwright.app.schedules.models import AgendaModel, ScheduleRow, ScheduleTableModel
+from fieldwright.app.schedules.schedule_text import describe_schedule
 from fieldwright.app.shell.forms import Form
-from fieldwright.app.shell.widgets import confirm
+from fieldwright.app.shell.widgets import confirm, set_column_widths
 from fieldwright.app.shell.zones import local_zone_name, setup_zone_combo, zone_names
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import MappingSummary, ScheduleRecord
@@ -57,26 +54,6 @@ if TYPE_CHECKING:
     from fieldwright.service import RunHandle, RunResult, Service
 
 __all__ = ["SchedulesPanel"]
-
-LEGEND = (PLANNED, "running", "completed", "failed", "skipped", "cancelled")
-
-
-def _set_widths(table: QTableView, widths: tuple[int, ...], *, stretch: int) -> None:
-    """Columns `widths` wide, the user may resize them; column `stretch` takes the rest."""
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(False)
-    for column, width in enumerate(widths):
-        table.setColumnWidth(column, width)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-
-
-def legend_html() -> str:
-    swatches = [
-        f"<span style='color:{STATUS_COLORS[status]}'>■</span>&nbsp;{html.escape(status)}"
-        for status in LEGEND
-    ]
-    return "&nbsp;&nbsp;&nbsp;".join(swatches)
 
 
 class SchedulesPanel(QWidget):
@@ -139,7 +116,7 @@ class SchedulesPanel(QWidget):
         self.model = ScheduleTableModel(self)
         self.table = self.ui.child(QTableView, "schedules_table")
         self.table.setModel(self.model)
-        _set_widths(self.table, (190, 290, 90, 300, 190, 70), stretch=3)
+        set_column_widths(self.table, (190, 290, 90, 300, 190, 70), stretch=3)
 
     def _bind_calendar(self) -> None:
         """The period bar, the legend, the calendar (added here) and the day's agenda."""
@@ -162,7 +139,7 @@ class SchedulesPanel(QWidget):
         self.agenda = AgendaModel(self)
         self.agenda_table = self.ui.child(QTableView, "schedules_agenda")
         self.agenda_table.setModel(self.agenda)
-        _set_widths(self.agenda_table, (52, 150, 130, 110), stretch=1)
+        set_column_widths(self.agenda_table, (52, 150, 130, 110), stretch=1)
         lower = self.ui.child(QSplitter, "calendar_splitter")
         lower.insertWidget(0, self.calendar)
         lower.setStretchFactor(0, 3)
@@ -247,16 +224,7 @@ class SchedulesPanel(QWidget):
         return [s for s in self.schedules if key is None or s.mapping_key == key]
 
     def _fill_table(self, keep: str | None) -> None:
-        now = self.clock()
-        rows = []
-        for record in self.shown_schedules():
-            plan = self.plans.get(record.key)
-            next_run = plan[1].first_from(now) if plan and record.active else None
-            rows.append(
-                ScheduleRow(
-                    record, describe_schedule(record), next_run, self.problems.get(record.key, "")
-                )
-            )
+        rows = schedule_rows(self.shown_schedules(), self.plans, self.problems, self.clock())
         self.model.reset(rows, self.zone)
         keys = self.model.keys()
         if keep in keys:
@@ -285,11 +253,7 @@ class SchedulesPanel(QWidget):
         data = self.calendar.data
         items = data.items(day) if data is not None and data.first <= day <= data.last else []
         self.agenda.reset(items)
-        count = f"{len(items):,} item{'s' if len(items) != 1 else ''}" if items else "nothing"
-        self.agenda_label.setText(
-            f"<b>{day:%A %d %B %Y}</b> — {count}<br>"
-            f"<span style='color:gray'>times in {html.escape(self.zone.key)}</span>"
-        )
+        self.agenda_label.setText(agenda_title(day, len(items), self.zone))
 
     def go_today(self) -> None:
         self.calendar.go_to(self.clock().astimezone(self.zone).date())

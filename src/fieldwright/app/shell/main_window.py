@@ -1,5 +1,7 @@
 """The main window: it composes the pages, the menus and the status bar, and wires them.
 
+The navigation list and the stacked pages are a `PageStack` (page_stack.py).
+
 What happens to the open mapping as a whole (new, open, save, the store, recent
 files, the title) is the `DocumentController`'s; the window shows what it says.
 """
@@ -8,19 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QSignalBlocker, QSize, Qt
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QHBoxLayout,
-    QListWidget,
-    QListWidgetItem,
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-    QStackedWidget,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QSplitter, QWidget
 
 from fieldwright.app.designer.automap_dialog import AutoMapDialog
 from fieldwright.app.designer.panel import MappingDesigner
@@ -35,6 +27,7 @@ from fieldwright.app.runs.progress import RunProgressWidget
 from fieldwright.app.runs.run_now import RunNow
 from fieldwright.app.settings.app_settings import AppSettings
 from fieldwright.app.shell.menus import MenuCommands, build_menus
+from fieldwright.app.shell.page_stack import PageStack
 from fieldwright.app.shell.scheduler_status import SchedulerStatus
 from fieldwright.app.shell.status_line import StatusLabels
 from fieldwright.app.shell.theme import THEMES, apply_theme
@@ -52,10 +45,6 @@ if TYPE_CHECKING:
     from fieldwright.service import RunResult
 
 __all__ = ["MainWindow"]
-
-#: The navigation's pages in order; STORE_PAGES appear only when the app has its store.
-PAGES = ("Home", "Designer", "Tests", "Templates", "Runs", "Schedules", "Connections", "Settings")
-STORE_PAGES = frozenset({"Templates", "Runs", "Schedules", "Connections"})
 
 
 class MainWindow(QMainWindow):
@@ -113,40 +102,28 @@ class MainWindow(QMainWindow):
         self.work_splitter.setStretchFactor(0, 3)
         self.work_splitter.setStretchFactor(1, 2)
         self.tests_panel = TestsPanel(self.session, record_provider=self.preview.selected_record)
+        stack = self.page_stack = PageStack()
+        stack.add("Home", self.welcome)
+        stack.add("Designer", self.work_splitter)
+        stack.add("Tests", self.tests_panel)
         store = self.store
         self.template_panel: TemplatePanel | None = None
-        if store is not None:
+        self._runs_page: LazyPage[RunsPanel] | None = None
+        self._schedules_page: LazyPage[SchedulesPanel] | None = None
+        self._connections_page: LazyPage[ConnectionsPanel] | None = None
+        if store is not None:  # the store's pages
             self.template_panel = TemplatePanel(store.service, lambda: self.session.document)
-        # The last four are built the first time they are shown (or asked for): start-up
-        # pays for neither the pages nor their imports (the connectors behind Connections).
-        self._runs_page = LazyPage(self._make_runs_panel) if store else None
-        self._schedules_page = LazyPage(self._make_schedules_panel) if store else None
-        self._connections_page = LazyPage(self._make_connections_panel) if store else None
-        self._settings_page = LazyPage(self._make_settings_panel)
-        #: The pages this window shows, in navigation order.
-        self.page_names = [p for p in PAGES if store is not None or p not in STORE_PAGES]
-        self.navigation = QListWidget()
-        self.navigation.setObjectName("navigation")
-        self.navigation.setFixedWidth(120)
-        self.navigation.setSpacing(3)
-        self.pages = QStackedWidget()
-        shown = (self.welcome, self.work_splitter, self.tests_panel, self.template_panel)
-        lazy = (self._runs_page, self._schedules_page, self._connections_page)
-        for page in (*shown, *lazy, self._settings_page):
-            if page is not None:
-                self.pages.addWidget(page)
-        for name in self.page_names:
-            item = QListWidgetItem(name)
-            item.setSizeHint(QSize(100, 34))
-            self.navigation.addItem(item)
-        assert self.pages.count() == len(self.page_names)
-        central = QWidget()
-        layout = QHBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.navigation)
-        layout.addWidget(self.pages, 1)
-        self.setCentralWidget(central)
+            stack.add("Templates", self.template_panel)
+            # The next three are built the first time they are shown (or asked for): start-up
+            # pays for neither the pages nor their imports (the connectors behind Connections).
+            self._runs_page = stack.add_lazy("Runs", self._make_runs_panel)
+            self._schedules_page = stack.add_lazy("Schedules", self._make_schedules_panel)
+            self._connections_page = stack.add_lazy("Connections", self._make_connections_panel)
+        self._settings_page = stack.add_lazy("Settings", self._make_settings_panel)
+        #: The pages this window shows, in navigation order, and the stack's parts.
+        self.page_names = stack.page_names
+        self.navigation, self.pages = stack.navigation, stack.pages
+        self.setCentralWidget(stack)
 
     def _menu_commands(self) -> MenuCommands:
         documents, importer, run_now = self.documents, self.schema_importer, self.run_now
@@ -194,7 +171,6 @@ class MainWindow(QMainWindow):
             self.template_panel.mappingCreated.connect(documents.open_stored)
 
     def _connect_pages(self) -> None:
-        self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.designer.message.connect(self.show_message)
         self.session.editFailed.connect(self.show_message)
         self.tests_panel.statusChanged.connect(self.designer.set_test_status)
@@ -279,12 +255,10 @@ class MainWindow(QMainWindow):
 
     def current_page(self) -> QWidget:
         """The widget of the page shown (a page built on first use: its content)."""
-        page = self.pages.currentWidget()
-        assert page is not None  # the stack always holds the pages
-        return page.content() if isinstance(page, LazyPage) else page
+        return self.page_stack.current_page()
 
     def show_page(self, name: str) -> None:
-        self.navigation.setCurrentRow(self.page_names.index(name))
+        self.page_stack.show_page(name)
 
     def _sample_size_changed(self, size: int) -> None:
         self.preview.sample_size = size

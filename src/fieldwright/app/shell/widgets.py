@@ -1,4 +1,5 @@
-"""Small widget helpers the pages share: a read-only record table and a yes/no question."""
+"""Small widget helpers the pages share: a page built on first use, column widths and a
+yes/no question."""
 
 from __future__ import annotations
 
@@ -6,9 +7,15 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QAbstractItemView, QMessageBox, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QMessageBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
-__all__ = ["LazyPage", "confirm", "record_table"]
+__all__ = ["LazyPage", "confirm", "set_column_widths"]
 
 Content = TypeVar("Content", bound=QWidget)
 
@@ -47,20 +54,14 @@ class LazyPage(QWidget, Generic[Content]):
         super().showEvent(event)
 
 
-def record_table(name: str, *, stretch_last: bool = False) -> QTableView:
-    """A read-only table of records: whole rows selected one at a time, no wrapping."""
-    table = QTableView()
-    table.setObjectName(name)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(26)
-    table.horizontalHeader().setHighlightSections(False)
-    table.horizontalHeader().setStretchLastSection(stretch_last)
-    return table
+def set_column_widths(table: QTableView, widths: tuple[int, ...], *, stretch: int) -> None:
+    """Columns `widths` wide, the user may resize them; column `stretch` takes the rest."""
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(False)
+    for column, width in enumerate(widths):
+        table.setColumnWidth(column, width)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
 
 
 def confirm(parent: QWidget, title: str, text: str) -> bool:

@@ -37,6 +37,7 @@ from fieldwright.app.testing.diff import ResultView
 from fieldwright.app.testing.editor import TestEditor
 from fieldwright.app.testing.model import TestTableModel
 from fieldwright.app.testing.runner import TestRun, TestRunner
+from fieldwright.app.testing.summary import counts_text, coverage_text
 from fieldwright.authoring.edits import Batch, Edit
 from fieldwright.authoring.suite_edits import (
     AddTest,
@@ -223,29 +224,10 @@ class TestsPanel(QWidget):
         self.resultsReady.emit()
 
     def _update_counts(self) -> None:
-        counts = self.model.counts()
-        parts = [f"{len(self.model.tests)} tests"]
-        parts += [
-            f"{counts[o]} {o.value}" for o in Outcome if counts[o] and o is not Outcome.NOT_RUN
-        ]
-        if counts[Outcome.NOT_RUN] and counts[Outcome.NOT_RUN] != len(self.model.tests):
-            parts.append(f"{counts[Outcome.NOT_RUN]} not run")
-        self.counts.setText(" · ".join(parts))
-        coverage = self.coverage
-        if coverage is None:
-            self.coverage_label.setText("Coverage: not measured")
-            self.coverage_label.setToolTip("")
-            return
-        total = len(coverage.checked) + len(coverage.unchecked)
-        self.coverage_label.setText(
-            f"Coverage {coverage.ratio:.0%} · {len(coverage.checked)} of {total} "
-            "field mappings checked"
-        )
-        self.coverage_label.setToolTip(
-            "No test checks: " + ", ".join(coverage.unchecked)
-            if coverage.unchecked
-            else "Every field mapping is checked by a test"
-        )
+        self.counts.setText(counts_text(len(self.model.tests), self.model.counts()))
+        text, tip = coverage_text(self.coverage)
+        self.coverage_label.setText(text)
+        self.coverage_label.setToolTip(tip)
 
     # -- selection and the detail -------------------------------------------------------
 
