@@ -194,13 +194,70 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _prepare_one(
-    param: Param,
-    arg: Any,
-    lookups: Mapping[str, Mapping[str, Any]],
-    index: int,
-    problems: list[tuple[int | None, str]],
-) -> Any:
+Problems = list[tuple[int | None, str]]
+Lookups = Mapping[str, Mapping[str, Any]]
+
+#: The JSON types an argument of a plain kind must have, and how to say so.
+_PLAIN_KINDS: Final[dict[ArgType, tuple[Callable[[Any], bool], str]]] = {
+    ArgType.BOOLEAN: (lambda arg: isinstance(arg, bool), "true or false"),
+    ArgType.INTEGER: (
+        lambda arg: isinstance(arg, int) and not isinstance(arg, bool),
+        "a whole number",
+    ),
+    ArgType.NUMBER: (
+        lambda arg: isinstance(arg, int | float) and not isinstance(arg, bool),
+        "a number",
+    ),
+    ArgType.LIST: (lambda arg: isinstance(arg, list), "a list"),
+    ArgType.OBJECT: (lambda arg: isinstance(arg, dict), "an object"),
+}
+
+
+def _prepare_lookup(arg: str, lookups: Lookups, index: int, problems: Problems) -> Any:
+    if arg not in lookups:
+        known = ", ".join(sorted(lookups)) or "none defined"
+        problems.append((index, f"lookup table {arg!r} does not exist (tables: {known})"))
+        return {}
+    return lookups[arg]
+
+
+def _prepare_expression(arg: str, lookups: Lookups, index: int, problems: Problems) -> Any:
+    try:
+        return jmespath.compile(arg)
+    except jmespath.exceptions.JMESPathError as exc:
+        problems.append((index, f"invalid JMESPath expression {arg!r}: {exc}"))
+        return None
+
+
+def _prepare_regex(arg: str, lookups: Lookups, index: int, problems: Problems) -> Any:
+    try:
+        return compile_pattern(arg)
+    except PatternError as exc:
+        problems.append((index, f"invalid regular expression {arg!r}: {exc}"))
+        return None
+
+
+def _prepare_timezone(arg: str, lookups: Lookups, index: int, problems: Problems) -> Any:
+    try:
+        return ZoneInfo(arg)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a name like 'America' is a directory of the zone database.
+        problems.append(
+            (index, f"unknown time zone {arg!r}; use an IANA name like 'Europe/Berlin'")
+        )
+        return None
+
+
+#: Prepares a string argument of a kind the compiler turns into an object.
+_TEXT_KINDS: Final[dict[ArgType, Callable[[str, Lookups, int, Problems], Any]]] = {
+    ArgType.LOOKUP: _prepare_lookup,
+    ArgType.EXPRESSION: _prepare_expression,
+    ArgType.REGEX: _prepare_regex,
+    ArgType.TIMEZONE: _prepare_timezone,
+}
+
+
+def _prepare_one(param: Param, arg: Any, lookups: Lookups, index: int, problems: Problems) -> Any:
     def wrong(expected: str) -> None:
         problems.append((index, f"{param.name} must be {expected}, not {_type_name(arg)} {arg!r}"))
 
@@ -213,57 +270,16 @@ def _prepare_one(
         return arg
     if kind is ArgType.ANY:
         return arg
-    if kind is ArgType.BOOLEAN:
-        if not isinstance(arg, bool):
-            wrong("true or false")
-        return arg
-    if kind is ArgType.INTEGER:
-        if isinstance(arg, bool) or not isinstance(arg, int):
-            wrong("a whole number")
-        return arg
-    if kind is ArgType.NUMBER:
-        if isinstance(arg, bool) or not isinstance(arg, int | float):
-            wrong("a number")
-        return arg
-    if kind is ArgType.LIST:
-        if not isinstance(arg, list):
-            wrong("a list")
-        return arg
-    if kind is ArgType.OBJECT:
-        if not isinstance(arg, dict):
-            wrong("an object")
+    if kind in _PLAIN_KINDS:
+        test, expected = _PLAIN_KINDS[kind]
+        if not test(arg):
+            wrong(expected)
         return arg
     if not isinstance(arg, str):
         wrong("a string")
         return arg
-    if kind is ArgType.LOOKUP:
-        if arg not in lookups:
-            known = ", ".join(sorted(lookups)) or "none defined"
-            problems.append((index, f"lookup table {arg!r} does not exist (tables: {known})"))
-            return {}
-        return lookups[arg]
-    if kind is ArgType.EXPRESSION:
-        try:
-            return jmespath.compile(arg)
-        except jmespath.exceptions.JMESPathError as exc:
-            problems.append((index, f"invalid JMESPath expression {arg!r}: {exc}"))
-            return None
-    if kind is ArgType.REGEX:
-        try:
-            return compile_pattern(arg)
-        except PatternError as exc:
-            problems.append((index, f"invalid regular expression {arg!r}: {exc}"))
-            return None
-    if kind is ArgType.TIMEZONE:
-        try:
-            return ZoneInfo(arg)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            # OSError: a name like 'America' is a directory of the zone database.
-            problems.append(
-                (index, f"unknown time zone {arg!r}; use an IANA name like 'Europe/Berlin'")
-            )
-            return None
-    return arg
+    prepare = _TEXT_KINDS.get(kind)
+    return arg if prepare is None else prepare(arg, lookups, index, problems)
 
 
 class Registry:
