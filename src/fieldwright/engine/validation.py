@@ -12,10 +12,10 @@ import difflib
 from dataclasses import dataclass, field
 
 import jmespath
-import jmespath.exceptions
 
 from fieldwright.domain import FORMAT_VERSION, FieldMapping, MappingDocument, Problem, pointer
 from fieldwright.engine.functions import REGISTRY, Registry
+from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
 from fieldwright.engine.functions._patterns import PatternError, compile_pattern
 from fieldwright.engine.functions.registry import FunctionSpec
 from fieldwright.engine.paths import PathError, SourcePath, TargetPath, parse_source, parse_target
@@ -164,8 +164,8 @@ def check_document(document: MappingDocument, registry: Registry = REGISTRY) -> 
     _check_fields(document, registry, checked)
     if document.filter:
         try:
-            checked.record_filter = jmespath.compile(document.filter)
-        except jmespath.exceptions.JMESPathError as exc:
+            checked.record_filter = compile_expression(document.filter)
+        except ExpressionError as exc:
             checked.problems.append(Problem("/filter", f"invalid JMESPath expression: {exc}"))
             checked.outside = True
     return checked

@@ -46,6 +46,8 @@ class Pattern:
             self._compiled = regex.compile(text, regex.VERSION0)
         except regex.error as exc:
             raise PatternError(str(exc)) from exc
+        except RecursionError as exc:  # the regex parser recurses once per group
+            raise PatternError("groups nested too deeply") from exc
         self.pattern = text
         self.groups: int = self._compiled.groups
 
