@@ -16,12 +16,14 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from fieldwright.domain._json_checks import MAX_NESTING, nesting_problem, text_problems
 from fieldwright.domain.document import FORMAT_VERSION, MappingDocument
 from fieldwright.domain.errors import DocumentError, Problem, pointer
 
 T = TypeVar("T")
 
 __all__ = [
+    "MAX_NESTING",
     "MIGRATIONS",
     "dumps",
     "from_data",
@@ -87,6 +89,8 @@ def from_data(data: Any) -> MappingDocument:
     """Validate plain JSON data as a document, migrating older formats."""
     if not isinstance(data, dict):
         raise DocumentError([Problem("", "a mapping document is a JSON object")])
+    if (too_deep := nesting_problem(data)) is not None:
+        raise DocumentError([too_deep])
     version = _format_version(data)
     while version < FORMAT_VERSION:
         data = MIGRATIONS[version](data)
@@ -104,8 +108,16 @@ def problems_of(error: ValidationError) -> list[Problem]:
 
 
 def parse_json(text: str | bytes, build: Callable[[Any], T], *, source: str | None = None) -> T:
-    """Parse JSON text and `build` a document from it; errors name `source` and the line."""
+    """Parse JSON text and `build` a document from it; errors name `source` and the line.
+
+    Text nested deeper than MAX_NESTING or with a key twice in one object is
+    refused before parsing, each problem at its pointer.
+    """
     try:
+        if isinstance(text, bytes):
+            text = text.decode(json.detect_encoding(text), "surrogatepass")
+        if problems := text_problems(text):
+            raise DocumentError(problems, source=source)
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         problem = Problem("", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")

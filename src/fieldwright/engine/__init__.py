@@ -8,7 +8,6 @@ from fieldwright.engine.compiler import (
     CompiledMapping,
     compile_document,
     compile_valid_fields,
-    validate,
 )
 from fieldwright.engine.paths import PathError, SourcePath, TargetPath, parse_source, parse_target
 from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
@@ -23,6 +22,7 @@ from fieldwright.engine.testing import (
     run_tests,
 )
 from fieldwright.engine.trace import FieldTrace, RecordTrace, StepTrace, trace_record
+from fieldwright.engine.validation import validate
 
 compile = compile_document
 

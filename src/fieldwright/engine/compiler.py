@@ -1,36 +1,27 @@
 """Compile a mapping document once into an executable mapping.
 
-All parsing happens here: paths, function arguments (regexes, lookups, time
-zones, JMESPath), validation rules and the filter. Applying the compiled
-mapping to a record only calls prepared closures.
+The checks of `fieldwright.engine.validation` parse everything once: paths,
+function arguments (regexes, lookups, time zones, JMESPath), validation rules
+and the filter. The compiler turns what they prepared into closures, so
+applying the compiled mapping to a record only calls prepared closures.
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jmespath
-import jmespath.exceptions
 
-from fieldwright.domain import (
-    FORMAT_VERSION,
-    DocumentError,
-    FieldMapping,
-    MappingDocument,
-    OnError,
-    Problem,
-    pointer,
-)
+from fieldwright.domain import DocumentError, FieldMapping, MappingDocument, OnError, Problem
 from fieldwright.engine.columns import Cache, Column, column
 from fieldwright.engine.functions import REGISTRY, Registry, StepContext, TransformError
-from fieldwright.engine.functions._patterns import PatternError, compile_pattern
-from fieldwright.engine.paths import PathError, SourcePath, TargetPath, parse_source, parse_target
+from fieldwright.engine.paths import SourcePath, TargetPath
 from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
-from fieldwright.engine.rules import Check, compile_rules, type_problem
+from fieldwright.engine.rules import Check, compile_rules
+from fieldwright.engine.validation import CheckedField, check_document
 
 __all__ = [
     "CompiledField",
@@ -39,7 +30,6 @@ __all__ = [
     "FieldObserver",
     "compile_document",
     "compile_valid_fields",
-    "validate",
 ]
 
 #: What a failing function may raise; anything else is a bug and propagates.
@@ -331,70 +321,24 @@ def _truthy(value: Any) -> bool:
     return not (isinstance(value, str | list | dict) and not value)
 
 
-def _check_field(
-    index: int,
-    mapping: FieldMapping,
-    document: MappingDocument,
-    registry: Registry,
-    problems: list[Problem],
-) -> CompiledField | None:
-    at = ("fields", index)
-    before = len(problems)
-    target: TargetPath | None = None
-    try:
-        target = parse_target(mapping.target)
-    except PathError as exc:
-        problems.append(Problem(pointer(*at, "target"), str(exc)))
-    sources: list[SourcePath] = []
-    for number, text in enumerate(mapping.sources):
-        try:
-            sources.append(parse_source(text))
-        except PathError as exc:
-            problems.append(Problem(pointer(*at, "sources", number), str(exc)))
-    steps: list[CompiledStep] = []
-    for number, step in enumerate(mapping.transforms):
-        spec = registry.get(step.fn)
-        where = (*at, "transforms", number)
-        if spec is None:
-            close = difflib.get_close_matches(step.fn, registry.names(), n=3)
-            hint = (
-                f"; did you mean {' or '.join(close)}?"
-                if close
-                else "; see `fieldwright functions`"
-            )
-            problems.append(Problem(pointer(*where, "fn"), f"unknown function {step.fn!r}{hint}"))
-            continue
-        args, arg_problems = spec.prepare(step.args, document.lookups)
-        for arg_index, message in arg_problems:
-            spot = pointer(*where) if arg_index is None else pointer(*where, "args", arg_index)
-            problems.append(Problem(spot, message))
-        steps.append(
-            CompiledStep(
-                number,
-                spec.name,
-                args,
-                spec.null_passthrough,
-                _step_caller(spec.impl, args, spec.context, document.lookups),
-                spec.impl,
-                spec.context,
-                spec.on_text,
-            )
+def _compiled_field(checked: CheckedField, lookups: Mapping[str, Any]) -> CompiledField:
+    steps = tuple(
+        CompiledStep(
+            step.number,
+            step.spec.name,
+            step.args,
+            step.spec.null_passthrough,
+            _step_caller(step.spec.impl, step.args, step.spec.context, lookups),
+            step.spec.impl,
+            step.spec.context,
+            step.spec.on_text,
         )
-    rules = mapping.rules
-    if (type_message := type_problem(rules.type)) is not None:
-        problems.append(Problem(pointer(*at, "rules", "type"), type_message))
-    if rules.regex is not None:
-        try:
-            compile_pattern(rules.regex)
-        except PatternError as exc:
-            problems.append(
-                Problem(pointer(*at, "rules", "regex"), f"invalid regular expression: {exc}")
-            )
-    if rules.min is not None and rules.max is not None and rules.min > rules.max:
-        problems.append(Problem(pointer(*at, "rules"), "min is greater than max"))
-    if len(problems) > before or target is None:
-        return None
-    return CompiledField(mapping, target, tuple(sources), tuple(steps), tuple(compile_rules(rules)))
+        for step in checked.steps
+    )
+    mapping = checked.mapping
+    return CompiledField(
+        mapping, checked.target, checked.sources, steps, tuple(compile_rules(mapping.rules))
+    )
 
 
 def _compile(
@@ -402,37 +346,9 @@ def _compile(
 ) -> tuple[list[CompiledField], jmespath.parser.ParsedResult | None, list[Problem], bool]:
     """The field mappings that compile, the filter, every problem, and whether a
     problem lies outside the field mappings (the format, the filter)."""
-    problems: list[Problem] = []
-    outside = False
-    if document.fieldwright != FORMAT_VERSION:
-        problems.append(
-            Problem("/fieldwright", f"format {document.fieldwright} is not {FORMAT_VERSION}")
-        )
-        outside = True
-    fields: list[CompiledField] = []
-    seen: dict[str, int] = {}
-    for index, mapping in enumerate(document.fields):
-        if mapping.target in seen:
-            problems.append(
-                Problem(
-                    pointer("fields", index, "target"),
-                    f"{mapping.target} is already mapped by field {seen[mapping.target]}; "
-                    "combine them into one mapping with several sources",
-                )
-            )
-            continue
-        seen[mapping.target] = index
-        compiled = _check_field(index, mapping, document, registry, problems)
-        if compiled is not None and mapping.active:
-            fields.append(compiled)
-    record_filter = None
-    if document.filter:
-        try:
-            record_filter = jmespath.compile(document.filter)
-        except jmespath.exceptions.JMESPathError as exc:
-            problems.append(Problem("/filter", f"invalid JMESPath expression: {exc}"))
-            outside = True
-    return fields, record_filter, problems, outside
+    checked = check_document(document, registry)
+    fields = [_compiled_field(field, document.lookups) for field in checked.fields]
+    return fields, checked.record_filter, checked.problems, checked.outside
 
 
 def compile_document(
@@ -455,12 +371,3 @@ def compile_valid_fields(
     """
     fields, record_filter, problems, outside = _compile(document, registry)
     return (None if outside else CompiledMapping(document, fields, record_filter)), problems
-
-
-def validate(document: MappingDocument, *, registry: Registry = REGISTRY) -> list[Problem]:
-    """Every problem of `document`; empty when it compiles."""
-    try:
-        compile_document(document, registry=registry)
-    except DocumentError as exc:
-        return list(exc.problems)
-    return []

@@ -16,12 +16,26 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from jsonpath import JSONPath, JSONPathEnvironment, JSONPathError, function_extensions
+from jsonpath.filter import FunctionExtension, StringLiteral
 from jsonpath.segments import JSONPathChildSegment
-from jsonpath.selectors import IndexSelector, NameSelector, WildcardSelector
+from jsonpath.selectors import Filter, IndexSelector, NameSelector, WildcardSelector
 
-from fieldwright.engine.functions._patterns import MATCH_TIMEOUT, PatternTimeout
+from fieldwright.engine.functions._patterns import (
+    MATCH_TIMEOUT,
+    PatternError,
+    PatternTimeout,
+    compile_pattern,
+)
 
-__all__ = ["WILDCARD", "PathError", "SourcePath", "TargetPath", "parse_source", "parse_target"]
+__all__ = [
+    "MAX_PATH_SEGMENTS",
+    "WILDCARD",
+    "PathError",
+    "SourcePath",
+    "TargetPath",
+    "parse_source",
+    "parse_target",
+]
 
 
 def _bounded(pattern: str, value: str, *, full: bool, compiled: Any) -> bool:
@@ -63,10 +77,17 @@ class _Environment(JSONPathEnvironment):
 
 _ENV: Final = _Environment(strict=True)
 
+#: The most segments a source or target path may have; records nest at most
+#: this deep in practice, and deeper paths cannot be written out.
+MAX_PATH_SEGMENTS: Final = 128
+
 #: The ``[*]`` segment of a target path.
 WILDCARD: Final = "*"
 
 Segment = str | int
+
+#: How much of a long path a message quotes.
+_SHOWN: Final = 80
 
 
 class PathError(ValueError):
@@ -77,7 +98,8 @@ class PathError(ValueError):
         self.column = column
         where = f" at column {column + 1}" if column is not None else ""
         self.reason = message
-        super().__init__(f"invalid path `{path}`{where}: {message}")
+        shown = path if len(path) <= _SHOWN else path[: _SHOWN - 1] + "…"
+        super().__init__(f"invalid path `{shown}`{where}: {message}")
 
 
 def _compile(text: str) -> JSONPath:
@@ -89,9 +111,41 @@ def _compile(text: str) -> JSONPath:
         if token is not None:
             column = len(text) if token.index < 0 else token.index  # -1 marks the end
         raise PathError(text, str(exc.args[0]) if exc.args else str(exc), column) from exc
+    except RecursionError as exc:  # the parser recurses once per nested filter
+        raise PathError(text, "filters nested too deeply") from exc
     if not isinstance(query, JSONPath):  # a compound (union) path, not RFC 9535
         raise PathError(text, "'|' and '&' unions are not JSONPath (RFC 9535)")
+    if len(query.segments) > MAX_PATH_SEGMENTS:
+        raise PathError(
+            text,
+            f"{len(query.segments)} segments; a path may have at most {MAX_PATH_SEGMENTS}",
+        )
+    if (problem := _pattern_problem(query)) is not None:
+        raise PathError(text, problem)
     return query
+
+
+def _pattern_problem(query: JSONPath) -> str | None:
+    """Why a pattern written in a match() or search() of the path cannot compile, if one can't."""
+    pending: list[Any] = [
+        selector.expression
+        for segment in query.segments
+        for selector in segment.selectors
+        if isinstance(selector, Filter)
+    ]
+    while pending:
+        node = pending.pop()
+        children = node.children()
+        if isinstance(node, FunctionExtension) and node.name in ("match", "search"):
+            literal = children[1] if len(children) > 1 else None
+            if isinstance(literal, StringLiteral):
+                try:
+                    compile_pattern(literal.value)
+                except PatternError as exc:
+                    shown = literal.value[:_SHOWN]
+                    return f"invalid regular expression {shown!r} in {node.name}(): {exc}"
+        pending.extend(children)
+    return None
 
 
 def _simple_segments(query: JSONPath, *, allow_wildcard: bool) -> list[Segment] | None:

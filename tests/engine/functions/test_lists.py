@@ -43,11 +43,10 @@ def test_sort(run: Run) -> None:
         run("sort", [3], False, "n")
 
 
-def test_flatten(run: Run) -> None:
+def test_flatten(run: Run, problems: Problems) -> None:
     assert run("flatten", [[1, [2]], [[3]]], 0) == [[1, [2]], [[3]]]
     assert run("flatten", [[1, [2, [3, [4]]]]], 10) == [1, 2, 3, 4]
-    with pytest.raises(TransformError, match="depth must be zero or more"):
-        run("flatten", [[1]], -1)
+    assert problems("flatten", -1) == ["depth must be zero or more, not -1"]
 
 
 def test_compact_and_contains(run: Run) -> None:

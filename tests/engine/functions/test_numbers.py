@@ -117,13 +117,13 @@ def test_aggregates(run: Run) -> None:
         run("sum", [1, "x"])
 
 
-def test_format_number(run: Run) -> None:
+def test_format_number(run: Run, problems: Problems) -> None:
     assert run("format_number", 1234567, 0, " ") == "1 234 567"
     assert run("format_number", 0.005) == "0.01"
     assert run("format_number", -1234.5, 1) == "-1,234.5"
     assert run("format_number", -0.004) == "0.00"
-    with pytest.raises(TransformError, match="decimals must be zero or more"):
-        run("format_number", 1, -1)
+    assert problems("format_number", -1) == ["decimals must be zero or more, not -1"]
+    assert problems("format_number", 10**9) == ["decimals must be at most 100, not 1,000,000,000"]
 
 
 @pytest.mark.parametrize(

@@ -225,6 +225,8 @@ def test_registering_a_name_twice_fails() -> None:
 def test_package_exports() -> None:
     assert sorted(functions.__all__) == sorted(
         [
+            "MAX_DECIMALS",
+            "MAX_SIZE",
             "REGISTRY",
             "REQUIRED",
             "ArgType",

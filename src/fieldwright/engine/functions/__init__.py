@@ -17,6 +17,8 @@ from fieldwright.engine.functions import (  # noqa: F401  (imported to register 
     text_formats,
 )
 from fieldwright.engine.functions.registry import (
+    MAX_DECIMALS,
+    MAX_SIZE,
     REGISTRY,
     REQUIRED,
     ArgType,
@@ -31,6 +33,8 @@ from fieldwright.engine.functions.registry import (
 )
 
 __all__ = [
+    "MAX_DECIMALS",
+    "MAX_SIZE",
     "REGISTRY",
     "REQUIRED",
     "ArgType",

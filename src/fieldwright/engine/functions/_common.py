@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from fieldwright.engine.functions.registry import TransformError
+from fieldwright.engine.functions._errors import TransformError
 
 __all__ = [
     "as_items",

@@ -48,6 +48,8 @@ class Pattern:
             self._compiled = regex.compile(text, regex.VERSION0)
         except regex.error as exc:
             raise PatternError(str(exc)) from exc
+        except RecursionError as exc:  # the regex parser recurses once per group
+            raise PatternError("groups nested too deeply") from exc
         self.pattern = text
         self.groups: int = self._compiled.groups
         #: Texts a match ran out of time on (the last few): matching is deterministic, so

@@ -193,7 +193,7 @@ def sort(value: Any, descending: bool, key: str | None) -> list[Any]:
     _LIST,
     "Merge nested lists into one list.",
     returns="list",
-    params=[Param("depth", ArgType.INTEGER, "how many levels of nesting to remove", 1)],
+    params=[Param("depth", ArgType.INTEGER, "how many levels of nesting to remove", 1, minimum=0)],
     examples=[
         Example([[1, 2], [3], 4], (), [1, 2, 3, 4]),
         Example([[1, [2, [3]]]], (2,), [1, 2, [3]]),

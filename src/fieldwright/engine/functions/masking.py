@@ -24,7 +24,14 @@ from fieldwright.engine.functions.registry import (
 )
 
 _M = Category.MASKING
-_MASK_CHAR = Param("mask_char", ArgType.STRING, "the character shown instead of hidden ones", "*")
+_MASK_CHAR = Param(
+    "mask_char",
+    ArgType.STRING,
+    "the character shown instead of hidden ones",
+    "*",
+    min_length=1,
+    max_length=1,
+)
 _SALT = Param("salt", ArgType.STRING, "text put in front of the value before hashing", "")
 
 
@@ -40,9 +47,9 @@ def _mask_char(mask_char: str) -> str:
     "Hide all but the first and/or last characters.",
     returns="string",
     params=[
-        Param("keep_last", ArgType.INTEGER, "characters left visible at the end", 4),
+        Param("keep_last", ArgType.INTEGER, "characters left visible at the end", 4, minimum=0),
         _MASK_CHAR,
-        Param("keep_first", ArgType.INTEGER, "characters left visible at the start", 0),
+        Param("keep_first", ArgType.INTEGER, "characters left visible at the start", 0, minimum=0),
     ],
     examples=[
         Example("4111111111111111", (), "************1111"),
@@ -167,7 +174,7 @@ def md5(value: Any, salt: str) -> str:
     _M,
     "Keyed HMAC-SHA-256 of the value, as hex.",
     returns="string",
-    params=[Param("key", ArgType.STRING, "the secret key")],
+    params=[Param("key", ArgType.STRING, "the secret key", min_length=1)],
     examples=[
         Example(
             "ada@example.com",
@@ -189,7 +196,12 @@ def hmac_sha256(value: Any, key: str) -> str:
     _M,
     "A short stable token: the first characters of a SHA-256 hash.",
     returns="string",
-    params=[Param("length", ArgType.INTEGER, "how many hex characters, 1 to 64", 8), _SALT],
+    params=[
+        Param(
+            "length", ArgType.INTEGER, "how many hex characters, 1 to 64", 8, minimum=1, maximum=64
+        ),
+        _SALT,
+    ],
     examples=[Example("ada@example.com", (), "b5fc85e5"), Example("ada@example.com", (4,), "b5fc")],
 )
 def hash_prefix(value: Any, length: int, salt: str) -> str:

@@ -21,6 +21,7 @@ from fieldwright.engine.functions._common import (
     show,
 )
 from fieldwright.engine.functions.registry import (
+    MAX_DECIMALS,
     ArgType,
     Category,
     Example,
@@ -87,7 +88,14 @@ def to_integer(value: Any) -> int:
     "Round to a number of decimals (halves away from zero).",
     returns="number",
     params=[
-        Param("digits", ArgType.INTEGER, "decimals to keep; negative rounds to tens, hundreds…", 0)
+        Param(
+            "digits",
+            ArgType.INTEGER,
+            "decimals to keep; negative rounds to tens, hundreds…",
+            0,
+            minimum=-MAX_DECIMALS,
+            maximum=MAX_DECIMALS,
+        )
     ],
     examples=[
         Example(2.5, (), 3),
@@ -318,7 +326,14 @@ def average(value: Any) -> float | None:
     "Write a number as text with fixed decimals and grouping.",
     returns="string",
     params=[
-        Param("decimals", ArgType.INTEGER, "how many decimals to show", 2),
+        Param(
+            "decimals",
+            ArgType.INTEGER,
+            f"how many decimals to show, at most {MAX_DECIMALS}",
+            2,
+            minimum=0,
+            maximum=MAX_DECIMALS,
+        ),
         Param(
             "thousands_separator",
             ArgType.STRING,
@@ -405,7 +420,14 @@ def parse_currency(value: Any, decimal_separator: str) -> float:
     returns="number",
     params=[
         Param("total", ArgType.NUMBER, "the whole that is 100%"),
-        Param("decimals", ArgType.INTEGER, "decimals to round to", 2),
+        Param(
+            "decimals",
+            ArgType.INTEGER,
+            "decimals to round to",
+            2,
+            minimum=-MAX_DECIMALS,
+            maximum=MAX_DECIMALS,
+        ),
     ],
     examples=[Example(1, (3,), 33.33), Example("45", (60, 0), 75)],
 )

@@ -16,13 +16,14 @@ from enum import StrEnum
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import jmespath
-import jmespath.exceptions
-
+from fieldwright.engine.functions._common import show
 from fieldwright.engine.functions._errors import TransformError
+from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
 from fieldwright.engine.functions._patterns import PatternError, compile_pattern
 
 __all__ = [
+    "MAX_DECIMALS",
+    "MAX_SIZE",
     "REGISTRY",
     "REQUIRED",
     "ArgType",
@@ -35,6 +36,13 @@ __all__ = [
     "TransformError",
     "function",
 ]
+
+
+#: The largest width, length or count a constant argument may ask for (a
+#: pad_left width, for one); larger ones are refused at validate.
+MAX_SIZE: Final = 100_000
+#: The most decimals a constant argument may ask a number to be rounded or written to.
+MAX_DECIMALS: Final = 100
 
 
 class Category(StrEnum):
@@ -86,6 +94,12 @@ class Param:
     variadic: bool = False
     #: The only values allowed (checked at compile time); empty allows any.
     choices: tuple[Any, ...] = ()
+    #: Bounds of a number argument, checked at compile time (inclusive).
+    minimum: int | None = None
+    maximum: int | None = None
+    #: Bounds of a string argument's length, checked at compile time.
+    min_length: int = 0
+    max_length: int | None = None
 
     @property
     def required(self) -> bool:
@@ -194,15 +208,102 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _prepare_one(
-    param: Param,
-    arg: Any,
-    lookups: Mapping[str, Mapping[str, Any]],
-    index: int,
-    problems: list[tuple[int | None, str]],
-) -> Any:
+Problems = list[tuple[int | None, str]]
+Lookups = Mapping[str, Mapping[str, Any]]
+
+#: The JSON types an argument of a plain kind must have, and how to say so.
+_PLAIN_KINDS: Final[dict[ArgType, tuple[Callable[[Any], bool], str]]] = {
+    ArgType.BOOLEAN: (lambda arg: isinstance(arg, bool), "true or false"),
+    ArgType.INTEGER: (
+        lambda arg: isinstance(arg, int) and not isinstance(arg, bool),
+        "a whole number",
+    ),
+    ArgType.NUMBER: (
+        lambda arg: isinstance(arg, int | float) and not isinstance(arg, bool),
+        "a number",
+    ),
+    ArgType.LIST: (lambda arg: isinstance(arg, list), "a list"),
+    ArgType.OBJECT: (lambda arg: isinstance(arg, dict), "an object"),
+}
+
+
+def _prepare_lookup(arg: str, lookups: Lookups, index: int, problems: Problems) -> Any:
+    if arg not in lookups:
+        known = ", ".join(sorted(lookups)) or "none defined"
+        problems.append((index, f"lookup table {show(arg)} does not exist (tables: {known})"))
+        return {}
+    return lookups[arg]
+
+
+def _prepare_expression(arg: str, lookups: Lookups, index: int, problems: Problems) -> Any:
+    try:
+        return compile_expression(arg)
+    except ExpressionError as exc:
+        problems.append((index, f"invalid JMESPath expression {show(arg)}: {exc}"))
+        return None
+
+
+def _prepare_regex(arg: str, lookups: Lookups, index: int, problems: Problems) -> Any:
+    try:
+        return compile_pattern(arg)
+    except PatternError as exc:
+        problems.append((index, f"invalid regular expression {show(arg)}: {exc}"))
+        return None
+
+
+def _prepare_timezone(arg: str, lookups: Lookups, index: int, problems: Problems) -> Any:
+    try:
+        return ZoneInfo(arg)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a name like 'America' is a directory of the zone database.
+        problems.append(
+            (index, f"unknown time zone {show(arg)}; use an IANA name like 'Europe/Berlin'")
+        )
+        return None
+
+
+#: Prepares a string argument of a kind the compiler turns into an object.
+_TEXT_KINDS: Final[dict[ArgType, Callable[[str, Lookups, int, Problems], Any]]] = {
+    ArgType.LOOKUP: _prepare_lookup,
+    ArgType.EXPRESSION: _prepare_expression,
+    ArgType.REGEX: _prepare_regex,
+    ArgType.TIMEZONE: _prepare_timezone,
+}
+
+
+def _number_problem(param: Param, arg: int | float) -> str | None:
+    if param.minimum is not None and arg < param.minimum:
+        lowest = "zero or more" if param.minimum == 0 else f"at least {param.minimum:,}"
+        return f"{param.name} must be {lowest}, not {arg:,}"
+    if param.maximum is not None and arg > param.maximum:
+        return f"{param.name} must be at most {param.maximum:,}, not {arg:,}"
+    return None
+
+
+def _length_problem(param: Param, arg: str) -> str | None:
+    if param.max_length == 1 and param.min_length == 1 and len(arg) != 1:
+        return f"{param.name} must be one character, not {show(arg)}"
+    if len(arg) < param.min_length:
+        return f"{param.name} must not be empty"
+    if param.max_length is not None and len(arg) > param.max_length:
+        return f"{param.name} must be at most {param.max_length:,} characters long"
+    return None
+
+
+def _bounds_problem(param: Param, arg: Any) -> str | None:
+    """Why a constant argument of the right type is out of the param's bounds, if it is."""
+    if isinstance(arg, str):
+        return _length_problem(param, arg)
+    if isinstance(arg, int | float) and not isinstance(arg, bool):
+        return _number_problem(param, arg)
+    return None
+
+
+def _prepare_one(param: Param, arg: Any, lookups: Lookups, index: int, problems: Problems) -> Any:
     def wrong(expected: str) -> None:
-        problems.append((index, f"{param.name} must be {expected}, not {_type_name(arg)} {arg!r}"))
+        problems.append(
+            (index, f"{param.name} must be {expected}, not {_type_name(arg)} {show(arg)}")
+        )
 
     kind = param.type
     if arg is None and not param.required and param.default is None:
@@ -213,57 +314,21 @@ def _prepare_one(
         return arg
     if kind is ArgType.ANY:
         return arg
-    if kind is ArgType.BOOLEAN:
-        if not isinstance(arg, bool):
-            wrong("true or false")
-        return arg
-    if kind is ArgType.INTEGER:
-        if isinstance(arg, bool) or not isinstance(arg, int):
-            wrong("a whole number")
-        return arg
-    if kind is ArgType.NUMBER:
-        if isinstance(arg, bool) or not isinstance(arg, int | float):
-            wrong("a number")
-        return arg
-    if kind is ArgType.LIST:
-        if not isinstance(arg, list):
-            wrong("a list")
-        return arg
-    if kind is ArgType.OBJECT:
-        if not isinstance(arg, dict):
-            wrong("an object")
+    if kind in _PLAIN_KINDS:
+        test, expected = _PLAIN_KINDS[kind]
+        if not test(arg):
+            wrong(expected)
+        elif (out_of_bounds := _bounds_problem(param, arg)) is not None:
+            problems.append((index, out_of_bounds))
         return arg
     if not isinstance(arg, str):
         wrong("a string")
         return arg
-    if kind is ArgType.LOOKUP:
-        if arg not in lookups:
-            known = ", ".join(sorted(lookups)) or "none defined"
-            problems.append((index, f"lookup table {arg!r} does not exist (tables: {known})"))
-            return {}
-        return lookups[arg]
-    if kind is ArgType.EXPRESSION:
-        try:
-            return jmespath.compile(arg)
-        except jmespath.exceptions.JMESPathError as exc:
-            problems.append((index, f"invalid JMESPath expression {arg!r}: {exc}"))
-            return None
-    if kind is ArgType.REGEX:
-        try:
-            return compile_pattern(arg)
-        except PatternError as exc:
-            problems.append((index, f"invalid regular expression {arg!r}: {exc}"))
-            return None
-    if kind is ArgType.TIMEZONE:
-        try:
-            return ZoneInfo(arg)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            # OSError: a name like 'America' is a directory of the zone database.
-            problems.append(
-                (index, f"unknown time zone {arg!r}; use an IANA name like 'Europe/Berlin'")
-            )
-            return None
-    return arg
+    if (out_of_bounds := _bounds_problem(param, arg)) is not None:
+        problems.append((index, out_of_bounds))
+        return arg
+    prepare = _TEXT_KINDS.get(kind)
+    return arg if prepare is None else prepare(arg, lookups, index, problems)
 
 
 class Registry:

@@ -11,6 +11,7 @@ from typing import Any
 from fieldwright.engine.functions._common import as_text, show
 from fieldwright.engine.functions._patterns import Pattern, PatternError
 from fieldwright.engine.functions.registry import (
+    MAX_SIZE,
     ArgType,
     Category,
     Example,
@@ -207,7 +208,9 @@ def replace(value: Any, old: str, new: str) -> str:
     params=[
         Param("pattern", ArgType.REGEX, "regular expression (Python syntax)"),
         Param("replacement", ArgType.STRING, r"text to put instead; \1 or \g<name> insert groups"),
-        Param("count", ArgType.INTEGER, "replace at most this many matches; 0 for all", 0),
+        Param(
+            "count", ArgType.INTEGER, "replace at most this many matches; 0 for all", 0, minimum=0
+        ),
     ],
     examples=[
         Example("Order #00042", (r"\D", ""), "00042"),
@@ -293,7 +296,13 @@ def regex_match(value: Any, pattern: Pattern) -> bool:
             ArgType.INTEGER,
             "first character, counting from 0; negative counts from the end",
         ),
-        Param("length", ArgType.INTEGER, "how many characters; to the end when omitted", None),
+        Param(
+            "length",
+            ArgType.INTEGER,
+            "how many characters; to the end when omitted",
+            None,
+            minimum=0,
+        ),
     ],
     examples=[
         Example("ACME-00042", (5,), "00042"),
@@ -314,7 +323,7 @@ def substring(value: Any, start: int, length: int | None) -> str:
     return text[start : start + _count(length, "length")]
 
 
-_COUNT = Param("count", ArgType.INTEGER, "how many characters")
+_COUNT = Param("count", ArgType.INTEGER, "how many characters", minimum=0)
 
 
 def _left_text(value: str, count: int) -> str:
@@ -350,8 +359,14 @@ def right(value: Any, count: int) -> str:
     return text[len(text) - count :] if count < len(text) else text
 
 
-_WIDTH = Param("width", ArgType.INTEGER, "the length to pad to")
-_FILL = Param("fill", ArgType.STRING, "the padding text, repeated as needed", " ")
+_WIDTH = Param(
+    "width",
+    ArgType.INTEGER,
+    f"the length to pad to, at most {MAX_SIZE:,}",
+    minimum=0,
+    maximum=MAX_SIZE,
+)
+_FILL = Param("fill", ArgType.STRING, "the padding text, repeated as needed", " ", min_length=1)
 
 
 def _padding(text: str, width: int, fill: str) -> str:
@@ -398,7 +413,7 @@ def pad_right(value: Any, width: int, fill: str) -> str:
     "Cut text to a maximum length.",
     returns="string",
     params=[
-        Param("length", ArgType.INTEGER, "the maximum length, including the ellipsis"),
+        Param("length", ArgType.INTEGER, "the maximum length, including the ellipsis", minimum=0),
         Param("ellipsis", ArgType.STRING, "text that marks a cut, e.g. '…'", ""),
     ],
     examples=[

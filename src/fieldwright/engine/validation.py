@@ -1,0 +1,176 @@
+"""Check a mapping document before anything runs: every problem, at its JSON pointer.
+
+The checks parse what the document writes once (paths, function arguments,
+validation rules, the filter) and keep what they prepared, so the compiler
+(`fieldwright.engine.compiler`) builds the runnable mapping from it without
+parsing again. `validate` is the checks' answer alone.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import jmespath
+
+from fieldwright.domain import FORMAT_VERSION, FieldMapping, MappingDocument, Problem, pointer
+from fieldwright.engine.functions import REGISTRY, Registry
+from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
+from fieldwright.engine.functions._patterns import PatternError, compile_pattern
+from fieldwright.engine.functions.registry import FunctionSpec
+from fieldwright.engine.paths import PathError, SourcePath, TargetPath, parse_source, parse_target
+from fieldwright.engine.rules import type_problem
+
+__all__ = ["CheckedDocument", "CheckedField", "PreparedStep", "check_document", "validate"]
+
+Where = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedStep:
+    """A transform step whose function exists and whose arguments are prepared."""
+
+    number: int
+    spec: FunctionSpec
+    args: tuple[object, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedField:
+    """A field mapping without problems, its paths parsed and its steps prepared."""
+
+    mapping: FieldMapping
+    target: TargetPath
+    sources: tuple[SourcePath, ...]
+    steps: tuple[PreparedStep, ...]
+
+
+@dataclass(slots=True)
+class CheckedDocument:
+    """The active field mappings that passed, the filter, and every problem."""
+
+    fields: list[CheckedField] = field(default_factory=list)
+    record_filter: jmespath.parser.ParsedResult | None = None
+    problems: list[Problem] = field(default_factory=list)
+    #: A problem lies outside the field mappings (the format, the filter).
+    outside: bool = False
+
+
+def _check_target(mapping: FieldMapping, at: Where, problems: list[Problem]) -> TargetPath | None:
+    try:
+        return parse_target(mapping.target)
+    except PathError as exc:
+        problems.append(Problem(pointer(*at, "target"), str(exc)))
+        return None
+
+
+def _check_sources(mapping: FieldMapping, at: Where, problems: list[Problem]) -> list[SourcePath]:
+    sources: list[SourcePath] = []
+    for number, text in enumerate(mapping.sources):
+        try:
+            sources.append(parse_source(text))
+        except PathError as exc:
+            problems.append(Problem(pointer(*at, "sources", number), str(exc)))
+    return sources
+
+
+def _unknown_function(name: str, registry: Registry) -> str:
+    close = difflib.get_close_matches(name, registry.names(), n=3)
+    hint = f"; did you mean {' or '.join(close)}?" if close else "; see `fieldwright functions`"
+    return f"unknown function {name!r}{hint}"
+
+
+def _check_steps(
+    mapping: FieldMapping,
+    at: Where,
+    document: MappingDocument,
+    registry: Registry,
+    problems: list[Problem],
+) -> list[PreparedStep]:
+    steps: list[PreparedStep] = []
+    for number, step in enumerate(mapping.transforms):
+        spec = registry.get(step.fn)
+        where = (*at, "transforms", number)
+        if spec is None:
+            problems.append(Problem(pointer(*where, "fn"), _unknown_function(step.fn, registry)))
+            continue
+        args, arg_problems = spec.prepare(step.args, document.lookups)
+        for arg_index, message in arg_problems:
+            spot = pointer(*where) if arg_index is None else pointer(*where, "args", arg_index)
+            problems.append(Problem(spot, message))
+        steps.append(PreparedStep(number, spec, args))
+    return steps
+
+
+def _check_rules(mapping: FieldMapping, at: Where, problems: list[Problem]) -> None:
+    rules = mapping.rules
+    if (type_message := type_problem(rules.type)) is not None:
+        problems.append(Problem(pointer(*at, "rules", "type"), type_message))
+    if rules.regex is not None:
+        try:
+            compile_pattern(rules.regex)
+        except PatternError as exc:
+            problems.append(
+                Problem(pointer(*at, "rules", "regex"), f"invalid regular expression: {exc}")
+            )
+    if rules.min is not None and rules.max is not None and rules.min > rules.max:
+        problems.append(Problem(pointer(*at, "rules"), "min is greater than max"))
+
+
+def _check_field(
+    index: int,
+    mapping: FieldMapping,
+    document: MappingDocument,
+    registry: Registry,
+    problems: list[Problem],
+) -> CheckedField | None:
+    at: Where = ("fields", index)
+    before = len(problems)
+    target = _check_target(mapping, at, problems)
+    sources = _check_sources(mapping, at, problems)
+    steps = _check_steps(mapping, at, document, registry, problems)
+    _check_rules(mapping, at, problems)
+    if len(problems) > before or target is None:
+        return None
+    return CheckedField(mapping, target, tuple(sources), tuple(steps))
+
+
+def _check_fields(document: MappingDocument, registry: Registry, checked: CheckedDocument) -> None:
+    seen: dict[str, int] = {}
+    for index, mapping in enumerate(document.fields):
+        if mapping.target in seen:
+            checked.problems.append(
+                Problem(
+                    pointer("fields", index, "target"),
+                    f"{mapping.target} is already mapped by field {seen[mapping.target]}; "
+                    "combine them into one mapping with several sources",
+                )
+            )
+            continue
+        seen[mapping.target] = index
+        field_ = _check_field(index, mapping, document, registry, checked.problems)
+        if field_ is not None and mapping.active:
+            checked.fields.append(field_)
+
+
+def check_document(document: MappingDocument, registry: Registry = REGISTRY) -> CheckedDocument:
+    """Check every part of `document`, keeping what the checks prepared."""
+    checked = CheckedDocument()
+    if document.fieldwright != FORMAT_VERSION:
+        checked.problems.append(
+            Problem("/fieldwright", f"format {document.fieldwright} is not {FORMAT_VERSION}")
+        )
+        checked.outside = True
+    _check_fields(document, registry, checked)
+    if document.filter:
+        try:
+            checked.record_filter = compile_expression(document.filter)
+        except ExpressionError as exc:
+            checked.problems.append(Problem("/filter", f"invalid JMESPath expression: {exc}"))
+            checked.outside = True
+    return checked
+
+
+def validate(document: MappingDocument, *, registry: Registry = REGISTRY) -> list[Problem]:
+    """Every problem of `document`; empty when it compiles."""
+    return list(check_document(document, registry).problems)
