@@ -185,3 +185,25 @@ def test_a_sink_that_commits_per_batch_keeps_its_written_count() -> None:
     assert outcome.counts.read == CHUNK_SIZE  # the first chunk; the sink failed while writing it
     assert outcome.counts.skipped == CHUNK_SIZE - 4
     assert outcome.counts.balanced
+
+
+def test_a_filter_that_cannot_be_evaluated_on_one_record_fails_that_record_only() -> None:
+    # length() of a number is a JMESPath type error: it used to escape and fail the run.
+    compiled = compile_document(
+        document(fields=[{"target": "$.name", "sources": "$.name"}], filter="length(name) > `1`"),
+        registry=REGISTRY,
+    )
+    records = [{"name": "ada"}, {"name": 7}, {"name": "b"}, {"name": "grace"}]
+    dead: list[DeadLetter] = []
+    sink = MemorySink()
+    outcome = execute(compiled, items(records), sink, on_dead_letter=dead.append)
+    assert outcome.status is RunStatus.COMPLETED
+    counts = outcome.counts
+    assert (counts.read, counts.written, counts.failed, counts.filtered) == (4, 2, 1, 1)
+    assert sink.committed == [{"name": "ada"}, {"name": "grace"}]
+    (letter,) = dead
+    assert letter.field == "filter" and letter.input == {"name": 7}
+    assert "the filter cannot be evaluated on this record" in letter.reason
+    assert "length()" in letter.reason
+    # The one-record paths agree with the batch path.
+    assert compiled.apply({"name": 7}).status.value == "failed"

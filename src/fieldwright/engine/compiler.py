@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jmespath
+import jmespath.exceptions
 
 from fieldwright.domain import DocumentError, FieldMapping, MappingDocument, OnError, Problem
 from fieldwright.engine.columns import Cache, Column, column
@@ -34,6 +35,9 @@ __all__ = [
 
 #: What a failing function may raise; anything else is a bug and propagates.
 STEP_ERRORS = (TransformError, ValueError, TypeError, ArithmeticError, KeyError, IndexError)
+#: What the record filter may raise on one record (JMESPath's type errors, for one).
+FILTER_ERRORS = (jmespath.exceptions.JMESPathError, *STEP_ERRORS)
+_FILTERED = RecordResult(RecordStatus.FILTERED, None)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -192,17 +196,23 @@ class CompiledMapping:
             None if any(c is None for c in columns) else tuple(c for c in columns if c is not None)
         )
 
-    def keeps(self, record: Mapping[str, Any]) -> bool:
-        """Whether the filter keeps `record` (always, without a filter)."""
+    def screen(self, record: Mapping[str, Any]) -> RecordResult | None:
+        """None when the filter keeps `record` (always, without a filter); else the record's
+        result: filtered, or failed when the filter cannot be evaluated on this record (a
+        function given a value of the wrong type, for one), so one record never stops a run."""
         if self.filter is None:
-            return True
-        return _truthy(self.filter.search(record))
+            return None
+        try:
+            kept = _truthy(self.filter.search(record))
+        except FILTER_ERRORS as exc:
+            reason = f"the filter cannot be evaluated on this record: {exc}"
+            return RecordResult(RecordStatus.FAILED, None, (FieldError("filter", reason),))
+        return None if kept else _FILTERED
 
     def apply(self, record: Mapping[str, Any]) -> RecordResult:
         """Map one source record."""
-        if self.filter is not None and not _truthy(self.filter.search(record)):
-            return RecordResult(RecordStatus.FILTERED, None)
-        return self.map_fields(record)
+        screened = self.screen(record)
+        return self.map_fields(record) if screened is None else screened
 
     def apply_many(self, records: Sequence[Mapping[str, Any]]) -> list[RecordResult]:
         """Map a chunk of records; the same results as `apply` on each, computed by column."""
@@ -238,11 +248,14 @@ class CompiledMapping:
         if self.filter is None:
             kept, positions = records, range(len(records))
         else:
-            search = self.filter.search
-            positions = [i for i, record in enumerate(records) if _truthy(search(record))]
+            positions = []
+            for index, record in enumerate(records):
+                screened = self.screen(record)
+                if screened is None:
+                    positions.append(index)
+                else:
+                    others[index] = screened
             kept = [records[i] for i in positions]
-            for index in set(range(len(records))).difference(positions):
-                others[index] = RecordResult(RecordStatus.FILTERED, None)
         mapped: list[dict[str, Any]] = [{} for _ in kept]
         bad: set[int] = set()
         cache: Cache = {}

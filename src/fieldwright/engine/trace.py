@@ -12,7 +12,7 @@ from typing import Any
 
 from fieldwright.engine.compiler import STEP_ERRORS, CompiledField, CompiledMapping
 from fieldwright.engine.paths import SourcePath
-from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
+from fieldwright.engine.results import FieldError, RecordResult
 
 __all__ = ["FieldTrace", "RecordTrace", "StepTrace", "trace_record"]
 
@@ -49,8 +49,9 @@ class RecordTrace:
 
 def trace_record(compiled: CompiledMapping, record: Mapping[str, Any]) -> RecordTrace:
     """Map `record` once, recording every field's intermediate values as it goes."""
-    if not compiled.keeps(record):
-        return RecordTrace(RecordResult(RecordStatus.FILTERED, None), [])
+    screened = compiled.screen(record)
+    if screened is not None:  # filtered, or the filter failed on it
+        return RecordTrace(screened, [])
     by_field: dict[CompiledField, list[FieldTrace]] = {}
 
     def observe(
