@@ -22,6 +22,7 @@ from fieldwright.connectors._text import (
 from fieldwright.connectors._typing import Converter, converters_for
 from fieldwright.connectors.atomic import FileSink
 from fieldwright.connectors.errors import ConnectorError, SinkError, SourceUnreadable
+from fieldwright.connectors.hints import where_to_set
 from fieldwright.domain.records import Position, Record, SourceItem
 from fieldwright.domain.schema import SchemaField
 
@@ -426,7 +427,7 @@ class CsvSink(FileSink):
             where = "the header" if row_number == 0 else f"row {row_number}"
             raise SinkError(
                 f"{where}, column {bad!r}: {exc.object[exc.start]!r} cannot be written in "
-                f"{self.encoding}; use encoding='utf-8'",
+                f"{self.encoding}; set encoding='utf-8' ({where_to_set('encoding', 'target')})",
                 target=self.name,
             ) from exc
         self._out.write(data)

@@ -21,6 +21,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from fieldwright.connectors._text import lookup_column, open_binary, unique_columns
 from fieldwright.connectors.atomic import FileSink
 from fieldwright.connectors.errors import ConnectorError, SinkError, SourceUnreadable
+from fieldwright.connectors.hints import where_to_set
 from fieldwright.domain.records import Position, Record, SourceItem
 
 __all__ = ["XlsxSink", "XlsxSource"]
@@ -79,7 +80,8 @@ class XlsxSource:
             if not cells:
                 raise SourceUnreadable(
                     f"sheet {self.sheet!r}, row {header_row}: the header row is empty; "
-                    "set header_row to the row that names the columns",
+                    "set header_row to the row that names the columns "
+                    f"({where_to_set('header_row')})",
                     target=self.name,
                 )
             self.columns = unique_columns(cells)

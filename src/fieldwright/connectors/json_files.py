@@ -17,6 +17,7 @@ from fieldwright.connectors._jsonscan import EXCERPT_BYTES, UNPARSED, Broken, El
 from fieldwright.connectors._text import open_binary
 from fieldwright.connectors.atomic import FileSink
 from fieldwright.connectors.errors import ConnectorError, SinkError, SourceUnreadable
+from fieldwright.connectors.hints import where_to_set
 from fieldwright.domain.records import Position, Record, SourceItem
 
 __all__ = ["JsonArraySink", "JsonArraySource", "NdjsonSink", "NdjsonSource"]
@@ -254,14 +255,15 @@ class JsonArraySource:
         if self.records_path:
             return (
                 f"the top level is not a JSON object, so it has no {self.records_path!r}; "
-                "clear records_path to read a top-level array"
+                f"clear records_path ({where_to_set('records_path')}) to read a top-level array"
             )
         if first == b"{":
             keys = self._array_keys()
             hint = f" (arrays found under: {', '.join(keys)})" if keys else ""
             return (
-                "the top level is a JSON object, not an array; set records_path to the key "
-                f"that holds the records{hint}, or use NDJSON for one object per line"
+                "the top level is a JSON object, not an array; set records_path "
+                f"({where_to_set('records_path')}) to the key that holds the records{hint}, "
+                "or use NDJSON for one object per line"
             )
         return "the top level is not a JSON array; expected '[' as the first character"
 
@@ -372,7 +374,7 @@ class JsonArraySource:
                 shown = ", ".join(keys[:50]) + (", …" if len(keys) > 50 else "")
                 raise ConnectorError(
                     f"no array under {self.records_path!r}; {where} are: {shown or '(none)'}; "
-                    "set records_path to one of them",
+                    f"set records_path ({where_to_set('records_path')}) to one of them",
                     target=self.name,
                 )
 
