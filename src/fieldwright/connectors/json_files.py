@@ -15,10 +15,11 @@ import orjson
 from fieldwright.connectors._jsonerrors import describe_json_error, duplicate_key
 from fieldwright.connectors._jsonscan import EXCERPT_BYTES, UNPARSED, Broken, ElementScanner
 from fieldwright.connectors._text import open_binary
+from fieldwright.connectors._unwritable import json_problem
 from fieldwright.connectors.atomic import FileSink
-from fieldwright.connectors.errors import ConnectorError, SinkError, SourceUnreadable
+from fieldwright.connectors.errors import ConnectorError, SourceUnreadable
 from fieldwright.connectors.hints import where_to_set
-from fieldwright.domain.records import Position, Record, SourceItem
+from fieldwright.domain.records import Position, Record, RejectedRecord, SourceItem
 
 __all__ = ["JsonArraySink", "JsonArraySource", "NdjsonSink", "NdjsonSource"]
 
@@ -397,46 +398,65 @@ def _default(value: Any) -> Any:
     raise TypeError(f"a {type(value).__name__} value is not JSON")
 
 
+def json_rejection(index: int, record: Record, error: TypeError | None) -> RejectedRecord | None:
+    """Why `record` cannot be written as JSON (the encoder's `error`, or a NaN it wrote as
+    null), as the dead letter will say it; None when nothing is wrong after all."""
+    problem = json_problem(record)
+    if problem is None:
+        if error is None:
+            return None
+        return RejectedRecord(index, f"cannot be written as JSON ({error})")
+    path, reason = problem
+    return RejectedRecord(index, f"cannot be written as JSON: {path}: {reason}", field=path)
+
+
 class _JsonSink(FileSink):
     #: Written before every record but the first, and before the first.
     separator = b""
     first_separator = b""
+    #: orjson options of every record.
+    options = 0
 
-    def _write_records(self, records: Sequence[Record]) -> None:
+    def _write_records(self, records: Sequence[Record]) -> list[RejectedRecord]:
         # Each record is appended to one buffer as soon as it is encoded: a
         # list of encoded records joined at the end costs ten times as much,
         # because orjson's many small outputs then stay alive together.
+        # orjson writes NaN and infinities as null: a record whose text holds
+        # a null is looked at for them (a fast search; the walk is rare).
         buffer = bytearray()
+        rejected: list[RejectedRecord] = []
         row = self.row_count
-        try:
-            for record in records:
-                buffer += self.first_separator if row == 0 else self.separator
-                buffer += orjson.dumps(record, default=_default)
-                row += 1
-        except TypeError as exc:
-            raise SinkError(
-                f"record {row + 1}: cannot be written as JSON ({exc})", target=self.name
-            ) from exc
+        dumps, options, first, separator = (
+            orjson.dumps,
+            self.options,
+            self.first_separator,
+            self.separator,
+        )
+        for index, record in enumerate(records):
+            try:
+                data = dumps(record, default=_default, option=options)
+            except TypeError as exc:  # orjson.JSONEncodeError too
+                rejected.append(
+                    json_rejection(index, record, exc) or RejectedRecord(index, str(exc))
+                )
+                continue
+            if b"null" in data:
+                rejection = json_rejection(index, record, None)
+                if rejection is not None:
+                    rejected.append(rejection)
+                    continue
+            buffer += first if row == 0 else separator
+            buffer += data
+            row += 1
         self._out.write(buffer)
+        return rejected
 
 
 class NdjsonSink(_JsonSink):
     """Writes one JSON object per line (UTF-8, LF), atomically."""
 
     format_name = "NDJSON"
-    separator = first_separator = b""
-
-    def _write_records(self, records: Sequence[Record]) -> None:
-        buffer = bytearray()
-        try:
-            for record in records:
-                buffer += orjson.dumps(record, default=_default, option=orjson.OPT_APPEND_NEWLINE)
-        except TypeError as exc:
-            row = self.row_count + buffer.count(b"\n") + 1
-            raise SinkError(
-                f"record {row}: cannot be written as JSON ({exc})", target=self.name
-            ) from exc
-        self._out.write(buffer)
+    options = orjson.OPT_APPEND_NEWLINE
 
 
 class JsonArraySink(_JsonSink):
