@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from fieldwright.connectors import SinkError, SourceUnreadable, XlsxSink, XlsxSource
+from fieldwright.connectors import SourceUnreadable, XlsxSink, XlsxSource
 from fieldwright.domain.records import RecordSource
 
 
@@ -129,8 +130,9 @@ def test_a_file_that_is_not_a_workbook(tmp_path: Path) -> None:
 
 def test_control_characters_are_refused_with_row_and_column(tmp_path: Path) -> None:
     sink = XlsxSink(tmp_path / "o.xlsx", ["id", "note"])
-    with pytest.raises(SinkError, match=r"row 2, column 'note': .*control character"):
-        sink.write_batch([{"id": 1, "note": "ok"}, {"id": 2, "note": "bell\x07"}])
+    [rejected] = sink.write_batch([{"id": 1, "note": "ok"}, {"id": 2, "note": "bell\x07"}])
+    assert rejected.index == 1 and rejected.field == "note"
+    assert re.match(r"column 'note': .*control character", rejected.reason)
     sink.abort()
     assert list(tmp_path.iterdir()) == []
 

@@ -143,8 +143,9 @@ def test_json_array_shape(tmp_path: Path) -> None:
 
 def test_a_value_that_is_not_json_names_the_record(tmp_path: Path) -> None:
     sink = NdjsonSink(tmp_path / "o.ndjson")
-    with pytest.raises(SinkError, match=r"record 2: cannot be written as JSON .*object"):
-        sink.write_batch([{"a": 1}, {"a": object()}])
+    [rejected] = sink.write_batch([{"a": 1}, {"a": object()}])
+    assert rejected.index == 1 and rejected.field == "$.a"
+    assert rejected.reason == "cannot be written as JSON: $.a: a object value is not JSON"
     sink.abort()
 
 
@@ -171,10 +172,9 @@ def test_csv_literal_dotted_key_wins_and_missing_values_are_empty(tmp_path: Path
 def test_csv_unencodable_value_names_row_and_column(tmp_path: Path) -> None:
     sink = CsvSink(tmp_path / "o.csv", ["id", "note"], encoding="cp1252")
     sink.write_batch([{"id": 1, "note": "café"}])
-    with pytest.raises(
-        SinkError, match=r"o\.csv: row 2, column 'note': '→' cannot be written in cp1252"
-    ):
-        sink.write_batch([{"id": 2, "note": "a → b"}])
+    [rejected] = sink.write_batch([{"id": 2, "note": "a → b"}])
+    assert rejected.index == 0 and rejected.field == "note"
+    assert rejected.reason.startswith("column 'note': '→' cannot be written in cp1252; set ")
     sink.abort()
     assert not (tmp_path / "o.csv").exists()
 

@@ -106,5 +106,5 @@ def test_cli_errors_are_clear_with_a_non_zero_exit(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "not a SQLite database" in result.output
     result = runner.invoke(cli, ["db", "info", "-d", "postgresql+psycopg://u:pw@127.0.0.1:1/fw"])
     assert result.exit_code == 1 and "cannot reach" in result.output and "pw@" not in result.output
-    result = runner.invoke(cli, ["db", "info", "-d", "mysql://x/y"])
-    assert result.exit_code == 1 and "unsupported database" in result.output
+    result = runner.invoke(cli, ["db", "info", "-d", "mysql://x/y"])  # nothing could run: 2
+    assert result.exit_code == 2 and "unsupported database" in result.output

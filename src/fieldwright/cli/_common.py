@@ -29,6 +29,8 @@ __all__ = [
     "load_or_exit",
     "mapping_argument",
     "reported_errors",
+    "source_options",
+    "source_settings",
 ]
 
 
@@ -85,3 +87,76 @@ def input_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
     return click.option(
         "--input", "-i", "input_path", required=True, type=click.Path(path_type=Path), help=help
     )
+
+
+def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`\\t` or `tab` as typed on a command line is a tab."""
+    return "\t" if value in ("\\t", "tab", "TAB") else value
+
+
+#: The source settings the flags of `source_options` set, by parameter name.
+SOURCE_SETTINGS = (
+    "encoding",
+    "delimiter",
+    "records_path",
+    "sheet",
+    "max_depth",
+    "max_record_size",
+    "max_field_size",
+    "check_duplicate_keys",
+)
+
+_SOURCE_OPTIONS = (
+    click.option(
+        "--encoding",
+        help="Text encoding of a CSV input (e.g. cp1252, latin-1; default: from its "
+        "byte-order mark, else UTF-8).",
+    ),
+    click.option(
+        "--delimiter",
+        callback=_delimiter,
+        help="Cell delimiter of a CSV input (one character; \\t or tab for a tab; "
+        "default: sniffed).",
+    ),
+    click.option(
+        "--records-path",
+        metavar="KEY[.KEY]",
+        help="Key of a JSON input's top-level object that holds the array of records.",
+    ),
+    click.option("--sheet", help="Sheet of an Excel input (default: the first)."),
+    click.option(
+        "--max-depth",
+        type=click.IntRange(1, 1000),
+        help="How deeply a JSON array input's records may nest (default 512).",
+    ),
+    click.option(
+        "--max-record-size",
+        type=click.IntRange(min=1),
+        metavar="SIZE",
+        help="Longest record read: bytes for JSON, characters for CSV (default 64 MiB).",
+    ),
+    click.option(
+        "--max-field-size",
+        type=click.IntRange(min=1),
+        metavar="SIZE",
+        help="Longest CSV cell read, in characters (default 16 MiB).",
+    ),
+    click.option(
+        "--check-duplicate-keys/--no-check-duplicate-keys",
+        default=None,
+        help="A JSON record that gives a key twice is a dead letter (default: off).",
+    ),
+)
+
+
+def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The input's settings as flags; each overrides the document's
+    `source.connector.settings` of the same name (`source_settings` collects them)."""
+    for option in reversed(_SOURCE_OPTIONS):
+        command = option(command)
+    return command
+
+
+def source_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """The source settings given as flags (those not given are left to the document)."""
+    return {name: values.pop(name) for name in SOURCE_SETTINGS if values.get(name) is not None}

@@ -11,6 +11,7 @@ from typing import ParamSpec, TypeVar
 import click
 
 from fieldwright.service import (
+    InvalidRequest,
     ServiceError,
     current_revision,
     database_info,
@@ -36,12 +37,15 @@ database_option = click.option(
 
 
 def _clear_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Service errors (the store, a document, a file) become one clear message and exit code 1."""
+    """Service errors (the store, a document, a file) become one clear message and exit code 1;
+    a request that cannot be done as given (a database URL that cannot be parsed) exit code 2."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
+        except InvalidRequest as exc:
+            raise click.UsageError(str(exc)) from exc
         except ServiceError as exc:
             raise click.ClickException(str(exc)) from exc
 

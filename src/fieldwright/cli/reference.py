@@ -16,6 +16,8 @@ from fieldwright.cli._common import (
     load_or_exit,
     mapping_argument,
     reported_errors,
+    source_options,
+    source_settings,
 )
 from fieldwright.service import (
     FieldTrace,
@@ -91,11 +93,30 @@ def _print_trace(field: FieldTrace) -> None:
     help="Records to map.",
 )
 @click.option("--trace", is_flag=True, help="Show the value after every transform step.")
-def preview(mapping: Path, input_path: Path, limit: int, trace: bool) -> None:
-    """Map the first N records of a sample file and show the result."""
+@click.option(
+    "--input-format",
+    type=click.Choice(["csv", "tsv", "ndjson", "jsonl", "json", "xlsx"], case_sensitive=False),
+    help="Input format (default: from the extension).",
+)
+@source_options
+def preview(
+    mapping: Path,
+    input_path: Path,
+    limit: int,
+    trace: bool,
+    input_format: str | None,
+    **flags: Any,
+) -> None:
+    """Map the first N records of a sample file and show the result.
+
+    The file is read with the document's source.connector.settings when its
+    connector is of the file's format; the flags below override them.
+    """
     compiled = load_or_exit(mapping)
     with reported_errors():
-        rows = preview_file(compiled, input_path, limit=limit)
+        rows = preview_file(
+            compiled, input_path, limit=limit, format=input_format, settings=source_settings(flags)
+        )
     for row in rows:
         where = str(row.item.position)
         if row.trace is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.markup import escape
@@ -19,6 +20,8 @@ from fieldwright.cli._common import (
     load_or_exit,
     mapping_argument,
     reported_errors,
+    source_options,
+    source_settings,
 )
 from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.runs import RunStatus
@@ -98,6 +101,7 @@ def _progress_bar(show: bool) -> Iterator[Callable[[RunProgress], None] | None]:
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
+@source_options
 def run(
     mapping: Path,
     input_path: Path,
@@ -106,8 +110,14 @@ def run(
     output_format: str | None,
     error_strategy: str | None,
     progress: bool | None,
+    **flags: Any,
 ) -> None:
     """Map every record of INPUT into OUTPUT (CSV, NDJSON, JSON or XLSX).
+
+    INPUT is read with the document's source.connector.settings (encoding,
+    delimiter, records_path, sheet, header, limits) when its connector is of
+    INPUT's format; the flags below override them. OUTPUT is written with the
+    document's target.connector.settings the same way.
 
     The output appears atomically with a .meta.json manifest. Failed records
     go to OUTPUT.dead-letters.ndjson with their line, field and reason.
@@ -131,6 +141,7 @@ def run(
             input_format=input_format,
             output_format=output_format,
             strategy=strategy,
+            input_settings=source_settings(flags),
             on_progress=update,
         )
     _summary(result, output_path)

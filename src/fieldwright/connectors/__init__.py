@@ -35,7 +35,14 @@ if TYPE_CHECKING:
         UnsupportedFormat,
     )
     from fieldwright.connectors.excel import XlsxSink, XlsxSource
-    from fieldwright.connectors.files import FORMATS, format_of, open_sink, open_source
+    from fieldwright.connectors.files import (
+        FORMATS,
+        format_of,
+        open_sink,
+        open_source,
+        setting_names,
+    )
+    from fieldwright.connectors.hints import SOURCE_FLAGS, where_to_set
     from fieldwright.connectors.http import (
         ApiAuth,
         CursorPagination,
@@ -106,6 +113,9 @@ _LOCATIONS = {
     "XlsxSource": "fieldwright.connectors.excel",
     "delete_secret": "fieldwright.connectors.credentials",
     "format_of": "fieldwright.connectors.files",
+    "setting_names": "fieldwright.connectors.files",
+    "SOURCE_FLAGS": "fieldwright.connectors.hints",
+    "where_to_set": "fieldwright.connectors.hints",
     "get_secret": "fieldwright.connectors.credentials",
     "infer_schema": "fieldwright.connectors.inference",
     "infer_schema_details": "fieldwright.connectors.inference",
@@ -128,6 +138,7 @@ __all__ = [
     "CONNECTOR_KINDS",
     "DRAFT_2020_12",
     "FORMATS",
+    "SOURCE_FLAGS",
     "ApiAuth",
     "AtomicFile",
     "ConnectorError",
@@ -178,6 +189,8 @@ __all__ = [
     "schema_from_json_schema",
     "schema_to_json_schema",
     "set_secret",
+    "setting_names",
+    "where_to_set",
 ]
 
 

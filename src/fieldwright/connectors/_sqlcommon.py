@@ -42,7 +42,7 @@ class Database:
         self.error = error
         try:
             parsed = make_url(url)
-        except sa_exc.ArgumentError as exc:
+        except (sa_exc.ArgumentError, ValueError) as exc:  # ValueError: a port not a number
             raise error(
                 f"{mask(str(url))!r} is not a database URL; write it like "
                 "postgresql+psycopg://user@host:5432/dbname or sqlite:///path/to/file.db"

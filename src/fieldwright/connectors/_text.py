@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from fieldwright.connectors.errors import SourceUnreadable
+from fieldwright.connectors.hints import where_to_set
 
 __all__ = [
     "cell_text",
@@ -49,7 +50,8 @@ def resolve_encoding(head: bytes, encoding: str | None, *, target: str) -> str:
         if _looks_utf16(head):
             raise SourceUnreadable(
                 "looks like UTF-16 without a byte-order mark; "
-                "set the encoding to 'utf-16-le' or 'utf-16-be'",
+                "set the encoding to 'utf-16-le' or 'utf-16-be' "
+                f"({where_to_set('encoding')})",
                 target=target,
             )
         return "utf-8-sig"
@@ -77,7 +79,11 @@ def undecodable(text: str, encoding: str) -> str | None:
     if found is None:
         return None
     byte = ord(found.group()) - 0xDC00
-    hint = " (is the file Windows-1252? set encoding='cp1252')" if "utf-8" in encoding else ""
+    hint = (
+        f" (is the file Windows-1252? set encoding='cp1252': {where_to_set('encoding')})"
+        if "utf-8" in encoding
+        else ""
+    )
     return (
         f"byte 0x{byte:02x} at character {found.start() + 1} cannot be decoded as {encoding}{hint}"
     )

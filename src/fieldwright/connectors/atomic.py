@@ -24,7 +24,7 @@ import orjson
 
 import fieldwright
 from fieldwright.connectors.errors import ConnectorError, SinkError
-from fieldwright.domain.records import Record
+from fieldwright.domain.records import Record, RejectedRecord
 
 __all__ = ["AtomicFile", "FileSink", "Manifest", "manifest_path"]
 
@@ -175,13 +175,15 @@ class FileSink:
     def name(self) -> str:
         return str(self.path)
 
-    def write_batch(self, records: Sequence[Record]) -> None:
+    def write_batch(self, records: Sequence[Record]) -> list[RejectedRecord]:
+        """Write `records`; those holding a value the format cannot hold are returned, unwritten."""
         self._require_open("write to")
         try:
-            self._write_records(records)
+            rejected = self._write_records(records)
         except OSError as exc:
             raise SinkError(f"cannot write ({exc.strerror})", target=self.name) from exc
-        self.row_count += len(records)
+        self.row_count += len(records) - len(rejected)
+        return rejected
 
     def commit(self) -> None:
         self._require_open("commit")
@@ -217,7 +219,8 @@ class FileSink:
                 target=self.name,
             )
 
-    def _write_records(self, records: Sequence[Record]) -> None:
+    def _write_records(self, records: Sequence[Record]) -> list[RejectedRecord]:
+        """Write what can be written; the records that cannot, with the reason."""
         raise NotImplementedError
 
     def _finish(self) -> None:

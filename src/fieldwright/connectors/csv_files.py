@@ -20,9 +20,11 @@ from fieldwright.connectors._text import (
     unique_columns,
 )
 from fieldwright.connectors._typing import Converter, converters_for
+from fieldwright.connectors._unwritable import json_problem
 from fieldwright.connectors.atomic import FileSink
 from fieldwright.connectors.errors import ConnectorError, SinkError, SourceUnreadable
-from fieldwright.domain.records import Position, Record, SourceItem
+from fieldwright.connectors.hints import where_to_set
+from fieldwright.domain.records import Position, Record, RejectedRecord, SourceItem
 from fieldwright.domain.schema import SchemaField
 
 __all__ = ["CsvSink", "CsvSource"]
@@ -409,29 +411,54 @@ class CsvSink(FileSink):
         self.encoding = encoding
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer, delimiter=delimiter, lineterminator="\r\n")
-        self._write_row(self.columns, row_number=0)
+        try:
+            self._write_row(self.columns, row_number=0)
+        except UnicodeEncodeError as exc:
+            _, reason = self._unencodable(self.columns, exc)
+            self.abort()
+            raise SinkError(f"the header, {reason}", target=self.name) from exc
 
     def _write_row(self, cells: Sequence[str], *, row_number: int) -> None:
+        """Write one row (the header is row 0), or raise UnicodeEncodeError writing nothing."""
         self._buffer.seek(0)
         self._buffer.truncate()
         self._writer.writerow(cells)
-        try:
-            data = self._encoder.encode(self._buffer.getvalue())
-        except UnicodeEncodeError as exc:
-            bad = next(
-                column
-                for column, cell in zip(self.columns, cells, strict=True)
-                if exc.object[exc.start] in cell
-            )
-            where = "the header" if row_number == 0 else f"row {row_number}"
-            raise SinkError(
-                f"{where}, column {bad!r}: {exc.object[exc.start]!r} cannot be written in "
-                f"{self.encoding}; use encoding='utf-8'",
-                target=self.name,
-            ) from exc
-        self._out.write(data)
+        self._out.write(self._encoder.encode(self._buffer.getvalue()))
 
-    def _write_records(self, records: Sequence[Record]) -> None:
-        for number, record in enumerate(records, start=self.row_count + 1):
-            cells = [cell_text(lookup_column(record, column)) for column in self.columns]
-            self._write_row(cells, row_number=number)
+    def _unencodable(self, cells: Sequence[str], exc: UnicodeEncodeError) -> tuple[str, str]:
+        """(the column, the reason) of a character the encoding cannot write."""
+        character = exc.object[exc.start]
+        column = next(
+            column for column, cell in zip(self.columns, cells, strict=True) if character in cell
+        )
+        return column, (
+            f"column {column!r}: {character!r} cannot be written in {self.encoding}; set "
+            f"encoding='utf-8' ({where_to_set('encoding', 'target')})"
+        )
+
+    def _write_records(self, records: Sequence[Record]) -> list[RejectedRecord]:
+        rejected: list[RejectedRecord] = []
+        columns = self.columns
+        for index, record in enumerate(records):
+            try:
+                cells = [cell_text(lookup_column(record, column)) for column in columns]
+            except TypeError:  # a list or object in a cell that JSON cannot hold
+                rejected.append(self._unwritable_cell(index, record))
+                continue
+            try:
+                self._write_row(cells, row_number=index)
+            except UnicodeEncodeError as exc:
+                column, reason = self._unencodable(cells, exc)
+                rejected.append(RejectedRecord(index, reason, field=column))
+        return rejected
+
+    def _unwritable_cell(self, index: int, record: Record) -> RejectedRecord:
+        for column in self.columns:
+            value = lookup_column(record, column)
+            problem = json_problem(value, column, depth=0)
+            if problem is not None:
+                path, reason = problem
+                return RejectedRecord(
+                    index, f"column {column!r} cannot be written as JSON: {path}: {reason}", column
+                )
+        return RejectedRecord(index, "a cell cannot be written as JSON")

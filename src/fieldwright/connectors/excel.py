@@ -13,15 +13,16 @@ from typing import Any
 
 import orjson
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook as WorkbookType
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from fieldwright.connectors._text import lookup_column, open_binary, unique_columns
+from fieldwright.connectors._unwritable import json_problem, non_finite, surrogate
 from fieldwright.connectors.atomic import FileSink
 from fieldwright.connectors.errors import ConnectorError, SinkError, SourceUnreadable
-from fieldwright.domain.records import Position, Record, SourceItem
+from fieldwright.connectors.hints import where_to_set
+from fieldwright.domain.records import Position, Record, RejectedRecord, SourceItem
 
 __all__ = ["XlsxSink", "XlsxSource"]
 
@@ -79,7 +80,8 @@ class XlsxSource:
             if not cells:
                 raise SourceUnreadable(
                     f"sheet {self.sheet!r}, row {header_row}: the header row is empty; "
-                    "set header_row to the row that names the columns",
+                    "set header_row to the row that names the columns "
+                    f"({where_to_set('header_row')})",
                     target=self.name,
                 )
             self.columns = unique_columns(cells)
@@ -153,6 +155,36 @@ def _cell_value(value: Any, convert_dates: bool) -> Any:
     return str(value)
 
 
+#: The most characters an Excel cell holds.
+CELL_MAX_CHARS = 32_767
+#: What XML 1.0 (the file format) cannot hold: control characters (openpyxl's
+#: ILLEGAL_CHARACTERS_RE) and lone surrogates.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def _unwritable_row(columns: list[str], row: list[Any]) -> tuple[str, str] | None:
+    """(the column, why) of the first cell of `row` Excel cannot hold, or None."""
+    for column, value in zip(columns, row, strict=True):
+        if isinstance(value, str):
+            if len(value) > CELL_MAX_CHARS:
+                return column, (
+                    f"the value has {len(value):,} characters, more than an Excel cell holds "
+                    f"({CELL_MAX_CHARS:,})"
+                )
+            found = _NOT_XML.search(value)
+            if found is not None:
+                reason = surrogate(value)
+                return column, reason or (
+                    f"the value holds a control character ({found.group()!r}) that Excel "
+                    "cannot store"
+                )
+        elif isinstance(value, float):
+            kind = non_finite(value)
+            if kind:
+                return column, f"{kind}, which an Excel cell cannot hold"
+    return None
+
+
 class XlsxSink(FileSink):
     """Writes records to one sheet of a new .xlsx workbook (write-only, streamed), atomically.
 
@@ -182,17 +214,32 @@ class XlsxSink(FileSink):
         self._sheet = self._workbook.create_sheet(sheet_name)
         self._sheet.append(self.columns)
 
-    def _write_records(self, records: Sequence[Record]) -> None:
-        for number, record in enumerate(records, start=self.row_count + 1):
-            row = [_cell_value(lookup_column(record, c), self.convert_dates) for c in self.columns]
-            for column, value in zip(self.columns, row, strict=True):
-                if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
-                    raise SinkError(
-                        f"row {number}, column {column!r}: the value holds a control character "
-                        "that Excel cannot store",
-                        target=self.name,
-                    )
+    def _write_records(self, records: Sequence[Record]) -> list[RejectedRecord]:
+        rejected: list[RejectedRecord] = []
+        columns, convert = self.columns, self.convert_dates
+        for index, record in enumerate(records):
+            try:
+                row = [_cell_value(lookup_column(record, c), convert) for c in columns]
+            except TypeError:  # a list or object that JSON cannot hold
+                rejected.append(self._unwritable_json(index, record))
+                continue
+            problem = _unwritable_row(columns, row)
+            if problem is not None:
+                column, reason = problem
+                rejected.append(RejectedRecord(index, f"column {column!r}: {reason}", column))
+                continue
             self._sheet.append(row)
+        return rejected
+
+    def _unwritable_json(self, index: int, record: Record) -> RejectedRecord:
+        for column in self.columns:
+            problem = json_problem(lookup_column(record, column), column)
+            if problem is not None:
+                path, reason = problem
+                return RejectedRecord(
+                    index, f"column {column!r} cannot be written as JSON: {path}: {reason}", column
+                )
+        return RejectedRecord(index, "a cell cannot be written as JSON")
 
     def _finish(self) -> None:
         self._workbook.save(self._out)

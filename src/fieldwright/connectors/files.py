@@ -6,7 +6,7 @@ import inspect
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fieldwright.connectors.csv_files import CsvSink, CsvSource
 from fieldwright.connectors.errors import ConnectorError, UnsupportedFormat
@@ -18,7 +18,7 @@ from fieldwright.connectors.json_files import (
 )
 from fieldwright.domain.records import RecordSink, RecordSource
 
-__all__ = ["FORMATS", "format_of", "open_sink", "open_source"]
+__all__ = ["FORMATS", "format_of", "open_sink", "open_source", "setting_names"]
 
 #: Every file format, with the extensions that imply it.
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -67,15 +67,34 @@ def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:
     )
 
 
-def _construct(
-    factory: Callable[..., Any], path: Path, kind: str, *args: Any, **settings: Any
-) -> Any:
-    """Call `factory`, turning a misspelt setting into an error that lists the valid ones."""
-    parameters = {
+def _factory(name: str, role: str) -> Callable[..., Any]:
+    if name == "xlsx":
+        return _excel()[0 if role == "source" else 1]
+    if name in ("csv", "tsv"):
+        return CsvSource if role == "source" else CsvSink
+    if name == "ndjson":
+        return NdjsonSource if role == "source" else NdjsonSink
+    return JsonArraySource if role == "source" else JsonArraySink
+
+
+def _keyword_names(factory: Callable[..., Any]) -> set[str]:
+    return {
         name
         for name, parameter in inspect.signature(factory).parameters.items()
         if parameter.kind is inspect.Parameter.KEYWORD_ONLY
     }
+
+
+def setting_names(format: str, role: Literal["source", "sink"]) -> frozenset[str]:
+    """The settings a file source or sink of `format` (a name of `FORMATS`) takes."""
+    return frozenset(_keyword_names(_factory(format, role)))
+
+
+def _construct(
+    factory: Callable[..., Any], path: Path, kind: str, *args: Any, **settings: Any
+) -> Any:
+    """Call `factory`, turning a misspelt setting into an error that lists the valid ones."""
+    parameters = _keyword_names(factory)
     unknown = sorted(set(settings) - parameters)
     if unknown:
         valid = sorted(parameters)

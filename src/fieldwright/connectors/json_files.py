@@ -15,9 +15,11 @@ import orjson
 from fieldwright.connectors._jsonerrors import describe_json_error, duplicate_key
 from fieldwright.connectors._jsonscan import EXCERPT_BYTES, UNPARSED, Broken, ElementScanner
 from fieldwright.connectors._text import open_binary
+from fieldwright.connectors._unwritable import holds_non_finite, json_problem
 from fieldwright.connectors.atomic import FileSink
-from fieldwright.connectors.errors import ConnectorError, SinkError, SourceUnreadable
-from fieldwright.domain.records import Position, Record, SourceItem
+from fieldwright.connectors.errors import ConnectorError, SourceUnreadable
+from fieldwright.connectors.hints import where_to_set
+from fieldwright.domain.records import Position, Record, RejectedRecord, SourceItem
 
 __all__ = ["JsonArraySink", "JsonArraySource", "NdjsonSink", "NdjsonSource"]
 
@@ -254,14 +256,15 @@ class JsonArraySource:
         if self.records_path:
             return (
                 f"the top level is not a JSON object, so it has no {self.records_path!r}; "
-                "clear records_path to read a top-level array"
+                f"clear records_path ({where_to_set('records_path')}) to read a top-level array"
             )
         if first == b"{":
             keys = self._array_keys()
             hint = f" (arrays found under: {', '.join(keys)})" if keys else ""
             return (
-                "the top level is a JSON object, not an array; set records_path to the key "
-                f"that holds the records{hint}, or use NDJSON for one object per line"
+                "the top level is a JSON object, not an array; set records_path "
+                f"({where_to_set('records_path')}) to the key that holds the records{hint}, "
+                "or use NDJSON for one object per line"
             )
         return "the top level is not a JSON array; expected '[' as the first character"
 
@@ -372,7 +375,7 @@ class JsonArraySource:
                 shown = ", ".join(keys[:50]) + (", …" if len(keys) > 50 else "")
                 raise ConnectorError(
                     f"no array under {self.records_path!r}; {where} are: {shown or '(none)'}; "
-                    "set records_path to one of them",
+                    f"set records_path ({where_to_set('records_path')}) to one of them",
                     target=self.name,
                 )
 
@@ -395,46 +398,86 @@ def _default(value: Any) -> Any:
     raise TypeError(f"a {type(value).__name__} value is not JSON")
 
 
+def json_rejection(index: int, record: Record, error: TypeError | None) -> RejectedRecord | None:
+    """Why `record` cannot be written as JSON (the encoder's `error`, or a NaN it wrote as
+    null), as the dead letter will say it; None when nothing is wrong after all."""
+    problem = json_problem(record)
+    if problem is None:
+        if error is None:
+            return None
+        return RejectedRecord(index, f"cannot be written as JSON ({error})")
+    path, reason = problem
+    return RejectedRecord(index, f"cannot be written as JSON: {path}: {reason}", field=path)
+
+
 class _JsonSink(FileSink):
     #: Written before every record but the first, and before the first.
     separator = b""
     first_separator = b""
+    #: orjson options of every record.
+    options = 0
 
-    def _write_records(self, records: Sequence[Record]) -> None:
+    def _write_records(self, records: Sequence[Record]) -> list[RejectedRecord]:
+        # The whole batch is encoded at full speed first; only a batch the
+        # encoder refuses, or whose text holds a null that may stand for a NaN
+        # or an infinity (orjson writes them as null), is encoded record by
+        # record, leaving out and describing each record that cannot be written.
+        try:
+            buffer = self._encode(records)
+        except TypeError:  # orjson.JSONEncodeError too
+            buffer = None
+        if buffer is not None and not (b"null" in buffer and any(map(holds_non_finite, records))):
+            self._out.write(buffer)
+            return []
+        buffer, rejected = self._encode_each(records)
+        self._out.write(buffer)
+        return rejected
+
+    def _encode(self, records: Sequence[Record]) -> bytearray:
         # Each record is appended to one buffer as soon as it is encoded: a
         # list of encoded records joined at the end costs ten times as much,
         # because orjson's many small outputs then stay alive together.
         buffer = bytearray()
-        row = self.row_count
-        try:
+        dumps, options = orjson.dumps, self.options
+        if not self.separator:
             for record in records:
-                buffer += self.first_separator if row == 0 else self.separator
-                buffer += orjson.dumps(record, default=_default)
-                row += 1
-        except TypeError as exc:
-            raise SinkError(
-                f"record {row + 1}: cannot be written as JSON ({exc})", target=self.name
-            ) from exc
-        self._out.write(buffer)
+                buffer += dumps(record, default=_default, option=options)
+            return buffer
+        row = self.row_count
+        for record in records:
+            buffer += self.first_separator if row == 0 else self.separator
+            buffer += dumps(record, default=_default, option=options)
+            row += 1
+        return buffer
+
+    def _encode_each(self, records: Sequence[Record]) -> tuple[bytearray, list[RejectedRecord]]:
+        buffer = bytearray()
+        rejected: list[RejectedRecord] = []
+        row = self.row_count
+        for index, record in enumerate(records):
+            try:
+                data = orjson.dumps(record, default=_default, option=self.options)
+            except TypeError as exc:
+                rejected.append(
+                    json_rejection(index, record, exc) or RejectedRecord(index, str(exc))
+                )
+                continue
+            if b"null" in data and holds_non_finite(record):
+                rejection = json_rejection(index, record, None)
+                if rejection is not None:
+                    rejected.append(rejection)
+                    continue
+            buffer += self.first_separator if row == 0 else self.separator
+            buffer += data
+            row += 1
+        return buffer, rejected
 
 
 class NdjsonSink(_JsonSink):
     """Writes one JSON object per line (UTF-8, LF), atomically."""
 
     format_name = "NDJSON"
-    separator = first_separator = b""
-
-    def _write_records(self, records: Sequence[Record]) -> None:
-        buffer = bytearray()
-        try:
-            for record in records:
-                buffer += orjson.dumps(record, default=_default, option=orjson.OPT_APPEND_NEWLINE)
-        except TypeError as exc:
-            row = self.row_count + buffer.count(b"\n") + 1
-            raise SinkError(
-                f"record {row}: cannot be written as JSON ({exc})", target=self.name
-            ) from exc
-        self._out.write(buffer)
+    options = orjson.OPT_APPEND_NEWLINE
 
 
 class JsonArraySink(_JsonSink):

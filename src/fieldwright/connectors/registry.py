@@ -120,8 +120,8 @@ def _sql_url(settings: _Settings) -> str:
     url = settings.get("url", "str", required=True)
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        settings.fail("the setting 'url' is not a database URL")
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        settings.fail("the setting 'url' is not a database URL (is the port a number?)")
     if parsed.password:
         settings.fail(
             "the database URL holds a password; remove it from the URL and store it as the "

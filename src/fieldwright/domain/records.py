@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Position", "Record", "RecordSink", "RecordSource", "SourceItem"]
+__all__ = ["Position", "Record", "RecordSink", "RecordSource", "RejectedRecord", "SourceItem"]
 
 #: A record as the engine sees it: a JSON object.
 Record = dict[str, Any]
@@ -69,6 +69,15 @@ class SourceItem:
     raw: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RejectedRecord:
+    """A record of a batch that a sink could not write, and why; the rest were written."""
+
+    index: int  #: 0-based, in the batch given to `write_batch`
+    reason: str
+    field: str | None = None  #: the column or JSON path of the value, when one is to blame
+
+
 @runtime_checkable
 class RecordSource(Protocol):
     """Streams records with their positions; knows its name for messages."""
@@ -91,12 +100,17 @@ class RecordSink(Protocol):
     A sink that cannot take back what it already committed (a SQL table
     without staging, an HTTP API) has an integer attribute
     `kept_after_abort`: how many records stay written after `abort()`.
+
+    `write_batch` writes every record it can; a record holding a value the
+    sink cannot encode (a file sink's JSON, text encoding or cell) is
+    returned as a `RejectedRecord` instead of failing the batch. None or an
+    empty list: all were written.
     """
 
     @property
     def name(self) -> str: ...
 
-    def write_batch(self, records: Sequence[Record]) -> None: ...
+    def write_batch(self, records: Sequence[Record]) -> Sequence[RejectedRecord] | None: ...
 
     def commit(self) -> None: ...
 

@@ -2,7 +2,8 @@
 
 A file run (`fieldwright run`, `run_file`) has no store: its dead letters go to
 ``<output>.dead-letters.ndjson``, created only when the first one arrives and
-written atomically with its manifest when the run ends; a stale file of an
+written atomically with its manifest when the run ends (a letter whose input
+JSON cannot hold keeps the reason in `raw` and no `input`); a stale file of an
 earlier run is removed when this run has none. Its run key names it in logs.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from fieldwright.connectors import ConnectorError, NdjsonSink
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus, RunTrigger
@@ -18,6 +20,21 @@ from fieldwright.service._worker import RunPlan
 from fieldwright.service.errors import DataError
 
 __all__ = ["FileRunLog"]
+
+
+def _letter_row(letter: DeadLetter) -> dict[str, Any]:
+    try:
+        return letter.model_dump(mode="json")
+    except (ValueError, RecursionError) as exc:  # pydantic: too deep to serialise
+        row = letter.model_copy(update={"input": None}).model_dump(mode="json")
+        return _without_input(row, str(exc))
+
+
+def _without_input(row: dict[str, Any], reason: str) -> dict[str, Any]:
+    """A dead letter whose input cannot be written as JSON: `raw` says why instead."""
+    raw = row.get("raw")
+    note = f"(the input cannot be written as JSON: {reason})"
+    return {**row, "input": None, "raw": f"{note} {raw}" if raw else note}
 
 
 class FileRunLog:
@@ -34,7 +51,13 @@ class FileRunLog:
         try:
             if self._sink is None:
                 self._sink = NdjsonSink(self.path)
-            self._sink.write_batch([letter.model_dump(mode="json") for letter in letters])
+            rows = [_letter_row(letter) for letter in letters]
+            rejected = self._sink.write_batch(rows)
+            if rejected:  # an input JSON cannot hold: the letter keeps the reason instead
+                retry = [_without_input(rows[r.index], r.reason) for r in rejected]
+                still = self._sink.write_batch(retry)
+                if still:
+                    raise DataError(f"{self.path}: a dead letter: {still[0].reason}")
         except ConnectorError as exc:
             raise DataError(str(exc)) from exc
         return len(letters)

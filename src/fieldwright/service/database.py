@@ -3,7 +3,8 @@
 Every function takes an optional database URL (else FIELDWRIGHT_DATABASE_URL,
 else the default SQLite file). Every error is a `ServiceError`: the store's are
 wrapped like everywhere in the service (`StoreProblem`, `NotFound`, `SaveConflict`),
-a broken document is `InvalidDocument`, a file that cannot be read or written `DataError`.
+a database URL that cannot be used as given `InvalidRequest`, a broken document
+`InvalidDocument`, a file that cannot be read or written `DataError`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,15 @@ from typing import Any
 from fieldwright.domain.canonical import load, save
 from fieldwright.domain.store_models import MappingVersionInfo
 from fieldwright.service._boundary import service_errors
-from fieldwright.service.errors import DataError
-from fieldwright.store import MappingRepository, RunRepository, Store, status
+from fieldwright.service.errors import DataError, InvalidRequest
+from fieldwright.store import (
+    MappingRepository,
+    RunRepository,
+    Store,
+    StoreError,
+    describe,
+    status,
+)
 from fieldwright.store import current as _current
 from fieldwright.store import upgrade as _upgrade
 
@@ -32,8 +40,16 @@ __all__ = [
 
 
 @contextmanager
-def _database_errors() -> Iterator[None]:
-    """Store and document errors as service errors; a file that cannot be used as DataError."""
+def _database_errors(url: str | None) -> Iterator[None]:
+    """Store and document errors as service errors; a file that cannot be used as DataError.
+
+    A database URL that cannot be parsed (given, or from the environment) is an
+    `InvalidRequest` naming it with its password masked, before anything is opened.
+    """
+    try:
+        describe(url)
+    except StoreError as exc:
+        raise InvalidRequest(str(exc)) from exc
     try:
         with service_errors():
             yield
@@ -47,7 +63,7 @@ def database_info(url: str | None = None) -> dict[str, Any]:
 
     Reads only: a missing database is reported, not created.
     """
-    with _database_errors():
+    with _database_errors(url):
         state = status(url)
         info: dict[str, Any] = state.location.as_dict()
         info.update(
@@ -65,13 +81,13 @@ def database_info(url: str | None = None) -> dict[str, Any]:
 
 def upgrade_database(url: str | None = None) -> str:
     """Create or migrate the database to this program's schema; returns the revision."""
-    with _database_errors():
+    with _database_errors(url):
         return _upgrade(url)
 
 
 def current_revision(url: str | None = None) -> str | None:
     """The database's schema revision, None when it is empty or missing."""
-    with _database_errors():
+    with _database_errors(url):
         return _current(url)
 
 
@@ -79,7 +95,7 @@ def export_mapping(
     key: str, path: str | os.PathLike[str], version: int | None = None, url: str | None = None
 ) -> Path:
     """Write a mapping version (default: the latest) to `path` as a canonical JSON document."""
-    with _database_errors():
+    with _database_errors(url):
         with Store.open(url) as store:
             document = MappingRepository(store).export_document(key, version)
         target = Path(path)
@@ -91,7 +107,7 @@ def export_mapping(
 
 def import_mapping(path: str | os.PathLike[str], url: str | None = None) -> MappingVersionInfo:
     """Store a mapping document file: a new mapping, or a new version of an existing key."""
-    with _database_errors():
+    with _database_errors(url):
         document = load(path)
         with Store.open(url) as store:
             return MappingRepository(store).import_document(

@@ -10,11 +10,21 @@ beside it, each with its position, field, reason and input.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, Literal
 
-from fieldwright.connectors import ConnectorError, open_sink, open_source
+from fieldwright.connectors import (
+    SOURCE_FLAGS,
+    ConnectorError,
+    UnsupportedFormat,
+    format_of,
+    open_sink,
+    open_source,
+    setting_names,
+)
 from fieldwright.domain import ErrorStrategy, MappingDocument
+from fieldwright.domain.document import ConnectorRef
 from fieldwright.domain.runs import RunTrigger
 from fieldwright.engine import CompiledMapping
 from fieldwright.engine.paths import WILDCARD
@@ -24,7 +34,10 @@ from fieldwright.service._worker import RunHandle, RunPlan
 from fieldwright.service.errors import DataError
 from fieldwright.service.mappings import compile_mapping
 
-__all__ = ["dead_letter_path", "output_columns", "run_file"]
+__all__ = ["dead_letter_path", "file_settings", "output_columns", "run_file"]
+
+_FILE_KINDS = {"csv": "csv", "tsv": "csv", "ndjson": "ndjson", "jsonl": "ndjson", "json": "json"}
+_FILE_KINDS |= {"xlsx": "xlsx", "excel": "xlsx"}
 
 
 def dead_letter_path(output: Path) -> Path:
@@ -51,6 +64,55 @@ def output_columns(compiled: CompiledMapping) -> list[str]:
     return columns
 
 
+def file_settings(
+    connector: ConnectorRef | None,
+    path: Path,
+    format: str | None,
+    role: Literal["source", "sink"],
+    overrides: Mapping[str, Any] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The format and settings to open the file at `path` with, as a `role` of a mapping.
+
+    The document's `connector` settings (but its ``path``) apply when it names a
+    file kind of the same family as the file's format (csv and tsv are one);
+    `overrides` (the command line's flags) replace them. The format is `format`,
+    else the extension's, else the connector's kind. A setting the format does
+    not take raises ConnectorError naming where it was given.
+    """
+    kind = _FILE_KINDS.get(connector.kind.lower()) if connector is not None else None
+    try:
+        name = format_of(path, format)
+    except UnsupportedFormat:
+        if format is not None or kind is None:
+            raise
+        name = format_of(path, kind)
+    valid = setting_names(name, role)
+    side = "source" if role == "source" else "target"
+    settings: dict[str, Any] = {}
+    if connector is not None and kind == _FILE_KINDS[name]:
+        for key, value in connector.settings.items():
+            if key == "path":
+                continue
+            if key not in valid:
+                raise ConnectorError(
+                    f"the document's {side}.connector.settings.{key} is not a setting of a "
+                    f"{name} {role}; valid settings: {', '.join(sorted(valid))}",
+                    target=str(path),
+                )
+            settings[key] = value
+    for key, value in (overrides or {}).items():
+        if key not in valid:
+            given = SOURCE_FLAGS.get(key, key) if role == "source" else key
+            takers = [f for f in ("csv", "json", "ndjson", "xlsx") if key in setting_names(f, role)]
+            raise ConnectorError(
+                f"{given} does not apply to a {name} {'input' if role == 'source' else 'output'}"
+                f" (it applies to: {', '.join(takers) or 'none'})",
+                target=str(path),
+            )
+        settings[key] = value
+    return name, settings
+
+
 def run_file(
     mapping: MappingDocument | CompiledMapping,
     input_path: str | os.PathLike[str],
@@ -59,23 +121,32 @@ def run_file(
     input_format: str | None = None,
     output_format: str | None = None,
     strategy: ErrorStrategy | None = None,
+    input_settings: Mapping[str, Any] | None = None,
     on_progress: Callable[[RunProgress], None] | None = None,
 ) -> RunResult:
     """Map every record of `input_path` into `output_path`; how the run ended.
 
     `mapping` is a document, or the mapping compiled from it (not compiled again).
-    An input or output that cannot be opened raises DataError before anything runs;
-    `strategy` replaces the document's error strategy. Progress comes from the run's
-    threads; an interrupt (Ctrl-C) cancels the run, leaving the output as it was.
+    The input is read with the document's source connector settings and the
+    output written with its target's (`file_settings`); `input_settings`
+    override the source's. An input or output that cannot be opened raises
+    DataError before anything runs; `strategy` replaces the document's error
+    strategy. Progress comes from the run's threads; an interrupt (Ctrl-C)
+    cancels the run, leaving the output as it was.
     """
     compiled = mapping if isinstance(mapping, CompiledMapping) else compile_mapping(mapping)
+    document = compiled.document
     output = Path(output_path)
     try:
-        source = open_source(Path(input_path), input_format)
+        name, settings = file_settings(
+            document.source.connector, Path(input_path), input_format, "source", input_settings
+        )
+        source = open_source(Path(input_path), name, **settings)
     except ConnectorError as exc:
         raise DataError(str(exc)) from exc
     try:
-        sink = open_sink(output, output_format, columns=output_columns(compiled))
+        name, settings = file_settings(document.target.connector, output, output_format, "sink")
+        sink = open_sink(output, name, columns=output_columns(compiled), **settings)
     except ConnectorError as exc:
         source.close()
         raise DataError(str(exc)) from exc

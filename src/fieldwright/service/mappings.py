@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,10 +110,22 @@ def preview_file(
     *,
     limit: int = 10,
     format: str | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> list[PreviewRow]:
-    """Trace the first `limit` items of a sample file; `mapping` as `run_file` takes it."""
+    """Trace the first `limit` items of a sample file; `mapping` as `run_file` takes it.
+
+    The file is read with the document's source connector settings, `settings`
+    overriding them, as `run_file` reads its input.
+    """
+    from fieldwright.service.files import file_settings  # files imports this module
+
     compiled = mapping if isinstance(mapping, CompiledMapping) else compile_mapping(mapping)
-    return preview_records(compiled, read_sample(path, limit=limit, format=format))
+    source = compiled.document.source.connector
+    try:
+        name, merged = file_settings(source, Path(path), format, "source", settings)
+    except ConnectorError as exc:
+        raise DataError(str(exc)) from exc
+    return preview_records(compiled, read_sample(path, limit=limit, format=name, **merged))
 
 
 def test_mapping(document: MappingDocument, *, source: str | None = None) -> SuiteResult:

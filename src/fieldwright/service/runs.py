@@ -26,7 +26,7 @@ from fieldwright.service._connectors import Connectors, describe, file_path
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._store_log import StoreRunLog
 from fieldwright.service._worker import RunHandle, RunPlan
-from fieldwright.service.errors import InvalidRequest
+from fieldwright.service.errors import DataError, InvalidRequest
 from fieldwright.service.files import output_columns
 from fieldwright.service.mappings import compile_mapping
 from fieldwright.store import MappingRepository, RunRepository, Store
@@ -331,7 +331,11 @@ class Runs:
             letters = self._all_dead_letters(run_key)
             sink = NdjsonSink(Path(path))
             try:
-                sink.write_batch([letter.model_dump(mode="json") for letter in letters])
+                rejected = sink.write_batch([letter.model_dump(mode="json") for letter in letters])
+                if rejected:  # stored as JSON, so never expected: but never lose one silently
+                    raise DataError(
+                        f"{path}: dead letter {rejected[0].index + 1}: {rejected[0].reason}"
+                    )
                 sink.commit()
             except BaseException:
                 sink.abort()

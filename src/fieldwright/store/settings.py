@@ -6,6 +6,7 @@ The default is ``fieldwright.db`` in the per-user data directory (platformdirs).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -21,6 +22,7 @@ __all__ = [
     "DatabaseLocation",
     "default_url",
     "describe",
+    "masked_url",
     "parse_url",
     "resolve",
     "resolve_url",
@@ -51,14 +53,28 @@ def resolve_url(url: str | None = None) -> tuple[str, Origin]:
     return default_url(), "default"
 
 
+#: The password of a URL as typed: after "scheme://user:", up to the last "@" of the host part.
+_PASSWORD = re.compile(r"^([^:/?#]+://[^:/?#@]*:)[^/?#]*@")
+
+
+def masked_url(url: str) -> str:
+    """`url` as typed with its password replaced by ``***``; it need not be a valid URL."""
+    return _PASSWORD.sub(r"\1***@", url)
+
+
 def parse_url(url: str) -> URL:
-    """Parse and check a database URL; plain ``postgresql://`` uses psycopg 3."""
+    """Parse and check a database URL; plain ``postgresql://`` uses psycopg 3.
+
+    A URL that cannot be parsed (a port that is not a number, no scheme) is a
+    `StoreError` naming it with its password masked.
+    """
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
+        reason = "the port is not a number; " if isinstance(exc, ValueError) else ""
         raise StoreError(
-            f"not a database URL: {url!r}. Use sqlite:///path/to/fieldwright.db or "
-            "postgresql+psycopg://user@host:5432/dbname"
+            f"not a database URL: {masked_url(url)!r} ({reason}use "
+            "sqlite:///path/to/fieldwright.db or postgresql+psycopg://user@host:5432/dbname)"
         ) from exc
     backend = parsed.get_backend_name()
     if backend == "postgresql":
@@ -122,7 +138,12 @@ def describe(url: str | None = None) -> DatabaseLocation:
 def resolve(url: str | None = None) -> tuple[URL, DatabaseLocation]:
     """The parsed URL to connect with (password included) and its printable location."""
     raw, origin = resolve_url(url)
-    parsed = parse_url(raw)
+    try:
+        parsed = parse_url(raw)
+    except StoreError as exc:
+        if origin != "environment":
+            raise
+        raise StoreError(f"{ENV_VAR}: {exc}") from exc
     shown = parsed.render_as_string(hide_password=True)
     path = sqlite_path(parsed)
     if path is not None:
