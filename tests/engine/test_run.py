@@ -207,3 +207,25 @@ def test_a_filter_that_cannot_be_evaluated_on_one_record_fails_that_record_only(
     assert "length()" in letter.reason
     # The one-record paths agree with the batch path.
     assert compiled.apply({"name": 7}).status.value == "failed"
+
+
+def test_an_expression_past_its_step_budget_fails_that_record_only() -> None:
+    from fieldwright.engine.functions._expressions import MAX_EXPRESSION_STEPS
+
+    compiled = compile_document(
+        document(
+            fields=[{"target": "$.id", "sources": "$.id"}],
+            filter="length(items[?v > `0`]) > `0`",
+        ),
+        registry=REGISTRY,
+    )
+    huge = {"id": 2, "items": [{"v": 1}] * MAX_EXPRESSION_STEPS}
+    dead: list[DeadLetter] = []
+    sink = MemorySink()
+    outcome = execute(
+        compiled, items([{"id": 1, "items": [{"v": 1}]}, huge]), sink, on_dead_letter=dead.append
+    )
+    assert outcome.status is RunStatus.COMPLETED
+    assert (outcome.counts.written, outcome.counts.failed) == (1, 1)
+    assert sink.committed == [{"id": 1}]
+    assert f"more than {MAX_EXPRESSION_STEPS:,} steps" in dead[0].reason

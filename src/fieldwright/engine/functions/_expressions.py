@@ -5,28 +5,76 @@ of a known one with the wrong number of arguments, would fail every record at
 run time. `compile_expression` checks those too, and refuses expressions
 nested deeper than MAX_EXPRESSION_DEPTH (the parser and the evaluator recurse
 once per level) with a message instead of a RecursionError.
+
+Evaluation is bounded too: an expression may take at most MAX_EXPRESSION_STEPS
+steps (nodes visited) on one record, so `sort_by` over a huge array or a
+projection of a projection fails that record with a reason instead of holding
+a run (and the GIL) for minutes. Counting steps, not seconds, gives the same
+answer on every machine.
 """
 
 from __future__ import annotations
 
 import difflib
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import jmespath
 import jmespath.exceptions
 from jmespath.functions import Functions
 from jmespath.parser import ParsedResult
+from jmespath.visitor import Options, TreeInterpreter
 
-__all__ = ["MAX_EXPRESSION_DEPTH", "ExpressionError", "compile_expression"]
+if TYPE_CHECKING:
+    from jmespath.visitor import _TreeNode
+
+__all__ = [
+    "MAX_EXPRESSION_DEPTH",
+    "MAX_EXPRESSION_STEPS",
+    "BoundedExpression",
+    "ExpressionError",
+    "ExpressionTooCostly",
+    "compile_expression",
+]
 
 #: The deepest nesting of a JMESPath expression's parts (calls, brackets, pipes).
 MAX_EXPRESSION_DEPTH: Final = 64
 
+#: The most steps (nodes visited) one evaluation may take: about a tenth of a second.
+MAX_EXPRESSION_STEPS: Final = 200_000
+
 _FUNCTIONS: Final[dict[str, Any]] = Functions().FUNCTION_TABLE
+_OPTIONS: Final = Options(custom_functions=Functions())
 
 
 class ExpressionError(ValueError):
     """A JMESPath expression that cannot run; the message says why (without the text)."""
+
+
+class ExpressionTooCostly(jmespath.exceptions.JMESPathError):
+    """An evaluation ran past MAX_EXPRESSION_STEPS on one record."""
+
+
+class _Budgeted(TreeInterpreter):
+    """JMESPath's own interpreter, counting the nodes it visits."""
+
+    def __init__(self) -> None:
+        super().__init__(_OPTIONS)
+        self.left = MAX_EXPRESSION_STEPS
+
+    def visit(self, node: _TreeNode, *args: Any, **kwargs: Any) -> Any:
+        self.left -= 1
+        if self.left < 0:
+            raise ExpressionTooCostly(
+                f"the expression took more than {MAX_EXPRESSION_STEPS:,} steps on this record"
+            )
+        return super().visit(node, *args, **kwargs)
+
+
+class BoundedExpression(ParsedResult):
+    """A compiled expression whose every evaluation is bounded by MAX_EXPRESSION_STEPS."""
+
+    def search(self, value: Any, options: Options | None = None) -> Any:
+        return _Budgeted().visit(self.parsed, value)
 
 
 def _arity_problem(name: str, given: int) -> str | None:
@@ -66,7 +114,7 @@ def _tree_problem(tree: Any) -> str | None:
     return None
 
 
-def compile_expression(text: str) -> ParsedResult:
+def compile_expression(text: str) -> BoundedExpression:
     """Compile a JMESPath expression; raise ExpressionError saying what is wrong."""
     try:
         parsed = jmespath.compile(text)
@@ -76,4 +124,4 @@ def compile_expression(text: str) -> ParsedResult:
         raise ExpressionError(f"nested too deeply (at most {MAX_EXPRESSION_DEPTH} levels)") from exc
     if (problem := _tree_problem(parsed.parsed)) is not None:
         raise ExpressionError(problem)
-    return parsed
+    return BoundedExpression(parsed.expression, parsed.parsed)
