@@ -32,6 +32,10 @@ def _opens_app(argv: list[str]) -> bool:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == [SELF_TEST]:
+        problem = display_problem()
+        if problem is not None:  # Qt would abort, or fail to import: say what to do
+            print(f"self-test FAILED: {problem}", file=sys.stderr)
+            raise SystemExit(1)
         from fieldwright.app.shell.selftest import main as self_test  # Qt only when asked for
 
         raise SystemExit(self_test(args[1:]))

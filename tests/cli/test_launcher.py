@@ -43,6 +43,8 @@ def test_the_platform_is_the_one_qt_will_pick(environ: dict[str, str], expected:
         ("libxcb-cursor.so.0", "libxcb-cursor0"),
         ("libxkbcommon-x11.so.0", "libxkbcommon-x11-0"),
         ("libEGL.so.1", "libegl1"),
+        ("libglib-2.0.so.0", "libglib2.0-0"),
+        ("libfontconfig.so.1", "libfontconfig1"),
     ],
 )
 def test_a_missing_library_is_named_with_its_debian_package(soname: str, package: str) -> None:
@@ -66,7 +68,7 @@ def test_missing_libraries_are_read_from_ldd(
     plugin.write_bytes(b"")
     monkeypatch.setenv("PATH", str(fake.parent))
     assert missing_libraries(plugin) == ["libxcb-icccm.so.4", "libxcb-keysyms.so.1"]
-    monkeypatch.setattr("fieldwright._display._xcb_plugin", lambda: plugin)
+    monkeypatch.setattr("fieldwright._display._qt_files", lambda _platform: [plugin])
     problem = display_problem({"DISPLAY": ":0"})
     assert problem is not None
     assert "sudo apt-get install libxcb-icccm4 libxcb-keysyms1" in problem

@@ -31,8 +31,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QGuiApplication
 
-from fieldwright._display import display_problem
-
 __all__ = ["SelfTestFailed", "SelfTestReport", "main", "run_self_test"]
 
 EXAMPLE = Path("hubspot_to_crm") / "mapping.fwmap.json"
@@ -231,10 +229,6 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = sys.argv[1:] if argv is None else argv
     example = Path(args[0]) if args else None
-    problem = display_problem()
-    if problem is not None:
-        print(f"self-test FAILED: {problem}", file=sys.stderr)
-        return 1
     qt_messages: list[str] = []
 
     def hold(_kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
