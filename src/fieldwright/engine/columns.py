@@ -164,7 +164,7 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
     read = _read(field, copy_shared=not steps and field.mapping.default is not None)
     checks = field.checks
     mapping = field.mapping
-    default, required = mapping.default, mapping.required
+    default, required = mapping.default, field.required is not None
     copy_default = isinstance(default, dict | list)
     finishing = bool(checks) or default is not None or required
     write = _writer(field)

@@ -1,0 +1,186 @@
+"""Target truth: what fits a target field's declared type, and what its schema requires.
+
+The target schema of a document (`document.target`) declares each field's
+type and whether it is required. A field mapping writing that field gets,
+besides its own `required` and `rules`, the checks the declaration implies:
+
+- date: ISO ``YYYY-MM-DD`` text (a real day) or a date value (not a datetime);
+- datetime: ISO 8601 text with a date and at least hours and minutes
+  (``2024-07-04T09:30``, seconds, a fraction and an offset or ``Z`` optional;
+  a space may stand for the ``T``), or a datetime value;
+- integer: an int, or a float or Decimal with no fractional part (``7.0``, as
+  JSON Schema counts it and as `to_integer` takes it without loss); never a
+  boolean;
+- number: a finite int, float or Decimal; never a boolean;
+- boolean: True or False only (``"yes"`` needs `to_boolean`);
+- string, object, array and any accept every value, as before.
+
+Null never fails a type: it is `required`'s business. A field the schema
+requires fails when its value is null (after the mapping's default) or the
+empty string ``""`` (an empty CSV cell). Each check is built once, when the
+document compiles, and both the batch and the careful path run it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from fieldwright.domain import FieldType, Schema
+from fieldwright.engine.paths import WILDCARD, PathError, Segment, parse_target
+
+__all__ = [
+    "REQUIRED_BY_SCHEMA",
+    "Declared",
+    "declarations",
+    "declared_checks",
+    "fits",
+    "misfit",
+]
+
+REQUIRED_BY_SCHEMA = "required by the target schema, but empty"
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATETIME_START = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}")
+
+
+def _is_date(value: Any) -> bool:
+    if type(value) is str:
+        if _DATE.fullmatch(value) is None:
+            return False
+        try:
+            date.fromisoformat(value)
+        except ValueError:  # 2024-02-30
+            return False
+        return True
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def _is_datetime(value: Any) -> bool:
+    if type(value) is str:
+        if _DATETIME_START.match(value) is None:
+            return False
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            return False
+        return True
+    return isinstance(value, datetime)
+
+
+def _is_integer(value: Any) -> bool:
+    kind = type(value)
+    if kind is int:
+        return True
+    if kind is float:
+        return bool(value.is_integer())
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
+        return bool(value.is_integer())
+    if isinstance(value, Decimal):
+        return value.is_finite() and value == value.to_integral_value()
+    return False
+
+
+def _is_number(value: Any) -> bool:
+    kind = type(value)
+    if kind is int:
+        return True
+    if kind is float:
+        return math.isfinite(value)
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return False
+
+
+def _is_boolean(value: Any) -> bool:
+    return value is True or value is False
+
+
+#: The declared types that are checked, each with its test and how a message names it.
+_TYPES: dict[FieldType, tuple[Callable[[Any], bool], str]] = {
+    FieldType.DATE: (_is_date, "a date (YYYY-MM-DD)"),
+    FieldType.DATETIME: (_is_datetime, "a datetime (ISO 8601, e.g. 2024-07-04T09:30:00)"),
+    FieldType.INTEGER: (_is_integer, "an integer"),
+    FieldType.NUMBER: (_is_number, "a number"),
+    FieldType.BOOLEAN: (_is_boolean, "a boolean (true or false)"),
+}
+
+
+def fits(field_type: FieldType) -> Callable[[Any], bool] | None:
+    """The test of `field_type` (None for the types that accept every value)."""
+    found = _TYPES.get(field_type)
+    return None if found is None else found[0]
+
+
+def misfit(field_type: FieldType, value: Any) -> str | None:
+    """Why a non-null `value` does not fit `field_type`, or None when it fits."""
+    found = _TYPES.get(field_type)
+    if found is None or value is None or found[0](value):
+        return None
+    return f"expected {found[1]}, got {value!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """What the target schema declares about one target path."""
+
+    type: FieldType
+    required: bool
+
+
+Key = tuple[Segment, ...]
+
+
+def _key(segments: tuple[Segment, ...]) -> Key:
+    """A target path's segments with every index read as ``[*]`` (items share a declaration)."""
+    return tuple(WILDCARD if isinstance(s, int) else s for s in segments)
+
+
+def _walk(schema: Schema) -> Iterator[tuple[Key, Declared]]:
+    for path, field in schema.walk():
+        try:
+            key = _key(parse_target(path).segments)
+        except PathError:  # a name no target path can write; nothing maps it
+            continue
+        yield key, Declared(field.type, field.required)
+        if field.type is FieldType.ARRAY and field.items is not None:
+            yield (*key, WILDCARD), Declared(field.items, False)
+
+
+def declarations(schema: Schema) -> Callable[[tuple[Segment, ...]], Declared | None]:
+    """Find the declaration of a target path (its segments) in `schema`."""
+    table = dict(_walk(schema))
+    return lambda segments: table.get(_key(segments))
+
+
+def _not_blank(value: Any) -> str | None:
+    return REQUIRED_BY_SCHEMA if type(value) is str and not value else None
+
+
+def declared_checks(declared: Declared | None) -> list[Callable[[Any], str | None]]:
+    """The checks a declaration adds to the field mapping writing it (null never reaches them)."""
+    if declared is None:
+        return []
+    checks: list[Callable[[Any], str | None]] = []
+    if declared.required:
+        checks.append(_not_blank)
+    found = _TYPES.get(declared.type)
+    if found is not None:
+        test, expected = found
+        checks.append(lambda v: None if test(v) else f"expected {expected}, got {v!r}")
+    return checks
