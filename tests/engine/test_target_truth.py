@@ -195,7 +195,7 @@ def test_the_mappings_own_required_and_type_rule_keep_working_beside_the_schema(
     assert compiled.apply({"age": 12, "note": 1}).reason() == "$.age: 12 is below the minimum 18"
     assert compiled.apply({"age": "x", "note": 1}).reason() == "$.age: expected an integer, got 'x'"
     assert (
-        compiled.apply({"age": 30, "note": "y"}).reason() == "$.note: expected a integer, got 'y'"
+        compiled.apply({"age": 30, "note": "y"}).reason() == "$.note: expected an integer, got 'y'"
     )
     assert compiled.apply({"age": 30.0, "note": 2}).output == {"age": 30.0, "note": 2}
 
@@ -365,3 +365,36 @@ def test_the_batch_path_and_the_careful_path_agree(
     careful = [compiled.apply(record) for record in records]
     # repr: a NaN written to an unchecked field is never equal to itself
     assert repr(compiled.apply_many(records)) == repr(careful)
+
+
+@pytest.mark.parametrize(
+    ("field_type", "value"),
+    [(t, v) for table in (FITS, MISFITS) for t, values in table.items() for v in values],
+)
+def test_a_type_rule_and_a_schema_declaration_agree(field_type: FieldType, value: Any) -> None:
+    by_rule = compile_document(
+        document(fields=[{"target": "$.f", "sources": "$.f", "rules": {"type": field_type}}])
+    )
+    declared = _mapping(
+        {"target": "$.f", "sources": "$.f"}, target={"fields": [{"name": "f", "type": field_type}]}
+    )
+    record = {"f": value}
+    assert repr(by_rule.apply(record)) == repr(declared.apply(record))
+
+
+@pytest.mark.parametrize(
+    ("field_type", "good", "bad", "message"),
+    [
+        ("string", "x", 1, "expected a string, got 1"),
+        ("object", {}, [], "expected an object, got []"),
+        ("array", [], {}, "expected an array, got {}"),
+    ],
+)
+def test_a_type_rule_still_checks_the_types_the_schema_leaves_alone(
+    field_type: str, good: Any, bad: Any, message: str
+) -> None:
+    compiled = compile_document(
+        document(fields=[{"target": "$.f", "sources": "$.f", "rules": {"type": field_type}}])
+    )
+    assert compiled.apply({"f": good}).status is RecordStatus.OK
+    assert compiled.apply({"f": bad}).reason() == f"$.f: {message}"

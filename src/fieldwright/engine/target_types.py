@@ -41,6 +41,7 @@ __all__ = [
     "declared_checks",
     "fits",
     "misfit",
+    "type_check",
 ]
 
 REQUIRED_BY_SCHEMA = "required by the target schema, but empty"
@@ -127,6 +128,16 @@ def fits(field_type: FieldType) -> Callable[[Any], bool] | None:
     return None if found is None else found[0]
 
 
+def type_check(field_type: FieldType) -> Callable[[Any], str | None] | None:
+    """Why a non-null value does not fit `field_type` (None when it fits), built once;
+    None for the types that accept every value."""
+    found = _TYPES.get(field_type)
+    if found is None:
+        return None
+    test, expected = found
+    return lambda v: None if test(v) else f"expected {expected}, got {v!r}"
+
+
 def misfit(field_type: FieldType, value: Any) -> str | None:
     """Why a non-null `value` does not fit `field_type`, or None when it fits."""
     found = _TYPES.get(field_type)
@@ -179,8 +190,6 @@ def declared_checks(declared: Declared | None) -> list[Callable[[Any], str | Non
     checks: list[Callable[[Any], str | None]] = []
     if declared.required:
         checks.append(_not_blank)
-    found = _TYPES.get(declared.type)
-    if found is not None:
-        test, expected = found
-        checks.append(lambda v: None if test(v) else f"expected {expected}, got {v!r}")
+    if (check := type_check(declared.type)) is not None:
+        checks.append(check)
     return checks
