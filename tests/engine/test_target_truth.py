@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from fieldwright.domain import DocumentError, FieldType, Schema
 from fieldwright.domain.runs import DeadLetter, RunStatus
 from fieldwright.engine import RecordStatus, compile_document, execute, trace_record, validate
-from fieldwright.engine.target_types import declarations, fits, misfit
+from fieldwright.engine.target_types import Declared, declarations, declared_checks, fits, misfit
 from tests.engine.kit import MemorySink, document, items, make_registry
 
 REGISTRY = make_registry()
@@ -398,3 +398,57 @@ def test_a_type_rule_still_checks_the_types_the_schema_leaves_alone(
     )
     assert compiled.apply({"f": good}).status is RecordStatus.OK
     assert compiled.apply({"f": bad}).reason() == f"$.f: {message}"
+
+
+# -- the batch path's column tests are sound -------------------------------------------------
+
+columns = st.one_of(
+    *(
+        st.lists(st.one_of(st.none(), element), max_size=8)
+        for element in (
+            st.integers(),
+            st.floats(),
+            st.booleans(),
+            st.dates().map(date.isoformat),
+            st.datetimes().map(datetime.isoformat),
+            st.sampled_from(["2024-02-30", "2023-02-29", "2024-07-04"]),  # ISO shape, not all days
+            st.sampled_from(["2024-07-04T24:00", "2024-07-04T09:60", "2024-07-04T09:30"]),
+            st.sampled_from(["2024-W27-4", "", "x"]),
+            st.text(max_size=3),
+        )
+    ),
+    st.lists(values, max_size=8),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(CHECKED_TYPES), st.booleans(), columns)
+def test_a_column_passes_at_once_only_when_every_value_passes(
+    kind: str, required: bool, column: list[Any]
+) -> None:
+    for check, all_fit in declared_checks(Declared(FieldType(kind), required)):
+        if all_fit(list(column)):
+            assert [v for v in column if v is not None and check(v) is not None] == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(CHECKED_TYPES), st.booleans()), min_size=1, max_size=3),
+    st.data(),
+)
+def test_the_paths_agree_on_columns_of_one_kind(
+    fields: list[tuple[str, bool]], data: st.DataObject
+) -> None:
+    target = {
+        "fields": [
+            {"name": f"f{n}", "type": kind, "required": required}
+            for n, (kind, required) in enumerate(fields)
+        ]
+    }
+    mappings = [{"target": f"$.f{n}", "sources": f"$.v{n}"} for n in range(len(fields))]
+    compiled = compile_document(document(target=target, fields=mappings))
+    by_field = [data.draw(columns) for _ in fields]
+    size = min(len(c) for c in by_field)
+    records = [{f"v{n}": c[i] for n, c in enumerate(by_field)} for i in range(size)]
+    careful = [compiled.apply(record) for record in records]
+    assert repr(compiled.apply_many(records)) == repr(careful)

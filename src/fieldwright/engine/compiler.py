@@ -22,7 +22,7 @@ from fieldwright.engine.functions import REGISTRY, Registry, StepContext, Transf
 from fieldwright.engine.paths import SourcePath, TargetPath
 from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
 from fieldwright.engine.rules import Check, compile_rules
-from fieldwright.engine.target_types import REQUIRED_BY_SCHEMA, declared_checks
+from fieldwright.engine.target_types import REQUIRED_BY_SCHEMA, AllFit, declared_checks
 from fieldwright.engine.validation import CheckedField, check_document
 
 __all__ = [
@@ -93,6 +93,8 @@ class CompiledField:
     #: Why a null value fails the field (the mapping's or the target schema's `required`),
     #: None when null is allowed.
     required: str | None = None
+    #: For each check, a test that a whole column passes it (the batch path's shortcut).
+    all_fit: tuple[AllFit | None, ...] = ()
 
     def source_value(self, record: Mapping[str, Any]) -> Any:
         """The field's input: one source's value, a list for several sources, or the constant."""
@@ -355,7 +357,10 @@ def _compiled_field(checked: CheckedField, lookups: Mapping[str, Any]) -> Compil
     )
     mapping = checked.mapping
     declared = checked.declared
-    checks = (*declared_checks(declared), *compile_rules(mapping.rules))
+    declared_pairs = declared_checks(declared)
+    rules = compile_rules(mapping.rules)
+    checks = (*(check for check, _ in declared_pairs), *rules)
+    all_fit = (*(fast for _, fast in declared_pairs), *(None for _ in rules))
     required = (
         "required value is empty"
         if mapping.required
@@ -363,7 +368,7 @@ def _compiled_field(checked: CheckedField, lookups: Mapping[str, Any]) -> Compil
         if declared is not None and declared.required
         else None
     )
-    return CompiledField(mapping, checked.target, checked.sources, steps, checks, required)
+    return CompiledField(mapping, checked.target, checked.sources, steps, checks, required, all_fit)
 
 
 def _compile(

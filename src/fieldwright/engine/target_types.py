@@ -36,6 +36,7 @@ from fieldwright.engine.paths import WILDCARD, PathError, Segment, parse_target
 
 __all__ = [
     "REQUIRED_BY_SCHEMA",
+    "AllFit",
     "Declared",
     "declarations",
     "declared_checks",
@@ -112,13 +113,68 @@ def _is_boolean(value: Any) -> bool:
     return value is True or value is False
 
 
-#: The declared types that are checked, each with its test and how a message names it.
-_TYPES: dict[FieldType, tuple[Callable[[Any], bool], str]] = {
-    FieldType.DATE: (_is_date, "a date (YYYY-MM-DD)"),
-    FieldType.DATETIME: (_is_datetime, "a datetime (ISO 8601, e.g. 2024-07-04T09:30:00)"),
-    FieldType.INTEGER: (_is_integer, "an integer"),
-    FieldType.NUMBER: (_is_number, "a number"),
-    FieldType.BOOLEAN: (_is_boolean, "a boolean (true or false)"),
+#: Whether every non-null value of a column passes a check, answered at C speed for the
+#: common columns; False means "look value by value", not that one fails.
+AllFit = Callable[[list[Any]], bool]
+_NONE = type(None)
+
+
+def _texts(values: list[Any]) -> list[str] | None:
+    """The non-null values when they are all str, else None."""
+    kinds = set(map(type, values))
+    if not kinds <= {str, _NONE}:
+        return None
+    return values if _NONE not in kinds else [v for v in values if v is not None]
+
+
+def _all_dates(values: list[Any]) -> bool:
+    texts = _texts(values)
+    if texts is None or not all(map(_DATE.fullmatch, texts)):
+        return False
+    try:
+        list(map(date.fromisoformat, texts))
+    except ValueError:
+        return False
+    return True
+
+
+def _all_datetimes(values: list[Any]) -> bool:
+    texts = _texts(values)
+    if texts is None or not all(map(_DATETIME_START.match, texts)):
+        return False
+    try:
+        list(map(datetime.fromisoformat, texts))
+    except ValueError:
+        return False
+    return True
+
+
+def _all_numbers(values: list[Any]) -> bool:
+    kinds = set(map(type, values))
+    if kinds <= {int, _NONE}:
+        return True
+    return kinds <= {int, float, _NONE} and all(
+        map(math.isfinite, [v for v in values if type(v) is float])
+    )
+
+
+def _all_of(*kinds: type) -> AllFit:
+    allowed = {*kinds, _NONE}
+    return lambda values: set(map(type, values)) <= allowed
+
+
+#: The declared types that are checked: the test, how a message names the type, and the
+#: column test of the batch path.
+_TYPES: dict[FieldType, tuple[Callable[[Any], bool], str, AllFit]] = {
+    FieldType.DATE: (_is_date, "a date (YYYY-MM-DD)", _all_dates),
+    FieldType.DATETIME: (
+        _is_datetime,
+        "a datetime (ISO 8601, e.g. 2024-07-04T09:30:00)",
+        _all_datetimes,
+    ),
+    FieldType.INTEGER: (_is_integer, "an integer", _all_of(int)),
+    FieldType.NUMBER: (_is_number, "a number", _all_numbers),
+    FieldType.BOOLEAN: (_is_boolean, "a boolean (true or false)", _all_of(bool)),
 }
 
 
@@ -134,7 +190,7 @@ def type_check(field_type: FieldType) -> Callable[[Any], str | None] | None:
     found = _TYPES.get(field_type)
     if found is None:
         return None
-    test, expected = found
+    test, expected, _ = found
     return lambda v: None if test(v) else f"expected {expected}, got {v!r}"
 
 
@@ -183,13 +239,20 @@ def _not_blank(value: Any) -> str | None:
     return REQUIRED_BY_SCHEMA if type(value) is str and not value else None
 
 
-def declared_checks(declared: Declared | None) -> list[Callable[[Any], str | None]]:
-    """The checks a declaration adds to the field mapping writing it (null never reaches them)."""
+def _none_blank(values: list[Any]) -> bool:
+    return "" not in values
+
+
+def declared_checks(
+    declared: Declared | None,
+) -> list[tuple[Callable[[Any], str | None], AllFit]]:
+    """The checks a declaration adds to the field mapping writing it (null never reaches
+    them), each with its column test for the batch path."""
     if declared is None:
         return []
-    checks: list[Callable[[Any], str | None]] = []
+    checks: list[tuple[Callable[[Any], str | None], AllFit]] = []
     if declared.required:
-        checks.append(_not_blank)
+        checks.append((_not_blank, _none_blank))
     if (check := type_check(declared.type)) is not None:
-        checks.append(check)
+        checks.append((check, _TYPES[declared.type][2]))
     return checks
