@@ -13,12 +13,18 @@ besides its own `required` and `rules`, the checks the declaration implies:
   boolean;
 - number: a finite int, float or Decimal; never a boolean;
 - boolean: True or False only (``"yes"`` needs `to_boolean`);
-- string, object, array and any accept every value, as before.
+- string, object, array and any accept every value, as before; an array's
+  `items` type is checked on each item a ``$.tags[*]`` mapping writes.
 
 Null never fails a type: it is `required`'s business. A field the schema
 requires fails when its value is null (after the mapping's default) or the
-empty string ``""`` (an empty CSV cell). Each check is built once, when the
-document compiles, and both the batch and the careful path run it.
+empty string ``""`` (an empty CSV cell; blank text such as ``" "`` is a value).
+Each check is built once, when the document compiles, with a column test: the
+batch path asks once whether a whole column passes (all ints, all ISO dates,
+no empty text) and looks value by value only when it does not; the careful
+path checks each value. Target paths with an index (``$.lines[0].hours``) share
+the declaration of the ``[*]`` items; schema fields no mapping writes are not
+checked.
 """
 
 from __future__ import annotations
