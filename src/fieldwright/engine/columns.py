@@ -164,7 +164,7 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
     read = _read(field, copy_shared=not steps and field.mapping.default is not None)
     checks = field.checks
     mapping = field.mapping
-    default, required = mapping.default, mapping.required
+    default, required = mapping.default, field.required is not None
     copy_default = isinstance(default, dict | list)
     finishing = bool(checks) or default is not None or required
     write = _writer(field)
@@ -184,6 +184,32 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
             values.append(value)
         return values
 
+    def finish(values: list[Any], bad: set[int]) -> None:
+        """Put the default in for null, mark a null that is required, then run the checks
+        the whole column does not pass at once value by value (null skips them)."""
+        if (default is not None or required) and None in values:
+            for index, value in enumerate(values):
+                if value is not None:
+                    continue
+                if default is not None:
+                    values[index] = copy.deepcopy(default) if copy_default else default
+                elif required:
+                    bad.add(index)
+        pending = [
+            check
+            for check, fast in itertools.zip_longest(checks, field.all_fit)
+            if fast is None or not fast(values)
+        ]
+        if not pending:
+            return
+        for index, value in enumerate(values):
+            if value is None:
+                continue
+            for check in pending:
+                if check(value) is not None:
+                    bad.add(index)
+                    break
+
     def run(
         records: Sequence[Record], outputs: list[dict[str, Any]], bad: set[int], cache: Cache
     ) -> None:
@@ -194,19 +220,7 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
         except errors:
             values = one_by_one(records, bad)
         if finishing:
-            for index, value in enumerate(values):
-                if value is None:
-                    if default is not None:
-                        values[index] = copy.deepcopy(default) if copy_default else default
-                    elif required:
-                        bad.add(index)
-                        continue
-                    else:
-                        continue
-                for check in checks:
-                    if check(values[index]) is not None:
-                        bad.add(index)
-                        break
+            finish(values, bad)
         write(outputs, values)
 
     return run

@@ -22,6 +22,7 @@ from fieldwright.engine.functions import REGISTRY, Registry, StepContext, Transf
 from fieldwright.engine.paths import SourcePath, TargetPath
 from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
 from fieldwright.engine.rules import Check, compile_rules
+from fieldwright.engine.target_types import REQUIRED_BY_SCHEMA, AllFit, declared_checks
 from fieldwright.engine.validation import CheckedField, check_document
 
 __all__ = [
@@ -87,7 +88,13 @@ class CompiledField:
     target: TargetPath
     sources: tuple[SourcePath, ...]
     steps: tuple[CompiledStep, ...]
+    #: The target schema's checks (not blank when required, the declared type), then the rules'.
     checks: tuple[Check, ...]
+    #: Why a null value fails the field (the mapping's or the target schema's `required`),
+    #: None when null is allowed.
+    required: str | None = None
+    #: For each check, a test that a whole column passes it (the batch path's shortcut).
+    all_fit: tuple[AllFit | None, ...] = ()
 
     def source_value(self, record: Mapping[str, Any]) -> Any:
         """The field's input: one source's value, a list for several sources, or the constant."""
@@ -120,8 +127,8 @@ class CompiledField:
         if value is None and mapping.default is not None:
             value = copy.deepcopy(mapping.default)
         if value is None:
-            if mapping.required:
-                raise _FieldFailed("required value is empty")
+            if self.required is not None:
+                raise _FieldFailed(self.required)
             return None
         for check in self.checks:
             problem = check(value)
@@ -349,9 +356,19 @@ def _compiled_field(checked: CheckedField, lookups: Mapping[str, Any]) -> Compil
         for step in checked.steps
     )
     mapping = checked.mapping
-    return CompiledField(
-        mapping, checked.target, checked.sources, steps, tuple(compile_rules(mapping.rules))
+    declared = checked.declared
+    declared_pairs = declared_checks(declared)
+    rules = compile_rules(mapping.rules)
+    checks = (*(check for check, _ in declared_pairs), *rules)
+    all_fit = (*(fast for _, fast in declared_pairs), *(None for _ in rules))
+    required = (
+        "required value is empty"
+        if mapping.required
+        else REQUIRED_BY_SCHEMA
+        if declared is not None and declared.required
+        else None
     )
+    return CompiledField(mapping, checked.target, checked.sources, steps, checks, required, all_fit)
 
 
 def _compile(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
 from typing import Any
 
 from fieldwright.domain import FieldType, ValidationRules
 from fieldwright.engine.functions._patterns import PatternTimeout, compile_pattern
+from fieldwright.engine.target_types import type_check
 
 __all__ = ["Check", "compile_rules"]
 
@@ -15,41 +15,26 @@ __all__ = ["Check", "compile_rules"]
 Check = Callable[[Any], str | None]
 
 
-def _is_date(value: Any) -> bool:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return True
-    if not isinstance(value, str):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return len(value) == 10
-
-
-def _is_datetime(value: Any) -> bool:
-    if isinstance(value, datetime):
-        return True
-    if not isinstance(value, str) or len(value) < 16:
-        return False
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-_TYPE_TESTS: dict[FieldType, Callable[[Any], bool]] = {
+_ARTICLE = {FieldType.OBJECT: "an", FieldType.ARRAY: "an"}
+#: The types the target schema does not check: a rule may still ask for them.
+_OTHER_TESTS: dict[FieldType, Callable[[Any], bool]] = {
     FieldType.STRING: lambda v: isinstance(v, str),
-    FieldType.INTEGER: lambda v: isinstance(v, int) and not isinstance(v, bool),
-    FieldType.NUMBER: lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    FieldType.BOOLEAN: lambda v: isinstance(v, bool),
-    FieldType.DATE: _is_date,
-    FieldType.DATETIME: _is_datetime,
     FieldType.OBJECT: lambda v: isinstance(v, dict),
     FieldType.ARRAY: lambda v: isinstance(v, list),
-    FieldType.ANY: lambda v: True,
 }
+
+
+def _type_check(expected: FieldType) -> Check | None:
+    """A `type` rule's check: the target schema's test for the types it checks, so a rule
+    and a declaration agree on what an integer or a date is."""
+    declared = type_check(expected)
+    if declared is not None:
+        return declared
+    test = _OTHER_TESTS.get(expected)
+    if test is None:  # any
+        return None
+    named = f"{_ARTICLE.get(expected, 'a')} {expected.value}"
+    return lambda v: None if test(v) else f"expected {named}, got {v!r}"
 
 
 def type_problem(name: str | None) -> str | None:
@@ -70,10 +55,8 @@ def _number(value: Any) -> float | None:
 def compile_rules(rules: ValidationRules) -> list[Check]:
     """Checks for the rules that are set; regex and type must already be valid."""
     checks: list[Check] = []
-    if rules.type is not None:
-        expected = FieldType(rules.type)
-        test = _TYPE_TESTS[expected]
-        checks.append(lambda v: None if test(v) else f"expected a {expected.value}, got {v!r}")
+    if rules.type is not None and (type_check := _type_check(FieldType(rules.type))) is not None:
+        checks.append(type_check)
     if rules.regex is not None:
         pattern = compile_pattern(rules.regex)
 

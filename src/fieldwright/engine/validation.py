@@ -9,6 +9,7 @@ parsing again. `validate` is the checks' answer alone.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import jmespath
@@ -18,8 +19,16 @@ from fieldwright.engine.functions import REGISTRY, Registry
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
 from fieldwright.engine.functions._patterns import PatternError, compile_pattern
 from fieldwright.engine.functions.registry import FunctionSpec
-from fieldwright.engine.paths import PathError, SourcePath, TargetPath, parse_source, parse_target
+from fieldwright.engine.paths import (
+    PathError,
+    Segment,
+    SourcePath,
+    TargetPath,
+    parse_source,
+    parse_target,
+)
 from fieldwright.engine.rules import type_problem
+from fieldwright.engine.target_types import Declared, declarations, misfit
 
 __all__ = ["CheckedDocument", "CheckedField", "PreparedStep", "check_document", "validate"]
 
@@ -43,6 +52,8 @@ class CheckedField:
     target: TargetPath
     sources: tuple[SourcePath, ...]
     steps: tuple[PreparedStep, ...]
+    #: What the target schema declares about the target, if it declares it.
+    declared: Declared | None = None
 
 
 @dataclass(slots=True)
@@ -117,12 +128,28 @@ def _check_rules(mapping: FieldMapping, at: Where, problems: list[Problem]) -> N
         problems.append(Problem(pointer(*at, "rules"), "min is greater than max"))
 
 
+def _check_constants(
+    mapping: FieldMapping, declared: Declared | None, at: Where, problems: list[Problem]
+) -> None:
+    """A constant written as it is (no steps) or a default must fit the declared type."""
+    if declared is None:
+        return
+    written = [("default", mapping.default)]
+    if mapping.is_constant and not mapping.transforms:
+        written.insert(0, ("constant", mapping.constant))
+    for name, value in written:
+        if (reason := misfit(declared.type, value)) is not None:
+            declaration = f"{mapping.target} is declared {declared.type.value} in the target schema"
+            problems.append(Problem(pointer(*at, name), f"{declaration}: {reason}"))
+
+
 def _check_field(
     index: int,
     mapping: FieldMapping,
     document: MappingDocument,
     registry: Registry,
     problems: list[Problem],
+    declared_at: Callable[[tuple[Segment, ...]], Declared | None],
 ) -> CheckedField | None:
     at: Where = ("fields", index)
     before = len(problems)
@@ -130,12 +157,15 @@ def _check_field(
     sources = _check_sources(mapping, at, problems)
     steps = _check_steps(mapping, at, document, registry, problems)
     _check_rules(mapping, at, problems)
+    declared = None if target is None else declared_at(target.segments)
+    _check_constants(mapping, declared, at, problems)
     if len(problems) > before or target is None:
         return None
-    return CheckedField(mapping, target, tuple(sources), tuple(steps))
+    return CheckedField(mapping, target, tuple(sources), tuple(steps), declared)
 
 
 def _check_fields(document: MappingDocument, registry: Registry, checked: CheckedDocument) -> None:
+    declared_at = declarations(document.target)
     seen: dict[str, int] = {}
     for index, mapping in enumerate(document.fields):
         if mapping.target in seen:
@@ -148,7 +178,7 @@ def _check_fields(document: MappingDocument, registry: Registry, checked: Checke
             )
             continue
         seen[mapping.target] = index
-        field_ = _check_field(index, mapping, document, registry, checked.problems)
+        field_ = _check_field(index, mapping, document, registry, checked.problems, declared_at)
         if field_ is not None and mapping.active:
             checked.fields.append(field_)
 
