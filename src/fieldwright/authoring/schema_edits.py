@@ -125,6 +125,11 @@ class _SchemaEdit:
     _mappings: list[FieldMapping] | None = field(default=None, init=False, repr=False)
     _events: list[DocumentEvent] = field(default_factory=list, init=False, repr=False)
 
+    @property
+    def applied(self) -> bool:
+        """Whether the edit is applied now (not yet, or undone: False)."""
+        return self._fields is not None
+
     def _change(self, fields: list[SchemaField]) -> Callable[[str], str] | None:
         """Change `fields` (a copy) in place; return how paths below change, if they do."""
         raise NotImplementedError
