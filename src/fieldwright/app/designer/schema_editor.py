@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from PySide6.QtCore import QObject, QPoint, QThreadPool, Signal
+from PySide6.QtCore import QObject, QPoint, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolButton
 
@@ -193,8 +193,14 @@ class SchemaEditor(QObject):
         self.panel.select_path(path)
 
     def start_rename(self) -> None:
+        """Type the current field's name in place (once a menu that asked has closed)."""
+        QTimer.singleShot(0, self._edit_name)
+
+    def _edit_name(self) -> None:
         index = self.panel.tree.currentIndex()
         if index.isValid():
+            if not self.panel.tree.isActiveWindow():  # a menu that closed took activation along
+                self.panel.tree.activateWindow()
             self.panel.tree.setFocus()
             self.panel.tree.edit(index.siblingAtColumn(0))
 
