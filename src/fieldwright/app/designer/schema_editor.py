@@ -111,7 +111,7 @@ class SchemaEditor(QObject):
         add.clicked.connect(lambda: self.add("field"))
         more = QToolButton()
         more.setObjectName(f"{self.side}_schema_button")
-        more.setText("Schema ▾")
+        more.setText("Schema")
         more.setToolTip(f"Edit the {self.side} schema")
         more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         more.setMenu(self.menu)
@@ -275,8 +275,8 @@ class SchemaEditor(QObject):
             return
         self._sample = edit
         self._changed()
-        gone = f"; {len(edit.vanished)} not in the sample (marked)" if edit.vanished else ""
-        self.message.emit(f"Added {len(edit.added)} {self.side} fields from the sample{gone}")
+        gone = f", {len(edit.vanished)} missing (marked)" if edit.vanished else ""
+        self.message.emit(f"Sample: {len(edit.added)} new {self.side} fields{gone}")
 
     def _forget_sample(self) -> None:
         self._sample = None

@@ -365,10 +365,14 @@ class SchemaTreeModel(QAbstractItemModel):
             if node.path in self._vanished:
                 lines.append(VANISHED_TIP)
             return "\n".join(lines)
-        if role == Qt.ItemDataRole.DecorationRole and column == 0 and node.path in self._vanished:
-            return self._mark_icon("vanished")
-        if role == Qt.ItemDataRole.DecorationRole and column == 0 and self._marks:
+        if (
+            role == Qt.ItemDataRole.DecorationRole
+            and column == 0
+            and (self._marks or self._vanished)
+        ):
             # Unmarked fields get a blank icon so that the names stay aligned.
+            if node.path in self._vanished:
+                return self._mark_icon("vanished")
             return self._mark_icon(self._marks.get(node.path, ""))
         if role == TEST_MARK_ROLE:
             return self._marks.get(node.path)
