@@ -180,7 +180,7 @@ def test_the_field_dialog_sets_type_required_description_and_example(
         kind.setCurrentIndex(kind.findText("date"))
         required = dialog.findChild(QCheckBox, "field_required")
         assert required is not None
-        qtbot.mouseClick(required, Qt.MouseButton.LeftButton, pos=required.rect().center())
+        qtbot.keyClick(required, Key.Key_Space)
         for name, text in (("field_description", "Joined on"), ("field_example", "2024-07-04")):
             edit = dialog.findChild(QLineEdit, name)
             assert edit is not None
