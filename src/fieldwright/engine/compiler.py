@@ -195,10 +195,12 @@ class CompiledMapping:
         self.document = document
         self.fields = tuple(fields)
         self.filter = record_filter
+        #: The fields in the order their targets are written: the target schema's order.
+        self.written = _in_schema_order(self.fields, document)
         # Per-item fields first, so broadcast fields find their arrays filled.
-        self._order = sorted(self.fields, key=lambda f: f.target.per_item and not _yields_list(f))
+        self._order = sorted(self.written, key=lambda f: f.target.per_item and not _yields_list(f))
         self.target_paths = [f.target.text for f in self.fields]
-        columns = [column(f, (*STEP_ERRORS, _FieldFailed)) for f in self.fields]
+        columns = [column(f, (*STEP_ERRORS, _FieldFailed)) for f in self.written]
         self._columns: tuple[Column, ...] | None = (
             None if any(c is None for c in columns) else tuple(c for c in columns if c is not None)
         )
@@ -328,6 +330,16 @@ class CompiledMapping:
         if any(e.handled_by == "fail" for e in errors):
             return RecordResult(RecordStatus.FAILED, None, tuple(errors))
         return RecordResult(RecordStatus.OK, output, tuple(errors))
+
+
+def _in_schema_order(
+    fields: Sequence[CompiledField], document: MappingDocument
+) -> tuple[CompiledField, ...]:
+    """`fields` by where the target schema lists their targets; the fields whose target
+    it does not list follow, in document order."""
+    position = {path: index for index, (path, _field) in enumerate(document.target.walk())}
+    unlisted = len(position)
+    return tuple(sorted(fields, key=lambda f: position.get(f.mapping.target, unlisted)))
 
 
 def _yields_list(field: CompiledField) -> bool:

@@ -49,10 +49,11 @@ def output_columns(compiled: CompiledMapping) -> list[str]:
     """Flat column names for tabular outputs: the target paths as dotted names.
 
     An array target (`$.lines[*].hours`) becomes one column (`lines`) holding
-    the array as JSON, since a table cell cannot hold rows.
+    the array as JSON, since a table cell cannot hold rows. Columns follow the
+    target schema's order (`CompiledMapping.written`).
     """
     columns: list[str] = []
-    for field in compiled.fields:
+    for field in compiled.written:
         names: list[str] = []
         for segment in field.target.segments:
             if segment == WILDCARD or isinstance(segment, int):

@@ -68,13 +68,14 @@ def test_second_source_makes_the_mapping_multi_source(make_window: Factory) -> N
 def test_drops_that_make_no_sense_are_refused(make_window: Factory) -> None:
     window = make_window(HUBSPOT)
     source, target = window.designer.source, window.designer.target
+    # A field dropped on its own tree moves, but only among its siblings.
     from_target = target.proxy.mimeData([_target_index(window, "$.email")])
-    assert not target.proxy.canDropMimeData(
-        from_target, Qt.DropAction.CopyAction, -1, -1, _target_index(window, "$.phone")
+    assert not source.proxy.canDropMimeData(
+        from_target, Qt.DropAction.CopyAction, -1, -1, _source_index(window, "$.archived")
     )
     from_source = source.proxy.mimeData([_source_index(window, "$.id")])
     assert not source.proxy.canDropMimeData(
-        from_source, Qt.DropAction.CopyAction, -1, -1, _source_index(window, "$.archived")
+        from_source, Qt.DropAction.CopyAction, -1, -1, _source_index(window, "$.properties.email")
     )
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
 from fieldwright.app.designer.inspector import Inspector
 from fieldwright.app.designer.mapping_lines import LineState, MappingLine, MappingLines
+from fieldwright.app.designer.schema_editor import SchemaEditor
 from fieldwright.app.designer.schema_view import SchemaPanel
 from fieldwright.app.documents.session import DocumentSession
 from fieldwright.app.shell.forms import Form
@@ -78,6 +80,15 @@ class MappingDesigner(QWidget):
         trees.addWidget(self.source, 5)
         trees.addWidget(self.lines, 2)
         trees.addWidget(self.target, 5)
+        self.source_editor = SchemaEditor(self.session, self.source)
+        self.target_editor = SchemaEditor(self.session, self.target)
+        # One Insert for both trees: it adds to the one with focus (the target otherwise).
+        self.add_field_action = QAction("Add schema field", self)
+        self.add_field_action.setObjectName("add_schema_field")
+        self.add_field_action.setShortcut(QKeySequence(Qt.Key.Key_Insert))
+        self.add_field_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.add_field_action.triggered.connect(lambda: self.schema_editor().add("field"))
+        self.addAction(self.add_field_action)
 
     def _bind_inspector(self) -> None:
         """The inspector, right of the trees in the form's splitter."""
@@ -90,6 +101,8 @@ class MappingDesigner(QWidget):
 
     def _connect(self) -> None:
         self.target.model.on_drop = self.map_fields
+        self.source_editor.message.connect(self.message)
+        self.target_editor.message.connect(self.message)
         self.target.fieldSelected.connect(self._target_field_selected)
         self.lines.lineSelected.connect(self.select_mapping)
         self.inspector.editRequested.connect(self.push)
@@ -117,7 +130,21 @@ class MappingDesigner(QWidget):
         if self.document.field(target) is not None:
             self.select_mapping(target)
 
+    def schema_editor(self) -> SchemaEditor:
+        """The editor of the schema tree with focus (the target's when neither has it)."""
+        focus = QApplication.focusWidget()
+        if focus is not None and self.source.isAncestorOf(focus):
+            return self.source_editor
+        return self.target_editor
+
     def delete_selected(self) -> bool:
+        """Delete the current field of the schema tree with focus (asking first), else the
+        selected mapping."""
+        editor = self.schema_editor()
+        focus = QApplication.focusWidget()
+        if focus is editor.panel.tree and editor.panel.current_path():
+            editor.delete()
+            return True
         if not self.selected or self.document.field(self.selected) is None:
             return False
         self.push(remove_mappings([self.selected]))

@@ -2,10 +2,13 @@
 
 Nodes are created only when the view asks for them, so a 10,000-field schema
 opens as fast as its first screen. Drags carry the field's JSONPath under the
-vendor MIME type; a drop never edits the model: it asks the designer (which
-pushes an undo command on the document). When the document's schema changes,
-the model inserts, removes and updates the rows that changed (matched by field
-name), so selection and expansion of the others survive.
+vendor MIME type; a drop never edits the model: a source field dropped on the
+target asks the designer to map it, a field dropped on a sibling asks the
+schema editor to move it there, and a name typed over a field's asks it to
+rename it (each pushes an undo command on the document). When the document's
+schema changes, the model inserts, removes and updates the rows that changed
+(matched by field name; a row replaced by one row is the same field renamed),
+so selection and expansion of the others survive.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 TYPE_ROLE = Qt.ItemDataRole.UserRole + 2
 #: "tested", "untested" or "failing" for a mapped target field; None otherwise.
 TEST_MARK_ROLE = Qt.ItemDataRole.UserRole + 3
+
+#: Fields the last "update from sample" did not find: a mark and this tip.
+VANISHED_TIP = "Not in the last sample: delete it if it is gone for good"
 
 _MARK_TIPS = {
     "tested": "Checked by a test",
@@ -135,6 +141,22 @@ def test_mark_icon(mark: str, size: int = 12) -> QIcon:
     return QIcon(pixmap)
 
 
+def vanished_icon(size: int = 12) -> QIcon:
+    """A hollow red diamond: a field the last sample no longer has."""
+    pixmap = QPixmap(size * 2, size * 2)
+    pixmap.setDevicePixelRatio(2.0)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor(current_theme().error), 1.6))
+    half = size / 2 - 1
+    painter.translate(half + 0.5, half + 0.5)
+    painter.rotate(45)
+    painter.drawRect(QRectF(-half / 1.6, -half / 1.6, half * 1.25, half * 1.25))
+    painter.end()
+    return QIcon(pixmap)
+
+
 def _example(value: Any) -> str:
     if value is None:
         return ""
@@ -153,8 +175,13 @@ class SchemaTreeModel(QAbstractItemModel):
         self._mapped: set[str] = set()
         self._marks: dict[str, str] = {}
         self._mark_icons: dict[str, QIcon] = {}
+        self._vanished: set[str] = set()
         #: Called with (source path, target path) when a field is dropped on this model.
         self.on_drop: Callable[[str, str], None] | None = None
+        #: Called with (path, index among its siblings) when a field is dropped on a sibling.
+        self.on_move: Callable[[str, int], None] | None = None
+        #: Called with (path, new name) when a name is typed over a field's.
+        self.on_rename: Callable[[str, str], None] | None = None
 
     # -- data ---------------------------------------------------------------------------
 
@@ -178,9 +205,11 @@ class SchemaTreeModel(QAbstractItemModel):
         base = f"{node.path}[*]" if array else node.path
         # From the end, so that the rows of each step are still where the matcher saw them.
         for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):
-            if tag == "equal":
+            if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+                # The same rows, or as many rows renamed in place: keep them and their state.
                 for offset in range(i2 - i1):
-                    self._update(old[i1 + offset], fields[j1 + offset])
+                    field = fields[j1 + offset]
+                    self._update(old[i1 + offset], field, member_path(base, field.name))
                 continue
             if i2 > i1:
                 self.beginRemoveRows(parent, i1, i2 - 1)
@@ -196,10 +225,11 @@ class SchemaTreeModel(QAbstractItemModel):
             for row, child in enumerate(old):
                 child.row = row
 
-    def _update(self, node: _Node, field: SchemaField) -> None:
+    def _update(self, node: _Node, field: SchemaField, path: str) -> None:
         index = self.createIndex(node.row, 0, node)
-        changed = field != node.field
+        changed = field != node.field or path != node.path
         node.field = field
+        node.path = path
         if changed:
             self.dataChanged.emit(index, self.createIndex(node.row, len(COLUMNS) - 1, node))
         self._sync(node, index, field.fields)
@@ -226,12 +256,25 @@ class SchemaTreeModel(QAbstractItemModel):
             if index.isValid():
                 self.dataChanged.emit(index, index, roles)
 
+    def set_vanished(self, paths: set[str]) -> None:
+        """Mark the fields the last sample no longer has (a red diamond and a tip)."""
+        changed = paths ^ self._vanished
+        self._vanished = set(paths)
+        for path in changed:
+            index = self.index_for_path(path, create=False)
+            if index.isValid():
+                self.dataChanged.emit(index, index)
+
+    def vanished(self) -> set[str]:
+        return set(self._vanished)
+
     def test_mark(self, path: str) -> str | None:
         return self._marks.get(path)
 
     def _mark_icon(self, mark: str) -> QIcon:
         if mark not in self._mark_icons:
-            self._mark_icons[mark] = test_mark_icon(mark)
+            icon = vanished_icon() if mark == "vanished" else test_mark_icon(mark)
+            self._mark_icons[mark] = icon
         return self._mark_icons[mark]
 
     def node(self, index: ModelIndex) -> _Node:
@@ -299,6 +342,8 @@ class SchemaTreeModel(QAbstractItemModel):
         field = node.field
         assert field is not None
         column = index.column()
+        if role == Qt.ItemDataRole.EditRole and column == 0:
+            return field.name
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 return f"{field.name} *" if field.required else field.name
@@ -317,9 +362,17 @@ class SchemaTreeModel(QAbstractItemModel):
                 lines.append(f"example: {_example(field.example)}")
             if node.path in self._marks:
                 lines.append(_MARK_TIPS[self._marks[node.path]])
+            if node.path in self._vanished:
+                lines.append(VANISHED_TIP)
             return "\n".join(lines)
-        if role == Qt.ItemDataRole.DecorationRole and column == 0 and self._marks:
+        if (
+            role == Qt.ItemDataRole.DecorationRole
+            and column == 0
+            and (self._marks or self._vanished)
+        ):
             # Unmarked fields get a blank icon so that the names stay aligned.
+            if node.path in self._vanished:
+                return self._mark_icon("vanished")
             return self._mark_icon(self._marks.get(node.path, ""))
         if role == TEST_MARK_ROLE:
             return self._marks.get(node.path)
@@ -338,10 +391,27 @@ class SchemaTreeModel(QAbstractItemModel):
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self.side == "source":
-            return base | Qt.ItemFlag.ItemIsDragEnabled
-        return base | Qt.ItemFlag.ItemIsDropEnabled
+        flags = (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemIsDragEnabled
+            | Qt.ItemFlag.ItemIsDropEnabled
+        )
+        if index.column() == 0:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(self, index: ModelIndex, value: Any, role: int = 2) -> bool:
+        """A name typed over a field's asks for a rename; the document changes, not the row."""
+        if not index.isValid() or index.column() != 0 or role != Qt.ItemDataRole.EditRole:
+            return False
+        node = self.node(index)
+        name = str(value).strip()
+        if node.field is None or not name or name == node.field.name:
+            return False
+        if self.on_rename is not None:
+            self.on_rename(node.path, name)
+        return True
 
     # -- drag and drop ------------------------------------------------------------------
 
@@ -369,9 +439,21 @@ class SchemaTreeModel(QAbstractItemModel):
         self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: ModelIndex
     ) -> bool:
         payload = decode_field_path(data)
-        if self.side != "target" or payload is None or payload[0] != "source":
+        if payload is None:
             return False
-        return self._drop_target(row, parent).isValid()
+        target = self._drop_target(row, parent)
+        if payload[0] == self.side:
+            return self._move_to(payload[1], target) is not None
+        return self.side == "target" and payload[0] == "source" and target.isValid()
+
+    def _move_to(self, path: str, target: QModelIndex) -> int | None:
+        """The position a field dropped on `target` moves to: a sibling's, else None."""
+        if not target.isValid():
+            return None
+        moved = self.index_for_path(path, create=False)
+        if not moved.isValid() or moved == target or moved.parent() != target.parent():
+            return None
+        return target.row()
 
     def dropMimeData(
         self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: ModelIndex
@@ -381,6 +463,11 @@ class SchemaTreeModel(QAbstractItemModel):
         payload = decode_field_path(data)
         assert payload is not None
         target = self._drop_target(row, parent)
+        if payload[0] == self.side:
+            position = self._move_to(payload[1], target)
+            if self.on_move is not None and position is not None:
+                self.on_move(payload[1], position)
+            return True
         if self.on_drop is not None:
             self.on_drop(payload[1], self.node(target).path)
         # Copy semantics (the only drag action): the source tree keeps its rows.

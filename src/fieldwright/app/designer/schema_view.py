@@ -1,4 +1,5 @@
-"""One schema tree with its filter box: the source (drag from) or target (drop onto) side."""
+"""One schema tree with its filter box and tools: the source (drag from) or target (drop onto)
+side. Fields move within their parent by a drag onto a sibling; F2 renames in place."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QDrag, QFontMetrics, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -73,16 +75,14 @@ class SchemaPanel(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.setDragEnabled(side == "source")
-        self.tree.setAcceptDrops(side == "target")
-        self.tree.setDropIndicatorShown(side == "target")
+        self.tree.setDragEnabled(True)  # source onto target maps; onto a sibling moves
+        self.tree.setAcceptDrops(True)
+        self.tree.setDropIndicatorShown(True)
         self.tree.setDragDropOverwriteMode(True)  # a drop always lands *on* a field
-        self.tree.setDragDropMode(
-            QAbstractItemView.DragDropMode.DragOnly
-            if side == "source"
-            else QAbstractItemView.DragDropMode.DropOnly
-        )
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)  # F2 renames
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header = self.tree.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
@@ -90,10 +90,15 @@ class SchemaPanel(QWidget):
         header.resizeSection(1, 80)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
 
+        #: The title row; the schema editor adds its buttons at its right end.
+        self.heading = QHBoxLayout()
+        self.heading.setContentsMargins(0, 0, 0, 0)
+        self.heading.setSpacing(2)
+        self.heading.addWidget(self.title, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        layout.addWidget(self.title)
+        layout.addLayout(self.heading)
         layout.addWidget(self.filter)
         layout.addWidget(self.tree, 1)
 
@@ -134,6 +139,11 @@ class SchemaPanel(QWidget):
             if not self.tree.isExpanded(ancestor):
                 return ancestor
         return index
+
+    def current_path(self) -> str:
+        """The JSONPath of the current field ("" when none)."""
+        index = self.tree.currentIndex()
+        return str(index.data(PATH_ROLE) or "") if index.isValid() else ""
 
     def select_path(self, path: str) -> None:
         index = self.view_index(path)

@@ -154,7 +154,8 @@ def _edit_menu(
     redo = stack.createRedoAction(bar, "&Redo")
     redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
     actions["undo"], actions["redo"] = undo, redo
-    actions["delete"] = _action(bar, "&Delete mapping", commands.delete, Key.Delete)
+    # Delete: the selected mapping, or the current schema field when a tree has focus.
+    actions["delete"] = _action(bar, "&Delete", commands.delete, Key.Delete)
     actions["find"] = _action(bar, "&Find field", commands.find, Key.Find)
     actions["automap"] = _action(bar, "&Auto-map…", commands.automap, "Ctrl+M")
     for name in ("undo", "redo", "delete", "find", "automap"):
