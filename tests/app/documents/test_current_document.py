@@ -166,11 +166,11 @@ def test_opening_another_example_previews_only_its_own_sample(
     with qtbot.waitSignal(window.preview.sampleLoaded, timeout=TIMEOUT):
         window.actions_by_name["open"].trigger()
     assert _lineage(window) == []
-    qtbot.waitUntil(lambda: bool(shown) and len(shown[-1]) == 10, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: bool(shown) and len(shown[-1]) == 9, timeout=TIMEOUT)
     _settle(window, qtbot)
     assert all(not any(r in hubspot_records for r in records) for records in shown), shown
     assert "timesheets.csv" in window.preview.sample_label.text()
-    assert window.preview.model.counts()["records"] == 10
+    assert window.preview.model.counts()["records"] == 9
     assert "$.pay_date" in window.preview.model.targets
 
 
@@ -201,7 +201,7 @@ def test_a_stored_mapping_whose_sample_path_is_absolute_previews_it(
     with qtbot.waitSignal(window.preview.previewUpdated, timeout=TIMEOUT):
         assert window.documents.open_stored(document.key, asked=True)
     _settle(window, qtbot)
-    assert window.preview.model.counts()["records"] == 10
+    assert window.preview.model.counts()["records"] == 9
 
 
 def test_opening_clears_the_inspector_of_the_previous_mapping(
