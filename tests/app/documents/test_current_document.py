@@ -311,3 +311,16 @@ def test_deleting_the_mapping_shown_clears_the_inspector(
     window.actions_by_name["undo"].trigger()
     window.designer.select_mapping("$.phone")
     assert _inspector_values(window)["field_on_error"]
+
+
+def test_no_sample_is_a_hint_and_a_broken_sample_an_error(
+    make_window: Factory, qtbot: QtBot, tmp_path: Path
+) -> None:
+    window = make_window()
+    message = window.preview.message
+    assert message.text().startswith(NO_SAMPLE) and message.property("role") == "muted"
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"this is not a workbook")
+    with qtbot.waitSignal(window.preview.sampleLoaded, timeout=TIMEOUT):
+        window.preview.load_sample(broken)
+    assert "broken.xlsx" in message.text() and message.property("role") == "error"

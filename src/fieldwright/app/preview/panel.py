@@ -194,7 +194,7 @@ class PreviewPanel(QWidget):
             self.load_sample(sample.path, format=sample.format, settings=sample.settings)
         else:
             self.sample_label.setText("No sample records")
-            self._show_message(sample.missing)
+            self._show_message(sample.missing, role="muted")
 
     def _show_no_results(self) -> None:
         """No records to show: the table keeps the document's target columns, no counts."""
@@ -228,9 +228,14 @@ class PreviewPanel(QWidget):
             self._show_message(f"Cannot read the sample: {message}")
             self.sampleLoaded.emit()
 
-    def _show_message(self, text: str) -> None:
+    def _show_message(self, text: str, role: str = "error") -> None:
+        """A line under the bar: a problem (in the error colour) or a hint ("muted")."""
         self.message.setText(text)
         self.message.setVisible(bool(text))
+        if self.message.property("role") != role:
+            self.message.setProperty("role", role)
+            self.message.style().unpolish(self.message)
+            self.message.style().polish(self.message)
 
     # -- previewing ---------------------------------------------------------------------
 
