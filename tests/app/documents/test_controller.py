@@ -91,13 +91,11 @@ def test_open_a_file_says_title_where_and_recent(
         qtbot.waitSignal(controller.whereChanged) as where,
         qtbot.waitSignal(controller.recentChanged) as recent,
         qtbot.waitSignal(controller.documentLoaded),
-        qtbot.waitSignal(controller.sampleFound) as sample,
     ):
         assert controller.open_path(HUBSPOT)
     assert title.args == [f"HubSpot contacts → CRM contacts — {HUBSPOT}[*] — Fieldwright"]
     assert where.args[0] == f"File: {HUBSPOT}"
     assert recent.args == [[HUBSPOT.resolve()], []]
-    assert sample.args[0].parent == HUBSPOT.parent
     assert controller.save_state == "Opened"
 
 

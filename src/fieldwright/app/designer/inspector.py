@@ -3,6 +3,10 @@
 Widgets named `field_<attr>` edit that attribute of the `FieldMapping`,
 `rule_<attr>` an attribute of its validation rules. Every change becomes an
 edit emitted through `editRequested`; the designer pushes it on the undo stack.
+
+The fields always show the shown mapping as the document holds it now (after
+an undo or redo too, even in the field that has the focus), except a field
+whose text the analyst is still typing; with no mapping they are blank.
 """
 
 from __future__ import annotations
@@ -156,6 +160,7 @@ class Inspector(QWidget):
         ok, value = self._parse(edit)
         if ok:
             self._commit(edit.objectName(), value)
+            edit.setModified(False)  # committed: what the document holds may show again
 
     def _commit_notes(self) -> None:
         self._commit("field_notes", self.ui.child(QPlainTextEdit, "field_notes").toPlainText())
@@ -257,6 +262,11 @@ class Inspector(QWidget):
     def set_mapping(
         self, document: MappingDocument | None, target: str, problems: list[str]
     ) -> None:
+        another = document is not self.document or target != self.target
+        if another and self._notes_timer.isActive():
+            self._notes_timer.stop()
+            if document is self.document:
+                self._commit_notes()  # the notes typed last are the previous mapping's
         self.document, self.target = document, target
         mapping = self._current()
         self.form.setEnabled(mapping is not None)
@@ -266,13 +276,14 @@ class Inspector(QWidget):
                 "<b>No mapping selected</b><br>Drag a source field onto a target "
                 "field, or select a mapping line."
             )
+            self._clear_values()
             self.steps.clear()
             self.args.clear()
             return
         self.title.setText(f"<b>{target}</b>")
         for widget in self.form.findChildren(QWidget):
             name = widget.objectName()
-            if name.startswith(("field_", "rule_")) and not widget.hasFocus():
+            if name.startswith(("field_", "rule_")) and (another or not self._typing(widget)):
                 self._show_value(widget, name, mapping)
         row = self.steps.currentRow()
         self.steps.blockSignals(True)
@@ -282,6 +293,36 @@ class Inspector(QWidget):
         self.steps.setCurrentRow(min(max(row, 0), len(mapping.transforms) - 1))
         self.steps.blockSignals(False)
         self._show_step()
+
+    def _typing(self, widget: QWidget) -> bool:
+        """Whether the analyst is editing `widget`'s text and has not committed it yet."""
+        if not widget.hasFocus():
+            return False
+        if isinstance(widget, QLineEdit):
+            return widget.isModified()
+        if isinstance(widget, QPlainTextEdit):
+            return self._notes_timer.isActive()
+        return False
+
+    def _clear_values(self) -> None:
+        """No mapping is shown: no field keeps the values of the last one."""
+        for widget in self.form.findChildren(QWidget):
+            if not widget.objectName().startswith(("field_", "rule_")):
+                continue
+            widget.blockSignals(True)
+            try:
+                if isinstance(widget, QCheckBox):
+                    widget.setChecked(False)
+                elif isinstance(widget, QComboBox):
+                    widget.setCurrentIndex(-1)
+                elif isinstance(widget, QLineEdit):
+                    widget.clear()
+                    self._parse(widget)
+                elif isinstance(widget, QPlainTextEdit | QLabel):
+                    widget.clear()
+                    widget.setToolTip("")
+            finally:
+                widget.blockSignals(False)
 
     def _show_value(self, widget: QWidget, name: str, mapping: Any) -> None:
         attr = name.split("_", 1)[1]

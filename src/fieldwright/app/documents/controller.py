@@ -71,8 +71,6 @@ class DocumentController(QObject):
     whereChanged = Signal(str, str)
     #: (recent files, recent stored mappings).
     recentChanged = Signal(list, list)
-    #: A sample file the opened mapping's source connector names, beside the mapping.
-    sampleFound = Signal(Path)
 
     def __init__(
         self,
@@ -209,10 +207,6 @@ class DocumentController(QObject):
         self._opened(opened)
         self.settings.add_recent_file(path)
         self.refresh_recent()
-        connector = opened.document.source.connector
-        sample = connector.settings.get("path") if connector is not None else None
-        if isinstance(sample, str) and (path.parent / sample).is_file():
-            self.sampleFound.emit(path.parent / sample)
         return True
 
     def load_document(self, document: MappingDocument) -> None:

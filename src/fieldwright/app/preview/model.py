@@ -57,6 +57,21 @@ class PreviewTableModel(QAbstractTableModel):
                 self.index(0, 0), self.index(len(rows) - 1, self.columnCount() - 1)
             )
 
+    def column_key(self, column: int) -> str:
+        """What a column shows: its target path, or the fixed column's header ("" if none)."""
+        if 0 <= column < len(FIXED_COLUMNS):
+            return FIXED_COLUMNS[column]
+        offset = column - len(FIXED_COLUMNS)
+        return self.targets[offset] if 0 <= offset < len(self.targets) else ""
+
+    def column_for(self, key: str) -> int:
+        """The column showing `key` (see `column_key`), -1 if none does."""
+        if key in FIXED_COLUMNS:
+            return FIXED_COLUMNS.index(key)
+        if key in self.targets:
+            return len(FIXED_COLUMNS) + self.targets.index(key)
+        return -1
+
     def traces(self, row: int, column: int) -> list[Any]:
         """The FieldTraces behind a cell (several for per-item array targets)."""
         offset = column - len(FIXED_COLUMNS)

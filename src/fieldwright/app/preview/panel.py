@@ -4,7 +4,13 @@ The session's `CompiledDocument` compiles every document change once, off the
 GUI thread; each compile it publishes and the sample go to a worker that
 traces every record once, and the newest result (by generation) fills the
 output table. Selecting a cell shows its
-lineage: source values, then the value after each transform step.
+lineage: source values, then the value after each transform step; the cell
+stays on its record and target field through edits, undo and redo.
+
+The preview is always the current document's: when another document replaces
+it (new, open, a template), the previous sample, results and lineage go, and
+the new document's own sample is read (its source connector's file), or the
+panel says there is none.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.documents.session import DocumentSession
+from fieldwright.app.preview.document_sample import document_sample
 from fieldwright.app.preview.model import FIXED_COLUMNS, PreviewTableModel, cell_text
 from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.theme import current_theme
@@ -107,6 +114,7 @@ class PreviewPanel(QWidget):
         self._bind_bar()
         self._bind_results()
         self._connect()
+        self._document_replaced()
         session.compiled.use()
 
     def _bind_bar(self) -> None:
@@ -137,6 +145,7 @@ class PreviewPanel(QWidget):
         self.sample_signals.done.connect(self._sample_done)
         self.sample_signals.failed.connect(self._sample_failed)
         self.session.compiled.published.connect(self._compiled)
+        self.session.replaced.connect(self._document_replaced)
         self.load_button.clicked.connect(self.choose_sample)
         self.paste_button.toggled.connect(self.paste_area.setVisible)
         self.use_button.clicked.connect(self.use_pasted)
@@ -154,16 +163,43 @@ class PreviewPanel(QWidget):
         if path:
             self.load_sample(Path(path))
 
-    def load_sample(self, path: Path) -> None:
-        """Read up to `sample_size` records on a worker; errors show in the panel."""
+    def load_sample(
+        self, path: Path, *, format: str | None = None, settings: dict[str, Any] | None = None
+    ) -> None:
+        """Read up to `sample_size` records on a worker (in `format`, with a connector's
+        `settings`); errors show in the panel."""
         self.sample_name = path.name
         self.sample_label.setText(f"Reading {path.name}…")
         self.sample_generation += 1
-        limit = self.sample_size
-        task = Task(
-            self.sample_generation, lambda: read_sample(path, limit=limit), self.sample_signals
-        )
-        self.pool.start(task)
+        limit, options = self.sample_size, dict(settings or {})
+
+        def read() -> list[SourceItem]:
+            return read_sample(path, limit=limit, format=format, **options)
+
+        self.pool.start(Task(self.sample_generation, read, self.sample_signals))
+
+    def _document_replaced(self) -> None:
+        """Another document is open: drop the previous one's sample, results and lineage
+        (and whatever is still being read or traced for it); read the new one's sample."""
+        self.generation += 1
+        self.sample_generation += 1
+        self.items = []
+        self.sample_name = ""
+        self.table.setCurrentIndex(QModelIndex())
+        self.lineage.clear()
+        self._show_no_results()
+        sample = document_sample(self.session.document, self.session.location)
+        if sample.path is not None:
+            self._show_message("")
+            self.load_sample(sample.path, format=sample.format, settings=sample.settings)
+        else:
+            self.sample_label.setText("No sample records")
+            self._show_message(sample.missing, role="muted")
+
+    def _show_no_results(self) -> None:
+        """No records to show: the table keeps the document's target columns, no counts."""
+        self.model.set_result([], self._targets(), {})
+        self.counts.setText("")
 
     def use_pasted(self) -> None:
         try:
@@ -192,9 +228,14 @@ class PreviewPanel(QWidget):
             self._show_message(f"Cannot read the sample: {message}")
             self.sampleLoaded.emit()
 
-    def _show_message(self, text: str) -> None:
+    def _show_message(self, text: str, role: str = "error") -> None:
+        """A line under the bar: a problem (in the error colour) or a hint ("muted")."""
         self.message.setText(text)
         self.message.setVisible(bool(text))
+        if self.message.property("role") != role:
+            self.message.setProperty("role", role)
+            self.message.style().unpolish(self.message)
+            self.message.style().polish(self.message)
 
     # -- previewing ---------------------------------------------------------------------
 
@@ -208,9 +249,10 @@ class PreviewPanel(QWidget):
             self._trace(compilation)
 
     def _trace(self, compilation: Compilation) -> None:
+        self.generation += 1  # a trace in flight is of an older change
         if not self.items:
+            self._show_no_results()
             return
-        self.generation += 1
         items = list(self.items)
         self.pool.start(
             Task(self.generation, lambda: trace_sample(compilation, items), self.signals)
@@ -230,6 +272,7 @@ class PreviewPanel(QWidget):
         if generation != self.generation or not isinstance(result, PreviewResult):
             return
         current = self.table.currentIndex()
+        selected = (current.row(), self.model.column_key(current.column()))
         self.model.set_result(result.rows, self._targets(), result.excluded)
         counts = self.model.counts()
         self.counts.setText(
@@ -240,12 +283,20 @@ class PreviewPanel(QWidget):
             "; ".join(f"{t} not previewed: {why}" for t, why in result.excluded.items())
         )
         if current.isValid():
-            index = self.model.index(current.row(), current.column())
-            if self.table.currentIndex() == index:  # kept by an update in place
-                self._cell_selected(index, index)  # its lineage is the new result's
-            else:
-                self.table.setCurrentIndex(index)
+            self._select_again(*selected)
         self.previewUpdated.emit()
+
+    def _select_again(self, row: int, key: str) -> None:
+        """Select the cell of the same record and target field in a new result (its column
+        may have moved); the lineage shows the new result's, or clears when it is gone."""
+        index = self.model.index(row, self.model.column_for(key))
+        if self.table.currentIndex() == index:  # kept by an update in place
+            self._cell_selected(index, index)
+        elif index.isValid():
+            self.table.setCurrentIndex(index)
+        else:
+            self.table.setCurrentIndex(QModelIndex())
+            self.lineage.clear()
 
     def _preview_failed(self, generation: int, message: str) -> None:
         if generation == self.generation:
@@ -280,7 +331,10 @@ class PreviewPanel(QWidget):
                 )
             add("Input", cell_text(preview.item.record))
             return
-        for trace in self.model.traces(index.row(), index.column()):
+        traces = self.model.traces(index.row(), index.column())
+        if not traces:
+            self._no_trace(self.model.column_key(index.column()), self.model.status(index.row()))
+        for trace in traces:
             add("Target", trace.target)
             for path, value in trace.sources:
                 add(f"Source {path}", cell_text(value))
@@ -293,6 +347,22 @@ class PreviewPanel(QWidget):
             if trace.error is not None:
                 add("Error", str(trace.error), error=True)
             add("Output", cell_text(trace.output))
+
+    def _no_trace(self, target: str, status: str) -> None:
+        """Why a cell has no lineage: its field is not mapped, not previewed, or the
+        record could not be read or was filtered out."""
+        add = self._add_lineage
+        add("Target", target)
+        if target in self.model.excluded:
+            add("Not previewed", self.model.excluded[target], error=True)
+        elif self.session.document.field(target) is None:
+            add("Not mapped", "Drag a source field onto it")
+        elif status == "unreadable":
+            add("Unreadable", "The record could not be read")
+        elif status == "filtered":
+            add("Filtered", "The mapping's filter left this record out")
+        else:
+            add("No value", "The mapping made nothing of this record here")
 
     def _add_lineage(self, label: str, value: str, *, error: bool = False) -> None:
         item = QTreeWidgetItem([label, value])

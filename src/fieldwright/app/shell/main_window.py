@@ -159,7 +159,6 @@ class MainWindow(QMainWindow):
         documents.whereChanged.connect(self.status.show_where)
         documents.recentChanged.connect(self.welcome.set_recent)
         documents.recentChanged.connect(self.recent_menu.set_recent)
-        documents.sampleFound.connect(self.preview.load_sample)
         self.recent_menu.openPath.connect(documents.open_path)
         self.recent_menu.openStored.connect(documents.open_stored)
         self.welcome.newRequested.connect(documents.new_mapping)

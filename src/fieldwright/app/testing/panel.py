@@ -39,6 +39,7 @@ from fieldwright.app.testing.model import TestTableModel
 from fieldwright.app.testing.runner import TestRun, TestRunner
 from fieldwright.app.testing.summary import counts_text, coverage_text
 from fieldwright.authoring.edits import Batch, Edit
+from fieldwright.authoring.events import Events, TestAdded, TestRemoved
 from fieldwright.authoring.suite_edits import (
     AddTest,
     RemoveTest,
@@ -102,6 +103,7 @@ class TestsPanel(QWidget):
         self._bind_bar()
         self._bind_list()
         self._bind_tabs()
+        session.edited.connect(self._edited)
         session.changed.connect(self._document_changed)
         session.replaced.connect(self._document_replaced)
         self._document_replaced()
@@ -159,7 +161,15 @@ class TestsPanel(QWidget):
 
     # -- the document changed -----------------------------------------------------------
 
+    def _edited(self, events: Events) -> None:
+        """Tests added or removed move the rows a run in flight reports on: drop it
+        (the change runs the tests again)."""
+        if any(isinstance(e, TestAdded | TestRemoved) for e in events):
+            self.runner.discard()
+
     def _document_replaced(self) -> None:
+        self.runner.discard()  # a run in flight is of the previous document's tests
+        self.last_suite = None
         self.model.set_results({}, replace=True)
         self.coverage = None
         self.status = None

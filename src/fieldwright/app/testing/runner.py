@@ -104,6 +104,15 @@ class TestRunner(QObject):
             self._run(compiled.current.document, indexes, compiled.current)
         return self.generation
 
+    def discard(self) -> None:
+        """Forget the runs asked for, waiting or in flight: their results never come
+        (their document is gone, or its tests moved)."""
+        self.debounce.stop()
+        self.generation += 1
+        self.running = False
+        self._waiting = None
+        self.pool.clear()
+
     def _compiled(self, compilation: Compilation) -> None:
         if self._waiting is not None and self._waiting[0] == self.generation:
             indexes = self._waiting[1]
