@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidg
 
 from fieldwright.service import function_library
 
-__all__ = ["StepArgsEditor", "format_arg", "parse_arg"]
+__all__ = ["StepArgsEditor", "format_arg", "parse_arg", "parse_variadic"]
 
 #: Argument types written as plain text; the others are JSON (numbers, true/false, lists …).
 TEXT_TYPES = frozenset({"string", "regex", "lookup", "expression", "timezone"})
@@ -31,6 +31,18 @@ def parse_arg(kind: str, text: str) -> Any:
     except json.JSONDecodeError as exc:
         hint = ' (text goes in quotes: "abc")' if kind == "any" else ""
         raise ValueError(f"not a valid {kind} value: {exc.msg}{hint}") from exc
+
+
+def parse_variadic(kind: str, text: str) -> list[Any]:
+    """The values of a variadic parameter typed as `text`: a JSON list (`["%m/%d/%Y",
+    "%Y-%m-%d"]`), or one value on its own (`%m/%d/%Y` for text kinds)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if kind in TEXT_TYPES:
+            return [text]
+        raise ValueError(f"a JSON list of {kind} values, e.g. [1, 2] ({exc.msg})") from exc
+    return value if isinstance(value, list) else [value]
 
 
 class StepArgsEditor(QWidget):
@@ -120,20 +132,22 @@ class StepArgsEditor(QWidget):
                 if param.required and not param.variadic:
                     problems.append((edit, f"{param.name} is required"))
                 break  # later optional arguments keep their defaults
+            if param.variadic:
+                try:
+                    values = parse_variadic(param.type.value, text)
+                except ValueError as exc:
+                    problems.append((edit, f"{param.name}: {exc}"))
+                    continue
+                args.extend(values)
+                owners.extend([edit] * len(values))
+                continue
             try:
                 value = parse_arg(param.type.value, text)
             except ValueError as exc:
                 problems.append((edit, f"{param.name}: {exc}"))
                 continue
-            if param.variadic:
-                if not isinstance(value, list):
-                    problems.append((edit, f"{param.name}: a JSON list of values"))
-                    continue
-                args.extend(value)
-                owners.extend([edit] * len(value))
-            else:
-                args.append(value)
-                owners.append(edit)
+            args.append(value)
+            owners.append(edit)
         if self.spec is not None and not problems:
             _prepared, found = self.spec.prepare(args, self.lookups)
             for where, message in found:
