@@ -5,8 +5,7 @@ the notice bar of failed scheduled runs (notifications.py).
 
 With a store, the service's events (live_events.py) keep the Runs and Schedules
 pages and the status bar up to date as runs start, progress and end and as
-schedules fire; they are delivered queued, after the code that started a run
-has returned.
+schedules fire, on the GUI thread after the code that started a run has returned.
 
 What happens to the open mapping as a whole (new, open, save, the store, recent
 files, the title) is the `DocumentController`'s; the window shows what it says.
@@ -14,10 +13,9 @@ files, the title) is the `DocumentController`'s; the window shows what it says.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QSignalBlocker, Qt, SignalInstance
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -226,16 +224,15 @@ class MainWindow(QMainWindow):
         live = self.live
         if live is None:
             return
-
-        def follow(signal: SignalInstance, *handlers: Callable[[Any], None]) -> None:
-            for handler in handlers:  # queued: after the code that started the run returns
-                signal.connect(handler, Qt.ConnectionType.QueuedConnection)
-
         activity = self.run_activity
-        follow(live.runStarted, activity.run_started, self._live_run_started)
-        follow(live.runProgressed, activity.run_progressed, self._live_run_progressed)
-        follow(live.runEnded, activity.run_ended, self._live_run_ended)
-        follow(live.scheduleFired, self.notifier.schedule_fired, self._live_schedule_fired)
+        live.runStarted.connect(activity.run_started)
+        live.runStarted.connect(self._live_run_started)
+        live.runProgressed.connect(activity.run_progressed)
+        live.runProgressed.connect(self._live_run_progressed)
+        live.runEnded.connect(activity.run_ended)
+        live.runEnded.connect(self._live_run_ended)
+        live.scheduleFired.connect(self.notifier.schedule_fired)
+        live.scheduleFired.connect(self._live_schedule_fired)
 
     def _built_runs(self) -> RunsPanel | None:
         return self._runs_page.built if self._runs_page is not None else None
