@@ -56,6 +56,13 @@ if TYPE_CHECKING:
         ServiceError,
         StoreProblem,
     )
+    from fieldwright.service.events import (
+        RunEnded,
+        RunProgressed,
+        RunStarted,
+        ScheduleFired,
+        ServiceEvents,
+    )
     from fieldwright.service.facade import Connectors, Service, StandardConnectors
     from fieldwright.service.files import dead_letter_path, output_columns, run_file
     from fieldwright.service.library import document_json_schema, function_library
@@ -102,6 +109,11 @@ _LOCATIONS = {
     "StateChange": "fieldwright.service.background",
     "start_background_scheduler": "fieldwright.service.background",
     "ConnectionCheck": "fieldwright.service.connections",
+    "RunEnded": "fieldwright.service.events",
+    "RunProgressed": "fieldwright.service.events",
+    "RunStarted": "fieldwright.service.events",
+    "ScheduleFired": "fieldwright.service.events",
+    "ServiceEvents": "fieldwright.service.events",
     "Certification": "fieldwright.service.templates",
     "TemplateSummary": "fieldwright.service.templates",
     "database_info": "fieldwright.service.database",
@@ -189,15 +201,20 @@ __all__ = [
     "PreviewRow",
     "RecordTrace",
     "RunDetail",
+    "RunEnded",
     "RunFailed",
     "RunFilter",
     "RunHandle",
     "RunProgress",
+    "RunProgressed",
     "RunResult",
+    "RunStarted",
     "SaveConflict",
+    "ScheduleFired",
     "ScheduleRunner",
     "Service",
     "ServiceError",
+    "ServiceEvents",
     "StandardConnectors",
     "StateChange",
     "StoreProblem",

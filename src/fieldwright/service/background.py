@@ -4,7 +4,10 @@
 starts the scheduler on the service's store with the service's runner (as
 `fieldwright serve` does) and every state change comes to `on_state` from
 that thread or the scheduler's: the caller adapts it (the app to a queued Qt
-signal). A failure to start is reported as an ``error`` state, never raised
+signal). Each fire time that starts a run, ends or is skipped is published on
+``service.events`` as a `ScheduleFired` (with the schedule's name and whether it
+asks to be told of a failure); the runs themselves publish their own events.
+A failure to start is reported as an ``error`` state, never raised
 into the caller's thread. ``handle.stop(timeout)`` waits at most `timeout`
 seconds; a scheduler still draining its runs then finishes in the background.
 Qt-free.
@@ -17,6 +20,7 @@ import threading
 from datetime import UTC, datetime
 
 from fieldwright.scheduler import (
+    ExecutionEvent,
     Scheduler,
     SchedulerConfig,
     SchedulerState,
@@ -25,6 +29,7 @@ from fieldwright.scheduler import (
 )
 from fieldwright.service._boundary import service_errors
 from fieldwright.service.errors import ServiceError
+from fieldwright.service.events import ScheduleFired
 from fieldwright.service.facade import Service
 from fieldwright.service.scheduling import ScheduleRunner
 
@@ -60,6 +65,8 @@ class BackgroundScheduler:
                     ScheduleRunner(self._service.runs),
                     config=self._config,
                     on_state=self._on_state,
+                    on_execution_started=self._fired,
+                    on_execution_finished=self._fired,
                 )
                 with self._guard:
                     if self._stopping.is_set():
@@ -69,6 +76,27 @@ class BackgroundScheduler:
         except ServiceError as exc:
             log.warning("the scheduler did not start: %s", exc)
             self._on_state(StateChange(SchedulerState.ERROR, str(exc), datetime.now(UTC)))
+
+    def _fired(self, event: ExecutionEvent) -> None:  # a scheduler thread
+        """Publish a fire time's start, end or skip with what the schedule says about it."""
+        try:
+            schedule = self._service.get_schedule(event.schedule_key)
+        except ServiceError:  # deleted meanwhile: no one asked to be told
+            name, notify = event.schedule_key, False
+        else:
+            name, notify = schedule.name, schedule.notify_on_failure
+        self._service.events.publish(
+            ScheduleFired(
+                schedule_key=event.schedule_key,
+                schedule_name=name,
+                fire_time=event.fire_time,
+                attempt=event.attempt,
+                status=event.status,
+                message=event.message,
+                run_key=event.run_key,
+                notify_on_failure=notify,
+            )
+        )
 
     @property
     def state(self) -> SchedulerState:

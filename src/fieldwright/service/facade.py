@@ -35,7 +35,8 @@ from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import Connectors, StandardConnectors
 from fieldwright.service._recovery import fail_interrupted_runs
 from fieldwright.service.connections import Connections
-from fieldwright.service.errors import InvalidRequest
+from fieldwright.service.errors import InvalidRequest, ServiceError
+from fieldwright.service.events import ServiceEvents
 from fieldwright.service.runs import (
     FinishedCallback,
     ProgressCallback,
@@ -62,7 +63,8 @@ class Service:
         self._store = store
         self._mappings = MappingRepository(store)
         self._schedules = ScheduleRepository(store)
-        self._runs = Runs(store, connectors or StandardConnectors())
+        self._events = ServiceEvents()
+        self._runs = Runs(store, connectors or StandardConnectors(), self._events)
         self._connections = Connections(store)
         self._templates = Templates(store)
         self._handles: list[RunHandle] = []
@@ -213,6 +215,21 @@ class Service:
             )
         )
 
+    def reprocess_blocker(self, run_key: str) -> str | None:
+        """Why `reprocess(run_key)` cannot work now (no dead letter with an input, the
+        mapping not in the store, the target gone), in words; None when it can."""
+        problem = self._runs.reprocess_blocker(run_key)
+        if problem is not None:
+            return problem
+        target = self._runs.run_detail(run_key).details.get("target")
+        name = target.get("connection") if isinstance(target, dict) else None
+        if isinstance(name, str):
+            try:
+                self._connections.get(name)
+            except ServiceError:
+                return f"its target connection {name!r} is no longer saved"
+        return None
+
     def list_runs(
         self, filters: RunFilter | None = None, page: str | None = None, *, limit: int = 100
     ) -> RunPage:
@@ -242,6 +259,12 @@ class Service:
         return self._templates
 
     @property
+    def events(self) -> ServiceEvents:
+        """Runs starting, progressing and ending, and this process's schedule fires, as
+        they happen: `events.subscribe(listener)` (called on worker threads)."""
+        return self._events
+
+    @property
     def runs(self) -> Runs:
         """The run machinery, for the scheduler's runner and `serve`."""
         return self._runs
@@ -269,6 +292,10 @@ class Service:
             if active and not record.active:
                 change["next_run_at"] = None
             return self._schedules.update(record.model_copy(update=change))
+
+    def get_schedule(self, key: str) -> ScheduleRecord:
+        with service_errors(f"reading schedule {key!r}"):
+            return self._schedules.get(key)
 
     def delete_schedule(self, key: str) -> None:
         with service_errors(f"deleting schedule {key!r}"):

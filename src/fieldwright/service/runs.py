@@ -26,7 +26,8 @@ from fieldwright.service._connectors import Connectors, describe, file_path
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._store_log import StoreRunLog
 from fieldwright.service._worker import RunHandle, RunPlan
-from fieldwright.service.errors import DataError, InvalidRequest
+from fieldwright.service.errors import DataError, InvalidRequest, ServiceError
+from fieldwright.service.events import RunEnded, RunProgressed, RunStarted, ServiceEvents
 from fieldwright.service.files import output_columns
 from fieldwright.service.mappings import compile_mapping
 from fieldwright.store import MappingRepository, RunRepository, Store
@@ -105,11 +106,15 @@ def _reprocess_ref(ref: ConnectorRef, base_dir: Path | None, run_key: str) -> Co
 class Runs:
     """Start, reprocess and look up runs of one open store."""
 
-    def __init__(self, store: Store, connectors: Connectors) -> None:
+    def __init__(
+        self, store: Store, connectors: Connectors, events: ServiceEvents | None = None
+    ) -> None:
         self._store = store
         self._runs = RunRepository(store)
         self._mappings = MappingRepository(store)
         self._connectors = connectors
+        #: Every run's start, progress and end are published here (see `events`).
+        self.events = events or ServiceEvents()
 
     # -- starting ---------------------------------------------------------------------------
 
@@ -215,13 +220,30 @@ class Runs:
             total=total,
             retries=retries,
         )
-        return RunHandle(
+        events = self.events
+
+        def progressed(progress: RunProgress) -> None:  # the run's worker or ticker thread
+            if on_progress is not None:
+                on_progress(progress)
+            events.publish(RunProgressed(progress))
+
+        def finished(result: RunResult) -> None:  # the run's worker thread
+            try:
+                if on_finished is not None:
+                    on_finished(result)  # first: what it records is in the store for listeners
+            finally:
+                events.publish(RunEnded(result, document.key, trigger, schedule_key))
+
+        handle = RunHandle(
             StoreRunLog(self._runs),
             plan,
-            on_progress=on_progress,
-            on_finished=on_finished,
+            on_progress=progressed,
+            on_finished=finished,
             cancel_event=cancel_event,
-        ).begin()
+        )
+        # Before the worker starts, so no listener hears of its end before its start.
+        events.publish(RunStarted(handle.key, document.key, trigger, schedule_key, parent_key))
+        return handle.begin()
 
     def reprocess(
         self,
@@ -275,6 +297,55 @@ class Runs:
             parent_key=run_key,
             total=len(source),
         )
+
+    def reprocess_blocker(self, run_key: str) -> str | None:
+        """Why the dead letters of `run_key` cannot be reprocessed now; None when they can.
+
+        They can when some have a stored input, the run's mapping is in the store and
+        the run recorded a target whose folder (for a file) still exists.
+        """
+        with service_errors():
+            original = self._runs.get_run(run_key)
+            lineage = self._runs.lineage(run_key)
+        problem = self._letters_problem(run_key)
+        if problem is not None:
+            return problem
+        try:
+            self.load(original.mapping_key)
+        except ServiceError:
+            return (
+                f"its mapping {original.mapping_key} is not in the store: save it there "
+                "to reprocess its failed records"
+            )
+        described = lineage.details.get("target")
+        if not isinstance(described, dict):
+            return "the run did not record its target"
+        try:
+            with service_errors(f"the target of run {run_key}"):
+                target = _reprocess_ref(ConnectorRef.model_validate(described), None, run_key)
+        except ServiceError as exc:
+            return f"its target cannot be read again: {exc}"
+        path = file_path(target, None)
+        if path is not None and not path.parent.is_dir():
+            return f"the folder of its output, {path.parent}, is gone"
+        return None
+
+    def _letters_problem(self, run_key: str) -> str | None:
+        """Why the run has no dead letter to run again (none, or none with an input)."""
+        after: int | None = None
+        seen = 0
+        while True:
+            with service_errors(f"reading the dead letters of run {run_key}"):
+                page = self._runs.dead_letters(run_key, limit=1000, after_id=after)
+            if any(letter.input is not None for letter in page.items):
+                return None
+            seen += len(page.items)
+            if page.next_after_id is None:
+                break
+            after = page.next_after_id
+        if not seen:
+            return "the run has no failed records"
+        return f"none of its {seen:,} failed records could be read: fix the source instead"
 
     # -- the log ----------------------------------------------------------------------------
 

@@ -81,7 +81,9 @@ def test_a_run_now_shows_up_with_its_counts_detail_and_dead_letter(
     assert letter.data(letter.index(0, 2))
     raw_input = str(letter.data(letter.index(0, 3)))
     assert raw_input.startswith("{") and ", " not in raw_input.split('"')[0]
-    assert panel.export_button.isEnabled() and panel.reprocess_button.isEnabled()
+    assert panel.export_button.isEnabled()
+    # The run came from a file: its mapping is not in the store, so nothing to reprocess with.
+    assert not panel.reprocess_button.isEnabled()
 
 
 def test_export_writes_the_dead_letters_as_ndjson(
@@ -125,19 +127,24 @@ def test_the_filters_narrow_the_list(ran: tuple[RunsPanel, RunResult]) -> None:
 
 
 def save_to_store(panel: RunsPanel, window: MainWindow) -> None:
-    """Reprocess runs the stored mapping's current version: the run came from a file."""
+    """Reprocess runs the stored mapping's current version: the run came from a file.
+    Refresh (as the analyst would) reads the shown run again."""
     panel.service.save_mapping(window.session.document, None)
+    panel.refresh_button.click()
+    assert panel.reprocess_button.isEnabled()
 
 
-def test_reprocess_of_a_mapping_not_in_the_store_says_why(
-    ran: tuple[RunsPanel, RunResult], monkeypatch: pytest.MonkeyPatch
+def test_reprocess_of_a_mapping_not_in_the_store_is_disabled_and_says_why(
+    ran: tuple[RunsPanel, RunResult],
 ) -> None:
     panel, _result = ran
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _title, text: shown.append(text))
-    panel.reprocess_button.click()
-    assert shown and "no mapping 'mapping_QBT_WFN_ACME_20250724'" in shown[0]
-    assert panel.handle is None and panel.reprocess_button.isEnabled()
+    assert not panel.reprocess_button.isEnabled()
+    assert panel.reprocess_button.toolTip() == (
+        "Cannot reprocess: its mapping mapping_QBT_WFN_ACME_20250724 is not in the store: "
+        "save it there to reprocess its failed records"
+    )
+    panel.reprocess_button.click()  # disabled: nothing starts
+    assert panel.handle is None
 
 
 def test_reprocess_runs_the_failed_record_again_and_links_the_runs(

@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QWidget
 
-from fieldwright.domain.runs import RunStatus
+from fieldwright.domain.runs import RunCounts, RunStatus
 from fieldwright.domain.store_models import DeadLetterRecord, RunRecord
 
 __all__ = ["DeadLetterModel", "RunHistoryModel", "compact_json", "duration_text", "when_text"]
@@ -119,6 +119,45 @@ class RunHistoryModel(_PagedModel):
 
     def keys(self) -> list[str]:
         return [record.key for record in self.items]
+
+    def row_of(self, key: str) -> int | None:
+        return next((row for row, record in enumerate(self.items) if record.key == key), None)
+
+    def merge(self, records: list[RunRecord]) -> int:
+        """Take in a fresh first page: rows of runs shown already change in place, new
+        runs are inserted where the page has them (newest first). Views keep their
+        selection, as no row is reset. Returns how many rows were inserted."""
+        inserted = 0
+        position = 0
+        for record in records:
+            row = self.row_of(record.key)
+            if row is None:
+                self.beginInsertRows(QModelIndex(), position, position)
+                self.items.insert(position, record)
+                self.endInsertRows()
+                inserted += 1
+                position += 1
+            else:
+                self.replace(row, record)
+                position = row + 1
+        return inserted
+
+    def replace(self, row: int, record: RunRecord) -> None:
+        """Show a run's new state (status, counts, end) in its row."""
+        if self.items[row] == record:
+            return
+        self.items[row] = record
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
+
+    def update_counts(self, key: str, counts: RunCounts) -> bool:
+        """A running run's counts so far; False when the run has no row."""
+        row = self.row_of(key)
+        if row is None:
+            return False
+        record = self.items[row]
+        if record.status is RunStatus.RUNNING:
+            self.replace(row, record.model_copy(update={"counts": counts}))
+        return True
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():

@@ -3,7 +3,11 @@ export of the dead letters and reprocessing of the failed records.
 
 The history and the dead letters come from the service a page at a time. A
 reprocess runs in the service's worker thread; its callbacks are re-emitted as
-Qt signals, which Qt queues to the GUI thread (as Run now does).
+Qt signals, which Qt queues to the GUI thread (as Run now does). The page keeps
+itself up to date from the service's run events (`run_started`, `run_progressed`,
+`run_ended`, fed by the window): rows are inserted and changed in place, so the
+filters, the selection and the scroll position stay. Reprocess is enabled only
+for a run whose failed records can be run again; its tooltip says why not.
 """
 
 from __future__ import annotations
@@ -41,7 +45,14 @@ from fieldwright.domain.runs import RunStatus, RunTrigger
 from fieldwright.service import RunDetail, RunFilter, ServiceError
 
 if TYPE_CHECKING:
-    from fieldwright.service import RunHandle, RunResult, Service
+    from fieldwright.service import (
+        RunEnded,
+        RunHandle,
+        RunProgressed,
+        RunResult,
+        RunStarted,
+        Service,
+    )
 
 __all__ = ["RunsPanel"]
 
@@ -69,6 +80,8 @@ class RunsPanel(QWidget):
         self.next_letter: int | None = None
         self.detail: RunDetail | None = None
         self.handle: RunHandle | None = None
+        #: Runs heard of that the first page did not hold (filtered out): not asked again.
+        self.unlisted: set[str] = set()
         self.ui = Form("runs_panel.ui")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -122,6 +135,7 @@ class RunsPanel(QWidget):
         self.letters_label = self.ui.child(QLabel, "dead_letters_title")
         self.export_button = self.ui.child(QPushButton, "export_dead_letters")
         self.reprocess_button = self.ui.child(QPushButton, "reprocess_failed")
+        self.reprocess_tip = self.reprocess_button.toolTip()
         self.reprocess_progress = RunProgressWidget()
         self.reprocess_progress.setObjectName("reprocess_progress")
         self.reprocess_progress.bar.setFixedWidth(120)
@@ -184,6 +198,7 @@ class RunsPanel(QWidget):
         """Reload the first page for the filters, keeping (or moving to) the selected run."""
         self.loaded = True
         keep = select or self.selected_key()
+        self.detail = None  # read the shown run again: its state or its reprocess may change
         try:
             page = self.service.list_runs(self.filters(), limit=PAGE_SIZE)
         except ServiceError as exc:
@@ -269,7 +284,25 @@ class RunsPanel(QWidget):
             self.detail_view.setHtml(detail_html(self.detail))
         has_letters = self.letters.rowCount() > 0
         self.export_button.setEnabled(has_letters)
-        self.reprocess_button.setEnabled(has_letters and not self.reprocessing)
+        self._offer_reprocess(has_letters)
+
+    def _offer_reprocess(self, has_letters: bool) -> None:
+        """Enable Reprocess only where it can work; the tooltip says why it cannot."""
+        why: str | None
+        if self.detail is None:
+            why = "select a run with failed records"
+        elif self.reprocessing:
+            why = "a reprocess is going on"
+        elif not has_letters:
+            why = "the run has no failed records"
+        else:
+            try:
+                why = self.service.reprocess_blocker(self.detail.record.key)
+            except ServiceError as exc:
+                why = str(exc)
+        button = self.reprocess_button
+        button.setEnabled(why is None)
+        button.setToolTip(self.reprocess_tip if why is None else f"Cannot reprocess: {why}")
 
     def load_more_letters(self) -> None:
         if self.detail is None or self.next_letter is None:
@@ -287,15 +320,67 @@ class RunsPanel(QWidget):
 
     def _link_clicked(self, url: QUrl) -> None:
         text = url.toString()
-        if not text.startswith("run:"):
-            return
-        key = text.removeprefix("run:")
-        keys = self.model.keys()
-        if key in keys:
-            self.table.selectRow(keys.index(key))
+        if text.startswith("run:"):
+            self.open_run(text.removeprefix("run:"))
+
+    def open_run(self, key: str) -> None:
+        """Select a run's row and show its detail (a run without a row: the detail alone)."""
+        if not self.loaded:
+            self.refresh(select=key)
+        row = self.model.row_of(key)
+        if row is not None:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
         else:  # filtered out or on a later page: show it without a row
             self.table.clearSelection()
             self.show_run(key)
+
+    # -- live updates from the service's run events -----------------------------------------
+
+    def run_started(self, event: RunStarted) -> None:
+        if self.loaded:
+            self._merge_latest()
+
+    def run_progressed(self, event: RunProgressed) -> None:
+        """Counts of a running row; a retry attempt not shown yet is looked up once."""
+        if not self.loaded or self.model.update_counts(event.key, event.progress.counts):
+            return
+        if event.progress.running and event.key not in self.unlisted:
+            self.unlisted.add(event.key)
+            self._merge_latest()
+
+    def run_ended(self, event: RunEnded) -> None:
+        """The run's row shows how it ended; its detail too, when it is the one shown."""
+        if not self.loaded:
+            return
+        self._merge_latest()
+        key = event.key
+        row = self.model.row_of(key)
+        if row is not None and self.model.items[row].status is RunStatus.RUNNING:
+            try:  # an older row than the first page holds
+                self.model.replace(row, self.service.run_detail(key).record)
+            except ServiceError as exc:
+                self.message.emit(f"Cannot read run {key}: {exc}")
+        shown = self.detail.record if self.detail is not None else None
+        ended = (*event.result.keys, key)
+        if shown is not None and shown.key in ended and shown.status is RunStatus.RUNNING:
+            self.show_run(shown.key)
+
+    def _merge_latest(self) -> None:
+        """Take in the first page for the filters, keeping selection and scroll position."""
+        try:
+            page = self.service.list_runs(self.filters(), limit=PAGE_SIZE)
+        except ServiceError as exc:
+            self.message.emit(f"Cannot update the runs: {exc}")
+            return
+        bar = self.table.verticalScrollBar()
+        at = bar.value()
+        inserted = self.model.merge(page.items)
+        if inserted and at > 0:  # keep the rows looked at in place, under the new ones
+            per_item = self.table.verticalScrollMode() is QTableView.ScrollMode.ScrollPerItem
+            bar.setValue(at + inserted * (1 if per_item else self.table.rowHeight(0)))
+        self.unlisted.difference_update(self.model.keys())
+        self._update_more()
 
     # -- dead letters: export and reprocess -----------------------------------------------
 
@@ -343,7 +428,8 @@ class RunsPanel(QWidget):
     def run_finished(self, _summary: str, result: RunResult) -> None:
         """A run ended elsewhere (Run now): show the list with it selected."""
         if self.loaded:
-            self.refresh(select=result.key)
+            self._merge_latest()
+            self.open_run(result.key)
 
     def cancel(self) -> None:
         if self.handle is not None and not self.handle.done:

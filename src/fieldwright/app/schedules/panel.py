@@ -5,7 +5,9 @@ of the shown period (`schedule_executions`), create/edit (the editor dialog), pa
 resume, delete, and Run now (`run_schedule_now`, whose end is re-emitted as a Qt
 signal, queued to the GUI thread). Planned fire times are computed here with the
 scheduler's `Plan` (Qt-free, from the service's `plan_schedule`), once per schedule and
-period, in one display time zone.
+period, in one display time zone. The page follows the service's events by itself:
+a fire of this process's scheduler (`schedule_fired`) and the end of a run of a
+schedule (`run_ended`) redraw the list and the calendar, keeping the selection.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from fieldwright.domain.store_models import MappingSummary, ScheduleRecord
 from fieldwright.service import InvalidSchedule, Plan, ServiceError, plan_schedule
 
 if TYPE_CHECKING:
-    from fieldwright.service import RunHandle, RunResult, Service
+    from fieldwright.service import RunEnded, RunHandle, RunResult, ScheduleFired, Service
 
 __all__ = ["SchedulesPanel"]
 
@@ -383,6 +385,18 @@ class SchedulesPanel(QWidget):
         if result.status is not RunStatus.COMPLETED:
             reason = f"\n\n{result.message}" if result.message else ""
             QMessageBox.warning(self, "The run did not complete", summary + reason)
+
+    # -- live updates from the service's events ------------------------------------------
+
+    def schedule_fired(self, _event: ScheduleFired) -> None:
+        """A fire time began, ended or was skipped: its last and next run, the calendar."""
+        if self.loaded:
+            self.refresh()
+
+    def run_ended(self, event: RunEnded) -> None:
+        """A run of a schedule ended (a retry, a Run now from elsewhere): the calendar."""
+        if self.loaded and event.schedule_key is not None:
+            self.reload_calendar()
 
     def cancel(self) -> None:
         """Cancel the runs started here that are still going (the window is closing)."""

@@ -1,6 +1,11 @@
 """The main window: it composes the pages, the menus and the status bar, and wires them.
 
-The navigation list and the stacked pages are a `PageStack` (page_stack.py).
+The navigation list and the stacked pages are a `PageStack` (page_stack.py), under
+the notice bar of failed scheduled runs (notifications.py).
+
+With a store, the service's events (live_events.py) keep the Runs and Schedules
+pages and the status bar up to date as runs start, progress and end and as
+schedules fire, on the GUI thread after the code that started a run has returned.
 
 What happens to the open mapping as a whole (new, open, save, the store, recent
 files, the title) is the `DocumentController`'s; the window shows what it says.
@@ -12,7 +17,14 @@ from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from fieldwright.app.designer.automap_dialog import AutoMapDialog
 from fieldwright.app.designer.panel import MappingDesigner
@@ -23,10 +35,13 @@ from fieldwright.app.documents.recent_menu import RecentMenu
 from fieldwright.app.documents.session import DocumentSession
 from fieldwright.app.home.welcome import WelcomePage
 from fieldwright.app.preview.panel import PreviewPanel
+from fieldwright.app.runs.activity import RunActivity
 from fieldwright.app.runs.progress import RunProgressWidget
 from fieldwright.app.runs.run_now import RunNow
 from fieldwright.app.settings.app_settings import AppSettings
+from fieldwright.app.shell.live_events import LiveEvents
 from fieldwright.app.shell.menus import MenuCommands, build_menus
+from fieldwright.app.shell.notifications import FailureNotifier, NoticeBar
 from fieldwright.app.shell.page_stack import PageStack
 from fieldwright.app.shell.scheduler_status import SchedulerStatus
 from fieldwright.app.shell.status_line import StatusLabels
@@ -42,7 +57,7 @@ if TYPE_CHECKING:
     from fieldwright.app.runs.panel import RunsPanel
     from fieldwright.app.schedules.panel import SchedulesPanel
     from fieldwright.app.settings.panel import SettingsPanel
-    from fieldwright.service import RunResult
+    from fieldwright.service import RunEnded, RunProgressed, RunResult, RunStarted, ScheduleFired
 
 __all__ = ["MainWindow"]
 
@@ -69,6 +84,12 @@ class MainWindow(QMainWindow):
         self.status = StatusLabels(self.statusBar())
         self.run_progress = RunProgressWidget()
         self.statusBar().insertPermanentWidget(0, self.run_progress)
+        self.run_activity = RunActivity()
+        self.run_activity.watched_elsewhere = lambda key: key == self.run_progress.key
+        self.statusBar().insertPermanentWidget(0, self.run_activity)
+        self.notifier = FailureNotifier(self.notice_bar, self)
+        #: The service's events on the GUI thread (None without a store).
+        self.live = LiveEvents(store.service, self) if store is not None else None
         self.schema_importer = SchemaImporter(self.session, self)
         self.run_now = RunNow(self.session, store.service if store else None, self)
         self.recent_menu = RecentMenu(self)
@@ -81,6 +102,7 @@ class MainWindow(QMainWindow):
         )
         self._connect_documents()
         self._connect_pages()
+        self._connect_live()
         self.resize(1280, 820)
         self._restore_settings()
         self.documents.refresh_recent()
@@ -123,7 +145,15 @@ class MainWindow(QMainWindow):
         #: The pages this window shows, in navigation order, and the stack's parts.
         self.page_names = stack.page_names
         self.navigation, self.pages = stack.navigation, stack.pages
-        self.setCentralWidget(stack)
+        self.notice_bar = NoticeBar()
+        central = QWidget()
+        central.setObjectName("central")
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.notice_bar)
+        layout.addWidget(stack, 1)
+        self.setCentralWidget(central)
 
     def _menu_commands(self) -> MenuCommands:
         documents, importer, run_now = self.documents, self.schema_importer, self.run_now
@@ -185,6 +215,61 @@ class MainWindow(QMainWindow):
         run_now.finished.connect(self.run_progress.finish)
         self.run_progress.cancelRequested.connect(run_now.cancel)
         run_now.finished.connect(self._run_finished)
+
+    def _connect_live(self) -> None:
+        """Runs and schedule fires from the service update pages and status bar by themselves."""
+        self.notice_bar.openRun.connect(self.open_run)
+        self.notice_bar.openSchedule.connect(self.open_schedule)
+        live = self.live
+        if live is None:
+            return
+        activity = self.run_activity
+        live.runStarted.connect(activity.run_started)
+        live.runStarted.connect(self._live_run_started)
+        live.runProgressed.connect(activity.run_progressed)
+        live.runProgressed.connect(self._live_run_progressed)
+        live.runEnded.connect(activity.run_ended)
+        live.runEnded.connect(self._live_run_ended)
+        live.scheduleFired.connect(self.notifier.schedule_fired)
+        live.scheduleFired.connect(self._live_schedule_fired)
+
+    def _built_runs(self) -> RunsPanel | None:
+        return self._runs_page.built if self._runs_page is not None else None
+
+    def _built_schedules(self) -> SchedulesPanel | None:
+        return self._schedules_page.built if self._schedules_page is not None else None
+
+    def _live_run_started(self, event: RunStarted) -> None:
+        if (runs := self._built_runs()) is not None:
+            runs.run_started(event)
+
+    def _live_run_progressed(self, event: RunProgressed) -> None:
+        if (runs := self._built_runs()) is not None:
+            runs.run_progressed(event)
+
+    def _live_run_ended(self, event: RunEnded) -> None:
+        if (runs := self._built_runs()) is not None:
+            runs.run_ended(event)
+        if (schedules := self._built_schedules()) is not None:
+            schedules.run_ended(event)
+
+    def _live_schedule_fired(self, event: ScheduleFired) -> None:
+        if (schedules := self._built_schedules()) is not None:
+            schedules.schedule_fired(event)
+
+    def open_run(self, key: str) -> None:
+        """Show a run's detail in the Runs page (a failure notice's Open run)."""
+        panel = self.runs_panel
+        if panel is not None:
+            self.show_page("Runs")
+            panel.open_run(key)
+
+    def open_schedule(self, key: str) -> None:
+        """Show a schedule selected in the Schedules page."""
+        panel = self.schedules_panel
+        if panel is not None:
+            self.show_page("Schedules")
+            panel.select_schedule(key)
 
     # -- pages built on first use ---------------------------------------------------------
 
@@ -327,10 +412,13 @@ class MainWindow(QMainWindow):
             schedules.cancel()  # a schedule's Run now, likewise
         self.scheduler.stop()
         self.shutdown_workers()
+        self.notifier.close()
         event.accept()
 
     def shutdown_workers(self) -> None:
         """Stop the background work of the pages (idempotent; tests call it on teardown)."""
+        if self.live is not None:
+            self.live.detach()
         self.preview.shutdown()
         self.tests_panel.shutdown()
         self.session.compiled.shutdown()

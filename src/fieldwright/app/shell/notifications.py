@@ -1,0 +1,159 @@
+"""Telling the analyst that a scheduled run failed: a notice bar in the window and a desktop
+notification.
+
+A schedule with "notify on failure" whose run fails in this process's background
+scheduler (a `ScheduleFired` with `needs_notice`) raises:
+
+- an in-app notice: a bar above the pages naming the schedule and the reason, whose
+  "Open run" shows the run's detail in the Runs page (a fire that failed before a run
+  began, such as a deleted mapping, opens the schedule instead);
+- a desktop notification: a message from the system tray icon where the desktop has a
+  tray (`QSystemTrayIcon.isSystemTrayAvailable()`); clicking it opens the run too.
+  Without a tray (some Linux desktops, the offscreen platform) there is no desktop
+  message: the window's taskbar entry asks for attention (`QApplication.alert`) and the
+  notice bar stays until dismissed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QSystemTrayIcon,
+    QWidget,
+)
+
+if TYPE_CHECKING:
+    from fieldwright.service import ScheduleFired
+
+__all__ = ["FailureNotifier", "NoticeBar", "notice_text"]
+
+#: Readable on both themes: white on a dark red.
+_BAR_STYLE = (
+    "QFrame#failure_notice { background: #8c1d18; border-radius: 4px; }"
+    "QFrame#failure_notice QLabel { color: white; }"
+)
+
+
+def notice_text(event: ScheduleFired, earlier: int = 0) -> str:
+    """'Scheduled run of “Nightly” failed (attempt 2): reason' and how many failed before."""
+    attempt = f" (attempt {event.attempt})" if event.attempt > 1 else ""
+    reason = f": {event.message}" if event.message else ""
+    text = f"Scheduled run of “{event.schedule_name}” failed{attempt}{reason}"
+    if earlier:
+        text += f" · {earlier} earlier failure{'s' if earlier != 1 else ''}"
+    return text
+
+
+class NoticeBar(QFrame):
+    """The latest failure of a schedule that asks to be told, until opened or dismissed."""
+
+    #: Show this run's detail (its key).
+    openRun = Signal(str)
+    #: Show this schedule (a fire that failed before its run began).
+    openSchedule = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("failure_notice")
+        self.setStyleSheet(_BAR_STYLE)
+        self.failures: list[ScheduleFired] = []
+        self.label = QLabel()
+        self.label.setObjectName("failure_notice_text")
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.open_button = QPushButton("Open run")
+        self.open_button.setObjectName("failure_notice_open")
+        self.dismiss_button = QPushButton("Dismiss")
+        self.dismiss_button.setObjectName("failure_notice_dismiss")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 6, 4)
+        icon = QLabel()
+        icon.setPixmap(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical).pixmap(18, 18)
+        )
+        layout.addWidget(icon)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.open_button)
+        layout.addWidget(self.dismiss_button)
+        self.open_button.clicked.connect(self.open_latest)
+        self.dismiss_button.clicked.connect(self.dismiss)
+        self.hide()
+
+    @property
+    def latest(self) -> ScheduleFired | None:
+        return self.failures[-1] if self.failures else None
+
+    def add(self, event: ScheduleFired) -> None:
+        self.failures.append(event)
+        text = notice_text(event, len(self.failures) - 1)
+        self.label.setText(text)
+        self.label.setToolTip(text)
+        self.open_button.setText("Open run" if event.run_key else "Open schedule")
+        self.show()
+
+    def open_latest(self) -> None:
+        event = self.latest
+        self.dismiss()
+        if event is None:
+            return
+        if event.run_key is not None:
+            self.openRun.emit(event.run_key)
+        else:
+            self.openSchedule.emit(event.schedule_key)
+
+    def dismiss(self) -> None:
+        self.failures.clear()
+        self.hide()
+
+
+class FailureNotifier(QObject):
+    """Raises the notice bar and the desktop notification for failures that ask for them."""
+
+    def __init__(self, bar: NoticeBar, window: QWidget) -> None:
+        super().__init__(window)
+        self.bar = bar
+        self.window = window
+        #: The tray icon that carries desktop messages (None: no tray, or nothing failed yet).
+        self.tray: QSystemTrayIcon | None = None
+
+    @staticmethod
+    def desktop_available() -> bool:
+        return QSystemTrayIcon.isSystemTrayAvailable() and QSystemTrayIcon.supportsMessages()
+
+    def schedule_fired(self, event: ScheduleFired) -> None:
+        if not event.needs_notice:
+            return
+        self.bar.add(event)
+        if self.desktop_available():
+            self._tray().showMessage(
+                "Fieldwright: a scheduled run failed",
+                notice_text(event),
+                QSystemTrayIcon.MessageIcon.Critical,
+                15_000,
+            )
+        else:
+            QApplication.alert(self.window)
+
+    def _tray(self) -> QSystemTrayIcon:
+        if self.tray is None:
+            icon = self.window.windowIcon()
+            if icon.isNull():
+                icon = self.window.style().standardIcon(QStyle.StandardPixmap.SP_ComputerIcon)
+            self.tray = QSystemTrayIcon(icon, self)
+            self.tray.setToolTip("Fieldwright")
+            self.tray.messageClicked.connect(self.bar.open_latest)
+            self.tray.show()
+        return self.tray
+
+    def close(self) -> None:
+        """Take the tray icon away (the window is closing)."""
+        if self.tray is not None:
+            self.tray.hide()
