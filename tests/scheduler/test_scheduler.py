@@ -282,3 +282,28 @@ def test_manual_schedules_run_only_when_triggered(harness: Harness) -> None:
     scheduler.trigger_now("sched_nightly")
     harness.tick_until_idle(scheduler)
     assert [(r.status, r.notes) for r in harness.executions()] == [(RunStatus.COMPLETED, "")]
+
+
+def test_stop_ends_while_a_run_finishes_into_the_scheduler(store: Store) -> None:
+    """A run finishing during stop kicks the scheduler; APScheduler's shutdown(wait=True) holds
+    its job-store lock while joining the pool, so that kick used to deadlock `serve`."""
+    ScheduleRepository(store).create(schedule(kind="manual", cron=None))
+    started = threading.Event()
+
+    def slow(_s: Any, _f: Any, _a: int, cancel: threading.Event, _t: Any) -> ExecutionOutcome:
+        started.set()
+        cancel.wait(10)
+        threading.Event().wait(0.3)  # finish while stop is under way
+        return ExecutionOutcome.completed()
+
+    config = SchedulerConfig(heartbeat_seconds=1)
+    scheduler = Scheduler(store, Runner(slow), clock=SystemClock(), config=config)
+    scheduler.start()
+    scheduler.trigger_now("sched_nightly")
+    scheduler.tick()
+    assert started.wait(10), "the run never started"
+    stopper = threading.Thread(target=scheduler.stop, daemon=True)
+    stopper.start()
+    stopper.join(15)
+    assert not stopper.is_alive(), "stop() deadlocked with the finishing run"
+    assert scheduler.state is SchedulerState.STOPPED

@@ -101,6 +101,12 @@ class Scheduler:
         self._state = SchedulerState.STOPPED
         self._message = "not started"
         self._aps: Any = None
+        #: Held around every call into APScheduler's job store from our threads, and by
+        #: `stop` while it marks the scheduler stopping: APScheduler's shutdown(wait=True)
+        #: holds its job-store lock while it joins the pools, so a run finishing in a pool
+        #: thread must not be inside add_job/get_jobs then (that deadlocked `serve`).
+        self._jobs_guard = threading.RLock()
+        self._stopping = False
         self._tick_lock = threading.Lock()
         self._inflight: dict[int, Inflight] = {}
         self._idle = threading.Condition()
@@ -125,6 +131,7 @@ class Scheduler:
         if self._aps is not None:
             return self._state
         self._set_state(SchedulerState.STARTING, "starting")
+        self._stopping = False
         self._aps = background_scheduler(self._config.max_workers)
         self._aps.start()
         if self._config.heartbeat_seconds:
@@ -137,13 +144,20 @@ class Scheduler:
             )
         return self.tick()
 
-    def stop(self, *, wait: bool = True) -> None:
-        """Ask running runs to cancel, wait for them (if `wait`), give the lock up."""
+    def stop(self, *, wait: bool = True, timeout: float = 30.0) -> None:
+        """Ask running runs to cancel, wait for them (if `wait`, at most `timeout` seconds),
+        give the lock up. Always ends: runs are waited for outside APScheduler's lock."""
+        with self._jobs_guard:
+            self._stopping = True  # from here on no thread of ours calls into APScheduler
         with self._idle:
             for inflight in self._inflight.values():
                 inflight.cancel.set()
-        if self._aps is not None:
-            self._aps.shutdown(wait=wait)
+        aps = self._aps
+        if aps is not None:
+            idle = self.wait_idle(timeout) if wait else True
+            if not idle:
+                log.warning("runs did not stop within %g s of cancel; leaving them", timeout)
+            aps.shutdown(wait=wait and idle)
             self._aps = None
         try:
             self._outbox.flush()
@@ -328,14 +342,17 @@ class Scheduler:
             if row.parent_id is not None:
                 fire_time = self._repo.execution(row.parent_id).scheduled_at
             inflight = Inflight(row, schedule, fire_time)
-            with self._idle:
-                self._inflight[row.id or 0] = inflight
-            self._aps.add_job(
-                self._execute,
-                args=(inflight,),
-                id=f"fieldwright:execution:{row.id}",
-                executor=RUNS,
-            )
+            with self._jobs_guard:
+                if self._stopping or self._aps is None:
+                    return  # stopping: the execution stays due for the next start
+                with self._idle:
+                    self._inflight[row.id or 0] = inflight
+                self._aps.add_job(
+                    self._execute,
+                    args=(inflight,),
+                    id=f"fieldwright:execution:{row.id}",
+                    executor=RUNS,
+                )
 
     def _execute(self, inflight: Inflight) -> None:
         """Runs in a worker of the run pool."""
@@ -420,12 +437,18 @@ class Scheduler:
 
     def _kick(self) -> None:
         """Tick soon (self-driving mode only: with heartbeat_seconds=None the caller ticks)."""
-        if self._aps is not None and self._config.heartbeat_seconds:
+        with self._jobs_guard:
+            if self._stopping or self._aps is None or not self._config.heartbeat_seconds:
+                return
             self._aps.add_job(self.tick, id=KICK_ID, executor=CONTROL, replace_existing=True)
 
     def _rebuild_jobs(self) -> None:
+        with self._jobs_guard:
+            self._rebuild_jobs_guarded()
+
+    def _rebuild_jobs_guarded(self) -> None:
         self._jobs_stale = False
-        if self._aps is None or not self._config.precise_wakeups:
+        if self._stopping or self._aps is None or not self._config.precise_wakeups:
             return
         wanted = set()
         for schedule in self._repo.list_schedules(active_only=True):
@@ -446,12 +469,13 @@ class Scheduler:
                 job.remove()
 
     def _remove_wake_jobs(self) -> None:
-        if self._aps is None:
-            return
-        for job in self._aps.get_jobs():
-            if not job.id.startswith("fieldwright:"):
-                job.remove()
-        self._jobs_stale = True
+        with self._jobs_guard:
+            if self._stopping or self._aps is None:
+                return
+            for job in self._aps.get_jobs():
+                if not job.id.startswith("fieldwright:"):
+                    job.remove()
+            self._jobs_stale = True
 
     def jobs(self) -> list[tuple[str, datetime | None]]:
         """APScheduler's jobs for the schedules: (schedule key, next wake-up)."""
