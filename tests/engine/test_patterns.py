@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 import pytest
+import regex
 
 from fieldwright.engine import RecordStatus, compile_document, validate
 from fieldwright.engine.functions._patterns import MATCH_TIMEOUT, compile_pattern
@@ -129,3 +130,30 @@ def test_a_text_that_ran_out_of_time_fails_again_at_once() -> None:
         pattern.search(SLOW_VALUE)  # the careful path's second look at the same value
     assert time.perf_counter() - started < MATCH_TIMEOUT
     assert pattern.search("aaa") is not None  # other texts still match normally
+
+
+@pytest.mark.parametrize(
+    ("text", "linear"),
+    [
+        (r"\D", True),
+        (r"^[A-Z]{2}-\d{4}$", True),
+        (r"(\d{1,3}\.){3}\d{1,3}", True),
+        (r"(a|aa)+$", False),
+        (r"(a+)+", False),
+        (r"\s+", False),
+        (r"(x)\1", False),
+        (r"\p{Lu}", False),
+    ],
+)
+def test_only_patterns_that_cannot_backtrack_badly_skip_the_timeout(
+    text: str, linear: bool
+) -> None:
+    from fieldwright.engine.functions._patterns import _linear
+
+    assert (_linear(text) is not None) is linear
+    pattern = compile_pattern(text)
+    # Both engines agree on what they match.
+    for value in ("AB-1234", "(555) 123", "10.0.0.1", "aaaa", "xx", "Éa"):
+        fast = pattern.search(value)
+        slow = regex.compile(text, regex.V0).search(value)
+        assert (fast and fast.group(0)) == (slow and slow.group(0))

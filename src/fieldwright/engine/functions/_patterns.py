@@ -15,6 +15,9 @@ Patterns use Python's syntax (the `regex` module's version 0, compatible with
 
 from __future__ import annotations
 
+import re
+import re._constants as _re_constants  # type: ignore[import-not-found]  # no stubs; stable since 3.11
+import re._parser as _re_parser  # type: ignore[import-not-found]
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -41,7 +44,7 @@ class PatternTimeout(TransformError):
 class Pattern:
     """A compiled pattern whose every match is bounded by `MATCH_TIMEOUT`."""
 
-    __slots__ = ("_compiled", "_timed_out_on", "groups", "pattern")
+    __slots__ = ("_compiled", "_fast", "_timed_out_on", "groups", "pattern")
 
     def __init__(self, text: str) -> None:
         try:
@@ -52,6 +55,10 @@ class Pattern:
             raise PatternError("groups nested too deeply") from exc
         self.pattern = text
         self.groups: int = self._compiled.groups
+        #: A pattern with no unbounded repeat and no back-reference matches in time
+        #: linear in the text: it runs on the stdlib `re`, whose calls cost a fifth of a
+        #: `regex` call with a timeout (the timeout's set-up dominates short values).
+        self._fast = _linear(text)
         #: Texts a match ran out of time on (the last few): matching is deterministic, so
         #: the same text fails again at once instead of spending the bound a second time
         #: (the careful path re-maps a record the batch path could not).
@@ -61,6 +68,8 @@ class Pattern:
         return f"Pattern({self.pattern!r})"
 
     def _run(self, how: Callable[..., Any], text: str, *args: Any, **kwargs: Any) -> Any:
+        if self._fast is not None:
+            return getattr(self._fast, how.__name__)(*args, **kwargs)
         if text in self._timed_out_on:
             raise self._timed_out(text)
         try:
@@ -91,9 +100,41 @@ class Pattern:
     ) -> str:
         try:
             replaced: str = self._run(self._compiled.sub, text, replacement, text, count=count)
-        except (regex.error, IndexError) as exc:
+        except (regex.error, re.error, IndexError) as exc:
             raise PatternError(str(exc)) from exc
         return replaced
+
+
+_REPEATS = {_re_constants.MAX_REPEAT, _re_constants.MIN_REPEAT, _re_constants.POSSESSIVE_REPEAT}
+_BACKREFS = {_re_constants.GROUPREF, _re_constants.GROUPREF_EXISTS}
+
+
+def _linear(text: str) -> re.Pattern[str] | None:
+    """`text` compiled by the stdlib when it cannot backtrack catastrophically (no
+    unbounded repeat, no back-reference); None otherwise, or when `re` reads it
+    differently (Unicode properties such as \\p{Lu} are the regex module's)."""
+    try:
+        pending: list[Any] = list(_re_parser.parse(text))
+        compiled = re.compile(text)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    while pending:
+        op, argument = pending.pop()
+        if op in _BACKREFS:
+            return None
+        if op in _REPEATS:
+            _low, high, body = argument
+            if high == _re_constants.MAXREPEAT:
+                return None
+            pending.extend(body)
+        elif op is _re_constants.SUBPATTERN:
+            pending.extend(argument[-1])
+        elif op is _re_constants.BRANCH:
+            for branch in argument[1]:
+                pending.extend(branch)
+        elif op in (_re_constants.ASSERT, _re_constants.ASSERT_NOT):
+            pending.extend(argument[1])
+    return compiled
 
 
 def compile_pattern(text: str) -> Pattern:
