@@ -32,10 +32,11 @@ from fieldwright.app.connections.kind_forms import (
     SqlForm,
 )
 from fieldwright.app.shell.forms import Form
+from fieldwright.app.shell.widgets import set_row_visible
 from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.service import KeyringStatus
 
-__all__ = ["FILE_KINDS", "KINDS", "ConnectionEditor", "set_row_visible", "summary"]
+__all__ = ["KINDS", "ConnectionEditor", "summary"]
 
 #: Connector kinds, in the order the kind box lists them, with the analyst's name for each.
 KINDS: dict[str, str] = {
@@ -47,7 +48,6 @@ KINDS: dict[str, str] = {
     "json": "JSON file",
     "xlsx": "Excel workbook",
 }
-FILE_KINDS = ("csv", "tsv", "ndjson", "json", "xlsx")
 SECRET_LABELS = {"sql": "Password", "http": "Token / password / key"}
 
 
@@ -65,16 +65,6 @@ def summary(record: ConnectionRecord) -> str:
         url = str(settings.get("url", ""))
         return f"{url} · {label.lower()}" if label else url
     return str(settings.get("path", ""))
-
-
-def set_row_visible(widget: QWidget, visible: bool) -> None:
-    """Show or hide the form row holding `widget` (a hidden row takes no space)."""
-    parent = widget.parentWidget()
-    for form in parent.findChildren(QFormLayout) if parent is not None else []:
-        if form.indexOf(widget) >= 0:
-            form.setRowVisible(widget, visible)
-            return
-    widget.setVisible(visible)
 
 
 class ConnectionEditor(QWidget):

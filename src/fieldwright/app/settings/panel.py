@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldwright.app.connections.editor import set_row_visible
 from fieldwright.app.settings.app_settings import (
     SAMPLE_SIZE_RANGE,
     AppSettings,
@@ -38,7 +37,7 @@ from fieldwright.app.settings.app_settings import (
 )
 from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.theme import THEMES, apply_theme, current_theme
-from fieldwright.app.shell.widgets import confirm
+from fieldwright.app.shell.widgets import confirm, set_row_visible
 from fieldwright.app.shell.workers import Task, TaskSignals
 from fieldwright.app.shell.zones import setup_zone_combo
 from fieldwright.service import ServiceError, database_info, upgrade_database

@@ -8,6 +8,7 @@ from typing import Generic, TypeVar
 
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QFormLayout,
     QHeaderView,
     QMessageBox,
     QTableView,
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["LazyPage", "confirm", "set_column_widths"]
+__all__ = ["LazyPage", "confirm", "set_column_widths", "set_row_visible"]
 
 Content = TypeVar("Content", bound=QWidget)
 
@@ -62,6 +63,16 @@ def set_column_widths(table: QTableView, widths: tuple[int, ...], *, stretch: in
     for column, width in enumerate(widths):
         table.setColumnWidth(column, width)
     header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+
+
+def set_row_visible(widget: QWidget, visible: bool) -> None:
+    """Show or hide the form row holding `widget` (a hidden row takes no space)."""
+    parent = widget.parentWidget()
+    for form in parent.findChildren(QFormLayout) if parent is not None else []:
+        if form.indexOf(widget) >= 0:
+            form.setRowVisible(widget, visible)
+            return
+    widget.setVisible(visible)
 
 
 def confirm(parent: QWidget, title: str, text: str) -> bool:
