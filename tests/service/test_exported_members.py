@@ -72,6 +72,7 @@ PUBLIC = [
     "describe_cron",
     "document_json_schema",
     "export_mapping",
+    "file_kind_format",
     "function_library",
     "get_secret",
     "import_mapping",

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from fieldwright._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from fieldwright.service._connectors import file_kind_format
     from fieldwright.service._results import RunProgress, RunResult
     from fieldwright.service.background import (
         BackgroundScheduler,
@@ -161,6 +162,7 @@ _LOCATIONS = {
     "dead_letter_path": "fieldwright.service.files",
     "describe_cron": "fieldwright.service.plans",
     "document_json_schema": "fieldwright.service.library",
+    "file_kind_format": "fieldwright.service._connectors",
     "function_library": "fieldwright.service.library",
     "get_secret": "fieldwright.service.secrets",
     "junit_xml": "fieldwright.service.suites",
@@ -230,6 +232,7 @@ __all__ = [
     "describe_cron",
     "document_json_schema",
     "export_mapping",
+    "file_kind_format",
     "function_library",
     "get_secret",
     "import_mapping",

@@ -22,9 +22,15 @@ from fieldwright.connectors import (
 from fieldwright.domain import ConnectorRef
 from fieldwright.domain.records import RecordSink, RecordSource
 
-__all__ = ["Connectors", "StandardConnectors", "describe", "file_path"]
+__all__ = ["Connectors", "StandardConnectors", "describe", "file_kind_format", "file_path"]
 
 _FILE_KINDS = {**{name: name for name in FORMATS}, "jsonl": "ndjson", "excel": "xlsx"}
+
+
+def file_kind_format(kind: str) -> str | None:
+    """The file format a connector kind reads or writes (`jsonl` → ndjson, `excel` →
+    xlsx); None for kinds that are not files (sql, http …)."""
+    return _FILE_KINDS.get(kind.lower())
 
 
 class Connectors(Protocol):

@@ -28,6 +28,7 @@ from fieldwright.domain.document import ConnectorRef
 from fieldwright.domain.runs import RunTrigger
 from fieldwright.engine import CompiledMapping
 from fieldwright.engine.paths import WILDCARD
+from fieldwright.service._connectors import file_kind_format
 from fieldwright.service._file_log import FileRunLog
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._worker import RunHandle, RunPlan
@@ -36,8 +37,11 @@ from fieldwright.service.mappings import compile_mapping
 
 __all__ = ["dead_letter_path", "file_settings", "output_columns", "run_file"]
 
-_FILE_KINDS = {"csv": "csv", "tsv": "csv", "ndjson": "ndjson", "jsonl": "ndjson", "json": "json"}
-_FILE_KINDS |= {"xlsx": "xlsx", "excel": "xlsx"}
+
+def _family(kind: str) -> str | None:
+    """A file kind's format family: csv and tsv are one (they take the same settings)."""
+    name = file_kind_format(kind)
+    return "csv" if name == "tsv" else name
 
 
 def dead_letter_path(output: Path) -> Path:
@@ -80,7 +84,7 @@ def file_settings(
     else the extension's, else the connector's kind. A setting the format does
     not take raises ConnectorError naming where it was given.
     """
-    kind = _FILE_KINDS.get(connector.kind.lower()) if connector is not None else None
+    kind = _family(connector.kind) if connector is not None else None
     try:
         name = format_of(path, format)
     except UnsupportedFormat:
@@ -90,7 +94,7 @@ def file_settings(
     valid = setting_names(name, role)
     side = "source" if role == "source" else "target"
     settings: dict[str, Any] = {}
-    if connector is not None and kind == _FILE_KINDS[name]:
+    if connector is not None and kind == _family(name):
         for key, value in connector.settings.items():
             if key == "path":
                 continue

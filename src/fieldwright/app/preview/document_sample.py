@@ -14,13 +14,12 @@ from typing import Any
 
 from fieldwright.authoring.documents import Location
 from fieldwright.domain import MappingDocument
+from fieldwright.service import file_kind_format
 
 __all__ = ["NO_SAMPLE", "DocumentSample", "document_sample"]
 
 NO_SAMPLE = "No sample for this mapping"
 _WHAT_TO_DO = "Load sample… or Paste JSON…"
-#: Connector kinds that read a file (the file formats and their aliases).
-_FILE_KINDS = frozenset({"csv", "tsv", "ndjson", "jsonl", "json", "xlsx", "excel"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +41,7 @@ def _none(why: str = "") -> DocumentSample:
 def document_sample(document: MappingDocument, location: Location | None) -> DocumentSample:
     """The sample of `document` saved at `location` (a file, a stored mapping, or None)."""
     connector = document.source.connector
-    if connector is None or connector.kind.lower() not in _FILE_KINDS:
+    if connector is None or file_kind_format(connector.kind) is None:
         return _none()
     raw = connector.settings.get("path")
     if not isinstance(raw, str) or not raw.strip():
