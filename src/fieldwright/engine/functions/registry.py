@@ -20,6 +20,7 @@ from fieldwright.engine.functions._common import show
 from fieldwright.engine.functions._errors import TransformError
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
 from fieldwright.engine.functions._patterns import PatternError, compile_pattern
+from fieldwright.engine.scope import ItemScope
 
 __all__ = [
     "MAX_DECIMALS",
@@ -125,6 +126,8 @@ class StepContext:
 
     record: Mapping[str, Any]
     lookups: Mapping[str, Mapping[str, Any]]
+    #: The current item when the field maps an array item by item, else None.
+    scope: ItemScope | None = None
 
 
 @dataclass(frozen=True, slots=True)
