@@ -193,17 +193,18 @@ def test_an_escaped_lone_surrogate_key_gives_a_message_not_a_traceback(tmp_path:
 # -- duplicate keys -------------------------------------------------------------------------
 
 
-def test_duplicate_keys_are_the_records_error_when_checked(tmp_path: Path) -> None:
+def test_duplicate_keys_are_the_records_error_unless_turned_off(tmp_path: Path) -> None:
     array = tmp_path / "dup.json"
     array.write_text('[{"a": 1, "a": 2}, {"b": {"c": 1, "c" : 2}}, {"a": "x\\":", "b": 1}]')
-    assert read_array(array)[0].record == {"a": 2}  # off by default: orjson keeps the last
-    items = read_array(array, check_duplicate_keys=True)
+    # Turned off, orjson keeps the last value silently.
+    assert read_array(array, check_duplicate_keys=False)[0].record == {"a": 2}
+    items = read_array(array)
     assert [item.record for item in items] == [None, None, {"a": 'x":', "b": 1}]
     assert items[0].error is not None and "duplicate key 'a'" in items[0].error
     assert items[1].error is not None and "duplicate key 'c'" in items[1].error
     lines = tmp_path / "dup.ndjson"
     lines.write_text('{"a": 1, "a": 2}\n{"a": 1}\n')
-    found = list(NdjsonSource(lines, check_duplicate_keys=True))
+    found = list(NdjsonSource(lines))
     assert [item.record for item in found] == [None, {"a": 1}]
     assert found[0].error is not None and "duplicate key 'a'" in found[0].error
 

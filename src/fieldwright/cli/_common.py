@@ -144,7 +144,8 @@ _SOURCE_OPTIONS = (
     click.option(
         "--check-duplicate-keys/--no-check-duplicate-keys",
         default=None,
-        help="A JSON record that gives a key twice is a dead letter (default: off).",
+        help="A JSON record that gives a key twice is a dead letter (default: on; "
+        "--no-check-duplicate-keys reads faster but keeps the last value silently).",
     ),
 )
 

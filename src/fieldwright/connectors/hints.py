@@ -21,7 +21,7 @@ SOURCE_FLAGS: dict[str, str] = {
     "max_depth": "--max-depth",
     "max_record_size": "--max-record-size",
     "max_field_size": "--max-field-size",
-    "check_duplicate_keys": "--check-duplicate-keys",
+    "check_duplicate_keys": "--no-check-duplicate-keys",
 }
 
 
