@@ -206,5 +206,7 @@ def test_every_flag_a_message_names_is_an_option_of_run_and_preview() -> None:
     from fieldwright.connectors import SOURCE_FLAGS
 
     for command in (run, preview):
-        options = {name for param in command.params for name in (*param.opts, *param.secondary_opts)}
+        options = {
+            name for param in command.params for name in (*param.opts, *param.secondary_opts)
+        }
         assert set(SOURCE_FLAGS.values()) <= options, command.name

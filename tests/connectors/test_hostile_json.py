@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from fieldwright.connectors import (
+    open_sink,
     ConnectorError,
     JsonArraySource,
     NdjsonSource,
@@ -239,3 +240,33 @@ def test_an_item_beyond_max_record_size_keeps_an_excerpt(tmp_path: Path) -> None
         "max_record_size (1,000); only its first 4,096 bytes are kept"
     )
     assert items[1].raw == big[:4096].decode()
+
+
+# -- integers beyond 64 bits ----------------------------------------------------------------
+
+BIG = 123456789012345678901234567890
+
+
+def test_integers_beyond_64_bits_are_read_exactly(tmp_path: Path) -> None:
+    text = f'{{"a": {BIG}, "b": -{BIG}, "c": "{BIG}", "d": 0.1, "e": [{{"f": {BIG}}}]}}'
+    expected = {"a": BIG, "b": -BIG, "c": str(BIG), "d": 0.1, "e": [{"f": BIG}]}
+    lines = tmp_path / "big.ndjson"
+    lines.write_text(text + "\n" + '{"a": 1}\n')
+    assert [item.record for item in NdjsonSource(lines)] == [expected, {"a": 1}]
+    array = tmp_path / "big.json"
+    array.write_text(f'[{text}, {{"a": 1}}]')
+    assert [item.record for item in read_array(array)] == [expected, {"a": 1}]
+    assert type(read_array(array)[0].record["a"]) is int  # type: ignore[index]
+
+
+@pytest.mark.parametrize("kind", ["ndjson", "json"])
+def test_integers_beyond_64_bits_are_written_exactly(tmp_path: Path, kind: str) -> None:
+    out = tmp_path / f"out.{kind}"
+    sink = open_sink(out, kind)
+    rejected = sink.write_batch([{"a": BIG, "b": "é"}, {"a": 2}, {"a": float("nan")}])
+    sink.commit()
+    assert [r.index for r in rejected] == [2]  # the NaN only
+    text = out.read_text(encoding="utf-8")
+    assert str(BIG) in text and "é" in text and "e+29" not in text
+    read = read_array(out) if kind == "json" else list(NdjsonSource(out))
+    assert [item.record for item in read] == [{"a": BIG, "b": "é"}, {"a": 2}]

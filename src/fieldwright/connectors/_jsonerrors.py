@@ -89,3 +89,32 @@ def duplicate_key(value: Any, data: bytes) -> str | None:
     except RecursionError:
         return None  # deeper than Python's json can follow: orjson's reading stands
     return None
+
+
+#: orjson reads an integer beyond 64 bits as a float: a run of 20 digits in a
+#: record's text (found cheaply by mapping every digit to 0) sends the record
+#: through Python's json, whose integers are exact.
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_TWENTY_DIGITS = b"0" * 20
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def exact_integers(value: Any, data: bytes) -> Any:
+    """`value` (orjson's reading of `data`) with its integers of 20 digits or more exact."""
+    if _TWENTY_DIGITS not in data.translate(_DIGITS_AS_ZERO):
+        return value
+    try:
+        return json.loads(data, parse_constant=_refuse_constant)
+    except (RecursionError, ValueError):
+        return value  # deeper than Python's json can follow: orjson's reading stands
+
+
+def dumps_exact(value: Any, default: Any) -> bytes:
+    """`value` as compact JSON by Python's json, for what orjson refuses to write: integers
+    beyond 64 bits. Raises TypeError or ValueError as orjson would for anything else."""
+    return json.dumps(
+        value, default=default, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")

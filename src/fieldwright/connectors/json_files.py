@@ -12,7 +12,12 @@ from typing import IO, Any
 
 import orjson
 
-from fieldwright.connectors._jsonerrors import describe_json_error, duplicate_key
+from fieldwright.connectors._jsonerrors import (
+    describe_json_error,
+    dumps_exact,
+    duplicate_key,
+    exact_integers,
+)
 from fieldwright.connectors._jsonscan import EXCERPT_BYTES, UNPARSED, Broken, ElementScanner
 from fieldwright.connectors._text import open_binary
 from fieldwright.connectors._unwritable import holds_non_finite, json_problem
@@ -80,7 +85,7 @@ class _Records:
         key = duplicate_key(value, data) if self.check_duplicate_keys else None
         if key is not None:
             return None, 0, f"duplicate key {key!r} in an object"
-        return value, 0, ""
+        return exact_integers(value, data), 0, ""
 
 
 class NdjsonSource:
@@ -151,7 +156,7 @@ class NdjsonSource:
             except decode_error:
                 value = None
             if type(value) is dict and (not check or duplicate_key(value, line) is None):
-                yield SourceItem(Position(number, start), value)
+                yield SourceItem(Position(number, start), exact_integers(value, line))
                 continue
             skipped = (
                 len(codecs.BOM_UTF8) if number == 1 and line.startswith(codecs.BOM_UTF8) else 0
@@ -320,7 +325,7 @@ class JsonArraySource:
                         except decode_error:
                             value = None
                     if type(value) is dict and (not check or duplicate_key(value, data) is None):
-                        yield SourceItem(Position(index=index), value)
+                        yield SourceItem(Position(index=index), exact_integers(value, data))
                         index += 1
                         continue
                     _, at, problem = records.parse(data)
@@ -397,7 +402,9 @@ def _default(value: Any) -> Any:
     raise TypeError(f"a {type(value).__name__} value is not JSON")
 
 
-def json_rejection(index: int, record: Record, error: TypeError | None) -> RejectedRecord | None:
+def json_rejection(
+    index: int, record: Record, error: TypeError | ValueError | None
+) -> RejectedRecord | None:
     """Why `record` cannot be written as JSON (the encoder's `error`, or a NaN it wrote as
     null), as the dead letter will say it; None when nothing is wrong after all."""
     problem = json_problem(record)
@@ -455,8 +462,8 @@ class _JsonSink(FileSink):
         row = self.row_count
         for index, record in enumerate(records):
             try:
-                data = orjson.dumps(record, default=_default, option=self.options)
-            except TypeError as exc:
+                data = self._dumps(record)
+            except (TypeError, ValueError) as exc:
                 rejected.append(
                     json_rejection(index, record, exc) or RejectedRecord(index, str(exc))
                 )
@@ -470,6 +477,16 @@ class _JsonSink(FileSink):
             buffer += data
             row += 1
         return buffer, rejected
+
+    def _dumps(self, record: Record) -> bytes:
+        try:
+            return orjson.dumps(record, default=_default, option=self.options)
+        except TypeError as exc:
+            if "64-bit" not in str(exc):
+                raise
+        # An integer beyond 64 bits: Python's json writes it exactly.
+        data = dumps_exact(record, _default)
+        return data + b"\n" if self.options & orjson.OPT_APPEND_NEWLINE else data
 
 
 class NdjsonSink(_JsonSink):
