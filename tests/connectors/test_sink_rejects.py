@@ -33,7 +33,6 @@ GOOD = {"id": 1, "note": "fine"}
         ({"id": 2, "note": "a\ud800b"}, "$.note: a lone surrogate ('\\ud800')"),
         ({"id": 2, "n": [1.5, float("nan")]}, "$.n[1]: NaN"),
         ({"id": 2, "n": float("-inf")}, "$.n: -Infinity"),
-        ({"id": 2, "n": 2**70}, "$.n: the integer 1180591620717411303424"),
         ({"id": 2, "n": object()}, "$.n: a object value is not JSON"),
     ],
 )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fieldwright.connectors import NdjsonSink
 from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.runs import DeadLetter, RunStatus
 from fieldwright.engine import Progress, compile_document, execute
@@ -229,3 +231,22 @@ def test_an_expression_past_its_step_budget_fails_that_record_only() -> None:
     assert (outcome.counts.written, outcome.counts.failed) == (1, 1)
     assert sink.committed == [{"id": 1}]
     assert f"more than {MAX_EXPRESSION_STEPS:,} steps" in dead[0].reason
+
+
+def test_a_record_the_sink_refuses_is_a_dead_letter_with_its_input(tmp_path: Path) -> None:
+    compiled = compile_document(document(fields=FIELDS), registry=REGISTRY)
+    dead: list[DeadLetter] = []
+    sink = NdjsonSink(tmp_path / "out.ndjson")
+    records = [{"id": 1, "name": "a"}, {"id": 2, "name": "b\ud800"}, {"id": 3, "name": "c"}]
+    outcome = execute(compiled, items(records), sink, on_dead_letter=dead.append, batch_size=2)
+    assert outcome.counts.model_dump() == {
+        "read": 3,
+        "written": 2,
+        "failed": 1,
+        "filtered": 0,
+        "skipped": 0,
+    }
+    (letter,) = dead
+    assert letter.error_id.startswith("err_write_")
+    assert letter.input == {"id": 2, "name": "b\ud800"} and letter.position_text == "line 2"
+    assert "lone surrogate" in letter.reason

@@ -6,7 +6,7 @@ cancelled, or the sink failed) are counted as skipped: an aborted sink leaves
 its target as it was, except for what a sink that commits batch by batch
 reports as `kept_after_abort`, which counts as written. A record the sink
 rejects (a value its format cannot hold) is a dead letter of its own with its
-position and reason (not its input), counted as failed; under fail_fast it stops
+input, position and reason, counted as failed; under fail_fast it stops
 the run.
 """
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fieldwright.domain import ErrorStrategy
-from fieldwright.domain.records import Position, Record, RecordSink, SourceItem
+from fieldwright.domain.records import Record, RecordSink, SourceItem
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus
 from fieldwright.engine.compiler import CompiledMapping
 from fieldwright.engine.results import RecordResult, RecordStatus
@@ -129,10 +129,9 @@ def execute(
     dead = _DeadLetters(on_dead_letter)
     read = written = failed = filtered = skipped = 0
     batch: list[Record] = []
-    # Where each record of `batch` came from. Positions only: keeping the source
-    # items (and their records) alive until the batch is written slowed a file run
-    # by a fifth; a write failure's dead letter names the position, not the input.
-    origins: list[Position] = []
+    # Where each record of `batch` came from: its source item, so that a record the
+    # sink refuses becomes a dead letter with its input (reprocess needs it).
+    origins: list[SourceItem] = []
     started = last_report = time.monotonic()
     status, message = RunStatus.COMPLETED, None
 
@@ -157,7 +156,7 @@ def execute(
         rejected = sink.write_batch(batch[:count])
         written += count
         for reject in rejected or ():
-            item = SourceItem(origins[reject.index], None)
+            item = origins[reject.index]
             dead.add(item, "write", reject.field, reject.reason)
             written -= 1
             failed += 1
@@ -199,10 +198,10 @@ def execute(
             if others or unreadable:
                 mapped = [n for n, output in enumerate(outputs) if output is not None]
                 batch += [outputs[n] for n in mapped]  # type: ignore[misc]
-                origins += [chunk[n].position for n in mapped]
+                origins += [chunk[n] for n in mapped]
             else:
                 batch += outputs  # type: ignore[arg-type]
-                origins += [item.position for item in chunk]
+                origins += chunk
             while len(batch) >= size and status is RunStatus.COMPLETED:
                 flush(size)
             if status is not RunStatus.COMPLETED:
