@@ -53,6 +53,7 @@ class Runner:
         attempt: int,
         cancel: threading.Event,
         timeout: float | None,
+        started: Callable[[str], None],
     ) -> ExecutionOutcome:
         with self.lock:
             self.calls.append((schedule.key, fire_time, attempt))

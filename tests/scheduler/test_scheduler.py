@@ -3,6 +3,7 @@ runs after downtime, retries, overlap, timeouts, jobs rebuilt from the store."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -22,10 +23,10 @@ from fieldwright.scheduler import (
     StateChange,
     SystemClock,
 )
-from fieldwright.store import ScheduleRepository, Store
+from fieldwright.store import RunRepository, ScheduleRepository, Store
 from fieldwright.store.schedules import ExecutionAttempt
 
-from .helpers import Runner, schedule, utc
+from .helpers import MAPPING, Runner, schedule, utc
 
 MANUAL = SchedulerConfig(heartbeat_seconds=None, precise_wakeups=False, grace_seconds=60)
 WAIT = 10.0  # real seconds at most; runs here take milliseconds
@@ -281,7 +282,10 @@ def test_manual_schedules_run_only_when_triggered(harness: Harness) -> None:
     assert runner.calls == []
     scheduler.trigger_now("sched_nightly")
     harness.tick_until_idle(scheduler)
-    assert [(r.status, r.notes) for r in harness.executions()] == [(RunStatus.COMPLETED, "")]
+    # The row keeps how it was started: notes are added to, never blanked.
+    assert [(r.status, r.notes) for r in harness.executions()] == [
+        (RunStatus.COMPLETED, "started by hand")
+    ]
 
 
 def test_stop_ends_while_a_run_finishes_into_the_scheduler(store: Store) -> None:
@@ -307,3 +311,65 @@ def test_stop_ends_while_a_run_finishes_into_the_scheduler(store: Store) -> None
     stopper.join(15)
     assert not stopper.is_alive(), "stop() deadlocked with the finishing run"
     assert scheduler.state is SchedulerState.STOPPED
+
+
+def test_an_execution_links_its_run_as_soon_as_it_starts_and_keeps_its_counts(
+    harness: Harness,
+) -> None:
+    """A process killed mid-run leaves an execution that names its run; a finished one
+    says how many records it read and how many failed."""
+    harness.repo.create(schedule(kind="manual", cron=None))
+    runs = RunRepository(harness.store)
+    linked, release = threading.Event(), threading.Event()
+
+    def outcome(
+        schedule: Any, _f: Any, _a: int, _c: Any, _t: Any, started: Callable[[str], None]
+    ) -> ExecutionOutcome:
+        runs.start_run("proc_1", mapping_key=MAPPING, schedule_key=schedule.key)
+        started("proc_1")
+        linked.set()
+        release.wait(WAIT)
+        return ExecutionOutcome.completed("proc_1", records=12, errors=3)
+
+    class Reporting(Runner):
+        def __call__(self, *args: Any) -> ExecutionOutcome:
+            return outcome(*args)
+
+    scheduler = harness.scheduler(Reporting())
+    scheduler.start()
+    scheduler.trigger_now("sched_nightly")
+    scheduler.tick()
+    assert linked.wait(WAIT)
+    deadline = threading.Event()
+    for _ in range(100):  # the outbox writes the link on its own thread
+        (running,) = harness.executions()
+        if running.run_key == "proc_1":
+            break
+        deadline.wait(0.05)
+    assert (running.status, running.run_key) == (RunStatus.RUNNING, "proc_1")
+    release.set()
+    harness.tick_until_idle(scheduler)
+    (done,) = harness.executions()
+    assert (done.status, done.run_key, done.records_processed, done.error_count) == (
+        RunStatus.COMPLETED,
+        "proc_1",
+        12,
+        3,
+    )
+    assert done.notes == "started by hand"
+
+
+def test_apschedulers_overlap_warning_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    from fieldwright.scheduler.aps import background_scheduler
+
+    background_scheduler(1)  # installs the filter
+    logger = logging.getLogger("apscheduler.scheduler")
+    with caplog.at_level(logging.WARNING, logger="apscheduler.scheduler"):
+        for _ in range(3):
+            logger.warning(
+                'Execution of job "%s" skipped: maximum number of running instances reached (%d)',
+                "fire",
+                1,
+            )
+        logger.warning("something else")
+    assert [r.getMessage() for r in caplog.records] == ["something else"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 import time
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,14 @@ from fieldwright.scheduler import ExecutionOutcome, Scheduler, SchedulerConfig, 
 from fieldwright.store import Store
 
 
-def run(_s: ScheduleRecord, _f: datetime, _a: int, _c: threading.Event, _t: float | None) -> Any:
+def run(
+    _s: ScheduleRecord,
+    _f: datetime,
+    _a: int,
+    _c: threading.Event,
+    _t: float | None,
+    _started: Callable[[str], None],
+) -> Any:
     return ExecutionOutcome.completed(message=f"ran in pid {os.getpid()}")
 
 

@@ -25,6 +25,10 @@ from tests.service.helpers import (
 FIRE = datetime(2025, 7, 24, 6, 30, tzinfo=UTC)
 
 
+def IGNORE(_run_key: str) -> None:
+    """A `started` callback for runner calls that do not look at it."""
+
+
 def schedule_for(source: str, out: Path, **changes: object) -> ScheduleRecord:
     return ScheduleRecord.model_validate(
         {
@@ -50,14 +54,17 @@ def test_the_runner_runs_the_stored_mapping_and_links_retries(
     schedule = service.create_schedule(schedule_for("gen", tmp_path / "out.csv"))
     runner = ScheduleRunner(service.runs)
 
-    first = runner(schedule, FIRE, 1, threading.Event(), 60.0)
+    started: list[str] = []
+    first = runner(schedule, FIRE, 1, threading.Event(), 60.0, started.append)
     assert first.status is OutcomeStatus.COMPLETED and first.run_key is not None
+    assert started == [first.run_key]  # said as soon as the run existed
+    assert (first.records, first.errors) == (40, 2)
     record = service.run_detail(first.run_key).record
     assert record.trigger is RunTrigger.SCHEDULE and record.schedule_key == schedule.key
     assert record.mapping_version == 1 and record.counts.failed == 2
     assert (tmp_path / "out.csv").exists()
 
-    second = runner(schedule, FIRE, 2, threading.Event(), None)
+    second = runner(schedule, FIRE, 2, threading.Event(), None, started.append)
     assert second.run_key is not None
     detail = service.run_detail(second.run_key)
     assert detail.record.trigger is RunTrigger.RETRY and detail.parent_key == first.run_key
@@ -71,7 +78,7 @@ def test_a_transient_failure_is_reported_for_the_schedules_retry_policy(
     document = simple_document(error_strategy="retry", max_attempts=3, retry_delay_seconds=0)
     service.save_mapping(document, None)
     schedule = service.create_schedule(schedule_for("flaky", tmp_path / "out.csv"))
-    outcome = ScheduleRunner(service.runs)(schedule, FIRE, 1, threading.Event(), None)
+    outcome = ScheduleRunner(service.runs)(schedule, FIRE, 1, threading.Event(), None, IGNORE)
     # One attempt only: the scheduler's policy retries, not the document's strategy too.
     assert outcome.status is OutcomeStatus.FAILED and outcome.transient
     assert outcome.message is not None and "503" in outcome.message
@@ -88,7 +95,7 @@ def test_the_scheduler_cancel_event_stops_the_run_and_spares_the_target(
     cancel = threading.Event()
     timer = threading.Timer(0.3, cancel.set)
     timer.start()
-    outcome = ScheduleRunner(service.runs)(schedule, FIRE, 1, cancel, None)
+    outcome = ScheduleRunner(service.runs)(schedule, FIRE, 1, cancel, None, IGNORE)
     timer.cancel()
     assert outcome.status is OutcomeStatus.CANCELLED
     assert outcome.message is not None and "scheduler" in outcome.message
@@ -101,7 +108,7 @@ def test_a_missing_mapping_is_a_failure_that_is_not_retried(
 ) -> None:
     service.save_mapping(simple_document(), None)
     schedule = schedule_for("gen", tmp_path / "o.csv", mapping_key="mapping_GONE")
-    outcome = ScheduleRunner(service.runs)(schedule, FIRE, 1, threading.Event(), None)
+    outcome = ScheduleRunner(service.runs)(schedule, FIRE, 1, threading.Event(), None, IGNORE)
     assert outcome.status is OutcomeStatus.FAILED and not outcome.transient
     assert outcome.run_key is None and "mapping_GONE" in (outcome.message or "")
 
@@ -149,5 +156,8 @@ def test_serve_fires_a_schedule_and_stops_when_told(db_url: str, tmp_path: Path)
         record = service.run_detail(event.run_key).record
         assert record.trigger is RunTrigger.SCHEDULE and record.counts.written == 10
         later = datetime.now(UTC)
+        executions = service.schedule_executions(later - timedelta(hours=1), later)
+        fired_row = next(e for e in executions if e.run_key == event.run_key)
+        assert (fired_row.records_processed, fired_row.error_count) == (10, 0)
         fires = service.fire_times(later, later + timedelta(seconds=5))
         assert fires and all(schedule.key == event.schedule_key for schedule, _ in fires)

@@ -7,6 +7,7 @@ rows it cannot unpickle.)
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,12 +48,31 @@ class PlanTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler ships no ty
         return f"<PlanTrigger {self.plan.key}>"
 
 
+class _QuietOverlaps(logging.Filter):
+    """Drops APScheduler's "skipped: maximum number of running instances reached".
+
+    Overlaps are Fieldwright's business: a fire time of a schedule whose run is still
+    going waits its turn as an execution row (or runs beside it with concurrent_runs),
+    and a wake-up that finds the previous one busy is redundant. APScheduler would
+    otherwise log a warning at every fire time of one long run.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+_QUIET = _QuietOverlaps()
+
+
 def background_scheduler(max_workers: int) -> Any:
     """A BackgroundScheduler in UTC with the run pool and the control pool.
 
     Misfires are Fieldwright's business (the missed-run policy, decided from the store),
     so APScheduler never drops a late job: no grace limit, and late wake-ups coalesce.
     """
+    logger = logging.getLogger("apscheduler.scheduler")
+    if _QUIET not in logger.filters:
+        logger.addFilter(_QUIET)
     return BackgroundScheduler(
         jobstores={"default": MemoryJobStore()},
         executors={

@@ -41,6 +41,8 @@ class Inflight:
     cancel: threading.Event = field(default_factory=threading.Event)
     started_at: datetime | None = None
     finished: bool = False
+    #: The run the runner started, once it said so.
+    run_key: str | None = None
 
     @property
     def first_id(self) -> int:
@@ -117,7 +119,8 @@ def finish_record(
     """The final row of an attempt, and the next attempt's row when it is retried."""
     schedule, execution = inflight.schedule, inflight.execution
     status = STATUS[outcome.status]
-    notes = outcome.message or ""
+    # What the row already says (a catch-up of run_all, a retry's attempt) stays.
+    notes = "; ".join(part for part in (execution.notes, outcome.message) if part)
     retry = None
     policy = schedule.retry
     if status is RunStatus.FAILED and should_retry(
@@ -139,8 +142,10 @@ def finish_record(
             "status": status,
             "started_at": inflight.started_at or now,
             "ended_at": now,
-            "run_key": outcome.run_key,
+            "run_key": outcome.run_key or inflight.run_key,
             "notes": notes,
+            "records_processed": outcome.records,
+            "error_count": outcome.errors,
         }
     )
     return final, retry

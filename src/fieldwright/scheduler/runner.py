@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -39,20 +40,38 @@ class ExecutionOutcome:
     run_key: str | None = None
     message: str | None = None
     transient: bool = False
+    #: The run's records read, and how many of them failed (the execution row keeps both).
+    records: int = 0
+    errors: int = 0
 
     @classmethod
-    def completed(cls, run_key: str | None = None, message: str | None = None) -> ExecutionOutcome:
-        return cls(OutcomeStatus.COMPLETED, run_key, message)
+    def completed(
+        cls,
+        run_key: str | None = None,
+        message: str | None = None,
+        *,
+        records: int = 0,
+        errors: int = 0,
+    ) -> ExecutionOutcome:
+        return cls(OutcomeStatus.COMPLETED, run_key, message, False, records, errors)
 
     @classmethod
     def failed(
-        cls, message: str, *, run_key: str | None = None, transient: bool = False
+        cls,
+        message: str,
+        *,
+        run_key: str | None = None,
+        transient: bool = False,
+        records: int = 0,
+        errors: int = 0,
     ) -> ExecutionOutcome:
-        return cls(OutcomeStatus.FAILED, run_key, message, transient)
+        return cls(OutcomeStatus.FAILED, run_key, message, transient, records, errors)
 
     @classmethod
-    def cancelled(cls, message: str, *, run_key: str | None = None) -> ExecutionOutcome:
-        return cls(OutcomeStatus.CANCELLED, run_key, message)
+    def cancelled(
+        cls, message: str, *, run_key: str | None = None, records: int = 0, errors: int = 0
+    ) -> ExecutionOutcome:
+        return cls(OutcomeStatus.CANCELLED, run_key, message, False, records, errors)
 
 
 class ScheduledRunner(Protocol):
@@ -65,6 +84,8 @@ class ScheduledRunner(Protocol):
       scheduler has already recorded the execution as timed out and moved on.
     - `timeout` is the schedule's execution timeout in seconds (None: no limit); the
       scheduler enforces it, the runner may use it for its own deadlines.
+    - `started` is called with the run's key as soon as the run exists in the store, so
+      the execution row links to it even if the process dies before the run ends.
 
     Return an outcome rather than raising; an exception is recorded as a failure that is
     not transient.
@@ -77,4 +98,5 @@ class ScheduledRunner(Protocol):
         attempt: int,
         cancel: threading.Event,
         timeout: float | None,
+        started: Callable[[str], None],
     ) -> ExecutionOutcome: ...

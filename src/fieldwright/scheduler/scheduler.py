@@ -364,6 +364,12 @@ class Scheduler:
         self._outbox.write(lambda: record(self._repo, running))
         notify(self._on_started, inflight.event(RunStatus.RUNNING))
         schedule = inflight.schedule
+
+        def started(run_key: str) -> None:  # link the row to its run at once
+            inflight.run_key = run_key
+            linked = running.model_copy(update={"run_key": run_key})
+            self._outbox.write(lambda: record(self._repo, linked))
+
         try:
             outcome = self._runner(
                 schedule,
@@ -371,6 +377,7 @@ class Scheduler:
                 inflight.execution.attempt,
                 inflight.cancel,
                 float(schedule.timeout_seconds),
+                started,
             )
         except Exception as exc:  # a runner bug is a failed run, not a dead worker
             log.exception("the runner of schedule %s raised", schedule.key)
@@ -428,7 +435,14 @@ class Scheduler:
                     update={
                         "status": RunStatus.FAILED,
                         "ended_at": now,
-                        "notes": "interrupted: the scheduler process stopped while it ran",
+                        "notes": "; ".join(
+                            part
+                            for part in (
+                                row.notes,
+                                "interrupted: the scheduler process stopped while it ran",
+                            )
+                            if part
+                        ),
                     }
                 )
             )

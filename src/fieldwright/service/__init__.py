@@ -82,7 +82,14 @@ if TYPE_CHECKING:
         test_mapping,
         validate_mapping,
     )
-    from fieldwright.service.plans import Plan, describe_cron, plan_schedule, validate_schedule
+    from fieldwright.service.plans import (
+        DURATION_UNITS,
+        Plan,
+        describe_cron,
+        describe_schedule,
+        plan_schedule,
+        validate_schedule,
+    )
     from fieldwright.service.runs import RunDetail, RunFilter, RunHandle
     from fieldwright.service.scheduling import ScheduleRunner
     from fieldwright.service.schemas import (
@@ -161,6 +168,8 @@ _LOCATIONS = {
     "configure_logging": "fieldwright.service.logs",
     "dead_letter_path": "fieldwright.service.files",
     "describe_cron": "fieldwright.service.plans",
+    "describe_schedule": "fieldwright.service.plans",
+    "DURATION_UNITS": "fieldwright.service.plans",
     "document_json_schema": "fieldwright.service.library",
     "file_kind_format": "fieldwright.service._connectors",
     "function_library": "fieldwright.service.library",
@@ -191,6 +200,7 @@ __all__ = [
     "Connectors",
     "Coverage",
     "CredentialProblem",
+    "DURATION_UNITS",
     "DataError",
     "Difference",
     "FieldTrace",
@@ -230,6 +240,7 @@ __all__ = [
     "database_info",
     "dead_letter_path",
     "describe_cron",
+    "describe_schedule",
     "document_json_schema",
     "export_mapping",
     "file_kind_format",

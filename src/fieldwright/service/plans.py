@@ -7,14 +7,24 @@ A `Plan` (the scheduler's, Qt-free) answers when a schedule fires.
 
 from __future__ import annotations
 
-from fieldwright.domain.store_models import ScheduleRecord
+from fieldwright.domain.store_models import ScheduleKind, ScheduleRecord
 from fieldwright.scheduler import CronError, Plan
 from fieldwright.scheduler import InvalidSchedule as _InvalidSchedule
 from fieldwright.scheduler import describe_cron as _describe_cron
 from fieldwright.scheduler import validate_schedule as _validate_schedule
 from fieldwright.service.errors import InvalidSchedule
 
-__all__ = ["Plan", "describe_cron", "plan_schedule", "validate_schedule"]
+__all__ = [
+    "DURATION_UNITS",
+    "Plan",
+    "describe_cron",
+    "describe_schedule",
+    "plan_schedule",
+    "validate_schedule",
+]
+
+#: The units a schedule's interval is said in, smallest first.
+DURATION_UNITS = (("seconds", 1), ("minutes", 60), ("hours", 3600), ("days", 86400))
 
 
 def describe_cron(expression: str) -> str:
@@ -40,3 +50,32 @@ def validate_schedule(schedule: ScheduleRecord) -> Plan:
         return _validate_schedule(schedule)
     except _InvalidSchedule as exc:
         raise InvalidSchedule(str(exc)) from exc
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in reversed(DURATION_UNITS):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit.rstrip('s') if count == 1 else unit}"
+    return f"{seconds} seconds"
+
+
+def describe_schedule(record: ScheduleRecord) -> str:
+    """What a schedule does, in words ("every 2 hours", "at 06:00 on weekdays"): the
+    Schedules page, the schedule editor and `fieldwright schedules list` say the same."""
+    if record.kind is ScheduleKind.CRON:
+        try:
+            return describe_cron(record.cron or "")
+        except InvalidSchedule as exc:
+            return f"invalid: {exc}"
+    if record.kind is ScheduleKind.INTERVAL and record.interval_seconds:
+        seconds = record.interval_seconds
+        return "every second" if seconds == 1 else f"every {_duration(seconds)}"
+    if record.kind is ScheduleKind.FIXED_TIME:
+        times = ", ".join(
+            t.strftime("%H:%M:%S" if t.second else "%H:%M") for t in record.fixed_times
+        )
+        return f"every day at {times}"
+    if record.kind is ScheduleKind.EVENT_BASED:
+        return "on an event"
+    return "by hand only (Run now)"

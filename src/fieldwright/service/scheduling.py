@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -69,6 +70,7 @@ class ScheduleRunner:
         attempt: int,
         cancel: threading.Event,
         timeout: float | None,
+        started: Callable[[str], None],
     ) -> ExecutionOutcome:
         try:
             source, target, base_dir = schedule_endpoints(schedule)
@@ -91,14 +93,18 @@ class ScheduleRunner:
             )
             log.warning("schedule %s (%s): %s", schedule.key, fire_time.isoformat(), exc)
             return ExecutionOutcome.failed(str(exc), transient=transient)
+        started(handle.key)
         result = handle.wait()
         if result is None:  # wait() without a timeout returns only once the run ended
             return ExecutionOutcome.failed(
                 "the run did not report how it ended", run_key=handle.key
             )
+        counts = {"records": result.counts.read, "errors": result.counts.failed}
         if result.status is RunStatus.COMPLETED:
-            return ExecutionOutcome.completed(result.key, result.message)
+            return ExecutionOutcome.completed(result.key, result.message, **counts)
         message = result.message or f"the run {result.status.value}"
         if result.status is RunStatus.CANCELLED:
-            return ExecutionOutcome.cancelled(message, run_key=result.key)
-        return ExecutionOutcome.failed(message, run_key=result.key, transient=result.transient)
+            return ExecutionOutcome.cancelled(message, run_key=result.key, **counts)
+        return ExecutionOutcome.failed(
+            message, run_key=result.key, transient=result.transient, **counts
+        )

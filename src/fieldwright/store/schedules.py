@@ -382,6 +382,9 @@ class ScheduleRepository:
                 ScheduleExecution.status,
                 Run.key,
                 ScheduleExecution.attempt,
+                ScheduleExecution.records_processed,
+                ScheduleExecution.error_count,
+                ScheduleExecution.notes,
             )
             .join(Schedule, ScheduleExecution.schedule_id == Schedule.id)
             .outerjoin(Run, ScheduleExecution.run_id == Run.id)
@@ -405,6 +408,9 @@ class ScheduleRepository:
                     status=row[5],
                     run_key=row[6],
                     attempt=row[7],
+                    records_processed=row[8],
+                    error_count=row[9],
+                    notes=row[10],
                 )
                 for row in session.execute(query)
             ]

@@ -12,7 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from fieldwright.app.schedules.cron_builder import build_cron
 from fieldwright.app.schedules.editor import ScheduleEditor
-from fieldwright.app.schedules.schedule_text import describe_schedule, new_schedule_key
+from fieldwright.app.schedules.schedule_text import new_schedule_key
+from fieldwright.service import describe_schedule
 from fieldwright.domain import load
 from fieldwright.domain.store_models import Backoff, ScheduleKind, ScheduleRecord
 from fieldwright.resources import examples_dir

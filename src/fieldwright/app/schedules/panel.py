@@ -44,7 +44,7 @@ from fieldwright.app.schedules.models import (
     agenda_title,
     schedule_rows,
 )
-from fieldwright.app.schedules.schedule_text import describe_schedule
+from fieldwright.service import describe_schedule
 from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.widgets import confirm, set_column_widths
 from fieldwright.app.shell.zones import local_zone_name, setup_zone_combo, zone_names

@@ -11,49 +11,19 @@ from collections.abc import Collection
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from fieldwright.domain.store_models import ScheduleKind, ScheduleRecord
-from fieldwright.service import InvalidSchedule, describe_cron
+from fieldwright.service import DURATION_UNITS
 
 __all__ = [
     "UNITS",
-    "describe_schedule",
     "fire_time_text",
     "new_schedule_key",
     "parse_fixed_times",
 ]
 
-UNITS = (("seconds", 1), ("minutes", 60), ("hours", 3600), ("days", 86400))
+UNITS = DURATION_UNITS
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 _MAPPING = re.compile(r"^mapping_(?P<body>.+?)(?:_\d{8})?$")
-
-
-def _duration(seconds: int) -> str:
-    for unit, size in reversed(UNITS):
-        if seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit.rstrip('s') if count == 1 else unit}"
-    return f"{seconds} seconds"
-
-
-def describe_schedule(record: ScheduleRecord) -> str:
-    """What a schedule does, in words, for the list and the editor."""
-    if record.kind is ScheduleKind.CRON:
-        try:
-            return describe_cron(record.cron or "")
-        except InvalidSchedule as exc:
-            return f"invalid: {exc}"
-    if record.kind is ScheduleKind.INTERVAL and record.interval_seconds:
-        seconds = record.interval_seconds
-        return "every second" if seconds == 1 else f"every {_duration(seconds)}"
-    if record.kind is ScheduleKind.FIXED_TIME:
-        times = ", ".join(
-            t.strftime("%H:%M:%S" if t.second else "%H:%M") for t in record.fixed_times
-        )
-        return f"every day at {times}"
-    if record.kind is ScheduleKind.EVENT_BASED:
-        return "on an event"
-    return "by hand only (Run now)"
 
 
 def new_schedule_key(mapping_key: str, name: str, taken: Collection[str]) -> str:
