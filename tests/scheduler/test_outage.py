@@ -4,6 +4,7 @@ connection cut by a proxy that then comes back."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 import time
@@ -32,7 +33,13 @@ from .proxy import Proxy
 CONFIG = SchedulerConfig(heartbeat_seconds=None, precise_wakeups=False, outage_base_delay=1)
 
 
-def _outage(store: Store, break_it: Callable[[], None], restore: Callable[[], None]) -> None:
+def _outage(
+    store: Store,
+    break_it: Callable[[], None],
+    restore: Callable[[], None],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="fieldwright.scheduler")
     repo = ScheduleRepository(store)
     repo.create(schedule(cron="*/10 * * * *"))
     clock = ManualClock(utc(2025, 6, 2, 0, 5))
@@ -60,12 +67,16 @@ def _outage(store: Store, break_it: Callable[[], None], restore: Callable[[], No
         assert scheduler.tick() is SchedulerState.ERROR
         restore()
         clock.advance(0.5)
-        for _ in range(50):  # PostgreSQL may take a moment to drop the dead session's lock
+        back = time.monotonic()
+        for _ in range(20):  # PostgreSQL may take a moment to drop the dead session's lock
             if scheduler.tick() is SchedulerState.ACTIVE:
                 break
-            clock.advance(60)
+            clock.advance(CONFIG.outage_max_delay)  # the longest the backoff waits
             time.sleep(0.05)
         assert scheduler.state is SchedulerState.ACTIVE
+        # Firing resumes within seconds of the store's return: no stale pooled connection
+        # or lock session costs a minute.
+        assert time.monotonic() - back < 5
         rows = repo.executions_between(None, None)
         assert (rows[0].scheduled_at, rows[0].status, rows[0].notes) == (
             utc(2025, 6, 2, 0, 10),
@@ -73,6 +84,9 @@ def _outage(store: Store, break_it: Callable[[], None], restore: Callable[[], No
             "done",
         )
         assert [s.state for s in states].count(SchedulerState.ERROR) == 1
+        warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert any("scheduler error" in m for m in warned), warned  # the outage
+        assert any("scheduler active" in m for m in warned), warned  # and the recovery
         clock.set(utc(2025, 6, 2, 0, 40))
         scheduler.tick()
         assert scheduler.wait_idle(10)
@@ -82,7 +96,7 @@ def _outage(store: Store, break_it: Callable[[], None], restore: Callable[[], No
         scheduler.stop()
 
 
-def test_sqlite_outage_is_survived(tmp_path: Path) -> None:
+def test_sqlite_outage_is_survived(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "fieldwright.db"
     with Store.open(f"sqlite:///{path}") as store:
         add_mapping(store)
@@ -97,7 +111,7 @@ def test_sqlite_outage_is_survived(tmp_path: Path) -> None:
             path.rmdir()
             shutil.move(aside, path)
 
-        _outage(store, break_it, restore)
+        _outage(store, break_it, restore, caplog)
 
 
 @pytest.fixture
@@ -112,9 +126,11 @@ def proxied_pg_url(db_url: str) -> Iterator[tuple[str, Proxy]]:
 @SKIP_PG
 @pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=False)
-def test_postgresql_outage_is_survived(proxied_pg_url: tuple[str, Proxy]) -> None:
+def test_postgresql_outage_is_survived(
+    proxied_pg_url: tuple[str, Proxy], caplog: pytest.LogCaptureFixture
+) -> None:
     assert PG_URL
     url, proxy = proxied_pg_url
     with Store.open(url) as store:
         add_mapping(store)
-        _outage(store, proxy.stop, proxy.start)
+        _outage(store, proxy.stop, proxy.start, caplog)

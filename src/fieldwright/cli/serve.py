@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import signal
 import threading
 from types import FrameType
@@ -13,7 +14,10 @@ from fieldwright.cli._common import reported_errors
 from fieldwright.cli.db import database_option
 from fieldwright.service import configure_logging, serve_schedules
 
-__all__ = ["serve"]
+__all__ = ["EXIT_FORCED", "serve"]
+
+#: The exit code when a second signal cut the graceful stop short.
+EXIT_FORCED = 130
 
 
 @click.command()
@@ -36,9 +40,11 @@ def serve(url: str | None, log_level: str, drain_timeout: float) -> None:
 
     Only one process fires at a time: a second `serve` (or the desktop app)
     on the same store waits in standby and takes over if the first stops.
-    SIGTERM or SIGINT stops gracefully: running runs are cancelled (their
-    targets untouched) within --drain-timeout seconds. Exit code 0 after a
-    clean stop, 2 when the store cannot be opened.
+    SIGTERM or SIGINT stops gracefully: no new fire is taken, running runs are
+    cancelled (their targets untouched) and recorded as cancelled within
+    --drain-timeout seconds, the lock is released. A second signal exits at
+    once. Exit code 0 after a clean stop, 2 when the store cannot be opened,
+    130 after a second signal.
     """
     configure_logging(log_level)
     # Everything imported so far lives as long as the process: keep it out of the
@@ -47,7 +53,13 @@ def serve(url: str | None, log_level: str, drain_timeout: float) -> None:
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
-        click.echo(f"stopping ({signal.Signals(signum).name})…", err=True)
+        name = signal.Signals(signum).name
+        if stop.is_set():  # a second signal: the operator will not wait for the drain
+            click.echo(
+                f"stopping now ({name} again); runs in flight are left as they are", err=True
+            )
+            os._exit(EXIT_FORCED)
+        click.echo(f"stopping ({name}); a second {name} stops at once…", err=True)
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}

@@ -64,6 +64,19 @@ class _Identity:
         self.holder = f"{self.host}:{self.pid}:{uuid.uuid4().hex[:8]}"
 
 
+def _dead_here(holder: LeaseHolder, me: _Identity) -> bool:
+    """Whether `holder` was a process of this host that no longer runs."""
+    if holder.host != me.host or holder.pid == me.pid:
+        return False
+    try:
+        os.kill(holder.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
 class LeaseLock:
     """A lease row with an expiry (SQLite)."""
 
@@ -75,15 +88,29 @@ class LeaseLock:
 
     def acquire(self, now: datetime) -> LockStatus:
         me = self._me
-        holder = self._repo.take_lease(
+        holder = self._take(now, force=False)
+        if holder.holder != me.holder and _dead_here(holder, me):
+            # A process of this host that holds the lease no longer exists (kill -9):
+            # waiting for its lease to expire would skip fire times as missed.
+            log.warning(
+                "taking over the scheduler lease of pid %s on %s: that process is gone",
+                holder.pid,
+                holder.host,
+            )
+            holder = self._take(now, force=True)
+        return LockStatus(holder.holder == me.holder, holder)
+
+    def _take(self, now: datetime, *, force: bool) -> LeaseHolder:
+        me = self._me
+        return self._repo.take_lease(
             self._name,
             holder=me.holder,
             pid=me.pid,
             host=me.host,
             now=now,
             expires_at=now + self._ttl,
+            force=force,
         )
-        return LockStatus(holder.holder == me.holder, holder)
 
     def release(self) -> None:
         self._repo.release_lease(self._name, holder=self._me.holder)

@@ -68,8 +68,10 @@ class SchedulerConfig:
     grace_seconds: float = 60.0
     #: SQLite lease lifetime; renewed every tick, so keep it well above heartbeat_seconds.
     lease_seconds: float = 30.0
+    #: While the store is unreachable, the tick retries after 1, 2, 4 … s, at most this:
+    #: a store that comes back is used again within `outage_max_delay` seconds.
     outage_base_delay: float = 1.0
-    outage_max_delay: float = 60.0
+    outage_max_delay: float = 10.0
 
 
 class Scheduler:
@@ -504,6 +506,10 @@ class Scheduler:
     def _set_state(self, state: SchedulerState, message: str) -> None:
         if state is self._state and message == self._message:
             return
-        self._state, self._message = state, message
-        log.info("scheduler %s: %s", state, message)
+        previous, self._state, self._message = self._state, state, message
+        # An outage and the recovery from it are what an operator must see at WARNING.
+        if state is SchedulerState.ERROR or previous is SchedulerState.ERROR:
+            log.warning("scheduler %s: %s", state, message)
+        else:
+            log.info("scheduler %s: %s", state, message)
         notify(self._on_state, StateChange(state, message, self._clock.now()))

@@ -13,8 +13,10 @@ from __future__ import annotations
 import logging
 import threading
 
+from fieldwright.domain.runs import RunStatus
 from fieldwright.scheduler import (
     ExecutionCallback,
+    ExecutionEvent,
     Scheduler,
     SchedulerConfig,
     StateCallback,
@@ -52,7 +54,8 @@ def serve_schedules(
                 ScheduleRunner(service.runs),
                 config=config,
                 on_state=on_state,
-                on_execution_finished=on_execution_finished,
+                on_execution_started=_log_started,
+                on_execution_finished=_logging_finished(on_execution_finished),
             )
             scheduler.start()
         try:
@@ -60,6 +63,25 @@ def serve_schedules(
         finally:
             _stop(scheduler, drain_timeout)
             service.close(wait=drain_timeout)
+
+
+def _log_started(event: ExecutionEvent) -> None:
+    attempt = f" (attempt {event.attempt})" if event.attempt > 1 else ""
+    log.info("schedule %s fired for %s%s", event.schedule_key, event.fire_time.isoformat(), attempt)
+
+
+def _logging_finished(then: ExecutionCallback | None) -> ExecutionCallback:
+    """Say how each execution ended (a failure at WARNING), then call `then`."""
+
+    def finished(event: ExecutionEvent) -> None:
+        level = logging.INFO if event.status is RunStatus.COMPLETED else logging.WARNING
+        run = f" (run {event.run_key})" if event.run_key else ""
+        message = f": {event.message}" if event.message else ""
+        log.log(level, "schedule %s %s%s%s", event.schedule_key, event.status.value, run, message)
+        if then is not None:
+            then(event)
+
+    return finished
 
 
 def _stop(scheduler: Scheduler, drain_timeout: float) -> None:
