@@ -28,6 +28,7 @@ from fieldwright.domain import ErrorStrategy, MappingDocument
 from fieldwright.domain.records import RecordSink, RecordSource, SourceItem
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus, RunTrigger
 from fieldwright.engine import CompiledMapping, Progress, RunOutcome, execute
+from fieldwright.service._letters import bounded
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._transient import is_transient
 from fieldwright.service.errors import ServiceError
@@ -222,7 +223,7 @@ class RunHandle:
 
     def _dead_letter(self, letter: DeadLetter) -> None:
         attempt = self._attempt
-        attempt.letters.append(letter)
+        attempt.letters.append(bounded(letter))
         if len(attempt.letters) >= DEAD_LETTER_BATCH:
             self._store_progress(attempt, attempt.counts)
 
