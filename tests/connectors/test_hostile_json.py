@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from fieldwright.connectors import (
-    open_sink,
     ConnectorError,
     JsonArraySource,
     NdjsonSource,
     SourceUnreadable,
+    open_sink,
     open_source,
 )
 from fieldwright.domain.records import SourceItem

@@ -125,7 +125,9 @@ def _times(values: tuple[str, ...]) -> list[time]:
         try:
             parsed.append(time.fromisoformat(value))
         except ValueError:
-            raise click.BadParameter(f"{value!r} is not a time of day (HH:MM)", param_hint="--at")
+            raise click.BadParameter(
+                f"{value!r} is not a time of day (HH:MM)", param_hint="--at"
+            ) from None
     return parsed
 
 

@@ -8,8 +8,8 @@ thread pool, once per attempt, and records the `ExecutionOutcome` it returns.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol

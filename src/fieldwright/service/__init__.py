@@ -192,6 +192,7 @@ _LOCATIONS = {
 }
 
 __all__ = [
+    "DURATION_UNITS",
     "BackgroundScheduler",
     "Certification",
     "CompiledMapping",
@@ -200,7 +201,6 @@ __all__ = [
     "Connectors",
     "Coverage",
     "CredentialProblem",
-    "DURATION_UNITS",
     "DataError",
     "Difference",
     "FieldTrace",

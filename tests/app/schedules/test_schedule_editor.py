@@ -13,12 +13,11 @@ from pytestqt.qtbot import QtBot
 from fieldwright.app.schedules.cron_builder import build_cron
 from fieldwright.app.schedules.editor import ScheduleEditor
 from fieldwright.app.schedules.schedule_text import new_schedule_key
-from fieldwright.service import describe_schedule
 from fieldwright.domain import load
 from fieldwright.domain.store_models import Backoff, ScheduleKind, ScheduleRecord
 from fieldwright.resources import examples_dir
 from fieldwright.scheduler import fire_times
-from fieldwright.service import Service
+from fieldwright.service import Service, describe_schedule
 
 QBT_KEY = "mapping_QBT_WFN_ACME_20250724"
 NOW = datetime(2026, 10, 20, 12, tzinfo=UTC)

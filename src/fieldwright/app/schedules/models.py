@@ -15,10 +15,9 @@ from PySide6.QtWidgets import QWidget
 
 from fieldwright.app.schedules.calendar import status_color
 from fieldwright.app.schedules.calendar_data import CalendarItem
-from fieldwright.service import describe_schedule
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import ScheduleKind, ScheduleRecord
-from fieldwright.service import Plan
+from fieldwright.service import Plan, describe_schedule
 
 __all__ = [
     "KIND_WORDS",

@@ -44,13 +44,18 @@ from fieldwright.app.schedules.models import (
     agenda_title,
     schedule_rows,
 )
-from fieldwright.service import describe_schedule
 from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.widgets import confirm, set_column_widths
 from fieldwright.app.shell.zones import local_zone_name, setup_zone_combo, zone_names
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import MappingSummary, ScheduleRecord
-from fieldwright.service import InvalidSchedule, Plan, ServiceError, plan_schedule
+from fieldwright.service import (
+    InvalidSchedule,
+    Plan,
+    ServiceError,
+    describe_schedule,
+    plan_schedule,
+)
 
 if TYPE_CHECKING:
     from fieldwright.service import RunEnded, RunHandle, RunResult, ScheduleFired, Service
