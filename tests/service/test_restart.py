@@ -55,7 +55,7 @@ def test_a_run_killed_mid_way_is_failed_on_the_next_open(tmp_path: Path) -> None
     assert record.error_summary.startswith(f"the process running it stopped (pid {process.pid}")
     assert f"nothing was written to {out}" in record.error_summary
     assert "removed 1 unfinished temporary file" in record.error_summary
-    assert record.counts.balanced and record.counts.read >= 256 and record.counts.written == 0
+    assert record.counts.balanced and record.counts.read > 0 and record.counts.written == 0
     assert not out.exists() and list(out.parent.iterdir()) == []
 
     with Service.open(url) as again:  # once is enough

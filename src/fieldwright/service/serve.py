@@ -46,7 +46,8 @@ def serve_schedules(
     with Service.open(database_url, user=user, connectors=connectors) as service:
         if service.interrupted_runs:
             log.warning(
-                "failed runs a stopped process left: %s", ", ".join(service.interrupted_runs)
+                "settled the runs a stopped process left (see their log): %s",
+                ", ".join(service.interrupted_runs),
             )
         with service_errors("starting the scheduler"):
             scheduler = Scheduler(
