@@ -18,6 +18,7 @@ from fieldwright.authoring.new_mapping import (
     properties_edit,
     propose_key,
     taken_keys,
+    typed_code,
 )
 from fieldwright.authoring.session import DocumentState
 from fieldwright.domain import (
@@ -44,6 +45,7 @@ def test_typed_codes_are_upper_cased_and_missing_ones_left_out() -> None:
     assert propose_key(" hs ", "crm", "", DAY) == "mapping_HS_CRM_20261203"
     assert propose_key("", "", "", DAY) == "mapping_NEW_20261203"
     assert normalise_code(" acme eu ") == "ACME_EU"
+    assert typed_code("acme ") == "ACME_"  # while typing, the space stays as _
 
 
 def test_code_syntax_is_checked_with_a_clear_message() -> None:

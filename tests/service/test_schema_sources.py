@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fieldwright.domain import FieldType, SchemaField
+from fieldwright.domain import ConnectorRef, FieldType, SchemaField
 from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.service import (
     DataError,
@@ -20,6 +20,7 @@ from fieldwright.service import (
     NotFound,
     Service,
     file_connector,
+    infer_schema_from_connector,
     infer_schema_from_file,
     schema_from_json_schema_file,
 )
@@ -137,6 +138,20 @@ def test_an_http_connection_is_inferred_from_its_first_page(service: Service, ap
     assert _names(fields) == ["id", "owner"]
     assert fields[1].type is FieldType.OBJECT
     assert _names(fields[1].fields) == ["name"]
+
+
+def test_an_http_endpoint_without_a_saved_connection(api: str) -> None:
+    ref = ConnectorRef(kind="http", settings={"url": api, "records_path": "results"})
+    fields = infer_schema_from_connector(ref, what=api)
+    assert _names(fields) == ["id", "owner"]
+    with pytest.raises(DataError, match=r"127\.0\.0\.1:9/x: .*(connect|refused)"):
+        infer_schema_from_connector(
+            ConnectorRef(
+                kind="http",
+                settings={"url": "http://127.0.0.1:9/x", "retry": {"max_attempts": 1}},
+            ),
+            what="http://127.0.0.1:9/x",
+        )
 
 
 def test_a_json_schema_file_gives_its_properties(tmp_path: Path) -> None:

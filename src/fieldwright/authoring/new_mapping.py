@@ -41,6 +41,7 @@ __all__ = [
     "properties_edit",
     "propose_key",
     "taken_keys",
+    "typed_code",
 ]
 
 #: What Mapping → Properties… edits, in the order the dialog shows them.
@@ -53,6 +54,11 @@ _MAX_SUFFIX = 10_000
 def normalise_code(text: str) -> str:
     """A code as typed, made the way keys hold it: trimmed, upper case, spaces as _."""
     return "_".join(text.strip().upper().split())
+
+
+def typed_code(text: str) -> str:
+    """A code while it is typed: upper case, a space as _ (trimmed only by `normalise_code`)."""
+    return text.upper().replace(" ", "_")
 
 
 def code_problem(code: str, what: str) -> str | None:

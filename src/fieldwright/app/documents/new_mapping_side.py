@@ -1,0 +1,312 @@
+"""One side of the New mapping guide: where a schema (and a connector) come from.
+
+The source may start from a sample file, a saved connection (a SQL table or
+query, an HTTP API, a file) or an HTTP endpoint; the target from an empty
+schema, a sample file, a JSON Schema, a database table or a template's target.
+`read()` asks the service for the fields and keeps them with the connector the
+new document will use; a failure is said under the form, never raised.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import JsonValue
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldwright.app.shell.forms import Form
+from fieldwright.authoring.edits import Side
+from fieldwright.domain import ConnectorRef, SchemaField
+from fieldwright.service import (
+    ServiceError,
+    file_connector,
+    infer_schema_from_connector,
+    infer_schema_from_file,
+    schema_from_json_schema_file,
+)
+
+if TYPE_CHECKING:
+    from fieldwright.service import Service
+
+__all__ = ["SOURCE_KINDS", "TARGET_KINDS", "SideChooser", "StartFrom"]
+
+SAMPLE_FILTER = "Sample files (*.csv *.ndjson *.jsonl *.json *.xlsx);;All files (*)"
+JSON_SCHEMA_FILTER = "JSON Schema (*.json);;All files (*)"
+
+
+class StartFrom(StrEnum):
+    """What one side of a new mapping starts from."""
+
+    EMPTY = "empty"
+    FILE = "file"
+    JSON_SCHEMA = "json_schema"
+    CONNECTION = "connection"
+    HTTP = "http"
+    TEMPLATE = "template"
+
+
+SOURCE_KINDS = (StartFrom.FILE, StartFrom.CONNECTION, StartFrom.HTTP)
+TARGET_KINDS = (
+    StartFrom.EMPTY,
+    StartFrom.FILE,
+    StartFrom.JSON_SCHEMA,
+    StartFrom.CONNECTION,
+    StartFrom.TEMPLATE,
+)
+#: The kinds that need a store (saved connections, the template library).
+_STORE_KINDS = {StartFrom.CONNECTION, StartFrom.TEMPLATE}
+
+_LABELS = {
+    StartFrom.EMPTY: "An empty schema",
+    StartFrom.FILE: "A sample file",
+    StartFrom.JSON_SCHEMA: "A JSON Schema file",
+    StartFrom.HTTP: "An HTTP endpoint",
+    StartFrom.TEMPLATE: "A template's target",
+}
+_PAGES = {
+    StartFrom.EMPTY: "side_empty_page",
+    StartFrom.FILE: "side_file_page",
+    StartFrom.JSON_SCHEMA: "side_file_page",
+    StartFrom.CONNECTION: "side_connection_page",
+    StartFrom.HTTP: "side_http_page",
+    StartFrom.TEMPLATE: "side_template_page",
+}
+_INTRO = {
+    "source": "Where the records come from. Fieldwright reads the fields from it, and runs "
+    "read from it.",
+    "target": "What the mapped records look like. Start empty and add fields, or take them "
+    "from a sample, a JSON Schema, a database table (runs write into it) or a template.",
+}
+
+
+def _summary(fields: list[SchemaField]) -> str:
+    names = ", ".join(f.name for f in fields[:8])
+    more = f" and {len(fields) - 8} more" if len(fields) > 8 else ""
+    count = f"{len(fields)} field{'s' if len(fields) != 1 else ''}"
+    return f"{count}: {names}{more}" if fields else "no fields yet"
+
+
+class SideChooser(QWidget):
+    """Choose and read one side; `fields` and `connector` hold what was read."""
+
+    #: The inputs changed since the last read.
+    changed = Signal()
+
+    def __init__(
+        self,
+        side: Side,
+        kinds: tuple[StartFrom, ...],
+        service: Service | None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.side = side
+        self.setObjectName(f"{side}_chooser")
+        self.service = service
+        self.fields: list[SchemaField] = []
+        self.connector: ConnectorRef | None = None
+        #: The inputs of the last successful read (None: not read, or changed since).
+        self._read_inputs: tuple[str, ...] | None = None
+        self.form = Form("new_mapping_side.ui")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.form.widget)
+        child = self.form.child
+        child(QLabel, "side_intro").setText(_INTRO[side])
+        self.kind = child(QComboBox, "side_kind")
+        self.pages = child(QStackedWidget, "side_pages")
+        self.path = child(QLineEdit, "side_path")
+        self.connection = child(QComboBox, "side_connection")
+        self.table = child(QLineEdit, "side_table")
+        self.query = child(QLineEdit, "side_query")
+        self.url = child(QLineEdit, "side_url")
+        self.records_path = child(QLineEdit, "side_records_path")
+        self.template = child(QComboBox, "side_template")
+        self.read_button = child(QPushButton, "side_read")
+        self.status = child(QLabel, "side_status")
+        self.problem = child(QLabel, "side_problem")
+        if side == "target":  # a run writes into a table, never a query
+            self.query.hide()
+            child(QLabel, "side_query_label").hide()
+        for kind in kinds:
+            if service is not None or kind not in _STORE_KINDS:
+                self.kind.addItem(self._label(kind), kind.value)
+        self._fill_choices()
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        child(QPushButton, "side_browse").clicked.connect(self._browse)
+        self.read_button.clicked.connect(self.read)
+        for edit in (self.path, self.table, self.query, self.url, self.records_path):
+            edit.textChanged.connect(self._inputs_changed)
+        for combo in (self.connection, self.template):
+            combo.currentIndexChanged.connect(self._inputs_changed)
+        self.problem.hide()
+        self._kind_changed()
+
+    def _label(self, kind: StartFrom) -> str:
+        if kind is StartFrom.CONNECTION:
+            return "A saved connection" if self.side == "source" else "A database table"
+        return _LABELS[kind]
+
+    def _fill_choices(self) -> None:
+        """Saved connections (a target: databases only) and templates, from the store."""
+        if self.service is None:
+            return
+        try:
+            kind = "sql" if self.side == "target" else None
+            for record in self.service.connections.list(kind=kind):
+                self.connection.addItem(f"{record.name} ({record.kind})", record.name)
+            for template in self.service.templates.list_templates():
+                self.template.addItem(f"{template.name} — {template.code}", template.code)
+        except ServiceError as exc:
+            self._say_problem(f"Cannot list the store's connections and templates: {exc}")
+        if self.connection.count() == 0:
+            self.connection.setPlaceholderText("No saved connection: add one on Connections")
+
+    # -- what the analyst chose -----------------------------------------------------------
+
+    def start_from(self) -> StartFrom:
+        return StartFrom(self.kind.currentData())
+
+    def choose(self, kind: StartFrom) -> None:
+        index = self.kind.findData(kind.value)
+        if index < 0:
+            raise ValueError(f"the {self.side} cannot start from {kind.value} here")
+        self.kind.setCurrentIndex(index)
+
+    def _inputs(self) -> tuple[str, ...]:
+        return (
+            self.start_from().value,
+            self.path.text().strip(),
+            str(self.connection.currentData() or ""),
+            self.table.text().strip(),
+            self.query.text().strip(),
+            self.url.text().strip(),
+            self.records_path.text().strip(),
+            str(self.template.currentData() or ""),
+        )
+
+    @property
+    def is_read(self) -> bool:
+        """Whether `fields` and `connector` hold the current choice."""
+        return self._read_inputs == self._inputs()
+
+    def template_systems(self) -> tuple[str, str] | None:
+        """The system codes of the chosen template (QBT, WFN), when a template is chosen."""
+        code = self.template.currentData()
+        if self.start_from() is not StartFrom.TEMPLATE or not isinstance(code, str):
+            return None
+        parts = code.split("_")
+        return (parts[1], parts[2]) if len(parts) == 3 else None
+
+    def _kind_changed(self) -> None:
+        kind = self.start_from()
+        self.pages.setCurrentWidget(self.form.child(QWidget, _PAGES[kind]))
+        self.read_button.setVisible(kind is not StartFrom.EMPTY)
+        self._inputs_changed()
+
+    def _inputs_changed(self) -> None:
+        self.status.setText("" if self.start_from() is StartFrom.EMPTY else "Not read yet.")
+        self.problem.hide()
+        self.changed.emit()
+
+    def _browse(self) -> None:
+        json_schema = self.start_from() is StartFrom.JSON_SCHEMA
+        title = "JSON Schema of the target" if json_schema else f"Sample of the {self.side}"
+        path, _filter = QFileDialog.getOpenFileName(
+            self, title, "", JSON_SCHEMA_FILTER if json_schema else SAMPLE_FILTER
+        )
+        if path:
+            self.path.setText(path)
+
+    def _say_problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.show()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def read(self) -> bool:
+        """Read the fields of the current choice; False (and the reason shown) when it fails."""
+        try:
+            fields, connector = self._read()
+        except (ServiceError, _Incomplete) as exc:
+            self.status.setText("")
+            self._say_problem(str(exc))
+            self._read_inputs = None
+            return False
+        self.fields, self.connector = fields, connector
+        self._read_inputs = self._inputs()
+        self.problem.hide()
+        self.status.setText(_summary(fields))
+        return True
+
+    def _read(self) -> tuple[list[SchemaField], ConnectorRef | None]:
+        kind = self.start_from()
+        if kind is StartFrom.EMPTY:
+            return [], None
+        if kind in (StartFrom.FILE, StartFrom.JSON_SCHEMA):
+            return self._read_file(kind)
+        if kind is StartFrom.CONNECTION:
+            return self._read_connection()
+        if kind is StartFrom.HTTP:
+            return self._read_http()
+        return self._read_template()
+
+    def _read_file(self, kind: StartFrom) -> tuple[list[SchemaField], ConnectorRef | None]:
+        text = self.path.text().strip()
+        if not text:
+            raise _Incomplete("Give the file: type its path or Browse….")
+        path = Path(text).expanduser().resolve()
+        if kind is StartFrom.JSON_SCHEMA:
+            return schema_from_json_schema_file(path), None
+        fields = infer_schema_from_file(path)
+        # A target sample only shows the shape: a run must not write over it.
+        return fields, file_connector(path) if self.side == "source" else None
+
+    def _read_connection(self) -> tuple[list[SchemaField], ConnectorRef | None]:
+        name = self.connection.currentData()
+        if self.service is None or not isinstance(name, str):
+            raise _Incomplete("Choose a saved connection (add one on the Connections page).")
+        table, query = self.table.text().strip(), self.query.text().strip()
+        if self.side == "target" and not table:
+            raise _Incomplete("Give the table the mapping writes into.")
+        connections = self.service.connections
+        fields = connections.infer_schema(name, table=table or None, query=query or None)
+        ref = connections.reference(name)
+        if table or query:
+            settings = {k: v for k, v in ref.settings.items() if k not in ("table", "query")}
+            settings.update({"table": table} if table else {"query": query})
+            ref = ref.model_copy(update={"settings": settings})
+        return fields, ref
+
+    def _read_http(self) -> tuple[list[SchemaField], ConnectorRef | None]:
+        url = self.url.text().strip()
+        if not url:
+            raise _Incomplete("Give the endpoint's URL, e.g. https://api.example.com/v1/contacts.")
+        settings: dict[str, JsonValue] = {"url": url}
+        if records_path := self.records_path.text().strip():
+            settings["records_path"] = records_path
+        ref = ConnectorRef(kind="http", settings=settings)
+        return infer_schema_from_connector(ref, what=url), ref
+
+    def _read_template(self) -> tuple[list[SchemaField], ConnectorRef | None]:
+        code = self.template.currentData()
+        if self.service is None or not isinstance(code, str):
+            raise _Incomplete("Choose a template.")
+        template = self.service.templates.get(code)
+        return [f.model_copy(deep=True) for f in template.target.fields], None
+
+
+class _Incomplete(Exception):
+    """The choice misses an input; the message says which."""
