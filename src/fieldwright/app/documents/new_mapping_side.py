@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -212,7 +213,15 @@ class SideChooser(QWidget):
 
     def _kind_changed(self) -> None:
         kind = self.start_from()
-        self.pages.setCurrentWidget(self.form.child(QWidget, _PAGES[kind]))
+        current = self.form.child(QWidget, _PAGES[kind])
+        # The stack is as tall as the page shown, so Read fields sits right under it.
+        for index in range(self.pages.count()):
+            page = self.pages.widget(index)
+            ignored = page is not current
+            policy = QSizePolicy.Policy.Ignored if ignored else QSizePolicy.Policy.Preferred
+            page.setSizePolicy(policy, policy)
+        self.pages.setCurrentWidget(current)
+        self.pages.updateGeometry()
         self.read_button.setVisible(kind is not StartFrom.EMPTY)
         self._inputs_changed()
 
