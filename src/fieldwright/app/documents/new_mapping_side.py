@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import JsonValue
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -215,8 +215,9 @@ class SideChooser(QWidget):
         kind = self.start_from()
         current = self.form.child(QWidget, _PAGES[kind])
         # The stack is as tall as the page shown, so Read fields sits right under it.
-        for index in range(self.pages.count()):
-            page = self.pages.widget(index)
+        for page in self.pages.findChildren(
+            QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly
+        ):
             ignored = page is not current
             policy = QSizePolicy.Policy.Ignored if ignored else QSizePolicy.Policy.Preferred
             page.setSizePolicy(policy, policy)
