@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from fieldwright.app.documents.new_mapping_dialog import NewMappingDialog
-from fieldwright.app.documents.new_mapping_side import StartFrom
 from fieldwright.app.documents.properties_dialog import PropertiesDialog
 from fieldwright.app.shell.main_window import MainWindow
 from fieldwright.authoring.documents import StoredMapping
+from fieldwright.authoring.schema_sources import StartFrom
 from fieldwright.domain import dumps
 from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.service import Service
@@ -68,14 +68,22 @@ def _click(qtbot: QtBot, button: QWidget) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
+def _next(qtbot: QtBot, guide: NewMappingDialog) -> None:
+    """Next, then wait for the side to be read (on a worker) and the next step shown."""
+    step = guide.step
+    _click(qtbot, guide.next_button)
+    side = guide.source if step == 0 else guide.target
+    qtbot.waitUntil(lambda: guide.step == step + 1 or not side.problem.isHidden(), timeout=10_000)
+
+
 def _csv_to_empty(qtbot: QtBot, csv: Path, name: str) -> Callable[[NewMappingDialog], None]:
     def drive(guide: NewMappingDialog) -> None:
         assert guide.source.start_from() is StartFrom.FILE
         _type(qtbot, guide.source.path, str(csv))
-        _click(qtbot, guide.next_button)
+        _next(qtbot, guide)
         assert guide.step == 1, guide.source.problem.text()
         assert guide.target.start_from() is StartFrom.EMPTY
-        _click(qtbot, guide.next_button)
+        _next(qtbot, guide)
         assert guide.step == 2
         _type(qtbot, guide.source_system, "hs")
         _type(qtbot, guide.target_system, "crm")
@@ -162,7 +170,8 @@ def test_cancel_leaves_the_open_mapping_as_it_was(
 
     def drive(guide: NewMappingDialog) -> None:
         _type(qtbot, guide.source.path, str(people_csv))
-        _click(qtbot, guide.next_button)
+        _next(qtbot, guide)
+        assert guide.step == 1
         _click(qtbot, guide.cancel_button)
 
     errors = _in_guide(qtbot, drive)
@@ -180,7 +189,7 @@ def test_an_unreadable_sample_is_said_on_its_step(
 
     def drive(guide: NewMappingDialog) -> None:
         _type(qtbot, guide.source.path, str(tmp_path / "missing.csv"))
-        _click(qtbot, guide.next_button)
+        _next(qtbot, guide)
         assert guide.step == 0
         seen.append(guide.source.problem.text())
         assert guide.source.problem.isVisible()
@@ -210,11 +219,11 @@ def test_a_sql_table_source_a_template_target_and_an_edited_key(
         choose(qtbot, guide.source.kind, StartFrom.CONNECTION.value)
         choose(qtbot, guide.source.connection, "hr")
         _type(qtbot, guide.source.table, "staff")
-        _click(qtbot, guide.next_button)
+        _next(qtbot, guide)
         assert guide.step == 1, guide.source.problem.text()
         choose(qtbot, guide.target.kind, StartFrom.TEMPLATE.value)
         choose(qtbot, guide.target.template, template.code)
-        _click(qtbot, guide.next_button)
+        _next(qtbot, guide)
         assert guide.step == 2, guide.target.problem.text()
         source, target = template.code.split("_")[1:]
         assert (guide.source_system.text(), guide.target_system.text()) == (source, target)

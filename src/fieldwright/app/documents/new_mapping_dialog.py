@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldwright.app.documents.new_mapping_side import SOURCE_KINDS, TARGET_KINDS, SideChooser
+from fieldwright.app.documents.new_mapping_side import SideChooser
 from fieldwright.app.shell.forms import Form
 from fieldwright.authoring.new_mapping import (
     NewMapping,
@@ -31,6 +31,7 @@ from fieldwright.authoring.new_mapping import (
     propose_key,
     typed_code,
 )
+from fieldwright.authoring.schema_sources import SOURCE_KINDS, TARGET_KINDS
 from fieldwright.domain import MappingDocument
 
 if TYPE_CHECKING:
@@ -90,6 +91,13 @@ class NewMappingDialog(QDialog):
         self.next_button.clicked.connect(self.next)
         self.finish_button.clicked.connect(self.finish)
         self.cancel_button.clicked.connect(self.reject)
+        for button in (self.back_button, self.cancel_button):
+            button.setAutoDefault(False)  # Enter means Next or Create mapping, never Cancel
+        for side in (self.source, self.target):
+            side.readFinished.connect(lambda ok, read=side: self._side_read(read, ok))
+            side.busyChanged.connect(self._busy)
+        #: The step to show once the side being read is read (None: stay).
+        self._advance_to: int | None = None
         for code in (self.source_system, self.target_system, self.client):
             code.textEdited.connect(lambda _t, edit=code: self._code_typed(edit))
         self.key.textEdited.connect(self._key_typed)
@@ -119,17 +127,42 @@ class NewMappingDialog(QDialog):
             (self.source_system if not self.source_system.text() else self.name).setFocus()
 
     def back(self) -> None:
+        self._advance_to = None
         if self.step > 0:
             self._show_step(self.step - 1)
 
     def next(self) -> None:
-        """Read the current side (when it changed) and move on; stay when it cannot be read."""
+        """Read the current side (when it changed), then move on; stay when it cannot be read."""
         side = self.source if self.step == 0 else self.target
-        if not side.is_read and not side.read():
+        if side.is_read:
+            self._move_on()
             return
-        if side is self.target:
+        self._advance_to = self.step + 1
+        if not side.reading:
+            side.read()
+
+    def _side_read(self, side: SideChooser, ok: bool) -> None:
+        current = self.source if self.step == 0 else self.target
+        if self._advance_to is None or side is not current:
+            return
+        self._advance_to = None
+        if ok:
+            self._move_on()
+
+    def _move_on(self) -> None:
+        if self.step == 1:
             self._codes_from_template()
         self._show_step(self.step + 1)
+
+    def _busy(self, busy: bool) -> None:
+        # Next stays enabled (and the default button): a second click waits for the same read.
+        self.back_button.setEnabled(not busy and self.step > 0)
+
+    def done(self, result: int) -> None:
+        """Closing (Create mapping, Cancel, Escape): no read outlives the dialog."""
+        self.source.shutdown()
+        self.target.shutdown()
+        super().done(result)
 
     def _codes_from_template(self) -> None:
         systems = self.target.template_systems()

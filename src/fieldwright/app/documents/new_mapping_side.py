@@ -3,18 +3,16 @@
 The source may start from a sample file, a saved connection (a SQL table or
 query, an HTTP API, a file) or an HTTP endpoint; the target from an empty
 schema, a sample file, a JSON Schema, a database table or a template's target.
-`read()` asks the service for the fields and keeps them with the connector the
-new document will use; a failure is said under the form, never raised.
+`read()` asks the service for the fields on a worker thread (a database or an
+API may take a while) and keeps them with the connector the new document will
+use (`authoring/schema_sources.py`); a failure is said under the form.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from pydantic import JsonValue
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -28,15 +26,18 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.shell.forms import Form
+from fieldwright.app.shell.workers import Task, TaskSignals
 from fieldwright.authoring.edits import Side
-from fieldwright.domain import ConnectorRef, SchemaField
-from fieldwright.service import (
-    ServiceError,
-    file_connector,
-    infer_schema_from_connector,
-    infer_schema_from_file,
-    schema_from_json_schema_file,
+from fieldwright.authoring.schema_sources import (
+    SOURCE_KINDS,
+    STORE_KINDS,
+    TARGET_KINDS,
+    Incomplete,
+    SideChoice,
+    StartFrom,
 )
+from fieldwright.domain import ConnectorRef, SchemaField
+from fieldwright.service import ServiceError
 
 if TYPE_CHECKING:
     from fieldwright.service import Service
@@ -46,28 +47,6 @@ __all__ = ["SOURCE_KINDS", "TARGET_KINDS", "SideChooser", "StartFrom"]
 SAMPLE_FILTER = "Sample files (*.csv *.ndjson *.jsonl *.json *.xlsx);;All files (*)"
 JSON_SCHEMA_FILTER = "JSON Schema (*.json);;All files (*)"
 
-
-class StartFrom(StrEnum):
-    """What one side of a new mapping starts from."""
-
-    EMPTY = "empty"
-    FILE = "file"
-    JSON_SCHEMA = "json_schema"
-    CONNECTION = "connection"
-    HTTP = "http"
-    TEMPLATE = "template"
-
-
-SOURCE_KINDS = (StartFrom.FILE, StartFrom.CONNECTION, StartFrom.HTTP)
-TARGET_KINDS = (
-    StartFrom.EMPTY,
-    StartFrom.FILE,
-    StartFrom.JSON_SCHEMA,
-    StartFrom.CONNECTION,
-    StartFrom.TEMPLATE,
-)
-#: The kinds that need a store (saved connections, the template library).
-_STORE_KINDS = {StartFrom.CONNECTION, StartFrom.TEMPLATE}
 
 _LABELS = {
     StartFrom.EMPTY: "An empty schema",
@@ -104,6 +83,10 @@ class SideChooser(QWidget):
 
     #: The inputs changed since the last read.
     changed = Signal()
+    #: A read ended: True when `fields` and `connector` hold the current choice.
+    readFinished = Signal(bool)
+    #: True while a read runs.
+    busyChanged = Signal(bool)
 
     def __init__(
         self,
@@ -120,6 +103,14 @@ class SideChooser(QWidget):
         self.connector: ConnectorRef | None = None
         #: The inputs of the last successful read (None: not read, or changed since).
         self._read_inputs: tuple[str, ...] | None = None
+        #: The inputs being read on the pool (None: no read under way).
+        self._reading: tuple[str, ...] | None = None
+        self._generation = 0
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.signals = TaskSignals(self)
+        self.signals.done.connect(self._done)
+        self.signals.failed.connect(self._failed)
         self.form = Form("new_mapping_side.ui")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -142,7 +133,7 @@ class SideChooser(QWidget):
             self.query.hide()
             child(QLabel, "side_query_label").hide()
         for kind in kinds:
-            if service is not None or kind not in _STORE_KINDS:
+            if service is not None or kind not in STORE_KINDS:
                 self.kind.addItem(self._label(kind), kind.value)
         self._fill_choices()
         self.kind.currentIndexChanged.connect(self._kind_changed)
@@ -227,6 +218,10 @@ class SideChooser(QWidget):
         self._inputs_changed()
 
     def _inputs_changed(self) -> None:
+        if self._reading is not None:  # a read of other inputs is under way: drop it
+            self._generation += 1
+            self._reading = None
+            self._idle()
         self.status.setText("" if self.start_from() is StartFrom.EMPTY else "Not read yet.")
         self.problem.hide()
         self.changed.emit()
@@ -246,77 +241,70 @@ class SideChooser(QWidget):
 
     # -- reading --------------------------------------------------------------------------
 
-    def read(self) -> bool:
-        """Read the fields of the current choice; False (and the reason shown) when it fails."""
+    def choice(self) -> SideChoice:
+        """What the form holds now, as plain values a worker may read."""
+        return SideChoice(
+            self.side,
+            self.start_from(),
+            path=self.path.text(),
+            connection=str(self.connection.currentData() or ""),
+            table=self.table.text(),
+            query=self.query.text(),
+            url=self.url.text(),
+            records_path=self.records_path.text(),
+            template=str(self.template.currentData() or ""),
+        )
+
+    @property
+    def reading(self) -> bool:
+        return self._reading is not None
+
+    def read(self) -> None:
+        """Read the current choice off the GUI thread; `readFinished(ok)` says how it went.
+
+        A missing input is said at once; an edit while reading drops the stale result.
+        """
+        choice = self.choice()
         try:
-            fields, connector = self._read()
-        except (ServiceError, _Incomplete) as exc:
-            self.status.setText("")
-            self._say_problem(str(exc))
-            self._read_inputs = None
-            return False
-        self.fields, self.connector = fields, connector
-        self._read_inputs = self._inputs()
+            choice.check(self.service)
+        except Incomplete as exc:
+            self._failed(self._generation, str(exc))
+            return
+        self._generation += 1
+        self._reading = self._inputs()
+        self.status.setText("Reading…")
         self.problem.hide()
+        self.read_button.setEnabled(False)
+        self.busyChanged.emit(True)
+        service = self.service
+        self.pool.start(Task(self._generation, lambda: choice.read(service), self.signals))
+
+    def _done(self, generation: int, result: object) -> None:
+        if generation != self._generation:
+            return  # the inputs changed while it was read
+        fields, connector = cast("tuple[list[SchemaField], ConnectorRef | None]", result)
+        self.fields, self.connector = fields, connector
+        self._read_inputs, self._reading = self._reading, None
         self.status.setText(_summary(fields))
-        return True
+        self._idle()
+        self.readFinished.emit(self.is_read)
 
-    def _read(self) -> tuple[list[SchemaField], ConnectorRef | None]:
-        kind = self.start_from()
-        if kind is StartFrom.EMPTY:
-            return [], None
-        if kind in (StartFrom.FILE, StartFrom.JSON_SCHEMA):
-            return self._read_file(kind)
-        if kind is StartFrom.CONNECTION:
-            return self._read_connection()
-        if kind is StartFrom.HTTP:
-            return self._read_http()
-        return self._read_template()
+    def _failed(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self._read_inputs = self._reading = None
+        self.status.setText("")
+        self.problem.setText(message)
+        self.problem.show()
+        self._idle()
+        self.readFinished.emit(False)
 
-    def _read_file(self, kind: StartFrom) -> tuple[list[SchemaField], ConnectorRef | None]:
-        text = self.path.text().strip()
-        if not text:
-            raise _Incomplete("Give the file: type its path or Browse….")
-        path = Path(text).expanduser().resolve()
-        if kind is StartFrom.JSON_SCHEMA:
-            return schema_from_json_schema_file(path), None
-        fields = infer_schema_from_file(path)
-        # A target sample only shows the shape: a run must not write over it.
-        return fields, file_connector(path) if self.side == "source" else None
+    def _idle(self) -> None:
+        self.read_button.setEnabled(True)
+        self.busyChanged.emit(False)
 
-    def _read_connection(self) -> tuple[list[SchemaField], ConnectorRef | None]:
-        name = self.connection.currentData()
-        if self.service is None or not isinstance(name, str):
-            raise _Incomplete("Choose a saved connection (add one on the Connections page).")
-        table, query = self.table.text().strip(), self.query.text().strip()
-        if self.side == "target" and not table:
-            raise _Incomplete("Give the table the mapping writes into.")
-        connections = self.service.connections
-        fields = connections.infer_schema(name, table=table or None, query=query or None)
-        ref = connections.reference(name)
-        if table or query:
-            settings = {k: v for k, v in ref.settings.items() if k not in ("table", "query")}
-            settings.update({"table": table} if table else {"query": query})
-            ref = ref.model_copy(update={"settings": settings})
-        return fields, ref
-
-    def _read_http(self) -> tuple[list[SchemaField], ConnectorRef | None]:
-        url = self.url.text().strip()
-        if not url:
-            raise _Incomplete("Give the endpoint's URL, e.g. https://api.example.com/v1/contacts.")
-        settings: dict[str, JsonValue] = {"url": url}
-        if records_path := self.records_path.text().strip():
-            settings["records_path"] = records_path
-        ref = ConnectorRef(kind="http", settings=settings)
-        return infer_schema_from_connector(ref, what=url), ref
-
-    def _read_template(self) -> tuple[list[SchemaField], ConnectorRef | None]:
-        code = self.template.currentData()
-        if self.service is None or not isinstance(code, str):
-            raise _Incomplete("Choose a template.")
-        template = self.service.templates.get(code)
-        return [f.model_copy(deep=True) for f in template.target.fields], None
-
-
-class _Incomplete(Exception):
-    """The choice misses an input; the message says which."""
+    def shutdown(self) -> None:
+        """Drop queued reads and wait for the one running (the dialog is closing)."""
+        self._generation += 1
+        self.pool.clear()
+        self.pool.waitForDone()
