@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import threading
+from collections.abc import Callable, Iterator
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -247,3 +250,77 @@ def test_a_sql_table_source_a_template_target_and_an_edited_key(
     assert document.source.connector.settings["table"] == "staff"
     expected = [f.name for f in service.templates.get(template.code).target.fields]
     assert [f.name for f in document.target.fields] == expected
+
+
+class _Contacts(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = json.dumps({"data": [{"id": 7, "email": "ann@x.io"}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # keep the test output quiet
+
+
+@pytest.fixture
+def contacts_api() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Contacts)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/contacts"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_an_http_endpoint_source_read_off_the_gui_thread(
+    make_window: Factory, contacts_api: str, qtbot: QtBot
+) -> None:
+    window = make_window()
+
+    def drive(guide: NewMappingDialog) -> None:
+        choose(qtbot, guide.source.kind, StartFrom.HTTP.value)
+        _type(qtbot, guide.source.url, contacts_api)
+        _type(qtbot, guide.source.records_path, "data")
+        _next(qtbot, guide)
+        assert guide.step == 1, guide.source.problem.text()
+        assert guide.source.status.text() == "2 fields: id, email"
+        _next(qtbot, guide)
+        _type(qtbot, guide.name, "API contacts")
+        _click(qtbot, guide.finish_button)
+
+    errors = _in_guide(qtbot, drive)
+    window.actions_by_name["new"].trigger()
+    assert not errors, errors
+    document = window.session.document
+    assert document.key == f"mapping_NEW_{TODAY}"
+    assert [f.name for f in document.source.fields] == ["id", "email"]
+    assert document.source.connector is not None
+    assert document.source.connector.kind == "http"
+    assert document.source.connector.settings == {"url": contacts_api, "records_path": "data"}
+
+
+def test_properties_refuse_a_bad_code_and_cancel_changes_nothing(
+    make_window: Factory, qtbot: QtBot
+) -> None:
+    window = make_window()
+    before = dumps(window.session.document)
+    window.actions_by_name["properties"].trigger()
+    dialog = window.findChild(PropertiesDialog)
+    assert dialog is not None
+    _type(qtbot, dialog.codes["source_system"], "q")
+    assert not dialog.ok_button.isEnabled()
+    assert "source system code 'Q'" in dialog.problem.text()
+    dialog.name.setFocus()
+    dialog.name.selectAll()
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Delete)
+    assert "needs a name" in dialog.problem.text()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.findChild(PropertiesDialog) is None)
+    assert dumps(window.session.document) == before
+    assert window.session.stack.count() == 0
