@@ -79,6 +79,7 @@ PUBLIC = [
     "function_library",
     "get_secret",
     "import_mapping",
+    "infer_schema_from_connector",
     "infer_schema_from_file",
     "junit_xml",
     "keyring_status",

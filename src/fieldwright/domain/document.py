@@ -6,6 +6,7 @@ reported with its JSON pointer instead of being silently dropped.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any
 
@@ -15,6 +16,7 @@ from fieldwright.domain.schema import Schema
 
 __all__ = [
     "FORMAT_VERSION",
+    "SYSTEM_CODE",
     "ConnectorRef",
     "CredentialRef",
     "Endpoint",
@@ -31,6 +33,9 @@ __all__ = [
 
 #: The document format this version of Fieldwright writes.
 FORMAT_VERSION = 1
+
+#: A client or system code as it appears in a business key: QBT, WFN, ACME_EU.
+SYSTEM_CODE = re.compile(r"^[A-Z0-9_]{2,16}$")
 
 
 class _Model(BaseModel):
@@ -167,6 +172,10 @@ class MappingDocument(_Model):
     key: str = Field(min_length=1, description="Business key, e.g. mapping_QBT_WFN_ACME_20250724")
     name: str = Field(min_length=1)
     description: str = ""
+    #: Short upper-case codes of the client and the two systems (ACME, QBT, WFN); "" when unset.
+    client: str = ""
+    source_system: str = ""
+    target_system: str = ""
     version: int = Field(default=1, ge=1)
     source: Endpoint = Field(default_factory=Endpoint)
     target: Endpoint = Field(default_factory=Endpoint)
@@ -176,6 +185,16 @@ class MappingDocument(_Model):
     fields: list[FieldMapping] = Field(default_factory=list)
     tests: list[TestCase] = Field(default_factory=list)
     run: RunSettings = Field(default_factory=RunSettings)
+
+    @field_validator("client", "source_system", "target_system")
+    @classmethod
+    def _code_syntax(cls, value: str) -> str:
+        if value and not SYSTEM_CODE.match(value):
+            raise ValueError(
+                f"{value!r} is not a code: write 2 to 16 upper-case letters, digits or _, "
+                "e.g. ACME or QBT"
+            )
+        return value
 
     def field(self, target: str) -> FieldMapping | None:
         """The field mapping writing `target`, if any."""

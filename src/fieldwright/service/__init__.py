@@ -93,6 +93,7 @@ if TYPE_CHECKING:
     from fieldwright.service.runs import RunDetail, RunFilter, RunHandle
     from fieldwright.service.scheduling import ScheduleRunner
     from fieldwright.service.schemas import (
+        infer_schema_from_connector,
         infer_schema_from_file,
         schema_from_database_table,
         schema_from_json_schema_file,
@@ -129,6 +130,7 @@ _LOCATIONS = {
     "current_revision": "fieldwright.service.database",
     "export_mapping": "fieldwright.service.database",
     "import_mapping": "fieldwright.service.database",
+    "infer_schema_from_connector": "fieldwright.service.schemas",
     "infer_schema_from_file": "fieldwright.service.schemas",
     "schema_from_database_table": "fieldwright.service.schemas",
     "schema_from_json_schema_file": "fieldwright.service.schemas",
@@ -249,6 +251,7 @@ __all__ = [
     "function_library",
     "get_secret",
     "import_mapping",
+    "infer_schema_from_connector",
     "infer_schema_from_file",
     "junit_xml",
     "keyring_status",
