@@ -230,6 +230,7 @@ def test_service_methods_are_the_ones_that_need_the_store() -> None:
         "save_mapping",
         "schedule_executions",
         "set_schedule_active",
+        "settle_stopped_runs",
         "start_run",
         "templates",
         "update_schedule",
