@@ -18,6 +18,7 @@ from fieldwright.domain import FORMAT_VERSION, FieldMapping, MappingDocument, Pr
 from fieldwright.engine.functions import REGISTRY, Registry
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
 from fieldwright.engine.functions._patterns import PatternError, compile_pattern
+from fieldwright.engine.functions.lookups import lookup_tables
 from fieldwright.engine.functions.registry import FunctionSpec
 from fieldwright.engine.paths import (
     PathError,
@@ -105,7 +106,9 @@ def _check_steps(
         if spec is None:
             problems.append(Problem(pointer(*where, "fn"), _unknown_function(step.fn, registry)))
             continue
-        args, arg_problems = spec.prepare(step.args, document.lookups)
+        args, arg_problems = spec.prepare(
+            step.args, lookup_tables(document.lookups, document.lookup_defaults)
+        )
         for arg_index, message in arg_problems:
             spot = pointer(*where) if arg_index is None else pointer(*where, "args", arg_index)
             problems.append(Problem(spot, message))
