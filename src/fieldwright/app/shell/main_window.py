@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.designer.automap_dialog import AutoMapDialog
+from fieldwright.app.designer.filter_dialog import open_filter_dialog
+from fieldwright.app.designer.lookups_dialog import open_lookups_dialog
 from fieldwright.app.designer.panel import MappingDesigner
 from fieldwright.app.designer.schema_import import SchemaImporter
 from fieldwright.app.documents.asker import DialogAsker
@@ -177,6 +179,8 @@ class MainWindow(QMainWindow):
             run_with=run_now.choose,
             cancel_run=run_now.cancel,
             dark_theme=self.set_dark_theme,
+            lookups=lambda: open_lookups_dialog(self.session, self),
+            record_filter=lambda: open_filter_dialog(self.session, self),
         )
 
     def _connect_documents(self) -> None:
