@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -87,6 +88,10 @@ class LookupsDialog(QDialog):
         self.splitter = child(QSplitter, "lookups_splitter")
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([230, 530])
+        form_layout = self.form.widget.layout()
+        if isinstance(form_layout, QBoxLayout):  # the grid takes the height, not the intro
+            form_layout.setStretch(form_layout.indexOf(self.splitter), 1)
         self.model = LookupRowsModel(self)
         self.grid.setModel(self.model)
         self.grid.setEditTriggers(

@@ -383,12 +383,11 @@ class PreviewPanel(QWidget):
         record values it read."""
         if trace.filter is None:
             return
-        verdict = "is false or null" if trace.result.status.value == "filtered" else "failed"
-        self._add_lineage("Filter", f"{trace.filter.expression}  ({verdict} on this record)")
+        dropped = trace.result.status.value == "filtered"
+        label = "Dropped by filter" if dropped else "Filter failed on"
+        self._add_lineage(label, trace.filter.expression, error=not dropped)
         for path, value in trace.filter.seen:
-            self._add_lineage(
-                f"Filter saw {path}", cell_text(value) if value is not None else "null"
-            )
+            self._add_lineage("Filter read", f"{path} = {json.dumps(value, default=str)}")
 
     def _add_lineage(self, label: str, value: str, *, error: bool = False) -> None:
         item = QTreeWidgetItem([label, value])
