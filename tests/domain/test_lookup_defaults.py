@@ -41,3 +41,21 @@ def test_defaults_are_written_beside_the_tables_in_a_stable_order() -> None:
 def test_a_default_for_a_table_that_does_not_exist_names_it() -> None:
     with pytest.raises(DocumentError, match=r"lookup_defaults names no lookup table: stages"):
         loads(json.dumps({**OLD, "lookup_defaults": {"stages": "?"}}))
+
+
+def test_a_template_carries_table_defaults_into_its_mappings() -> None:
+    from fieldwright.domain.template import TemplateDocument, expand
+
+    template = TemplateDocument.model_validate(
+        {
+            "fieldwright": 1,
+            "code": "template_HS_CRM",
+            "name": "t",
+            "source_system": "HS",
+            "target_system": "CRM",
+            "lookups": {"stage": {"lead": "L"}},
+            "lookup_defaults": {"stage": "?"},
+        }
+    )
+    document = expand(template, key="mapping_HS_CRM_ACME_20250101", name="m").document
+    assert document.lookup_defaults == {"stage": "?"}
