@@ -52,7 +52,11 @@ def test_a_missing_file_is_a_data_error_naming_it(tmp_path: Path) -> None:
 def test_check_filter_names_the_problem_or_none() -> None:
     assert check_filter("stage != 'lost'") is None
     assert check_filter("   ") is None
-    problem = check_filter("stage ==")
-    assert problem is not None and problem.startswith("invalid JMESPath expression")
+    assert check_filter("stage ==") == (
+        "invalid JMESPath expression: incomplete: something is missing at the end"
+    )
+    assert check_filter("archived == && x") == (
+        'invalid JMESPath expression: invalid token: Parse error at column 12, token "&&" (AND)'
+    )
     unknown = check_filter("lenght(tags) > `0`")
     assert unknown is not None and "did you mean length" in unknown

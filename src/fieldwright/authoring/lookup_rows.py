@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from pydantic import JsonValue
 
-__all__ = ["Row", "as_table", "parse_pasted_rows", "rows_problem"]
+__all__ = ["Row", "as_table", "first_problem", "parse_pasted_rows", "rows_problem"]
 
 Row = tuple[str, JsonValue]
 
@@ -42,18 +42,25 @@ def parse_pasted_rows(text: str) -> list[Row]:
     return rows
 
 
-def rows_problem(rows: Sequence[Row]) -> str | None:
-    """Why the rows are not a table yet (an empty or repeated key), or None."""
+def first_problem(rows: Sequence[Row]) -> tuple[int, str] | None:
+    """The index of the first row that keeps the rows from being a table, and why."""
     seen: dict[str, int] = {}
-    for number, (key, value) in enumerate(rows, 1):
+    for index, (key, value) in enumerate(rows):
+        number = index + 1
         if not key.strip():
             if value in (None, ""):
                 continue  # a row just added, not filled in yet
-            return f"row {number} has a value but no key"
+            return index, f"row {number} has a value but no key"
         if key in seen:
-            return f"row {number} repeats the key {key!r} of row {seen[key]}"
+            return index, f"row {number} repeats the key {key!r} of row {seen[key]}"
         seen[key] = number
     return None
+
+
+def rows_problem(rows: Sequence[Row]) -> str | None:
+    """Why the rows are not a table yet (an empty or repeated key), or None."""
+    found = first_problem(rows)
+    return None if found is None else found[1]
 
 
 def as_table(rows: Sequence[Row]) -> dict[str, JsonValue]:

@@ -36,8 +36,18 @@ def check_filter(expression: str) -> str | None:
     try:
         compile_expression(expression)
     except ExpressionError as exc:
-        return f"invalid JMESPath expression: {exc}"
+        return f"invalid JMESPath expression: {_one_line(str(exc))}"
     return None
+
+
+def _one_line(message: str) -> str:
+    """JMESPath's parse error on one line: its first line, without the echoed expression
+    and the caret under it (which line up only in a fixed-width font)."""
+    first = message.partition("\n")[0].removesuffix(":")
+    first = first.replace(", for expression", "").replace("Invalid jmespath expression: ", "")
+    if first.lower().startswith("incomplete expression"):
+        return "incomplete: something is missing at the end"
+    return first
 
 
 def _key_text(value: Any) -> str | None:

@@ -42,7 +42,13 @@ from fieldwright.authoring.lookup_edits import (
     SetLookupRows,
     rename_lookup,
 )
-from fieldwright.authoring.lookup_rows import Row, as_table, parse_pasted_rows, rows_problem
+from fieldwright.authoring.lookup_rows import (
+    Row,
+    as_table,
+    first_problem,
+    parse_pasted_rows,
+    rows_problem,
+)
 from fieldwright.domain import MappingDocument
 from fieldwright.service import ServiceError, read_table_file
 
@@ -267,9 +273,11 @@ class LookupsDialog(QDialog):
     def _rows_edited(self) -> None:
         if self.current is None:
             return
-        problem = rows_problem(self.model.rows)
-        if problem is not None:
+        found = first_problem(self.model.rows)
+        if found is not None:
+            row, problem = found
             self._show_problem(f"{self.current}: {problem}")
+            self.grid.scrollTo(self.model.index(row, 0))
             return
         table = as_table(self.model.rows)
         if list(table.items()) != list(self.working.lookups.get(self.current, {}).items()):
