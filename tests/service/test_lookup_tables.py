@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from fieldwright.service import DataError, check_filter, read_table_file
+from fieldwright.service import (
+    DataError,
+    FilterCounts,
+    InvalidRequest,
+    check_filter,
+    read_table_file,
+    sample_filter,
+)
 
 
 def test_two_csv_columns_under_a_header_become_rows(tmp_path: Path) -> None:
@@ -60,3 +67,10 @@ def test_check_filter_names_the_problem_or_none() -> None:
     )
     unknown = check_filter("lenght(tags) > `0`")
     assert unknown is not None and "did you mean length" in unknown
+
+
+def test_sample_filter_counts_what_a_run_would_keep_drop_and_fail() -> None:
+    records = [{"n": 1}, {"n": 5}, {"n": "x"}, {}]
+    assert sample_filter("n > `2`", records) == FilterCounts(kept=1, dropped=2, failed=1)
+    with pytest.raises(InvalidRequest, match="filter: invalid JMESPath expression"):
+        sample_filter("n >", records)

@@ -2,8 +2,8 @@
 
 `read_table_file` reads two columns (key, value) of a CSV, TSV or XLSX file
 for a lookup table; `check_filter` says what is wrong with a filter
-expression while it is typed. Both are stateless, like the rest of the
-document functions.
+expression while it is typed, and `sample_filter` what it would do to the
+sample records. All are stateless, like the rest of the document functions.
 """
 
 from __future__ import annotations
@@ -11,16 +11,20 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import JsonValue
 
 from fieldwright.connectors import ConnectorError, open_source
+from fieldwright.domain import FORMAT_VERSION, DocumentError, MappingDocument
+from fieldwright.engine import RecordStatus, compile_document
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
-from fieldwright.service.errors import DataError
+from fieldwright.service.errors import DataError, InvalidRequest
 
-__all__ = ["check_filter", "read_table_file"]
+__all__ = ["FilterCounts", "check_filter", "read_table_file", "sample_filter"]
 
 #: How many rows a lookup table file may give (a value map, not a data set).
 MAX_TABLE_ROWS = 100_000
@@ -38,6 +42,38 @@ def check_filter(expression: str) -> str | None:
     except ExpressionError as exc:
         return f"invalid JMESPath expression: {_one_line(str(exc))}"
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class FilterCounts:
+    """What a filter does to some records: how many it keeps, drops, and cannot judge."""
+
+    kept: int = 0
+    dropped: int = 0
+    #: Records the filter cannot be evaluated on (they fail in a run).
+    failed: int = 0
+
+
+def sample_filter(expression: str, records: Iterable[Mapping[str, Any]]) -> FilterCounts:
+    """Apply a filter to `records` as a run would; raises `InvalidRequest` when it does not
+    compile (see `check_filter`)."""
+    document = MappingDocument(
+        fieldwright=FORMAT_VERSION, key="filter_check", name="filter check", filter=expression
+    )
+    try:
+        compiled = compile_document(document)
+    except DocumentError as exc:
+        raise InvalidRequest(f"filter: {check_filter(expression) or exc}") from exc
+    kept = dropped = failed = 0
+    for record in records:
+        screened = compiled.screen(record)
+        if screened is None:
+            kept += 1
+        elif screened.status is RecordStatus.FILTERED:
+            dropped += 1
+        else:
+            failed += 1
+    return FilterCounts(kept, dropped, failed)
 
 
 def _one_line(message: str) -> str:

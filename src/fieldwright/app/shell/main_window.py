@@ -180,7 +180,9 @@ class MainWindow(QMainWindow):
             cancel_run=run_now.cancel,
             dark_theme=self.set_dark_theme,
             lookups=lambda: open_lookups_dialog(self.session, self),
-            record_filter=lambda: open_filter_dialog(self.session, self),
+            record_filter=lambda: open_filter_dialog(
+                self.session, self, [i.record for i in self.preview.items if i.record is not None]
+            ),
         )
 
     def _connect_documents(self) -> None:
