@@ -180,6 +180,8 @@ class MappingDocument(_Model):
     source: Endpoint = Field(default_factory=Endpoint)
     target: Endpoint = Field(default_factory=Endpoint)
     lookups: dict[str, dict[str, JsonValue]] = Field(default_factory=dict)
+    #: A lookup table's value for keys it lacks, by table name (absent: null).
+    lookup_defaults: dict[str, JsonValue] = Field(default_factory=dict)
     #: JMESPath predicate over the source record; records it rejects are filtered.
     filter: str | None = None
     fields: list[FieldMapping] = Field(default_factory=list)
@@ -195,6 +197,16 @@ class MappingDocument(_Model):
                 "e.g. ACME or QBT"
             )
         return value
+
+    @model_validator(mode="after")
+    def _defaults_of_tables(self) -> MappingDocument:
+        unknown = [name for name in self.lookup_defaults if name not in self.lookups]
+        if unknown:
+            known = ", ".join(sorted(self.lookups)) or "none"
+            raise ValueError(
+                f"lookup_defaults names no lookup table: {', '.join(unknown)} (tables: {known})"
+            )
+        return self
 
     def field(self, target: str) -> FieldMapping | None:
         """The field mapping writing `target`, if any."""

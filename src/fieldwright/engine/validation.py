@@ -9,7 +9,7 @@ parsing again. `validate` is the checks' answer alone.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import jmespath
@@ -18,6 +18,7 @@ from fieldwright.domain import FORMAT_VERSION, FieldMapping, MappingDocument, Pr
 from fieldwright.engine.functions import REGISTRY, Registry
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
 from fieldwright.engine.functions._patterns import PatternError, compile_pattern
+from fieldwright.engine.functions.lookups import LookupTable, lookup_tables
 from fieldwright.engine.functions.registry import FunctionSpec
 from fieldwright.engine.paths import (
     PathError,
@@ -94,7 +95,7 @@ def _unknown_function(name: str, registry: Registry) -> str:
 def _check_steps(
     mapping: FieldMapping,
     at: Where,
-    document: MappingDocument,
+    tables: Mapping[str, LookupTable],
     registry: Registry,
     problems: list[Problem],
 ) -> list[PreparedStep]:
@@ -105,7 +106,7 @@ def _check_steps(
         if spec is None:
             problems.append(Problem(pointer(*where, "fn"), _unknown_function(step.fn, registry)))
             continue
-        args, arg_problems = spec.prepare(step.args, document.lookups)
+        args, arg_problems = spec.prepare(step.args, tables)
         for arg_index, message in arg_problems:
             spot = pointer(*where) if arg_index is None else pointer(*where, "args", arg_index)
             problems.append(Problem(spot, message))
@@ -146,7 +147,7 @@ def _check_constants(
 def _check_field(
     index: int,
     mapping: FieldMapping,
-    document: MappingDocument,
+    tables: Mapping[str, LookupTable],
     registry: Registry,
     problems: list[Problem],
     declared_at: Callable[[tuple[Segment, ...]], Declared | None],
@@ -155,7 +156,7 @@ def _check_field(
     before = len(problems)
     target = _check_target(mapping, at, problems)
     sources = _check_sources(mapping, at, problems)
-    steps = _check_steps(mapping, at, document, registry, problems)
+    steps = _check_steps(mapping, at, tables, registry, problems)
     _check_rules(mapping, at, problems)
     declared = None if target is None else declared_at(target.segments)
     _check_constants(mapping, declared, at, problems)
@@ -166,6 +167,8 @@ def _check_field(
 
 def _check_fields(document: MappingDocument, registry: Registry, checked: CheckedDocument) -> None:
     declared_at = declarations(document.target)
+    # The tables once per document, each with its default: steps share them.
+    tables = lookup_tables(document.lookups, document.lookup_defaults)
     seen: dict[str, int] = {}
     for index, mapping in enumerate(document.fields):
         if mapping.target in seen:
@@ -178,7 +181,7 @@ def _check_fields(document: MappingDocument, registry: Registry, checked: Checke
             )
             continue
         seen[mapping.target] = index
-        field_ = _check_field(index, mapping, document, registry, checked.problems, declared_at)
+        field_ = _check_field(index, mapping, tables, registry, checked.problems, declared_at)
         if field_ is not None and mapping.active:
             checked.fields.append(field_)
 

@@ -68,6 +68,12 @@ if TYPE_CHECKING:
     from fieldwright.service.files import dead_letter_path, output_columns, run_file
     from fieldwright.service.library import document_json_schema, function_library
     from fieldwright.service.logs import configure_logging
+    from fieldwright.service.lookup_tables import (
+        FilterCounts,
+        check_filter,
+        read_table_file,
+        sample_filter,
+    )
     from fieldwright.service.mappings import (
         CompiledMapping,
         FieldTrace,
@@ -135,6 +141,10 @@ _LOCATIONS = {
     "schema_from_database_table": "fieldwright.service.schemas",
     "schema_from_json_schema_file": "fieldwright.service.schemas",
     "serve_schedules": "fieldwright.service.serve",
+    "check_filter": "fieldwright.service.lookup_tables",
+    "read_table_file": "fieldwright.service.lookup_tables",
+    "FilterCounts": "fieldwright.service.lookup_tables",
+    "sample_filter": "fieldwright.service.lookup_tables",
     "CompiledMapping": "fieldwright.service.mappings",
     "ConnectorProblem": "fieldwright.service.errors",
     "Connectors": "fieldwright.service.facade",
@@ -207,6 +217,7 @@ __all__ = [
     "DataError",
     "Difference",
     "FieldTrace",
+    "FilterCounts",
     "InvalidDocument",
     "InvalidRequest",
     "InvalidSchedule",
@@ -236,6 +247,7 @@ __all__ = [
     "SuiteResult",
     "TemplateSummary",
     "TestResult",
+    "check_filter",
     "compile_leniently",
     "compile_mapping",
     "configure_logging",
@@ -261,8 +273,10 @@ __all__ = [
     "preview_file",
     "preview_records",
     "read_sample",
+    "read_table_file",
     "run_document_tests",
     "run_file",
+    "sample_filter",
     "schema_from_database_table",
     "schema_from_json_schema_file",
     "serve_schedules",

@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.designer.automap_dialog import AutoMapDialog
+from fieldwright.app.designer.filter_dialog import open_filter_dialog
+from fieldwright.app.designer.lookups_dialog import open_lookups_dialog
 from fieldwright.app.designer.panel import MappingDesigner
 from fieldwright.app.designer.schema_import import SchemaImporter
 from fieldwright.app.documents.asker import DialogAsker
@@ -179,6 +181,10 @@ class MainWindow(QMainWindow):
             cancel_run=run_now.cancel,
             dark_theme=self.set_dark_theme,
             properties=lambda: edit_properties(self.session, self),
+            lookups=lambda: open_lookups_dialog(self.session, self),
+            record_filter=lambda: open_filter_dialog(
+                self.session, self, [i.record for i in self.preview.items if i.record is not None]
+            ),
         )
 
     def _connect_documents(self) -> None:
