@@ -34,9 +34,10 @@ NodeColumn = Callable[[Sequence[Record], list[dict[str, Any]], set[int], Any], N
 def _at(target: str, indexes: Sequence[int]) -> str:
     """`target` with each ``[*]`` replaced by the item's position: `$.lines[2].taxes[0].rate`."""
     parts = target.split("[*]")
-    return parts[0] + "".join(
-        f"[{index}]{part}" for index, part in zip(indexes, parts[1:], strict=False)
-    )
+    text = parts[0]
+    for number, part in enumerate(parts[1:]):
+        text += (f"[{indexes[number]}]" if number < len(indexes) else "[*]") + part
+    return text
 
 
 def _put(container: dict[str, Any], segments: tuple[Segment, ...], value: Any) -> None:

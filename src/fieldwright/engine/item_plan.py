@@ -15,6 +15,7 @@ reads its sources; `fieldwright.engine.item_mapping` runs it per record.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -139,6 +140,15 @@ def _text(segments: Sequence[SourceSegment]) -> str:
     return "$" + "".join(segment.text for segment in segments)
 
 
+_NAME = re.compile(r"\['([A-Za-z_][A-Za-z0-9_]*)'\]")
+
+
+def _shown(up: int | None, segments: Sequence[SourceSegment]) -> str:
+    """A path as a person writes it: `$.items[*]`, `@.taxes[*]`."""
+    text = _NAME.sub(r".\1", _text(segments))
+    return text if up is None else "@" * (up + 1) + text[1:]
+
+
 def _climb(scope: ItemScope | None, up: int) -> ItemScope:
     for _ in range(up):
         assert scope is not None
@@ -174,7 +184,7 @@ def _value_reader(up: int | None, path: SourcePath | None, special: str | None) 
 def _array_reader(up: int | None, segments: tuple[SourceSegment, ...]) -> Reader:
     """The items of the array `segments` selects below the record or an item: a list,
     None when the array is missing or null; raises NotAnArray for any other value."""
-    shown = _text(segments) if up is None else "@" * (up + 1) + _text(segments)[1:]
+    shown = _shown(up, segments[:-1])
     if segments and segments[-1].text == "[*]" and all(s.singular for s in segments[:-1]):
         get = parse_source(_text(segments[:-1])).get if len(segments) > 1 else None
 
@@ -300,7 +310,7 @@ def _bind(
     up, segments, absolute = found
     node.items = _array_reader(up, segments)
     node.absolute = absolute
-    node.binding = _text(segments) if up is None else "@" * (up + 1) + _text(segments)[1:]
+    node.binding = _shown(up, segments)
     inner = [*chain, node]
     for member in list(node.members):
         if isinstance(member, ItemNode):
