@@ -116,6 +116,16 @@ def test_missing_and_null_arrays_leave_the_target_out_and_empty_ones_write_empty
     }
 
 
+def test_the_binding_fields_default_stands_for_a_missing_array(registry: Registry) -> None:
+    fields = [dict(NESTED[1], default=[]), *NESTED[2:4]]
+    mapping = compiled(registry, fields)
+    assert both_paths(mapping, {}) == {"lines": []}
+    assert both_paths(mapping, {"items": None}) == {"lines": []}
+    assert both_paths(mapping, {"items": [{"sku": "A", "qty": 1}]}) == {
+        "lines": [{"line": 1, "label": "A x 1"}]
+    }
+
+
 def test_a_null_item_is_mapped_with_null_values(registry: Registry) -> None:
     mapping = compiled(registry, NESTED)
     output = both_paths(mapping, {"items": [None, {"sku": "A", "qty": 1}]})

@@ -141,9 +141,10 @@ class CompiledField:
                     trace.append(None)
                 continue
             try:
-                value = (
-                    step.call(value, record) if scope is None else step.run_in(value, record, scope)
-                )
+                if scope is None or not step.context:
+                    value = step.call(value, record)
+                else:
+                    value = step.run_in(value, record, scope)
             except STEP_ERRORS as exc:
                 raise _FieldFailed(_reason(exc), step) from exc
             if trace is not None:
@@ -169,21 +170,23 @@ class CompiledField:
         observer: FieldObserver | None = None,
         *,
         scope: ItemScope | None = None,
-        target: str | None = None,
+        target: Callable[[], str] | None = None,
     ) -> tuple[Any, FieldError | None]:
         """The value this field writes for `value` (item number `item` of a per-item
-        target, or the item `scope` written at `target`), and its error; `observer`
-        sees the value after every step."""
+        target, or the item `scope` written where `target()` says), and its error;
+        `observer` sees the value after every step."""
         steps: list[Any] | None = None if observer is None else []
-        where = self._target_text(item) if target is None else target
         try:
             written, error = self.transform(value, record, steps, scope), None
         except _FieldFailed as exc:
-            error, written = self.recover(exc, where)
+            error, written = self.recover(exc, self._where(item, target))
         if observer is not None:
             assert steps is not None
-            observer(self, where, value, steps, written, error)
+            observer(self, self._where(item, target), value, steps, written, error)
         return written, error
+
+    def _where(self, item: int | None, target: Callable[[], str] | None) -> str:
+        return self._target_text(item) if target is None else target()
 
     def _target_text(self, item: int | None) -> str:
         return self.target.text if item is None else _item_target(self.target, item)

@@ -5,7 +5,8 @@ mapped in its own `ItemScope` (the item, its position, the enclosing item):
 the fields under the target read their sources through the plan's readers and
 run their chains with that scope in `StepContext.scope`, and the arrays
 nested in the item are mapped inside it. A missing or null source array leaves
-the target array out; an empty one writes an empty array; a null item is
+the target array out (or writes the binding field's `default`, such as []);
+an empty one writes an empty array; a null item is
 mapped like any other item (`@` is null, so is every `@.…` path below it).
 """
 
@@ -128,6 +129,8 @@ class ItemMapping:
             errors.append(FieldError(_at(_key(node), indexes), str(exc), handled_by="fail"))
             return
         if items is None:
+            if node.default is not None:
+                _put(container, node.at, copy.deepcopy(node.default))
             return
         members = node.members
         itself = next((m for m in members if isinstance(m, ItemField) and not m.below), None)
@@ -148,7 +151,11 @@ class ItemMapping:
                     continue
                 value, error = self._settle(member, record, scope, at, observer)
                 if error is None or error.handled_by in ("default", "null"):
-                    _put(out, member.below, value)
+                    below = member.below
+                    if len(below) == 1 and type(below[0]) is str:
+                        out[below[0]] = value
+                    else:
+                        _put(out, below, value)
                 if error is not None:
                     errors.append(error)
             written.append(out)
@@ -163,7 +170,6 @@ class ItemMapping:
         observer: FieldObserver | None,
     ) -> tuple[Any, FieldError | None]:
         field = self.fields[member.index]
-        target = _at(field.target.text, indexes)
         readers = member.readers
         try:
             if not readers:
@@ -174,11 +180,19 @@ class ItemMapping:
             else:
                 value = [read(record, scope) for read in readers]
         except field.read_errors as exc:
+            target = _at(field.target.text, indexes)
             error, fallback = field.unreadable(exc, target)
             if observer is not None:
                 observer(field, target, None, [], fallback, error)
             return fallback, error
-        return field.settle(value, record, None, observer, scope=scope, target=target)
+        return field.settle(
+            value,
+            record,
+            None,
+            observer,
+            scope=scope,
+            target=lambda: _at(field.target.text, indexes),
+        )
 
 
 def _key(node: ItemNode) -> str:

@@ -119,6 +119,9 @@ class ItemNode:
     members: list[ItemField | ItemNode] = field(default_factory=list)
     #: The field numbers in this array's subtree (the binding's among them).
     indexes: set[int] = field(default_factory=set)
+    #: What the target array is when the source array is missing or null (the binding
+    #: field's `default`, e.g. []); None leaves the target array out.
+    default: Any = None
 
 
 @dataclass
@@ -302,6 +305,7 @@ def _bind(
     target = _key_text(node.key)
     if binder is not None:
         found = _explicit(builder, binder, chain)
+        node.default = builder.fields[binder][0].default
     else:
         found = _inferred(builder, node, chain, target)
     if found is None:
@@ -345,13 +349,13 @@ def _explicit(
     builder: _Builder, index: int, chain: list[ItemNode]
 ) -> tuple[int | None, tuple[SourceSegment, ...], tuple[str, ...] | None] | None:
     mapping, target = builder.fields[index]
-    if len(mapping.sources) != 1 or mapping.transforms or mapping.default is not None:
+    if len(mapping.sources) != 1 or mapping.transforms:
         builder.problem(
             index,
             ("sources",),
             f"{target.text} has fields below it, so this field only names the source array "
-            'its items come from: give it one source such as "$.items[*]" and no steps or '
-            "default (they belong to the fields below)",
+            'its items come from: give it one source such as "$.items[*]" and no steps '
+            "(they belong to the fields below)",
         )
         return None
     text = mapping.sources[0]
