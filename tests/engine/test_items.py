@@ -191,6 +191,10 @@ def test_the_trace_shows_each_items_source_values(registry: Registry) -> None:
     assert label is not None
     assert label.sources == [("@.sku", "B"), ("@.qty", 1)]
     assert label.output == "B x 1"
+    binding = trace.field("$.lines[*]")
+    assert binding is not None and binding.output == ORDER["items"]
+    inner = trace.field("$.lines[0].taxes[*]")
+    assert inner is not None and inner.sources == [("@.taxes[*]", [{"rate": 5}, {"rate": 7}])]
 
 
 @pytest.mark.parametrize(

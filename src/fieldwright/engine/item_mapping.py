@@ -128,6 +128,11 @@ class ItemMapping:
         except NotAnArray as exc:
             errors.append(FieldError(_at(_key(node), indexes), str(exc), handled_by="fail"))
             return
+        if observer is not None and node.binder in self.fields:
+            # The binding field's trace: the source items it binds (the preview's cell).
+            binder = self.fields[node.binder]  # type: ignore[index]
+            bound = node.default if items is None else items
+            observer(binder, _at(_key(node), indexes), items, [], bound, None)
         if items is None:
             if node.default is not None:
                 _put(container, node.at, copy.deepcopy(node.default))

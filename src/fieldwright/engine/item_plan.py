@@ -122,6 +122,8 @@ class ItemNode:
     #: What the target array is when the source array is missing or null (the binding
     #: field's `default`, e.g. []); None leaves the target array out.
     default: Any = None
+    #: The field mapping the target array itself (`$.lines[*]`) that binds it, if one does.
+    binder: int | None = None
 
 
 @dataclass
@@ -306,6 +308,7 @@ def _bind(
     if binder is not None:
         found = _explicit(builder, binder, chain)
         node.default = builder.fields[binder][0].default
+        node.binder = binder
     else:
         found = _inferred(builder, node, chain, target)
     if found is None:

@@ -207,7 +207,8 @@ class MappingDesigner(QWidget):
         self.source.model.set_mapped(
             {_in_schema(doc, m.target, s) for m in doc.fields for s in m.sources}
         )
-        self.target.model.set_mapped({m.target for m in doc.fields})
+        # An array's items (`$.lines[*]`, bound to a source array) are its row `$.lines`.
+        self.target.model.set_mapped({m.target.removesuffix("[*]") for m in doc.fields})
         if self.selected and doc.field(self.selected) is None:
             self.selected = ""
             self.lines.set_selected("")
