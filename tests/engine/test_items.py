@@ -296,3 +296,26 @@ def test_a_binding_by_the_array_itself_or_a_filter(registry: Registry) -> None:
         {"target": "$.lines[*].n", "sources": "@number"},
     ]
     assert both_paths(compiled(registry, some), ORDER) == {"lines": [{"sku": "A", "n": 1}]}
+
+
+def test_item_fields_are_written_in_the_target_schemas_order(registry: Registry) -> None:
+    target = {
+        "fields": [
+            {
+                "name": "lines",
+                "type": "array",
+                "fields": [{"name": "b"}, {"name": "a"}, {"name": "c"}],
+            }
+        ]
+    }
+    fields = [
+        {"target": "$.lines[*].c", "sources": "@.c"},
+        {"target": "$.lines[*].a", "sources": "@.a"},
+        {"target": "$.lines[*]", "sources": "$.items[*]"},
+        {"target": "$.lines[*].b", "sources": "@.b"},
+    ]
+    mapping = compile_document(document(fields=fields, target=target), registry=registry)
+    record = {"items": [{"a": 1, "b": 2, "c": 3}]}
+    for result in (mapping.apply(record), *mapping.apply_many([record])):
+        assert result.output is not None
+        assert list(result.output["lines"][0]) == ["b", "a", "c"]

@@ -20,7 +20,7 @@ from fieldwright.domain import DocumentError, FieldMapping, MappingDocument, OnE
 from fieldwright.engine.columns import Cache, Column, column
 from fieldwright.engine.functions import REGISTRY, Registry, StepContext, TransformError
 from fieldwright.engine.item_mapping import ItemMapping
-from fieldwright.engine.item_plan import ItemNode, ItemPlan, plan_items
+from fieldwright.engine.item_plan import ItemNode
 from fieldwright.engine.paths import SourcePath, TargetPath
 from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
 from fieldwright.engine.rules import Check, compile_rules
@@ -224,7 +224,6 @@ class CompiledMapping:
         document: MappingDocument,
         fields: list[CompiledField],
         record_filter: jmespath.parser.ParsedResult | None,
-        items: ItemPlan | None = None,
     ) -> None:
         self.document = document
         self.fields = tuple(fields)
@@ -234,7 +233,7 @@ class CompiledMapping:
         self._order = self.written
         self.target_paths = [f.target.text for f in self.fields]
         #: The arrays mapped item by item (docs/arrays-item-by-item.md).
-        self.items = _item_mapping(document, self.fields, items)
+        self.items = ItemMapping.of(document, self.written)
         columns: list[Column | None] = []
         for node, field in self._runs():
             if node is not None:
@@ -388,19 +387,6 @@ def _in_schema_order(
     position = {path: index for index, (path, _field) in enumerate(document.target.walk())}
     unlisted = len(position)
     return tuple(sorted(fields, key=lambda f: position.get(f.mapping.target, unlisted)))
-
-
-def _item_mapping(
-    document: MappingDocument, fields: Sequence[CompiledField], items: ItemPlan | None
-) -> ItemMapping:
-    """Run the planned arrays with these compiled fields (planned here when not given)."""
-    number = {id(mapping): index for index, mapping in enumerate(document.fields)}
-    by_index = {number[id(f.mapping)]: f for f in fields if id(f.mapping) in number}
-    if items is None:
-        items, _problems = plan_items(
-            [(index, f.mapping, f.target) for index, f in by_index.items() if f.target.per_item]
-        )
-    return ItemMapping(items, by_index)
 
 
 def _truthy(value: Any) -> bool:

@@ -17,7 +17,9 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from fieldwright.engine.item_plan import ItemField, ItemNode, ItemPlan, NotAnArray
+from fieldwright.domain import MappingDocument
+from fieldwright.engine.item_plan import ItemField, ItemNode, ItemPlan, plan_items
+from fieldwright.engine.item_sources import NotAnArray
 from fieldwright.engine.paths import Segment
 from fieldwright.engine.results import FieldError
 from fieldwright.engine.scope import ItemScope
@@ -81,6 +83,18 @@ class ItemMapping:
             for index in node.indexes
             if index in fields
         }
+
+    @classmethod
+    def of(cls, document: MappingDocument, fields: Sequence[CompiledField]) -> ItemMapping:
+        """The arrays of `fields` (in the order they are written) mapped item by item. The
+        checks refused what cannot be planned, so planning the fields that passed them
+        finds no new problem."""
+        number = {id(mapping): index for index, mapping in enumerate(document.fields)}
+        by_index = {number[id(f.mapping)]: f for f in fields if id(f.mapping) in number}
+        plan, _problems = plan_items(
+            [(index, f.mapping, f.target) for index, f in by_index.items() if f.target.per_item]
+        )
+        return cls(plan, by_index)
 
     def node_of(self, field: CompiledField) -> ItemNode | None:
         """The outermost array `field` is mapped in (None when it is not planned)."""

@@ -15,80 +15,32 @@ reads its sources; `fieldwright.engine.item_mapping` runs it per record.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 from fieldwright.domain import FieldMapping, Problem, pointer
+from fieldwright.engine.item_sources import (
+    Reader,
+    Relative,
+    array_reader,
+    is_relative,
+    parse_relative,
+    shown,
+    source_text,
+    value_reader,
+)
 from fieldwright.engine.paths import (
     WILDCARD,
     PathError,
     Segment,
-    SourcePath,
     SourceSegment,
     TargetPath,
     describe_source,
     parse_source,
 )
-from fieldwright.engine.scope import ItemScope
 
-__all__ = [
-    "ITEM_INDEX",
-    "ITEM_NUMBER",
-    "ItemField",
-    "ItemNode",
-    "ItemPlan",
-    "NotAnArray",
-    "Reader",
-    "is_relative",
-    "parse_relative",
-    "plan_items",
-]
-
-ITEM_INDEX: Final = "@index"
-ITEM_NUMBER: Final = "@number"
-
-#: Reads a value given the record and the scope of the item being mapped.
-Reader = Callable[[Any, ItemScope | None], Any]
-
-
-class NotAnArray(ValueError):
-    """A bound source array holds something else than an array (or null)."""
-
-
-def is_relative(text: str) -> bool:
-    """Whether a source is written relative to an item (`@…`)."""
-    return text.startswith("@")
-
-
-@dataclass(frozen=True, slots=True)
-class Relative:
-    """A parsed `@` source: `up` items above the current one (0 for `@`, 1 for `@@`),
-    then `path` below it (`$` for the item itself) or the position (`special`)."""
-
-    up: int
-    path: SourcePath | None
-    special: str | None = None
-
-
-def parse_relative(text: str) -> Relative:
-    """Parse `@`, `@.a.b`, `@@.x`, `@index`, `@number`; raise PathError."""
-    if text in (ITEM_INDEX, ITEM_NUMBER):
-        return Relative(0, None, text[1:])
-    up = 1 if text.startswith("@@") else 0
-    rest = text[up + 1 :]
-    if rest.startswith("@"):
-        raise PathError(text, "@@ reaches the enclosing item; deeper items are not reachable", 2)
-    if rest and rest[0] not in ".[":
-        raise PathError(
-            text, "after @ write .name or [...], or use @index / @number for the position", up + 1
-        )
-    try:
-        return Relative(up, parse_source("$" + rest))
-    except PathError as exc:
-        column = None if exc.column is None else exc.column + up
-        raise PathError(text, exc.reason, column) from exc
+__all__ = ["ItemField", "ItemNode", "ItemPlan", "plan_items"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,72 +91,6 @@ class ItemPlan:
     @property
     def indexes(self) -> set[int]:
         return {index for node in self.nodes for index in node.indexes}
-
-
-def _text(segments: Sequence[SourceSegment]) -> str:
-    return "$" + "".join(segment.text for segment in segments)
-
-
-_NAME = re.compile(r"\['([A-Za-z_][A-Za-z0-9_]*)'\]")
-
-
-def _shown(up: int | None, segments: Sequence[SourceSegment]) -> str:
-    """A path as a person writes it: `$.items[*]`, `@.taxes[*]`."""
-    text = _NAME.sub(r".\1", _text(segments))
-    return text if up is None else "@" * (up + 1) + text[1:]
-
-
-def _climb(scope: ItemScope | None, up: int) -> ItemScope:
-    for _ in range(up):
-        assert scope is not None
-        scope = scope.parent
-    assert scope is not None
-    return scope
-
-
-def _itself(value: Any) -> Any:
-    return value
-
-
-def _value_reader(up: int | None, path: SourcePath | None, special: str | None) -> Reader:
-    """Read a value from the record (`up` None) or from the item `up` levels above."""
-    if special is not None:
-        if up == 0:
-            if special == "index":
-                return lambda record, scope: _climb(scope, 0).index
-            return lambda record, scope: _climb(scope, 0).number
-        depth = up or 0
-        if special == "index":
-            return lambda record, scope: _climb(scope, depth).index
-        return lambda record, scope: _climb(scope, depth).number
-    get: Callable[[Any], Any] = _itself if path is None else path.get
-    if up is None:
-        return lambda record, scope: get(record)
-    if up == 0:
-        return lambda record, scope: get(scope.item if scope is not None else None)
-    levels = up
-    return lambda record, scope: get(_climb(scope, levels).item)
-
-
-def _array_reader(up: int | None, segments: tuple[SourceSegment, ...]) -> Reader:
-    """The items of the array `segments` selects below the record or an item: a list,
-    None when the array is missing or null; raises NotAnArray for any other value."""
-    shown = _shown(up, segments[:-1])
-    if segments and segments[-1].text == "[*]" and all(s.singular for s in segments[:-1]):
-        get = parse_source(_text(segments[:-1])).get if len(segments) > 1 else None
-
-        def listed(base: Any) -> Any:
-            value = base if get is None else get(base)
-            if value is None or type(value) is list:
-                return value
-            raise NotAnArray(f"{shown} is not an array: {type(value).__name__} {value!r:.60}")
-
-        found: Callable[[Any], Any] = listed
-    else:
-        found = parse_source(_text(segments)).get  # a filter, slice or descendants: a list
-    if up is None:
-        return lambda record, scope: found(record)
-    return lambda record, scope: found(_climb(scope, up).item)
 
 
 @dataclass
@@ -315,9 +201,9 @@ def _bind(
         builder.bad.update(node.indexes)
         return
     up, segments, absolute = found
-    node.items = _array_reader(up, segments)
+    node.items = array_reader(up, segments)
     node.absolute = absolute
-    node.binding = _shown(up, segments)
+    node.binding = shown(up, segments)
     inner = [*chain, node]
     for member in list(node.members):
         if isinstance(member, ItemNode):
@@ -452,7 +338,7 @@ def _item_field(
             return None
         up, segments, relative = found
         if relative is not None:
-            readers.append(_value_reader(up, relative.path, relative.special))
+            readers.append(value_reader(up, relative.path, relative.special))
             continue
         if up != 0 and _first_many(segments) is not None:
             builder.problem(
@@ -463,8 +349,8 @@ def _item_field(
                 "or bind the array to it",
             )
             return None
-        path = parse_source(_text(segments)) if segments else None
-        readers.append(_value_reader(up, path, None))
+        path = parse_source(source_text(segments)) if segments else None
+        readers.append(value_reader(up, path, None))
     return ItemField(index, below, tuple(readers))
 
 

@@ -19,7 +19,8 @@ from fieldwright.engine.functions import REGISTRY, Registry
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
 from fieldwright.engine.functions._patterns import PatternError, compile_pattern
 from fieldwright.engine.functions.registry import FunctionSpec
-from fieldwright.engine.item_plan import is_relative, parse_relative, plan_items
+from fieldwright.engine.item_plan import plan_items
+from fieldwright.engine.item_sources import is_relative, parse_relative
 from fieldwright.engine.paths import (
     PathError,
     Segment,
