@@ -100,9 +100,24 @@ class ValidationRules(_Model):
 class FieldMapping(_Model):
     """How one target field is produced: source path(s) or a constant, then a chain."""
 
-    target: str = Field(min_length=1)
+    target: str = Field(
+        min_length=1,
+        description=(
+            "Target JSONPath. Under [*] (`$.lines[*].qty`) the field is written once per item "
+            "of the source array bound to `$.lines[*]` (docs/arrays-item-by-item.md)."
+        ),
+    )
     #: Source JSONPaths. With none, the field takes `constant`.
-    sources: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Source JSONPaths: `$.…` reads the record. Under a [*] target, `@` is the current "
+            "item and `@.qty` a path below it, `@@.x` reads the enclosing item, `@index` and "
+            "`@number` give its position (from 0 and from 1), and `$.…` outside the bound array "
+            "is the same in every item. The field mapping of `$.lines[*]` itself binds it: "
+            'sources ["$.items[*]"] (or "@.taxes[*]" for an array in the item).'
+        ),
+    )
     constant: JsonValue = None
     transforms: list[TransformStep] = Field(default_factory=list)
     required: bool = False

@@ -66,7 +66,11 @@ def trace_record(compiled: CompiledMapping, record: Mapping[str, Any]) -> Record
         output: Any,
         error: FieldError | None,
     ) -> None:
-        sources = [(source.text, _read(source, record)) for source in field.sources]
+        if field.target.per_item:  # the item's values (@ paths read the item, not the record)
+            read = [value] if len(field.sources) == 1 else value
+            sources = list(zip([s.text for s in field.sources], read or [], strict=False))
+        else:
+            sources = [(source.text, _read(source, record)) for source in field.sources]
         trace = FieldTrace(target, sources, value, _steps(field, value, values), output, error)
         by_field.setdefault(field, []).append(trace)
 
