@@ -27,6 +27,7 @@ __all__ = [
     "MAX_SIZE",
     "REGISTRY",
     "REQUIRED",
+    "ArgHint",
     "ArgType",
     "Category",
     "Example",
@@ -76,6 +77,47 @@ class ArgType(StrEnum):
     TIMEZONE = "timezone"
 
 
+class ArgHint(StrEnum):
+    """What an argument means to the analyst, so the designer can offer the right editor.
+
+    A parameter names its hint where its type alone does not say it (a strftime
+    format is a string); otherwise `Param.kind` derives it from the type and choices.
+    """
+
+    TEXT = "text"
+    NUMBER = "number"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    #: One of the parameter's `choices`.
+    CHOICE = "choice"
+    #: The name of one of the document's lookup tables.
+    LOOKUP = "lookup name"
+    #: A strftime/strptime format such as '%d/%m/%Y'.
+    DATE_FORMAT = "date format"
+    REGEX = "regex"
+    JMESPATH = "JMESPath"
+    #: An IANA time zone name.
+    TIMEZONE = "time zone"
+    #: Any JSON value (text in quotes, numbers, true/false, null, lists, objects).
+    JSON = "JSON value"
+
+
+#: The hint of a parameter that names none, by its type.
+_HINT_OF_TYPE: Final[dict[ArgType, ArgHint]] = {
+    ArgType.STRING: ArgHint.TEXT,
+    ArgType.INTEGER: ArgHint.INTEGER,
+    ArgType.NUMBER: ArgHint.NUMBER,
+    ArgType.BOOLEAN: ArgHint.BOOLEAN,
+    ArgType.LIST: ArgHint.JSON,
+    ArgType.OBJECT: ArgHint.JSON,
+    ArgType.ANY: ArgHint.JSON,
+    ArgType.LOOKUP: ArgHint.LOOKUP,
+    ArgType.EXPRESSION: ArgHint.JMESPATH,
+    ArgType.REGEX: ArgHint.REGEX,
+    ArgType.TIMEZONE: ArgHint.TIMEZONE,
+}
+
+
 class _Required:
     def __repr__(self) -> str:
         return "REQUIRED"
@@ -101,10 +143,21 @@ class Param:
     #: Bounds of a string argument's length, checked at compile time.
     min_length: int = 0
     max_length: int | None = None
+    #: What the argument means, where the type does not say it (see `kind`).
+    hint: ArgHint | None = None
 
     @property
     def required(self) -> bool:
         return self.default is REQUIRED
+
+    @property
+    def kind(self) -> ArgHint:
+        """The editor kind of one value of this parameter (a variadic one takes a list of them)."""
+        if self.hint is not None:
+            return self.hint
+        if self.choices:
+            return ArgHint.CHOICE
+        return _HINT_OF_TYPE[self.type]
 
 
 @dataclass(frozen=True, slots=True)
