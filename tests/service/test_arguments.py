@@ -33,11 +33,12 @@ def test_a_jmespath_expression_is_checked_on_one_line() -> None:
 
 def test_a_date_format_shows_the_value_or_now_written_with_it() -> None:
     now = datetime(2026, 7, 4, 9, 30)
-    assert date_format_example("%d.%m.%Y", "2025-07-24") == "2025-07-24 is written '24.07.2025'"
-    assert date_format_example("%m/%d/%Y", None, now=now) == (
-        "now (2026-07-04 09:30) is written '07/04/2026'"
-    )
+    assert date_format_example("%d.%m.%Y", "2025-07-24") == "2025-07-24 → '24.07.2025'"
+    assert date_format_example("%m/%d/%Y %H:%M", None, now=now) == "now → '07/04/2026 09:30'"
     assert date_format_example("%m/%d/%Y", "7/4/2024") == "'7/4/2024' reads as 2024-07-04"
+    assert date_format_example("%d.%m.%Y %H:%M", "24.07.2025 14:05") == (
+        "'24.07.2025 14:05' reads as 2025-07-24T14:05:00"
+    )
 
 
 @pytest.mark.parametrize(

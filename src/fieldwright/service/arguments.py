@@ -75,18 +75,19 @@ def date_format_example(fmt: str, value: Any = None, *, now: datetime | None = N
             parsed = datetime.strptime(value.strip(), fmt)
         except ValueError as exc:
             raise InvalidRequest(f"{fmt!r} does not read {value!r}: {exc}") from None
-        return f"{value!r} reads as {parsed.date().isoformat()}"
+        read = parsed.isoformat() if parsed.time() != datetime.min.time() else parsed.date()
+        return f"{value!r} reads as {read}"
     if moment is not None:
         shown: date | datetime = moment
         label = moment.isoformat()
     else:
         shown = now or datetime.now().astimezone().replace(microsecond=0)
-        label = f"now ({shown:%Y-%m-%d %H:%M})"
+        label = "now"
     try:
         written = shown.strftime(fmt)
     except ValueError as exc:
         raise InvalidRequest(f"{fmt!r} is not a valid date format: {exc}") from None
-    return f"{label} is written {written!r}"
+    return f"{label} → {written!r}"
 
 
 def call_function(

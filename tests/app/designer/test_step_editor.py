@@ -77,7 +77,7 @@ def test_date_formats_are_rows_with_a_live_example_that_add_remove_and_undo(
     assert isinstance(first, LineArgEditor)
     # The sample (the function's example value) is not in this format, so now is shown written.
     qtbot.waitUntil(first.note.isVisible)  # new rows show once the event loop runs
-    assert "is written" in first.note.text()
+    assert first.note.text().startswith("e.g. now → '")
 
     _retype(qtbot, first.line, "dd/mm/yyyy", finish=False)  # what an analyst might try first
     assert first.note.property("role") == "error"
@@ -90,7 +90,7 @@ def test_date_formats_are_rows_with_a_live_example_that_add_remove_and_undo(
     assert first.note.property("role") == "muted"
     assert "'24/07/2025' reads as 2025-07-24" in first.note.text()
     assert _args(window, "$.pay_date", 0) == ["%d/%m/%Y", "%Y-%m-%d"]
-    assert "2025-07-24" in inspector.args.example.text()
+    assert inspector.args.example.text() == 'Example: "24/07/2025" → "2025-07-24"'
 
     add = formats.findChild(QPushButton, "add_formats")
     assert add is not None and add.text() == "Add format"
@@ -185,6 +185,8 @@ def test_a_lookup_is_picked_from_the_documents_tables_and_an_option_reset_to_def
     assert default.text() == "" and default.placeholderText() == "default: null"
 
     _retype(qtbot, table.lineEdit(), "nope", finish=False)
-    assert "no lookup table is named 'nope'" in inspector.args.message.text()
+    note = inspector.args.findChild(QLabel, "note_table")
+    assert note is not None and "no lookup table is named 'nope'" in note.text()
+    assert inspector.args.message.isHidden()  # said once, under the field
     window.session.stack.undo()
     assert _args(window, "$.country_code", 0) == ["lifecycle_stage", None]

@@ -107,6 +107,10 @@ class ArgEditor(QWidget):
         self.note.setToolTip(text)
         self.note.setVisible(bool(text))
 
+    def has_problem(self) -> bool:
+        """Whether the editor shows a problem of its value under itself."""
+        return not self.note.isHidden() and self.note.property("role") == "error"
+
     def validate(self) -> str | None:
         """Check the value, show the outcome under the editor; the problem, if any."""
         try:

@@ -70,7 +70,7 @@ class ArgList(QWidget):
         line.addWidget(editor, 1)
         remove = QToolButton(holder)
         remove.setObjectName("remove_row")
-        remove.setText("−")
+        remove.setText("✕")
         remove.setToolTip(f"Remove this {_singular(self.param.name)}")
         remove.setAutoRaise(True)
         remove.clicked.connect(lambda: self._remove(holder))
@@ -132,6 +132,10 @@ class ArgList(QWidget):
             if hasattr(editor, "sample"):
                 editor.sample = sample
                 editor.validate()
+
+    def has_problem(self) -> bool:
+        """Whether a row shows a problem under itself."""
+        return any(editor.has_problem() for editor in self.editors())
 
     def is_editing(self) -> bool:
         return any(editor.is_editing() for editor in self.editors())

@@ -89,6 +89,9 @@ class Inspector(QWidget):
         self.target = ""
         self.problems.setProperty("role", "error")
         self.steps = self.ui.child(QListWidget, "transform_list")
+        # A long step elides (its tooltip has it whole) rather than scrolling the list sideways.
+        self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.steps.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.step_doc = self.ui.child(QLabel, "step_doc")
         self.step_doc.setProperty("role", "muted")
         self.args = StepArgsEditor()
@@ -290,6 +293,8 @@ class Inspector(QWidget):
         self.steps.clear()
         for index, step in enumerate(mapping.transforms):
             self.steps.addItem(_step_text(index, step))
+            item = self.steps.item(index)
+            item.setToolTip(item.text())
         self.steps.setCurrentRow(min(max(row, 0), len(mapping.transforms) - 1))
         self.steps.blockSignals(False)
         self._show_step()

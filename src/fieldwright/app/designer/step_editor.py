@@ -35,7 +35,8 @@ class StepArgsEditor(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.form = QFormLayout()
-        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        # Labels above their editors: the inspector pane is narrow, and notes need the width.
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         outer.addLayout(self.form)
         self.message = self._label("step_message", "error")
@@ -124,11 +125,13 @@ class StepArgsEditor(QWidget):
         """
         values: list[tuple[Any, Editor, Any]] = []
         problems: list[tuple[Editor | None, str]] = []
+        wrong: set[int] = set()  # editors whose value is wrong (each says so under itself)
         for param, editor in self.editors:
             try:
                 value = editor.values() if isinstance(editor, ArgList) else editor.value()
             except ValueError as exc:
                 problems.append((editor, str(exc)))
+                wrong.add(id(editor))
                 value = UNSET
             values.append((param, editor, value))
         while values and values[-1][2] is UNSET:
@@ -141,7 +144,7 @@ class StepArgsEditor(QWidget):
                 owners.extend([editor] * len(value))
                 continue
             if value is UNSET:
-                if param.required:
+                if param.required and id(editor) not in wrong:
                     problems.append((editor, f"{param.name} is required"))
                     continue
                 value = param.default
@@ -156,26 +159,34 @@ class StepArgsEditor(QWidget):
 
     def _validate(self) -> bool:
         args, problems = self.current_args()
-        self.message.setText("\n".join(message for _, message in problems))
-        self.message.setVisible(bool(problems))
+        # A wrong value is said under its editor; here go the step's other problems.
+        shown = {id(editor) for editor in self._editors_with_notes()}
+        rest = [message for owner, message in problems if id(owner) not in shown]
+        self.message.setText("\n".join(rest))
+        self.message.setVisible(bool(rest))
         self._show_example(args if not problems else None)
         return not problems
 
+    def _editors_with_notes(self) -> list[Editor]:
+        """The editors showing a problem of their own under themselves."""
+        return [editor for _param, editor in self.editors if editor.has_problem()]
+
     def _show_example(self, args: list[Any] | None) -> None:
-        if self.spec is None or args is None or not self.spec.examples:
-            self.example.hide()
+        """The first documented example value the arguments as typed can handle, and its result."""
+        self.example.hide()
+        if self.spec is None or args is None:
             return
-        example = self.spec.examples[0]
-        lookups = {**example.lookups, **self.lookups}
-        try:
-            result = call_function(self.spec.name, example.value, args, lookups, example.record)
-        except InvalidRequest as exc:
-            text = f"Example: {show_default(example.value)} → {exc}"
-        else:
+        for example in self.spec.examples:
+            lookups = {**example.lookups, **self.lookups}
+            try:
+                result = call_function(self.spec.name, example.value, args, lookups, example.record)
+            except InvalidRequest:
+                continue  # this example's value is not one these arguments handle
             text = f"Example: {show_default(example.value)} → {show_default(result)}"
-        self.example.setText(text)
-        self.example.setToolTip(text)
-        self.example.show()
+            self.example.setText(text)
+            self.example.setToolTip(text)
+            self.example.show()
+            return
 
     def _commit(self) -> None:
         args, problems = self.current_args()
