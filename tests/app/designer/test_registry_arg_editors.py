@@ -40,10 +40,9 @@ def _document_with_example_lookups(tmp_path: Path) -> Path:
         if field["target"] == TARGET:
             field["transforms"] = [{"fn": "trim", "args": []}]
     path = tmp_path / "mapping.fwmap.json"
-    for name in ("hubspot_contacts.json", "sample.json"):
-        source = HUBSPOT.parent / name
-        if source.exists():
-            (tmp_path / name).write_bytes(source.read_bytes())
+    for sample in HUBSPOT.parent.iterdir():  # the sample the document's source names
+        if sample.is_file() and sample != HUBSPOT:
+            (tmp_path / sample.name).write_bytes(sample.read_bytes())
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
 
@@ -73,7 +72,7 @@ def _type_into(qtbot: QtBot, editor: LineArgEditor, value: Any) -> None:
 
 
 def _pick(editor: Picker, value: Any) -> None:
-    index = editor._index_of(value)
+    index = editor.index_of(value)
     assert index >= 0, (editor.param.name, value)
     editor.combo.setCurrentIndex(index)
     editor.combo.activated.emit(index)
@@ -89,7 +88,7 @@ def _fill(qtbot: QtBot, editor: ArgEditor, value: Any) -> None:
 
 def _fill_step(qtbot: QtBot, inspector: Inspector, args: tuple[Any, ...]) -> None:
     index = 0
-    for param, editor in list(inspector.args.editors):
+    for _param, editor in list(inspector.args.editors):
         if isinstance(editor, ArgList):
             for value in args[index:]:
                 qtbot.mouseClick(editor.add_button, Qt.MouseButton.LeftButton)
@@ -101,8 +100,6 @@ def _fill_step(qtbot: QtBot, inspector: Inspector, args: tuple[Any, ...]) -> Non
             break
         _fill(qtbot, editor, args[index])
         index += 1
-        # A commit rebuilds nothing for the same step, but look the editor up afresh anyway.
-        assert inspector.args.editors[[p for p, _ in inspector.args.editors].index(param)]
 
 
 def test_every_documented_example_can_be_entered_with_the_editors(

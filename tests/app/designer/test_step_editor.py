@@ -67,17 +67,20 @@ def test_date_formats_are_rows_with_a_live_example_that_add_remove_and_undo(
     make_window: Callable[..., MainWindow], qtbot: QtBot
 ) -> None:
     window = make_window(QBT)
+    qtbot.waitUntil(lambda: bool(window.preview.model.rows))  # the example's own sample
     inspector = _inspect(window, "$.pay_date", 0)
     formats = inspector.args.findChild(ArgList, "list_formats")
     assert formats is not None
     rows = formats.editors()
     assert [r.line.text() for r in rows if isinstance(r, LineArgEditor)] == ["%m/%d/%Y", "%Y-%m-%d"]
     assert inspector.args.message.isHidden()
-    first = rows[0]
-    assert isinstance(first, LineArgEditor)
-    # The sample (the function's example value) is not in this format, so now is shown written.
+    first, second = rows
+    assert isinstance(first, LineArgEditor) and isinstance(second, LineArgEditor)
     qtbot.waitUntil(first.note.isVisible)  # new rows show once the event loop runs
-    assert first.note.text().startswith("e.g. now → '")
+    # The value the step receives in the Preview, read with each format as typed.
+    assert first.note.text() == "e.g. '07/21/2025' reads as 2025-07-21"
+    assert second.note.text().startswith("e.g. now → '")  # not this one's format: now, written
+    assert inspector.args.example.text() == 'In the Preview: "07/21/2025" → "2025-07-21"'
 
     _retype(qtbot, first.line, "dd/mm/yyyy", finish=False)  # what an analyst might try first
     assert first.note.property("role") == "error"
@@ -88,9 +91,11 @@ def test_date_formats_are_rows_with_a_live_example_that_add_remove_and_undo(
 
     _retype(qtbot, first.line, "%d/%m/%Y")
     assert first.note.property("role") == "muted"
-    assert "'24/07/2025' reads as 2025-07-24" in first.note.text()
+    assert first.note.text().startswith("e.g. now → '")
     assert _args(window, "$.pay_date", 0) == ["%d/%m/%Y", "%Y-%m-%d"]
-    assert inspector.args.example.text() == 'Example: "24/07/2025" → "2025-07-24"'
+    assert inspector.args.example.text().startswith(
+        "In the Preview: \"07/21/2025\" → parse_date gives an error for '07/21/2025'"
+    )
 
     add = formats.findChild(QPushButton, "add_formats")
     assert add is not None and add.text() == "Add format"

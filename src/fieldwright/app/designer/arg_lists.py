@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QToolButton, QVBoxLayout, QWidget
 
-from fieldwright.app.designer.arg_editors import LINE_EDITORS, UNSET, ArgEditor
+from fieldwright.app.designer.arg_editors import LINE_EDITORS, UNSET, ArgEditor, DateFormatEditor
 from fieldwright.app.designer.arg_pickers import PICKERS
 from fieldwright.service import ArgHint
 
@@ -54,7 +54,7 @@ class ArgList(QWidget):
         self.add_button.clicked.connect(self._add_clicked)
         outer.addWidget(self.add_button)
         self.rows: list[tuple[QWidget, ArgEditor]] = []
-        #: Passed to each row's editor (a date format formats it in its example).
+        #: Passed to each row's editor (a date format formats or reads it in its example).
         self.sample: Any = None
 
     # -- rows ----------------------------------------------------------------------
@@ -64,7 +64,7 @@ class ArgList(QWidget):
         line = QHBoxLayout(holder)
         line.setContentsMargins(0, 0, 0, 0)
         editor = make_editor(self.param, self.lookups, optional=False, parent=holder)
-        if hasattr(editor, "sample"):
+        if isinstance(editor, DateFormatEditor):
             editor.sample = self.sample
         editor.setObjectName(f"row_{self.param.name}_{len(self.rows)}")
         line.addWidget(editor, 1)
@@ -129,7 +129,7 @@ class ArgList(QWidget):
     def set_sample(self, sample: Any) -> None:
         self.sample = sample
         for editor in self.editors():
-            if hasattr(editor, "sample"):
+            if isinstance(editor, DateFormatEditor):
                 editor.sample = sample
                 editor.validate()
 

@@ -47,7 +47,7 @@ class Picker(ArgEditor):
             raise ValueError(f"{self.param.name}: pick one")
         return self.combo.currentData()
 
-    def _index_of(self, value: Any) -> int:
+    def index_of(self, value: Any) -> int:
         for index in range(self.combo.count()):
             data = self.combo.itemData(index)
             if data is not UNSET and data == value and type(data) is type(value):
@@ -55,7 +55,7 @@ class Picker(ArgEditor):
         return -1
 
     def set_value(self, value: Any) -> None:
-        index = self._index_of(value)
+        index = self.index_of(value)
         if index < 0:
             self.combo.addItem(f"{show_default(value)} (not allowed)", value)
             index = self.combo.count() - 1
@@ -130,7 +130,7 @@ class LookupPicker(Picker):
         return text
 
     def set_value(self, value: Any) -> None:
-        index = self._index_of(value)
+        index = self.index_of(value)
         if index >= 0:
             self.combo.setCurrentIndex(index)
         else:

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from fieldwright.app.designer.arg_editors import UNSET, ArgEditor, show_default
+from fieldwright.app.designer.arg_editors import UNSET, ArgEditor, DateFormatEditor, show_default
 from fieldwright.app.designer.arg_lists import ArgList, make_editor
 from fieldwright.service import InvalidRequest, call_function, function_library
 
@@ -47,6 +47,8 @@ class StepArgsEditor(QWidget):
         self.spec: Any = None
         self.lookups: dict[str, Any] = {}
         self.key: tuple[str, int, str] | None = None
+        #: (found, value): the value the step receives in the Preview, when there is one.
+        self.current: tuple[bool, Any] = (False, None)
 
     def _label(self, name: str, role: str) -> QLabel:
         label = QLabel(self)
@@ -65,6 +67,7 @@ class StepArgsEditor(QWidget):
         self.editors = []
         self.spec = None
         self.key = None
+        self.current = (False, None)
 
     def show_step(
         self, key: tuple[str, int, str], args: list[Any], lookups: dict[str, Any]
@@ -82,23 +85,40 @@ class StepArgsEditor(QWidget):
             self.form.addRow(QLabel(f"Unknown function {key[2]!r}."))
             return
         names = sorted(lookups)
-        sample = self.spec.examples[0].value if self.spec.examples else None
         for param in self.spec.params:
             editor: Editor
             if param.variadic:
                 editor = ArgList(param, names, self)
-                editor.set_sample(sample)
             else:
                 editor = make_editor(param, names, optional=not param.required, parent=self)
-                if hasattr(editor, "sample"):
-                    editor.sample = sample
             editor.edited.connect(self._validate)
             editor.committed.connect(self._commit)
             label = QLabel(f"{param.name}:" if not param.variadic else f"{param.name} (list):")
             label.setToolTip(f"{param.name} ({param.kind.value}): {param.doc}")
             self.form.addRow(label, editor)
             self.editors.append((param, editor))
+        self._give_sample()
         self._refresh(args)
+
+    def set_sample(self, found: bool, value: Any) -> None:
+        """The value the step receives in the Preview (`found` False: none), for live examples."""
+        if (found, value) == self.current:
+            return
+        self.current = (found, value)
+        self._give_sample()
+        self._validate()
+
+    def _give_sample(self) -> None:
+        """Date formats format or read the Preview's value, else the function's example value."""
+        found, value = self.current
+        if not found and self.spec is not None and self.spec.examples:
+            value = self.spec.examples[0].value
+        for _param, editor in self.editors:
+            if isinstance(editor, ArgList):
+                editor.set_sample(value)
+            elif isinstance(editor, DateFormatEditor):
+                editor.sample = value
+                editor.validate()
 
     def _refresh(self, args: list[Any]) -> None:
         index = 0
@@ -176,17 +196,27 @@ class StepArgsEditor(QWidget):
         self.example.hide()
         if self.spec is None or args is None:
             return
+        found, value = self.current
+        if found:
+            try:
+                result = show_default(call_function(self.spec.name, value, args, self.lookups))
+            except InvalidRequest as exc:
+                result = str(exc)
+            self._say_example(f"In the Preview: {show_default(value)} → {result}")
+            return
         for example in self.spec.examples:
             lookups = {**example.lookups, **self.lookups}
             try:
                 result = call_function(self.spec.name, example.value, args, lookups, example.record)
             except InvalidRequest:
                 continue  # this example's value is not one these arguments handle
-            text = f"Example: {show_default(example.value)} → {show_default(result)}"
-            self.example.setText(text)
-            self.example.setToolTip(text)
-            self.example.show()
+            self._say_example(f"Example: {show_default(example.value)} → {show_default(result)}")
             return
+
+    def _say_example(self, text: str) -> None:
+        self.example.setText(text)
+        self.example.setToolTip(text)
+        self.example.show()
 
     def _commit(self) -> None:
         args, problems = self.current_args()
