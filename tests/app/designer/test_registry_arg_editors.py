@@ -23,7 +23,7 @@ from fieldwright.app.designer.arg_lists import ArgList
 from fieldwright.app.designer.arg_pickers import Picker
 from fieldwright.app.designer.inspector import Inspector
 from fieldwright.app.shell.main_window import MainWindow
-from fieldwright.service import function_library
+from fieldwright.service import call_function, function_library
 from tests.app.conftest import HUBSPOT
 
 TARGET = "$.full_name"
@@ -128,5 +128,10 @@ def test_every_documented_example_can_be_entered_with_the_editors(
                 inspector.args.message.text(),
             )
             assert inspector.args.message.isHidden(), (spec.name, inspector.args.message.text())
+            # The arguments as entered compute the documented output.
+            output = call_function(
+                spec.name, example.value, step.args, example.lookups, example.record
+            )
+            assert output == example.output, spec.name
             checked += 1
     assert checked >= len(function_library())
