@@ -200,3 +200,29 @@ def test_a_lookup_is_picked_from_the_documents_tables_and_an_option_reset_to_def
     assert inspector.args.message.isHidden()  # said once, under the field
     window.session.stack.undo()
     assert _args(window, "$.country_code", 0) == ["lifecycle_stage", None]
+
+
+def test_a_new_step_says_which_required_argument_is_missing_and_takes_empty_text(
+    make_window: Callable[..., MainWindow], qtbot: QtBot
+) -> None:
+    window = make_window(HUBSPOT)
+    inspector = _inspect(window, "$.company", 0)
+    inspector.append_step("replace")
+    assert inspector.args.message.text() == (
+        "replace needs argument 'old' (the text to find (exactly, case-sensitive))\n"
+        "replace needs argument 'new' (the text to put instead)"
+    )
+    old = inspector.args.findChild(QLineEdit, "arg_old")
+    new = inspector.args.findChild(QLineEdit, "arg_new")
+    assert old is not None and new is not None
+    _retype(qtbot, old, " Inc.")
+    assert inspector.args.message.text() == (
+        "replace needs argument 'new' (the text to put instead)"
+    )
+    new.setFocus()
+    qtbot.keyClicks(new, "x")
+    qtbot.keyClick(new, Qt.Key.Key_Backspace)  # the empty text, chosen
+    assert new.placeholderText() == "(empty text)"
+    qtbot.keyClick(new, Qt.Key.Key_Return)
+    assert _args(window, "$.company", 2) == [" Inc.", ""]
+    assert inspector.args.message.isHidden()

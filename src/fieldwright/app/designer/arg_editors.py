@@ -142,7 +142,9 @@ class LineArgEditor(ArgEditor):
         self.reset.setAutoRaise(True)
         self.reset.clicked.connect(self._reset_clicked)
         self.row.addWidget(self.reset)
-        self._set = not optional
+        #: Whether the analyst (or the document) gave a value; an unset optional argument
+        #: keeps its default, an unset required one is missing.
+        self._set = False
         self.line.textEdited.connect(self._typed)
         self.line.editingFinished.connect(self._finished)
         self._placeholder()
@@ -173,9 +175,6 @@ class LineArgEditor(ArgEditor):
         self.validate()
 
     def unset(self) -> None:
-        if not self.optional:
-            self.set_value("")
-            return
         self._set = False
         self.line.clear()
         self.line.setModified(False)
@@ -197,10 +196,10 @@ class LineArgEditor(ArgEditor):
     # -- reactions -----------------------------------------------------------------
 
     def _placeholder(self) -> None:
-        if not self._set:
+        if not self._set and self.optional:
             text = f"default: {show_default(self.param.default)}"
-        elif self.optional:
-            text = "(empty text)" if self.param.kind is ArgHint.TEXT else self.expects
+        elif self._set and self.param.kind is ArgHint.TEXT:
+            text = "(empty text)"
         else:
             text = self.expects or self.param.doc
         self.line.setPlaceholderText(text)
