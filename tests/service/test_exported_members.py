@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 #: Every public name of `fieldwright.service`, in `__all__`'s order.
 PUBLIC = [
+    "ArgHint",
     "BackgroundScheduler",
     "Certification",
     "CompiledMapping",
@@ -66,16 +67,19 @@ PUBLIC = [
     "TemplateSummary",
     "TestResult",
     "check_filter",
+    "call_function",
     "compile_leniently",
     "compile_mapping",
     "configure_logging",
     "current_revision",
     "database_info",
+    "date_format_example",
     "dead_letter_path",
     "describe_cron",
     "describe_schedule",
     "document_json_schema",
     "export_mapping",
+    "expression_problem",
     "file_connector",
     "file_kind_format",
     "function_library",
@@ -87,6 +91,7 @@ PUBLIC = [
     "keyring_status",
     "open_mapping",
     "output_columns",
+    "pattern_problem",
     "plan_schedule",
     "preview_file",
     "preview_records",
@@ -111,6 +116,7 @@ PUBLIC = [
 #: service re-exports them so that nothing above it imports the engine, the scheduler or
 #: the connectors. Never an exception: those are wrapped in `ServiceError`s.
 RE_EXPORTED = {
+    "ArgHint": "fieldwright.engine",
     "CompiledMapping": "fieldwright.engine",
     "Coverage": "fieldwright.engine",
     "Difference": "fieldwright.engine",

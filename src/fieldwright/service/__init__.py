@@ -31,6 +31,12 @@ from fieldwright._lazy import lazy_exports
 if TYPE_CHECKING:
     from fieldwright.service._connectors import file_connector, file_kind_format
     from fieldwright.service._results import RunProgress, RunResult
+    from fieldwright.service.arguments import (
+        call_function,
+        date_format_example,
+        expression_problem,
+        pattern_problem,
+    )
     from fieldwright.service.background import (
         BackgroundScheduler,
         StateChange,
@@ -66,7 +72,7 @@ if TYPE_CHECKING:
     )
     from fieldwright.service.facade import Connectors, Service, StandardConnectors
     from fieldwright.service.files import dead_letter_path, output_columns, run_file
-    from fieldwright.service.library import document_json_schema, function_library
+    from fieldwright.service.library import ArgHint, document_json_schema, function_library
     from fieldwright.service.logs import configure_logging
     from fieldwright.service.lookup_tables import (
         FilterCounts,
@@ -120,6 +126,11 @@ if TYPE_CHECKING:
 #: Where each public name lives; imported on first use (PEP 562), so a
 #: command that only maps a file never loads the store, the scheduler or httpx.
 _LOCATIONS = {
+    "ArgHint": "fieldwright.service.library",
+    "call_function": "fieldwright.service.arguments",
+    "date_format_example": "fieldwright.service.arguments",
+    "expression_problem": "fieldwright.service.arguments",
+    "pattern_problem": "fieldwright.service.arguments",
     "BackgroundScheduler": "fieldwright.service.background",
     "StateChange": "fieldwright.service.background",
     "start_background_scheduler": "fieldwright.service.background",
@@ -206,6 +217,7 @@ _LOCATIONS = {
 
 __all__ = [
     "DURATION_UNITS",
+    "ArgHint",
     "BackgroundScheduler",
     "Certification",
     "CompiledMapping",
@@ -247,17 +259,20 @@ __all__ = [
     "SuiteResult",
     "TemplateSummary",
     "TestResult",
+    "call_function",
     "check_filter",
     "compile_leniently",
     "compile_mapping",
     "configure_logging",
     "current_revision",
     "database_info",
+    "date_format_example",
     "dead_letter_path",
     "describe_cron",
     "describe_schedule",
     "document_json_schema",
     "export_mapping",
+    "expression_problem",
     "file_connector",
     "file_kind_format",
     "function_library",
@@ -269,6 +284,7 @@ __all__ = [
     "keyring_status",
     "open_mapping",
     "output_columns",
+    "pattern_problem",
     "plan_schedule",
     "preview_file",
     "preview_records",

@@ -321,6 +321,23 @@ class PreviewPanel(QWidget):
             return None
         return self.model.rows[index.row()].item.record
 
+    def step_input(self, target: str, step: int) -> tuple[bool, Any]:
+        """(True, the value step `step` of `target` receives) in the selected row, else in the
+        first row that maps the field; (False, None) when no previewed record has one."""
+        column = self.model.column_for(target)
+        if column < 0:
+            return False, None
+        current = self.table.currentIndex()
+        rows = range(len(self.model.rows))
+        order = [current.row(), *rows] if current.isValid() else list(rows)
+        for row in order:
+            for trace in self.model.traces(row, column)[:1]:
+                if step == 0:
+                    return True, trace.input
+                if step <= len(trace.steps) and not trace.steps[step - 1].skipped:
+                    return True, trace.steps[step - 1].value
+        return False, None
+
     # -- lineage ------------------------------------------------------------------------
 
     def _cell_selected(self, index: QModelIndex, _previous: QModelIndex) -> None:
