@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from fieldwright.app.runs.run_dialog import RunDialog
+from fieldwright.authoring.endpoint_edits import SetConnector
 from fieldwright.domain.document import ConnectorRef
 from fieldwright.domain.runs import RunStatus
-from fieldwright.service import ServiceError
+from fieldwright.service import EndpointRefused, ServiceError
 
 if TYPE_CHECKING:
     from fieldwright.app.documents.session import DocumentSession
@@ -148,11 +149,39 @@ class RunNow(QObject):
                 on_progress=self._on_progress,
                 on_finished=lambda result: self.finished.emit(describe_result(result), result),
             )
+        except EndpointRefused as exc:
+            if target is None and self._retarget(exc):
+                self.start(source=source)
+            elif target is not None:
+                QMessageBox.warning(parent, "Cannot start the run", str(exc))
+            return
         except ServiceError as exc:
             QMessageBox.warning(parent, "Cannot start the run", str(exc))
             return
         self.started.emit(self.handle.key)
         self.message.emit(f"Started {self.handle.key}")
+
+    def _retarget(self, refused: EndpointRefused) -> bool:
+        """The mapping's target lies where no run may write (the bundled examples): ask
+        where to write instead and keep the answer in the document's target endpoint
+        (one undoable edit). False when the user cancels."""
+        connector = self.session.document.target.connector
+        assert connector is not None  # the refused target is the document's own
+        name = Path(refused.path).name
+        chosen, _ = QFileDialog.getSaveFileName(
+            self.parent_widget,
+            f"Where should the run write? ({refused.path} is inside Fieldwright's own files)",
+            str(Path.home() / name),
+        )
+        if not chosen:
+            self.message.emit("Run not started: choose where the output goes")
+            return False
+        settings = {**connector.settings, "path": str(Path(chosen))}
+        self.session.push(
+            SetConnector("target", connector.model_copy(update={"settings": settings}))
+        )
+        self.message.emit(f"The run writes {chosen} from now on (Undo restores the old target)")
+        return True
 
     def _on_progress(self, progress: RunProgress) -> None:  # a worker thread: signals only
         self.progress.emit(progress)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.designer.automap_dialog import AutoMapDialog
+from fieldwright.app.designer.endpoint_dialog import edit_endpoint
 from fieldwright.app.designer.panel import MappingDesigner
 from fieldwright.app.designer.schema_import import SchemaImporter
 from fieldwright.app.documents.asker import DialogAsker
@@ -50,6 +51,7 @@ from fieldwright.app.shell.widgets import LazyPage
 from fieldwright.app.templates.panel import TemplatePanel
 from fieldwright.app.testing.panel import TestsPanel
 from fieldwright.authoring.documents import DocumentFiles, new_document
+from fieldwright.authoring.events import Side
 from fieldwright.authoring.store_documents import StoreDocuments
 
 if TYPE_CHECKING:
@@ -177,6 +179,8 @@ class MainWindow(QMainWindow):
             run_with=run_now.choose,
             cancel_run=run_now.cancel,
             dark_theme=self.set_dark_theme,
+            source_endpoint=lambda: self.edit_endpoint("source"),
+            target_endpoint=lambda: self.edit_endpoint("target"),
         )
 
     def _connect_documents(self) -> None:
@@ -456,6 +460,12 @@ class MainWindow(QMainWindow):
                 self.show_message(f"Auto-mapped {dialog.accepted_count} fields")
         finally:
             dialog.deleteLater()
+
+    def edit_endpoint(self, side: Side) -> None:
+        """Mapping → Source/Target endpoint…: the side's file or connection, undoably."""
+        service = self.store.service if self.store is not None else None
+        if edit_endpoint(self.session, side, service, self):
+            self.show_message(f"{side.title()} endpoint set (Undo restores the previous one)")
 
     def run_tests(self) -> None:
         """Show the Tests page and run every test of the open mapping (off the GUI thread)."""
