@@ -11,8 +11,12 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from fieldwright.app.runs.run_detail import endpoint_text
+from fieldwright.app.runs.run_dialog import RunDialog
 from fieldwright.app.shell.main_window import MainWindow
+from fieldwright.domain.document import ConnectorRef
+from fieldwright.domain.store_models import ConnectionRecord
 from tests.app.runs.test_runs_panel import run_qbt, runs_panel
+from tests.service.helpers import simple_document
 
 
 def test_the_detail_shows_the_output_file_and_opens_its_folder(
@@ -46,3 +50,21 @@ def test_endpoint_texts_name_tables_and_connections() -> None:
         "the dead letters of run proc_x"
     )
     assert endpoint_text(None) is None
+
+
+def test_run_with_never_offers_the_mappings_own_source_connection_as_target(
+    qtbot: QtBot,
+) -> None:
+    document = simple_document()
+    document.source.connector = ConnectorRef(
+        kind="sqlite", settings={"table": "contacts"}, connection="crm_db"
+    )
+    connections = [
+        ConnectionRecord(name="crm_db", kind="sqlite", settings={"table": "contacts"}),
+        ConnectionRecord(name="drop", kind="csv", settings={"path": "/tmp/out.csv"}),
+    ]
+    dialog = RunDialog(document, connections)
+    qtbot.addWidget(dialog)
+    target = dialog.combos["target"]
+    assert dialog.combos["source"].currentData() is None  # as in the mapping: crm_db
+    assert [target.itemData(i) for i in range(target.count())] == ["drop"]
