@@ -138,6 +138,10 @@ class EndpointDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.preview.setVisible(side == "source")
+        self.preview.setWordWrap(False)  # long values elide; the tooltip shows them whole
+        if side == "target":  # a file written: what a sink does when nothing is said
+            self.texts["encoding"].setPlaceholderText("UTF-8")
+            self.texts["delimiter"].setPlaceholderText(", (\\t for a tab)")
         self._mode_changed()
         self.resize(640, 520 if side == "source" else 380)
 
@@ -312,8 +316,10 @@ class EndpointDialog(QDialog):
             return
         if isinstance(result, list):
             self._fill_preview(result)
-            text = f"Read {len(result)} record{'s' if len(result) != 1 else ''}"
-            text += f" (the first {PREVIEW_LIMIT})." if len(result) == PREVIEW_LIMIT else "."
+            if len(result) == PREVIEW_LIMIT:
+                text = f"Read the first {PREVIEW_LIMIT} records."
+            else:
+                text = f"Read {len(result)} record{'s' if len(result) != 1 else ''}."
             ok = True
         elif isinstance(result, ConnectionCheck):
             ok, text = result.ok, result.message

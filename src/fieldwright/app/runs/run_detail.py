@@ -65,13 +65,13 @@ def folder_url(link: QUrl) -> QUrl | None:
     return QUrl.fromLocalFile(QUrl.fromPercentEncoding(text[len(FOLDER_LINK) :].encode()))
 
 
-def _where_row(described: Any, color: str) -> str | None:
+def _where_row(described: Any, color: str, *, link: bool) -> str | None:
     text = endpoint_text(described)
     if text is None:
         return None
     shown = html.escape(text)
     path = _file(described)
-    if path is None:
+    if path is None or not link:
         return shown
     target = FOLDER_LINK + bytes(QUrl.toPercentEncoding(str(path.parent)).data()).decode()
     return f'{shown} · <a href="{target}" style="color:{color}">Open folder</a>'
@@ -103,10 +103,11 @@ def detail_html(detail: RunDetail) -> str:
         ),
         ("Dead letters", f"{record.dead_letter_count:,}"),
     ]
-    for label, side in (("Source", "source"), ("Output", "target")):
-        where = _where_row(detail.details.get(side), color)
+    # Where the records went and came from, right under the mapping: what one looks for.
+    for label, side, folder in (("Source", "source", False), ("Output", "target", True)):
+        where = _where_row(detail.details.get(side), color, link=folder)
         if where is not None:
-            rows.append((label, where))
+            rows.insert(2, (label, where))
     if record.started_by:
         rows.append(("Started by", esc(record.started_by)))
     if record.schedule_key:
