@@ -12,6 +12,7 @@ import pytest
 import fieldwright
 from fieldwright.domain import ConnectorRef, MappingDocument
 from fieldwright.domain.runs import RunStatus
+from fieldwright.domain.store_models import ScheduleKind, ScheduleRecord
 from fieldwright.resources import examples_dir
 from fieldwright.service import (
     DataError,
@@ -140,3 +141,26 @@ def test_the_settings_each_file_kind_takes() -> None:
     assert "records_path" in endpoint_setting_names("json", "source")
     assert "sheet" in endpoint_setting_names("xlsx", "source")
     assert endpoint_setting_names("sql", "source") == []
+
+
+def test_a_schedules_run_now_of_a_stored_example_works_from_any_folder(
+    db_url: str, example: Example, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document, folder = example("qbt_to_wfn")
+    monkeypatch.chdir(tmp_path)
+    with Service.open(db_url, user="alice") as service:
+        service.save_mapping(document, None, base_dir=folder)
+        schedule = service.create_schedule(
+            ScheduleRecord.model_validate(
+                {
+                    "key": "schedule_QBT_WFN_ACME_hourly",
+                    "name": "hourly",
+                    "mapping_key": document.key,
+                    "kind": ScheduleKind.INTERVAL,
+                    "interval_seconds": 3600,
+                }
+            )
+        )
+        result = service.run_schedule_now(schedule.key).wait(WAIT)
+    assert result is not None and result.status is RunStatus.COMPLETED, result
+    assert (folder / "wfn_paydata.csv").exists()

@@ -12,11 +12,13 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QDialogButtonBox,
     QFileDialog,
     QLabel,
     QLineEdit,
     QPushButton,
+    QRadioButton,
     QTableWidget,
     QWidget,
 )
@@ -26,6 +28,7 @@ from fieldwright.app.designer.endpoint_dialog import EndpointDialog
 from fieldwright.app.shell.main_window import MainWindow
 from fieldwright.domain import ConnectorRef
 from fieldwright.domain.runs import RunStatus
+from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.service import RunResult
 from tests.app.conftest import HUBSPOT
 
@@ -147,3 +150,58 @@ def test_run_now_of_a_bundled_example_asks_where_to_write(
     window.actions_by_name["undo"].trigger()
     target = window.session.document.target.connector
     assert target is not None and target.settings["path"] == "crm_contacts.csv"
+
+
+def test_a_saved_connection_as_the_source(
+    store_window: MainWindow, tmp_path: Path, qtbot: QtBot
+) -> None:
+    people = tmp_path / "people.ndjson"
+    people.write_text('{"id": 1, "name": "Ann"}\n', encoding="utf-8")
+    window = store_window
+    assert window.store is not None
+    window.store.service.connections.save(
+        ConnectionRecord(name="people_feed", kind="ndjson", settings={"path": str(people)})
+    )
+    assert window.documents.open_path(_copy(tmp_path), asked=True)
+    seen: list[object] = []
+
+    def choose() -> None:
+        dialog = _dialog()
+        qtbot.mouseClick(_child(dialog, QRadioButton, "endpoint_use_connection"), Left)
+        assert not _child(dialog, QLineEdit, "endpoint_path").isVisible()
+        assert _child(dialog, QComboBox, "endpoint_connection").currentText() == "people_feed"
+        with qtbot.waitSignal(dialog.tested, timeout=10_000) as tested:
+            qtbot.mouseClick(_child(dialog, QPushButton, "endpoint_test"), Left)
+        seen.extend(tested.args)
+        _apply(qtbot, dialog)
+
+    QTimer.singleShot(0, choose)
+    window.actions_by_name["source_endpoint"].trigger()
+    assert seen == [True, "Read 1 record."]
+    connector = window.session.document.source.connector
+    assert connector is not None and connector.connection == "people_feed"
+
+
+def test_saving_a_file_mapping_into_the_store_makes_its_paths_absolute(
+    store_window: MainWindow, tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = store_window
+    mapping = _copy(tmp_path)
+    assert window.documents.open_path(mapping, asked=True)
+    assert window.documents.save_to_store(window.session.document, None)
+    source = window.session.document.source.connector
+    assert source is not None and source.settings["path"] == str(mapping.parent / "contacts.json")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # Run now of the stored mapping from another folder
+    with qtbot.waitSignal(window.run_now.finished, timeout=30_000) as finished:
+        window.actions_by_name["run_now"].trigger()
+    assert finished.args[1].status is RunStatus.COMPLETED
+    assert (mapping.parent / "crm_contacts.csv").exists()
+    assert list(elsewhere.iterdir()) == []
+
+
+def _copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "copy"
+    shutil.copytree(HUBSPOT.parent, folder)
+    return folder / HUBSPOT.name
