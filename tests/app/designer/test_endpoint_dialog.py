@@ -94,15 +94,19 @@ def test_choose_a_csv_source_test_it_apply_and_undo(
         _apply(qtbot, dialog)
 
     QTimer.singleShot(0, choose)
-    window.actions_by_name["source_endpoint"].trigger()
+    with qtbot.waitSignal(window.preview.sampleLoaded, timeout=10_000):
+        window.actions_by_name["source_endpoint"].trigger()
+    assert window.preview.sample_name == "people.csv"  # the Preview reads the new source
     assert seen["tested"] == [True, "Read 2 records."]
     assert (seen["rows"], seen["columns"]) == (2, ["id", "first", "email"])
     assert window.session.document.source.connector == ConnectorRef(
         kind="csv", settings={"path": "people.csv", "delimiter": ";"}
     )
     assert window.session.dirty
-    window.actions_by_name["undo"].trigger()
+    with qtbot.waitSignal(window.preview.sampleLoaded, timeout=10_000):
+        window.actions_by_name["undo"].trigger()
     assert window.session.document.source.connector == before
+    assert window.preview.sample_name == "contacts.json"
 
 
 def test_the_target_test_refuses_the_bundled_examples(make_window: object, qtbot: QtBot) -> None:
