@@ -53,9 +53,9 @@ class StoreDocuments:
     ) -> StoredMapping:
         """Store a new version; a new mapping (or a changed key) gets its key from the document.
 
-        Relative file paths are stored absolute, from `base_dir` (the folder of the file
-        the document came from). Raises SaveConflict when someone saved after `base` or
-        the key is taken.
+        With `base_dir` (the folder of the file the document came from), relative file
+        paths are stored absolute, taken from there. Raises SaveConflict when someone
+        saved after `base` or the key is taken.
         """
         base_version = base.version if base is not None and base.key == document.key else None
         info = self.service.save_mapping(document, base_version, base_dir=base_dir)

@@ -151,10 +151,11 @@ class Service:
         """Save a new version; `base_version` is the version the editor started from
         (None for a new mapping). A stale base raises SaveConflict naming who saved when.
 
-        Relative file paths of its connectors are stored absolute, taken from `base_dir`
-        (the folder of the file it was opened from), else the working directory: a
-        stored mapping runs from any folder."""
-        document = anchor_paths(document, Path(base_dir) if base_dir is not None else None)
+        With `base_dir` (the folder of the file it was opened from), relative file paths
+        of its connectors are stored absolute, taken from there: the stored mapping then
+        runs from any folder. Without it they are stored as they are."""
+        if base_dir is not None:
+            document = anchor_paths(document, Path(base_dir))
         with service_errors(f"saving mapping {document.key!r}"):
             return self._mappings.save_mapping(document, base_version=base_version, comment=comment)
 

@@ -275,10 +275,12 @@ class DocumentController(QObject):
         # document follows (its connectors now name the same files absolutely).
         location = self.session.location
         base_dir = location.parent if isinstance(location, Path) else None
-        anchored = anchor_paths(self.session.document, base_dir)
-        for side in ("source", "target"):
-            getattr(self.session.document, side).connector = getattr(anchored, side).connector
-            getattr(document, side).connector = getattr(anchored, side).connector
+        if base_dir is not None:
+            anchored = anchor_paths(self.session.document, base_dir)
+            for side in ("source", "target"):
+                connector = getattr(anchored, side).connector
+                getattr(self.session.document, side).connector = connector
+                getattr(document, side).connector = connector
         while True:
             try:
                 saved = self.store.save(document, base, base_dir)
