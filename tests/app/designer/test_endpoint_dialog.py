@@ -142,12 +142,15 @@ def test_run_now_of_a_bundled_example_asks_where_to_write(
         return str(output), ""
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", save_file_name)
+    messages: list[str] = []
+    window.run_now.message.connect(messages.append)
     with qtbot.waitSignal(window.run_now.finished, timeout=30_000) as finished:
         window.actions_by_name["run_now"].trigger()
     _summary, result = finished.args
     assert isinstance(result, RunResult) and result.status is RunStatus.COMPLETED
     assert asked and "Where should the run write?" in asked[0]
     assert output.read_text().startswith("crm_id,")
+    assert messages[-1].endswith(f"; output: {output}")  # the status bar says where it went
     assert sorted(os.listdir(HUBSPOT.parent)) == before  # nothing written into the examples
     target = window.session.document.target.connector
     assert target is not None and target.settings["path"] == str(output)  # remembered
