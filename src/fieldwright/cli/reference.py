@@ -146,6 +146,7 @@ def functions(as_json: bool, category: str | None) -> None:
                 "signature": s.signature(),
                 "summary": s.summary,
                 "doc": s.doc,
+                "null_behaviour": s.nulls.value,
                 "examples": [
                     {"value": e.value, "args": list(e.args), "output": e.output} for e in s.examples
                 ],
@@ -160,7 +161,7 @@ def functions(as_json: bool, category: str | None) -> None:
             current = spec.category
             console.print(f"\n[bold underline]{escape(current.value)}[/]")
         console.print(f"  [bold]{escape(spec.signature())}[/]")
-        console.print(f"      {escape(spec.summary)}")
+        console.print(f"      {escape(spec.summary)} [dim](null: {spec.nulls.value})[/]")
         for example in spec.examples[:2]:
             args = "".join(f", {_json(a)}" for a in example.args)
             console.print(

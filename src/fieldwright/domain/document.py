@@ -21,6 +21,7 @@ __all__ = [
     "ErrorStrategy",
     "FieldMapping",
     "MappingDocument",
+    "Missing",
     "OnError",
     "RunSettings",
     "TestCase",
@@ -71,6 +72,17 @@ class OnError(StrEnum):
     NULL = "null"  #: null is written instead
 
 
+class Missing(StrEnum):
+    """What a field does when every one of its source paths is missing from the record.
+
+    A path is missing when it selects nothing (`{}` for `$.a`); a path whose value is
+    null (`{"a": null}`) is present. Both read as null in the transform chain.
+    """
+
+    NULL = "null"  #: map null as usual: the chain, `default` and `required` apply
+    SKIP = "skip"  #: leave the target out, without running the chain or the checks
+
+
 class TransformStep(_Model):
     """One step of a transform chain: a function of the library and its arguments."""
 
@@ -104,6 +116,8 @@ class FieldMapping(_Model):
     default: JsonValue = None
     rules: ValidationRules = Field(default_factory=ValidationRules)
     on_error: OnError = OnError.FAIL
+    #: When every source path is missing (not merely null): map null, or skip the target.
+    missing: Missing = Missing.NULL
     notes: str = ""
     active: bool = True
 

@@ -158,7 +158,7 @@ def _apply_step(step: CompiledStep, values: list[Any], records: Sequence[Record]
 
 def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Column | None:
     """The column function of `field`, or None when it needs the careful path."""
-    if field.target.per_item:
+    if field.target.per_item or field.presence:  # missing: skip is decided per record
         return None
     steps = field.steps
     read = _read(field, copy_shared=not steps and field.mapping.default is not None)

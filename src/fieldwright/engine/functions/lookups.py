@@ -2,6 +2,11 @@
 
 A lookup table maps keys (text) to values, e.g. {"lead": "L", "customer": "C"}.
 The value is compared as text, so the number 2 finds the key "2".
+
+One rule for null, shared by every function here: a null value (a missing
+source is null too) is never a key of a table; it is a value the table does
+not have. So `lookup`, `reverse_lookup` and `lookup_list` give their default,
+`lookup_or_keep` keeps null, `lookup_strict` fails and `in_lookup` is false.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from fieldwright.engine.functions.registry import (
     ArgType,
     Category,
     Example,
+    NullBehaviour,
     Param,
     TransformError,
     function,
@@ -39,6 +45,8 @@ def _key(value: Any) -> str:
 
 
 def _find(value: Any, table: Mapping[str, Any], ignore_case: bool) -> Any:
+    if value is None:  # null is never a key (the module's null rule)
+        return _MISSING
     key = _key(value)
     if key in table:
         return table[key]
@@ -68,13 +76,16 @@ def _lookup_text(value: str, table: Mapping[str, Any], default: Any, ignore_case
         Example("prospect", ("stage", "?"), "?", lookups=_STAGES),
         Example("LEAD", ("stage", None, True), "L", lookups=_STAGES),
         Example(2, ("stage",), "two", lookups=_STAGES),
+        Example(None, ("stage", "?"), "?", lookups=_STAGES),
     ],
     on_text=_lookup_text,
+    null_passthrough=False,
+    null_behaviour=NullBehaviour.DEFAULT,
 )
 def lookup(value: Any, table: Mapping[str, Any], default: Any, ignore_case: bool) -> Any:
     """The table's entry for the value, or `default` (null when omitted) when
-    there is none. To keep unknown values use `lookup_or_keep`; to fail on
-    them, `lookup_strict`."""
+    there is none; a null value or a missing source gets `default` too. To keep
+    unknown values use `lookup_or_keep`; to fail on them, `lookup_strict`."""
     found = _find(value, table, ignore_case)
     return default if found is _MISSING else found
 
@@ -88,11 +99,13 @@ def lookup(value: Any, table: Mapping[str, Any], default: Any, ignore_case: bool
     examples=[
         Example("lead", ("stage",), "L", lookups=_STAGES),
         Example("prospect", ("stage",), "prospect", lookups=_STAGES),
+        Example(None, ("stage",), None, lookups=_STAGES),
     ],
+    null_passthrough=False,
 )
 def lookup_or_keep(value: Any, table: Mapping[str, Any], ignore_case: bool) -> Any:
     """The table's entry for the value, or the value itself when the table has
-    no such key (translate only the values you know)."""
+    no such key (translate only the values you know); null stays null."""
     found = _find(value, table, ignore_case)
     return value if found is _MISSING else found
 
@@ -104,15 +117,17 @@ def lookup_or_keep(value: Any, table: Mapping[str, Any], ignore_case: bool) -> A
     returns="any",
     params=[_TABLE, _IGNORE_CASE],
     examples=[Example("customer", ("stage",), "C", lookups=_STAGES)],
+    null_passthrough=False,
 )
 def lookup_strict(value: Any, table: Mapping[str, Any], ignore_case: bool) -> Any:
-    """The table's entry for the value. A value missing from the table is an
-    error of the record, handled by the field's on_error."""
+    """The table's entry for the value. A value missing from the table, null
+    included, is an error of the record, handled by the field's on_error."""
     found = _find(value, table, ignore_case)
     if found is _MISSING:
         keys = sorted(table)
         listed = ", ".join(repr(k) for k in keys[:10]) + (", …" if len(keys) > 10 else "")
-        raise TransformError(f"{show(value)} is not in the lookup table (keys: {listed or 'none'})")
+        shown = "null" if value is None else show(value)
+        raise TransformError(f"{shown} is not in the lookup table (keys: {listed or 'none'})")
     return found
 
 
@@ -126,11 +141,15 @@ def lookup_strict(value: Any, table: Mapping[str, Any], ignore_case: bool) -> An
         Example("C", ("stage",), "customer", lookups=_STAGES),
         Example("X", ("stage", "unknown"), "unknown", lookups=_STAGES),
     ],
+    null_passthrough=False,
+    null_behaviour=NullBehaviour.DEFAULT,
 )
 def reverse_lookup(value: Any, table: Mapping[str, Any], default: Any, ignore_case: bool) -> Any:
     """Translate back: the first key (in table order) whose entry equals the
-    value, or `default` when none does. Entries and value are compared as text
-    when they are text or numbers."""
+    value, or `default` when none does (a null value gets `default` too).
+    Entries and value are compared as text when they are text or numbers."""
+    if value is None:
+        return default
     wanted = _key(value)
     folded = wanted.casefold()
     for key, entry in table.items():
@@ -150,16 +169,17 @@ def reverse_lookup(value: Any, table: Mapping[str, Any], default: Any, ignore_ca
     params=[_TABLE, _DEFAULT, _IGNORE_CASE],
     examples=[
         Example(["lead", "customer", "x"], ("stage", "?"), ["L", "C", "?"], lookups=_STAGES),
-        Example(["lead", None], ("stage",), ["L", None], lookups=_STAGES),
+        Example(["lead", None], ("stage", "?"), ["L", "?"], lookups=_STAGES),
     ],
 )
 def lookup_list(value: Any, table: Mapping[str, Any], default: Any, ignore_case: bool) -> list[Any]:
-    """`lookup` applied to each item of a list; null items stay null. A single
-    value is treated as a one-item list."""
+    """`lookup` applied to each item of a list, so null items get `default` as
+    `lookup` gives it; a null list stays null. A single value is treated as a
+    one-item list."""
     results: list[Any] = []
     for item in as_items(value):
-        found = _MISSING if item is None else _find(item, table, ignore_case)
-        results.append(None if item is None else default if found is _MISSING else found)
+        found = _find(item, table, ignore_case)
+        results.append(default if found is _MISSING else found)
     return results
 
 
@@ -173,7 +193,9 @@ def lookup_list(value: Any, table: Mapping[str, Any], default: Any, ignore_case:
         Example("lead", ("stage",), True, lookups=_STAGES),
         Example("Lead", ("stage",), False, lookups=_STAGES),
     ],
+    null_passthrough=False,
 )
 def in_lookup(value: Any, table: Mapping[str, Any], ignore_case: bool) -> bool:
-    """True when the table has an entry for the value, e.g. to validate codes."""
+    """True when the table has an entry for the value, e.g. to validate codes;
+    false for null."""
     return _find(value, table, ignore_case) is not _MISSING

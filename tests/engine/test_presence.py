@@ -1,0 +1,74 @@
+"""Missing versus null: is_missing / is_present and the field option `missing` (issue 15)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fieldwright.domain import DocumentError, from_data
+from fieldwright.engine import compile_document
+from fieldwright.engine.presence import presence_test
+
+
+@pytest.mark.parametrize(
+    ("path", "record", "present"),
+    [
+        ("$.a", {"a": None}, True),
+        ("$.a", {}, False),
+        ("$.a.b", {"a": 1}, False),
+        ("$.a.b", {"a": {"b": None}}, True),
+        ("$.a[1]", {"a": [1]}, False),
+        ("$.a[-1]", {"a": [1]}, True),
+        ("$.a[?@.x == 1]", {"a": [{"x": 2}]}, False),
+        ("$.a[?@.x == 1]", {"a": [{"x": 1}]}, True),
+        ("$['odd key']", {"odd key": None}, True),
+    ],
+)
+def test_presence_of_a_path(path: str, record: Any, present: bool) -> None:
+    assert presence_test(path).test(record) is present
+
+
+def _document(**field: Any) -> dict[str, Any]:
+    return {"fieldwright": 1, "key": "k", "name": "n", "fields": [field]}
+
+
+def test_is_missing_and_is_present_tell_null_from_absent() -> None:
+    data = _document(
+        target="$.gone",
+        sources=["$.a"],
+        transforms=[{"fn": "is_missing", "args": ["$.a"]}],
+    )
+    data["fields"].append(
+        {"target": "$.there", "constant": 0, "transforms": [{"fn": "is_present", "args": ["$.a"]}]}
+    )
+    compiled = compile_document(from_data(data))
+    assert compiled.apply({"a": None}).output == {"gone": False, "there": True}
+    assert compiled.apply({}).output == {"gone": True, "there": False}
+
+
+def test_a_bad_path_argument_is_a_problem_with_its_pointer() -> None:
+    data = _document(target="$.x", constant=0, transforms=[{"fn": "is_missing", "args": ["$.["]}])
+    with pytest.raises(DocumentError) as caught:
+        compile_document(from_data(data))
+    assert caught.value.problems[0].pointer == "/fields/0/transforms/0/args/0"
+
+
+def test_missing_skip_leaves_the_target_out_only_when_every_source_is_missing() -> None:
+    data = _document(target="$.b", sources=["$.a"], missing="skip", default="d")
+    compiled = compile_document(from_data(data))
+    assert compiled.apply({}).output == {}
+    assert compiled.apply({"a": None}).output == {"b": "d"}
+    assert compiled.apply({"a": 1}).output == {"b": 1}
+    outputs, others = compiled.map_chunk([{}, {"a": None}, {"a": 2}])
+    assert outputs == [{}, {"b": "d"}, {"b": 2}] and not others
+
+
+def test_missing_null_is_the_default_and_writes_the_field() -> None:
+    compiled = compile_document(from_data(_document(target="$.b", sources=["$.a", "$.c"])))
+    assert compiled.apply({}).output == {"b": [None, None]}
+    skip = compile_document(
+        from_data(_document(target="$.b", sources=["$.a", "$.c"], missing="skip"))
+    )
+    assert skip.apply({}).output == {}
+    assert skip.apply({"c": 1}).output == {"b": [None, 1]}
