@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
+from fieldwright.domain.chains import check_library_names
 from fieldwright.domain.schema import Schema
 
 __all__ = [
@@ -187,9 +188,19 @@ class MappingDocument(_Model):
     lookups: dict[str, dict[str, JsonValue]] = Field(default_factory=dict)
     #: JMESPath predicate over the source record; records it rejects are filtered.
     filter: str | None = None
+    #: Named reusable transform chains; a step ``{"fn": "@name"}`` calls one
+    #: (`fieldwright.domain.chains`).
+    library: dict[str, list[TransformStep]] = Field(default_factory=dict)
     fields: list[FieldMapping] = Field(default_factory=list)
     tests: list[TestCase] = Field(default_factory=list)
     run: RunSettings = Field(default_factory=RunSettings)
+
+    @field_validator("library")
+    @classmethod
+    def _library_names(
+        cls, value: dict[str, list[TransformStep]]
+    ) -> dict[str, list[TransformStep]]:
+        return check_library_names(value)
 
     def field(self, target: str) -> FieldMapping | None:
         """The field mapping writing `target`, if any."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import jmespath
 
 from fieldwright.domain import FORMAT_VERSION, FieldMapping, MappingDocument, Problem, pointer
+from fieldwright.domain.chains import check_library, expand_fields
 from fieldwright.engine.functions import REGISTRY, Registry
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
 from fieldwright.engine.functions._patterns import PatternError, compile_pattern
@@ -97,17 +98,20 @@ def _check_steps(
     document: MappingDocument,
     registry: Registry,
     problems: list[Problem],
+    origins: dict[tuple[int, int], str],
 ) -> list[PreparedStep]:
+    """Prepare the steps of `mapping` (library calls already inlined); a problem
+    points at the step as written, in the field or in the library (`origins`)."""
     steps: list[PreparedStep] = []
     for number, step in enumerate(mapping.transforms):
         spec = registry.get(step.fn)
-        where = (*at, "transforms", number)
+        where = origins.get((int(at[1]), number)) or pointer(*at, "transforms", number)
         if spec is None:
-            problems.append(Problem(pointer(*where, "fn"), _unknown_function(step.fn, registry)))
+            problems.append(Problem(where + "/fn", _unknown_function(step.fn, registry)))
             continue
         args, arg_problems = spec.prepare(step.args, document.lookups)
         for arg_index, message in arg_problems:
-            spot = pointer(*where) if arg_index is None else pointer(*where, "args", arg_index)
+            spot = where if arg_index is None else where + pointer("args", arg_index)
             problems.append(Problem(spot, message))
         steps.append(PreparedStep(number, spec, args))
     return steps
@@ -150,12 +154,13 @@ def _check_field(
     registry: Registry,
     problems: list[Problem],
     declared_at: Callable[[tuple[Segment, ...]], Declared | None],
+    origins: dict[tuple[int, int], str],
 ) -> CheckedField | None:
     at: Where = ("fields", index)
     before = len(problems)
     target = _check_target(mapping, at, problems)
     sources = _check_sources(mapping, at, problems)
-    steps = _check_steps(mapping, at, document, registry, problems)
+    steps = _check_steps(mapping, at, document, registry, problems, origins)
     _check_rules(mapping, at, problems)
     declared = None if target is None else declared_at(target.segments)
     _check_constants(mapping, declared, at, problems)
@@ -167,7 +172,16 @@ def _check_field(
 def _check_fields(document: MappingDocument, registry: Registry, checked: CheckedDocument) -> None:
     declared_at = declarations(document.target)
     seen: dict[str, int] = {}
-    for index, mapping in enumerate(document.fields):
+    # Library calls ({"fn": "@name"}) inlined; a field whose calls cannot be is not compiled.
+    checked.problems.extend(check_library(document.library))
+    fields, origins, call_problems = expand_fields(document.fields, document.library)
+    checked.problems.extend(p for p in call_problems if p not in checked.problems)
+    uncallable = {
+        p.pointer.split("/")[2] for p in call_problems if p.pointer.startswith("/fields/")
+    }
+    for index, mapping in enumerate(fields):
+        if str(index) in uncallable:
+            continue
         if mapping.target in seen:
             checked.problems.append(
                 Problem(
@@ -178,7 +192,9 @@ def _check_fields(document: MappingDocument, registry: Registry, checked: Checke
             )
             continue
         seen[mapping.target] = index
-        field_ = _check_field(index, mapping, document, registry, checked.problems, declared_at)
+        field_ = _check_field(
+            index, mapping, document, registry, checked.problems, declared_at, origins
+        )
         if field_ is not None and mapping.active:
             checked.fields.append(field_)
 
@@ -198,6 +214,7 @@ def check_document(document: MappingDocument, registry: Registry = REGISTRY) -> 
         except ExpressionError as exc:
             checked.problems.append(Problem("/filter", f"invalid JMESPath expression: {exc}"))
             checked.outside = True
+    checked.problems = list(dict.fromkeys(checked.problems))  # a shared chain's, once
     return checked
 
 

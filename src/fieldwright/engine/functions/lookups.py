@@ -5,8 +5,10 @@ The value is compared as text, so the number 2 finds the key "2".
 
 One rule for null, shared by every function here: a null value (a missing
 source is null too) is never a key of a table; it is a value the table does
-not have. So `lookup`, `reverse_lookup` and `lookup_list` give their default,
-`lookup_or_keep` keeps null, `lookup_strict` fails and `in_lookup` is false.
+not have. So the functions with a `default` (`lookup`, `reverse_lookup`, and
+`lookup_list` for null items) give it; those without one leave null as it is
+(`lookup_or_keep`, `lookup_strict`: there is nothing to translate, and the
+field's `default` and `required` decide); `in_lookup` is false.
 """
 
 from __future__ import annotations
@@ -117,17 +119,16 @@ def lookup_or_keep(value: Any, table: Mapping[str, Any], ignore_case: bool) -> A
     returns="any",
     params=[_TABLE, _IGNORE_CASE],
     examples=[Example("customer", ("stage",), "C", lookups=_STAGES)],
-    null_passthrough=False,
 )
 def lookup_strict(value: Any, table: Mapping[str, Any], ignore_case: bool) -> Any:
-    """The table's entry for the value. A value missing from the table, null
-    included, is an error of the record, handled by the field's on_error."""
+    """The table's entry for the value. A value missing from the table is an
+    error of the record, handled by the field's on_error; null stays null (set
+    the field `required` to refuse it)."""
     found = _find(value, table, ignore_case)
     if found is _MISSING:
         keys = sorted(table)
         listed = ", ".join(repr(k) for k in keys[:10]) + (", …" if len(keys) > 10 else "")
-        shown = "null" if value is None else show(value)
-        raise TransformError(f"{shown} is not in the lookup table (keys: {listed or 'none'})")
+        raise TransformError(f"{show(value)} is not in the lookup table (keys: {listed or 'none'})")
     return found
 
 
