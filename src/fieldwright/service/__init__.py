@@ -66,7 +66,12 @@ if TYPE_CHECKING:
     )
     from fieldwright.service.facade import Connectors, Service, StandardConnectors
     from fieldwright.service.files import dead_letter_path, output_columns, run_file
-    from fieldwright.service.library import document_json_schema, function_library
+    from fieldwright.service.library import (
+        document_json_schema,
+        field_help,
+        function_library,
+        reference_markdown,
+    )
     from fieldwright.service.logs import configure_logging
     from fieldwright.service.mappings import (
         CompiledMapping,
@@ -174,6 +179,8 @@ _LOCATIONS = {
     "file_connector": "fieldwright.service._connectors",
     "file_kind_format": "fieldwright.service._connectors",
     "function_library": "fieldwright.service.library",
+    "field_help": "fieldwright.service.library",
+    "reference_markdown": "fieldwright.service.library",
     "get_secret": "fieldwright.service.secrets",
     "junit_xml": "fieldwright.service.suites",
     "keyring_status": "fieldwright.service.secrets",
@@ -244,6 +251,7 @@ __all__ = [
     "describe_schedule",
     "document_json_schema",
     "export_mapping",
+    "field_help",
     "file_connector",
     "file_kind_format",
     "function_library",
@@ -258,6 +266,7 @@ __all__ = [
     "preview_file",
     "preview_records",
     "read_sample",
+    "reference_markdown",
     "run_document_tests",
     "run_file",
     "schema_from_database_table",
