@@ -158,12 +158,14 @@ class SetSchema:
 
 
 #: The document-level settings `SetProperties` may change.
-PROPERTIES = frozenset({"name", "key", "description", "version", "lookups", "filter", "run"})
+PROPERTIES = frozenset(
+    {"name", "key", "description", "version", "lookups", "filter", "library", "run"}
+)
 
 
 @dataclass
 class SetProperties:
-    """Change document-level settings (name, key, description, lookups, filter, run).
+    """Change document-level settings (name, key, description, lookups, filter, library, run).
 
     The values are validated as the document's own fields are; a value the
     document refuses raises `ValidationError` and changes nothing.
