@@ -96,8 +96,8 @@ class SaveChainDialog(QDialog):
             layout.addWidget(widget)
         self.name.textChanged.connect(self._check)
         self._no_steps = not steps
+        self.setMinimumWidth(420)
         self._check()
-        self.resize(420, self.sizeHint().height())
 
     def _check(self) -> None:
         problem = (
@@ -110,6 +110,7 @@ class SaveChainDialog(QDialog):
         self.problem.setVisible(bool(shown))
         save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         save.setEnabled(problem is None)
+        self.adjustSize()  # room for the message's lines, none when it goes
 
     def chosen(self) -> str:
         return self.name.text().strip()

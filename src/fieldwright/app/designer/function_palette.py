@@ -95,6 +95,9 @@ class FunctionPalette(QDialog):
         self.search.setClearButtonEnabled(True)
         self.list = QListWidget()
         self.list.setObjectName("function_list")
+        # Long summaries end in … (the description pane shows them whole): no sideways scrolling.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.doc = QTextBrowser()
         self.doc.setObjectName("function_doc")
         for name, steps in sorted(self.chains.items()):
