@@ -84,7 +84,24 @@ def test_a_problem_inside_a_chain_points_into_the_library() -> None:
         {"target": "$.c", "sources": ["$.a"], "transforms": [{"fn": "@bad"}]},
     )
     problems = validate(document)
-    assert [p.pointer for p in problems] == ["/library/bad/0/args/0"]
+    assert [p.pointer for p in problems] == [
+        "/library/bad/0/args/0",
+        "/fields/0/transforms",
+        "/fields/1/transforms",
+    ]
+    assert problems[1].message.startswith(
+        "a named chain this field calls has a problem at /library/bad/0/args/0: "
+    )
+
+
+def test_the_preview_trace_shows_the_steps_of_a_chain() -> None:
+    from fieldwright.engine.trace import trace_record
+
+    document = _document(
+        CLEAN, {"target": "$.b", "sources": ["$.a"], "transforms": [{"fn": "@clean"}]}
+    )
+    traced = trace_record(compile_document(document), {"a": " x "})
+    assert [(s.fn, s.value) for s in traced.fields[0].steps] == [("trim", "x"), ("upper", "X")]
 
 
 def test_a_call_takes_no_arguments_and_names_must_be_identifiers() -> None:

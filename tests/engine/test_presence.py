@@ -72,3 +72,10 @@ def test_missing_null_is_the_default_and_writes_the_field() -> None:
     )
     assert skip.apply({}).output == {}
     assert skip.apply({"c": 1}).output == {"b": [None, 1]}
+
+
+def test_missing_skip_on_a_constant_is_a_problem() -> None:
+    from fieldwright.engine import validate
+
+    [problem] = validate(from_data(_document(target="$.b", constant=1, missing="skip")))
+    assert problem.pointer == "/fields/0/missing"

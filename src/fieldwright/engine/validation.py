@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 
 import jmespath
 
-from fieldwright.domain import FORMAT_VERSION, FieldMapping, MappingDocument, Problem, pointer
+from fieldwright.domain import (
+    FORMAT_VERSION,
+    FieldMapping,
+    MappingDocument,
+    Missing,
+    Problem,
+    pointer,
+)
 from fieldwright.domain.chains import check_library, expand_fields
 from fieldwright.engine.functions import REGISTRY, Registry
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
@@ -103,6 +110,7 @@ def _check_steps(
     """Prepare the steps of `mapping` (library calls already inlined); a problem
     points at the step as written, in the field or in the library (`origins`)."""
     steps: list[PreparedStep] = []
+    before = len(problems)
     for number, step in enumerate(mapping.transforms):
         spec = registry.get(step.fn)
         where = origins.get((int(at[1]), number)) or pointer(*at, "transforms", number)
@@ -114,7 +122,24 @@ def _check_steps(
             spot = where if arg_index is None else where + pointer("args", arg_index)
             problems.append(Problem(spot, message))
         steps.append(PreparedStep(number, spec, args))
+    _mark_chain_callers(at, origins, problems, before)
     return steps
+
+
+def _mark_chain_callers(
+    at: Where, origins: dict[tuple[int, int], str], problems: list[Problem], before: int
+) -> None:
+    """A problem found in a named chain's step marks the calling field too (once)."""
+    own = pointer(*at) + "/"
+    for problem in problems[before:]:
+        if not problem.pointer.startswith(own):
+            problems.append(
+                Problem(
+                    pointer(*at, "transforms"),
+                    f"a named chain this field calls has a problem at {problem.pointer}: "
+                    f"{problem.message}",
+                )
+            )
 
 
 def _check_rules(mapping: FieldMapping, at: Where, problems: list[Problem]) -> None:
@@ -162,6 +187,13 @@ def _check_field(
     sources = _check_sources(mapping, at, problems)
     steps = _check_steps(mapping, at, document, registry, problems, origins)
     _check_rules(mapping, at, problems)
+    if mapping.missing is Missing.SKIP and not mapping.sources:
+        problems.append(
+            Problem(
+                pointer(*at, "missing"),
+                "missing: skip needs source paths; a constant is never missing",
+            )
+        )
     declared = None if target is None else declared_at(target.segments)
     _check_constants(mapping, declared, at, problems)
     if len(problems) > before or target is None:
