@@ -158,7 +158,7 @@ def _apply_step(step: CompiledStep, values: list[Any], records: Sequence[Record]
 
 def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Column | None:
     """The column function of `field`, or None when it needs the careful path."""
-    if field.target.per_item or field.presence:  # missing: skip is decided per record
+    if field.target.per_item:
         return None
     steps = field.steps
     read = _read(field, copy_shared=not steps and field.mapping.default is not None)
@@ -221,6 +221,8 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
             values = one_by_one(records, bad)
         if finishing:
             finish(values, bad)
+        if field.presence:  # missing: skip — the careful path leaves these targets out
+            bad.update(i for i, record in enumerate(records) if field.all_missing(record))
         write(outputs, values)
 
     return run
