@@ -118,3 +118,17 @@ def test_the_batch_path_agrees_with_the_careful_path_on_missing_skip() -> None:
         assert batch == [compiled.apply(record).output for record in chunk]
 
     agree()
+
+
+def test_an_item_path_looks_at_the_current_item() -> None:
+    from fieldwright.engine.functions import REGISTRY, StepContext
+    from fieldwright.engine.scope import ItemScope
+
+    spec = REGISTRY.get("is_missing")
+    assert spec is not None
+    (path,), problems = spec.prepare(["@.qty"], {})
+    assert problems == []
+    record: dict[str, Any] = {"lines": [{"qty": None}, {}]}
+    inside = [StepContext(record, {}, ItemScope(item, i)) for i, item in enumerate(record["lines"])]
+    assert [spec.impl(context, None, path) for context in inside] == [False, True]
+    assert spec.impl(StepContext(record, {}), None, path) is True  # no item: missing

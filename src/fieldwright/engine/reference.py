@@ -62,6 +62,19 @@ _ORDER = (
 _TOPIC_LIST: Final = (
     HelpTopic("order", "How a field is mapped", _ORDER),
     HelpTopic(
+        "sources",
+        "sources",
+        "JSONPath (RFC 9535) paths into the source record, e.g. $.properties.email. One path "
+        "gives its value; several give a list of their values, in order (for concat, "
+        "coalesce …); a path with a wildcard or filter gives the list of what it selects.",
+    ),
+    HelpTopic(
+        "constant",
+        "constant",
+        "A JSON value the field takes when it has no source paths; the chain, default and "
+        "checks apply to it as to a source value.",
+    ),
+    HelpTopic(
         "null",
         "Null and missing values",
         "A source path that selects nothing (`$.a` of `{}`) and one whose value is null "

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 _PATH = Param(
     "path",
     ArgType.PATH,
-    "a JSONPath of the record ($.a.b) or of the current item under a [*] target (@.qty)",
+    "a JSONPath of the record ($.a.b) or of the current item under a [*] target (@.qty; "
+    "elsewhere there is no item, so such a path is always missing)",
 )
 
 
