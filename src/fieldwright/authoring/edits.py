@@ -159,13 +159,26 @@ class SetSchema:
 
 #: The document-level settings `SetProperties` may change.
 PROPERTIES = frozenset(
-    {"name", "key", "description", "version", "lookups", "filter", "library", "run"}
+    {
+        "name",
+        "key",
+        "description",
+        "client",
+        "source_system",
+        "target_system",
+        "version",
+        "lookups",
+        "filter",
+        "library",
+        "run",
+    }
 )
 
 
 @dataclass
 class SetProperties:
-    """Change document-level settings (name, key, description, lookups, filter, library, run).
+    """Change document-level settings (name, key, description, client and system codes,
+    lookups, filter, library, run).
 
     The values are validated as the document's own fields are; a value the
     document refuses raises `ValidationError` and changes nothing.

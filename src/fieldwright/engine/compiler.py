@@ -26,6 +26,7 @@ from fieldwright.domain import (
 )
 from fieldwright.engine.columns import Cache, Column, column
 from fieldwright.engine.functions import REGISTRY, Registry, StepContext, TransformError
+from fieldwright.engine.functions.lookups import lookup_tables
 from fieldwright.engine.paths import SourcePath, TargetPath
 from fieldwright.engine.presence import Presence, source_presence
 from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
@@ -413,7 +414,8 @@ def _compile(
     """The field mappings that compile, the filter, every problem, and whether a
     problem lies outside the field mappings (the format, the filter)."""
     checked = check_document(document, registry)
-    fields = [_compiled_field(field, document.lookups) for field in checked.fields]
+    tables = lookup_tables(document.lookups, document.lookup_defaults)
+    fields = [_compiled_field(field, tables) for field in checked.fields]
     return fields, checked.record_filter, checked.problems, checked.outside
 
 

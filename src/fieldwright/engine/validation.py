@@ -9,7 +9,7 @@ parsing again. `validate` is the checks' answer alone.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import jmespath
@@ -26,6 +26,7 @@ from fieldwright.domain.chains import check_library, expand_fields
 from fieldwright.engine.functions import REGISTRY, Registry
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
 from fieldwright.engine.functions._patterns import PatternError, compile_pattern
+from fieldwright.engine.functions.lookups import LookupTable, lookup_tables
 from fieldwright.engine.functions.registry import FunctionSpec
 from fieldwright.engine.paths import (
     PathError,
@@ -102,7 +103,7 @@ def _unknown_function(name: str, registry: Registry) -> str:
 def _check_steps(
     mapping: FieldMapping,
     at: Where,
-    document: MappingDocument,
+    tables: Mapping[str, LookupTable],
     registry: Registry,
     problems: list[Problem],
     origins: dict[tuple[int, int], str],
@@ -117,7 +118,7 @@ def _check_steps(
         if spec is None:
             problems.append(Problem(where + "/fn", _unknown_function(step.fn, registry)))
             continue
-        args, arg_problems = spec.prepare(step.args, document.lookups)
+        args, arg_problems = spec.prepare(step.args, tables)
         for arg_index, message in arg_problems:
             spot = where if arg_index is None else where + pointer("args", arg_index)
             problems.append(Problem(spot, message))
@@ -175,7 +176,7 @@ def _check_constants(
 def _check_field(
     index: int,
     mapping: FieldMapping,
-    document: MappingDocument,
+    tables: Mapping[str, LookupTable],
     registry: Registry,
     problems: list[Problem],
     declared_at: Callable[[tuple[Segment, ...]], Declared | None],
@@ -185,7 +186,7 @@ def _check_field(
     before = len(problems)
     target = _check_target(mapping, at, problems)
     sources = _check_sources(mapping, at, problems)
-    steps = _check_steps(mapping, at, document, registry, problems, origins)
+    steps = _check_steps(mapping, at, tables, registry, problems, origins)
     _check_rules(mapping, at, problems)
     if mapping.missing is Missing.SKIP and not mapping.sources:
         problems.append(
@@ -203,6 +204,8 @@ def _check_field(
 
 def _check_fields(document: MappingDocument, registry: Registry, checked: CheckedDocument) -> None:
     declared_at = declarations(document.target)
+    # The tables once per document, each with its default: steps share them.
+    tables = lookup_tables(document.lookups, document.lookup_defaults)
     seen: dict[str, int] = {}
     # Library calls ({"fn": "@name"}) inlined; a field whose calls cannot be is not compiled.
     checked.problems.extend(check_library(document.library))
@@ -225,7 +228,7 @@ def _check_fields(document: MappingDocument, registry: Registry, checked: Checke
             continue
         seen[mapping.target] = index
         field_ = _check_field(
-            index, mapping, document, registry, checked.problems, declared_at, origins
+            index, mapping, tables, registry, checked.problems, declared_at, origins
         )
         if field_ is not None and mapping.active:
             checked.fields.append(field_)

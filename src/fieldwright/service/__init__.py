@@ -73,6 +73,12 @@ if TYPE_CHECKING:
         reference_markdown,
     )
     from fieldwright.service.logs import configure_logging
+    from fieldwright.service.lookup_tables import (
+        FilterCounts,
+        check_filter,
+        read_table_file,
+        sample_filter,
+    )
     from fieldwright.service.mappings import (
         CompiledMapping,
         FieldTrace,
@@ -98,6 +104,7 @@ if TYPE_CHECKING:
     from fieldwright.service.runs import RunDetail, RunFilter, RunHandle
     from fieldwright.service.scheduling import ScheduleRunner
     from fieldwright.service.schemas import (
+        infer_schema_from_connector,
         infer_schema_from_file,
         schema_from_database_table,
         schema_from_json_schema_file,
@@ -134,10 +141,15 @@ _LOCATIONS = {
     "current_revision": "fieldwright.service.database",
     "export_mapping": "fieldwright.service.database",
     "import_mapping": "fieldwright.service.database",
+    "infer_schema_from_connector": "fieldwright.service.schemas",
     "infer_schema_from_file": "fieldwright.service.schemas",
     "schema_from_database_table": "fieldwright.service.schemas",
     "schema_from_json_schema_file": "fieldwright.service.schemas",
     "serve_schedules": "fieldwright.service.serve",
+    "check_filter": "fieldwright.service.lookup_tables",
+    "read_table_file": "fieldwright.service.lookup_tables",
+    "FilterCounts": "fieldwright.service.lookup_tables",
+    "sample_filter": "fieldwright.service.lookup_tables",
     "CompiledMapping": "fieldwright.service.mappings",
     "ConnectorProblem": "fieldwright.service.errors",
     "Connectors": "fieldwright.service.facade",
@@ -212,6 +224,7 @@ __all__ = [
     "DataError",
     "Difference",
     "FieldTrace",
+    "FilterCounts",
     "InvalidDocument",
     "InvalidRequest",
     "InvalidSchedule",
@@ -241,6 +254,7 @@ __all__ = [
     "SuiteResult",
     "TemplateSummary",
     "TestResult",
+    "check_filter",
     "compile_leniently",
     "compile_mapping",
     "configure_logging",
@@ -257,6 +271,7 @@ __all__ = [
     "function_library",
     "get_secret",
     "import_mapping",
+    "infer_schema_from_connector",
     "infer_schema_from_file",
     "junit_xml",
     "keyring_status",
@@ -266,9 +281,11 @@ __all__ = [
     "preview_file",
     "preview_records",
     "read_sample",
+    "read_table_file",
     "reference_markdown",
     "run_document_tests",
     "run_file",
+    "sample_filter",
     "schema_from_database_table",
     "schema_from_json_schema_file",
     "serve_schedules",

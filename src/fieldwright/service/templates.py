@@ -399,6 +399,7 @@ class Templates:
                 "source",
                 "target",
                 "lookups",
+                "lookup_defaults",
                 "filter",
                 "library",
                 "fields",

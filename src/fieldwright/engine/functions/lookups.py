@@ -1,11 +1,13 @@
 """Lookup functions: translate values through the document's named lookup tables.
 
 A lookup table maps keys (text) to values, e.g. {"lead": "L", "customer": "C"}.
-The value is compared as text, so the number 2 finds the key "2".
+The value is compared as text, so the number 2 finds the key "2". A table may
+have a default (the document's `lookup_defaults`): what `lookup` gives for a
+key the table lacks when the step names no default of its own.
 
 One rule for null, shared by every function here: a null value (a missing
 source is null too) is never a key of a table; it is a value the table does
-not have. So the functions with a `default` (`lookup`, `reverse_lookup`, and
+not have. So the functions with a default (`lookup`, `reverse_lookup`, and
 `lookup_list` for null items) give it; those without one leave null as it is
 (`lookup_or_keep`, `lookup_strict`: there is nothing to translate, and the
 field's `default` and `required` decide); `in_lookup` is false.
@@ -33,6 +35,28 @@ _DEFAULT = Param("default", ArgType.ANY, "the result when the value is not in th
 _IGNORE_CASE = Param("ignore_case", ArgType.BOOLEAN, "match keys regardless of case", False)
 _MISSING = object()
 _STAGES = {"stage": {"lead": "L", "customer": "C", "2": "two"}}
+
+
+class LookupTable(dict[str, Any]):
+    """A document's lookup table as the functions receive it: its entries and its default."""
+
+    def __init__(self, entries: Mapping[str, Any], default: Any = None) -> None:
+        super().__init__(entries)
+        self.default = default
+
+
+def lookup_tables(
+    tables: Mapping[str, Mapping[str, Any]], defaults: Mapping[str, Any]
+) -> dict[str, LookupTable]:
+    """The document's tables (`lookups`) with their defaults (`lookup_defaults`)."""
+    return {name: LookupTable(entries, defaults.get(name)) for name, entries in tables.items()}
+
+
+def fallback(table: Mapping[str, Any], default: Any) -> Any:
+    """What a lookup gives for a missing key: the step's default, else the table's."""
+    if default is not None:
+        return default
+    return table.default if isinstance(table, LookupTable) else None
 
 
 def _key(value: Any) -> str:
@@ -64,7 +88,7 @@ def _lookup_text(value: str, table: Mapping[str, Any], default: Any, ignore_case
     found = table.get(value, _MISSING)
     if found is _MISSING:
         found = _find(value, table, ignore_case)
-    return default if found is _MISSING else found
+    return fallback(table, default) if found is _MISSING else found
 
 
 @function(
@@ -85,11 +109,12 @@ def _lookup_text(value: str, table: Mapping[str, Any], default: Any, ignore_case
     null_behaviour=NullBehaviour.DEFAULT,
 )
 def lookup(value: Any, table: Mapping[str, Any], default: Any, ignore_case: bool) -> Any:
-    """The table's entry for the value, or `default` (null when omitted) when
-    there is none; a null value or a missing source gets `default` too. To keep
-    unknown values use `lookup_or_keep`; to fail on them, `lookup_strict`."""
+    """The table's entry for the value, or `default` when there is none (when
+    omitted, the table's own default, else null); a null value or a missing
+    source gets it too. To keep unknown values use `lookup_or_keep`; to fail on
+    them, `lookup_strict`."""
     found = _find(value, table, ignore_case)
-    return default if found is _MISSING else found
+    return fallback(table, default) if found is _MISSING else found
 
 
 @function(
@@ -178,9 +203,10 @@ def lookup_list(value: Any, table: Mapping[str, Any], default: Any, ignore_case:
     `lookup` gives it; a null list stays null. A single value is treated as a
     one-item list."""
     results: list[Any] = []
+    missing = fallback(table, default)
     for item in as_items(value):
         found = _find(item, table, ignore_case)
-        results.append(default if found is _MISSING else found)
+        results.append(missing if found is _MISSING else found)
     return results
 
 
