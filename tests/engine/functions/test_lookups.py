@@ -104,3 +104,30 @@ def test_lookup_default_applies_to_a_missing_and_a_null_source() -> None:
     outputs = [compiled.apply(r).output for r in ({"stage": "lead"}, {"stage": None}, {})]
     assert outputs == [{"stage": "L"}, {"stage": "?"}, {"stage": "?"}]
     assert compiled.map_chunk([{}, {"stage": None}])[0] == [{"stage": "?"}, {"stage": "?"}]
+
+
+def test_a_null_or_missing_value_gets_the_tables_default_too() -> None:
+    from fieldwright.domain import from_data
+    from fieldwright.engine import compile_document
+
+    document = from_data(
+        {
+            "fieldwright": 1,
+            "key": "k",
+            "name": "n",
+            "lookups": {"stage": {"lead": "L"}},
+            "lookup_defaults": {"stage": "T"},
+            "fields": [
+                {
+                    "target": "$.stage",
+                    "sources": ["$.stage"],
+                    "transforms": [{"fn": "lookup", "args": ["stage"]}],
+                }
+            ],
+        }
+    )
+    compiled = compile_document(document)
+    assert [compiled.apply(r).output for r in ({"stage": None}, {})] == [
+        {"stage": "T"},
+        {"stage": "T"},
+    ]
