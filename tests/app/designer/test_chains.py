@@ -138,3 +138,17 @@ def test_inspector_tooltips_are_the_reference_texts(make_window: Factory, qtbot:
     with qtbot.waitSignal(window.session.changed, timeout=TIMEOUT):
         qtbot.keyClick(missing, Qt.Key.Key_Down)
     assert window.session.document.field("$.email").missing.value == "skip"  # type: ignore[union-attr]
+
+
+def test_help_shows_the_mapping_reference(make_window: Factory, qtbot: QtBot) -> None:
+    from fieldwright.app.designer.field_help import ReferenceDialog
+
+    window = make_window()
+    window.actions_by_name["reference"].trigger()
+    dialog = window.findChild(ReferenceDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert "A search, not a full match" in dialog.text.toPlainText()
+    qtbot.keyClicks(dialog.search, "rules.enum")
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
+    assert dialog.text.textCursor().selectedText() == "rules.enum"
+    dialog.close()

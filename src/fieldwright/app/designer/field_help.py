@@ -9,11 +9,20 @@ the documentation never disagree.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
-from fieldwright.service import field_help
+from fieldwright.service import field_help, reference_markdown
 
-__all__ = ["HELP_PROPERTY", "help_topic", "install_field_help"]
+__all__ = ["HELP_PROPERTY", "ReferenceDialog", "help_topic", "install_field_help"]
 
 #: The widget property holding its help text (a line edit shows it again once valid).
 HELP_PROPERTY = "help"
@@ -46,3 +55,40 @@ def install_field_help(form: QWidget) -> int:
         if isinstance(layout, QFormLayout) and (label := layout.labelForField(widget)):
             label.setToolTip(text)
     return installed
+
+
+class ReferenceDialog(QDialog):
+    """Help → Mapping reference: docs/reference.md as the app shows it, with a search."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reference_dialog")
+        self.setWindowTitle("Mapping reference")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.resize(820, 600)
+        self.search = QLineEdit()
+        self.search.setObjectName("reference_search")
+        self.search.setPlaceholderText("Find in the reference (Enter for the next match)…")
+        self.search.setClearButtonEnabled(True)
+        self.text = QTextBrowser()
+        self.text.setObjectName("reference_text")
+        self.text.setMarkdown(reference_markdown())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(buttons)
+        self.search.returnPressed.connect(self.find_next)
+
+    def find_next(self) -> bool:
+        """Select the next match of the search text, wrapping once; whether one was found."""
+        words = self.search.text()
+        if not words:
+            return False
+        if self.text.find(words):
+            return True
+        cursor = self.text.textCursor()
+        cursor.movePosition(cursor.MoveOperation.Start)
+        self.text.setTextCursor(cursor)
+        return self.text.find(words)
