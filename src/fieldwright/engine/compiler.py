@@ -9,6 +9,7 @@ applying the compiled mapping to a record only calls prepared closures.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -107,6 +108,10 @@ class CompiledField:
     #: With `missing: skip`, a test of each source path's presence; the target is left
     #: out of a record where every one is missing.
     presence: tuple[Presence, ...] = ()
+
+    def with_presence(self, presence: tuple[Presence, ...]) -> CompiledField:
+        """This field with `missing: skip`'s presence tests (none: unchanged)."""
+        return dataclasses.replace(self, presence=presence) if presence else self
 
     def all_missing(self, record: Mapping[str, Any]) -> bool:
         """True when the field skips `record`: `missing: skip` and no source path present."""
@@ -404,8 +409,8 @@ def _compiled_field(checked: CheckedField, lookups: Mapping[str, Any]) -> Compil
         else ()
     )
     return CompiledField(
-        mapping, checked.target, checked.sources, steps, checks, required, all_fit, presence
-    )
+        mapping, checked.target, checked.sources, steps, checks, required, all_fit
+    ).with_presence(presence)
 
 
 def _compile(
