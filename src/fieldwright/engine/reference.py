@@ -81,8 +81,10 @@ _TOPIC_LIST: Final = (
         '(`$.a` of `{"a": null}`) both give null to the chain. Each function states what it '
         "does with null, one of: "
         + " ".join(f"“{b.value}”: {b.describe()}" for b in NullBehaviour)
-        + " Lookup functions agree: null is never a key of a table, so a function with a "
-        "`default` gives it and the others keep null. To tell missing from null use the "
+        + " Lookup functions agree: null is never a key of a table, so `lookup` and "
+        "`lookup_list` give the step's `default`, else the table's (`lookup_defaults`), "
+        "`reverse_lookup` its `default`, `lookup_or_keep` and `lookup_strict` keep null and "
+        "`in_lookup` is false. To tell missing from null use the "
         "field option `missing` or the functions `is_missing` and `is_present`.",
     ),
     HelpTopic(
