@@ -20,6 +20,7 @@ from fieldwright.connectors import NdjsonSink
 from fieldwright.domain import ConnectorRef, MappingDocument
 from fieldwright.domain.records import Position, RecordSink, RecordSource, SourceItem
 from fieldwright.domain.runs import RunStatus, RunTrigger
+from fieldwright.domain.secrets_scan import describe_findings, find_secrets
 from fieldwright.domain.store_models import DeadLetterPage, DeadLetterRecord, RunPage, RunRecord
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import Connectors, describe, file_path
@@ -199,6 +200,12 @@ class Runs:
     ) -> RunHandle:
         if timeout is not None and timeout <= 0:
             raise InvalidRequest(f"a run's timeout must be positive, not {timeout:g} s")
+        secrets = find_secrets({**details, "target": describe(target, base_dir)})
+        if secrets:
+            raise InvalidRequest(
+                f"the run's connectors hold a secret in {describe_findings(secrets)}; keep it in "
+                "the OS keyring (the connector's credential): the run was not started"
+            )
         compiled = compile_mapping(document)
         columns = output_columns(compiled)
         connectors = self._connectors
@@ -400,7 +407,7 @@ class Runs:
         """Write a run's dead letters to an NDJSON file (atomically); returns how many."""
         with service_errors(f"exporting the dead letters of run {run_key}"):
             letters = self._all_dead_letters(run_key)
-            sink = NdjsonSink(Path(path))
+            sink = NdjsonSink(Path(path), private=True)  # whole input records: 0600
             try:
                 rejected = sink.write_batch([letter.model_dump(mode="json") for letter in letters])
                 if rejected:  # stored as JSON, so never expected: but never lose one silently

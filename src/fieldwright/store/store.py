@@ -11,6 +11,7 @@ import getpass
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -19,6 +20,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from fieldwright.domain.private_files import private_dir, private_file
 from fieldwright.store import migrate
 from fieldwright.store.errors import (
     Conflict,
@@ -30,7 +32,7 @@ from fieldwright.store.errors import (
     StoreUnavailable,
 )
 from fieldwright.store.models import Audited
-from fieldwright.store.settings import DatabaseLocation, resolve, sqlite_path
+from fieldwright.store.settings import DatabaseLocation, default_path, resolve, sqlite_path
 
 __all__ = ["Store", "default_user"]
 
@@ -132,6 +134,17 @@ def translate(error: sa_exc.SQLAlchemyError, location: DatabaseLocation) -> Stor
     return StoreError(f"{location}: {detail}")
 
 
+def _make_private(path: Path) -> None:
+    """The SQLite file and its journals ``0600``, a folder we create (or our data folder) ``0700``:
+    the store holds full input records in its dead letters."""
+    private_dir(path.parent, narrow_existing=path == default_path())
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        sidecar = path.with_name(path.name + suffix)
+        if sidecar.exists():
+            private_file(sidecar)
+
+
 class Store:
     """An open store. Use `Store.open`; close it (or use it as a context manager) when done."""
 
@@ -166,8 +179,7 @@ class Store:
                 raise SchemaOutOfDate(
                     f"{location} does not exist yet. Run `fieldwright db upgrade` to create it."
                 )
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
+            _make_private(path)
         store = cls(_create_engine(parsed), location, user=user or default_user())
         try:
             store._prepare(upgrade=upgrade, checked=existed)
