@@ -119,8 +119,17 @@ def install_secret_masker(logger: logging.Logger | None = None) -> SecretMasker:
     return masker
 
 
-#: Libraries whose own log records carry URLs and headers (httpx logs every request at INFO).
-LIBRARY_LOGGERS = ("httpx", "httpcore", "sqlalchemy.engine")
+#: The loggers libraries write URLs and headers to (httpx logs every request at INFO). A
+#: logger's filter does not see its children's records, so each is named.
+LIBRARY_LOGGERS = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+    "sqlalchemy.engine.Engine",
+)
 
 
 def install_library_maskers() -> None:
