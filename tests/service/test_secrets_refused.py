@@ -15,11 +15,12 @@ from sqlalchemy import update
 from fieldwright.cli.main import cli
 from fieldwright.connectors.http import HttpSource
 from fieldwright.domain import ConnectorRef, Endpoint, MappingDocument, dumps
-from fieldwright.domain.store_models import ConnectionRecord
+from fieldwright.domain.store_models import ConnectionRecord, TemplateRecord
 from fieldwright.service import InvalidRequest
 from fieldwright.service.facade import Service
-from fieldwright.store import Store
+from fieldwright.store import InvalidRecord, Store, TemplateRepository
 from fieldwright.store.models import MappingVersion
+from tests.conftest import MemoryKeyring
 from tests.service.helpers import simple_document
 
 #: Made of parts so that no test file holds a credential-shaped literal.
@@ -43,14 +44,19 @@ def _with_source(
 
 @pytest.mark.parametrize(("kind", "settings", "field"), HOSTILE)
 def test_a_connection_with_a_secret_is_refused_naming_the_field(
-    service: Service, kind: str, settings: dict[str, object], field: str
+    service: Service,
+    kind: str,
+    settings: dict[str, object],
+    field: str,
+    memory_keyring: MemoryKeyring,
 ) -> None:
     record = ConnectionRecord(name="crm", kind=kind, settings=settings)  # type: ignore[arg-type]
     with pytest.raises(InvalidRequest, match="holds a secret") as caught:
-        service.connections.save(record)
+        service.connections.save(record, "the-real-secret")
     assert field in str(caught.value)
     assert PASSWORD not in str(caught.value) and TOKEN not in str(caught.value)
     assert service.connections.list() == []
+    assert memory_keyring.entries == {}  # nothing kept anywhere
 
 
 @pytest.mark.parametrize(("kind", "settings", "field"), HOSTILE)
@@ -124,3 +130,15 @@ def test_httpx_request_log_masks_the_token(caplog: pytest.LogCaptureFixture) -> 
     lines = [record.getMessage() for record in caplog.records if record.name == "httpx"]
     assert lines and all(TOKEN not in line for line in lines)
     assert any("access_token=***" in line for line in lines)
+
+
+def test_a_template_with_a_secret_is_refused(db_url: str) -> None:
+    document = {
+        "source": {"connector": {"kind": "http", "settings": {"url": "https://a.example/x"}}},
+        "connection_template": {"headers": {"X-Auth-Token": TOKEN}},
+    }
+    record = TemplateRecord(code="template_A_B", version="1", name="A to B", document=document)
+    with Store.open(db_url) as store:
+        with pytest.raises(InvalidRecord, match=r"connection_template\.headers\.X-Auth-Token"):
+            TemplateRepository(store).create(record)
+        assert TemplateRepository(store).list_templates() == []

@@ -216,14 +216,19 @@ def mask_url(url: str, names: Iterable[str] | None = None) -> str:
 _QUERY_VALUE = re.compile(r"([?&]([^=&#\s]+)=)([^&#\s]*)")
 
 
-def document_secrets(document: MappingDocument) -> list[SecretFinding]:
-    """The secrets a mapping document holds in its source and target connectors."""
+def document_secrets(document: MappingDocument | dict[str, Any]) -> list[SecretFinding]:
+    """The secrets a mapping or template document (a model or its JSON data) holds in its
+    source and target connectors and its ``connection_template``; field names, lookups
+    and tests are records' data, not settings, and are not scanned."""
+    data = document if isinstance(document, dict) else document.model_dump(mode="json")
     found: list[SecretFinding] = []
-    for side, endpoint in (("source", document.source), ("target", document.target)):
-        connector = endpoint.connector
-        if connector is not None:
-            data = connector.model_dump(mode="json", exclude_none=True)
-            found += find_secrets(data, f"{side}.connector")
+    for side in ("source", "target"):
+        endpoint = data.get(side)
+        connector = endpoint.get("connector") if isinstance(endpoint, dict) else None
+        if connector:
+            found += find_secrets(connector, f"{side}.connector")
+    if data.get("connection_template"):
+        found += find_secrets(data["connection_template"], "connection_template")
     return found
 
 
