@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from fieldwright.authoring.documents import DocumentFiles, OpenedDocument, StoredMapping
 from fieldwright.domain import MappingDocument
+from fieldwright.domain.safe_keys import UnsafeKey, check_safe_key
 from fieldwright.domain.store_models import MappingSummary
+from fieldwright.service import InvalidRequest
 
 if TYPE_CHECKING:
     from fieldwright.service import Service
@@ -63,5 +65,11 @@ class StoreDocuments:
         return self.mappings()[:limit]
 
     def import_file(self, path: Path) -> MappingDocument:
-        """Read a mapping file (to be saved as a new mapping); InvalidDocument or DataError."""
-        return DocumentFiles().open(path).document
+        """Read a mapping file (to be saved as a new mapping); InvalidDocument or DataError,
+        or InvalidRequest when its key is not a safe file name (as `fieldwright import`)."""
+        document = DocumentFiles().open(path).document
+        try:
+            check_safe_key(document.key)
+        except UnsafeKey as exc:
+            raise InvalidRequest(f"{path.name}: {exc}; nothing was imported") from None
+        return document
