@@ -6,8 +6,10 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+
 from fieldwright.domain.private_files import private_dir, private_file, private_tree
-from fieldwright.store import Store
+from fieldwright.store import Store, StoreError
 from fieldwright.store.settings import default_path
 
 
@@ -57,3 +59,27 @@ def test_private_helpers_ignore_the_umask(tmp_path: Path) -> None:
         os.umask(previous)
     assert _mode(folder) == _mode(folder.parent) == 0o700
     assert _mode(file) == _mode(loose) == 0o600
+
+
+def _refuse(path: object) -> None:
+    raise PermissionError(13, "Permission denied")
+
+
+def test_a_store_that_cannot_be_created_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("fieldwright.store.store.private_file", _refuse)
+    with pytest.raises(StoreError, match=r"cannot create the store file \(Permission denied\)"):
+        Store.open(f"sqlite:///{tmp_path / 'fw.db'}")
+
+
+def test_an_existing_store_that_cannot_be_narrowed_opens_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = tmp_path / "fw.db"
+    with Store.open(f"sqlite:///{database}"):
+        pass
+    monkeypatch.setattr("fieldwright.store.store.private_file", _refuse)
+    with Store.open(f"sqlite:///{database}"):
+        pass
+    assert "cannot make the store file private (Permission denied)" in caplog.text

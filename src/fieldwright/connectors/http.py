@@ -3,11 +3,11 @@
 `HttpSource` GETs pages of records: page numbers, offset/limit, a cursor
 from the response, or the ``Link: <…>; rel="next"`` header. It stops with a
 message saying why when the API repeats a page, after `max_pages` pages
-(default 10,000) or after `run_timeout` seconds (default 3,600): see `_paging`. The records of
-a page sit at `records_path` in the JSON body (a dotted path; ``""`` for a
-top-level array). Each record's position is its page (1-based, in the
-order fetched) and its index in that page; an element that is not a JSON
-object becomes an unreadable item, and the run goes on.
+(default 10,000) or after `run_timeout` seconds (default 3,600): see
+`_paging`. The records of a page sit at `records_path` in the JSON body (a
+dotted path; ``""`` for a top-level array). Each record's position is its
+page (1-based, in the order fetched) and its index in that page; an element
+that is not a JSON object becomes an unreadable item, and the run goes on.
 
 `HttpSink` sends batches as a JSON array (or ``{"<wrap>": [...]}``) with a
 deterministic idempotency key per batch (sha256 of the run id and the batch
