@@ -31,6 +31,12 @@ from fieldwright._lazy import lazy_exports
 if TYPE_CHECKING:
     from fieldwright.service._connectors import file_connector, file_kind_format
     from fieldwright.service._results import RunProgress, RunResult
+    from fieldwright.service.arguments import (
+        call_function,
+        date_format_example,
+        expression_problem,
+        pattern_problem,
+    )
     from fieldwright.service.background import (
         BackgroundScheduler,
         StateChange,
@@ -66,8 +72,14 @@ if TYPE_CHECKING:
     )
     from fieldwright.service.facade import Connectors, Service, StandardConnectors
     from fieldwright.service.files import dead_letter_path, output_columns, run_file
-    from fieldwright.service.library import document_json_schema, function_library
+    from fieldwright.service.library import ArgHint, document_json_schema, function_library
     from fieldwright.service.logs import configure_logging
+    from fieldwright.service.lookup_tables import (
+        FilterCounts,
+        check_filter,
+        read_table_file,
+        sample_filter,
+    )
     from fieldwright.service.mappings import (
         CompiledMapping,
         FieldTrace,
@@ -93,6 +105,7 @@ if TYPE_CHECKING:
     from fieldwright.service.runs import RunDetail, RunFilter, RunHandle
     from fieldwright.service.scheduling import ScheduleRunner
     from fieldwright.service.schemas import (
+        infer_schema_from_connector,
         infer_schema_from_file,
         schema_from_database_table,
         schema_from_json_schema_file,
@@ -113,6 +126,11 @@ if TYPE_CHECKING:
 #: Where each public name lives; imported on first use (PEP 562), so a
 #: command that only maps a file never loads the store, the scheduler or httpx.
 _LOCATIONS = {
+    "ArgHint": "fieldwright.service.library",
+    "call_function": "fieldwright.service.arguments",
+    "date_format_example": "fieldwright.service.arguments",
+    "expression_problem": "fieldwright.service.arguments",
+    "pattern_problem": "fieldwright.service.arguments",
     "BackgroundScheduler": "fieldwright.service.background",
     "StateChange": "fieldwright.service.background",
     "start_background_scheduler": "fieldwright.service.background",
@@ -129,10 +147,15 @@ _LOCATIONS = {
     "current_revision": "fieldwright.service.database",
     "export_mapping": "fieldwright.service.database",
     "import_mapping": "fieldwright.service.database",
+    "infer_schema_from_connector": "fieldwright.service.schemas",
     "infer_schema_from_file": "fieldwright.service.schemas",
     "schema_from_database_table": "fieldwright.service.schemas",
     "schema_from_json_schema_file": "fieldwright.service.schemas",
     "serve_schedules": "fieldwright.service.serve",
+    "check_filter": "fieldwright.service.lookup_tables",
+    "read_table_file": "fieldwright.service.lookup_tables",
+    "FilterCounts": "fieldwright.service.lookup_tables",
+    "sample_filter": "fieldwright.service.lookup_tables",
     "CompiledMapping": "fieldwright.service.mappings",
     "ConnectorProblem": "fieldwright.service.errors",
     "Connectors": "fieldwright.service.facade",
@@ -194,6 +217,7 @@ _LOCATIONS = {
 
 __all__ = [
     "DURATION_UNITS",
+    "ArgHint",
     "BackgroundScheduler",
     "Certification",
     "CompiledMapping",
@@ -205,6 +229,7 @@ __all__ = [
     "DataError",
     "Difference",
     "FieldTrace",
+    "FilterCounts",
     "InvalidDocument",
     "InvalidRequest",
     "InvalidSchedule",
@@ -234,32 +259,40 @@ __all__ = [
     "SuiteResult",
     "TemplateSummary",
     "TestResult",
+    "call_function",
+    "check_filter",
     "compile_leniently",
     "compile_mapping",
     "configure_logging",
     "current_revision",
     "database_info",
+    "date_format_example",
     "dead_letter_path",
     "describe_cron",
     "describe_schedule",
     "document_json_schema",
     "export_mapping",
+    "expression_problem",
     "file_connector",
     "file_kind_format",
     "function_library",
     "get_secret",
     "import_mapping",
+    "infer_schema_from_connector",
     "infer_schema_from_file",
     "junit_xml",
     "keyring_status",
     "open_mapping",
     "output_columns",
+    "pattern_problem",
     "plan_schedule",
     "preview_file",
     "preview_records",
     "read_sample",
+    "read_table_file",
     "run_document_tests",
     "run_file",
+    "sample_filter",
     "schema_from_database_table",
     "schema_from_json_schema_file",
     "serve_schedules",

@@ -105,6 +105,13 @@ class Service:
         """Where the store is, for a status bar (never shows a password)."""
         return str(self._store.location)
 
+    def settle_stopped_runs(self) -> tuple[str, ...]:
+        """Settle runs still logged running whose process is gone, or whose worker in
+        this process ended without logging it (the store was unreachable as it ended):
+        failed, or completed when their file output was committed. Their keys."""
+        with service_errors("checking for runs left running"):
+            return tuple(fail_interrupted_runs(RunRepository(self._store)))
+
     def close(self, *, wait: float = 10.0) -> None:
         """Cancel the runs still going on (waiting up to `wait` s for them), close the store."""
         with self._lock:

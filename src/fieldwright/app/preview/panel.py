@@ -44,9 +44,16 @@ from fieldwright.app.shell.workers import Task, TaskSignals
 from fieldwright.authoring.compilation import Compilation
 from fieldwright.domain import FieldType
 from fieldwright.domain.records import Position, SourceItem
-from fieldwright.service import PreviewRow, read_sample
+from fieldwright.service import PreviewRow, RecordTrace, read_sample
 
-__all__ = ["MAX_SAMPLE", "PreviewPanel", "PreviewResult", "parse_pasted_records", "trace_sample"]
+__all__ = [
+    "MAX_SAMPLE",
+    "PreviewPanel",
+    "PreviewResult",
+    "counts_text",
+    "parse_pasted_records",
+    "trace_sample",
+]
 
 MAX_SAMPLE = 1000
 SAMPLE_FILTER = "Sample data (*.csv *.tsv *.json *.ndjson *.jsonl *.xlsx);;All files (*)"
@@ -80,6 +87,14 @@ class PreviewResult:
     rows: list[PreviewRow]
     #: Target paths of field mappings left out of the preview, with why.
     excluded: dict[str, str] = field(default_factory=dict)
+
+
+def counts_text(counts: dict[str, int], has_filter: bool) -> str:
+    """ "12 records · 10 ok · 1 failed · 1 dropped by the filter" (the last with a filter)."""
+    text = f"{counts['records']} records · {counts['ok']} ok · {counts['failed']} failed"
+    if has_filter or counts["filtered"]:
+        text += f" · {counts['filtered']} dropped by the filter"
+    return text
 
 
 def trace_sample(compilation: Compilation, items: list[SourceItem]) -> PreviewResult:
@@ -274,11 +289,7 @@ class PreviewPanel(QWidget):
         current = self.table.currentIndex()
         selected = (current.row(), self.model.column_key(current.column()))
         self.model.set_result(result.rows, self._targets(), result.excluded)
-        counts = self.model.counts()
-        self.counts.setText(
-            f"{counts['records']} records · {counts['ok']} ok · "
-            f"{counts['failed']} failed · {counts['filtered']} filtered"
-        )
+        self.counts.setText(counts_text(self.model.counts(), bool(self.session.document.filter)))
         self._show_message(
             "; ".join(f"{t} not previewed: {why}" for t, why in result.excluded.items())
         )
@@ -310,6 +321,23 @@ class PreviewPanel(QWidget):
             return None
         return self.model.rows[index.row()].item.record
 
+    def step_input(self, target: str, step: int) -> tuple[bool, Any]:
+        """(True, the value step `step` of `target` receives) in the selected row, else in the
+        first row that maps the field; (False, None) when no previewed record has one."""
+        column = self.model.column_for(target)
+        if column < 0:
+            return False, None
+        current = self.table.currentIndex()
+        rows = range(len(self.model.rows))
+        order = [current.row(), *rows] if current.isValid() else list(rows)
+        for row in order:
+            for trace in self.model.traces(row, column)[:1]:
+                if step == 0:
+                    return True, trace.input
+                if step <= len(trace.steps) and not trace.steps[step - 1].skipped:
+                    return True, trace.steps[step - 1].value
+        return False, None
+
     # -- lineage ------------------------------------------------------------------------
 
     def _cell_selected(self, index: QModelIndex, _previous: QModelIndex) -> None:
@@ -324,6 +352,7 @@ class PreviewPanel(QWidget):
                 add("Unreadable", preview.item.error or "")
                 return
             add("Status", preview.trace.result.status.value)
+            self._filter_lineage(preview.trace)
             for error in preview.trace.result.errors:
                 add(
                     f"Failed {error.target}" if error.handled_by == "fail" else error.target,
@@ -334,6 +363,8 @@ class PreviewPanel(QWidget):
         traces = self.model.traces(index.row(), index.column())
         if not traces:
             self._no_trace(self.model.column_key(index.column()), self.model.status(index.row()))
+            if preview.trace is not None:
+                self._filter_lineage(preview.trace)
         for trace in traces:
             add("Target", trace.target)
             for path, value in trace.sources:
@@ -360,9 +391,20 @@ class PreviewPanel(QWidget):
         elif status == "unreadable":
             add("Unreadable", "The record could not be read")
         elif status == "filtered":
-            add("Filtered", "The mapping's filter left this record out")
+            add("Filtered", "The mapping's filter dropped this record")
         else:
             add("No value", "The mapping made nothing of this record here")
+
+    def _filter_lineage(self, trace: RecordTrace) -> None:
+        """Why the filter dropped (or could not judge) the record: its expression and the
+        record values it read."""
+        if trace.filter is None:
+            return
+        dropped = trace.result.status.value == "filtered"
+        label = "Dropped by filter" if dropped else "Filter failed on"
+        self._add_lineage(label, trace.filter.expression, error=not dropped)
+        for path, value in trace.filter.seen:
+            self._add_lineage("Filter read", f"{path} = {json.dumps(value, default=str)}")
 
     def _add_lineage(self, label: str, value: str, *, error: bool = False) -> None:
         item = QTreeWidgetItem([label, value])

@@ -27,10 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.designer.automap_dialog import AutoMapDialog
+from fieldwright.app.designer.filter_dialog import open_filter_dialog
+from fieldwright.app.designer.lookups_dialog import open_lookups_dialog
 from fieldwright.app.designer.panel import MappingDesigner
 from fieldwright.app.designer.schema_import import SchemaImporter
 from fieldwright.app.documents.asker import DialogAsker
 from fieldwright.app.documents.controller import DocumentController
+from fieldwright.app.documents.properties_dialog import edit_properties
 from fieldwright.app.documents.recent_menu import RecentMenu
 from fieldwright.app.documents.session import DocumentSession
 from fieldwright.app.home.welcome import WelcomePage
@@ -124,6 +127,9 @@ class MainWindow(QMainWindow):
         self.work_splitter.setStretchFactor(0, 3)
         self.work_splitter.setStretchFactor(1, 2)
         self.tests_panel = TestsPanel(self.session, record_provider=self.preview.selected_record)
+        # The step editor's live examples use the value a step receives in the Preview.
+        self.designer.inspector.sample_provider = self.preview.step_input
+        self.preview.previewUpdated.connect(self.designer.inspector.refresh_sample)
         stack = self.page_stack = PageStack()
         stack.add("Home", self.welcome)
         stack.add("Designer", self.work_splitter)
@@ -158,7 +164,7 @@ class MainWindow(QMainWindow):
     def _menu_commands(self) -> MenuCommands:
         documents, importer, run_now = self.documents, self.schema_importer, self.run_now
         return MenuCommands(
-            new=documents.new_mapping,
+            new=documents.guided_new_mapping,
             open=documents.open_dialog,
             open_file=documents.open_file_dialog,
             save=documents.save,
@@ -177,6 +183,11 @@ class MainWindow(QMainWindow):
             run_with=run_now.choose,
             cancel_run=run_now.cancel,
             dark_theme=self.set_dark_theme,
+            properties=lambda: edit_properties(self.session, self),
+            lookups=lambda: open_lookups_dialog(self.session, self),
+            record_filter=lambda: open_filter_dialog(
+                self.session, self, [i.record for i in self.preview.items if i.record is not None]
+            ),
         )
 
     def _connect_documents(self) -> None:
@@ -191,7 +202,7 @@ class MainWindow(QMainWindow):
         documents.recentChanged.connect(self.recent_menu.set_recent)
         self.recent_menu.openPath.connect(documents.open_path)
         self.recent_menu.openStored.connect(documents.open_stored)
-        self.welcome.newRequested.connect(documents.new_mapping)
+        self.welcome.newRequested.connect(documents.guided_new_mapping)
         self.welcome.openRequested.connect(documents.open_dialog)
         self.welcome.templateRequested.connect(documents.from_template)
         self.welcome.openPath.connect(documents.open_path)
