@@ -20,10 +20,9 @@ from fieldwright.connectors import NdjsonSink
 from fieldwright.domain import ConnectorRef, MappingDocument
 from fieldwright.domain.records import Position, RecordSink, RecordSource, SourceItem
 from fieldwright.domain.runs import RunStatus, RunTrigger
-from fieldwright.domain.secrets_scan import describe_findings, find_secrets
 from fieldwright.domain.store_models import DeadLetterPage, DeadLetterRecord, RunPage, RunRecord
 from fieldwright.service._boundary import service_errors
-from fieldwright.service._connectors import Connectors, describe, file_path
+from fieldwright.service._connectors import Connectors, describe, file_path, refuse_secrets
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._store_log import StoreRunLog
 from fieldwright.service._worker import RunHandle, RunPlan
@@ -200,12 +199,7 @@ class Runs:
     ) -> RunHandle:
         if timeout is not None and timeout <= 0:
             raise InvalidRequest(f"a run's timeout must be positive, not {timeout:g} s")
-        secrets = find_secrets({**details, "target": describe(target, base_dir)})
-        if secrets:
-            raise InvalidRequest(
-                f"the run's connectors hold a secret in {describe_findings(secrets)}; keep it in "
-                "the OS keyring (the connector's credential): the run was not started"
-            )
+        refuse_secrets({**details, "target": describe(target, base_dir)})
         compiled = compile_mapping(document)
         columns = output_columns(compiled)
         connectors = self._connectors
