@@ -14,6 +14,7 @@ def test_public_api_is_pinned() -> None:
         "DatabaseLocation",
         "DatabaseStatus",
         "InvalidRecord",
+        "LifecycleRepository",
         "MappingRepository",
         "MappingTestRepository",
         "NotFound",

@@ -24,6 +24,7 @@ from fieldwright.store.errors import (
     StoreUnavailable,
     VersionConflict,
 )
+from fieldwright.store.lifecycle import LifecycleRepository
 from fieldwright.store.mapping_tests import MappingTestRepository
 from fieldwright.store.mappings import MappingRepository
 from fieldwright.store.migrate import head_revision
@@ -41,6 +42,7 @@ __all__ = [
     "DatabaseLocation",
     "DatabaseStatus",
     "InvalidRecord",
+    "LifecycleRepository",
     "MappingRepository",
     "MappingTestRepository",
     "NotFound",
