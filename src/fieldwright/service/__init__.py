@@ -31,6 +31,7 @@ from fieldwright._lazy import lazy_exports
 if TYPE_CHECKING:
     from fieldwright.service._connectors import file_connector, file_kind_format
     from fieldwright.service._results import RunProgress, RunResult
+    from fieldwright.service.approvals import Approvals, parse_role
     from fieldwright.service.background import (
         BackgroundScheduler,
         StateChange,
@@ -120,6 +121,8 @@ if TYPE_CHECKING:
 #: Where each public name lives; imported on first use (PEP 562), so a
 #: command that only maps a file never loads the store, the scheduler or httpx.
 _LOCATIONS = {
+    "Approvals": "fieldwright.service.approvals",
+    "parse_role": "fieldwright.service.approvals",
     "BackgroundScheduler": "fieldwright.service.background",
     "StateChange": "fieldwright.service.background",
     "start_background_scheduler": "fieldwright.service.background",
@@ -206,6 +209,7 @@ _LOCATIONS = {
 
 __all__ = [
     "DURATION_UNITS",
+    "Approvals",
     "BackgroundScheduler",
     "Certification",
     "CompiledMapping",
@@ -269,6 +273,7 @@ __all__ = [
     "keyring_status",
     "open_mapping",
     "output_columns",
+    "parse_role",
     "plan_schedule",
     "preview_file",
     "preview_records",

@@ -34,6 +34,7 @@ from fieldwright.scheduler import InvalidSchedule, fire_times
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import Connectors, StandardConnectors
 from fieldwright.service._recovery import fail_interrupted_runs
+from fieldwright.service.approvals import Approvals
 from fieldwright.service.connections import Connections
 from fieldwright.service.errors import InvalidRequest, ServiceError
 from fieldwright.service.events import ServiceEvents
@@ -67,6 +68,7 @@ class Service:
         self._runs = Runs(store, connectors or StandardConnectors(), self._events)
         self._connections = Connections(store)
         self._templates = Templates(store)
+        self._approvals = Approvals(store)
         self._handles: list[RunHandle] = []
         self._lock = threading.Lock()
         #: Runs found "running" on open whose process had stopped, now logged failed.
@@ -264,6 +266,12 @@ class Service:
     def templates(self) -> Templates:
         """The template library: list, instantiate, customisations, upgrade, import, export."""
         return self._templates
+
+    @property
+    def approvals(self) -> Approvals:
+        """Lifecycles of mapping versions: review, sign-offs, activation, the audit trail,
+        and the store's `require_approval` setting (issue 20)."""
+        return self._approvals
 
     @property
     def events(self) -> ServiceEvents:
