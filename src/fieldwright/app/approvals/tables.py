@@ -1,0 +1,35 @@
+"""Small read-only tables of the approval dialogs, and how they write a moment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
+
+__all__ = ["fill_table", "when"]
+
+
+def when(moment: datetime | None) -> str:
+    """A moment in local time, to the minute."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+
+
+def _cell(text: str) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setToolTip(text)
+    return item
+
+
+def fill_table(table: QTableWidget, headers: list[str], rows: list[list[str]]) -> None:
+    """Show `rows` under `headers`; every column fits its text but the last, which stretches."""
+    table.setColumnCount(len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setRowCount(len(rows))
+    for row, values in enumerate(rows):
+        for column, value in enumerate(values):
+            table.setItem(row, column, _cell(value))
+    header = table.horizontalHeader()
+    for column in range(len(headers) - 1):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
+    table.resizeRowsToContents()
