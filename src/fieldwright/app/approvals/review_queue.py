@@ -27,6 +27,8 @@ from fieldwright.service import Service, ServiceError
 __all__ = ["ReviewQueueDialog", "open_review_queue"]
 
 HEADERS = ["Mapping", "Version", "Submitted by", "Submitted", "Signed", "Waiting for"]
+#: The mapping's name and key take the room the other columns leave.
+MAPPING_COLUMN = 0
 
 
 class ReviewQueueDialog(QDialog):
@@ -63,7 +65,7 @@ class ReviewQueueDialog(QDialog):
             self.message.setText(str(exc))
         rows = [
             [
-                item.mapping_name + f" ({item.mapping_key})",
+                f"{item.mapping_name} ({item.mapping_key})",
                 str(item.version),
                 item.submitted_by or "",
                 when(item.submitted_at),
@@ -72,7 +74,7 @@ class ReviewQueueDialog(QDialog):
             ]
             for item in self.items
         ]
-        fill_table(self.table, HEADERS, rows)
+        fill_table(self.table, HEADERS, rows, stretch=MAPPING_COLUMN)
         if self.items:
             self.table.selectRow(0)
             self.message.setText(f"{len(self.items)} waiting for review.")

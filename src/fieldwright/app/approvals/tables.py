@@ -20,8 +20,13 @@ def _cell(text: str) -> QTableWidgetItem:
     return item
 
 
-def fill_table(table: QTableWidget, headers: list[str], rows: list[list[str]]) -> None:
-    """Show `rows` under `headers`; every column fits its text but the last, which stretches."""
+def fill_table(
+    table: QTableWidget, headers: list[str], rows: list[list[str]], *, stretch: int = -1
+) -> None:
+    """Show `rows` under `headers`, one line each (a long text is elided; its tooltip
+    holds it whole): every column fits its text but `stretch` (default: the last),
+    which takes the room left, so the table never scrolls sideways."""
+    table.setWordWrap(False)
     table.setColumnCount(len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.setRowCount(len(rows))
@@ -29,7 +34,10 @@ def fill_table(table: QTableWidget, headers: list[str], rows: list[list[str]]) -
         for column, value in enumerate(values):
             table.setItem(row, column, _cell(value))
     header = table.horizontalHeader()
-    for column in range(len(headers) - 1):
-        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
-    table.resizeRowsToContents()
+    header.setStretchLastSection(False)
+    stretched = stretch % len(headers) if headers else 0
+    for column in range(len(headers)):
+        mode = QHeaderView.ResizeMode.ResizeToContents
+        if column == stretched:
+            mode = QHeaderView.ResizeMode.Stretch
+        header.setSectionResizeMode(column, mode)
