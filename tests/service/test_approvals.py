@@ -199,3 +199,15 @@ def test_a_new_draft_does_not_stop_the_active_version(scheduled: Service, tmp_pa
     assert scheduled.approvals.lifecycle(MAPPING_KEY).state is LifecycleState.DRAFT
     assert _fire(scheduled, tmp_path)[::2] == (OutcomeStatus.COMPLETED, 1)
     assert scheduled.approvals.active_version(MAPPING_KEY) == 1
+
+
+def test_run_now_of_a_schedule_runs_what_the_schedule_would(scheduled: Service) -> None:
+    scheduled.approvals.set_require_approval(True)
+    schedule = scheduled.list_schedules()[0]
+    with pytest.raises(InvalidRequest, match="no approved active version"):
+        scheduled.run_schedule_now(schedule.key)
+    approve_and_activate(scheduled.approvals)
+    scheduled.save_mapping(with_tests(GOOD, BAD), 1)
+    result = scheduled.run_schedule_now(schedule.key).wait()
+    assert result is not None
+    assert scheduled.run_detail(result.key).record.mapping_version == 1

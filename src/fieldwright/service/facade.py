@@ -357,11 +357,15 @@ class Service:
         on_progress: ProgressCallback | None = None,
         on_finished: FinishedCallback | None = None,
     ) -> RunHandle:
-        """Run a schedule's mapping now, by hand, as the schedule would (its source, target
-        and base folder parameters); the run is linked to the schedule, and recorded as one
+        """Run a schedule's mapping now, by hand, as the schedule would (its source,
+        target and base folder parameters, and its active version when the store
+        requires approval: else an InvalidRequest, "no approved active version"); the
+        run is linked to the schedule, and recorded as one
         of its executions when it ends (so the calendar shows it where it ran)."""
         with service_errors(f"reading schedule {key!r}"):
             schedule = self._schedules.get(key)
+        # As the schedule would: its mapping's active version when approval is required.
+        version = self._approvals.version_to_run(schedule.mapping_key)
         source, target, base_dir = schedule_endpoints(schedule)
         asked = datetime.now(UTC)
 
@@ -396,5 +400,6 @@ class Service:
                 schedule_key=schedule.key,
                 on_progress=on_progress,
                 on_finished=finished,
+                version=version,
             )
         )
