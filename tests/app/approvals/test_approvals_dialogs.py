@@ -13,6 +13,7 @@ from fieldwright.app.approvals.lifecycle_dialog import ApprovalsDialog
 from fieldwright.app.approvals.review_queue import ReviewQueueDialog
 from fieldwright.app.approvals.setting import ApprovalSetting
 from fieldwright.app.shell.main_window import MainWindow
+from fieldwright.authoring.store_documents import StoreDocuments
 from fieldwright.domain import MappingDocument
 from fieldwright.domain.approvals import ApprovalRole
 from fieldwright.service import Service
@@ -157,3 +158,14 @@ def test_the_settings_page_turns_required_approval_on(
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
     assert service.approvals.require_approval is True
     assert store_window.statusBar().currentMessage().startswith("Schedules now run only")
+
+
+def test_the_window_says_on_start_what_waits_for_my_review(
+    service: Service, make_window: Factory
+) -> None:
+    service.save_mapping(_document("ADA"), None)
+    service.approvals.submit_for_review(KEY)
+    window = make_window(store=StoreDocuments(service))
+    assert window.statusBar().currentMessage() == (
+        "1 mapping version waits for your review: Mapping → Review queue…"
+    )

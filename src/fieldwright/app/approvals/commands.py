@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QWidget
 from fieldwright.app.approvals.lifecycle_dialog import ApprovalsDialog
 from fieldwright.app.documents.session import DocumentSession
 from fieldwright.authoring.documents import StoredMapping
-from fieldwright.service import Service
+from fieldwright.service import Service, ServiceError
 
-__all__ = ["open_mapping_approvals"]
+__all__ = ["open_mapping_approvals", "review_reminder"]
 
 
 def open_mapping_approvals(
@@ -28,3 +28,16 @@ def open_mapping_approvals(
     dialog.reload(select=location.version)
     dialog.open()
     return dialog
+
+
+def review_reminder(service: Service) -> str | None:
+    """What to tell the user on start when versions wait for their sign-off; None if none."""
+    try:
+        waiting = service.approvals.review_queue(service.user)
+    except ServiceError:  # the store's own problems are reported where they block work
+        return None
+    if not waiting:
+        return None
+    count = len(waiting)
+    versions = "version waits" if count == 1 else "versions wait"
+    return f"{count} mapping {versions} for your review: Mapping → Review queue…"

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldwright.app.approvals.commands import open_mapping_approvals
+from fieldwright.app.approvals.commands import open_mapping_approvals, review_reminder
 from fieldwright.app.approvals.review_queue import open_review_queue
 from fieldwright.app.approvals.setting import ApprovalSetting
 from fieldwright.app.designer.automap_dialog import AutoMapDialog
@@ -115,6 +115,8 @@ class MainWindow(QMainWindow):
         self.documents.refresh_recent()
         self.documents.describe()
         self.show_page("Home")
+        if store is not None and (reminder := review_reminder(store.service)):
+            self.show_message(reminder)
 
     # -- composition --------------------------------------------------------------------
 
