@@ -12,8 +12,10 @@ from fieldwright.store import (
     MappingRepository,
     NotFound,
     Store,
+    StoreSettings,
     TemplateRepository,
 )
+from fieldwright.store.store_settings import STORE_SUBJECT
 
 from .test_mappings import EMPLOYEE_ID, HOURS, KEY, document
 
@@ -167,8 +169,14 @@ def test_unknown_mappings_and_versions_are_named(store: Store) -> None:
 
 def test_store_settings_default_and_persist(db_url: str) -> None:
     with Store.open(db_url, user="alice") as store:
-        repo = LifecycleRepository(store)
-        assert repo.setting("require_approval", False) is False
-        repo.set_setting("require_approval", True)
+        settings = StoreSettings(store)
+        assert settings.get("require_approval", False) is False
+        settings.set("require_approval", True)
     with Store.open(db_url, user="bob") as store:
-        assert LifecycleRepository(store).setting("require_approval", False) is True
+        assert StoreSettings(store).get("require_approval", False) is True
+        [entry] = LifecycleRepository(store).audit(STORE_SUBJECT)
+    assert (entry.action, entry.actor, entry.details) == (
+        "setting",
+        "alice",
+        {"require_approval": True},
+    )

@@ -27,7 +27,7 @@ from fieldwright.domain.document import MappingDocument
 from fieldwright.service._boundary import service_errors
 from fieldwright.service.errors import InvalidRequest
 from fieldwright.service.suites import run_document_tests
-from fieldwright.store import LifecycleRepository, MappingRepository, Store
+from fieldwright.store import LifecycleRepository, MappingRepository, Store, StoreSettings
 
 __all__ = ["NO_ACTIVE_VERSION", "REQUIRE_APPROVAL", "Approvals", "parse_role", "security_summary"]
 
@@ -81,6 +81,7 @@ class Approvals:
         self._store = store
         self._repo = LifecycleRepository(store)
         self._mappings = MappingRepository(store)
+        self._settings = StoreSettings(store)
 
     # -- the setting ------------------------------------------------------------------------
 
@@ -88,11 +89,11 @@ class Approvals:
     def require_approval(self) -> bool:
         """Whether schedules run only active (approved) versions."""
         with service_errors("reading the store's settings"):
-            return bool(self._repo.setting(REQUIRE_APPROVAL, False))
+            return bool(self._settings.get(REQUIRE_APPROVAL, False))
 
     def set_require_approval(self, required: bool) -> None:
         with service_errors("changing the store's settings"):
-            self._repo.set_setting(REQUIRE_APPROVAL, bool(required))
+            self._settings.set(REQUIRE_APPROVAL, bool(required))
 
     def version_to_run(self, key: str) -> int | None:
         """The version a schedule runs: the active one when approval is required (an

@@ -32,6 +32,7 @@ from fieldwright.store.runs import RunRepository
 from fieldwright.store.schedules import ScheduleRepository
 from fieldwright.store.settings import ENV_VAR, DatabaseLocation, default_url, describe
 from fieldwright.store.store import Store
+from fieldwright.store.store_settings import StoreSettings
 from fieldwright.store.templates import TemplateRepository
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "Store",
     "StoreBusy",
     "StoreError",
+    "StoreSettings",
     "StoreUnavailable",
     "TemplateRepository",
     "VersionConflict",

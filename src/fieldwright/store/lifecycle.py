@@ -1,4 +1,4 @@
-"""Lifecycle of mapping versions, their sign-offs, the audit trail and store settings.
+"""Lifecycle of mapping versions, their sign-offs and the audit trail.
 
 Each change checks the version's state inside its own write transaction (see
 `fieldwright.domain.approvals.TRANSITIONS`), so two reviewers acting at once
@@ -7,11 +7,12 @@ cannot both win, and writes its audit entry in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
 from fieldwright.domain.approvals import (
@@ -31,7 +32,6 @@ from fieldwright.store.models import (
     AuditRow,
     Mapping,
     SignOffRow,
-    StoreSetting,
     Template,
     TemplateInstance,
     VersionLifecycleRow,
@@ -39,10 +39,7 @@ from fieldwright.store.models import (
 from fieldwright.store.store import Store
 from fieldwright.store.types import utcnow
 
-__all__ = ["STORE_SUBJECT", "LifecycleRepository"]
-
-#: The audit trail's subject for changes to the store's own settings.
-STORE_SUBJECT = "(store settings)"
+__all__ = ["LifecycleRepository"]
 
 
 def _sign_off(key: str, row: SignOffRow) -> SignOff:
@@ -95,6 +92,36 @@ class LifecycleRepository:
                 f"not valid: {exc}"
             ) from exc
 
+    @staticmethod
+    def _build(
+        mapping: Mapping,
+        version: int,
+        row: VersionLifecycleRow | None,
+        signs: Sequence[SignOffRow],
+        settings: Callable[[], ApprovalSettings],
+    ) -> VersionLifecycle:
+        """A version's lifecycle from its row (None: a draft, with `settings`' roles)."""
+        sign_offs = [_sign_off(mapping.key, s) for s in signs]
+        if row is None:
+            defaults = settings()
+            return VersionLifecycle(
+                mapping_key=mapping.key,
+                version=version,
+                required_roles=defaults.required_roles,
+                coverage_threshold=defaults.coverage_threshold,
+                sign_offs=sign_offs,
+            )
+        return VersionLifecycle(
+            mapping_key=mapping.key,
+            version=version,
+            state=row.state,
+            required_roles=[ApprovalRole(r) for r in row.required_roles],
+            coverage_threshold=row.coverage_threshold,
+            sign_offs=sign_offs,
+            changed_at=row.changed_at,
+            changed_by=row.changed_by,
+        )
+
     def _lifecycle(
         self, session: Session, mapping: Mapping, version: int
     ) -> tuple[VersionLifecycle, VersionLifecycleRow | None]:
@@ -109,25 +136,8 @@ class LifecycleRepository:
             .where(SignOffRow.mapping_id == mapping.id, SignOffRow.version == version)
             .order_by(SignOffRow.signed_at, SignOffRow.id)
         ).all()
-        if row is None:
-            settings = self._approval_settings(session, mapping)
-            return VersionLifecycle(
-                mapping_key=mapping.key,
-                version=version,
-                required_roles=settings.required_roles,
-                coverage_threshold=settings.coverage_threshold,
-                sign_offs=[_sign_off(mapping.key, s) for s in signs],
-            ), None
-        return VersionLifecycle(
-            mapping_key=mapping.key,
-            version=version,
-            state=row.state,
-            required_roles=[ApprovalRole(r) for r in row.required_roles],
-            coverage_threshold=row.coverage_threshold,
-            sign_offs=[_sign_off(mapping.key, s) for s in signs],
-            changed_at=row.changed_at,
-            changed_by=row.changed_by,
-        ), row
+        settings = functools.partial(self._approval_settings, session, mapping)
+        return self._build(mapping, version, row, signs, settings), row
 
     def lifecycle(self, key: str, version: int | None = None) -> VersionLifecycle:
         """The lifecycle of `version` (default: the latest) of mapping `key`."""
@@ -139,8 +149,22 @@ class LifecycleRepository:
         """Every version's lifecycle, newest first (versions without a row are drafts)."""
         with self._store.session() as session:
             mapping = self._mapping(session, key)
+            rows = {
+                row.version: row
+                for row in session.scalars(
+                    select(VersionLifecycleRow).where(VersionLifecycleRow.mapping_id == mapping.id)
+                )
+            }
+            signs: dict[int, list[SignOffRow]] = {}
+            for sign in session.scalars(
+                select(SignOffRow)
+                .where(SignOffRow.mapping_id == mapping.id)
+                .order_by(SignOffRow.signed_at, SignOffRow.id)
+            ):
+                signs.setdefault(sign.version, []).append(sign)
+            settings = functools.cache(functools.partial(self._approval_settings, session, mapping))
             return [
-                self._lifecycle(session, mapping, number)[0]
+                self._build(mapping, number, rows.get(number), signs.get(number, []), settings)
                 for number in range(mapping.latest_version, 0, -1)
             ]
 
@@ -175,28 +199,36 @@ class LifecycleRepository:
         )
         items = []
         with self._store.session() as session:
-            for row, mapping in session.execute(query):
-                signs = session.scalars(
-                    select(SignOffRow).where(
-                        SignOffRow.mapping_id == mapping.id, SignOffRow.version == row.version
-                    )
-                ).all()
-                signed = {s.role for s in signs}
-                required = [ApprovalRole(r) for r in row.required_roles]
-                missing = [r for r in required if r not in signed]
-                if user is not None and (not missing or any(s.signed_by == user for s in signs)):
-                    continue
-                items.append(
-                    ReviewItem(
-                        mapping_key=mapping.key,
-                        mapping_name=mapping.name,
-                        version=row.version,
-                        submitted_by=row.submitted_by,
-                        submitted_at=row.submitted_at,
-                        missing_roles=missing,
-                        signed_roles=[r for r in ApprovalRole if r in signed],
-                    )
+            waiting = [(row, mapping) for row, mapping in session.execute(query)]
+            signs: dict[tuple[int, int], list[SignOffRow]] = {}
+            for sign in session.scalars(
+                select(SignOffRow).join(
+                    VersionLifecycleRow,
+                    and_(
+                        VersionLifecycleRow.mapping_id == SignOffRow.mapping_id,
+                        VersionLifecycleRow.version == SignOffRow.version,
+                        VersionLifecycleRow.state == LifecycleState.IN_REVIEW,
+                    ),
                 )
+            ):
+                signs.setdefault((sign.mapping_id, sign.version), []).append(sign)
+        for row, mapping in waiting:
+            done = signs.get((mapping.id, row.version), [])
+            signed = {s.role for s in done}
+            missing = [ApprovalRole(r) for r in row.required_roles if ApprovalRole(r) not in signed]
+            if user is not None and (not missing or any(s.signed_by == user for s in done)):
+                continue
+            items.append(
+                ReviewItem(
+                    mapping_key=mapping.key,
+                    mapping_name=mapping.name,
+                    version=row.version,
+                    submitted_by=row.submitted_by,
+                    submitted_at=row.submitted_at,
+                    missing_roles=missing,
+                    signed_roles=[r for r in ApprovalRole if r in signed],
+                )
+            )
         return items
 
     def audit(self, key: str, *, limit: int = 1000) -> list[AuditEntry]:
@@ -369,19 +401,3 @@ class LifecycleRepository:
                 at=now,
                 comment="replaced by a newly activated version",
             )
-
-    # -- store settings ---------------------------------------------------------------------
-
-    def setting(self, name: str, default: Any = None) -> Any:
-        with self._store.session() as session:
-            row = session.get(StoreSetting, name)
-            return default if row is None else row.value
-
-    def set_setting(self, name: str, value: Any) -> None:
-        with self._store.session(write=True) as session:
-            row = session.get(StoreSetting, name)
-            if row is None:
-                session.add(StoreSetting(name=name, value=value, updated_by=self._store.user))
-            else:
-                row.value, row.updated_at, row.updated_by = value, utcnow(), self._store.user
-            self._audit(session, STORE_SUBJECT, None, "setting", at=utcnow(), details={name: value})
