@@ -32,6 +32,12 @@ if TYPE_CHECKING:
     from fieldwright.service._connectors import file_connector, file_kind_format
     from fieldwright.service._results import RunProgress, RunResult
     from fieldwright.service.approvals import Approvals, parse_role
+    from fieldwright.service.arguments import (
+        call_function,
+        date_format_example,
+        expression_problem,
+        pattern_problem,
+    )
     from fieldwright.service.background import (
         BackgroundScheduler,
         StateChange,
@@ -45,10 +51,17 @@ if TYPE_CHECKING:
         import_mapping,
         upgrade_database,
     )
+    from fieldwright.service.endpoints import (
+        anchor_paths,
+        check_target,
+        endpoint_setting_names,
+        preview_endpoint,
+    )
     from fieldwright.service.errors import (
         ConnectorProblem,
         CredentialProblem,
         DataError,
+        EndpointRefused,
         InvalidDocument,
         InvalidRequest,
         InvalidSchedule,
@@ -67,7 +80,13 @@ if TYPE_CHECKING:
     )
     from fieldwright.service.facade import Connectors, Service, StandardConnectors
     from fieldwright.service.files import dead_letter_path, output_columns, run_file
-    from fieldwright.service.library import document_json_schema, function_library
+    from fieldwright.service.library import (
+        ArgHint,
+        document_json_schema,
+        field_help,
+        function_library,
+        reference_markdown,
+    )
     from fieldwright.service.logs import configure_logging
     from fieldwright.service.lookup_tables import (
         FilterCounts,
@@ -123,6 +142,11 @@ if TYPE_CHECKING:
 _LOCATIONS = {
     "Approvals": "fieldwright.service.approvals",
     "parse_role": "fieldwright.service.approvals",
+    "ArgHint": "fieldwright.service.library",
+    "call_function": "fieldwright.service.arguments",
+    "date_format_example": "fieldwright.service.arguments",
+    "expression_problem": "fieldwright.service.arguments",
+    "pattern_problem": "fieldwright.service.arguments",
     "BackgroundScheduler": "fieldwright.service.background",
     "StateChange": "fieldwright.service.background",
     "start_background_scheduler": "fieldwright.service.background",
@@ -154,6 +178,11 @@ _LOCATIONS = {
     "Coverage": "fieldwright.service.suites",
     "CredentialProblem": "fieldwright.service.errors",
     "DataError": "fieldwright.service.errors",
+    "EndpointRefused": "fieldwright.service.errors",
+    "anchor_paths": "fieldwright.service.endpoints",
+    "check_target": "fieldwright.service.endpoints",
+    "endpoint_setting_names": "fieldwright.service.endpoints",
+    "preview_endpoint": "fieldwright.service.endpoints",
     "Difference": "fieldwright.service.suites",
     "FieldTrace": "fieldwright.service.mappings",
     "InvalidDocument": "fieldwright.service.errors",
@@ -189,6 +218,8 @@ _LOCATIONS = {
     "file_connector": "fieldwright.service._connectors",
     "file_kind_format": "fieldwright.service._connectors",
     "function_library": "fieldwright.service.library",
+    "field_help": "fieldwright.service.library",
+    "reference_markdown": "fieldwright.service.library",
     "get_secret": "fieldwright.service.secrets",
     "junit_xml": "fieldwright.service.suites",
     "keyring_status": "fieldwright.service.secrets",
@@ -210,6 +241,7 @@ _LOCATIONS = {
 __all__ = [
     "DURATION_UNITS",
     "Approvals",
+    "ArgHint",
     "BackgroundScheduler",
     "Certification",
     "CompiledMapping",
@@ -220,6 +252,7 @@ __all__ = [
     "CredentialProblem",
     "DataError",
     "Difference",
+    "EndpointRefused",
     "FieldTrace",
     "FilterCounts",
     "InvalidDocument",
@@ -251,17 +284,24 @@ __all__ = [
     "SuiteResult",
     "TemplateSummary",
     "TestResult",
+    "anchor_paths",
+    "call_function",
     "check_filter",
+    "check_target",
     "compile_leniently",
     "compile_mapping",
     "configure_logging",
     "current_revision",
     "database_info",
+    "date_format_example",
     "dead_letter_path",
     "describe_cron",
     "describe_schedule",
     "document_json_schema",
+    "endpoint_setting_names",
     "export_mapping",
+    "expression_problem",
+    "field_help",
     "file_connector",
     "file_kind_format",
     "function_library",
@@ -274,11 +314,14 @@ __all__ = [
     "open_mapping",
     "output_columns",
     "parse_role",
+    "pattern_problem",
     "plan_schedule",
+    "preview_endpoint",
     "preview_file",
     "preview_records",
     "read_sample",
     "read_table_file",
+    "reference_markdown",
     "run_document_tests",
     "run_file",
     "sample_filter",

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 import fieldwright.engine.functions as functions
-from fieldwright.engine.functions import REGISTRY, Category, FunctionSpec
+from fieldwright.engine.functions import REGISTRY, ArgHint, Category, FunctionSpec
 from fieldwright.engine.functions.registry import Registry
 from tests.engine.functions.conftest import Problems, spec_of
 
@@ -191,12 +191,35 @@ def test_functions_that_handle_null_are_called_with_null() -> None:
         "case",
         "jmespath_record",
         "in_list",
+        "lookup",
+        "is_missing",
     } <= handles_null
-    assert "upper" not in handles_null and "lookup" not in handles_null
+    assert "upper" not in handles_null
+
+
+def test_every_function_states_its_null_behaviour() -> None:
+    from fieldwright.engine.functions import NullBehaviour
+
+    nulls = {spec.name: spec.nulls for spec in REGISTRY}
+    assert nulls["upper"] is NullBehaviour.PASSES_THROUGH
+    assert nulls["is_null"] is NullBehaviour.RECEIVES
+    assert {n for n, b in nulls.items() if b is NullBehaviour.DEFAULT} >= {
+        "lookup",
+        "reverse_lookup",
+        "case",
+        "default",
+        "if_null",
+    }
+    assert all(b.describe().startswith("A null value") for b in NullBehaviour)
 
 
 def test_context_functions_are_the_record_readers() -> None:
-    assert {spec.name for spec in REGISTRY if spec.context} == {"when", "jmespath_record"}
+    assert {spec.name for spec in REGISTRY if spec.context} >= {
+        "when",
+        "jmespath_record",
+        "is_missing",
+        "is_present",
+    }
 
 
 def test_choices_are_checked_at_compile_time(problems: Problems) -> None:
@@ -229,10 +252,12 @@ def test_package_exports() -> None:
             "MAX_SIZE",
             "REGISTRY",
             "REQUIRED",
+            "ArgHint",
             "ArgType",
             "Category",
             "Example",
             "FunctionSpec",
+            "NullBehaviour",
             "Param",
             "Registry",
             "StepContext",
@@ -242,3 +267,17 @@ def test_package_exports() -> None:
     )
     for name in functions.__all__:
         assert hasattr(functions, name)
+
+
+def test_every_parameter_has_an_editor_kind() -> None:
+    """The designer picks an argument's editor by `Param.kind`: hinted, or derived from the type."""
+    kinds = {(spec.name, p.name): p.kind for spec in REGISTRY for p in spec.params}
+    assert all(isinstance(kind, ArgHint) for kind in kinds.values())
+    assert kinds["parse_date", "formats"] is ArgHint.DATE_FORMAT
+    assert kinds["format_datetime", "format"] is ArgHint.DATE_FORMAT
+    assert kinds["regex_replace", "pattern"] is ArgHint.REGEX
+    assert kinds["jmespath", "expression"] is ArgHint.JMESPATH
+    assert kinds["lookup", "table"] is ArgHint.LOOKUP
+    assert kinds["split_name", "part"] is ArgHint.CHOICE
+    assert kinds["case", "cases"] is ArgHint.JSON
+    assert kinds["mask", "keep_last"] is ArgHint.INTEGER

@@ -12,6 +12,7 @@ whose text the analyst is still typing; with no mapping they are blank.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
     QComboBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -30,11 +32,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldwright.app.designer.chains import ChainTools, describe_step, library_of
+from fieldwright.app.designer.field_help import HELP_PROPERTY, install_field_help
 from fieldwright.app.designer.function_palette import FunctionPalette, describe_function
 from fieldwright.app.designer.step_editor import StepArgsEditor
 from fieldwright.app.shell.forms import Form
 from fieldwright.authoring.edits import Edit, edit_mapping
-from fieldwright.domain import FieldType, MappingDocument, OnError, TransformStep
+from fieldwright.domain import FieldType, MappingDocument, Missing, OnError, TransformStep
 
 __all__ = ["Inspector"]
 
@@ -89,6 +93,9 @@ class Inspector(QWidget):
         self.target = ""
         self.problems.setProperty("role", "error")
         self.steps = self.ui.child(QListWidget, "transform_list")
+        # A long step elides (its tooltip has it whole) rather than scrolling the list sideways.
+        self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.steps.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.step_doc = self.ui.child(QLabel, "step_doc")
         self.step_doc.setProperty("role", "muted")
         self.args = StepArgsEditor()
@@ -98,6 +105,8 @@ class Inspector(QWidget):
         host_layout.setContentsMargins(0, 0, 0, 0)
         host_layout.addWidget(self.args)
         self.args.argsCommitted.connect(self._args_committed)
+        #: (found, the value a target's step receives) from the Preview, for live examples.
+        self.sample_provider: Callable[[str, int], tuple[bool, Any]] | None = None
         self.steps.currentRowChanged.connect(lambda _row: self._show_step())
         self.ui.child(QAbstractButton, "add_step").clicked.connect(self.add_step)
         self.ui.child(QAbstractButton, "step_up").clicked.connect(lambda: self.move_step(-1))
@@ -108,6 +117,18 @@ class Inspector(QWidget):
         self._notes_timer.setInterval(500)
         self._notes_timer.timeout.connect(self._commit_notes)
         self._bind()
+        install_field_help(self.form)
+        chain_layout = self.form.findChild(QVBoxLayout, "chain_layout")
+        step_buttons = self.form.findChild(QHBoxLayout, "step_buttons")
+        assert chain_layout is not None and step_buttons is not None, "inspector.ui changed"
+        self.chains = ChainTools(
+            self,
+            chain_layout,
+            chain_layout.indexOf(step_buttons) + 1,
+            lambda: (self.document, self.target),
+            self.editRequested.emit,
+            self.message.emit,
+        )
         self.set_mapping(None, "", [])
 
     # -- binding by naming convention ---------------------------------------------------
@@ -115,6 +136,7 @@ class Inspector(QWidget):
     def _bind(self) -> None:
         on_error = self.ui.child(QComboBox, "field_on_error")
         on_error.addItems([o.value for o in OnError])
+        self.ui.child(QComboBox, "field_missing").addItems([m.value for m in Missing])
         rule_type = self.ui.child(QComboBox, "rule_type")
         rule_type.addItems(["", *(t.value for t in FieldType)])
         for widget in self.form.findChildren(QWidget):
@@ -153,7 +175,10 @@ class Inspector(QWidget):
             edit.setProperty("invalid", not ok)
             edit.style().unpolish(edit)
             edit.style().polish(edit)
-        edit.setToolTip("" if ok else 'Not a valid value: JSON for values, e.g. "text", 3, true')
+        help_text = str(edit.property(HELP_PROPERTY) or "")
+        edit.setToolTip(
+            help_text if ok else 'Not a valid value: JSON for values, e.g. "text", 3, true'
+        )
         return ok, value
 
     def _commit_line(self, edit: QLineEdit) -> None:
@@ -206,7 +231,7 @@ class Inspector(QWidget):
     def add_step(self) -> None:
         if self._current() is None:
             return
-        palette = FunctionPalette(self)
+        palette = FunctionPalette(self, chains=library_of(self.document))
         try:
             if palette.exec() != FunctionPalette.DialogCode.Accepted.value:
                 return
@@ -248,9 +273,22 @@ class Inspector(QWidget):
             self.step_doc.setText("Select a step to edit its arguments.")
             return
         step = mapping.transforms[row]
+        if (chain := describe_step(self.document, step.fn)) is not None:
+            self.args.clear()  # a named chain's call takes no arguments
+            self.step_doc.setText(chain)
+            return
         self.step_doc.setText(describe_function(step.fn, brief=True))
         assert self.document is not None
         self.args.show_step((self.target, row, step.fn), list(step.args), self.document.lookups)
+        self.refresh_sample()
+
+    def refresh_sample(self) -> None:
+        """Give the shown step's editors the value it receives in the Preview, if there is one."""
+        row = self.steps.currentRow()
+        if self.args.spec is None or self.sample_provider is None or not self.target:
+            return
+        found, value = self.sample_provider(self.target, row)
+        self.args.set_sample(found, value)
 
     # -- showing a mapping --------------------------------------------------------------
 
@@ -290,6 +328,8 @@ class Inspector(QWidget):
         self.steps.clear()
         for index, step in enumerate(mapping.transforms):
             self.steps.addItem(_step_text(index, step))
+            item = self.steps.item(index)
+            item.setToolTip(item.text())
         self.steps.setCurrentRow(min(max(row, 0), len(mapping.transforms) - 1))
         self.steps.blockSignals(False)
         self._show_step()

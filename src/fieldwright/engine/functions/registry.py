@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fieldwright.engine.functions._common import show
 from fieldwright.engine.functions._errors import TransformError
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
+from fieldwright.engine.functions._kinds import HINT_OF_TYPE, ArgHint, ArgType
 from fieldwright.engine.functions._patterns import PatternError, compile_pattern
 from fieldwright.engine.scope import ItemScope
 
@@ -27,10 +28,12 @@ __all__ = [
     "MAX_SIZE",
     "REGISTRY",
     "REQUIRED",
+    "ArgHint",
     "ArgType",
     "Category",
     "Example",
     "FunctionSpec",
+    "NullBehaviour",
     "Param",
     "Registry",
     "StepContext",
@@ -56,24 +59,29 @@ class Category(StrEnum):
     MASKING = "masking/hashing"
 
 
-class ArgType(StrEnum):
-    """The type of a function argument as written in the document."""
+class NullBehaviour(StrEnum):
+    """What a function does with a null value (a missing source value is null too)."""
 
-    STRING = "string"
-    INTEGER = "integer"
-    NUMBER = "number"
-    BOOLEAN = "boolean"
-    LIST = "list"
-    OBJECT = "object"
-    ANY = "any"
-    #: The name of a lookup table of the document; prepared to the table (a dict).
-    LOOKUP = "lookup"
-    #: A JMESPath expression; prepared to a compiled expression.
-    EXPRESSION = "expression"
-    #: A regular expression (Python syntax); prepared to a compiled pattern.
-    REGEX = "regex"
-    #: An IANA time zone name; prepared to a ZoneInfo.
-    TIMEZONE = "timezone"
+    #: The engine leaves null as null without calling the function.
+    PASSES_THROUGH = "passes null through"
+    #: The function is called with null and decides (is_null, equals, when, …).
+    RECEIVES = "receives null"
+    #: The function is called with null and gives its default or fallback argument.
+    DEFAULT = "default applies"
+
+    def describe(self) -> str:
+        """One sentence for the palette, `fieldwright functions` and the reference."""
+        return _NULL_SENTENCES[self]
+
+
+_NULL_SENTENCES: Final = {
+    NullBehaviour.PASSES_THROUGH: "A null value (or a missing source) passes through: "
+    "the step is not called and the value stays null.",
+    NullBehaviour.RECEIVES: "A null value (or a missing source) is given to the function, "
+    "which decides what it means.",
+    NullBehaviour.DEFAULT: "A null value (or a missing source) gets the function's default "
+    "(or fallback) argument.",
+}
 
 
 class _Required:
@@ -101,10 +109,21 @@ class Param:
     #: Bounds of a string argument's length, checked at compile time.
     min_length: int = 0
     max_length: int | None = None
+    #: What the argument means, where the type does not say it (see `kind`).
+    hint: ArgHint | None = None
 
     @property
     def required(self) -> bool:
         return self.default is REQUIRED
+
+    @property
+    def kind(self) -> ArgHint:
+        """The editor kind of one value of this parameter (a variadic one takes a list of them)."""
+        if self.hint is not None:
+            return self.hint
+        if self.choices:
+            return ArgHint.CHOICE
+        return HINT_OF_TYPE[self.type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +167,16 @@ class FunctionSpec:
     #: method); the batch path calls it when the value is a str. It must give
     #: exactly what impl gives; a test holds every one to that.
     on_text: Callable[..., Any] | None = None
+    #: What it does with null, stated; None: from `null_passthrough` (passes
+    #: through, or receives it).
+    null_behaviour: NullBehaviour | None = None
+
+    @property
+    def nulls(self) -> NullBehaviour:
+        """What this function does with a null value (see NullBehaviour)."""
+        if self.null_passthrough:
+            return NullBehaviour.PASSES_THROUGH
+        return self.null_behaviour or NullBehaviour.RECEIVES
 
     def signature(self) -> str:
         parts = ["value"]
@@ -265,12 +294,25 @@ def _prepare_timezone(arg: str, lookups: Lookups, index: int, problems: Problems
         return None
 
 
+def _prepare_path(arg: str, lookups: Lookups, index: int, problems: Problems) -> Any:
+    # Imported here: engine.paths imports this package (for its patterns).
+    from fieldwright.engine.paths import PathError
+    from fieldwright.engine.presence import presence_test
+
+    try:
+        return presence_test(arg)
+    except PathError as exc:
+        problems.append((index, str(exc)))
+        return None
+
+
 #: Prepares a string argument of a kind the compiler turns into an object.
 _TEXT_KINDS: Final[dict[ArgType, Callable[[str, Lookups, int, Problems], Any]]] = {
     ArgType.LOOKUP: _prepare_lookup,
     ArgType.EXPRESSION: _prepare_expression,
     ArgType.REGEX: _prepare_regex,
     ArgType.TIMEZONE: _prepare_timezone,
+    ArgType.PATH: _prepare_path,
 }
 
 
@@ -381,6 +423,7 @@ def function(
     context: bool = False,
     on_text: Callable[..., Any] | None = None,
     registry: Registry | None = None,
+    null_behaviour: NullBehaviour | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function; its docstring is the long documentation."""
 
@@ -399,6 +442,7 @@ def function(
                 null_passthrough=null_passthrough,
                 context=context,
                 on_text=on_text,
+                null_behaviour=null_behaviour,
             )
         )
         return impl
