@@ -11,10 +11,12 @@ import pytest
 
 from fieldwright.domain import MappingDocument, TestCase
 from fieldwright.domain.approvals import ApprovalRole, LifecycleState
-from fieldwright.scheduler import OutcomeStatus
+from fieldwright.domain.runs import RunStatus
+from fieldwright.scheduler import ExecutionEvent, OutcomeStatus, SchedulerConfig
 from fieldwright.service import Approvals, InvalidRequest, NotFound, parse_role
 from fieldwright.service.facade import Service
 from fieldwright.service.scheduling import ScheduleRunner
+from fieldwright.service.serve import serve_schedules
 from tests.service.helpers import MAPPING_KEY, GeneratedSource, TestConnectors, simple_document
 from tests.service.test_scheduling import IGNORE, schedule_for
 
@@ -211,3 +213,44 @@ def test_run_now_of_a_schedule_runs_what_the_schedule_would(scheduled: Service) 
     result = scheduled.run_schedule_now(schedule.key).wait()
     assert result is not None
     assert scheduled.run_detail(result.key).record.mapping_version == 1
+
+
+def test_serve_records_a_fire_without_an_active_version_as_failed(
+    db_url: str, tmp_path: Path
+) -> None:
+    connectors = TestConnectors()
+    connectors.sources["gen"] = lambda: GeneratedSource(3)
+    with Service.open(db_url, connectors=connectors) as service:
+        service.save_mapping(with_tests(GOOD), None)
+        service.create_schedule(schedule_for("gen", tmp_path / "out.csv", interval_seconds=1))
+        service.approvals.set_require_approval(True)
+    finished: list[ExecutionEvent] = []
+    fired = threading.Event()
+
+    def on_finished(event: ExecutionEvent) -> None:
+        finished.append(event)
+        fired.set()
+
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=serve_schedules,
+        args=(db_url,),
+        kwargs={
+            "stop_event": stop,
+            "connectors": connectors,
+            "config": SchedulerConfig(heartbeat_seconds=0.5),
+            "on_execution_finished": on_finished,
+            "drain_timeout": 10,
+        },
+    )
+    thread.start()
+    try:
+        assert fired.wait(30), "no schedule fired"
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not thread.is_alive()
+    event = finished[0]
+    assert event.status is RunStatus.FAILED and event.run_key is None
+    assert event.message == f"no approved active version of mapping {MAPPING_KEY!r}"
+    assert not (tmp_path / "out.csv").exists()
