@@ -349,3 +349,63 @@ CREATE INDEX ix_runs_parent_run_key ON runs (parent_run_key);
 
 UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0003';
 
+-- Running upgrade 0004 -> 0006
+
+CREATE TABLE version_lifecycles (
+    id INTEGER NOT NULL, 
+    mapping_id INTEGER NOT NULL, 
+    version INTEGER NOT NULL, 
+    state VARCHAR(9) NOT NULL, 
+    required_roles JSON NOT NULL, 
+    coverage_threshold FLOAT NOT NULL, 
+    submitted_at DATETIME, 
+    submitted_by VARCHAR(100), 
+    changed_at DATETIME NOT NULL, 
+    changed_by VARCHAR(100) NOT NULL, 
+    CONSTRAINT pk_version_lifecycles PRIMARY KEY (id), 
+    CONSTRAINT fk_version_lifecycles_mapping_id_mappings FOREIGN KEY(mapping_id) REFERENCES mappings (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_version_lifecycles_mapping_id_version UNIQUE (mapping_id, version), 
+    CONSTRAINT ck_version_lifecycles_lifecycle_state CHECK (state IN ('draft', 'in_review', 'approved', 'active', 'retired'))
+);
+
+CREATE INDEX ix_version_lifecycles_state ON version_lifecycles (state);
+
+CREATE TABLE sign_offs (
+    id INTEGER NOT NULL, 
+    mapping_id INTEGER NOT NULL, 
+    version INTEGER NOT NULL, 
+    role VARCHAR(16) NOT NULL, 
+    signed_by VARCHAR(100) NOT NULL, 
+    signed_at DATETIME NOT NULL, 
+    comment TEXT NOT NULL, 
+    details JSON NOT NULL, 
+    CONSTRAINT pk_sign_offs PRIMARY KEY (id), 
+    CONSTRAINT fk_sign_offs_mapping_id_mappings FOREIGN KEY(mapping_id) REFERENCES mappings (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_sign_offs_mapping_id_version_role UNIQUE (mapping_id, version, role), 
+    CONSTRAINT ck_sign_offs_approval_role CHECK (role IN ('technical_review', 'data_owner', 'security_review', 'testing_signoff'))
+);
+
+CREATE TABLE audit_trail (
+    id INTEGER NOT NULL, 
+    mapping_key VARCHAR(200) NOT NULL, 
+    version INTEGER, 
+    action VARCHAR(50) NOT NULL, 
+    actor VARCHAR(100) NOT NULL, 
+    at DATETIME NOT NULL, 
+    comment TEXT NOT NULL, 
+    details JSON NOT NULL, 
+    CONSTRAINT pk_audit_trail PRIMARY KEY (id)
+);
+
+CREATE INDEX ix_audit_trail_mapping_key_at ON audit_trail (mapping_key, at);
+
+CREATE TABLE store_settings (
+    name VARCHAR(100) NOT NULL, 
+    value JSON, 
+    updated_at DATETIME NOT NULL, 
+    updated_by VARCHAR(100) NOT NULL, 
+    CONSTRAINT pk_store_settings PRIMARY KEY (name)
+);
+
+UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num = '0004';
+

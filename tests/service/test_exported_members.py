@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 #: Every public name of `fieldwright.service`, in `__all__`'s order.
 PUBLIC = [
+    "Approvals",
     "ArgHint",
     "BackgroundScheduler",
     "Certification",
@@ -96,6 +97,7 @@ PUBLIC = [
     "keyring_status",
     "open_mapping",
     "output_columns",
+    "parse_role",
     "pattern_problem",
     "plan_schedule",
     "preview_endpoint",
@@ -222,6 +224,7 @@ def test_service_methods_are_the_ones_that_need_the_store() -> None:
         if not name.startswith("_") and (callable(member) or isinstance(member, property))
     }
     assert public == {
+        "approvals",
         "close",
         "connections",
         "create_schedule",

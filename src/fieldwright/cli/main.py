@@ -24,6 +24,7 @@ COMMANDS = {
     "export": "fieldwright.cli.db:export_command",
     "import": "fieldwright.cli.db:import_command",
     "serve": "fieldwright.cli.serve:serve",
+    "review": "fieldwright.cli.review:review",
     "schedules": "fieldwright.cli.schedules:schedules",
     "templates": "fieldwright.cli.templates:templates",
 }

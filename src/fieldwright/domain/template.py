@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
 
+from fieldwright.domain.approvals import ApprovalSettings
 from fieldwright.domain.canonical import parse_json, problems_of, read_json, write_atomically
 from fieldwright.domain.chains import (
     LIBRARY_PREFIX,
@@ -104,6 +105,8 @@ class TemplateDocument(BaseModel):
     #: Connection settings to fill in; never secrets (those go to the keyring).
     connection_template: dict[str, JsonValue] = Field(default_factory=dict)
     documentation: str = ""
+    #: Who signs a mapping made from this template before it runs on schedule (issue 20).
+    approval: ApprovalSettings = Field(default_factory=ApprovalSettings)
 
     @field_validator("code")
     @classmethod

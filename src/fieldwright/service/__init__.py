@@ -31,6 +31,7 @@ from fieldwright._lazy import lazy_exports
 if TYPE_CHECKING:
     from fieldwright.service._connectors import file_connector, file_kind_format
     from fieldwright.service._results import RunProgress, RunResult
+    from fieldwright.service.approvals import Approvals, parse_role
     from fieldwright.service.arguments import (
         call_function,
         date_format_example,
@@ -139,6 +140,8 @@ if TYPE_CHECKING:
 #: Where each public name lives; imported on first use (PEP 562), so a
 #: command that only maps a file never loads the store, the scheduler or httpx.
 _LOCATIONS = {
+    "Approvals": "fieldwright.service.approvals",
+    "parse_role": "fieldwright.service.approvals",
     "ArgHint": "fieldwright.service.library",
     "call_function": "fieldwright.service.arguments",
     "date_format_example": "fieldwright.service.arguments",
@@ -237,6 +240,7 @@ _LOCATIONS = {
 
 __all__ = [
     "DURATION_UNITS",
+    "Approvals",
     "ArgHint",
     "BackgroundScheduler",
     "Certification",
@@ -309,6 +313,7 @@ __all__ = [
     "keyring_status",
     "open_mapping",
     "output_columns",
+    "parse_role",
     "pattern_problem",
     "plan_schedule",
     "preview_endpoint",

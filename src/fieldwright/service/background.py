@@ -62,7 +62,7 @@ class BackgroundScheduler:
             with service_errors("starting the scheduler"):
                 scheduler = Scheduler(
                     self._service._store,  # the service's own store, as `serve` does
-                    ScheduleRunner(self._service.runs),
+                    ScheduleRunner(self._service.runs, self._service.approvals),
                     config=self._config,
                     on_state=self._on_state,
                     on_execution_started=self._fired,

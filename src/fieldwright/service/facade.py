@@ -34,6 +34,7 @@ from fieldwright.scheduler import InvalidSchedule, fire_times
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import Connectors, StandardConnectors
 from fieldwright.service._recovery import fail_interrupted_runs
+from fieldwright.service.approvals import Approvals
 from fieldwright.service.connections import Connections
 from fieldwright.service.endpoints import anchor_paths
 from fieldwright.service.errors import InvalidRequest, ServiceError
@@ -68,6 +69,7 @@ class Service:
         self._runs = Runs(store, connectors or StandardConnectors(), self._events)
         self._connections = Connections(store)
         self._templates = Templates(store)
+        self._approvals = Approvals(store)
         self._handles: list[RunHandle] = []
         self._lock = threading.Lock()
         #: Runs found "running" on open whose process had stopped, now logged failed.
@@ -278,6 +280,12 @@ class Service:
         return self._templates
 
     @property
+    def approvals(self) -> Approvals:
+        """Lifecycles of mapping versions: review, sign-offs, activation, the audit trail,
+        and the store's `require_approval` setting (issue 20)."""
+        return self._approvals
+
+    @property
     def events(self) -> ServiceEvents:
         """Runs starting, progressing and ending, and this process's schedule fires, as
         they happen: `events.subscribe(listener)` (called on worker threads)."""
@@ -361,11 +369,15 @@ class Service:
         on_progress: ProgressCallback | None = None,
         on_finished: FinishedCallback | None = None,
     ) -> RunHandle:
-        """Run a schedule's mapping now, by hand, as the schedule would (its source, target
-        and base folder parameters); the run is linked to the schedule, and recorded as one
+        """Run a schedule's mapping now, by hand, as the schedule would (its source,
+        target and base folder parameters, and its active version when the store
+        requires approval: else an InvalidRequest, "no approved active version"); the
+        run is linked to the schedule, and recorded as one
         of its executions when it ends (so the calendar shows it where it ran)."""
         with service_errors(f"reading schedule {key!r}"):
             schedule = self._schedules.get(key)
+        # As the schedule would: its mapping's active version when approval is required.
+        version = self._approvals.version_to_run(schedule.mapping_key)
         source, target, base_dir = schedule_endpoints(schedule)
         asked = datetime.now(UTC)
 
@@ -400,5 +412,6 @@ class Service:
                 schedule_key=schedule.key,
                 on_progress=on_progress,
                 on_finished=finished,
+                version=version,
             )
         )

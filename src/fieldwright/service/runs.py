@@ -119,12 +119,20 @@ class Runs:
 
     # -- starting ---------------------------------------------------------------------------
 
-    def load(self, mapping: str | MappingDocument) -> tuple[MappingDocument, int | None]:
-        """The document to run and its stored version (None for a document passed in)."""
+    @property
+    def store(self) -> Store:
+        """The open store its runs are logged in (the scheduler's runner reads approvals)."""
+        return self._store
+
+    def load(
+        self, mapping: str | MappingDocument, version: int | None = None
+    ) -> tuple[MappingDocument, int | None]:
+        """The document to run and its stored version (None for a document passed in);
+        `version` picks a stored version (default: the latest)."""
         if isinstance(mapping, MappingDocument):
             return mapping, None
         with service_errors():
-            document = self._mappings.load_mapping(mapping)
+            document = self._mappings.load_mapping(mapping, version)
         return document, document.version
 
     def start_run(
@@ -142,13 +150,15 @@ class Runs:
         parent_key: str | None = None,
         retries: bool = True,
         cancel_event: threading.Event | None = None,
+        version: int | None = None,
     ) -> RunHandle:
         """Start a run of a stored mapping (by key) or a document; see `Service.start_run`.
 
-        `schedule_key`, `parent_key`, `retries` (the document's retry strategy) and
-        `cancel_event` (stops the run when set) serve the scheduler's runner.
+        `schedule_key`, `parent_key`, `retries` (the document's retry strategy),
+        `cancel_event` (stops the run when set) and `version` (a stored version other
+        than the latest: the active one) serve the scheduler's runner.
         """
-        document, version = self.load(mapping)
+        document, version = self.load(mapping, version)
         source_ref = source or document.source.connector
         target_ref = target or document.target.connector
         if source_ref is None or target_ref is None:

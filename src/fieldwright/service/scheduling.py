@@ -2,7 +2,8 @@
 
 The scheduler cannot import the service (layers point down), so the service
 hands it `ScheduleRunner(runs)`. Each call is one attempt: a run of the
-schedule's mapping (latest stored version) with trigger `schedule`, or `retry`
+schedule's mapping (latest stored version, or its active version when the store
+requires approval: see `service/approvals.py`) with trigger `schedule`, or `retry`
 for attempts after the first, linked to the schedule's previous run. The
 scheduler's retry policy decides about further attempts, so the document's own
 retry strategy is switched off here (no attempts within attempts); the outcome
@@ -24,6 +25,7 @@ from fieldwright.domain.runs import RunStatus, RunTrigger
 from fieldwright.domain.store_models import ScheduleRecord
 from fieldwright.scheduler import ExecutionOutcome
 from fieldwright.service._boundary import service_errors
+from fieldwright.service.approvals import Approvals
 from fieldwright.service.errors import ConnectorProblem, ServiceError, StoreProblem
 from fieldwright.service.runs import RunFilter, Runs
 
@@ -56,8 +58,9 @@ def schedule_endpoints(
 class ScheduleRunner:
     """Runs a schedule's mapping for one fire time; a `ScheduledRunner` for the scheduler."""
 
-    def __init__(self, runs: Runs) -> None:
+    def __init__(self, runs: Runs, approvals: Approvals | None = None) -> None:
         self._runs = runs
+        self._approvals = approvals or Approvals(runs.store)
 
     def _previous_run(self, schedule: ScheduleRecord) -> str | None:
         page = self._runs.list_runs(RunFilter(mapping_key=schedule.mapping_key), limit=50)
@@ -73,6 +76,11 @@ class ScheduleRunner:
         started: Callable[[str], None],
     ) -> ExecutionOutcome:
         try:
+            version = self._approvals.version_to_run(schedule.mapping_key)
+        except ServiceError as exc:  # nothing active while approval is required: no retry
+            log.warning("schedule %s (%s): %s", schedule.key, fire_time.isoformat(), exc)
+            return ExecutionOutcome.failed(str(exc), transient=isinstance(exc, StoreProblem))
+        try:
             source, target, base_dir = schedule_endpoints(schedule)
             handle = self._runs.start_run(
                 schedule.mapping_key,
@@ -85,6 +93,7 @@ class ScheduleRunner:
                 parent_key=self._previous_run(schedule) if attempt > 1 else None,
                 retries=False,
                 cancel_event=cancel,
+                version=version,
             )
         except ServiceError as exc:
             # A busy or unreachable store, or a connector that may come back: worth a retry.

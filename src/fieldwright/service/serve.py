@@ -53,7 +53,7 @@ def serve_schedules(
         with service_errors("starting the scheduler"):
             scheduler = Scheduler(
                 service._store,  # the service's own store: one connection pool, one user
-                ScheduleRunner(service.runs),
+                ScheduleRunner(service.runs, service.approvals),
                 config=config,
                 on_state=on_state,
                 on_execution_started=_log_started,

@@ -24,6 +24,7 @@ from fieldwright.store.errors import (
     StoreUnavailable,
     VersionConflict,
 )
+from fieldwright.store.lifecycle import LifecycleRepository
 from fieldwright.store.mapping_tests import MappingTestRepository
 from fieldwright.store.mappings import MappingRepository
 from fieldwright.store.migrate import head_revision
@@ -31,6 +32,7 @@ from fieldwright.store.runs import RunRepository
 from fieldwright.store.schedules import ScheduleRepository
 from fieldwright.store.settings import ENV_VAR, DatabaseLocation, default_url, describe
 from fieldwright.store.store import Store
+from fieldwright.store.store_settings import StoreSettings
 from fieldwright.store.templates import TemplateRepository
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "DatabaseLocation",
     "DatabaseStatus",
     "InvalidRecord",
+    "LifecycleRepository",
     "MappingRepository",
     "MappingTestRepository",
     "NotFound",
@@ -51,6 +54,7 @@ __all__ = [
     "Store",
     "StoreBusy",
     "StoreError",
+    "StoreSettings",
     "StoreUnavailable",
     "TemplateRepository",
     "VersionConflict",

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -27,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from fieldwright.domain.approvals import ApprovalRole, LifecycleState
 from fieldwright.domain.document import OnError
 from fieldwright.domain.runs import RunStatus, RunTrigger
 from fieldwright.domain.store_models import (
@@ -38,6 +40,7 @@ from fieldwright.domain.store_models import (
 from fieldwright.store.types import ID, JSONDocument, UTCDateTime, str_enum, utcnow
 
 __all__ = [
+    "AuditRow",
     "Base",
     "Connection",
     "DeadLetterRow",
@@ -50,8 +53,11 @@ __all__ = [
     "Schedule",
     "ScheduleExecution",
     "SchedulerLease",
+    "SignOffRow",
+    "StoreSetting",
     "Template",
     "TemplateInstance",
+    "VersionLifecycleRow",
 ]
 
 KEY = String(200)
@@ -374,3 +380,76 @@ class DeadLetterRow(Base):
     input: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
     raw: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# -- approvals before production (revision 0006, issue 20) -----------------------------------
+
+
+class VersionLifecycleRow(Base):
+    """Where one version of a mapping is in its lifecycle; a version without a row is a draft.
+
+    `required_roles` and `coverage_threshold` are fixed when the version is submitted
+    for review (from its template's approval settings, else every role).
+    """
+
+    __tablename__ = "version_lifecycles"
+    __table_args__ = (
+        UniqueConstraint("mapping_id", "version"),
+        Index("ix_version_lifecycles_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    mapping_id: Mapped[int] = mapped_column(ForeignKey("mappings.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[LifecycleState] = mapped_column(str_enum(LifecycleState, "lifecycle_state"))
+    required_roles: Mapped[list[str]] = mapped_column(JSONDocument)
+    coverage_threshold: Mapped[float] = mapped_column(Float)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by: Mapped[str | None] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by: Mapped[str] = mapped_column(String(100))
+
+
+class SignOffRow(Base):
+    """One role's sign-off of one version of a mapping."""
+
+    __tablename__ = "sign_offs"
+    __table_args__ = (UniqueConstraint("mapping_id", "version", "role"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    mapping_id: Mapped[int] = mapped_column(ForeignKey("mappings.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    role: Mapped[ApprovalRole] = mapped_column(str_enum(ApprovalRole, "approval_role"))
+    signed_by: Mapped[str] = mapped_column(String(100))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    #: A testing sign-off's suite results: tests passed and failed, coverage.
+    details: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+
+class AuditRow(Base):
+    """The audit trail: who did what, when, to which version. Names the mapping by key,
+    like runs do, so the trail outlives a deleted mapping."""
+
+    __tablename__ = "audit_trail"
+    __table_args__ = (Index("ix_audit_trail_mapping_key_at", "mapping_key", "at"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    mapping_key: Mapped[str] = mapped_column(KEY)
+    version: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(50))
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+
+
+class StoreSetting(Base):
+    """A setting of the whole store (not of one user), e.g. ``require_approval``."""
+
+    __tablename__ = "store_settings"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSONDocument, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100))

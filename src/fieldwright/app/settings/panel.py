@@ -207,6 +207,13 @@ class SettingsPanel(QWidget):
         self.time_zone.setCurrentText(self.settings.time_zone())
         self.sample_size.setValue(self.settings.preview_sample_size())
 
+    def add_section(self, section: QWidget) -> None:
+        """Show `section` (a group of settings another feature owns) after the others."""
+        content = self.ui.child(QWidget, "settings_content")
+        layout = content.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(layout.count() - 1, section)
+
     def shutdown(self) -> None:
         """Forget a running test's answer and wait for its thread."""
         self.generation += 1

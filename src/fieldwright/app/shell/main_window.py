@@ -13,6 +13,7 @@ files, the title) is the `DocumentController`'s; the window shows what it says.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSignalBlocker, Qt
@@ -26,6 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldwright.app.approvals.commands import open_mapping_approvals, review_reminder
+from fieldwright.app.approvals.review_queue import open_review_queue
+from fieldwright.app.approvals.setting import ApprovalSetting
 from fieldwright.app.designer.automap_dialog import AutoMapDialog
 from fieldwright.app.designer.endpoint_dialog import edit_endpoint
 from fieldwright.app.designer.filter_dialog import open_filter_dialog
@@ -113,6 +117,8 @@ class MainWindow(QMainWindow):
         self.documents.refresh_recent()
         self.documents.describe()
         self.show_page("Home")
+        if store is not None and (reminder := review_reminder(store.service)):
+            self.show_message(reminder)
 
     # -- composition --------------------------------------------------------------------
 
@@ -192,7 +198,21 @@ class MainWindow(QMainWindow):
             record_filter=lambda: open_filter_dialog(
                 self.session, self, [i.record for i in self.preview.items if i.record is not None]
             ),
+            approvals=self._approvals_command(),
+            review_queue=self._review_queue_command(),
         )
+
+    def _approvals_command(self) -> Callable[[], object] | None:
+        if self.store is None:
+            return None
+        service = self.store.service
+        return lambda: open_mapping_approvals(service, self.session, self, self.show_message)
+
+    def _review_queue_command(self) -> Callable[[], object] | None:
+        if self.store is None:
+            return None
+        service = self.store.service
+        return lambda: open_review_queue(service, self)
 
     def _connect_documents(self) -> None:
         documents = self.documents
@@ -328,6 +348,10 @@ class MainWindow(QMainWindow):
         panel.sampleSizeChanged.connect(self._sample_size_changed)
         panel.themeChanged.connect(self.theme_applied)
         panel.timeZoneChanged.connect(self._time_zone_changed)
+        if self.store is not None:
+            approval = ApprovalSetting(self.store.service)
+            approval.message.connect(self.show_message)
+            panel.add_section(approval)
         return panel
 
     @property

@@ -64,6 +64,8 @@ class MenuCommands:
     target_endpoint: Command | None = None  #: where records go
     lookups: Command | None = None  #: value-map tables
     record_filter: Command | None = None  #: which records the mapping keeps
+    approvals: Command | None = None  #: lifecycle and sign-offs of the stored mapping
+    review_queue: Command | None = None  #: versions waiting for review
 
 
 def shortcut_text(action: QAction) -> str:
@@ -179,6 +181,8 @@ MAPPING_ENTRIES: tuple[tuple[str, str], ...] = (
     ("target_endpoint", "&Target endpoint…"),
     ("lookups", "&Lookups…"),
     ("record_filter", "&Filter…"),
+    ("approvals", "&Approvals…"),
+    ("review_queue", "&Review queue…"),
 )
 
 

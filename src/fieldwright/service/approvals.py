@@ -1,0 +1,247 @@
+"""Approvals before production: submit a mapping version for review, sign it off per role,
+approve, activate and retire it, and read the review queue and the audit trail.
+
+Enforcement is a store setting, ``require_approval``: off by default (and for
+every store made before revision 0006), so schedules run the latest saved
+version as they always did; once it is on (the app's Settings page, or
+`fieldwright review require --on`), a schedule runs only its mapping's active
+version and a fire with none is recorded failed, "no approved active version".
+
+The testing sign-off runs the version's own test suite: every test must pass
+and the coverage must reach the threshold of the version's approval settings;
+the results are kept with the sign-off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fieldwright.domain.approvals import (
+    ApprovalRole,
+    AuditEntry,
+    LifecycleState,
+    ReviewItem,
+    VersionLifecycle,
+)
+from fieldwright.domain.document import MappingDocument
+from fieldwright.service._boundary import service_errors
+from fieldwright.service.errors import InvalidRequest
+from fieldwright.service.suites import run_document_tests
+from fieldwright.store import LifecycleRepository, MappingRepository, Store, StoreSettings
+
+__all__ = ["NO_ACTIVE_VERSION", "REQUIRE_APPROVAL", "Approvals", "parse_role", "security_summary"]
+
+#: The store setting that makes schedules run only active versions.
+REQUIRE_APPROVAL = "require_approval"
+#: Why a schedule's fire did not run when approval is required and nothing is active.
+NO_ACTIVE_VERSION = "no approved active version"
+
+
+def parse_role(text: str | ApprovalRole) -> ApprovalRole:
+    """A role from its name (``data_owner``, ``data-owner``); InvalidRequest lists the roles."""
+    if isinstance(text, ApprovalRole):
+        return text
+    try:
+        return ApprovalRole(text.strip().lower().replace("-", "_").replace(" ", "_"))
+    except ValueError:
+        roles = ", ".join(role.value for role in ApprovalRole)
+        raise InvalidRequest(f"unknown role {text!r}; the roles are {roles}") from None
+
+
+def security_summary(document: MappingDocument) -> dict[str, Any]:
+    """What a security reviewer looks at: the connectors and credentials the version uses
+    (names only, never secrets) and the field mappings that mask or hash."""
+    sides: dict[str, Any] = {}
+    for side, endpoint in (("source", document.source), ("target", document.target)):
+        ref = endpoint.connector
+        if ref is None:
+            continue
+        sides[side] = {
+            "kind": ref.kind,
+            "connection": ref.connection,
+            "credential": ref.credential.model_dump(mode="json") if ref.credential else None,
+        }
+    masked = [
+        {"target": field.target, "steps": [step.fn for step in field.transforms]}
+        for field in document.fields
+        if any(_masks(step.fn) for step in field.transforms)
+    ]
+    return {"connectors": sides, "masked_fields": masked}
+
+
+def _masks(fn: str) -> bool:
+    return any(word in fn for word in ("mask", "hash", "redact", "sha", "md5"))
+
+
+class Approvals:
+    """The lifecycle of the mapping versions of one open store; reached as
+    `Service.approvals`. Every method acts as the store's user and is audited."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._repo = LifecycleRepository(store)
+        self._mappings = MappingRepository(store)
+        self._settings = StoreSettings(store)
+
+    # -- the setting ------------------------------------------------------------------------
+
+    @property
+    def require_approval(self) -> bool:
+        """Whether schedules run only active (approved) versions."""
+        with service_errors("reading the store's settings"):
+            return bool(self._settings.get(REQUIRE_APPROVAL, False))
+
+    def set_require_approval(self, required: bool) -> None:
+        with service_errors("changing the store's settings"):
+            self._settings.set(REQUIRE_APPROVAL, bool(required))
+
+    def version_to_run(self, key: str) -> int | None:
+        """The version a schedule runs: the active one when approval is required (an
+        InvalidRequest saying "no approved active version" when there is none), else
+        None, the latest."""
+        if not self.require_approval:
+            return None
+        with service_errors(f"reading the lifecycle of {key!r}"):
+            active = self._repo.active_version(key)
+        if active is None:
+            raise InvalidRequest(f"{NO_ACTIVE_VERSION} of mapping {key!r}")
+        return active
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def lifecycle(self, key: str, version: int | None = None) -> VersionLifecycle:
+        """Where `version` (default: the latest) of `key` is, with its sign-offs."""
+        with service_errors(f"reading the lifecycle of {key!r}"):
+            return self._repo.lifecycle(key, version)
+
+    def versions(self, key: str) -> list[VersionLifecycle]:
+        """Every version of `key` with its state, newest first."""
+        with service_errors(f"reading the lifecycle of {key!r}"):
+            return self._repo.versions(key)
+
+    def active_version(self, key: str) -> int | None:
+        with service_errors(f"reading the lifecycle of {key!r}"):
+            return self._repo.active_version(key)
+
+    def review_queue(self, user: str | None = None) -> list[ReviewItem]:
+        """Versions in review, oldest first; with `user`, those still waiting for them."""
+        with service_errors("reading the review queue"):
+            return self._repo.review_queue(user)
+
+    def audit(self, key: str) -> list[AuditEntry]:
+        """Who did what to which version of `key`, and when; newest first."""
+        with service_errors(f"reading the audit trail of {key!r}"):
+            return self._repo.audit(key)
+
+    def security_summary(self, key: str, version: int | None = None) -> dict[str, Any]:
+        """`security_summary` of a stored version (default: the one in review, else latest)."""
+        number = version or self._default(key, LifecycleState.IN_REVIEW, fallback_latest=True)
+        with service_errors(f"reading version {number} of {key!r}"):
+            return security_summary(self._mappings.load_mapping(key, number))
+
+    # -- changing ---------------------------------------------------------------------------
+
+    def _default(self, key: str, state: LifecycleState, *, fallback_latest: bool = False) -> int:
+        with service_errors(f"reading the lifecycle of {key!r}"):
+            found = self._repo.versions_in(key, [state])
+            if found:
+                return found[0]
+            latest = self._mappings.latest_version(key)
+        if fallback_latest:
+            return latest
+        raise InvalidRequest(f"no version of {key!r} is {state.label}")
+
+    def _change(
+        self,
+        action: str,
+        key: str,
+        version: int,
+        comment: str = "",
+        *,
+        role: ApprovalRole | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> VersionLifecycle:
+        with service_errors(f"mapping {key!r}"):
+            return self._repo.change(
+                action, key, version, comment=comment, role=role, details=details
+            )
+
+    def submit_for_review(
+        self, key: str, version: int | None = None, comment: str = ""
+    ) -> VersionLifecycle:
+        """Put `version` (default: the latest) of `key` in review."""
+        if version is None:
+            with service_errors(f"reading mapping {key!r}"):
+                version = self._mappings.latest_version(key)
+        return self._change("submit", key, version, comment)
+
+    def sign_off(
+        self,
+        key: str,
+        role: str | ApprovalRole,
+        comment: str = "",
+        version: int | None = None,
+    ) -> VersionLifecycle:
+        """Sign off `role` for the version of `key` in review (or `version`).
+
+        A testing sign-off runs the version's tests first and is refused, with the
+        failures or the coverage, unless every test passes and the coverage reaches
+        the threshold; the results are recorded with it.
+        """
+        chosen = parse_role(role)
+        number = version or self._default(key, LifecycleState.IN_REVIEW)
+        details: dict[str, Any] = {}
+        if chosen is ApprovalRole.TESTING_SIGNOFF:
+            details = self._suite_results(key, number)
+        return self._change("sign_off", key, number, comment, role=chosen, details=details)
+
+    def _suite_results(self, key: str, version: int) -> dict[str, Any]:
+        lifecycle = self.lifecycle(key, version)
+        with service_errors(f"reading version {version} of {key!r}"):
+            document = self._mappings.load_mapping(key, version)
+        suite = run_document_tests(document)
+        threshold = lifecycle.coverage_threshold
+        where = f"testing sign-off of version {version} of {key!r} refused"
+        if not suite.results:
+            raise InvalidRequest(f"{where}: the mapping has no tests; add tests first")
+        if not suite.ok:
+            failed = [r.name for r in suite.results if not r.passed]
+            raise InvalidRequest(
+                f"{where}: {len(failed)} of {len(suite.results)} tests fail ({', '.join(failed)})"
+            )
+        if suite.coverage.ratio < threshold:
+            unchecked = ", ".join(suite.coverage.unchecked)
+            raise InvalidRequest(
+                f"{where}: the tests check {suite.coverage.ratio:.0%} of the target fields, "
+                f"below the {threshold:.0%} required (unchecked: {unchecked})"
+            )
+        return {
+            "tests": len(suite.results),
+            "passed": suite.passed,
+            "failed": suite.failed,
+            "coverage": round(suite.coverage.ratio, 4),
+            "threshold": threshold,
+        }
+
+    def reject(self, key: str, comment: str, version: int | None = None) -> VersionLifecycle:
+        """Send the version in review back to draft; its sign-offs are withdrawn."""
+        if not comment.strip():
+            raise InvalidRequest("say why the version is rejected (a comment is required)")
+        number = version or self._default(key, LifecycleState.IN_REVIEW)
+        return self._change("reject", key, number, comment)
+
+    def approve(self, key: str, version: int | None = None, comment: str = "") -> VersionLifecycle:
+        """Approve the version in review once every required role has signed."""
+        number = version or self._default(key, LifecycleState.IN_REVIEW)
+        return self._change("approve", key, number, comment)
+
+    def activate(self, key: str, version: int | None = None, comment: str = "") -> VersionLifecycle:
+        """Make the approved version (or `version`) the one schedules run; the version
+        active before is retired."""
+        number = version or self._default(key, LifecycleState.APPROVED)
+        return self._change("activate", key, number, comment)
+
+    def retire(self, key: str, version: int | None = None, comment: str = "") -> VersionLifecycle:
+        """Retire the active version (or `version`): schedules stop running it."""
+        number = version or self._default(key, LifecycleState.ACTIVE)
+        return self._change("retire", key, number, comment)
