@@ -61,6 +61,10 @@ def _read(
     field: CompiledField, copy_shared: bool
 ) -> Callable[[Sequence[Record], Cache], list[Any]]:
     sources = field.sources
+    expression = field.expression
+    if expression is not None:  # a failing record raises: the column goes one by one
+        evaluate = expression.evaluate
+        return lambda records, cache: [evaluate(record) for record in records]
     if not sources:
         constant = field.mapping.constant
         if isinstance(constant, dict | list):

@@ -18,6 +18,7 @@ import jmespath.exceptions
 
 from fieldwright.domain import DocumentError, FieldMapping, MappingDocument, OnError, Problem
 from fieldwright.engine.columns import Cache, Column, column
+from fieldwright.engine.expressions import Expression, ExpressionFailed
 from fieldwright.engine.functions import REGISTRY, Registry, StepContext, TransformError
 from fieldwright.engine.paths import SourcePath, TargetPath
 from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
@@ -95,9 +96,17 @@ class CompiledField:
     required: str | None = None
     #: For each check, a test that a whole column passes it (the batch path's shortcut).
     all_fit: tuple[AllFit | None, ...] = ()
+    #: The field's expression, when its input is an expression's result.
+    expression: Expression | None = None
 
     def source_value(self, record: Mapping[str, Any]) -> Any:
-        """The field's input: one source's value, a list for several sources, or the constant."""
+        """The field's input: one source's value, a list for several sources, the
+        expression's result, or the constant."""
+        if self.expression is not None:
+            try:
+                return self.expression.evaluate(record)
+            except ExpressionFailed as exc:
+                raise _FieldFailed(str(exc)) from None
         if not self.sources:
             constant = self.mapping.constant
             return copy.deepcopy(constant) if isinstance(constant, dict | list) else constant
@@ -380,7 +389,16 @@ def _compiled_field(checked: CheckedField, lookups: Mapping[str, Any]) -> Compil
         if declared is not None and declared.required
         else None
     )
-    return CompiledField(mapping, checked.target, checked.sources, steps, checks, required, all_fit)
+    return CompiledField(
+        mapping,
+        checked.target,
+        checked.sources,
+        steps,
+        checks,
+        required,
+        all_fit,
+        checked.expression,
+    )
 
 
 def _compile(

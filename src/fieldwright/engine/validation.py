@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import jmespath
 
 from fieldwright.domain import FORMAT_VERSION, FieldMapping, MappingDocument, Problem, pointer
+from fieldwright.engine.expressions import Expression, ExpressionSyntaxError
+from fieldwright.engine.expressions import compile_expression as compile_jsonata
 from fieldwright.engine.functions import REGISTRY, Registry
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
 from fieldwright.engine.functions._patterns import PatternError, compile_pattern
@@ -54,6 +56,8 @@ class CheckedField:
     steps: tuple[PreparedStep, ...]
     #: What the target schema declares about the target, if it declares it.
     declared: Declared | None = None
+    #: The field's expression, compiled, when its input is an expression.
+    expression: Expression | None = None
 
 
 @dataclass(slots=True)
@@ -83,6 +87,18 @@ def _check_sources(mapping: FieldMapping, at: Where, problems: list[Problem]) ->
         except PathError as exc:
             problems.append(Problem(pointer(*at, "sources", number), str(exc)))
     return sources
+
+
+def _check_expression(
+    mapping: FieldMapping, at: Where, problems: list[Problem]
+) -> Expression | None:
+    if mapping.expression is None:
+        return None
+    try:
+        return compile_jsonata(mapping.expression)
+    except ExpressionSyntaxError as exc:
+        problems.append(Problem(pointer(*at, "expression"), f"invalid expression: {exc}"))
+        return None
 
 
 def _unknown_function(name: str, registry: Registry) -> str:
@@ -155,13 +171,14 @@ def _check_field(
     before = len(problems)
     target = _check_target(mapping, at, problems)
     sources = _check_sources(mapping, at, problems)
+    expression = _check_expression(mapping, at, problems)
     steps = _check_steps(mapping, at, document, registry, problems)
     _check_rules(mapping, at, problems)
     declared = None if target is None else declared_at(target.segments)
     _check_constants(mapping, declared, at, problems)
     if len(problems) > before or target is None:
         return None
-    return CheckedField(mapping, target, tuple(sources), tuple(steps), declared)
+    return CheckedField(mapping, target, tuple(sources), tuple(steps), declared, expression)
 
 
 def _check_fields(document: MappingDocument, registry: Registry, checked: CheckedDocument) -> None:

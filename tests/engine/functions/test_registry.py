@@ -196,7 +196,11 @@ def test_functions_that_handle_null_are_called_with_null() -> None:
 
 
 def test_context_functions_are_the_record_readers() -> None:
-    assert {spec.name for spec in REGISTRY if spec.context} == {"when", "jmespath_record"}
+    assert {spec.name for spec in REGISTRY if spec.context} == {
+        "when",
+        "jmespath_record",
+        "expression",
+    }
 
 
 def test_choices_are_checked_at_compile_time(problems: Problems) -> None:
