@@ -19,6 +19,7 @@ from fieldwright.cli._common import (
     source_options,
     source_settings,
 )
+from fieldwright.cli.expressions import print_expressions
 from fieldwright.service import (
     FieldTrace,
     InvalidDocument,
@@ -135,8 +136,14 @@ def preview(
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--category", help="Only this category.")
-def functions(as_json: bool, category: str | None) -> None:
+@click.option(
+    "--expressions", is_flag=True, help="The expression language's operators and functions."
+)
+def functions(as_json: bool, category: str | None, expressions: bool = False) -> None:
     """The function library: signatures, documentation and examples."""
+    if expressions:
+        print_expressions(as_json)
+        return
     specs = [s for s in function_library() if category is None or s.category.value == category]
     if as_json:
         data = [

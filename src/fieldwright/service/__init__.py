@@ -64,6 +64,14 @@ if TYPE_CHECKING:
         ScheduleFired,
         ServiceEvents,
     )
+    from fieldwright.service.expressions import (
+        ExpressionFunction,
+        ExpressionOperator,
+        ExpressionProblem,
+        check_expression,
+        expression_functions,
+        expression_operators,
+    )
     from fieldwright.service.facade import Connectors, Service, StandardConnectors
     from fieldwright.service.files import dead_letter_path, output_columns, run_file
     from fieldwright.service.library import document_json_schema, function_library
@@ -171,6 +179,12 @@ _LOCATIONS = {
     "describe_schedule": "fieldwright.service.plans",
     "DURATION_UNITS": "fieldwright.service.plans",
     "document_json_schema": "fieldwright.service.library",
+    "ExpressionFunction": "fieldwright.service.expressions",
+    "ExpressionOperator": "fieldwright.service.expressions",
+    "ExpressionProblem": "fieldwright.service.expressions",
+    "check_expression": "fieldwright.service.expressions",
+    "expression_functions": "fieldwright.service.expressions",
+    "expression_operators": "fieldwright.service.expressions",
     "file_connector": "fieldwright.service._connectors",
     "file_kind_format": "fieldwright.service._connectors",
     "function_library": "fieldwright.service.library",
@@ -204,6 +218,9 @@ __all__ = [
     "CredentialProblem",
     "DataError",
     "Difference",
+    "ExpressionFunction",
+    "ExpressionOperator",
+    "ExpressionProblem",
     "FieldTrace",
     "InvalidDocument",
     "InvalidRequest",
@@ -234,6 +251,7 @@ __all__ = [
     "SuiteResult",
     "TemplateSummary",
     "TestResult",
+    "check_expression",
     "compile_leniently",
     "compile_mapping",
     "configure_logging",
@@ -244,6 +262,8 @@ __all__ = [
     "describe_schedule",
     "document_json_schema",
     "export_mapping",
+    "expression_functions",
+    "expression_operators",
     "file_connector",
     "file_kind_format",
     "function_library",

@@ -30,7 +30,6 @@ from fieldwright.engine.expressions._parse import (
 from fieldwright.engine.expressions._values import (
     MAX_DIGITS,
     MAX_TEXT,
-    Budget,
     ExpressionFailed,
     output,
 )
@@ -90,9 +89,15 @@ class Expression:
         `value` is `$value`, the field's value before an expression step.
         Raise ExpressionFailed saying why and where.
         """
-        env = Env(record, scope, value, Budget(self.steps))
+        env = Env(record, scope, value, self.steps)
         try:
-            return output(self._run(record, env))
+            result = self._run(record, env)
+            kind = type(result)
+            if kind is int or kind is str or kind is bool or result is None:
+                return result
+            if kind is float and result - result == 0 and not result.is_integer():
+                return result
+            return output(result)
         except ExpressionFailed as exc:
             offset = getattr(exc, "offset", None)
             if offset is None:

@@ -37,17 +37,22 @@ MAX_EXPRESSION_DEPTH: Final = 64
 VALUE: Final = "value"
 
 
-class Env:
-    """One evaluation: the record, the current item, the step's value, variables, budget."""
+class Env(Budget):
+    """One evaluation: the record, the current item, the step's value, variables, and
+    the steps it may still take (it is its own budget)."""
 
-    __slots__ = ("budget", "item", "root", "value", "variables")
+    __slots__ = ("item", "root", "value", "variables")
 
-    def __init__(self, root: Any, item: ItemScope | None, value: Any, budget: Budget) -> None:
+    def __init__(self, root: Any, item: ItemScope | None, value: Any, limit: int) -> None:
+        self.limit = self.left = limit
         self.root = root
         self.item = item
         self.value = value
         self.variables: dict[str, Any] = {}
-        self.budget = budget
+
+    @property
+    def budget(self) -> Budget:
+        return self
 
 
 Fn = Callable[[Any, Env], Any]
@@ -162,7 +167,7 @@ class _Compiler:
         test = self.compile(predicate, scope, depth)
 
         def keep(items: list[Any], env: Env) -> list[Any]:
-            env.budget.spend(len(items))
+            env.spend(len(items))
             kept: list[Any] = []
             for position, item in enumerate(items):
                 verdict = test(item, env)
@@ -187,13 +192,25 @@ class _Compiler:
                 step.predicate, step.stages = saved, stages or None
             steps.append((compiled, tuple(self._stage(s, scope, depth) for s in stages)))
         keep_array = bool(node.keep_array)
+        if len(steps) == 1 and not steps[0][1] and not keep_array and node.steps[0].type == "name":
+            name = node.steps[0].value
+
+            def field(ctx: Any, env: Env) -> Any:  # the common case, one call
+                value = ctx.get(name, MISSING) if type(ctx) is dict else MISSING
+                if type(value) is list:
+                    env.spend(len(value))
+                    flat = _flatten(value)
+                    return MISSING if not flat else flat[0] if len(flat) == 1 else flat
+                return value
+
+            return field
         if len(steps) == 1 and not steps[0][1] and not keep_array:
             (only, _none) = steps[0]
 
             def single(ctx: Any, env: Env) -> Any:
                 value = only(ctx, env)
                 if type(value) is list:
-                    env.budget.spend(len(value))
+                    env.spend(len(value))
                     flat = _flatten(value)
                     return MISSING if not flat else flat[0] if len(flat) == 1 else flat
                 return value
@@ -204,7 +221,7 @@ class _Compiler:
         def path(ctx: Any, env: Env) -> Any:
             sequence = [ctx]
             for step, stages in plan:
-                env.budget.spend(len(sequence))
+                env.spend(len(sequence))
                 found: list[Any] = []
                 for element in sequence:
                     value = step(element, env)
@@ -228,10 +245,16 @@ class _Compiler:
         right = self.compile(node.rhs, scope, depth)
         offset = self._start(node)
         if operator in ("+", "-", "*", "/", "%"):
+            fast = _FAST.get(operator)
 
             def arithmetic_at(ctx: Any, env: Env) -> Any:
+                a, b = left(ctx, env), right(ctx, env)
+                if fast is not None and type(a) in _PLAIN and type(b) in _PLAIN:
+                    result = fast(a, b)  # int and float: no decimal, no null to handle
+                    if -_BIG < result < _BIG:  # a finite float, an int of at most 300 digits
+                        return result
                 try:
-                    return arithmetic(operator, left(ctx, env), right(ctx, env))
+                    return arithmetic(operator, a, b)
                 except ExpressionFailed as exc:
                     raise _located(exc, offset) from None
 
@@ -289,7 +312,7 @@ class _Compiler:
                         built.extend(value)
                     else:
                         built.append(value)
-                env.budget.spend(len(built))
+                env.spend(len(built))
                 return built
 
             return array
@@ -384,10 +407,10 @@ class _Compiler:
         fixed = tuple(arguments)
 
         def call(ctx: Any, env: Env) -> Any:
-            env.budget.spend()
+            env.spend()
             values = [argument(ctx, env) for argument in fixed]
             try:
-                return impl(values, env.budget)
+                return impl(values, env)
             except ExpressionFailed as exc:
                 raise _located(exc, offset) from None
 
@@ -400,6 +423,16 @@ class _Compiler:
         if node.rhs.type != "function":
             raise self.fail(node.rhs, "the right side of ~> must be a function call")
         return self._call(node.rhs, self.compile(node.lhs, scope, depth), scope, depth)
+
+
+#: Operators whose int and float results need only a range check.
+_FAST: Final[dict[str, Callable[[Any, Any], Any]]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+}
+_PLAIN: Final = frozenset({int, float})
+_BIG: Final = 10**300
 
 
 def _at(items: list[Any], index: int) -> list[Any]:
@@ -435,7 +468,7 @@ def _member(value: Any, within: Any, env: Env) -> bool:
     if value is MISSING or within is MISSING:
         return False
     items: Sequence[Any] = within if type(within) is list else [within]
-    env.budget.spend(len(items))
+    env.spend(len(items))
     return any(equal(value, item) for item in items)
 
 
