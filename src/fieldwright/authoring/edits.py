@@ -70,7 +70,8 @@ class AddFieldMapping:
 
     @property
     def text(self) -> str:
-        sources = ", ".join(self.mapping.sources) or "constant"
+        fallback = "constant" if self.mapping.expression is None else "expression"
+        sources = ", ".join(self.mapping.sources) or fallback
         return f"Map {sources} → {self.mapping.target}"
 
     def apply(self, document: MappingDocument) -> Events:
