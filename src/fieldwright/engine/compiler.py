@@ -23,6 +23,7 @@ from fieldwright.engine.functions import REGISTRY, Registry, StepContext, Transf
 from fieldwright.engine.paths import SourcePath, TargetPath
 from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
 from fieldwright.engine.rules import Check, compile_rules
+from fieldwright.engine.scope import ItemScope
 from fieldwright.engine.target_types import REQUIRED_BY_SCHEMA, AllFit, declared_checks
 from fieldwright.engine.validation import CheckedField, check_document
 
@@ -99,12 +100,12 @@ class CompiledField:
     #: The field's expression, when its input is an expression's result.
     expression: Expression | None = None
 
-    def source_value(self, record: Mapping[str, Any]) -> Any:
+    def source_value(self, record: Mapping[str, Any], scope: ItemScope | None = None) -> Any:
         """The field's input: one source's value, a list for several sources, the
-        expression's result, or the constant."""
+        expression's result (`scope` is its `@`), or the constant."""
         if self.expression is not None:
             try:
-                return self.expression.evaluate(record)
+                return self.expression.evaluate(record, scope)
             except ExpressionFailed as exc:
                 raise _FieldFailed(str(exc)) from None
         if not self.sources:

@@ -496,3 +496,8 @@ def compile_tree(text: str, tree: Node) -> Fn:
         return _Compiler(text).compile(tree, frozenset(), 1)
     except RecursionError:
         raise ExpressionSyntaxError("the expression is nested too deeply", 1, 1) from None
+    except (AttributeError, TypeError) as exc:  # a tree shape the parser rarely makes
+        line, column = where(text, len(text))
+        raise ExpressionSyntaxError(
+            f"this form of expression is not supported ({type(exc).__name__})", line, column
+        ) from None

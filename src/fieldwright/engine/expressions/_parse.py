@@ -26,6 +26,17 @@ MAX_EXPRESSION_LENGTH: Final = 100_000
 
 Node = Any  # jsonata.parser.Parser.Symbol: untyped upstream
 
+#: What jsonata-python's parser raises on some malformed texts instead of its JException
+#: (a lone "/" reads past the end of the text, for one).
+_PARSER_SLIPS: Final = (
+    IndexError,
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    OverflowError,
+    re.error,  # a /regex/ literal is compiled while tokenizing
+)
 _NUMBER_AT_END: Final = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
 
 
@@ -127,5 +138,10 @@ def parse(text: str) -> Node:
         raise ExpressionSyntaxError(_message(exc), line, column) from None
     except RecursionError:
         raise ExpressionSyntaxError("the expression is nested too deeply", 1, 1) from None
+    except _PARSER_SLIPS as exc:  # the upstream parser trips on a few malformed texts
+        line, column = where(text, len(text))
+        raise ExpressionSyntaxError(
+            f"syntax error: the expression cannot be read ({type(exc).__name__})", line, column
+        ) from None
     _exact_numbers(tree, text)
     return tree
