@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox
 from pytestqt.qtbot import QtBot
 
+from fieldwright.app.preview.model import FIXED_COLUMNS
 from fieldwright.app.shell.main_window import MainWindow
 from fieldwright.domain import dumps
 from tests.app.conftest import HUBSPOT
@@ -87,3 +88,27 @@ def test_a_target_nothing_maps_is_mapped_by_its_expression(
     assert window.session.stack.undoText() == "Map expression → $.phone"
     assert designer.selected == "$.phone"
     assert mapping_group.isEnabled()
+
+
+def test_the_preview_lineage_shows_the_expression_and_its_value(
+    make_window: Factory, qtbot: QtBot
+) -> None:
+    window = make_window()
+    with qtbot.waitSignal(window.preview.previewUpdated, timeout=10_000):
+        window.documents.open_path(HUBSPOT)
+    window.designer.select_mapping("$.company")
+    editor = window.designer.inspector.expression
+    _type(qtbot, window, '$uppercase(properties.company) & " / " & $count(properties)')
+    with qtbot.waitSignal(window.preview.previewUpdated, timeout=10_000):
+        qtbot.keyClick(editor.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    model = window.preview.model
+    column = model.targets.index("$.company") + len(FIXED_COLUMNS)
+    window.preview.table.setCurrentIndex(model.index(0, column))
+    lineage = window.preview.lineage
+    rows = {
+        lineage.topLevelItem(i).text(0): lineage.topLevelItem(i).text(1)  # type: ignore[union-attr]
+        for i in range(lineage.topLevelItemCount())
+    }
+    label = 'Expression $uppercase(properties.company) & " / " & $count(properties)'
+    assert rows[label] == "ANALYTICAL ENGINES LTD / 1"
+    assert rows["Output"] == "ANALYTICAL ENGINES LTD / 1"
