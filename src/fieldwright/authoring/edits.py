@@ -245,6 +245,7 @@ def _map_one(document: MappingDocument, source: str, target: str) -> Edit | None
     data = existing.model_dump()
     data["sources"] = [*existing.sources, source]
     data["constant"] = None
+    data["expression"] = None  # a dropped source replaces an expression, as a constant
     label = f"Add source {source} to {target}"
     return ReplaceFieldMapping(target, FieldMapping.model_validate(data), label)
 
