@@ -14,6 +14,7 @@ from fieldwright.engine.expressions import (
     ExpressionSyntaxError,
     check_expression,
     compile_expression,
+    evaluate_all,
 )
 from fieldwright.engine.scope import ItemScope
 
@@ -225,3 +226,13 @@ def test_deep_nesting_is_refused_with_a_message() -> None:
 def test_valid_expressions_have_no_problem() -> None:
     assert check_expression("qty * price") is None
     assert check_expression("@.qty * @.price") is None
+
+
+def test_a_column_evaluates_as_each_record_does() -> None:
+    expression = compile_expression("qty * price")
+    records = [{"qty": 2, "price": 1.5}, {"qty": None}, {"price": 4, "qty": 10**20}]
+    assert evaluate_all(expression, records) == [expression.evaluate(r) for r in records]
+    with pytest.raises(ExpressionFailed):
+        evaluate_all(expression, [*records, {"qty": "two", "price": 1}])
+    budget = compile_expression("$sum(xs)", steps=20)
+    assert evaluate_all(budget, [{"xs": [1] * 8}] * 3) == [8, 8, 8]  # a budget per record

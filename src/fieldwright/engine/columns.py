@@ -17,6 +17,8 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from fieldwright.engine.expressions import evaluate_all
+
 if TYPE_CHECKING:
     from fieldwright.engine.compiler import CompiledField, CompiledStep
 
@@ -63,8 +65,7 @@ def _read(
     sources = field.sources
     expression = field.expression
     if expression is not None:  # a failing record raises: the column goes one by one
-        evaluate = expression.evaluate
-        return lambda records, cache: [evaluate(record) for record in records]
+        return lambda records, cache: evaluate_all(expression, records)
     if not sources:
         constant = field.mapping.constant
         if isinstance(constant, dict | list):

@@ -11,6 +11,7 @@ MAX_TEXT characters; past a bound the record fails with a reason.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -51,6 +52,7 @@ __all__ = [
     "Operator",
     "check_expression",
     "compile_expression",
+    "evaluate_all",
 ]
 
 #: The most steps (items visited, calls made) one evaluation may take on one record.
@@ -91,13 +93,7 @@ class Expression:
         """
         env = Env(record, scope, value, self.steps)
         try:
-            result = self._run(record, env)
-            kind = type(result)
-            if kind is int or kind is str or kind is bool or result is None:
-                return result
-            if kind is float and result - result == 0 and not result.is_integer():
-                return result
-            return output(result)
+            return _plain(self._run(record, env))
         except ExpressionFailed as exc:
             offset = getattr(exc, "offset", None)
             if offset is None:
@@ -108,6 +104,34 @@ class Expression:
             ) from None
         except RecursionError:
             raise ExpressionFailed("expression failed: the data is nested too deeply") from None
+
+
+def evaluate_all(expression: Expression, records: Sequence[Any]) -> list[Any]:
+    """`expression.evaluate(record)` of every record (no item, no value), for a column of
+    a batch; raise ExpressionFailed at the first record that fails, without saying where
+    (the batch path then maps the records one by one, which does)."""
+    steps = expression.steps
+    env = Env(None, None, None, steps)
+    run = expression._run
+    values: list[Any] = []
+    append = values.append
+    try:
+        for record in records:
+            env.root = record
+            env.left = steps
+            append(_plain(run(record, env)))
+    except RecursionError:
+        raise ExpressionFailed("expression failed: the data is nested too deeply") from None
+    return values
+
+
+def _plain(result: Any) -> Any:
+    kind = type(result)
+    if kind is int or kind is str or kind is bool or result is None:
+        return result
+    if kind is float and result - result == 0 and not result.is_integer():
+        return result
+    return output(result)
 
 
 def compile_expression(text: str, *, steps: int = MAX_EXPRESSION_STEPS) -> Expression:
