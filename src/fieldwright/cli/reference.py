@@ -65,7 +65,9 @@ def validate(mappings: tuple[Path, ...]) -> None:
 
 
 def _print_trace(field: FieldTrace) -> None:
-    if field.sources:
+    if field.expression is not None:
+        inputs = f"expression {field.expression} = {_json(field.input)}"
+    elif field.sources:
         inputs = ", ".join(f"{path} = {_json(value)}" for path, value in field.sources)
     else:
         inputs = f"constant {_json(field.input)}"
