@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGroupBox
+from PySide6.QtWidgets import QGroupBox, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from fieldwright.app.preview.model import FIXED_COLUMNS
@@ -112,3 +112,25 @@ def test_the_preview_lineage_shows_the_expression_and_its_value(
     label = 'Expression $uppercase(properties.company) & " / " & $count(properties)'
     assert rows[label] == "ANALYTICAL ENGINES LTD / 1"
     assert rows["Output"] == "ANALYTICAL ENGINES LTD / 1"
+
+
+def test_the_expression_step_takes_its_expression_as_text_checked_as_typed(
+    make_window: Factory, qtbot: QtBot
+) -> None:
+    window = make_window(HUBSPOT)
+    window.show_page("Designer")
+    window.designer.select_mapping("$.company")
+    inspector = window.designer.inspector
+    inspector.append_step("expression")
+    inspector.steps.setCurrentRow(inspector.steps.count() - 1)
+    edit = inspector.args.findChild(QLineEdit, "arg_expression")
+    message = inspector.args.findChild(QLabel, "step_message")
+    assert edit is not None and message is not None
+    edit.setFocus()
+    qtbot.keyClicks(edit, "$value &")
+    assert "line 1, column 9: unexpected end of expression" in message.text()
+    qtbot.keyClicks(edit, ' " / " & properties.country')
+    assert message.isHidden(), message.text()
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    step = window.session.document.field("$.company").transforms[-1]  # type: ignore[union-attr]
+    assert step.args == ['$value & " / " & properties.country']

@@ -8,12 +8,12 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from fieldwright.service import function_library
+from fieldwright.service import check_expression, function_library
 
 __all__ = ["StepArgsEditor", "format_arg", "parse_arg", "parse_variadic"]
 
 #: Argument types written as plain text; the others are JSON (numbers, true/false, lists …).
-TEXT_TYPES = frozenset({"string", "regex", "lookup", "expression", "timezone"})
+TEXT_TYPES = frozenset({"string", "regex", "lookup", "expression", "timezone", "jsonata"})
 
 
 def format_arg(kind: str, value: Any) -> str:
@@ -24,6 +24,8 @@ def format_arg(kind: str, value: Any) -> str:
 
 def parse_arg(kind: str, text: str) -> Any:
     """The argument value typed as `text`; ValueError says what is wrong."""
+    if kind == "jsonata" and (problem := check_expression(text)) is not None:
+        raise ValueError(str(problem))  # the expression step's: line, column and why
     if kind in TEXT_TYPES:
         return text
     try:
