@@ -149,3 +149,33 @@ def test_the_preview_trace_shows_the_expression_and_its_value() -> None:
     assert field is not None
     assert field.expression == "$decimal(price) * qty"
     assert field.input == 59.97 and field.output == 59.97
+
+
+def test_line_total_item_by_item_with_the_current_item() -> None:
+    fields = [
+        {"target": "$.lines[*]", "sources": "$.items[*]"},
+        {"target": "$.lines[*].sku", "sources": "@.sku"},
+        {"target": "$.lines[*].line_total", "expression": "$decimal(@.price) * @.qty"},
+        {"target": "$.lines[*].unit", "expression": "@.price / @.qty", "on_error": "null"},
+        {
+            "target": "$.lines[*].label",
+            "sources": "@.sku",
+            "transforms": [{"fn": "expression", "args": ['$value & " x " & @.qty']}],
+        },
+        {"target": "$.order_total", "expression": "$sum(items.($decimal(price) * qty))"},
+    ]
+    compiled = compile_document(document(fields=fields), registry=REGISTRY)
+    order = {"items": [{"sku": "A", "qty": 3, "price": 19.99}, {"sku": "B", "qty": 0, "price": 5}]}
+    result = compiled.apply(order)
+    assert result.output == {
+        "lines": [
+            {"sku": "A", "line_total": 59.97, "unit": 6.663333333333333, "label": "A x 3"},
+            {"sku": "B", "line_total": 0, "unit": None, "label": "B x 0"},
+        ],
+        "order_total": 59.97,
+    }
+    (error,) = result.errors
+    assert error.target == "$.lines[1].unit"
+    assert error.reason == "expression failed at line 1, column 9: division by zero"
+    records = [order, {"items": []}, {}]
+    assert compiled.apply_many(records) == [compiled.apply(r) for r in records]

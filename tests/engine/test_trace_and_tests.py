@@ -81,8 +81,9 @@ def test_run_tests_reports_pass_fail_and_coverage(registry: Registry) -> None:
         },
         {
             "name": "wrong expectation",
+            # No items: the target array is left out (docs/arrays-item-by-item.md).
             "input": {"name": "x", "score": 1},
-            "expected": {"name": "y", "score": 2.0, "kind": "contact", "lines": []},
+            "expected": {"name": "y", "score": 2.0, "kind": "contact"},
         },
         {
             "name": "bad score fails",
@@ -123,10 +124,14 @@ def _count_steps(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> list[ob
     original = CompiledField.transform
 
     def counting(
-        self: CompiledField, value: object, record: object, trace: list[object] | None = None
+        self: CompiledField,
+        value: object,
+        record: object,
+        trace: list[object] | None = None,
+        scope: object = None,
     ) -> object:
         calls.append(value)
-        return original(self, value, record, trace)  # type: ignore[arg-type]
+        return original(self, value, record, trace, scope)  # type: ignore[arg-type]
 
     monkeypatch.setattr(CompiledField, "transform", counting)
     return calls

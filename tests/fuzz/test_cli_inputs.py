@@ -12,6 +12,7 @@ record and one dead letter per failed one.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -51,6 +52,7 @@ def _cap_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (CAP, CAP))
 
 
+@functools.cache  # hypothesis replays draws: a seed file must be the same bytes every time
 def _valid(kind: str) -> bytes:
     if kind == "ndjson":
         return b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in RECORDS)

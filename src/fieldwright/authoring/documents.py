@@ -38,6 +38,7 @@ def snapshot(document: MappingDocument, *, tests: bool = False) -> MappingDocume
         update={
             "fields": [f.model_copy(deep=True) for f in document.fields],
             "lookups": copy.deepcopy(document.lookups),
+            "lookup_defaults": copy.deepcopy(document.lookup_defaults),
             "source": document.source.model_copy(),
             "target": document.target.model_copy(),
             "tests": [case.model_copy(deep=True) for case in document.tests] if tests else [],

@@ -22,6 +22,7 @@ from fieldwright.authoring.events import (
     SchemaChanged,
     Side,
 )
+from fieldwright.authoring.item_paths import item_source
 from fieldwright.domain import FieldMapping, FieldType, MappingDocument, SchemaField, member_path
 
 __all__ = [
@@ -159,12 +160,26 @@ class SetSchema:
 
 
 #: The document-level settings `SetProperties` may change.
-PROPERTIES = frozenset({"name", "key", "description", "version", "lookups", "filter", "run"})
+PROPERTIES = frozenset(
+    {
+        "name",
+        "key",
+        "description",
+        "client",
+        "source_system",
+        "target_system",
+        "version",
+        "lookups",
+        "filter",
+        "run",
+    }
+)
 
 
 @dataclass
 class SetProperties:
-    """Change document-level settings (name, key, description, lookups, filter, run).
+    """Change document-level settings (name, key, description, client and system codes,
+    lookups, filter, run).
 
     The values are validated as the document's own fields are; a value the
     document refuses raises `ValidationError` and changes nothing.
@@ -237,6 +252,17 @@ def _kind(document: MappingDocument, side: Side, path: str) -> FieldType | None:
 
 
 def _map_one(document: MappingDocument, source: str, target: str) -> Edit | None:
+    """Map the schema field `source` onto `target`; under ``[*]`` in the item's own
+    terms (`@.qty`), binding the target array first when nothing binds it."""
+    source, bindings = item_source(document, source, target)
+    edit = _map_source(document, source, target)
+    if not bindings or edit is None:
+        return edit
+    added: list[Edit] = [AddFieldMapping(binding) for binding in bindings]
+    return Batch(f"Map {source} → {target}", [*added, edit])
+
+
+def _map_source(document: MappingDocument, source: str, target: str) -> Edit | None:
     existing = document.field(target)
     if existing is None:
         return AddFieldMapping(FieldMapping(target=target, sources=[source]))
@@ -270,13 +296,16 @@ def map_fields(document: MappingDocument, source: str, target: str) -> Edit | No
 def _map_structure(document: MappingDocument, source: str, target: str) -> list[Edit]:
     source_children = _children(document, "source", source)
     edits: list[Edit] = []
+    # Each child's edit sees the ones before it (the first binds an array for the rest).
+    working = document.model_copy(deep=True)
     for name, target_child in _children(document, "target", target).items():
         source_child = source_children.get(name)
         if source_child is None:
             continue
-        edit = map_fields(document, source_child, target_child)
+        edit = map_fields(working, source_child, target_child)
         if edit is not None:
             edits.append(edit)
+            edit.apply(working)
     return edits
 
 

@@ -13,6 +13,7 @@ from fieldwright._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from fieldwright.connectors.atomic import AtomicFile, FileSink, Manifest, manifest_path
+    from fieldwright.connectors.commit import recover_file_target
     from fieldwright.connectors.credentials import (
         CredentialError,
         Credentials,
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
     )
     from fieldwright.connectors.registry import (
         CONNECTOR_KINDS,
+        fail_staged_run,
         open_connector_sink,
         open_connector_source,
     )
@@ -122,7 +124,9 @@ _LOCATIONS = {
     "install_secret_masker": "fieldwright.connectors.credentials",
     "keyring_status": "fieldwright.connectors.credentials",
     "manifest_path": "fieldwright.connectors.atomic",
+    "recover_file_target": "fieldwright.connectors.commit",
     "mask": "fieldwright.connectors.credentials",
+    "fail_staged_run": "fieldwright.connectors.registry",
     "open_connector_sink": "fieldwright.connectors.registry",
     "open_connector_source": "fieldwright.connectors.registry",
     "open_sink": "fieldwright.connectors.files",
@@ -172,6 +176,7 @@ __all__ = [
     "XlsxSink",
     "XlsxSource",
     "delete_secret",
+    "fail_staged_run",
     "format_of",
     "get_secret",
     "infer_schema",
@@ -184,6 +189,7 @@ __all__ = [
     "open_connector_source",
     "open_sink",
     "open_source",
+    "recover_file_target",
     "reflect_schema",
     "register_secret",
     "schema_from_json_schema",

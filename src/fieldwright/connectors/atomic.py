@@ -2,19 +2,20 @@
 
 A file sink never writes its target in place. It writes a hidden temporary
 file in the target's directory (same file system, so the rename is atomic),
-hashes the bytes as they go by, and on commit flushes, `fsync`s and
-`os.replace`s it onto the target, then writes the `<name>.meta.json`
-manifest the same way. An abort, an exception or a killed process leaves the
-previous target (if any) exactly as it was.
+hashes the bytes as they go by, and on commit flushes and `fsync`s it, then
+makes it visible together with the `<name>.meta.json` manifest and any
+companion file (a file run's dead letters) in one journalled commit
+(`fieldwright.connectors.commit`). An abort, an exception or a process killed
+before the commit point leaves the previous target (if any) exactly as it
+was; one killed after it is rolled forward by the next run's recovery.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -23,6 +24,7 @@ from typing import Any, Self
 import orjson
 
 import fieldwright
+from fieldwright.connectors.commit import CommitPlan, commit, recover_file_target, temp_path_for
 from fieldwright.connectors.errors import ConnectorError, SinkError
 from fieldwright.domain.records import Record, RejectedRecord
 
@@ -47,20 +49,26 @@ class Manifest:
     file_size: int
     checksum: str
     schema_version: str
+    #: The run that wrote the file, and its records read, written, failed and filtered.
+    run: dict[str, Any] | None = None
+    #: Files committed with it (dead letters): name → rows, size and checksum.
+    companions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
-        return orjson.dumps(asdict(self), option=orjson.OPT_INDENT_2) + b"\n"
+        data = asdict(self)
+        if self.run is None:
+            del data["run"]
+        if not self.companions:
+            del data["companions"]
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"
 
 
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename durable; a no-op where directories cannot be opened (Windows)."""
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+@dataclass(frozen=True, slots=True)
+class Companion:
+    """A file committed together with a sink's output (a file run's dead letters)."""
+
+    file: AtomicFile
+    rows: int
 
 
 class AtomicFile:
@@ -81,7 +89,7 @@ class AtomicFile:
             )
         if target.is_dir():
             raise SinkError("is a directory; give a file name", target=str(target))
-        self.temp_path = directory / f".{target.name}.{secrets.token_hex(6)}.tmp"
+        self.temp_path = temp_path_for(target)
         try:
             # O_EXCL: never clobber; mode 0o666 lets the umask decide like any new file.
             fd = os.open(self.temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -118,14 +126,12 @@ class AtomicFile:
         return "sha256:" + self._hash.hexdigest()
 
     # -- the outcome ----------------------------------------------------------
-    def commit(self) -> None:
-        """Flush, fsync and rename onto the target."""
+    def prepare(self) -> tuple[Path, Path]:
+        """Flush, fsync and close; the (temporary, final) pair a commit renames."""
         try:
             self._file.flush()
             os.fsync(self._file.fileno())
             self._file.close()
-            self.temp_path.replace(self.target)
-            _fsync_directory(self.target.parent)
         except OSError as exc:
             self.abort()
             raise SinkError(
@@ -133,6 +139,11 @@ class AtomicFile:
                 target=str(self.target),
             ) from exc
         self.closed = True
+        return self.temp_path, self.target
+
+    def commit(self) -> None:
+        """Flush, fsync and rename onto the target."""
+        _commit_plan(CommitPlan(self.target, [self.prepare()]))
 
     def abort(self) -> None:
         """Drop the temporary file; the target stays as it was."""
@@ -140,6 +151,18 @@ class AtomicFile:
             self._file.close()
         self.temp_path.unlink(missing_ok=True)
         self.closed = True
+
+
+def _commit_plan(plan: CommitPlan) -> None:
+    try:
+        commit(plan)
+    except OSError as exc:
+        for temp, _ in plan.renames:
+            temp.unlink(missing_ok=True)
+        raise SinkError(
+            f"cannot save the file ({exc.strerror}); the previous file, if any, is unchanged",
+            target=str(plan.target),
+        ) from exc
 
 
 def write_atomically(target: Path, data: bytes) -> None:
@@ -168,8 +191,30 @@ class FileSink:
         self.schema_version = schema_version
         self.row_count = 0
         self.manifest: Manifest | None = None
+        #: What the run says of itself in the manifest (set by the run before commit).
+        self.run_summary: dict[str, Any] | None = None
+        self._companions: list[Companion] = []
+        self._stale: list[Path] = []
+        # What a stopped run of this target left: finish its commit, drop its temporaries.
+        recover_file_target(self.path)
         self._out = AtomicFile(self.path)
         self._state = "open"
+
+    def add_companion(self, companion: Companion) -> None:
+        """Commit a file beside the output together with the output and its manifest."""
+        self._require_open("add a file to")
+        if companion.file.target.parent != self.path.parent:
+            raise ConnectorError(
+                f"{companion.file.target} is not beside the output; "
+                "a commit keeps its files in one directory",
+                target=self.name,
+            )
+        self._companions.append(companion)
+
+    def remove_on_commit(self, path: Path) -> None:
+        """Remove a stale file beside the output in the same commit (an earlier run's
+        dead letters when this run has none)."""
+        self._stale.append(path)
 
     @property
     def name(self) -> str:
@@ -200,16 +245,56 @@ class FileSink:
             file_size=self._out.size,
             checksum=self._out.checksum,
             schema_version=self.schema_version,
+            run=self.run_summary,
+            companions={
+                c.file.target.name: {
+                    "rows": c.rows,
+                    "file_size": c.file.size,
+                    "checksum": c.file.checksum,
+                }
+                for c in self._companions
+            },
         )
-        self._out.commit()
+        plan = CommitPlan(self.path, removals=list(self._stale))
+        try:
+            plan.renames.append(self._out.prepare())
+            for companion in self._companions:
+                plan.renames.append(companion.file.prepare())
+            manifest_file = AtomicFile(manifest_path(self.path))
+            manifest_file.write(manifest.to_json())
+            plan.renames.append(manifest_file.prepare())
+        except BaseException:
+            for temp, _ in plan.renames:
+                temp.unlink(missing_ok=True)
+            self._abort_companions()
+            self._state = "aborted"
+            raise
+        _commit_plan(plan)
         self._state = "committed"
-        write_atomically(manifest_path(self.path), manifest.to_json())
         self.manifest = manifest
+
+    def hand_over(self) -> Companion:
+        """Finish the file and give it, uncommitted, to be committed with another
+        sink's output (`add_companion`); this sink is done with it."""
+        self._require_open("hand over")
+        try:
+            self._finish()
+        except BaseException:
+            self.abort()
+            raise
+        self._state = "handed over"
+        return Companion(self._out, self.row_count)
 
     def abort(self) -> None:
         if self._state == "open":
             self._out.abort()
+            self._abort_companions()
             self._state = "aborted"
+
+    def _abort_companions(self) -> None:
+        for companion in self._companions:
+            if not companion.file.closed:
+                companion.file.abort()
 
     def _require_open(self, action: str) -> None:
         if self._state != "open":

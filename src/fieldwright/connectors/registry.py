@@ -34,7 +34,7 @@ from fieldwright.connectors.files import open_sink, open_source
 from fieldwright.domain.document import ConnectorRef
 from fieldwright.domain.records import RecordSink, RecordSource
 
-__all__ = ["CONNECTOR_KINDS", "open_connector_sink", "open_connector_source"]
+__all__ = ["CONNECTOR_KINDS", "fail_staged_run", "open_connector_sink", "open_connector_source"]
 
 _FILE_KINDS = frozenset({"csv", "tsv", "ndjson", "json", "xlsx"})
 _FILE_ALIASES = {"jsonl": "ndjson", "excel": "xlsx"}
@@ -233,6 +233,28 @@ def open_connector_source(
         )
     raise UnsupportedFormat(
         f"unknown connector kind {ref.kind!r}; kinds: {', '.join(CONNECTOR_KINDS)}"
+    )
+
+
+def fail_staged_run(ref: ConnectorRef, run_id: str, credentials: Credentials | None = None) -> int:
+    """For a SQL target written through a staging table: mark the rows the stopped run
+    `run_id` left pending failed (never moved later); how many. 0 for other targets."""
+    if _FILE_ALIASES.get(ref.kind, ref.kind) != "sql":
+        return 0
+    settings = _Settings(ref, "sink")
+    if not settings.get("staging", "bool", default=False) and not settings.get(
+        "staging_table", "str"
+    ):
+        return 0
+    from fieldwright.connectors.sql import fail_staged_rows
+
+    return fail_staged_rows(
+        _sql_url(settings),
+        settings.get("table", "str", required=True),
+        run_id,
+        staging_table=settings.get("staging_table", "str"),
+        schema=settings.get("schema", "str"),
+        credentials=_credentials(ref, credentials),
     )
 
 

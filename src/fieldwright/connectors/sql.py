@@ -29,8 +29,9 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
-from sqlalchemy import Table, select, text
+from sqlalchemy import Table, select, text, update
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import URL
 
 from fieldwright.connectors._sqlcommon import Database
@@ -41,7 +42,7 @@ from fieldwright.connectors.errors import ConnectorError, SinkError, SourceUnrea
 from fieldwright.domain.records import Position, Record, SourceItem
 from fieldwright.domain.schema import SchemaField
 
-__all__ = ["SqlSink", "SqlSource", "reflect_schema"]
+__all__ = ["SqlSink", "SqlSource", "fail_staged_rows", "reflect_schema"]
 
 
 def _table_or_error(database: Database, table: str) -> Table:
@@ -246,3 +247,32 @@ class SqlSink:
 
     def __repr__(self) -> str:
         return f"SqlSink({self.name!r}, {self._state})"
+
+
+def fail_staged_rows(
+    url: str | URL,
+    table: str,
+    run_id: str,
+    *,
+    staging_table: str | None = None,
+    schema: str | None = None,
+    credentials: Credentials | None = None,
+) -> int:
+    """Mark the rows a stopped run left pending in `table`'s staging table failed, so
+    that no later move takes them; how many. A missing staging table holds none."""
+    name = staging_table or f"{table}__fw_staging"
+    check_identifier(name, "staging table", SinkError, name)
+    database = Database(url, schema=schema, credentials=credentials, error=SinkError)
+    try:
+        with database.connect() as connection:
+            if not sa_inspect(connection).has_table(name, schema=schema):
+                return 0
+            staged = database.reflect(connection, name)
+        pending = (staged.c._fw_batch_id == run_id) & (staged.c._fw_status == "pending")
+        with database.engine.begin() as connection:
+            done = connection.execute(update(staged).where(pending).values(_fw_status="failed"))
+        return int(done.rowcount)
+    except sa_exc.SQLAlchemyError as exc:
+        database.fail(exc, "marking a stopped run's staged rows failed", name)
+    finally:
+        database.dispose()

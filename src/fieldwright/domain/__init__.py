@@ -3,6 +3,7 @@
 from fieldwright.domain.canonical import dumps, from_data, load, loads, save, to_data
 from fieldwright.domain.document import (
     FORMAT_VERSION,
+    SYSTEM_CODE,
     ConnectorRef,
     CredentialRef,
     Endpoint,
@@ -21,6 +22,7 @@ from fieldwright.domain.schema import FieldType, Schema, SchemaField, member_pat
 
 __all__ = [
     "FORMAT_VERSION",
+    "SYSTEM_CODE",
     "ConnectorRef",
     "CredentialRef",
     "DocumentError",

@@ -6,6 +6,7 @@ reported with its JSON pointer instead of being silently dropped.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any
 
@@ -15,6 +16,7 @@ from fieldwright.domain.schema import Schema
 
 __all__ = [
     "FORMAT_VERSION",
+    "SYSTEM_CODE",
     "ConnectorRef",
     "CredentialRef",
     "Endpoint",
@@ -31,6 +33,9 @@ __all__ = [
 
 #: The document format this version of Fieldwright writes.
 FORMAT_VERSION = 1
+
+#: A client or system code as it appears in a business key: QBT, WFN, ACME_EU.
+SYSTEM_CODE = re.compile(r"^[A-Z0-9_]{2,16}$")
 
 
 class _Model(BaseModel):
@@ -95,9 +100,24 @@ class ValidationRules(_Model):
 class FieldMapping(_Model):
     """How one target field is produced: source path(s) or a constant, then a chain."""
 
-    target: str = Field(min_length=1)
+    target: str = Field(
+        min_length=1,
+        description=(
+            "Target JSONPath. Under [*] (`$.lines[*].qty`) the field is written once per item "
+            "of the source array bound to `$.lines[*]` (docs/arrays-item-by-item.md)."
+        ),
+    )
     #: Source JSONPaths. With none, the field takes `constant`.
-    sources: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Source JSONPaths: `$.…` reads the record. Under a [*] target, `@` is the current "
+            "item and `@.qty` a path below it, `@@.x` reads the enclosing item, `@index` and "
+            "`@number` give its position (from 0 and from 1), and `$.…` outside the bound array "
+            "is the same in every item. The field mapping of `$.lines[*]` itself binds it: "
+            'sources ["$.items[*]"] (or "@.taxes[*]" for an array in the item).'
+        ),
+    )
     constant: JsonValue = None
     #: An expression (JSONata, docs/expressions.md) over the record and the current item
     #: whose result is the field's input, instead of source paths or a constant.
@@ -176,15 +196,41 @@ class MappingDocument(_Model):
     key: str = Field(min_length=1, description="Business key, e.g. mapping_QBT_WFN_ACME_20250724")
     name: str = Field(min_length=1)
     description: str = ""
+    #: Short upper-case codes of the client and the two systems (ACME, QBT, WFN); "" when unset.
+    client: str = ""
+    source_system: str = ""
+    target_system: str = ""
     version: int = Field(default=1, ge=1)
     source: Endpoint = Field(default_factory=Endpoint)
     target: Endpoint = Field(default_factory=Endpoint)
     lookups: dict[str, dict[str, JsonValue]] = Field(default_factory=dict)
+    #: A lookup table's value for keys it lacks, by table name (absent: null).
+    lookup_defaults: dict[str, JsonValue] = Field(default_factory=dict)
     #: JMESPath predicate over the source record; records it rejects are filtered.
     filter: str | None = None
     fields: list[FieldMapping] = Field(default_factory=list)
     tests: list[TestCase] = Field(default_factory=list)
     run: RunSettings = Field(default_factory=RunSettings)
+
+    @field_validator("client", "source_system", "target_system")
+    @classmethod
+    def _code_syntax(cls, value: str) -> str:
+        if value and not SYSTEM_CODE.match(value):
+            raise ValueError(
+                f"{value!r} is not a code: write 2 to 16 upper-case letters, digits or _, "
+                "e.g. ACME or QBT"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _defaults_of_tables(self) -> MappingDocument:
+        unknown = [name for name in self.lookup_defaults if name not in self.lookups]
+        if unknown:
+            known = ", ".join(sorted(self.lookups)) or "none"
+            raise ValueError(
+                f"lookup_defaults names no lookup table: {', '.join(unknown)} (tables: {known})"
+            )
+        return self
 
     def field(self, target: str) -> FieldMapping | None:
         """The field mapping writing `target`, if any."""

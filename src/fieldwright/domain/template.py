@@ -87,6 +87,7 @@ class TemplateDocument(BaseModel):
     source: Endpoint = Field(default_factory=Endpoint)
     target: Endpoint = Field(default_factory=Endpoint)
     lookups: dict[str, dict[str, JsonValue]] = Field(default_factory=dict)
+    lookup_defaults: dict[str, JsonValue] = Field(default_factory=dict)
     filter: str | None = None
     #: Named reusable transform chains; a step ``{"fn": "@name"}`` stands for one.
     library: dict[str, list[TransformStep]] = Field(default_factory=dict)
@@ -158,7 +159,16 @@ class Expansion:
         return origin + match.group(3) if origin else mapping_pointer
 
 
-_MAPPING_PARTS = ("description", "source", "target", "lookups", "filter", "tests", "run")
+_MAPPING_PARTS = (
+    "description",
+    "source",
+    "target",
+    "lookups",
+    "lookup_defaults",
+    "filter",
+    "tests",
+    "run",
+)
 
 
 def expand(template: TemplateDocument, *, key: str, name: str) -> Expansion:

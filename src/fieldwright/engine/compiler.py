@@ -20,6 +20,9 @@ from fieldwright.domain import DocumentError, FieldMapping, MappingDocument, OnE
 from fieldwright.engine.columns import Cache, Column, column
 from fieldwright.engine.expressions import Expression, ExpressionFailed
 from fieldwright.engine.functions import REGISTRY, Registry, StepContext, TransformError
+from fieldwright.engine.functions.lookups import lookup_tables
+from fieldwright.engine.item_mapping import ItemMapping
+from fieldwright.engine.item_plan import ItemNode
 from fieldwright.engine.paths import SourcePath, TargetPath
 from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
 from fieldwright.engine.rules import Check, compile_rules
@@ -55,6 +58,14 @@ class CompiledStep:
     context: bool
     #: The function's shortcut for str values (see FunctionSpec.on_text).
     on_text: Callable[..., Any] | None = None
+    #: The document's lookup tables, for a context function run inside an item.
+    lookups: Mapping[str, Any] | None = None
+
+    def run_in(self, value: Any, record: Mapping[str, Any], scope: ItemScope) -> Any:
+        """Call the step for an item: a context function sees it in `StepContext.scope`."""
+        if not self.context:
+            return self.call(value, record)
+        return self.impl(StepContext(record, self.lookups or {}, scope), value, *self.args)
 
 
 #: Told (field, target with item index, input, value after each step, output, error)
@@ -118,17 +129,34 @@ class CompiledField:
         except STEP_ERRORS as exc:  # a filter's match() that ran out of time, for one
             raise _FieldFailed(f"cannot read the source: {_reason(exc)}") from exc
 
+    #: What reading a source may raise (the item path reads sources itself).
+    read_errors = STEP_ERRORS
+
+    def unreadable(self, exc: BaseException, target: str) -> tuple[FieldError, Any]:
+        """The error and on_error's value when a source cannot be read."""
+        if isinstance(exc, ExpressionFailed):  # it says where in the expression
+            return self.recover(_FieldFailed(str(exc)), target)
+        return self.recover(_FieldFailed(f"cannot read the source: {_reason(exc)}"), target)
+
     def transform(
-        self, value: Any, record: Mapping[str, Any], trace: list[Any] | None = None
+        self,
+        value: Any,
+        record: Mapping[str, Any],
+        trace: list[Any] | None = None,
+        scope: ItemScope | None = None,
     ) -> Any:
-        """Run the chain, defaults and rules on one value; raise _FieldFailed."""
+        """Run the chain, defaults and rules on one value (of the item `scope`, under
+        ``[*]``); raise _FieldFailed."""
         for step in self.steps:
             if value is None and step.passthrough:
                 if trace is not None:
                     trace.append(None)
                 continue
             try:
-                value = step.call(value, record)
+                if scope is None or not step.context:
+                    value = step.call(value, record)
+                else:
+                    value = step.run_in(value, record, scope)
             except STEP_ERRORS as exc:
                 raise _FieldFailed(_reason(exc), step) from exc
             if trace is not None:
@@ -152,18 +180,25 @@ class CompiledField:
         record: Mapping[str, Any],
         item: int | None = None,
         observer: FieldObserver | None = None,
+        *,
+        scope: ItemScope | None = None,
+        target: Callable[[], str] | None = None,
     ) -> tuple[Any, FieldError | None]:
         """The value this field writes for `value` (item number `item` of a per-item
-        target), and its error; `observer` sees the value after every step."""
+        target, or the item `scope` written where `target()` says), and its error;
+        `observer` sees the value after every step."""
         steps: list[Any] | None = None if observer is None else []
         try:
-            written, error = self.transform(value, record, steps), None
+            written, error = self.transform(value, record, steps, scope), None
         except _FieldFailed as exc:
-            error, written = self.recover(exc, self._target_text(item))
+            error, written = self.recover(exc, self._where(item, target))
         if observer is not None:
             assert steps is not None
-            observer(self, self._target_text(item), value, steps, written, error)
+            observer(self, self._where(item, target), value, steps, written, error)
         return written, error
+
+    def _where(self, item: int | None, target: Callable[[], str] | None) -> str:
+        return self._target_text(item) if target is None else target()
 
     def _target_text(self, item: int | None) -> str:
         return self.target.text if item is None else _item_target(self.target, item)
@@ -207,13 +242,33 @@ class CompiledMapping:
         self.filter = record_filter
         #: The fields in the order their targets are written: the target schema's order.
         self.written = _in_schema_order(self.fields, document)
-        # Per-item fields first, so broadcast fields find their arrays filled.
-        self._order = sorted(self.written, key=lambda f: f.target.per_item and not _yields_list(f))
+        self._order = self.written
         self.target_paths = [f.target.text for f in self.fields]
-        columns = [column(f, (*STEP_ERRORS, _FieldFailed)) for f in self.written]
+        #: The arrays mapped item by item (docs/arrays-item-by-item.md).
+        self.items = ItemMapping.of(document, self.written)
+        columns: list[Column | None] = []
+        for node, field in self._runs():
+            if node is not None:
+                columns.append(self.items.column(node))
+            else:
+                columns.append(column(field, (*STEP_ERRORS, _FieldFailed)))
         self._columns: tuple[Column, ...] | None = (
             None if any(c is None for c in columns) else tuple(c for c in columns if c is not None)
         )
+
+    def _runs(self) -> list[tuple[ItemNode | None, CompiledField]]:
+        """What maps a record, in order: each field, or the array its first field is in."""
+        runs: list[tuple[ItemNode | None, CompiledField]] = []
+        seen: set[int] = set()
+        for field in self.written:
+            if not field.target.per_item:
+                runs.append((None, field))
+                continue
+            node = self.items.node_of(field)
+            if node is not None and id(node) not in seen:
+                seen.add(id(node))
+                runs.append((node, field))
+        return runs
 
     def screen(self, record: Mapping[str, Any]) -> RecordResult | None:
         """None when the filter keeps `record` (always, without a filter); else the record's
@@ -303,7 +358,13 @@ class CompiledMapping:
         """
         output: dict[str, Any] = {}
         errors: list[FieldError] | None = None
-        for field in self._order:
+        for node, field in self._runs():
+            if node is not None:
+                failures: list[FieldError] = []
+                self.items.map_node(node, record, output, failures, observer)
+                if failures:
+                    errors = [*(errors or []), *failures]
+                continue
             target = field.target
             try:
                 value = field.source_value(record)
@@ -311,23 +372,11 @@ class CompiledMapping:
                 unread, fallback = field.recover(exc, target.text)
                 errors = [*(errors or []), unread]
                 if unread.handled_by in ("default", "null"):
-                    (target.broadcast if target.per_item else target.set)(output, fallback)
+                    target.set(output, fallback)
                 if observer is not None:
                     observer(field, target.text, None, [], fallback, unread)
                 continue
-            if target.per_item:
-                if isinstance(value, list):
-                    items: list[Any] = []
-                    for index, item in enumerate(value):
-                        result, error = field.settle(item, record, index, observer)
-                        if error is not None:
-                            errors = [*(errors or []), error]
-                        items.append(result)
-                    target.set_items(output, items)
-                    continue
-                setter = target.broadcast
-            else:
-                setter = target.set
+            setter = target.set
             result, error = field.settle(value, record, None, observer)
             if error is None:
                 setter(output, result)
@@ -352,10 +401,6 @@ def _in_schema_order(
     return tuple(sorted(fields, key=lambda f: position.get(f.mapping.target, unlisted)))
 
 
-def _yields_list(field: CompiledField) -> bool:
-    return any(not source.singular for source in field.sources)
-
-
 def _truthy(value: Any) -> bool:
     """JMESPath truthiness: false, null and empty strings, lists and objects are false."""
     if value is None or value is False:
@@ -374,6 +419,7 @@ def _compiled_field(checked: CheckedField, lookups: Mapping[str, Any]) -> Compil
             step.spec.impl,
             step.spec.context,
             step.spec.on_text,
+            lookups,
         )
         for step in checked.steps
     )
@@ -408,7 +454,8 @@ def _compile(
     """The field mappings that compile, the filter, every problem, and whether a
     problem lies outside the field mappings (the format, the filter)."""
     checked = check_document(document, registry)
-    fields = [_compiled_field(field, document.lookups) for field in checked.fields]
+    tables = lookup_tables(document.lookups, document.lookup_defaults)
+    fields = [_compiled_field(field, tables) for field in checked.fields]
     return fields, checked.record_filter, checked.problems, checked.outside
 
 

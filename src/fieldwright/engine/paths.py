@@ -5,7 +5,7 @@ Every path is parsed by python-jsonpath in strict mode, which follows RFC 9535
 bracket, negative indexes, slices with steps, descendants, filters and the
 standard functions). A path whose segments each select one member or one index
 compiles to a direct getter; every other path keeps python-jsonpath's compiled
-query. Target paths may use names, non-negative indexes and one ``[*]``; they
+query. Target paths may use names, non-negative indexes and ``[*]``; they
 create the objects and arrays they pass through.
 """
 
@@ -32,7 +32,9 @@ __all__ = [
     "WILDCARD",
     "PathError",
     "SourcePath",
+    "SourceSegment",
     "TargetPath",
+    "describe_source",
     "parse_source",
     "parse_target",
 ]
@@ -80,6 +82,9 @@ _ENV: Final = _Environment(strict=True)
 #: The most segments a source or target path may have; records nest at most
 #: this deep in practice, and deeper paths cannot be written out.
 MAX_PATH_SEGMENTS: Final = 128
+
+#: How many ``[*]`` a target path may nest (orders → lines → taxes is 2).
+MAX_ITEM_DEPTH: Final = 8
 
 #: The ``[*]`` segment of a target path.
 WILDCARD: Final = "*"
@@ -228,9 +233,31 @@ def parse_source(text: str) -> SourcePath:
     return SourcePath(text, False, query.findall)
 
 
+@dataclass(frozen=True, slots=True)
+class SourceSegment:
+    """One segment of a source path: its canonical text (`['items']`, `[*]`, `[?...]`)
+    and whether it selects at most one value (a member name or an index)."""
+
+    text: str
+    singular: bool
+
+
+def describe_source(text: str) -> tuple[SourceSegment, ...]:
+    """The segments of a source path (`$` paths only), to compare and split paths."""
+    described: list[SourceSegment] = []
+    for segment in _compile(text).segments:
+        singular = (
+            type(segment) is JSONPathChildSegment
+            and len(segment.selectors) == 1
+            and isinstance(segment.selectors[0], NameSelector | IndexSelector)
+        )
+        described.append(SourceSegment(str(segment), singular))
+    return tuple(described)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class TargetPath:
-    """A compiled target path: names, indexes and at most one ``[*]``."""
+    """A compiled target path: names, indexes and ``[*]`` (arrays mapped item by item)."""
 
     text: str
     segments: tuple[Segment, ...]
@@ -355,15 +382,17 @@ def parse_target(text: str) -> TargetPath:
     if segments is None:
         raise PathError(
             text,
-            "a target path may only use member names, indexes and one [*] (no filters, "
+            "a target path may only use member names, indexes and [*] (no filters, "
             "slices, descendants or several selectors)",
         )
     if not segments:
         raise PathError(text, "the target path must name a field below $")
     if any(isinstance(s, int) and s < 0 for s in segments):
         raise PathError(text, "a target path cannot use negative indexes")
-    if segments.count(WILDCARD) > 1:
-        raise PathError(text, "a target path may contain only one [*]")
+    if segments.count(WILDCARD) > MAX_ITEM_DEPTH:
+        raise PathError(
+            text, f"a target path may nest at most {MAX_ITEM_DEPTH} arrays ([*]) in each other"
+        )
     if segments[0] == WILDCARD or isinstance(segments[0], int):
         raise PathError(text, "a target record is an object: start with a member name", 1)
     return TargetPath(text, tuple(segments))

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fieldwright.engine.compiler import STEP_ERRORS, CompiledField, CompiledMapping
+from fieldwright.engine.filter_trace import FilterTrace, filter_inputs
 from fieldwright.engine.paths import SourcePath
 from fieldwright.engine.results import FieldError, RecordResult
 
-__all__ = ["FieldTrace", "RecordTrace", "StepTrace", "trace_record"]
+__all__ = ["FieldTrace", "FilterTrace", "RecordTrace", "StepTrace", "trace_record"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,8 @@ class FieldTrace:
 class RecordTrace:
     result: RecordResult
     fields: list[FieldTrace]
+    #: The filter and the values it read, when it left the record out or failed on it.
+    filter: FilterTrace | None = None
 
     def field(self, target: str) -> FieldTrace | None:
         return next((f for f in self.fields if f.target == target), None)
@@ -53,7 +56,8 @@ def trace_record(compiled: CompiledMapping, record: Mapping[str, Any]) -> Record
     """Map `record` once, recording every field's intermediate values as it goes."""
     screened = compiled.screen(record)
     if screened is not None:  # filtered, or the filter failed on it
-        return RecordTrace(screened, [])
+        assert compiled.filter is not None  # only a filter screens records out
+        return RecordTrace(screened, [], filter_inputs(compiled.filter, record))
     by_field: dict[CompiledField, list[FieldTrace]] = {}
 
     def observe(
@@ -64,7 +68,11 @@ def trace_record(compiled: CompiledMapping, record: Mapping[str, Any]) -> Record
         output: Any,
         error: FieldError | None,
     ) -> None:
-        sources = [(source.text, _read(source, record)) for source in field.sources]
+        if field.target.per_item:  # the item's values (@ paths read the item, not the record)
+            read = [value] if len(field.sources) == 1 else value
+            sources = list(zip([s.text for s in field.sources], read or [], strict=False))
+        else:
+            sources = [(source.text, _read(source, record)) for source in field.sources]
         steps = _steps(field, value, values)
         expression = field.mapping.expression
         trace = FieldTrace(target, sources, value, steps, output, error, expression)

@@ -9,7 +9,7 @@ parsing again. `validate` is the checks' answer alone.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import jmespath
@@ -20,7 +20,10 @@ from fieldwright.engine.expressions import compile_expression as compile_jsonata
 from fieldwright.engine.functions import REGISTRY, Registry
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
 from fieldwright.engine.functions._patterns import PatternError, compile_pattern
+from fieldwright.engine.functions.lookups import LookupTable, lookup_tables
 from fieldwright.engine.functions.registry import FunctionSpec
+from fieldwright.engine.item_plan import plan_items
+from fieldwright.engine.item_sources import is_relative, parse_relative
 from fieldwright.engine.paths import (
     PathError,
     Segment,
@@ -79,11 +82,28 @@ def _check_target(mapping: FieldMapping, at: Where, problems: list[Problem]) -> 
         return None
 
 
-def _check_sources(mapping: FieldMapping, at: Where, problems: list[Problem]) -> list[SourcePath]:
+def _check_sources(
+    mapping: FieldMapping, target: TargetPath | None, at: Where, problems: list[Problem]
+) -> list[SourcePath]:
     sources: list[SourcePath] = []
     for number, text in enumerate(mapping.sources):
         try:
-            sources.append(parse_source(text))
+            if not is_relative(text):
+                sources.append(parse_source(text))
+                continue
+            relative = parse_relative(text)
+            if target is not None and not target.per_item:
+                problems.append(
+                    Problem(
+                        pointer(*at, "sources", number),
+                        f"{text} reads the current item, but {target.text} does not lie "
+                        "under [*]: only fields of an array mapped item by item have one",
+                    )
+                )
+                continue
+            path = relative.path
+            # The item path reads it (fieldwright.engine.item_plan); this keeps the text.
+            sources.append(SourcePath(text, path is None or path.singular, lambda _record: None))
         except PathError as exc:
             problems.append(Problem(pointer(*at, "sources", number), str(exc)))
     return sources
@@ -110,7 +130,7 @@ def _unknown_function(name: str, registry: Registry) -> str:
 def _check_steps(
     mapping: FieldMapping,
     at: Where,
-    document: MappingDocument,
+    tables: Mapping[str, LookupTable],
     registry: Registry,
     problems: list[Problem],
 ) -> list[PreparedStep]:
@@ -121,7 +141,7 @@ def _check_steps(
         if spec is None:
             problems.append(Problem(pointer(*where, "fn"), _unknown_function(step.fn, registry)))
             continue
-        args, arg_problems = spec.prepare(step.args, document.lookups)
+        args, arg_problems = spec.prepare(step.args, tables)
         for arg_index, message in arg_problems:
             spot = pointer(*where) if arg_index is None else pointer(*where, "args", arg_index)
             problems.append(Problem(spot, message))
@@ -162,7 +182,7 @@ def _check_constants(
 def _check_field(
     index: int,
     mapping: FieldMapping,
-    document: MappingDocument,
+    tables: Mapping[str, LookupTable],
     registry: Registry,
     problems: list[Problem],
     declared_at: Callable[[tuple[Segment, ...]], Declared | None],
@@ -170,9 +190,9 @@ def _check_field(
     at: Where = ("fields", index)
     before = len(problems)
     target = _check_target(mapping, at, problems)
-    sources = _check_sources(mapping, at, problems)
+    sources = _check_sources(mapping, target, at, problems)
     expression = _check_expression(mapping, at, problems)
-    steps = _check_steps(mapping, at, document, registry, problems)
+    steps = _check_steps(mapping, at, tables, registry, problems)
     _check_rules(mapping, at, problems)
     declared = None if target is None else declared_at(target.segments)
     _check_constants(mapping, declared, at, problems)
@@ -183,6 +203,8 @@ def _check_field(
 
 def _check_fields(document: MappingDocument, registry: Registry, checked: CheckedDocument) -> None:
     declared_at = declarations(document.target)
+    # The tables once per document, each with its default: steps share them.
+    tables = lookup_tables(document.lookups, document.lookup_defaults)
     seen: dict[str, int] = {}
     for index, mapping in enumerate(document.fields):
         if mapping.target in seen:
@@ -195,9 +217,26 @@ def _check_fields(document: MappingDocument, registry: Registry, checked: Checke
             )
             continue
         seen[mapping.target] = index
-        field_ = _check_field(index, mapping, document, registry, checked.problems, declared_at)
+        field_ = _check_field(index, mapping, tables, registry, checked.problems, declared_at)
         if field_ is not None and mapping.active:
             checked.fields.append(field_)
+    _check_items(document, checked)
+
+
+def _check_items(document: MappingDocument, checked: CheckedDocument) -> None:
+    """Refuse ``[*]`` fields whose sources cannot be paired item by item, and leave them out."""
+    number = {id(mapping): index for index, mapping in enumerate(document.fields)}
+    per_item = [
+        (number[id(f.mapping)], f.mapping, f.target) for f in checked.fields if f.target.per_item
+    ]
+    if not per_item:
+        return
+    plan, problems = plan_items(per_item)
+    checked.problems.extend(problems)
+    planned = plan.indexes
+    checked.fields = [
+        f for f in checked.fields if not f.target.per_item or number[id(f.mapping)] in planned
+    ]
 
 
 def check_document(document: MappingDocument, registry: Registry = REGISTRY) -> CheckedDocument:

@@ -31,6 +31,12 @@ from fieldwright._lazy import lazy_exports
 if TYPE_CHECKING:
     from fieldwright.service._connectors import file_connector, file_kind_format
     from fieldwright.service._results import RunProgress, RunResult
+    from fieldwright.service.arguments import (
+        call_function,
+        date_format_example,
+        expression_problem,
+        pattern_problem,
+    )
     from fieldwright.service.background import (
         BackgroundScheduler,
         StateChange,
@@ -44,10 +50,17 @@ if TYPE_CHECKING:
         import_mapping,
         upgrade_database,
     )
+    from fieldwright.service.endpoints import (
+        anchor_paths,
+        check_target,
+        endpoint_setting_names,
+        preview_endpoint,
+    )
     from fieldwright.service.errors import (
         ConnectorProblem,
         CredentialProblem,
         DataError,
+        EndpointRefused,
         InvalidDocument,
         InvalidRequest,
         InvalidSchedule,
@@ -74,8 +87,14 @@ if TYPE_CHECKING:
     )
     from fieldwright.service.facade import Connectors, Service, StandardConnectors
     from fieldwright.service.files import dead_letter_path, output_columns, run_file
-    from fieldwright.service.library import document_json_schema, function_library
+    from fieldwright.service.library import ArgHint, document_json_schema, function_library
     from fieldwright.service.logs import configure_logging
+    from fieldwright.service.lookup_tables import (
+        FilterCounts,
+        check_filter,
+        read_table_file,
+        sample_filter,
+    )
     from fieldwright.service.mappings import (
         CompiledMapping,
         FieldTrace,
@@ -101,6 +120,7 @@ if TYPE_CHECKING:
     from fieldwright.service.runs import RunDetail, RunFilter, RunHandle
     from fieldwright.service.scheduling import ScheduleRunner
     from fieldwright.service.schemas import (
+        infer_schema_from_connector,
         infer_schema_from_file,
         schema_from_database_table,
         schema_from_json_schema_file,
@@ -121,6 +141,11 @@ if TYPE_CHECKING:
 #: Where each public name lives; imported on first use (PEP 562), so a
 #: command that only maps a file never loads the store, the scheduler or httpx.
 _LOCATIONS = {
+    "ArgHint": "fieldwright.service.library",
+    "call_function": "fieldwright.service.arguments",
+    "date_format_example": "fieldwright.service.arguments",
+    "expression_problem": "fieldwright.service.arguments",
+    "pattern_problem": "fieldwright.service.arguments",
     "BackgroundScheduler": "fieldwright.service.background",
     "StateChange": "fieldwright.service.background",
     "start_background_scheduler": "fieldwright.service.background",
@@ -137,16 +162,26 @@ _LOCATIONS = {
     "current_revision": "fieldwright.service.database",
     "export_mapping": "fieldwright.service.database",
     "import_mapping": "fieldwright.service.database",
+    "infer_schema_from_connector": "fieldwright.service.schemas",
     "infer_schema_from_file": "fieldwright.service.schemas",
     "schema_from_database_table": "fieldwright.service.schemas",
     "schema_from_json_schema_file": "fieldwright.service.schemas",
     "serve_schedules": "fieldwright.service.serve",
+    "check_filter": "fieldwright.service.lookup_tables",
+    "read_table_file": "fieldwright.service.lookup_tables",
+    "FilterCounts": "fieldwright.service.lookup_tables",
+    "sample_filter": "fieldwright.service.lookup_tables",
     "CompiledMapping": "fieldwright.service.mappings",
     "ConnectorProblem": "fieldwright.service.errors",
     "Connectors": "fieldwright.service.facade",
     "Coverage": "fieldwright.service.suites",
     "CredentialProblem": "fieldwright.service.errors",
     "DataError": "fieldwright.service.errors",
+    "EndpointRefused": "fieldwright.service.errors",
+    "anchor_paths": "fieldwright.service.endpoints",
+    "check_target": "fieldwright.service.endpoints",
+    "endpoint_setting_names": "fieldwright.service.endpoints",
+    "preview_endpoint": "fieldwright.service.endpoints",
     "Difference": "fieldwright.service.suites",
     "FieldTrace": "fieldwright.service.mappings",
     "InvalidDocument": "fieldwright.service.errors",
@@ -208,6 +243,7 @@ _LOCATIONS = {
 
 __all__ = [
     "DURATION_UNITS",
+    "ArgHint",
     "BackgroundScheduler",
     "Certification",
     "CompiledMapping",
@@ -218,10 +254,12 @@ __all__ = [
     "CredentialProblem",
     "DataError",
     "Difference",
+    "EndpointRefused",
     "ExpressionFunction",
     "ExpressionOperator",
     "ExpressionProblem",
     "FieldTrace",
+    "FilterCounts",
     "InvalidDocument",
     "InvalidRequest",
     "InvalidSchedule",
@@ -251,35 +289,47 @@ __all__ = [
     "SuiteResult",
     "TemplateSummary",
     "TestResult",
+    "anchor_paths",
+    "call_function",
     "check_expression",
+    "check_filter",
+    "check_target",
     "compile_leniently",
     "compile_mapping",
     "configure_logging",
     "current_revision",
     "database_info",
+    "date_format_example",
     "dead_letter_path",
     "describe_cron",
     "describe_schedule",
     "document_json_schema",
+    "endpoint_setting_names",
     "export_mapping",
     "expression_functions",
     "expression_operators",
+    "expression_problem",
     "file_connector",
     "file_kind_format",
     "function_library",
     "get_secret",
     "import_mapping",
+    "infer_schema_from_connector",
     "infer_schema_from_file",
     "junit_xml",
     "keyring_status",
     "open_mapping",
     "output_columns",
+    "pattern_problem",
     "plan_schedule",
+    "preview_endpoint",
     "preview_file",
     "preview_records",
     "read_sample",
+    "read_table_file",
     "run_document_tests",
     "run_file",
+    "sample_filter",
     "schema_from_database_table",
     "schema_from_json_schema_file",
     "serve_schedules",

@@ -1,10 +1,13 @@
 """A file beside the output as a run's log: the destination of a file run.
 
 A file run (`fieldwright run`, `run_file`) has no store: its dead letters go to
-``<output>.dead-letters.ndjson``, created only when the first one arrives and
-written atomically with its manifest when the run ends (a letter whose input
-JSON cannot hold keeps the reason in `raw` and no `input`); a stale file of an
-earlier run is removed when this run has none. Its run key names it in logs.
+``<output>.dead-letters.ndjson``, created only when the first one arrives (a
+letter whose input JSON cannot hold keeps the reason in `raw` and no
+`input`). When the output commits, the letters commit with it, in the same
+journalled commit, listed in the output's manifest; a stale file of an earlier
+run is removed in that commit when this run has none. A run that fails keeps
+its letters in the file on their own (the output stays the previous run's).
+Its run key names it in logs.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fieldwright.connectors import ConnectorError, NdjsonSink
+from fieldwright.connectors import ConnectorError, FileSink, NdjsonSink
+from fieldwright.domain.records import RecordSink
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus, RunTrigger
 from fieldwright.service._keys import run_key
 from fieldwright.service._worker import RunPlan
@@ -43,6 +47,7 @@ class FileRunLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._sink: NdjsonSink | None = None
+        self._joined = False
 
     def start(self, plan: RunPlan, attempt: int, trigger: RunTrigger, parent: str | None) -> str:
         return run_key(plan.document.key, datetime.now(UTC), attempt)
@@ -65,7 +70,23 @@ class FileRunLog:
     def update_counts(self, key: str, counts: RunCounts) -> None:
         """Nothing to record: the counts are in the run's result."""
 
+    def prepare_commit(self, key: str, sink: RecordSink) -> None:
+        """Join the letters (or the removal of an earlier run's) to the output's commit."""
+        if not isinstance(sink, FileSink) or sink.path.parent != self.path.parent:
+            return
+        try:
+            if self._sink is None:
+                sink.remove_on_commit(self.path)
+            else:
+                sink.add_companion(self._sink.hand_over())
+            sink.remove_on_commit(self.path.with_name(self.path.name + ".meta.json"))
+        except ConnectorError as exc:
+            raise DataError(str(exc)) from exc
+        self._joined = True
+
     def finish(self, key: str, status: RunStatus, counts: RunCounts, message: str | None) -> None:
+        if self._joined:
+            return  # committed with the output (or the run failed after: nothing to keep)
         if self._sink is None:
             self.path.unlink(missing_ok=True)  # a stale file from an earlier run would mislead
             self.path.with_name(self.path.name + ".meta.json").unlink(missing_ok=True)

@@ -1,12 +1,16 @@
 """Runs left "running" by a process that was killed: fail them and check their targets.
 
 A run records the process (pid and host) running it. On start, a run still
-marked running whose process on this host is gone is logged failed with the
-reason "the process running it stopped (pid …)". File targets are written to
-a temporary file and renamed only on commit, so a killed run never touched
-its target; the check confirms it (the target is absent, or matches its
-manifest) and removes the temporary file the killed process left behind.
-Runs of another host are left alone: nothing here can tell whether they live.
+marked running whose process on this host is gone is settled from what its
+target holds. A file target is committed in one journalled step (output, dead
+letters, manifest; `fieldwright.connectors.commit`): recovery first finishes
+a commit the killed process had begun and removes its temporary files. If the
+manifest then names the run, its output was delivered: the run is logged
+completed with the manifest's counts (re-running it would duplicate the
+delivery). Otherwise the run is logged failed with the reason "the process
+running it stopped (pid …)" and what the target holds (the previous run's
+output matching its manifest, or nothing). Runs of another host are left
+alone: nothing here can tell whether they live.
 """
 
 from __future__ import annotations
@@ -17,8 +21,16 @@ import logging
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
-from fieldwright.connectors import manifest_path
+from fieldwright.connectors import (
+    ConnectorError,
+    fail_staged_run,
+    manifest_path,
+    recover_file_target,
+)
+from fieldwright.domain import ConnectorRef
+from fieldwright.domain.runs import RunCounts, RunStatus
 from fieldwright.service._store_log import active_run_keys
 from fieldwright.store import RunRepository
 from fieldwright.store.runs import RunLineage
@@ -63,53 +75,114 @@ def _sha256(path: Path) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def check_file_target(path: Path) -> str:
-    """Say what a killed run left at its file target, removing its temporary files."""
-    leftovers = list(path.parent.glob(f".{path.name}.*.tmp")) if path.parent.is_dir() else []
-    for temp in leftovers:
-        temp.unlink(missing_ok=True)
-    cleaned = f"; removed {len(leftovers)} unfinished temporary file(s)" if leftovers else ""
-    if not path.exists():
-        return f"nothing was written to {path}{cleaned}"
-    manifest = manifest_path(path)
+def _manifest(path: Path) -> dict[str, Any] | None:
     try:
-        expected = json.loads(manifest.read_text(encoding="utf-8")).get("checksum")
-        intact = expected == _sha256(path)
-    except (OSError, ValueError, AttributeError):
-        intact = False
-    if intact:
-        return f"{path} is as the previous run left it (it matches its manifest){cleaned}"
-    return f"{path} does not match its manifest {manifest.name}; check it before use{cleaned}"
+        data = json.loads(manifest_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
-def _target_note(lineage: RunLineage) -> tuple[str, bool]:
-    """A sentence about the target, and whether records written may have been kept."""
+def _committed_counts(manifest: dict[str, Any] | None, key: str | None) -> RunCounts | None:
+    """The counts the manifest gives for run `key`, when that run committed it."""
+    run = manifest.get("run") if manifest else None
+    if key is None or not isinstance(run, dict) or run.get("key") != key:
+        return None
+    try:
+        return RunCounts(
+            read=int(run["read"]),
+            written=int(run["written"]),
+            failed=int(run["failed"]),
+            filtered=int(run["filtered"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def check_file_target(path: Path, key: str | None = None) -> tuple[str, RunCounts | None]:
+    """Say what a stopped run left at its file target, after finishing a commit it had
+    begun and removing its temporary files; with the run's counts when its own output
+    is what the target holds."""
+    report = recover_file_target(path)
+    done = f"; {report}" if str(report) else ""
+    if not path.exists():
+        return f"nothing was written to {path}{done}", None
+    manifest = _manifest(path)
+    intact = manifest is not None and manifest.get("checksum") == _sha256(path)
+    if not intact:
+        return f"{path} does not match its manifest; check it before use{done}", None
+    counts = _committed_counts(manifest, key)
+    if counts is not None:
+        return f"its output was committed to {path} before it stopped{done}", counts
+    return f"{path} is as the previous run left it (it matches its manifest){done}", None
+
+
+def _target_note(key: str, lineage: RunLineage) -> tuple[str, bool, RunCounts | None]:
+    """A sentence about the target, whether records written may have been kept, and
+    the run's counts when its output was committed."""
     target = lineage.details.get("target")
     if not isinstance(target, dict):
-        return "", True
+        return "", True, None
     settings = target.get("settings")
     raw = settings.get("path") if isinstance(settings, dict) else None
     kind = str(target.get("kind", "")).lower()
-    if not isinstance(raw, str) or kind in ("sql", "http"):
-        return "", True
+    if kind in ("sql", "http"):
+        note, kept = _kept_note(key, target, kind)
+        return note, kept, None
+    if not isinstance(raw, str):
+        return "", True, None
     try:
-        return "; " + check_file_target(Path(raw)), False
+        note, counts = check_file_target(Path(raw), key)
     except OSError as exc:
-        return f"; cannot check {raw}: {exc.strerror}", False
+        return f"; cannot check {raw}: {exc.strerror}", False, None
+    return "; " + note, False, counts
+
+
+def _kept_note(key: str, target: dict[str, Any], kind: str) -> tuple[str, bool]:
+    """What a SQL or HTTP target kept of a stopped run (marking the staged rows it left
+    failed), and whether records counted written stay written."""
+    kept = (
+        "; the target keeps the batches it committed: the written count is the last logged "
+        "after a committed batch (one batch more may have been committed as it stopped)"
+    )
+    try:
+        ref = ConnectorRef.model_validate(target)
+    except ValueError:
+        return kept, True
+    if kind == "sql" and (ref.settings.get("staging") or ref.settings.get("staging_table")):
+        try:
+            staged = fail_staged_run(ref, key)
+        except ConnectorError as exc:
+            return f"; the target kept none of its rows; its staged rows stay pending: {exc}", False
+        return (
+            f"; the target kept none of its rows: {staged} staged row(s) were marked failed "
+            "and will never be moved",
+            False,
+        )
+    return kept, True
 
 
 def fail_interrupted_runs(runs: RunRepository) -> list[str]:
-    """Fail the runs whose process stopped; returns their keys."""
+    """Settle the runs whose process stopped (failed, or completed when their output
+    was committed); returns their keys."""
     host = socket.gethostname()
     failed: list[str] = []
     for key, lineage in runs.running_runs():
         if not _stopped(key, lineage, host):
             continue
-        note, kept = _target_note(lineage)
+        note, kept, committed = _target_note(key, lineage)
         who = f"pid {lineage.process_id}" if lineage.process_id is not None else "unknown pid"
         if lineage.host is not None:
             who += f" on {lineage.host}"
         reason = f"the process running it stopped ({who}){note}"
+        if committed is not None:
+            if runs.get_run(key).status is RunStatus.RUNNING:
+                runs.finish_run(
+                    key, status=RunStatus.COMPLETED, counts=committed, error_summary=reason
+                )
+                log.warning("run %s: completed: %s", key, reason)
+                failed.append(key)
+            continue
         if runs.fail_running_run(key, reason, kept_written=kept):
             log.warning("run %s: %s", key, reason)
             failed.append(key)

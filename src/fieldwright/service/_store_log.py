@@ -11,6 +11,7 @@ import os
 import socket
 import threading
 
+from fieldwright.domain.records import RecordSink
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus, RunTrigger
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._keys import run_key
@@ -72,6 +73,9 @@ class StoreRunLog:
     def update_counts(self, key: str, counts: RunCounts) -> None:
         with service_errors(f"recording the progress of run {key}"):
             self._runs.update_counts(key, counts)
+
+    def prepare_commit(self, key: str, sink: RecordSink) -> None:
+        """Nothing to join: the dead letters are in the store already."""
 
     def finish(self, key: str, status: RunStatus, counts: RunCounts, message: str | None) -> None:
         try:

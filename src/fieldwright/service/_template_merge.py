@@ -18,7 +18,7 @@ from fieldwright.domain import MappingDocument, from_data, to_data
 __all__ = ["Choice", "MergeChange", "MergeConflict", "MergeResult", "build", "merge", "units"]
 
 #: Parts merged as a whole.
-_WHOLE = ("description", "source", "target", "filter", "run")
+_WHOLE = ("description", "source", "target", "lookup_defaults", "filter", "run")
 
 
 class Choice(StrEnum):

@@ -19,13 +19,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sized
+from collections.abc import Callable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from fieldwright.connectors import ConnectorError
 from fieldwright.domain import ErrorStrategy, MappingDocument
-from fieldwright.domain.records import RecordSink, RecordSource, SourceItem
+from fieldwright.domain.records import (
+    Record,
+    RecordSink,
+    RecordSource,
+    RejectedRecord,
+    SourceItem,
+)
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus, RunTrigger
 from fieldwright.engine import CompiledMapping, Progress, RunOutcome, execute
 from fieldwright.service._letters import bounded
@@ -98,6 +104,48 @@ class RunLog(Protocol):
         """Log how the attempt ended (the dead letters are all added by then)."""
         ...
 
+    def prepare_commit(self, key: str, sink: RecordSink) -> None:
+        """Just before the attempt's sink commits (every dead letter added): join what
+        must become visible with the output (a file run's dead letters) to its commit."""
+        ...
+
+
+class _CommitHooked:
+    """The run's sink, with the run's own bookkeeping done just before it commits:
+    the dead letters are all kept and the manifest learns the run's counts, so
+    that what the target holds and what the log says cannot part."""
+
+    def __init__(
+        self,
+        sink: RecordSink,
+        before: Callable[[RecordSink], None],
+        kept: Callable[[int], None],
+    ) -> None:
+        self._sink = sink
+        self._before = before
+        self._kept = kept
+
+    @property
+    def name(self) -> str:
+        return self._sink.name
+
+    def write_batch(self, records: Sequence[Record]) -> Sequence[RejectedRecord] | None:
+        rejected = self._sink.write_batch(records)
+        kept = getattr(self._sink, "kept_after_abort", 0)
+        if isinstance(kept, int) and kept:  # a batch committed for good (SQL, HTTP)
+            self._kept(kept)
+        return rejected
+
+    def commit(self) -> None:
+        self._before(self._sink)
+        self._sink.commit()
+
+    def abort(self) -> None:
+        self._sink.abort()
+
+    def __getattr__(self, name: str) -> Any:  # kept_after_abort and other optional parts
+        return getattr(self._sink, name)
+
 
 class _Interrupted(Exception):
     """Raised from inside the source iteration when the run is cancelled or times out."""
@@ -114,6 +162,7 @@ class _Attempt:
         self.counts = RunCounts()
         self.letters: list[DeadLetter] = []
         self.stored_letters = 0
+        self.logged_kept = 0  # records a batch-by-batch sink kept for good, as last logged
         self.last_store = 0.0  # the first counts are stored at once
 
 
@@ -208,8 +257,10 @@ class RunHandle:
 
     def _store_letters(self, attempt: _Attempt) -> None:
         if attempt.letters:
-            letters, attempt.letters = attempt.letters, []
-            attempt.stored_letters += self._log.add_dead_letters(attempt.key, letters)
+            letters = attempt.letters
+            kept = self._log.add_dead_letters(attempt.key, letters)  # on failure, kept for later
+            attempt.letters = attempt.letters[len(letters) :]
+            attempt.stored_letters += kept
 
     def _store_progress(self, attempt: _Attempt, counts: RunCounts) -> None:
         try:
@@ -283,7 +334,11 @@ class RunHandle:
             return execute(
                 plan.compiled,
                 self._items(source),
-                sink,
+                _CommitHooked(
+                    sink,
+                    lambda inner: self._before_commit(attempt, inner),
+                    lambda kept: self._log_kept(attempt, kept),
+                ),
                 strategy=plan.error_strategy,
                 on_dead_letter=self._dead_letter,
                 on_progress=self._engine_progress,
@@ -292,6 +347,40 @@ class RunHandle:
             )
         finally:
             source.close()
+
+    def _log_kept(self, attempt: _Attempt, kept: int) -> None:
+        """A sink that commits batch by batch kept `kept` records for good: log that at
+        once, so that a killed run's log is never behind its target by more than a batch."""
+        if kept <= attempt.logged_kept:
+            return
+        attempt.logged_kept = kept
+        counts = attempt.counts
+        counts = RunCounts(
+            read=max(counts.read, kept + counts.failed + counts.filtered),
+            written=kept,
+            failed=counts.failed,
+            filtered=counts.filtered,
+        )
+        try:
+            self._log.update_counts(attempt.key, counts)
+        except ServiceError as exc:  # the run goes on; the final write tries again
+            log.warning("run %s: cannot log the records its target kept: %s", attempt.key, exc)
+
+    def _before_commit(self, attempt: _Attempt, sink: RecordSink) -> None:
+        """Keep the last dead letters and tell a file sink's manifest the run's counts;
+        a failure here fails the run before its output becomes visible."""
+        self._store_letters(attempt)
+        written = getattr(sink, "row_count", None)
+        if hasattr(sink, "run_summary") and isinstance(written, int):
+            failed = attempt.stored_letters
+            sink.run_summary = {
+                "key": attempt.key,
+                "read": attempt.records,
+                "written": written,
+                "failed": failed,
+                "filtered": max(attempt.records - written - failed, 0),
+            }
+        self._log.prepare_commit(attempt.key, sink)
 
     def _conclude(self, outcome: RunOutcome) -> tuple[RunStatus, str | None, bool]:
         """The status and message to log, and whether the failure is transient."""

@@ -17,15 +17,19 @@ from fieldwright.connectors import (
     open_connector_source,
     set_secret,
 )
-from fieldwright.domain import ConnectorRef, CredentialRef
+from fieldwright.domain import ConnectorRef, CredentialRef, SchemaField
 from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.service._boundary import service_errors
 from fieldwright.service.errors import InvalidRequest, ServiceError
+from fieldwright.service.schemas import infer_schema_from_connector
 from fieldwright.store import ConnectionRepository, NotFound, Store
 
 __all__ = ["ConnectionCheck", "Connections"]
 
 KEYRING_SERVICE = "fieldwright"
+
+#: A record schema (named here: `Connections.list` shadows the builtin in the class).
+Fields = list[SchemaField]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +132,33 @@ class Connections:
         except ServiceError as exc:  # the failure is the test's answer
             return ConnectionCheck(False, str(exc))
         return ConnectionCheck(True, f"connected to {name} ({ref.kind})")
+
+    def infer_schema(
+        self, name: str, *, table: str | None = None, query: str | None = None, limit: int = 1000
+    ) -> Fields:
+        """The record schema of a saved connection: a SQL table's columns, or the fields the
+        first `limit` records of a query, an HTTP endpoint or a file show.
+
+        `table` or `query` (SQL connections only) replaces the one the connection names.
+        Raises InvalidRequest for a table or query on another kind, both at once, or a SQL
+        connection that names neither; DataError when it cannot be read.
+        """
+        ref = self.reference(name)
+        table, query = (table or "").strip() or None, (query or "").strip() or None
+        if table is not None or query is not None:
+            if ref.kind != "sql":
+                raise InvalidRequest(
+                    f"connection {name!r} is {ref.kind}, not a database: a table or a query "
+                    "needs a SQL connection"
+                )
+            if table is not None and query is not None:
+                raise InvalidRequest("give a table or a query, not both")
+            settings = {k: v for k, v in ref.settings.items() if k not in ("table", "query")}
+            settings.update({"table": table} if table is not None else {"query": query})
+            ref = ref.model_copy(update={"settings": settings})
+        elif ref.kind == "sql" and not {"table", "query"} & set(ref.settings):
+            raise InvalidRequest(
+                f"connection {name!r} names no table; choose a table or write a query"
+            )
+        with service_errors(f"reading connection {name!r}"):
+            return infer_schema_from_connector(ref, what=f"connection {name!r}", limit=limit)

@@ -18,10 +18,12 @@ from fieldwright.connectors import (
     open_source,
     schema_from_json_schema,
 )
-from fieldwright.domain import SchemaField
+from fieldwright.domain import ConnectorRef, SchemaField
+from fieldwright.domain.records import RecordSource
 from fieldwright.service.errors import DataError
 
 __all__ = [
+    "infer_schema_from_connector",
     "infer_schema_from_file",
     "schema_from_database_table",
     "schema_from_json_schema_file",
@@ -30,23 +32,55 @@ __all__ = [
 PathLike = str | os.PathLike[str]
 
 
-def infer_schema_from_file(path: PathLike, *, limit: int = 1000) -> list[SchemaField]:
-    """The fields the first `limit` records of a sample file (CSV, JSON, NDJSON, XLSX) show."""
-    target = Path(path)
+def _inferred(source: RecordSource, what: str, limit: int) -> list[SchemaField]:
+    """The schema of the first `limit` records of `source` (closed after); `what` names it."""
     try:
-        source = open_source(target)
-        try:
-            items = list(itertools.islice(iter(source), limit))
-        finally:
-            source.close()
-    except ConnectorError as exc:
-        raise DataError(str(exc)) from exc
+        items = list(itertools.islice(iter(source), limit))
+    finally:
+        source.close()
     readable = [item for item in items if item.record is not None]
     if not readable:
         reason = next((item.error for item in items if item.error), None)
         detail = f": {reason}" if reason else ""
-        raise DataError(f"{target}: no readable record to infer a schema from{detail}")
+        raise DataError(f"{what}: no readable record to infer a schema from{detail}")
     return infer_schema(readable, max_records=limit)
+
+
+def infer_schema_from_file(path: PathLike, *, limit: int = 1000) -> list[SchemaField]:
+    """The fields the first `limit` records of a sample file (CSV, JSON, NDJSON, XLSX) show."""
+    target = Path(path)
+    try:
+        return _inferred(open_source(target), str(target), limit)
+    except ConnectorError as exc:
+        raise DataError(str(exc)) from exc
+
+
+def infer_schema_from_connector(
+    ref: ConnectorRef, *, what: str, limit: int = 1000
+) -> list[SchemaField]:
+    """The fields a connector's records show: a SQL table's columns (reflected, typed, with
+    NOT NULL as required), else the first `limit` records of its query, API or file.
+
+    The credential is read from the keyring; `what` names the connection in errors.
+    """
+    # The keyring, SQLAlchemy and httpx are imported when a connection is read, not before.
+    from fieldwright.connectors import Credentials, open_connector_source, reflect_schema
+
+    credentials = Credentials.from_keyring(ref.credential) if ref.credential else None
+    settings = ref.settings
+    table, url = settings.get("table"), settings.get("url")
+    try:
+        if ref.kind == "sql" and isinstance(table, str) and isinstance(url, str):
+            schema = settings.get("schema")
+            return reflect_schema(
+                url,
+                table,
+                schema=schema if isinstance(schema, str) else None,
+                credentials=credentials,
+            )
+        return _inferred(open_connector_source(ref, credentials=credentials), what, limit)
+    except ConnectorError as exc:
+        raise DataError(f"{what}: {exc}") from exc
 
 
 def schema_from_json_schema_file(path: PathLike) -> list[SchemaField]:

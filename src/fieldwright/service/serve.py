@@ -23,6 +23,7 @@ from fieldwright.scheduler import (
 )
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import Connectors
+from fieldwright.service.errors import ServiceError
 from fieldwright.service.facade import Service
 from fieldwright.service.scheduling import ScheduleRunner
 
@@ -46,7 +47,8 @@ def serve_schedules(
     with Service.open(database_url, user=user, connectors=connectors) as service:
         if service.interrupted_runs:
             log.warning(
-                "failed runs a stopped process left: %s", ", ".join(service.interrupted_runs)
+                "settled the runs a stopped process left (see their log): %s",
+                ", ".join(service.interrupted_runs),
             )
         with service_errors("starting the scheduler"):
             scheduler = Scheduler(
@@ -59,10 +61,25 @@ def serve_schedules(
             )
             scheduler.start()
         try:
-            stop_event.wait()
+            while not stop_event.wait(SETTLE_EVERY):
+                _settle(service)
         finally:
             _stop(scheduler, drain_timeout)
             service.close(wait=drain_timeout)
+
+
+#: How often `serve` settles runs whose end could not be logged (the store was away).
+SETTLE_EVERY = 60.0
+
+
+def _settle(service: Service) -> None:
+    try:
+        settled = service.settle_stopped_runs()
+    except ServiceError as exc:  # the store is away: the scheduler says so already
+        log.debug("cannot settle stopped runs now: %s", exc)
+        return
+    if settled:
+        log.warning("settled runs whose end was not logged: %s", ", ".join(settled))
 
 
 def _log_started(event: ExecutionEvent) -> None:

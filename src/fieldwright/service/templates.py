@@ -395,7 +395,16 @@ class Templates:
         """Store a mapping as a new template version (its tests come along)."""
         data: dict[str, Any] = {
             part: getattr(document, part)
-            for part in ("source", "target", "lookups", "filter", "fields", "tests", "run")
+            for part in (
+                "source",
+                "target",
+                "lookups",
+                "lookup_defaults",
+                "filter",
+                "fields",
+                "tests",
+                "run",
+            )
         }
         with service_errors("making a template"):
             template = TemplateDocument(

@@ -124,13 +124,14 @@ def test_the_expression_step_takes_its_expression_as_text_checked_as_typed(
     inspector.append_step("expression")
     inspector.steps.setCurrentRow(inspector.steps.count() - 1)
     edit = inspector.args.findChild(QLineEdit, "arg_expression")
-    message = inspector.args.findChild(QLabel, "step_message")
-    assert edit is not None and message is not None
+    note = inspector.args.findChild(QLabel, "note_expression")
+    assert edit is not None and note is not None
     edit.setFocus()
     qtbot.keyClicks(edit, "$value &")
-    assert "line 1, column 9: unexpected end of expression" in message.text()
+    assert note.text() == "expression: line 1, column 9: unexpected end of expression"
+    assert note.property("role") == "error"
     qtbot.keyClicks(edit, ' " / " & properties.country')
-    assert message.isHidden(), message.text()
+    assert note.isHidden() or note.property("role") != "error", note.text()
     qtbot.keyClick(edit, Qt.Key.Key_Return)
     step = window.session.document.field("$.company").transforms[-1]  # type: ignore[union-attr]
     assert step.args == ['$value & " / " & properties.country']

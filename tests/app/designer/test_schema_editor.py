@@ -30,7 +30,7 @@ Key = Qt.Key
 
 def _new_window(make_window: Factory, qtbot: QtBot) -> MainWindow:
     window = make_window()
-    window.actions_by_name["new"].trigger()
+    window.documents.new_mapping()  # an empty mapping, without the New mapping guide
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     return window

@@ -8,7 +8,7 @@ undoes an edit) through the window's actions, and asserts what the panel shows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from datetime import date
 from pathlib import Path
 
@@ -19,8 +19,9 @@ from pytestqt.qtbot import QtBot
 from fieldwright.app.documents.asker import UnsavedAnswer
 from fieldwright.app.preview.model import FIXED_COLUMNS
 from fieldwright.app.shell.main_window import MainWindow
+from fieldwright.authoring.documents import new_document
 from fieldwright.authoring.store_documents import StoreDocuments
-from fieldwright.domain import load
+from fieldwright.domain import MappingDocument, load
 from fieldwright.resources import examples_dir
 from fieldwright.service import Service
 from tests.app.conftest import HUBSPOT
@@ -45,6 +46,10 @@ class OpensFile:
 
     def template_mapping(self, service: Service) -> str | None:
         return self.path.name if self.path is not None else None
+
+    def new_mapping(self, service: Service | None, taken: Set[str]) -> MappingDocument | None:
+        """The New mapping guide's answer: an empty mapping."""
+        return new_document()
 
     def warn(self, title: str, text: str) -> None:
         raise AssertionError(f"{title}: {text}")
@@ -128,6 +133,7 @@ def test_new_while_the_sample_is_still_read_never_shows_it(
 ) -> None:
     window = make_window()
     assert window.documents.open_path(HUBSPOT)  # its sample is being read on a worker
+    window.documents.asker = OpensFile()
     window.actions_by_name["new"].trigger()
     _settle(window, qtbot)
     assert window.preview.model.rowCount() == 0

@@ -1,4 +1,4 @@
-"""The inspector's expression editor: a field's value computed from other fields.
+"""The expression editors: a field's value computed from other fields, and the step's argument.
 
 A monospace box for the expression (JSONata, docs/expressions.md) with the
 problem under it, checked on every key press through the service
@@ -8,13 +8,16 @@ the box loses focus or on Ctrl+Enter; an empty box removes the expression.
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
+from fieldwright.app.designer.arg_editors import LineArgEditor
 from fieldwright.service import check_expression
 
-__all__ = ["ExpressionEditor"]
+__all__ = ["ExpressionArgEditor", "ExpressionEditor"]
 
 HINT = (
     "e.g. qty * price, $decimal(price) * qty for exact money, @.qty for the current item; "
@@ -113,3 +116,20 @@ class ExpressionEditor(QWidget):
                     self.commit()
                     return True
         return super().eventFilter(watched, event)
+
+
+class ExpressionArgEditor(LineArgEditor):
+    """The `expression` step's argument: one line of JSONata, checked as it is typed."""
+
+    expects = "an expression, e.g. $value * price"
+
+    def __init__(self, param: Any, *, optional: bool, parent: QWidget | None = None) -> None:
+        super().__init__(param, optional=optional, parent=parent)
+        self.line.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.line.setToolTip(HINT)
+
+    def parse(self, text: str) -> Any:
+        problem = check_expression(text)
+        if problem is not None:
+            raise ValueError(f"{self.param.name}: {problem}")
+        return text

@@ -76,6 +76,8 @@ class MappingLines(QWidget):
     def _anchor(self, panel: SchemaPanel, path: str) -> tuple[float, bool] | None:
         """The y of `path`'s row in this widget, and whether it is clamped to an edge."""
         index = panel.view_index(path)
+        if not index.isValid() and path.endswith("[*]"):  # an array's items: its row
+            index = panel.view_index(path.removesuffix("[*]"))
         if not index.isValid():
             return None
         viewport = panel.tree.viewport()

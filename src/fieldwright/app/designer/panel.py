@@ -22,6 +22,7 @@ from fieldwright.app.documents.session import DocumentSession
 from fieldwright.app.shell.forms import Form
 from fieldwright.authoring.compilation import Compilation
 from fieldwright.authoring.edits import Edit, map_fields, remove_mappings
+from fieldwright.authoring.item_paths import schema_source
 from fieldwright.authoring.suite_status import FieldMark, TestStatus
 from fieldwright.domain import MappingDocument, SchemaField
 
@@ -162,7 +163,7 @@ class MappingDesigner(QWidget):
         if target:
             mapping = self.document.field(target)
             if mapping is not None and mapping.sources:
-                self.source.select_path(mapping.sources[0])
+                self.source.select_path(_in_schema(self.document, target, mapping.sources[0]))
             self.target.tree.blockSignals(True)
             self.target.select_path(target)
             self.target.tree.blockSignals(False)
@@ -208,8 +209,11 @@ class MappingDesigner(QWidget):
         self._schemas_changed()
         doc = self.document
         self._draw_lines()
-        self.source.model.set_mapped({s for m in doc.fields for s in m.sources})
-        self.target.model.set_mapped({m.target for m in doc.fields})
+        self.source.model.set_mapped(
+            {_in_schema(doc, m.target, s) for m in doc.fields for s in m.sources}
+        )
+        # An array's items (`$.lines[*]`, bound to a source array) are its row `$.lines`.
+        self.target.model.set_mapped({m.target.removesuffix("[*]") for m in doc.fields})
         if self.selected and doc.field(self.selected) is None:
             self.selected = ""
             self.lines.set_selected("")
@@ -234,7 +238,10 @@ class MappingDesigner(QWidget):
         status = self.test_status
         for mapping in self.document.fields:
             state = self._line_state(mapping.target, mapping.active)
-            lines.extend(MappingLine(s, mapping.target, state) for s in mapping.sources)
+            lines.extend(
+                MappingLine(_in_schema(self.document, mapping.target, s), mapping.target, state)
+                for s in mapping.sources
+            )
             if status is not None and mapping.active:
                 marks[mapping.target] = status.mark(mapping.target).value
         self.lines.set_lines(lines)
@@ -242,3 +249,9 @@ class MappingDesigner(QWidget):
 
     def schema_fields(self, side: str) -> list[SchemaField]:
         return list(getattr(self.document, side).fields)
+
+
+def _in_schema(document: MappingDocument, target: str, source: str) -> str:
+    """The source tree's row for a source: `@.qty` under `$.lines[*]` bound to `$.items[*]`
+    is `$.items[*].qty`, and a bound array `$.items[*]` is the row `$.items`."""
+    return schema_source(document, target, source).removesuffix("[*]")

@@ -7,18 +7,21 @@ a test passes an asker of its own that answers at once, without modal loops.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
+from fieldwright.app.documents.new_mapping_dialog import NewMappingDialog
 from fieldwright.app.documents.store_dialog import StoreOpenDialog
 from fieldwright.app.templates.use_dialog import TemplateDialog
 from fieldwright.authoring.documents import FILE_FILTER
 
 if TYPE_CHECKING:
     from fieldwright.authoring.store_documents import StoreDocuments
+    from fieldwright.domain import MappingDocument
     from fieldwright.service import Service
 
 __all__ = ["OPEN_A_FILE", "SAVE_AS_NEW", "Asker", "DialogAsker", "UnsavedAnswer"]
@@ -52,6 +55,10 @@ class Asker(Protocol):
 
     def template_mapping(self, service: Service) -> str | None:
         """The key of a mapping made from a template; raises ServiceError."""
+        ...
+
+    def new_mapping(self, service: Service | None, taken: Set[str]) -> MappingDocument | None:
+        """The document the New mapping guide built (its key not in `taken`), or None."""
         ...
 
     def save_under_new_key(self, conflict: str) -> bool: ...
@@ -101,6 +108,13 @@ class DialogAsker:
         dialog = TemplateDialog(service, self.parent)
         try:
             return dialog.created_key if dialog.exec() else None
+        finally:
+            dialog.deleteLater()
+
+    def new_mapping(self, service: Service | None, taken: Set[str]) -> MappingDocument | None:
+        dialog = NewMappingDialog(service, taken, self.parent)
+        try:
+            return dialog.document if dialog.exec() else None
         finally:
             dialog.deleteLater()
 

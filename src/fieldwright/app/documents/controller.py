@@ -25,9 +25,11 @@ from fieldwright.authoring.documents import (
     StoredMapping,
     new_document,
 )
+from fieldwright.authoring.events import Events, PropertiesChanged
+from fieldwright.authoring.new_mapping import taken_keys
 from fieldwright.domain import MappingDocument, dumps
 from fieldwright.domain.store_models import MappingSummary
-from fieldwright.service import InvalidDocument, SaveConflict, ServiceError
+from fieldwright.service import InvalidDocument, SaveConflict, ServiceError, anchor_paths
 
 if TYPE_CHECKING:
     from fieldwright.app.documents.session import DocumentSession
@@ -95,6 +97,7 @@ class DocumentController(QObject):
         session.dirtyChanged.connect(self.unsavedChanged)
         session.locationChanged.connect(self.describe)
         session.replaced.connect(self.describe)
+        session.edited.connect(self._edited)
 
     # -- what the window shows ----------------------------------------------------------
 
@@ -119,6 +122,11 @@ class DocumentController(QObject):
         self.titleChanged.emit(self.title)
         self.whereChanged.emit(where, f"“{self.session.document.name}” is saved in {where}")
         self.unsavedChanged.emit(self.session.dirty)
+
+    def _edited(self, events: Events) -> None:
+        """A renamed mapping (or an undone rename): the title and the status bar follow."""
+        if any(isinstance(e, PropertiesChanged) and {"name", "key"} & set(e.names) for e in events):
+            self.describe()
 
     def _set_save_state(self, text: str) -> None:
         self.save_state = text
@@ -146,8 +154,30 @@ class DocumentController(QObject):
         return answer is UnsavedAnswer.DISCARD
 
     def new_mapping(self) -> None:
+        """An empty, untitled mapping (no questions but unsaved changes)."""
         if self.maybe_save():
             self._load(new_document(), None)
+
+    def guided_new_mapping(self) -> None:
+        """File → New mapping: the guide builds it; Cancel leaves the open mapping as it was.
+
+        Its proposed key avoids every key of the store, the recent files and the open
+        mapping, so a second new mapping never collides with the first.
+        """
+        if not self.maybe_save():
+            return
+        service = self.store.service if self.store is not None else None
+        recent = self.settings.recent_files()
+        try:
+            taken = taken_keys(service, recent, [self.session.document.key])
+        except ServiceError as exc:
+            self.message.emit(f"Cannot list the stored mappings' keys: {exc}")
+            taken = taken_keys(None, recent, [self.session.document.key])
+        document = self.asker.new_mapping(service, taken)
+        if document is None:
+            return
+        self._load(document, None)
+        self.message.emit(f"New mapping {document.key}: map its fields, then save it")
 
     def open_dialog(self) -> None:
         """Open from the store (or a file from there); without a store, a file."""
@@ -271,9 +301,19 @@ class DocumentController(QObject):
         """Store `document` as a new version of `base` (a new mapping when None)."""
         if self.store is None:
             return False
+        # A stored mapping keeps file paths that resolve from any folder: the open
+        # document follows (its connectors now name the same files absolutely).
+        location = self.session.location
+        base_dir = location.parent if isinstance(location, Path) else None
+        if base_dir is not None:
+            anchored = anchor_paths(self.session.document, base_dir)
+            for side in ("source", "target"):
+                connector = getattr(anchored, side).connector
+                getattr(self.session.document, side).connector = connector
+                getattr(document, side).connector = connector
         while True:
             try:
-                saved = self.store.save(document, base)
+                saved = self.store.save(document, base, base_dir)
             except SaveConflict as exc:
                 if not self.asker.save_under_new_key(conflict_text(exc)):
                     self.message.emit("Not saved: someone else saved first")

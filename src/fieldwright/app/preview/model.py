@@ -106,7 +106,7 @@ class PreviewTableModel(QAbstractTableModel):
         if result.status.value == "failed":
             return "Failed: " + result.reason()
         if result.status.value == "filtered":
-            return "The mapping's filter left this record out."
+            return "The mapping's filter dropped this record (select it to see why)."
         return "Mapped"
 
     def data(self, index: ModelIndex, role: int = 0) -> Any:

@@ -42,11 +42,19 @@ from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.theme import current_theme
 from fieldwright.app.shell.workers import Task, TaskSignals
 from fieldwright.authoring.compilation import Compilation
+from fieldwright.authoring.events import ConnectorChanged
 from fieldwright.domain import FieldType
 from fieldwright.domain.records import Position, SourceItem
-from fieldwright.service import PreviewRow, read_sample
+from fieldwright.service import PreviewRow, RecordTrace, read_sample
 
-__all__ = ["MAX_SAMPLE", "PreviewPanel", "PreviewResult", "parse_pasted_records", "trace_sample"]
+__all__ = [
+    "MAX_SAMPLE",
+    "PreviewPanel",
+    "PreviewResult",
+    "counts_text",
+    "parse_pasted_records",
+    "trace_sample",
+]
 
 MAX_SAMPLE = 1000
 SAMPLE_FILTER = "Sample data (*.csv *.tsv *.json *.ndjson *.jsonl *.xlsx);;All files (*)"
@@ -80,6 +88,14 @@ class PreviewResult:
     rows: list[PreviewRow]
     #: Target paths of field mappings left out of the preview, with why.
     excluded: dict[str, str] = field(default_factory=dict)
+
+
+def counts_text(counts: dict[str, int], has_filter: bool) -> str:
+    """ "12 records · 10 ok · 1 failed · 1 dropped by the filter" (the last with a filter)."""
+    text = f"{counts['records']} records · {counts['ok']} ok · {counts['failed']} failed"
+    if has_filter or counts["filtered"]:
+        text += f" · {counts['filtered']} dropped by the filter"
+    return text
 
 
 def trace_sample(compilation: Compilation, items: list[SourceItem]) -> PreviewResult:
@@ -146,6 +162,7 @@ class PreviewPanel(QWidget):
         self.sample_signals.failed.connect(self._sample_failed)
         self.session.compiled.published.connect(self._compiled)
         self.session.replaced.connect(self._document_replaced)
+        self.session.edited.connect(self._edited)
         self.load_button.clicked.connect(self.choose_sample)
         self.paste_button.toggled.connect(self.paste_area.setVisible)
         self.use_button.clicked.connect(self.use_pasted)
@@ -195,6 +212,11 @@ class PreviewPanel(QWidget):
         else:
             self.sample_label.setText("No sample records")
             self._show_message(sample.missing, role="muted")
+
+    def _edited(self, events: list[object]) -> None:
+        """The source endpoint changed (or its change was undone): read its sample instead."""
+        if any(isinstance(e, ConnectorChanged) and e.side == "source" for e in events):
+            self._document_replaced()
 
     def _show_no_results(self) -> None:
         """No records to show: the table keeps the document's target columns, no counts."""
@@ -274,11 +296,7 @@ class PreviewPanel(QWidget):
         current = self.table.currentIndex()
         selected = (current.row(), self.model.column_key(current.column()))
         self.model.set_result(result.rows, self._targets(), result.excluded)
-        counts = self.model.counts()
-        self.counts.setText(
-            f"{counts['records']} records · {counts['ok']} ok · "
-            f"{counts['failed']} failed · {counts['filtered']} filtered"
-        )
+        self.counts.setText(counts_text(self.model.counts(), bool(self.session.document.filter)))
         self._show_message(
             "; ".join(f"{t} not previewed: {why}" for t, why in result.excluded.items())
         )
@@ -310,6 +328,23 @@ class PreviewPanel(QWidget):
             return None
         return self.model.rows[index.row()].item.record
 
+    def step_input(self, target: str, step: int) -> tuple[bool, Any]:
+        """(True, the value step `step` of `target` receives) in the selected row, else in the
+        first row that maps the field; (False, None) when no previewed record has one."""
+        column = self.model.column_for(target)
+        if column < 0:
+            return False, None
+        current = self.table.currentIndex()
+        rows = range(len(self.model.rows))
+        order = [current.row(), *rows] if current.isValid() else list(rows)
+        for row in order:
+            for trace in self.model.traces(row, column)[:1]:
+                if step == 0:
+                    return True, trace.input
+                if step <= len(trace.steps) and not trace.steps[step - 1].skipped:
+                    return True, trace.steps[step - 1].value
+        return False, None
+
     # -- lineage ------------------------------------------------------------------------
 
     def _cell_selected(self, index: QModelIndex, _previous: QModelIndex) -> None:
@@ -324,6 +359,7 @@ class PreviewPanel(QWidget):
                 add("Unreadable", preview.item.error or "")
                 return
             add("Status", preview.trace.result.status.value)
+            self._filter_lineage(preview.trace)
             for error in preview.trace.result.errors:
                 add(
                     f"Failed {error.target}" if error.handled_by == "fail" else error.target,
@@ -334,6 +370,8 @@ class PreviewPanel(QWidget):
         traces = self.model.traces(index.row(), index.column())
         if not traces:
             self._no_trace(self.model.column_key(index.column()), self.model.status(index.row()))
+            if preview.trace is not None:
+                self._filter_lineage(preview.trace)
         for trace in traces:
             add("Target", trace.target)
             for path, value in trace.sources:
@@ -362,9 +400,20 @@ class PreviewPanel(QWidget):
         elif status == "unreadable":
             add("Unreadable", "The record could not be read")
         elif status == "filtered":
-            add("Filtered", "The mapping's filter left this record out")
+            add("Filtered", "The mapping's filter dropped this record")
         else:
             add("No value", "The mapping made nothing of this record here")
+
+    def _filter_lineage(self, trace: RecordTrace) -> None:
+        """Why the filter dropped (or could not judge) the record: its expression and the
+        record values it read."""
+        if trace.filter is None:
+            return
+        dropped = trace.result.status.value == "filtered"
+        label = "Dropped by filter" if dropped else "Filter failed on"
+        self._add_lineage(label, trace.filter.expression, error=not dropped)
+        for path, value in trace.filter.seen:
+            self._add_lineage("Filter read", f"{path} = {json.dumps(value, default=str)}")
 
     def _add_lineage(self, label: str, value: str, *, error: bool = False) -> None:
         item = QTreeWidgetItem([label, value])

@@ -93,7 +93,7 @@ def run_app(argv: list[str], *, database_url: str | None = None) -> int:
         window.start_scheduler()
         if service.interrupted_runs:
             window.show_message(
-                "Runs a stopped process left were marked failed: "
+                "Runs a stopped process left were settled from what their targets hold (see Runs): "
                 + ", ".join(service.interrupted_runs)
             )
     if argv:

@@ -27,10 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.designer.automap_dialog import AutoMapDialog
+from fieldwright.app.designer.endpoint_dialog import edit_endpoint
+from fieldwright.app.designer.filter_dialog import open_filter_dialog
+from fieldwright.app.designer.lookups_dialog import open_lookups_dialog
 from fieldwright.app.designer.panel import MappingDesigner
 from fieldwright.app.designer.schema_import import SchemaImporter
 from fieldwright.app.documents.asker import DialogAsker
 from fieldwright.app.documents.controller import DocumentController
+from fieldwright.app.documents.properties_dialog import edit_properties
 from fieldwright.app.documents.recent_menu import RecentMenu
 from fieldwright.app.documents.session import DocumentSession
 from fieldwright.app.home.welcome import WelcomePage
@@ -50,6 +54,7 @@ from fieldwright.app.shell.widgets import LazyPage
 from fieldwright.app.templates.panel import TemplatePanel
 from fieldwright.app.testing.panel import TestsPanel
 from fieldwright.authoring.documents import DocumentFiles, new_document
+from fieldwright.authoring.events import Side
 from fieldwright.authoring.store_documents import StoreDocuments
 
 if TYPE_CHECKING:
@@ -124,6 +129,9 @@ class MainWindow(QMainWindow):
         self.work_splitter.setStretchFactor(0, 3)
         self.work_splitter.setStretchFactor(1, 2)
         self.tests_panel = TestsPanel(self.session, record_provider=self.preview.selected_record)
+        # The step editor's live examples use the value a step receives in the Preview.
+        self.designer.inspector.sample_provider = self.preview.step_input
+        self.preview.previewUpdated.connect(self.designer.inspector.refresh_sample)
         stack = self.page_stack = PageStack()
         stack.add("Home", self.welcome)
         stack.add("Designer", self.work_splitter)
@@ -158,7 +166,7 @@ class MainWindow(QMainWindow):
     def _menu_commands(self) -> MenuCommands:
         documents, importer, run_now = self.documents, self.schema_importer, self.run_now
         return MenuCommands(
-            new=documents.new_mapping,
+            new=documents.guided_new_mapping,
             open=documents.open_dialog,
             open_file=documents.open_file_dialog,
             save=documents.save,
@@ -177,6 +185,13 @@ class MainWindow(QMainWindow):
             run_with=run_now.choose,
             cancel_run=run_now.cancel,
             dark_theme=self.set_dark_theme,
+            properties=lambda: edit_properties(self.session, self),
+            source_endpoint=lambda: self.edit_endpoint("source"),
+            target_endpoint=lambda: self.edit_endpoint("target"),
+            lookups=lambda: open_lookups_dialog(self.session, self),
+            record_filter=lambda: open_filter_dialog(
+                self.session, self, [i.record for i in self.preview.items if i.record is not None]
+            ),
         )
 
     def _connect_documents(self) -> None:
@@ -191,7 +206,7 @@ class MainWindow(QMainWindow):
         documents.recentChanged.connect(self.recent_menu.set_recent)
         self.recent_menu.openPath.connect(documents.open_path)
         self.recent_menu.openStored.connect(documents.open_stored)
-        self.welcome.newRequested.connect(documents.new_mapping)
+        self.welcome.newRequested.connect(documents.guided_new_mapping)
         self.welcome.openRequested.connect(documents.open_dialog)
         self.welcome.templateRequested.connect(documents.from_template)
         self.welcome.openPath.connect(documents.open_path)
@@ -456,6 +471,12 @@ class MainWindow(QMainWindow):
                 self.show_message(f"Auto-mapped {dialog.accepted_count} fields")
         finally:
             dialog.deleteLater()
+
+    def edit_endpoint(self, side: Side) -> None:
+        """Mapping → Source/Target endpoint…: the side's file or connection, undoably."""
+        service = self.store.service if self.store is not None else None
+        if edit_endpoint(self.session, side, service, self):
+            self.show_message(f"{side.title()} endpoint set (Undo restores the previous one)")
 
     def run_tests(self) -> None:
         """Show the Tests page and run every test of the open mapping (off the GUI thread)."""

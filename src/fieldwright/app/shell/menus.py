@@ -118,7 +118,7 @@ def _file_menu(
     bar: QMenuBar, commands: MenuCommands, recent: QMenu, actions: dict[str, QAction]
 ) -> None:
     file_menu = bar.addMenu("&File")
-    actions["new"] = _action(bar, "&New mapping", commands.new, Key.New)
+    actions["new"] = _action(bar, "&New mapping…", commands.new, Key.New)
     actions["open"] = _action(bar, "&Open…", commands.open, Key.Open)
     actions["save"] = _action(bar, "&Save", commands.save, Key.Save)
     actions["save_as"] = _action(bar, "Save &As…", commands.save_as, "Ctrl+Shift+S")

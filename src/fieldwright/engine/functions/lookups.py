@@ -1,7 +1,9 @@
 """Lookup functions: translate values through the document's named lookup tables.
 
 A lookup table maps keys (text) to values, e.g. {"lead": "L", "customer": "C"}.
-The value is compared as text, so the number 2 finds the key "2".
+The value is compared as text, so the number 2 finds the key "2". A table may
+have a default (the document's `lookup_defaults`): what `lookup` gives for a
+key the table lacks when the step names no default of its own.
 """
 
 from __future__ import annotations
@@ -25,6 +27,28 @@ _DEFAULT = Param("default", ArgType.ANY, "the result when the value is not in th
 _IGNORE_CASE = Param("ignore_case", ArgType.BOOLEAN, "match keys regardless of case", False)
 _MISSING = object()
 _STAGES = {"stage": {"lead": "L", "customer": "C", "2": "two"}}
+
+
+class LookupTable(dict[str, Any]):
+    """A document's lookup table as the functions receive it: its entries and its default."""
+
+    def __init__(self, entries: Mapping[str, Any], default: Any = None) -> None:
+        super().__init__(entries)
+        self.default = default
+
+
+def lookup_tables(
+    tables: Mapping[str, Mapping[str, Any]], defaults: Mapping[str, Any]
+) -> dict[str, LookupTable]:
+    """The document's tables (`lookups`) with their defaults (`lookup_defaults`)."""
+    return {name: LookupTable(entries, defaults.get(name)) for name, entries in tables.items()}
+
+
+def fallback(table: Mapping[str, Any], default: Any) -> Any:
+    """What a lookup gives for a missing key: the step's default, else the table's."""
+    if default is not None:
+        return default
+    return table.default if isinstance(table, LookupTable) else None
 
 
 def _key(value: Any) -> str:
@@ -54,7 +78,7 @@ def _lookup_text(value: str, table: Mapping[str, Any], default: Any, ignore_case
     found = table.get(value, _MISSING)
     if found is _MISSING:
         found = _find(value, table, ignore_case)
-    return default if found is _MISSING else found
+    return fallback(table, default) if found is _MISSING else found
 
 
 @function(
@@ -72,11 +96,11 @@ def _lookup_text(value: str, table: Mapping[str, Any], default: Any, ignore_case
     on_text=_lookup_text,
 )
 def lookup(value: Any, table: Mapping[str, Any], default: Any, ignore_case: bool) -> Any:
-    """The table's entry for the value, or `default` (null when omitted) when
-    there is none. To keep unknown values use `lookup_or_keep`; to fail on
-    them, `lookup_strict`."""
+    """The table's entry for the value, or `default` when there is none (when
+    omitted, the table's own default, else null). To keep unknown values use
+    `lookup_or_keep`; to fail on them, `lookup_strict`."""
     found = _find(value, table, ignore_case)
-    return default if found is _MISSING else found
+    return fallback(table, default) if found is _MISSING else found
 
 
 @function(
@@ -157,9 +181,10 @@ def lookup_list(value: Any, table: Mapping[str, Any], default: Any, ignore_case:
     """`lookup` applied to each item of a list; null items stay null. A single
     value is treated as a one-item list."""
     results: list[Any] = []
+    missing = fallback(table, default)
     for item in as_items(value):
         found = _MISSING if item is None else _find(item, table, ignore_case)
-        results.append(None if item is None else default if found is _MISSING else found)
+        results.append(None if item is None else missing if found is _MISSING else found)
     return results
 
 
