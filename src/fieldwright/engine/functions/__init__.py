@@ -14,6 +14,7 @@ from fieldwright.engine.functions import (  # noqa: F401  (imported to register 
     lookups,
     masking,
     numbers,
+    presence,
     strings,
     text_formats,
 )
@@ -27,6 +28,7 @@ from fieldwright.engine.functions.registry import (
     Category,
     Example,
     FunctionSpec,
+    NullBehaviour,
     Param,
     Registry,
     StepContext,
@@ -44,6 +46,7 @@ __all__ = [
     "Category",
     "Example",
     "FunctionSpec",
+    "NullBehaviour",
     "Param",
     "Registry",
     "StepContext",

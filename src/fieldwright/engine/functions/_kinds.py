@@ -33,6 +33,9 @@ class ArgType(StrEnum):
     #: A JSONata expression over the record, the item and the value (docs/expressions.md);
     #: prepared to a compiled `Expression`.
     JSONATA = "jsonata"
+    #: A JSONPath of the record ($…) or of the current item (@…); prepared to a
+    #: test of whether it selects anything (`engine/presence.py`).
+    PATH = "path"
 
 
 class ArgHint(StrEnum):
@@ -58,6 +61,8 @@ class ArgHint(StrEnum):
     JSONATA = "expression"
     #: An IANA time zone name.
     TIMEZONE = "time zone"
+    #: A JSONPath of the record ($.a.b) or of the current item (@.a).
+    PATH = "JSONPath"
     #: Any JSON value (text in quotes, numbers, true/false, null, lists, objects).
     JSON = "JSON value"
 
@@ -76,4 +81,5 @@ HINT_OF_TYPE: Final[dict[ArgType, ArgHint]] = {
     ArgType.REGEX: ArgHint.REGEX,
     ArgType.TIMEZONE: ArgHint.TIMEZONE,
     ArgType.JSONATA: ArgHint.JSONATA,
+    ArgType.PATH: ArgHint.PATH,
 }
