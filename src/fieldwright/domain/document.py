@@ -202,6 +202,13 @@ class RunSettings(_Model):
     batch_size: int = Field(default=1000, ge=1, le=1_000_000)
     max_attempts: int = Field(default=3, ge=1, le=100)
     retry_delay_seconds: float = Field(default=2.0, ge=0)
+    timeout_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How long Run now and Run with… in the app may take before the run is "
+        "stopped and logged failed ('timed out'); a schedule has its own timeout, and a "
+        "headless `fieldwright run` is stopped by its caller (Ctrl-C).",
+    )
 
 
 class MappingDocument(_Model):
