@@ -31,6 +31,20 @@ def test_map_then_revert_restores_the_document_exactly() -> None:
     assert dumps(document) == before
 
 
+def test_a_source_dropped_on_an_expression_field_replaces_the_expression() -> None:
+    document = _document()
+    edit_mapping(document, "$.email", "Set expression", sources=[], expression="x").apply(document)
+    before = dumps(document)
+    edit = map_fields(document, "$.properties.phone", "$.email")
+    assert edit is not None
+    edit.apply(document)
+    mapping = document.field("$.email")
+    assert mapping is not None
+    assert (mapping.sources, mapping.expression) == (["$.properties.phone"], None)
+    edit.revert(document)
+    assert dumps(document) == before
+
+
 def test_mapping_the_same_source_twice_changes_nothing() -> None:
     document = _document()
     assert map_fields(document, "$.properties.email", "$.email") is None

@@ -71,7 +71,8 @@ class AddFieldMapping:
 
     @property
     def text(self) -> str:
-        sources = ", ".join(self.mapping.sources) or "constant"
+        fallback = "constant" if self.mapping.expression is None else "expression"
+        sources = ", ".join(self.mapping.sources) or fallback
         return f"Map {sources} → {self.mapping.target}"
 
     def apply(self, document: MappingDocument) -> Events:
@@ -271,6 +272,7 @@ def _map_source(document: MappingDocument, source: str, target: str) -> Edit | N
     data = existing.model_dump()
     data["sources"] = [*existing.sources, source]
     data["constant"] = None
+    data["expression"] = None  # a dropped source replaces an expression, as a constant
     label = f"Add source {source} to {target}"
     return ReplaceFieldMapping(target, FieldMapping.model_validate(data), label)
 

@@ -19,6 +19,7 @@ from fieldwright.cli._common import (
     source_options,
     source_settings,
 )
+from fieldwright.cli.expressions import print_expressions
 from fieldwright.service import (
     FieldTrace,
     InvalidDocument,
@@ -65,7 +66,9 @@ def validate(mappings: tuple[Path, ...]) -> None:
 
 
 def _print_trace(field: FieldTrace) -> None:
-    if field.sources:
+    if field.expression is not None:
+        inputs = f"expression {field.expression} = {_json(field.input)}"
+    elif field.sources:
         inputs = ", ".join(f"{path} = {_json(value)}" for path, value in field.sources)
     else:
         inputs = f"constant {_json(field.input)}"
@@ -137,6 +140,9 @@ def preview(
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--category", help="Only this category.")
 @click.option(
+    "--expressions", is_flag=True, help="The expression language's operators and functions."
+)
+@click.option(
     "--markdown",
     is_flag=True,
     help="The whole mapping reference (field options, on_error, validation rules, null "
@@ -148,8 +154,17 @@ def preview(
     type=click.Path(dir_okay=False, path_type=Path),
     help="With --markdown: write the reference to this file instead of printing it.",
 )
-def functions(as_json: bool, category: str | None, markdown: bool, output: Path | None) -> None:
+def functions(
+    as_json: bool,
+    category: str | None,
+    markdown: bool,
+    output: Path | None,
+    expressions: bool = False,
+) -> None:
     """The function library: signatures, documentation, null behaviour and examples."""
+    if expressions:
+        print_expressions(as_json)
+        return
     if output is not None and not markdown:
         raise click.UsageError("--output goes with --markdown")
     if markdown:

@@ -132,6 +132,9 @@ class FieldMapping(_Model):
         ),
     )
     constant: JsonValue = None
+    #: An expression (JSONata, docs/expressions.md) over the record and the current item
+    #: whose result is the field's input, instead of source paths or a constant.
+    expression: str | None = None
     transforms: list[TransformStep] = Field(default_factory=list)
     required: bool = False
     default: JsonValue = None
@@ -151,11 +154,17 @@ class FieldMapping(_Model):
     def _constant_or_sources(self) -> FieldMapping:
         if self.sources and self.constant is not None:
             raise ValueError("a field mapping takes either source paths or a constant, not both")
+        if self.expression is not None and (self.sources or self.constant is not None):
+            given = "source paths" if self.sources else "a constant"
+            raise ValueError(
+                f"a field mapping takes an expression or {given}, not both; "
+                "an expression reads the fields it needs itself"
+            )
         return self
 
     @property
     def is_constant(self) -> bool:
-        return not self.sources
+        return not self.sources and self.expression is None
 
 
 class TestKind(StrEnum):

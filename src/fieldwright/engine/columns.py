@@ -17,6 +17,8 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from fieldwright.engine.expressions import evaluate_all
+
 if TYPE_CHECKING:
     from fieldwright.engine.compiler import CompiledField, CompiledStep
 
@@ -61,6 +63,9 @@ def _read(
     field: CompiledField, copy_shared: bool
 ) -> Callable[[Sequence[Record], Cache], list[Any]]:
     sources = field.sources
+    expression = field.expression
+    if expression is not None:  # a failing record raises: the column goes one by one
+        return lambda records, cache: evaluate_all(expression, records)
     if not sources:
         constant = field.mapping.constant
         if isinstance(constant, dict | list):

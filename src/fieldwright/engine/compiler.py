@@ -26,6 +26,7 @@ from fieldwright.domain import (
     Problem,
 )
 from fieldwright.engine.columns import Cache, Column, column
+from fieldwright.engine.expressions import Expression, ExpressionFailed
 from fieldwright.engine.functions import REGISTRY, Registry, StepContext, TransformError
 from fieldwright.engine.functions.lookups import lookup_tables
 from fieldwright.engine.item_mapping import ItemMapping
@@ -116,6 +117,8 @@ class CompiledField:
     required: str | None = None
     #: For each check, a test that a whole column passes it (the batch path's shortcut).
     all_fit: tuple[AllFit | None, ...] = ()
+    #: The field's expression, when its input is an expression's result.
+    expression: Expression | None = None
     #: With `missing: skip`, a test of each source path's presence; the target is left
     #: out of a record where every one is missing.
     presence: tuple[Presence, ...] = ()
@@ -128,8 +131,14 @@ class CompiledField:
         """True when the field skips `record`: `missing: skip` and no source path present."""
         return bool(self.presence) and not any(test(record) for test in self.presence)
 
-    def source_value(self, record: Mapping[str, Any]) -> Any:
-        """The field's input: one source's value, a list for several sources, or the constant."""
+    def source_value(self, record: Mapping[str, Any], scope: ItemScope | None = None) -> Any:
+        """The field's input: one source's value, a list for several sources, the
+        expression's result (`scope` is its `@`), or the constant."""
+        if self.expression is not None:
+            try:
+                return self.expression.evaluate(record, scope)
+            except ExpressionFailed as exc:
+                raise _FieldFailed(str(exc)) from None
         if not self.sources:
             constant = self.mapping.constant
             return copy.deepcopy(constant) if isinstance(constant, dict | list) else constant
@@ -145,6 +154,8 @@ class CompiledField:
 
     def unreadable(self, exc: BaseException, target: str) -> tuple[FieldError, Any]:
         """The error and on_error's value when a source cannot be read."""
+        if isinstance(exc, ExpressionFailed):  # it says where in the expression
+            return self.recover(_FieldFailed(str(exc)), target)
         return self.recover(_FieldFailed(f"cannot read the source: {_reason(exc)}"), target)
 
     def transform(
@@ -453,7 +464,14 @@ def _compiled_field(checked: CheckedField, lookups: Mapping[str, Any]) -> Compil
         else ()
     )
     return CompiledField(
-        mapping, checked.target, checked.sources, steps, checks, required, all_fit
+        mapping,
+        checked.target,
+        checked.sources,
+        steps,
+        checks,
+        required,
+        all_fit,
+        checked.expression,
     ).with_presence(presence)
 
 

@@ -191,7 +191,9 @@ class ItemMapping:
         field = self.fields[member.index]
         readers = member.readers
         try:
-            if not readers:
+            if not readers and field.expression is not None:  # `@` is the item
+                value = field.expression.evaluate(record, scope)
+            elif not readers:
                 constant = field.mapping.constant
                 value = copy.deepcopy(constant) if isinstance(constant, dict | list) else constant
             elif len(readers) == 1:

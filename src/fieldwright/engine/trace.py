@@ -37,6 +37,8 @@ class FieldTrace:
     steps: list[StepTrace] = field(default_factory=list)
     output: Any = None
     error: FieldError | None = None
+    #: The field's expression when its input is the expression's result (`input`).
+    expression: str | None = None
 
 
 @dataclass(slots=True)
@@ -71,7 +73,9 @@ def trace_record(compiled: CompiledMapping, record: Mapping[str, Any]) -> Record
             sources = list(zip([s.text for s in field.sources], read or [], strict=False))
         else:
             sources = [(source.text, _read(source, record)) for source in field.sources]
-        trace = FieldTrace(target, sources, value, _steps(field, value, values), output, error)
+        steps = _steps(field, value, values)
+        expression = field.mapping.expression
+        trace = FieldTrace(target, sources, value, steps, output, error, expression)
         by_field.setdefault(field, []).append(trace)
 
     result = compiled.map_fields(record, observe)

@@ -23,6 +23,8 @@ from fieldwright.domain import (
     pointer,
 )
 from fieldwright.domain.chains import check_library, expand_fields
+from fieldwright.engine.expressions import Expression, ExpressionSyntaxError
+from fieldwright.engine.expressions import compile_expression as compile_jsonata
 from fieldwright.engine.functions import REGISTRY, Registry
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
 from fieldwright.engine.functions._patterns import PatternError, compile_pattern
@@ -65,6 +67,8 @@ class CheckedField:
     steps: tuple[PreparedStep, ...]
     #: What the target schema declares about the target, if it declares it.
     declared: Declared | None = None
+    #: The field's expression, compiled, when its input is an expression.
+    expression: Expression | None = None
 
 
 @dataclass(slots=True)
@@ -111,6 +115,18 @@ def _check_sources(
         except PathError as exc:
             problems.append(Problem(pointer(*at, "sources", number), str(exc)))
     return sources
+
+
+def _check_expression(
+    mapping: FieldMapping, at: Where, problems: list[Problem]
+) -> Expression | None:
+    if mapping.expression is None:
+        return None
+    try:
+        return compile_jsonata(mapping.expression)
+    except ExpressionSyntaxError as exc:
+        problems.append(Problem(pointer(*at, "expression"), f"invalid expression: {exc}"))
+        return None
 
 
 def _unknown_function(name: str, registry: Registry) -> str:
@@ -205,6 +221,7 @@ def _check_field(
     before = len(problems)
     target = _check_target(mapping, at, problems)
     sources = _check_sources(mapping, target, at, problems)
+    expression = _check_expression(mapping, at, problems)
     steps = _check_steps(mapping, at, tables, registry, problems, origins)
     _check_rules(mapping, at, problems)
     if mapping.missing is Missing.SKIP and not mapping.sources:
@@ -218,7 +235,7 @@ def _check_field(
     _check_constants(mapping, declared, at, problems)
     if len(problems) > before or target is None:
         return None
-    return CheckedField(mapping, target, tuple(sources), tuple(steps), declared)
+    return CheckedField(mapping, target, tuple(sources), tuple(steps), declared, expression)
 
 
 def _check_fields(document: MappingDocument, registry: Registry, checked: CheckedDocument) -> None:

@@ -78,6 +78,14 @@ if TYPE_CHECKING:
         ScheduleFired,
         ServiceEvents,
     )
+    from fieldwright.service.expressions import (
+        ExpressionFunction,
+        ExpressionOperator,
+        ExpressionProblem,
+        check_expression,
+        expression_functions,
+        expression_operators,
+    )
     from fieldwright.service.facade import Connectors, Service, StandardConnectors
     from fieldwright.service.files import dead_letter_path, output_columns, run_file
     from fieldwright.service.library import (
@@ -215,6 +223,12 @@ _LOCATIONS = {
     "describe_schedule": "fieldwright.service.plans",
     "DURATION_UNITS": "fieldwright.service.plans",
     "document_json_schema": "fieldwright.service.library",
+    "ExpressionFunction": "fieldwright.service.expressions",
+    "ExpressionOperator": "fieldwright.service.expressions",
+    "ExpressionProblem": "fieldwright.service.expressions",
+    "check_expression": "fieldwright.service.expressions",
+    "expression_functions": "fieldwright.service.expressions",
+    "expression_operators": "fieldwright.service.expressions",
     "file_connector": "fieldwright.service._connectors",
     "file_kind_format": "fieldwright.service._connectors",
     "function_library": "fieldwright.service.library",
@@ -253,6 +267,9 @@ __all__ = [
     "DataError",
     "Difference",
     "EndpointRefused",
+    "ExpressionFunction",
+    "ExpressionOperator",
+    "ExpressionProblem",
     "FieldTrace",
     "FilterCounts",
     "InvalidDocument",
@@ -286,6 +303,7 @@ __all__ = [
     "TestResult",
     "anchor_paths",
     "call_function",
+    "check_expression",
     "check_filter",
     "check_target",
     "compile_leniently",
@@ -300,6 +318,8 @@ __all__ = [
     "document_json_schema",
     "endpoint_setting_names",
     "export_mapping",
+    "expression_functions",
+    "expression_operators",
     "expression_problem",
     "field_help",
     "file_connector",

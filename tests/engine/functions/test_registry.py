@@ -219,6 +219,7 @@ def test_context_functions_are_the_record_readers() -> None:
         "jmespath_record",
         "is_missing",
         "is_present",
+        "expression",
     }
 
 

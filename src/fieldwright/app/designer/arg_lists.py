@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QToolButton, QVBoxLayout
 
 from fieldwright.app.designer.arg_editors import LINE_EDITORS, UNSET, ArgEditor, DateFormatEditor
 from fieldwright.app.designer.arg_pickers import PICKERS
+from fieldwright.app.designer.expression_editor import ExpressionArgEditor
 from fieldwright.service import ArgHint
 
 __all__ = ["ArgList", "make_editor"]
@@ -24,6 +25,8 @@ def make_editor(
 ) -> ArgEditor:
     """The editor of one value of `param`, by its kind; `lookups` are the document's tables."""
     kind: ArgHint = param.kind
+    if kind is ArgHint.JSONATA:  # its own module, beside the inspector's expression box
+        return ExpressionArgEditor(param, optional=optional, parent=parent)
     if kind in PICKERS:
         editor: ArgEditor = PICKERS[kind](param, lookups, optional=optional, parent=parent)
         return editor

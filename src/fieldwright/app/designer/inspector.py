@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
     QComboBox,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -33,12 +34,20 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.designer.chains import ChainTools, describe_step, library_of
+from fieldwright.app.designer.expression_editor import ExpressionEditor
 from fieldwright.app.designer.field_help import HELP_PROPERTY, install_field_help
 from fieldwright.app.designer.function_palette import FunctionPalette, describe_function
 from fieldwright.app.designer.step_editor import StepArgsEditor
 from fieldwright.app.shell.forms import Form
-from fieldwright.authoring.edits import Edit, edit_mapping
-from fieldwright.domain import FieldType, MappingDocument, Missing, OnError, TransformStep
+from fieldwright.authoring.edits import AddFieldMapping, Edit, edit_mapping
+from fieldwright.domain import (
+    FieldMapping,
+    FieldType,
+    MappingDocument,
+    Missing,
+    OnError,
+    TransformStep,
+)
 
 __all__ = ["Inspector"]
 
@@ -129,6 +138,7 @@ class Inspector(QWidget):
             self.editRequested.emit,
             self.message.emit,
         )
+        self._add_expression_editor()
         self.set_mapping(None, "", [])
 
     # -- binding by naming convention ---------------------------------------------------
@@ -222,6 +232,37 @@ class Inspector(QWidget):
             return
         self.editRequested.emit(edit)
 
+    # -- expression (app/designer/expression_editor.py) ---------------------------------
+
+    def _add_expression_editor(self) -> None:
+        """An Expression group first in the form: it also maps a target nothing maps yet."""
+        self.expression = ExpressionEditor()
+        group = QGroupBox("Expression")
+        group.setObjectName("expression_group")
+        group.setToolTip("The field's value computed from other fields; replaces its sources")
+        QVBoxLayout(group).addWidget(self.expression)
+        layout = self.form.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(layout.indexOf(self.ui.child(QGroupBox, "mapping_group")), group)
+        self.expression.committed.connect(self._commit_expression)
+
+    def _commit_expression(self, text: str | None) -> None:
+        mapping = self._current()
+        if mapping is None:
+            if self.document is None or not self.target or text is None:
+                return
+            try:
+                added = FieldMapping(target=self.target, expression=text)
+            except ValidationError as exc:
+                self.problems.setText(str(exc.errors()[0]["msg"]))
+                return
+            self.editRequested.emit(AddFieldMapping(added))
+            return
+        changes: dict[str, Any] = {"expression": text}
+        if text is not None:
+            changes.update(sources=[], constant=None)
+        self._request(f"Set expression of {self.target}", changes)
+
     # -- transform chain ----------------------------------------------------------------
 
     def _transforms(self) -> list[dict[str, Any]]:
@@ -305,13 +346,20 @@ class Inspector(QWidget):
             self._notes_timer.stop()
             if document is self.document:
                 self._commit_notes()  # the notes typed last are the previous mapping's
+        if another and document is self.document and self.expression.typing():
+            self.expression.commit()  # so is an expression typed last
         self.document, self.target = document, target
         mapping = self._current()
-        self.form.setEnabled(mapping is not None)
+        self._enable(mapping is not None, bool(document is not None and target))
+        if another or not self.expression.typing():
+            self.expression.show_expression(None if mapping is None else mapping.expression)
         self.show_problems(problems)
         if mapping is None:
             self.title.setText(
-                "<b>No mapping selected</b><br>Drag a source field onto a target "
+                f"<b>{target}</b><br>Not mapped: drag a source field onto it, or write "
+                "an expression."
+                if target
+                else "<b>No mapping selected</b><br>Drag a source field onto a target "
                 "field, or select a mapping line."
             )
             self._clear_values()
@@ -333,6 +381,13 @@ class Inspector(QWidget):
         self.steps.setCurrentRow(min(max(row, 0), len(mapping.transforms) - 1))
         self.steps.blockSignals(False)
         self._show_step()
+
+    def _enable(self, mapped: bool, targeted: bool) -> None:
+        """The whole form for a mapping; only the expression for a target nothing maps."""
+        self.form.setEnabled(mapped or targeted)
+        for group in self.form.findChildren(QGroupBox):
+            if group.objectName() != "expression_group":
+                group.setEnabled(mapped)
 
     def _typing(self, widget: QWidget) -> bool:
         """Whether the analyst is editing `widget`'s text and has not committed it yet."""
@@ -376,7 +431,7 @@ class Inspector(QWidget):
                 widget.setCurrentText("" if value is None else str(value))
             elif isinstance(widget, QLineEdit):
                 if name == "field_constant":
-                    widget.setEnabled(not mapping.sources)
+                    widget.setEnabled(not mapping.sources and mapping.expression is None)
                 text = "" if value is None else value if name == "rule_regex" else json.dumps(value)
                 widget.setText(str(text))
                 widget.setCursorPosition(0)
@@ -385,7 +440,8 @@ class Inspector(QWidget):
                 if widget.toPlainText() != value:
                     widget.setPlainText(str(value))
             elif isinstance(widget, QLabel):
-                widget.setText("\n".join(mapping.sources) or "(constant)")
+                fallback = "(constant)" if mapping.expression is None else "(expression)"
+                widget.setText("\n".join(mapping.sources) or fallback)
                 widget.setToolTip(widget.text())
         finally:
             widget.blockSignals(False)

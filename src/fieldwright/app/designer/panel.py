@@ -172,6 +172,11 @@ class MappingDesigner(QWidget):
     def _target_field_selected(self, path: str) -> None:
         if self.document.field(path) is not None:
             self.select_mapping(path)
+        elif path:  # nothing maps it: the inspector offers to write its expression
+            self.selected = path
+            self.lines.set_selected("")
+            self.inspector.set_mapping(self.document, path, [])
+            self.selectionChanged.emit("")
 
     # -- refresh from the document ------------------------------------------------------
 

@@ -376,7 +376,9 @@ class PreviewPanel(QWidget):
             add("Target", trace.target)
             for path, value in trace.sources:
                 add(f"Source {path}", cell_text(value))
-            if not trace.sources:
+            if trace.expression is not None:
+                add(f"Expression {trace.expression}", cell_text(trace.input))
+            elif not trace.sources:
                 add("Constant", cell_text(trace.input))
             for step in trace.steps:
                 args = ", ".join(json.dumps(a, ensure_ascii=False, default=str) for a in step.args)

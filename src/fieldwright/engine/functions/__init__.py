@@ -8,6 +8,7 @@ from __future__ import annotations
 from fieldwright.engine.functions import (  # noqa: F401  (imported to register their functions)
     dates,
     datetimes,
+    expression_step,
     lists,
     logic,
     lookups,

@@ -30,6 +30,9 @@ class ArgType(StrEnum):
     REGEX = "regex"
     #: An IANA time zone name; prepared to a ZoneInfo.
     TIMEZONE = "timezone"
+    #: A JSONata expression over the record, the item and the value (docs/expressions.md);
+    #: prepared to a compiled `Expression`.
+    JSONATA = "jsonata"
     #: A JSONPath of the record ($…) or of the current item (@…); prepared to a
     #: test of whether it selects anything (`engine/presence.py`).
     PATH = "path"
@@ -54,6 +57,8 @@ class ArgHint(StrEnum):
     DATE_FORMAT = "date format"
     REGEX = "regex"
     JMESPATH = "JMESPath"
+    #: An expression (JSONata) over the record, the current item and the value.
+    JSONATA = "expression"
     #: An IANA time zone name.
     TIMEZONE = "time zone"
     #: A JSONPath of the record ($.a.b) or of the current item (@.a).
@@ -75,5 +80,6 @@ HINT_OF_TYPE: Final[dict[ArgType, ArgHint]] = {
     ArgType.EXPRESSION: ArgHint.JMESPATH,
     ArgType.REGEX: ArgHint.REGEX,
     ArgType.TIMEZONE: ArgHint.TIMEZONE,
+    ArgType.JSONATA: ArgHint.JSONATA,
     ArgType.PATH: ArgHint.PATH,
 }

@@ -16,6 +16,8 @@ from enum import StrEnum
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from fieldwright.engine.expressions import ExpressionSyntaxError
+from fieldwright.engine.expressions import compile_expression as compile_jsonata
 from fieldwright.engine.functions._common import show
 from fieldwright.engine.functions._errors import TransformError
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
@@ -275,6 +277,14 @@ def _prepare_expression(arg: str, lookups: Lookups, index: int, problems: Proble
         return None
 
 
+def _prepare_jsonata(arg: str, lookups: Lookups, index: int, problems: Problems) -> Any:
+    try:
+        return compile_jsonata(arg)
+    except ExpressionSyntaxError as exc:
+        problems.append((index, f"invalid expression: {exc}"))
+        return None
+
+
 def _prepare_regex(arg: str, lookups: Lookups, index: int, problems: Problems) -> Any:
     try:
         return compile_pattern(arg)
@@ -312,6 +322,7 @@ _TEXT_KINDS: Final[dict[ArgType, Callable[[str, Lookups, int, Problems], Any]]] 
     ArgType.EXPRESSION: _prepare_expression,
     ArgType.REGEX: _prepare_regex,
     ArgType.TIMEZONE: _prepare_timezone,
+    ArgType.JSONATA: _prepare_jsonata,
     ArgType.PATH: _prepare_path,
 }
 

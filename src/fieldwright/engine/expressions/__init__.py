@@ -1,0 +1,148 @@
+"""Expressions across fields: JSONata, parsed once, compiled into Python closures.
+
+``line_total = qty * price`` is written as a field's `expression` or as an
+`expression` transform step. The text is JSONata (docs/expressions.md); only
+jsonata-python's parser is used, and `_compile` turns its syntax tree into
+closures, so nothing is parsed per record and nothing ever goes through
+Python's eval. An evaluation is bounded: MAX_EXPRESSION_STEPS steps (items
+visited, calls made), numbers of at most MAX_DIGITS digits, texts of at most
+MAX_TEXT characters; past a bound the record fails with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from fieldwright.engine.expressions._compile import MAX_EXPRESSION_DEPTH, Env, compile_tree
+from fieldwright.engine.expressions._library import (
+    FUNCTIONS,
+    OPERATORS,
+    ExpressionFunction,
+    Operator,
+)
+from fieldwright.engine.expressions._parse import (
+    MAX_EXPRESSION_LENGTH,
+    ExpressionSyntaxError,
+    parse,
+    where,
+)
+from fieldwright.engine.expressions._values import (
+    MAX_DIGITS,
+    MAX_TEXT,
+    ExpressionFailed,
+    output,
+)
+from fieldwright.engine.scope import ItemScope
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_DIGITS",
+    "MAX_EXPRESSION_DEPTH",
+    "MAX_EXPRESSION_LENGTH",
+    "MAX_EXPRESSION_STEPS",
+    "MAX_TEXT",
+    "OPERATORS",
+    "Expression",
+    "ExpressionFailed",
+    "ExpressionFunction",
+    "ExpressionProblem",
+    "ExpressionSyntaxError",
+    "Operator",
+    "check_expression",
+    "compile_expression",
+    "evaluate_all",
+]
+
+#: The most steps (items visited, calls made) one evaluation may take on one record.
+MAX_EXPRESSION_STEPS: Final = 300_000
+
+
+@dataclass(frozen=True, slots=True)
+class ExpressionProblem:
+    """Why an expression does not compile, and where (line and column from 1)."""
+
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.message}"
+
+
+class Expression:
+    """A compiled expression; `evaluate` maps one record (and item) to plain JSON data."""
+
+    __slots__ = ("_run", "steps", "text")
+
+    def __init__(self, text: str, steps: int = MAX_EXPRESSION_STEPS) -> None:
+        self.text = text
+        self.steps = steps
+        self._run = compile_tree(text, parse(text))
+
+    def __repr__(self) -> str:
+        return f"Expression({self.text!r})"
+
+    def evaluate(self, record: Any, scope: ItemScope | None = None, value: Any = None) -> Any:
+        """The expression's value on `record`: null when it selects nothing.
+
+        `scope` is the current item (`@`) of a field mapped item by item;
+        `value` is `$value`, the field's value before an expression step.
+        Raise ExpressionFailed saying why and where.
+        """
+        env = Env(record, scope, value, self.steps)
+        try:
+            return _plain(self._run(record, env))
+        except ExpressionFailed as exc:
+            offset = getattr(exc, "offset", None)
+            if offset is None:
+                raise ExpressionFailed(f"expression failed: {exc}") from None
+            line, column = where(self.text, offset)
+            raise ExpressionFailed(
+                f"expression failed at line {line}, column {column}: {exc}"
+            ) from None
+        except RecursionError:
+            raise ExpressionFailed("expression failed: the data is nested too deeply") from None
+
+
+def evaluate_all(expression: Expression, records: Sequence[Any]) -> list[Any]:
+    """`expression.evaluate(record)` of every record (no item, no value), for a column of
+    a batch; raise ExpressionFailed at the first record that fails, without saying where
+    (the batch path then maps the records one by one, which does)."""
+    steps = expression.steps
+    env = Env(None, None, None, steps)
+    run = expression._run
+    values: list[Any] = []
+    append = values.append
+    try:
+        for record in records:
+            env.root = record
+            env.left = steps
+            append(_plain(run(record, env)))
+    except RecursionError:
+        raise ExpressionFailed("expression failed: the data is nested too deeply") from None
+    return values
+
+
+def _plain(result: Any) -> Any:
+    kind = type(result)
+    if kind is int or kind is str or kind is bool or result is None:
+        return result
+    if kind is float and result - result == 0 and not result.is_integer():
+        return result
+    return output(result)
+
+
+def compile_expression(text: str, *, steps: int = MAX_EXPRESSION_STEPS) -> Expression:
+    """Compile `text`; raise ExpressionSyntaxError with the line and column of the problem."""
+    return Expression(text, steps)
+
+
+def check_expression(text: str) -> ExpressionProblem | None:
+    """None when `text` compiles, else the problem (for validation as you type)."""
+    try:
+        compile_expression(text)
+    except ExpressionSyntaxError as exc:
+        return ExpressionProblem(exc.line, exc.column, exc.message)
+    return None

@@ -1,0 +1,503 @@
+"""Turn a parsed expression into Python closures, once, at compile time.
+
+Every closure takes the context value (`$`: the record at the top, the item
+inside a path step) and the evaluation's `Env`. What the language does not
+support (regexes, lambdas, sorting, object constructors, parent and
+descendant operators, transforms) is refused here, at its line and column.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+from fieldwright.engine.expressions._library import FUNCTIONS
+from fieldwright.engine.expressions._parse import ITEM, ExpressionSyntaxError, Node, where
+from fieldwright.engine.expressions._values import (
+    MAX_TEXT,
+    MISSING,
+    Budget,
+    ExpressionFailed,
+    arithmetic,
+    compare,
+    equal,
+    is_number,
+    text_of,
+    truthy,
+)
+from fieldwright.engine.scope import ItemScope
+
+__all__ = ["MAX_EXPRESSION_DEPTH", "Env", "Fn", "compile_tree"]
+
+#: The deepest nesting of an expression's parts (operators, calls, brackets).
+MAX_EXPRESSION_DEPTH: Final = 64
+
+#: A variable every expression may read: the field's value in an `expression` step.
+VALUE: Final = "value"
+
+
+class Env(Budget):
+    """One evaluation: the record, the current item, the step's value, variables, and
+    the steps it may still take (it is its own budget)."""
+
+    __slots__ = ("item", "root", "value", "variables")
+
+    def __init__(self, root: Any, item: ItemScope | None, value: Any, limit: int) -> None:
+        self.limit = self.left = limit
+        self.root = root
+        self.item = item
+        self.value = value
+        self.variables: dict[str, Any] = {}
+
+    @property
+    def budget(self) -> Budget:
+        return self
+
+
+Fn = Callable[[Any, Env], Any]
+
+_UNSUPPORTED: Final = {
+    "regex": "regular expressions",
+    "lambda": "function definitions",
+    "sort": "sorting (^)",
+    "transform": "transforms (|...|)",
+    "descendant": "the descendant operator (**)",
+    "parent": "the parent operator (%)",
+    "partial": "partial application (?)",
+}
+
+
+class _Compiler:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def fail(self, node: Node, message: str) -> ExpressionSyntaxError:
+        line, column = where(self.text, self._start(node))
+        return ExpressionSyntaxError(message, line, column)
+
+    def _start(self, node: Node) -> int:
+        position = getattr(node, "position", None)
+        if not isinstance(position, int):
+            return 0
+        value = getattr(node, "value", None)
+        token = value if isinstance(value, str) else ""
+        if node.type == "variable":
+            token = "$" + token
+        return max(0, position - len(token))
+
+    def compile(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise self.fail(node, f"nested deeper than {MAX_EXPRESSION_DEPTH} levels")
+        kind = node.type
+        if kind in _UNSUPPORTED:
+            raise self.fail(node, f"{_UNSUPPORTED[kind]} are not supported in expressions")
+        if getattr(node, "group", None) is not None:
+            raise self.fail(node, "object grouping ({...} after a path) is not supported")
+        if getattr(node, "focus", None) is not None or getattr(node, "index", None) is not None:
+            raise self.fail(node, "@$var and #$var bindings are not supported")
+        if node.predicate and kind != "path":
+            raise self.fail(node, "a [condition] must follow a field name")
+        method = getattr(self, f"_{kind}", None)
+        if method is None:
+            raise self.fail(node, f"{kind} expressions are not supported")
+        result: Fn = method(node, scope, depth + 1)
+        return result
+
+    # literals
+    def _string(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
+        value = node.value
+        return lambda ctx, env: value
+
+    def _number(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
+        value = node.value
+        return lambda ctx, env: value
+
+    def _value(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
+        value = node.value
+        return lambda ctx, env: value
+
+    # paths
+    def _name(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
+        name = node.value
+
+        def member(ctx: Any, env: Env) -> Any:
+            return ctx.get(name, MISSING) if type(ctx) is dict else MISSING
+
+        return member
+
+    def _wildcard(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
+        def values(ctx: Any, env: Env) -> Any:
+            if type(ctx) is not dict:
+                return MISSING
+            found: list[Any] = []
+            for value in ctx.values():
+                found.extend(value if isinstance(value, list) else [value])
+            return found
+
+        return values
+
+    def _variable(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
+        name = node.value
+        if name == "":
+            return lambda ctx, env: ctx
+        if name == "$":
+            return lambda ctx, env: env.root
+        if name == ITEM:
+            return lambda ctx, env: MISSING if env.item is None else env.item.item
+        if name == VALUE and name not in scope:
+            return lambda ctx, env: env.value
+        if name not in scope:
+            if name in FUNCTIONS:
+                raise self.fail(node, f"${name} is a function: call it as ${name}(...)")
+            close = difflib.get_close_matches(name, [*scope, VALUE], n=1)
+            hint = f"; did you mean ${close[0]}?" if close else ""
+            raise self.fail(node, f"unknown variable ${name}{hint} (bind it with ${name} := ...)")
+        return lambda ctx, env: env.variables.get(name, MISSING)
+
+    def _stage(
+        self, stage: Node, scope: frozenset[str], depth: int
+    ) -> Callable[[list[Any], Env], list[Any]]:
+        if stage.type != "filter":
+            raise self.fail(stage, f"{stage.type} stages are not supported")
+        predicate = stage.expr
+        if predicate.type == "number" and isinstance(predicate.value, int):
+            index = predicate.value
+            return lambda items, env: _at(items, index)
+        test = self.compile(predicate, scope, depth)
+
+        def keep(items: list[Any], env: Env) -> list[Any]:
+            env.spend(len(items))
+            kept: list[Any] = []
+            for position, item in enumerate(items):
+                verdict = test(item, env)
+                if is_number(verdict) and not isinstance(verdict, bool):
+                    wanted = int(verdict) if verdict >= 0 else len(items) + int(verdict)
+                    if wanted == position:
+                        kept.append(item)
+                elif truthy(verdict):
+                    kept.append(item)
+            return kept
+
+        return keep
+
+    def _path(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
+        steps: list[tuple[Fn, tuple[Callable[[list[Any], Env], list[Any]], ...]]] = []
+        for step in node.steps:
+            stages = [*(step.stages or ()), *(step.predicate or ())]
+            saved, step.predicate, step.stages = step.predicate, None, None
+            try:
+                compiled = self.compile(step, scope, depth)
+            finally:
+                step.predicate, step.stages = saved, stages or None
+            steps.append((compiled, tuple(self._stage(s, scope, depth) for s in stages)))
+        keep_array = bool(node.keep_array)
+        if len(steps) == 1 and not steps[0][1] and not keep_array and node.steps[0].type == "name":
+            name = node.steps[0].value
+
+            def field(ctx: Any, env: Env) -> Any:  # the common case, one call
+                value = ctx.get(name, MISSING) if type(ctx) is dict else MISSING
+                if type(value) is list:
+                    env.spend(len(value))
+                    flat = _flatten(value)
+                    return MISSING if not flat else flat[0] if len(flat) == 1 else flat
+                return value
+
+            return field
+        if len(steps) == 1 and not steps[0][1] and not keep_array:
+            (only, _none) = steps[0]
+
+            def single(ctx: Any, env: Env) -> Any:
+                value = only(ctx, env)
+                if type(value) is list:
+                    env.spend(len(value))
+                    flat = _flatten(value)
+                    return MISSING if not flat else flat[0] if len(flat) == 1 else flat
+                return value
+
+            return single
+        plan = tuple(steps)
+
+        def path(ctx: Any, env: Env) -> Any:
+            sequence = [ctx]
+            for step, stages in plan:
+                env.spend(len(sequence))
+                found: list[Any] = []
+                for element in sequence:
+                    value = step(element, env)
+                    if value is MISSING:
+                        continue
+                    items = _flatten(value) if type(value) is list else [value]
+                    for stage in stages:
+                        items = stage(items, env)
+                    found.extend(items)
+                sequence = found
+            if not sequence:
+                return MISSING
+            return sequence[0] if len(sequence) == 1 and not keep_array else sequence
+
+        return path
+
+    # operators
+    def _binary(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
+        operator = node.value
+        left = self.compile(node.lhs, scope, depth)
+        right = self.compile(node.rhs, scope, depth)
+        offset = self._start(node)
+        if operator in ("+", "-", "*", "/", "%"):
+            fast = _FAST.get(operator)
+
+            def arithmetic_at(ctx: Any, env: Env) -> Any:
+                a, b = left(ctx, env), right(ctx, env)
+                if fast is not None and type(a) in _PLAIN and type(b) in _PLAIN:
+                    result = fast(a, b)  # int and float: no decimal, no null to handle
+                    if -_BIG < result < _BIG:  # a finite float, an int of at most 300 digits
+                        return result
+                try:
+                    return arithmetic(operator, a, b)
+                except ExpressionFailed as exc:
+                    raise _located(exc, offset) from None
+
+            return arithmetic_at
+        if operator == "=":
+            return lambda ctx, env: equal(left(ctx, env), right(ctx, env))
+        if operator == "!=":
+            return lambda ctx, env: _not_equal(left(ctx, env), right(ctx, env))
+        if operator in ("<", "<=", ">", ">="):
+
+            def compare_at(ctx: Any, env: Env) -> Any:
+                try:
+                    return compare(operator, left(ctx, env), right(ctx, env))
+                except ExpressionFailed as exc:
+                    raise _located(exc, offset) from None
+
+            return compare_at
+        if operator == "and":
+            return lambda ctx, env: truthy(left(ctx, env)) and truthy(right(ctx, env))
+        if operator == "or":
+            return lambda ctx, env: truthy(left(ctx, env)) or truthy(right(ctx, env))
+        if operator == "&":
+            return lambda ctx, env: _concat(text_of(left(ctx, env)), text_of(right(ctx, env)))
+        if operator == "in":
+            return lambda ctx, env: _member(left(ctx, env), right(ctx, env), env)
+        if operator == "..":
+            raise self.fail(node, "ranges (..) are not supported")
+        raise self.fail(node, f"the operator {operator} is not supported")
+
+    def _unary(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
+        if node.value == "-":
+            inner = self.compile(node.expression, scope, depth)
+            offset = self._start(node)
+
+            def negate(ctx: Any, env: Env) -> Any:
+                try:
+                    return arithmetic("-", 0, inner(ctx, env))
+                except ExpressionFailed as exc:
+                    raise _located(exc, offset) from None
+
+            return negate
+        if node.value == "[":
+            parts = tuple(
+                (self.compile(item, scope, depth), item.type == "unary" and item.value == "[")
+                for item in node.expressions
+            )
+
+            def array(ctx: Any, env: Env) -> Any:
+                built: list[Any] = []
+                for part, nested in parts:
+                    value = part(ctx, env)
+                    if value is MISSING:
+                        continue
+                    if type(value) is list and not nested:
+                        built.extend(value)
+                    else:
+                        built.append(value)
+                env.spend(len(built))
+                return built
+
+            return array
+        raise self.fail(node, "object constructors ({...}) are not supported")
+
+    def _condition(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
+        then = self.compile(node.then, scope, depth)
+        otherwise = self.compile(node._else, scope, depth) if node._else is not None else None
+        condition = node.condition
+        if (
+            condition.type == "function"
+            and getattr(condition.procedure, "value", None) == "exists"
+            and not getattr(condition.procedure, "position", None)
+        ):  # `a ?? b`, which the parser writes as `$exists(a) ? a : b` without a position
+            assert otherwise is not None
+            fallback = otherwise
+
+            def coalesce(ctx: Any, env: Env) -> Any:
+                value = then(ctx, env)  # Fieldwright takes b for a null a too
+                return fallback(ctx, env) if value is MISSING or value is None else value
+
+            return coalesce
+        test = self.compile(condition, scope, depth)
+
+        def choose(ctx: Any, env: Env) -> Any:
+            if truthy(test(ctx, env)):
+                return then(ctx, env)
+            return MISSING if otherwise is None else otherwise(ctx, env)
+
+        return choose
+
+    def _block(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
+        parts: list[Fn] = []
+        inner = scope
+        for expression in node.expressions:
+            if expression.type == "bind":
+                if expression.lhs.type != "variable" or not expression.lhs.value:
+                    raise self.fail(expression, "the left side of := must be a $name")
+                name = expression.lhs.value
+                if name in FUNCTIONS or name in (VALUE, "$", ITEM):
+                    raise self.fail(expression.lhs, f"${name} is reserved; bind another name")
+                parts.append(_binder(name, self.compile(expression.rhs, inner, depth)))
+                inner = inner | {name}
+            else:
+                parts.append(self.compile(expression, inner, depth))
+        names = inner - scope
+        sequence = tuple(parts)
+
+        def block(ctx: Any, env: Env) -> Any:
+            saved = {name: env.variables[name] for name in names if name in env.variables}
+            result: Any = MISSING
+            try:
+                for part in sequence:
+                    result = part(ctx, env)
+            finally:
+                for name in names:
+                    env.variables.pop(name, None)
+                env.variables.update(saved)
+            return result
+
+        return block
+
+    def _bind(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
+        raise self.fail(node, "bind variables inside a block: ($name := value; ...)")
+
+    def _call(self, node: Node, first: Fn | None, scope: frozenset[str], depth: int) -> Fn:
+        procedure = node.procedure
+        name = procedure.value if procedure.type == "variable" else None
+        if procedure.type == "path" and [step.value for step in procedure.steps] == ["not"]:
+            name = "not"  # `not(x)` reads as $not(x)
+        if not isinstance(name, str) or name not in FUNCTIONS:
+            shown = f"${name}" if isinstance(name, str) else "this"
+            close = difflib.get_close_matches(str(name), sorted(FUNCTIONS), n=2)
+            hint = f"; did you mean {' or '.join('$' + c for c in close)}?" if close else ""
+            raise self.fail(procedure, f"unknown function {shown}{hint}")
+        spec = FUNCTIONS[name]
+        arguments = [self.compile(argument, scope, depth) for argument in node.arguments or ()]
+        if first is not None:
+            arguments.insert(0, first)
+        if not spec.min_args <= len(arguments) <= spec.max_args:
+            wanted = (
+                str(spec.min_args)
+                if spec.min_args == spec.max_args
+                else f"{spec.min_args} to {spec.max_args}"
+            )
+            raise self.fail(
+                procedure,
+                f"${name} takes {wanted} argument(s), {len(arguments)} given: {spec.signature}",
+            )
+        impl = spec.impl
+        offset = self._start(procedure)
+        fixed = tuple(arguments)
+
+        def call(ctx: Any, env: Env) -> Any:
+            env.spend()
+            values = [argument(ctx, env) for argument in fixed]
+            try:
+                return impl(values, env)
+            except ExpressionFailed as exc:
+                raise _located(exc, offset) from None
+
+        return call
+
+    def _function(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
+        return self._call(node, None, scope, depth)
+
+    def _apply(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
+        if node.rhs.type != "function":
+            raise self.fail(node.rhs, "the right side of ~> must be a function call")
+        return self._call(node.rhs, self.compile(node.lhs, scope, depth), scope, depth)
+
+
+#: Operators whose int and float results need only a range check.
+_FAST: Final[dict[str, Callable[[Any, Any], Any]]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+}
+_PLAIN: Final = frozenset({int, float})
+_BIG: Final = 10**300
+
+
+def _at(items: list[Any], index: int) -> list[Any]:
+    position = index if index >= 0 else len(items) + index
+    return [items[position]] if 0 <= position < len(items) else []
+
+
+def _flatten(values: list[Any]) -> list[Any]:
+    if not any(type(value) is list for value in values):
+        return values
+    flat: list[Any] = []
+    for value in values:
+        if type(value) is list:
+            flat.extend(value)
+        else:
+            flat.append(value)
+    return flat
+
+
+def _not_equal(left: Any, right: Any) -> bool:
+    if left is MISSING or right is MISSING:
+        return False
+    return not equal(left, right)
+
+
+def _concat(left: str, right: str) -> str:
+    if len(left) + len(right) > MAX_TEXT:
+        raise ExpressionFailed(f"the text would be longer than {MAX_TEXT:,} characters")
+    return left + right
+
+
+def _member(value: Any, within: Any, env: Env) -> bool:
+    if value is MISSING or within is MISSING:
+        return False
+    items: Sequence[Any] = within if type(within) is list else [within]
+    env.spend(len(items))
+    return any(equal(value, item) for item in items)
+
+
+def _binder(name: str, value: Fn) -> Fn:
+    def bind(ctx: Any, env: Env) -> Any:
+        result = value(ctx, env)
+        env.variables[name] = result
+        return result
+
+    return bind
+
+
+def _located(exc: ExpressionFailed, offset: int) -> ExpressionFailed:
+    if getattr(exc, "offset", None) is not None:
+        return exc
+    located = ExpressionFailed(str(exc))
+    located.offset = offset  # type: ignore[attr-defined]
+    return located
+
+
+def compile_tree(text: str, tree: Node) -> Fn:
+    """The closure of a parsed expression; raise ExpressionSyntaxError for what is not
+    supported, at its line and column."""
+    try:
+        return _Compiler(text).compile(tree, frozenset(), 1)
+    except RecursionError:
+        raise ExpressionSyntaxError("the expression is nested too deeply", 1, 1) from None
+    except (AttributeError, TypeError) as exc:  # a tree shape the parser rarely makes
+        line, column = where(text, len(text))
+        raise ExpressionSyntaxError(
+            f"this form of expression is not supported ({type(exc).__name__})", line, column
+        ) from None
