@@ -1,0 +1,25 @@
+"""Pipelines: named steps over streams of records (issue 19).
+
+Steps are generators chained over the source's items (`run.py`); each counts
+what it received, emitted, failed, filtered, merged and expanded
+(`flow.StepCounts`). Sort and aggregate keep memory bounded by spilling to
+temporary files (`spill.py`, `aggregate.py`).
+"""
+
+from fieldwright.engine.pipeline.compile import (
+    CompiledPipeline,
+    PipelineResolver,
+    compile_pipeline,
+    validate_pipeline,
+)
+from fieldwright.engine.pipeline.flow import StepCounts
+from fieldwright.engine.pipeline.run import execute_pipeline
+
+__all__ = [
+    "CompiledPipeline",
+    "PipelineResolver",
+    "StepCounts",
+    "compile_pipeline",
+    "execute_pipeline",
+    "validate_pipeline",
+]
