@@ -105,6 +105,15 @@ PUBLIC = [
     "validate_mapping",
     "validate_schedule",
     "write_junit",
+    # pipelines (issue 19)
+    "CompiledPipeline",
+    "PipelineRunResult",
+    "StepCounts",
+    "check_pipeline",
+    "compile_pipeline_file",
+    "is_pipeline_file",
+    "open_pipeline",
+    "run_pipeline_file",
 ]
 
 #: Types of the layers below that the app and the CLI name (results, traces, plans): the
@@ -121,6 +130,8 @@ RE_EXPORTED = {
     "StateChange": "fieldwright.scheduler",
     "SuiteResult": "fieldwright.engine",
     "TestResult": "fieldwright.engine",
+    "CompiledPipeline": "fieldwright.engine",
+    "StepCounts": "fieldwright.engine",
 }
 
 

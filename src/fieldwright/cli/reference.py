@@ -19,11 +19,13 @@ from fieldwright.cli._common import (
     source_options,
     source_settings,
 )
+from fieldwright.cli.pipelines import validate_pipeline_file
 from fieldwright.service import (
     FieldTrace,
     InvalidDocument,
     document_json_schema,
     function_library,
+    is_pipeline_file,
     open_mapping,
     preview_file,
     validate_mapping,
@@ -39,9 +41,12 @@ def _json(value: Any) -> str:
 @click.command()
 @click.argument("mappings", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate(mappings: tuple[Path, ...]) -> None:
-    """Check mapping documents; list every problem with its JSON pointer."""
+    """Check mapping and pipeline documents; list every problem with its JSON pointer."""
     bad = 0
     for path in mappings:
+        if is_pipeline_file(path):  # issue 19
+            bad += not validate_pipeline_file(path)
+            continue
         try:
             document = open_mapping(path)
         except InvalidDocument as exc:

@@ -23,9 +23,16 @@ from fieldwright.cli._common import (
     source_options,
     source_settings,
 )
+from fieldwright.cli.pipelines import exit_code, print_steps, run_pipeline
 from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.runs import RunStatus
-from fieldwright.service import RunProgress, RunResult, dead_letter_path, run_file
+from fieldwright.service import (
+    RunProgress,
+    RunResult,
+    dead_letter_path,
+    is_pipeline_file,
+    run_file,
+)
 
 __all__ = ["run"]
 
@@ -114,6 +121,9 @@ def run(
 ) -> None:
     """Map every record of INPUT into OUTPUT (CSV, NDJSON, JSON or XLSX).
 
+    MAPPING is a mapping document or a pipeline document (its steps run in turn;
+    the summary shows each step's counts).
+
     INPUT is read with the document's source.connector.settings (encoding,
     delimiter, records_path, sheet, header, limits) when its connector is of
     INPUT's format; the flags below override them. OUTPUT is written with the
@@ -126,13 +136,30 @@ def run(
     1 the run failed (fail_fast or an output error), nothing was written;
     2 a broken document or an unreadable input.
     """
-    compiled = load_or_exit(mapping)
+    pipeline = is_pipeline_file(mapping)
+    compiled = None if pipeline else load_or_exit(mapping)
     try:
         output_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         fail(f"cannot create the output folder {output_path.parent}: {exc.strerror}")
     show = err_console.is_terminal if progress is None else progress
     strategy = ErrorStrategy(error_strategy) if error_strategy else None
+    if pipeline:  # a pipeline document (issue 19): the same run, step by step
+        with _progress_bar(show) as update:
+            ran = run_pipeline(
+                mapping,
+                input_path,
+                output_path,
+                input_format=input_format,
+                output_format=output_format,
+                strategy=strategy,
+                input_settings=source_settings(flags),
+                on_progress=update,
+            )
+        _summary(ran.result, output_path)
+        print_steps(ran.steps)
+        raise SystemExit(exit_code(ran))
+    assert compiled is not None
     with reported_errors(), _progress_bar(show) as update:
         result = run_file(
             compiled,

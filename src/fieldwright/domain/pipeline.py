@@ -135,7 +135,8 @@ class EnrichStep(_Step):
     """Join each record with a record of a second source, found by keys.
 
     The second source is read once and indexed by its keys; when a key is
-    there twice the first record read wins.
+    there twice the first record read wins. Keys match by their text: the
+    number 1, 1.0 and the text "1" (a CSV cell) are one key.
     """
 
     type: Literal["enrich"] = "enrich"

@@ -19,6 +19,7 @@ from fieldwright.domain.pipeline import PIPELINE_FORMAT_VERSION, PipelineDocumen
 
 __all__ = [
     "VERSION_KEY",
+    "PipelineError",
     "dumps_pipeline",
     "is_pipeline_data",
     "load_pipeline",
@@ -29,6 +30,14 @@ __all__ = [
 ]
 
 VERSION_KEY = "fieldwright_pipeline"
+
+
+class PipelineError(DocumentError):
+    """A pipeline document that cannot be used, with every problem found in it."""
+
+    noun = "pipeline document"
+
+
 _STEP_TYPES = ("map", "filter", "validate", "unwind", "enrich", "aggregate", "sort", "dedupe")
 
 
@@ -57,13 +66,13 @@ def _format_version(data: dict[str, Any]) -> None:
     version = data.get(VERSION_KEY)
     where = "/" + VERSION_KEY
     if version is None:
-        raise DocumentError([Problem(where, "missing format version; is this a pipeline?")])
+        raise PipelineError([Problem(where, "missing format version; is this a pipeline?")])
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise DocumentError(
+        raise PipelineError(
             [Problem(where, f"format version must be a positive integer, not {version!r}")]
         )
     if version > PIPELINE_FORMAT_VERSION:
-        raise DocumentError(
+        raise PipelineError(
             [
                 Problem(
                     where,
@@ -74,37 +83,62 @@ def _format_version(data: dict[str, Any]) -> None:
         )
 
 
-def _step_pointer(problem: Problem, data: dict[str, Any]) -> Problem:
-    """Pydantic names the union member in the location (`/steps/0/map/mapping`): drop it."""
+def _step_pointer(problem: Problem, data: dict[str, Any]) -> Problem | None:
+    """Pydantic names the union member in the location (`/steps/0/map/mapping`, a map
+    step's `mapping/str` or `mapping/function-after[…]`): drop it, and the problems of
+    the member the value is not (a mapping given inline is not a path)."""
     parts = problem.pointer.split("/")
     if len(parts) > 3 and parts[1] == "steps" and parts[2].isdigit():
         steps = data.get("steps")
         index = int(parts[2])
         step = steps[index] if isinstance(steps, list) and index < len(steps) else None
         if isinstance(step, dict) and parts[3] == step.get("type"):
-            return Problem("/".join(parts[:3] + parts[4:]), problem.message)
-    return problem
+            parts = parts[:3] + parts[4:]
+    if len(parts) > 4 and parts[3] == "mapping":
+        member = parts[4]
+        if member == "str":
+            if _inline_mapping(data, parts):
+                return None
+            return Problem(
+                "/".join(parts[:4]),
+                "a map step's mapping is a mapping document or the path of a mapping file",
+            )
+        if member.startswith("function-after["):
+            if not _inline_mapping(data, parts):
+                return None
+            parts = parts[:4] + parts[5:]
+    return Problem("/".join(parts), problem.message)
+
+
+def _inline_mapping(data: dict[str, Any], parts: list[str]) -> bool:
+    steps = data.get("steps")
+    index = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else -1
+    if not isinstance(steps, list) or not 0 <= index < len(steps):
+        return False
+    step = steps[index]
+    return isinstance(step, dict) and isinstance(step.get("mapping"), dict)
 
 
 def pipeline_from_data(data: Any) -> PipelineDocument:
     """Validate plain JSON data as a pipeline document."""
     if not isinstance(data, dict):
-        raise DocumentError([Problem("", "a pipeline document is a JSON object")])
+        raise PipelineError([Problem("", "a pipeline document is a JSON object")])
     if (too_deep := nesting_problem(data)) is not None:
-        raise DocumentError([too_deep])
+        raise PipelineError([too_deep])
     _format_version(data)
     try:
         return PipelineDocument.model_validate(data)
     except ValidationError as exc:
-        problems = []
+        problems: list[Problem] = []
         for error, problem in zip(exc.errors(), problems_of(exc), strict=True):
             if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
                 kinds = ", ".join(_STEP_TYPES)
                 given = error.get("ctx", {}).get("tag")
                 what = f"unknown step type {given!r}" if given else "a step needs its type"
                 problem = Problem(problem.pointer + "/type", f"{what}; the types are {kinds}")
-            problems.append(_step_pointer(problem, data))
-        raise DocumentError(problems) from exc
+            if (kept := _step_pointer(problem, data)) is not None and kept not in problems:
+                problems.append(kept)
+        raise PipelineError(problems) from exc
 
 
 def loads_pipeline(text: str | bytes, *, source: str | None = None) -> PipelineDocument:

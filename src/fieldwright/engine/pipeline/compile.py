@@ -18,6 +18,7 @@ from fieldwright.domain.pipeline import (
     UnwindStep,
     ValidateStep,
 )
+from fieldwright.domain.pipeline_canonical import PipelineError
 from fieldwright.domain.records import SourceItem
 from fieldwright.engine.compiler import compile_document
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
@@ -208,7 +209,7 @@ def compile_pipeline(
     """Compile every step; raise DocumentError listing every problem with its pointer."""
     compiled, problems = _compile(document, resolver or PipelineResolver())
     if problems:
-        raise DocumentError(problems, source=source)
+        raise PipelineError(problems, source=source)
     return compiled
 
 

@@ -113,6 +113,7 @@ def execute_pipeline(
                     report()
         if batch:
             flush()
+        report()  # the final counts, before the commit (a file run's manifest takes them)
         sink.commit()
     except FailFast as exc:
         status, message = RunStatus.FAILED, str(exc)

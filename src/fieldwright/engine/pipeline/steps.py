@@ -11,7 +11,7 @@ from fieldwright.domain.records import SourceItem
 from fieldwright.engine.compiler import FILTER_ERRORS, CompiledMapping
 from fieldwright.engine.functions._expressions import BoundedExpression
 from fieldwright.engine.pipeline.flow import Context, Flow, StepRuntime
-from fieldwright.engine.pipeline.values import Getter, identity
+from fieldwright.engine.pipeline.values import Getter, identity, join_key
 from fieldwright.engine.results import RecordStatus
 from fieldwright.engine.rules import Check
 
@@ -246,10 +246,9 @@ class EnrichRuntime(StepRuntime):
                     f"step {self.name!r}: the enrich source {item.position}: "
                     f"{item.error or 'the record cannot be read'}"
                 )
-            values = tuple(get(item.record) for get in self.right)
-            if any(v is None for v in values):
-                continue
-            index.setdefault(identity(values), item.record)
+            key = join_key(tuple(get(item.record) for get in self.right))
+            if key is not None:
+                index.setdefault(key, item.record)
         return index
 
     def _partner_fields(self, partner: dict[str, Any]) -> dict[str, Any]:
@@ -264,7 +263,8 @@ class EnrichRuntime(StepRuntime):
                 self.index = self._build_index()  # the source is read once, on first use
             counts.received += 1
             values = tuple(get(flow.record) for get in self.left)
-            partner = None if any(v is None for v in values) else self.index.get(identity(values))
+            key = join_key(values)
+            partner = None if key is None else self.index.get(key)
             if partner is None:
                 if step.how is JoinKind.INNER:
                     counts.filtered += 1

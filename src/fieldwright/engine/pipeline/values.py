@@ -15,6 +15,7 @@ __all__ = [
     "exact",
     "getter",
     "identity",
+    "join_key",
     "last_name",
     "order_key",
 ]
@@ -60,6 +61,23 @@ def order_key(value: Any) -> tuple[Any, ...]:
 def identity(values: tuple[Any, ...]) -> tuple[tuple[Any, ...], ...]:
     """The identity of a key made of several values: equal when every value orders equal."""
     return tuple(order_key(v) for v in values)
+
+
+def join_key(values: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The key an enrich step matches on: values by their text, so that the number 1, 1.0
+    and the text "1" (a CSV cell) are one key; None when a value is missing."""
+    parts: list[Any] = []
+    for value in values:
+        if value is None:
+            return None
+        number = exact(value)
+        if number is not None:
+            parts.append(format(number.normalize(), "f"))
+        elif isinstance(value, str):
+            parts.append(value)
+        else:
+            parts.append(order_key(value))
+    return tuple(parts)
 
 
 class Descending:

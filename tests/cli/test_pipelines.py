@@ -1,0 +1,146 @@
+"""`fieldwright run` and `validate` with pipeline documents, end to end through the service."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from fieldwright.cli.main import cli
+
+MAPPING: dict[str, Any] = {
+    "fieldwright": 1,
+    "key": "mapping_T_T_X_20261203",
+    "name": "hours",
+    "fields": [
+        {"target": "$.emp", "sources": ["$.emp"], "transforms": [{"fn": "to_integer"}]},
+        {"target": "$.week", "sources": ["$.week"]},
+        {"target": "$.hours", "sources": ["$.hours"], "transforms": [{"fn": "to_number"}]},
+    ],
+}
+
+
+def fieldwright(*args: str | Path) -> Result:
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def _pipeline(tmp_path: Path, **changes: Any) -> Path:
+    (tmp_path / "hours.fwmap.json").write_text(json.dumps(MAPPING), encoding="utf-8")
+    (tmp_path / "employees.csv").write_text("emp,name\n1,Ada\n2,Grace\n", encoding="utf-8")
+    document: dict[str, Any] = {
+        "fieldwright_pipeline": 1,
+        "key": "pipeline_TS_PAY_ACME_20261203",
+        "name": "Pay lines",
+        "steps": [
+            {"name": "typed", "type": "map", "mapping": "hours.fwmap.json"},
+            {"name": "valid", "type": "validate", "checks": [{"field": "$.hours", "max": 24}]},
+            {
+                "name": "who",
+                "type": "enrich",
+                "on": {"$.emp": "$.emp"},
+                "source": {"kind": "csv", "settings": {"path": "employees.csv"}},
+                "fields": {"name": "$.name"},
+                "no_match": "dead_letter",
+            },
+            {
+                "name": "per week",
+                "type": "aggregate",
+                "group_by": ["$.name", "$.week"],
+                "aggregates": [
+                    {"name": "hours", "fn": "sum", "field": "$.hours"},
+                    {"name": "days", "fn": "count"},
+                ],
+            },
+            {
+                "name": "order",
+                "type": "sort",
+                "keys": [{"field": "$.week"}, {"field": "$.hours", "descending": True}],
+            },
+        ],
+        **changes,
+    }
+    path = tmp_path / "pay.fwpipe.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+HOURS = [
+    {"emp": "1", "week": "W1", "hours": "7.5"},
+    {"emp": "2", "week": "W1", "hours": "8"},
+    {"emp": "1", "week": "W1", "hours": "0.1"},
+    {"emp": "1", "week": "W2", "hours": "30"},  # over 24: fails at `valid`
+    {"emp": "9", "week": "W2", "hours": "1"},  # nobody: fails at `who`
+    {"emp": "2", "week": "W2", "hours": "0.2"},
+    {"emp": "x", "week": "W2", "hours": "1"},  # fails at `typed`
+]
+
+
+def _input(tmp_path: Path) -> Path:
+    path = tmp_path / "hours.ndjson"
+    path.write_text("".join(json.dumps(r) + "\n" for r in HOURS), encoding="utf-8")
+    return path
+
+
+def test_run_a_pipeline_file_end_to_end(tmp_path: Path) -> None:
+    pipeline = _pipeline(tmp_path)
+    output = tmp_path / "out" / "pay.ndjson"
+    result = fieldwright("run", pipeline, "-i", _input(tmp_path), "-o", output)
+    assert result.exit_code == 3, result.output  # completed, some records failed
+    rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert rows == [
+        {"name": "Grace", "week": "W1", "hours": 8, "days": 1},
+        {"name": "Ada", "week": "W1", "hours": 7.6, "days": 2},
+        {"name": "Grace", "week": "W2", "hours": 0.2, "days": 1},
+    ]
+    assert "read 7, written 3, failed 3" in result.output
+    assert "per week (aggregate): in 4, out 3, merged 1" in result.output
+    letters = [
+        json.loads(line)
+        for line in (tmp_path / "out" / "pay.ndjson.dead-letters.ndjson").read_text().splitlines()
+    ]
+    assert [(x["step"], x["position"]["line"]) for x in letters] == [
+        ("typed", 7),
+        ("valid", 4),
+        ("who", 5),
+    ] or sorted((x["step"], x["position"]["line"]) for x in letters) == [
+        ("typed", 7),
+        ("valid", 4),
+        ("who", 5),
+    ]
+    manifest = json.loads((tmp_path / "out" / "pay.ndjson.meta.json").read_text())
+    assert manifest["run"]["merged"] == 1 and manifest["run"]["written"] == 3
+
+
+def test_fail_fast_leaves_no_output(tmp_path: Path) -> None:
+    pipeline = _pipeline(tmp_path)
+    output = tmp_path / "pay.ndjson"
+    result = fieldwright(
+        "run", pipeline, "-i", _input(tmp_path), "-o", output, "--error-strategy", "fail_fast"
+    )
+    assert result.exit_code == 1
+    assert not output.exists()
+    assert "step 'valid'" in result.output
+
+
+def test_validate_a_pipeline_file(tmp_path: Path) -> None:
+    good = _pipeline(tmp_path)
+    result = fieldwright("validate", good)
+    assert result.exit_code == 0
+    assert "ok (pipeline of 5 steps: map, validate, enrich, aggregate, sort)" in result.output
+    MAPPING["fields"][0]["transforms"] = [{"fn": "no_such_fn"}]
+    try:
+        bad = _pipeline(tmp_path / "..", key="pipeline_TS_PAY_ACME_20261204")
+    finally:
+        MAPPING["fields"][0]["transforms"] = [{"fn": "to_integer"}]
+    result = fieldwright("validate", bad)
+    assert result.exit_code == 1
+    assert "/steps/0/mapping:" in result.output and "no_such_fn" in result.output
+
+
+def test_a_broken_pipeline_is_refused_before_running(tmp_path: Path) -> None:
+    pipeline = _pipeline(tmp_path, steps=[{"name": "s", "type": "sort", "keys": []}])
+    result = fieldwright("run", pipeline, "-i", _input(tmp_path), "-o", tmp_path / "o.ndjson")
+    assert result.exit_code == 2
+    assert "/steps/0/keys" in result.output
