@@ -13,7 +13,6 @@ from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.runs import DeadLetter, RunStatus
 from fieldwright.engine import Progress, compile_document, execute
 from fieldwright.engine.functions import Registry
-from fieldwright.engine.run import CHUNK_SIZE
 from tests.engine.kit import MemorySink, document, items, make_registry
 
 FIELDS = [
@@ -160,9 +159,10 @@ def test_cancel_stops_the_run_and_reports_progress(registry: Registry) -> None:
         total=5000,
     )
     assert outcome.status is RunStatus.CANCELLED
-    assert outcome.counts.read == CHUNK_SIZE * 3
+    first_three = 4 + 8 + 16  # the first chunk is small; fast chunks double (up to CHUNK_SIZE)
+    assert outcome.counts.read == first_three
     assert outcome.counts.balanced and sink.aborted
-    assert seen and seen[-1].counts.read == CHUNK_SIZE * 3
+    assert seen and seen[-1].counts.read == first_three
     assert seen[0].total == 5000 and seen[0].eta is not None
 
 
@@ -184,9 +184,49 @@ def test_a_sink_that_commits_per_batch_keeps_its_written_count() -> None:
     outcome = execute(compiled, items([{"id": n} for n in range(600)]), sink, batch_size=2)
     assert outcome.status is RunStatus.FAILED
     assert outcome.counts.written == 4
-    assert outcome.counts.read == CHUNK_SIZE  # the first chunk; the sink failed while writing it
-    assert outcome.counts.skipped == CHUNK_SIZE - 4
+    # The sink failed while the third chunk (4 + 8 records read) was being written.
+    assert outcome.counts.read == 4 + 8
+    assert outcome.counts.skipped == 4 + 8 - 4
     assert outcome.counts.balanced
+
+
+def test_slow_chunks_shrink_so_that_a_cancel_is_seen_within_a_record_or_two(
+    registry: Registry,
+) -> None:
+    """A chunk is mapped before the run looks at cancel again: records slow to map
+    (each spending a regex's time bound) must not hold a cancel for 64 of them."""
+    import time
+
+    from fieldwright.engine import run as run_module
+
+    compiled = compile_document(
+        document(fields=[{"target": "$.id", "sources": "$.id"}]), registry=registry
+    )
+    slept: list[int] = []
+    real_map = run_module._map
+
+    def slow_map(compiled_: Any, chunk: list[Any]) -> Any:
+        slept.append(len(chunk))
+        time.sleep(0.15 * len(chunk))  # slow records: 0.15 s each
+        return real_map(compiled_, chunk)
+
+    checks = 0
+
+    def cancel() -> bool:
+        nonlocal checks
+        checks += 1
+        return checks >= 4
+
+    original = run_module._map
+    run_module._map = slow_map
+    try:
+        outcome = execute(
+            compiled, items([{"id": n} for n in range(500)]), MemorySink(), should_cancel=cancel
+        )
+    finally:
+        run_module._map = original
+    assert outcome.status is RunStatus.CANCELLED
+    assert slept == [4, 2, 1, 1], "slow chunks halve down to one record"
 
 
 def test_a_filter_that_cannot_be_evaluated_on_one_record_fails_that_record_only() -> None:

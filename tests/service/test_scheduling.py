@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -161,3 +162,87 @@ def test_serve_fires_a_schedule_and_stops_when_told(db_url: str, tmp_path: Path)
         assert (fired_row.records_processed, fired_row.error_count) == (10, 0)
         fires = service.fire_times(later, later + timedelta(seconds=5))
         assert fires and all(schedule.key == event.schedule_key for schedule, _ in fires)
+
+
+class _Catastrophic:
+    """Records whose name sends `^(a|aa)+$` into catastrophic backtracking, each a
+    different text (a text that ran out of time once fails again at once)."""
+
+    name = "catastrophic"
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        from fieldwright.domain.records import Position, SourceItem
+
+        for index in range(1000):
+            yield SourceItem(
+                Position(line=index + 1), {"id": index, "name": "a" * 40 + f"!{index}"}
+            )
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_cpu_bound_run_neither_stalls_other_schedules_nor_outlives_its_timeout(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Issue 16, item 2: one schedule's run spends each record in a catastrophic regex
+    (bounded per match); another schedule fires every second meanwhile, and the slow
+    run ends at its timeout, saying so."""
+    connectors = TestConnectors()
+    connectors.sources["slow"] = _Catastrophic
+    connectors.sources["gen"] = lambda: GeneratedSource(5)
+    slow = simple_document().model_copy(update={"key": "mapping_SLOW_OUT_TEST_20250724"})
+    slow.fields[1].rules.regex = "^(A|AA)+$"  # the field upper-cases the name first
+    with Service.open(db_url, connectors=connectors) as service:
+        service.save_mapping(simple_document(), None)
+        service.save_mapping(slow, None)
+        service.create_schedule(schedule_for("gen", tmp_path / "fast.csv", interval_seconds=1))
+        service.create_schedule(
+            schedule_for(
+                "slow",
+                tmp_path / "slow.csv",
+                key="schedule_SLOW_OUT_TEST_hourly",
+                mapping_key=slow.key,
+                interval_seconds=1,
+                timeout_seconds=2,
+            )
+        )
+    events: list[ExecutionEvent] = []
+    slow_done = threading.Event()
+
+    def on_finished(event: ExecutionEvent) -> None:
+        events.append(event)
+        if event.schedule_key == "schedule_SLOW_OUT_TEST_hourly" and event.run_key:
+            slow_done.set()
+
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=serve,
+        kwargs={
+            "database_url": db_url,
+            "stop_event": stop,
+            "connectors": connectors,
+            "config": SchedulerConfig(heartbeat_seconds=0.5),
+            "on_execution_finished": on_finished,
+            "drain_timeout": 10,
+        },
+    )
+    thread.start()
+    try:
+        assert slow_done.wait(30), "the slow run never ended"
+    finally:
+        stopping = time.monotonic()
+        stop.set()
+        thread.join(30)
+    assert time.monotonic() - stopping < 5, "serve did not stop promptly: a run held it"
+    slow_event = next(
+        e for e in events if e.schedule_key == "schedule_SLOW_OUT_TEST_hourly" and e.run_key
+    )
+    assert slow_event.status is RunStatus.FAILED
+    assert slow_event.message is not None and "timed out after 2 s" in slow_event.message
+    fast = [
+        e for e in events if e.schedule_key != slow_event.schedule_key and e.run_key is not None
+    ]
+    assert len(fast) >= 2, [(e.schedule_key, e.status, e.message) for e in events]
+    assert all(e.status is RunStatus.COMPLETED for e in fast)
+    assert not (tmp_path / "slow.csv").exists()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "ConnectorChanged",
     "DocumentEvent",
     "DocumentReplaced",
     "Events",
@@ -87,6 +88,13 @@ class PropertiesChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class ConnectorChanged:
+    """Where one side's records come from or go to changed (its connector)."""
+
+    side: Side
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentReplaced:
     """Another document took the session's place (new, open): everything changed."""
 
@@ -100,6 +108,7 @@ DocumentEvent = (
     | TestReplaced
     | TestRemoved
     | PropertiesChanged
+    | ConnectorChanged
     | DocumentReplaced
 )
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from fieldwright.authoring.documents import DocumentFiles, OpenedDocument, StoredMapping
 from fieldwright.domain import MappingDocument
 from fieldwright.domain.store_models import MappingSummary
+from fieldwright.service import anchor_paths
 
 if TYPE_CHECKING:
     from fieldwright.service import Service
@@ -47,13 +48,17 @@ class StoreDocuments:
         latest = self.service.history(key)[0].version
         return OpenedDocument(document, StoredMapping(key, latest))
 
-    def save(self, document: MappingDocument, base: StoredMapping | None) -> StoredMapping:
+    def save(
+        self, document: MappingDocument, base: StoredMapping | None, base_dir: Path | None = None
+    ) -> StoredMapping:
         """Store a new version; a new mapping (or a changed key) gets its key from the document.
 
-        Raises SaveConflict when someone saved after `base` or the key is taken.
+        With `base_dir` (the folder of the file the document came from), relative file
+        paths are stored absolute, taken from there. Raises SaveConflict when someone
+        saved after `base` or the key is taken.
         """
         base_version = base.version if base is not None and base.key == document.key else None
-        info = self.service.save_mapping(document, base_version)
+        info = self.service.save_mapping(document, base_version, base_dir=base_dir)
         return StoredMapping(info.key, info.version)
 
     def mappings(self, search: str | None = None) -> list[MappingSummary]:
@@ -63,5 +68,6 @@ class StoreDocuments:
         return self.mappings()[:limit]
 
     def import_file(self, path: Path) -> MappingDocument:
-        """Read a mapping file (to be saved as a new mapping); InvalidDocument or DataError."""
-        return DocumentFiles().open(path).document
+        """Read a mapping file (to be saved as a new mapping), its relative file paths made
+        absolute from the file's folder; InvalidDocument or DataError."""
+        return anchor_paths(DocumentFiles().open(path).document, path.resolve().parent)

@@ -27,7 +27,7 @@ from fieldwright.service import (
     run_pipeline_file,
 )
 
-__all__ = ["exit_code", "print_steps", "run_pipeline", "validate_pipeline_file"]
+__all__ = ["pipeline_exit_code", "print_steps", "run_pipeline", "validate_pipeline_file"]
 
 
 def _step_line(step: StepCounts) -> str:
@@ -84,7 +84,7 @@ def run_pipeline(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def exit_code(result: PipelineRunResult) -> int:
+def pipeline_exit_code(result: PipelineRunResult) -> int:
     if result.result.status is not RunStatus.COMPLETED:
         return int(ExitCode.FAILED)
     return int(ExitCode.RECORDS_FAILED) if result.result.counts.failed else int(ExitCode.OK)

@@ -1,4 +1,5 @@
-"""`fieldwright run`: stream a file through a mapping, with a progress bar on a terminal."""
+"""`fieldwright run`: stream a file through a mapping (or run a stored mapping by its key,
+run_stored.py), with a progress bar on a terminal."""
 
 from __future__ import annotations
 
@@ -16,14 +17,14 @@ from fieldwright.cli._common import (
     console,
     err_console,
     fail,
-    input_option,
     load_or_exit,
-    mapping_argument,
     reported_errors,
     source_options,
     source_settings,
 )
-from fieldwright.cli.pipelines import exit_code, print_steps, run_pipeline
+from fieldwright.cli.db import database_option
+from fieldwright.cli.pipelines import pipeline_exit_code, print_steps, run_pipeline
+from fieldwright.cli.run_stored import exit_code, run_stored
 from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.runs import RunStatus
 from fieldwright.service import (
@@ -88,15 +89,21 @@ def _progress_bar(show: bool) -> Iterator[Callable[[RunProgress], None] | None]:
 
 
 @click.command()
-@mapping_argument()
-@input_option("Source file.")
+@click.argument("mapping", metavar="MAPPING")
+@click.option(
+    "--input",
+    "-i",
+    "input_path",
+    type=click.Path(path_type=Path),
+    help="Source file (needed with a mapping file; replaces a stored mapping's source).",
+)
 @click.option(
     "--output",
     "-o",
     "output_path",
-    required=True,
     type=click.Path(path_type=Path),
-    help="Target file (its folder is created if missing).",
+    help="Target file (its folder is created if missing; needed with a mapping file, "
+    "replaces a stored mapping's target).",
 )
 @click.option("--input-format", type=FORMATS, help="Input format (default: from the extension).")
 @click.option("--output-format", type=FORMATS, help="Output format (default: from the extension).")
@@ -108,18 +115,27 @@ def _progress_bar(show: bool) -> Iterator[Callable[[RunProgress], None] | None]:
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
+@database_option
 @source_options
 def run(
-    mapping: Path,
-    input_path: Path,
-    output_path: Path,
+    mapping: str,
+    input_path: Path | None,
+    output_path: Path | None,
     input_format: str | None,
     output_format: str | None,
     error_strategy: str | None,
     progress: bool | None,
+    url: str | None,
     **flags: Any,
 ) -> None:
-    """Map every record of INPUT into OUTPUT (CSV, NDJSON, JSON or XLSX).
+    """Run MAPPING: a mapping file with --input and --output, or a stored mapping's key.
+
+    `fieldwright run KEY` runs the stored mapping KEY (its latest version) through its
+    own source and target connectors, from any folder, logged in the store (see
+    --database); --input/--output replace its source/target for this run.
+
+    With a mapping file, every record of INPUT is mapped into OUTPUT (CSV, NDJSON,
+    JSON or XLSX).
 
     MAPPING is a mapping document or a pipeline document (its steps run in turn;
     the summary shows each step's counts).
@@ -136,18 +152,40 @@ def run(
     1 the run failed (fail_fast or an output error), nothing was written;
     2 a broken document or an unreadable input.
     """
-    pipeline = is_pipeline_file(mapping)
-    compiled = None if pipeline else load_or_exit(mapping)
+    show = err_console.is_terminal if progress is None else progress
+    document = Path(mapping)
+    if not document.is_file():
+        if document.suffix.lower() == ".json" or any(sep in mapping for sep in ("/", "\\")):
+            fail(f"no such mapping file: {escape(mapping)}")
+        if input_format or output_format or error_strategy:
+            fail("--input-format, --output-format and --error-strategy apply to a mapping file")
+        with _progress_bar(show) as update:
+            result = run_stored(
+                mapping,
+                url,
+                input_path=input_path,
+                output_path=output_path,
+                input_settings=source_settings(flags),
+                update=update,
+            )
+        code = exit_code(result)
+        if code is not ExitCode.OK:
+            raise SystemExit(int(code))
+        return
+    if input_path is None or output_path is None:
+        fail(f"running the mapping file {escape(mapping)} needs --input FILE and --output FILE")
+        return
+    pipeline = is_pipeline_file(document)
+    compiled = None if pipeline else load_or_exit(document)
     try:
         output_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         fail(f"cannot create the output folder {output_path.parent}: {exc.strerror}")
-    show = err_console.is_terminal if progress is None else progress
     strategy = ErrorStrategy(error_strategy) if error_strategy else None
     if pipeline:  # a pipeline document (issue 19): the same run, step by step
         with _progress_bar(show) as update:
             ran = run_pipeline(
-                mapping,
+                document,
                 input_path,
                 output_path,
                 input_format=input_format,
@@ -158,7 +196,7 @@ def run(
             )
         _summary(ran.result, output_path)
         print_steps(ran.steps)
-        raise SystemExit(exit_code(ran))
+        raise SystemExit(pipeline_exit_code(ran))
     assert compiled is not None
     with reported_errors(), _progress_bar(show) as update:
         result = run_file(

@@ -31,6 +31,12 @@ from fieldwright._lazy import lazy_exports
 if TYPE_CHECKING:
     from fieldwright.service._connectors import file_connector, file_kind_format
     from fieldwright.service._results import RunProgress, RunResult
+    from fieldwright.service.arguments import (
+        call_function,
+        date_format_example,
+        expression_problem,
+        pattern_problem,
+    )
     from fieldwright.service.background import (
         BackgroundScheduler,
         StateChange,
@@ -44,10 +50,17 @@ if TYPE_CHECKING:
         import_mapping,
         upgrade_database,
     )
+    from fieldwright.service.endpoints import (
+        anchor_paths,
+        check_target,
+        endpoint_setting_names,
+        preview_endpoint,
+    )
     from fieldwright.service.errors import (
         ConnectorProblem,
         CredentialProblem,
         DataError,
+        EndpointRefused,
         InvalidDocument,
         InvalidRequest,
         InvalidSchedule,
@@ -66,7 +79,7 @@ if TYPE_CHECKING:
     )
     from fieldwright.service.facade import Connectors, Service, StandardConnectors
     from fieldwright.service.files import dead_letter_path, output_columns, run_file
-    from fieldwright.service.library import document_json_schema, function_library
+    from fieldwright.service.library import ArgHint, document_json_schema, function_library
     from fieldwright.service.logs import configure_logging
     from fieldwright.service.lookup_tables import (
         FilterCounts,
@@ -130,6 +143,11 @@ if TYPE_CHECKING:
 #: Where each public name lives; imported on first use (PEP 562), so a
 #: command that only maps a file never loads the store, the scheduler or httpx.
 _LOCATIONS = {
+    "ArgHint": "fieldwright.service.library",
+    "call_function": "fieldwright.service.arguments",
+    "date_format_example": "fieldwright.service.arguments",
+    "expression_problem": "fieldwright.service.arguments",
+    "pattern_problem": "fieldwright.service.arguments",
     "BackgroundScheduler": "fieldwright.service.background",
     "StateChange": "fieldwright.service.background",
     "start_background_scheduler": "fieldwright.service.background",
@@ -161,6 +179,11 @@ _LOCATIONS = {
     "Coverage": "fieldwright.service.suites",
     "CredentialProblem": "fieldwright.service.errors",
     "DataError": "fieldwright.service.errors",
+    "EndpointRefused": "fieldwright.service.errors",
+    "anchor_paths": "fieldwright.service.endpoints",
+    "check_target": "fieldwright.service.endpoints",
+    "endpoint_setting_names": "fieldwright.service.endpoints",
+    "preview_endpoint": "fieldwright.service.endpoints",
     "Difference": "fieldwright.service.suites",
     "FieldTrace": "fieldwright.service.mappings",
     "InvalidDocument": "fieldwright.service.errors",
@@ -224,6 +247,7 @@ _LOCATIONS = {
 
 __all__ = [
     "DURATION_UNITS",
+    "ArgHint",
     "BackgroundScheduler",
     "Certification",
     "CompiledMapping",
@@ -235,6 +259,7 @@ __all__ = [
     "CredentialProblem",
     "DataError",
     "Difference",
+    "EndpointRefused",
     "FieldTrace",
     "FilterCounts",
     "InvalidDocument",
@@ -268,19 +293,25 @@ __all__ = [
     "SuiteResult",
     "TemplateSummary",
     "TestResult",
+    "anchor_paths",
+    "call_function",
     "check_filter",
     "check_pipeline",
+    "check_target",
     "compile_leniently",
     "compile_mapping",
     "compile_pipeline_file",
     "configure_logging",
     "current_revision",
     "database_info",
+    "date_format_example",
     "dead_letter_path",
     "describe_cron",
     "describe_schedule",
     "document_json_schema",
+    "endpoint_setting_names",
     "export_mapping",
+    "expression_problem",
     "file_connector",
     "file_kind_format",
     "function_library",
@@ -294,7 +325,9 @@ __all__ = [
     "open_mapping",
     "open_pipeline",
     "output_columns",
+    "pattern_problem",
     "plan_schedule",
+    "preview_endpoint",
     "preview_file",
     "preview_records",
     "read_sample",

@@ -18,6 +18,7 @@ from typing import Any
 from fieldwright.domain.canonical import load, save
 from fieldwright.domain.store_models import MappingVersionInfo
 from fieldwright.service._boundary import service_errors
+from fieldwright.service.endpoints import anchor_paths
 from fieldwright.service.errors import DataError, InvalidRequest
 from fieldwright.store import (
     MappingRepository,
@@ -106,9 +107,12 @@ def export_mapping(
 
 
 def import_mapping(path: str | os.PathLike[str], url: str | None = None) -> MappingVersionInfo:
-    """Store a mapping document file: a new mapping, or a new version of an existing key."""
+    """Store a mapping document file: a new mapping, or a new version of an existing key.
+
+    Relative file paths of its connectors are stored absolute, taken from the file's
+    folder, so the stored mapping runs from any working directory."""
     with _database_errors(url):
-        document = load(path)
+        document = anchor_paths(load(path), Path(path).resolve().parent)
         with Store.open(url) as store:
             return MappingRepository(store).import_document(
                 document, comment=f"imported from {Path(path).name}"

@@ -13,7 +13,8 @@ boundary with ``raise … from exc``, so the GUI and the CLI catch one family::
     ├── NotFound            the mapping, version, run or schedule does not exist
     ├── SaveConflict        someone else saved first; who and when are attributes
     ├── InvalidRequest      what was asked cannot be done as given (bad key, bad schedule …)
-    │   └── InvalidSchedule     a cron expression or a schedule that cannot fire as written
+    │   ├── InvalidSchedule     a cron expression or a schedule that cannot fire as written
+    │   └── EndpointRefused     a run may not write there (the installed package, the examples)
     ├── StoreProblem        the database cannot be reached, is busy, damaged or out of date
     └── RunFailed           a run ended failed or cancelled (`RunResult.raise_for_status`)
 """
@@ -33,6 +34,7 @@ __all__ = [
     "ConnectorProblem",
     "CredentialProblem",
     "DataError",
+    "EndpointRefused",
     "InvalidDocument",
     "InvalidRequest",
     "InvalidSchedule",
@@ -104,6 +106,15 @@ class InvalidRequest(ServiceError, ValueError):
 
 class InvalidSchedule(InvalidRequest):
     """A cron expression or a schedule that cannot fire as written; the message says why."""
+
+
+class EndpointRefused(InvalidRequest):
+    """A run may not write to `path`: it lies in the installed package or the bundled
+    examples, which an update replaces; the message says to choose another place."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class StoreProblem(ServiceError):

@@ -35,6 +35,7 @@ from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import Connectors, StandardConnectors
 from fieldwright.service._recovery import fail_interrupted_runs
 from fieldwright.service.connections import Connections
+from fieldwright.service.endpoints import anchor_paths
 from fieldwright.service.errors import InvalidRequest, ServiceError
 from fieldwright.service.events import ServiceEvents
 from fieldwright.service.runs import (
@@ -147,10 +148,21 @@ class Service:
             return self._mappings.load_mapping(key, version)
 
     def save_mapping(
-        self, document: MappingDocument, base_version: int | None, *, comment: str = ""
+        self,
+        document: MappingDocument,
+        base_version: int | None,
+        *,
+        comment: str = "",
+        base_dir: str | Path | None = None,
     ) -> MappingVersionInfo:
         """Save a new version; `base_version` is the version the editor started from
-        (None for a new mapping). A stale base raises SaveConflict naming who saved when."""
+        (None for a new mapping). A stale base raises SaveConflict naming who saved when.
+
+        With `base_dir` (the folder of the file it was opened from), relative file paths
+        of its connectors are stored absolute, taken from there: the stored mapping then
+        runs from any folder. Without it they are stored as they are."""
+        if base_dir is not None:
+            document = anchor_paths(document, Path(base_dir))
         with service_errors(f"saving mapping {document.key!r}"):
             return self._mappings.save_mapping(document, base_version=base_version, comment=comment)
 

@@ -32,6 +32,7 @@ from fieldwright.service._connectors import file_kind_format
 from fieldwright.service._file_log import FileRunLog
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._worker import RunHandle, RunPlan
+from fieldwright.service.endpoints import refuse_protected
 from fieldwright.service.errors import DataError
 from fieldwright.service.mappings import compile_mapping
 
@@ -136,12 +137,14 @@ def run_file(
     output written with its target's (`file_settings`); `input_settings`
     override the source's. An input or output that cannot be opened raises
     DataError before anything runs; `strategy` replaces the document's error
-    strategy. Progress comes from the run's threads; an interrupt (Ctrl-C)
+    strategy. An output inside the installed package or the bundled examples raises
+    EndpointRefused. Progress comes from the run's threads; an interrupt (Ctrl-C)
     cancels the run, leaving the output as it was.
     """
     compiled = mapping if isinstance(mapping, CompiledMapping) else compile_mapping(mapping)
     document = compiled.document
     output = Path(output_path)
+    refuse_protected(output)
     try:
         name, settings = file_settings(
             document.source.connector, Path(input_path), input_format, "source", input_settings

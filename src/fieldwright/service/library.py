@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fieldwright.domain import MappingDocument
-from fieldwright.engine.functions import REGISTRY, FunctionSpec
+from fieldwright.engine.functions import REGISTRY, ArgHint, FunctionSpec
 
-__all__ = ["document_json_schema", "function_library"]
+__all__ = ["ArgHint", "document_json_schema", "function_library"]
 
 
 def function_library() -> list[FunctionSpec]:

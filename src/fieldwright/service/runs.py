@@ -26,7 +26,8 @@ from fieldwright.service._connectors import Connectors, describe, file_path
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._store_log import StoreRunLog
 from fieldwright.service._worker import RunHandle, RunPlan
-from fieldwright.service.errors import DataError, InvalidRequest, ServiceError
+from fieldwright.service.endpoints import refuse_protected_target
+from fieldwright.service.errors import DataError, EndpointRefused, InvalidRequest, ServiceError
 from fieldwright.service.events import RunEnded, RunProgressed, RunStarted, ServiceEvents
 from fieldwright.service.files import output_columns
 from fieldwright.service.mappings import compile_mapping
@@ -199,6 +200,7 @@ class Runs:
     ) -> RunHandle:
         if timeout is not None and timeout <= 0:
             raise InvalidRequest(f"a run's timeout must be positive, not {timeout:g} s")
+        refuse_protected_target(target, base_dir)
         compiled = compile_mapping(document)
         columns = output_columns(compiled)
         connectors = self._connectors
@@ -328,6 +330,10 @@ class Runs:
         path = file_path(target, None)
         if path is not None and not path.parent.is_dir():
             return f"the folder of its output, {path.parent}, is gone"
+        try:
+            refuse_protected_target(target, None)
+        except EndpointRefused as exc:
+            return str(exc)
         return None
 
     def _letters_problem(self, run_key: str) -> str | None:

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 import fieldwright.engine.functions as functions
-from fieldwright.engine.functions import REGISTRY, Category, FunctionSpec
+from fieldwright.engine.functions import REGISTRY, ArgHint, Category, FunctionSpec
 from fieldwright.engine.functions.registry import Registry
 from tests.engine.functions.conftest import Problems, spec_of
 
@@ -229,6 +229,7 @@ def test_package_exports() -> None:
             "MAX_SIZE",
             "REGISTRY",
             "REQUIRED",
+            "ArgHint",
             "ArgType",
             "Category",
             "Example",
@@ -242,3 +243,17 @@ def test_package_exports() -> None:
     )
     for name in functions.__all__:
         assert hasattr(functions, name)
+
+
+def test_every_parameter_has_an_editor_kind() -> None:
+    """The designer picks an argument's editor by `Param.kind`: hinted, or derived from the type."""
+    kinds = {(spec.name, p.name): p.kind for spec in REGISTRY for p in spec.params}
+    assert all(isinstance(kind, ArgHint) for kind in kinds.values())
+    assert kinds["parse_date", "formats"] is ArgHint.DATE_FORMAT
+    assert kinds["format_datetime", "format"] is ArgHint.DATE_FORMAT
+    assert kinds["regex_replace", "pattern"] is ArgHint.REGEX
+    assert kinds["jmespath", "expression"] is ArgHint.JMESPATH
+    assert kinds["lookup", "table"] is ArgHint.LOOKUP
+    assert kinds["split_name", "part"] is ArgHint.CHOICE
+    assert kinds["case", "cases"] is ArgHint.JSON
+    assert kinds["mask", "keep_last"] is ArgHint.INTEGER

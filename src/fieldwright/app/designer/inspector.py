@@ -12,6 +12,7 @@ whose text the analyst is still typing; with no mapping they are blank.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -89,6 +90,9 @@ class Inspector(QWidget):
         self.target = ""
         self.problems.setProperty("role", "error")
         self.steps = self.ui.child(QListWidget, "transform_list")
+        # A long step elides (its tooltip has it whole) rather than scrolling the list sideways.
+        self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.steps.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.step_doc = self.ui.child(QLabel, "step_doc")
         self.step_doc.setProperty("role", "muted")
         self.args = StepArgsEditor()
@@ -98,6 +102,8 @@ class Inspector(QWidget):
         host_layout.setContentsMargins(0, 0, 0, 0)
         host_layout.addWidget(self.args)
         self.args.argsCommitted.connect(self._args_committed)
+        #: (found, the value a target's step receives) from the Preview, for live examples.
+        self.sample_provider: Callable[[str, int], tuple[bool, Any]] | None = None
         self.steps.currentRowChanged.connect(lambda _row: self._show_step())
         self.ui.child(QAbstractButton, "add_step").clicked.connect(self.add_step)
         self.ui.child(QAbstractButton, "step_up").clicked.connect(lambda: self.move_step(-1))
@@ -251,6 +257,15 @@ class Inspector(QWidget):
         self.step_doc.setText(describe_function(step.fn, brief=True))
         assert self.document is not None
         self.args.show_step((self.target, row, step.fn), list(step.args), self.document.lookups)
+        self.refresh_sample()
+
+    def refresh_sample(self) -> None:
+        """Give the shown step's editors the value it receives in the Preview, if there is one."""
+        row = self.steps.currentRow()
+        if self.args.spec is None or self.sample_provider is None or not self.target:
+            return
+        found, value = self.sample_provider(self.target, row)
+        self.args.set_sample(found, value)
 
     # -- showing a mapping --------------------------------------------------------------
 
@@ -290,6 +305,8 @@ class Inspector(QWidget):
         self.steps.clear()
         for index, step in enumerate(mapping.transforms):
             self.steps.addItem(_step_text(index, step))
+            item = self.steps.item(index)
+            item.setToolTip(item.text())
         self.steps.setCurrentRow(min(max(row, 0), len(mapping.transforms) - 1))
         self.steps.blockSignals(False)
         self._show_step()

@@ -4,7 +4,7 @@ side. Fields move within their parent by a drag onto a sibling; F2 renames in pl
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QDrag, QFontMetrics, QPainter, QPixmap
+from PySide6.QtGui import QDrag, QFontMetrics, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -22,8 +22,17 @@ from fieldwright.domain import SchemaField
 __all__ = ["FieldTree", "SchemaPanel"]
 
 
+#: Narrower than this (px), a tree hides its Example column so that names stay readable.
+EXAMPLE_MIN_WIDTH = 380
+
+
 class FieldTree(QTreeView):
     """A schema tree whose drags show the field's name beside the cursor."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.header().count() > 2:
+            self.setColumnHidden(2, event.size().width() < EXAMPLE_MIN_WIDTH)
 
     def startDrag(self, supportedActions: Qt.DropAction) -> None:
         indexes = [i for i in self.selectedIndexes() if i.column() == 0]
@@ -83,11 +92,16 @@ class SchemaPanel(QWidget):
         self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)  # F2 renames
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        # The field column takes the width there is (long names elide, with a tooltip);
+        # type and example keep theirs: the tree never scrolls sideways.
+        self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.tree.header()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(0, 190)
-        header.resizeSection(1, 80)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        if header.count() > 2:
+            header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(2, 90)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
 
         #: The title row; the schema editor adds its buttons at its right end.

@@ -29,7 +29,7 @@ from fieldwright.authoring.events import Events, PropertiesChanged
 from fieldwright.authoring.new_mapping import taken_keys
 from fieldwright.domain import MappingDocument, dumps
 from fieldwright.domain.store_models import MappingSummary
-from fieldwright.service import InvalidDocument, SaveConflict, ServiceError
+from fieldwright.service import InvalidDocument, SaveConflict, ServiceError, anchor_paths
 
 if TYPE_CHECKING:
     from fieldwright.app.documents.session import DocumentSession
@@ -301,9 +301,19 @@ class DocumentController(QObject):
         """Store `document` as a new version of `base` (a new mapping when None)."""
         if self.store is None:
             return False
+        # A stored mapping keeps file paths that resolve from any folder: the open
+        # document follows (its connectors now name the same files absolutely).
+        location = self.session.location
+        base_dir = location.parent if isinstance(location, Path) else None
+        if base_dir is not None:
+            anchored = anchor_paths(self.session.document, base_dir)
+            for side in ("source", "target"):
+                connector = getattr(anchored, side).connector
+                getattr(self.session.document, side).connector = connector
+                getattr(document, side).connector = connector
         while True:
             try:
-                saved = self.store.save(document, base)
+                saved = self.store.save(document, base, base_dir)
             except SaveConflict as exc:
                 if not self.asker.save_under_new_key(conflict_text(exc)):
                     self.message.emit("Not saved: someone else saved first")

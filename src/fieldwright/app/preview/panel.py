@@ -42,6 +42,7 @@ from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.theme import current_theme
 from fieldwright.app.shell.workers import Task, TaskSignals
 from fieldwright.authoring.compilation import Compilation
+from fieldwright.authoring.events import ConnectorChanged
 from fieldwright.domain import FieldType
 from fieldwright.domain.records import Position, SourceItem
 from fieldwright.service import PreviewRow, RecordTrace, read_sample
@@ -161,6 +162,7 @@ class PreviewPanel(QWidget):
         self.sample_signals.failed.connect(self._sample_failed)
         self.session.compiled.published.connect(self._compiled)
         self.session.replaced.connect(self._document_replaced)
+        self.session.edited.connect(self._edited)
         self.load_button.clicked.connect(self.choose_sample)
         self.paste_button.toggled.connect(self.paste_area.setVisible)
         self.use_button.clicked.connect(self.use_pasted)
@@ -210,6 +212,11 @@ class PreviewPanel(QWidget):
         else:
             self.sample_label.setText("No sample records")
             self._show_message(sample.missing, role="muted")
+
+    def _edited(self, events: list[object]) -> None:
+        """The source endpoint changed (or its change was undone): read its sample instead."""
+        if any(isinstance(e, ConnectorChanged) and e.side == "source" for e in events):
+            self._document_replaced()
 
     def _show_no_results(self) -> None:
         """No records to show: the table keeps the document's target columns, no counts."""
@@ -320,6 +327,23 @@ class PreviewPanel(QWidget):
         if not index.isValid() or index.row() >= len(self.model.rows):
             return None
         return self.model.rows[index.row()].item.record
+
+    def step_input(self, target: str, step: int) -> tuple[bool, Any]:
+        """(True, the value step `step` of `target` receives) in the selected row, else in the
+        first row that maps the field; (False, None) when no previewed record has one."""
+        column = self.model.column_for(target)
+        if column < 0:
+            return False, None
+        current = self.table.currentIndex()
+        rows = range(len(self.model.rows))
+        order = [current.row(), *rows] if current.isValid() else list(rows)
+        for row in order:
+            for trace in self.model.traces(row, column)[:1]:
+                if step == 0:
+                    return True, trace.input
+                if step <= len(trace.steps) and not trace.steps[step - 1].skipped:
+                    return True, trace.steps[step - 1].value
+        return False, None
 
     # -- lineage ------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QUrl, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -38,7 +38,7 @@ from fieldwright.app.runs.models import (
 )
 from fieldwright.app.runs.periods import PERIODS, day_of, period_bounds
 from fieldwright.app.runs.progress import RunProgressWidget
-from fieldwright.app.runs.run_detail import detail_html
+from fieldwright.app.runs.run_detail import detail_html, folder_url
 from fieldwright.app.runs.run_now import describe_result
 from fieldwright.app.shell.forms import Form
 from fieldwright.domain.runs import RunStatus, RunTrigger
@@ -322,6 +322,8 @@ class RunsPanel(QWidget):
         text = url.toString()
         if text.startswith("run:"):
             self.open_run(text.removeprefix("run:"))
+        elif (folder := folder_url(url)) is not None and not QDesktopServices.openUrl(folder):
+            self.message.emit(f"Cannot open the folder {folder.toLocalFile()}")
 
     def open_run(self, key: str) -> None:
         """Select a run's row and show its detail (a run without a row: the detail alone)."""

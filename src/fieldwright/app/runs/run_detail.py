@@ -4,20 +4,77 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
+from typing import Any
 
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from fieldwright.app.runs.models import duration_text, when_text
 from fieldwright.service import RunDetail
 
-__all__ = ["detail_html", "link_color"]
+__all__ = ["FOLDER_LINK", "detail_html", "endpoint_text", "folder_url", "link_color"]
+
+#: The scheme of the "Open folder" links of a run's source and output files.
+FOLDER_LINK = "folder:"
+_FILE_KINDS = frozenset({"csv", "tsv", "ndjson", "jsonl", "json", "xlsx", "excel"})
 
 
 def link_color() -> str:
     """A link blue that stays readable on the light and the dark theme's background."""
     dark = QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
     return "#90caf9" if dark else "#1565c0"
+
+
+def _file(described: Any) -> Path | None:
+    if not isinstance(described, dict) or described.get("kind") not in _FILE_KINDS:
+        return None
+    settings = described.get("settings")
+    path = settings.get("path") if isinstance(settings, dict) else None
+    return Path(path) if isinstance(path, str) and path else None
+
+
+def endpoint_text(described: Any) -> str | None:
+    """Where a run read or wrote, in words: a file's full path, a table, a connection."""
+    if not isinstance(described, dict):
+        return None
+    path = _file(described)
+    if path is not None:
+        return str(path)
+    settings = described.get("settings")
+    settings = settings if isinstance(settings, dict) else {}
+    kind = str(described.get("kind", "?"))
+    where = next(
+        (str(settings[n]) for n in ("table", "query", "path") if isinstance(settings.get(n), str)),
+        None,
+    )
+    if kind == "dead_letters":
+        return f"the dead letters of run {described.get('run')}"
+    parts = [f"{kind} table {where}" if kind == "sql" and where else where or kind]
+    if described.get("connection"):
+        parts.append(f"through connection {described['connection']}")
+    return " ".join(parts)
+
+
+def folder_url(link: QUrl) -> QUrl | None:
+    """The folder a `folder:` link of the detail opens (as a local file URL)."""
+    text = link.toString()
+    if not text.startswith(FOLDER_LINK):
+        return None
+    return QUrl.fromLocalFile(QUrl.fromPercentEncoding(text[len(FOLDER_LINK) :].encode()))
+
+
+def _where_row(described: Any, color: str, *, link: bool) -> str | None:
+    text = endpoint_text(described)
+    if text is None:
+        return None
+    shown = html.escape(text)
+    path = _file(described)
+    if path is None or not link:
+        return shown
+    target = FOLDER_LINK + bytes(QUrl.toPercentEncoding(str(path.parent)).data()).decode()
+    return f'{shown} · <a href="{target}" style="color:{color}">Open folder</a>'
 
 
 def detail_html(detail: RunDetail) -> str:
@@ -46,6 +103,11 @@ def detail_html(detail: RunDetail) -> str:
         ),
         ("Dead letters", f"{record.dead_letter_count:,}"),
     ]
+    # Where the records went and came from, right under the mapping: what one looks for.
+    for label, side, folder in (("Source", "source", False), ("Output", "target", True)):
+        where = _where_row(detail.details.get(side), color, link=folder)
+        if where is not None:
+            rows.insert(2, (label, where))
     if record.started_by:
         rows.append(("Started by", esc(record.started_by)))
     if record.schedule_key:

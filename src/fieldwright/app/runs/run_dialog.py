@@ -56,7 +56,7 @@ class RunDialog(QDialog):
         self.connections = connections
         self.combos = {side: self.ui.child(QComboBox, f"run_{side}") for side in SIDES}
         self._fill("source", exclude=None)
-        self._fill("target", exclude=self._chosen("source"))
+        self._fill("target", exclude=self._source_connection())
         self.combos["source"].currentIndexChanged.connect(self._source_changed)
         self.combos["target"].currentIndexChanged.connect(self._update)
         # The theme's error colour, light or dark (the form gives it the error role).
@@ -90,8 +90,15 @@ class RunDialog(QDialog):
         data = self.combos[side].currentData()
         return data if isinstance(data, str) else None
 
+    def _source_connection(self) -> str | None:
+        """The saved connection the records are read from: the one chosen, or the one the
+        mapping's own source names."""
+        chosen = self._chosen("source")
+        own = self.document.source.connector
+        return chosen or (own.connection if own is not None else None)
+
     def _source_changed(self) -> None:
-        self._fill("target", exclude=self._chosen("source"))
+        self._fill("target", exclude=self._source_connection())
         self._update()
 
     def _update(self) -> None:

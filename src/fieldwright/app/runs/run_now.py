@@ -11,18 +11,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
+from fieldwright.app.runs.run_detail import endpoint_text
 from fieldwright.app.runs.run_dialog import RunDialog
+from fieldwright.authoring.endpoint_edits import SetConnector
 from fieldwright.domain.document import ConnectorRef
 from fieldwright.domain.runs import RunStatus
-from fieldwright.service import ServiceError
+from fieldwright.service import EndpointRefused, ServiceError, file_kind_format
 
 if TYPE_CHECKING:
     from fieldwright.app.documents.session import DocumentSession
     from fieldwright.service import RunHandle, RunProgress, RunResult, Service
 
-__all__ = ["RunNow", "describe_progress", "describe_result"]
+__all__ = ["RunNow", "describe_progress", "describe_result", "output_place"]
 
 
 def describe_progress(progress: RunProgress) -> str:
@@ -41,6 +43,20 @@ def describe_result(result: RunResult) -> str:
     if counts.skipped:
         text += f", skipped {counts.skipped:,}"
     return text
+
+
+def output_place(target: ConnectorRef | None, base_dir: Path | None) -> str | None:
+    """Where a run writes `target`, in words: a file's full path, else its table or kind."""
+    if target is None:
+        return None
+    described = target.model_dump(mode="json")
+    path = target.settings.get("path")
+    if file_kind_format(target.kind) is not None and isinstance(path, str) and path:
+        full = Path(path).expanduser()
+        described["settings"]["path"] = str(
+            full if full.is_absolute() else (base_dir or Path.cwd()) / full
+        )
+    return endpoint_text(described)
 
 
 class RunNow(QObject):
@@ -65,6 +81,8 @@ class RunNow(QObject):
         self.service = service
         self.parent_widget = parent
         self.handle: RunHandle | None = None
+        #: Where the run going on writes (a file's full path, a table), for its end message.
+        self.output: str | None = None
         self.finished.connect(self._finished)
 
     @property
@@ -139,6 +157,7 @@ class RunNow(QObject):
             return
         location = self.session.location
         base_dir = location.parent if isinstance(location, Path) else None
+        self.output = output_place(target or document.target.connector, base_dir)
         try:
             self.handle = service.start_run(
                 document,
@@ -148,11 +167,39 @@ class RunNow(QObject):
                 on_progress=self._on_progress,
                 on_finished=lambda result: self.finished.emit(describe_result(result), result),
             )
+        except EndpointRefused as exc:
+            if target is None and self._retarget(exc):
+                self.start(source=source)
+            elif target is not None:
+                QMessageBox.warning(parent, "Cannot start the run", str(exc))
+            return
         except ServiceError as exc:
             QMessageBox.warning(parent, "Cannot start the run", str(exc))
             return
         self.started.emit(self.handle.key)
         self.message.emit(f"Started {self.handle.key}")
+
+    def _retarget(self, refused: EndpointRefused) -> bool:
+        """The mapping's target lies where no run may write (the bundled examples): ask
+        where to write instead and keep the answer in the document's target endpoint
+        (one undoable edit). False when the user cancels."""
+        connector = self.session.document.target.connector
+        assert connector is not None  # the refused target is the document's own
+        name = Path(refused.path).name
+        chosen, _ = QFileDialog.getSaveFileName(
+            self.parent_widget,
+            f"Where should the run write? ({refused.path} is inside Fieldwright's own files)",
+            str(Path.home() / name),
+        )
+        if not chosen:
+            self.message.emit("Run not started: choose where the output goes")
+            return False
+        settings = {**connector.settings, "path": str(Path(chosen))}
+        self.session.push(
+            SetConnector("target", connector.model_copy(update={"settings": settings}))
+        )
+        self.message.emit(f"The run writes {chosen} from now on (Undo restores the old target)")
+        return True
 
     def _on_progress(self, progress: RunProgress) -> None:  # a worker thread: signals only
         self.progress.emit(progress)
@@ -164,7 +211,10 @@ class RunNow(QObject):
             self.message.emit(f"Cancelling {self.handle.key}…")
 
     def _finished(self, summary: str, result: RunResult) -> None:
-        self.message.emit(summary)
+        completed = result.status is RunStatus.COMPLETED
+        self.message.emit(
+            summary + (f"; output: {self.output}" if completed and self.output else "")
+        )
         if result.status not in (RunStatus.COMPLETED, RunStatus.CANCELLED):
             reason = f"\n\n{result.message}" if result.message else ""
             QMessageBox.warning(self.parent_widget, "The run did not complete", summary + reason)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.app.designer.automap_dialog import AutoMapDialog
+from fieldwright.app.designer.endpoint_dialog import edit_endpoint
 from fieldwright.app.designer.filter_dialog import open_filter_dialog
 from fieldwright.app.designer.lookups_dialog import open_lookups_dialog
 from fieldwright.app.designer.panel import MappingDesigner
@@ -53,6 +54,7 @@ from fieldwright.app.shell.widgets import LazyPage
 from fieldwright.app.templates.panel import TemplatePanel
 from fieldwright.app.testing.panel import TestsPanel
 from fieldwright.authoring.documents import DocumentFiles, new_document
+from fieldwright.authoring.events import Side
 from fieldwright.authoring.store_documents import StoreDocuments
 
 if TYPE_CHECKING:
@@ -127,6 +129,9 @@ class MainWindow(QMainWindow):
         self.work_splitter.setStretchFactor(0, 3)
         self.work_splitter.setStretchFactor(1, 2)
         self.tests_panel = TestsPanel(self.session, record_provider=self.preview.selected_record)
+        # The step editor's live examples use the value a step receives in the Preview.
+        self.designer.inspector.sample_provider = self.preview.step_input
+        self.preview.previewUpdated.connect(self.designer.inspector.refresh_sample)
         stack = self.page_stack = PageStack()
         stack.add("Home", self.welcome)
         stack.add("Designer", self.work_splitter)
@@ -181,6 +186,8 @@ class MainWindow(QMainWindow):
             cancel_run=run_now.cancel,
             dark_theme=self.set_dark_theme,
             properties=lambda: edit_properties(self.session, self),
+            source_endpoint=lambda: self.edit_endpoint("source"),
+            target_endpoint=lambda: self.edit_endpoint("target"),
             lookups=lambda: open_lookups_dialog(self.session, self),
             record_filter=lambda: open_filter_dialog(
                 self.session, self, [i.record for i in self.preview.items if i.record is not None]
@@ -464,6 +471,12 @@ class MainWindow(QMainWindow):
                 self.show_message(f"Auto-mapped {dialog.accepted_count} fields")
         finally:
             dialog.deleteLater()
+
+    def edit_endpoint(self, side: Side) -> None:
+        """Mapping → Source/Target endpoint…: the side's file or connection, undoably."""
+        service = self.store.service if self.store is not None else None
+        if edit_endpoint(self.session, side, service, self):
+            self.show_message(f"{side.title()} endpoint set (Undo restores the previous one)")
 
     def run_tests(self) -> None:
         """Show the Tests page and run every test of the open mapping (off the GUI thread)."""

@@ -23,6 +23,7 @@ from fieldwright.engine.functions._temporal import (
     strptime_any,
 )
 from fieldwright.engine.functions.registry import (
+    ArgHint,
     ArgType,
     Category,
     Example,
@@ -38,6 +39,7 @@ _FORMATS = Param(
     "strptime formats tried in order, e.g. '%d/%m/%Y'; ISO 8601 when none",
     (),
     variadic=True,
+    hint=ArgHint.DATE_FORMAT,
 )
 
 
@@ -91,7 +93,14 @@ def parse_datetime(value: Any, *formats: str) -> str:
     _D,
     "Write a date as text with a format.",
     returns="string",
-    params=[Param("format", ArgType.STRING, "strftime format, e.g. '%d.%m.%Y' or '%B %Y'")],
+    params=[
+        Param(
+            "format",
+            ArgType.STRING,
+            "strftime format, e.g. '%d.%m.%Y' or '%B %Y'",
+            hint=ArgHint.DATE_FORMAT,
+        )
+    ],
     examples=[
         Example("2025-07-24", ("%d.%m.%Y",), "24.07.2025"),
         Example("2025-07-24T10:00:00+02:00", ("%Y%m%d",), "20250724"),
@@ -109,7 +118,12 @@ def format_date(value: Any, format: str) -> str:
     "Write a date and time as text with a format.",
     returns="string",
     params=[
-        Param("format", ArgType.STRING, "strftime format, e.g. '%Y-%m-%d %H:%M'"),
+        Param(
+            "format",
+            ArgType.STRING,
+            "strftime format, e.g. '%Y-%m-%d %H:%M'",
+            hint=ArgHint.DATE_FORMAT,
+        ),
         Param("timezone", ArgType.TIMEZONE, "convert to this zone before formatting", None),
     ],
     examples=[

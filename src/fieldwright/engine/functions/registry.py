@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fieldwright.engine.functions._common import show
 from fieldwright.engine.functions._errors import TransformError
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
+from fieldwright.engine.functions._kinds import HINT_OF_TYPE, ArgHint, ArgType
 from fieldwright.engine.functions._patterns import PatternError, compile_pattern
 from fieldwright.engine.scope import ItemScope
 
@@ -27,6 +28,7 @@ __all__ = [
     "MAX_SIZE",
     "REGISTRY",
     "REQUIRED",
+    "ArgHint",
     "ArgType",
     "Category",
     "Example",
@@ -56,26 +58,6 @@ class Category(StrEnum):
     MASKING = "masking/hashing"
 
 
-class ArgType(StrEnum):
-    """The type of a function argument as written in the document."""
-
-    STRING = "string"
-    INTEGER = "integer"
-    NUMBER = "number"
-    BOOLEAN = "boolean"
-    LIST = "list"
-    OBJECT = "object"
-    ANY = "any"
-    #: The name of a lookup table of the document; prepared to the table (a dict).
-    LOOKUP = "lookup"
-    #: A JMESPath expression; prepared to a compiled expression.
-    EXPRESSION = "expression"
-    #: A regular expression (Python syntax); prepared to a compiled pattern.
-    REGEX = "regex"
-    #: An IANA time zone name; prepared to a ZoneInfo.
-    TIMEZONE = "timezone"
-
-
 class _Required:
     def __repr__(self) -> str:
         return "REQUIRED"
@@ -101,10 +83,21 @@ class Param:
     #: Bounds of a string argument's length, checked at compile time.
     min_length: int = 0
     max_length: int | None = None
+    #: What the argument means, where the type does not say it (see `kind`).
+    hint: ArgHint | None = None
 
     @property
     def required(self) -> bool:
         return self.default is REQUIRED
+
+    @property
+    def kind(self) -> ArgHint:
+        """The editor kind of one value of this parameter (a variadic one takes a list of them)."""
+        if self.hint is not None:
+            return self.hint
+        if self.choices:
+            return ArgHint.CHOICE
+        return HINT_OF_TYPE[self.type]
 
 
 @dataclass(frozen=True, slots=True)
