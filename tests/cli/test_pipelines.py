@@ -144,3 +144,18 @@ def test_a_broken_pipeline_is_refused_before_running(tmp_path: Path) -> None:
     result = fieldwright("run", pipeline, "-i", _input(tmp_path), "-o", tmp_path / "o.ndjson")
     assert result.exit_code == 2
     assert "/steps/0/keys" in result.output
+
+
+def test_missing_files_a_pipeline_names_are_reported_with_the_step(tmp_path: Path) -> None:
+    pipeline = _pipeline(tmp_path)
+    (tmp_path / "employees.csv").unlink()
+    output = tmp_path / "pay.ndjson"
+    result = fieldwright("run", pipeline, "-i", _input(tmp_path), "-o", output)
+    assert result.exit_code == 1
+    assert "step 'who': its enrich source" in result.output
+    assert "employees.csv: file not found" in result.output
+    assert not output.exists()
+    (tmp_path / "hours.fwmap.json").unlink()
+    result = fieldwright("run", pipeline, "-i", _input(tmp_path), "-o", output)
+    assert result.exit_code == 2
+    assert "/steps/0/mapping: " in result.output and "cannot read file" in result.output

@@ -94,8 +94,11 @@ def _resolver(base: Path | None) -> PipelineResolver:
                 f"(kind {connector.kind!r}, settings.path)"
             )
         path = folder / given
-        name, settings = file_settings(connector, path, None, "source")
-        source = open_source(path, name, **settings)
+        try:
+            name, settings = file_settings(connector, path, None, "source")
+            source = open_source(path, name, **settings)
+        except ConnectorError as exc:
+            raise ConnectorError(f"step {step.name!r}: its enrich source {exc}") from exc
         try:
             yield from source
         finally:

@@ -163,7 +163,10 @@ class _Compiler:
                 return MapRuntime(step.name, compile_document(document, source=step.mapping))
             except DocumentError as exc:
                 where = f"{exc.source}: " if exc.source else ""
-                self.problems += [Problem(at + "/mapping", f"{where}{p}") for p in exc.problems]
+                self.problems += [
+                    Problem(at + "/mapping", f"{where}{p if p.pointer else p.message}")
+                    for p in exc.problems
+                ]
                 return None
         try:
             return MapRuntime(step.name, compile_document(step.mapping))
