@@ -159,3 +159,63 @@ def test_missing_files_a_pipeline_names_are_reported_with_the_step(tmp_path: Pat
     result = fieldwright("run", pipeline, "-i", _input(tmp_path), "-o", output)
     assert result.exit_code == 2
     assert "/steps/0/mapping: " in result.output and "cannot read file" in result.output
+
+
+def _routed(tmp_path: Path) -> Path:
+    route = {
+        "name": "by week",
+        "type": "route",
+        "branches": [
+            {
+                "name": "week 2",
+                "when": "week == 'W2'",
+                "steps": [{"name": "order", "type": "sort", "keys": [{"field": "$.emp"}]}],
+                "target": {"connector": {"kind": "ndjson", "settings": {"path": "w2.ndjson"}}},
+            }
+        ],
+    }
+    return _pipeline(
+        tmp_path,
+        steps=[
+            {"name": "typed", "type": "map", "mapping": "hours.fwmap.json"},
+            route,
+        ],
+    )
+
+
+def test_a_branch_target_is_written_beside_the_output_in_the_same_commit(tmp_path: Path) -> None:
+    output = tmp_path / "out" / "w1.ndjson"
+    result = fieldwright("run", _routed(tmp_path), "-i", _input(tmp_path), "-o", output)
+    assert result.exit_code == 3, result.output  # the "x" employee fails at `typed`
+    week1 = [json.loads(x) for x in output.read_text().splitlines()]
+    week2 = [json.loads(x) for x in (tmp_path / "out" / "w2.ndjson").read_text().splitlines()]
+    assert [r["hours"] for r in week1] == [7.5, 8, 0.1]
+    assert [(r["emp"], r["hours"]) for r in week2] == [(1, 30), (2, 0.2), (9, 1)]
+    assert "by week/week 2/order (sort): in 3, out 3" in result.output
+    manifest = json.loads((tmp_path / "out" / "w1.ndjson.meta.json").read_text())
+    assert "w2.ndjson" in json.dumps(manifest["companions"])
+
+
+def test_a_failed_run_leaves_every_target_as_it_was(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "w2.ndjson").write_text("old\n")
+    result = fieldwright(
+        "run",
+        _routed(tmp_path),
+        "-i",
+        _input(tmp_path),
+        "-o",
+        folder / "w1.ndjson",
+        "--error-strategy",
+        "fail_fast",
+    )
+    assert result.exit_code == 1
+    assert (folder / "w2.ndjson").read_text() == "old\n"
+    assert not (folder / "w1.ndjson").exists()
+    # No temporary file is left; the failed run keeps its dead letters on their own.
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "w1.ndjson.dead-letters.ndjson",
+        "w1.ndjson.dead-letters.ndjson.meta.json",
+        "w2.ndjson",
+    ]

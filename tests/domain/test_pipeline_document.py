@@ -127,3 +127,38 @@ def test_bench_pipelines_are_canonical_documents() -> None:
         assert is_pipeline_data(data)
         assert data["key"].startswith("pipeline_")
     assert PipelineDocument.model_fields["spill_after"].default == 100_000
+
+
+def test_route_branches_keep_their_steps_types_and_names_are_checked() -> None:
+    data = json.loads(TEXT)
+    data["steps"].append(
+        {
+            "name": "split",
+            "type": "route",
+            "mode": "all",
+            "branches": [
+                {
+                    "name": "big",
+                    "when": "n > `2`",
+                    "steps": [{"name": "s", "type": "sort", "keys": [{"field": "$.n"}]}],
+                },
+                {"name": "rest"},
+            ],
+        }
+    )
+    text = dumps_pipeline(loads_pipeline(json.dumps(data)))
+    branch = json.loads(text)["steps"][2]["branches"][0]
+    assert branch["steps"][0] == {"name": "s", "type": "sort", "keys": [{"field": "$.n"}]}
+    data["steps"][2]["branches"][1]["name"] = "big"
+    data["steps"][2]["branches"][0]["steps"].append(
+        {"name": "s", "type": "dedupe", "keys": ["$.n"]}
+    )
+    with pytest.raises(PipelineError) as caught:
+        loads_pipeline(json.dumps(data))
+    messages = {p.pointer: p.message for p in caught.value.problems}
+    assert "both named 's'" in messages["/steps/2/branches/0/steps"]
+    data["steps"][2]["branches"][0]["steps"].pop()
+    with pytest.raises(PipelineError) as caught:
+        loads_pipeline(json.dumps(data))
+    messages = {p.pointer: p.message for p in caught.value.problems}
+    assert "big is given twice" in messages["/steps/2/branches"]

@@ -35,6 +35,7 @@ __all__ = [
     "AggregateFunction",
     "AggregateStep",
     "Aggregation",
+    "Branch",
     "DedupeStep",
     "EnrichStep",
     "FieldCheck",
@@ -46,6 +47,8 @@ __all__ = [
     "PipelineCounts",
     "PipelineDocument",
     "PipelineStep",
+    "RouteMode",
+    "RouteStep",
     "SortKey",
     "SortStep",
     "UnwindStep",
@@ -251,6 +254,49 @@ class PipelineCounts(RunCounts):
         )
 
 
+class RouteMode(StrEnum):
+    FIRST = "first"  #: a record goes to the first branch it matches
+    ALL = "all"  #: fan-out: a record goes to every branch it matches, a copy each
+
+
+class Branch(_Model):
+    """Where the records a predicate matches go: their own steps, then a target or back."""
+
+    name: str = Field(min_length=1)
+    #: JMESPath over the record; absent, every record matches (last: "otherwise").
+    when: str | None = None
+    steps: list[PipelineStep] = Field(default_factory=list)
+    #: The branch's own output file (`connector.settings.path`, beside the run's output);
+    #: absent, the branch's records go on after the route step.
+    target: Endpoint | None = None
+
+    @field_validator("steps")
+    @classmethod
+    def _unique_names(cls, steps: list[PipelineStep]) -> list[PipelineStep]:
+        return _unique(steps)
+
+
+class RouteStep(_Step):
+    """Records to named branches by predicate; records no branch takes go on unchanged.
+
+    A branch's records are kept in a temporary file until the input ends, then run
+    through its steps: into its own target, or back into the stream after the records
+    that went on (branch by branch, in order).
+    """
+
+    type: Literal["route"] = "route"
+    mode: RouteMode = RouteMode.FIRST
+    branches: list[Branch] = Field(min_length=1)
+
+    @field_validator("branches")
+    @classmethod
+    def _unique_branches(cls, branches: list[Branch]) -> list[Branch]:
+        names = [b.name for b in branches]
+        if twice := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"branch names are unique: {', '.join(twice)} is given twice")
+        return branches
+
+
 PipelineStep = Annotated[
     MapStep
     | FilterStep
@@ -259,9 +305,24 @@ PipelineStep = Annotated[
     | EnrichStep
     | AggregateStep
     | SortStep
-    | DedupeStep,
+    | DedupeStep
+    | RouteStep,
     Field(discriminator="type"),
 ]
+Branch.model_rebuild()
+RouteStep.model_rebuild()
+
+
+def _unique(steps: list[PipelineStep]) -> list[PipelineStep]:
+    seen: dict[str, int] = {}
+    for index, step in enumerate(steps):
+        if step.name in seen:
+            raise ValueError(
+                f"steps {seen[step.name]} and {index} are both named {step.name!r}; "
+                "step names are unique"
+            )
+        seen[step.name] = index
+    return steps
 
 
 class PipelineDocument(_Model):
@@ -295,15 +356,7 @@ class PipelineDocument(_Model):
     @field_validator("steps")
     @classmethod
     def _unique_names(cls, steps: list[PipelineStep]) -> list[PipelineStep]:
-        seen: dict[str, int] = {}
-        for index, step in enumerate(steps):
-            if step.name in seen:
-                raise ValueError(
-                    f"steps {seen[step.name]} and {index} are both named {step.name!r}; "
-                    "step names are unique"
-                )
-            seen[step.name] = index
-        return steps
+        return _unique(steps)
 
     def step(self, name: str) -> PipelineStep | None:
         return next((s for s in self.steps if s.name == name), None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,7 +16,12 @@ from pydantic import ValidationError
 from fieldwright.domain._json_checks import nesting_problem
 from fieldwright.domain.canonical import parse_json, problems_of, read_json, write_atomically
 from fieldwright.domain.errors import DocumentError, Problem
-from fieldwright.domain.pipeline import PIPELINE_FORMAT_VERSION, PipelineDocument
+from fieldwright.domain.pipeline import (
+    PIPELINE_FORMAT_VERSION,
+    PipelineDocument,
+    PipelineStep,
+    RouteStep,
+)
 
 __all__ = [
     "VERSION_KEY",
@@ -38,7 +44,17 @@ class PipelineError(DocumentError):
     noun = "pipeline document"
 
 
-_STEP_TYPES = ("map", "filter", "validate", "unwind", "enrich", "aggregate", "sort", "dedupe")
+_STEP_TYPES = (
+    "map",
+    "filter",
+    "validate",
+    "unwind",
+    "enrich",
+    "aggregate",
+    "sort",
+    "dedupe",
+    "route",
+)
 
 
 def is_pipeline_data(data: Any) -> bool:
@@ -49,12 +65,20 @@ def is_pipeline_data(data: Any) -> bool:
 def pipeline_to_data(document: PipelineDocument) -> dict[str, Any]:
     """The document as plain JSON data, defaults left out (step types always kept)."""
     data: dict[str, Any] = document.model_dump(mode="json", exclude_defaults=True)
-    for step, model in zip(data.get("steps", []), document.steps, strict=True):
-        step_data = {"name": step.pop("name"), "type": model.type}
-        step_data.update(step)
-        step.clear()
-        step.update(step_data)
+    _typed(data.get("steps", []), document.steps)
     return data
+
+
+def _typed(steps: list[dict[str, Any]], models: Sequence[PipelineStep]) -> None:
+    """Every step with its name, then its type (a default, yet always written), then the rest;
+    the steps of a route's branches too."""
+    for step, model in zip(steps, models, strict=True):
+        ordered = {"name": step.pop("name"), "type": model.type, **step}
+        step.clear()
+        step.update(ordered)
+        if isinstance(model, RouteStep):
+            for branch, branch_model in zip(step["branches"], model.branches, strict=True):
+                _typed(branch.get("steps", []), branch_model.steps)
 
 
 def dumps_pipeline(document: PipelineDocument) -> str:

@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fieldwright.connectors import ConnectorError, open_sink, open_source
+from fieldwright.connectors import ConnectorError, FileSink, open_sink, open_source
 from fieldwright.domain import DocumentError, ErrorStrategy, MappingDocument, Problem, load
-from fieldwright.domain.pipeline import EnrichStep, PipelineDocument
+from fieldwright.domain.pipeline import Branch, EnrichStep, PipelineDocument
 from fieldwright.domain.pipeline_canonical import (
     VERSION_KEY,
     dumps_pipeline,
     load_pipeline,
     save_pipeline,
 )
-from fieldwright.domain.records import SourceItem
+from fieldwright.domain.records import RecordSink, SourceItem
 from fieldwright.domain.runs import RunTrigger
 from fieldwright.engine.pipeline import (
     CompiledPipeline,
@@ -122,6 +122,31 @@ def compile_pipeline_file(path: PathLike) -> CompiledPipeline:
         raise InvalidDocument(str(exc), exc.problems) from exc
 
 
+def _branch_sink(branch: Branch, output: Path) -> RecordSink:
+    """The sink of a route branch's own target: a file beside the run's output, so that it
+    commits with the output in one journalled commit."""
+    connector = branch.target.connector if branch.target is not None else None
+    given = connector.settings.get("path") if connector is not None else None
+    if not isinstance(given, str) or Path(given).name != given:
+        raise ConnectorError(
+            f"branch {branch.name!r}: its target is a file beside the output; give its "
+            f"name in connector.settings.path, not {given!r}"
+        )
+    path = output.parent / given
+    if path == output:
+        raise ConnectorError(f"branch {branch.name!r}: its target is the run's output itself")
+    name, settings = file_settings(connector, path, None, "sink")
+    columns = [field.name for field in branch.target.fields] if branch.target else []
+    return open_sink(path, name, columns=columns, **settings)
+
+
+def _join(output: RecordSink, branch: RecordSink) -> None:
+    """Commit a branch's file with the run's output: all of them appear, or none."""
+    if not isinstance(branch, FileSink):
+        raise ConnectorError(f"{branch.name}: a branch target must be a file")
+    output.add_companion(branch.hand_over())  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True, slots=True)
 class PipelineRunResult:
     """How a pipeline run ended, and what each of its steps did."""
@@ -174,7 +199,15 @@ def run_pipeline_file(
         steps[0] = counts
 
     def execute(items: Iterable[SourceItem], into: Any, **options: Any) -> Any:
-        return execute_pipeline(pipeline, items, into, on_steps=keep, **options)
+        return execute_pipeline(
+            pipeline,
+            items,
+            into,
+            on_steps=keep,
+            open_branch_sink=lambda branch: _branch_sink(branch, output),
+            join_branch=_join,
+            **options,
+        )
 
     plan = RunPlan(
         document=document,

@@ -14,6 +14,7 @@ from fieldwright.domain.pipeline import (
     MapStep,
     PipelineDocument,
     PipelineStep,
+    RouteStep,
     SortStep,
     UnwindStep,
     ValidateStep,
@@ -26,6 +27,7 @@ from fieldwright.engine.paths import PathError
 from fieldwright.engine.pipeline.aggregate import AggregateRuntime, Aggregator
 from fieldwright.engine.pipeline.flow import StepRuntime
 from fieldwright.engine.pipeline.ordering import SortRuntime
+from fieldwright.engine.pipeline.route import BranchRuntime, RouteRuntime
 from fieldwright.engine.pipeline.steps import (
     DedupeRuntime,
     EnrichRuntime,
@@ -56,6 +58,13 @@ class CompiledPipeline:
     document: PipelineDocument
     steps: list[StepRuntime] = field(default_factory=list)
 
+    def all_steps(self) -> list[StepRuntime]:
+        """Every step, those inside route branches after their route step."""
+        every: list[StepRuntime] = []
+        for step in self.steps:
+            every += [step, *step.children()]
+        return every
+
 
 class _Compiler:
     def __init__(self, document: PipelineDocument, resolver: PipelineResolver) -> None:
@@ -79,8 +88,7 @@ class _Compiler:
         except PathError:
             return text  # reported by `path`
 
-    def step(self, index: int, step: PipelineStep) -> StepRuntime | None:
-        at = pointer("steps", index)
+    def step(self, at: str, step: PipelineStep) -> StepRuntime | None:
         budget = self.document.spill_after
         if isinstance(step, MapStep):
             return self.map_step(at, step)
@@ -143,9 +151,45 @@ class _Compiler:
                 for n, k in enumerate(step.keys)
             ]
             return SortRuntime(step.name, sort_keys, budget)
+        if isinstance(step, RouteStep):
+            return self.route_step(at, step)
         assert isinstance(step, DedupeStep)
         dedupe_keys = [self.path(f"{at}/keys/{n}", k) for n, k in enumerate(step.keys)]
         return DedupeRuntime(step.name, dedupe_keys, step.keep)
+
+    def route_step(self, at: str, step: RouteStep) -> StepRuntime:
+        branches: list[BranchRuntime] = []
+        for b, branch in enumerate(step.branches):
+            where = f"{at}/branches/{b}"
+            predicate = None
+            if branch.when is not None:
+                try:
+                    predicate = compile_expression(branch.when)
+                except ExpressionError as exc:
+                    self.problems.append(Problem(where + "/when", f"not a valid JMESPath: {exc}"))
+            if branch.target is not None:
+                path = (
+                    branch.target.connector.settings.get("path")
+                    if branch.target.connector is not None
+                    else None
+                )
+                if not isinstance(path, str) or not path:
+                    self.problems.append(
+                        Problem(
+                            where + "/target",
+                            "a branch's target names its file: "
+                            "connector.settings.path, beside the run's output",
+                        )
+                    )
+            steps: list[StepRuntime] = []
+            for n, inner in enumerate(branch.steps):
+                runtime = self.step(f"{where}/steps/{n}", inner)
+                if runtime is not None:
+                    runtime.name = f"{step.name}/{branch.name}/{runtime.name}"
+                    runtime.reset()
+                    steps.append(runtime)
+            branches.append(BranchRuntime(branch, predicate, steps))
+        return RouteRuntime(step.name, step.mode, branches, self.document.run.batch_size)
 
     def map_step(self, at: str, step: MapStep) -> StepRuntime | None:
         if isinstance(step.mapping, str):
@@ -197,7 +241,7 @@ def _compile(
     compiler = _Compiler(document, resolver)
     compiled = CompiledPipeline(document)
     for index, step in enumerate(document.steps):
-        runtime = compiler.step(index, step)
+        runtime = compiler.step(pointer("steps", index), step)
         if runtime is not None:
             compiled.steps.append(runtime)
     return compiled, compiler.problems

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fieldwright.domain.records import Record, SourceItem
+from fieldwright.domain.pipeline import Branch
+from fieldwright.domain.records import Record, RecordSink, SourceItem
 from fieldwright.domain.runs import DeadLetter
 
 __all__ = ["Context", "FailFast", "Flow", "StepCounts", "StepRuntime"]
@@ -55,12 +56,22 @@ class Context:
     """Shared by the steps of one run: dead letters, and whether a failure stops the run."""
 
     def __init__(
-        self, on_dead_letter: Callable[[DeadLetter], None] | None, *, fail_fast: bool
+        self,
+        on_dead_letter: Callable[[DeadLetter], None] | None,
+        *,
+        fail_fast: bool,
+        open_branch_sink: Callable[[Branch], RecordSink] | None = None,
     ) -> None:
         self._sink = on_dead_letter
         self._sequence = itertools.count(1)
         self.fail_fast = fail_fast
         self.failed = 0
+        self.open_branch_sink = open_branch_sink
+        #: The sinks of route branches with their own target, opened during the run; they
+        #: commit with the run's output, or are aborted with it.
+        self.branch_sinks: list[RecordSink] = []
+        #: Records written to branch targets.
+        self.branch_written = 0
 
     def fail(
         self,
@@ -109,6 +120,12 @@ class StepRuntime:
 
     def reset(self) -> None:
         self.counts = StepCounts(self.name, self.type)
+        for child in self.children():
+            child.reset()
+
+    def children(self) -> list[StepRuntime]:
+        """The steps inside this one (a route's branches), in order, all levels down."""
+        return []
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "type": self.type}

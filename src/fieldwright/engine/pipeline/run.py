@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 
 from fieldwright.domain import ErrorStrategy
-from fieldwright.domain.pipeline import PipelineCounts
+from fieldwright.domain.pipeline import Branch, PipelineCounts
 from fieldwright.domain.records import Record, RecordSink, SourceItem
 from fieldwright.domain.runs import DeadLetter, RunStatus
 from fieldwright.engine.pipeline.compile import CompiledPipeline
@@ -44,17 +44,27 @@ def execute_pipeline(
     progress_interval: float = 0.5,
     total: int | None = None,
     on_steps: Callable[[tuple[StepCounts, ...]], None] | None = None,
+    open_branch_sink: Callable[[Branch], RecordSink] | None = None,
+    join_branch: Callable[[RecordSink, RecordSink], None] | None = None,
 ) -> RunOutcome:
     """Run every item through the steps into `sink`; commit or abort the sink.
 
-    `on_steps` receives every step's counts once the run has ended.
+    `on_steps` receives every step's counts once the run has ended. Route branches
+    with a target of their own write into `open_branch_sink(branch)`; those sinks
+    commit with `sink` (`join_branch(sink, branch_sink)` joins one to its commit;
+    without it, each commits just before `sink`) or are aborted with it.
     """
     settings = compiled.document.run
     strategy = strategy or settings.error_strategy
     size = batch_size or settings.batch_size
-    context = Context(on_dead_letter, fail_fast=strategy is ErrorStrategy.FAIL_FAST)
+    context = Context(
+        on_dead_letter,
+        fail_fast=strategy is ErrorStrategy.FAIL_FAST,
+        open_branch_sink=open_branch_sink,
+    )
     for step in compiled.steps:
         step.reset()
+    every = compiled.all_steps()
     read = [0]
     written = rejected = 0
     batch: list[Record] = []
@@ -63,10 +73,10 @@ def execute_pipeline(
     status, message, error = RunStatus.COMPLETED, None, None
 
     def counts(skipped: int = 0) -> PipelineCounts:
-        steps = [s.counts for s in compiled.steps]
+        steps = [s.counts for s in every]
         return PipelineCounts(
             read=read[0],
-            written=written + len(batch),
+            written=written + len(batch) + context.branch_written,
             failed=context.failed,
             filtered=sum(s.filtered for s in steps),
             skipped=skipped,
@@ -114,6 +124,11 @@ def execute_pipeline(
         if batch:
             flush()
         report()  # the final counts, before the commit (a file run's manifest takes them)
+        for branch_sink in context.branch_sinks:  # the branch targets commit with the output
+            if join_branch is not None:
+                join_branch(sink, branch_sink)
+            else:
+                branch_sink.commit()
         sink.commit()
     except FailFast as exc:
         status, message = RunStatus.FAILED, str(exc)
@@ -128,8 +143,11 @@ def execute_pipeline(
     skipped = 0
     if status is not RunStatus.COMPLETED:
         sink.abort()
+        for branch_sink in context.branch_sinks:
+            branch_sink.abort()
         kept = int(getattr(sink, "kept_after_abort", 0))
         written, batch = kept, []
+        context.branch_written = 0
         now_counts = counts()
         skipped = (now_counts.read + now_counts.expanded) - (
             now_counts.written + now_counts.failed + now_counts.filtered + now_counts.merged
@@ -137,5 +155,5 @@ def execute_pipeline(
     report()
     final = counts(skipped)
     if on_steps is not None:
-        on_steps(tuple(s.counts for s in compiled.steps))
+        on_steps(tuple(s.counts for s in every))
     return RunOutcome(status, final, time.monotonic() - started, message, error)

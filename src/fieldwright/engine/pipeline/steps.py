@@ -23,6 +23,7 @@ __all__ = [
     "MapRuntime",
     "UnwindRuntime",
     "ValidateRuntime",
+    "truthy",
 ]
 
 #: Records a map step maps together, as the mapping run loop does (engine/run.py).
@@ -63,7 +64,7 @@ class MapRuntime(StepRuntime):
                 yield Flow(flow.origin, output)
 
 
-def _truthy(value: Any) -> bool:
+def truthy(value: Any) -> bool:
     """JMESPath truthiness, as the mapping filter: false, null and empty text, lists and
     objects are false."""
     if value is None or value is False:
@@ -81,7 +82,7 @@ class FilterRuntime(StepRuntime):
         for flow in flows:
             counts.received += 1
             try:
-                kept = _truthy(self.predicate.search(flow.record))
+                kept = truthy(self.predicate.search(flow.record))
             except FILTER_ERRORS as exc:
                 counts.failed += 1
                 context.fail(
