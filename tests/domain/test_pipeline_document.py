@@ -126,7 +126,7 @@ def test_bench_pipelines_are_canonical_documents() -> None:
         data = json.loads((REPO / "bench" / name).read_text(encoding="utf-8"))
         assert is_pipeline_data(data)
         assert data["key"].startswith("pipeline_")
-    assert PipelineDocument.model_fields["spill_after"].default == 100_000
+    assert PipelineDocument.model_fields["spill_after"].default == 20_000
 
 
 def test_route_branches_keep_their_steps_types_and_names_are_checked() -> None:

@@ -340,7 +340,7 @@ class PipelineDocument(_Model):
     target: Endpoint = Field(default_factory=Endpoint)
     steps: list[PipelineStep] = Field(default_factory=list)
     #: Records a sort, or groups an aggregate, keeps in memory before spilling to disk.
-    spill_after: int = Field(default=100_000, ge=1, le=100_000_000)
+    spill_after: int = Field(default=20_000, ge=1, le=100_000_000)
     run: RunSettings = Field(default_factory=RunSettings)
 
     @field_validator("client", "source_system", "target_system")

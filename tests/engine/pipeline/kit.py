@@ -67,6 +67,7 @@ def run(
     ran.status, ran.counts, ran.message = outcome.status, outcome.counts, outcome.message
     ran.output = sink.committed or []
     assert ran.counts.balanced, ran.counts
-    for step in ran.steps:
-        assert step.balanced, step
+    if ran.status is RunStatus.COMPLETED:  # a stopped run's steps may hold records (skipped)
+        for step in ran.steps:
+            assert step.balanced, step
     return ran
