@@ -10,9 +10,10 @@ round with the hand-written job on the same generated orders:
 It prints, per job, the throughput of the pipeline as a ratio of the
 hand-written job's (min / median / max over rounds; target ≥ 0.5×), each
 process's peak memory (max RSS), and whether the outputs are equal (money
-compared as numbers). `--memory-orders 1000000 --spill-after 20000` adds one
-run of each pipeline on that many orders with a small spill budget: peak
-memory stays bounded (target < 300 MB). The pipelines need expressions
+compared as numbers); then the same ratio inside one process, by CPU time,
+without the interpreter's start-up and imports. `--memory-orders 1000000
+--spill-after 20000` adds one run of each pipeline on that many orders with a
+small spill budget: peak memory stays bounded (target < 300 MB). The pipelines need expressions
 (issue 15, item 2).
 """
 
@@ -81,6 +82,38 @@ def _with_budget(job: str, folder: Path, spill_after: int) -> Path:
     return path
 
 
+def _in_process(script: Path, source: Path, folder: Path, rounds: int) -> None:
+    """The same comparison inside one process: no interpreter start-up or imports."""
+    import importlib.util
+
+    from fieldwright.service import compile_pipeline_file, run_pipeline_file
+
+    spec = importlib.util.spec_from_file_location("orders", script)
+    assert spec is not None and spec.loader is not None
+    orders = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(orders)
+    hand_written = {
+        "lines": lambda out: orders._write(
+            out, (line for o in orders._records(source) for line in orders.map_lines(o))
+        ),
+        "daily": lambda out: orders._write(out, orders.daily(orders._records(source))),
+    }
+    for job in JOBS:
+        compiled = compile_pipeline_file(REPO / "bench" / f"orders_{job}.fwpipe.json")
+        ratios = []
+        for _ in range(rounds):
+            started = time.process_time()
+            hand_written[job](folder / "ref.ndjson")
+            hand = time.process_time() - started
+            started = time.process_time()
+            run_pipeline_file(compiled, source, folder / "out.ndjson").result.raise_for_status()
+            ratios.append(hand / (time.process_time() - started))
+        print(
+            f"{job:6} in one process (CPU time): min {min(ratios):.2f}x  "
+            f"median {statistics.median(ratios):.2f}x  max {max(ratios):.2f}x"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=100_000)
@@ -122,6 +155,7 @@ def main() -> None:
                 f"{memory['hand-written'] / 2**20:.0f} MB, pipeline "
                 f"{memory['pipeline'] / 2**20:.0f} MB; outputs equal: {same}"
             )
+        _in_process(script, source, folder, args.rounds)
         if args.memory_orders:
             big = folder / "big"
             subprocess.run(
