@@ -339,3 +339,12 @@ def test_problems_carry_json_pointers() -> None:
     assert pointers[4] == "/steps/4/mapping"
     with pytest.raises(DocumentError):
         compile_pipeline(doc)
+
+
+def test_an_unreadable_enrich_record_fails_the_run_naming_the_step() -> None:
+    def broken(_step: Any) -> list[SourceItem]:
+        return [SourceItem(Position(line=3), None, "not JSON")]
+
+    ran = run(pipeline(_enrich()), HOURS, PipelineResolver(partner=broken))
+    assert ran.status is RunStatus.FAILED
+    assert ran.message == "step 'who': the enrich source line 3: not JSON"

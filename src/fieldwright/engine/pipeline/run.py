@@ -90,9 +90,13 @@ def execute_pipeline(
             rate = read[0] / elapsed if elapsed > 0 else 0.0
             on_progress(Progress(counts(), elapsed, rate, total))
 
+    in_sink = False  # whether a failure comes from the sink (its message names it)
+
     def flush() -> None:
-        nonlocal written, rejected
+        nonlocal written, rejected, in_sink
+        in_sink = True
         refused = sink.write_batch(batch)
+        in_sink = False
         written += len(batch)
         for reject in refused or ():
             written -= 1
@@ -129,13 +133,15 @@ def execute_pipeline(
                 join_branch(sink, branch_sink)
             else:
                 branch_sink.commit()
+        in_sink = True
         sink.commit()
     except FailFast as exc:
         status, message = RunStatus.FAILED, str(exc)
     # Any source, step or sink failure ends the run: the sink is aborted, the counts
     # recorded and the exception handed to the caller in the outcome.
     except Exception as exc:  # noqa: BLE001
-        status, message, error = RunStatus.FAILED, f"{sink.name}: {exc}", exc
+        status, error = RunStatus.FAILED, exc
+        message = f"{sink.name}: {exc}" if in_sink else str(exc)
     finally:
         close = getattr(stream, "close", None)
         if close is not None:
