@@ -219,3 +219,14 @@ def test_a_failed_run_leaves_every_target_as_it_was(tmp_path: Path) -> None:
         "w1.ndjson.dead-letters.ndjson.meta.json",
         "w2.ndjson",
     ]
+
+
+def test_preview_shows_what_each_step_gives_and_from_which_line(tmp_path: Path) -> None:
+    result = fieldwright("preview", _pipeline(tmp_path), "-i", _input(tmp_path), "-n", "7")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "typed (map): in 7, out 6, failed 1"
+    aggregate = lines.index("per week (aggregate): in 4, out 3, merged 1")
+    assert lines[aggregate + 1].startswith("  line 1, byte 0: ")
+    assert '"hours": 7.6, "days": 2' in lines[aggregate + 1]
+    assert any("step 'who': no record of the enrich source has $.emp = 9" in x for x in lines)

@@ -124,6 +124,9 @@ PUBLIC = [
     "is_pipeline_file",
     "open_pipeline",
     "run_pipeline_file",
+    "PipelinePreview",
+    "StepSample",
+    "preview_pipeline_file",
 ]
 
 #: Types of the layers below that the app and the CLI name (results, traces, plans): the
@@ -143,6 +146,8 @@ RE_EXPORTED = {
     "TestResult": "fieldwright.engine",
     "CompiledPipeline": "fieldwright.engine",
     "StepCounts": "fieldwright.engine",
+    "PipelinePreview": "fieldwright.engine",
+    "StepSample": "fieldwright.engine",
 }
 
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,17 @@ from fieldwright.service import (
     check_pipeline,
     compile_pipeline_file,
     open_pipeline,
+    preview_pipeline_file,
     run_pipeline_file,
 )
 
-__all__ = ["pipeline_exit_code", "print_steps", "run_pipeline", "validate_pipeline_file"]
+__all__ = [
+    "pipeline_exit_code",
+    "preview_pipeline",
+    "print_steps",
+    "run_pipeline",
+    "validate_pipeline_file",
+]
 
 
 def _step_line(step: StepCounts) -> str:
@@ -106,3 +114,28 @@ def validate_pipeline_file(path: Path) -> bool:
     kinds = ", ".join(step.type for step in document.steps) or "no steps"
     console.print(f"{escape(str(path))}: ok (pipeline of {len(document.steps)} steps: {kinds})")
     return True
+
+
+def preview_pipeline(
+    path: Path,
+    input_path: Path,
+    *,
+    limit: int,
+    input_format: str | None,
+    settings: Mapping[str, Any],
+) -> None:
+    """Print what each step of a pipeline gives on the first `limit` records of a file."""
+    compiled = load_pipeline_or_exit(path)
+    with reported_errors():
+        preview = preview_pipeline_file(
+            compiled, input_path, limit=limit, format=input_format, settings=settings
+        )
+    for sample in preview.steps:
+        console.print(f"[bold]{_step_line(sample.counts).strip()}[/]")
+        for origin, record in zip(sample.origins, sample.records, strict=True):
+            text = json.dumps(record, ensure_ascii=False, default=str)
+            console.print(f"  {escape(origin)}: {escape(text)}")
+    for letter in preview.letters:
+        console.print(f"[red]{escape(letter.position_text)}: {escape(letter.reason)}[/]")
+    if preview.error is not None:
+        console.print(f"[red]stopped: {escape(preview.error)}[/]")

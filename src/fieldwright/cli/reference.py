@@ -19,7 +19,7 @@ from fieldwright.cli._common import (
     source_options,
     source_settings,
 )
-from fieldwright.cli.pipelines import validate_pipeline_file
+from fieldwright.cli.pipelines import preview_pipeline, validate_pipeline_file
 from fieldwright.service import (
     FieldTrace,
     InvalidDocument,
@@ -114,9 +114,21 @@ def preview(
 ) -> None:
     """Map the first N records of a sample file and show the result.
 
+    With a pipeline document, show what each step gives (and from which input
+    line each record came).
+
     The file is read with the document's source.connector.settings when its
     connector is of the file's format; the flags below override them.
     """
+    if is_pipeline_file(mapping):  # issue 19: what each step gives
+        preview_pipeline(
+            mapping,
+            input_path,
+            limit=limit,
+            input_format=input_format,
+            settings=source_settings(flags),
+        )
+        return
     compiled = load_or_exit(mapping)
     with reported_errors():
         rows = preview_file(

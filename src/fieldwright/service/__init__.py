@@ -103,12 +103,15 @@ if TYPE_CHECKING:
     )
     from fieldwright.service.pipelines import (
         CompiledPipeline,
+        PipelinePreview,
         PipelineRunResult,
         StepCounts,
+        StepSample,
         check_pipeline,
         compile_pipeline_file,
         is_pipeline_file,
         open_pipeline,
+        preview_pipeline_file,
         run_pipeline_file,
     )
     from fieldwright.service.plans import (
@@ -243,6 +246,9 @@ _LOCATIONS = {
     "is_pipeline_file": "fieldwright.service.pipelines",
     "open_pipeline": "fieldwright.service.pipelines",
     "run_pipeline_file": "fieldwright.service.pipelines",
+    "PipelinePreview": "fieldwright.service.pipelines",
+    "StepSample": "fieldwright.service.pipelines",
+    "preview_pipeline_file": "fieldwright.service.pipelines",
 }
 
 __all__ = [
@@ -267,6 +273,7 @@ __all__ = [
     "InvalidSchedule",
     "KeyringStatus",
     "NotFound",
+    "PipelinePreview",
     "PipelineRunResult",
     "Plan",
     "PreviewRow",
@@ -289,6 +296,7 @@ __all__ = [
     "StandardConnectors",
     "StateChange",
     "StepCounts",
+    "StepSample",
     "StoreProblem",
     "SuiteResult",
     "TemplateSummary",
@@ -329,6 +337,7 @@ __all__ = [
     "plan_schedule",
     "preview_endpoint",
     "preview_file",
+    "preview_pipeline_file",
     "preview_records",
     "read_sample",
     "read_table_file",

@@ -9,6 +9,7 @@ enrich steps read, are found relative to the pipeline's folder.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -29,10 +30,13 @@ from fieldwright.domain.records import RecordSink, SourceItem
 from fieldwright.domain.runs import RunTrigger
 from fieldwright.engine.pipeline import (
     CompiledPipeline,
+    PipelinePreview,
     PipelineResolver,
     StepCounts,
+    StepSample,
     compile_pipeline,
     execute_pipeline,
+    preview_pipeline,
     validate_pipeline,
 )
 from fieldwright.service._connectors import file_kind_format
@@ -44,13 +48,16 @@ from fieldwright.service.files import dead_letter_path, file_settings
 
 __all__ = [
     "CompiledPipeline",
+    "PipelinePreview",
     "PipelineRunResult",
     "StepCounts",
+    "StepSample",
     "check_pipeline",
     "compile_pipeline_file",
     "dumps_pipeline",
     "is_pipeline_file",
     "open_pipeline",
+    "preview_pipeline_file",
     "run_pipeline_file",
     "save_pipeline",
 ]
@@ -229,3 +236,32 @@ def run_pipeline_file(
         raise
     assert result is not None  # wait() without a timeout returns once the run ended
     return PipelineRunResult(result, steps[0])
+
+
+def preview_pipeline_file(
+    pipeline: CompiledPipeline,
+    path: PathLike,
+    *,
+    limit: int = 20,
+    format: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> PipelinePreview:
+    """The first `limit` records of a sample file through every step, step by step.
+
+    The file is read with the pipeline's source connector settings (`settings`
+    override them); a sort, an aggregate or a dedupe works on those records only.
+    """
+    try:
+        name, options = file_settings(
+            pipeline.document.source.connector, Path(path), format, "source", settings
+        )
+        source = open_source(Path(path), name, **options)
+    except ConnectorError as exc:
+        raise DataError(str(exc)) from exc
+    try:
+        items = list(itertools.islice(iter(source), limit))
+    except ConnectorError as exc:
+        raise DataError(str(exc)) from exc
+    finally:
+        source.close()
+    return preview_pipeline(pipeline, items, limit=limit)

@@ -9,7 +9,13 @@ import pytest
 from fieldwright.domain import DocumentError, ErrorStrategy
 from fieldwright.domain.records import Position, SourceItem
 from fieldwright.domain.runs import RunStatus
-from fieldwright.engine.pipeline import PipelineResolver, compile_pipeline, validate_pipeline
+from fieldwright.engine.pipeline import (
+    PipelineResolver,
+    compile_pipeline,
+    preview_pipeline,
+    validate_pipeline,
+)
+from tests.engine.kit import items
 from tests.engine.pipeline.kit import pipeline, run
 
 ORDERS: list[dict[str, Any]] = [
@@ -348,3 +354,23 @@ def test_an_unreadable_enrich_record_fails_the_run_naming_the_step() -> None:
     ran = run(pipeline(_enrich()), HOURS, PipelineResolver(partner=broken))
     assert ran.status is RunStatus.FAILED
     assert ran.message == "step 'who': the enrich source line 3: not JSON"
+
+
+def test_preview_keeps_each_steps_first_records_with_their_origin() -> None:
+    doc = pipeline(
+        {"name": "lines", "type": "unwind", "path": "$.items", "carry": {"id": "$.id"}},
+        {
+            "name": "n",
+            "type": "aggregate",
+            "group_by": ["$.id"],
+            "aggregates": [{"name": "n", "fn": "count"}],
+        },
+    )
+    preview = preview_pipeline(compile_pipeline(doc), items(ORDERS), limit=2)
+    lines, groups = preview.steps
+    assert lines.records == [{"id": "A", "sku": "x", "qty": 2}, {"id": "A", "sku": "y", "qty": 1}]
+    assert lines.origins == ["line 1", "line 1"]
+    assert (lines.counts.received, lines.counts.emitted) == (4, 3)
+    assert groups.records == [{"id": "A", "n": 2}, {"id": "D", "n": 1}]
+    assert groups.origins == ["line 1", "line 4"]
+    assert preview.error is None and preview.letters == []

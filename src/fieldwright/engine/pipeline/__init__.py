@@ -13,13 +13,17 @@ from fieldwright.engine.pipeline.compile import (
     validate_pipeline,
 )
 from fieldwright.engine.pipeline.flow import StepCounts
+from fieldwright.engine.pipeline.preview import PipelinePreview, StepSample, preview_pipeline
 from fieldwright.engine.pipeline.run import execute_pipeline
 
 __all__ = [
     "CompiledPipeline",
+    "PipelinePreview",
     "PipelineResolver",
     "StepCounts",
+    "StepSample",
     "compile_pipeline",
     "execute_pipeline",
+    "preview_pipeline",
     "validate_pipeline",
 ]
