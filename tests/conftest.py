@@ -54,9 +54,15 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
             raise keyring.errors.PasswordDeleteError("not found")
 
 
+#: The in-memory keyring's class as the trust list names it (see FIELDWRIGHT_TRUSTED_KEYRINGS).
+MEMORY_KEYRING = f"{MemoryKeyring.__module__}.{MemoryKeyring.__qualname__}"
+
+
 @pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    """Install an in-memory keyring for the test, and put the previous one back after."""
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    """Install an in-memory keyring for the test, trusted explicitly, and put the previous one
+    back after (Fieldwright trusts only the OS keyrings by default)."""
+    monkeypatch.setenv("FIELDWRIGHT_TRUSTED_KEYRINGS", MEMORY_KEYRING)
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)

@@ -111,10 +111,13 @@ def test_link_header_pagination_with_a_top_level_array(api: tuple[str, ApiState]
     assert [path for _, path, _ in state.requests] == ["/link", "/link?page=2", "/link?page=3"]
 
 
-def test_max_pages_stops_early(api: tuple[str, ApiState]) -> None:
+def test_max_pages_stops_early_and_says_so(api: tuple[str, ApiState]) -> None:
     base, _ = api
     source = HttpSource(f"{base}/page", pagination=PageNumberPagination(size=10), max_pages=1)
-    assert _ids(source) == list(range(1, 11))
+    read: list[object] = []
+    with pytest.raises(SourceUnreadable, match=r"stopped after 1 page, the limit \(max_pages\)"):
+        read.extend(item.record["id"] for item in source if item.record)
+    assert read == list(range(1, 11))
 
 
 def test_a_non_object_item_is_unreadable_and_the_run_goes_on(api: tuple[str, ApiState]) -> None:

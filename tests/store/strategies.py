@@ -15,6 +15,7 @@ from fieldwright.domain import (
     FieldMapping,
     FieldType,
     MappingDocument,
+    Missing,
     OnError,
     RunSettings,
     SchemaField,
@@ -78,6 +79,7 @@ def field_mappings(draw: st.DrawFn) -> FieldMapping:
         default=draw(json_values),
         rules=draw(rules),
         on_error=draw(st.sampled_from(OnError)),
+        missing=draw(st.sampled_from(Missing)),
         notes=draw(text),
         active=draw(st.booleans()),
     )
@@ -134,6 +136,13 @@ def mapping_documents(draw: st.DrawFn) -> MappingDocument:
             st.dictionaries(names, st.dictionaries(text, json_scalars, max_size=3), max_size=2)
         ),
         filter=draw(st.none() | text),
+        library=draw(
+            st.dictionaries(
+                st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True),
+                st.lists(steps, max_size=2),
+                max_size=2,
+            )
+        ),
         fields=draw(st.lists(field_mappings(), max_size=6)),
         tests=draw(st.lists(tests, max_size=3)),
         run=draw(

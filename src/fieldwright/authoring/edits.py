@@ -170,6 +170,7 @@ PROPERTIES = frozenset(
         "version",
         "lookups",
         "filter",
+        "library",
         "run",
     }
 )
@@ -178,7 +179,7 @@ PROPERTIES = frozenset(
 @dataclass
 class SetProperties:
     """Change document-level settings (name, key, description, client and system codes,
-    lookups, filter, run).
+    lookups, filter, library, run).
 
     The values are validated as the document's own fields are; a value the
     document refuses raises `ValidationError` and changes nothing.

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 from fieldwright.authoring.documents import DocumentFiles, OpenedDocument, StoredMapping
 from fieldwright.domain import MappingDocument
+from fieldwright.domain.safe_keys import UnsafeKey, check_safe_key
 from fieldwright.domain.store_models import MappingSummary
-from fieldwright.service import anchor_paths
+from fieldwright.service import InvalidRequest, anchor_paths
 
 if TYPE_CHECKING:
     from fieldwright.service import Service
@@ -69,5 +70,11 @@ class StoreDocuments:
 
     def import_file(self, path: Path) -> MappingDocument:
         """Read a mapping file (to be saved as a new mapping), its relative file paths made
-        absolute from the file's folder; InvalidDocument or DataError."""
-        return anchor_paths(DocumentFiles().open(path).document, path.resolve().parent)
+        absolute from the file's folder; InvalidDocument or DataError, or InvalidRequest
+        when its key is not a safe file name (as `fieldwright import`)."""
+        document = DocumentFiles().open(path).document
+        try:
+            check_safe_key(document.key)
+        except UnsafeKey as exc:
+            raise InvalidRequest(f"{path.name}: {exc}; nothing was imported") from None
+        return anchor_paths(document, path.resolve().parent)

@@ -28,6 +28,7 @@ from fieldwright.service import (
     is_pipeline_file,
     open_mapping,
     preview_file,
+    reference_markdown,
     validate_mapping,
 )
 
@@ -152,8 +153,33 @@ def preview(
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--category", help="Only this category.")
-def functions(as_json: bool, category: str | None) -> None:
-    """The function library: signatures, documentation and examples."""
+@click.option(
+    "--markdown",
+    is_flag=True,
+    help="The whole mapping reference (field options, on_error, validation rules, null "
+    "behaviour, every function) as Markdown: docs/reference.md.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --markdown: write the reference to this file instead of printing it.",
+)
+def functions(as_json: bool, category: str | None, markdown: bool, output: Path | None) -> None:
+    """The function library: signatures, documentation, null behaviour and examples."""
+    if output is not None and not markdown:
+        raise click.UsageError("--output goes with --markdown")
+    if markdown:
+        text = reference_markdown()
+        if output is None:
+            click.echo(text, nl=False)
+            return
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+        console.print(f"wrote {escape(str(output))}")
+        return
     specs = [s for s in function_library() if category is None or s.category.value == category]
     if as_json:
         data = [
@@ -163,6 +189,7 @@ def functions(as_json: bool, category: str | None) -> None:
                 "signature": s.signature(),
                 "summary": s.summary,
                 "doc": s.doc,
+                "null_behaviour": s.nulls.value,
                 "examples": [
                     {"value": e.value, "args": list(e.args), "output": e.output} for e in s.examples
                 ],
@@ -177,7 +204,7 @@ def functions(as_json: bool, category: str | None) -> None:
             current = spec.category
             console.print(f"\n[bold underline]{escape(current.value)}[/]")
         console.print(f"  [bold]{escape(spec.signature())}[/]")
-        console.print(f"      {escape(spec.summary)}")
+        console.print(f"      {escape(spec.summary)} [dim](null: {spec.nulls.value})[/]")
         for example in spec.examples[:2]:
             args = "".join(f", {_json(a)}" for a in example.args)
             console.print(

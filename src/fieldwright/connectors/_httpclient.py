@@ -23,13 +23,14 @@ from typing import Any, Literal
 
 import httpx
 
-from fieldwright.connectors._secrets import mask
+from fieldwright.connectors._secrets import install_library_maskers, mask
 from fieldwright.connectors.credentials import Credentials
 from fieldwright.connectors.errors import ConnectorError
 
 __all__ = ["ApiAuth", "HttpClient", "RetryPolicy", "api_message"]
 
 log = logging.getLogger("fieldwright.connectors.http")
+install_library_maskers()  # httpx logs each request's URL (query included) at INFO
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,7 @@ class HttpClient:
         clock: Callable[[], float] = time.monotonic,
         uniform: Callable[[], float] = random.random,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.error = error
         self.retry = retry or RetryPolicy()
@@ -147,7 +149,9 @@ class HttpClient:
                 self._query[auth.name] = secret
             else:
                 all_headers[auth.name] = secret
-        self._client = httpx.Client(headers=all_headers, auth=basic, timeout=timeout)
+        self._client = httpx.Client(
+            headers=all_headers, auth=basic, timeout=timeout, transport=transport
+        )
 
     def _pace(self) -> None:
         if self._interval and self._last_start is not None:

@@ -3,9 +3,12 @@
 Every secret the connectors fetch from or store in the keyring, or are handed
 at run time, is registered here; `mask` replaces each of them (and anything
 that looks like an ``Authorization`` header value, a ``Bearer``/``Basic``
-token or a password inside a URL) with ``***``. `SecretMasker` applies the
-same to log records, so installing it on a handler keeps secrets out of logs
-even when a library (httpx, SQLAlchemy) logs a URL or a header.
+token, a password inside a URL, a URL query parameter or a ``name: value``
+pair named like a secret — see `fieldwright.domain.secrets_scan`) with
+``***``. `SecretMasker` applies the same to log records, so installing it on a
+handler keeps secrets out of logs even when a library (httpx, SQLAlchemy) logs
+a URL or a header; `install_library_maskers` puts one on those libraries'
+loggers themselves.
 """
 
 from __future__ import annotations
@@ -14,7 +17,16 @@ import logging
 import re
 import threading
 
-__all__ = ["MASK", "SecretMasker", "install_secret_masker", "mask", "register_secret"]
+from fieldwright.domain.secrets_scan import is_secret_name, mask_url
+
+__all__ = [
+    "MASK",
+    "SecretMasker",
+    "install_library_maskers",
+    "install_secret_masker",
+    "mask",
+    "register_secret",
+]
 
 MASK = "***"
 
@@ -26,8 +38,16 @@ _pattern: re.Pattern[str] | None = None
 # dict form (`'authorization': 'Bearer x'`) are covered by the token patterns below.
 _HEADER = re.compile(r"(?i)(\b(?:proxy-)?authorization\s*[:=]\s*)([^\r\n'\",}]+)")
 _TOKEN = re.compile(r"(?i)\b(bearer|basic|token)(\s+)([A-Za-z0-9._~+/=:-]{4,})")
-# scheme://user:password@host — the password part only.
-_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]*:)([^\s@/]+)(@)")
+# Any URL: its password (even one holding "/", "#" or "?") and secret query values are masked.
+_URL = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+")
+# `X-Auth-Token: value`, `'api_key': 'value'`, `password=value` for names like a secret.
+_NAMED = re.compile(r"([\w.-]+)(['\"]?\s*[:=]\s*['\"]?)([^\s'\",}&]+)")
+
+
+def _mask_named(match: re.Match[str]) -> str:
+    if not is_secret_name(match.group(1)):
+        return match.group(0)
+    return match.group(1) + match.group(2) + MASK
 
 
 def register_secret(secret: str) -> None:
@@ -50,7 +70,8 @@ def mask(text: str) -> str:
         text = pattern.sub(MASK, text)
     text = _HEADER.sub(lambda m: m.group(1) + MASK, text)
     text = _TOKEN.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
-    return _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+    text = _URL.sub(lambda m: mask_url(m.group(0)), text)
+    return _NAMED.sub(_mask_named, text)
 
 
 class SecretMasker(logging.Filter):
@@ -96,3 +117,29 @@ def install_secret_masker(logger: logging.Logger | None = None) -> SecretMasker:
         if masker not in handler.filters:
             handler.addFilter(masker)
     return masker
+
+
+#: The loggers libraries write URLs and headers to (httpx logs every request at INFO). A
+#: logger's filter does not see its children's records, so each is named.
+LIBRARY_LOGGERS = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+    "sqlalchemy.engine.Engine",
+)
+
+
+def install_library_maskers() -> None:
+    """Put a `SecretMasker` on the loggers of httpx, httpcore and SQLAlchemy themselves.
+
+    A filter on a logger sees the records logged on it, whatever handler later
+    writes them, so ``?access_token=…`` never reaches a log even when the
+    application configured logging without `install_secret_masker`.
+    """
+    for name in LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, SecretMasker) for existing in logger.filters):
+            logger.addFilter(SecretMasker())

@@ -79,7 +79,8 @@ class AtomicFile:
     sha256 and size are computed on the bytes as they are written.
     """
 
-    def __init__(self, target: Path) -> None:
+    def __init__(self, target: Path, *, mode: int = 0o666) -> None:
+        """`mode` before the umask; 0o600 for a file only its owner may read (dead letters)."""
         self.target = target
         directory = target.parent
         if not directory.is_dir():
@@ -92,7 +93,7 @@ class AtomicFile:
         self.temp_path = temp_path_for(target)
         try:
             # O_EXCL: never clobber; mode 0o666 lets the umask decide like any new file.
-            fd = os.open(self.temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            fd = os.open(self.temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         except OSError as exc:
             raise SinkError(
                 f"cannot create a file in {str(directory)!r} ({exc.strerror}); "
@@ -186,7 +187,9 @@ class FileSink:
 
     format_name = "file"
 
-    def __init__(self, path: str | os.PathLike[str], *, schema_version: str = "1") -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, schema_version: str = "1", private: bool = False
+    ) -> None:
         self.path = Path(path)
         self.schema_version = schema_version
         self.row_count = 0
@@ -197,7 +200,8 @@ class FileSink:
         self._stale: list[Path] = []
         # What a stopped run of this target left: finish its commit, drop its temporaries.
         recover_file_target(self.path)
-        self._out = AtomicFile(self.path)
+        #: `private`: the file is created 0600 (dead letters hold whole input records).
+        self._out = AtomicFile(self.path, mode=0o600 if private else 0o666)
         self._state = "open"
 
     def add_companion(self, companion: Companion) -> None:

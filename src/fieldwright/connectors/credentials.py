@@ -6,10 +6,13 @@ needs it. Every secret set or fetched here is registered with the masker,
 so `mask` and `SecretMasker` hide it from log records, error messages and
 exports for the rest of the process.
 
-The keyring must be a real one (Secret Service such as GNOME Keyring or
-KWallet, macOS Keychain, Windows Credential Locker). A backend that keeps
-secrets in a plain file (``keyrings.alt``) is refused unless the caller opts
-in with ``allow_plaintext=True`` or ``FIELDWRIGHT_ALLOW_PLAINTEXT_KEYRING=1``.
+The keyring must be one known to keep secrets safe: the backend classes in
+`TRUSTED_KEYRINGS` (Secret Service such as GNOME Keyring or KWallet, macOS
+Keychain, Windows Credential Locker). Any other backend — a plain or
+"encrypted" file of ``keyrings.alt``, a third-party one — is refused unless
+its class (``module.QualName``) is listed in ``FIELDWRIGHT_TRUSTED_KEYRINGS``
+(comma-separated), or the caller accepts any backend with
+``allow_plaintext=True`` or ``FIELDWRIGHT_ALLOW_PLAINTEXT_KEYRING=1``.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from fieldwright.domain.document import CredentialRef
 
 __all__ = [
     "ALLOW_PLAINTEXT_ENV",
+    "TRUSTED_KEYRINGS",
+    "TRUSTED_KEYRINGS_ENV",
     "CredentialError",
     "Credentials",
     "KeyringStatus",
@@ -47,8 +52,21 @@ __all__ = [
     "set_secret",
 ]
 
-#: Set to 1 to accept a keyring backend that stores secrets in a plain file.
+#: Set to 1 to accept any keyring backend, even one that stores secrets in a plain file.
 ALLOW_PLAINTEXT_ENV = "FIELDWRIGHT_ALLOW_PLAINTEXT_KEYRING"
+#: More keyring backend classes to trust (``module.QualName``, comma-separated).
+TRUSTED_KEYRINGS_ENV = "FIELDWRIGHT_TRUSTED_KEYRINGS"
+#: The keyring backends that keep secrets encrypted by the OS, trusted by default.
+TRUSTED_KEYRINGS = frozenset(
+    {
+        "keyring.backends.SecretService.Keyring",
+        "keyring.backends.libsecret.Keyring",
+        "keyring.backends.kwallet.DBusKeyring",
+        "keyring.backends.kwallet.DBusKeyringKWallet4",
+        "keyring.backends.macOS.Keyring",
+        "keyring.backends.Windows.WinVaultKeyring",
+    }
+)
 
 _HOW_TO_FIX = (
     "install and unlock a Secret Service (GNOME Keyring or KWallet) in your desktop session, "
@@ -75,8 +93,9 @@ def _name(backend: keyring.backend.KeyringBackend) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _is_plaintext(backend: keyring.backend.KeyringBackend) -> bool:
-    return "keyrings.alt" in type(backend).__module__
+def _trusted_names() -> frozenset[str]:
+    extra = os.environ.get(TRUSTED_KEYRINGS_ENV, "")
+    return TRUSTED_KEYRINGS | {name.strip() for name in extra.split(",") if name.strip()}
 
 
 def _plaintext_allowed(allow_plaintext: bool | None) -> bool:
@@ -96,14 +115,16 @@ def keyring_status(*, allow_plaintext: bool | None = None) -> KeyringStatus:
         return KeyringStatus(
             False, name, f"no usable OS keyring to keep passwords and tokens in; {_HOW_TO_FIX}"
         )
-    plaintext = [_name(member) for member in members if _is_plaintext(member)]
-    if plaintext and not _plaintext_allowed(allow_plaintext):
+    trusted = _trusted_names()
+    unknown = [_name(member) for member in members if _name(member) not in trusted]
+    if unknown and not _plaintext_allowed(allow_plaintext):
         return KeyringStatus(
             False,
             name,
-            f"the keyring backend {', '.join(plaintext)} stores secrets in a plain file, "
-            f"which Fieldwright refuses; {_HOW_TO_FIX}; or, if you accept the risk, "
-            f"set {ALLOW_PLAINTEXT_ENV}=1",
+            f"the keyring backend {', '.join(unknown)} is not one known to keep secrets safe "
+            f"(it may store them in a plain file), so Fieldwright refuses it; {_HOW_TO_FIX}; "
+            f"or, if you trust it, add its class to {TRUSTED_KEYRINGS_ENV} "
+            f"(or set {ALLOW_PLAINTEXT_ENV}=1 to accept any backend)",
         )
     return KeyringStatus(True, name, f"secrets are kept by {name}")
 

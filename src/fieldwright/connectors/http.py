@@ -1,11 +1,13 @@
 """JSON HTTP APIs as record sources and sinks (httpx), with pagination, auth, rate limits, retries.
 
 `HttpSource` GETs pages of records: page numbers, offset/limit, a cursor
-from the response, or the ``Link: <…>; rel="next"`` header. The records of
-a page sit at `records_path` in the JSON body (a dotted path; ``""`` for a
-top-level array). Each record's position is its page (1-based, in the
-order fetched) and its index in that page; an element that is not a JSON
-object becomes an unreadable item, and the run goes on.
+from the response, or the ``Link: <…>; rel="next"`` header. It stops with a
+message saying why when the API repeats a page, after `max_pages` pages
+(default 10,000) or after `run_timeout` seconds (default 3,600): see
+`_paging`. The records of a page sit at `records_path` in the JSON body (a
+dotted path; ``""`` for a top-level array). Each record's position is its
+page (1-based, in the order fetched) and its index in that page; an element
+that is not a JSON object becomes an unreadable item, and the run goes on.
 
 `HttpSink` sends batches as a JSON array (or ``{"<wrap>": [...]}``) with a
 deterministic idempotency key per batch (sha256 of the run id and the batch
@@ -25,19 +27,30 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
 import orjson
 
 from fieldwright.connectors._httpclient import ApiAuth, HttpClient, RetryPolicy
+from fieldwright.connectors._paging import (
+    DEFAULT_MAX_PAGES,
+    DEFAULT_RUN_TIMEOUT,
+    CursorPagination,
+    LinkPagination,
+    OffsetPagination,
+    PageGuard,
+    PageNumberPagination,
+    Pagination,
+)
 from fieldwright.connectors._secrets import mask
 from fieldwright.connectors.credentials import Credentials
 from fieldwright.connectors.errors import ConnectorError, SinkError, SourceUnreadable
 from fieldwright.domain.records import Position, Record, SourceItem
 
 __all__ = [
+    "DEFAULT_MAX_PAGES",
+    "DEFAULT_RUN_TIMEOUT",
     "ApiAuth",
     "CursorPagination",
     "HttpSink",
@@ -49,41 +62,6 @@ __all__ = [
     "RetryPolicy",
 ]
 
-
-@dataclass(frozen=True, slots=True)
-class PageNumberPagination:
-    """``?page=1&per_page=100``, then 2, 3 … until a page has fewer than `size` records."""
-
-    page_param: str = "page"
-    size_param: str | None = "per_page"
-    start: int = 1
-    size: int = 100
-
-
-@dataclass(frozen=True, slots=True)
-class OffsetPagination:
-    """``?offset=0&limit=100``, then 100, 200 … until a page has fewer than `limit` records."""
-
-    offset_param: str = "offset"
-    limit_param: str = "limit"
-    limit: int = 100
-    start: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class CursorPagination:
-    """The next page's cursor is at `cursor_path` in the body, sent back as `cursor_param`."""
-
-    cursor_path: str = "next_cursor"
-    cursor_param: str = "cursor"
-
-
-@dataclass(frozen=True, slots=True)
-class LinkPagination:
-    """Follow the ``Link`` header's ``rel="next"`` URL until there is none."""
-
-
-Pagination = PageNumberPagination | OffsetPagination | CursorPagination | LinkPagination
 
 _KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
 
@@ -118,15 +96,29 @@ class HttpSource:
         retry: RetryPolicy | None = None,
         requests_per_second: float | None = None,
         timeout: float = 30.0,
-        max_pages: int | None = None,
+        max_pages: int | None = DEFAULT_MAX_PAGES,
+        run_timeout: float | None = DEFAULT_RUN_TIMEOUT,
+        detect_repeats: bool = True,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.url = url
         self.records_path = records_path
         self.pagination = pagination
         self.params = dict(params or {})
-        self.max_pages = max_pages
+        self.max_pages = DEFAULT_MAX_PAGES if max_pages is None else max_pages
+        self.run_timeout = DEFAULT_RUN_TIMEOUT if run_timeout is None else run_timeout
+        self.detect_repeats = detect_repeats
+        if self.max_pages < 1:
+            raise SourceUnreadable(
+                f"max_pages must be at least 1, not {max_pages}", target=mask(url)
+            )
+        if self.run_timeout <= 0:
+            raise SourceUnreadable(
+                f"run_timeout must be positive, not {run_timeout:g} s", target=mask(url)
+            )
+        self._clock = clock
         self._client = HttpClient(
             error=SourceUnreadable,
             auth=auth,
@@ -137,6 +129,7 @@ class HttpSource:
             timeout=timeout,
             sleep=sleep,
             clock=clock,
+            transport=transport,
         )
         self.pages = 0
 
@@ -240,15 +233,28 @@ class HttpSource:
                     )
 
     def __iter__(self) -> Iterator[SourceItem]:
+        """The records of every page; stops with `SourceUnreadable` saying why when the API
+        repeats pages or a limit (max_pages, run_timeout) is reached."""
         self.pages = 0
         self._count = 0
+        guard = PageGuard(
+            self.pagination,
+            max_pages=self.max_pages,
+            run_timeout=self.run_timeout,
+            detect_repeats=self.detect_repeats,
+            clock=self._clock,
+        )
         for url, query in self._requests():
-            if self.max_pages is not None and self.pages >= self.max_pages:
-                return
+            stop = guard.before_page(self.pages + 1)
+            if stop is not None:
+                raise SourceUnreadable(stop, target=self.name)
             self.pages += 1
             self._last = self._client.request("GET", url, what=f"page {self.pages}", params=query)
             records = self._records(self._last, self.pages)
             self._count = len(records)
+            stop = guard.after_page(self.pages, records)
+            if stop is not None:
+                raise SourceUnreadable(stop, target=self.name)
             yield from self._items(records, self.pages)
 
     def close(self) -> None:

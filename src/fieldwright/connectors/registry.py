@@ -13,8 +13,10 @@ anything is opened. Settings by kind:
   (``{"type": "bearer" | "basic" | "api_key", "name", "location", "username"}``),
   ``retry`` (``{"max_attempts", "base_delay", "max_delay", "max_retry_after"}``),
   ``requests_per_second``, ``timeout``; a source also takes ``records_path``,
-  ``max_pages`` and ``pagination`` (``{"type": "page" | "offset" | "cursor" | "link", …}``
-  with the fields of the pagination classes); a sink takes ``method``,
+  ``max_pages`` (default 10,000), ``run_timeout`` (seconds, default 3,600),
+  ``detect_repeats`` (default true) and ``pagination``
+  (``{"type": "page" | "offset" | "cursor" | "link", …}`` with the fields of the
+  pagination classes); a sink takes ``method``,
   ``batch_size``, ``wrap`` and ``idempotency_header``.
 """
 
@@ -33,6 +35,7 @@ from fieldwright.connectors.errors import ConnectorError, UnsupportedFormat
 from fieldwright.connectors.files import open_sink, open_source
 from fieldwright.domain.document import ConnectorRef
 from fieldwright.domain.records import RecordSink, RecordSource
+from fieldwright.domain.secrets_scan import describe_findings, find_secrets
 
 __all__ = ["CONNECTOR_KINDS", "fail_staged_run", "open_connector_sink", "open_connector_source"]
 
@@ -40,8 +43,6 @@ _FILE_KINDS = frozenset({"csv", "tsv", "ndjson", "json", "xlsx"})
 _FILE_ALIASES = {"jsonl": "ndjson", "excel": "xlsx"}
 #: Every connector kind a reference may name.
 CONNECTOR_KINDS = ("csv", "tsv", "ndjson", "json", "xlsx", "sql", "http")
-_SECRET_NAMES = {"password", "passwd", "secret", "token", "api_key", "apikey", "access_token"}
-_SECRET_HEADERS = {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie"}
 _PAGINATION = ("page", "offset", "cursor", "link")
 _TYPES: dict[str, tuple[type[Any], ...]] = {
     "str": (str,),
@@ -60,11 +61,12 @@ class _Settings:
         self.kind = ref.kind
         self.what = f"{ref.kind} {role}" + (f" {ref.connection!r}" if ref.connection else "")
         self.values: dict[str, Any] = dict(ref.settings)
-        for name in self.values:
-            if name.lower().replace("-", "_") in _SECRET_NAMES:
-                self.fail(
-                    f"setting {name!r} holds a secret; store it as the connection's credential"
-                )
+        secrets = find_secrets(self.values)
+        if secrets:
+            self.fail(
+                f"the setting {describe_findings(secrets)} holds a secret; store it as the "
+                "connection's credential (the OS keyring) and use 'auth' to send it"
+            )
 
     def fail(self, message: str) -> NoReturn:
         raise ConnectorError(message, target=self.what)
@@ -139,12 +141,6 @@ def _http_common(settings: _Settings, credentials: Credentials | None) -> dict[s
     from fieldwright.connectors.http import ApiAuth, RetryPolicy
 
     headers = settings.get("headers", "dict", default={})
-    secret_headers = sorted(name for name in headers if name.lower() in _SECRET_HEADERS)
-    if secret_headers:
-        settings.fail(
-            f"the header {', '.join(secret_headers)} holds a secret; set 'auth' and store the "
-            "secret as the connection's credential"
-        )
     auth_data = dict(settings.get("auth", "dict", default={}))
     if "type" in auth_data:
         auth_data["kind"] = auth_data.pop("type")
@@ -222,13 +218,23 @@ def open_connector_source(
     if kind == "http":
         from fieldwright.connectors.http import HttpSource
 
-        settings.allow(*_HTTP_COMMON, "records_path", "pagination", "params", "max_pages")
+        settings.allow(
+            *_HTTP_COMMON,
+            "records_path",
+            "pagination",
+            "params",
+            "max_pages",
+            "run_timeout",
+            "detect_repeats",
+        )
         return HttpSource(
             settings.get("url", "str", required=True),
             records_path=settings.get("records_path", "str", default="results"),
             pagination=_pagination(settings),
             params=settings.get("params", "dict"),
             max_pages=settings.get("max_pages", "int"),
+            run_timeout=settings.get("run_timeout", "float"),
+            detect_repeats=settings.get("detect_repeats", "bool", default=True),
             **_http_common(settings, _credentials(ref, credentials)),
         )
     raise UnsupportedFormat(

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
+from fieldwright.domain.chains import check_library_names
 from fieldwright.domain.schema import Schema
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "ErrorStrategy",
     "FieldMapping",
     "MappingDocument",
+    "Missing",
     "OnError",
     "RunSettings",
     "TestCase",
@@ -76,6 +78,17 @@ class OnError(StrEnum):
     NULL = "null"  #: null is written instead
 
 
+class Missing(StrEnum):
+    """What a field does when every one of its source paths is missing from the record.
+
+    A path is missing when it selects nothing (`{}` for `$.a`); a path whose value is
+    null (`{"a": null}`) is present. Both read as null in the transform chain.
+    """
+
+    NULL = "null"  #: map null as usual: the chain, `default` and `required` apply
+    SKIP = "skip"  #: leave the target out, without running the chain or the checks
+
+
 class TransformStep(_Model):
     """One step of a transform chain: a function of the library and its arguments."""
 
@@ -124,6 +137,8 @@ class FieldMapping(_Model):
     default: JsonValue = None
     rules: ValidationRules = Field(default_factory=ValidationRules)
     on_error: OnError = OnError.FAIL
+    #: When every source path is missing (not merely null): map null, or skip the target.
+    missing: Missing = Missing.NULL
     notes: str = ""
     active: bool = True
 
@@ -178,6 +193,13 @@ class RunSettings(_Model):
     batch_size: int = Field(default=1000, ge=1, le=1_000_000)
     max_attempts: int = Field(default=3, ge=1, le=100)
     retry_delay_seconds: float = Field(default=2.0, ge=0)
+    timeout_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How long Run now and Run with… in the app may take before the run is "
+        "stopped and logged failed ('timed out'); a schedule has its own timeout, and a "
+        "headless `fieldwright run` is stopped by its caller (Ctrl-C).",
+    )
 
 
 class MappingDocument(_Model):
@@ -199,9 +221,19 @@ class MappingDocument(_Model):
     lookup_defaults: dict[str, JsonValue] = Field(default_factory=dict)
     #: JMESPath predicate over the source record; records it rejects are filtered.
     filter: str | None = None
+    #: Named reusable transform chains; a step ``{"fn": "@name"}`` calls one
+    #: (`fieldwright.domain.chains`).
+    library: dict[str, list[TransformStep]] = Field(default_factory=dict)
     fields: list[FieldMapping] = Field(default_factory=list)
     tests: list[TestCase] = Field(default_factory=list)
     run: RunSettings = Field(default_factory=RunSettings)
+
+    @field_validator("library")
+    @classmethod
+    def _library_names(
+        cls, value: dict[str, list[TransformStep]]
+    ) -> dict[str, list[TransformStep]]:
+        return check_library_names(value)
 
     @field_validator("client", "source_system", "target_system")
     @classmethod

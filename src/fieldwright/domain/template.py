@@ -23,6 +23,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator
 
 from fieldwright.domain.canonical import parse_json, problems_of, read_json, write_atomically
+from fieldwright.domain.chains import (
+    LIBRARY_PREFIX,
+    check_library,
+    check_library_names,
+    expand_fields,
+)
 from fieldwright.domain.document import (
     FORMAT_VERSION,
     Endpoint,
@@ -32,7 +38,7 @@ from fieldwright.domain.document import (
     TestCase,
     TransformStep,
 )
-from fieldwright.domain.errors import DocumentError, Problem, pointer
+from fieldwright.domain.errors import DocumentError, Problem
 
 __all__ = [
     "CLIENT_CODE",
@@ -55,8 +61,6 @@ __all__ = [
 TEMPLATE_CODE = re.compile(r"^template_([A-Z0-9]{2,20})_([A-Z0-9]{2,20})$")
 #: A client code as it appears in a mapping key.
 CLIENT_CODE = re.compile(r"^[A-Z0-9]{2,20}$")
-#: A transform step whose `fn` starts with this names a chain of the template's library.
-LIBRARY_PREFIX = "@"
 
 
 class TemplateCategory(StrEnum):
@@ -116,12 +120,7 @@ class TemplateDocument(BaseModel):
     def _library_names(
         cls, value: dict[str, list[TransformStep]]
     ) -> dict[str, list[TransformStep]]:
-        for name, chain in value.items():
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                raise ValueError(f"library chain name {name!r} must be a plain identifier")
-            if any(step.fn.startswith(LIBRARY_PREFIX) for step in chain):
-                raise ValueError(f"library chain {name!r} refers to another chain; inline it")
-        return value
+        return check_library_names(value)
 
     @property
     def systems(self) -> tuple[str, str]:
@@ -172,45 +171,25 @@ _MAPPING_PARTS = (
 
 
 def expand(template: TemplateDocument, *, key: str, name: str) -> Expansion:
-    """The template as a mapping document under `key`, library references inlined.
+    """The template as a mapping document under `key`, library calls inlined
+    (`fieldwright.domain.chains`, the mechanism mapping documents share).
 
-    An unknown library name raises DocumentError with the step's pointer.
+    An unknown chain name or a chain calling itself raises DocumentError with
+    the step's pointer.
     """
-    problems: list[Problem] = []
-    origins: dict[tuple[int, int], str] = {}
-    fields: list[FieldMapping] = []
-    for index, mapping in enumerate(template.fields):
-        steps: list[TransformStep] = []
-        for position, step in enumerate(mapping.transforms):
-            where = pointer("fields", index, "transforms", position)
-            if not step.fn.startswith(LIBRARY_PREFIX):
-                origins[(index, len(steps))] = where
-                steps.append(step)
-                continue
-            chain_name = step.fn.removeprefix(LIBRARY_PREFIX)
-            chain = template.library.get(chain_name)
-            if chain is None:
-                known = ", ".join(sorted(template.library)) or "none"
-                problems.append(
-                    Problem(
-                        where + "/fn",
-                        f"no library chain {chain_name!r} in this template (known: {known})",
-                    )
-                )
-                continue
-            if step.args:
-                problems.append(Problem(where + "/args", "a library step takes no arguments"))
-            for offset, inner in enumerate(chain):
-                origins[(index, len(steps))] = pointer("library", chain_name, offset)
-                steps.append(inner)
-        fields.append(mapping.model_copy(update={"transforms": steps}))
+    fields, origins, problems = expand_fields(template.fields, template.library)
+    problems = [*check_library(template.library), *problems]
     if problems:
-        raise DocumentError(problems)
+        raise DocumentError(_unique(problems))
     parts = {part: getattr(template, part) for part in _MAPPING_PARTS}
     document = MappingDocument(
         fieldwright=FORMAT_VERSION, key=key, name=name, fields=fields, **parts
     )
     return Expansion(document=document, origins=origins)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return list({(p.pointer, p.message): p for p in problems}.values())
 
 
 # -- canonical JSON ---------------------------------------------------------------------------

@@ -221,6 +221,8 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
             values = one_by_one(records, bad)
         if finishing:
             finish(values, bad)
+        if field.presence:  # missing: skip — the careful path leaves these targets out
+            bad.update(i for i, record in enumerate(records) if field.all_missing(record))
         write(outputs, values)
 
     return run

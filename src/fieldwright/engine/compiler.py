@@ -9,6 +9,7 @@ applying the compiled mapping to a record only calls prepared closures.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,13 +17,21 @@ from typing import Any
 import jmespath
 import jmespath.exceptions
 
-from fieldwright.domain import DocumentError, FieldMapping, MappingDocument, OnError, Problem
+from fieldwright.domain import (
+    DocumentError,
+    FieldMapping,
+    MappingDocument,
+    Missing,
+    OnError,
+    Problem,
+)
 from fieldwright.engine.columns import Cache, Column, column
 from fieldwright.engine.functions import REGISTRY, Registry, StepContext, TransformError
 from fieldwright.engine.functions.lookups import lookup_tables
 from fieldwright.engine.item_mapping import ItemMapping
 from fieldwright.engine.item_plan import ItemNode
 from fieldwright.engine.paths import SourcePath, TargetPath
+from fieldwright.engine.presence import Presence, source_presence
 from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
 from fieldwright.engine.rules import Check, compile_rules
 from fieldwright.engine.scope import ItemScope
@@ -107,6 +116,17 @@ class CompiledField:
     required: str | None = None
     #: For each check, a test that a whole column passes it (the batch path's shortcut).
     all_fit: tuple[AllFit | None, ...] = ()
+    #: With `missing: skip`, a test of each source path's presence; the target is left
+    #: out of a record where every one is missing.
+    presence: tuple[Presence, ...] = ()
+
+    def with_presence(self, presence: tuple[Presence, ...]) -> CompiledField:
+        """This field with `missing: skip`'s presence tests (none: unchanged)."""
+        return dataclasses.replace(self, presence=presence) if presence else self
+
+    def all_missing(self, record: Mapping[str, Any]) -> bool:
+        """True when the field skips `record`: `missing: skip` and no source path present."""
+        return bool(self.presence) and not any(test(record) for test in self.presence)
 
     def source_value(self, record: Mapping[str, Any]) -> Any:
         """The field's input: one source's value, a list for several sources, or the constant."""
@@ -355,6 +375,8 @@ class CompiledMapping:
                     errors = [*(errors or []), *failures]
                 continue
             target = field.target
+            if field.presence and field.all_missing(record):
+                continue
             try:
                 value = field.source_value(record)
             except _FieldFailed as exc:
@@ -425,7 +447,14 @@ def _compiled_field(checked: CheckedField, lookups: Mapping[str, Any]) -> Compil
         if declared is not None and declared.required
         else None
     )
-    return CompiledField(mapping, checked.target, checked.sources, steps, checks, required, all_fit)
+    presence = (
+        tuple(source_presence(source) for source in checked.sources)
+        if mapping.missing is Missing.SKIP
+        else ()
+    )
+    return CompiledField(
+        mapping, checked.target, checked.sources, steps, checks, required, all_fit
+    ).with_presence(presence)
 
 
 def _compile(

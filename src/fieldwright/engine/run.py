@@ -71,13 +71,14 @@ class _Chunks:
 
     def __iter__(self) -> Iterator[list[SourceItem]]:
         while chunk := list(itertools.islice(self._iterator, self.size)):
-            began = time.monotonic()
             yield chunk
-            took = time.monotonic() - began
-            if took > SLOW_CHUNK:
-                self.size = max(1, self.size // 2)
-            elif took < SLOW_CHUNK / 4:
-                self.size = min(CHUNK_SIZE, self.size * 2)
+
+    def mapped(self, seconds: float) -> None:
+        """The last chunk took `seconds` to map: size the next one."""
+        if seconds > SLOW_CHUNK:
+            self.size = max(1, self.size // 2)
+        elif seconds < SLOW_CHUNK / 4:
+            self.size = min(CHUNK_SIZE, self.size * 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,8 +188,11 @@ def execute(
 
     error: Exception | None = None
     try:
-        for chunk in _Chunks(items):
+        chunks = _Chunks(items)
+        for chunk in chunks:
+            began = time.monotonic()
             outputs, others, unreadable = _map(compiled, chunk)
+            chunks.mapped(time.monotonic() - began)
             stop: int | None = None
             for index in sorted({*others, *unreadable}):
                 item = chunk[index]

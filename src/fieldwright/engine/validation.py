@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 
 import jmespath
 
-from fieldwright.domain import FORMAT_VERSION, FieldMapping, MappingDocument, Problem, pointer
+from fieldwright.domain import (
+    FORMAT_VERSION,
+    FieldMapping,
+    MappingDocument,
+    Missing,
+    Problem,
+    pointer,
+)
+from fieldwright.domain.chains import check_library, expand_fields
 from fieldwright.engine.functions import REGISTRY, Registry
 from fieldwright.engine.functions._expressions import ExpressionError, compile_expression
 from fieldwright.engine.functions._patterns import PatternError, compile_pattern
@@ -117,20 +125,41 @@ def _check_steps(
     tables: Mapping[str, LookupTable],
     registry: Registry,
     problems: list[Problem],
+    origins: dict[tuple[int, int], str],
 ) -> list[PreparedStep]:
+    """Prepare the steps of `mapping` (library calls already inlined); a problem
+    points at the step as written, in the field or in the library (`origins`)."""
     steps: list[PreparedStep] = []
+    before = len(problems)
     for number, step in enumerate(mapping.transforms):
         spec = registry.get(step.fn)
-        where = (*at, "transforms", number)
+        where = origins.get((int(at[1]), number)) or pointer(*at, "transforms", number)
         if spec is None:
-            problems.append(Problem(pointer(*where, "fn"), _unknown_function(step.fn, registry)))
+            problems.append(Problem(where + "/fn", _unknown_function(step.fn, registry)))
             continue
         args, arg_problems = spec.prepare(step.args, tables)
         for arg_index, message in arg_problems:
-            spot = pointer(*where) if arg_index is None else pointer(*where, "args", arg_index)
+            spot = where if arg_index is None else where + pointer("args", arg_index)
             problems.append(Problem(spot, message))
         steps.append(PreparedStep(number, spec, args))
+    _mark_chain_callers(at, origins, problems, before)
     return steps
+
+
+def _mark_chain_callers(
+    at: Where, origins: dict[tuple[int, int], str], problems: list[Problem], before: int
+) -> None:
+    """A problem found in a named chain's step marks the calling field too (once)."""
+    own = pointer(*at) + "/"
+    for problem in problems[before:]:
+        if not problem.pointer.startswith(own):
+            problems.append(
+                Problem(
+                    pointer(*at, "transforms"),
+                    f"a named chain this field calls has a problem at {problem.pointer}: "
+                    f"{problem.message}",
+                )
+            )
 
 
 def _check_rules(mapping: FieldMapping, at: Where, problems: list[Problem]) -> None:
@@ -170,13 +199,21 @@ def _check_field(
     registry: Registry,
     problems: list[Problem],
     declared_at: Callable[[tuple[Segment, ...]], Declared | None],
+    origins: dict[tuple[int, int], str],
 ) -> CheckedField | None:
     at: Where = ("fields", index)
     before = len(problems)
     target = _check_target(mapping, at, problems)
     sources = _check_sources(mapping, target, at, problems)
-    steps = _check_steps(mapping, at, tables, registry, problems)
+    steps = _check_steps(mapping, at, tables, registry, problems, origins)
     _check_rules(mapping, at, problems)
+    if mapping.missing is Missing.SKIP and not mapping.sources:
+        problems.append(
+            Problem(
+                pointer(*at, "missing"),
+                "missing: skip needs source paths; a constant is never missing",
+            )
+        )
     declared = None if target is None else declared_at(target.segments)
     _check_constants(mapping, declared, at, problems)
     if len(problems) > before or target is None:
@@ -189,7 +226,16 @@ def _check_fields(document: MappingDocument, registry: Registry, checked: Checke
     # The tables once per document, each with its default: steps share them.
     tables = lookup_tables(document.lookups, document.lookup_defaults)
     seen: dict[str, int] = {}
-    for index, mapping in enumerate(document.fields):
+    # Library calls ({"fn": "@name"}) inlined; a field whose calls cannot be is not compiled.
+    checked.problems.extend(check_library(document.library))
+    fields, origins, call_problems = expand_fields(document.fields, document.library)
+    checked.problems.extend(p for p in call_problems if p not in checked.problems)
+    uncallable = {
+        p.pointer.split("/")[2] for p in call_problems if p.pointer.startswith("/fields/")
+    }
+    for index, mapping in enumerate(fields):
+        if str(index) in uncallable:
+            continue
         if mapping.target in seen:
             checked.problems.append(
                 Problem(
@@ -200,7 +246,9 @@ def _check_fields(document: MappingDocument, registry: Registry, checked: Checke
             )
             continue
         seen[mapping.target] = index
-        field_ = _check_field(index, mapping, tables, registry, checked.problems, declared_at)
+        field_ = _check_field(
+            index, mapping, tables, registry, checked.problems, declared_at, origins
+        )
         if field_ is not None and mapping.active:
             checked.fields.append(field_)
     _check_items(document, checked)
@@ -237,6 +285,7 @@ def check_document(document: MappingDocument, registry: Registry = REGISTRY) -> 
         except ExpressionError as exc:
             checked.problems.append(Problem("/filter", f"invalid JMESPath expression: {exc}"))
             checked.outside = True
+    checked.problems = list(dict.fromkeys(checked.problems))  # a shared chain's, once
     return checked
 
 

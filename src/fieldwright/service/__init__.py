@@ -79,7 +79,13 @@ if TYPE_CHECKING:
     )
     from fieldwright.service.facade import Connectors, Service, StandardConnectors
     from fieldwright.service.files import dead_letter_path, output_columns, run_file
-    from fieldwright.service.library import ArgHint, document_json_schema, function_library
+    from fieldwright.service.library import (
+        ArgHint,
+        document_json_schema,
+        field_help,
+        function_library,
+        reference_markdown,
+    )
     from fieldwright.service.logs import configure_logging
     from fieldwright.service.lookup_tables import (
         FilterCounts,
@@ -222,6 +228,8 @@ _LOCATIONS = {
     "file_connector": "fieldwright.service._connectors",
     "file_kind_format": "fieldwright.service._connectors",
     "function_library": "fieldwright.service.library",
+    "field_help": "fieldwright.service.library",
+    "reference_markdown": "fieldwright.service.library",
     "get_secret": "fieldwright.service.secrets",
     "junit_xml": "fieldwright.service.suites",
     "keyring_status": "fieldwright.service.secrets",
@@ -320,6 +328,7 @@ __all__ = [
     "endpoint_setting_names",
     "export_mapping",
     "expression_problem",
+    "field_help",
     "file_connector",
     "file_kind_format",
     "function_library",
@@ -341,6 +350,7 @@ __all__ = [
     "preview_records",
     "read_sample",
     "read_table_file",
+    "reference_markdown",
     "run_document_tests",
     "run_file",
     "run_pipeline_file",

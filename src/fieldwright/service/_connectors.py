@@ -22,6 +22,8 @@ from fieldwright.connectors import (
 )
 from fieldwright.domain import ConnectorRef
 from fieldwright.domain.records import RecordSink, RecordSource
+from fieldwright.domain.secrets_scan import describe_findings, find_secrets
+from fieldwright.service.errors import InvalidRequest
 
 __all__ = [
     "Connectors",
@@ -30,6 +32,7 @@ __all__ = [
     "file_connector",
     "file_kind_format",
     "file_path",
+    "refuse_secrets",
 ]
 
 _FILE_KINDS = {**{name: name for name in FORMATS}, "jsonl": "ndjson", "excel": "xlsx"}
@@ -88,6 +91,17 @@ def describe(ref: ConnectorRef, base_dir: Path | None) -> dict[str, Any]:
     if path is not None:
         described["settings"]["path"] = str(path)
     return described
+
+
+def refuse_secrets(details: dict[str, Any]) -> None:
+    """Refuse a run whose described connectors hold a secret (`InvalidRequest` naming the
+    field): what a run records must never hold one, so it is not started."""
+    secrets = find_secrets(details)
+    if secrets:
+        raise InvalidRequest(
+            f"the run's connectors hold a secret in {describe_findings(secrets)}; keep it in "
+            "the OS keyring (the connector's credential): the run was not started"
+        )
 
 
 def resolved(ref: ConnectorRef, base_dir: Path | None) -> ConnectorRef:

@@ -55,7 +55,7 @@ class FileRunLog:
     def add_dead_letters(self, key: str, letters: list[DeadLetter]) -> int:
         try:
             if self._sink is None:
-                self._sink = NdjsonSink(self.path)
+                self._sink = NdjsonSink(self.path, private=True)  # whole input records: 0600
             rows = [_letter_row(letter) for letter in letters]
             rejected = self._sink.write_batch(rows)
             if rejected:  # an input JSON cannot hold: the letter keeps the reason instead

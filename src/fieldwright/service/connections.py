@@ -18,6 +18,7 @@ from fieldwright.connectors import (
     set_secret,
 )
 from fieldwright.domain import ConnectorRef, CredentialRef, SchemaField
+from fieldwright.domain.secrets_scan import describe_findings, find_secrets
 from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.service._boundary import service_errors
 from fieldwright.service.errors import InvalidRequest, ServiceError
@@ -63,7 +64,17 @@ class Connections:
             return self._repository.get(name)
 
     def save(self, record: ConnectionRecord, secret: str | None = None) -> ConnectionRecord:
-        """Create or update a connection; a given `secret` goes to the keyring, never the store."""
+        """Create or update a connection; a given `secret` goes to the keyring, never the store.
+
+        Settings that hold a secret themselves (a URL password, a token in a query or a
+        header) are refused, naming the field, before anything is kept anywhere.
+        """
+        found = find_secrets(record.settings, "settings")
+        if found:
+            raise InvalidRequest(
+                f"connection {record.name!r} holds a secret in {describe_findings(found)}; "
+                "give it as the connection's secret (kept in the OS keyring): nothing was saved"
+            )
         if secret is not None:
             status = keyring_status()
             if not status.usable:

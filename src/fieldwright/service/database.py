@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from fieldwright.domain.canonical import load, save
+from fieldwright.domain.safe_keys import UnsafeKey, check_safe_key
+from fieldwright.domain.secrets_scan import describe_findings, document_secrets
 from fieldwright.domain.store_models import MappingVersionInfo
 from fieldwright.service._boundary import service_errors
 from fieldwright.service.endpoints import anchor_paths
@@ -95,10 +97,25 @@ def current_revision(url: str | None = None) -> str | None:
 def export_mapping(
     key: str, path: str | os.PathLike[str], version: int | None = None, url: str | None = None
 ) -> Path:
-    """Write a mapping version (default: the latest) to `path` as a canonical JSON document."""
+    """Write a mapping version (default: the latest) to `path` as a canonical JSON document.
+
+    The key must be a safe file name (never a path out of the folder), and a document
+    that holds a secret (stored before secrets were refused) is not written.
+    """
+    try:
+        check_safe_key(key)
+    except UnsafeKey as exc:
+        raise InvalidRequest(f"{exc}; nothing was exported") from None
     with _database_errors(url):
         with Store.open(url) as store:
             document = MappingRepository(store).export_document(key, version)
+        secrets = document_secrets(document)
+        if secrets:
+            raise InvalidRequest(
+                f"mapping {key!r} holds a secret in {describe_findings(secrets)}; move it into "
+                "the OS keyring (the connector's credential) and save the mapping again: "
+                "nothing was exported"
+            )
         target = Path(path)
         if target.is_dir():
             target = target / f"{key}.json"

@@ -22,7 +22,7 @@ from fieldwright.domain.records import Position, RecordSink, RecordSource, Sourc
 from fieldwright.domain.runs import RunStatus, RunTrigger
 from fieldwright.domain.store_models import DeadLetterPage, DeadLetterRecord, RunPage, RunRecord
 from fieldwright.service._boundary import service_errors
-from fieldwright.service._connectors import Connectors, describe, file_path
+from fieldwright.service._connectors import Connectors, describe, file_path, refuse_secrets
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._store_log import StoreRunLog
 from fieldwright.service._worker import RunHandle, RunPlan
@@ -201,6 +201,7 @@ class Runs:
         if timeout is not None and timeout <= 0:
             raise InvalidRequest(f"a run's timeout must be positive, not {timeout:g} s")
         refuse_protected_target(target, base_dir)
+        refuse_secrets({**details, "target": describe(target, base_dir)})
         compiled = compile_mapping(document)
         columns = output_columns(compiled)
         connectors = self._connectors
@@ -406,7 +407,7 @@ class Runs:
         """Write a run's dead letters to an NDJSON file (atomically); returns how many."""
         with service_errors(f"exporting the dead letters of run {run_key}"):
             letters = self._all_dead_letters(run_key)
-            sink = NdjsonSink(Path(path))
+            sink = NdjsonSink(Path(path), private=True)  # whole input records: 0600
             try:
                 rejected = sink.write_batch([letter.model_dump(mode="json") for letter in letters])
                 if rejected:  # stored as JSON, so never expected: but never lose one silently

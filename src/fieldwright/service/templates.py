@@ -401,6 +401,7 @@ class Templates:
                 "lookups",
                 "lookup_defaults",
                 "filter",
+                "library",
                 "fields",
                 "tests",
                 "run",

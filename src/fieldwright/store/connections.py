@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fieldwright.domain.secrets_scan import describe_findings, find_secrets
 from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.store._util import check_key, clean
 from fieldwright.store.errors import Conflict, InvalidRecord, NotFound
@@ -14,22 +13,6 @@ from fieldwright.store.models import Connection
 from fieldwright.store.store import Store
 
 __all__ = ["ConnectionRepository"]
-
-#: Setting names that hold secrets; refused so a password never lands in the database.
-SECRET_NAMES = frozenset(
-    {"password", "passwd", "secret", "token", "api_key", "apikey", "access_token", "client_secret"}
-)
-
-
-def _secret_names(settings: Any, prefix: str = "") -> list[str]:
-    found: list[str] = []
-    if isinstance(settings, dict):
-        for name, value in settings.items():
-            path = f"{prefix}{name}"
-            if str(name).lower().replace("-", "_") in SECRET_NAMES:
-                found.append(path)
-            found += _secret_names(value, f"{path}.")
-    return found
 
 
 def _record(row: Connection) -> ConnectionRecord:
@@ -44,11 +27,11 @@ def _record(row: Connection) -> ConnectionRecord:
 
 
 def _apply(row: Connection, record: ConnectionRecord) -> None:
-    secrets = _secret_names(record.settings)
+    secrets = find_secrets(record.settings, "settings")
     if secrets:
         raise InvalidRecord(
-            f"connection {record.name!r} has secret settings ({', '.join(secrets)}); keep the "
-            "secret in the OS keyring and store its service and username instead"
+            f"connection {record.name!r} holds a secret in {describe_findings(secrets)}; keep "
+            "the secret in the OS keyring (the connection's credential) and nothing was saved"
         )
     row.kind = record.kind[:50]
     row.description = clean(record.description)

@@ -19,10 +19,18 @@ from sqlalchemy.orm import Session
 from fieldwright.domain.canonical import dumps, loads
 from fieldwright.domain.document import MappingDocument
 from fieldwright.domain.errors import DocumentError
+from fieldwright.domain.safe_keys import UnsafeKey, check_safe_key
+from fieldwright.domain.secrets_scan import describe_findings, document_secrets
 from fieldwright.domain.store_models import MappingDiff, MappingSummary, MappingVersionInfo
 from fieldwright.store._util import check_key, clean
 from fieldwright.store.diff import diff_documents
-from fieldwright.store.errors import Conflict, CorruptDatabase, NotFound, VersionConflict
+from fieldwright.store.errors import (
+    Conflict,
+    CorruptDatabase,
+    InvalidRecord,
+    NotFound,
+    VersionConflict,
+)
 from fieldwright.store.mapping_tests import sync_tests
 from fieldwright.store.models import FieldMappingRow, Mapping, MappingVersion
 from fieldwright.store.store import Store
@@ -96,7 +104,14 @@ class MappingRepository:
     def import_document(
         self, document: MappingDocument, *, comment: str = "imported", by: str | None = None
     ) -> MappingVersionInfo:
-        """Store an imported document: a new mapping, or a new version of an existing key."""
+        """Store an imported document: a new mapping, or a new version of an existing key.
+
+        Its key must be a safe file name (it becomes one when exported to a folder).
+        """
+        try:
+            check_safe_key(document.key)
+        except UnsafeKey as exc:
+            raise InvalidRecord(f"{exc}; nothing was imported") from None
         return self._save(document, expected=_ANY, comment=comment, by=by)
 
     def restore_version(
@@ -116,6 +131,12 @@ class MappingRepository:
         self, document: MappingDocument, *, expected: int | None, comment: str, by: str | None
     ) -> MappingVersionInfo:
         key = check_key(document.key, "mapping")
+        secrets = document_secrets(document)
+        if secrets:
+            raise InvalidRecord(
+                f"mapping {key!r} holds a secret in {describe_findings(secrets)}; keep it in the "
+                "OS keyring (the connector's credential) instead: nothing was saved"
+            )
         try:
             with self._store.session(write=True) as session:
                 return self._write_version(session, document, expected, comment, by)

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus, RunTrigger
+from fieldwright.domain.secrets_scan import describe_findings, find_secrets
 from fieldwright.domain.store_models import DeadLetterPage, DeadLetterRecord, RunPage, RunRecord
 from fieldwright.store._util import check_key, clean
 from fieldwright.store.errors import InvalidRecord, NotFound
@@ -120,6 +121,14 @@ class RunRepository:
     def add_run(self, record: RunRecord, lineage: RunLineage | None = None) -> RunRecord:
         """Log a run (start one with status running, or record a finished one)."""
         check_key(record.key, "run")
+        if lineage is not None:
+            secrets = find_secrets(lineage.details, "details")
+            if secrets:
+                raise InvalidRecord(
+                    f"run {record.key!r} would record a secret in {describe_findings(secrets)}; "
+                    "keep it in the OS keyring (the connector's credential): the run was not "
+                    "started"
+                )
         with self._store.session(write=True) as session:
             run = Run(
                 key=record.key,

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -19,6 +21,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from fieldwright.domain.private_files import private_dir, private_file
 from fieldwright.store import migrate
 from fieldwright.store.errors import (
     Conflict,
@@ -30,9 +33,11 @@ from fieldwright.store.errors import (
     StoreUnavailable,
 )
 from fieldwright.store.models import Audited
-from fieldwright.store.settings import DatabaseLocation, resolve, sqlite_path
+from fieldwright.store.settings import DatabaseLocation, default_path, resolve, sqlite_path
 
 __all__ = ["Store", "default_user"]
+
+log = logging.getLogger(__name__)
 
 #: How long SQLite waits for another writer before giving up (milliseconds).
 BUSY_TIMEOUT_MS = 30_000
@@ -132,6 +137,30 @@ def translate(error: sa_exc.SQLAlchemyError, location: DatabaseLocation) -> Stor
     return StoreError(f"{location}: {detail}")
 
 
+def _make_private(path: Path, location: DatabaseLocation) -> None:
+    """The SQLite file and its journals ``0600``, a folder we create (or our data folder) ``0700``:
+    the store holds full input records in its dead letters.
+
+    A new file that cannot be created is a `StoreError`; an existing one whose mode
+    cannot be narrowed (a read-only disk) is opened anyway, with a warning.
+    """
+    existed = path.exists()
+    try:
+        private_dir(path.parent, narrow_existing=path == default_path())
+        private_file(path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            sidecar = path.with_name(path.name + suffix)
+            if sidecar.exists():
+                private_file(sidecar)
+    except OSError as exc:
+        if not existed:
+            raise StoreError(
+                f"{location}: cannot create the store file ({exc.strerror or exc}); "
+                "check the folder's permissions"
+            ) from exc
+        log.warning("%s: cannot make the store file private (%s)", location, exc.strerror or exc)
+
+
 class Store:
     """An open store. Use `Store.open`; close it (or use it as a context manager) when done."""
 
@@ -166,8 +195,7 @@ class Store:
                 raise SchemaOutOfDate(
                     f"{location} does not exist yet. Run `fieldwright db upgrade` to create it."
                 )
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
+            _make_private(path, location)
         store = cls(_create_engine(parsed), location, user=user or default_user())
         try:
             store._prepare(upgrade=upgrade, checked=existed)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fieldwright.domain.secrets_scan import describe_findings, document_secrets
 from fieldwright.domain.store_models import TemplateInstanceRecord, TemplateRecord
 from fieldwright.store._util import check_key, clean
-from fieldwright.store.errors import Conflict, NotFound
+from fieldwright.store.errors import Conflict, InvalidRecord, NotFound
 from fieldwright.store.models import Mapping, Template, TemplateInstance
 from fieldwright.store.store import Store
 
@@ -36,6 +37,12 @@ def _record(row: Template) -> TemplateRecord:
 
 
 def _apply(row: Template, record: TemplateRecord) -> None:
+    secrets = document_secrets(record.document)
+    if secrets:
+        raise InvalidRecord(
+            f"template {record.code!r} holds a secret in {describe_findings(secrets)}; a "
+            "template names its settings, never a password or token: nothing was saved"
+        )
     row.name = clean(record.name)
     row.category = clean(record.category)[:50]
     row.description = clean(record.description)

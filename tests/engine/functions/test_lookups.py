@@ -20,7 +20,7 @@ def test_lookup_matching(run: Run) -> None:
     assert run("lookup", 1, "stage", lookups=TABLES) == "one"
     assert run("lookup", 1.0, "stage", lookups=TABLES) == "one"
     assert run("lookup", True, "stage", lookups=TABLES) == "yes"
-    assert run("lookup", None, "stage", "?", lookups=TABLES) is None
+    assert run("lookup", None, "stage", "?", lookups=TABLES) == "?"
 
 
 def test_lookup_refuses_lists(run: Run) -> None:
@@ -67,3 +67,67 @@ def test_lookup_list_and_in_lookup(run: Run) -> None:
     assert run("lookup_list", ["LEAD", "x"], "stage", "?", True, lookups=TABLES) == ["L", "?"]
     assert run("in_lookup", "PARTNER", "stage", True, lookups=TABLES) is True
     assert run("in_lookup", "x", "empty", lookups=TABLES) is False
+
+
+def test_every_lookup_function_agrees_on_null(run: Run) -> None:
+    """One rule: null is a value the table does not have (issue 15)."""
+    assert run("lookup", None, "stage", "?", lookups=TABLES) == "?"
+    assert run("lookup", None, "stage", lookups=TABLES) is None
+    assert run("reverse_lookup", None, "stage", "?", lookups=TABLES) == "?"
+    assert run("lookup_list", ["lead", None], "stage", "?", lookups=TABLES) == ["L", "?"]
+    assert run("lookup_list", None, "stage", "?", lookups=TABLES) is None
+    assert run("lookup_or_keep", None, "stage", lookups=TABLES) is None
+    assert run("in_lookup", None, "stage", lookups=TABLES) is False
+    assert run("lookup_strict", None, "stage", lookups=TABLES) is None
+
+
+def test_lookup_default_applies_to_a_missing_and_a_null_source() -> None:
+    from fieldwright.domain import from_data
+    from fieldwright.engine import compile_document
+
+    document = from_data(
+        {
+            "fieldwright": 1,
+            "key": "k",
+            "name": "n",
+            "lookups": {"stage": {"lead": "L"}},
+            "fields": [
+                {
+                    "target": "$.stage",
+                    "sources": ["$.stage"],
+                    "transforms": [{"fn": "lookup", "args": ["stage", "?"]}],
+                }
+            ],
+        }
+    )
+    compiled = compile_document(document)
+    outputs = [compiled.apply(r).output for r in ({"stage": "lead"}, {"stage": None}, {})]
+    assert outputs == [{"stage": "L"}, {"stage": "?"}, {"stage": "?"}]
+    assert compiled.map_chunk([{}, {"stage": None}])[0] == [{"stage": "?"}, {"stage": "?"}]
+
+
+def test_a_null_or_missing_value_gets_the_tables_default_too() -> None:
+    from fieldwright.domain import from_data
+    from fieldwright.engine import compile_document
+
+    document = from_data(
+        {
+            "fieldwright": 1,
+            "key": "k",
+            "name": "n",
+            "lookups": {"stage": {"lead": "L"}},
+            "lookup_defaults": {"stage": "T"},
+            "fields": [
+                {
+                    "target": "$.stage",
+                    "sources": ["$.stage"],
+                    "transforms": [{"fn": "lookup", "args": ["stage"]}],
+                }
+            ],
+        }
+    )
+    compiled = compile_document(document)
+    assert [compiled.apply(r).output for r in ({"stage": None}, {})] == [
+        {"stage": "T"},
+        {"stage": "T"},
+    ]

@@ -191,12 +191,35 @@ def test_functions_that_handle_null_are_called_with_null() -> None:
         "case",
         "jmespath_record",
         "in_list",
+        "lookup",
+        "is_missing",
     } <= handles_null
-    assert "upper" not in handles_null and "lookup" not in handles_null
+    assert "upper" not in handles_null
+
+
+def test_every_function_states_its_null_behaviour() -> None:
+    from fieldwright.engine.functions import NullBehaviour
+
+    nulls = {spec.name: spec.nulls for spec in REGISTRY}
+    assert nulls["upper"] is NullBehaviour.PASSES_THROUGH
+    assert nulls["is_null"] is NullBehaviour.RECEIVES
+    assert {n for n, b in nulls.items() if b is NullBehaviour.DEFAULT} >= {
+        "lookup",
+        "reverse_lookup",
+        "case",
+        "default",
+        "if_null",
+    }
+    assert all(b.describe().startswith("A null value") for b in NullBehaviour)
 
 
 def test_context_functions_are_the_record_readers() -> None:
-    assert {spec.name for spec in REGISTRY if spec.context} == {"when", "jmespath_record"}
+    assert {spec.name for spec in REGISTRY if spec.context} >= {
+        "when",
+        "jmespath_record",
+        "is_missing",
+        "is_present",
+    }
 
 
 def test_choices_are_checked_at_compile_time(problems: Problems) -> None:
@@ -234,6 +257,7 @@ def test_package_exports() -> None:
             "Category",
             "Example",
             "FunctionSpec",
+            "NullBehaviour",
             "Param",
             "Registry",
             "StepContext",

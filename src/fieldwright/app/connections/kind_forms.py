@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldwright.domain.secrets_scan import find_secrets, split_url_password
+
 __all__ = ["AUTH_KINDS", "FileForm", "FormError", "HttpForm", "KindForm", "SqlForm"]
 
 FILE_FILTERS = {
@@ -141,8 +143,7 @@ class SqlForm(KindForm):
                 "Not a database URL: it starts with a scheme such as "
                 "postgresql+psycopg:// or sqlite:///",
             )
-        netloc = url.split("://", 1)[1].split("/", 1)[0]
-        if "@" in netloc and ":" in netloc.rsplit("@", 1)[0]:
+        if split_url_password(url)[1]:  # read as SQLAlchemy does: "/", "#", "?" included
             raise FormError(
                 self.url,
                 "Remove the password from the URL and type it in the Password field: "
@@ -221,6 +222,14 @@ class HttpForm(KindForm):
         url = self.url.text().strip()
         if not url.startswith(("http://", "https://")):
             raise FormError(self.url, "Give the API's URL, starting with https:// or http://")
+        secrets = find_secrets(url)
+        if secrets:
+            raise FormError(
+                self.url,
+                f"The URL holds a secret, {secrets[0].why.removesuffix(' in the URL')}: remove "
+                "it, choose an authentication (an API key can go in the query) and type the "
+                "secret below: it is kept in the keyring",
+            )
         values: dict[str, JsonValue] = {"url": url}
         if self.records_path.text().strip():
             values["records_path"] = self.records_path.text().strip()

@@ -227,6 +227,19 @@ class TextEditor(LineArgEditor):
     expects = "text"
 
 
+class PathEditor(LineArgEditor):
+    expects = "a path of the record ($.a.b) or of the current item (@.a)"
+
+    def parse(self, text: str) -> Any:
+        text = text.strip()
+        if not text.startswith(("$", "@")):
+            raise ValueError(
+                f"{self.param.name} must be a path starting with $ (the record) or @ "
+                f"(the current item), not {text!r}"
+            )
+        return text
+
+
 class NumberEditor(LineArgEditor):
     expects = "a number, e.g. 2.5"
 
@@ -354,4 +367,5 @@ LINE_EDITORS: Final[dict[ArgHint, type[LineArgEditor]]] = {
     ArgHint.JMESPATH: JmesPathEditor,
     ArgHint.DATE_FORMAT: DateFormatEditor,
     ArgHint.TIMEZONE: TimezoneEditor,
+    ArgHint.PATH: PathEditor,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -19,6 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldwright.app.designer.chains import chain_html
+from fieldwright.domain import TransformStep
+from fieldwright.domain.chains import LIBRARY_PREFIX
 from fieldwright.service import function_library
 
 __all__ = ["FunctionPalette", "describe_function"]
@@ -45,6 +49,9 @@ def describe_function(name: str, *, brief: bool = False) -> str:
         return "".join(parts)
     if spec.doc and spec.doc != spec.summary:
         parts.append(f"<p>{html.escape(spec.doc)}</p>")
+    parts.append(
+        f"<p><b>Null:</b> {html.escape(spec.nulls.value)}. {html.escape(spec.nulls.describe())}</p>"
+    )
     if spec.params:
         rows = "".join(
             f"<li><b>{html.escape(p.name)}</b> ({html.escape(p.type.value)}): "
@@ -67,10 +74,18 @@ def describe_function(name: str, *, brief: bool = False) -> str:
 
 
 class FunctionPalette(QDialog):
-    """Pick a function (or browse the reference, with `choose=False`)."""
+    """Pick a function or one of the document's named `chains` (listed first), or browse
+    the reference, with `choose=False`."""
 
-    def __init__(self, parent: QWidget | None = None, *, choose: bool = True) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        choose: bool = True,
+        chains: Mapping[str, Sequence[TransformStep]] | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.chains = dict(chains or {})
         self.setObjectName("function_palette")
         self.setWindowTitle("Add transform step" if choose else "Function reference")
         self.resize(760, 480)
@@ -80,8 +95,18 @@ class FunctionPalette(QDialog):
         self.search.setClearButtonEnabled(True)
         self.list = QListWidget()
         self.list.setObjectName("function_list")
+        # Long summaries end in … (the description pane shows them whole): no sideways scrolling.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.doc = QTextBrowser()
         self.doc.setObjectName("function_doc")
+        for name, steps in sorted(self.chains.items()):
+            call = LIBRARY_PREFIX + name
+            item = QListWidgetItem(f"{call}  —  named chain of {len(steps)} step(s)")
+            item.setData(Qt.ItemDataRole.UserRole, call)
+            item.setData(Qt.ItemDataRole.UserRole + 1, f"{call} {name} named chain".lower())
+            item.setToolTip(f"Named chain {call}: runs its steps in place of the call")
+            self.list.addItem(item)
         for spec in function_library():
             item = QListWidgetItem(f"{spec.name}  —  {spec.summary}")
             item.setData(Qt.ItemDataRole.UserRole, spec.name)
@@ -89,7 +114,7 @@ class FunctionPalette(QDialog):
                 Qt.ItemDataRole.UserRole + 1,
                 f"{spec.name} {spec.category.value} {spec.summary}".lower(),
             )
-            item.setToolTip(spec.signature())
+            item.setToolTip(f"{spec.signature()}\nNull: {spec.nulls.value}")
             self.list.addItem(item)
         self.search.textChanged.connect(self._filter)
         self.list.currentItemChanged.connect(self._show)
@@ -129,8 +154,14 @@ class FunctionPalette(QDialog):
             self.list.setCurrentItem(first_visible)
 
     def _show(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
-        if current is not None:
-            self.doc.setHtml(describe_function(str(current.data(Qt.ItemDataRole.UserRole))))
+        if current is None:
+            return
+        name = str(current.data(Qt.ItemDataRole.UserRole))
+        chain = self.chains.get(name.removeprefix(LIBRARY_PREFIX))
+        if name.startswith(LIBRARY_PREFIX) and chain is not None:
+            self.doc.setHtml(chain_html(name.removeprefix(LIBRARY_PREFIX), chain))
+        else:
+            self.doc.setHtml(describe_function(name))
 
     def chosen(self) -> str | None:
         item = self.list.currentItem()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
     QComboBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -31,11 +32,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldwright.app.designer.chains import ChainTools, describe_step, library_of
+from fieldwright.app.designer.field_help import HELP_PROPERTY, install_field_help
 from fieldwright.app.designer.function_palette import FunctionPalette, describe_function
 from fieldwright.app.designer.step_editor import StepArgsEditor
 from fieldwright.app.shell.forms import Form
 from fieldwright.authoring.edits import Edit, edit_mapping
-from fieldwright.domain import FieldType, MappingDocument, OnError, TransformStep
+from fieldwright.domain import FieldType, MappingDocument, Missing, OnError, TransformStep
 
 __all__ = ["Inspector"]
 
@@ -114,6 +117,18 @@ class Inspector(QWidget):
         self._notes_timer.setInterval(500)
         self._notes_timer.timeout.connect(self._commit_notes)
         self._bind()
+        install_field_help(self.form)
+        chain_layout = self.form.findChild(QVBoxLayout, "chain_layout")
+        step_buttons = self.form.findChild(QHBoxLayout, "step_buttons")
+        assert chain_layout is not None and step_buttons is not None, "inspector.ui changed"
+        self.chains = ChainTools(
+            self,
+            chain_layout,
+            chain_layout.indexOf(step_buttons) + 1,
+            lambda: (self.document, self.target),
+            self.editRequested.emit,
+            self.message.emit,
+        )
         self.set_mapping(None, "", [])
 
     # -- binding by naming convention ---------------------------------------------------
@@ -121,6 +136,7 @@ class Inspector(QWidget):
     def _bind(self) -> None:
         on_error = self.ui.child(QComboBox, "field_on_error")
         on_error.addItems([o.value for o in OnError])
+        self.ui.child(QComboBox, "field_missing").addItems([m.value for m in Missing])
         rule_type = self.ui.child(QComboBox, "rule_type")
         rule_type.addItems(["", *(t.value for t in FieldType)])
         for widget in self.form.findChildren(QWidget):
@@ -159,7 +175,10 @@ class Inspector(QWidget):
             edit.setProperty("invalid", not ok)
             edit.style().unpolish(edit)
             edit.style().polish(edit)
-        edit.setToolTip("" if ok else 'Not a valid value: JSON for values, e.g. "text", 3, true')
+        help_text = str(edit.property(HELP_PROPERTY) or "")
+        edit.setToolTip(
+            help_text if ok else 'Not a valid value: JSON for values, e.g. "text", 3, true'
+        )
         return ok, value
 
     def _commit_line(self, edit: QLineEdit) -> None:
@@ -212,7 +231,7 @@ class Inspector(QWidget):
     def add_step(self) -> None:
         if self._current() is None:
             return
-        palette = FunctionPalette(self)
+        palette = FunctionPalette(self, chains=library_of(self.document))
         try:
             if palette.exec() != FunctionPalette.DialogCode.Accepted.value:
                 return
@@ -254,6 +273,10 @@ class Inspector(QWidget):
             self.step_doc.setText("Select a step to edit its arguments.")
             return
         step = mapping.transforms[row]
+        if (chain := describe_step(self.document, step.fn)) is not None:
+            self.args.clear()  # a named chain's call takes no arguments
+            self.step_doc.setText(chain)
+            return
         self.step_doc.setText(describe_function(step.fn, brief=True))
         assert self.document is not None
         self.args.show_step((self.target, row, step.fn), list(step.args), self.document.lookups)

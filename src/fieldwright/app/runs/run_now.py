@@ -166,6 +166,7 @@ class RunNow(QObject):
                 base_dir=base_dir,
                 on_progress=self._on_progress,
                 on_finished=lambda result: self.finished.emit(describe_result(result), result),
+                timeout=document.run.timeout_seconds,
             )
         except EndpointRefused as exc:
             if target is None and self._retarget(exc):

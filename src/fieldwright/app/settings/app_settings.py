@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from fieldwright.app.shell.zones import local_zone_name
 from fieldwright.domain import CredentialRef
+from fieldwright.domain.private_files import private_file
+from fieldwright.domain.secrets_scan import split_url_password
 from fieldwright.service import CredentialProblem, get_secret, keyring_status, set_secret
 
 __all__ = [
@@ -78,22 +80,24 @@ def _known_zone(name: str) -> bool:
 
 
 def split_password(url: str) -> tuple[str, str | None]:
-    """`url` without the password of its ``user:password@`` part, and that password (as written)."""
-    parts = urlsplit(url.strip())
-    if "@" not in parts.netloc:
-        return url.strip(), None
-    userinfo, host = parts.netloc.rsplit("@", 1)
-    user, colon, password = userinfo.partition(":")
-    if not colon:
-        return url.strip(), None
-    bare = urlunsplit(parts._replace(netloc=f"{user}@{host}"))
-    return bare, password or None
+    """`url` without the password of its ``user:password@`` part, and that password (as written).
+
+    Database URLs are split the way SQLAlchemy reads them, so a password holding
+    ``/``, ``#`` or ``?`` is found (and kept out of the settings file) too.
+    """
+    return split_url_password(url)
+
+
+#: ``scheme://user@`` at the start of a URL: a user name the password goes after.
+_USER_AT = re.compile(r"^([\w+.-]+://[^/:@?#]+)@")
+
+
+def _has_user(url: str) -> bool:
+    return _USER_AT.match(url.strip()) is not None
 
 
 def _with_password(url: str, password: str) -> str:
-    parts = urlsplit(url)
-    userinfo, host = parts.netloc.rsplit("@", 1)
-    return urlunsplit(parts._replace(netloc=f"{userinfo}:{password}@{host}"))
+    return _USER_AT.sub(lambda m: f"{m.group(1)}:{password}@", url.strip(), count=1)
 
 
 def database_credential(url: str) -> CredentialRef:
@@ -113,6 +117,13 @@ class AppSettings:
 
     def __init__(self, store: QSettings) -> None:
         self.store = store
+        self._make_private()
+
+    def _make_private(self) -> None:
+        """The settings file only its owner can read (0600, a new folder 0700)."""
+        store_file = self.store.fileName()
+        if store_file and self.store.format() == QSettings.Format.IniFormat:
+            private_file(store_file)
 
     def _bytes(self, key: str) -> QByteArray:
         value = self.store.value(key)
@@ -178,7 +189,7 @@ class AppSettings:
         """
         bare, secret = split_password(url)
         if secret:
-            if "@" not in urlsplit(bare).netloc:
+            if not _has_user(bare):
                 raise CredentialProblem(
                     "a database password needs a user name in the URL (user@host)"
                 )
@@ -220,12 +231,13 @@ class AppSettings:
 
     def sync(self) -> None:
         self.store.sync()
+        self._make_private()
 
 
 def with_kept_password(url: str) -> str:
     """`url` with the password kept in the keyring for it, when it has none of its own."""
     bare, password = split_password(url)
-    if password or "@" not in urlsplit(bare).netloc or not keyring_status().usable:
+    if password or not _has_user(bare) or not keyring_status().usable:
         return url
     try:
         return _with_password(bare, get_secret(database_credential(bare)))

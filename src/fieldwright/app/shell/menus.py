@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright import __version__
+from fieldwright.app.designer.field_help import ReferenceDialog
 from fieldwright.app.designer.function_palette import FunctionPalette
 from fieldwright.authoring.edits import Side
 
@@ -107,9 +108,12 @@ def build_menus(
     actions["functions"] = _action(
         bar, "&Function reference", lambda: _functions(window), Key.HelpContents
     )
+    actions["reference"] = _action(
+        bar, "Mapping &reference", lambda: ReferenceDialog(window).open()
+    )
     actions["shortcuts"] = _action(bar, "&Keyboard shortcuts", lambda: _shortcuts(window, actions))
     actions["about"] = _action(bar, "&About Fieldwright", lambda: _about(window))
-    for name in ("functions", "shortcuts", "about"):
+    for name in ("functions", "reference", "shortcuts", "about"):
         help_menu.addAction(actions[name])
     return actions
 

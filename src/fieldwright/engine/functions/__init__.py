@@ -13,6 +13,7 @@ from fieldwright.engine.functions import (  # noqa: F401  (imported to register 
     lookups,
     masking,
     numbers,
+    presence,
     strings,
     text_formats,
 )
@@ -26,6 +27,7 @@ from fieldwright.engine.functions.registry import (
     Category,
     Example,
     FunctionSpec,
+    NullBehaviour,
     Param,
     Registry,
     StepContext,
@@ -43,6 +45,7 @@ __all__ = [
     "Category",
     "Example",
     "FunctionSpec",
+    "NullBehaviour",
     "Param",
     "Registry",
     "StepContext",

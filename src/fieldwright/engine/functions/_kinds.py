@@ -30,6 +30,9 @@ class ArgType(StrEnum):
     REGEX = "regex"
     #: An IANA time zone name; prepared to a ZoneInfo.
     TIMEZONE = "timezone"
+    #: A JSONPath of the record ($…) or of the current item (@…); prepared to a
+    #: test of whether it selects anything (`engine/presence.py`).
+    PATH = "path"
 
 
 class ArgHint(StrEnum):
@@ -53,6 +56,8 @@ class ArgHint(StrEnum):
     JMESPATH = "JMESPath"
     #: An IANA time zone name.
     TIMEZONE = "time zone"
+    #: A JSONPath of the record ($.a.b) or of the current item (@.a).
+    PATH = "JSONPath"
     #: Any JSON value (text in quotes, numbers, true/false, null, lists, objects).
     JSON = "JSON value"
 
@@ -70,4 +75,5 @@ HINT_OF_TYPE: Final[dict[ArgType, ArgHint]] = {
     ArgType.EXPRESSION: ArgHint.JMESPATH,
     ArgType.REGEX: ArgHint.REGEX,
     ArgType.TIMEZONE: ArgHint.TIMEZONE,
+    ArgType.PATH: ArgHint.PATH,
 }

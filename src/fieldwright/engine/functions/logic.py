@@ -18,6 +18,7 @@ from fieldwright.engine.functions.registry import (
     ArgType,
     Category,
     Example,
+    NullBehaviour,
     Param,
     StepContext,
     TransformError,
@@ -34,6 +35,7 @@ _L = Category.LOGIC
     returns="any",
     params=[Param("fallback", ArgType.ANY, "the value to use instead")],
     null_passthrough=False,
+    null_behaviour=NullBehaviour.DEFAULT,
     examples=[
         Example(None, ("n/a",), "n/a"),
         Example("  ", ("n/a",), "n/a"),
@@ -54,6 +56,7 @@ def default(value: Any, fallback: Any) -> Any:
     returns="any",
     params=[Param("fallback", ArgType.ANY, "the value to use instead of null")],
     null_passthrough=False,
+    null_behaviour=NullBehaviour.DEFAULT,
     examples=[Example(None, (0,), 0), Example("", ("n/a",), "")],
 )
 def if_null(value: Any, fallback: Any) -> Any:
@@ -306,6 +309,7 @@ def when(ctx: StepContext, value: Any, condition: ParsedResult, then: Any, other
         _IGNORE_CASE,
     ],
     null_passthrough=False,
+    null_behaviour=NullBehaviour.DEFAULT,
     examples=[
         Example("A", ({"A": "Active", "I": "Inactive"},), "Active"),
         Example(2, ({"1": "low", "2": "high"}, "unknown"), "high"),

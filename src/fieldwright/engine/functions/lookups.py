@@ -4,6 +4,13 @@ A lookup table maps keys (text) to values, e.g. {"lead": "L", "customer": "C"}.
 The value is compared as text, so the number 2 finds the key "2". A table may
 have a default (the document's `lookup_defaults`): what `lookup` gives for a
 key the table lacks when the step names no default of its own.
+
+One rule for null, shared by every function here: a null value (a missing
+source is null too) is never a key of a table; it is a value the table does
+not have. So the functions with a default (`lookup`, `reverse_lookup`, and
+`lookup_list` for null items) give it; those without one leave null as it is
+(`lookup_or_keep`, `lookup_strict`: there is nothing to translate, and the
+field's `default` and `required` decide); `in_lookup` is false.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from fieldwright.engine.functions.registry import (
     ArgType,
     Category,
     Example,
+    NullBehaviour,
     Param,
     TransformError,
     function,
@@ -63,6 +71,8 @@ def _key(value: Any) -> str:
 
 
 def _find(value: Any, table: Mapping[str, Any], ignore_case: bool) -> Any:
+    if value is None:  # null is never a key (the module's null rule)
+        return _MISSING
     key = _key(value)
     if key in table:
         return table[key]
@@ -92,13 +102,17 @@ def _lookup_text(value: str, table: Mapping[str, Any], default: Any, ignore_case
         Example("prospect", ("stage", "?"), "?", lookups=_STAGES),
         Example("LEAD", ("stage", None, True), "L", lookups=_STAGES),
         Example(2, ("stage",), "two", lookups=_STAGES),
+        Example(None, ("stage", "?"), "?", lookups=_STAGES),
     ],
     on_text=_lookup_text,
+    null_passthrough=False,
+    null_behaviour=NullBehaviour.DEFAULT,
 )
 def lookup(value: Any, table: Mapping[str, Any], default: Any, ignore_case: bool) -> Any:
     """The table's entry for the value, or `default` when there is none (when
-    omitted, the table's own default, else null). To keep unknown values use
-    `lookup_or_keep`; to fail on them, `lookup_strict`."""
+    omitted, the table's own default, else null); a null value or a missing
+    source gets it too. To keep unknown values use `lookup_or_keep`; to fail on
+    them, `lookup_strict`."""
     found = _find(value, table, ignore_case)
     return fallback(table, default) if found is _MISSING else found
 
@@ -112,11 +126,13 @@ def lookup(value: Any, table: Mapping[str, Any], default: Any, ignore_case: bool
     examples=[
         Example("lead", ("stage",), "L", lookups=_STAGES),
         Example("prospect", ("stage",), "prospect", lookups=_STAGES),
+        Example(None, ("stage",), None, lookups=_STAGES),
     ],
+    null_passthrough=False,
 )
 def lookup_or_keep(value: Any, table: Mapping[str, Any], ignore_case: bool) -> Any:
     """The table's entry for the value, or the value itself when the table has
-    no such key (translate only the values you know)."""
+    no such key (translate only the values you know); null stays null."""
     found = _find(value, table, ignore_case)
     return value if found is _MISSING else found
 
@@ -131,7 +147,8 @@ def lookup_or_keep(value: Any, table: Mapping[str, Any], ignore_case: bool) -> A
 )
 def lookup_strict(value: Any, table: Mapping[str, Any], ignore_case: bool) -> Any:
     """The table's entry for the value. A value missing from the table is an
-    error of the record, handled by the field's on_error."""
+    error of the record, handled by the field's on_error; null stays null (set
+    the field `required` to refuse it)."""
     found = _find(value, table, ignore_case)
     if found is _MISSING:
         keys = sorted(table)
@@ -150,11 +167,15 @@ def lookup_strict(value: Any, table: Mapping[str, Any], ignore_case: bool) -> An
         Example("C", ("stage",), "customer", lookups=_STAGES),
         Example("X", ("stage", "unknown"), "unknown", lookups=_STAGES),
     ],
+    null_passthrough=False,
+    null_behaviour=NullBehaviour.DEFAULT,
 )
 def reverse_lookup(value: Any, table: Mapping[str, Any], default: Any, ignore_case: bool) -> Any:
     """Translate back: the first key (in table order) whose entry equals the
-    value, or `default` when none does. Entries and value are compared as text
-    when they are text or numbers."""
+    value, or `default` when none does (a null value gets `default` too).
+    Entries and value are compared as text when they are text or numbers."""
+    if value is None:
+        return default
     wanted = _key(value)
     folded = wanted.casefold()
     for key, entry in table.items():
@@ -174,17 +195,18 @@ def reverse_lookup(value: Any, table: Mapping[str, Any], default: Any, ignore_ca
     params=[_TABLE, _DEFAULT, _IGNORE_CASE],
     examples=[
         Example(["lead", "customer", "x"], ("stage", "?"), ["L", "C", "?"], lookups=_STAGES),
-        Example(["lead", None], ("stage",), ["L", None], lookups=_STAGES),
+        Example(["lead", None], ("stage", "?"), ["L", "?"], lookups=_STAGES),
     ],
 )
 def lookup_list(value: Any, table: Mapping[str, Any], default: Any, ignore_case: bool) -> list[Any]:
-    """`lookup` applied to each item of a list; null items stay null. A single
-    value is treated as a one-item list."""
+    """`lookup` applied to each item of a list, so null items get `default` as
+    `lookup` gives it; a null list stays null. A single value is treated as a
+    one-item list."""
     results: list[Any] = []
     missing = fallback(table, default)
     for item in as_items(value):
-        found = _MISSING if item is None else _find(item, table, ignore_case)
-        results.append(None if item is None else missing if found is _MISSING else found)
+        found = _find(item, table, ignore_case)
+        results.append(missing if found is _MISSING else found)
     return results
 
 
@@ -198,7 +220,9 @@ def lookup_list(value: Any, table: Mapping[str, Any], default: Any, ignore_case:
         Example("lead", ("stage",), True, lookups=_STAGES),
         Example("Lead", ("stage",), False, lookups=_STAGES),
     ],
+    null_passthrough=False,
 )
 def in_lookup(value: Any, table: Mapping[str, Any], ignore_case: bool) -> bool:
-    """True when the table has an entry for the value, e.g. to validate codes."""
+    """True when the table has an entry for the value, e.g. to validate codes;
+    false for null."""
     return _find(value, table, ignore_case) is not _MISSING

@@ -33,6 +33,7 @@ __all__ = [
     "Category",
     "Example",
     "FunctionSpec",
+    "NullBehaviour",
     "Param",
     "Registry",
     "StepContext",
@@ -56,6 +57,31 @@ class Category(StrEnum):
     LOOKUP = "lookup"
     LIST = "list"
     MASKING = "masking/hashing"
+
+
+class NullBehaviour(StrEnum):
+    """What a function does with a null value (a missing source value is null too)."""
+
+    #: The engine leaves null as null without calling the function.
+    PASSES_THROUGH = "passes null through"
+    #: The function is called with null and decides (is_null, equals, when, …).
+    RECEIVES = "receives null"
+    #: The function is called with null and gives its default or fallback argument.
+    DEFAULT = "default applies"
+
+    def describe(self) -> str:
+        """One sentence for the palette, `fieldwright functions` and the reference."""
+        return _NULL_SENTENCES[self]
+
+
+_NULL_SENTENCES: Final = {
+    NullBehaviour.PASSES_THROUGH: "A null value (or a missing source) passes through: "
+    "the step is not called and the value stays null.",
+    NullBehaviour.RECEIVES: "A null value (or a missing source) is given to the function, "
+    "which decides what it means.",
+    NullBehaviour.DEFAULT: "A null value (or a missing source) gets the function's default "
+    "(or fallback) argument.",
+}
 
 
 class _Required:
@@ -141,6 +167,16 @@ class FunctionSpec:
     #: method); the batch path calls it when the value is a str. It must give
     #: exactly what impl gives; a test holds every one to that.
     on_text: Callable[..., Any] | None = None
+    #: What it does with null, stated; None: from `null_passthrough` (passes
+    #: through, or receives it).
+    null_behaviour: NullBehaviour | None = None
+
+    @property
+    def nulls(self) -> NullBehaviour:
+        """What this function does with a null value (see NullBehaviour)."""
+        if self.null_passthrough:
+            return NullBehaviour.PASSES_THROUGH
+        return self.null_behaviour or NullBehaviour.RECEIVES
 
     def signature(self) -> str:
         parts = ["value"]
@@ -258,12 +294,25 @@ def _prepare_timezone(arg: str, lookups: Lookups, index: int, problems: Problems
         return None
 
 
+def _prepare_path(arg: str, lookups: Lookups, index: int, problems: Problems) -> Any:
+    # Imported here: engine.paths imports this package (for its patterns).
+    from fieldwright.engine.paths import PathError
+    from fieldwright.engine.presence import presence_test
+
+    try:
+        return presence_test(arg)
+    except PathError as exc:
+        problems.append((index, str(exc)))
+        return None
+
+
 #: Prepares a string argument of a kind the compiler turns into an object.
 _TEXT_KINDS: Final[dict[ArgType, Callable[[str, Lookups, int, Problems], Any]]] = {
     ArgType.LOOKUP: _prepare_lookup,
     ArgType.EXPRESSION: _prepare_expression,
     ArgType.REGEX: _prepare_regex,
     ArgType.TIMEZONE: _prepare_timezone,
+    ArgType.PATH: _prepare_path,
 }
 
 
@@ -374,6 +423,7 @@ def function(
     context: bool = False,
     on_text: Callable[..., Any] | None = None,
     registry: Registry | None = None,
+    null_behaviour: NullBehaviour | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function; its docstring is the long documentation."""
 
@@ -392,6 +442,7 @@ def function(
                 null_passthrough=null_passthrough,
                 context=context,
                 on_text=on_text,
+                null_behaviour=null_behaviour,
             )
         )
         return impl
