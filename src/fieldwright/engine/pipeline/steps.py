@@ -187,37 +187,43 @@ class UnwindRuntime(StepRuntime):
                     record=record,
                 )
                 continue
-            if (
-                into is None
-                and (
-                    bad := next(
-                        (n for n, item in enumerate(items) if not isinstance(item, dict)), None
+            head = {name: get(record) for name, get in carry}
+            origin = flow.origin
+            if into is None:
+                outs = []
+                for number, item in enumerate(items, base):
+                    if type(item) is not dict:
+                        break
+                    out = (
+                        {**head, position: number, **item}
+                        if position is not None
+                        else {**head, **item}
                     )
-                )
-                is not None
-            ):
+                    outs.append(Flow(origin, out))
+                else:
+                    counts.expanded += len(items) - 1
+                    counts.emitted += len(items)
+                    yield from outs
+                    continue
                 counts.failed += 1
                 context.fail(
-                    flow.origin,
+                    origin,
                     self.name,
-                    f"item {bad} of {self.path} is not an object; set `into` to keep "
+                    f"item {number - base} of {self.path} is not an object; set `into` to keep "
                     "items that are not objects under a name",
                     field=self.path,
                     record=record,
                 )
                 continue
-            head = {name: get(record) for name, get in carry}
             counts.expanded += len(items) - 1
             counts.emitted += len(items)
             for number, item in enumerate(items, base):
-                out = dict(head)
-                if position is not None:
-                    out[position] = number
-                if into is None:
-                    out.update(item)
-                else:
-                    out[into] = item
-                yield Flow(flow.origin, out)
+                out = (
+                    {**head, position: number, into: item}
+                    if position is not None
+                    else {**head, into: item}
+                )
+                yield Flow(origin, out)
 
 
 class EnrichRuntime(StepRuntime):
