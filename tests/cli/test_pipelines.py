@@ -230,3 +230,47 @@ def test_preview_shows_what_each_step_gives_and_from_which_line(tmp_path: Path) 
     assert lines[aggregate + 1].startswith("  line 1, byte 0: ")
     assert '"hours": 7.6, "days": 2' in lines[aggregate + 1]
     assert any("step 'who': no record of the enrich source has $.emp = 9" in x for x in lines)
+
+
+def test_a_pipelines_tests_run_with_fieldwright_test(tmp_path: Path) -> None:
+    ok = {
+        "name": "a week of hours",
+        "input": HOURS[:3],
+        "expected": [
+            {"name": "Grace", "week": "W1", "hours": 8, "days": 1},
+            {"name": "Ada", "week": "W1", "hours": 7.6, "days": 2},
+        ],
+    }
+    failing = {
+        "name": "nobody is a dead letter",
+        "input": [HOURS[4]],
+        "expected": [{"name": "?"}],
+    }
+    pipeline = _pipeline(tmp_path, tests=[ok, failing])
+    result = fieldwright("test", pipeline)
+    assert result.exit_code == 1, result.output
+    assert "✓ a week of hours" in result.output
+    assert "✗ nobody is a dead letter" in result.output
+    assert "output: 0 records, expected 1" in result.output
+    assert "1 records failed, expected 0 (step 'who': no record" in result.output
+    assert "1 passed, 1 failed; steps reached 5 of 5" in result.output
+    failing["expected"], failing["expected_failures"] = [], 1
+    result = fieldwright("test", _pipeline(tmp_path, tests=[ok, failing]))
+    assert result.exit_code == 0, result.output
+
+
+def test_a_branch_targets_records_are_tested_by_branch_name(tmp_path: Path) -> None:
+    path = _routed(tmp_path)
+    document = json.loads(path.read_text())
+    document["tests"] = [
+        {
+            "name": "weeks apart",
+            "input": [HOURS[5], HOURS[0]],
+            "expected": [{"emp": 1, "week": "W1", "hours": 7.5}],
+            "expected_targets": {"week 2": [{"emp": 2, "week": "W2", "hours": 0.2}]},
+        }
+    ]
+    path.write_text(json.dumps(document))
+    result = fieldwright("test", path)
+    assert result.exit_code == 0, result.output
+    assert "steps reached 3 of 3" in result.output

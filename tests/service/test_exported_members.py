@@ -129,6 +129,9 @@ PUBLIC = [
     "PipelinePreview",
     "StepSample",
     "preview_pipeline_file",
+    "PipelineSuite",
+    "PipelineTestResult",
+    "run_pipeline_suite",
 ]
 
 #: Types of the layers below that the app and the CLI name (results, traces, plans): the
@@ -150,6 +153,8 @@ RE_EXPORTED = {
     "StepCounts": "fieldwright.engine",
     "PipelinePreview": "fieldwright.engine",
     "StepSample": "fieldwright.engine",
+    "PipelineSuite": "fieldwright.engine",
+    "PipelineTestResult": "fieldwright.engine",
 }
 
 

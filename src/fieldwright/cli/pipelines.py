@@ -27,6 +27,7 @@ from fieldwright.service import (
     open_pipeline,
     preview_pipeline_file,
     run_pipeline_file,
+    run_pipeline_suite,
 )
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "preview_pipeline",
     "print_steps",
     "run_pipeline",
+    "test_pipeline_file",
     "validate_pipeline_file",
 ]
 
@@ -139,3 +141,23 @@ def preview_pipeline(
         console.print(f"[red]{escape(letter.position_text)}: {escape(letter.reason)}[/]")
     if preview.error is not None:
         console.print(f"[red]stopped: {escape(preview.error)}[/]")
+
+
+def test_pipeline_file(path: Path) -> bool:
+    """Run a pipeline file's tests and print each; whether all passed."""
+    compiled = load_pipeline_or_exit(path)
+    with reported_errors():
+        suite = run_pipeline_suite(compiled)
+    console.print(f"[bold]{escape(compiled.document.key)}[/] ({escape(str(path))})")
+    for result in suite.results:
+        mark = "[green]✓[/]" if result.passed else "[red]✗[/]"
+        console.print(f"  {mark} {escape(result.name)}")
+        for line in result.differences:
+            console.print(f"      {escape(line)}")
+    tested = suite.steps - len(suite.untested_steps)
+    console.print(
+        f"  {suite.passed} passed, {suite.failed} failed; steps reached {tested} of {suite.steps}"
+    )
+    if suite.untested_steps:
+        console.print(f"  [dim]no test reaches: {escape(', '.join(suite.untested_steps))}[/]")
+    return suite.ok

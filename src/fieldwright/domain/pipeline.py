@@ -47,6 +47,7 @@ __all__ = [
     "PipelineCounts",
     "PipelineDocument",
     "PipelineStep",
+    "PipelineTest",
     "RouteMode",
     "RouteStep",
     "SortKey",
@@ -325,6 +326,22 @@ def _unique(steps: list[PipelineStep]) -> list[PipelineStep]:
     return steps
 
 
+class PipelineTest(_Model):
+    """Input records and what the pipeline must give from them."""
+
+    __test__ = False  # not a pytest class
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    input: list[dict[str, JsonValue]]
+    #: The records of the run's output, in order.
+    expected: list[dict[str, JsonValue]] = Field(default_factory=list)
+    #: The records of each route branch's own target, by branch name, in order.
+    expected_targets: dict[str, list[dict[str, JsonValue]]] = Field(default_factory=dict)
+    #: How many records must fail (become dead letters).
+    expected_failures: int = Field(default=0, ge=0)
+
+
 class PipelineDocument(_Model):
     """A whole pipeline: endpoints, named steps, run settings."""
 
@@ -341,6 +358,7 @@ class PipelineDocument(_Model):
     steps: list[PipelineStep] = Field(default_factory=list)
     #: Records a sort, or groups an aggregate, keeps in memory before spilling to disk.
     spill_after: int = Field(default=20_000, ge=1, le=100_000_000)
+    tests: list[PipelineTest] = Field(default_factory=list)
     run: RunSettings = Field(default_factory=RunSettings)
 
     @field_validator("client", "source_system", "target_system")

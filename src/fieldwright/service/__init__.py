@@ -111,6 +111,8 @@ if TYPE_CHECKING:
         CompiledPipeline,
         PipelinePreview,
         PipelineRunResult,
+        PipelineSuite,
+        PipelineTestResult,
         StepCounts,
         StepSample,
         check_pipeline,
@@ -119,6 +121,7 @@ if TYPE_CHECKING:
         open_pipeline,
         preview_pipeline_file,
         run_pipeline_file,
+        run_pipeline_suite,
     )
     from fieldwright.service.plans import (
         DURATION_UNITS,
@@ -257,6 +260,9 @@ _LOCATIONS = {
     "PipelinePreview": "fieldwright.service.pipelines",
     "StepSample": "fieldwright.service.pipelines",
     "preview_pipeline_file": "fieldwright.service.pipelines",
+    "PipelineSuite": "fieldwright.service.pipelines",
+    "PipelineTestResult": "fieldwright.service.pipelines",
+    "run_pipeline_suite": "fieldwright.service.pipelines",
 }
 
 __all__ = [
@@ -283,6 +289,8 @@ __all__ = [
     "NotFound",
     "PipelinePreview",
     "PipelineRunResult",
+    "PipelineSuite",
+    "PipelineTestResult",
     "Plan",
     "PreviewRow",
     "RecordTrace",
@@ -354,6 +362,7 @@ __all__ = [
     "run_document_tests",
     "run_file",
     "run_pipeline_file",
+    "run_pipeline_suite",
     "sample_filter",
     "schema_from_database_table",
     "schema_from_json_schema_file",

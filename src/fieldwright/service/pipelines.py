@@ -32,11 +32,14 @@ from fieldwright.engine.pipeline import (
     CompiledPipeline,
     PipelinePreview,
     PipelineResolver,
+    PipelineSuite,
+    PipelineTestResult,
     StepCounts,
     StepSample,
     compile_pipeline,
     execute_pipeline,
     preview_pipeline,
+    run_pipeline_tests,
     validate_pipeline,
 )
 from fieldwright.service._connectors import file_kind_format
@@ -50,6 +53,8 @@ __all__ = [
     "CompiledPipeline",
     "PipelinePreview",
     "PipelineRunResult",
+    "PipelineSuite",
+    "PipelineTestResult",
     "StepCounts",
     "StepSample",
     "check_pipeline",
@@ -265,3 +270,8 @@ def preview_pipeline_file(
     finally:
         source.close()
     return preview_pipeline(pipeline, items, limit=limit)
+
+
+def run_pipeline_suite(pipeline: CompiledPipeline) -> PipelineSuite:
+    """Run a pipeline's tests in memory (branch targets are kept, not written)."""
+    return run_pipeline_tests(pipeline)

@@ -15,15 +15,23 @@ from fieldwright.engine.pipeline.compile import (
 from fieldwright.engine.pipeline.flow import StepCounts
 from fieldwright.engine.pipeline.preview import PipelinePreview, StepSample, preview_pipeline
 from fieldwright.engine.pipeline.run import execute_pipeline
+from fieldwright.engine.pipeline.testing import (
+    PipelineSuite,
+    PipelineTestResult,
+    run_pipeline_tests,
+)
 
 __all__ = [
     "CompiledPipeline",
     "PipelinePreview",
     "PipelineResolver",
+    "PipelineSuite",
+    "PipelineTestResult",
     "StepCounts",
     "StepSample",
     "compile_pipeline",
     "execute_pipeline",
     "preview_pipeline",
+    "run_pipeline_tests",
     "validate_pipeline",
 ]

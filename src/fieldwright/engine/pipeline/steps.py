@@ -245,6 +245,10 @@ class EnrichRuntime(StepRuntime):
         self.read_partner = read_partner
         self.index: dict[Any, dict[str, Any]] | None = None
 
+    def reset(self) -> None:
+        super().reset()
+        self.index = None  # each run reads the source again
+
     def _build_index(self) -> dict[Any, dict[str, Any]]:
         index: dict[Any, dict[str, Any]] = {}
         for item in self.read_partner():
