@@ -64,13 +64,15 @@ def _summary(result: RunResult, output: Path) -> None:
 
 
 @contextmanager
-def _progress_bar(show: bool) -> Iterator[Callable[[RunProgress], None] | None]:
+def _progress_bar(
+    show: bool, what: str = "mapping"
+) -> Iterator[Callable[[RunProgress], None] | None]:
     """A progress bar with rate on stderr while the run lasts, or nothing."""
     if not show:
         yield None
         return
     bar = Progress(
-        TextColumn("[bold]mapping[/]"),
+        TextColumn(f"[bold]{what}[/]"),
         BarColumn(),
         TextColumn("{task.completed:,} records"),
         TextColumn("{task.fields[rate]:,.0f}/s"),
@@ -183,7 +185,7 @@ def run(
         fail(f"cannot create the output folder {output_path.parent}: {exc.strerror}")
     strategy = ErrorStrategy(error_strategy) if error_strategy else None
     if pipeline:  # a pipeline document (issue 19): the same run, step by step
-        with _progress_bar(show) as update:
+        with _progress_bar(show, "pipeline") as update:
             ran = run_pipeline(
                 document,
                 input_path,
