@@ -247,8 +247,12 @@ def test_a_pipelines_tests_run_with_fieldwright_test(tmp_path: Path) -> None:
         "expected": [{"name": "?"}],
     }
     pipeline = _pipeline(tmp_path, tests=[ok, failing])
-    result = fieldwright("test", pipeline)
+    junit = tmp_path / "junit.xml"
+    result = fieldwright("test", pipeline, "--junit", junit)
     assert result.exit_code == 1, result.output
+    report = junit.read_text(encoding="utf-8")
+    assert 'testsuite name="pipeline_TS_PAY_ACME_20261203" tests="2" failures="1"' in report
+    assert 'name="nobody is a dead letter"' in report
     assert "✓ a week of hours" in result.output
     assert "✗ nobody is a dead letter" in result.output
     assert "output: 0 records, expected 1" in result.output

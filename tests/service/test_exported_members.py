@@ -129,8 +129,6 @@ PUBLIC = [
     "PipelinePreview",
     "StepSample",
     "preview_pipeline_file",
-    "PipelineSuite",
-    "PipelineTestResult",
     "run_pipeline_suite",
 ]
 
@@ -153,8 +151,6 @@ RE_EXPORTED = {
     "StepCounts": "fieldwright.engine",
     "PipelinePreview": "fieldwright.engine",
     "StepSample": "fieldwright.engine",
-    "PipelineSuite": "fieldwright.engine",
-    "PipelineTestResult": "fieldwright.engine",
 }
 
 

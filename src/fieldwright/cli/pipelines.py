@@ -22,6 +22,7 @@ from fieldwright.service import (
     PipelineRunResult,
     RunProgress,
     StepCounts,
+    SuiteResult,
     check_pipeline,
     compile_pipeline_file,
     open_pipeline,
@@ -143,8 +144,8 @@ def preview_pipeline(
         console.print(f"[red]stopped: {escape(preview.error)}[/]")
 
 
-def test_pipeline_file(path: Path) -> bool:
-    """Run a pipeline file's tests and print each; whether all passed."""
+def test_pipeline_file(path: Path) -> tuple[str, SuiteResult]:
+    """Run a pipeline file's tests and print each; its key and suite (for JUnit)."""
     compiled = load_pipeline_or_exit(path)
     with reported_errors():
         suite = run_pipeline_suite(compiled)
@@ -152,12 +153,14 @@ def test_pipeline_file(path: Path) -> bool:
     for result in suite.results:
         mark = "[green]✓[/]" if result.passed else "[red]✗[/]"
         console.print(f"  {mark} {escape(result.name)}")
-        for line in result.differences:
+        for line in result.message.splitlines():
             console.print(f"      {escape(line)}")
-    tested = suite.steps - len(suite.untested_steps)
+    coverage = suite.coverage
+    total = len(coverage.checked) + len(coverage.unchecked)
     console.print(
-        f"  {suite.passed} passed, {suite.failed} failed; steps reached {tested} of {suite.steps}"
+        f"  {suite.passed} passed, {suite.failed} failed; "
+        f"steps reached {len(coverage.checked)} of {total}"
     )
-    if suite.untested_steps:
-        console.print(f"  [dim]no test reaches: {escape(', '.join(suite.untested_steps))}[/]")
-    return suite.ok
+    if coverage.unchecked:
+        console.print(f"  [dim]no test reaches: {escape(', '.join(coverage.unchecked))}[/]")
+    return compiled.document.key, suite

@@ -29,13 +29,13 @@ def test(mappings: tuple[Path, ...], junit: Path | None) -> None:
     """Run the tests of mapping and pipeline documents; exit 1 when any fails.
 
     A pipeline's tests (its `tests`: input records, the expected output, each branch
-    target's and the number of failures) are not in the JUnit file yet.
+    target's and the number of failures) are reported the same way, with the steps no
+    test reaches as its coverage.
     """
     suites: list[tuple[str, SuiteResult]] = []
-    failed_pipelines = 0
     for path in mappings:
         if is_pipeline_file(path):  # issue 19: a pipeline's tests
-            failed_pipelines += not test_pipeline_file(path)
+            suites.append(test_pipeline_file(path))
             continue
         with reported_errors():
             document = open_mapping(path)
@@ -60,5 +60,5 @@ def test(mappings: tuple[Path, ...], junit: Path | None) -> None:
     if junit is not None:
         with reported_errors():
             write_junit(suites, junit)
-    if failed_pipelines or any(not suite.ok for _, suite in suites):
+    if any(not suite.ok for _, suite in suites):
         raise SystemExit(int(ExitCode.FAILED))

@@ -111,8 +111,6 @@ if TYPE_CHECKING:
         CompiledPipeline,
         PipelinePreview,
         PipelineRunResult,
-        PipelineSuite,
-        PipelineTestResult,
         StepCounts,
         StepSample,
         check_pipeline,
@@ -260,8 +258,6 @@ _LOCATIONS = {
     "PipelinePreview": "fieldwright.service.pipelines",
     "StepSample": "fieldwright.service.pipelines",
     "preview_pipeline_file": "fieldwright.service.pipelines",
-    "PipelineSuite": "fieldwright.service.pipelines",
-    "PipelineTestResult": "fieldwright.service.pipelines",
     "run_pipeline_suite": "fieldwright.service.pipelines",
 }
 
@@ -289,8 +285,6 @@ __all__ = [
     "NotFound",
     "PipelinePreview",
     "PipelineRunResult",
-    "PipelineSuite",
-    "PipelineTestResult",
     "Plan",
     "PreviewRow",
     "RecordTrace",

@@ -32,8 +32,6 @@ from fieldwright.engine.pipeline import (
     CompiledPipeline,
     PipelinePreview,
     PipelineResolver,
-    PipelineSuite,
-    PipelineTestResult,
     StepCounts,
     StepSample,
     compile_pipeline,
@@ -42,6 +40,7 @@ from fieldwright.engine.pipeline import (
     run_pipeline_tests,
     validate_pipeline,
 )
+from fieldwright.engine.testing import Coverage, SuiteResult, TestResult
 from fieldwright.service._connectors import file_kind_format
 from fieldwright.service._file_log import FileRunLog
 from fieldwright.service._results import RunProgress, RunResult
@@ -53,8 +52,6 @@ __all__ = [
     "CompiledPipeline",
     "PipelinePreview",
     "PipelineRunResult",
-    "PipelineSuite",
-    "PipelineTestResult",
     "StepCounts",
     "StepSample",
     "check_pipeline",
@@ -272,6 +269,15 @@ def preview_pipeline_file(
     return preview_pipeline(pipeline, items, limit=limit)
 
 
-def run_pipeline_suite(pipeline: CompiledPipeline) -> PipelineSuite:
-    """Run a pipeline's tests in memory (branch targets are kept, not written)."""
-    return run_pipeline_tests(pipeline)
+def run_pipeline_suite(pipeline: CompiledPipeline) -> SuiteResult:
+    """Run a pipeline's tests in memory (branch targets are kept, not written), as a
+    suite like a mapping's (JUnit takes it): each test's differences in its message,
+    coverage over the steps (checked: reached by a test)."""
+    suite = run_pipeline_tests(pipeline)
+    untested = tuple(suite.untested_steps)
+    reached = tuple(s.name for s in pipeline.all_steps() if s.name not in untested)
+    results = [
+        TestResult(r.name, "pipeline", r.passed, message="\n".join(r.differences))
+        for r in suite.results
+    ]
+    return SuiteResult(results, Coverage(reached, untested))
