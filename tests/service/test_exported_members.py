@@ -125,6 +125,19 @@ PUBLIC = [
     "validate_mapping",
     "validate_schedule",
     "write_junit",
+    # pipelines (issue 19)
+    "CompiledPipeline",
+    "PipelineRunResult",
+    "StepCounts",
+    "check_pipeline",
+    "compile_pipeline_file",
+    "is_pipeline_file",
+    "open_pipeline",
+    "run_pipeline_file",
+    "PipelinePreview",
+    "StepSample",
+    "preview_pipeline_file",
+    "run_pipeline_suite",
 ]
 
 #: Types of the layers below that the app and the CLI name (results, traces, plans): the
@@ -145,6 +158,10 @@ RE_EXPORTED = {
     "StateChange": "fieldwright.scheduler",
     "SuiteResult": "fieldwright.engine",
     "TestResult": "fieldwright.engine",
+    "CompiledPipeline": "fieldwright.engine",
+    "StepCounts": "fieldwright.engine",
+    "PipelinePreview": "fieldwright.engine",
+    "StepSample": "fieldwright.engine",
 }
 
 

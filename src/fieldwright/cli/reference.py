@@ -20,11 +20,13 @@ from fieldwright.cli._common import (
     source_settings,
 )
 from fieldwright.cli.expressions import print_expressions
+from fieldwright.cli.pipelines import preview_pipeline, validate_pipeline_file
 from fieldwright.service import (
     FieldTrace,
     InvalidDocument,
     document_json_schema,
     function_library,
+    is_pipeline_file,
     open_mapping,
     preview_file,
     reference_markdown,
@@ -41,9 +43,12 @@ def _json(value: Any) -> str:
 @click.command()
 @click.argument("mappings", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate(mappings: tuple[Path, ...]) -> None:
-    """Check mapping documents; list every problem with its JSON pointer."""
+    """Check mapping and pipeline documents; list every problem with its JSON pointer."""
     bad = 0
     for path in mappings:
+        if is_pipeline_file(path):  # issue 19
+            bad += not validate_pipeline_file(path)
+            continue
         try:
             document = open_mapping(path)
         except InvalidDocument as exc:
@@ -113,9 +118,21 @@ def preview(
 ) -> None:
     """Map the first N records of a sample file and show the result.
 
+    With a pipeline document, show what each step gives (and from which input
+    line each record came).
+
     The file is read with the document's source.connector.settings when its
     connector is of the file's format; the flags below override them.
     """
+    if is_pipeline_file(mapping):  # issue 19: what each step gives
+        preview_pipeline(
+            mapping,
+            input_path,
+            limit=limit,
+            input_format=input_format,
+            settings=source_settings(flags),
+        )
+        return
     compiled = load_or_exit(mapping)
     with reported_errors():
         rows = preview_file(

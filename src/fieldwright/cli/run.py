@@ -23,10 +23,17 @@ from fieldwright.cli._common import (
     source_settings,
 )
 from fieldwright.cli.db import database_option
+from fieldwright.cli.pipelines import pipeline_exit_code, print_steps, run_pipeline
 from fieldwright.cli.run_stored import exit_code, run_stored
 from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.runs import RunStatus
-from fieldwright.service import RunProgress, RunResult, dead_letter_path, run_file
+from fieldwright.service import (
+    RunProgress,
+    RunResult,
+    dead_letter_path,
+    is_pipeline_file,
+    run_file,
+)
 
 __all__ = ["run"]
 
@@ -57,13 +64,15 @@ def _summary(result: RunResult, output: Path) -> None:
 
 
 @contextmanager
-def _progress_bar(show: bool) -> Iterator[Callable[[RunProgress], None] | None]:
+def _progress_bar(
+    show: bool, what: str = "mapping"
+) -> Iterator[Callable[[RunProgress], None] | None]:
     """A progress bar with rate on stderr while the run lasts, or nothing."""
     if not show:
         yield None
         return
     bar = Progress(
-        TextColumn("[bold]mapping[/]"),
+        TextColumn(f"[bold]{what}[/]"),
         BarColumn(),
         TextColumn("{task.completed:,} records"),
         TextColumn("{task.fields[rate]:,.0f}/s"),
@@ -130,6 +139,9 @@ def run(
     With a mapping file, every record of INPUT is mapped into OUTPUT (CSV, NDJSON,
     JSON or XLSX).
 
+    MAPPING is a mapping document or a pipeline document (its steps run in turn;
+    the summary shows each step's counts).
+
     INPUT is read with the document's source.connector.settings (encoding,
     delimiter, records_path, sheet, header, limits) when its connector is of
     INPUT's format; the flags below override them. OUTPUT is written with the
@@ -165,12 +177,29 @@ def run(
     if input_path is None or output_path is None:
         fail(f"running the mapping file {escape(mapping)} needs --input FILE and --output FILE")
         return
-    compiled = load_or_exit(document)
+    pipeline = is_pipeline_file(document)
+    compiled = None if pipeline else load_or_exit(document)
     try:
         output_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         fail(f"cannot create the output folder {output_path.parent}: {exc.strerror}")
     strategy = ErrorStrategy(error_strategy) if error_strategy else None
+    if pipeline:  # a pipeline document (issue 19): the same run, step by step
+        with _progress_bar(show, "pipeline") as update:
+            ran = run_pipeline(
+                document,
+                input_path,
+                output_path,
+                input_format=input_format,
+                output_format=output_format,
+                strategy=strategy,
+                input_settings=source_settings(flags),
+                on_progress=update,
+            )
+        _summary(ran.result, output_path)
+        print_steps(ran.steps)
+        raise SystemExit(pipeline_exit_code(ran))
+    assert compiled is not None
     with reported_errors(), _progress_bar(show) as update:
         result = run_file(
             compiled,

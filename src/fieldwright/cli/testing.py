@@ -8,7 +8,14 @@ import click
 from rich.markup import escape
 
 from fieldwright.cli._common import ExitCode, console, reported_errors
-from fieldwright.service import SuiteResult, open_mapping, test_mapping, write_junit
+from fieldwright.cli.pipelines import test_pipeline_file
+from fieldwright.service import (
+    SuiteResult,
+    is_pipeline_file,
+    open_mapping,
+    test_mapping,
+    write_junit,
+)
 
 __all__ = ["test"]
 
@@ -19,9 +26,17 @@ __all__ = ["test"]
     "--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here."
 )
 def test(mappings: tuple[Path, ...], junit: Path | None) -> None:
-    """Run the tests of mapping documents; exit 1 when any fails."""
+    """Run the tests of mapping and pipeline documents; exit 1 when any fails.
+
+    A pipeline's tests (its `tests`: input records, the expected output, each branch
+    target's and the number of failures) are reported the same way, with the steps no
+    test reaches as its coverage.
+    """
     suites: list[tuple[str, SuiteResult]] = []
     for path in mappings:
+        if is_pipeline_file(path):  # issue 19: a pipeline's tests
+            suites.append(test_pipeline_file(path))
+            continue
         with reported_errors():
             document = open_mapping(path)
             suite = test_mapping(document, source=str(path))

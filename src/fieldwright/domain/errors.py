@@ -31,6 +31,9 @@ class Problem:
 class DocumentError(ValueError):
     """A mapping document that cannot be used, with every problem found in it."""
 
+    #: What the document is, in messages.
+    noun = "mapping document"
+
     def __init__(self, problems: Iterable[Problem], *, source: str | None = None) -> None:
         self.problems: Sequence[Problem] = tuple(problems)
         self.source = source
@@ -40,10 +43,10 @@ class DocumentError(ValueError):
         where = f"{self.source}: " if self.source else ""
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
-        lines = [f"{where}the mapping document has {count} {noun}:"]
+        lines = [f"{where}the {self.noun} has {count} {noun}:"]
         lines += [f"  {problem}" for problem in self.problems]
         return "\n".join(lines)
 
     def with_source(self, source: str) -> DocumentError:
         """The same problems, naming the file they came from."""
-        return DocumentError(self.problems, source=source)
+        return type(self)(self.problems, source=source)

@@ -55,6 +55,8 @@ class DeadLetter(BaseModel):
     position_text: str
     field: str | None = Field(default=None, description="target path of the failing field")
     reason: str
+    #: The pipeline step the record failed at; None for a mapping run or a record unread.
+    step: str | None = None
     input: dict[str, Any] | None = None
     raw: str | None = None
     occurred_at: datetime

@@ -21,10 +21,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 from fieldwright.connectors import ConnectorError
 from fieldwright.domain import ErrorStrategy, MappingDocument
+from fieldwright.domain.pipeline import PipelineCounts, PipelineDocument
 from fieldwright.domain.records import (
     Record,
     RecordSink,
@@ -59,8 +61,10 @@ _STOPPED = (
 class RunPlan:
     """Everything a run needs; built by the service, executed by a RunHandle."""
 
-    document: MappingDocument
-    compiled: CompiledMapping
+    #: A mapping, or a pipeline (run by `execute`).
+    document: MappingDocument | PipelineDocument
+    #: The compiled mapping; None for a pipeline, whose `execute` runs it.
+    compiled: CompiledMapping | None
     mapping_version: int | None
     open_source: Callable[[], RecordSource]
     #: Opens the sink for the run (attempt) with this key.
@@ -75,6 +79,9 @@ class RunPlan:
     retries: bool = True
     #: Replaces the document's error strategy for this run (`fieldwright run --error-strategy`).
     strategy: ErrorStrategy | None = None
+    #: Runs the records instead of the mapping's `engine.execute` (a pipeline's steps): takes
+    #: the items and the sink, and `execute`'s keyword arguments.
+    execute: Callable[..., RunOutcome] | None = None
 
     @property
     def error_strategy(self) -> ErrorStrategy:
@@ -331,8 +338,12 @@ class RunHandle:
                 sink = plan.open_sink(attempt.key)
             except ConnectorError as exc:
                 return RunOutcome(RunStatus.FAILED, RunCounts(), 0.0, str(exc), exc)
-            return execute(
-                plan.compiled,
+            if plan.execute is not None:
+                runner: Callable[..., RunOutcome] = plan.execute
+            else:
+                assert plan.compiled is not None  # a mapping run has its compiled mapping
+                runner = partial(execute, plan.compiled)
+            return runner(
                 self._items(source),
                 _CommitHooked(
                     sink,
@@ -380,6 +391,11 @@ class RunHandle:
                 "failed": failed,
                 "filtered": max(attempt.records - written - failed, 0),
             }
+            counts = attempt.counts
+            if isinstance(counts, PipelineCounts):  # reported just before the commit
+                sink.run_summary.update(
+                    filtered=counts.filtered, expanded=counts.expanded, merged=counts.merged
+                )
         self._log.prepare_commit(attempt.key, sink)
 
     def _conclude(self, outcome: RunOutcome) -> tuple[RunStatus, str | None, bool]:

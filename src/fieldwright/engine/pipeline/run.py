@@ -1,0 +1,165 @@
+"""Run a compiled pipeline: source items → steps → sink, with counts per step.
+
+The steps are generators chained over the source's items; records reach the
+sink in batches. Conservation holds per step (`StepCounts.balanced`) and for
+the run: read + expanded = written + failed + filtered + merged + skipped,
+where skipped counts what the run held or had mapped when it stopped
+(fail_fast, cancel, a sink failure) and so never wrote.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+
+from fieldwright.domain import ErrorStrategy
+from fieldwright.domain.pipeline import Branch, PipelineCounts
+from fieldwright.domain.records import Record, RecordSink, SourceItem
+from fieldwright.domain.runs import DeadLetter, RunStatus
+from fieldwright.engine.pipeline.compile import CompiledPipeline
+from fieldwright.engine.pipeline.flow import Context, FailFast, Flow, StepCounts
+from fieldwright.engine.run import Progress, RunOutcome
+
+__all__ = ["execute_pipeline"]
+
+
+def _readable(items: Iterable[SourceItem], context: Context, read: list[int]) -> Iterator[Flow]:
+    for item in items:
+        read[0] += 1
+        if item.record is None:
+            context.fail(item, None, item.error or "the record could not be read", kind="read")
+            continue
+        yield Flow(item, item.record)
+
+
+def execute_pipeline(
+    compiled: CompiledPipeline,
+    items: Iterable[SourceItem],
+    sink: RecordSink,
+    *,
+    strategy: ErrorStrategy | None = None,
+    batch_size: int | None = None,
+    on_dead_letter: Callable[[DeadLetter], None] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    progress_interval: float = 0.5,
+    total: int | None = None,
+    on_steps: Callable[[tuple[StepCounts, ...]], None] | None = None,
+    open_branch_sink: Callable[[Branch], RecordSink] | None = None,
+    join_branch: Callable[[RecordSink, RecordSink], None] | None = None,
+) -> RunOutcome:
+    """Run every item through the steps into `sink`; commit or abort the sink.
+
+    `on_steps` receives every step's counts once the run has ended. Route branches
+    with a target of their own write into `open_branch_sink(branch)`; those sinks
+    commit with `sink` (`join_branch(sink, branch_sink)` joins one to its commit;
+    without it, each commits just before `sink`) or are aborted with it.
+    """
+    settings = compiled.document.run
+    strategy = strategy or settings.error_strategy
+    size = batch_size or settings.batch_size
+    context = Context(
+        on_dead_letter,
+        fail_fast=strategy is ErrorStrategy.FAIL_FAST,
+        open_branch_sink=open_branch_sink,
+    )
+    for step in compiled.steps:
+        step.reset()
+    every = compiled.all_steps()
+    read = [0]
+    written = rejected = 0
+    batch: list[Record] = []
+    origins: list[SourceItem] = []
+    started = last_report = time.monotonic()
+    status, message, error = RunStatus.COMPLETED, None, None
+
+    def counts(skipped: int = 0) -> PipelineCounts:
+        steps = [s.counts for s in every]
+        return PipelineCounts(
+            read=read[0],
+            written=written + len(batch) + context.branch_written,
+            failed=context.failed,
+            filtered=sum(s.filtered for s in steps),
+            skipped=skipped,
+            expanded=sum(s.expanded for s in steps),
+            merged=sum(s.merged for s in steps),
+        )
+
+    def report() -> None:
+        if on_progress is not None:
+            elapsed = time.monotonic() - started
+            rate = read[0] / elapsed if elapsed > 0 else 0.0
+            on_progress(Progress(counts(), elapsed, rate, total))
+
+    in_sink = False  # whether a failure comes from the sink (its message names it)
+
+    def flush() -> None:
+        nonlocal written, rejected, in_sink
+        in_sink = True
+        refused = sink.write_batch(batch)
+        in_sink = False
+        written += len(batch)
+        for reject in refused or ():
+            written -= 1
+            rejected += 1
+            context.fail(
+                origins[reject.index],
+                None,
+                reject.reason,
+                field=reject.field,
+                record=batch[reject.index],
+                kind="write",
+            )
+        batch.clear()
+        origins.clear()
+
+    stream: Iterator[Flow] = _readable(items, context, read)
+    for step in compiled.steps:
+        stream = step.run(stream, context)
+    try:
+        for flow in stream:
+            batch.append(flow.record)
+            origins.append(flow.origin)
+            if len(batch) >= size:
+                flush()
+                now = time.monotonic()
+                if now - last_report >= progress_interval:
+                    last_report = now
+                    report()
+        if batch:
+            flush()
+        report()  # the final counts, before the commit (a file run's manifest takes them)
+        for branch_sink in context.branch_sinks:  # the branch targets commit with the output
+            if join_branch is not None:
+                join_branch(sink, branch_sink)
+            else:
+                branch_sink.commit()
+        in_sink = True
+        sink.commit()
+    except FailFast as exc:
+        status, message = RunStatus.FAILED, str(exc)
+    # Any source, step or sink failure ends the run: the sink is aborted, the counts
+    # recorded and the exception handed to the caller in the outcome.
+    except Exception as exc:  # noqa: BLE001
+        status, error = RunStatus.FAILED, exc
+        message = f"{sink.name}: {exc}" if in_sink else str(exc)
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()  # ends every step's generator: their temporary files go
+    skipped = 0
+    if status is not RunStatus.COMPLETED:
+        sink.abort()
+        for branch_sink in context.branch_sinks:
+            branch_sink.abort()
+        kept = int(getattr(sink, "kept_after_abort", 0))
+        written, batch = kept, []
+        context.branch_written = 0
+        now_counts = counts()
+        skipped = (now_counts.read + now_counts.expanded) - (
+            now_counts.written + now_counts.failed + now_counts.filtered + now_counts.merged
+        )
+    report()
+    final = counts(skipped)
+    if on_steps is not None:
+        on_steps(tuple(s.counts for s in every))
+    return RunOutcome(status, final, time.monotonic() - started, message, error)

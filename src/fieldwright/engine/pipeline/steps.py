@@ -1,0 +1,340 @@
+"""The one-record-at-a-time steps: map, filter, validate, unwind, enrich, dedupe."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from fieldwright.domain.pipeline import EnrichStep, JoinKind, Keep, NoMatch
+from fieldwright.domain.records import SourceItem
+from fieldwright.engine.compiler import FILTER_ERRORS, CompiledMapping
+from fieldwright.engine.functions._expressions import BoundedExpression
+from fieldwright.engine.pipeline.flow import Context, Flow, StepRuntime
+from fieldwright.engine.pipeline.values import Getter, identity, join_key
+from fieldwright.engine.results import RecordStatus
+from fieldwright.engine.rules import Check
+
+__all__ = [
+    "DedupeRuntime",
+    "EnrichRuntime",
+    "FieldChecks",
+    "FilterRuntime",
+    "MapRuntime",
+    "UnwindRuntime",
+    "ValidateRuntime",
+    "truthy",
+]
+
+#: Records a map step maps together, as the mapping run loop does (engine/run.py).
+CHUNK = 64
+
+
+class MapRuntime(StepRuntime):
+    def __init__(self, name: str, compiled: CompiledMapping) -> None:
+        super().__init__(name, "map")
+        self.compiled = compiled
+
+    def run(self, flows: Iterator[Flow], context: Context) -> Iterator[Flow]:
+        counts = self.counts
+        while chunk := list(itertools.islice(flows, CHUNK)):
+            counts.received += len(chunk)
+            outputs, others = self.compiled.map_chunk([f.record for f in chunk])
+            for index, flow in enumerate(chunk):
+                output = outputs[index]
+                if output is None:
+                    result = others[index]
+                    if result.status is RecordStatus.FILTERED:
+                        counts.filtered += 1
+                        continue
+                    if result.status is RecordStatus.FAILED:
+                        counts.failed += 1
+                        failure = result.failures[0]
+                        context.fail(
+                            flow.origin,
+                            self.name,
+                            result.reason(),
+                            field=failure.target,
+                            record=flow.record,
+                        )
+                        continue
+                    output = result.output
+                    assert output is not None  # OK: on_error recovered a field
+                counts.emitted += 1
+                yield Flow(flow.origin, output)
+
+
+def truthy(value: Any) -> bool:
+    """JMESPath truthiness, as the mapping filter: false, null and empty text, lists and
+    objects are false."""
+    if value is None or value is False:
+        return False
+    return not (isinstance(value, str | list | dict) and not value)
+
+
+class FilterRuntime(StepRuntime):
+    def __init__(self, name: str, predicate: BoundedExpression) -> None:
+        super().__init__(name, "filter")
+        self.predicate = predicate
+
+    def run(self, flows: Iterator[Flow], context: Context) -> Iterator[Flow]:
+        counts = self.counts
+        for flow in flows:
+            counts.received += 1
+            try:
+                kept = truthy(self.predicate.search(flow.record))
+            except FILTER_ERRORS as exc:
+                counts.failed += 1
+                context.fail(
+                    flow.origin,
+                    self.name,
+                    f"the predicate cannot be evaluated on this record: {exc}",
+                    record=flow.record,
+                )
+                continue
+            if kept:
+                counts.emitted += 1
+                yield flow
+            else:
+                counts.filtered += 1
+
+
+#: One field check of a validate step: its path, its reader, required, its rules.
+FieldChecks = tuple[str, Getter, bool, list[Check]]
+
+
+class ValidateRuntime(StepRuntime):
+    def __init__(self, name: str, checks: list[FieldChecks]) -> None:
+        super().__init__(name, "validate")
+        self.checks = checks
+
+    def _problem(self, record: Any) -> tuple[str, str] | None:
+        for path, get, required, rules in self.checks:
+            value = get(record)
+            if value is None:
+                if required:
+                    return path, "required value is missing"
+                continue
+            for check in rules:
+                if (reason := check(value)) is not None:
+                    return path, reason
+        return None
+
+    def run(self, flows: Iterator[Flow], context: Context) -> Iterator[Flow]:
+        counts = self.counts
+        for flow in flows:
+            counts.received += 1
+            problem = self._problem(flow.record)
+            if problem is None:
+                counts.emitted += 1
+                yield flow
+                continue
+            counts.failed += 1
+            context.fail(
+                flow.origin,
+                self.name,
+                f"{problem[0]}: {problem[1]}",
+                field=problem[0],
+                record=flow.record,
+            )
+
+
+class UnwindRuntime(StepRuntime):
+    def __init__(
+        self,
+        name: str,
+        path: str,
+        array: Getter,
+        carry: list[tuple[str, Getter]],
+        into: str | None,
+        position: str | None,
+        base: int,
+        keep_empty: bool,
+    ) -> None:
+        super().__init__(name, "unwind")
+        self.path = path
+        self.array = array
+        self.carry = carry
+        self.into = into
+        self.position = position
+        self.base = base
+        self.keep_empty = keep_empty
+
+    def run(self, flows: Iterator[Flow], context: Context) -> Iterator[Flow]:
+        counts = self.counts
+        carry, into, position, base = self.carry, self.into, self.position, self.base
+        for flow in flows:
+            counts.received += 1
+            record = flow.record
+            items = self.array(record)
+            if items is None or items == []:
+                if not self.keep_empty:
+                    counts.filtered += 1
+                    continue
+                head = {name: get(record) for name, get in carry}
+                if into is not None:
+                    head[into] = None
+                counts.emitted += 1
+                yield Flow(flow.origin, head)
+                continue
+            if not isinstance(items, list):
+                counts.failed += 1
+                context.fail(
+                    flow.origin,
+                    self.name,
+                    f"{self.path} is not an array (got {type(items).__name__})",
+                    field=self.path,
+                    record=record,
+                )
+                continue
+            head = {name: get(record) for name, get in carry}
+            origin = flow.origin
+            if into is None:
+                outs = []
+                for number, item in enumerate(items, base):
+                    if type(item) is not dict:
+                        break
+                    out = (
+                        {**head, position: number, **item}
+                        if position is not None
+                        else {**head, **item}
+                    )
+                    outs.append(Flow(origin, out))
+                else:
+                    counts.expanded += len(items) - 1
+                    counts.emitted += len(items)
+                    yield from outs
+                    continue
+                counts.failed += 1
+                context.fail(
+                    origin,
+                    self.name,
+                    f"item {number - base} of {self.path} is not an object; set `into` to keep "
+                    "items that are not objects under a name",
+                    field=self.path,
+                    record=record,
+                )
+                continue
+            counts.expanded += len(items) - 1
+            counts.emitted += len(items)
+            for number, item in enumerate(items, base):
+                out = (
+                    {**head, position: number, into: item}
+                    if position is not None
+                    else {**head, into: item}
+                )
+                yield Flow(origin, out)
+
+
+class EnrichRuntime(StepRuntime):
+    """Joins each record with the first record of a second source having the same keys."""
+
+    def __init__(
+        self,
+        step: EnrichStep,
+        left: list[Getter],
+        right: list[Getter],
+        fields: list[tuple[str, Getter]],
+        read_partner: Callable[[], Iterable[SourceItem]],
+    ) -> None:
+        super().__init__(step.name, "enrich")
+        self.step = step
+        self.left = left
+        self.right = right
+        self.fields = fields
+        self.read_partner = read_partner
+        self.index: dict[Any, dict[str, Any]] | None = None
+
+    def reset(self) -> None:
+        super().reset()
+        self.index = None  # each run reads the source again
+
+    def _build_index(self) -> dict[Any, dict[str, Any]]:
+        index: dict[Any, dict[str, Any]] = {}
+        for item in self.read_partner():
+            if item.record is None:
+                raise ValueError(
+                    f"step {self.name!r}: the enrich source {item.position}: "
+                    f"{item.error or 'the record cannot be read'}"
+                )
+            key = join_key(tuple(get(item.record) for get in self.right))
+            if key is not None:
+                index.setdefault(key, item.record)
+        return index
+
+    def _partner_fields(self, partner: dict[str, Any]) -> dict[str, Any]:
+        if not self.fields:
+            return dict(partner)
+        return {name: get(partner) for name, get in self.fields}
+
+    def run(self, flows: Iterator[Flow], context: Context) -> Iterator[Flow]:
+        counts, step = self.counts, self.step
+        for flow in flows:
+            if self.index is None:
+                self.index = self._build_index()  # the source is read once, on first use
+            counts.received += 1
+            values = tuple(get(flow.record) for get in self.left)
+            key = join_key(values)
+            partner = None if key is None else self.index.get(key)
+            if partner is None:
+                if step.how is JoinKind.INNER:
+                    counts.filtered += 1
+                    continue
+                if step.no_match is NoMatch.DEAD_LETTER:
+                    counts.failed += 1
+                    keys = ", ".join(f"{p} = {v!r}" for p, v in zip(step.on, values, strict=True))
+                    context.fail(
+                        flow.origin,
+                        self.name,
+                        f"no record of the enrich source has {keys}",
+                        field=next(iter(step.on)),
+                        record=flow.record,
+                    )
+                    continue
+                added: dict[str, Any] | None = (
+                    dict(step.defaults) if step.no_match is NoMatch.DEFAULT else None
+                )
+            else:
+                added = self._partner_fields(partner)
+            record = dict(flow.record)
+            if step.into is not None:
+                record[step.into] = added
+            elif added:
+                record.update(added)
+            counts.emitted += 1
+            yield Flow(flow.origin, record)
+
+
+class DedupeRuntime(StepRuntime):
+    """One record per key. Keeping the first streams; keeping the last holds one record per
+    key until the input ends, then gives them in the order they were last seen."""
+
+    def __init__(self, name: str, keys: list[Getter], keep: Keep) -> None:
+        super().__init__(name, "dedupe")
+        self.keys = keys
+        self.keep = keep
+
+    def run(self, flows: Iterator[Flow], context: Context) -> Iterator[Flow]:
+        counts = self.counts
+        if self.keep is Keep.FIRST:
+            seen: set[Any] = set()
+            for flow in flows:
+                counts.received += 1
+                key = identity(tuple(get(flow.record) for get in self.keys))
+                if key in seen:
+                    counts.merged += 1
+                    continue
+                seen.add(key)
+                counts.emitted += 1
+                yield flow
+            return
+        last: dict[Any, tuple[int, Flow]] = {}
+        for seq, flow in enumerate(flows):
+            counts.received += 1
+            key = identity(tuple(get(flow.record) for get in self.keys))
+            if key in last:
+                counts.merged += 1
+            last[key] = (seq, flow)
+        for _seq, flow in sorted(last.values(), key=lambda pair: pair[0]):
+            counts.emitted += 1
+            yield flow

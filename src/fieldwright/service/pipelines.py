@@ -1,0 +1,283 @@
+"""Pipeline documents: open, check, and run a file through one (issue 19).
+
+A pipeline file run goes through the same machinery as a mapping's
+(`_worker.RunHandle`, logged by `_file_log.FileRunLog`): the output appears
+atomically with its manifest, failed records (each naming its step) go to
+`<output>.dead-letters.ndjson`. Mapping files a map step names, and the files
+enrich steps read, are found relative to the pipeline's folder.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fieldwright.connectors import ConnectorError, FileSink, open_sink, open_source
+from fieldwright.domain import DocumentError, ErrorStrategy, MappingDocument, Problem, load
+from fieldwright.domain.pipeline import Branch, EnrichStep, PipelineDocument
+from fieldwright.domain.pipeline_canonical import (
+    VERSION_KEY,
+    dumps_pipeline,
+    load_pipeline,
+    save_pipeline,
+)
+from fieldwright.domain.records import RecordSink, SourceItem
+from fieldwright.domain.runs import RunTrigger
+from fieldwright.engine.pipeline import (
+    CompiledPipeline,
+    PipelinePreview,
+    PipelineResolver,
+    StepCounts,
+    StepSample,
+    compile_pipeline,
+    execute_pipeline,
+    preview_pipeline,
+    run_pipeline_tests,
+    validate_pipeline,
+)
+from fieldwright.engine.testing import Coverage, SuiteResult, TestResult
+from fieldwright.service._connectors import file_kind_format
+from fieldwright.service._file_log import FileRunLog
+from fieldwright.service._results import RunProgress, RunResult
+from fieldwright.service._worker import RunHandle, RunPlan
+from fieldwright.service.errors import DataError, InvalidDocument
+from fieldwright.service.files import dead_letter_path, file_settings
+
+__all__ = [
+    "CompiledPipeline",
+    "PipelinePreview",
+    "PipelineRunResult",
+    "StepCounts",
+    "StepSample",
+    "check_pipeline",
+    "compile_pipeline_file",
+    "dumps_pipeline",
+    "is_pipeline_file",
+    "open_pipeline",
+    "preview_pipeline_file",
+    "run_pipeline_file",
+    "save_pipeline",
+]
+
+PathLike = str | os.PathLike[str]
+
+
+def is_pipeline_file(path: PathLike) -> bool:
+    """Whether `path` holds a pipeline document (a JSON object with `fieldwright_pipeline`).
+
+    A file that cannot be read or parsed is not one: the mapping loader then says why.
+    """
+    try:
+        data = json.loads(Path(path).read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and VERSION_KEY in data
+
+
+def open_pipeline(path: PathLike) -> PipelineDocument:
+    """Load a pipeline file; InvalidDocument names the file and every problem."""
+    try:
+        return load_pipeline(path)
+    except DocumentError as exc:
+        raise InvalidDocument(str(exc), exc.problems) from exc
+
+
+def _resolver(base: Path | None) -> PipelineResolver:
+    """Map steps' mapping files and enrich steps' sources, relative to `base`."""
+    folder = base or Path.cwd()
+
+    def mapping(path: str) -> MappingDocument:
+        return load(folder / path)
+
+    def partner(step: EnrichStep) -> Iterable[SourceItem]:
+        connector = step.source
+        given = connector.settings.get("path")
+        if file_kind_format(connector.kind) is None or not isinstance(given, str):
+            raise ConnectorError(
+                f"step {step.name!r}: the enrich source must be a file with a path "
+                f"(kind {connector.kind!r}, settings.path)"
+            )
+        path = folder / given
+        try:
+            name, settings = file_settings(connector, path, None, "source")
+            source = open_source(path, name, **settings)
+        except ConnectorError as exc:
+            raise ConnectorError(f"step {step.name!r}: its enrich source {exc}") from exc
+        try:
+            yield from source
+        finally:
+            source.close()
+
+    return PipelineResolver(mapping=mapping, partner=partner)
+
+
+def check_pipeline(document: PipelineDocument, *, base: PathLike | None = None) -> list[Problem]:
+    """Every problem of a pipeline (paths, predicates, its mappings), each with its pointer;
+    mapping files are found relative to `base` (the pipeline's folder)."""
+    return validate_pipeline(document, _resolver(Path(base) if base is not None else None))
+
+
+def compile_pipeline_file(path: PathLike) -> CompiledPipeline:
+    """Open and compile a pipeline file; InvalidDocument names the file and every problem."""
+    document = open_pipeline(path)
+    try:
+        return compile_pipeline(document, _resolver(Path(path).parent), source=str(path))
+    except DocumentError as exc:
+        raise InvalidDocument(str(exc), exc.problems) from exc
+
+
+def _branch_sink(branch: Branch, output: Path) -> RecordSink:
+    """The sink of a route branch's own target: a file beside the run's output, so that it
+    commits with the output in one journalled commit."""
+    connector = branch.target.connector if branch.target is not None else None
+    given = connector.settings.get("path") if connector is not None else None
+    if not isinstance(given, str) or Path(given).name != given:
+        raise ConnectorError(
+            f"branch {branch.name!r}: its target is a file beside the output; give its "
+            f"name in connector.settings.path, not {given!r}"
+        )
+    path = output.parent / given
+    if path == output:
+        raise ConnectorError(f"branch {branch.name!r}: its target is the run's output itself")
+    name, settings = file_settings(connector, path, None, "sink")
+    columns = [field.name for field in branch.target.fields] if branch.target else []
+    return open_sink(path, name, columns=columns, **settings)
+
+
+def _join(output: RecordSink, branch: RecordSink) -> None:
+    """Commit a branch's file with the run's output: all of them appear, or none."""
+    if not isinstance(branch, FileSink):
+        raise ConnectorError(f"{branch.name}: a branch target must be a file")
+    output.add_companion(branch.hand_over())  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineRunResult:
+    """How a pipeline run ended, and what each of its steps did."""
+
+    result: RunResult
+    steps: tuple[StepCounts, ...]
+
+
+def _columns(document: PipelineDocument) -> list[str]:
+    return [field.name for field in document.target.fields]
+
+
+def run_pipeline_file(
+    pipeline: CompiledPipeline,
+    input_path: PathLike,
+    output_path: PathLike,
+    *,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    strategy: ErrorStrategy | None = None,
+    input_settings: Mapping[str, Any] | None = None,
+    on_progress: Callable[[RunProgress], None] | None = None,
+) -> PipelineRunResult:
+    """Run every record of `input_path` through the pipeline into `output_path`.
+
+    As `run_file` does for a mapping: the source and target connector settings
+    of the document apply, `input_settings` override the source's, an input or
+    output that cannot be opened raises DataError, and the output appears
+    atomically. A CSV or Excel output takes its columns from the target's fields.
+    """
+    document = pipeline.document
+    output = Path(output_path)
+    try:
+        name, settings = file_settings(
+            document.source.connector, Path(input_path), input_format, "source", input_settings
+        )
+        source = open_source(Path(input_path), name, **settings)
+    except ConnectorError as exc:
+        raise DataError(str(exc)) from exc
+    try:
+        name, settings = file_settings(document.target.connector, output, output_format, "sink")
+        sink = open_sink(output, name, columns=_columns(document), **settings)
+    except ConnectorError as exc:
+        source.close()
+        hint = "" if document.target.fields else " (declare the pipeline's target fields)"
+        raise DataError(f"{exc}{hint}") from exc
+    steps: list[tuple[StepCounts, ...]] = [()]
+
+    def keep(counts: tuple[StepCounts, ...]) -> None:
+        steps[0] = counts
+
+    def execute(items: Iterable[SourceItem], into: Any, **options: Any) -> Any:
+        return execute_pipeline(
+            pipeline,
+            items,
+            into,
+            on_steps=keep,
+            open_branch_sink=lambda branch: _branch_sink(branch, output),
+            join_branch=_join,
+            **options,
+        )
+
+    plan = RunPlan(
+        document=document,
+        compiled=None,
+        mapping_version=None,
+        open_source=lambda: source,
+        open_sink=lambda _key: sink,
+        trigger=RunTrigger.MANUAL,
+        retries=False,
+        strategy=strategy,
+        execute=execute,
+    )
+    handle = RunHandle(FileRunLog(dead_letter_path(output)), plan, on_progress=on_progress)
+    try:
+        result = handle.begin().wait()
+    except KeyboardInterrupt:
+        handle.cancel()
+        handle.wait()
+        raise
+    assert result is not None  # wait() without a timeout returns once the run ended
+    return PipelineRunResult(result, steps[0])
+
+
+def preview_pipeline_file(
+    pipeline: CompiledPipeline,
+    path: PathLike,
+    *,
+    limit: int = 20,
+    format: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> PipelinePreview:
+    """The first `limit` records of a sample file through every step, step by step.
+
+    The file is read with the pipeline's source connector settings (`settings`
+    override them); a sort, an aggregate or a dedupe works on those records only.
+    """
+    try:
+        name, options = file_settings(
+            pipeline.document.source.connector, Path(path), format, "source", settings
+        )
+        source = open_source(Path(path), name, **options)
+    except ConnectorError as exc:
+        raise DataError(str(exc)) from exc
+    try:
+        items = list(itertools.islice(iter(source), limit))
+    except ConnectorError as exc:
+        raise DataError(str(exc)) from exc
+    finally:
+        source.close()
+    return preview_pipeline(pipeline, items, limit=limit)
+
+
+def run_pipeline_suite(pipeline: CompiledPipeline) -> SuiteResult:
+    """Run a pipeline's tests in memory (branch targets are kept, not written), as a
+    suite like a mapping's (JUnit takes it): each test's differences in its message,
+    coverage over the steps (checked: reached by a test)."""
+    suite = run_pipeline_tests(pipeline)
+    untested = tuple(suite.untested_steps)
+    reached = tuple(s.name for s in pipeline.all_steps() if s.name not in untested)
+    results = [
+        TestResult(r.name, "pipeline", r.passed, message="\n".join(r.differences))
+        for r in suite.results
+    ]
+    return SuiteResult(results, Coverage(reached, untested))
