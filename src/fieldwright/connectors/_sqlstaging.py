@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Insert
 
 from fieldwright.connectors._sqlcommon import RESERVED_PREFIX, Database, driver_message
+from fieldwright.connectors._sqlcopy import copy_loader
 from fieldwright.connectors._sqlvalues import json_text, writer_for
 from fieldwright.connectors.errors import SinkError
 from fieldwright.domain.records import Record
@@ -62,6 +63,8 @@ class TableWriter:
         self.columns = list(table.columns.keys())
         self._writers = {column.name: writer_for(column.type) for column in table.columns}
         self._statements: dict[tuple[str, ...], Insert] = {}
+        #: PostgreSQL through psycopg loads with COPY; other databases use executemany.
+        self.copy = copy_loader(database)
         if mode == "upsert":
             self._check_upsert()
 
@@ -144,8 +147,16 @@ class TableWriter:
         return statement
 
     def write(self, records: Sequence[Record], batch: int, first_row: int) -> None:
-        """One transaction: the batch is written whole or not at all."""
+        """One transaction: the batch is written whole or not at all.
+
+        With COPY, a batch the server refuses is written again row by row, which names
+        the bad row (or succeeds where COPY's text input is stricter than a bound value)."""
         rows = self.prepare(records, batch, first_row)
+        if self.copy is not None:
+            key = self.key if self.mode == "upsert" else None
+            if self.copy.load(self.table, rows, upsert_key=key, doing=f"writing batch {batch}"):
+                return
+            log.debug("%s: COPY refused batch %d; writing it row by row", self.where, batch)
         write_rows(self.database, self.where, self.statement, rows, batch, first_row)
 
 
@@ -270,9 +281,16 @@ class Staging:
                 _fw_batch_id=self.run_id, _fw_batch=batch, _fw_status="pending", _fw_created_at=now
             )
             staged.append((columns, params))
-        write_rows(
-            self.database, self.where, lambda _columns: self._insert, staged, batch, first_row
+        loader = self.writer.copy
+        copied = loader is not None and loader.load(
+            self.table,
+            [(tuple(params), params) for _columns, params in staged],
+            doing=f"writing batch {batch}",
         )
+        if not copied:
+            write_rows(
+                self.database, self.where, lambda _columns: self._insert, staged, batch, first_row
+            )
         self.rows += len(records)
 
     def _pending(self) -> Any:
