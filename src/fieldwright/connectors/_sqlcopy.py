@@ -1,26 +1,28 @@
 """PostgreSQL through psycopg 3: batches loaded with ``COPY … FROM STDIN`` instead of executemany.
 
-`CopyLoader` takes the rows `TableWriter.prepare` made (checked, typed, one
-error per bad value naming its row) and passes every value through the same
-SQLAlchemy bind processor executemany would (JSON columns serialise, booleans
-are checked, …), then streams them with psycopg's ``copy.write_row`` in one
-transaction per batch:
+`CopyLoader` turns records into rows in one pass: every value goes through
+the writer `TableWriter.prepare` would use (ISO dates parsed, objects and
+arrays in text columns as JSON) and then the SQLAlchemy bind processor
+executemany would apply (JSON columns serialise, booleans are checked, …);
+the rows are streamed with psycopg's ``copy.write_row``, one transaction per
+batch:
 
 * ``insert`` (and the staging table): ``COPY table (columns) FROM STDIN``;
 * ``upsert``: ``COPY`` into a temporary table, then ``INSERT … SELECT … ON
   CONFLICT (key) DO UPDATE`` in the same transaction; a key given twice in a
   batch keeps its last row, as executemany's one-by-one upserts do.
 
-A batch COPY cannot take (a value a bind processor refuses, or the server
-refusing the data or a constraint) is not written at all: `load` says so and
-the caller writes that batch again through the per-row executemany path, which
-either succeeds or fails naming the one bad row exactly as without COPY. A
-lost connection is not retried: it is the database's error, as before.
+A batch COPY cannot take (an unknown column, a value a writer or bind
+processor refuses, or the server refusing the data or a constraint) is not
+written at all: `load` says so and the caller writes that batch again through
+the per-row executemany path, which either succeeds or fails naming the one
+bad row exactly as without COPY. A lost connection is not retried: it is the
+database's error, as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -30,12 +32,19 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from fieldwright.connectors._sqlcommon import Database
+from fieldwright.connectors._sqlvalues import json_text
+from fieldwright.domain.records import Record
 
 __all__ = ["CopyLoader", "copy_loader"]
 
-#: One row ready to bind: the columns it sets (in order) and its parameters.
-Row = tuple[tuple[str, ...], dict[str, Any]]
-Processor = Callable[[Any], Any] | None
+Convert = Callable[[Any], Any] | None
+#: How each column's record values become what the column binds (see TableWriter).
+Writers = Mapping[str, Convert]
+#: Per column needing it: its index in the row, its writer (not for None), its bind processor;
+#: and the indexes of the columns whose objects and arrays become JSON text.
+Plan = tuple[list[tuple[int, Convert, Convert]], list[int]]
+#: Rows setting the same columns: the columns, and each row's values in their order.
+Group = tuple[tuple[str, ...], list[list[Any]]]
 
 #: The temporary table's column keeping each row's order (a key given twice: the last wins).
 _SEQ = "__fw_copy_seq"
@@ -50,66 +59,90 @@ def copy_loader(database: Database) -> CopyLoader | None:
 
 
 class CopyLoader:
-    """Loads prepared rows into a table with COPY; see the module."""
+    """Loads records into a table with COPY; see the module."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        self._processors: dict[tuple[str, str], Processor] = {}
+        self._plans: dict[tuple[str, tuple[str, ...]], Plan | None] = {}
 
     def _name(self, table: str) -> sql.Composable:
         schema = self.database.schema
         return sql.Identifier(schema, table) if schema else sql.Identifier(table)
 
-    def _processor(self, table: Table, column: str) -> Processor:
-        """The bind processor executemany applies to the column's values (None: none)."""
-        cache_key = (table.name, column)
-        if cache_key not in self._processors:
-            dialect = self.database.engine.dialect
-            column_type = table.c[column].type
-            self._processors[cache_key] = column_type.dialect_impl(dialect).bind_processor(dialect)
-        return self._processors[cache_key]
+    def _plan(self, table: Table, writers: Writers, columns: tuple[str, ...]) -> Plan | None:
+        """Per column: its index, the record-value writer and the bind processor (both
+        optional), skipping columns that need neither; None: a column the table lacks."""
+        cache_key = (table.name, columns)
+        if cache_key in self._plans:
+            return self._plans[cache_key]
+        steps: list[tuple[int, Convert, Convert]] = []
+        texts: list[int] = []
+        dialect = self.database.engine.dialect
+        for index, name in enumerate(columns):
+            if name not in writers or name not in table.c:
+                self._plans[cache_key] = None  # prepare() names the row and the column
+                return None
+            process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            write = writers[name]
+            if write is json_text and process is None:
+                texts.append(index)
+            elif write is not None or process is not None:
+                steps.append((index, write, process))
+        plan = self._plans[cache_key] = (steps, texts)
+        return plan
 
-    def _groups(self, table: Table, rows: Sequence[Row]) -> list[tuple[tuple[str, ...], list[Any]]]:
-        """Rows grouped by the columns they set (first-seen order), as value tuples.
-
-        Raises TypeError or ValueError when a bind processor refuses a value."""
-        groups: dict[tuple[str, ...], list[Any]] = {}
-        for columns, params in rows:
-            group = groups.get(columns)
-            if group is None:
-                group = groups[columns] = []
-            group.append(params)
-        result: list[tuple[tuple[str, ...], list[Any]]] = []
-        for columns, members in groups.items():
-            processors = [(n, self._processor(table, name)) for n, name in enumerate(columns)]
-            active = [(n, process) for n, process in processors if process is not None]
-            values: list[Any] = []
-            if active:
-                for params in members:
-                    row = list(params.values())
-                    for n, process in active:
-                        row[n] = process(row[n])
-                    values.append(row)
-            else:
-                values = [tuple(params.values()) for params in members]
-            result.append((columns, values))
-        return result
+    def convert(
+        self,
+        table: Table,
+        writers: Writers,
+        records: Sequence[Record],
+        extra: Mapping[str, Any] | None = None,
+    ) -> list[Group] | None:
+        """The records as COPY rows grouped by the columns they set (first-seen order), each
+        value made what executemany would bind; None when a record needs the per-row path
+        (a column the table lacks, a value a writer or bind processor refuses, no column)."""
+        groups: dict[tuple[str, ...], list[list[Any]]] = {}
+        extra_values = list(extra.values()) if extra else []
+        try:
+            for record in records:
+                columns = tuple(record)
+                plan = self._plan(table, writers, columns)
+                if plan is None or not columns:
+                    return None
+                row = list(record.values())
+                steps, texts = plan
+                if texts:
+                    kinds = set(map(type, row))
+                    if dict in kinds or list in kinds:
+                        for index in texts:
+                            row[index] = json_text(row[index])
+                for index, write, process in steps:
+                    value = row[index]
+                    if write is not None and value is not None:
+                        value = write(value)
+                    if process is not None:
+                        value = process(value)
+                    row[index] = value
+                group = groups.get(columns)
+                if group is None:
+                    group = groups[columns] = []
+                if extra_values:
+                    row += extra_values
+                group.append(row)
+        except (TypeError, ValueError):
+            return None  # the per-row path reports it exactly as it always has
+        names = tuple(extra or ())
+        return [(columns + names, rows) for columns, rows in groups.items()]
 
     def load(
         self,
         table: Table,
-        rows: Sequence[Row],
+        groups: Sequence[Group],
         *,
         upsert_key: Sequence[str] | None = None,
         doing: str,
     ) -> bool:
-        """Write `rows` in one transaction; False (nothing written) when COPY refused them."""
-        if any(not columns for columns, _params in rows):
-            return False  # a row setting no column: INSERT … DEFAULT VALUES, not COPY
-        try:
-            groups = self._groups(table, rows)
-        except (TypeError, ValueError):
-            return False  # the per-row path reports it exactly as it always has
+        """Write the groups in one transaction; False (nothing written) when COPY refused them."""
         try:
             with self.database.engine.begin() as connection:
                 cursor = _cursor(connection)

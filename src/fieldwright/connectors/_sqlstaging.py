@@ -61,7 +61,7 @@ class TableWriter:
         self.key = list(key)
         self.where = database.where(table.name)
         self.columns = list(table.columns.keys())
-        self._writers = {column.name: writer_for(column.type) for column in table.columns}
+        self.writers = {column.name: writer_for(column.type) for column in table.columns}
         self._statements: dict[tuple[str, ...], Insert] = {}
         #: PostgreSQL through psycopg loads with COPY; other databases use executemany.
         self.copy = copy_loader(database)
@@ -86,7 +86,7 @@ class TableWriter:
             )
 
     def _check_known(self, names: Sequence[str], what: str) -> None:
-        unknown = [name for name in names if name not in self._writers]
+        unknown = [name for name in names if name not in self.writers]
         if unknown:
             raise SinkError(
                 f"{what} {', '.join(map(repr, unknown))}, which the table does not have; "
@@ -97,7 +97,7 @@ class TableWriter:
     def prepare(self, records: Sequence[Record], batch: int, first_row: int) -> list[Row]:
         """Each record as bound parameters; unknown columns and bad values name their row."""
         rows: list[Row] = []
-        writers = self._writers
+        writers = self.writers
         known = writers.keys()
         for offset, record in enumerate(records):
             params = dict(record)
@@ -151,12 +151,16 @@ class TableWriter:
 
         With COPY, a batch the server refuses is written again row by row, which names
         the bad row (or succeeds where COPY's text input is stricter than a bound value)."""
-        rows = self.prepare(records, batch, first_row)
         if self.copy is not None:
+            groups = self.copy.convert(self.table, self.writers, records)
             key = self.key if self.mode == "upsert" else None
-            if self.copy.load(self.table, rows, upsert_key=key, doing=f"writing batch {batch}"):
+            doing = f"writing batch {batch}"
+            if groups is not None and self.copy.load(
+                self.table, groups, upsert_key=key, doing=doing
+            ):
                 return
             log.debug("%s: COPY refused batch %d; writing it row by row", self.where, batch)
+        rows = self.prepare(records, batch, first_row)
         write_rows(self.database, self.where, self.statement, rows, batch, first_row)
 
 
@@ -272,8 +276,11 @@ class Staging:
         return table
 
     def write(self, records: Sequence[Record], batch: int, first_row: int) -> None:
-        rows = self.writer.prepare(records, batch, first_row)
         now = datetime.now(UTC)
+        if self._copy(records, batch, now):
+            self.rows += len(records)
+            return
+        rows = self.writer.prepare(records, batch, first_row)
         staged: list[tuple[tuple[str, ...], dict[str, Any]]] = []
         for columns, params in rows:
             self._written.update(columns)
@@ -281,17 +288,28 @@ class Staging:
                 _fw_batch_id=self.run_id, _fw_batch=batch, _fw_status="pending", _fw_created_at=now
             )
             staged.append((columns, params))
-        loader = self.writer.copy
-        copied = loader is not None and loader.load(
-            self.table,
-            [(tuple(params), params) for _columns, params in staged],
-            doing=f"writing batch {batch}",
+        write_rows(
+            self.database, self.where, lambda _columns: self._insert, staged, batch, first_row
         )
-        if not copied:
-            write_rows(
-                self.database, self.where, lambda _columns: self._insert, staged, batch, first_row
-            )
         self.rows += len(records)
+
+    def _copy(self, records: Sequence[Record], batch: int, now: datetime) -> bool:
+        """Stage the batch with COPY when the database allows; False: use the per-row path."""
+        loader = self.writer.copy
+        if loader is None:
+            return False
+        extra = {
+            "_fw_batch_id": self.run_id,
+            "_fw_batch": batch,
+            "_fw_status": "pending",
+            "_fw_created_at": now,
+        }
+        groups = loader.convert(self.writer.table, self.writer.writers, records, extra)
+        if groups is None or not loader.load(self.table, groups, doing=f"writing batch {batch}"):
+            return False
+        for columns, _rows in groups:
+            self._written.update(columns[: -len(extra)])
+        return True
 
     def _pending(self) -> Any:
         return (self.table.c._fw_batch_id == self.run_id) & (self.table.c._fw_status == "pending")
