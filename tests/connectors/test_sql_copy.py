@@ -4,6 +4,7 @@ and a bad row that fails alone; SQLite keeps executemany, one transaction per ba
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,7 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -286,3 +288,26 @@ def test_sqlite_writes_a_batch_with_executemany_in_one_transaction(
     assert len(begins) == 1
     assert calls == [("INSERT", 50)]
     assert len(_rows(engine, tables[1])) == 50
+
+
+@pg_only
+def test_copy_into_a_named_schema(engine: Engine, sql_url: str, copies: list[bool]) -> None:
+    schema = f"fw_copy_{uuid.uuid4().hex[:8]}"
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        metadata = MetaData(schema=schema)
+        table = _table(metadata, "elsewhere", JSONB)
+        metadata.create_all(engine)
+        inserted = SqlSink(sql_url, "elsewhere", schema=schema)
+        inserted.write_batch([_record(1), _record(2)])
+        inserted.commit()
+        upserted = SqlSink(sql_url, "elsewhere", schema=schema, mode="upsert", key=["id"])
+        upserted.write_batch([{"id": 2, "name": "two"}, _record(3)])
+        upserted.commit()
+        assert copies == [True, True]
+        names = {row["id"]: row["name"] for row in _rows(engine, table)}
+        assert names == {1: f"{AWKWARD[1]} #1", 2: "two", 3: f"{AWKWARD[3]} #3"}
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
