@@ -88,7 +88,7 @@ def _rows(count: int) -> Iterator[list[Any]]:
         ]
 
 
-def _document(url: str) -> dict[str, Any]:
+def _document(url: str, batch_size: int) -> dict[str, Any]:
     return {
         "fieldwright": 1,
         "key": KEY,
@@ -99,7 +99,7 @@ def _document(url: str) -> dict[str, Any]:
             {"target": f"$.{name}", "sources": f"$.{name}", "transforms": CONVERT.get(name, [])}
             for name in COLUMNS
         ],
-        "run": {"batch_size": 5000},
+        "run": {"batch_size": batch_size},
     }
 
 
@@ -128,6 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=5000, help="the mapping's batch size")
     parser.add_argument("--pg-url", default=os.environ.get("FIELDWRIGHT_TEST_PG_URL", DEFAULT_PG))
     args = parser.parse_args()
     fieldwright = shutil.which("fieldwright") or str(Path(sys.executable).with_name("fieldwright"))
@@ -151,7 +152,7 @@ def main() -> None:
                 connection.execute(f"CREATE TABLE people ({columns})")
             env = {**os.environ, "FIELDWRIGHT_DATABASE_URL": f"sqlite:///{directory / 'store.db'}"}
             document = directory / "bench.fwmap.json"
-            document.write_text(json.dumps(_document(sa_url)), encoding="utf-8")
+            document.write_text(json.dumps(_document(sa_url, args.batch_size)), encoding="utf-8")
             subprocess.run([fieldwright, "import", str(document)], env=env, check=True)
             commands = {
                 "fieldwright run": [fieldwright, "run", KEY, "--input", str(data), "--no-progress"],
@@ -165,7 +166,10 @@ def main() -> None:
                 ],
             }
             size = data.stat().st_size / 1e6
-            print(f"CSV → PostgreSQL, {args.rows:,} rows × {len(COLUMNS)} columns ({size:.0f} MB)")
+            print(
+                f"CSV → PostgreSQL, {args.rows:,} rows × {len(COLUMNS)} columns ({size:.0f} MB), "
+                f"batch {args.batch_size:,}"
+            )
             seconds: dict[str, list[float]] = {name: [] for name in commands}
             rss: dict[str, list[float]] = {name: [] for name in commands}
             for round_number in range(1, args.rounds + 1):
