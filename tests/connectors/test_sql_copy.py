@@ -29,6 +29,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import make_url
 
 from fieldwright.connectors import SinkError, SqlSink, _sqlstaging
 from fieldwright.connectors._sqlcopy import CopyLoader
@@ -311,3 +312,28 @@ def test_copy_into_a_named_schema(engine: Engine, sql_url: str, copies: list[boo
     finally:
         with engine.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pg_only
+def test_a_connection_lost_during_copy_is_the_databases_error(
+    engine: Engine, tables: tuple[Table, Table], sql_url: str
+) -> None:
+    name = f"fw_copy_{uuid.uuid4().hex[:8]}"
+    url = make_url(sql_url).update_query_dict({"application_name": name})
+    sink = SqlSink(url.render_as_string(hide_password=False), "by_copy")
+    sink.write_batch([_record(1)])
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :n"
+            ),
+            {"n": name},
+        )
+    with pytest.raises(SinkError) as caught:
+        sink.write_batch([_record(2), _record(3)])
+    sink.abort()
+    message = str(caught.value)
+    assert "writing batch 2 failed" in message
+    assert "check the URL, that the server is running and reachable" in message
+    assert [row["id"] for row in _rows(engine, tables[0])] == [1]
+    assert sink.committed_rows == 1
