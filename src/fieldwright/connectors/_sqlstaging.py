@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Insert
 
 from fieldwright.connectors._sqlcommon import RESERVED_PREFIX, Database, driver_message
+from fieldwright.connectors._sqlcopy import copy_loader
 from fieldwright.connectors._sqlvalues import json_text, writer_for
 from fieldwright.connectors.errors import SinkError
 from fieldwright.domain.records import Record
@@ -60,8 +61,10 @@ class TableWriter:
         self.key = list(key)
         self.where = database.where(table.name)
         self.columns = list(table.columns.keys())
-        self._writers = {column.name: writer_for(column.type) for column in table.columns}
+        self.writers = {column.name: writer_for(column.type) for column in table.columns}
         self._statements: dict[tuple[str, ...], Insert] = {}
+        #: PostgreSQL through psycopg loads with COPY; other databases use executemany.
+        self.copy = copy_loader(database)
         if mode == "upsert":
             self._check_upsert()
 
@@ -83,7 +86,7 @@ class TableWriter:
             )
 
     def _check_known(self, names: Sequence[str], what: str) -> None:
-        unknown = [name for name in names if name not in self._writers]
+        unknown = [name for name in names if name not in self.writers]
         if unknown:
             raise SinkError(
                 f"{what} {', '.join(map(repr, unknown))}, which the table does not have; "
@@ -94,7 +97,7 @@ class TableWriter:
     def prepare(self, records: Sequence[Record], batch: int, first_row: int) -> list[Row]:
         """Each record as bound parameters; unknown columns and bad values name their row."""
         rows: list[Row] = []
-        writers = self._writers
+        writers = self.writers
         known = writers.keys()
         for offset, record in enumerate(records):
             params = dict(record)
@@ -144,7 +147,19 @@ class TableWriter:
         return statement
 
     def write(self, records: Sequence[Record], batch: int, first_row: int) -> None:
-        """One transaction: the batch is written whole or not at all."""
+        """One transaction: the batch is written whole or not at all.
+
+        With COPY, a batch the server refuses is written again row by row, which names
+        the bad row (or succeeds where COPY's text input is stricter than a bound value)."""
+        if self.copy is not None:
+            groups = self.copy.convert(self.table, self.writers, records)
+            key = self.key if self.mode == "upsert" else None
+            doing = f"writing batch {batch}"
+            if groups is not None and self.copy.load(
+                self.table, groups, upsert_key=key, doing=doing
+            ):
+                return
+            log.debug("%s: COPY refused batch %d; writing it row by row", self.where, batch)
         rows = self.prepare(records, batch, first_row)
         write_rows(self.database, self.where, self.statement, rows, batch, first_row)
 
@@ -261,8 +276,11 @@ class Staging:
         return table
 
     def write(self, records: Sequence[Record], batch: int, first_row: int) -> None:
-        rows = self.writer.prepare(records, batch, first_row)
         now = datetime.now(UTC)
+        if self._copy(records, batch, now):
+            self.rows += len(records)
+            return
+        rows = self.writer.prepare(records, batch, first_row)
         staged: list[tuple[tuple[str, ...], dict[str, Any]]] = []
         for columns, params in rows:
             self._written.update(columns)
@@ -274,6 +292,24 @@ class Staging:
             self.database, self.where, lambda _columns: self._insert, staged, batch, first_row
         )
         self.rows += len(records)
+
+    def _copy(self, records: Sequence[Record], batch: int, now: datetime) -> bool:
+        """Stage the batch with COPY when the database allows; False: use the per-row path."""
+        loader = self.writer.copy
+        if loader is None:
+            return False
+        extra = {
+            "_fw_batch_id": self.run_id,
+            "_fw_batch": batch,
+            "_fw_status": "pending",
+            "_fw_created_at": now,
+        }
+        groups = loader.convert(self.writer.table, self.writer.writers, records, extra)
+        if groups is None or not loader.load(self.table, groups, doing=f"writing batch {batch}"):
+            return False
+        for columns, _rows in groups:
+            self._written.update(columns[: -len(extra)])
+        return True
 
     def _pending(self) -> Any:
         return (self.table.c._fw_batch_id == self.run_id) & (self.table.c._fw_status == "pending")

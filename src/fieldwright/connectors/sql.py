@@ -18,9 +18,13 @@ transaction, so a failed or aborted run leaves the target untouched:
 Without staging, the batches committed before a failure stay in the target
 (`committed_rows` tells how many); only the failing batch is rolled back.
 
+On PostgreSQL through psycopg 3 a batch is loaded with COPY (see
+`fieldwright.connectors._sqlcopy`); elsewhere with one executemany per batch.
+Both write the same rows and name a bad row the same way.
+
 Table and column names are checked (letters, digits, ``_ $-`` and spaces)
-and against the reflected table, quoted by SQLAlchemy, and every value is a
-bound parameter.
+and against the reflected table, quoted by SQLAlchemy or psycopg, and every
+value is a bound parameter or a COPY row, never SQL text.
 """
 
 from __future__ import annotations

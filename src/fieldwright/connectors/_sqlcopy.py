@@ -1,0 +1,240 @@
+"""PostgreSQL through psycopg 3: batches loaded with ``COPY … FROM STDIN`` instead of executemany.
+
+`CopyLoader` turns records into rows in one pass: every value goes through
+the writer `TableWriter.prepare` would use (ISO dates parsed, objects and
+arrays in text columns as JSON) and then the SQLAlchemy bind processor
+executemany would apply (JSON columns serialise, booleans are checked, …);
+the rows are streamed with psycopg's ``copy.write_row``, one transaction per
+batch:
+
+* ``insert`` (and the staging table): ``COPY table (columns) FROM STDIN``;
+* ``upsert``: ``COPY`` into a temporary table, then ``INSERT … SELECT … ON
+  CONFLICT (key) DO UPDATE`` in the same transaction; a key given twice in a
+  batch keeps its last row, as executemany's one-by-one upserts do.
+
+A batch COPY cannot take (an unknown column, a value a writer or bind
+processor refuses, or the server refusing the data or a constraint) is not
+written at all: `load` says so and the caller writes that batch again through
+the per-row executemany path, which either succeeds or fails naming the one
+bad row exactly as without COPY. A lost connection is not retried: it is the
+database's error, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from sqlalchemy import Table
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection
+
+from fieldwright.connectors._sqlcommon import Database
+from fieldwright.connectors._sqlvalues import json_text
+from fieldwright.domain.records import Record
+
+__all__ = ["CopyLoader", "copy_loader"]
+
+Convert = Callable[[Any], Any] | None
+#: How each column's record values become what the column binds (see TableWriter).
+Writers = Mapping[str, Convert]
+#: Per column needing it: its index in the row, its writer (not for None), its bind processor;
+#: and the indexes of the columns whose objects and arrays become JSON text.
+Plan = tuple[list[tuple[int, Convert, Convert]], list[int]]
+#: Rows setting the same columns: the columns, and each row's values in their order.
+Group = tuple[tuple[str, ...], list[list[Any]]]
+
+#: The temporary table's column keeping each row's order (a key given twice: the last wins).
+_SEQ = "__fw_copy_seq"
+
+
+def copy_loader(database: Database) -> CopyLoader | None:
+    """A loader when the database is PostgreSQL reached through psycopg 3, else None."""
+    url = database.url
+    if url.get_backend_name() != "postgresql" or url.get_driver_name() != "psycopg":
+        return None
+    return CopyLoader(database)
+
+
+class CopyLoader:
+    """Loads records into a table with COPY; see the module."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._plans: dict[tuple[str, tuple[str, ...]], Plan | None] = {}
+
+    def _name(self, table: str) -> sql.Composable:
+        schema = self.database.schema
+        return sql.Identifier(schema, table) if schema else sql.Identifier(table)
+
+    def _plan(self, table: Table, writers: Writers, columns: tuple[str, ...]) -> Plan | None:
+        """Per column: its index, the record-value writer and the bind processor (both
+        optional), skipping columns that need neither; None: a column the table lacks."""
+        cache_key = (table.name, columns)
+        if cache_key in self._plans:
+            return self._plans[cache_key]
+        steps: list[tuple[int, Convert, Convert]] = []
+        texts: list[int] = []
+        dialect = self.database.engine.dialect
+        for index, name in enumerate(columns):
+            if name not in writers or name not in table.c:
+                self._plans[cache_key] = None  # prepare() names the row and the column
+                return None
+            process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            write = writers[name]
+            if write is json_text and process is None:
+                texts.append(index)
+            elif write is not None or process is not None:
+                steps.append((index, write, process))
+        plan = self._plans[cache_key] = (steps, texts)
+        return plan
+
+    def convert(
+        self,
+        table: Table,
+        writers: Writers,
+        records: Sequence[Record],
+        extra: Mapping[str, Any] | None = None,
+    ) -> list[Group] | None:
+        """The records as COPY rows grouped by the columns they set (first-seen order), each
+        value made what executemany would bind; None when a record needs the per-row path
+        (a column the table lacks, a value a writer or bind processor refuses, no column)."""
+        groups: dict[tuple[str, ...], list[list[Any]]] = {}
+        extra_values = list(extra.values()) if extra else []
+        try:
+            for record in records:
+                columns = tuple(record)
+                plan = self._plan(table, writers, columns)
+                if plan is None or not columns:
+                    return None
+                row = list(record.values())
+                steps, texts = plan
+                if texts:
+                    kinds = set(map(type, row))
+                    if dict in kinds or list in kinds:
+                        for index in texts:
+                            row[index] = json_text(row[index])
+                for index, write, process in steps:
+                    value = row[index]
+                    if write is not None and value is not None:
+                        value = write(value)
+                    if process is not None:
+                        value = process(value)
+                    row[index] = value
+                group = groups.get(columns)
+                if group is None:
+                    group = groups[columns] = []
+                if extra_values:
+                    row += extra_values
+                group.append(row)
+        except (TypeError, ValueError):
+            return None  # the per-row path reports it exactly as it always has
+        names = tuple(extra or ())
+        return [(columns + names, rows) for columns, rows in groups.items()]
+
+    def load(
+        self,
+        table: Table,
+        groups: Sequence[Group],
+        *,
+        upsert_key: Sequence[str] | None = None,
+        doing: str,
+    ) -> bool:
+        """Write the groups in one transaction; False (nothing written) when COPY refused them."""
+        try:
+            with self.database.engine.begin() as connection:
+                cursor = _cursor(connection)
+                with cursor:
+                    for columns, values in groups:
+                        if upsert_key is None:
+                            _copy(cursor, self._name(table.name), columns, values)
+                        else:
+                            self._upsert(cursor, table, columns, values, upsert_key)
+        except psycopg.Error as exc:
+            if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+                wrapped = sa_exc.DBAPIError.instance(
+                    "COPY", None, exc, psycopg.Error, connection_invalidated=True
+                )
+                self.database.fail(wrapped, doing, table.name)
+            return False
+        except sa_exc.SQLAlchemyError as exc:
+            self.database.fail(exc, doing, table.name)
+        return True
+
+    def _upsert(
+        self,
+        cursor: psycopg.Cursor[Any],
+        table: Table,
+        columns: tuple[str, ...],
+        values: list[Any],
+        key: Sequence[str],
+    ) -> None:
+        temporary = sql.Identifier("fw_copy_upsert")
+        names = sql.SQL(", ").join(map(sql.Identifier, columns))
+        keys = sql.SQL(", ").join(map(sql.Identifier, key))
+        seq = sql.Identifier(_SEQ)
+        cursor.execute(
+            sql.SQL(
+                "CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA"
+            ).format(temporary, names, self._name(table.name))
+        )
+        cursor.execute(
+            sql.SQL("ALTER TABLE {} ADD COLUMN {} bigint GENERATED ALWAYS AS IDENTITY").format(
+                temporary, seq
+            )
+        )
+        _copy(cursor, temporary, columns, values)
+        updates = [name for name in columns if name not in key]
+        action: sql.Composable
+        if updates:
+            action = sql.SQL("DO UPDATE SET {}").format(
+                sql.SQL(", ").join(
+                    sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name)) for name in updates
+                )
+            )
+        else:
+            action = sql.SQL("DO NOTHING")
+        # The last row of each key; rows with a NULL key column never conflict: all of them.
+        nulls = sql.SQL("").join(
+            sql.SQL(" OR {} IS NULL").format(sql.Identifier(name)) for name in key
+        )
+        cursor.execute(
+            sql.SQL(
+                "INSERT INTO {target} ({names}) SELECT {names} FROM {temporary} "
+                "WHERE {seq} IN (SELECT max({seq}) FROM {temporary} GROUP BY {keys}){nulls} "
+                "ORDER BY {seq} ON CONFLICT ({keys}) {action}"
+            ).format(
+                target=self._name(table.name),
+                names=names,
+                temporary=temporary,
+                seq=seq,
+                keys=keys,
+                nulls=nulls,
+                action=action,
+            )
+        )
+        cursor.execute(sql.SQL("DROP TABLE {}").format(temporary))
+
+
+def _cursor(connection: Connection) -> psycopg.Cursor[Any]:
+    raw: Any = connection.connection.dbapi_connection
+    if not isinstance(raw, psycopg.Connection):  # pragma: no cover - copy_loader checks the driver
+        raise TypeError(f"COPY needs a psycopg connection, not {type(raw).__name__}")
+    cursor: psycopg.Cursor[Any] = raw.cursor()
+    return cursor
+
+
+def _copy(
+    cursor: psycopg.Cursor[Any],
+    table: sql.Composable,
+    columns: tuple[str, ...],
+    values: list[Any],
+) -> None:
+    names = sql.SQL(", ").join(map(sql.Identifier, columns))
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(table, names)
+    with cursor.copy(statement) as copy:
+        write_row = copy.write_row
+        for row in values:
+            write_row(row)
