@@ -132,8 +132,11 @@ def test_sigterm_cancels_the_run_in_flight_records_it_and_exits_0(tmp_path: Path
         now = datetime.now(UTC)
         executions = service.schedule_executions(now - timedelta(hours=1), now)
         runs = service.list_runs().items
-    assert executions and executions[0].status is RunStatus.CANCELLED
-    assert executions[0].run_key == runs[0].key
+    # Under load a fire time may first be recorded skipped (missed, caught up by run_once):
+    # the execution that ran is the one with a run.
+    ran = [e for e in executions if e.run_key is not None]
+    assert len(ran) == 1 and ran[0].status is RunStatus.CANCELLED, executions
+    assert ran[0].run_key == runs[0].key
     assert runs[0].status is RunStatus.CANCELLED
 
 
