@@ -308,5 +308,10 @@ def test_people_csv_to_an_ndjson_file_saved_run_and_scheduled(
     assert [
         json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()
     ] == EXPECTED
+    # Back on the Schedules page (hidden meanwhile), the schedule says when it last ran.
+    window.show_page("Schedules")
+    schedules = window.schedules_panel
+    assert schedules is not None
+    qtbot.waitUntil(lambda: schedules.model.rows[0].record.last_run_at is not None)
     watch.lap("scheduled run shown")
     assert watch.stop() < 120

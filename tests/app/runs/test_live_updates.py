@@ -140,7 +140,11 @@ def test_a_fire_of_the_apps_scheduler_shows_in_runs_and_schedules_without_refres
         items = data.items(today) if data is not None else []
         return any(i.run_key == key and i.status == RunStatus.COMPLETED.value for i in items)
 
+    # Hidden meanwhile, the Schedules page only noted it was stale; shown, it redraws.
+    assert schedules.stale
+    window.show_page("Schedules")
     qtbot.waitUntil(on_calendar)
+    assert not schedules.stale
     assert schedules.selected_key() == SCHEDULE_KEY  # the list was redrawn, the selection kept
     last_run = schedules.model.rows[0].record.last_run_at
     assert last_run is not None
