@@ -117,7 +117,7 @@ class RunsPanel(QWidget):
         self.model.fetch_more = self.load_more
         self.table = self.ui.child(QTableView, "runs_table")
         self.table.setModel(self.model)
-        for column, width in enumerate((150, 300, 260, 80, 90, 70, 70, 70, 70, 80)):
+        for column, width in enumerate((140, 270, 210, 70, 90, 70, 70, 70, 70, 70)):
             self.table.setColumnWidth(column, width)
         self.splitter = self.ui.child(QSplitter, "runs_splitter")
         self.splitter.setStretchFactor(0, 3)
