@@ -140,6 +140,9 @@ class EndpointDialog(QDialog):
         self.preview.setVisible(side == "source")
         self.preview.setWordWrap(False)  # long values elide; the tooltip shows them whole
         if side == "target":  # a file written: what a sink does when nothing is said
+            layout = self.ui.widget.layout()  # no preview: the spare height goes under Test
+            assert isinstance(layout, QVBoxLayout)  # as the form lays it out
+            layout.insertStretch(layout.indexOf(self.buttons), 1)
             self.texts["encoding"].setPlaceholderText("UTF-8")
             self.texts["delimiter"].setPlaceholderText(", (\\t for a tab)")
         self._mode_changed()

@@ -117,11 +117,13 @@ class RunsPanel(QWidget):
         self.model.fetch_more = self.load_more
         self.table = self.ui.child(QTableView, "runs_table")
         self.table.setModel(self.model)
-        for column, width in enumerate((150, 300, 260, 80, 90, 70, 70, 70, 70, 80)):
+        for column, width in enumerate((140, 270, 210, 70, 90, 70, 70, 70, 70, 70)):
             self.table.setColumnWidth(column, width)
         self.splitter = self.ui.child(QSplitter, "runs_splitter")
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        # Start in those proportions too (a run's detail would start squeezed otherwise).
+        self.splitter.setSizes([3000, 2000])
 
     def _bind_detail(self) -> None:
         """The selected run's detail, its dead letters and the reprocess progress (added here)."""
@@ -145,6 +147,7 @@ class RunsPanel(QWidget):
         lower = self.ui.child(QSplitter, "run_detail_splitter")
         lower.setStretchFactor(0, 2)
         lower.setStretchFactor(1, 3)
+        lower.setSizes([2000, 3000])
 
     def _connect(self) -> None:
         self.mapping_filter.returnPressed.connect(self.refresh)

@@ -88,6 +88,8 @@ class SchedulesPanel(QWidget):
         #: The zone new schedules start in (the window sets it from the settings).
         self.default_zone: str | None = None
         self.loaded = False
+        #: A live event came while the page was hidden: refresh when it is shown again.
+        self.stale = False
         self.mappings: list[MappingSummary] = []
         self.schedules: list[ScheduleRecord] = []
         self.plans: dict[str, tuple[ScheduleRecord, Plan]] = {}
@@ -175,7 +177,7 @@ class SchedulesPanel(QWidget):
         self.runFinished.connect(self._run_finished)
 
     def showEvent(self, event: QShowEvent) -> None:
-        if not self.loaded:
+        if not self.loaded or self.stale:
             self.refresh()
         super().showEvent(event)
 
@@ -196,7 +198,7 @@ class SchedulesPanel(QWidget):
 
     def refresh(self, *_args: object, select: str | None = None) -> None:
         """Read the mappings and schedules again; redraw the list and the calendar."""
-        self.loaded = True
+        self.loaded, self.stale = True, False
         keep = select or self.selected_key()
         try:
             self.mappings = self.service.list_mappings()
@@ -394,14 +396,22 @@ class SchedulesPanel(QWidget):
     # -- live updates from the service's events ------------------------------------------
 
     def schedule_fired(self, _event: ScheduleFired) -> None:
-        """A fire time began, ended or was skipped: its last and next run, the calendar."""
-        if self.loaded:
+        """A fire time began, ended or was skipped: its last and next run, the calendar.
+
+        A hidden page is only marked stale and redrawn when shown: a month of a schedule
+        firing every second is millions of fire times, too many to plan at every fire."""
+        if self.loaded and self._live():
             self.refresh()
 
     def run_ended(self, event: RunEnded) -> None:
         """A run of a schedule ended (a retry, a Run now from elsewhere): the calendar."""
-        if self.loaded and event.schedule_key is not None:
+        if self.loaded and event.schedule_key is not None and self._live():
             self.reload_calendar()
+
+    def _live(self) -> bool:
+        """Whether a live event redraws now (shown), else marks the page stale."""
+        self.stale = not self.isVisible()
+        return not self.stale
 
     def cancel(self) -> None:
         """Cancel the runs started here that are still going (the window is closing)."""
