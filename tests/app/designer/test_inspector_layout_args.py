@@ -46,3 +46,23 @@ def test_date_formats_and_a_wrong_regex_fit_the_inspector(
                 assert label.width() >= label.minimumSizeHint().width(), label.text()
     note = inspector.args.findChild(QLabel, "note_pattern")
     assert note is not None and note.isVisible() and "missing )" in note.text()
+
+
+def test_a_new_steps_arguments_come_into_view_at_1024x700(
+    make_window: Callable[..., MainWindow], qtbot: QtBot
+) -> None:
+    window = make_window(QBT)
+    window.resize(1024, 700)
+    window.show_page("Designer")
+    inspector = window.designer.inspector
+    scroll = inspector.findChild(QScrollArea, "inspector_scroll")
+    assert scroll is not None
+    window.designer.select_mapping("$.memo")
+    scroll.verticalScrollBar().setValue(0)
+    inspector.append_step("pad_left", [8])
+
+    def editors_in_view() -> bool:
+        top = inspector.args.mapTo(scroll.viewport(), inspector.args.rect().topLeft()).y()
+        return 0 <= top < scroll.viewport().height() and bool(inspector.args.editors)
+
+    qtbot.waitUntil(editors_in_view)

@@ -70,7 +70,7 @@ class Inspector(QWidget):
         self.setObjectName("inspector")
         self.ui = Form("inspector.ui")
         self.form = self.ui.widget
-        scroll = QScrollArea()
+        scroll = self.scroll_area = QScrollArea()
         scroll.setObjectName("inspector_scroll")
         scroll.setWidgetResizable(True)
         # The form follows the pane's width (its fields shrink and long values elide with a
@@ -286,6 +286,9 @@ class Inspector(QWidget):
         steps = [*self._transforms(), {"fn": name, "args": list(args or [])}]
         self._request(f"Add step {name} to {self.target}", {"transforms": steps})
         self.steps.setCurrentRow(len(steps) - 1)
+        # The new step's arguments are what the analyst fills next: bring them into view
+        # (at 1024×700 they sit below the fold), once the layout has their new height.
+        QTimer.singleShot(0, lambda: self.scroll_area.ensureWidgetVisible(self.args, 0, 0))
 
     def move_step(self, delta: int) -> None:
         row, steps = self.steps.currentRow(), self._transforms()
