@@ -24,8 +24,17 @@ from fieldwright.authoring.events import (
     FieldMappingReplaced,
     SchemaChanged,
     Side,
+    TestReplaced,
 )
-from fieldwright.domain import FieldMapping, FieldType, MappingDocument, SchemaField, member_path
+from fieldwright.authoring.schema_renames import Chain, field_chain, renamed_tests
+from fieldwright.domain import (
+    FieldMapping,
+    FieldType,
+    MappingDocument,
+    SchemaField,
+    TestCase,
+    member_path,
+)
 
 __all__ = [
     "AddSchemaField",
@@ -123,6 +132,7 @@ class _SchemaEdit:
     side: Side
     _fields: list[SchemaField] | None = field(default=None, init=False, repr=False)
     _mappings: list[FieldMapping] | None = field(default=None, init=False, repr=False)
+    _tests: list[TestCase] | None = field(default=None, init=False, repr=False)
     _events: list[DocumentEvent] = field(default_factory=list, init=False, repr=False)
 
     @property
@@ -138,17 +148,25 @@ class _SchemaEdit:
         """Targets of the field mappings this edit takes away."""
         return set()
 
+    def _retested(self, document: MappingDocument) -> tuple[list[TestCase], list[int]] | None:
+        """The document's tests as this edit changes them (a rename), and which changed."""
+        return None
+
     def apply(self, document: MappingDocument) -> Events:
         endpoint = getattr(document, self.side)
         fields = [f.model_copy(deep=True) for f in endpoint.fields]
         rewrite = self._change(fields)  # raises before the document changes
         removed = self._removed(document)
         mappings, events = self._rewritten(document, rewrite, removed)
+        retested = self._retested(document)
         self._fields = endpoint.fields
         endpoint.fields = fields
         if mappings is not None:
             self._mappings = document.fields
             document.fields = mappings
+        if retested is not None:
+            self._tests, document.tests = document.tests, retested[0]
+            events += [TestReplaced(i, document.tests[i].name) for i in retested[1]]
         self._events = [SchemaChanged(self.side), *events]
         return list(self._events)
 
@@ -157,8 +175,10 @@ class _SchemaEdit:
         getattr(document, self.side).fields = self._fields
         if self._mappings is not None:
             document.fields = self._mappings
+        if self._tests is not None:
+            document.tests = self._tests
         events = _inverse(self._events)
-        self._fields = self._mappings = None
+        self._fields = self._mappings = self._tests = None
         return events
 
     def _rewritten(
@@ -231,15 +251,22 @@ class RenameSchemaField(_SchemaEdit):
 
     #: The renamed field's path, once applied.
     new_path: str = field(default="", init=False)
+    _chain: Chain | None = field(default=None, init=False, repr=False)
 
     def _change(self, fields: list[SchemaField]) -> Callable[[str], str]:
         siblings, index, base = _siblings(fields, self.path)
         found = siblings[index]
         _check_name(siblings, self.name, ignore=found)
+        self._chain = field_chain(fields, self.path)
         found.name = self.name
         old = self.path
         new = self.new_path = member_path(base, self.name)
         return lambda p: _rebase(p, old, new)
+
+    def _retested(self, document: MappingDocument) -> tuple[list[TestCase], list[int]] | None:
+        if self._chain is None:
+            return None
+        return renamed_tests(document.tests, self.side, self._chain, self.name)
 
 
 @dataclass
