@@ -228,3 +228,24 @@ def test_an_unknown_zone_and_dates_in_the_wrong_order_are_refused() -> None:
 )
 def test_cron_descriptions(cron: str, words: str) -> None:
     assert describe_cron(cron) == words
+
+
+def test_a_month_of_a_one_second_interval_is_computed_as_read() -> None:
+    """The calendar asks for a month of fire times: 2.6 million for a 1-second schedule,
+    which it reads by day and by index, and the scheduler asks for the next one at every
+    fire; neither lists them all."""
+    plan = Plan.of(
+        schedule(kind=ScheduleKind.INTERVAL, cron=None, interval_seconds=1, timezone="UTC")
+    )
+    start = utc(2025, 7, 1, 0, 0, 0)
+    month = plan.between(start, start + timedelta(days=31))
+    assert len(month) == 31 * 86_400
+    assert month[0] >= start and month[-1] < start + timedelta(days=31)
+    assert month[5] - month[4] == timedelta(seconds=1) and month[-1] == month[len(month) - 1]
+    assert month[10:13] == [month[10], month[11], month[12]]
+    short = plan.between(start, start + timedelta(seconds=5))
+    assert list(short) == [month[0] + timedelta(seconds=i) for i in range(len(short))]
+    assert short == list(short)
+    with pytest.raises(IndexError):
+        month[len(month)]
+    assert plan.next_after(start) == month[0] + timedelta(seconds=1) or month[0] > start

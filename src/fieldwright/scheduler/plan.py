@@ -21,10 +21,11 @@ both inclusive. Manual and event-based schedules never fire on their own.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
+from typing import overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fieldwright.domain.store_models import ScheduleKind, ScheduleRecord
@@ -97,6 +98,39 @@ def _resolve(naive: datetime, tz: tzinfo, *, wildcard: bool) -> list[datetime]:
     return [] if wildcard else [_transition(second, first, tz)]  # does not exist
 
 
+class EveryInterval(Sequence[datetime]):
+    """`size` instants `step` apart from `first`, each computed when read."""
+
+    __slots__ = ("first", "size", "step")
+
+    def __init__(self, first: datetime, step: timedelta, size: int) -> None:
+        self.first, self.step, self.size = first, step, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, index: int) -> datetime: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[datetime]: ...
+
+    def __getitem__(self, index: int | slice) -> datetime | list[datetime]:
+        if isinstance(index, slice):
+            return [self.first + i * self.step for i in range(*index.indices(self.size))]
+        at = index + self.size if index < 0 else index
+        if not 0 <= at < self.size:
+            raise IndexError("fire time index out of range")
+        return self.first + at * self.step
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EveryInterval | list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     key: str
@@ -150,8 +184,9 @@ class Plan:
     def wildcard(self) -> bool:
         return self.cron is not None and self.cron.wildcard_time
 
-    def between(self, start: datetime, end: datetime) -> list[datetime]:
-        """Fire times in [start, end), in order."""
+    def between(self, start: datetime, end: datetime) -> Sequence[datetime]:
+        """Fire times in [start, end), in order (an interval's are computed as read: a
+        month of a 1-second schedule is 2.6 million of them)."""
         low = max(start, self.window_start) if self.window_start else start
         high = min(end, self.window_end) if self.window_end else end
         if low >= high or not self.fires_on_its_own:
@@ -160,15 +195,12 @@ class Plan:
             return self._interval_between(low, high)
         return self._wall_between(low, high)
 
-    def _interval_between(self, low: datetime, high: datetime) -> list[datetime]:
+    def _interval_between(self, low: datetime, high: datetime) -> Sequence[datetime]:
         assert self.interval is not None and self.anchor is not None
         count = max(0, -((self.anchor - low) // self.interval))  # ceil((low - anchor) / step)
         current = self.anchor + count * self.interval
-        out = []
-        while current < high:
-            out.append(current)
-            current += self.interval
-        return out
+        many = max(0, -((current - high) // self.interval))  # ceil((high - current) / step)
+        return EveryInterval(current, self.interval, many)
 
     def _wall_between(self, low: datetime, high: datetime) -> list[datetime]:
         day = low.astimezone(self.tz).date() - ONE_DAY

@@ -26,7 +26,7 @@ import os
 import random as _random
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -273,7 +273,7 @@ class Scheduler:
                 notify(self._on_finished, inflight.event(row.status, row.notes))
 
     def _rows_for(
-        self, schedule: ScheduleRecord, fires: list[datetime], now: datetime
+        self, schedule: ScheduleRecord, fires: Sequence[datetime], now: datetime
     ) -> list[ExecutionAttempt]:
         def row(when: datetime, note: str = "", *, skipped: bool = False) -> ExecutionAttempt:
             status = RunStatus.SKIPPED if skipped else RunStatus.SCHEDULED

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -85,7 +85,7 @@ class CalendarData:
         #: UTC instants of each day's local midnight, and the one after the last day.
         self.bounds = [local_midnight(day, tz) for day in [*self.days, last + ONE_DAY]]
         self.schedules: dict[str, ScheduleRecord] = {}
-        self._planned: dict[str, list[datetime]] = {}
+        self._planned: dict[str, Sequence[datetime]] = {}
         #: Per day: (first fire time UTC, schedule name, key, start, stop) of each schedule
         #: firing that day; `_planned[key][start:stop]` are its fire times that day.
         self._ranges: dict[date, list[tuple[datetime, str, str, int, int]]] = {}
@@ -122,7 +122,7 @@ class CalendarData:
             data.add_execution(execution)
         return data
 
-    def add_planned(self, key: str, times: list[datetime]) -> None:
+    def add_planned(self, key: str, times: Sequence[datetime]) -> None:
         """A schedule's fire times (sorted UTC instants inside the period)."""
         if not times:
             return
