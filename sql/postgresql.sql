@@ -336,3 +336,25 @@ UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num 
 
 COMMIT;
 
+BEGIN;
+
+-- Running upgrade 0004 -> 0005
+
+ALTER TABLE dead_letters ADD COLUMN reason_pattern VARCHAR(200);
+
+CREATE INDEX ix_dead_letters_occurred_at_pattern ON dead_letters (occurred_at, reason_pattern, error_type, field);
+
+CREATE INDEX ix_runs_mapping_key_status_started_at ON runs (mapping_key, status, started_at);
+
+ALTER TABLE schedules ADD COLUMN sla_expected_seconds INTEGER;
+
+ALTER TABLE schedules ADD COLUMN sla_latest_finish VARCHAR(5);
+
+ALTER TABLE schedules ADD COLUMN sla_late_after_seconds INTEGER;
+
+ALTER TABLE schedules ADD COLUMN sla_failures_alert INTEGER;
+
+UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num = '0004';
+
+COMMIT;
+

@@ -27,6 +27,7 @@ from fieldwright.store.errors import (
 from fieldwright.store.mapping_tests import MappingTestRepository
 from fieldwright.store.mappings import MappingRepository
 from fieldwright.store.migrate import head_revision
+from fieldwright.store.monitoring import MonitoringRepository, ScheduleSla
 from fieldwright.store.runs import RunRepository
 from fieldwright.store.schedules import ScheduleRepository
 from fieldwright.store.settings import ENV_VAR, DatabaseLocation, default_url, describe
@@ -43,9 +44,11 @@ __all__ = [
     "InvalidRecord",
     "MappingRepository",
     "MappingTestRepository",
+    "MonitoringRepository",
     "NotFound",
     "RunRepository",
     "ScheduleRepository",
+    "ScheduleSla",
     "SchemaOutOfDate",
     "SchemaTooNew",
     "Store",

@@ -263,6 +263,13 @@ class Schedule(Audited, Base):
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    #: Service levels (revision 0005), all optional: how long a run should take, the
+    #: time of day ("HH:MM", schedule timezone) it should have finished by, how late a
+    #: start may be, and how many failures in a row raise an alert.
+    sla_expected_seconds: Mapped[int | None] = mapped_column(Integer)
+    sla_latest_finish: Mapped[str | None] = mapped_column(String(5))
+    sla_late_after_seconds: Mapped[int | None] = mapped_column(Integer)
+    sla_failures_alert: Mapped[int | None] = mapped_column(Integer)
 
 
 class Run(Audited, Base):
@@ -283,6 +290,7 @@ class Run(Audited, Base):
         Index("ix_runs_mapping_key_started_at", "mapping_key", "started_at"),
         Index("ix_runs_started_at", "started_at"),
         Index("ix_runs_status_started_at", "status", "started_at"),
+        Index("ix_runs_mapping_key_status_started_at", "mapping_key", "status", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
@@ -360,7 +368,17 @@ class DeadLetterRow(Base):
     """A failed record of a run: where it came from, which field, why, and its input."""
 
     __tablename__ = "dead_letters"
-    __table_args__ = (Index("ix_dead_letters_run_id_id", "run_id", "id"),)
+    __table_args__ = (
+        Index("ix_dead_letters_run_id_id", "run_id", "id"),
+        # Covers the dashboard's error patterns: a window of days grouped by pattern (0005).
+        Index(
+            "ix_dead_letters_occurred_at_pattern",
+            "occurred_at",
+            "reason_pattern",
+            "error_type",
+            "field",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
@@ -374,3 +392,5 @@ class DeadLetterRow(Base):
     input: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
     raw: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: `reason` with numbers and quoted values replaced by placeholders (revision 0005).
+    reason_pattern: Mapped[str | None] = mapped_column(String(200))

@@ -19,6 +19,7 @@ from fieldwright.domain.store_models import DeadLetterPage, DeadLetterRecord, Ru
 from fieldwright.store._util import check_key, clean
 from fieldwright.store.errors import InvalidRecord, NotFound
 from fieldwright.store.models import DeadLetterRow, Run, Schedule
+from fieldwright.store.patterns import reason_pattern
 from fieldwright.store.store import Store
 from fieldwright.store.types import utcnow
 
@@ -341,6 +342,7 @@ class RunRepository:
                     position_text=clean(letter.position_text),
                     field=clean(letter.field),
                     reason=clean(letter.reason),
+                    reason_pattern=reason_pattern(letter.reason),
                     input=clean(letter.input),
                     raw=clean(letter.raw),
                     occurred_at=letter.occurred_at,
