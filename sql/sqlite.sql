@@ -353,7 +353,21 @@ UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num 
 
 ALTER TABLE dead_letters ADD COLUMN reason_pattern VARCHAR(200);
 
-CREATE INDEX ix_dead_letters_occurred_at_pattern ON dead_letters (occurred_at, reason_pattern, error_type, field);
+CREATE INDEX ix_dead_letters_reason_pattern_occurred_at ON dead_letters (reason_pattern, occurred_at);
+
+CREATE TABLE dead_letter_hours (
+    id INTEGER NOT NULL, 
+    hour DATETIME NOT NULL, 
+    mapping_key VARCHAR(200) NOT NULL, 
+    error_type VARCHAR(100) NOT NULL, 
+    field TEXT NOT NULL, 
+    reason_pattern VARCHAR(200) NOT NULL, 
+    letters INTEGER NOT NULL, 
+    first_at DATETIME NOT NULL, 
+    last_at DATETIME NOT NULL, 
+    CONSTRAINT pk_dead_letter_hours PRIMARY KEY (id), 
+    CONSTRAINT uq_dead_letter_hours_group UNIQUE (hour, mapping_key, error_type, field, reason_pattern)
+);
 
 CREATE INDEX ix_runs_mapping_key_status_started_at ON runs (mapping_key, status, started_at);
 

@@ -26,6 +26,8 @@ COMMANDS = {
     "serve": "fieldwright.cli.serve:serve",
     "schedules": "fieldwright.cli.schedules:schedules",
     "templates": "fieldwright.cli.templates:templates",
+    "status": "fieldwright.cli.status:status",
+    "sla": "fieldwright.cli.status:sla",
 }
 
 

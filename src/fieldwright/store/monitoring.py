@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session, aliased
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import DeadLetterRecord
 from fieldwright.store.errors import InvalidRecord, NotFound
-from fieldwright.store.models import DeadLetterRow, Mapping, Run, Schedule, ScheduleExecution
+from fieldwright.store.letter_hours import hour_of
+from fieldwright.store.models import (
+    DeadLetterHour,
+    DeadLetterRow,
+    Mapping,
+    Run,
+    Schedule,
+    ScheduleExecution,
+)
 from fieldwright.store.store import Store
 
 __all__ = [
@@ -390,13 +398,13 @@ class MonitoringRepository:
 
     # -- dead letters -----------------------------------------------------------------------
 
-    def _letter_window(
-        self, since: datetime, until: datetime, mapping_key: str | None
+    @staticmethod
+    def _hours(
+        since: datetime, until: datetime, mapping_key: str | None
     ) -> list[ColumnElement[bool]]:
-        conditions = [DeadLetterRow.occurred_at >= since, DeadLetterRow.occurred_at < until]
+        conditions = [DeadLetterHour.hour >= hour_of(since), DeadLetterHour.hour < until]
         if mapping_key is not None:
-            runs = select(Run.id).where(Run.mapping_key == mapping_key)
-            conditions.append(DeadLetterRow.run_id.in_(runs))
+            conditions.append(DeadLetterHour.mapping_key == mapping_key)
         return conditions
 
     def error_patterns(
@@ -407,27 +415,31 @@ class MonitoringRepository:
         mapping_key: str | None = None,
         limit: int = 20,
     ) -> list[ErrorPatternRow]:
-        """The most frequent (step, field, pattern) groups of dead letters, most first."""
+        """The most frequent (step, field, pattern) groups of dead letters, most first.
+
+        Counted by the hour (dead_letter_hours): the window's first hour is whole.
+        """
         _check_window(since, until)
-        pattern = func.coalesce(DeadLetterRow.reason_pattern, "")
-        count = func.count(DeadLetterRow.id)
+        letters = func.sum(DeadLetterHour.letters)
         query = (
             select(
-                DeadLetterRow.error_type,
-                DeadLetterRow.field,
-                pattern,
-                count,
-                func.min(DeadLetterRow.occurred_at),
-                func.max(DeadLetterRow.occurred_at),
+                DeadLetterHour.error_type,
+                DeadLetterHour.field,
+                DeadLetterHour.reason_pattern,
+                letters,
+                func.min(DeadLetterHour.first_at),
+                func.max(DeadLetterHour.last_at),
             )
-            .where(*self._letter_window(since, until, mapping_key))
-            .group_by(DeadLetterRow.reason_pattern, DeadLetterRow.error_type, DeadLetterRow.field)
-            .order_by(count.desc(), pattern, DeadLetterRow.field)
+            .where(*self._hours(since, until, mapping_key))
+            .group_by(
+                DeadLetterHour.reason_pattern, DeadLetterHour.error_type, DeadLetterHour.field
+            )
+            .order_by(letters.desc(), DeadLetterHour.reason_pattern, DeadLetterHour.field)
             .limit(limit)
         )
         with self._store.session() as session:
             return [
-                ErrorPatternRow(kind, field, text, int(n), _utc(first), _utc(last))
+                ErrorPatternRow(kind or None, field or None, text, int(n), _utc(first), _utc(last))
                 for kind, field, text, n, first, last in session.execute(query)
             ]
 
@@ -444,30 +456,29 @@ class MonitoringRepository:
         if not patterns:
             return []
         wanted = {(p.error_type, p.field, p.pattern) for p in patterns}
-        day = self._date(DeadLetterRow.occurred_at).label("day")
-        pattern = func.coalesce(DeadLetterRow.reason_pattern, "")
+        day = self._date(DeadLetterHour.hour).label("day")
         query = (
             select(
-                DeadLetterRow.error_type,
-                DeadLetterRow.field,
-                pattern,
+                DeadLetterHour.error_type,
+                DeadLetterHour.field,
+                DeadLetterHour.reason_pattern,
                 day,
-                func.count(DeadLetterRow.id),
+                func.sum(DeadLetterHour.letters),
             )
             .where(
-                *self._letter_window(since, until, mapping_key),
-                pattern.in_(sorted({p.pattern for p in patterns})),
+                *self._hours(since, until, mapping_key),
+                DeadLetterHour.reason_pattern.in_(sorted({p.pattern for p in patterns})),
             )
             .group_by(
-                DeadLetterRow.reason_pattern, DeadLetterRow.error_type, DeadLetterRow.field, day
+                DeadLetterHour.reason_pattern, DeadLetterHour.error_type, DeadLetterHour.field, day
             )
             .order_by(day)
         )
         with self._store.session() as session:
             return [
-                ErrorDay(kind, field, text, _day(value), int(n))
+                ErrorDay(kind or None, field or None, text, _day(value), int(n))
                 for kind, field, text, value, n in session.execute(query)
-                if (kind, field, text) in wanted
+                if (kind or None, field or None, text) in wanted
             ]
 
     def pattern_letters(
@@ -488,7 +499,8 @@ class MonitoringRepository:
             select(DeadLetterRow, Run.key)
             .join(Run, Run.id == DeadLetterRow.run_id)
             .where(
-                *self._letter_window(since, until, None),
+                DeadLetterRow.occurred_at >= since,
+                DeadLetterRow.occurred_at < until,
                 func.coalesce(DeadLetterRow.reason_pattern, "") == pattern,
                 DeadLetterRow.error_type.is_(None)
                 if error_type is None

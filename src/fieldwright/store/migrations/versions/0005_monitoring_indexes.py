@@ -1,11 +1,13 @@
 """The monitoring dashboard: error patterns of dead letters, service levels of schedules.
 
 Dead letters gain `reason_pattern` (the reason with numbers and quoted values
-replaced by placeholders), filled for the letters already stored, and an index
-that covers grouping a window of days by pattern. Schedules gain optional
-service levels (expected duration, latest finish, late start, failures in a
-row before an alert). Runs gain an index to find a mapping's latest run of a
-status (consecutive failures).
+replaced by placeholders), filled for the letters already stored, and an index to
+open one pattern's latest letters. `dead_letter_hours` counts them per hour,
+mapping, step, field and pattern (filled here from the stored letters, then kept
+by the store as letters are added): the dashboard reads it, not every letter.
+Schedules gain optional service levels (expected duration, latest finish, late
+start, failures in a row before an alert). Runs gain an index to find a
+mapping's latest run of a status (consecutive failures).
 
 Revision ID: 0005
 Revises: 0004
@@ -25,6 +27,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 BATCH = 5000
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+UTC_DATETIME = sa.DateTime(timezone=True)
 
 # The pattern rules as they are at this revision (never import live code here).
 _RULES = (
@@ -81,12 +85,49 @@ def _fill_patterns() -> None:
         last = rows[-1][0]
 
 
+def _fill_hours() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        hour = "date_trunc('hour', d.occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
+    else:
+        hour = "strftime('%Y-%m-%d %H:00:00.000000', d.occurred_at)"
+    op.execute(
+        "INSERT INTO dead_letter_hours (hour, mapping_key, error_type, field, reason_pattern,"
+        " letters, first_at, last_at)"
+        f" SELECT {hour}, r.mapping_key, coalesce(d.error_type, ''), coalesce(d.field, ''),"
+        " coalesce(d.reason_pattern, ''), count(*), min(d.occurred_at), max(d.occurred_at)"
+        " FROM dead_letters d JOIN runs r ON r.id = d.run_id"
+        f" GROUP BY {hour}, r.mapping_key, coalesce(d.error_type, ''), coalesce(d.field, ''),"
+        " coalesce(d.reason_pattern, '')"
+    )
+
+
 def upgrade() -> None:
     op.add_column("dead_letters", sa.Column("reason_pattern", sa.String(length=200)))
     op.create_index(
-        "ix_dead_letters_occurred_at_pattern",
+        "ix_dead_letters_reason_pattern_occurred_at",
         "dead_letters",
-        ["occurred_at", "reason_pattern", "error_type", "field"],
+        ["reason_pattern", "occurred_at"],
+    )
+    op.create_table(
+        "dead_letter_hours",
+        sa.Column("id", ID, nullable=False),
+        sa.Column("hour", UTC_DATETIME, nullable=False),
+        sa.Column("mapping_key", sa.String(length=200), nullable=False),
+        sa.Column("error_type", sa.String(length=100), nullable=False),
+        sa.Column("field", sa.Text(), nullable=False),
+        sa.Column("reason_pattern", sa.String(length=200), nullable=False),
+        sa.Column("letters", sa.Integer(), nullable=False),
+        sa.Column("first_at", UTC_DATETIME, nullable=False),
+        sa.Column("last_at", UTC_DATETIME, nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dead_letter_hours")),
+        sa.UniqueConstraint(
+            "hour",
+            "mapping_key",
+            "error_type",
+            "field",
+            "reason_pattern",
+            name="uq_dead_letter_hours_group",
+        ),
     )
     op.create_index(
         "ix_runs_mapping_key_status_started_at", "runs", ["mapping_key", "status", "started_at"]
@@ -97,6 +138,7 @@ def upgrade() -> None:
     op.add_column("schedules", sa.Column("sla_failures_alert", sa.Integer()))
     if not context.is_offline_mode():
         _fill_patterns()
+        _fill_hours()
 
 
 def downgrade() -> None:
@@ -107,6 +149,7 @@ def downgrade() -> None:
         batch.drop_column("sla_expected_seconds")
     with op.batch_alter_table("runs") as batch:
         batch.drop_index("ix_runs_mapping_key_status_started_at")
+    op.drop_table("dead_letter_hours")
     with op.batch_alter_table("dead_letters") as batch:
-        batch.drop_index("ix_dead_letters_occurred_at_pattern")
+        batch.drop_index("ix_dead_letters_reason_pattern_occurred_at")
         batch.drop_column("reason_pattern")
