@@ -1,0 +1,269 @@
+"""The Monitoring page: how the integrations are doing over the last 24 h, 7 d or 30 d.
+
+KPI tiles (runs, success rate, records, failures in a row, late and missed
+starts), runs per day stacked by status, the integrations, schedules, health
+checks and problems, and the error patterns; choosing a pattern lists its latest
+dead letters (the Runs page's dead-letter table), and double-clicking a letter
+opens its run. The summary is computed off the GUI thread (`Service.monitoring`)
+and arrives through `loaded`; a newer request supersedes an older one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, QThreadPool, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldwright.app.monitoring.chart import KpiTile, RunsChart
+from fieldwright.app.monitoring.models import (
+    RowsModel,
+    check_rows,
+    integration_rows,
+    pattern_rows,
+    schedule_rows,
+)
+from fieldwright.app.runs.models import DeadLetterModel
+from fieldwright.app.shell.forms import Form
+from fieldwright.app.shell.theme import current_theme
+from fieldwright.app.shell.workers import Task, TaskSignals
+from fieldwright.domain.runs import RunStatus
+from fieldwright.service import Health, MonitoringSummary, Window
+
+if TYPE_CHECKING:
+    from fieldwright.service import Service
+
+__all__ = ["MonitoringPanel"]
+
+WINDOW_LABELS = {
+    Window.DAY: "Last 24 hours",
+    Window.WEEK: "Last 7 days",
+    Window.MONTH: "Last 30 days",
+}
+LETTERS = 200
+
+
+class MonitoringPanel(QWidget):
+    """The dashboard; `refresh()` recomputes it for the chosen window."""
+
+    #: A line for the status bar.
+    message = Signal(str)
+    #: The summary shown now (a MonitoringSummary), once it has arrived.
+    loaded = Signal(object)
+    #: The dead letters of the chosen pattern are listed (how many).
+    lettersLoaded = Signal(int)
+    #: Open this run in the Runs page.
+    openRun = Signal(str)
+
+    def __init__(self, service: Service, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("monitoring_panel")
+        self.service = service
+        self.summary: MonitoringSummary | None = None
+        self.generation = 0
+        self.pool = QThreadPool.globalInstance()
+        self.signals = TaskSignals(self)
+        self.letter_signals = TaskSignals(self)
+        self.ui = Form("monitoring_panel.ui")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.ui.widget)
+        self._bind()
+        self._connect()
+
+    def _table(
+        self, name: str, model: RowsModel | DeadLetterModel, widths: tuple[int, ...]
+    ) -> QTableView:
+        table = self.ui.child(QTableView, name)
+        table.setModel(model)
+        for column, width in enumerate(widths):
+            table.setColumnWidth(column, width)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        return table
+
+    def _bind(self) -> None:
+        self.window_choice = self.ui.child(QComboBox, "monitoring_window")
+        for window, label in WINDOW_LABELS.items():
+            self.window_choice.addItem(label, window.value)
+        self.refresh_button = self.ui.child(QPushButton, "refresh_monitoring")
+        self.health_label = self.ui.child(QLabel, "monitoring_health")
+        self.status_label = self.ui.child(QLabel, "monitoring_status")
+        tiles = self.ui.child(QWidget, "kpi_tiles").layout()
+        assert isinstance(tiles, QHBoxLayout)  # as the form lays it out
+        self.tiles: dict[str, KpiTile] = {}
+        for caption in (
+            "Runs",
+            "Success",
+            "Records read",
+            "Records failed",
+            "In a row",
+            "Late / missed",
+        ):
+            tile = KpiTile(caption)
+            self.tiles[caption] = tile
+            tiles.addWidget(tile)
+        self.chart = RunsChart()
+        chart_box = self.ui.child(QWidget, "runs_chart_box").layout()
+        assert isinstance(chart_box, QVBoxLayout)  # as the form lays it out
+        chart_box.addWidget(self.chart, 1)
+        self.integrations = RowsModel(
+            ["Health", "Integration", "Runs", "Success", "In a row", "Read", "Failed",
+             "Throughput", "Average", "Last start"], self)  # fmt: skip
+        self.integration_table = self._table(
+            "integrations_table", self.integrations, (64, 170, 56, 64, 64, 80, 64, 80, 64, 90)
+        )
+        self.schedules = RowsModel(
+            ["Health", "Schedule", "Fired", "Missed", "Late", "Longest", "Expected", "Finish by",
+             ""], self)  # fmt: skip
+        self.schedule_table = self._table(
+            "schedules_table", self.schedules, (64, 200, 50, 56, 44, 70, 70, 70)
+        )
+        self.checks = RowsModel(["Health", "Check", "Schedule", "Detail"], self)
+        self.check_table = self._table("checks_table", self.checks, (64, 100, 200))
+        self.problems = self.ui.child(QListWidget, "problems_list")
+        self.tabs = self.ui.child(QTabWidget, "health_tabs")
+        self.patterns = RowsModel(["Letters", "Field", "Reason", "Trend", "Step"], self)
+        self.pattern_table = self._table("patterns_table", self.patterns, (64, 110, 260, 110))
+        self.letters = DeadLetterModel(self)
+        self.letter_table = self._table("pattern_letters_table", self.letters, (80, 110, 260))
+        self.letters_title = self.ui.child(QLabel, "pattern_letters_title")
+        self.ui.child(QSplitter, "monitoring_splitter").setSizes([330, 300])
+        self.ui.child(QSplitter, "monitoring_upper").setSizes([420, 600])
+        self.ui.child(QSplitter, "monitoring_lower").setSizes([560, 460])
+
+    def _connect(self) -> None:
+        self.window_choice.currentIndexChanged.connect(self.refresh)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.signals.done.connect(self._summary_ready)
+        self.signals.failed.connect(self._failed)
+        self.letter_signals.done.connect(self._letters_ready)
+        self.letter_signals.failed.connect(self._failed)
+        self.pattern_table.selectionModel().selectionChanged.connect(self._pattern_chosen)
+        self.letter_table.doubleClicked.connect(self._open_letter_run)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self.summary is None and self.generation == 0:
+            self.refresh()
+        super().showEvent(event)
+
+    @property
+    def chosen_window(self) -> Window:
+        return Window(str(self.window_choice.currentData()))
+
+    def refresh(self, *_args: object) -> None:
+        """Compute the summary of the chosen window on a pool thread."""
+        self.generation += 1
+        window = self.chosen_window
+        self.status_label.setText(f"Computing the last {window.value}…")
+        self.refresh_button.setEnabled(False)
+        self.pool.start(
+            Task(self.generation, lambda: self.service.monitoring(window), self.signals)
+        )
+
+    def _failed(self, _generation: int, text: str) -> None:
+        self.refresh_button.setEnabled(True)
+        self.status_label.setText("Could not compute the summary")
+        self.message.emit(text)
+
+    def _summary_ready(self, generation: int, summary: object) -> None:
+        if generation != self.generation or not isinstance(summary, MonitoringSummary):
+            return  # an older request, superseded
+        self.refresh_button.setEnabled(True)
+        self.show_summary(summary)
+        self.loaded.emit(summary)
+
+    def show_summary(self, summary: MonitoringSummary) -> None:
+        self.summary = summary
+        theme = current_theme()
+        colour = {Health.OK: theme.valid, Health.WARNING: theme.untested}.get(
+            summary.health, theme.error
+        )
+        self.health_label.setText(summary.health.value.upper())
+        self.health_label.setStyleSheet(f"color: {colour}; font-weight: 700; padding: 0 8px;")
+        self.status_label.setText(
+            f"{summary.since.astimezone():%d %b %H:%M} – {summary.until.astimezone():%d %b %H:%M}"
+            f" · computed in {summary.elapsed * 1000:.0f} ms"
+        )
+        self._fill_tiles(summary)
+        self.chart.set_data(summary.days, summary.runs_by_day)
+        self.integrations.set_rows(integration_rows(summary.integrations))
+        self.schedules.set_rows(schedule_rows(summary.schedules))
+        self.checks.set_rows(check_rows(summary.checks))
+        self.problems.clear()
+        for problem in summary.problems or ["Nothing to report: every integration is healthy."]:
+            self.problems.addItem(QListWidgetItem(problem))
+        self.tabs.setTabText(3, f"Problems ({len(summary.problems)})")
+        self.patterns.set_rows(pattern_rows(summary.error_patterns))
+        self.letters.reset([], False)
+        self.letters_title.setText("Dead letters: choose an error pattern")
+
+    def _fill_tiles(self, summary: MonitoringSummary) -> None:
+        totals = summary.totals
+        runs = sum(totals.runs.values())
+        failed = totals.runs.get(RunStatus.FAILED, 0)
+        self.tiles["Runs"].set_value(f"{runs:,}", f"{failed:,} failed")
+        rate = totals.success_rate
+        self.tiles["Success"].set_value(
+            "–" if rate is None else f"{rate:.1%}",
+            "completed among completed and failed runs",
+            alert=rate is not None and rate < 0.9,
+        )
+        self.tiles["Records read"].set_value(
+            f"{totals.records_read:,}",
+            "" if totals.throughput is None else f"{totals.throughput:,.0f} records/s",
+        )
+        self.tiles["Records failed"].set_value(
+            f"{totals.records_failed:,}",
+            "records sent to the dead letters",
+            alert=totals.records_failed > 0,
+        )
+        worst = max((i.consecutive_failures for i in summary.integrations), default=0)
+        self.tiles["In a row"].set_value(
+            str(worst), "the most failures in a row of one integration", alert=worst > 0
+        )
+        late = sum(s.late for s in summary.schedules)
+        missed = sum(s.missed for s in summary.schedules)
+        self.tiles["Late / missed"].set_value(
+            f"{late} / {missed}",
+            "scheduled starts that were late / missed",
+            alert=late + missed > 0,
+        )
+
+    def _pattern_chosen(self, *_args: object) -> None:
+        rows = self.pattern_table.selectionModel().selectedRows()
+        if not rows or self.summary is None:
+            return
+        summary = self.summary
+        pattern = summary.error_patterns[rows[0].row()]
+        self.letters_title.setText(f"Dead letters: {pattern.field or '–'}: {pattern.pattern}")
+        self.pool.start(
+            Task(
+                self.generation,
+                lambda: self.service.pattern_letters(summary, pattern, limit=LETTERS),
+                self.letter_signals,
+            )
+        )
+
+    def _letters_ready(self, generation: int, letters: object) -> None:
+        if generation != self.generation or not isinstance(letters, list):
+            return
+        self.letters.reset(letters, False)
+        self.lettersLoaded.emit(len(letters))
+
+    def _open_letter_run(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.openRun.emit(self.letters.items[index.row()].run_key)
