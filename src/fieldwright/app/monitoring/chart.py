@@ -52,7 +52,8 @@ class KpiTile(QFrame):
         layout.setContentsMargins(12, 8, 12, 8)
         layout.setSpacing(2)
         self.value = QLabel("–")
-        self.value.setStyleSheet("font-size: 17pt; font-weight: 600;")
+        self.alert = False
+        self.restyle()
         self.caption = QLabel(caption)
         self.caption.setProperty("role", "muted")
         layout.addWidget(self.value)
@@ -60,9 +61,15 @@ class KpiTile(QFrame):
 
     def set_value(self, text: str, tip: str = "", *, alert: bool = False) -> None:
         self.value.setText(text)
-        colour = current_theme().error if alert else current_theme().text
-        self.value.setStyleSheet(f"font-size: 17pt; font-weight: 600; color: {colour};")
+        self.alert = alert
+        self.restyle()
         self.setToolTip(tip)
+
+    def restyle(self) -> None:
+        """Colours from the current theme (called again when the theme changes)."""
+        # Without an alert the figure takes the stylesheet's text colour, whichever theme.
+        colour = f" color: {current_theme().error};" if self.alert else ""
+        self.value.setStyleSheet(f"font-size: 17pt; font-weight: 600;{colour}")
 
 
 class RunsChart(QWidget):
@@ -151,12 +158,11 @@ class RunsChart(QWidget):
         label_width = metrics.horizontalAdvance("00 Mmm") + 8
         every = max(1, int(label_width // max(slot, 1)) + 1)
         for n in range(0, len(self.days), every):
-            x = plot.left() + int(n * slot + slot / 2)
             text = f"{self.days[n]:%d %b}"
-            painter.drawText(
-                QPoint(x - metrics.horizontalAdvance(text) // 2, plot.bottom() + metrics.height()),
-                text,
-            )
+            half = metrics.horizontalAdvance(text) // 2
+            x = plot.left() + int(n * slot + slot / 2)
+            x = min(max(x, plot.left() + half), self.width() - half - 2)  # never cut off
+            painter.drawText(QPoint(x - half, plot.bottom() + metrics.height()), text)
         # The legend, under the day labels.
         x = plot.left()
         y = plot.bottom() + 2 * metrics.height() + 6

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QThreadPool, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QThreadPool, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -31,7 +32,9 @@ from PySide6.QtWidgets import (
 
 from fieldwright.app.monitoring.chart import KpiTile, RunsChart
 from fieldwright.app.monitoring.models import (
+    Row,
     RowsModel,
+    TrendDelegate,
     check_rows,
     integration_rows,
     pattern_rows,
@@ -85,14 +88,14 @@ class MonitoringPanel(QWidget):
         self._bind()
         self._connect()
 
-    def _table(
-        self, name: str, model: RowsModel | DeadLetterModel, widths: tuple[int, ...]
-    ) -> QTableView:
+    def _table(self, name: str, model: RowsModel, stretch: int) -> QTableView:
+        """A table whose columns fit their contents but `stretch`, which takes the rest."""
         table = self.ui.child(QTableView, name)
         table.setModel(model)
-        for column, width in enumerate(widths):
-            table.setColumnWidth(column, width)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header = table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         return table
 
     def _bind(self) -> None:
@@ -121,29 +124,44 @@ class MonitoringPanel(QWidget):
         assert isinstance(chart_box, QVBoxLayout)  # as the form lays it out
         chart_box.addWidget(self.chart, 1)
         self.integrations = RowsModel(
-            ["Health", "Integration", "Runs", "Success", "In a row", "Read", "Failed",
-             "Throughput", "Average", "Last start"], self)  # fmt: skip
-        self.integration_table = self._table(
-            "integrations_table", self.integrations, (64, 170, 56, 64, 64, 80, 64, 80, 64, 90)
+            ["", "Integration", "Runs", "Success", "In a row", "Failed", "Last start"],
+            self,
+            health=True,
         )
+        self.integration_table = self._table("integrations_table", self.integrations, 1)
         self.schedules = RowsModel(
-            ["Health", "Schedule", "Fired", "Missed", "Late", "Longest", "Expected", "Finish by",
-             ""], self)  # fmt: skip
-        self.schedule_table = self._table(
-            "schedules_table", self.schedules, (64, 200, 50, 56, 44, 70, 70, 70)
+            ["", "Schedule", "Fired", "Missed", "Late", "Longest", "Expected", "Finish by"],
+            self,
+            health=True,
         )
-        self.checks = RowsModel(["Health", "Check", "Schedule", "Detail"], self)
-        self.check_table = self._table("checks_table", self.checks, (64, 100, 200))
+        self.schedule_table = self._table("schedules_table", self.schedules, 1)
+        self.checks = RowsModel(["", "Check", "Schedule", "Detail"], self, health=True)
+        self.check_table = self._table("checks_table", self.checks, 3)
         self.problems = self.ui.child(QListWidget, "problems_list")
         self.tabs = self.ui.child(QTabWidget, "health_tabs")
-        self.patterns = RowsModel(["Letters", "Field", "Reason", "Trend", "Step"], self)
-        self.pattern_table = self._table("patterns_table", self.patterns, (64, 110, 260, 110))
+        self.patterns = RowsModel(["Letters", "Trend", "Field", "Reason"], self)
+        self.pattern_table = self._table("patterns_table", self.patterns, 3)
+        self.pattern_table.setItemDelegateForColumn(1, TrendDelegate(self.pattern_table))
+        header = self.pattern_table.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        self.pattern_table.setColumnWidth(1, 100)
         self.letters = DeadLetterModel(self)
-        self.letter_table = self._table("pattern_letters_table", self.letters, (80, 110, 260))
+        self.letter_table = self.ui.child(QTableView, "pattern_letters_table")
+        self.letter_table.setModel(self.letters)
+        header = self.letter_table.horizontalHeader()
+        header.setStretchLastSection(False)
+        for column, mode in enumerate(
+            (QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.ResizeToContents,
+             QHeaderView.ResizeMode.Stretch, QHeaderView.ResizeMode.Fixed)
+        ):  # fmt: skip
+            header.setSectionResizeMode(column, mode)
+        self.letter_table.setColumnWidth(3, 120)
         self.letters_title = self.ui.child(QLabel, "pattern_letters_title")
+        # A long pattern must not widen its pane: the title is cut, its tooltip says it all.
+        self.letters_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.ui.child(QSplitter, "monitoring_splitter").setSizes([330, 300])
-        self.ui.child(QSplitter, "monitoring_upper").setSizes([420, 600])
-        self.ui.child(QSplitter, "monitoring_lower").setSizes([560, 460])
+        self.ui.child(QSplitter, "monitoring_upper").setSizes([380, 640])
+        self.ui.child(QSplitter, "monitoring_lower").setSizes([600, 420])
 
     def _connect(self) -> None:
         self.window_choice.currentIndexChanged.connect(self.refresh)
@@ -202,7 +220,10 @@ class MonitoringPanel(QWidget):
         self.chart.set_data(summary.days, summary.runs_by_day)
         self.integrations.set_rows(integration_rows(summary.integrations))
         self.schedules.set_rows(schedule_rows(summary.schedules))
-        self.checks.set_rows(check_rows(summary.checks))
+        self.checks.set_rows(
+            check_rows(summary.checks)
+            or [Row(("ok", "–", "–", "No input folder or staging table to check"))]
+        )
         self.problems.clear()
         for problem in summary.problems or ["Nothing to report: every integration is healthy."]:
             self.problems.addItem(QListWidgetItem(problem))
@@ -210,6 +231,20 @@ class MonitoringPanel(QWidget):
         self.patterns.set_rows(pattern_rows(summary.error_patterns))
         self.letters.reset([], False)
         self.letters_title.setText("Dead letters: choose an error pattern")
+
+    def _restyle(self) -> None:
+        """Theme colours of the health word and the tiles (again when the theme changes)."""
+        theme = current_theme()
+        health = self.summary.health if self.summary is not None else Health.OK
+        colour = {Health.OK: theme.valid, Health.WARNING: theme.untested}.get(health, theme.error)
+        self.health_label.setStyleSheet(f"color: {colour}; font-weight: 700; padding: 0 8px;")
+        for tile in self.tiles.values():
+            tile.restyle()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._restyle()
+        super().changeEvent(event)
 
     def _fill_tiles(self, summary: MonitoringSummary) -> None:
         totals = summary.totals
@@ -250,6 +285,7 @@ class MonitoringPanel(QWidget):
         summary = self.summary
         pattern = summary.error_patterns[rows[0].row()]
         self.letters_title.setText(f"Dead letters: {pattern.field or '–'}: {pattern.pattern}")
+        self.letters_title.setToolTip(self.letters_title.text())
         self.pool.start(
             Task(
                 self.generation,
