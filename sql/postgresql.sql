@@ -360,6 +360,8 @@ CREATE TABLE dead_letter_hours (
 
 CREATE INDEX ix_runs_mapping_key_status_started_at ON runs (mapping_key, status, started_at);
 
+CREATE INDEX ix_runs_started_at_activity ON runs (started_at, mapping_key, status, ended_at, records_read, records_written, records_failed, schedule_id);
+
 ALTER TABLE schedules ADD COLUMN sla_expected_seconds INTEGER;
 
 ALTER TABLE schedules ADD COLUMN sla_latest_finish VARCHAR(5);

@@ -201,7 +201,7 @@ def monitoring_summary(
     until = (now or datetime.now(UTC)).astimezone(UTC)
     since = until - window.span
     repo = MonitoringRepository(store)
-    activities = repo.mapping_activity(since, until, mapping_key=mapping_key)
+    activities, run_days = repo.activity(since, until, mapping_key=mapping_key)
     keys = [a.mapping_key for a in activities]
     failures = repo.consecutive_failures(keys) if keys else {}
     schedule_rows = [
@@ -226,7 +226,7 @@ def monitoring_summary(
     days = _days(since, until)
     index = {day: n for n, day in enumerate(days)}
     by_day: dict[RunStatus, list[int]] = {}
-    for point in repo.runs_by_day(since, until, mapping_key=mapping_key):
+    for point in run_days:
         if point.day in index:
             by_day.setdefault(point.status, [0] * len(days))[index[point.day]] += point.runs
     groups = repo.error_patterns(since, until, mapping_key=mapping_key, limit=patterns)

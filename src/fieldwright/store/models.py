@@ -292,6 +292,18 @@ class Run(Audited, Base):
         Index("ix_runs_started_at", "started_at"),
         Index("ix_runs_status_started_at", "status", "started_at"),
         Index("ix_runs_mapping_key_status_started_at", "mapping_key", "status", "started_at"),
+        # Covers the dashboard's scan of a window of runs (revision 0005).
+        Index(
+            "ix_runs_started_at_activity",
+            "started_at",
+            "mapping_key",
+            "status",
+            "ended_at",
+            "records_read",
+            "records_written",
+            "records_failed",
+            "schedule_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)

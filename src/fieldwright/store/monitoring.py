@@ -154,16 +154,19 @@ class MonitoringRepository:
 
     # -- runs -------------------------------------------------------------------------------
 
-    def mapping_activity(
+    def activity(
         self, since: datetime, until: datetime, *, mapping_key: str | None = None
-    ) -> list[MappingActivity]:
-        """Per mapping: runs by status, record counts, time spent; by mapping key."""
+    ) -> tuple[list[MappingActivity], list[DayStatus]]:
+        """Per mapping (runs by status, record counts, time spent) and per UTC day and status,
+        from one scan of the window's runs (index ix_runs_started_at_activity covers it)."""
         _check_window(since, until)
         seconds = self._seconds(Run.ended_at, Run.started_at)
+        day = self._date(Run.started_at).label("day")
         query = (
             select(
                 Run.mapping_key,
                 Run.status,
+                day,
                 func.count(Run.id),
                 func.coalesce(func.sum(Run.records_read), 0),
                 func.coalesce(func.sum(Run.records_written), 0),
@@ -174,48 +177,41 @@ class MonitoringRepository:
                 func.max(Run.started_at),
             )
             .where(Run.started_at >= since, Run.started_at < until)
-            .group_by(Run.mapping_key, Run.status)
+            .group_by(Run.mapping_key, Run.status, day)
         )
         if mapping_key is not None:
             query = query.where(Run.mapping_key == mapping_key)
         merged: dict[str, dict[str, Any]] = {}
+        days: dict[tuple[date, RunStatus], int] = {}
         with self._store.session() as session:
-            for (
+            rows = session.execute(query).all()
+        for key, status, value, runs, read, written, failed, busy, ended, longest, last in rows:
+            entry = merged.setdefault(
                 key,
-                status,
-                runs,
-                read,
-                written,
-                failed,
-                busy,
-                ended,
-                longest,
-                last,
-            ) in session.execute(query):
-                entry = merged.setdefault(
-                    key,
-                    {
-                        "runs": {},
-                        "read": 0,
-                        "written": 0,
-                        "failed": 0,
-                        "busy": 0.0,
-                        "ended": 0,
-                        "longest": 0.0,
-                        "last": None,
-                    },
-                )
-                entry["runs"][RunStatus(status)] = int(runs)
-                entry["read"] += int(read)
-                entry["written"] += int(written)
-                entry["failed"] += int(failed)
-                entry["busy"] += float(busy)
-                entry["ended"] += int(ended)
-                entry["longest"] = max(entry["longest"], float(longest))
-                stamp = _utc(last) if last is not None else None
-                if stamp is not None and (entry["last"] is None or stamp > entry["last"]):
-                    entry["last"] = stamp
-        return [
+                {
+                    "runs": {},
+                    "read": 0,
+                    "written": 0,
+                    "failed": 0,
+                    "busy": 0.0,
+                    "ended": 0,
+                    "longest": 0.0,
+                    "last": None,
+                },
+            )
+            state = RunStatus(status)
+            entry["runs"][state] = entry["runs"].get(state, 0) + int(runs)
+            days[(_day(value), state)] = days.get((_day(value), state), 0) + int(runs)
+            entry["read"] += int(read)
+            entry["written"] += int(written)
+            entry["failed"] += int(failed)
+            entry["busy"] += float(busy)
+            entry["ended"] += int(ended)
+            entry["longest"] = max(entry["longest"], float(longest))
+            stamp = _utc(last) if last is not None else None
+            if stamp is not None and (entry["last"] is None or stamp > entry["last"]):
+                entry["last"] = stamp
+        activities = [
             MappingActivity(
                 mapping_key=key,
                 runs=entry["runs"],
@@ -229,26 +225,20 @@ class MonitoringRepository:
             )
             for key, entry in sorted(merged.items())
         ]
+        by_day = [DayStatus(d, state, n) for (d, state), n in sorted(days.items())]
+        return activities, by_day
+
+    def mapping_activity(
+        self, since: datetime, until: datetime, *, mapping_key: str | None = None
+    ) -> list[MappingActivity]:
+        """Per mapping: runs by status, record counts, time spent; by mapping key."""
+        return self.activity(since, until, mapping_key=mapping_key)[0]
 
     def runs_by_day(
         self, since: datetime, until: datetime, *, mapping_key: str | None = None
     ) -> list[DayStatus]:
         """Runs started per UTC day and status, oldest day first."""
-        _check_window(since, until)
-        day = self._date(Run.started_at).label("day")
-        query = (
-            select(day, Run.status, func.count(Run.id))
-            .where(Run.started_at >= since, Run.started_at < until)
-            .group_by(day, Run.status)
-            .order_by(day, Run.status)
-        )
-        if mapping_key is not None:
-            query = query.where(Run.mapping_key == mapping_key)
-        with self._store.session() as session:
-            return [
-                DayStatus(_day(value), RunStatus(status), int(count))
-                for value, status, count in session.execute(query)
-            ]
+        return self.activity(since, until, mapping_key=mapping_key)[1]
 
     def consecutive_failures(self, mapping_keys: list[str] | None = None) -> dict[str, int]:
         """Per mapping, its failed runs since its latest completed run (latest first); only

@@ -7,7 +7,8 @@ mapping, step, field and pattern (filled here from the stored letters, then kept
 by the store as letters are added): the dashboard reads it, not every letter.
 Schedules gain optional service levels (expected duration, latest finish, late
 start, failures in a row before an alert). Runs gain an index to find a
-mapping's latest run of a status (consecutive failures).
+mapping's latest run of a status (consecutive failures), and one covering the
+dashboard's scan of a window.
 
 Revision ID: 0005
 Revises: 0004
@@ -132,6 +133,20 @@ def upgrade() -> None:
     op.create_index(
         "ix_runs_mapping_key_status_started_at", "runs", ["mapping_key", "status", "started_at"]
     )
+    op.create_index(
+        "ix_runs_started_at_activity",
+        "runs",
+        [
+            "started_at",
+            "mapping_key",
+            "status",
+            "ended_at",
+            "records_read",
+            "records_written",
+            "records_failed",
+            "schedule_id",
+        ],
+    )
     op.add_column("schedules", sa.Column("sla_expected_seconds", sa.Integer()))
     op.add_column("schedules", sa.Column("sla_latest_finish", sa.String(length=5)))
     op.add_column("schedules", sa.Column("sla_late_after_seconds", sa.Integer()))
@@ -148,6 +163,7 @@ def downgrade() -> None:
         batch.drop_column("sla_latest_finish")
         batch.drop_column("sla_expected_seconds")
     with op.batch_alter_table("runs") as batch:
+        batch.drop_index("ix_runs_started_at_activity")
         batch.drop_index("ix_runs_mapping_key_status_started_at")
     op.drop_table("dead_letter_hours")
     with op.batch_alter_table("dead_letters") as batch:
