@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import pytest
 from PySide6.QtCore import Qt
@@ -11,9 +13,10 @@ from pytestqt.qtbot import QtBot
 
 from fieldwright.app.shell.main_window import MainWindow
 from fieldwright.authoring.store_documents import StoreDocuments
-from fieldwright.domain.runs import RunStatus
-from fieldwright.service import Health, MonitoringSummary, Service
-from fieldwright.store import Store
+from fieldwright.domain.runs import RunStatus, RunTrigger
+from fieldwright.domain.store_models import RunRecord
+from fieldwright.service import Health, MonitoringSummary, RunEnded, Service
+from fieldwright.store import RunRepository, Store
 from fieldwright.store.sample_activity import generate_activity
 
 
@@ -89,3 +92,38 @@ def test_a_pattern_opens_its_dead_letters_and_a_letter_its_run(
             qtbot.mouseDClick(letters.viewport(), Qt.MouseButton.LeftButton, pos=cell)
         assert opened.args == [run_key]
         qtbot.waitUntil(lambda: window.page_names[window.navigation.currentRow()] == "Runs")
+
+
+def test_a_run_ending_recomputes_the_shown_page(
+    qtbot: QtBot, month: str, make_window: Callable[..., MainWindow]
+) -> None:
+    with Service.open(month, user="alice") as service:
+        window = make_window(store=StoreDocuments(service))
+        window.show_page("Monitoring")
+        panel = window.monitoring_panel
+        assert panel is not None
+        qtbot.waitUntil(lambda: panel.summary is not None, timeout=10_000)
+        before = panel.summary
+        assert before is not None
+        with Store.open(month, user="gen") as store:
+            RunRepository(store).add_run(
+                RunRecord(
+                    key="proc_LIVE_1",
+                    mapping_key="mapping_QBT_WFN_ACME_20250724",
+                    trigger=RunTrigger.MANUAL,
+                    status=RunStatus.FAILED,
+                    started_at=datetime.now(UTC),
+                    ended_at=datetime.now(UTC),
+                )
+            )
+        panel.live_refresh.setInterval(10)
+        with qtbot.waitSignal(panel.loaded, timeout=10_000) as loaded:
+            panel.run_ended(cast("RunEnded", None))
+        after = loaded.args[0]
+        assert sum(after.totals.runs.values()) == sum(before.totals.runs.values()) + 1
+        window.show_page("Runs")
+        panel.run_ended(cast("RunEnded", None))
+        assert panel.stale and not panel.live_refresh.isActive()
+        with qtbot.waitSignal(panel.loaded, timeout=10_000):
+            window.show_page("Monitoring")
+        assert not panel.stale

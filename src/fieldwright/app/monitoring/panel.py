@@ -5,14 +5,15 @@ starts), runs per day stacked by status, the integrations, schedules, health
 checks and problems, and the error patterns; choosing a pattern lists its latest
 dead letters (the Runs page's dead-letter table), and double-clicking a letter
 opens its run. The summary is computed off the GUI thread (`Service.monitoring`)
-and arrives through `loaded`; a newer request supersedes an older one.
+and arrives through `loaded`; a newer request supersedes an older one. When runs
+end (the window's live events) it is recomputed, once per burst.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QModelIndex, QThreadPool, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -48,7 +49,7 @@ from fieldwright.domain.runs import RunStatus
 from fieldwright.service import Health, MonitoringSummary, Window
 
 if TYPE_CHECKING:
-    from fieldwright.service import Service
+    from fieldwright.service import RunEnded, Service
 
 __all__ = ["MonitoringPanel"]
 
@@ -58,6 +59,7 @@ WINDOW_LABELS = {
     Window.MONTH: "Last 30 days",
 }
 LETTERS = 200
+LIVE_DELAY_MS = 2000
 
 
 class MonitoringPanel(QWidget):
@@ -81,6 +83,13 @@ class MonitoringPanel(QWidget):
         self.pool = QThreadPool.globalInstance()
         self.signals = TaskSignals(self)
         self.letter_signals = TaskSignals(self)
+        #: A run ended while the page was hidden: recompute when it is shown.
+        self.stale = False
+        #: Runs ending in a burst recompute the summary once, this long after the last.
+        self.live_refresh = QTimer(self)
+        self.live_refresh.setSingleShot(True)
+        self.live_refresh.setInterval(LIVE_DELAY_MS)
+        self.live_refresh.timeout.connect(self.refresh)
         self.ui = Form("monitoring_panel.ui")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -174,9 +183,18 @@ class MonitoringPanel(QWidget):
         self.letter_table.doubleClicked.connect(self._open_letter_run)
 
     def showEvent(self, event: QShowEvent) -> None:
-        if self.summary is None and self.generation == 0:
+        if (self.summary is None and self.generation == 0) or self.stale:
+            self.stale = False
             self.refresh()
         super().showEvent(event)
+
+    def run_ended(self, _event: RunEnded) -> None:
+        """A run ended (the service's live events): the summary is recomputed shortly if the
+        page is shown, else when it is shown next."""
+        if self.isVisible():
+            self.live_refresh.start()
+        else:
+            self.stale = True
 
     @property
     def chosen_window(self) -> Window:
