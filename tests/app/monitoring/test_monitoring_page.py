@@ -61,6 +61,16 @@ def test_the_page_shows_health_tiles_chart_and_tables(
         assert panel.problems.count() == len(month_summary.problems) > 0
         assert panel.tabs.tabText(3) == f"Problems ({len(month_summary.problems)})"
         assert panel.patterns.rowCount() == len(month_summary.error_patterns) > 0
+        # One integration: its own runs, chart and patterns; the chooser keeps the others.
+        chooser = panel.integration_choice
+        assert chooser.count() == 6
+        with qtbot.waitSignal(panel.loaded, timeout=10_000) as loaded:
+            chooser.setCurrentIndex(chooser.findText("GLOBEX: SFDC → ERP"))
+        one = loaded.args[0]
+        assert [i.mapping_key for i in one.integrations] == ["mapping_SFDC_ERP_GLOBEX_20250724"]
+        assert sum(panel.chart.totals()) == 100 and panel.tiles["Runs"].value.text() == "100"
+        assert [s.mapping_key for s in one.schedules] == ["mapping_SFDC_ERP_GLOBEX_20250724"]
+        assert chooser.count() == 6
 
 
 def test_a_pattern_opens_its_dead_letters_and_a_letter_its_run(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QModelIndex, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -111,6 +111,8 @@ class MonitoringPanel(QWidget):
         self.window_choice = self.ui.child(QComboBox, "monitoring_window")
         for window, label in WINDOW_LABELS.items():
             self.window_choice.addItem(label, window.value)
+        self.integration_choice = self.ui.child(QComboBox, "monitoring_integration")
+        self.integration_choice.addItem("All integrations", None)
         self.refresh_button = self.ui.child(QPushButton, "refresh_monitoring")
         self.health_label = self.ui.child(QLabel, "monitoring_health")
         self.status_label = self.ui.child(QLabel, "monitoring_status")
@@ -174,6 +176,7 @@ class MonitoringPanel(QWidget):
 
     def _connect(self) -> None:
         self.window_choice.currentIndexChanged.connect(self.refresh)
+        self.integration_choice.currentIndexChanged.connect(self.refresh)
         self.refresh_button.clicked.connect(self.refresh)
         self.signals.done.connect(self._summary_ready)
         self.signals.failed.connect(self._failed)
@@ -204,10 +207,16 @@ class MonitoringPanel(QWidget):
         """Compute the summary of the chosen window on a pool thread."""
         self.generation += 1
         window = self.chosen_window
+        mapping = self.integration_choice.currentData()
+        key = mapping if isinstance(mapping, str) else None
         self.status_label.setText(f"Computing the last {window.value}…")
         self.refresh_button.setEnabled(False)
         self.pool.start(
-            Task(self.generation, lambda: self.service.monitoring(window), self.signals)
+            Task(
+                self.generation,
+                lambda: self.service.monitoring(window, mapping_key=key),
+                self.signals,
+            )
         )
 
     def _failed(self, _generation: int, text: str) -> None:
@@ -222,8 +231,24 @@ class MonitoringPanel(QWidget):
         self.show_summary(summary)
         self.loaded.emit(summary)
 
+    def _offer_integrations(self, summary: MonitoringSummary) -> None:
+        """Integrations seen so far stay in the chooser (a filtered summary holds one)."""
+        known = {
+            self.integration_choice.itemData(n) for n in range(self.integration_choice.count())
+        }
+        for item in summary.integrations:
+            if item.mapping_key not in known:
+                self.integration_choice.addItem(item.label, item.mapping_key)
+                index = self.integration_choice.count() - 1
+                self.integration_choice.setItemData(
+                    index, f"{item.name} ({item.mapping_key})", Qt.ItemDataRole.ToolTipRole
+                )
+
     def show_summary(self, summary: MonitoringSummary) -> None:
         self.summary = summary
+        blocked = self.integration_choice.blockSignals(True)
+        self._offer_integrations(summary)
+        self.integration_choice.blockSignals(blocked)
         theme = current_theme()
         colour = {Health.OK: theme.valid, Health.WARNING: theme.untested}.get(
             summary.health, theme.error
