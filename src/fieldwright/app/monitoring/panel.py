@@ -113,9 +113,16 @@ class MonitoringPanel(QWidget):
             self.window_choice.addItem(label, window.value)
         self.integration_choice = self.ui.child(QComboBox, "monitoring_integration")
         self.integration_choice.addItem("All integrations", None)
+        # Long integration names and the status line must not widen the page past 1024 px.
+        self.integration_choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.integration_choice.setMinimumContentsLength(18)
         self.refresh_button = self.ui.child(QPushButton, "refresh_monitoring")
         self.health_label = self.ui.child(QLabel, "monitoring_health")
         self.status_label = self.ui.child(QLabel, "monitoring_status")
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         tiles = self.ui.child(QWidget, "kpi_tiles").layout()
         assert isinstance(tiles, QHBoxLayout)  # as the form lays it out
         self.tiles: dict[str, KpiTile] = {}
@@ -259,6 +266,7 @@ class MonitoringPanel(QWidget):
             f"{summary.since.astimezone():%d %b %H:%M} – {summary.until.astimezone():%d %b %H:%M}"
             f" · computed in {summary.elapsed * 1000:.0f} ms"
         )
+        self.health_label.setToolTip(self.status_label.text())
         self._fill_tiles(summary)
         self.chart.set_data(summary.days, summary.runs_by_day)
         self.integrations.set_rows(integration_rows(summary.integrations))
