@@ -262,11 +262,14 @@ class MonitoringPanel(QWidget):
         )
         self.health_label.setText(summary.health.value.upper())
         self.health_label.setStyleSheet(f"color: {colour}; font-weight: 700; padding: 0 8px;")
+        since, until = summary.since.astimezone(), summary.until.astimezone()
         self.status_label.setText(
-            f"{summary.since.astimezone():%d %b %H:%M} – {summary.until.astimezone():%d %b %H:%M}"
-            f" · computed in {summary.elapsed * 1000:.0f} ms"
+            f"{since:%d %b} – {until:%d %b %H:%M} · {summary.elapsed * 1000:.0f} ms"
         )
-        self.health_label.setToolTip(self.status_label.text())
+        period = f"{since:%d %b %H:%M} – {until:%d %b %H:%M}"
+        tip = f"{period}, computed in {summary.elapsed * 1000:.0f} ms"
+        self.status_label.setToolTip(tip)
+        self.health_label.setToolTip(tip)
         self._fill_tiles(summary)
         self.chart.set_data(summary.days, summary.runs_by_day)
         self.integrations.set_rows(integration_rows(summary.integrations))
