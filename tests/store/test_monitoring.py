@@ -149,6 +149,13 @@ def test_runs_by_day_and_consecutive_failures(filled: Store) -> None:
     # QBT's failure was followed by a success; HS failed three times since its success.
     assert repo.consecutive_failures() == {HS: 3}
     assert repo.consecutive_failures([QBT]) == {}
+    # A mapping that never completed: every failure counts (the per-key statement).
+    runs = RunRepository(filled)
+    for n in range(2):
+        _run(runs, f"proc_NEW_{n}", "mapping_NEW_CRM_ACME", RunStatus.FAILED, T0 + timedelta(n))
+    keys = [HS, QBT, "mapping_NEW_CRM_ACME", "mapping_NONE"]
+    assert repo.consecutive_failures(keys) == {HS: 3, "mapping_NEW_CRM_ACME": 2}
+    assert repo.consecutive_failures() == {HS: 3, "mapping_NEW_CRM_ACME": 2}
 
 
 def test_error_patterns_group_by_field_and_normalised_reason(filled: Store) -> None:

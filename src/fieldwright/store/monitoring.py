@@ -11,7 +11,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from fieldwright.domain.runs import RunStatus
@@ -27,6 +38,7 @@ from fieldwright.store.models import (
     ScheduleExecution,
 )
 from fieldwright.store.store import Store
+from fieldwright.store.types import UTCDateTime
 
 __all__ = [
     "DEFAULT_LATE_AFTER",
@@ -39,6 +51,8 @@ __all__ = [
     "ScheduleSla",
 ]
 
+#: Before every run: the "latest completed run" of a mapping that never completed one.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: A start later than this after its fire time is late, unless the schedule says otherwise.
 DEFAULT_LATE_AFTER = 300
 
@@ -242,7 +256,12 @@ class MonitoringRepository:
 
     def consecutive_failures(self, mapping_keys: list[str] | None = None) -> dict[str, int]:
         """Per mapping, its failed runs since its latest completed run (latest first); only
-        mappings with at least one such failure."""
+        mappings with at least one such failure.
+
+        With `mapping_keys`, two index lookups per mapping (ix_runs_mapping_key_status_started_at)
+        in one statement; without, one pass over every failed run."""
+        if mapping_keys is not None:
+            return self._failures_of(sorted(set(mapping_keys)))
         completed = aliased(Run)
         last_ok = (
             select(func.max(completed.started_at))
@@ -257,10 +276,35 @@ class MonitoringRepository:
             .where(Run.status == RunStatus.FAILED, or_(last_ok.is_(None), Run.started_at > last_ok))
             .group_by(Run.mapping_key)
         )
-        if mapping_keys is not None:
-            query = query.where(Run.mapping_key.in_(mapping_keys))
         with self._store.session() as session:
             return {key: int(count) for key, count in session.execute(query)}
+
+    def _failures_of(self, keys: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        completed, failed = aliased(Run), aliased(Run)
+        for start in range(0, len(keys), 100):
+            parts = []
+            for key in keys[start : start + 100]:
+                last_ok = (
+                    select(func.max(completed.started_at))
+                    .where(completed.mapping_key == key, completed.status == RunStatus.COMPLETED)
+                    .scalar_subquery()
+                )
+                count = (
+                    select(func.count(failed.id))
+                    .where(
+                        failed.mapping_key == key,
+                        failed.status == RunStatus.FAILED,
+                        failed.started_at > func.coalesce(last_ok, literal(EPOCH, UTCDateTime())),
+                    )
+                    .scalar_subquery()
+                )
+                parts.append(select(literal(key).label("key"), count.label("failures")))
+            with self._store.session() as session:
+                for key, failures in session.execute(union_all(*parts)):
+                    if failures:
+                        found[key] = int(failures)
+        return found
 
     # -- schedules --------------------------------------------------------------------------
 
