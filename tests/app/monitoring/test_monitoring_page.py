@@ -92,7 +92,8 @@ def test_a_pattern_opens_its_dead_letters_and_a_letter_its_run(
         summary = panel.summary
         assert summary is not None
         top = summary.error_patterns[0]
-        assert panel.letters_title.text().endswith(top.pattern)
+        assert panel.letters_title.toolTip().endswith(top.pattern)
+        assert panel.letters_text == panel.letters_title.toolTip()
         assert all(letter.field == top.field for letter in panel.letters.items)
         run_key = panel.letters.items[0].run_key
         letters = panel.letter_table

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -177,6 +177,8 @@ class MonitoringPanel(QWidget):
         self.letters_title = self.ui.child(QLabel, "pattern_letters_title")
         # A long pattern must not widen its pane: the title is cut, its tooltip says it all.
         self.letters_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.letters_title.installEventFilter(self)
+        self.letters_text = ""
         self.ui.child(QSplitter, "monitoring_splitter").setSizes([330, 300])
         self.ui.child(QSplitter, "monitoring_upper").setSizes([380, 640])
         self.ui.child(QSplitter, "monitoring_lower").setSizes([600, 420])
@@ -284,7 +286,7 @@ class MonitoringPanel(QWidget):
         self.tabs.setTabText(3, f"Problems ({len(summary.problems)})")
         self.patterns.set_rows(pattern_rows(summary.error_patterns))
         self.letters.reset([], False)
-        self.letters_title.setText("Dead letters: choose an error pattern")
+        self._title_letters("Dead letters: choose an error pattern")
 
     def _restyle(self) -> None:
         """Theme colours of the health word and the tiles (again when the theme changes)."""
@@ -338,8 +340,7 @@ class MonitoringPanel(QWidget):
             return
         summary = self.summary
         pattern = summary.error_patterns[rows[0].row()]
-        self.letters_title.setText(f"Dead letters: {pattern.field or '–'}: {pattern.pattern}")
-        self.letters_title.setToolTip(self.letters_title.text())
+        self._title_letters(f"Dead letters: {pattern.field or '–'}: {pattern.pattern}")
         self.pool.start(
             Task(
                 self.generation,
@@ -347,6 +348,23 @@ class MonitoringPanel(QWidget):
                 self.letter_signals,
             )
         )
+
+    def _title_letters(self, text: str) -> None:
+        """The letters' title, cut with an ellipsis to its width (whole in the tooltip)."""
+        self.letters_text = text
+        self.letters_title.setToolTip(text)
+        self._elide_title()
+
+    def _elide_title(self) -> None:
+        metrics = self.letters_title.fontMetrics()
+        width = max(40, self.letters_title.width())
+        elided = metrics.elidedText(self.letters_text, Qt.TextElideMode.ElideRight, width)
+        self.letters_title.setText(elided)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.letters_title and event.type() == QEvent.Type.Resize:
+            self._elide_title()
+        return super().eventFilter(watched, event)
 
     def _letters_ready(self, generation: int, letters: object) -> None:
         if generation != self.generation or not isinstance(letters, list):
