@@ -338,7 +338,45 @@ COMMIT;
 
 BEGIN;
 
--- Running upgrade 0004 -> 0006
+-- Running upgrade 0004 -> 0005
+
+ALTER TABLE dead_letters ADD COLUMN reason_pattern VARCHAR(200);
+
+CREATE INDEX ix_dead_letters_reason_pattern_occurred_at ON dead_letters (reason_pattern, occurred_at);
+
+CREATE TABLE dead_letter_hours (
+    id BIGSERIAL NOT NULL, 
+    hour TIMESTAMP WITH TIME ZONE NOT NULL, 
+    mapping_key VARCHAR(200) NOT NULL, 
+    error_type VARCHAR(100) NOT NULL, 
+    field TEXT NOT NULL, 
+    reason_pattern VARCHAR(200) NOT NULL, 
+    letters INTEGER NOT NULL, 
+    first_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    last_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    CONSTRAINT pk_dead_letter_hours PRIMARY KEY (id), 
+    CONSTRAINT uq_dead_letter_hours_group UNIQUE (hour, mapping_key, error_type, field, reason_pattern)
+);
+
+CREATE INDEX ix_runs_mapping_key_status_started_at ON runs (mapping_key, status, started_at);
+
+CREATE INDEX ix_runs_started_at_activity ON runs (started_at, mapping_key, status, ended_at, records_read, records_written, records_failed, schedule_id);
+
+ALTER TABLE schedules ADD COLUMN sla_expected_seconds INTEGER;
+
+ALTER TABLE schedules ADD COLUMN sla_latest_finish VARCHAR(5);
+
+ALTER TABLE schedules ADD COLUMN sla_late_after_seconds INTEGER;
+
+ALTER TABLE schedules ADD COLUMN sla_failures_alert INTEGER;
+
+UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num = '0004';
+
+COMMIT;
+
+BEGIN;
+
+-- Running upgrade 0005 -> 0006
 
 CREATE TABLE version_lifecycles (
     id BIGSERIAL NOT NULL, 
@@ -396,7 +434,7 @@ CREATE TABLE store_settings (
     CONSTRAINT pk_store_settings PRIMARY KEY (name)
 );
 
-UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num = '0004';
+UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num = '0005';
 
 COMMIT;
 

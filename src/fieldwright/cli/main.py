@@ -27,6 +27,8 @@ COMMANDS = {
     "review": "fieldwright.cli.review:review",
     "schedules": "fieldwright.cli.schedules:schedules",
     "templates": "fieldwright.cli.templates:templates",
+    "status": "fieldwright.cli.status:status",
+    "sla": "fieldwright.cli.status:sla",
 }
 
 

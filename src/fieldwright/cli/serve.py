@@ -35,7 +35,14 @@ EXIT_FORCED = 130
     show_default=True,
     help="Seconds running runs get to stop when asked to.",
 )
-def serve(url: str | None, log_level: str, drain_timeout: float) -> None:
+@click.option(
+    "--health-port",
+    type=click.IntRange(min=1, max=65535),
+    default=None,
+    help="Serve the monitoring summary as JSON on http://127.0.0.1:PORT/health "
+    "(200 healthy, 503 failing; ?window=7d).",
+)
+def serve(url: str | None, log_level: str, drain_timeout: float, health_port: int | None) -> None:
     """Run the scheduler headless: fire every active schedule of the store.
 
     Only one process fires at a time: a second `serve` (or the desktop app)
@@ -65,7 +72,9 @@ def serve(url: str | None, log_level: str, drain_timeout: float) -> None:
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         with reported_errors():
-            serve_schedules(url, stop_event=stop, drain_timeout=drain_timeout)
+            serve_schedules(
+                url, stop_event=stop, drain_timeout=drain_timeout, health_port=health_port
+            )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -72,6 +72,7 @@ if TYPE_CHECKING:
         fail_staged_run,
         open_connector_sink,
         open_connector_source,
+        staging_backlog,
     )
     from fieldwright.connectors.sql import SqlSink, SqlSource, reflect_schema
 
@@ -129,6 +130,7 @@ _LOCATIONS = {
     "fail_staged_run": "fieldwright.connectors.registry",
     "open_connector_sink": "fieldwright.connectors.registry",
     "open_connector_source": "fieldwright.connectors.registry",
+    "staging_backlog": "fieldwright.connectors.registry",
     "open_sink": "fieldwright.connectors.files",
     "open_source": "fieldwright.connectors.files",
     "reflect_schema": "fieldwright.connectors.sql",
@@ -196,6 +198,7 @@ __all__ = [
     "schema_to_json_schema",
     "set_secret",
     "setting_names",
+    "staging_backlog",
     "where_to_set",
 ]
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
@@ -37,7 +38,13 @@ from fieldwright.domain.document import ConnectorRef
 from fieldwright.domain.records import RecordSink, RecordSource
 from fieldwright.domain.secrets_scan import describe_findings, find_secrets
 
-__all__ = ["CONNECTOR_KINDS", "fail_staged_run", "open_connector_sink", "open_connector_source"]
+__all__ = [
+    "CONNECTOR_KINDS",
+    "fail_staged_run",
+    "open_connector_sink",
+    "open_connector_source",
+    "staging_backlog",
+]
 
 _FILE_KINDS = frozenset({"csv", "tsv", "ndjson", "json", "xlsx"})
 _FILE_ALIASES = {"jsonl": "ndjson", "excel": "xlsx"}
@@ -258,6 +265,29 @@ def fail_staged_run(ref: ConnectorRef, run_id: str, credentials: Credentials | N
         _sql_url(settings),
         settings.get("table", "str", required=True),
         run_id,
+        staging_table=settings.get("staging_table", "str"),
+        schema=settings.get("schema", "str"),
+        credentials=_credentials(ref, credentials),
+    )
+
+
+def staging_backlog(
+    ref: ConnectorRef, credentials: Credentials | None = None
+) -> dict[str, tuple[int, datetime | None]] | None:
+    """For a SQL target written through a staging table: its rows per status with the
+    oldest one's time (the health check); None for other targets."""
+    if _FILE_ALIASES.get(ref.kind, ref.kind) != "sql":
+        return None
+    settings = _Settings(ref, "sink")
+    if not settings.get("staging", "bool", default=False) and not settings.get(
+        "staging_table", "str"
+    ):
+        return None
+    from fieldwright.connectors.sql import staged_row_counts
+
+    return staged_row_counts(
+        _sql_url(settings),
+        settings.get("table", "str", required=True),
         staging_table=settings.get("staging_table", "str"),
         schema=settings.get("schema", "str"),
         credentials=_credentials(ref, credentials),

@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Table, select, text, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import URL
@@ -46,7 +47,7 @@ from fieldwright.connectors.errors import ConnectorError, SinkError, SourceUnrea
 from fieldwright.domain.records import Position, Record, SourceItem
 from fieldwright.domain.schema import SchemaField
 
-__all__ = ["SqlSink", "SqlSource", "fail_staged_rows", "reflect_schema"]
+__all__ = ["SqlSink", "SqlSource", "fail_staged_rows", "reflect_schema", "staged_row_counts"]
 
 
 def _table_or_error(database: Database, table: str) -> Table:
@@ -280,3 +281,41 @@ def fail_staged_rows(
         database.fail(exc, "marking a stopped run's staged rows failed", name)
     finally:
         database.dispose()
+
+
+def staged_row_counts(
+    url: str | URL,
+    table: str,
+    *,
+    staging_table: str | None = None,
+    schema: str | None = None,
+    credentials: Credentials | None = None,
+) -> dict[str, tuple[int, datetime | None]]:
+    """Rows in `table`'s staging table per status (pending, completed, failed), each
+    with its oldest row's time: the health check of a SQL target. None staged: {}."""
+    name = staging_table or f"{table}__fw_staging"
+    check_identifier(name, "staging table", SinkError, name)
+    database = Database(url, schema=schema, credentials=credentials, error=SinkError)
+    try:
+        with database.connect() as connection:
+            if not sa_inspect(connection).has_table(name, schema=schema):
+                return {}
+            staged = database.reflect(connection, name)
+            query = select(
+                staged.c._fw_status, func.count(), func.min(staged.c._fw_created_at)
+            ).group_by(staged.c._fw_status)
+            return {
+                str(status): (int(count), _aware(oldest))
+                for status, count, oldest in connection.execute(query)
+            }
+    except sa_exc.SQLAlchemyError as exc:
+        database.fail(exc, "counting the staging table's rows", name)
+    finally:
+        database.dispose()
+
+
+def _aware(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp

@@ -23,6 +23,7 @@ from fieldwright.domain import ConnectorRef, MappingDocument
 from fieldwright.domain.runs import RunTrigger
 from fieldwright.domain.store_models import (
     DeadLetterPage,
+    DeadLetterRecord,
     MappingDiff,
     MappingSummary,
     MappingVersionInfo,
@@ -39,6 +40,20 @@ from fieldwright.service.connections import Connections
 from fieldwright.service.endpoints import anchor_paths
 from fieldwright.service.errors import InvalidRequest, ServiceError
 from fieldwright.service.events import ServiceEvents
+from fieldwright.service.health import health_checks
+from fieldwright.service.monitoring import (
+    monitoring_summary,
+    parse_window,
+    pattern_letters,
+    set_sla,
+)
+from fieldwright.service.monitoring_models import (
+    ErrorPattern,
+    HealthCheck,
+    MonitoringSummary,
+    ScheduleSla,
+    Window,
+)
 from fieldwright.service.runs import (
     FinishedCallback,
     ProgressCallback,
@@ -415,3 +430,34 @@ class Service:
                 version=version,
             )
         )
+
+    # -- monitoring -------------------------------------------------------------------------
+
+    def monitoring(
+        self, window: Window | str = Window.DAY, *, mapping_key: str | None = None
+    ) -> MonitoringSummary:
+        """Health over the last 24h, 7d or 30d: per integration and overall, schedules'
+        SLAs, error patterns, and the health checks (stuck files, staging rows)."""
+        try:
+            chosen = parse_window(window) if isinstance(window, str) else window
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from exc
+        with service_errors("computing the monitoring summary"):
+            return monitoring_summary(
+                self._store, chosen, mapping_key=mapping_key, checks=self._health_checks
+            )
+
+    def _health_checks(self) -> list[HealthCheck]:
+        return health_checks(self._store, self.list_schedules())
+
+    def pattern_letters(
+        self, summary: MonitoringSummary, pattern: ErrorPattern, *, limit: int = 200
+    ) -> list[DeadLetterRecord]:
+        """The latest dead letters of one of `summary`'s error patterns, newest first."""
+        with service_errors("reading the dead letters of an error pattern"):
+            return pattern_letters(self._store, summary, pattern, limit)
+
+    def set_schedule_sla(self, key: str, sla: ScheduleSla) -> ScheduleSla:
+        """Set a schedule's service levels (None clears one)."""
+        with service_errors(f"setting the SLA of schedule {key!r}"):
+            return set_sla(self._store, key, sla)

@@ -25,6 +25,7 @@ from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import Connectors
 from fieldwright.service.errors import ServiceError
 from fieldwright.service.facade import Service
+from fieldwright.service.health_endpoint import start_health_endpoint
 from fieldwright.service.scheduling import ScheduleRunner
 
 __all__ = ["serve_schedules"]
@@ -42,8 +43,12 @@ def serve_schedules(
     on_state: StateCallback | None = None,
     on_execution_finished: ExecutionCallback | None = None,
     drain_timeout: float = 30.0,
+    health_port: int | None = None,
 ) -> None:
-    """Fire the store's schedules until `stop_event` is set; returns once all is stopped."""
+    """Fire the store's schedules until `stop_event` is set; returns once all is stopped.
+
+    With `health_port`, the monitoring summary is served as JSON on 127.0.0.1 meanwhile
+    (`fieldwright.service.health_endpoint`)."""
     with Service.open(database_url, user=user, connectors=connectors) as service:
         if service.interrupted_runs:
             log.warning(
@@ -60,10 +65,15 @@ def serve_schedules(
                 on_execution_finished=_logging_finished(on_execution_finished),
             )
             scheduler.start()
+        endpoint = None
         try:
+            if health_port is not None:
+                endpoint = start_health_endpoint(service, health_port)
             while not stop_event.wait(SETTLE_EVERY):
                 _settle(service)
         finally:
+            if endpoint is not None:
+                endpoint.close()
             _stop(scheduler, drain_timeout)
             service.close(wait=drain_timeout)
 

@@ -28,6 +28,7 @@ from fieldwright.store.lifecycle import LifecycleRepository
 from fieldwright.store.mapping_tests import MappingTestRepository
 from fieldwright.store.mappings import MappingRepository
 from fieldwright.store.migrate import head_revision
+from fieldwright.store.monitoring import MonitoringRepository, ScheduleSla
 from fieldwright.store.runs import RunRepository
 from fieldwright.store.schedules import ScheduleRepository
 from fieldwright.store.settings import ENV_VAR, DatabaseLocation, default_url, describe
@@ -46,9 +47,11 @@ __all__ = [
     "LifecycleRepository",
     "MappingRepository",
     "MappingTestRepository",
+    "MonitoringRepository",
     "NotFound",
     "RunRepository",
     "ScheduleRepository",
+    "ScheduleSla",
     "SchemaOutOfDate",
     "SchemaTooNew",
     "Store",

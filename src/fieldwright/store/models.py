@@ -43,6 +43,7 @@ __all__ = [
     "AuditRow",
     "Base",
     "Connection",
+    "DeadLetterHour",
     "DeadLetterRow",
     "FieldMappingRow",
     "Mapping",
@@ -269,6 +270,13 @@ class Schedule(Audited, Base):
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    #: Service levels (revision 0005), all optional: how long a run should take, the
+    #: time of day ("HH:MM", schedule timezone) it should have finished by, how late a
+    #: start may be, and how many failures in a row raise an alert.
+    sla_expected_seconds: Mapped[int | None] = mapped_column(Integer)
+    sla_latest_finish: Mapped[str | None] = mapped_column(String(5))
+    sla_late_after_seconds: Mapped[int | None] = mapped_column(Integer)
+    sla_failures_alert: Mapped[int | None] = mapped_column(Integer)
 
 
 class Run(Audited, Base):
@@ -289,6 +297,19 @@ class Run(Audited, Base):
         Index("ix_runs_mapping_key_started_at", "mapping_key", "started_at"),
         Index("ix_runs_started_at", "started_at"),
         Index("ix_runs_status_started_at", "status", "started_at"),
+        Index("ix_runs_mapping_key_status_started_at", "mapping_key", "status", "started_at"),
+        # Covers the dashboard's scan of a window of runs (revision 0005).
+        Index(
+            "ix_runs_started_at_activity",
+            "started_at",
+            "mapping_key",
+            "status",
+            "ended_at",
+            "records_read",
+            "records_written",
+            "records_failed",
+            "schedule_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
@@ -366,7 +387,11 @@ class DeadLetterRow(Base):
     """A failed record of a run: where it came from, which field, why, and its input."""
 
     __tablename__ = "dead_letters"
-    __table_args__ = (Index("ix_dead_letters_run_id_id", "run_id", "id"),)
+    __table_args__ = (
+        Index("ix_dead_letters_run_id_id", "run_id", "id"),
+        # The latest letters of one error pattern (the dashboard opens a group; 0005).
+        Index("ix_dead_letters_reason_pattern_occurred_at", "reason_pattern", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
@@ -380,6 +405,39 @@ class DeadLetterRow(Base):
     input: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
     raw: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: `reason` with numbers and quoted values replaced by placeholders (revision 0005).
+    reason_pattern: Mapped[str | None] = mapped_column(String(200))
+
+
+class DeadLetterHour(Base):
+    """Dead letters counted per hour, mapping, step, field and reason pattern (revision 0005).
+
+    Kept up to date as letters are stored (an upsert per group), so the dashboard's error
+    patterns and their trends read thousands of rows, not a million. No null in the key
+    ("" for a letter without a step or field): an upsert must find its row.
+    """
+
+    __tablename__ = "dead_letter_hours"
+    __table_args__ = (
+        UniqueConstraint(
+            "hour",
+            "mapping_key",
+            "error_type",
+            "field",
+            "reason_pattern",
+            name="uq_dead_letter_hours_group",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime)
+    mapping_key: Mapped[str] = mapped_column(KEY)
+    error_type: Mapped[str] = mapped_column(String(100))
+    field: Mapped[str] = mapped_column(Text)
+    reason_pattern: Mapped[str] = mapped_column(String(200))
+    letters: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # -- approvals before production (revision 0006, issue 20) -----------------------------------

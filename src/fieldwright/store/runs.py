@@ -19,7 +19,9 @@ from fieldwright.domain.secrets_scan import describe_findings, find_secrets
 from fieldwright.domain.store_models import DeadLetterPage, DeadLetterRecord, RunPage, RunRecord
 from fieldwright.store._util import check_key, clean
 from fieldwright.store.errors import InvalidRecord, NotFound
+from fieldwright.store.letter_hours import count_letters
 from fieldwright.store.models import DeadLetterRow, Run, Schedule
+from fieldwright.store.patterns import reason_pattern
 from fieldwright.store.store import Store
 from fieldwright.store.types import utcnow
 
@@ -340,16 +342,17 @@ class RunRepository:
     def add_dead_letters(self, run_key: str, letters: Iterable[DeadLetter]) -> int:
         """Store failed records of a run, in one transaction; returns how many."""
         with self._store.session(write=True) as session:
-            run_id = self._run(session, run_key).id
+            run = self._run(session, run_key)
             rows = [
                 DeadLetterRow(
-                    run_id=run_id,
+                    run_id=run.id,
                     error_id=letter.error_id,
                     error_type=_error_type(letter.error_id),
                     position=clean(letter.position),
                     position_text=clean(letter.position_text),
                     field=clean(letter.field),
                     reason=clean(letter.reason),
+                    reason_pattern=reason_pattern(letter.reason),
                     input=clean(letter.input),
                     raw=clean(letter.raw),
                     occurred_at=letter.occurred_at,
@@ -357,6 +360,13 @@ class RunRepository:
                 for letter in letters
             ]
             session.add_all(rows)
+            count_letters(
+                session,
+                (
+                    (run.mapping_key, r.error_type, r.field, r.reason_pattern or "", r.occurred_at)
+                    for r in rows
+                ),
+            )
             return len(rows)
 
     def dead_letters(

@@ -53,6 +53,7 @@ def test_the_page_is_there_only_with_a_store(
         "Templates",
         "Runs",
         "Schedules",
+        "Monitoring",
         "Connections",
         "Settings",
     ]

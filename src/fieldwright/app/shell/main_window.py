@@ -63,6 +63,7 @@ from fieldwright.authoring.store_documents import StoreDocuments
 
 if TYPE_CHECKING:
     from fieldwright.app.connections.panel import ConnectionsPanel
+    from fieldwright.app.monitoring.panel import MonitoringPanel
     from fieldwright.app.runs.panel import RunsPanel
     from fieldwright.app.schedules.panel import SchedulesPanel
     from fieldwright.app.settings.panel import SettingsPanel
@@ -147,6 +148,7 @@ class MainWindow(QMainWindow):
         self._runs_page: LazyPage[RunsPanel] | None = None
         self._schedules_page: LazyPage[SchedulesPanel] | None = None
         self._connections_page: LazyPage[ConnectionsPanel] | None = None
+        self._monitoring_page: LazyPage[MonitoringPanel] | None = None
         if store is not None:  # the store's pages
             self.template_panel = TemplatePanel(store.service, lambda: self.session.document)
             stack.add("Templates", self.template_panel)
@@ -154,6 +156,7 @@ class MainWindow(QMainWindow):
             # pays for neither the pages nor their imports (the connectors behind Connections).
             self._runs_page = stack.add_lazy("Runs", self._make_runs_panel)
             self._schedules_page = stack.add_lazy("Schedules", self._make_schedules_panel)
+            self._monitoring_page = stack.add_lazy("Monitoring", self._make_monitoring_panel)
             self._connections_page = stack.add_lazy("Connections", self._make_connections_panel)
         self._settings_page = stack.add_lazy("Settings", self._make_settings_panel)
         #: The pages this window shows, in navigation order, and the stack's parts.
@@ -287,6 +290,8 @@ class MainWindow(QMainWindow):
             runs.run_ended(event)
         if (schedules := self._built_schedules()) is not None:
             schedules.run_ended(event)
+        if self._monitoring_page is not None and self._monitoring_page.built is not None:
+            self._monitoring_page.built.run_ended(event)
 
     def _live_schedule_fired(self, event: ScheduleFired) -> None:
         if (schedules := self._built_schedules()) is not None:
@@ -332,6 +337,15 @@ class MainWindow(QMainWindow):
         panel.runFinished.connect(self._run_finished)
         return panel
 
+    def _make_monitoring_panel(self) -> MonitoringPanel:
+        from fieldwright.app.monitoring.panel import MonitoringPanel
+
+        assert self.store is not None
+        panel = MonitoringPanel(self.store.service)
+        panel.message.connect(self.show_message)
+        panel.openRun.connect(self.open_run)
+        return panel
+
     def _make_connections_panel(self) -> ConnectionsPanel:
         from fieldwright.app.connections.panel import ConnectionsPanel
 
@@ -363,6 +377,11 @@ class MainWindow(QMainWindow):
     def schedules_panel(self) -> SchedulesPanel | None:
         """The Schedules page (None without a store); built on first use."""
         return self._schedules_page.content() if self._schedules_page is not None else None
+
+    @property
+    def monitoring_panel(self) -> MonitoringPanel | None:
+        """The Monitoring page (None without a store); built on first use."""
+        return self._monitoring_page.content() if self._monitoring_page is not None else None
 
     @property
     def connections_panel(self) -> ConnectionsPanel | None:
