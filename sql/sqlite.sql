@@ -409,3 +409,38 @@ CREATE TABLE store_settings (
 
 UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num = '0004';
 
+-- Running upgrade 0006 -> 0007
+
+CREATE TABLE pipelines (
+    id INTEGER NOT NULL, 
+    "key" VARCHAR(200) NOT NULL, 
+    name TEXT NOT NULL, 
+    description TEXT NOT NULL, 
+    latest_version INTEGER NOT NULL, 
+    step_count INTEGER NOT NULL, 
+    created_at DATETIME NOT NULL, 
+    created_by VARCHAR(100) NOT NULL, 
+    updated_at DATETIME NOT NULL, 
+    updated_by VARCHAR(100) NOT NULL, 
+    CONSTRAINT pk_pipelines PRIMARY KEY (id), 
+    CONSTRAINT uq_pipelines_key UNIQUE ("key")
+);
+
+CREATE TABLE pipeline_versions (
+    id INTEGER NOT NULL, 
+    pipeline_id INTEGER NOT NULL, 
+    version INTEGER NOT NULL, 
+    name TEXT NOT NULL, 
+    document TEXT NOT NULL, 
+    content_sha256 VARCHAR(64) NOT NULL, 
+    comment TEXT NOT NULL, 
+    step_count INTEGER NOT NULL, 
+    created_at DATETIME NOT NULL, 
+    created_by VARCHAR(100) NOT NULL, 
+    CONSTRAINT pk_pipeline_versions PRIMARY KEY (id), 
+    CONSTRAINT fk_pipeline_versions_pipeline_id_pipelines FOREIGN KEY(pipeline_id) REFERENCES pipelines (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_pipeline_versions_pipeline_id_version UNIQUE (pipeline_id, version)
+);
+
+UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num = '0006';
+

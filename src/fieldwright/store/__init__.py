@@ -28,6 +28,7 @@ from fieldwright.store.lifecycle import LifecycleRepository
 from fieldwright.store.mapping_tests import MappingTestRepository
 from fieldwright.store.mappings import MappingRepository
 from fieldwright.store.migrate import head_revision
+from fieldwright.store.pipelines import PipelineRepository
 from fieldwright.store.runs import RunRepository
 from fieldwright.store.schedules import ScheduleRepository
 from fieldwright.store.settings import ENV_VAR, DatabaseLocation, default_url, describe
@@ -47,6 +48,7 @@ __all__ = [
     "MappingRepository",
     "MappingTestRepository",
     "NotFound",
+    "PipelineRepository",
     "RunRepository",
     "ScheduleRepository",
     "SchemaOutOfDate",

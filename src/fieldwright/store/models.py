@@ -49,6 +49,8 @@ __all__ = [
     "MappingTest",
     "MappingTestResult",
     "MappingVersion",
+    "Pipeline",
+    "PipelineVersion",
     "Run",
     "Schedule",
     "ScheduleExecution",
@@ -126,6 +128,40 @@ class Mapping(Audited, Base):
     #: Bumped with a compare-and-set on every save: the optimistic lock.
     latest_version: Mapped[int] = mapped_column(Integer)
     field_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Pipeline(Audited, Base):
+    """A pipeline's identity (issue 19); its content lives in immutable versions."""
+
+    __tablename__ = "pipelines"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    key: Mapped[str] = mapped_column(KEY, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: Bumped with a compare-and-set on every save: the optimistic lock.
+    latest_version: Mapped[int] = mapped_column(Integer)
+    step_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PipelineVersion(Base):
+    """One immutable saved version of a pipeline: its whole canonical document text."""
+
+    __tablename__ = "pipeline_versions"
+    __table_args__ = (UniqueConstraint("pipeline_id", "version"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    #: Canonical JSON text (fieldwright.domain.pipeline_canonical.dumps_pipeline).
+    document: Mapped[str] = mapped_column(Text)
+    #: sha256 of `document`; checked on load.
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    step_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
 
 
 class TemplateInstance(Audited, Base):
