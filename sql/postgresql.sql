@@ -435,6 +435,16 @@ CREATE TABLE pipeline_versions (
     CONSTRAINT uq_pipeline_versions_pipeline_id_version UNIQUE (pipeline_id, version)
 );
 
+ALTER TABLE dead_letters ADD COLUMN step TEXT;
+
+ALTER TABLE runs ADD COLUMN records_expanded INTEGER DEFAULT '0' NOT NULL;
+
+ALTER TABLE runs ADD COLUMN records_merged INTEGER DEFAULT '0' NOT NULL;
+
+ALTER TABLE runs DROP CONSTRAINT ck_runs_completed_run_conserves_records;
+
+ALTER TABLE runs ADD CONSTRAINT ck_runs_completed_run_conserves_records CHECK (status <> 'completed' OR records_read + records_expanded = records_written + records_failed + records_filtered + records_skipped + records_merged);
+
 UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num = '0006';
 
 COMMIT;

@@ -49,6 +49,7 @@ from fieldwright.service.runs import (
     Runs,
 )
 from fieldwright.service.scheduling import schedule_endpoints
+from fieldwright.service.stored_pipelines import StoredPipelines
 from fieldwright.service.templates import Templates
 from fieldwright.store import MappingRepository, RunRepository, ScheduleRepository, Store
 from fieldwright.store.errors import StoreError
@@ -70,6 +71,7 @@ class Service:
         self._connections = Connections(store)
         self._templates = Templates(store)
         self._approvals = Approvals(store)
+        self._pipelines = StoredPipelines(store)
         self._handles: list[RunHandle] = []
         self._lock = threading.Lock()
         #: Runs found "running" on open whose process had stopped, now logged failed.
@@ -278,6 +280,12 @@ class Service:
     def templates(self) -> Templates:
         """The template library: list, instantiate, customisations, upgrade, import, export."""
         return self._templates
+
+    @property
+    def pipelines(self) -> StoredPipelines:
+        """Stored pipelines: save, open, history, diff, restore, delete (issue 19); run
+        one with `start_run(KEY)` like a mapping."""
+        return self._pipelines
 
     @property
     def approvals(self) -> Approvals:

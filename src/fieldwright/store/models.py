@@ -318,8 +318,8 @@ class Run(Audited, Base):
             name="counts_not_negative",
         ),
         CheckConstraint(
-            "status <> 'completed' OR records_read = records_written + records_failed"
-            " + records_filtered + records_skipped",
+            "status <> 'completed' OR records_read + records_expanded = records_written"
+            " + records_failed + records_filtered + records_skipped + records_merged",
             name="completed_run_conserves_records",
         ),
         Index("ix_runs_mapping_key_started_at", "mapping_key", "started_at"),
@@ -351,6 +351,10 @@ class Run(Audited, Base):
     host: Mapped[str | None] = mapped_column(String(255))
     #: What it read and wrote (connector kinds and settings, no secrets), its attempt.
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    #: A pipeline run's records an unwind made beyond one per input, and the records an
+    #: aggregate or a dedupe folded into another (revision 0007); 0 for a mapping run.
+    records_expanded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    records_merged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ScheduleExecution(Base):
@@ -416,6 +420,8 @@ class DeadLetterRow(Base):
     input: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
     raw: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The pipeline step the record failed at; None for a mapping run (revision 0007).
+    step: Mapped[str | None] = mapped_column(Text)
 
 
 # -- approvals before production (revision 0006, issue 20) -----------------------------------
