@@ -3,7 +3,7 @@ in its conservation check, and rebuilding it on SQLite keeps every run's dead le
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from fieldwright.domain.pipeline import PipelineCounts
 from fieldwright.domain.runs import RunStatus, RunTrigger
@@ -32,8 +32,13 @@ def test_upgrading_keeps_runs_and_dead_letters_and_lets_pipelines_conserve(db_ur
                 f"'no name', {NOW})"
             )
         )
+        # An index another revision may give runs (the monitoring ones) survives the rebuild.
+        connection.execute(text("CREATE INDEX ix_runs_extra ON runs (mapping_key, status)"))
     engine.dispose()
     with Store.open(db_url) as store:  # migrates with the store's own connections (FKs on)
+        with store.connection() as connection:
+            names = {index["name"] for index in inspect(connection).get_indexes("runs")}
+        assert {"ix_runs_extra", "ix_runs_started_at", "ix_runs_parent_run_key"} <= names
         runs = RunRepository(store)
         old = runs.get_run("run_old")
         assert (old.counts.read, old.counts.written, old.status) == (2, 1, RunStatus.COMPLETED)
