@@ -204,7 +204,8 @@ class Service:
         on_progress: ProgressCallback | None = None,
         on_finished: FinishedCallback | None = None,
     ) -> RunHandle:
-        """Run a stored mapping (by key, its latest version) or a document, in a worker thread.
+        """Run a stored mapping (by key, its latest version) or a document, in a worker thread;
+        a key that names no stored mapping but a stored pipeline runs the pipeline.
 
         `source`/`target` override the document's connectors; relative file paths are
         taken from `base_dir` (the document's folder), else the working directory.
