@@ -438,3 +438,52 @@ UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num 
 
 COMMIT;
 
+BEGIN;
+
+-- Running upgrade 0006 -> 0007
+
+CREATE TABLE pipelines (
+    id BIGSERIAL NOT NULL, 
+    key VARCHAR(200) NOT NULL, 
+    name TEXT NOT NULL, 
+    description TEXT NOT NULL, 
+    latest_version INTEGER NOT NULL, 
+    step_count INTEGER NOT NULL, 
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    created_by VARCHAR(100) NOT NULL, 
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    updated_by VARCHAR(100) NOT NULL, 
+    CONSTRAINT pk_pipelines PRIMARY KEY (id), 
+    CONSTRAINT uq_pipelines_key UNIQUE (key)
+);
+
+CREATE TABLE pipeline_versions (
+    id BIGSERIAL NOT NULL, 
+    pipeline_id BIGINT NOT NULL, 
+    version INTEGER NOT NULL, 
+    name TEXT NOT NULL, 
+    document TEXT NOT NULL, 
+    content_sha256 VARCHAR(64) NOT NULL, 
+    comment TEXT NOT NULL, 
+    step_count INTEGER NOT NULL, 
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    created_by VARCHAR(100) NOT NULL, 
+    CONSTRAINT pk_pipeline_versions PRIMARY KEY (id), 
+    CONSTRAINT fk_pipeline_versions_pipeline_id_pipelines FOREIGN KEY(pipeline_id) REFERENCES pipelines (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_pipeline_versions_pipeline_id_version UNIQUE (pipeline_id, version)
+);
+
+ALTER TABLE dead_letters ADD COLUMN step TEXT;
+
+ALTER TABLE runs ADD COLUMN records_expanded INTEGER DEFAULT '0' NOT NULL;
+
+ALTER TABLE runs ADD COLUMN records_merged INTEGER DEFAULT '0' NOT NULL;
+
+ALTER TABLE runs DROP CONSTRAINT ck_runs_completed_run_conserves_records;
+
+ALTER TABLE runs ADD CONSTRAINT ck_runs_completed_run_conserves_records CHECK (status <> 'completed' OR records_read + records_expanded = records_written + records_failed + records_filtered + records_skipped + records_merged);
+
+UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num = '0006';
+
+COMMIT;
+

@@ -443,3 +443,107 @@ CREATE TABLE store_settings (
 
 UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num = '0005';
 
+-- Running upgrade 0006 -> 0007
+
+CREATE TABLE pipelines (
+    id INTEGER NOT NULL, 
+    "key" VARCHAR(200) NOT NULL, 
+    name TEXT NOT NULL, 
+    description TEXT NOT NULL, 
+    latest_version INTEGER NOT NULL, 
+    step_count INTEGER NOT NULL, 
+    created_at DATETIME NOT NULL, 
+    created_by VARCHAR(100) NOT NULL, 
+    updated_at DATETIME NOT NULL, 
+    updated_by VARCHAR(100) NOT NULL, 
+    CONSTRAINT pk_pipelines PRIMARY KEY (id), 
+    CONSTRAINT uq_pipelines_key UNIQUE ("key")
+);
+
+CREATE TABLE pipeline_versions (
+    id INTEGER NOT NULL, 
+    pipeline_id INTEGER NOT NULL, 
+    version INTEGER NOT NULL, 
+    name TEXT NOT NULL, 
+    document TEXT NOT NULL, 
+    content_sha256 VARCHAR(64) NOT NULL, 
+    comment TEXT NOT NULL, 
+    step_count INTEGER NOT NULL, 
+    created_at DATETIME NOT NULL, 
+    created_by VARCHAR(100) NOT NULL, 
+    CONSTRAINT pk_pipeline_versions PRIMARY KEY (id), 
+    CONSTRAINT fk_pipeline_versions_pipeline_id_pipelines FOREIGN KEY(pipeline_id) REFERENCES pipelines (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_pipeline_versions_pipeline_id_version UNIQUE (pipeline_id, version)
+);
+
+ALTER TABLE dead_letters ADD COLUMN step TEXT;
+
+CREATE TEMP TABLE fw_kept_dead_letters AS SELECT * FROM dead_letters;
+
+CREATE TEMP TABLE fw_kept_run_links AS SELECT id, run_id FROM schedule_executions WHERE run_id IS NOT NULL;
+
+CREATE TABLE fw_runs_0007 (
+    id INTEGER NOT NULL, 
+    "key" VARCHAR(200) NOT NULL, 
+    mapping_key VARCHAR(200) NOT NULL, 
+    mapping_version INTEGER, 
+    schedule_id INTEGER, 
+    "trigger" VARCHAR(9) NOT NULL, 
+    status VARCHAR(9) NOT NULL, 
+    started_at DATETIME NOT NULL, 
+    ended_at DATETIME, 
+    records_read INTEGER NOT NULL, 
+    records_written INTEGER NOT NULL, 
+    records_failed INTEGER NOT NULL, 
+    records_filtered INTEGER NOT NULL, 
+    records_skipped INTEGER NOT NULL, 
+    error_summary TEXT, 
+    created_at DATETIME NOT NULL, 
+    created_by VARCHAR(100) NOT NULL, 
+    updated_at DATETIME NOT NULL, 
+    updated_by VARCHAR(100) NOT NULL, 
+    parent_run_key VARCHAR(200), 
+    process_id INTEGER, 
+    host VARCHAR(255), 
+    details JSON, 
+    records_expanded INTEGER DEFAULT '0' NOT NULL, 
+    records_merged INTEGER DEFAULT '0' NOT NULL, 
+    CONSTRAINT pk_runs PRIMARY KEY (id), 
+    CONSTRAINT ck_runs_completed_run_conserves_records CHECK (status <> 'completed' OR records_read + records_expanded = records_written + records_failed + records_filtered + records_skipped + records_merged), 
+    CONSTRAINT ck_runs_counts_not_negative CHECK (records_read >= 0 AND records_written >= 0 AND records_failed >= 0 AND records_filtered >= 0 AND records_skipped >= 0), 
+    CONSTRAINT fk_runs_schedule_id_schedules FOREIGN KEY(schedule_id) REFERENCES schedules (id) ON DELETE SET NULL, 
+    CONSTRAINT uq_runs_key UNIQUE ("key"), 
+    CONSTRAINT run_trigger CHECK ("trigger" IN ('manual', 'schedule', 'retry', 'test', 'reprocess')), 
+    CONSTRAINT run_status CHECK (status IN ('scheduled', 'running', 'completed', 'failed', 'cancelled', 'skipped'))
+);
+
+INSERT INTO fw_runs_0007 (id, key, mapping_key, mapping_version, schedule_id, trigger, status, started_at, ended_at, records_read, records_written, records_failed, records_filtered, records_skipped, error_summary, created_at, created_by, updated_at, updated_by, parent_run_key, process_id, host, details) SELECT id, key, mapping_key, mapping_version, schedule_id, trigger, status, started_at, ended_at, records_read, records_written, records_failed, records_filtered, records_skipped, error_summary, created_at, created_by, updated_at, updated_by, parent_run_key, process_id, host, details FROM runs;
+
+DROP TABLE runs;
+
+ALTER TABLE fw_runs_0007 RENAME TO runs;
+
+CREATE INDEX ix_runs_mapping_key_started_at ON runs (mapping_key, started_at);
+
+CREATE INDEX ix_runs_schedule_id ON runs (schedule_id);
+
+CREATE INDEX ix_runs_started_at ON runs (started_at);
+
+CREATE INDEX ix_runs_status_started_at ON runs (status, started_at);
+
+CREATE INDEX ix_runs_parent_run_key ON runs (parent_run_key);
+
+CREATE INDEX ix_runs_mapping_key_status_started_at ON runs (mapping_key, status, started_at);
+
+CREATE INDEX ix_runs_started_at_activity ON runs (started_at, mapping_key, status, ended_at, records_read, records_written, records_failed, schedule_id);
+
+INSERT INTO dead_letters SELECT * FROM fw_kept_dead_letters;
+
+UPDATE schedule_executions SET run_id = (SELECT k.run_id FROM fw_kept_run_links k WHERE k.id = schedule_executions.id) WHERE id IN (SELECT id FROM fw_kept_run_links);
+
+DROP TABLE fw_kept_dead_letters;
+
+DROP TABLE fw_kept_run_links;
+
+UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num = '0006';
+

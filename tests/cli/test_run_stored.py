@@ -55,7 +55,9 @@ def test_an_unknown_key_lists_the_close_ones(stored: tuple[str, Path]) -> None:
     url, _folder = stored
     result = CliRunner().invoke(cli, ["run", "mapping_HUBSPOT_CRM_DEMO_2025072", "-d", url])
     assert result.exit_code == 2
-    assert "no stored mapping has the key mapping_HUBSPOT_CRM_DEMO_2025072" in result.output
+    assert "no stored mapping or pipeline has the key mapping_HUBSPOT_CRM_DEMO_2025072" in (
+        " ".join(result.output.split())
+    )
     assert f"did you mean {KEY}?" in result.output
 
 

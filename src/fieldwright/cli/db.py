@@ -1,4 +1,5 @@
-"""`fieldwright db info|upgrade|current` and `fieldwright export|import` (mapping documents)."""
+"""`fieldwright db info|upgrade|current` and `fieldwright export|import` (mapping and pipeline
+documents)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,11 @@ from fieldwright.service import (
     current_revision,
     database_info,
     export_mapping,
+    export_pipeline,
     import_mapping,
+    import_pipeline,
+    is_pipeline_file,
+    is_stored_pipeline,
     upgrade_database,
 )
 
@@ -97,8 +102,11 @@ def current(url: str | None) -> None:
 @database_option
 @_clear_errors
 def export_command(key: str, path: Path, version: int | None, url: str | None) -> None:
-    """Write mapping KEY from the store to PATH as a mapping document."""
-    written = export_mapping(key, path, version=version, url=url)
+    """Write mapping or pipeline KEY from the store to PATH as its document."""
+    if is_stored_pipeline(key, url):
+        written = export_pipeline(key, path, version=version, url=url)
+    else:
+        written = export_mapping(key, path, version=version, url=url)
     click.echo(f"wrote {written}")
 
 
@@ -107,6 +115,8 @@ def export_command(key: str, path: Path, version: int | None, url: str | None) -
 @database_option
 @_clear_errors
 def import_command(path: Path, url: str | None) -> None:
-    """Store the mapping document at PATH (an existing key gets a new version)."""
-    saved = import_mapping(path, url=url)
+    """Store the mapping or pipeline document at PATH (an existing key gets a new version)."""
+    saved = (
+        import_pipeline(path, url=url) if is_pipeline_file(path) else import_mapping(path, url=url)
+    )
     click.echo(f"imported {saved.key} as version {saved.version}")

@@ -1,4 +1,5 @@
-"""`fieldwright run KEY`: run a stored mapping by its business key, with its own connectors.
+"""`fieldwright run KEY`: run a stored mapping or pipeline by its business key, with its own
+connectors (a pipeline run prints what each of its steps did).
 
 The mapping's file paths are absolute in the store (saving and importing make them
 so), so this works from any folder. `--input`/`--output` replace its source and
@@ -15,6 +16,7 @@ from typing import Any
 from rich.markup import escape
 
 from fieldwright.cli._common import ExitCode, console, err_console, fail
+from fieldwright.cli.pipelines import print_steps
 from fieldwright.domain import ConnectorRef
 from fieldwright.domain.runs import RunStatus
 from fieldwright.service import (
@@ -23,6 +25,7 @@ from fieldwright.service import (
     RunResult,
     Service,
     ServiceError,
+    StepCounts,
     file_kind_format,
 )
 
@@ -30,8 +33,9 @@ __all__ = ["close_keys", "run_stored"]
 
 
 def close_keys(service: Service, key: str) -> list[str]:
-    """The stored mapping keys that look like `key` (a typo), best first."""
+    """The stored mapping and pipeline keys that look like `key` (a typo), best first."""
     keys = [summary.key for summary in service.list_mappings()]
+    keys += [summary.key for summary in service.pipelines.list_pipelines()]
     return difflib.get_close_matches(key, keys, n=5, cutoff=0.5)
 
 
@@ -42,8 +46,9 @@ def _unknown(service: Service, key: str) -> None:
         close = []
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     fail(
-        f"no stored mapping has the key {escape(key)}{escape(hint)} (`fieldwright run` takes a "
-        "mapping file with --input and --output, or the business key of a stored mapping)"
+        f"no stored mapping or pipeline has the key {escape(key)}{escape(hint)} (`fieldwright "
+        "run` takes a mapping or pipeline file with --input and --output, or the business key "
+        "of a stored mapping or pipeline)"
     )
 
 
@@ -107,13 +112,22 @@ def run_stored(
             raise
         assert result is not None  # wait() without a timeout returns once the run ended
         try:
-            where = _where(service.run_detail(result.key).details)
+            details = service.run_detail(result.key).details
         except ServiceError:
-            where = None
+            details = {}
     finally:
         service.close()
-    _summary(result, where)
+    _summary(result, _where(details))
+    print_steps(_steps(details))
     return result
+
+
+def _steps(details: dict[str, Any]) -> tuple[StepCounts, ...]:
+    """A pipeline run's step counts, as its details recorded them."""
+    rows = details.get("steps")
+    if not isinstance(rows, list):
+        return ()
+    return tuple(StepCounts(**row) for row in rows if isinstance(row, dict))
 
 
 def _summary(result: RunResult, where: str | None) -> None:

@@ -170,6 +170,8 @@ class DeadLetterRecord(_Record):
     input: dict[str, Any] | None = None
     raw: str | None = None
     occurred_at: datetime
+    #: The pipeline step the record failed at; None for a mapping run.
+    step: str | None = None
 
 
 class DeadLetterPage(_Record):

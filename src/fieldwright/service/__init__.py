@@ -159,6 +159,12 @@ if TYPE_CHECKING:
     )
     from fieldwright.service.secrets import KeyringStatus, get_secret, keyring_status, set_secret
     from fieldwright.service.serve import serve_schedules
+    from fieldwright.service.stored_pipelines import (
+        StoredPipelines,
+        export_pipeline,
+        import_pipeline,
+        is_stored_pipeline,
+    )
     from fieldwright.service.suites import (
         Coverage,
         Difference,
@@ -205,6 +211,10 @@ _LOCATIONS = {
     "current_revision": "fieldwright.service.database",
     "export_mapping": "fieldwright.service.database",
     "import_mapping": "fieldwright.service.database",
+    "StoredPipelines": "fieldwright.service.stored_pipelines",
+    "export_pipeline": "fieldwright.service.stored_pipelines",
+    "import_pipeline": "fieldwright.service.stored_pipelines",
+    "is_stored_pipeline": "fieldwright.service.stored_pipelines",
     "infer_schema_from_connector": "fieldwright.service.schemas",
     "infer_schema_from_file": "fieldwright.service.schemas",
     "schema_from_database_table": "fieldwright.service.schemas",
@@ -357,6 +367,7 @@ __all__ = [
     "StepCounts",
     "StepSample",
     "StoreProblem",
+    "StoredPipelines",
     "SuiteResult",
     "TemplateSummary",
     "TestResult",
@@ -380,6 +391,7 @@ __all__ = [
     "document_json_schema",
     "endpoint_setting_names",
     "export_mapping",
+    "export_pipeline",
     "expression_functions",
     "expression_operators",
     "expression_problem",
@@ -389,9 +401,11 @@ __all__ = [
     "function_library",
     "get_secret",
     "import_mapping",
+    "import_pipeline",
     "infer_schema_from_connector",
     "infer_schema_from_file",
     "is_pipeline_file",
+    "is_stored_pipeline",
     "junit_xml",
     "keyring_status",
     "open_mapping",

@@ -64,6 +64,7 @@ from fieldwright.service.runs import (
     Runs,
 )
 from fieldwright.service.scheduling import schedule_endpoints
+from fieldwright.service.stored_pipelines import StoredPipelines
 from fieldwright.service.templates import Templates
 from fieldwright.store import MappingRepository, RunRepository, ScheduleRepository, Store
 from fieldwright.store.errors import StoreError
@@ -85,6 +86,7 @@ class Service:
         self._connections = Connections(store)
         self._templates = Templates(store)
         self._approvals = Approvals(store)
+        self._pipelines = StoredPipelines(store)
         self._handles: list[RunHandle] = []
         self._lock = threading.Lock()
         #: Runs found "running" on open whose process had stopped, now logged failed.
@@ -217,7 +219,8 @@ class Service:
         on_progress: ProgressCallback | None = None,
         on_finished: FinishedCallback | None = None,
     ) -> RunHandle:
-        """Run a stored mapping (by key, its latest version) or a document, in a worker thread.
+        """Run a stored mapping (by key, its latest version) or a document, in a worker thread;
+        a key that names no stored mapping but a stored pipeline runs the pipeline.
 
         `source`/`target` override the document's connectors; relative file paths are
         taken from `base_dir` (the document's folder), else the working directory.
@@ -293,6 +296,12 @@ class Service:
     def templates(self) -> Templates:
         """The template library: list, instantiate, customisations, upgrade, import, export."""
         return self._templates
+
+    @property
+    def pipelines(self) -> StoredPipelines:
+        """Stored pipelines: save, open, history, diff, restore, delete (issue 19); run
+        one with `start_run(KEY)` like a mapping."""
+        return self._pipelines
 
     @property
     def approvals(self) -> Approvals:

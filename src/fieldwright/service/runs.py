@@ -31,6 +31,7 @@ from fieldwright.service.errors import DataError, EndpointRefused, InvalidReques
 from fieldwright.service.events import RunEnded, RunProgressed, RunStarted, ServiceEvents
 from fieldwright.service.files import output_columns
 from fieldwright.service.mappings import compile_mapping
+from fieldwright.service.pipeline_runs import PipelineRunner
 from fieldwright.store import MappingRepository, RunRepository, Store
 
 __all__ = [
@@ -116,6 +117,7 @@ class Runs:
         self._connectors = connectors
         #: Every run's start, progress and end are published here (see `events`).
         self.events = events or ServiceEvents()
+        self._pipeline_runs = PipelineRunner(store, connectors, self.events)
 
     # -- starting ---------------------------------------------------------------------------
 
@@ -134,6 +136,13 @@ class Runs:
         with service_errors():
             document = self._mappings.load_mapping(mapping, version)
         return document, document.version
+
+    def is_pipeline(self, key: str) -> bool:
+        """Whether `key` names a stored pipeline (and no stored mapping)."""
+        with service_errors():
+            if self._mappings.exists(key):
+                return False
+        return self._pipeline_runs.is_pipeline(key)
 
     def start_run(
         self,
@@ -156,8 +165,25 @@ class Runs:
 
         `schedule_key`, `parent_key`, `retries` (the document's retry strategy),
         `cancel_event` (stops the run when set) and `version` (a stored version other
-        than the latest: the active one) serve the scheduler's runner.
+        than the latest: the active one) serve the scheduler's runner. A key that names
+        no stored mapping but a stored pipeline starts a run of the pipeline.
         """
+        if isinstance(mapping, str) and self.is_pipeline(mapping):
+            return self._pipeline_runs.start(
+                mapping,
+                source=source,
+                target=target,
+                trigger=trigger,
+                base_dir=base_dir,
+                on_progress=on_progress,
+                on_finished=on_finished,
+                timeout=timeout,
+                schedule_key=schedule_key,
+                parent_key=parent_key,
+                retries=retries,
+                cancel_event=cancel_event,
+                version=version,
+            )
         document, version = self.load(mapping, version)
         source_ref = source or document.source.connector
         target_ref = target or document.target.connector

@@ -29,6 +29,7 @@ from fieldwright.store.mapping_tests import MappingTestRepository
 from fieldwright.store.mappings import MappingRepository
 from fieldwright.store.migrate import head_revision
 from fieldwright.store.monitoring import MonitoringRepository, ScheduleSla
+from fieldwright.store.pipelines import PipelineRepository
 from fieldwright.store.runs import RunRepository
 from fieldwright.store.schedules import ScheduleRepository
 from fieldwright.store.settings import ENV_VAR, DatabaseLocation, default_url, describe
@@ -49,6 +50,7 @@ __all__ = [
     "MappingTestRepository",
     "MonitoringRepository",
     "NotFound",
+    "PipelineRepository",
     "RunRepository",
     "ScheduleRepository",
     "ScheduleSla",

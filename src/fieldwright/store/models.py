@@ -50,6 +50,8 @@ __all__ = [
     "MappingTest",
     "MappingTestResult",
     "MappingVersion",
+    "Pipeline",
+    "PipelineVersion",
     "Run",
     "Schedule",
     "ScheduleExecution",
@@ -127,6 +129,40 @@ class Mapping(Audited, Base):
     #: Bumped with a compare-and-set on every save: the optimistic lock.
     latest_version: Mapped[int] = mapped_column(Integer)
     field_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Pipeline(Audited, Base):
+    """A pipeline's identity (issue 19); its content lives in immutable versions."""
+
+    __tablename__ = "pipelines"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    key: Mapped[str] = mapped_column(KEY, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: Bumped with a compare-and-set on every save: the optimistic lock.
+    latest_version: Mapped[int] = mapped_column(Integer)
+    step_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PipelineVersion(Base):
+    """One immutable saved version of a pipeline: its whole canonical document text."""
+
+    __tablename__ = "pipeline_versions"
+    __table_args__ = (UniqueConstraint("pipeline_id", "version"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    #: Canonical JSON text (fieldwright.domain.pipeline_canonical.dumps_pipeline).
+    document: Mapped[str] = mapped_column(Text)
+    #: sha256 of `document`; checked on load.
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    step_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
 
 
 class TemplateInstance(Audited, Base):
@@ -290,8 +326,8 @@ class Run(Audited, Base):
             name="counts_not_negative",
         ),
         CheckConstraint(
-            "status <> 'completed' OR records_read = records_written + records_failed"
-            " + records_filtered + records_skipped",
+            "status <> 'completed' OR records_read + records_expanded = records_written"
+            " + records_failed + records_filtered + records_skipped + records_merged",
             name="completed_run_conserves_records",
         ),
         Index("ix_runs_mapping_key_started_at", "mapping_key", "started_at"),
@@ -336,6 +372,10 @@ class Run(Audited, Base):
     host: Mapped[str | None] = mapped_column(String(255))
     #: What it read and wrote (connector kinds and settings, no secrets), its attempt.
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    #: A pipeline run's records an unwind made beyond one per input, and the records an
+    #: aggregate or a dedupe folded into another (revision 0007); 0 for a mapping run.
+    records_expanded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    records_merged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ScheduleExecution(Base):
@@ -407,6 +447,8 @@ class DeadLetterRow(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: `reason` with numbers and quoted values replaced by placeholders (revision 0005).
     reason_pattern: Mapped[str | None] = mapped_column(String(200))
+    #: The pipeline step the record failed at; None for a mapping run (revision 0007).
+    step: Mapped[str | None] = mapped_column(Text)
 
 
 class DeadLetterHour(Base):

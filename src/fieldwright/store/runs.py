@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from fieldwright.domain.pipeline import PipelineCounts
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus, RunTrigger
 from fieldwright.domain.secrets_scan import describe_findings, find_secrets
 from fieldwright.domain.store_models import DeadLetterPage, DeadLetterRecord, RunPage, RunRecord
@@ -42,18 +43,26 @@ def _record(run: Run, schedule_key: str | None, dead_letters: int) -> RunRecord:
         status=run.status,
         started_at=run.started_at,
         ended_at=run.ended_at,
-        counts=RunCounts(
-            read=run.records_read,
-            written=run.records_written,
-            failed=run.records_failed,
-            filtered=run.records_filtered,
-            skipped=run.records_skipped,
-        ),
+        counts=_counts(run),
         error_summary=run.error_summary,
         schedule_key=schedule_key,
         started_by=run.created_by,
         dead_letter_count=dead_letters,
     )
+
+
+def _counts(run: Run) -> RunCounts:
+    """A run's counts: a pipeline run's with what its steps expanded and merged."""
+    counts = {
+        "read": run.records_read,
+        "written": run.records_written,
+        "failed": run.records_failed,
+        "filtered": run.records_filtered,
+        "skipped": run.records_skipped,
+    }
+    if run.records_expanded or run.records_merged:
+        return PipelineCounts(**counts, expanded=run.records_expanded, merged=run.records_merged)
+    return RunCounts(**counts)
 
 
 def _set_counts(run: Run, counts: RunCounts) -> None:
@@ -62,6 +71,9 @@ def _set_counts(run: Run, counts: RunCounts) -> None:
     run.records_failed = counts.failed
     run.records_filtered = counts.filtered
     run.records_skipped = counts.skipped
+    if isinstance(counts, PipelineCounts):
+        run.records_expanded = counts.expanded
+        run.records_merged = counts.merged
 
 
 def _error_type(error_id: str) -> str | None:
@@ -226,6 +238,12 @@ class RunRepository:
         with self._store.session() as session:
             return _lineage(self._run(session, key))
 
+    def add_details(self, key: str, extra: dict[str, Any]) -> None:
+        """Add to what a run recorded (a pipeline run's step counts once it ended)."""
+        with self._store.session(write=True) as session:
+            run = self._run(session, key)
+            run.details = {**(run.details or {}), **clean(extra)}
+
     def child_runs(self, key: str) -> list[str]:
         """Keys of the runs that retry or reprocess run `key`, oldest first."""
         with self._store.session() as session:
@@ -356,6 +374,7 @@ class RunRepository:
                     input=clean(letter.input),
                     raw=clean(letter.raw),
                     occurred_at=letter.occurred_at,
+                    step=clean(letter.step),
                 )
                 for letter in letters
             ]
@@ -395,6 +414,7 @@ class RunRepository:
                     input=row.input,
                     raw=row.raw,
                     occurred_at=row.occurred_at,
+                    step=row.step,
                 )
                 for row in rows[:limit]
             ]

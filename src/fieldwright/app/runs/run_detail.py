@@ -14,7 +14,14 @@ from PySide6.QtWidgets import QApplication
 from fieldwright.app.runs.models import duration_text, when_text
 from fieldwright.service import RunDetail
 
-__all__ = ["FOLDER_LINK", "detail_html", "endpoint_text", "folder_url", "link_color"]
+__all__ = [
+    "FOLDER_LINK",
+    "detail_html",
+    "endpoint_text",
+    "folder_url",
+    "link_color",
+    "steps_html",
+]
 
 #: The scheme of the "Open folder" links of a run's source and output files.
 FOLDER_LINK = "folder:"
@@ -77,6 +84,48 @@ def _where_row(described: Any, color: str, *, link: bool) -> str | None:
     return f'{shown} · <a href="{target}" style="color:{color}">Open folder</a>'
 
 
+_STEP_COUNTS = (
+    ("received", "in"),
+    ("emitted", "out"),
+    ("failed", "failed"),
+    ("filtered", "filtered"),
+    ("merged", "merged"),
+    ("expanded", "expanded"),
+)
+
+
+def steps_html(details: dict[str, Any]) -> str | None:
+    """A pipeline run's steps, one line each with its counts (those above 0 besides in and
+    out); None for a mapping run."""
+    steps = details.get("steps")
+    if not isinstance(steps, list) or not steps:
+        return None
+    lines = []
+    for step in steps:
+        if not isinstance(step, dict):
+            continue
+        counts = [
+            f"{label} {step[name]:,}"
+            for name, label in _STEP_COUNTS
+            if isinstance(step.get(name), int) and (step[name] or label in ("in", "out"))
+        ]
+        name, kind = html.escape(str(step.get("name", "?"))), html.escape(str(step.get("type")))
+        lines.append(f"<b>{name}</b> ({kind}): {' · '.join(counts)}")
+    return "<br>".join(lines)
+
+
+def _records(counts: Any) -> str:
+    text = (
+        f"read {counts.read:,} · written {counts.written:,} · failed {counts.failed:,}"
+        f" · filtered {counts.filtered:,}"
+    )
+    for name in ("skipped", "merged", "expanded"):
+        value = getattr(counts, name, 0)
+        if value:
+            text += f" · {name} {value:,}"
+    return text
+
+
 def detail_html(detail: RunDetail) -> str:
     """The run's detail as rich text; parent and child runs are `run:` links."""
     record = detail.record
@@ -88,21 +137,20 @@ def detail_html(detail: RunDetail) -> str:
         return f'<a href="run:{esc(key)}" style="color:{color}">{esc(key)}</a>'
 
     version = f" version {record.mapping_version}" if record.mapping_version else ""
+    steps = steps_html(detail.details)
+    what = "Pipeline" if "pipeline" in detail.details else "Mapping"
     rows = [
         ("Status", f"<b>{esc(record.status.value)}</b>"),
-        ("Mapping", f"{esc(record.mapping_key)}{version}"),
+        (what, f"{esc(record.mapping_key)}{version}"),
         ("Trigger", esc(record.trigger.value)),
         ("Started", esc(when_text(record.started_at))),
         ("Ended", esc(when_text(record.ended_at)) or "—"),
         ("Duration", esc(duration_text(record)) or "—"),
-        (
-            "Records",
-            f"read {counts.read:,} · written {counts.written:,} · failed {counts.failed:,}"
-            f" · filtered {counts.filtered:,}"
-            + (f" · skipped {counts.skipped:,}" if counts.skipped else ""),
-        ),
+        ("Records", _records(counts)),
         ("Dead letters", f"{record.dead_letter_count:,}"),
     ]
+    if steps is not None:
+        rows.append(("Steps", steps))
     # Where the records went and came from, right under the mapping: what one looks for.
     for label, side, folder in (("Source", "source", False), ("Output", "target", True)):
         where = _where_row(detail.details.get(side), color, link=folder)

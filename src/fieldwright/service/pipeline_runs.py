@@ -1,0 +1,199 @@
+"""Runs of stored pipelines (issue 19, item 2): Run now, `fieldwright run KEY`, schedules.
+
+A stored pipeline runs as a stored mapping does: logged in the store, its
+failed records dead letters naming their step, its output through the
+connectors. When the run ends each step's counts are added to the run's
+details (``details["steps"]``), so the run detail shows what every step did.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from fieldwright.connectors import ConnectorError
+from fieldwright.domain import ConnectorRef
+from fieldwright.domain.pipeline import Branch, PipelineDocument
+from fieldwright.domain.records import RecordSink, RecordSource, SourceItem
+from fieldwright.domain.runs import RunCounts, RunStatus, RunTrigger
+from fieldwright.engine import RunOutcome
+from fieldwright.engine.pipeline import StepCounts, execute_pipeline
+from fieldwright.service._boundary import service_errors
+from fieldwright.service._connectors import Connectors, describe, file_path, refuse_secrets
+from fieldwright.service._results import RunProgress, RunResult
+from fieldwright.service._store_log import StoreRunLog
+from fieldwright.service._worker import RunHandle, RunPlan
+from fieldwright.service.endpoints import refuse_protected_target
+from fieldwright.service.errors import InvalidRequest
+from fieldwright.service.events import RunEnded, RunProgressed, RunStarted, ServiceEvents
+from fieldwright.service.pipelines import _branch_sink, _join
+from fieldwright.service.stored_pipelines import StoredPipelines
+from fieldwright.store import RunRepository, Store
+
+__all__ = ["PipelineRunner", "step_rows"]
+
+ProgressCallback = Callable[[RunProgress], None]
+FinishedCallback = Callable[[RunResult], None]
+
+
+def step_rows(steps: Iterable[StepCounts]) -> list[dict[str, Any]]:
+    """Each step's counts as a run records them in its details."""
+    return [asdict(step) for step in steps]
+
+
+class _PipelineRunLog(StoreRunLog):
+    """Logs a pipeline run as a mapping run's, with each step's counts in its details,
+    written as it finishes (before anyone waiting on the run hears it ended)."""
+
+    def __init__(self, runs: RunRepository, steps: list[tuple[StepCounts, ...]]) -> None:
+        super().__init__(runs)
+        self._repository = runs
+        self._steps = steps
+
+    def finish(self, key: str, status: RunStatus, counts: RunCounts, message: str | None) -> None:
+        try:
+            with service_errors(f"recording the step counts of run {key}"):
+                self._repository.add_details(key, {"steps": step_rows(self._steps[0])})
+        finally:
+            super().finish(key, status, counts, message)
+
+
+class PipelineRunner:
+    """Starts runs of the pipelines of one store, logged like mapping runs."""
+
+    def __init__(self, store: Store, connectors: Connectors, events: ServiceEvents) -> None:
+        self._pipelines = StoredPipelines(store)
+        self._runs = RunRepository(store)
+        self._connectors = connectors
+        self._events = events
+
+    def is_pipeline(self, key: str) -> bool:
+        return self._pipelines.exists(key)
+
+    def start(
+        self,
+        key: str,
+        *,
+        source: ConnectorRef | None = None,
+        target: ConnectorRef | None = None,
+        trigger: RunTrigger = RunTrigger.MANUAL,
+        base_dir: Path | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_finished: FinishedCallback | None = None,
+        timeout: float | None = None,
+        schedule_key: str | None = None,
+        parent_key: str | None = None,
+        retries: bool = True,
+        cancel_event: threading.Event | None = None,
+        version: int | None = None,
+    ) -> RunHandle:
+        """Start a run of stored pipeline `key` (`version`, default the latest); the
+        arguments are `Runs.start_run`'s."""
+        document = self._pipelines.open(key, version)
+        source_ref = source or document.source.connector
+        target_ref = target or document.target.connector
+        if source_ref is None or target_ref is None:
+            side = "source" if source_ref is None else "target"
+            raise InvalidRequest(
+                f"pipeline {key!r} has no {side} connector; choose a {side} for the run or "
+                f"set one in the pipeline's {side}"
+            )
+        if timeout is not None and timeout <= 0:
+            raise InvalidRequest(f"a run's timeout must be positive, not {timeout:g} s")
+        refuse_protected_target(target_ref, base_dir)
+        details = {
+            "pipeline": key,
+            "source": describe(source_ref, base_dir),
+            "target": describe(target_ref, base_dir),
+        }
+        refuse_secrets(details)
+        compiled = self._pipelines.compile(document)
+        with service_errors(f"the target of pipeline {key!r}"):
+            output = file_path(target_ref, base_dir)
+        connectors = self._connectors
+        columns = [field.name for field in document.target.fields]
+        steps: list[tuple[StepCounts, ...]] = [()]
+
+        def open_source() -> RecordSource:
+            return connectors.open_source(source_ref, base_dir=base_dir)
+
+        def open_sink(run_key: str) -> RecordSink:
+            return connectors.open_sink(
+                target_ref, base_dir=base_dir, columns=columns, run_key=run_key
+            )
+
+        def branch_sink(branch: Branch) -> RecordSink:
+            if output is None:
+                raise ConnectorError(
+                    f"branch {branch.name!r}: a branch target is a file beside the run's "
+                    "output, so the run's target must be a file"
+                )
+            return _branch_sink(branch, output)
+
+        def keep(counts: tuple[StepCounts, ...]) -> None:
+            steps[0] = counts
+
+        def execute(items: Iterable[SourceItem], into: Any, **options: Any) -> RunOutcome:
+            return execute_pipeline(
+                compiled,
+                items,
+                into,
+                on_steps=keep,
+                open_branch_sink=branch_sink,
+                join_branch=_join,
+                **options,
+            )
+
+        plan = RunPlan(
+            document=document,
+            compiled=None,
+            mapping_version=document.version,
+            open_source=open_source,
+            open_sink=open_sink,
+            trigger=trigger,
+            details=details,
+            schedule_key=schedule_key,
+            parent_key=parent_key,
+            timeout=timeout,
+            retries=retries,
+            execute=execute,
+        )
+        return self._begin(plan, document, steps, on_progress, on_finished, cancel_event)
+
+    def _begin(
+        self,
+        plan: RunPlan,
+        document: PipelineDocument,
+        steps: list[tuple[StepCounts, ...]],
+        on_progress: ProgressCallback | None,
+        on_finished: FinishedCallback | None,
+        cancel_event: threading.Event | None,
+    ) -> RunHandle:
+        events, runs = self._events, self._runs
+
+        def progressed(progress: RunProgress) -> None:  # the run's worker or ticker thread
+            if on_progress is not None:
+                on_progress(progress)
+            events.publish(RunProgressed(progress))
+
+        def finished(result: RunResult) -> None:  # the run's worker thread
+            try:
+                if on_finished is not None:
+                    on_finished(result)
+            finally:
+                events.publish(RunEnded(result, document.key, plan.trigger, plan.schedule_key))
+
+        handle = RunHandle(
+            _PipelineRunLog(runs, steps),
+            plan,
+            on_progress=progressed,
+            on_finished=finished,
+            cancel_event=cancel_event,
+        )
+        events.publish(
+            RunStarted(handle.key, document.key, plan.trigger, plan.schedule_key, plan.parent_key)
+        )
+        return handle.begin()

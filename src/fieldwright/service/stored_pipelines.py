@@ -1,0 +1,214 @@
+"""Pipelines in the store (issue 19, item 1): save, open, history, diff, restore, delete,
+import and export; what a stored pipeline's map and enrich steps read.
+
+A stored pipeline runs from any folder: importing (or saving with `base_dir`)
+makes the relative paths of its source, target, map steps' mapping files and
+enrich steps' sources absolute, taken from the pipeline file's folder. A map
+step may also name a stored mapping by its business key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from fieldwright.connectors import ConnectorError, open_connector_source
+from fieldwright.domain import ConnectorRef, MappingDocument, load
+from fieldwright.domain.pipeline import (
+    EnrichStep,
+    MapStep,
+    PipelineDocument,
+    PipelineStep,
+    RouteStep,
+)
+from fieldwright.domain.pipeline_canonical import load_pipeline, save_pipeline
+from fieldwright.domain.pipeline_store import PipelineDiff, PipelineSummary, PipelineVersionInfo
+from fieldwright.domain.records import SourceItem
+from fieldwright.domain.safe_keys import UnsafeKey, check_safe_key
+from fieldwright.engine.pipeline import CompiledPipeline, PipelineResolver, compile_pipeline
+from fieldwright.service._boundary import service_errors
+from fieldwright.service._connectors import file_kind_format, resolved
+from fieldwright.service.errors import InvalidRequest
+from fieldwright.store import MappingRepository, PipelineRepository, Store
+
+__all__ = [
+    "StoredPipelines",
+    "anchor_pipeline_paths",
+    "export_pipeline",
+    "import_pipeline",
+    "is_stored_pipeline",
+]
+
+PathLike = str | os.PathLike[str]
+
+
+def _anchor_ref(ref: ConnectorRef | None, base_dir: Path) -> ConnectorRef | None:
+    if ref is None or file_kind_format(ref.kind) is None:
+        return ref
+    raw = ref.settings.get("path")
+    if not isinstance(raw, str) or not raw.strip() or Path(raw).expanduser().is_absolute():
+        return ref
+    return resolved(ref, base_dir)
+
+
+def _anchor_steps(steps: list[PipelineStep], base_dir: Path) -> list[PipelineStep]:
+    anchored: list[PipelineStep] = []
+    for step in steps:
+        if isinstance(step, MapStep) and isinstance(step.mapping, str):
+            path = base_dir / step.mapping
+            if not Path(step.mapping).is_absolute() and path.is_file():
+                step = step.model_copy(update={"mapping": str(path.resolve())})
+        elif isinstance(step, EnrichStep):
+            step = step.model_copy(update={"source": _anchor_ref(step.source, base_dir)})
+        elif isinstance(step, RouteStep):
+            branches = [
+                branch.model_copy(update={"steps": _anchor_steps(branch.steps, base_dir)})
+                for branch in step.branches
+            ]
+            step = step.model_copy(update={"branches": branches})
+        anchored.append(step)
+    return anchored
+
+
+def anchor_pipeline_paths(document: PipelineDocument, base_dir: Path) -> PipelineDocument:
+    """`document` with relative file paths made absolute from `base_dir`: its source and
+    target connectors, the mapping files of map steps (those that exist there) and the
+    files of enrich steps. Route branches' targets stay names beside the run's output."""
+    update: dict[str, Any] = {"steps": _anchor_steps(document.steps, base_dir)}
+    for side in ("source", "target"):
+        endpoint = getattr(document, side)
+        ref = _anchor_ref(endpoint.connector, base_dir)
+        if ref is not endpoint.connector:
+            update[side] = endpoint.model_copy(update={"connector": ref})
+    return document.model_copy(update=update)
+
+
+class StoredPipelines:
+    """The pipelines of one open store (`Service.pipelines`)."""
+
+    def __init__(self, store: Store) -> None:
+        self._pipelines = PipelineRepository(store)
+        self._mappings = MappingRepository(store)
+
+    def list_pipelines(self, search: str | None = None) -> list[PipelineSummary]:
+        """Stored pipelines, most recently changed first; `search` matches key or name."""
+        with service_errors("listing pipelines"):
+            return self._pipelines.list_pipelines(search=search)
+
+    def exists(self, key: str) -> bool:
+        with service_errors():
+            return self._pipelines.exists(key)
+
+    def open(self, key: str, version: int | None = None) -> PipelineDocument:
+        """A stored pipeline's document (default: its latest version)."""
+        with service_errors():
+            return self._pipelines.load_pipeline(key, version)
+
+    def save(
+        self,
+        document: PipelineDocument,
+        base_version: int | None,
+        *,
+        comment: str = "",
+        base_dir: PathLike | None = None,
+    ) -> PipelineVersionInfo:
+        """Save a new version; `base_version` is the version the editor started from (None
+        for a new pipeline): a stale one raises SaveConflict naming who saved when.
+        With `base_dir`, relative file paths are stored absolute, taken from there."""
+        if base_dir is not None:
+            document = anchor_pipeline_paths(document, Path(base_dir))
+        with service_errors(f"saving pipeline {document.key!r}"):
+            return self._pipelines.save_pipeline(
+                document, base_version=base_version, comment=comment
+            )
+
+    def history(self, key: str) -> list[PipelineVersionInfo]:
+        """Every saved version, newest first."""
+        with service_errors():
+            return self._pipelines.history(key)
+
+    def diff(self, key: str, a: int, b: int | None = None) -> PipelineDiff:
+        """Step-level changes from version `a` to version `b` (default: the latest)."""
+        with service_errors():
+            return self._pipelines.diff(key, a, b)
+
+    def restore(self, key: str, version: int, base_version: int) -> PipelineVersionInfo:
+        """Save old `version` again as the newest; `base_version` guards against lost edits."""
+        with service_errors(f"restoring version {version} of {key!r}"):
+            return self._pipelines.restore_version(key, version, base_version=base_version)
+
+    def delete(self, key: str) -> int:
+        """Delete a pipeline and its versions (its runs stay in the log); how many versions."""
+        with service_errors(f"deleting pipeline {key!r}"):
+            return self._pipelines.delete_pipeline(key)
+
+    # -- running ----------------------------------------------------------------------------
+
+    def resolver(self) -> PipelineResolver:
+        """Map steps name a stored mapping by key, or a mapping file (absolute once stored);
+        enrich steps read their file (absolute once stored)."""
+        mappings = self._mappings
+
+        def mapping(name: str) -> MappingDocument:
+            if mappings.exists(name):
+                return mappings.load_mapping(name)
+            path = Path(name)
+            if not path.is_file():
+                raise ConnectorError(
+                    f"map step: {name!r} is neither a stored mapping's key nor a mapping file"
+                )
+            return load(path)
+
+        def partner(step: EnrichStep) -> Iterable[SourceItem]:
+            try:
+                source = open_connector_source(resolved(step.source, None))
+            except ConnectorError as exc:
+                raise ConnectorError(f"step {step.name!r}: its enrich source {exc}") from exc
+            try:
+                yield from source
+            finally:
+                source.close()
+
+        return PipelineResolver(mapping=mapping, partner=partner)
+
+    def compile(self, document: PipelineDocument) -> CompiledPipeline:
+        """Compile a stored pipeline; InvalidDocument names every problem."""
+        with service_errors(f"pipeline {document.key!r}"):
+            return compile_pipeline(document, self.resolver(), source=document.key)
+
+
+def import_pipeline(path: PathLike, url: str | None = None) -> PipelineVersionInfo:
+    """Store a pipeline file: a new pipeline, or a new version of an existing key; its
+    relative paths stored absolute (see `anchor_pipeline_paths`)."""
+    with service_errors(f"importing {os.fspath(path)}"):
+        document = anchor_pipeline_paths(load_pipeline(path), Path(path).resolve().parent)
+        with Store.open(url) as store:
+            return PipelineRepository(store).import_document(
+                document, comment=f"imported from {Path(path).name}"
+            )
+
+
+def export_pipeline(
+    key: str, path: PathLike, version: int | None = None, url: str | None = None
+) -> Path:
+    """Write a pipeline version (default: the latest) to `path` (a folder: `KEY.json` in it)."""
+    try:
+        check_safe_key(key)
+    except UnsafeKey as exc:
+        raise InvalidRequest(f"{exc}; nothing was exported") from None
+    with service_errors(f"exporting pipeline {key!r}"):
+        with Store.open(url) as store:
+            document = PipelineRepository(store).export_document(key, version)
+        target = Path(path)
+        if target.is_dir():
+            target = target / f"{key}.json"
+        save_pipeline(document, target)
+    return target
+
+
+def is_stored_pipeline(key: str, url: str | None = None) -> bool:
+    """Whether the store at `url` holds a pipeline with the business key `key`."""
+    with service_errors(), Store.open(url) as store:
+        return PipelineRepository(store).exists(key)

@@ -1,0 +1,59 @@
+"""`fieldwright import`, `run KEY` and `export` with a pipeline (issue 19, items 1-2): the
+stored pipeline runs from any folder, its summary shows each step, the store keeps its
+dead letters with their step."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fieldwright.domain.pipeline_canonical import load_pipeline
+from fieldwright.service.facade import Service
+from tests.cli.test_pipelines import _input, _pipeline, fieldwright
+
+KEY = "pipeline_TS_PAY_ACME_20261203"
+
+
+def test_import_run_by_key_and_export_a_pipeline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    folder = tmp_path / "project"
+    folder.mkdir()
+    pipeline = _pipeline(folder)
+    hours = _input(folder)
+    imported = fieldwright("import", pipeline, "-d", url)
+    assert imported.exit_code == 0, imported.output
+    assert f"imported {KEY} as version 1" in imported.output
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the map step's file and the enrich file were made absolute
+    result = fieldwright("run", KEY, "-d", url, "-i", hours, "-o", "pay.ndjson", "--no-progress")
+    assert result.exit_code == 3, result.output  # completed, some records failed
+    assert "read 7, written 3, failed 3" in result.output
+    assert "per week (aggregate): in 4, out 3, merged 1" in result.output
+    rows = [json.loads(line) for line in (elsewhere / "pay.ndjson").read_text().splitlines()]
+    assert {"name": "Ada", "week": "W1", "hours": 7.6, "days": 2} in rows and len(rows) == 3
+    with Service.open(url) as service:
+        [run] = service.list_runs().items
+        assert run.mapping_key == KEY
+        letters = service.dead_letters(run.key).items
+        assert sorted(letter.step or "" for letter in letters) == ["typed", "valid", "who"]
+
+    exported = fieldwright("export", KEY, tmp_path / "back.json", "-d", url)
+    assert exported.exit_code == 0, exported.output
+    document = load_pipeline(tmp_path / "back.json")
+    assert document.key == KEY and document.version == 1
+    mapping = document.steps[0].model_dump()["mapping"]
+    assert mapping == str(folder / "hours.fwmap.json")
+
+
+def test_an_unknown_key_suggests_stored_pipelines(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    assert fieldwright("import", _pipeline(tmp_path), "-d", url).exit_code == 0
+    result = fieldwright("run", KEY[:-1], "-d", url)
+    assert result.exit_code == 2
+    assert f"did you mean {KEY}?" in " ".join(result.output.split())
