@@ -209,6 +209,9 @@ def export_pipeline(
 
 
 def is_stored_pipeline(key: str, url: str | None = None) -> bool:
-    """Whether the store at `url` holds a pipeline with the business key `key`."""
-    with service_errors(), Store.open(url) as store:
+    """Whether the store at `url` holds a pipeline with the business key `key`; a URL
+    that cannot be parsed is an InvalidRequest, as for every database command."""
+    from fieldwright.service.database import _database_errors
+
+    with _database_errors(url), Store.open(url) as store:
         return PipelineRepository(store).exists(key)
