@@ -74,9 +74,7 @@ def _read(path: Path) -> list[dict[str, Any]]:
 
 
 def _summary(values: list[float], fmt: str = ".2f") -> str:
-    return (
-        f"{min(values):{fmt}} / {statistics.median(values):{fmt}} / {max(values):{fmt}}"
-    )
+    return f"{min(values):{fmt}} / {statistics.median(values):{fmt}} / {max(values):{fmt}}"
 
 
 def main() -> None:

@@ -24,7 +24,8 @@ def test_an_item_expression_is_traced_with_its_value() -> None:
         }
     )
     trace = trace_record(
-        compile_document(document), {"items": [{"price": "1.10", "qty": 3}, {"price": "2", "qty": 1}]}
+        compile_document(document),
+        {"items": [{"price": "1.10", "qty": 3}, {"price": "2", "qty": 1}]},
     )
     assert trace.result.status is RecordStatus.OK
     assert trace.result.output == {"lines": [{"total": 3.3}, {"total": 2}]}
