@@ -14,7 +14,7 @@ EXAMPLES = sorted(examples_dir().glob("*/mapping.fwmap.json"))
 
 
 def test_there_are_examples() -> None:
-    assert {p.parent.name for p in EXAMPLES} >= {"hubspot_to_crm", "qbt_to_wfn"}
+    assert {p.parent.name for p in EXAMPLES} >= {"hubspot_to_crm", "qbt_to_wfn", "orders_to_lines"}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.parent.name)

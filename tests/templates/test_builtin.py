@@ -19,6 +19,7 @@ EXPECTED = {
     "template_IREADY_ASMT",
     "template_AERIES_ATT",
     "template_SFDC_CRM",
+    "template_SHOP_ERP",
 }
 
 

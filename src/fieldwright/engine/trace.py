@@ -69,7 +69,8 @@ def trace_record(compiled: CompiledMapping, record: Mapping[str, Any]) -> Record
         error: FieldError | None,
     ) -> None:
         if field.target.per_item:  # the item's values (@ paths read the item, not the record)
-            read = [value] if len(field.sources) == 1 else value
+            # one source: its value; several: their list; none (an expression): nothing read
+            read = [value] if len(field.sources) == 1 else value if field.sources else []
             sources = list(zip([s.text for s in field.sources], read or [], strict=False))
         else:
             sources = [(source.text, _read(source, record)) for source in field.sources]

@@ -8,13 +8,16 @@ descendant operators, transforms) is refused here, at its line and column.
 
 from __future__ import annotations
 
+import decimal
 import difflib
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any, Final
 
 from fieldwright.engine.expressions._library import FUNCTIONS
 from fieldwright.engine.expressions._parse import ITEM, ExpressionSyntaxError, Node, where
 from fieldwright.engine.expressions._values import (
+    DECIMALS,
     MAX_TEXT,
     MISSING,
     Budget,
@@ -246,13 +249,20 @@ class _Compiler:
         offset = self._start(node)
         if operator in ("+", "-", "*", "/", "%"):
             fast = _FAST.get(operator)
+            exact = _EXACT.get(operator)
 
             def arithmetic_at(ctx: Any, env: Env) -> Any:
                 a, b = left(ctx, env), right(ctx, env)
-                if fast is not None and type(a) in _PLAIN and type(b) in _PLAIN:
+                kinds = (type(a), type(b))
+                if fast is not None and kinds[0] in _PLAIN and kinds[1] in _PLAIN:
                     result = fast(a, b)  # int and float: no decimal, no null to handle
                     if -_BIG < result < _BIG:  # a finite float, an int of at most 300 digits
                         return result
+                elif exact is not None and Decimal in kinds and _EXACT_KINDS.issuperset(kinds):
+                    try:  # money: Decimal with Decimal or int, in DECIMALS without a with-block
+                        return exact(a, b)
+                    except decimal.DecimalException:
+                        pass  # out of range, division by zero: arithmetic() says which
                 try:
                     return arithmetic(operator, a, b)
                 except ExpressionFailed as exc:
@@ -432,6 +442,15 @@ _FAST: Final[dict[str, Callable[[Any, Any], Any]]] = {
     "*": lambda a, b: a * b,
 }
 _PLAIN: Final = frozenset({int, float})
+#: Decimal operations in the expressions' context (the same results as `a * b` inside
+#: `decimal.localcontext(DECIMALS)`, without entering it on every operation).
+_EXACT: Final[dict[str, Callable[[Any, Any], Decimal]]] = {
+    "+": DECIMALS.add,
+    "-": DECIMALS.subtract,
+    "*": DECIMALS.multiply,
+    "/": DECIMALS.divide,
+}
+_EXACT_KINDS: Final = frozenset({Decimal, int})
 _BIG: Final = 10**300
 
 

@@ -9,6 +9,7 @@ the function library.
 from __future__ import annotations
 
 import decimal
+import functools
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -167,15 +168,20 @@ def _places(name: str, places: Any) -> int:
     return int(places)
 
 
+@functools.cache
+def _unit(digits: int) -> Decimal:
+    """10 ** -digits: the quantum `$round` rounds to."""
+    return Decimal(1).scaleb(-digits)
+
+
 def _round(value: Any, places: Any = MISSING) -> Any:
     """Half away from zero (JSONata rounds half to even): 2.5 -> 3, -2.5 -> -3."""
     digits = _places("$round", places)
     exact = to_decimal(value)
-    with decimal.localcontext(DECIMALS):
-        try:
-            rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=decimal.ROUND_HALF_UP)
-        except decimal.InvalidOperation:
-            return value  # more digits asked than the number has: it is already exact
+    try:
+        rounded = exact.quantize(_unit(digits), rounding=decimal.ROUND_HALF_UP, context=DECIMALS)
+    except decimal.InvalidOperation:
+        return value  # more digits asked than the number has: it is already exact
     if isinstance(value, Decimal):
         return rounded
     if digits <= 0:

@@ -1,0 +1,118 @@
+"""Orders `nested` benchmark (run on demand: `python bench/orders_bench.py`).
+
+Issue 15's evidence: the whole-file run of bench/orders_nested.fwmap.json (a
+`fieldwright run` process) against the hand-written `orders.py nested` (a
+process), in interleaved rounds, on the generated orders (100,000 by default,
+fixed seed). Prints each side's seconds and records/s, the ratio
+reference seconds / Fieldwright seconds (1.00x = as fast as the hand-written
+loop; the target is >= 0.5x), both outputs' agreement (money compared as
+numbers, keys in order) and the peak memory (VmHWM) of each child. Each figure
+is the min / median / max of the rounds.
+
+orders.py is found in ../shared/bench (or FIELDWRIGHT_SHARED_BENCH).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+DOCUMENT = REPO / "bench" / "orders_nested.fwmap.json"
+FIELDWRIGHT = [sys.executable, "-m", "fieldwright"]
+
+
+def _orders_script() -> Path:
+    given = os.environ.get("FIELDWRIGHT_SHARED_BENCH")
+    candidates = [Path(given)] if given else []
+    candidates += [parent / "shared" / "bench" for parent in REPO.parents[:3]]
+    for folder in candidates:
+        if (folder / "orders.py").is_file():
+            return folder / "orders.py"
+    sys.exit("orders.py not found: set FIELDWRIGHT_SHARED_BENCH to the folder holding it")
+
+
+def _peak_kib(pid: int, stop: threading.Event, peak: list[int]) -> None:
+    status = Path(f"/proc/{pid}/status")
+    while not stop.is_set():
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak[0] = max(peak[0], int(line.split()[1]))
+        except OSError:
+            return
+        time.sleep(0.005)
+
+
+def _run(command: list[str]) -> tuple[float, float]:
+    """Seconds and peak MB of one child process; exits when it fails."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stop, peak = threading.Event(), [0]
+    watcher = threading.Thread(target=_peak_kib, args=(child.pid, stop, peak))
+    watcher.start()
+    _out, err = child.communicate()
+    stop.set()
+    watcher.join()
+    if child.returncode != 0:
+        sys.exit(f"{' '.join(command)} exited {child.returncode}: {err.decode(errors='replace')}")
+    return time.perf_counter() - started, peak[0] / 1024
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
+def _summary(values: list[float], fmt: str = ".2f") -> str:
+    return f"{min(values):{fmt}} / {statistics.median(values):{fmt}} / {max(values):{fmt}}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--orders", type=int, default=100_000)
+    args = parser.parse_args()
+    script = _orders_script()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        subprocess.run(
+            [sys.executable, str(script), "generate", str(folder), str(args.orders)], check=True
+        )
+        source = folder / "orders.ndjson"
+        ours, theirs = folder / "fieldwright.ndjson", folder / "reference.ndjson"
+        fw_s: list[float] = []
+        ref_s: list[float] = []
+        fw_mb: list[float] = []
+        ref_mb: list[float] = []
+        for _ in range(args.rounds):  # interleaved: each round runs both once
+            seconds, peak = _run([sys.executable, str(script), "nested", str(source), str(theirs)])
+            ref_s.append(seconds)
+            ref_mb.append(peak)
+            command = [*FIELDWRIGHT, "run", str(DOCUMENT), "-i", str(source), "-o", str(ours)]
+            seconds, peak = _run(command)
+            fw_s.append(seconds)
+            fw_mb.append(peak)
+        produced, expected = _read(ours), _read(theirs)
+        same = produced == expected and [list(r) for r in produced] == [list(r) for r in expected]
+    ratio = [ref / fw for ref, fw in zip(ref_s, fw_s, strict=True)]
+    print(f"orders nested: {args.orders:,} orders, {args.rounds} rounds (min / median / max)")
+    print(f"  orders.py nested   : {_summary(ref_s)} s, peak {_summary(ref_mb, '.0f')} MB")
+    print(f"  fieldwright run    : {_summary(fw_s)} s, peak {_summary(fw_mb, '.0f')} MB")
+    print(f"  records/s          : {_summary([args.orders / s for s in fw_s], ',.0f')}")
+    print(f"  ratio (ref / fw)   : {_summary(ratio)}x (target >= 0.50x)")
+    print(f"  outputs identical  : {'yes' if same else 'NO'} (money as numbers, keys in order)")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    main()
