@@ -235,7 +235,8 @@ class Inspector(QWidget):
     # -- expression (app/designer/expression_editor.py) ---------------------------------
 
     def _add_expression_editor(self) -> None:
-        """An Expression group first in the form: it also maps a target nothing maps yet."""
+        """An Expression group after the Mapping group (an expression replaces the sources
+        shown there); it also maps a target nothing maps yet."""
         self.expression = ExpressionEditor()
         group = QGroupBox("Expression")
         group.setObjectName("expression_group")
@@ -243,7 +244,7 @@ class Inspector(QWidget):
         QVBoxLayout(group).addWidget(self.expression)
         layout = self.form.layout()
         assert isinstance(layout, QVBoxLayout)
-        layout.insertWidget(layout.indexOf(self.ui.child(QGroupBox, "mapping_group")), group)
+        layout.insertWidget(layout.indexOf(self.ui.child(QGroupBox, "chain_group")), group)
         self.expression.committed.connect(self._commit_expression)
 
     def _commit_expression(self, text: str | None) -> None:
