@@ -17,12 +17,14 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from fieldwright.domain import OnError
 from fieldwright.engine.expressions import evaluate_all
+from fieldwright.engine.results import FieldError
 
 if TYPE_CHECKING:
     from fieldwright.engine.compiler import CompiledField, CompiledStep
 
-__all__ = ["Column", "column"]
+__all__ = ["Column", "Marks", "column"]
 
 Record = Mapping[str, Any]
 #: Source columns of the chunk by member-name path, shared by the fields that read
@@ -30,6 +32,19 @@ Record = Mapping[str, Any]
 Cache = dict[tuple[str, ...], tuple[list[Any], list[bool]]]
 #: Maps one field for a chunk: (records, outputs, indexes of records to redo carefully, cache).
 Column = Callable[[Sequence[Record], list[dict[str, Any]], set[int], Cache], None]
+
+
+class Marks(set[int]):
+    """The records of a chunk to map again on the careful path, plus the errors that
+    `on_error: null | default` recovered in the others (by record index, field order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.recovered: dict[int, list[FieldError]] = {}
+
+
+#: Where a value failed: the exception and the step that raised it.
+Failures = dict[int, tuple[BaseException, "CompiledStep"]]
 
 
 def _all_dicts(values: Sequence[Any]) -> bool:
@@ -161,6 +176,29 @@ def _apply_step(step: CompiledStep, values: list[Any], records: Sequence[Record]
     return [impl(v, *args) for v in values]
 
 
+def _step_by_value(
+    step: CompiledStep,
+    values: list[Any],
+    records: Sequence[Record],
+    errors: tuple[type[BaseException], ...],
+    failed: Failures,
+) -> list[Any]:
+    """`step` over the column value by value: a value it cannot handle fails alone."""
+    call, passthrough = step.call, step.passthrough
+    out: list[Any] = []
+    append = out.append
+    for index, (value, record) in enumerate(zip(values, records, strict=True)):
+        if (value is None and passthrough) or index in failed:
+            append(None)
+            continue
+        try:
+            append(call(value, record))
+        except errors as exc:
+            failed[index] = (exc, step)
+            append(None)
+    return out
+
+
 def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Column | None:
     """The column function of `field`, or None when it needs the careful path."""
     if field.target.per_item:
@@ -189,12 +227,15 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
             values.append(value)
         return values
 
-    def finish(values: list[Any], bad: set[int]) -> None:
+    recovers = mapping.on_error in (OnError.NULL, OnError.DEFAULT)
+
+    def finish(values: list[Any], bad: set[int], failed: Failures) -> None:
         """Put the default in for null, mark a null that is required, then run the checks
-        the whole column does not pass at once value by value (null skips them)."""
+        the whole column does not pass at once value by value (null skips them; so do
+        the values that failed a step: on_error decides those)."""
         if (default is not None or required) and None in values:
             for index, value in enumerate(values):
-                if value is not None:
+                if value is not None or index in failed:
                     continue
                 if default is not None:
                     values[index] = copy.deepcopy(default) if copy_default else default
@@ -208,24 +249,40 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
         if not pending:
             return
         for index, value in enumerate(values):
-            if value is None:
+            if value is None or index in failed:
                 continue
             for check in pending:
                 if check(value) is not None:
                     bad.add(index)
                     break
 
+    def recover(values: list[Any], bad: set[int], failed: Failures) -> None:
+        """on_error null/default for each failed value alone; others map carefully."""
+        if not recovers or not isinstance(bad, Marks):
+            bad.update(failed)
+            return
+        for index, (exc, step) in failed.items():
+            error, values[index] = field.recovered(exc, step)
+            bad.recovered.setdefault(index, []).append(error)
+
     def run(
         records: Sequence[Record], outputs: list[dict[str, Any]], bad: set[int], cache: Cache
     ) -> None:
+        failed: Failures = {}
         try:
             values = read(records, cache)
-            for step in steps:
-                values = _apply_step(step, values, records)
-        except errors:
+        except errors:  # the careful path says which source could not be read
             values = one_by_one(records, bad)
+        else:
+            for step in steps:
+                try:
+                    values = _apply_step(step, values, records)
+                except errors:
+                    values = _step_by_value(step, values, records, errors, failed)
         if finishing:
-            finish(values, bad)
+            finish(values, bad, failed)
+        if failed:
+            recover(values, bad, failed)
         if field.presence:  # missing: skip — the careful path leaves these targets out
             bad.update(i for i, record in enumerate(records) if field.all_missing(record))
         write(outputs, values)

@@ -211,6 +211,69 @@ def _getter(segments: tuple[Segment, ...]) -> Callable[[Any], Any]:
     return get_many
 
 
+def _wildcard_getter(segments: tuple[Segment, ...]) -> Callable[[Any], list[Any]]:
+    """A direct getter of a path of names, indexes and ``[*]``: the values RFC 9535
+    selects, in document order (what python-jsonpath's findall gives)."""
+    star = segments.index(WILDCARD)
+    prefix = segments[:star]
+    if star == len(segments) - 1:
+
+        def get_items(record: Any) -> list[Any]:
+            value = _present(record, prefix) if prefix else record
+            if type(value) is list:
+                return list(value)
+            if type(value) is dict:
+                return list(value.values())
+            return []
+
+        return get_items
+
+    def get_all(record: Any) -> list[Any]:
+        nodes = [record]
+        for segment in segments:
+            found: list[Any] = []
+            if segment == WILDCARD:
+                for node in nodes:
+                    if type(node) is list:
+                        found.extend(node)
+                    elif type(node) is dict:
+                        found.extend(node.values())
+            elif isinstance(segment, str):
+                for node in nodes:
+                    if type(node) is dict and segment in node:
+                        found.append(node[segment])
+            else:
+                for node in nodes:
+                    if type(node) is list and -len(node) <= segment < len(node):
+                        found.append(node[segment])
+            nodes = found
+            if not nodes:
+                break
+        return nodes
+
+    return get_all
+
+
+_ABSENT: Final = object()
+
+
+def _present(record: Any, segments: tuple[Segment, ...]) -> Any:
+    """The node at a path of names and indexes, or _ABSENT (a null member is present)."""
+    value = record
+    for segment in segments:
+        if isinstance(segment, str):
+            if type(value) is not dict:
+                return _ABSENT
+            value = value.get(segment, _ABSENT)
+            if value is _ABSENT:
+                return _ABSENT
+        elif type(value) is list and -len(value) <= segment < len(value):
+            value = value[segment]
+        else:
+            return _ABSENT
+    return value
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class SourcePath:
     """A compiled source path. `singular` paths yield one value, others a list."""
@@ -230,6 +293,9 @@ def parse_source(text: str) -> SourcePath:
         return SourcePath(text, True, _getter(tuple(simple)), tuple(simple))
     if query.singular_query():
         return SourcePath(text, True, lambda record: next(iter(query.findall(record)), None))
+    plain = _simple_segments(query, allow_wildcard=True)
+    if plain is not None:  # names, indexes and [*]: no python-jsonpath per record
+        return SourcePath(text, False, _wildcard_getter(tuple(plain)))
     return SourcePath(text, False, query.findall)
 
 
