@@ -16,11 +16,11 @@ JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from(["x", ""]),
     lambda inner: (
         st.lists(inner, max_size=3)
-        | st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b", "c", "*"]), inner, max_size=3)
     ),
     max_leaves=12,
 )
-SEGMENTS = st.sampled_from([".a", ".b", "['c']", "[0]", "[1]", "[-1]", "[*]", ".*"])
+SEGMENTS = st.sampled_from([".a", ".b", "['c']", "['*']", "[0]", "[1]", "[-1]", "[*]", ".*"])
 
 
 @settings(max_examples=400, deadline=None)

@@ -74,6 +74,15 @@ def _member_column(names: tuple[str, ...], records: Sequence[Record], cache: Cac
     return values
 
 
+def _items(value: Any) -> list[Any]:
+    """What ``[*]`` selects in `value`: a list's items, an object's values, else none."""
+    if type(value) is list:
+        return list(value)
+    if type(value) is dict:
+        return list(value.values())
+    return []
+
+
 def _read(
     field: CompiledField, copy_shared: bool
 ) -> Callable[[Sequence[Record], Cache], list[Any]]:
@@ -94,6 +103,13 @@ def _read(
             if copy_shared:  # defaults are written into the list: keep the shared column intact
                 return lambda records, cache: list(_member_column(names, records, cache))
             return lambda records, cache: _member_column(names, records, cache)
+        spread = source.spread
+        if spread is not None:  # $.a.b[*]: the items of the $.a.b column
+            if not spread:
+                return lambda records, cache: [_items(record) for record in records]
+            return lambda records, cache: [
+                _items(value) for value in _member_column(spread, records, cache)
+            ]
         get = source.get
         return lambda records, cache: [get(record) for record in records]
     getters = tuple(source.get for source in sources)
@@ -121,6 +137,20 @@ def _writer(field: CompiledField) -> Callable[[list[dict[str, Any]], list[Any]],
                 child[inner] = value
 
         return write_nested
+    if all(isinstance(s, str) for s in segments):  # a constant into $.a.b.c, for one
+        parents, last = tuple(str(s) for s in segments[:-1]), str(segments[-1])
+
+        def write_deep(outputs: list[dict[str, Any]], values: list[Any]) -> None:
+            for output, value in zip(outputs, values, strict=True):
+                node = output
+                for key in parents:
+                    child = node.get(key)
+                    if type(child) is not dict:
+                        child = node[key] = {}
+                    node = child
+                node[last] = value
+
+        return write_deep
     put = field.target.set
 
     def write_path(outputs: list[dict[str, Any]], values: list[Any]) -> None:

@@ -211,11 +211,30 @@ def _getter(segments: tuple[Segment, ...]) -> Callable[[Any], Any]:
     return get_many
 
 
-def _wildcard_getter(segments: tuple[Segment, ...]) -> Callable[[Any], list[Any]]:
-    """A direct getter of a path of names, indexes and ``[*]``: the values RFC 9535
-    selects, in document order (what python-jsonpath's findall gives)."""
-    star = segments.index(WILDCARD)
-    prefix = segments[:star]
+def _plain_segments(query: JSONPath) -> tuple[Segment | None, ...] | None:
+    """The names, indexes and wildcards (None, so that a member named '*' stays a
+    name) of a path whose segments each have one of them as their only selector."""
+    segments: list[Segment | None] = []
+    for segment in query.segments:
+        if type(segment) is not JSONPathChildSegment or len(segment.selectors) != 1:
+            return None
+        selector = segment.selectors[0]
+        if isinstance(selector, NameSelector):
+            segments.append(selector.name)
+        elif isinstance(selector, IndexSelector):
+            segments.append(selector.index)
+        elif isinstance(selector, WildcardSelector):
+            segments.append(None)
+        else:
+            return None
+    return tuple(segments) if None in segments else None
+
+
+def _wildcard_getter(segments: tuple[Segment | None, ...]) -> Callable[[Any], list[Any]]:
+    """A direct getter of a path of names, indexes and ``[*]`` (None): the values
+    RFC 9535 selects, in document order (what python-jsonpath's findall gives)."""
+    star = segments.index(None)
+    prefix = tuple(s for s in segments[:star] if s is not None)
     if star == len(segments) - 1:
 
         def get_items(record: Any) -> list[Any]:
@@ -232,7 +251,7 @@ def _wildcard_getter(segments: tuple[Segment, ...]) -> Callable[[Any], list[Any]
         nodes = [record]
         for segment in segments:
             found: list[Any] = []
-            if segment == WILDCARD:
+            if segment is None:
                 for node in nodes:
                     if type(node) is list:
                         found.extend(node)
@@ -283,6 +302,9 @@ class SourcePath:
     get: Callable[[Any], Any]
     #: The member names / indexes of a simple path (one value per segment), else None.
     segments: tuple[Segment, ...] | None = None
+    #: For a path of member names then ``[*]`` (`$.a.b[*]`), the names: the batch path
+    #: spreads the column of `$.a.b` (a list's items, an object's values, else none).
+    spread: tuple[str, ...] | None = None
 
 
 def parse_source(text: str) -> SourcePath:
@@ -293,9 +315,11 @@ def parse_source(text: str) -> SourcePath:
         return SourcePath(text, True, _getter(tuple(simple)), tuple(simple))
     if query.singular_query():
         return SourcePath(text, True, lambda record: next(iter(query.findall(record)), None))
-    plain = _simple_segments(query, allow_wildcard=True)
+    plain = _plain_segments(query)
     if plain is not None:  # names, indexes and [*]: no python-jsonpath per record
-        return SourcePath(text, False, _wildcard_getter(tuple(plain)))
+        names = tuple(s for s in plain[:-1] if isinstance(s, str))
+        spread = names if plain[-1] is None and len(names) == len(plain) - 1 else None
+        return SourcePath(text, False, _wildcard_getter(plain), None, spread)
     return SourcePath(text, False, query.findall)
 
 
