@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -9,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fieldwright.engine import RecordStatus, compile_document
+from fieldwright.engine.functions import TransformError
+from fieldwright.engine.functions.datetimes import format_date, parse_date
 from fieldwright.engine.paths import _ENV, parse_source
 from tests.engine.kit import document
 
@@ -117,3 +120,40 @@ def test_on_error_fail_and_skip_still_take_the_careful_path() -> None:
     assert first.output == {"a": 1} and first.errors[0].handled_by == "skip"
     assert second.status is RecordStatus.FAILED
     assert third.output == {"a": 3, "b": 4} and not third.errors
+
+
+FIXED = ["%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    fmt=st.sampled_from(FIXED),
+    year=st.integers(0, 9999),
+    month=st.integers(0, 13),
+    day=st.integers(0, 32),
+    noise=st.sampled_from(["", " ", "x", "٣", "-", "1"]),
+    at=st.integers(0, 10),
+)
+def test_fixed_date_formats_read_what_strptime_reads(
+    fmt: str, year: int, month: int, day: int, noise: str, at: int
+) -> None:
+    text = fmt.replace("%Y", f"{year:04d}").replace("%m", f"{month:02d}")
+    text = text.replace("%d", f"{day:02d}")
+    text = text[:at] + noise + text[at + 1 :] if noise else text
+    try:
+        expected: Any = datetime.strptime(text.strip(), fmt).date().isoformat()
+    except ValueError:
+        expected = TransformError
+    try:
+        got: Any = parse_date(text, fmt)
+    except TransformError:
+        got = TransformError
+    assert got == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(day=st.dates(), fmt=st.sampled_from([*FIXED, "%Y%m%d"]))
+def test_fixed_date_formats_write_what_strftime_writes(day: date, fmt: str) -> None:
+    assert format_date(day, fmt) == day.strftime(fmt)
+    assert format_date(datetime.combine(day, datetime.min.time()), fmt) == day.strftime(fmt)
+    assert format_date(f"{day.isoformat()}T10:00:00.000Z", fmt) == day.strftime(fmt)
