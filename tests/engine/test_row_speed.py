@@ -68,6 +68,8 @@ FIELDS: list[dict[str, Any]] = [
     },
     {"target": "$.contact.address.country", "constant": "US"},
     {"target": "$.ids", "sources": "$.companies[*]"},
+    {"target": "$.first", "sources": "$.companies[0]"},
+    {"target": "$.last", "sources": "$.companies[-1]"},
 ]
 RECORDS: list[dict[str, Any]] = [
     {"id": 1, "revenue": "12.34", "created": "2024-02-29T10:00:00.000Z", "companies": [7]},

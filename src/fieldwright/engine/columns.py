@@ -83,6 +83,13 @@ def _items(value: Any) -> list[Any]:
     return []
 
 
+def _item(value: Any, position: int) -> Any:
+    """Item `position` of a list (negative from the end), else None."""
+    if type(value) is list and -len(value) <= position < len(value):
+        return value[position]
+    return None
+
+
 def _read(
     field: CompiledField, copy_shared: bool
 ) -> Callable[[Sequence[Record], Cache], list[Any]]:
@@ -98,6 +105,16 @@ def _read(
     if len(sources) == 1:
         source = sources[0]
         segments = source.segments
+        if (
+            segments is not None
+            and len(segments) > 1
+            and isinstance(segments[-1], int)
+            and all(isinstance(s, str) for s in segments[:-1])
+        ):  # $.a.b[0]: an item of each list of the $.a.b column
+            parents, position = tuple(str(s) for s in segments[:-1]), segments[-1]
+            return lambda records, cache: [
+                _item(value, position) for value in _member_column(parents, records, cache)
+            ]
         if segments is not None and all(isinstance(s, str) for s in segments):
             names = tuple(str(s) for s in segments)
             if copy_shared:  # defaults are written into the list: keep the shared column intact
