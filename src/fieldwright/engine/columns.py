@@ -125,10 +125,20 @@ def _read(
             if not spread:
                 return lambda records, cache: [_items(record) for record in records]
             return lambda records, cache: [
-                _items(value) for value in _member_column(spread, records, cache)
+                list(value)
+                if type(value) is list
+                else list(value.values())
+                if type(value) is dict
+                else []
+                for value in _member_column(spread, records, cache)
             ]
         get = source.get
         return lambda records, cache: [get(record) for record in records]
+    if all(s.segments is not None and all(type(x) is str for x in s.segments) for s in sources):
+        paths = tuple(tuple(str(x) for x in s.segments or ()) for s in sources)
+        return lambda records, cache: list(
+            map(list, zip(*(_member_column(path, records, cache) for path in paths), strict=True))
+        )
     getters = tuple(source.get for source in sources)
     return lambda records, cache: [[get(record) for get in getters] for record in records]
 
