@@ -322,6 +322,10 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
             error, values[index] = field.recovered(exc, step)
             bad.recovered.setdefault(index, []).append(error)
 
+    #: Per step, whether it failed on a value of the last chunk (expected data problems
+    #: under on_error recur: the next chunk goes value by value without a wasted try).
+    failing = [False] * len(steps)
+
     def run(
         records: Sequence[Record], outputs: list[dict[str, Any]], bad: set[int], cache: Cache
     ) -> None:
@@ -331,11 +335,17 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
         except errors:  # the careful path says which source could not be read
             values = one_by_one(records, bad)
         else:
-            for step in steps:
+            for number, step in enumerate(steps):
+                if failing[number]:  # it failed in the last chunk: no whole-column try
+                    before = len(failed)
+                    values = _step_by_value(step, values, records, errors, failed)
+                    failing[number] = len(failed) > before
+                    continue
                 try:
                     values = _apply_step(step, values, records)
                 except errors:
                     values = _step_by_value(step, values, records, errors, failed)
+                    failing[number] = True
         if finishing:
             finish(values, bad, failed)
         if failed:
