@@ -43,7 +43,7 @@ def test_plain_paths_select_what_python_jsonpath_selects(path: str, record: Any)
 def test_wildcard_paths_compile_to_direct_getters() -> None:
     source = parse_source("$.associations.companies[*]")
     assert "jsonpath" not in type(source.get).__module__
-    assert source.get.__module__ == "fieldwright.engine.paths"
+    assert source.get.__module__ == "fieldwright.engine.path_getters"
     record = {"associations": {"companies": [3, 1]}}
     assert source.get(record) == [3, 1]
     assert source.get(record) is not record["associations"]["companies"]  # a new list
