@@ -17,12 +17,14 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from fieldwright.domain import OnError
 from fieldwright.engine.expressions import evaluate_all
+from fieldwright.engine.results import FieldError
 
 if TYPE_CHECKING:
     from fieldwright.engine.compiler import CompiledField, CompiledStep
 
-__all__ = ["Column", "column"]
+__all__ = ["Column", "Marks", "column"]
 
 Record = Mapping[str, Any]
 #: Source columns of the chunk by member-name path, shared by the fields that read
@@ -30,6 +32,19 @@ Record = Mapping[str, Any]
 Cache = dict[tuple[str, ...], tuple[list[Any], list[bool]]]
 #: Maps one field for a chunk: (records, outputs, indexes of records to redo carefully, cache).
 Column = Callable[[Sequence[Record], list[dict[str, Any]], set[int], Cache], None]
+
+
+class Marks(set[int]):
+    """The records of a chunk to map again on the careful path, plus the errors that
+    `on_error: null | default` recovered in the others (by record index, field order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.recovered: dict[int, list[FieldError]] = {}
+
+
+#: Where a value failed: the exception and the step that raised it.
+Failures = dict[int, tuple[BaseException, "CompiledStep"]]
 
 
 def _all_dicts(values: Sequence[Any]) -> bool:
@@ -59,6 +74,22 @@ def _member_column(names: tuple[str, ...], records: Sequence[Record], cache: Cac
     return values
 
 
+def _items(value: Any) -> list[Any]:
+    """What ``[*]`` selects in `value`: a list's items, an object's values, else none."""
+    if type(value) is list:
+        return list(value)
+    if type(value) is dict:
+        return list(value.values())
+    return []
+
+
+def _item(value: Any, position: int) -> Any:
+    """Item `position` of a list (negative from the end), else None."""
+    if type(value) is list and -len(value) <= position < len(value):
+        return value[position]
+    return None
+
+
 def _read(
     field: CompiledField, copy_shared: bool
 ) -> Callable[[Sequence[Record], Cache], list[Any]]:
@@ -74,13 +105,40 @@ def _read(
     if len(sources) == 1:
         source = sources[0]
         segments = source.segments
+        if (
+            segments is not None
+            and len(segments) > 1
+            and isinstance(segments[-1], int)
+            and all(isinstance(s, str) for s in segments[:-1])
+        ):  # $.a.b[0]: an item of each list of the $.a.b column
+            parents, position = tuple(str(s) for s in segments[:-1]), segments[-1]
+            return lambda records, cache: [
+                _item(value, position) for value in _member_column(parents, records, cache)
+            ]
         if segments is not None and all(isinstance(s, str) for s in segments):
             names = tuple(str(s) for s in segments)
             if copy_shared:  # defaults are written into the list: keep the shared column intact
                 return lambda records, cache: list(_member_column(names, records, cache))
             return lambda records, cache: _member_column(names, records, cache)
+        spread = source.spread
+        if spread is not None:  # $.a.b[*]: the items of the $.a.b column
+            if not spread:
+                return lambda records, cache: [_items(record) for record in records]
+            return lambda records, cache: [
+                list(value)
+                if type(value) is list
+                else list(value.values())
+                if type(value) is dict
+                else []
+                for value in _member_column(spread, records, cache)
+            ]
         get = source.get
         return lambda records, cache: [get(record) for record in records]
+    if all(s.segments is not None and all(type(x) is str for x in s.segments) for s in sources):
+        paths = tuple(tuple(str(x) for x in s.segments or ()) for s in sources)
+        return lambda records, cache: list(
+            map(list, zip(*(_member_column(path, records, cache) for path in paths), strict=True))
+        )
     getters = tuple(source.get for source in sources)
     return lambda records, cache: [[get(record) for get in getters] for record in records]
 
@@ -106,6 +164,20 @@ def _writer(field: CompiledField) -> Callable[[list[dict[str, Any]], list[Any]],
                 child[inner] = value
 
         return write_nested
+    if all(isinstance(s, str) for s in segments):  # a constant into $.a.b.c, for one
+        parents, last = tuple(str(s) for s in segments[:-1]), str(segments[-1])
+
+        def write_deep(outputs: list[dict[str, Any]], values: list[Any]) -> None:
+            for output, value in zip(outputs, values, strict=True):
+                node = output
+                for key in parents:
+                    child = node.get(key)
+                    if type(child) is not dict:
+                        child = node[key] = {}
+                    node = child
+                node[last] = value
+
+        return write_deep
     put = field.target.set
 
     def write_path(outputs: list[dict[str, Any]], values: list[Any]) -> None:
@@ -161,6 +233,29 @@ def _apply_step(step: CompiledStep, values: list[Any], records: Sequence[Record]
     return [impl(v, *args) for v in values]
 
 
+def _step_by_value(
+    step: CompiledStep,
+    values: list[Any],
+    records: Sequence[Record],
+    errors: tuple[type[BaseException], ...],
+    failed: Failures,
+) -> list[Any]:
+    """`step` over the column value by value: a value it cannot handle fails alone."""
+    call, passthrough = step.call, step.passthrough
+    out: list[Any] = []
+    append = out.append
+    for index, (value, record) in enumerate(zip(values, records, strict=True)):
+        if (value is None and passthrough) or index in failed:
+            append(None)
+            continue
+        try:
+            append(call(value, record))
+        except errors as exc:
+            failed[index] = (exc, step)
+            append(None)
+    return out
+
+
 def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Column | None:
     """The column function of `field`, or None when it needs the careful path."""
     if field.target.per_item:
@@ -189,12 +284,15 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
             values.append(value)
         return values
 
-    def finish(values: list[Any], bad: set[int]) -> None:
+    recovers = mapping.on_error in (OnError.NULL, OnError.DEFAULT)
+
+    def finish(values: list[Any], bad: set[int], failed: Failures) -> None:
         """Put the default in for null, mark a null that is required, then run the checks
-        the whole column does not pass at once value by value (null skips them)."""
+        the whole column does not pass at once value by value (null skips them; so do
+        the values that failed a step: on_error decides those)."""
         if (default is not None or required) and None in values:
             for index, value in enumerate(values):
-                if value is not None:
+                if value is not None or index in failed:
                     continue
                 if default is not None:
                     values[index] = copy.deepcopy(default) if copy_default else default
@@ -208,24 +306,50 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
         if not pending:
             return
         for index, value in enumerate(values):
-            if value is None:
+            if value is None or index in failed:
                 continue
             for check in pending:
                 if check(value) is not None:
                     bad.add(index)
                     break
 
+    def recover(values: list[Any], bad: set[int], failed: Failures) -> None:
+        """on_error null/default for each failed value alone; others map carefully."""
+        if not recovers or not isinstance(bad, Marks):
+            bad.update(failed)
+            return
+        for index, (exc, step) in failed.items():
+            error, values[index] = field.recovered(exc, step)
+            bad.recovered.setdefault(index, []).append(error)
+
+    #: Per step, whether it failed on a value of the last chunk (expected data problems
+    #: under on_error recur: the next chunk goes value by value without a wasted try).
+    failing = [False] * len(steps)
+
     def run(
         records: Sequence[Record], outputs: list[dict[str, Any]], bad: set[int], cache: Cache
     ) -> None:
+        failed: Failures = {}
         try:
             values = read(records, cache)
-            for step in steps:
-                values = _apply_step(step, values, records)
-        except errors:
+        except errors:  # the careful path says which source could not be read
             values = one_by_one(records, bad)
+        else:
+            for number, step in enumerate(steps):
+                if failing[number]:  # it failed in the last chunk: no whole-column try
+                    before = len(failed)
+                    values = _step_by_value(step, values, records, errors, failed)
+                    failing[number] = len(failed) > before
+                    continue
+                try:
+                    values = _apply_step(step, values, records)
+                except errors:
+                    values = _step_by_value(step, values, records, errors, failed)
+                    failing[number] = True
         if finishing:
-            finish(values, bad)
+            finish(values, bad, failed)
+        if failed:
+            recover(values, bad, failed)
         if field.presence:  # missing: skip — the careful path leaves these targets out
             bad.update(i for i, record in enumerate(records) if field.all_missing(record))
         write(outputs, values)

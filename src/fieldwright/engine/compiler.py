@@ -25,7 +25,7 @@ from fieldwright.domain import (
     OnError,
     Problem,
 )
-from fieldwright.engine.columns import Cache, Column, column
+from fieldwright.engine.columns import Cache, Column, Marks, column
 from fieldwright.engine.expressions import Expression, ExpressionFailed
 from fieldwright.engine.functions import REGISTRY, Registry, StepContext, TransformError
 from fieldwright.engine.functions.lookups import lookup_tables
@@ -223,6 +223,11 @@ class CompiledField:
     def _target_text(self, item: int | None) -> str:
         return self.target.text if item is None else _item_target(self.target, item)
 
+    def recovered(self, exc: BaseException, step: CompiledStep) -> tuple[FieldError, Any]:
+        """The error and on_error's value for a value that `step` failed on the batch path."""
+        failure = exc if isinstance(exc, _FieldFailed) else _FieldFailed(_reason(exc), step)
+        return self.recover(failure, self.target.text)
+
     def recover(self, exc: _FieldFailed, target: str) -> tuple[FieldError, Any]:
         """The error record and the value `on_error` writes instead (None for skip/fail)."""
         on_error = self.mapping.on_error
@@ -351,7 +356,7 @@ class CompiledMapping:
                     others[index] = screened
             kept = [records[i] for i in positions]
         mapped: list[dict[str, Any]] = [{} for _ in kept]
-        bad: set[int] = set()
+        bad = Marks()
         cache: Cache = {}
         for run in self._columns:
             run(kept, mapped, bad, cache)
@@ -366,6 +371,11 @@ class CompiledMapping:
             original = positions[index]
             outputs[original] = None
             others[original] = self.map_fields(kept[index])
+        for index, errors in bad.recovered.items():
+            if index not in bad:  # mapped, with on_error's values in place
+                original = positions[index]
+                others[original] = RecordResult(RecordStatus.OK, outputs[original], tuple(errors))
+                outputs[original] = None
         return outputs, others
 
     def map_fields(

@@ -26,6 +26,7 @@ from fieldwright.engine.functions._patterns import (
     PatternTimeout,
     compile_pattern,
 )
+from fieldwright.engine.path_getters import wildcard_getter
 
 __all__ = [
     "MAX_PATH_SEGMENTS",
@@ -211,6 +212,25 @@ def _getter(segments: tuple[Segment, ...]) -> Callable[[Any], Any]:
     return get_many
 
 
+def _plain_segments(query: JSONPath) -> tuple[Segment | None, ...] | None:
+    """The names, indexes and wildcards (None, so that a member named '*' stays a
+    name) of a path whose segments each have one of them as their only selector."""
+    segments: list[Segment | None] = []
+    for segment in query.segments:
+        if type(segment) is not JSONPathChildSegment or len(segment.selectors) != 1:
+            return None
+        selector = segment.selectors[0]
+        if isinstance(selector, NameSelector):
+            segments.append(selector.name)
+        elif isinstance(selector, IndexSelector):
+            segments.append(selector.index)
+        elif isinstance(selector, WildcardSelector):
+            segments.append(None)
+        else:
+            return None
+    return tuple(segments) if None in segments else None
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class SourcePath:
     """A compiled source path. `singular` paths yield one value, others a list."""
@@ -220,6 +240,9 @@ class SourcePath:
     get: Callable[[Any], Any]
     #: The member names / indexes of a simple path (one value per segment), else None.
     segments: tuple[Segment, ...] | None = None
+    #: For a path of member names then ``[*]`` (`$.a.b[*]`), the names: the batch path
+    #: spreads the column of `$.a.b` (a list's items, an object's values, else none).
+    spread: tuple[str, ...] | None = None
 
 
 def parse_source(text: str) -> SourcePath:
@@ -230,6 +253,11 @@ def parse_source(text: str) -> SourcePath:
         return SourcePath(text, True, _getter(tuple(simple)), tuple(simple))
     if query.singular_query():
         return SourcePath(text, True, lambda record: next(iter(query.findall(record)), None))
+    plain = _plain_segments(query)
+    if plain is not None:  # names, indexes and [*]: no python-jsonpath per record
+        names = tuple(s for s in plain[:-1] if isinstance(s, str))
+        spread = names if plain[-1] is None and len(names) == len(plain) - 1 else None
+        return SourcePath(text, False, wildcard_getter(plain), None, spread)
     return SourcePath(text, False, query.findall)
 
 

@@ -22,6 +22,15 @@ __all__ = [
 ]
 
 _ISO_HINT = "use parse_date or parse_datetime with a format first"
+#: The longest text date.fromisoformat reads ('2025-07-24', '2025-W30-4').
+_LONGEST_ISO_DATE = 10
+#: Fixed-width date formats read without strptime: where the year, month and day stand.
+_FIXED_DATES: dict[str, tuple[slice, slice, slice, tuple[int, int], str]] = {
+    "%Y-%m-%d": (slice(0, 4), slice(5, 7), slice(8, 10), (4, 7), "-"),
+    "%d/%m/%Y": (slice(6, 10), slice(3, 5), slice(0, 2), (2, 5), "/"),
+    "%m/%d/%Y": (slice(6, 10), slice(0, 2), slice(3, 5), (2, 5), "/"),
+    "%d.%m.%Y": (slice(6, 10), slice(3, 5), slice(0, 2), (2, 5), "."),
+}
 
 
 def as_temporal(value: Any) -> date | datetime:
@@ -30,10 +39,11 @@ def as_temporal(value: Any) -> date | datetime:
         return value
     if isinstance(value, str):
         text = value.strip()
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
+        if len(text) <= _LONGEST_ISO_DATE:  # longer text cannot be a date alone
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                pass
         try:
             return datetime.fromisoformat(text)
         except ValueError:
@@ -88,6 +98,19 @@ def require_aware(moment: datetime, original: Any) -> datetime:
     return moment
 
 
+def _fits(text: str, fixed: tuple[slice, slice, slice, tuple[int, int], str]) -> bool:
+    """`text` is ten ASCII digits and separators where a fixed format puts them: then
+    its parts are what strptime would read (and the same dates are impossible)."""
+    _year, _month, _day, (first, second), sep = fixed
+    return (
+        len(text) == 10
+        and text[first] == sep
+        and text[second] == sep
+        and text.isascii()
+        and (text[:first] + text[first + 1 : second] + text[second + 1 :]).isdigit()
+    )
+
+
 def strptime_any(value: Any, formats: Sequence[str], kind: str) -> datetime:
     """Parse text with the first of `formats` that fits; the error names them all."""
     text = value.strip() if isinstance(value, str) else None
@@ -97,6 +120,10 @@ def strptime_any(value: Any, formats: Sequence[str], kind: str) -> datetime:
         )
     for fmt in formats:
         try:
+            fixed = _FIXED_DATES.get(fmt)
+            if fixed is not None and _fits(text, fixed):
+                year, month, day, _seps, _sep = fixed
+                return datetime(int(text[year]), int(text[month]), int(text[day]))
             return datetime.strptime(text, fmt)
         except ValueError:
             continue

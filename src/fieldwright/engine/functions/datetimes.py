@@ -9,6 +9,7 @@ ISO 8601 text: dates as '2025-07-24', datetimes as '2025-07-24T10:30:00+02:00'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -109,7 +110,21 @@ def parse_datetime(value: Any, *formats: str) -> str:
 def format_date(value: Any, format: str) -> str:
     """Write the date with strftime codes (%d day, %m month, %Y year, %b/%B month
     name, %a/%A weekday name)."""
-    return as_date(value).strftime(format)
+    day = as_date(value)
+    fast = _FIXED_FORMATS.get(format)
+    if fast is not None and day.year >= 1000:  # strftime does not pad years below 1000
+        return fast(day)
+    return day.strftime(format)
+
+
+#: Formats written without strftime (the same text for years 1000-9999).
+_FIXED_FORMATS: dict[str, Callable[[date], str]] = {
+    "%Y-%m-%d": date.isoformat,
+    "%d/%m/%Y": lambda d: f"{d.day:02d}/{d.month:02d}/{d.year}",
+    "%m/%d/%Y": lambda d: f"{d.month:02d}/{d.day:02d}/{d.year}",
+    "%d.%m.%Y": lambda d: f"{d.day:02d}.{d.month:02d}.{d.year}",
+    "%Y%m%d": lambda d: f"{d.year}{d.month:02d}{d.day:02d}",
+}
 
 
 @function(
