@@ -149,7 +149,10 @@ def test_a_second_signal_exits_at_once(tmp_path: Path) -> None:
         serve.wait_for("a second SIGTERM stops at once")
         asked = time.monotonic()
         serve.process.send_signal(signal.SIGTERM)
-        assert serve.process.wait(timeout=10) == 130
+        # 130 when the second signal cut the drain short; 0 when the cancelled run stopped
+        # (within a record or two) before it arrived. Either way serve never waits out its
+        # 60 s drain once told twice.
+        assert serve.process.wait(timeout=10) in (0, 130)
         assert time.monotonic() - asked < 5
     finally:
         if serve.process.poll() is None:
