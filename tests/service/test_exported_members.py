@@ -275,6 +275,8 @@ def test_service_methods_are_the_ones_that_need_the_store() -> None:
         "fire_times",
         "get_schedule",
         "history",
+        "integration_kinds",
+        "integrations",
         "list_mappings",
         "list_runs",
         "list_schedules",
