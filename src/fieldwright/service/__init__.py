@@ -88,6 +88,17 @@ if TYPE_CHECKING:
     )
     from fieldwright.service.facade import Connectors, Service, StandardConnectors
     from fieldwright.service.files import dead_letter_path, output_columns, run_file
+    from fieldwright.service.integration_models import (
+        AuthKind,
+        HubHealth,
+        HubItem,
+        HubSchedule,
+        Integration,
+        IntegrationFilter,
+        IntegrationKind,
+        IntegrationOverview,
+    )
+    from fieldwright.service.integrations import integration_kinds
     from fieldwright.service.library import (
         ArgHint,
         document_json_schema,
@@ -116,17 +127,6 @@ if TYPE_CHECKING:
         test_mapping,
         validate_mapping,
     )
-    from fieldwright.service.integration_models import (
-        AuthKind,
-        HubHealth,
-        HubItem,
-        HubSchedule,
-        Integration,
-        IntegrationFilter,
-        IntegrationKind,
-        IntegrationOverview,
-    )
-    from fieldwright.service.integrations import integration_kinds
     from fieldwright.service.monitoring_models import (
         ErrorPattern,
         Health,
