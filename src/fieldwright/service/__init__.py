@@ -98,7 +98,7 @@ if TYPE_CHECKING:
         IntegrationKind,
         IntegrationOverview,
     )
-    from fieldwright.service.integrations import integration_kinds
+    from fieldwright.service.integrations import filter_integrations, integration_kinds
     from fieldwright.service.library import (
         ArgHint,
         document_json_schema,
@@ -206,6 +206,7 @@ _LOCATIONS = {
     "IntegrationKind": "fieldwright.service.integration_models",
     "IntegrationOverview": "fieldwright.service.integration_models",
     "integration_kinds": "fieldwright.service.integrations",
+    "filter_integrations": "fieldwright.service.integrations",
     "ErrorPattern": "fieldwright.service.monitoring_models",
     "Health": "fieldwright.service.monitoring_models",
     "HealthCheck": "fieldwright.service.monitoring_models",
@@ -426,6 +427,7 @@ __all__ = [
     "field_help",
     "file_connector",
     "file_kind_format",
+    "filter_integrations",
     "function_library",
     "get_secret",
     "import_mapping",

@@ -30,12 +30,16 @@ __all__ = [
 
 
 class HubHealth(StrEnum):
-    """An item's or integration's health in the window; `no runs`: nothing ran in it."""
+    """An item's or integration's health in the window; `no_runs`: nothing ran in it."""
 
     OK = "ok"
     WARNING = "warning"
     FAILING = "failing"
-    NO_RUNS = "no runs"
+    NO_RUNS = "no_runs"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
 
     @classmethod
     def of(cls, health: Health | None) -> HubHealth:

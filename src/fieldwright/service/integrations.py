@@ -175,9 +175,10 @@ def integration_overview(
     activities = {a.mapping_key: a for a in monitoring.activity(until - window.span, until)[0]}
     failures = monitoring.consecutive_failures(list(activities)) if activities else {}
     alerts: dict[str, int] = {}
-    for row in schedules:
-        if row.failures_alert is not None:
-            alerts[row.mapping_key] = min(row.failures_alert, alerts.get(row.mapping_key, 99))
+    for schedule in schedules:
+        if schedule.failures_alert is not None:
+            key = schedule.mapping_key
+            alerts[key] = min(schedule.failures_alert, alerts.get(key, 99))
     names = {kind.code: kind.name for kind in integration_kinds()}
     groups: dict[tuple[str, str, str], list[HubItem]] = {}
     for row in documents:
@@ -219,8 +220,8 @@ def integration_overview(
             )
         )
     by_mapping: dict[str, list[HubSchedule]] = {}
-    for row in schedules:
-        by_mapping.setdefault(row.mapping_key, []).append(_schedule(row))
+    for schedule in schedules:
+        by_mapping.setdefault(schedule.mapping_key, []).append(_schedule(schedule))
     integrations = [
         Integration(
             client=client,
