@@ -72,7 +72,7 @@ def build_hub_store(service: Service, folder: Path) -> RunResult:
     service.save_mapping(globex, None)
     service.create_schedule(
         ScheduleRecord(
-            key="schedule_HS_CRM_ACME_nightly",
+            key="schedule_HS_CRM_ACME_contacts",
             name="ACME contacts, nightly",
             mapping_key=ACME_HS,
             kind=ScheduleKind.CRON,

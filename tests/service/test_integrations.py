@@ -48,7 +48,7 @@ def test_two_clients_integrations_with_items_schedules_connections_and_health(
     assert item.name == "ACME contacts to CRM (v2)" and item.state is LifecycleState.IN_REVIEW
     assert item.connections == ["hubspot_acme"] and item.source_kind == "http"
     assert item.health is HubHealth.NO_RUNS and item.last_run_key is None
-    assert [s.key for s in acme.schedules] == ["schedule_HS_CRM_ACME_nightly"]
+    assert [s.key for s in acme.schedules] == ["schedule_HS_CRM_ACME_contacts"]
     assert acme.next_run_at is not None and acme.schedules[0].active
     assert acme.health is HubHealth.NO_RUNS
     globex = by_label["GLOBEX: QBT → WFN"]

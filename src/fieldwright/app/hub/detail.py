@@ -85,7 +85,7 @@ def item_html(item: HubItem, theme: Theme) -> str:
                 ("Health", _badge(item.health, theme)),
                 ("Version", f"{item.latest_version} ({html.escape(state)})"),
                 ("Active version", str(item.active_version) if item.active_version else "none"),
-                ("Runs in window", f"{item.runs}, {rate} succeeded"),
+                ("Runs in window", f"{item.runs}, {rate} succeeded" if item.runs else "none"),
                 ("Failed in a row", str(item.consecutive_failures)),
                 ("Last run", last),
                 ("Source", html.escape(item.source_kind or "–")),

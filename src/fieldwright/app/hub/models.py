@@ -25,13 +25,22 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont
 
 from fieldwright.app.shell.theme import current_theme
+from fieldwright.domain.runs import RunStatus
 from fieldwright.service import HubHealth, HubItem, HubSchedule, Integration, IntegrationKind
 
-__all__ = ["COLUMNS", "IntegrationTreeModel", "KindsModel", "Node", "nodes_of"]
+__all__ = ["COLUMNS", "HEALTH_COLUMN", "IntegrationTreeModel", "KindsModel", "Node", "nodes_of"]
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-COLUMNS = ("Integration", "Kind", "State", "Health", "Last run", "Next run")
+COLUMNS = ("Integration", "State", "Health", "Last run", "Next run")
+#: The column of the health badge.
+HEALTH_COLUMN = 2
 _BADGE = "●"
+_RUN_MARKS = {
+    RunStatus.COMPLETED: "✓",
+    RunStatus.FAILED: "✗",
+    RunStatus.RUNNING: "…",
+    RunStatus.CANCELLED: "–",
+}
 
 
 def _when(moment: datetime | None) -> str:
@@ -46,30 +55,35 @@ class Node:
     kind: str
     #: The integration's label, the item's or schedule's key, the connection's name.
     key: str
-    cells: tuple[str, str, str, str, str, str]
+    cells: tuple[str, str, str, str, str]
     health: HubHealth | None
     tip: str
     record: Integration | HubItem | HubSchedule | str
 
 
 def _item_node(item: HubItem) -> Node:
-    state = item.state.label if item.state is not None else "–"
+    state = item.state.label if item.state is not None else ""
     if item.active_version is not None and item.active_version != item.latest_version:
         state += f" (v{item.active_version} active)"
-    last = (
-        f"{item.last_run_status.value} {_when(item.last_run_at)}"
-        if item.last_run_status is not None
-        else "never"
-    )
+    status = item.last_run_status
+    last = f"{_RUN_MARKS.get(status, '·')} {_when(item.last_run_at)}" if status else "never"
     rate = "" if item.success_rate is None else f", {item.success_rate:.0%} succeeded"
     tip = (
-        f"{item.name} ({item.key}), version {item.latest_version}\n"
-        f"{item.runs} run(s) in the window{rate}" + "".join(f"\n• {p}" for p in item.problems)
+        f"{item.kind} {item.name} ({item.key}), version {item.latest_version}\n"
+        f"{item.runs} run(s) in the window{rate}"
+        + (f"\nlast run {status.value} ({item.last_run_key})" if status else "")
+        + "".join(f"\n• {p}" for p in item.problems)
     )
     return Node(
         item.kind,
         item.key,
-        (item.name, item.kind, f"v{item.latest_version} {state}", item.health.label, last, ""),
+        (
+            f"{item.kind}: {item.name}",
+            f"v{item.latest_version} {state}".rstrip(),
+            item.health.label,
+            last,
+            "",
+        ),
         item.health,
         tip,
         item,
@@ -82,8 +96,7 @@ def _schedule_node(schedule: HubSchedule) -> Node:
         "schedule",
         schedule.key,
         (
-            schedule.name,
-            "schedule",
+            f"schedule: {schedule.name}",
             f"{schedule.kind}, {active}",
             "",
             _when(schedule.last_run_at),
@@ -100,7 +113,7 @@ def nodes_of(integration: Integration) -> list[Node]:
     children = [_item_node(item) for item in integration.items]
     children += [_schedule_node(s) for s in integration.schedules]
     children += [
-        Node("connection", name, (name, "connection", "", "", "", ""), None, name, name)
+        Node("connection", name, (f"connection: {name}", "", "", "", ""), None, name, name)
         for name in integration.connections
     ]
     return children
@@ -120,10 +133,13 @@ def _integration_node(integration: Integration) -> Node:
         integration.label,
         (
             integration.label,
-            counts,
             ", ".join(states) or "–",
             integration.health.label,
-            _when(last.last_run_at) if last is not None else "never",
+            (
+                f"{_RUN_MARKS.get(last.last_run_status, '·')} {_when(last.last_run_at)}"
+                if last is not None and last.last_run_status is not None
+                else "never"
+            ),
             _when(integration.next_run_at),
         ),
         integration.health,
@@ -190,13 +206,16 @@ class IntegrationTreeModel(QAbstractItemModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             text = node.cells[column]
-            if column == 3 and node.health is not None:
+            if column == HEALTH_COLUMN and node.health is not None:
                 return f"{_BADGE} {text}"
             return text
         if role == Qt.ItemDataRole.ToolTipRole:
             return node.tip
-        if role == Qt.ItemDataRole.ForegroundRole and column == 3 and node.health is not None:
-            return health_colour(node.health)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == HEALTH_COLUMN and node.health is not None:
+                return health_colour(node.health)
+            if column == 3 and node.cells[3].startswith(_RUN_MARKS[RunStatus.FAILED]):
+                return QColor(current_theme().error)
         if role == Qt.ItemDataRole.FontRole and node.kind == "integration" and column == 0:
             font = QFont()
             font.setBold(True)
@@ -226,7 +245,7 @@ def health_colour(health: HubHealth) -> QColor:
     )
 
 
-KIND_COLUMNS = ("Code", "System", "Auth", "Connector", "Templates", "Connections")
+KIND_COLUMNS = ("Code", "System", "Auth", "Connector", "Saved")
 
 
 class KindsModel(QAbstractTableModel):
@@ -264,9 +283,10 @@ class KindsModel(QAbstractTableModel):
                 kind.name,
                 kind.auth.label,
                 kind.connector,
-                str(len(kind.templates)) if kind.templates else "–",
                 str(len(kind.connections)) if kind.connections else "–",
             )[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
+            if index.column() == len(KIND_COLUMNS) - 1:
+                return "Saved connections to it: " + (", ".join(kind.connections) or "none")
             return kind.auth_detail or kind.name
         return None

@@ -70,6 +70,8 @@ WINDOW_LABELS = {
     Window.MONTH: "Health: last 30 days",
 }
 SEARCH_DELAY_MS = 150
+#: The detail panels never get narrower than this, so their tables stay readable.
+DETAIL_MIN_WIDTH = 280
 
 
 class HubPanel(QWidget):
@@ -152,8 +154,9 @@ class HubPanel(QWidget):
         self.open_button = self.ui.child(QPushButton, "hub_open")
         self.second_button = self.ui.child(QPushButton, "hub_second")
         splitter = self.ui.child(QSplitter, "hub_splitter")
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 1)
+        self.ui.child(QWidget, "hub_detail_box").setMinimumWidth(DETAIL_MIN_WIDTH)
         self.tabs = self.ui.child(QTabWidget, "hub_tabs")
         self._show_node(None)
 
@@ -162,6 +165,7 @@ class HubPanel(QWidget):
         self.kinds_model = KindsModel(self)
         self.kinds_table.setModel(self.kinds_model)
         self.kinds_table.verticalHeader().setVisible(False)
+        self.kinds_table.setWordWrap(False)
         header = self.kinds_table.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -173,6 +177,7 @@ class HubPanel(QWidget):
         kinds_splitter = self.ui.child(QSplitter, "kinds_splitter")
         kinds_splitter.setStretchFactor(0, 3)
         kinds_splitter.setStretchFactor(1, 2)
+        self.ui.child(QWidget, "kind_detail_box").setMinimumWidth(DETAIL_MIN_WIDTH)
         self._show_kind(None)
 
     def _connect(self) -> None:
