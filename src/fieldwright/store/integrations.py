@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, cast, func, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.orm import aliased
 
 from fieldwright.domain.approvals import LifecycleState
 from fieldwright.domain.runs import RunStatus
@@ -94,13 +94,23 @@ class IntegrationRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def _extract(self, column: InstrumentedAttribute[str], path: tuple[str, ...]) -> Any:
-        if self._store.engine.dialect.name == "postgresql":
-            return func.jsonb_extract_path_text(cast(column, JSONB), *path)
-        return func.json_extract(column, "$." + ".".join(path))
+    @property
+    def _postgres(self) -> bool:
+        return self._store.engine.dialect.name == "postgresql"
 
-    def _codes(self, column: InstrumentedAttribute[str]) -> list[Any]:
-        return [self._extract(column, path).label(name) for name, path in _PATHS.items()]
+    def _latest(self, versions: Any, owner_id: Any, owner: Any) -> Any:
+        """The latest versions' documents (parsed once per row on PostgreSQL: OFFSET 0 keeps
+        the planner from copying the cast into every extraction)."""
+        doc = cast(versions.document, JSONB) if self._postgres else versions.document
+        query = select(owner_id.label("owner_id"), doc.label("doc")).join(
+            owner, and_(owner.id == owner_id, versions.version == owner.latest_version)
+        )
+        return (query.offset(0) if self._postgres else query).subquery()
+
+    def _codes(self, doc: Any) -> list[Any]:
+        if self._postgres:
+            return [func.jsonb_extract_path_text(doc, *p).label(n) for n, p in _PATHS.items()]
+        return [func.json_extract(doc, "$." + ".".join(p)).label(n) for n, p in _PATHS.items()]
 
     def mappings(self) -> list[DocumentRow]:
         """Every stored mapping, its latest version's codes, connectors and state."""
@@ -110,6 +120,7 @@ class IntegrationRepository:
             .where(active.mapping_id == Mapping.id, active.state == LifecycleState.ACTIVE)
             .scalar_subquery()
         )
+        latest = self._latest(MappingVersion, MappingVersion.mapping_id, Mapping)
         query = (
             select(
                 Mapping.key,
@@ -118,15 +129,9 @@ class IntegrationRepository:
                 Mapping.updated_at,
                 VersionLifecycleRow.state,
                 active_version.label("active_version"),
-                *self._codes(MappingVersion.document),
+                *self._codes(latest.c.doc),
             )
-            .join(
-                MappingVersion,
-                and_(
-                    MappingVersion.mapping_id == Mapping.id,
-                    MappingVersion.version == Mapping.latest_version,
-                ),
-            )
+            .join(latest, latest.c.owner_id == Mapping.id)
             .outerjoin(
                 VersionLifecycleRow,
                 and_(
@@ -150,21 +155,16 @@ class IntegrationRepository:
 
     def pipelines(self) -> list[DocumentRow]:
         """Every stored pipeline, its latest version's codes and connectors."""
+        latest = self._latest(PipelineVersion, PipelineVersion.pipeline_id, Pipeline)
         query = (
             select(
                 Pipeline.key,
                 Pipeline.name,
                 Pipeline.latest_version,
                 Pipeline.updated_at,
-                *self._codes(PipelineVersion.document),
+                *self._codes(latest.c.doc),
             )
-            .join(
-                PipelineVersion,
-                and_(
-                    PipelineVersion.pipeline_id == Pipeline.id,
-                    PipelineVersion.version == Pipeline.latest_version,
-                ),
-            )
+            .join(latest, latest.c.owner_id == Pipeline.id)
             .order_by(Pipeline.key)
         )
         with self._store.session() as session:
