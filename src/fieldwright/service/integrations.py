@@ -57,8 +57,9 @@ _TEMPLATE_CODE = re.compile(r"^template_([A-Z0-9]{2,16})_([A-Z0-9]{2,16})$")
 # -- the registry of kinds ------------------------------------------------------------------
 
 
-def _template_systems(folder: Path) -> list[tuple[str, set[str]]]:
-    """Each built-in template's code and the names and codes of its two systems."""
+def _template_systems(folder: Path) -> list[tuple[str, set[str], set[str]]]:
+    """Each built-in template's code, the names and codes of its two systems, and the
+    connector kinds its endpoints and connection template use."""
     found = []
     for path in sorted(folder.glob("*.fwtemplate.json")):
         template = load_template(path)
@@ -66,7 +67,15 @@ def _template_systems(folder: Path) -> list[tuple[str, set[str]]]:
         match = _TEMPLATE_CODE.match(template.code)
         if match:
             names |= {match.group(1).lower(), match.group(2).lower()}
-        found.append((template.code, names))
+        connectors = {
+            endpoint.connector.kind
+            for endpoint in (template.source, template.target)
+            if endpoint.connector is not None
+        }
+        for side in template.connection_template.values():
+            if isinstance(side, dict) and isinstance(side.get("kind"), str):
+                connectors.add(str(side["kind"]))
+        found.append((template.code, names, connectors))
     return found
 
 
@@ -81,7 +90,10 @@ def _kinds(path: Path, templates: Path) -> tuple[IntegrationKind, ...]:
     result = []
     for kind in kinds:
         names = {kind.code.lower(), kind.name.lower(), *(a.lower() for a in kind.aliases)}
-        codes = [code for code, system_names in systems if names & system_names]
+        if kind.category == "generic":  # the templates that read or write through it
+            codes = [code for code, _names, kinds in systems if kind.connector in kinds]
+        else:
+            codes = [code for code, system_names, _kinds in systems if names & system_names]
         result.append(kind.model_copy(update={"templates": codes}))
     return tuple(result)
 

@@ -175,3 +175,22 @@ def test_a_kind_lists_its_saved_connections_and_tests_one(
     with qtbot.waitSignal(panel.tested, timeout=10_000) as tested:
         qtbot.mouseClick(panel.test_button, Qt.MouseButton.LeftButton)
     assert tested.args[0].ok and "Connected" in panel.test_result.text()
+
+
+def test_a_run_ending_refreshes_health_and_last_run(
+    qtbot: QtBot,
+    hub_service: tuple[Service, RunResult],
+    make_window: Callable[..., MainWindow],
+) -> None:
+    service, failed = hub_service
+    window = make_window(store=StoreDocuments(service))
+    panel = _open_hub(qtbot, window)
+    panel.live_refresh.setInterval(0)  # the burst delay is not what this test is about
+    with qtbot.waitSignal(panel.loaded, timeout=15_000) as loaded:
+        again = service.start_run(GLOBEX_QBT).wait()
+    assert again is not None and again.key != failed.key
+    overview = loaded.args[0]
+    [item] = next(i for i in overview.integrations if i.label == "GLOBEX: QBT → WFN").items
+    assert item.consecutive_failures == 2 and item.last_run_key == again.key
+    node = panel.model.find("mapping", GLOBEX_QBT)
+    assert node.isValid() and node.siblingAtColumn(3).data().startswith("✗")

@@ -60,7 +60,7 @@ from fieldwright.service import (
 )
 
 if TYPE_CHECKING:
-    from fieldwright.service import Service
+    from fieldwright.service import RunEnded, Service
 
 __all__ = ["HubPanel"]
 
@@ -70,6 +70,8 @@ WINDOW_LABELS = {
     Window.MONTH: "Health: last 30 days",
 }
 SEARCH_DELAY_MS = 150
+#: Runs ending in a burst re-read the overview once, this long after the last.
+LIVE_DELAY_MS = 2000
 #: The detail panels never get narrower than this, so their tables stay readable.
 DETAIL_MIN_WIDTH = 280
 
@@ -107,6 +109,12 @@ class HubPanel(QWidget):
         self.search_timer = QTimer(self)
         self.search_timer.setSingleShot(True)
         self.search_timer.setInterval(SEARCH_DELAY_MS)
+        #: A run ended while the page was hidden: re-read when it is shown.
+        self.stale = False
+        self.live_refresh = QTimer(self)
+        self.live_refresh.setSingleShot(True)
+        self.live_refresh.setInterval(LIVE_DELAY_MS)
+        self.live_refresh.timeout.connect(self.refresh)
         self.ui = Form("hub_panel.ui")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -206,9 +214,18 @@ class HubPanel(QWidget):
         self.test_button.clicked.connect(self.test_kind_connection)
 
     def showEvent(self, event: QShowEvent) -> None:
-        if self.overview is None and self.generation == 0:
+        if (self.overview is None and self.generation == 0) or self.stale:
+            self.stale = False
             self.refresh()
         super().showEvent(event)
+
+    def run_ended(self, _event: RunEnded) -> None:
+        """A run ended (the window's live events): health and last runs are re-read shortly
+        if the page is shown, else when it is shown next."""
+        if self.isVisible():
+            self.live_refresh.start()
+        else:
+            self.stale = True
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):

@@ -295,6 +295,8 @@ class MainWindow(QMainWindow):
             schedules.run_ended(event)
         if self._monitoring_page is not None and self._monitoring_page.built is not None:
             self._monitoring_page.built.run_ended(event)
+        if self._hub_page is not None and self._hub_page.built is not None:
+            self._hub_page.built.run_ended(event)
 
     def _live_schedule_fired(self, event: ScheduleFired) -> None:
         if (schedules := self._built_schedules()) is not None:
