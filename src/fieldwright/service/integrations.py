@@ -34,6 +34,9 @@ from fieldwright.service.integration_models import (
     IntegrationKind,
     IntegrationOverview,
 )
+
+# The monitoring summary's own judgement of one mapping's runs: the hub shows the same
+# health as the Monitoring page and `fieldwright status`, never a second definition.
 from fieldwright.service.monitoring import DEFAULT_FAILURES_ALERT, _integration
 from fieldwright.service.monitoring_models import Window
 from fieldwright.store import MonitoringRepository, Store

@@ -108,7 +108,8 @@ def test_open_routes_schedules_connections_runs_and_pipelines_to_their_pages(
         return window.page_names[window.pages.currentIndex()]
 
     _click(qtbot, panel.tree, panel.model.find("schedule", "schedule_HS_CRM_ACME_contacts"))
-    qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
+    assert panel.open_button.text() == "Open in Schedules"
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Return)  # Enter opens, as a double-click does
     schedules = window.schedules_panel
     assert page() == "Schedules" and schedules is not None
     assert schedules.selected_key() == "schedule_HS_CRM_ACME_contacts"

@@ -206,7 +206,8 @@ class HubPanel(QWidget):
             choice.currentIndexChanged.connect(self.apply_filters)
         selection = self.tree.selectionModel()
         selection.selectionChanged.connect(self._selection_changed)
-        self.tree.doubleClicked.connect(self._double_clicked)
+        # double-click, or Enter on the keyboard
+        self.tree.activated.connect(self._activated)
         self.open_button.clicked.connect(self.open_selected)
         self.second_button.clicked.connect(self.second_action)
         self.kinds_table.selectionModel().selectionChanged.connect(self._kind_selected)
@@ -386,7 +387,7 @@ class HubPanel(QWidget):
             self.detail.setHtml(connection_html(record, users, theme))
             self.open_button.setText("Open in Connections")
 
-    def _double_clicked(self, index: QModelIndex) -> None:
+    def _activated(self, index: QModelIndex) -> None:
         if self.model.node(index) is not None:
             self.open_selected()
 
