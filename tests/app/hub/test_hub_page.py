@@ -81,6 +81,13 @@ def test_search_filter_select_and_open_a_mapping_in_the_designer(
         panel.health_choice.setCurrentIndex(panel.health_choice.findData(HubHealth.WARNING.value))
     assert filtered.args == [1] and _shown(panel) == ["GLOBEX: QBT → WFN"]
     assert panel.counts_label.text() == "1 of 3 integrations"
+    with qtbot.waitSignal(panel.filtered, timeout=5_000) as filtered:
+        qtbot.keyClicks(panel.search, " shop")  # no GLOBEX integration with a shop warns
+    assert filtered.args == [0] and "No integration matches" in panel.detail.toPlainText()
+    with qtbot.waitSignal(panel.filtered, timeout=5_000):
+        for _ in " shop":
+            qtbot.keyClick(panel.search, Qt.Key.Key_Backspace)
+    assert panel.search.text() == "globex" and _shown(panel) == ["GLOBEX: QBT → WFN"]
     # select the mapping under it: the detail panel shows it, Open lands in the designer
     mapping = panel.model.find("mapping", GLOBEX_QBT)
     _click(qtbot, panel.tree, mapping)

@@ -322,6 +322,11 @@ class HubPanel(QWidget):
             self.tree.setCurrentIndex(index)
         else:
             self._show_node(None)
+            if self.overview.total:
+                self.detail.setHtml(
+                    "<p>No integration matches the search and filters: clear the search "
+                    "box or choose <i>All</i> in a filter.</p>"
+                )
         self.filtered.emit(len(shown))
 
     # -- selection and detail ---------------------------------------------------------------
