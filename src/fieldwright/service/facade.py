@@ -41,6 +41,17 @@ from fieldwright.service.endpoints import anchor_paths
 from fieldwright.service.errors import InvalidRequest, ServiceError
 from fieldwright.service.events import ServiceEvents
 from fieldwright.service.health import health_checks
+from fieldwright.service.integration_models import (
+    IntegrationFilter,
+    IntegrationKind,
+    IntegrationOverview,
+)
+from fieldwright.service.integrations import (
+    connections_by_system,
+    integration_kinds,
+    integration_overview,
+    kinds_with_connections,
+)
 from fieldwright.service.monitoring import (
     monitoring_summary,
     parse_window,
@@ -470,3 +481,29 @@ class Service:
         """Set a schedule's service levels (None clears one)."""
         with service_errors(f"setting the SLA of schedule {key!r}"):
             return set_sla(self._store, key, sla)
+
+    # -- the integration hub ----------------------------------------------------------------
+
+    def integrations(
+        self,
+        selection: IntegrationFilter | None = None,
+        *,
+        window: Window | str = Window.WEEK,
+    ) -> IntegrationOverview:
+        """Every integration (a client's source system → target system) with its mappings,
+        pipelines, schedules, connections, lifecycle states and health over `window`,
+        filtered by `selection` (search words, client, system, state, health)."""
+        try:
+            chosen = parse_window(window) if isinstance(window, str) else window
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from exc
+        with service_errors("listing the integrations"):
+            return integration_overview(self._store, chosen, selection)
+
+    def integration_kinds(self) -> list[IntegrationKind]:
+        """The registry of integration kinds, each with the saved connections to it (on its
+        hosts, named by a mapping of that system, or of a generic kind's connector)."""
+        with service_errors("reading the registry of integration kinds"):
+            return kinds_with_connections(
+                integration_kinds(), self._connections.list(), connections_by_system(self._store)
+            )

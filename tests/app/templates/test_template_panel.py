@@ -51,6 +51,7 @@ def test_the_page_is_there_only_with_a_store(
         "Designer",
         "Tests",
         "Templates",
+        "Integrations",
         "Runs",
         "Schedules",
         "Monitoring",

@@ -63,6 +63,7 @@ from fieldwright.authoring.store_documents import StoreDocuments
 
 if TYPE_CHECKING:
     from fieldwright.app.connections.panel import ConnectionsPanel
+    from fieldwright.app.hub.panel import HubPanel
     from fieldwright.app.monitoring.panel import MonitoringPanel
     from fieldwright.app.runs.panel import RunsPanel
     from fieldwright.app.schedules.panel import SchedulesPanel
@@ -149,9 +150,11 @@ class MainWindow(QMainWindow):
         self._schedules_page: LazyPage[SchedulesPanel] | None = None
         self._connections_page: LazyPage[ConnectionsPanel] | None = None
         self._monitoring_page: LazyPage[MonitoringPanel] | None = None
+        self._hub_page: LazyPage[HubPanel] | None = None
         if store is not None:  # the store's pages
             self.template_panel = TemplatePanel(store.service, lambda: self.session.document)
             stack.add("Templates", self.template_panel)
+            self._hub_page = stack.add_lazy("Integrations", self._make_hub_panel)
             # The next three are built the first time they are shown (or asked for): start-up
             # pays for neither the pages nor their imports (the connectors behind Connections).
             self._runs_page = stack.add_lazy("Runs", self._make_runs_panel)
@@ -292,6 +295,8 @@ class MainWindow(QMainWindow):
             schedules.run_ended(event)
         if self._monitoring_page is not None and self._monitoring_page.built is not None:
             self._monitoring_page.built.run_ended(event)
+        if self._hub_page is not None and self._hub_page.built is not None:
+            self._hub_page.built.run_ended(event)
 
     def _live_schedule_fired(self, event: ScheduleFired) -> None:
         if (schedules := self._built_schedules()) is not None:
@@ -346,6 +351,54 @@ class MainWindow(QMainWindow):
         panel.openRun.connect(self.open_run)
         return panel
 
+    def _make_hub_panel(self) -> HubPanel:
+        from fieldwright.app.hub.panel import HubPanel
+
+        assert self.store is not None
+        panel = HubPanel(self.store.service)
+        panel.message.connect(self.show_message)
+        panel.openMapping.connect(self.documents.open_stored)
+        panel.openPipeline.connect(self.open_pipeline)
+        panel.openSchedule.connect(self.open_schedule)
+        panel.openConnection.connect(self.open_connection)
+        panel.openRun.connect(self.open_run)
+        panel.openMonitoring.connect(self.open_monitoring)
+        return panel
+
+    def open_connection(self, name: str) -> None:
+        """Show a saved connection selected in the Connections page."""
+        panel = self.connections_panel
+        if panel is not None:
+            self.show_page("Connections")
+            panel.refresh(select=name)
+
+    def open_monitoring(self, mapping_key: str, label: str) -> None:
+        """Show one integration (the runs of `mapping_key`) on the Monitoring page."""
+        panel = self.monitoring_panel
+        if panel is None:
+            return
+        self.show_page("Monitoring")
+        chooser = panel.integration_choice
+        index = chooser.findData(mapping_key)
+        if index < 0:
+            chooser.addItem(label, mapping_key)
+            index = chooser.count() - 1
+        chooser.setCurrentIndex(index)
+
+    def open_pipeline(self, key: str) -> None:
+        """A stored pipeline: the Pipelines page opens it when this window has one (its
+        panel's `open_pipeline(key)`), else the status bar says how to reach it."""
+        if "Pipelines" in self.page_names:
+            self.show_page("Pipelines")
+            opener = getattr(self.current_page(), "open_pipeline", None)
+            if callable(opener):
+                opener(key)
+                return
+        self.show_message(
+            f"Pipeline {key}: this window has no Pipelines page; "
+            f"export it with `fieldwright export {key} FILE` to open it"
+        )
+
     def _make_connections_panel(self) -> ConnectionsPanel:
         from fieldwright.app.connections.panel import ConnectionsPanel
 
@@ -382,6 +435,11 @@ class MainWindow(QMainWindow):
     def monitoring_panel(self) -> MonitoringPanel | None:
         """The Monitoring page (None without a store); built on first use."""
         return self._monitoring_page.content() if self._monitoring_page is not None else None
+
+    @property
+    def hub_panel(self) -> HubPanel | None:
+        """The Integrations page (None without a store); built on first use."""
+        return self._hub_page.content() if self._hub_page is not None else None
 
     @property
     def connections_panel(self) -> ConnectionsPanel | None:
