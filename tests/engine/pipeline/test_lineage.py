@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fieldwright.engine.pipeline import compile_pipeline
+from fieldwright.engine.pipeline import compile_pipeline, preview_pipeline
 from fieldwright.engine.pipeline.lineage import trace_pipeline
 from tests.engine.kit import items
-from tests.engine.pipeline.kit import pipeline, run
+from tests.engine.pipeline.kit import pipeline
 
 ORDERS: list[dict[str, Any] | None] = [
     {"id": "A", "country": "us", "items": [{"sku": "x", "qty": 2}, {"sku": "y", "qty": 1}]},
@@ -50,7 +50,9 @@ def test_each_step_keeps_every_record_and_the_run_output_agrees() -> None:
     # The route: fr (qty 5) goes to "big" and comes back; us goes to its own target.
     assert trace.steps[2].records == [{"country": "fr", "qty": 5}]
     assert trace.steps[2].targets == {"kept": [{"country": "us", "qty": 7}]}
-    assert run(document, ORDERS).output == trace.steps[2].records
+    streamed = preview_pipeline(compile_pipeline(document), items(ORDERS))
+    assert [s.records for s in streamed.steps] == [s.records for s in trace.steps]
+    assert [s.counts for s in streamed.steps] == [s.counts for s in trace.steps]
 
 
 def test_lineage_of_an_aggregate_reaches_every_member_of_its_group() -> None:
