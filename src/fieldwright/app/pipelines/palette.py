@@ -4,6 +4,7 @@ step, or drag it into the steps tree where it should go."""
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
 from fieldwright.app.pipelines.step_tree import STEP_TYPE_MIME
@@ -22,7 +23,7 @@ class StepPalette(QListWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pipeline_palette")
-        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setViewMode(QListView.ViewMode.ListMode)
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
         self.setResizeMode(QListView.ResizeMode.Adjust)
@@ -62,3 +63,10 @@ class StepPalette(QListWidget):
 
     def supportedDropActions(self) -> Qt.DropAction:
         return Qt.DropAction.CopyAction
+
+    def startDrag(self, supportedActions: Qt.DropAction) -> None:
+        items = self.selectedItems()
+        if items:
+            drag = QDrag(self)
+            drag.setMimeData(self.mimeData(items))
+            drag.exec(Qt.DropAction.CopyAction)

@@ -119,6 +119,7 @@ class StepEditor(QWidget):
     def clear_step(self) -> None:
         self.at, self.step = None, None
         self._reset_form()
+        self._show_body()
         self.title.setText("Select a step, or add one from the palette.")
         self.error.hide()
 
@@ -127,8 +128,13 @@ class StepEditor(QWidget):
         self.body = QWidget()
         self.form = QFormLayout(self.body)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.scroller.setWidget(self.body)
         self._getters = {}
+
+    def _show_body(self) -> None:
+        """Put the built form in the scroll area: shown with its rows at once (a widget
+        added to a shown one would show only on the next turn of the event loop)."""
+        self.scroller.setWidget(self.body)
+        self.body.show()
 
     def load(self, at: StepAt, step: PipelineStep) -> None:
         """Show `step` (at `at`) in the form of its type."""
@@ -144,6 +150,7 @@ class StepEditor(QWidget):
             self._collect = builder(step.model_dump(mode="json"))
         finally:
             self._loading = False
+            self._show_body()
         self.error.hide()
 
     def _line(

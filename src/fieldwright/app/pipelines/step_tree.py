@@ -9,7 +9,7 @@ palette) asks for an edit by signal: `moveRequested(source, container, index)` o
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from fieldwright.authoring.pipeline_edits import Container, StepAt
@@ -176,6 +176,14 @@ class StepTree(QTreeWidget):
 
     def supportedDropActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
+
+    def startDrag(self, supportedActions: Qt.DropAction) -> None:
+        """Drag the selected step; the drop asks for the move (no Qt item moves itself)."""
+        items = [i for i in self.selectedItems() if i.data(0, _KIND) == "step"]
+        if items:
+            drag = QDrag(self)
+            drag.setMimeData(self.mimeData(items))
+            drag.exec(Qt.DropAction.MoveAction | Qt.DropAction.CopyAction)
 
     def _accepts(self, mime: QMimeData | None) -> bool:
         return mime is not None and (mime.hasFormat(_STEP_MIME) or mime.hasFormat(STEP_TYPE_MIME))
