@@ -20,7 +20,7 @@ from fieldwright.app.pipelines.example import EXAMPLE_ORDERS
 from fieldwright.app.pipelines.page import PipelinePage
 from fieldwright.app.shell.main_window import MainWindow
 from fieldwright.cli.main import cli
-from fieldwright.service import Service
+from fieldwright.service import Service, open_pipeline
 from tests.app.pipelines.gestures import (
     Left,
     add_chip,
@@ -194,3 +194,49 @@ def test_a_step_is_deleted_and_comes_back_with_undo(
     assert _names(page) == ["filter", "sort"]
     window.show_page("Designer")  # Edit → Undo is the mapping's again
     assert not window.actions_by_name["undo"].isEnabled()
+
+
+def test_a_predicate_is_checked_as_typed_and_one_undo_takes_the_typing_back(
+    make_window: Callable[..., MainWindow], qtbot: QtBot
+) -> None:
+    window = make_window()
+    window.actions_by_name["new_pipeline"].trigger()
+    page = window.pipelines_page
+    qtbot.waitUntil(page.isVisible)
+    add_chip(qtbot, page, "filter")
+    check = page.editor.findChild(QLabel, "step_predicate_check")
+    assert check is not None and check.text() == "✓ valid JMESPath"
+    retype(qtbot, line(page, "predicate"), "total > ")
+    assert check.text().startswith("✗ invalid JMESPath")
+    assert any(t.startswith("/steps/0/predicate:") for t in page.problem_texts())
+    qtbot.keyClicks(line(page, "predicate"), "`100`")
+    assert check.text() == "✓ valid JMESPath"
+    assert page.problem_texts() == ["No problems: the pipeline compiles."]
+    window.actions_by_name["undo"].trigger()
+    assert page.session.document.steps[0].predicate == "status == 'active'"  # type: ignore[union-attr]
+    assert line(page, "predicate").text() == "status == 'active'"
+
+
+def test_a_stored_pipeline_opens_from_the_store(
+    store_window: MainWindow, service: Service, qtbot: QtBot, tmp_path: Path
+) -> None:
+    from fieldwright.app.pipelines.example import write_example
+
+    pipeline, _sample = write_example(tmp_path)
+    service.pipelines.save(open_pipeline(pipeline), None, base_dir=tmp_path)
+    store_window.actions_by_name["new_pipeline"].trigger()
+    page = store_window.pipelines_page
+    qtbot.waitUntil(page.isVisible)
+    offered: list[list[str]] = []
+
+    def choose(keys: list[str]) -> str:
+        offered.append(keys)
+        return keys[0]
+
+    page.asker.stored_key = choose  # type: ignore[method-assign]
+    qtbot.mouseClick(_button(page, "open_stored_pipeline"), Left)
+    assert offered == [["pipeline_SHOP_BI_DEMO_20261203"]]
+    assert _names(page) == ["lines", "per country", "split"]
+    assert "pipeline_SHOP_BI_DEMO_20261203 (version 1)" in page.title.toolTip()
+    # A branch's steps are under it: the sort of branch "small".
+    assert page.tree.item_at((2, 1, 0)) is not None

@@ -252,8 +252,9 @@ class PipelinePage(QWidget):
         self.problems.clear()
         problems = self.session.state.problems()
         for problem in problems:
-            item = QListWidgetItem(f"{problem.pointer or '/'}: {problem.message}")
-            item.setToolTip(item.text())
+            text = f"{problem.pointer or '/'}: {problem.message}"
+            item = QListWidgetItem(" ".join(text.split()))
+            item.setToolTip(text)
             self.problems.addItem(item)
         if not problems:
             self.problems.addItem("No problems: the pipeline compiles.")

@@ -431,7 +431,7 @@ class StepEditor(QWidget):
         table = self._rows(
             "branches",
             "Branches",
-            [Column("Name", default="branch"), Column("When (JMESPath)"), Column("Target file")],
+            [Column("Name", default="branch"), Column("When"), Column("Target file")],
             rows,
             payloads=list(range(len(branches))),
         )
@@ -440,7 +440,8 @@ class StepEditor(QWidget):
         check.setWordWrap(True)
         self.form.addRow("", check)
         self._note(
-            "A branch without When takes every record left (mode first). Without a target "
+            "When is a JMESPath over the record; a branch without one takes every record "
+            "left (mode first). Without a target "
             "file its records go on after the route step; its own steps are under it in the tree."
         )
 
