@@ -240,3 +240,36 @@ def test_a_stored_pipeline_opens_from_the_store(
     assert "pipeline_SHOP_BI_DEMO_20261203 (version 1)" in page.title.toolTip()
     # A branch's steps are under it: the sort of branch "small".
     assert page.tree.item_at((2, 1, 0)) is not None
+
+
+def test_editing_a_check_keeps_the_rules_the_table_has_no_column_for(
+    make_window: Callable[..., MainWindow], qtbot: QtBot, tmp_path: Path
+) -> None:
+    path = tmp_path / "checks.fwpipe.json"
+    path.write_text(
+        json.dumps(
+            {
+                "fieldwright_pipeline": 1,
+                "key": "pipeline_T_T_X_20261203",
+                "name": "checks",
+                "steps": [
+                    {
+                        "name": "check",
+                        "type": "validate",
+                        "checks": [{"field": "$.sku", "required": True, "max_length": 8}],
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    window = make_window()
+    window.actions_by_name["new_pipeline"].trigger()
+    page = window.pipelines_page
+    qtbot.waitUntil(page.isVisible)
+    assert page.open_path(path)
+    tree = page.tree
+    qtbot.mouseClick(tree.viewport(), Left, pos=tree.visualItemRect(tree.item_at((0,))).center())
+    type_cell(qtbot, rows(page, "checks"), 0, 3, "^[A-Z]+$")
+    check = page.session.document.steps[0].checks[0]  # type: ignore[union-attr]
+    assert (check.regex, check.max_length, check.required) == ("^[A-Z]+$", 8, True)

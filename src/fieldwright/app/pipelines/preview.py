@@ -81,6 +81,7 @@ class PipelinePreviewPanel(QWidget):
         self.signals.done.connect(self._done)
         self.signals.failed.connect(self._failed)
         self._build()
+        session.changed.connect(self._document_changed)
 
     def _build(self) -> None:
         self.sample = QLineEdit()
@@ -217,6 +218,12 @@ class PipelinePreviewPanel(QWidget):
         self.status.setProperty("role", "error")
         self.status.style().polish(self.status)
         self.previewed.emit()
+
+    def _document_changed(self) -> None:
+        if self.trace is not None:
+            self.status.setText("The pipeline changed since this preview: Preview again.")
+            self.status.setProperty("role", "muted")
+            self.status.style().polish(self.status)
 
     def shutdown(self) -> None:
         self.pool.clear()

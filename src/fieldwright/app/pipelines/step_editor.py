@@ -273,12 +273,17 @@ class StepEditor(QWidget):
             ]
             for c in data["checks"]
         ]
-        table = self._rows("checks", "Checks", columns, rows)
+        table = self._rows("checks", "Checks", columns, rows, payloads=list(data["checks"]))
+        shown = {"field", "required", "type", "regex", "min", "max", "enum"}
 
         def collect() -> dict[str, Any]:
             checks = []
-            for field, required, kind, regex, low, high, enum in table.rows():
-                check: dict[str, Any] = {"field": field, "required": required}
+            for (field, required, kind, regex, low, high, enum), before in zip(
+                table.rows(), table.payloads(), strict=True
+            ):
+                # Rules the table has no column for (max_length) stay as they were.
+                kept = {k: v for k, v in (before or {}).items() if k not in shown}
+                check: dict[str, Any] = {**kept, "field": field, "required": required}
                 if kind:
                     check["type"] = kind
                 if regex:
