@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -101,6 +102,8 @@ class PipelinePreviewPanel(QWidget):
         self.status = QLabel("Choose a sample file, then Preview.")
         self.status.setObjectName("pipeline_preview_status")
         self.status.setProperty("role", "muted")
+        # A long status gives way to the sample's path (its whole text is the tooltip).
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(QLabel("Sample"))
@@ -221,7 +224,7 @@ class PipelinePreviewPanel(QWidget):
 
     def _document_changed(self) -> None:
         if self.trace is not None:
-            self.status.setText("The pipeline changed since this preview: Preview again.")
+            self.status.setText("Changed since: Preview again")
             self.status.setProperty("role", "muted")
             self.status.style().polish(self.status)
 
@@ -235,7 +238,7 @@ class PipelinePreviewPanel(QWidget):
         self.trace = trace
         shown = f"{len(trace.inputs)} sample records, {len(trace.letters)} dead letters"
         self.status.setText(f"✗ {trace.error}" if trace.error else shown)
-        self.status.setToolTip(trace.error or "")
+        self.status.setToolTip(trace.error or shown)
         self.status.setProperty("role", "error" if trace.error else "muted")
         self.status.style().polish(self.status)
         self.rows = [StepRow("sample", -1)]
