@@ -1,4 +1,4 @@
-"""Pipeline Designer edits without Qt: each applies, reverts byte for byte, and says what changed."""
+"""Pipeline Designer edits without Qt: each applies, reverts byte for byte, says what changed."""
 
 from __future__ import annotations
 
