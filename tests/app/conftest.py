@@ -102,6 +102,7 @@ def make_window(qapp: QApplication, settings_path: Path) -> Iterator[Callable[..
         if not _alive(window):
             continue
         window.session.stack.setClean()  # never prompt while tearing down
+        window.pipeline_session.stack.setClean()
         window.close()
         window.scheduler.stop()
         window.shutdown_workers()

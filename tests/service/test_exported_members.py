@@ -161,6 +161,11 @@ PUBLIC = [
     "StepSample",
     "preview_pipeline_file",
     "run_pipeline_suite",
+    "LineageHop",
+    "PipelineTrace",
+    "StepTrace",
+    "compile_pipeline_document",
+    "trace_pipeline_file",
 ]
 
 #: Types of the layers below that the app and the CLI name (results, traces, plans): the
@@ -185,6 +190,9 @@ RE_EXPORTED = {
     "StepCounts": "fieldwright.engine",
     "PipelinePreview": "fieldwright.engine",
     "StepSample": "fieldwright.engine",
+    "LineageHop": "fieldwright.engine",
+    "PipelineTrace": "fieldwright.engine",
+    "StepTrace": "fieldwright.engine",
 }
 
 

@@ -40,6 +40,7 @@ from fieldwright.engine.pipeline import (
     run_pipeline_tests,
     validate_pipeline,
 )
+from fieldwright.engine.pipeline.lineage import LineageHop, PipelineTrace, StepTrace, trace_pipeline
 from fieldwright.engine.testing import Coverage, SuiteResult, TestResult
 from fieldwright.service._connectors import file_kind_format
 from fieldwright.service._file_log import FileRunLog
@@ -50,11 +51,15 @@ from fieldwright.service.files import dead_letter_path, file_settings
 
 __all__ = [
     "CompiledPipeline",
+    "LineageHop",
     "PipelinePreview",
     "PipelineRunResult",
+    "PipelineTrace",
     "StepCounts",
     "StepSample",
+    "StepTrace",
     "check_pipeline",
+    "compile_pipeline_document",
     "compile_pipeline_file",
     "dumps_pipeline",
     "is_pipeline_file",
@@ -62,6 +67,7 @@ __all__ = [
     "preview_pipeline_file",
     "run_pipeline_file",
     "save_pipeline",
+    "trace_pipeline_file",
 ]
 
 PathLike = str | os.PathLike[str]
@@ -127,6 +133,17 @@ def compile_pipeline_file(path: PathLike) -> CompiledPipeline:
     document = open_pipeline(path)
     try:
         return compile_pipeline(document, _resolver(Path(path).parent), source=str(path))
+    except DocumentError as exc:
+        raise InvalidDocument(str(exc), exc.problems) from exc
+
+
+def compile_pipeline_document(
+    document: PipelineDocument, *, base: PathLike | None = None
+) -> CompiledPipeline:
+    """Compile a pipeline held in memory (the designer's); mapping files and enrich sources
+    are found relative to `base`. InvalidDocument names every problem with its pointer."""
+    try:
+        return compile_pipeline(document, _resolver(Path(base) if base is not None else None))
     except DocumentError as exc:
         raise InvalidDocument(str(exc), exc.problems) from exc
 
@@ -253,6 +270,17 @@ def preview_pipeline_file(
     The file is read with the pipeline's source connector settings (`settings`
     override them); a sort, an aggregate or a dedupe works on those records only.
     """
+    items = _sample_items(pipeline, path, limit, format, settings)
+    return preview_pipeline(pipeline, items, limit=limit)
+
+
+def _sample_items(
+    pipeline: CompiledPipeline,
+    path: PathLike,
+    limit: int,
+    format: str | None,
+    settings: Mapping[str, Any] | None,
+) -> list[SourceItem]:
     try:
         name, options = file_settings(
             pipeline.document.source.connector, Path(path), format, "source", settings
@@ -261,12 +289,25 @@ def preview_pipeline_file(
     except ConnectorError as exc:
         raise DataError(str(exc)) from exc
     try:
-        items = list(itertools.islice(iter(source), limit))
+        return list(itertools.islice(iter(source), limit))
     except ConnectorError as exc:
         raise DataError(str(exc)) from exc
     finally:
         source.close()
-    return preview_pipeline(pipeline, items, limit=limit)
+
+
+def trace_pipeline_file(
+    pipeline: CompiledPipeline,
+    path: PathLike,
+    *,
+    limit: int = 200,
+    format: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> PipelineTrace:
+    """The first `limit` records of a sample file through each step, every record each
+    step gave with the records it came from (`PipelineTrace.lineage`): the designer's
+    per-step preview. Read as `preview_pipeline_file` reads."""
+    return trace_pipeline(pipeline, _sample_items(pipeline, path, limit, format, settings))
 
 
 def run_pipeline_suite(pipeline: CompiledPipeline) -> SuiteResult:

@@ -14,5 +14,6 @@ def test_screenshots_render(tmp_path: Path) -> None:
         "designer.png",
         "preview_failed.png",
         "designer_dark.png",
+        "pipelines.png",
     ]
     assert all(p.stat().st_size > 10_000 for p in written)

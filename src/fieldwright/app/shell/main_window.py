@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
@@ -42,6 +42,7 @@ from fieldwright.app.documents.properties_dialog import edit_properties
 from fieldwright.app.documents.recent_menu import RecentMenu
 from fieldwright.app.documents.session import DocumentSession
 from fieldwright.app.home.welcome import WelcomePage
+from fieldwright.app.pipelines.session import PipelineSession
 from fieldwright.app.preview.panel import PreviewPanel
 from fieldwright.app.runs.activity import RunActivity
 from fieldwright.app.runs.progress import RunProgressWidget
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
     from fieldwright.app.connections.panel import ConnectionsPanel
     from fieldwright.app.hub.panel import HubPanel
     from fieldwright.app.monitoring.panel import MonitoringPanel
+    from fieldwright.app.pipelines.page import PipelinePage
     from fieldwright.app.runs.panel import RunsPanel
     from fieldwright.app.schedules.panel import SchedulesPanel
     from fieldwright.app.settings.panel import SettingsPanel
@@ -91,6 +93,14 @@ class MainWindow(QMainWindow):
         self.documents = DocumentController(
             self.session, settings, DialogAsker(self), files=files, store=store, parent=self
         )
+        #: The open pipeline (the Pipelines page, built on first use, edits it).
+        self.pipeline_session = PipelineSession(self)
+        #: Edit → Undo and Redo act on the stack of the page shown: the pipeline's on the
+        #: Pipelines page, the mapping's everywhere else.
+        self.undo_group = QUndoGroup(self)
+        self.undo_group.addStack(self.session.stack)
+        self.undo_group.addStack(self.pipeline_session.stack)
+        self.undo_group.setActiveStack(self.session.stack)
         self._build_pages()
         self.status = StatusLabels(self.statusBar())
         self.run_progress = RunProgressWidget()
@@ -107,7 +117,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name: dict[str, QAction] = build_menus(
             self.menuBar(),
             self._menu_commands(),
-            self.session.stack,
+            self.undo_group,
             self.recent_menu,
             dark=settings.theme() == "dark",
         )
@@ -144,6 +154,8 @@ class MainWindow(QMainWindow):
         stack.add("Home", self.welcome)
         stack.add("Designer", self.work_splitter)
         stack.add("Tests", self.tests_panel)
+        self._pipelines_page = stack.add_lazy("Pipelines", self._make_pipelines_page)
+        stack.navigation.currentRowChanged.connect(self._page_changed)
         store = self.store
         self.template_panel: TemplatePanel | None = None
         self._runs_page: LazyPage[RunsPanel] | None = None
@@ -204,6 +216,8 @@ class MainWindow(QMainWindow):
             record_filter=lambda: open_filter_dialog(
                 self.session, self, [i.record for i in self.preview.items if i.record is not None]
             ),
+            new_pipeline=lambda: self._pipelines().new(),
+            open_pipeline=lambda: self._pipelines().open_dialog(),
             approvals=self._approvals_command(),
             review_queue=self._review_queue_command(),
         )
@@ -317,6 +331,29 @@ class MainWindow(QMainWindow):
             panel.select_schedule(key)
 
     # -- pages built on first use ---------------------------------------------------------
+
+    def _make_pipelines_page(self) -> PipelinePage:
+        from fieldwright.app.pipelines.page import PipelinePage
+
+        page = PipelinePage(self.pipeline_session, self.store.service if self.store else None)
+        page.message.connect(self.show_message)
+        return page
+
+    def _pipelines(self) -> PipelinePage:
+        """The Pipelines page, shown (and built on first use)."""
+        self.show_page("Pipelines")
+        return self._pipelines_page.content()
+
+    @property
+    def pipelines_page(self) -> PipelinePage:
+        """The Pipelines page; built on first use."""
+        return self._pipelines_page.content()
+
+    def _page_changed(self, row: int) -> None:
+        names = self.page_stack.page_names
+        on_pipelines = 0 <= row < len(names) and names[row] == "Pipelines"
+        stack = self.pipeline_session.stack if on_pipelines else self.session.stack
+        self.undo_group.setActiveStack(stack)
 
     def _make_runs_panel(self) -> RunsPanel:
         from fieldwright.app.runs.panel import RunsPanel
@@ -518,6 +555,10 @@ class MainWindow(QMainWindow):
         if not self.documents.maybe_save():
             event.ignore()
             return
+        pipelines = self._pipelines_page.built
+        if pipelines is not None and not pipelines.maybe_discard():
+            event.ignore()
+            return
         self.save_settings()
         self.run_now.cancel()  # its target stays untouched; the store logs it cancelled
         runs = self._runs_page.built if self._runs_page is not None else None
@@ -545,6 +586,8 @@ class MainWindow(QMainWindow):
         if connections is not None:
             connections.shutdown()
         self.schema_importer.shutdown()
+        if (pipelines := self._pipelines_page.built) is not None:
+            pipelines.shutdown()
 
     def focus_find(self) -> None:
         self.show_page("Designer")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QKeySequence, QUndoGroup, QUndoStack
 from PySide6.QtWidgets import (
     QDialog,
     QMenu,
@@ -66,6 +66,9 @@ class MenuCommands:
     record_filter: Command | None = None  #: which records the mapping keeps
     approvals: Command | None = None  #: lifecycle and sign-offs of the stored mapping
     review_queue: Command | None = None  #: versions waiting for review
+    # The File menu's pipeline entries (the Pipelines page).
+    new_pipeline: Command | None = None
+    open_pipeline: Command | None = None
 
 
 def shortcut_text(action: QAction) -> str:
@@ -82,7 +85,12 @@ def _action(parent: QWidget, text: str, slot: Callable[..., object], *keys: Key 
 
 
 def build_menus(
-    bar: QMenuBar, commands: MenuCommands, stack: QUndoStack, recent: QMenu, *, dark: bool
+    bar: QMenuBar,
+    commands: MenuCommands,
+    stack: QUndoStack | QUndoGroup,
+    recent: QMenu,
+    *,
+    dark: bool,
 ) -> dict[str, QAction]:
     """Fill the menu bar; returns every action by name (tests and the shortcut list use it)."""
     actions: dict[str, QAction] = {}
@@ -132,6 +140,12 @@ def _file_menu(
     for name in ("new", "open", "open_file", "save", "save_as"):
         file_menu.addAction(actions[name])
     file_menu.addMenu(recent)
+    if commands.new_pipeline is not None and commands.open_pipeline is not None:
+        file_menu.addSeparator()
+        actions["new_pipeline"] = _action(bar, "New &pipeline", commands.new_pipeline)
+        actions["open_pipeline"] = _action(bar, "Open p&ipeline…", commands.open_pipeline)
+        file_menu.addAction(actions["new_pipeline"])
+        file_menu.addAction(actions["open_pipeline"])
     file_menu.addSeparator()
     import_menu = file_menu.addMenu("&Import")
     for side in SIDES:
@@ -159,7 +173,10 @@ def _file_menu(
 
 
 def _edit_menu(
-    bar: QMenuBar, commands: MenuCommands, stack: QUndoStack, actions: dict[str, QAction]
+    bar: QMenuBar,
+    commands: MenuCommands,
+    stack: QUndoStack | QUndoGroup,
+    actions: dict[str, QAction],
 ) -> None:
     edit_menu = bar.addMenu("&Edit")
     undo = stack.createUndoAction(bar, "&Undo")

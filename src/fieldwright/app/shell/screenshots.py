@@ -1,8 +1,9 @@
 """Render the main screens to PNG files: `python -m fieldwright.app.shell.screenshots [OUTDIR]`.
 
 Uses throwaway settings and the offscreen platform unless a display is set;
-writes welcome.png, designer.png, preview_failed.png and designer_dark.png at
-1280×820. Without OUTDIR it writes README's pictures, `docs/images/` of the
+writes welcome.png, designer.png, preview_failed.png, designer_dark.png and
+pipelines.png (a branching pipeline with its per-step preview and a record's
+lineage) at 1280×820. Without OUTDIR it writes README's pictures, `docs/images/` of the
 checkout it is run from: the one kind of picture the repository keeps.
 """
 
@@ -82,11 +83,31 @@ def render(out: Path) -> list[Path]:
         apply_theme(app, DARK)
         shot("designer_dark.png")
         apply_theme(app, LIGHT)
+        _pipelines(window, Path(tmp) / "pipeline")
+        shot("pipelines.png")
         window.session.stack.setClean()
         window.close()
         window.deleteLater()
         _settle()
     return written
+
+
+def _pipelines(window: object, folder: Path) -> None:
+    """The Pipelines page on the example pipeline, previewed, an aggregate's record selected."""
+    from fieldwright.app.pipelines.example import write_example
+    from fieldwright.app.shell.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    pipeline, sample = write_example(folder)
+    window.show_page("Pipelines")
+    page = window.pipelines_page
+    page.open_path(pipeline)
+    page.tree.show_document(page.session.document, select=(1,))
+    page.preview.sample.setText(str(sample))
+    page.preview.refresh()
+    _wait(page.preview.previewed)
+    page.preview.select_step("per country")
+    page.preview.records.selectRow(0)
 
 
 def main(argv: list[str]) -> int:
