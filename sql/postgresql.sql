@@ -487,3 +487,21 @@ UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num 
 
 COMMIT;
 
+BEGIN;
+
+-- Running upgrade 0007 -> 0008
+
+ALTER TABLE schedules ADD COLUMN pipeline_id BIGINT;
+
+ALTER TABLE schedules ADD CONSTRAINT fk_schedules_pipeline_id_pipelines FOREIGN KEY(pipeline_id) REFERENCES pipelines (id) ON DELETE CASCADE;
+
+CREATE INDEX ix_schedules_pipeline_id ON schedules (pipeline_id);
+
+ALTER TABLE schedules ALTER COLUMN mapping_id DROP NOT NULL;
+
+ALTER TABLE schedules ADD CONSTRAINT ck_schedules_mapping_or_pipeline CHECK ((mapping_id IS NOT NULL AND pipeline_id IS NULL) OR (mapping_id IS NULL AND pipeline_id IS NOT NULL));
+
+UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0007';
+
+COMMIT;
+

@@ -63,7 +63,7 @@ from fieldwright.service.runs import (
     RunResult,
     Runs,
 )
-from fieldwright.service.scheduling import schedule_endpoints
+from fieldwright.service.scheduling import schedule_endpoints, version_to_run
 from fieldwright.service.stored_pipelines import StoredPipelines
 from fieldwright.service.templates import Templates
 from fieldwright.store import MappingRepository, RunRepository, ScheduleRepository, Store
@@ -400,8 +400,8 @@ class Service:
         of its executions when it ends (so the calendar shows it where it ran)."""
         with service_errors(f"reading schedule {key!r}"):
             schedule = self._schedules.get(key)
-        # As the schedule would: its mapping's active version when approval is required.
-        version = self._approvals.version_to_run(schedule.mapping_key)
+        # As the schedule would: its active version when approval is required.
+        version = version_to_run(self._approvals, schedule)
         source, target, base_dir = schedule_endpoints(schedule)
         asked = datetime.now(UTC)
 
@@ -437,6 +437,7 @@ class Service:
                 on_progress=on_progress,
                 on_finished=finished,
                 version=version,
+                pipeline=schedule.pipeline,
             )
         )
 

@@ -274,6 +274,12 @@ class Schedule(Audited, Base):
             " OR kind IN ('event_based', 'manual')",
             name="valid_schedule",
         ),
+        # A schedule runs a stored mapping or a stored pipeline, never both (revision 0008).
+        CheckConstraint(
+            "(mapping_id IS NOT NULL AND pipeline_id IS NULL)"
+            " OR (mapping_id IS NULL AND pipeline_id IS NOT NULL)",
+            name="mapping_or_pipeline",
+        ),
         Index(
             "ix_schedules_next_run_at_active",
             "next_run_at",
@@ -285,8 +291,12 @@ class Schedule(Audited, Base):
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     key: Mapped[str] = mapped_column(KEY, unique=True)
     name: Mapped[str] = mapped_column(Text)
-    mapping_id: Mapped[int] = mapped_column(
+    mapping_id: Mapped[int | None] = mapped_column(
         ForeignKey("mappings.id", ondelete="CASCADE"), index=True
+    )
+    #: The stored pipeline it runs instead of a mapping (revision 0008).
+    pipeline_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pipelines.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[ScheduleKind] = mapped_column(str_enum(ScheduleKind, "schedule_kind"))
     cron_expression: Mapped[str | None] = mapped_column(String(200))

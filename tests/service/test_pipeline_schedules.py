@@ -1,0 +1,157 @@
+"""Pipelines run where mappings run (issue 19, item 2): a schedule of a stored pipeline fires
+it through the scheduler's runner, Run now of a schedule runs it, and a pipeline run's dead
+letters are reprocessed, each from the step it failed at."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from fieldwright.domain.runs import RunStatus, RunTrigger
+from fieldwright.domain.store_models import DeadLetterRecord, ScheduleKind, ScheduleRecord
+from fieldwright.scheduler import OutcomeStatus
+from fieldwright.service import InvalidRequest, NotFound
+from fieldwright.service.facade import Service
+from fieldwright.service.pipeline_runs import StepEntries
+from fieldwright.service.scheduling import ScheduleRunner
+from fieldwright.service.stored_pipelines import import_pipeline
+from tests.service.helpers import simple_document
+from tests.service.test_stored_pipelines import KEY, write_pipeline
+
+FIRE = datetime(2026, 12, 3, 6, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def stored(service: Service, db_url: str, tmp_path: Path) -> Path:
+    service.save_mapping(simple_document(), None)
+    folder = tmp_path / "pipe"
+    folder.mkdir()
+    import_pipeline(write_pipeline(folder), db_url)
+    return folder
+
+
+def _schedule(**changes: object) -> ScheduleRecord:
+    values: dict[str, object] = {
+        "key": "schedule_EMP_PAY_ACME_hourly",
+        "name": "hourly",
+        "mapping_key": KEY,
+        "pipeline": True,
+        "kind": ScheduleKind.INTERVAL,
+        "interval_seconds": 3600,
+    }
+    return ScheduleRecord.model_validate({**values, **changes})
+
+
+def test_the_runner_fires_a_pipelines_schedule_and_retries_link(
+    service: Service, stored: Path
+) -> None:
+    schedule = service.create_schedule(_schedule())
+    assert (schedule.mapping_key, schedule.pipeline) == (KEY, True)
+    runner = ScheduleRunner(service.runs)
+    started: list[str] = []
+    first = runner(schedule, FIRE, 1, threading.Event(), 60.0, started.append)
+    assert first.status is OutcomeStatus.COMPLETED, first.message
+    assert first.run_key is not None and started == [first.run_key]
+    assert (first.records, first.errors) == (5, 2)
+    detail = service.run_detail(first.run_key)
+    assert detail.record.trigger is RunTrigger.SCHEDULE
+    assert (detail.record.schedule_key, detail.record.mapping_key) == (schedule.key, KEY)
+    assert [step["name"] for step in detail.details["steps"]] == [
+        "named",
+        "team",
+        "per team",
+        "order",
+    ]
+    second = runner(schedule, FIRE, 2, threading.Event(), None, started.append)
+    assert second.run_key is not None
+    retry = service.run_detail(second.run_key)
+    assert retry.record.trigger is RunTrigger.RETRY and retry.parent_key == first.run_key
+
+
+def test_a_schedule_of_a_pipeline_runs_it_even_beside_a_mapping_of_its_key(
+    service: Service, stored: Path
+) -> None:
+    """The schedule says pipeline: a stored mapping that happens to share the key (keys of
+    mappings and pipelines are separate) is not what runs."""
+    service.save_mapping(simple_document().model_copy(update={"key": KEY}), None)
+    schedule = service.create_schedule(_schedule())
+    recorded = threading.Event()  # set once the execution is recorded, after the run ends
+    handle = service.run_schedule_now(schedule.key, on_finished=lambda _r: recorded.set())
+    result = handle.wait()
+    assert result is not None and result.status is RunStatus.COMPLETED, result.message
+    assert "steps" in service.run_detail(result.key).details
+    assert recorded.wait(30)
+    [execution] = service.schedule_executions(FIRE, datetime.now(UTC) + timedelta(minutes=1))
+    assert (execution.schedule_key, execution.run_key) == (schedule.key, result.key)
+
+
+def test_with_approval_required_an_unreviewed_pipeline_does_not_fire(
+    service: Service, stored: Path
+) -> None:
+    schedule = service.create_schedule(_schedule())
+    service.approvals.set_require_approval(True)
+    outcome = ScheduleRunner(service.runs)(schedule, FIRE, 1, threading.Event(), None, print)
+    assert outcome.status is OutcomeStatus.FAILED and not outcome.transient
+    assert outcome.message is not None and "no approved active version" in outcome.message
+    assert service.list_runs().items == []
+    with pytest.raises(InvalidRequest, match=f"pipeline '{KEY}'"):
+        service.run_schedule_now(schedule.key)
+
+
+def test_a_schedule_of_a_pipeline_not_stored_is_refused(service: Service) -> None:
+    with pytest.raises(NotFound, match="pipeline 'pipeline_nothing'"):
+        service.create_schedule(_schedule(mapping_key="pipeline_nothing"))
+
+
+def test_reprocess_sends_each_failed_record_on_from_its_step(
+    service: Service, stored: Path
+) -> None:
+    result = service.start_run(KEY).wait()
+    assert result is not None and result.counts.failed == 2
+    # Fix what `team` missed: the record it failed on gets a team now.
+    teams = stored / "teams.csv"
+    teams.write_text(teams.read_text(encoding="utf-8") + "9,misc\n", encoding="utf-8")
+    assert service.reprocess_blocker(result.key) is None
+    again = service.reprocess(result.key).wait()
+    assert again is not None and again.status is RunStatus.COMPLETED, again.message
+    counts = again.counts
+    # One record enters at `team` (as `named` had mapped it) and is written; the one
+    # without a name enters at `named` and fails there again.
+    assert (counts.read, counts.written, counts.failed) == (2, 1, 1)
+    detail = service.run_detail(again.key)
+    assert detail.record.trigger is RunTrigger.REPROCESS and detail.parent_key == result.key
+    assert detail.details["left_out"] == 0
+    steps = {step["name"]: step for step in detail.details["steps"]}
+    assert (steps["named"]["received"], steps["named"]["failed"]) == (1, 1)
+    assert (steps["team"]["received"], steps["team"]["emitted"]) == (1, 1)
+    output = stored / f"out.{result.key}.ndjson"  # beside the original output
+    assert [json.loads(line) for line in output.read_text().splitlines()] == [
+        {"team": "misc", "people": 1}
+    ]
+    [letter] = service.dead_letters(again.key).items
+    assert letter.step == "named"
+
+
+def test_letters_of_a_step_the_pipeline_no_longer_has_are_left_out() -> None:
+    def letter(number: int, step: str | None) -> DeadLetterRecord:
+        return DeadLetterRecord(
+            id=number,
+            run_key="proc_x",
+            error_id=f"err_{number}",
+            position={"line": number},
+            position_text=f"line {number}",
+            reason="no",
+            input={"n": number},
+            occurred_at=FIRE,
+            step=step,
+        )
+
+    letters = [letter(1, "a"), letter(2, "gone"), letter(3, None), letter(4, "b")]
+    entries = StepEntries("proc_x", letters, ["a", "b"])
+    assert [entries.entry(item) for item in entries] == [0, 2, 1]  # None: straight to the sink
+    assert [left.id for left in entries.left_out] == [2]
+    assert len(entries) == 3
