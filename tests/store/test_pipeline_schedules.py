@@ -122,9 +122,11 @@ def test_the_database_refuses_a_schedule_naming_both_or_neither(store: Store) ->
     ScheduleRepository(store).create(_schedule("schedule_pay_nightly", PIPELINE, pipeline=True))
     both = "mapping_id = (SELECT id FROM mappings), pipeline_id = (SELECT id FROM pipelines)"
     for columns in (both, "mapping_id = NULL, pipeline_id = NULL"):
-        with pytest.raises(IntegrityError, match="mapping_or_pipeline"):
-            with store.engine.begin() as connection:
-                connection.execute(text(f"UPDATE schedules SET {columns}"))
+        with (
+            pytest.raises(IntegrityError, match="mapping_or_pipeline"),
+            store.engine.begin() as connection,
+        ):
+            connection.execute(text(f"UPDATE schedules SET {columns}"))
 
 
 def test_upgrading_from_0007_keeps_schedules_executions_and_run_links(db_url: str) -> None:

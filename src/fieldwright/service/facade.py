@@ -218,9 +218,11 @@ class Service:
         timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
         on_finished: FinishedCallback | None = None,
+        pipeline: bool = False,
     ) -> RunHandle:
         """Run a stored mapping (by key, its latest version) or a document, in a worker thread;
-        a key that names no stored mapping but a stored pipeline runs the pipeline.
+        a key that names no stored mapping but a stored pipeline runs the pipeline, as does
+        any key with `pipeline` set.
 
         `source`/`target` override the document's connectors; relative file paths are
         taken from `base_dir` (the document's folder), else the working directory.
@@ -236,6 +238,7 @@ class Service:
                 timeout=timeout,
                 on_progress=on_progress,
                 on_finished=on_finished,
+                pipeline=pipeline,
             )
         )
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from fieldwright.domain.runs import RunStatus
@@ -85,7 +85,12 @@ def _attempt(row: ScheduleExecution, schedule_key: str, run_key: str | None) -> 
 
 
 #: What a schedule runs, by key: its mapping's or its pipeline's (revision 0008).
-RUNS_KEY: ColumnElement[str] = func.coalesce(Mapping.key, Pipeline.key)
+RUNS_KEY = func.coalesce(Mapping.key, Pipeline.key)
+
+
+def _runs_key_is(key: str) -> ColumnElement[bool]:
+    """The schedule runs the mapping or the pipeline `key` (both joined)."""
+    return or_(Mapping.key == key, Pipeline.key == key)
 
 
 def _schedules() -> Select[Schedule, str]:
@@ -197,7 +202,7 @@ class ScheduleRepository:
         """Schedules by next run time (never-planned ones last), then key."""
         query = _schedules()
         if mapping_key is not None:
-            query = query.where(RUNS_KEY == mapping_key)
+            query = query.where(_runs_key_is(mapping_key))
         if active_only:
             query = query.where(Schedule.active.is_(True))
         query = query.order_by(Schedule.next_run_at.is_(None), Schedule.next_run_at, Schedule.key)
@@ -421,7 +426,7 @@ class ScheduleRepository:
             query = (
                 query.outerjoin(Mapping, Schedule.mapping_id == Mapping.id)
                 .outerjoin(Pipeline, Schedule.pipeline_id == Pipeline.id)
-                .where(RUNS_KEY == mapping_key)
+                .where(_runs_key_is(mapping_key))
             )
         query = query.order_by(ScheduleExecution.scheduled_at, ScheduleExecution.id)
         if limit is not None:

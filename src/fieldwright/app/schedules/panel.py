@@ -47,8 +47,8 @@ from fieldwright.app.schedules.models import (
 from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.widgets import confirm, set_column_widths
 from fieldwright.app.shell.zones import local_zone_name, setup_zone_combo, zone_names
-from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.pipeline_store import PipelineSummary
+from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import MappingSummary, ScheduleRecord
 from fieldwright.service import (
     InvalidSchedule,
