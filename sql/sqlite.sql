@@ -613,5 +613,59 @@ DROP TABLE fw_kept_executions;
 
 DROP TABLE fw_kept_schedule_links;
 
+CREATE TABLE fw_version_lifecycles_0008 (
+    id INTEGER NOT NULL, 
+    mapping_id INTEGER, 
+    version INTEGER NOT NULL, 
+    state VARCHAR(9) NOT NULL, 
+    required_roles JSON NOT NULL, 
+    coverage_threshold FLOAT NOT NULL, 
+    submitted_at DATETIME, 
+    submitted_by VARCHAR(100), 
+    changed_at DATETIME NOT NULL, 
+    changed_by VARCHAR(100) NOT NULL, 
+    pipeline_id INTEGER, 
+    CONSTRAINT pk_version_lifecycles PRIMARY KEY (id), 
+    CONSTRAINT fk_version_lifecycles_pipeline_id_pipelines FOREIGN KEY(pipeline_id) REFERENCES pipelines (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_version_lifecycles_pipeline_id_version UNIQUE (pipeline_id, version), 
+    CONSTRAINT ck_version_lifecycles_mapping_or_pipeline CHECK ((mapping_id IS NOT NULL AND pipeline_id IS NULL) OR (mapping_id IS NULL AND pipeline_id IS NOT NULL)), 
+    CONSTRAINT fk_version_lifecycles_mapping_id_mappings FOREIGN KEY(mapping_id) REFERENCES mappings (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_version_lifecycles_mapping_id_version UNIQUE (mapping_id, version), 
+    CONSTRAINT ck_version_lifecycles_lifecycle_state CHECK (state IN ('draft', 'in_review', 'approved', 'active', 'retired'))
+);
+
+INSERT INTO fw_version_lifecycles_0008 (id, mapping_id, version, state, required_roles, coverage_threshold, submitted_at, submitted_by, changed_at, changed_by) SELECT id, mapping_id, version, state, required_roles, coverage_threshold, submitted_at, submitted_by, changed_at, changed_by FROM version_lifecycles;
+
+DROP TABLE version_lifecycles;
+
+ALTER TABLE fw_version_lifecycles_0008 RENAME TO version_lifecycles;
+
+CREATE TABLE fw_sign_offs_0008 (
+    id INTEGER NOT NULL, 
+    mapping_id INTEGER, 
+    version INTEGER NOT NULL, 
+    role VARCHAR(16) NOT NULL, 
+    signed_by VARCHAR(100) NOT NULL, 
+    signed_at DATETIME NOT NULL, 
+    comment TEXT NOT NULL, 
+    details JSON NOT NULL, 
+    pipeline_id INTEGER, 
+    CONSTRAINT pk_sign_offs PRIMARY KEY (id), 
+    CONSTRAINT fk_sign_offs_pipeline_id_pipelines FOREIGN KEY(pipeline_id) REFERENCES pipelines (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_sign_offs_pipeline_id_version_role UNIQUE (pipeline_id, version, role), 
+    CONSTRAINT ck_sign_offs_mapping_or_pipeline CHECK ((mapping_id IS NOT NULL AND pipeline_id IS NULL) OR (mapping_id IS NULL AND pipeline_id IS NOT NULL)), 
+    CONSTRAINT fk_sign_offs_mapping_id_mappings FOREIGN KEY(mapping_id) REFERENCES mappings (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_sign_offs_mapping_id_version_role UNIQUE (mapping_id, version, role), 
+    CONSTRAINT ck_sign_offs_approval_role CHECK (role IN ('technical_review', 'data_owner', 'security_review', 'testing_signoff'))
+);
+
+INSERT INTO fw_sign_offs_0008 (id, mapping_id, version, role, signed_by, signed_at, comment, details) SELECT id, mapping_id, version, role, signed_by, signed_at, comment, details FROM sign_offs;
+
+DROP TABLE sign_offs;
+
+ALTER TABLE fw_sign_offs_0008 RENAME TO sign_offs;
+
+CREATE INDEX ix_version_lifecycles_state ON version_lifecycles (state);
+
 UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0007';
 

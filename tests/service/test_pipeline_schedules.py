@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from fieldwright.domain.approvals import ApprovalRole, LifecycleState
 from fieldwright.domain.runs import RunStatus, RunTrigger
 from fieldwright.domain.store_models import DeadLetterRecord, ScheduleKind, ScheduleRecord
 from fieldwright.scheduler import OutcomeStatus
@@ -89,17 +90,55 @@ def test_a_schedule_of_a_pipeline_runs_it_even_beside_a_mapping_of_its_key(
     assert (execution.schedule_key, execution.run_key) == (schedule.key, result.key)
 
 
-def test_with_approval_required_an_unreviewed_pipeline_does_not_fire(
-    service: Service, stored: Path
+def test_with_approval_required_only_the_active_pipeline_version_fires(
+    service: Service, db_url: str, tmp_path: Path
 ) -> None:
+    service.save_mapping(simple_document(), None)
+    tests = [
+        {
+            "name": "two of core",
+            "input": [{"id": 1, "name": "ada"}, {"id": 2, "name": "grace"}],
+            "expected": [{"team": "core", "people": 2}],
+        }
+    ]
+    import_pipeline(write_pipeline(tmp_path, tests=tests), db_url)
     schedule = service.create_schedule(_schedule())
-    service.approvals.set_require_approval(True)
-    outcome = ScheduleRunner(service.runs)(schedule, FIRE, 1, threading.Event(), None, print)
+    approvals = service.approvals
+    approvals.set_require_approval(True)
+    runner = ScheduleRunner(service.runs)
+    outcome = runner(schedule, FIRE, 1, threading.Event(), None, print)
     assert outcome.status is OutcomeStatus.FAILED and not outcome.transient
-    assert outcome.message is not None and "no approved active version" in outcome.message
+    assert outcome.message == f"no approved active version of pipeline '{KEY}'"
     assert service.list_runs().items == []
     with pytest.raises(InvalidRequest, match=f"pipeline '{KEY}'"):
         service.run_schedule_now(schedule.key)
+
+    # Version 1 goes through review: every role, the testing sign-off running its tests.
+    assert approvals.submit_for_review(KEY).state is LifecycleState.IN_REVIEW
+    [waiting] = approvals.review_queue()
+    assert (waiting.mapping_key, waiting.mapping_name, waiting.version) == (KEY, "Teams", 1)
+    assert approvals.security_summary(KEY)["connectors"]["source"]["kind"] == "ndjson"
+    for role in ApprovalRole:
+        signed = approvals.sign_off(KEY, role)
+    testing = next(s for s in signed.sign_offs if s.role is ApprovalRole.TESTING_SIGNOFF)
+    assert (testing.details["passed"], testing.details["coverage"]) == (1, 1.0)
+    approvals.approve(KEY)
+    assert approvals.activate(KEY).state is LifecycleState.ACTIVE
+    # A version 2 saved meanwhile is a draft: the schedule keeps running version 1.
+    draft = service.pipelines.open(KEY).model_copy(update={"name": "Teams v2"})
+    assert service.pipelines.save(draft, 1).version == 2
+    fired = runner(schedule, FIRE, 1, threading.Event(), None, print)
+    assert fired.status is OutcomeStatus.COMPLETED and fired.run_key is not None
+    assert service.run_detail(fired.run_key).record.mapping_version == 1
+    assert [e.action for e in approvals.audit(KEY)][:2] == ["activate", "approve"]
+
+
+def test_a_pipeline_without_tests_cannot_be_signed_off_for_testing(
+    service: Service, stored: Path
+) -> None:
+    service.approvals.submit_for_review(KEY)
+    with pytest.raises(InvalidRequest, match="the pipeline has no tests"):
+        service.approvals.sign_off(KEY, ApprovalRole.TESTING_SIGNOFF)
 
 
 def test_a_schedule_of_a_pipeline_not_stored_is_refused(service: Service) -> None:

@@ -12,10 +12,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
 from fieldwright.domain import FORMAT_VERSION, MappingDocument
+from fieldwright.domain.approvals import ApprovalRole, LifecycleState
 from fieldwright.domain.pipeline import PipelineDocument
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import ScheduleExecutionRecord, ScheduleKind, ScheduleRecord
 from fieldwright.store import (
+    LifecycleRepository,
     MappingRepository,
     NotFound,
     PipelineRepository,
@@ -104,6 +106,28 @@ def test_a_schedule_of_a_pipeline_not_stored_is_refused_naming_it(store: Store) 
         ScheduleRepository(store).create(_schedule("schedule_x", MAPPING, pipeline=True))
 
 
+def test_pipeline_versions_have_lifecycles_beside_mappings_versions(store: Store) -> None:
+    """The same version number of a mapping and of a pipeline are separate lifecycles; a
+    key names the mapping before a pipeline of the same key."""
+    _pipeline(store)
+    _mapping(store)
+    repo = LifecycleRepository(store)
+    for key in (PIPELINE, MAPPING):
+        repo.change("submit", key, 1)
+        repo.change("sign_off", key, 1, role=ApprovalRole.DATA_OWNER)
+    repo.change("reject", MAPPING, 1, comment="not yet")
+    assert repo.lifecycle(PIPELINE, 1).state is LifecycleState.IN_REVIEW
+    assert [s.role for s in repo.lifecycle(PIPELINE, 1).sign_offs] == [ApprovalRole.DATA_OWNER]
+    assert repo.lifecycle(MAPPING, 1).sign_offs == []
+    assert [(i.mapping_key, i.mapping_name) for i in repo.review_queue()] == [
+        (PIPELINE, "Pay lines")
+    ]
+    with pytest.raises(NotFound, match="pipeline 'pipeline_TS_PAY_ACME_20261203' has no version 2"):
+        repo.lifecycle(PIPELINE, 2)
+    PipelineRepository(store).delete_pipeline(PIPELINE)  # its lifecycle goes with it
+    assert repo.review_queue() == []
+
+
 def test_deleting_a_pipeline_deletes_its_schedules_and_executions(store: Store) -> None:
     _pipeline(store)
     repo = ScheduleRepository(store)
@@ -169,8 +193,27 @@ def test_upgrading_from_0007_keeps_schedules_executions_and_run_links(db_url: st
                     f"{SQL_NOW}, 'completed', {attempt}, 1, 0, 0, '', {parent})"
                 )
             )
+        connection.execute(
+            text(
+                "INSERT INTO version_lifecycles (mapping_id, version, state, required_roles, "
+                "coverage_threshold, changed_at, changed_by) VALUES ((SELECT id FROM mappings), "
+                f"1, 'in_review', '[\"data_owner\"]', 0.5, {SQL_NOW}, 'carol')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO sign_offs (mapping_id, version, role, signed_by, signed_at, comment, "
+                f"details) VALUES ((SELECT id FROM mappings), 1, 'data_owner', 'dan', {SQL_NOW}, "
+                "'ok', '{}')"
+            )
+        )
     engine.dispose()
     with Store.open(db_url) as store:  # migrates with the store's own connections (FKs on)
+        lifecycle = LifecycleRepository(store).lifecycle(MAPPING, 1)
+        assert lifecycle.state is LifecycleState.IN_REVIEW
+        assert [(s.role, s.signed_by) for s in lifecycle.sign_offs] == [
+            (ApprovalRole.DATA_OWNER, "dan")
+        ]
         repo = ScheduleRepository(store)
         old = repo.get("schedule_old")
         assert (old.mapping_key, old.pipeline, old.interval_seconds) == (MAPPING, False, 60)

@@ -25,13 +25,8 @@ from fieldwright.domain.runs import RunStatus, RunTrigger
 from fieldwright.domain.store_models import ScheduleRecord
 from fieldwright.scheduler import ExecutionOutcome
 from fieldwright.service._boundary import service_errors
-from fieldwright.service.approvals import NO_ACTIVE_VERSION, Approvals
-from fieldwright.service.errors import (
-    ConnectorProblem,
-    InvalidRequest,
-    ServiceError,
-    StoreProblem,
-)
+from fieldwright.service.approvals import Approvals
+from fieldwright.service.errors import ConnectorProblem, ServiceError, StoreProblem
 from fieldwright.service.runs import RunFilter, Runs
 
 __all__ = ["ScheduleRunner", "schedule_endpoints", "version_to_run"]
@@ -62,15 +57,9 @@ def schedule_endpoints(
 
 def version_to_run(approvals: Approvals, schedule: ScheduleRecord) -> int | None:
     """The stored version a schedule's fire runs (None: the latest); an InvalidRequest when
-    approval is required and what it runs has no active version."""
-    if not schedule.pipeline:
-        return approvals.version_to_run(schedule.mapping_key)
-    if not approvals.require_approval:
-        return None
-    raise InvalidRequest(
-        f"{NO_ACTIVE_VERSION} of pipeline {schedule.mapping_key!r}: the store requires "
-        "approval and pipeline versions have no review yet"
-    )
+    approval is required and what it runs (a mapping, or a pipeline: the same lifecycle)
+    has no active version."""
+    return approvals.version_to_run(schedule.mapping_key)
 
 
 class ScheduleRunner:

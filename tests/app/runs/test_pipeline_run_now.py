@@ -16,8 +16,8 @@ from pytestqt.qtbot import QtBot
 from fieldwright.app.runs.run_dialog import RunDialog
 from fieldwright.app.shell.main_window import MainWindow
 from fieldwright.app.shell.theme import DARK, LIGHT, apply_theme
-from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.domain.runs import RunStatus, RunTrigger
+from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.service import RunResult, Service, import_pipeline
 from tests.app.helpers import choose
 from tests.app.journeys.gestures import click, in_modal

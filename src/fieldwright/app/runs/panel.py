@@ -37,9 +37,9 @@ from fieldwright.app.runs.models import (
     RunHistoryModel,
 )
 from fieldwright.app.runs.periods import PERIODS, day_of, period_bounds
+from fieldwright.app.runs.pipeline_run import PipelineRuns
 from fieldwright.app.runs.progress import RunProgressWidget
 from fieldwright.app.runs.run_detail import detail_html, folder_url
-from fieldwright.app.runs.pipeline_run import PipelineRuns
 from fieldwright.app.runs.run_now import describe_result
 from fieldwright.app.shell.forms import Form
 from fieldwright.domain.runs import RunStatus, RunTrigger

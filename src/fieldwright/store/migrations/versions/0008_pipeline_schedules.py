@@ -1,5 +1,6 @@
-"""Schedules that run a stored pipeline (issue 19, item 2): a schedule names a mapping or a
-pipeline, never both, so `mapping_id` becomes nullable beside a new `pipeline_id`.
+"""Schedules that run a stored pipeline, and the lifecycle of pipeline versions (issues 19
+and 20): a schedule, a version's lifecycle row and a sign-off name a mapping or a pipeline,
+never both, so their `mapping_id` becomes nullable beside a new `pipeline_id`.
 
 Revision ID: 0008
 Revises: 0007 (pipelines). The lead fixes the chain when merging revisions made in parallel.
@@ -163,6 +164,129 @@ def _rebuild_sqlite_schedules(*, pipelines: bool) -> None:
     op.execute("DROP TABLE fw_kept_schedule_links")
 
 
+#: The approval tables, the columns they have at revision 0007 (and keep), their own check.
+LIFECYCLE_TABLES = {
+    "version_lifecycles": (
+        "id, mapping_id, version, state, required_roles, coverage_threshold, submitted_at, "
+        "submitted_by, changed_at, changed_by",
+        (
+            "state",
+            "ck_version_lifecycles_lifecycle_state",
+            "draft in_review approved active retired",
+        ),
+        ("version",),
+    ),
+    "sign_offs": (
+        "id, mapping_id, version, role, signed_by, signed_at, comment, details",
+        (
+            "role",
+            "ck_sign_offs_approval_role",
+            "technical_review data_owner security_review testing_signoff",
+        ),
+        ("version", "role"),
+    ),
+}
+
+
+def _lifecycle_table(table: str, *, pipelines: bool, name: str) -> sa.Table:
+    """`version_lifecycles` or `sign_offs` before or after this revision (see above)."""
+    metadata = sa.MetaData()
+    sa.Table("mappings", metadata, sa.Column("id", ID, primary_key=True))
+    sa.Table("pipelines", metadata, sa.Column("id", ID, primary_key=True))
+    _columns, (checked, check_name, values), unique = LIFECYCLE_TABLES[table]
+    words = values.split()
+    text = sa.String(length=100)
+    if table == "version_lifecycles":
+        columns: list[SchemaItem] = [
+            sa.Column("state", sa.String(length=max(map(len, words))), nullable=False),
+            sa.Column("required_roles", JSON, nullable=False),
+            sa.Column("coverage_threshold", sa.Float(), nullable=False),
+            sa.Column("submitted_at", UTC_DATETIME, nullable=True),
+            sa.Column("submitted_by", text, nullable=True),
+            sa.Column("changed_at", UTC_DATETIME, nullable=False),
+            sa.Column("changed_by", text, nullable=False),
+        ]
+    else:
+        columns = [
+            sa.Column("role", sa.String(length=max(map(len, words))), nullable=False),
+            sa.Column("signed_by", text, nullable=False),
+            sa.Column("signed_at", UTC_DATETIME, nullable=False),
+            sa.Column("comment", sa.Text(), nullable=False),
+            sa.Column("details", JSON, nullable=False),
+        ]
+    listed = ", ".join(f"'{word}'" for word in words)
+    extra: list[SchemaItem] = []
+    if pipelines:
+        extra = [
+            sa.Column("pipeline_id", ID, nullable=True),
+            sa.ForeignKeyConstraint(
+                ["pipeline_id"],
+                ["pipelines.id"],
+                name=f"fk_{table}_pipeline_id_pipelines",
+                ondelete="CASCADE",
+            ),
+            sa.UniqueConstraint(
+                "pipeline_id", *unique, name=f"uq_{table}_pipeline_id_{'_'.join(unique)}"
+            ),
+            sa.CheckConstraint(ONE_OF_CHECK, name=f"ck_{table}_mapping_or_pipeline"),
+        ]
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", ID, nullable=False),
+        sa.Column("mapping_id", ID, nullable=pipelines),
+        sa.Column("version", sa.Integer(), nullable=False),
+        *columns,
+        sa.PrimaryKeyConstraint("id", name=f"pk_{table}"),
+        sa.ForeignKeyConstraint(
+            ["mapping_id"],
+            ["mappings.id"],
+            name=f"fk_{table}_mapping_id_mappings",
+            ondelete="CASCADE",
+        ),
+        sa.UniqueConstraint(
+            "mapping_id", *unique, name=f"uq_{table}_mapping_id_{'_'.join(unique)}"
+        ),
+        sa.CheckConstraint(f"{checked} IN ({listed})", name=check_name),
+        *extra,
+    )
+
+
+def _rebuild_sqlite_lifecycles(*, pipelines: bool) -> None:
+    """The approval tables anew (nothing refers to them: a plain copy)."""
+    for table, (columns, _check, _unique) in LIFECYCLE_TABLES.items():
+        new = f"fw_{table}_0008"
+        op.execute(CreateTable(_lifecycle_table(table, pipelines=pipelines, name=new)))
+        op.execute(f"INSERT INTO {new} ({columns}) SELECT {columns} FROM {table}")
+        op.execute(f"DROP TABLE {table}")
+        op.execute(f"ALTER TABLE {new} RENAME TO {table}")
+    op.create_index("ix_version_lifecycles_state", "version_lifecycles", ["state"])
+
+
+def _lifecycles_postgresql(*, upgrade: bool) -> None:
+    for table, (_columns, _check, unique) in LIFECYCLE_TABLES.items():
+        names = (
+            f"fk_{table}_pipeline_id_pipelines",
+            f"uq_{table}_pipeline_id_{'_'.join(unique)}",
+            f"ck_{table}_mapping_or_pipeline",
+        )
+        if upgrade:
+            op.add_column(table, sa.Column("pipeline_id", ID, nullable=True))
+            op.create_foreign_key(
+                op.f(names[0]), table, "pipelines", ["pipeline_id"], ["id"], ondelete="CASCADE"
+            )
+            op.create_unique_constraint(op.f(names[1]), table, ["pipeline_id", *unique])
+            op.alter_column(table, "mapping_id", existing_type=ID, nullable=True)
+            op.create_check_constraint(op.f(names[2]), table, ONE_OF_CHECK)
+            continue
+        op.execute(f"DELETE FROM {table} WHERE pipeline_id IS NOT NULL")
+        op.drop_constraint(op.f(names[2]), table, type_="check")
+        op.alter_column(table, "mapping_id", existing_type=ID, nullable=False)
+        op.drop_constraint(op.f(names[1]), table, type_="unique")
+        op.drop_constraint(op.f(names[0]), table, type_="foreignkey")
+        op.drop_column(table, "pipeline_id")
+
+
 def _sqlite() -> bool:
     return bool(op.get_context().dialect.name == "sqlite")
 
@@ -170,7 +294,9 @@ def _sqlite() -> bool:
 def upgrade() -> None:
     if _sqlite():
         _rebuild_sqlite_schedules(pipelines=True)
+        _rebuild_sqlite_lifecycles(pipelines=True)
         return
+    _lifecycles_postgresql(upgrade=True)
     op.add_column("schedules", sa.Column("pipeline_id", ID, nullable=True))
     op.create_foreign_key(
         op.f("fk_schedules_pipeline_id_pipelines"),
@@ -189,8 +315,12 @@ def downgrade() -> None:
     # A schedule of a pipeline has no place in the older schema: it goes, with its executions.
     op.execute("DELETE FROM schedules WHERE pipeline_id IS NOT NULL")
     if _sqlite():
+        for table in LIFECYCLE_TABLES:
+            op.execute(f"DELETE FROM {table} WHERE pipeline_id IS NOT NULL")
         _rebuild_sqlite_schedules(pipelines=False)
+        _rebuild_sqlite_lifecycles(pipelines=False)
         return
+    _lifecycles_postgresql(upgrade=False)
     op.drop_constraint(op.f(ONE_OF), "schedules", type_="check")
     op.alter_column("schedules", "mapping_id", existing_type=ID, nullable=False)
     op.drop_index(op.f("ix_schedules_pipeline_id"), "schedules")
