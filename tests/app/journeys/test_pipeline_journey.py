@@ -125,6 +125,10 @@ def test_headless_import_schedule_run_and_reprocess_a_pipeline(
         ("teams_hourly", KEY, True)
     ]
     assert f"{KEY} (pipeline)" in fieldwright("schedules", "list", "-d", url)
+    # The pipeline's version goes into review like a mapping's (headless, `review`).
+    fieldwright("review", "submit", KEY, "-d", url)
+    [waiting] = json.loads(fieldwright("review", "list", "--json", "-d", url))
+    assert (waiting["mapping_key"], waiting["version"]) == (KEY, 1)
     ran = fieldwright("schedules", "run", "teams_hourly", "-d", url)
     assert "completed: read 5, written 2, failed 2, filtered 0" in ran
     with Service.open(url) as service:
