@@ -5,6 +5,7 @@ step's counts; then the same headless, through `fieldwright` commands."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from fieldwright.service import Service, import_pipeline
 from tests.app.helpers import choose
 from tests.app.journeys.gestures import TIMEOUT, click, in_modal, retype
 from tests.app.journeys.test_people_journey import choose_text
+from tests.cli.test_serve import Serve
 from tests.service.helpers import simple_document
 from tests.service.test_stored_pipelines import KEY, write_pipeline
 
@@ -156,3 +158,33 @@ def test_schedules_add_wants_a_mapping_or_a_pipeline(tmp_path: Path) -> None:
         cli, ["schedules", "add", "x", "--pipeline", "pipeline_none", "--interval", "60", "-d", url]
     )
     assert done.exit_code == 1 and "pipeline 'pipeline_none'" in done.output
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_headless_serve_fires_a_pipelines_schedule(tmp_path: Path) -> None:
+    """`fieldwright serve` (a real process) fires the pipeline's schedule; the run is in
+    the store with its steps; SIGTERM stops it cleanly."""
+    database = tmp_path / "store.db"
+    url = f"sqlite:///{database}"
+    with Service.open(url) as service:
+        service.save_mapping(simple_document(), None)
+    folder = tmp_path / "pipe"
+    folder.mkdir()
+    runner = CliRunner()
+    for args in (
+        ["import", str(write_pipeline(folder)), "-d", url],
+        ["schedules", "add", "teams_every_second", "--pipeline", KEY, "--interval", "1",
+         "-d", url],
+    ):  # fmt: skip
+        done = runner.invoke(cli, args, catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+    serve = Serve(database)
+    try:
+        line = serve.wait_for("schedule teams_every_second completed")
+    finally:
+        assert serve.stop() == 0, serve.seen
+    run_key = line.split("(run ")[1].split(")")[0]
+    with Service.open(url) as service:
+        detail = service.run_detail(run_key)
+    assert detail.record.mapping_key == KEY and detail.record.trigger is RunTrigger.SCHEDULE
+    assert [step["name"] for step in detail.details["steps"]][:2] == ["named", "team"]
