@@ -89,8 +89,7 @@ class PipelineSuites(QWidget):
         self.loaded = False
 
     def showEvent(self, event: QShowEvent) -> None:
-        if not self.loaded:
-            self.refresh()
+        self.refresh()  # a pipeline imported meanwhile is listed (one short query)
         super().showEvent(event)
 
     def refresh(self) -> None:
