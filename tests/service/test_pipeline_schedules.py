@@ -5,6 +5,7 @@ letters are reprocessed, each from the step it failed at."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from fieldwright.domain.store_models import DeadLetterRecord, ScheduleKind, Sche
 from fieldwright.scheduler import OutcomeStatus
 from fieldwright.service import InvalidRequest, NotFound
 from fieldwright.service.facade import Service
+from fieldwright.service.monitoring_models import Health
 from fieldwright.service.pipeline_runs import StepEntries
 from fieldwright.service.scheduling import ScheduleRunner
 from fieldwright.service.stored_pipelines import import_pipeline
@@ -194,3 +196,17 @@ def test_letters_of_a_step_the_pipeline_no_longer_has_are_left_out() -> None:
     assert [entries.entry(item) for item in entries] == [0, 2, 1]  # None: straight to the sink
     assert [left.id for left in entries.left_out] == [2]
     assert len(entries) == 3
+
+
+def test_the_health_checks_read_a_pipelines_source(service: Service, stored: Path) -> None:
+    """The dashboard checks a pipeline schedule's input file as a mapping schedule's: one
+    waiting longer than the schedule allows, with no run since, fails the check."""
+    service.create_schedule(_schedule(parameters={"stuck_after_seconds": 600}))
+    source = stored / "in.ndjson"
+    [check] = service.monitoring().checks
+    assert (check.name, check.subject) == ("input files", "schedule_EMP_PAY_ACME_hourly")
+    assert check.health is Health.OK and str(source) in check.detail
+    old = (datetime.now(UTC) - timedelta(hours=2)).timestamp()
+    os.utime(source, (old, old))
+    [check] = service.monitoring().checks
+    assert check.health is Health.FAILING and "in.ndjson waiting 2.0 h" in check.detail

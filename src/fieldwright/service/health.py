@@ -26,7 +26,9 @@ from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import ScheduleRecord
 from fieldwright.service._connectors import file_path
 from fieldwright.service.monitoring_models import Health, HealthCheck
-from fieldwright.store import MappingRepository, RunRepository, Store
+from fieldwright.domain import MappingDocument
+from fieldwright.domain.pipeline import PipelineDocument
+from fieldwright.store import MappingRepository, PipelineRepository, RunRepository, Store
 from fieldwright.store.errors import StoreError
 
 __all__ = ["DEFAULT_STUCK_AFTER", "health_checks"]
@@ -151,12 +153,17 @@ def health_checks(
     """The checks of every active schedule's source files and staging target."""
     moment = now or datetime.now(UTC)
     mappings, runs = MappingRepository(store), RunRepository(store)
+    pipelines = PipelineRepository(store)
     checks: list[HealthCheck] = []
     for schedule in schedules:
         if not schedule.active:
             continue
         try:
-            document = mappings.load_mapping(schedule.mapping_key)
+            document: MappingDocument | PipelineDocument = (
+                pipelines.load_pipeline(schedule.mapping_key)
+                if schedule.pipeline
+                else mappings.load_mapping(schedule.mapping_key)
+            )
             last_ok = _last_completed(runs, schedule.mapping_key)
         except StoreError as exc:
             log.info("no health check for schedule %s: %s", schedule.key, exc)
