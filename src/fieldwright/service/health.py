@@ -21,13 +21,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fieldwright.connectors import ConnectorError, staging_backlog
-from fieldwright.domain import ConnectorRef
+from fieldwright.domain import ConnectorRef, MappingDocument
+from fieldwright.domain.pipeline import PipelineDocument
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import ScheduleRecord
 from fieldwright.service._connectors import file_path
 from fieldwright.service.monitoring_models import Health, HealthCheck
-from fieldwright.domain import MappingDocument
-from fieldwright.domain.pipeline import PipelineDocument
 from fieldwright.store import MappingRepository, PipelineRepository, RunRepository, Store
 from fieldwright.store.errors import StoreError
 
