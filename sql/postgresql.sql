@@ -487,3 +487,41 @@ UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num 
 
 COMMIT;
 
+BEGIN;
+
+-- Running upgrade 0007 -> 0008
+
+ALTER TABLE version_lifecycles ADD COLUMN pipeline_id BIGINT;
+
+ALTER TABLE version_lifecycles ADD CONSTRAINT fk_version_lifecycles_pipeline_id_pipelines FOREIGN KEY(pipeline_id) REFERENCES pipelines (id) ON DELETE CASCADE;
+
+ALTER TABLE version_lifecycles ADD CONSTRAINT uq_version_lifecycles_pipeline_id_version UNIQUE (pipeline_id, version);
+
+ALTER TABLE version_lifecycles ALTER COLUMN mapping_id DROP NOT NULL;
+
+ALTER TABLE version_lifecycles ADD CONSTRAINT ck_version_lifecycles_mapping_or_pipeline CHECK ((mapping_id IS NOT NULL AND pipeline_id IS NULL) OR (mapping_id IS NULL AND pipeline_id IS NOT NULL));
+
+ALTER TABLE sign_offs ADD COLUMN pipeline_id BIGINT;
+
+ALTER TABLE sign_offs ADD CONSTRAINT fk_sign_offs_pipeline_id_pipelines FOREIGN KEY(pipeline_id) REFERENCES pipelines (id) ON DELETE CASCADE;
+
+ALTER TABLE sign_offs ADD CONSTRAINT uq_sign_offs_pipeline_id_version_role UNIQUE (pipeline_id, version, role);
+
+ALTER TABLE sign_offs ALTER COLUMN mapping_id DROP NOT NULL;
+
+ALTER TABLE sign_offs ADD CONSTRAINT ck_sign_offs_mapping_or_pipeline CHECK ((mapping_id IS NOT NULL AND pipeline_id IS NULL) OR (mapping_id IS NULL AND pipeline_id IS NOT NULL));
+
+ALTER TABLE schedules ADD COLUMN pipeline_id BIGINT;
+
+ALTER TABLE schedules ADD CONSTRAINT fk_schedules_pipeline_id_pipelines FOREIGN KEY(pipeline_id) REFERENCES pipelines (id) ON DELETE CASCADE;
+
+CREATE INDEX ix_schedules_pipeline_id ON schedules (pipeline_id);
+
+ALTER TABLE schedules ALTER COLUMN mapping_id DROP NOT NULL;
+
+ALTER TABLE schedules ADD CONSTRAINT ck_schedules_mapping_or_pipeline CHECK ((mapping_id IS NOT NULL AND pipeline_id IS NULL) OR (mapping_id IS NULL AND pipeline_id IS NOT NULL));
+
+UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0007';
+
+COMMIT;
+

@@ -547,3 +547,125 @@ DROP TABLE fw_kept_run_links;
 
 UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num = '0006';
 
+-- Running upgrade 0007 -> 0008
+
+CREATE TEMP TABLE fw_kept_executions AS SELECT * FROM schedule_executions;
+
+CREATE TEMP TABLE fw_kept_schedule_links AS SELECT id, schedule_id FROM runs WHERE schedule_id IS NOT NULL;
+
+CREATE TABLE fw_schedules_0008 (
+    id INTEGER NOT NULL, 
+    "key" VARCHAR(200) NOT NULL, 
+    name TEXT NOT NULL, 
+    mapping_id INTEGER, 
+    kind VARCHAR(11) NOT NULL, 
+    cron_expression VARCHAR(200), 
+    interval_seconds INTEGER, 
+    fixed_times JSON, 
+    timezone VARCHAR(64) NOT NULL, 
+    start_date DATE, 
+    end_date DATE, 
+    retry_policy JSON NOT NULL, 
+    timeout_seconds INTEGER NOT NULL, 
+    concurrent_runs BOOLEAN NOT NULL, 
+    missed_run_policy VARCHAR(8) NOT NULL, 
+    notify_on_failure BOOLEAN NOT NULL, 
+    active BOOLEAN NOT NULL, 
+    next_run_at DATETIME, 
+    last_run_at DATETIME, 
+    parameters JSON NOT NULL, 
+    created_at DATETIME NOT NULL, 
+    created_by VARCHAR(100) NOT NULL, 
+    updated_at DATETIME NOT NULL, 
+    updated_by VARCHAR(100) NOT NULL, 
+    sla_expected_seconds INTEGER, 
+    sla_latest_finish VARCHAR(5), 
+    sla_late_after_seconds INTEGER, 
+    sla_failures_alert INTEGER, 
+    pipeline_id INTEGER, 
+    CONSTRAINT pk_schedules PRIMARY KEY (id), 
+    CONSTRAINT fk_schedules_pipeline_id_pipelines FOREIGN KEY(pipeline_id) REFERENCES pipelines (id) ON DELETE CASCADE, 
+    CONSTRAINT ck_schedules_mapping_or_pipeline CHECK ((mapping_id IS NOT NULL AND pipeline_id IS NULL) OR (mapping_id IS NULL AND pipeline_id IS NOT NULL)), 
+    CONSTRAINT ck_schedules_valid_schedule CHECK ((kind = 'cron' AND cron_expression IS NOT NULL) OR (kind = 'interval' AND interval_seconds IS NOT NULL) OR (kind = 'fixed_time' AND fixed_times IS NOT NULL) OR kind IN ('event_based', 'manual')), 
+    CONSTRAINT fk_schedules_mapping_id_mappings FOREIGN KEY(mapping_id) REFERENCES mappings (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_schedules_key UNIQUE ("key"), 
+    CONSTRAINT ck_schedules_schedule_kind CHECK (kind IN ('cron', 'interval', 'fixed_time', 'event_based', 'manual')), 
+    CONSTRAINT ck_schedules_missed_run_policy CHECK (missed_run_policy IN ('run_once', 'run_all', 'skip'))
+);
+
+INSERT INTO fw_schedules_0008 (id, key, name, mapping_id, kind, cron_expression, interval_seconds, fixed_times, timezone, start_date, end_date, retry_policy, timeout_seconds, concurrent_runs, missed_run_policy, notify_on_failure, active, next_run_at, last_run_at, parameters, created_at, created_by, updated_at, updated_by, sla_expected_seconds, sla_latest_finish, sla_late_after_seconds, sla_failures_alert) SELECT id, key, name, mapping_id, kind, cron_expression, interval_seconds, fixed_times, timezone, start_date, end_date, retry_policy, timeout_seconds, concurrent_runs, missed_run_policy, notify_on_failure, active, next_run_at, last_run_at, parameters, created_at, created_by, updated_at, updated_by, sla_expected_seconds, sla_latest_finish, sla_late_after_seconds, sla_failures_alert FROM schedules;
+
+DROP TABLE schedules;
+
+ALTER TABLE fw_schedules_0008 RENAME TO schedules;
+
+CREATE INDEX ix_schedules_mapping_id ON schedules (mapping_id);
+
+CREATE INDEX ix_schedules_next_run_at_active ON schedules (next_run_at) WHERE active;
+
+CREATE INDEX ix_schedules_pipeline_id ON schedules (pipeline_id);
+
+INSERT INTO schedule_executions SELECT * FROM fw_kept_executions WHERE schedule_id IN (SELECT id FROM schedules) ORDER BY id;
+
+UPDATE runs SET schedule_id = (SELECT k.schedule_id FROM fw_kept_schedule_links k WHERE k.id = runs.id) WHERE id IN (SELECT k.id FROM fw_kept_schedule_links k JOIN schedules s ON s.id = k.schedule_id);
+
+DROP TABLE fw_kept_executions;
+
+DROP TABLE fw_kept_schedule_links;
+
+CREATE TABLE fw_version_lifecycles_0008 (
+    id INTEGER NOT NULL, 
+    mapping_id INTEGER, 
+    version INTEGER NOT NULL, 
+    state VARCHAR(9) NOT NULL, 
+    required_roles JSON NOT NULL, 
+    coverage_threshold FLOAT NOT NULL, 
+    submitted_at DATETIME, 
+    submitted_by VARCHAR(100), 
+    changed_at DATETIME NOT NULL, 
+    changed_by VARCHAR(100) NOT NULL, 
+    pipeline_id INTEGER, 
+    CONSTRAINT pk_version_lifecycles PRIMARY KEY (id), 
+    CONSTRAINT fk_version_lifecycles_pipeline_id_pipelines FOREIGN KEY(pipeline_id) REFERENCES pipelines (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_version_lifecycles_pipeline_id_version UNIQUE (pipeline_id, version), 
+    CONSTRAINT ck_version_lifecycles_mapping_or_pipeline CHECK ((mapping_id IS NOT NULL AND pipeline_id IS NULL) OR (mapping_id IS NULL AND pipeline_id IS NOT NULL)), 
+    CONSTRAINT fk_version_lifecycles_mapping_id_mappings FOREIGN KEY(mapping_id) REFERENCES mappings (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_version_lifecycles_mapping_id_version UNIQUE (mapping_id, version), 
+    CONSTRAINT ck_version_lifecycles_lifecycle_state CHECK (state IN ('draft', 'in_review', 'approved', 'active', 'retired'))
+);
+
+INSERT INTO fw_version_lifecycles_0008 (id, mapping_id, version, state, required_roles, coverage_threshold, submitted_at, submitted_by, changed_at, changed_by) SELECT id, mapping_id, version, state, required_roles, coverage_threshold, submitted_at, submitted_by, changed_at, changed_by FROM version_lifecycles;
+
+DROP TABLE version_lifecycles;
+
+ALTER TABLE fw_version_lifecycles_0008 RENAME TO version_lifecycles;
+
+CREATE TABLE fw_sign_offs_0008 (
+    id INTEGER NOT NULL, 
+    mapping_id INTEGER, 
+    version INTEGER NOT NULL, 
+    role VARCHAR(16) NOT NULL, 
+    signed_by VARCHAR(100) NOT NULL, 
+    signed_at DATETIME NOT NULL, 
+    comment TEXT NOT NULL, 
+    details JSON NOT NULL, 
+    pipeline_id INTEGER, 
+    CONSTRAINT pk_sign_offs PRIMARY KEY (id), 
+    CONSTRAINT fk_sign_offs_pipeline_id_pipelines FOREIGN KEY(pipeline_id) REFERENCES pipelines (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_sign_offs_pipeline_id_version_role UNIQUE (pipeline_id, version, role), 
+    CONSTRAINT ck_sign_offs_mapping_or_pipeline CHECK ((mapping_id IS NOT NULL AND pipeline_id IS NULL) OR (mapping_id IS NULL AND pipeline_id IS NOT NULL)), 
+    CONSTRAINT fk_sign_offs_mapping_id_mappings FOREIGN KEY(mapping_id) REFERENCES mappings (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_sign_offs_mapping_id_version_role UNIQUE (mapping_id, version, role), 
+    CONSTRAINT ck_sign_offs_approval_role CHECK (role IN ('technical_review', 'data_owner', 'security_review', 'testing_signoff'))
+);
+
+INSERT INTO fw_sign_offs_0008 (id, mapping_id, version, role, signed_by, signed_at, comment, details) SELECT id, mapping_id, version, role, signed_by, signed_at, comment, details FROM sign_offs;
+
+DROP TABLE sign_offs;
+
+ALTER TABLE fw_sign_offs_0008 RENAME TO sign_offs;
+
+CREATE INDEX ix_version_lifecycles_state ON version_lifecycles (state);
+
+UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0007';
+

@@ -86,37 +86,48 @@ def _next_fire(record: ScheduleRecord) -> datetime | None:
 
 
 @schedules.command("list")
-@click.option("--mapping", "mapping_key", metavar="KEY", help="Only the schedules of mapping KEY.")
+@click.option(
+    "--mapping",
+    "mapping_key",
+    metavar="KEY",
+    help="Only the schedules of mapping (or pipeline) KEY.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the schedules as JSON.")
 @database_option
 @_clear_errors
 def list_schedules(mapping_key: str | None, as_json: bool, url: str | None) -> None:
-    """Every schedule: key, mapping, when it fires, whether it is active, its next fire."""
+    """Every schedule: key, what it runs (a mapping, or a pipeline marked so), when it
+    fires, whether it is active, its next fire."""
     with _service(url) as service:
         records = service.list_schedules(mapping_key)
-    rows = [
-        {
-            "key": r.key,
-            "mapping": r.mapping_key,
-            "when": describe_schedule(r),
-            "timezone": r.timezone,
-            "state": "active" if r.active else "paused",
-            "next": _when(_next_fire(r)),
-            "last": _when(r.last_run_at),
-        }
-        for r in records
-    ]
     if as_json:
+        rows = [{**_row(r, r.mapping_key), "pipeline": r.pipeline} for r in records]
         click.echo(json.dumps(rows, indent=2))
         return
+    rows = [
+        _row(r, f"{r.mapping_key} (pipeline)" if r.pipeline else r.mapping_key) for r in records
+    ]
     if not rows:
         click.echo("no schedules")
         return
     columns = list(rows[0])
-    widths = {c: max(len(c), *(len(row[c]) for row in rows)) for c in columns}
+    widths = {c: max(len(c), *(len(str(row[c])) for row in rows)) for c in columns}
     click.echo("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
     for row in rows:
-        click.echo("  ".join(row[c].ljust(widths[c]) for c in columns).rstrip())
+        click.echo("  ".join(str(row[c]).ljust(widths[c]) for c in columns).rstrip())
+
+
+def _row(r: ScheduleRecord, runs: str) -> dict[str, object]:
+    """A schedule as `list` prints it, `runs` saying what it runs."""
+    return {
+        "key": r.key,
+        "mapping": runs,
+        "when": describe_schedule(r),
+        "timezone": r.timezone,
+        "state": "active" if r.active else "paused",
+        "next": _when(_next_fire(r)),
+        "last": _when(r.last_run_at),
+    }
 
 
 def _times(values: tuple[str, ...]) -> list[time]:
@@ -148,7 +159,8 @@ def _kind(interval: int | None, cron: str | None, at: tuple[str, ...]) -> Schedu
 
 @schedules.command("add")
 @click.argument("key")
-@click.option("--mapping", "mapping_key", required=True, metavar="KEY", help="The mapping to run.")
+@click.option("--mapping", "mapping_key", metavar="KEY", help="The stored mapping to run.")
+@click.option("--pipeline", "pipeline_key", metavar="KEY", help="Or the stored pipeline to run.")
 @click.option("--interval", type=click.IntRange(min=1), metavar="SECONDS")
 @click.option("--cron", metavar="EXPR", help='Five cron fields, e.g. "0 6 * * 1-5".')
 @click.option("--at", multiple=True, metavar="HH:MM", help="A time of day; repeat for more.")
@@ -167,7 +179,8 @@ def _kind(interval: int | None, cron: str | None, at: tuple[str, ...]) -> Schedu
 @_clear_errors
 def add(
     key: str,
-    mapping_key: str,
+    mapping_key: str | None,
+    pipeline_key: str | None,
     interval: int | None,
     cron: str | None,
     at: tuple[str, ...],
@@ -178,11 +191,15 @@ def add(
     paused: bool,
     url: str | None,
 ) -> None:
-    """Add schedule KEY running mapping --mapping on an interval, a cron or times of day."""
+    """Add schedule KEY running mapping --mapping (or pipeline --pipeline) on an interval, a
+    cron or times of day."""
+    if (mapping_key is None) == (pipeline_key is None):
+        raise click.UsageError("give exactly one of --mapping or --pipeline")
     record = ScheduleRecord(
         key=key,
         name=name or key,
-        mapping_key=mapping_key,
+        mapping_key=mapping_key or pipeline_key or "",
+        pipeline=pipeline_key is not None,
         kind=_kind(interval, cron, at),
         interval_seconds=interval,
         cron=cron,
@@ -194,7 +211,8 @@ def add(
     )
     validate_schedule(record)
     with _service(url) as service:
-        service.open_mapping(mapping_key)  # NotFound names a mapping that is not stored
+        if mapping_key is not None:
+            service.open_mapping(mapping_key)  # NotFound names a mapping that is not stored
         saved = service.create_schedule(record)
     state = "paused" if paused else f"next: {_when(_next_fire(saved))}"
     click.echo(f"added {saved.key}: {describe_schedule(saved)} ({state})")
@@ -241,7 +259,7 @@ def delete(key: str, url: str | None) -> None:
 @database_option
 @_clear_errors
 def run(key: str, url: str | None) -> None:
-    """Run schedule KEY's mapping now, as the schedule would, and wait for it.
+    """Run schedule KEY's mapping or pipeline now, as the schedule would, and wait for it.
 
     Exit code 0 when every record was mapped, 3 when some failed, 1 when the run failed.
     """

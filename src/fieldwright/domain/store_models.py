@@ -208,11 +208,14 @@ class RetryPolicy(_Record):
 
 
 class ScheduleRecord(_Record):
-    """When a mapping runs on its own, and what happens when things go wrong."""
+    """When a mapping or a pipeline runs on its own, and what happens when things go wrong."""
 
     key: str
     name: str
+    #: The key of the stored mapping it runs, or of the stored pipeline when `pipeline` is
+    #: set (as a run's `mapping_key` names either).
     mapping_key: str
+    pipeline: bool = False
     kind: ScheduleKind
     cron: str | None = None
     interval_seconds: int | None = Field(default=None, ge=1)

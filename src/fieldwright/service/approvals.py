@@ -10,6 +10,11 @@ version and a fire with none is recorded failed, "no approved active version".
 The testing sign-off runs the version's own test suite: every test must pass
 and the coverage must reach the threshold of the version's approval settings;
 the results are kept with the sign-off.
+
+A key names a stored mapping, else a stored pipeline: a pipeline's versions follow
+the same lifecycle (revision 0008), its testing sign-off runs the pipeline's tests
+(coverage: the steps they reach), and its schedules run only its active version
+when approval is required.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ from fieldwright.domain.approvals import (
     VersionLifecycle,
 )
 from fieldwright.domain.document import MappingDocument
+from fieldwright.domain.pipeline import PipelineDocument
 from fieldwright.service._boundary import service_errors
 from fieldwright.service.errors import InvalidRequest
+from fieldwright.service.stored_pipelines import StoredPipelines
 from fieldwright.service.suites import run_document_tests
 from fieldwright.store import LifecycleRepository, MappingRepository, Store, StoreSettings
 
@@ -48,9 +55,10 @@ def parse_role(text: str | ApprovalRole) -> ApprovalRole:
         raise InvalidRequest(f"unknown role {text!r}; the roles are {roles}") from None
 
 
-def security_summary(document: MappingDocument) -> dict[str, Any]:
+def security_summary(document: MappingDocument | PipelineDocument) -> dict[str, Any]:
     """What a security reviewer looks at: the connectors and credentials the version uses
-    (names only, never secrets) and the field mappings that mask or hash."""
+    (names only, never secrets) and the field mappings that mask or hash (a pipeline's
+    map steps name their mappings, reviewed on their own: none listed here)."""
     sides: dict[str, Any] = {}
     for side, endpoint in (("source", document.source), ("target", document.target)):
         ref = endpoint.connector
@@ -61,9 +69,10 @@ def security_summary(document: MappingDocument) -> dict[str, Any]:
             "connection": ref.connection,
             "credential": ref.credential.model_dump(mode="json") if ref.credential else None,
         }
+    fields = document.fields if isinstance(document, MappingDocument) else []
     masked = [
         {"target": field.target, "steps": [step.fn for step in field.transforms]}
-        for field in document.fields
+        for field in fields
         if any(_masks(step.fn) for step in field.transforms)
     ]
     return {"connectors": sides, "masked_fields": masked}
@@ -81,6 +90,7 @@ class Approvals:
         self._store = store
         self._repo = LifecycleRepository(store)
         self._mappings = MappingRepository(store)
+        self._pipelines = StoredPipelines(store)
         self._settings = StoreSettings(store)
 
     # -- the setting ------------------------------------------------------------------------
@@ -104,8 +114,25 @@ class Approvals:
         with service_errors(f"reading the lifecycle of {key!r}"):
             active = self._repo.active_version(key)
         if active is None:
-            raise InvalidRequest(f"{NO_ACTIVE_VERSION} of mapping {key!r}")
+            raise InvalidRequest(f"{NO_ACTIVE_VERSION} of {self._what(key)} {key!r}")
         return active
+
+    def _is_pipeline(self, key: str) -> bool:
+        """Whether `key` names a stored pipeline and no stored mapping (as the lifecycle
+        reads a key)."""
+        with service_errors(f"reading {key!r}"):
+            if self._mappings.exists(key):
+                return False
+        return self._pipelines.exists(key)
+
+    def _what(self, key: str) -> str:
+        return "pipeline" if self._is_pipeline(key) else "mapping"
+
+    def _latest(self, key: str) -> int:
+        if self._is_pipeline(key):
+            return self._pipelines.open(key).version or 1
+        with service_errors(f"reading mapping {key!r}"):
+            return self._mappings.latest_version(key)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -136,6 +163,8 @@ class Approvals:
     def security_summary(self, key: str, version: int | None = None) -> dict[str, Any]:
         """`security_summary` of a stored version (default: the one in review, else latest)."""
         number = version or self._default(key, LifecycleState.IN_REVIEW, fallback_latest=True)
+        if self._is_pipeline(key):
+            return security_summary(self._pipelines.open(key, number))
         with service_errors(f"reading version {number} of {key!r}"):
             return security_summary(self._mappings.load_mapping(key, number))
 
@@ -146,7 +175,7 @@ class Approvals:
             found = self._repo.versions_in(key, [state])
             if found:
                 return found[0]
-            latest = self._mappings.latest_version(key)
+        latest = self._latest(key)
         if fallback_latest:
             return latest
         raise InvalidRequest(f"no version of {key!r} is {state.label}")
@@ -161,7 +190,7 @@ class Approvals:
         role: ApprovalRole | None = None,
         details: dict[str, Any] | None = None,
     ) -> VersionLifecycle:
-        with service_errors(f"mapping {key!r}"):
+        with service_errors(f"{self._what(key)} {key!r}"):
             return self._repo.change(
                 action, key, version, comment=comment, role=role, details=details
             )
@@ -171,8 +200,7 @@ class Approvals:
     ) -> VersionLifecycle:
         """Put `version` (default: the latest) of `key` in review."""
         if version is None:
-            with service_errors(f"reading mapping {key!r}"):
-                version = self._mappings.latest_version(key)
+            version = self._latest(key)
         return self._change("submit", key, version, comment)
 
     def sign_off(
@@ -197,13 +225,18 @@ class Approvals:
 
     def _suite_results(self, key: str, version: int) -> dict[str, Any]:
         lifecycle = self.lifecycle(key, version)
-        with service_errors(f"reading version {version} of {key!r}"):
-            document = self._mappings.load_mapping(key, version)
-        suite = run_document_tests(document)
+        pipeline = self._is_pipeline(key)
+        if pipeline:
+            suite = self._pipelines.run_tests(key, version)
+        else:
+            with service_errors(f"reading version {version} of {key!r}"):
+                document = self._mappings.load_mapping(key, version)
+            suite = run_document_tests(document)
         threshold = lifecycle.coverage_threshold
         where = f"testing sign-off of version {version} of {key!r} refused"
+        what = "pipeline" if pipeline else "mapping"
         if not suite.results:
-            raise InvalidRequest(f"{where}: the mapping has no tests; add tests first")
+            raise InvalidRequest(f"{where}: the {what} has no tests; add tests first")
         if not suite.ok:
             failed = [r.name for r in suite.results if not r.passed]
             raise InvalidRequest(
@@ -211,8 +244,10 @@ class Approvals:
             )
         if suite.coverage.ratio < threshold:
             unchecked = ", ".join(suite.coverage.unchecked)
+            checked = "reach" if pipeline else "check"
+            parts = "steps" if pipeline else "target fields"
             raise InvalidRequest(
-                f"{where}: the tests check {suite.coverage.ratio:.0%} of the target fields, "
+                f"{where}: the tests {checked} {suite.coverage.ratio:.0%} of the {parts}, "
                 f"below the {threshold:.0%} required (unchecked: {unchecked})"
             )
         return {

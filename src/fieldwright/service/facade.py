@@ -74,7 +74,7 @@ from fieldwright.service.runs import (
     RunResult,
     Runs,
 )
-from fieldwright.service.scheduling import schedule_endpoints
+from fieldwright.service.scheduling import schedule_endpoints, version_to_run
 from fieldwright.service.stored_pipelines import StoredPipelines
 from fieldwright.service.templates import Templates
 from fieldwright.store import MappingRepository, RunRepository, ScheduleRepository, Store
@@ -229,9 +229,11 @@ class Service:
         timeout: float | None = None,
         on_progress: ProgressCallback | None = None,
         on_finished: FinishedCallback | None = None,
+        pipeline: bool = False,
     ) -> RunHandle:
         """Run a stored mapping (by key, its latest version) or a document, in a worker thread;
-        a key that names no stored mapping but a stored pipeline runs the pipeline.
+        a key that names no stored mapping but a stored pipeline runs the pipeline, as does
+        any key with `pipeline` set.
 
         `source`/`target` override the document's connectors; relative file paths are
         taken from `base_dir` (the document's folder), else the working directory.
@@ -247,6 +249,7 @@ class Service:
                 timeout=timeout,
                 on_progress=on_progress,
                 on_finished=on_finished,
+                pipeline=pipeline,
             )
         )
 
@@ -411,8 +414,8 @@ class Service:
         of its executions when it ends (so the calendar shows it where it ran)."""
         with service_errors(f"reading schedule {key!r}"):
             schedule = self._schedules.get(key)
-        # As the schedule would: its mapping's active version when approval is required.
-        version = self._approvals.version_to_run(schedule.mapping_key)
+        # As the schedule would: its active version when approval is required.
+        version = version_to_run(self._approvals, schedule)
         source, target, base_dir = schedule_endpoints(schedule)
         asked = datetime.now(UTC)
 
@@ -448,6 +451,7 @@ class Service:
                 on_progress=on_progress,
                 on_finished=finished,
                 version=version,
+                pipeline=schedule.pipeline,
             )
         )
 

@@ -21,12 +21,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fieldwright.connectors import ConnectorError, staging_backlog
-from fieldwright.domain import ConnectorRef
+from fieldwright.domain import ConnectorRef, MappingDocument
+from fieldwright.domain.pipeline import PipelineDocument
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import ScheduleRecord
 from fieldwright.service._connectors import file_path
 from fieldwright.service.monitoring_models import Health, HealthCheck
-from fieldwright.store import MappingRepository, RunRepository, Store
+from fieldwright.store import MappingRepository, PipelineRepository, RunRepository, Store
 from fieldwright.store.errors import StoreError
 
 __all__ = ["DEFAULT_STUCK_AFTER", "health_checks"]
@@ -151,12 +152,17 @@ def health_checks(
     """The checks of every active schedule's source files and staging target."""
     moment = now or datetime.now(UTC)
     mappings, runs = MappingRepository(store), RunRepository(store)
+    pipelines = PipelineRepository(store)
     checks: list[HealthCheck] = []
     for schedule in schedules:
         if not schedule.active:
             continue
         try:
-            document = mappings.load_mapping(schedule.mapping_key)
+            document: MappingDocument | PipelineDocument = (
+                pipelines.load_pipeline(schedule.mapping_key)
+                if schedule.pipeline
+                else mappings.load_mapping(schedule.mapping_key)
+            )
             last_ok = _last_completed(runs, schedule.mapping_key)
         except StoreError as exc:
             log.info("no health check for schedule %s: %s", schedule.key, exc)

@@ -1,15 +1,24 @@
-"""Runs of stored pipelines (issue 19, item 2): Run now, `fieldwright run KEY`, schedules.
+"""Runs of stored pipelines (issue 19, item 2): Run now, `fieldwright run KEY`, schedules,
+and reprocessing a pipeline run's dead letters.
 
 A stored pipeline runs as a stored mapping does: logged in the store, its
 failed records dead letters naming their step, its output through the
 connectors. When the run ends each step's counts are added to the run's
 details (``details["steps"]``), so the run detail shows what every step did.
+
+A reprocess sends each failed record on from the step it failed at, through the
+pipeline's current version: a dead letter keeps the record as that step received
+it (after the steps before it), so running it from the start would map it twice.
+A record a sink refused (no step) goes straight to the target again. A record
+that failed inside a route's branch, or at a step the current version no longer
+has, cannot be placed: it is left out, counted in the run's details
+(``left_out``), and stays a dead letter of the original run.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -17,10 +26,11 @@ from typing import Any
 from fieldwright.connectors import ConnectorError
 from fieldwright.domain import ConnectorRef
 from fieldwright.domain.pipeline import Branch, PipelineDocument
-from fieldwright.domain.records import RecordSink, RecordSource, SourceItem
+from fieldwright.domain.records import Position, RecordSink, RecordSource, SourceItem
 from fieldwright.domain.runs import RunCounts, RunStatus, RunTrigger
+from fieldwright.domain.store_models import DeadLetterRecord
 from fieldwright.engine import RunOutcome
-from fieldwright.engine.pipeline import StepCounts, execute_pipeline
+from fieldwright.engine.pipeline import CompiledPipeline, StepCounts, execute_pipeline
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import Connectors, describe, file_path, refuse_secrets
 from fieldwright.service._results import RunProgress, RunResult
@@ -33,7 +43,7 @@ from fieldwright.service.pipelines import _branch_sink, _join
 from fieldwright.service.stored_pipelines import StoredPipelines
 from fieldwright.store import RunRepository, Store
 
-__all__ = ["PipelineRunner", "step_rows"]
+__all__ = ["PipelineRunner", "StepEntries", "step_rows"]
 
 ProgressCallback = Callable[[RunProgress], None]
 FinishedCallback = Callable[[RunResult], None]
@@ -59,6 +69,44 @@ class _PipelineRunLog(StoreRunLog):
                 self._repository.add_details(key, {"steps": step_rows(self._steps[0])})
         finally:
             super().finish(key, status, counts, message)
+
+
+class StepEntries:
+    """Dead letters of a pipeline run as a record source, each with the top-level step it
+    enters at (`entry`); letters that cannot be placed are in `left_out`."""
+
+    def __init__(
+        self, run_key: str, letters: Sequence[DeadLetterRecord], steps: Sequence[str]
+    ) -> None:
+        self._run_key = run_key
+        index = {name: number for number, name in enumerate(steps)}
+        self.items: list[SourceItem] = []
+        self._entries: dict[int, int] = {}
+        self.left_out: list[DeadLetterRecord] = []
+        for letter in letters:
+            at = len(steps) if letter.step is None else index.get(letter.step)
+            if at is None or letter.input is None:
+                self.left_out.append(letter)
+                continue
+            item = SourceItem(Position(**letter.position), letter.input)
+            self.items.append(item)
+            self._entries[id(item)] = at  # `items` keeps every item alive: ids stay unique
+
+    @property
+    def name(self) -> str:
+        return f"dead letters of run {self._run_key}"
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[SourceItem]:
+        return iter(self.items)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def entry(self, item: SourceItem) -> int:
+        return self._entries[id(item)]
 
 
 class PipelineRunner:
@@ -101,24 +149,100 @@ class PipelineRunner:
                 f"pipeline {key!r} has no {side} connector; choose a {side} for the run or "
                 f"set one in the pipeline's {side}"
             )
+        connectors = self._connectors
+
+        def open_source() -> RecordSource:
+            return connectors.open_source(source_ref, base_dir=base_dir)
+
+        return self._start(
+            document,
+            open_source,
+            target_ref,
+            base_dir,
+            details={"pipeline": key, "source": describe(source_ref, base_dir)},
+            trigger=trigger,
+            on_progress=on_progress,
+            on_finished=on_finished,
+            timeout=timeout,
+            schedule_key=schedule_key,
+            parent_key=parent_key,
+            retries=retries,
+            cancel_event=cancel_event,
+        )
+
+    def reprocess(
+        self,
+        run_key: str,
+        letters: Sequence[DeadLetterRecord],
+        target: ConnectorRef,
+        base_dir: Path | None,
+        *,
+        pipeline_key: str,
+        on_progress: ProgressCallback | None = None,
+        on_finished: FinishedCallback | None = None,
+    ) -> RunHandle:
+        """Run the dead letters of pipeline run `run_key` again through the pipeline's
+        current version, each from the step it failed at (see the module's words)."""
+        document = self._pipelines.open(pipeline_key)
+        compiled = self._pipelines.compile(document)
+        source = StepEntries(run_key, letters, [step.name for step in compiled.steps])
+        if not source.items:
+            raise InvalidRequest(
+                f"none of the {len(letters):,} dead letters of run {run_key} can be sent on "
+                "again: they failed inside a route's branch or at a step the pipeline no "
+                "longer has"
+            )
+        return self._start(
+            document,
+            lambda: source,
+            target,
+            base_dir,
+            details={
+                "pipeline": pipeline_key,
+                "source": {"kind": "dead_letters", "run": run_key},
+                "left_out": len(source.left_out),
+            },
+            trigger=RunTrigger.REPROCESS,
+            on_progress=on_progress,
+            on_finished=on_finished,
+            parent_key=run_key,
+            total=len(source),
+            entry=source.entry,
+            compiled=compiled,
+        )
+
+    def _start(
+        self,
+        document: PipelineDocument,
+        open_source: Callable[[], RecordSource],
+        target_ref: ConnectorRef,
+        base_dir: Path | None,
+        *,
+        details: dict[str, Any],
+        trigger: RunTrigger,
+        on_progress: ProgressCallback | None,
+        on_finished: FinishedCallback | None,
+        timeout: float | None = None,
+        schedule_key: str | None = None,
+        parent_key: str | None = None,
+        retries: bool = True,
+        cancel_event: threading.Event | None = None,
+        total: int | None = None,
+        entry: Callable[[SourceItem], int] | None = None,
+        compiled: CompiledPipeline | None = None,
+    ) -> RunHandle:
+        key = document.key
         if timeout is not None and timeout <= 0:
             raise InvalidRequest(f"a run's timeout must be positive, not {timeout:g} s")
         refuse_protected_target(target_ref, base_dir)
-        details = {
-            "pipeline": key,
-            "source": describe(source_ref, base_dir),
-            "target": describe(target_ref, base_dir),
-        }
+        details = {**details, "target": describe(target_ref, base_dir)}
         refuse_secrets(details)
-        compiled = self._pipelines.compile(document)
+        compiled = compiled or self._pipelines.compile(document)
         with service_errors(f"the target of pipeline {key!r}"):
             output = file_path(target_ref, base_dir)
         connectors = self._connectors
         columns = [field.name for field in document.target.fields]
         steps: list[tuple[StepCounts, ...]] = [()]
-
-        def open_source() -> RecordSource:
-            return connectors.open_source(source_ref, base_dir=base_dir)
 
         def open_sink(run_key: str) -> RecordSink:
             return connectors.open_sink(
@@ -144,6 +268,7 @@ class PipelineRunner:
                 on_steps=keep,
                 open_branch_sink=branch_sink,
                 join_branch=_join,
+                entry=entry,
                 **options,
             )
 
@@ -158,6 +283,7 @@ class PipelineRunner:
             schedule_key=schedule_key,
             parent_key=parent_key,
             timeout=timeout,
+            total=total,
             retries=retries,
             execute=execute,
         )

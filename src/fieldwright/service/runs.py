@@ -105,6 +105,12 @@ def _reprocess_ref(ref: ConnectorRef, base_dir: Path | None, run_key: str) -> Co
     return ref.model_copy(update={"settings": settings})
 
 
+def _pipeline_of(details: dict[str, Any]) -> str | None:
+    """The stored pipeline a run ran (its details say so), or None for a mapping run."""
+    value = details.get("pipeline")
+    return value if isinstance(value, str) else None
+
+
 class Runs:
     """Start, reprocess and look up runs of one open store."""
 
@@ -160,15 +166,17 @@ class Runs:
         retries: bool = True,
         cancel_event: threading.Event | None = None,
         version: int | None = None,
+        pipeline: bool = False,
     ) -> RunHandle:
         """Start a run of a stored mapping (by key) or a document; see `Service.start_run`.
 
         `schedule_key`, `parent_key`, `retries` (the document's retry strategy),
         `cancel_event` (stops the run when set) and `version` (a stored version other
         than the latest: the active one) serve the scheduler's runner. A key that names
-        no stored mapping but a stored pipeline starts a run of the pipeline.
+        no stored mapping but a stored pipeline starts a run of the pipeline, as does any
+        key with `pipeline` set (a pipeline's schedule).
         """
-        if isinstance(mapping, str) and self.is_pipeline(mapping):
+        if isinstance(mapping, str) and (pipeline or self.is_pipeline(mapping)):
             return self._pipeline_runs.start(
                 mapping,
                 source=source,
@@ -293,7 +301,9 @@ class Runs:
         on_progress: ProgressCallback | None = None,
         on_finished: FinishedCallback | None = None,
     ) -> RunHandle:
-        """Run the dead letters of `run_key` again through the mapping's current version.
+        """Run the dead letters of `run_key` again through the mapping's current version
+        (a pipeline run's: through the pipeline's, each from the step it failed at; see
+        `service/pipeline_runs.py`).
 
         Only letters with a stored input can be run again (an unreadable line has
         none: fix the source file instead). The target is the original's kind; a
@@ -309,7 +319,9 @@ class Runs:
             raise InvalidRequest(
                 f"run {run_key} has no dead letters with a stored input to reprocess{unreadable}"
             )
-        document, version = self.load(original.mapping_key)
+        pipeline = _pipeline_of(lineage.details)
+        if pipeline is None:
+            document, version = self.load(original.mapping_key)
         if target is None:
             described = lineage.details.get("target")
             if not isinstance(described, dict):
@@ -319,6 +331,16 @@ class Runs:
             with service_errors(f"the target of run {run_key}"):
                 stored = ConnectorRef.model_validate(described)
             target = _reprocess_ref(stored, base_dir, run_key)
+        if pipeline is not None:
+            return self._pipeline_runs.reprocess(
+                run_key,
+                inputs,
+                target,
+                base_dir,
+                pipeline_key=pipeline,
+                on_progress=on_progress,
+                on_finished=on_finished,
+            )
         source = DeadLetterSource(run_key, inputs)
         return self._start(
             document,
@@ -349,8 +371,15 @@ class Runs:
         problem = self._letters_problem(run_key)
         if problem is not None:
             return problem
+        pipeline = _pipeline_of(lineage.details)
+        if pipeline is not None and not self._pipeline_runs.is_pipeline(pipeline):
+            return (
+                f"its pipeline {pipeline} is not in the store: import it again to reprocess "
+                "its failed records"
+            )
         try:
-            self.load(original.mapping_key)
+            if pipeline is None:
+                self.load(original.mapping_key)
         except ServiceError:
             return (
                 f"its mapping {original.mapping_key} is not in the store: save it there "

@@ -2,8 +2,8 @@
 
 The scheduler cannot import the service (layers point down), so the service
 hands it `ScheduleRunner(runs)`. Each call is one attempt: a run of the
-schedule's mapping (latest stored version, or its active version when the store
-requires approval: see `service/approvals.py`) with trigger `schedule`, or `retry`
+schedule's mapping or pipeline (latest stored version, or its active version when the
+store requires approval: see `service/approvals.py`) with trigger `schedule`, or `retry`
 for attempts after the first, linked to the schedule's previous run. The
 scheduler's retry policy decides about further attempts, so the document's own
 retry strategy is switched off here (no attempts within attempts); the outcome
@@ -29,7 +29,7 @@ from fieldwright.service.approvals import Approvals
 from fieldwright.service.errors import ConnectorProblem, ServiceError, StoreProblem
 from fieldwright.service.runs import RunFilter, Runs
 
-__all__ = ["ScheduleRunner"]
+__all__ = ["ScheduleRunner", "schedule_endpoints", "version_to_run"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,13 @@ def schedule_endpoints(
     )
 
 
+def version_to_run(approvals: Approvals, schedule: ScheduleRecord) -> int | None:
+    """The stored version a schedule's fire runs (None: the latest); an InvalidRequest when
+    approval is required and what it runs (a mapping, or a pipeline: the same lifecycle)
+    has no active version."""
+    return approvals.version_to_run(schedule.mapping_key)
+
+
 class ScheduleRunner:
     """Runs a schedule's mapping for one fire time; a `ScheduledRunner` for the scheduler."""
 
@@ -76,7 +83,7 @@ class ScheduleRunner:
         started: Callable[[str], None],
     ) -> ExecutionOutcome:
         try:
-            version = self._approvals.version_to_run(schedule.mapping_key)
+            version = version_to_run(self._approvals, schedule)
         except ServiceError as exc:  # nothing active while approval is required: no retry
             log.warning("schedule %s (%s): %s", schedule.key, fire_time.isoformat(), exc)
             return ExecutionOutcome.failed(str(exc), transient=isinstance(exc, StoreProblem))
@@ -94,6 +101,7 @@ class ScheduleRunner:
                 retries=False,
                 cancel_event=cancel,
                 version=version,
+                pipeline=schedule.pipeline,
             )
         except ServiceError as exc:
             # A busy or unreachable store, or a connector that may come back: worth a retry.

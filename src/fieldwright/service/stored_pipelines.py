@@ -27,10 +27,12 @@ from fieldwright.domain.pipeline_canonical import load_pipeline, save_pipeline
 from fieldwright.domain.pipeline_store import PipelineDiff, PipelineSummary, PipelineVersionInfo
 from fieldwright.domain.records import SourceItem
 from fieldwright.domain.safe_keys import UnsafeKey, check_safe_key
+from fieldwright.engine import SuiteResult
 from fieldwright.engine.pipeline import CompiledPipeline, PipelineResolver, compile_pipeline
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import file_kind_format, resolved
 from fieldwright.service.errors import InvalidRequest
+from fieldwright.service.pipelines import run_pipeline_suite
 from fieldwright.store import MappingRepository, PipelineRepository, Store
 
 __all__ = [
@@ -177,6 +179,15 @@ class StoredPipelines:
         """Compile a stored pipeline; InvalidDocument names every problem."""
         with service_errors(f"pipeline {document.key!r}"):
             return compile_pipeline(document, self.resolver(), source=document.key)
+
+    def run_tests(self, key: str, version: int | None = None) -> SuiteResult:
+        """Run the tests of stored pipeline `key` (`version`, default the latest) in memory:
+        each test's differences (the output's, each branch target's, the failures) in its
+        message, and the steps the tests reached as the coverage (the Tests page)."""
+        document = self.open(key, version)
+        compiled = self.compile(document)
+        with service_errors(f"the tests of pipeline {key!r}"):
+            return run_pipeline_suite(compiled)
 
 
 def import_pipeline(path: PathLike, url: str | None = None) -> PipelineVersionInfo:

@@ -1,4 +1,8 @@
-"""Lifecycle of mapping versions, their sign-offs and the audit trail.
+"""Lifecycle of mapping and pipeline versions, their sign-offs and the audit trail.
+
+A key names a stored mapping, else a stored pipeline (as `fieldwright run KEY` reads
+it); a pipeline's versions follow the same states (revision 0008) and take every role
+(pipelines come from no template with approval settings).
 
 Each change checks the version's state inside its own write transaction (see
 `fieldwright.domain.approvals.TRANSITIONS`), so two reviewers acting at once
@@ -9,10 +13,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from fieldwright.domain.approvals import (
@@ -31,6 +36,7 @@ from fieldwright.store.errors import InvalidRecord, NotFound
 from fieldwright.store.models import (
     AuditRow,
     Mapping,
+    Pipeline,
     SignOffRow,
     Template,
     TemplateInstance,
@@ -40,6 +46,33 @@ from fieldwright.store.store import Store
 from fieldwright.store.types import utcnow
 
 __all__ = ["LifecycleRepository"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Subject:
+    """The stored mapping or pipeline whose versions a lifecycle is about."""
+
+    id: int
+    key: str
+    name: str
+    latest_version: int
+    pipeline: bool
+
+    @property
+    def what(self) -> str:
+        return "pipeline" if self.pipeline else "mapping"
+
+    def owns(self, table: type[VersionLifecycleRow] | type[SignOffRow]) -> ColumnElement[bool]:
+        """The rows of `table` that are this subject's."""
+        column = table.pipeline_id if self.pipeline else table.mapping_id
+        return column == self.id
+
+    def owner(self) -> dict[str, int | None]:
+        """The owner columns of a new row."""
+        return {
+            "mapping_id": None if self.pipeline else self.id,
+            "pipeline_id": self.id if self.pipeline else None,
+        }
 
 
 def _sign_off(key: str, row: SignOffRow) -> SignOff:
@@ -62,18 +95,37 @@ class LifecycleRepository:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def _mapping(self, session: Session, key: str, version: int | None = None) -> Mapping:
-        mapping = session.scalar(select(Mapping).where(Mapping.key == key))
-        if mapping is None:
-            raise NotFound(f"there is no mapping {key!r} in {self._store.location}")
-        if version is not None and not 1 <= version <= mapping.latest_version:
-            raise NotFound(
-                f"mapping {key!r} has no version {version} (latest is {mapping.latest_version})"
+    def _subject(self, session: Session, key: str, version: int | None = None) -> _Subject:
+        """The stored mapping `key`, else the stored pipeline `key`; NotFound when neither
+        is stored or it has no `version`."""
+        found = session.execute(
+            select(Mapping.id, Mapping.key, Mapping.name, Mapping.latest_version).where(
+                Mapping.key == key
             )
-        return mapping
+        ).first()
+        pipeline = False
+        if found is None:
+            found = session.execute(
+                select(Pipeline.id, Pipeline.key, Pipeline.name, Pipeline.latest_version).where(
+                    Pipeline.key == key
+                )
+            ).first()
+            pipeline = True
+        if found is None:
+            raise NotFound(f"there is no mapping {key!r} in {self._store.location}")
+        subject = _Subject(found[0], found[1], found[2], found[3], pipeline)
+        if version is not None and not 1 <= version <= subject.latest_version:
+            raise NotFound(
+                f"{subject.what} {key!r} has no version {version} "
+                f"(latest is {subject.latest_version})"
+            )
+        return subject
 
-    def _approval_settings(self, session: Session, mapping: Mapping) -> ApprovalSettings:
-        """The approval settings of the template the mapping was made from, else the default."""
+    def _approval_settings(self, session: Session, mapping: _Subject) -> ApprovalSettings:
+        """The approval settings of the template the mapping was made from, else the default
+        (always for a pipeline)."""
+        if mapping.pipeline:
+            return ApprovalSettings()
         document = session.scalar(
             select(Template.document)
             .join(TemplateInstance, TemplateInstance.template_id == Template.id)
@@ -94,7 +146,7 @@ class LifecycleRepository:
 
     @staticmethod
     def _build(
-        mapping: Mapping,
+        mapping: _Subject,
         version: int,
         row: VersionLifecycleRow | None,
         signs: Sequence[SignOffRow],
@@ -123,42 +175,42 @@ class LifecycleRepository:
         )
 
     def _lifecycle(
-        self, session: Session, mapping: Mapping, version: int
+        self, session: Session, mapping: _Subject, version: int
     ) -> tuple[VersionLifecycle, VersionLifecycleRow | None]:
         row = session.scalar(
             select(VersionLifecycleRow).where(
-                VersionLifecycleRow.mapping_id == mapping.id,
+                mapping.owns(VersionLifecycleRow),
                 VersionLifecycleRow.version == version,
             )
         )
         signs = session.scalars(
             select(SignOffRow)
-            .where(SignOffRow.mapping_id == mapping.id, SignOffRow.version == version)
+            .where(mapping.owns(SignOffRow), SignOffRow.version == version)
             .order_by(SignOffRow.signed_at, SignOffRow.id)
         ).all()
         settings = functools.partial(self._approval_settings, session, mapping)
         return self._build(mapping, version, row, signs, settings), row
 
     def lifecycle(self, key: str, version: int | None = None) -> VersionLifecycle:
-        """The lifecycle of `version` (default: the latest) of mapping `key`."""
+        """The lifecycle of `version` (default: the latest) of mapping (or pipeline) `key`."""
         with self._store.session() as session:
-            mapping = self._mapping(session, key, version)
+            mapping = self._subject(session, key, version)
             return self._lifecycle(session, mapping, version or mapping.latest_version)[0]
 
     def versions(self, key: str) -> list[VersionLifecycle]:
         """Every version's lifecycle, newest first (versions without a row are drafts)."""
         with self._store.session() as session:
-            mapping = self._mapping(session, key)
+            mapping = self._subject(session, key)
             rows = {
                 row.version: row
                 for row in session.scalars(
-                    select(VersionLifecycleRow).where(VersionLifecycleRow.mapping_id == mapping.id)
+                    select(VersionLifecycleRow).where(mapping.owns(VersionLifecycleRow))
                 )
             }
             signs: dict[int, list[SignOffRow]] = {}
             for sign in session.scalars(
                 select(SignOffRow)
-                .where(SignOffRow.mapping_id == mapping.id)
+                .where(mapping.owns(SignOffRow))
                 .order_by(SignOffRow.signed_at, SignOffRow.id)
             ):
                 signs.setdefault(sign.version, []).append(sign)
@@ -171,12 +223,12 @@ class LifecycleRepository:
     def versions_in(self, key: str, states: Sequence[LifecycleState]) -> list[int]:
         """The versions of `key` in one of `states`, newest first."""
         with self._store.session() as session:
-            mapping = self._mapping(session, key)
+            mapping = self._subject(session, key)
             return list(
                 session.scalars(
                     select(VersionLifecycleRow.version)
                     .where(
-                        VersionLifecycleRow.mapping_id == mapping.id,
+                        mapping.owns(VersionLifecycleRow),
                         VersionLifecycleRow.state.in_(list(states)),
                     )
                     .order_by(VersionLifecycleRow.version.desc())
@@ -192,36 +244,45 @@ class LifecycleRepository:
         """Versions in review, oldest submission first; with `user`, only those `user`
         has not signed yet (someone who signed one role may still sign another)."""
         query = (
-            select(VersionLifecycleRow, Mapping)
-            .join(Mapping, Mapping.id == VersionLifecycleRow.mapping_id)
+            select(
+                VersionLifecycleRow,
+                func.coalesce(Mapping.key, Pipeline.key),
+                func.coalesce(Mapping.name, Pipeline.name),
+            )
+            .outerjoin(Mapping, Mapping.id == VersionLifecycleRow.mapping_id)
+            .outerjoin(Pipeline, Pipeline.id == VersionLifecycleRow.pipeline_id)
             .where(VersionLifecycleRow.state == LifecycleState.IN_REVIEW)
             .order_by(VersionLifecycleRow.submitted_at, VersionLifecycleRow.id)
         )
+        same_owner = or_(
+            VersionLifecycleRow.mapping_id == SignOffRow.mapping_id,
+            VersionLifecycleRow.pipeline_id == SignOffRow.pipeline_id,
+        )
         items = []
         with self._store.session() as session:
-            waiting = [(row, mapping) for row, mapping in session.execute(query)]
-            signs: dict[tuple[int, int], list[SignOffRow]] = {}
+            waiting = [(row, key, name) for row, key, name in session.execute(query)]
+            signs: dict[tuple[int | None, int | None, int], list[SignOffRow]] = {}
             for sign in session.scalars(
                 select(SignOffRow).join(
                     VersionLifecycleRow,
                     and_(
-                        VersionLifecycleRow.mapping_id == SignOffRow.mapping_id,
+                        same_owner,
                         VersionLifecycleRow.version == SignOffRow.version,
                         VersionLifecycleRow.state == LifecycleState.IN_REVIEW,
                     ),
                 )
             ):
-                signs.setdefault((sign.mapping_id, sign.version), []).append(sign)
-        for row, mapping in waiting:
-            done = signs.get((mapping.id, row.version), [])
+                signs.setdefault((sign.mapping_id, sign.pipeline_id, sign.version), []).append(sign)
+        for row, key, name in waiting:
+            done = signs.get((row.mapping_id, row.pipeline_id, row.version), [])
             signed = {s.role for s in done}
             missing = [ApprovalRole(r) for r in row.required_roles if ApprovalRole(r) not in signed]
             if user is not None and (not missing or any(s.signed_by == user for s in done)):
                 continue
             items.append(
                 ReviewItem(
-                    mapping_key=mapping.key,
-                    mapping_name=mapping.name,
+                    mapping_key=key,
+                    mapping_name=name,
                     version=row.version,
                     submitted_by=row.submitted_by,
                     submitted_at=row.submitted_at,
@@ -281,7 +342,7 @@ class LifecycleRepository:
     def _set_state(
         self,
         session: Session,
-        mapping: Mapping,
+        mapping: _Subject,
         version: int,
         row: VersionLifecycleRow | None,
         lifecycle: VersionLifecycle,
@@ -295,7 +356,7 @@ class LifecycleRepository:
             roles, threshold = settings.required_roles, settings.coverage_threshold
         if row is None:
             row = VersionLifecycleRow(
-                mapping_id=mapping.id, version=version, state=state, changed_by=self._store.user
+                **mapping.owner(), version=version, state=state, changed_by=self._store.user
             )
             session.add(row)
         if state is LifecycleState.IN_REVIEW or row.required_roles is None:
@@ -327,7 +388,7 @@ class LifecycleRepository:
             raise InvalidRecord(f"unknown lifecycle action {action!r}")
         now = utcnow()
         with self._store.session(write=True) as session:
-            mapping = self._mapping(session, key, version)
+            mapping = self._subject(session, key, version)
             lifecycle, row = self._lifecycle(session, mapping, version)
             problem = refusal(action, key, version, lifecycle.state)
             if problem is None:
@@ -339,7 +400,7 @@ class LifecycleRepository:
                 assert role is not None  # checked by _precondition
                 session.add(
                     SignOffRow(
-                        mapping_id=mapping.id,
+                        **mapping.owner(),
                         version=version,
                         role=role,
                         signed_by=self._store.user,
@@ -352,7 +413,7 @@ class LifecycleRepository:
             elif action == "reject":
                 session.execute(
                     delete(SignOffRow).where(
-                        SignOffRow.mapping_id == mapping.id, SignOffRow.version == version
+                        mapping.owns(SignOffRow), SignOffRow.version == version
                     )
                 )
             elif action == "activate":
@@ -383,10 +444,10 @@ class LifecycleRepository:
             return f"{where} cannot be approved yet: waiting for {missing}"
         return None
 
-    def _retire_active(self, session: Session, mapping: Mapping, now: datetime) -> None:
+    def _retire_active(self, session: Session, mapping: _Subject, now: datetime) -> None:
         active = session.scalars(
             select(VersionLifecycleRow).where(
-                VersionLifecycleRow.mapping_id == mapping.id,
+                mapping.owns(VersionLifecycleRow),
                 VersionLifecycleRow.state == LifecycleState.ACTIVE,
             )
         ).all()

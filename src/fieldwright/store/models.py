@@ -64,6 +64,11 @@ __all__ = [
 ]
 
 KEY = String(200)
+#: A row of a mapping or of a pipeline, never both (schedules, lifecycles; revision 0008).
+ONE_OWNER = (
+    "(mapping_id IS NOT NULL AND pipeline_id IS NULL)"
+    " OR (mapping_id IS NULL AND pipeline_id IS NOT NULL)"
+)
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -274,6 +279,8 @@ class Schedule(Audited, Base):
             " OR kind IN ('event_based', 'manual')",
             name="valid_schedule",
         ),
+        # A schedule runs a stored mapping or a stored pipeline, never both (revision 0008).
+        CheckConstraint(ONE_OWNER, name="mapping_or_pipeline"),
         Index(
             "ix_schedules_next_run_at_active",
             "next_run_at",
@@ -285,8 +292,12 @@ class Schedule(Audited, Base):
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     key: Mapped[str] = mapped_column(KEY, unique=True)
     name: Mapped[str] = mapped_column(Text)
-    mapping_id: Mapped[int] = mapped_column(
+    mapping_id: Mapped[int | None] = mapped_column(
         ForeignKey("mappings.id", ondelete="CASCADE"), index=True
+    )
+    #: The stored pipeline it runs instead of a mapping (revision 0008).
+    pipeline_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pipelines.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[ScheduleKind] = mapped_column(str_enum(ScheduleKind, "schedule_kind"))
     cron_expression: Mapped[str | None] = mapped_column(String(200))
@@ -495,11 +506,15 @@ class VersionLifecycleRow(Base):
     __tablename__ = "version_lifecycles"
     __table_args__ = (
         UniqueConstraint("mapping_id", "version"),
+        UniqueConstraint("pipeline_id", "version"),
         Index("ix_version_lifecycles_state", "state"),
+        CheckConstraint(ONE_OWNER, name="mapping_or_pipeline"),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
-    mapping_id: Mapped[int] = mapped_column(ForeignKey("mappings.id", ondelete="CASCADE"))
+    mapping_id: Mapped[int | None] = mapped_column(ForeignKey("mappings.id", ondelete="CASCADE"))
+    #: A pipeline's version instead of a mapping's (revision 0008).
+    pipeline_id: Mapped[int | None] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     state: Mapped[LifecycleState] = mapped_column(str_enum(LifecycleState, "lifecycle_state"))
     required_roles: Mapped[list[str]] = mapped_column(JSONDocument)
@@ -514,10 +529,16 @@ class SignOffRow(Base):
     """One role's sign-off of one version of a mapping."""
 
     __tablename__ = "sign_offs"
-    __table_args__ = (UniqueConstraint("mapping_id", "version", "role"),)
+    __table_args__ = (
+        UniqueConstraint("mapping_id", "version", "role"),
+        UniqueConstraint("pipeline_id", "version", "role"),
+        CheckConstraint(ONE_OWNER, name="mapping_or_pipeline"),
+    )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
-    mapping_id: Mapped[int] = mapped_column(ForeignKey("mappings.id", ondelete="CASCADE"))
+    mapping_id: Mapped[int | None] = mapped_column(ForeignKey("mappings.id", ondelete="CASCADE"))
+    #: A pipeline's version instead of a mapping's (revision 0008).
+    pipeline_id: Mapped[int | None] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     role: Mapped[ApprovalRole] = mapped_column(str_enum(ApprovalRole, "approval_role"))
     signed_by: Mapped[str] = mapped_column(String(100))

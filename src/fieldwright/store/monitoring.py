@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from fieldwright.domain.runs import RunStatus
 from fieldwright.store.errors import InvalidRecord, NotFound
-from fieldwright.store.models import Mapping, Run, Schedule, ScheduleExecution
+from fieldwright.store.models import Mapping, Pipeline, Run, Schedule, ScheduleExecution
 from fieldwright.store.monitoring_letters import (
     DeadLetterQueries,
     ErrorDay,
@@ -33,6 +33,7 @@ from fieldwright.store.monitoring_letters import (
     _day,
     _utc,
 )
+from fieldwright.store.schedules import RUNS_KEY
 from fieldwright.store.types import UTCDateTime
 
 __all__ = [
@@ -322,7 +323,8 @@ class MonitoringRepository(DeadLetterQueries):
             )
             .group_by(Run.schedule_id, day)
         )
-        schedules = select(Schedule, Mapping.key).join(Mapping, Mapping.id == Schedule.mapping_id)
+        schedules = select(Schedule, RUNS_KEY).outerjoin(Mapping, Mapping.id == Schedule.mapping_id)
+        schedules = schedules.outerjoin(Pipeline, Pipeline.id == Schedule.pipeline_id)
         with self._store.session() as session:
             by_execution = {row[0]: row[1:] for row in session.execute(executions)}
             by_run = {row[0]: row[1:] for row in session.execute(runs)}

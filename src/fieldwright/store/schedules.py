@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from fieldwright.domain.runs import RunStatus
@@ -19,7 +19,14 @@ from fieldwright.domain.store_models import (
 )
 from fieldwright.store._util import check_key, clean
 from fieldwright.store.errors import Conflict, NotFound
-from fieldwright.store.models import Mapping, Run, Schedule, ScheduleExecution, SchedulerLease
+from fieldwright.store.models import (
+    Mapping,
+    Pipeline,
+    Run,
+    Schedule,
+    ScheduleExecution,
+    SchedulerLease,
+)
 from fieldwright.store.store import Store
 
 __all__ = ["ExecutionAttempt", "LeaseHolder", "ScheduleRepository"]
@@ -77,11 +84,30 @@ def _attempt(row: ScheduleExecution, schedule_key: str, run_key: str | None) -> 
     return attempt.model_copy(update={"parent_id": row.parent_id})
 
 
+#: What a schedule runs, by key: its mapping's or its pipeline's (revision 0008).
+RUNS_KEY = func.coalesce(Mapping.key, Pipeline.key)
+
+
+def _runs_key_is(key: str) -> ColumnElement[bool]:
+    """The schedule runs the mapping or the pipeline `key` (both joined)."""
+    return or_(Mapping.key == key, Pipeline.key == key)
+
+
+def _schedules() -> Select[Schedule, str]:
+    """Schedules with the key of what they run."""
+    return (
+        select(Schedule, RUNS_KEY)
+        .outerjoin(Mapping, Schedule.mapping_id == Mapping.id)
+        .outerjoin(Pipeline, Schedule.pipeline_id == Pipeline.id)
+    )
+
+
 def _record(row: Schedule, mapping_key: str) -> ScheduleRecord:
     return ScheduleRecord(
         key=row.key,
         name=row.name,
         mapping_key=mapping_key,
+        pipeline=row.pipeline_id is not None,
         kind=row.kind,
         cron=row.cron_expression,
         interval_seconds=row.interval_seconds,
@@ -101,9 +127,9 @@ def _record(row: Schedule, mapping_key: str) -> ScheduleRecord:
     )
 
 
-def _apply(row: Schedule, record: ScheduleRecord, mapping_id: int) -> None:
+def _apply(row: Schedule, record: ScheduleRecord, runs: tuple[int | None, int | None]) -> None:
     row.name = clean(record.name)
-    row.mapping_id = mapping_id
+    row.mapping_id, row.pipeline_id = runs
     row.kind = record.kind
     row.cron_expression = record.cron
     row.interval_seconds = record.interval_seconds
@@ -128,11 +154,18 @@ class ScheduleRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def _mapping_id(self, session: Session, key: str) -> int:
+    def _runs(self, session: Session, record: ScheduleRecord) -> tuple[int | None, int | None]:
+        """The (mapping id, pipeline id) a schedule runs: one of them is set."""
+        key = record.mapping_key
+        if record.pipeline:
+            pipeline_id = session.scalar(select(Pipeline.id).where(Pipeline.key == key))
+            if pipeline_id is None:
+                raise NotFound(f"schedule refers to pipeline {key!r}, which is not in the store")
+            return None, pipeline_id
         mapping_id = session.scalar(select(Mapping.id).where(Mapping.key == key))
         if mapping_id is None:
             raise NotFound(f"schedule refers to mapping {key!r}, which is not in the store")
-        return mapping_id
+        return mapping_id, None
 
     def _row(self, session: Session, key: str) -> Schedule:
         row = session.scalar(select(Schedule).where(Schedule.key == key))
@@ -146,29 +179,30 @@ class ScheduleRepository:
             if session.scalar(select(Schedule.id).where(Schedule.key == record.key)):
                 raise Conflict(f"a schedule with key {record.key!r} already exists")
             row = Schedule(key=record.key)
-            _apply(row, record, self._mapping_id(session, record.mapping_key))
+            _apply(row, record, self._runs(session, record))
             session.add(row)
         return self.get(record.key)
 
     def update(self, record: ScheduleRecord) -> ScheduleRecord:
         with self._store.session(write=True) as session:
             row = self._row(session, record.key)
-            _apply(row, record, self._mapping_id(session, record.mapping_key))
+            _apply(row, record, self._runs(session, record))
         return self.get(record.key)
 
     def get(self, key: str) -> ScheduleRecord:
         with self._store.session() as session:
-            row = self._row(session, key)
-            mapping_key = session.scalar(select(Mapping.key).where(Mapping.id == row.mapping_id))
-            return _record(row, mapping_key or "")
+            found = session.execute(_schedules().where(Schedule.key == key)).first()
+            if found is None:
+                raise NotFound(f"there is no schedule {key!r} in {self._store.location}")
+            return _record(found[0], found[1] or "")
 
     def list_schedules(
         self, *, mapping_key: str | None = None, active_only: bool = False
     ) -> list[ScheduleRecord]:
         """Schedules by next run time (never-planned ones last), then key."""
-        query = select(Schedule, Mapping.key).join(Mapping, Schedule.mapping_id == Mapping.id)
+        query = _schedules()
         if mapping_key is not None:
-            query = query.where(Mapping.key == mapping_key)
+            query = query.where(_runs_key_is(mapping_key))
         if active_only:
             query = query.where(Schedule.active.is_(True))
         query = query.order_by(Schedule.next_run_at.is_(None), Schedule.next_run_at, Schedule.key)
@@ -178,8 +212,7 @@ class ScheduleRepository:
     def due(self, now: datetime) -> list[ScheduleRecord]:
         """Active schedules whose next run time has come (uses the next_run_at index)."""
         query = (
-            select(Schedule, Mapping.key)
-            .join(Mapping, Schedule.mapping_id == Mapping.id)
+            _schedules()
             .where(Schedule.active.is_(True), Schedule.next_run_at <= now)
             .order_by(Schedule.next_run_at, Schedule.key)
         )
@@ -266,8 +299,7 @@ class ScheduleRepository:
     def unplanned(self) -> list[ScheduleRecord]:
         """Active schedules without a next run time (new, edited, or never able to fire)."""
         query = (
-            select(Schedule, Mapping.key)
-            .join(Mapping, Schedule.mapping_id == Mapping.id)
+            _schedules()
             .where(Schedule.active.is_(True), Schedule.next_run_at.is_(None))
             .order_by(Schedule.key)
         )
@@ -391,8 +423,10 @@ class ScheduleRepository:
             .where(ScheduleExecution.scheduled_at >= since, ScheduleExecution.scheduled_at < until)
         )
         if mapping_key is not None:
-            query = query.join(Mapping, Schedule.mapping_id == Mapping.id).where(
-                Mapping.key == mapping_key
+            query = (
+                query.outerjoin(Mapping, Schedule.mapping_id == Mapping.id)
+                .outerjoin(Pipeline, Schedule.pipeline_id == Pipeline.id)
+                .where(_runs_key_is(mapping_key))
             )
         query = query.order_by(ScheduleExecution.scheduled_at, ScheduleExecution.id)
         if limit is not None:

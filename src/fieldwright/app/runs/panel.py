@@ -37,6 +37,7 @@ from fieldwright.app.runs.models import (
     RunHistoryModel,
 )
 from fieldwright.app.runs.periods import PERIODS, day_of, period_bounds
+from fieldwright.app.runs.pipeline_run import PipelineRuns
 from fieldwright.app.runs.progress import RunProgressWidget
 from fieldwright.app.runs.run_detail import detail_html, folder_url
 from fieldwright.app.runs.run_now import describe_result
@@ -111,6 +112,9 @@ class RunsPanel(QWidget):
         self.to_date.setDate(QDate.currentDate())
         self.refresh_button = self.ui.child(QPushButton, "refresh_runs")
         self.more_button = self.ui.child(QPushButton, "more_runs")
+        self.pipeline_button = self.ui.child(QPushButton, "run_pipeline")
+        self.pipeline_runs = PipelineRuns(self.service, self)
+        self.pipeline_button.setMenu(self.pipeline_runs.menu)
         self.more_button.setToolTip(f"Load the next {PAGE_SIZE} older runs")
         self.shown_label = self.ui.child(QLabel, "runs_shown")
         self.model = RunHistoryModel(self)
@@ -159,6 +163,8 @@ class RunsPanel(QWidget):
         self.to_date.dateChanged.connect(self.refresh)
         self.refresh_button.clicked.connect(self.refresh)
         self.more_button.clicked.connect(self.load_more)
+        self.pipeline_runs.message.connect(self.message)
+        self.pipeline_runs.finished.connect(self.run_finished)
         self.table.selectionModel().selectionChanged.connect(self._show_selected)
         self.detail_view.anchorClicked.connect(self._link_clicked)
         self.export_button.clicked.connect(self.export_dead_letters)

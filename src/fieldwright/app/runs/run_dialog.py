@@ -1,6 +1,7 @@
-"""Run with…: choose where the records come from and go to before running the mapping.
+"""Run with…: choose where the records come from and go to before running the mapping
+(or a stored pipeline).
 
-Each side offers the mapping's own connector (when it has one) and the saved
+Each side offers the document's own connector (when it has one) and the saved
 connections of the store; the choice becomes the run's `source`/`target`
 override, so the document itself is not changed.
 """
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 from fieldwright.app.shell.forms import Form
 from fieldwright.domain import MappingDocument
 from fieldwright.domain.document import ConnectorRef
+from fieldwright.domain.pipeline import PipelineDocument
 from fieldwright.domain.store_models import ConnectionRecord
 
 __all__ = ["RunDialog", "describe_connector"]
@@ -43,7 +45,7 @@ class RunDialog(QDialog):
 
     def __init__(
         self,
-        document: MappingDocument,
+        document: MappingDocument | PipelineDocument,
         connections: list[ConnectionRecord],
         parent: QWidget | None = None,
     ) -> None:
@@ -53,6 +55,7 @@ class RunDialog(QDialog):
         self.ui = Form("run_dialog.ui")
         QVBoxLayout(self).addWidget(self.ui.widget)  # the dialog's margins, from the style
         self.document = document
+        self.what = "pipeline" if isinstance(document, PipelineDocument) else "mapping"
         self.connections = connections
         self.combos = {side: self.ui.child(QComboBox, f"run_{side}") for side in SIDES}
         self._fill("source", exclude=None)
@@ -77,7 +80,7 @@ class RunDialog(QDialog):
         combo.clear()
         own = getattr(self.document, side).connector
         if own is not None:
-            combo.addItem(f"As in the mapping: {describe_connector(own)}", None)
+            combo.addItem(f"As in the {self.what}: {describe_connector(own)}", None)
         for record in self.connections:
             if record.name == exclude:
                 continue
@@ -105,12 +108,12 @@ class RunDialog(QDialog):
         missing = [side for side, combo in self.combos.items() if combo.count() == 0]
         if missing:
             self.problem.setText(
-                f"There is no {' and no '.join(missing)} to choose: the mapping has none and "
+                f"There is no {' and no '.join(missing)} to choose: the {self.what} has none and "
                 "no saved connection exists. Add one on the Connections page."
             )
         self.problem.setVisible(bool(missing))
         self.run_button.setEnabled(not missing)
 
     def choice(self) -> dict[str, str | None]:
-        """The connection name chosen for each side; None means the mapping's own."""
+        """The connection name chosen for each side; None means the document's own."""
         return {side: self._chosen(side) for side in SIDES}

@@ -38,6 +38,7 @@ from fieldwright.app.schedules.run_policy import RunPolicyFields
 from fieldwright.app.schedules.schedule_text import UNITS, new_schedule_key, parse_fixed_times
 from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.zones import local_zone_name, setup_zone_combo, zone_names
+from fieldwright.domain.pipeline_store import PipelineSummary
 from fieldwright.domain.store_models import MappingSummary, ScheduleKind, ScheduleRecord
 from fieldwright.service import InvalidSchedule, Service, ServiceError, describe_cron
 
@@ -52,6 +53,8 @@ KINDS = (
 #: Fields with a red problem label next to them (`<field>_error`), and the form's own.
 ERROR_FIELDS = ("name", "mapping", "timezone", "dates", "cron", "interval", "fixed", "retry")
 DEBOUNCE_MS = 200
+#: The item data of the "Runs" choice saying it is a pipeline, not a mapping.
+PIPELINE_ROLE = Qt.ItemDataRole.UserRole + 1
 _SCHEDULE_PREFIX = re.compile(r"^schedule '[^']*'(: )?")
 
 _W = TypeVar("_W", bound=QWidget)
@@ -73,13 +76,15 @@ def _pydate(value: QDate) -> date:
 
 
 class ScheduleEditor(QDialog):
-    """Create (no `schedule`) or edit a schedule; `saved` holds what the service stored."""
+    """Create (no `schedule`) or edit a schedule of a stored mapping or pipeline; `saved`
+    holds what the service stored."""
 
     def __init__(
         self,
         service: Service,
         mappings: Sequence[MappingSummary],
         *,
+        pipelines: Sequence[PipelineSummary] = (),
         schedule: ScheduleRecord | None = None,
         mapping_key: str | None = None,
         taken_keys: Collection[str] = (),
@@ -119,7 +124,7 @@ class ScheduleEditor(QDialog):
         )
         self.builder = CronBuilder(self.ui)
         self.policy = RunPolicyFields(self.ui)
-        self._fill_choices(mappings)
+        self._fill_choices(mappings, pipelines)
         self._load(schedule, mapping_key)
         self._connect()
         self.validate()
@@ -154,10 +159,16 @@ class ScheduleEditor(QDialog):
 
     # -- setting up -----------------------------------------------------------------------
 
-    def _fill_choices(self, mappings: Sequence[MappingSummary]) -> None:
+    def _fill_choices(
+        self, mappings: Sequence[MappingSummary], pipelines: Sequence[PipelineSummary]
+    ) -> None:
         mapping = self.combo("mapping")
         for summary in mappings:
             mapping.addItem(f"{summary.name} — {summary.key}", summary.key)
+            mapping.setItemData(mapping.count() - 1, False, PIPELINE_ROLE)
+        for pipe in pipelines:
+            mapping.addItem(f"Pipeline: {pipe.name} — {pipe.key}", pipe.key)
+            mapping.setItemData(mapping.count() - 1, True, PIPELINE_ROLE)
         for kind, text in KINDS:
             self.combo("kind").addItem(text, kind.value)
         for unit, size in UNITS:
@@ -189,9 +200,10 @@ class ScheduleEditor(QDialog):
         )
         self.edit("name").setText(record.name)
         mapping = self.combo("mapping")
-        index = mapping.findData(record.mapping_key)
+        index = self._runs_index(record.mapping_key, record.pipeline)
         if index < 0 and record.mapping_key and schedule is not None:
             mapping.addItem(record.mapping_key, record.mapping_key)
+            mapping.setItemData(mapping.count() - 1, record.pipeline, PIPELINE_ROLE)
             index = mapping.count() - 1
         mapping.setCurrentIndex(max(index, 0) if mapping.count() else -1)
         if record.kind is ScheduleKind.EVENT_BASED:  # kept as it is: not made here (yet)
@@ -214,6 +226,21 @@ class ScheduleEditor(QDialog):
             editor.setEnabled(value is not None)
         self.check("active").setChecked(record.active)
         self.policy.load(record)
+
+    def _runs_index(self, key: str, pipeline: bool) -> int:
+        """The "Runs" choice of mapping (or pipeline) `key`; -1 when it is not there. A
+        new schedule asked for a key takes the mapping, else the pipeline of that key."""
+        combo = self.combo("mapping")
+        found = [i for i in range(combo.count()) if combo.itemData(i) == key]
+        exact = [i for i in found if bool(combo.itemData(i, PIPELINE_ROLE)) == pipeline]
+        return (exact or found or [-1])[0]
+
+    def select_runs(self, key: str, *, pipeline: bool) -> None:
+        """Choose what the schedule runs (the choice the analyst makes in the list)."""
+        index = self._runs_index(key, pipeline)
+        if index < 0:
+            raise KeyError(f"no {'pipeline' if pipeline else 'mapping'} {key!r} to choose")
+        self.combo("mapping").setCurrentIndex(index)
 
     def _connect(self) -> None:
         changed = self.debounce.start
@@ -270,8 +297,9 @@ class ScheduleEditor(QDialog):
         if not name:
             problems["name"] = "Give the schedule a name."
         mapping = self.combo("mapping").currentData()
+        pipeline = bool(self.combo("mapping").currentData(PIPELINE_ROLE))
         if not mapping:
-            problems["mapping"] = "Choose a mapping; save the mapping to the store first."
+            problems["mapping"] = "Choose a mapping or a pipeline; save it to the store first."
         zone = self.combo("timezone").currentText().strip()
         if zone not in zone_names():
             problems["timezone"] = (
@@ -306,7 +334,8 @@ class ScheduleEditor(QDialog):
         described = self.child(QLabel, "cron_description")
         described.setText(description[:1].upper() + description[1:])
         described.setVisible(bool(description))
-        values.update(name=name, mapping_key=mapping, timezone=zone, start_date=start)
+        values.update(name=name, mapping_key=mapping, pipeline=pipeline)
+        values.update(timezone=zone, start_date=start)
         values.update(end_date=end, kind=kind)
         return problems, values
 

@@ -94,7 +94,7 @@ class ScheduleTableModel(_ColumnsModel):
         if column == 0:
             return record.name
         if column == 1:
-            return record.mapping_key
+            return f"{record.mapping_key} (pipeline)" if record.pipeline else record.mapping_key
         if column == 2:
             return KIND_WORDS[record.kind]
         if column == 3:

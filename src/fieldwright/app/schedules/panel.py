@@ -47,6 +47,7 @@ from fieldwright.app.schedules.models import (
 from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.widgets import confirm, set_column_widths
 from fieldwright.app.shell.zones import local_zone_name, setup_zone_combo, zone_names
+from fieldwright.domain.pipeline_store import PipelineSummary
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import MappingSummary, ScheduleRecord
 from fieldwright.service import (
@@ -91,6 +92,7 @@ class SchedulesPanel(QWidget):
         #: A live event came while the page was hidden: refresh when it is shown again.
         self.stale = False
         self.mappings: list[MappingSummary] = []
+        self.pipelines: list[PipelineSummary] = []
         self.schedules: list[ScheduleRecord] = []
         self.plans: dict[str, tuple[ScheduleRecord, Plan]] = {}
         self.problems: dict[str, str] = {}
@@ -202,12 +204,16 @@ class SchedulesPanel(QWidget):
         keep = select or self.selected_key()
         try:
             self.mappings = self.service.list_mappings()
+            self.pipelines = self.service.pipelines.list_pipelines()
             self.schedules = self.service.list_schedules()
         except ServiceError as exc:
             QMessageBox.warning(self, "Cannot list the schedules", str(exc))
             return
         self._fill_mapping_filter()
-        self.agenda.mapping_names = {m.key: m.name for m in self.mappings}
+        self.agenda.mapping_names = {
+            **{p.key: p.name for p in self.pipelines},
+            **{m.key: m.name for m in self.mappings},
+        }
         self.plans, self.problems = {}, {}
         for record in self.schedules:
             try:
@@ -224,6 +230,8 @@ class SchedulesPanel(QWidget):
         self.mapping_filter.addItem("All mappings", None)
         for summary in self.mappings:
             self.mapping_filter.addItem(f"{summary.name} — {summary.key}", summary.key)
+        for pipe in self.pipelines:
+            self.mapping_filter.addItem(f"Pipeline: {pipe.name} — {pipe.key}", pipe.key)
         index = self.mapping_filter.findData(current) if current else 0
         self.mapping_filter.setCurrentIndex(max(index, 0))
         self.mapping_filter.blockSignals(False)
@@ -316,6 +324,7 @@ class SchedulesPanel(QWidget):
         dialog = ScheduleEditor(
             self.service,
             self.mappings,
+            pipelines=self.pipelines,
             schedule=schedule,
             mapping_key=self.mapping_key(),
             taken_keys=[s.key for s in self.schedules],

@@ -23,11 +23,12 @@ __all__ = [
 UNITS = DURATION_UNITS
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9]+")
-_MAPPING = re.compile(r"^mapping_(?P<body>.+?)(?:_\d{8})?$")
+_MAPPING = re.compile(r"^(?:mapping|pipeline)_(?P<body>.+?)(?:_\d{8})?$")
 
 
 def new_schedule_key(mapping_key: str, name: str, taken: Collection[str]) -> str:
-    """``schedule_{SRC}_{TGT}_{CLIENT}_{name}`` from the mapping key, unique among `taken`."""
+    """``schedule_{SRC}_{TGT}_{CLIENT}_{name}`` from the mapping's (or pipeline's) key, unique
+    among `taken`."""
     match = _MAPPING.match(mapping_key)
     stem = _UNSAFE.sub("_", match.group("body") if match else mapping_key).strip("_")
     slug = _UNSAFE.sub("_", name).strip("_").lower() or "schedule"

@@ -146,7 +146,11 @@ class MainWindow(QMainWindow):
         self.work_splitter.addWidget(self.preview)
         self.work_splitter.setStretchFactor(0, 3)
         self.work_splitter.setStretchFactor(1, 2)
-        self.tests_panel = TestsPanel(self.session, record_provider=self.preview.selected_record)
+        self.tests_panel = TestsPanel(
+            self.session,
+            record_provider=self.preview.selected_record,
+            service=self.store.service if self.store is not None else None,
+        )
         # The step editor's live examples use the value a step receives in the Preview.
         self.designer.inspector.sample_provider = self.preview.step_input
         self.preview.previewUpdated.connect(self.designer.inspector.refresh_sample)

@@ -36,6 +36,7 @@ from fieldwright.app.shell.forms import Form
 from fieldwright.app.testing.diff import ResultView
 from fieldwright.app.testing.editor import TestEditor
 from fieldwright.app.testing.model import TestTableModel
+from fieldwright.app.testing.pipeline_suites import PipelineSuites
 from fieldwright.app.testing.runner import TestRun, TestRunner
 from fieldwright.app.testing.summary import counts_text, coverage_text
 from fieldwright.authoring.edits import Batch, Edit
@@ -52,7 +53,7 @@ from fieldwright.domain import MappingDocument, TestCase
 from fieldwright.service import ServiceError, write_junit
 
 if TYPE_CHECKING:
-    from fieldwright.service import Coverage, SuiteResult, TestResult
+    from fieldwright.service import Coverage, Service, SuiteResult, TestResult
 
 __all__ = ["TestsPanel"]
 JUNIT_FILTER = "JUnit XML (*.xml);;All files (*)"
@@ -64,7 +65,8 @@ class TestsPanel(QWidget):
     """The tests of `session`'s document.
 
     `record_provider`, when given, returns the record selected in the Preview
-    (or None); the "From preview record" button turns it into a new test.
+    (or None); the "From preview record" button turns it into a new test. With
+    `service` (a store), a "Stored pipelines" tab runs the stored pipelines' suites.
     """
 
     __test__ = False  # not a pytest class
@@ -82,6 +84,7 @@ class TestsPanel(QWidget):
         parent: QWidget | None = None,
         *,
         record_provider: RecordProvider | None = None,
+        service: Service | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("tests_panel")
@@ -99,7 +102,17 @@ class TestsPanel(QWidget):
         self.ui = Form("tests_panel.ui")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.ui.widget)
+        #: With a store, a second tab runs the stored pipelines' suites (issue 19, item 3).
+        self.pipeline_suites: PipelineSuites | None = None
+        if service is None:
+            layout.addWidget(self.ui.widget)
+        else:
+            self.pipeline_suites = PipelineSuites(service)
+            self.page_tabs = QTabWidget()
+            self.page_tabs.setObjectName("tests_page_tabs")
+            self.page_tabs.addTab(self.ui.widget, "Open mapping")
+            self.page_tabs.addTab(self.pipeline_suites, "Stored pipelines")
+            layout.addWidget(self.page_tabs)
         self._bind_bar()
         self._bind_list()
         self._bind_tabs()

@@ -23,13 +23,32 @@ from fieldwright.engine.run import Progress, RunOutcome
 __all__ = ["execute_pipeline"]
 
 
-def _readable(items: Iterable[SourceItem], context: Context, read: list[int]) -> Iterator[Flow]:
+def _readable(
+    items: Iterable[SourceItem],
+    context: Context,
+    read: list[int],
+    entry: Callable[[SourceItem], int] | None = None,
+    later: list[list[Flow]] | None = None,
+) -> Iterator[Flow]:
+    """The readable items as flows into the first step; with `entry`, an item whose entry
+    is step i > 0 waits in `later[i]` instead (i = the number of steps: the sink)."""
     for item in items:
         read[0] += 1
         if item.record is None:
             context.fail(item, None, item.error or "the record could not be read", kind="read")
             continue
+        at = entry(item) if entry is not None else 0
+        if at and later is not None:
+            later[at].append(Flow(item, item.record))
+            continue
         yield Flow(item, item.record)
+
+
+def _joined(stream: Iterator[Flow], waiting: list[Flow]) -> Iterator[Flow]:
+    """`stream`, then the flows that enter here: `waiting` is read only once `stream` has
+    ended, and so every item has been read and put where it enters."""
+    yield from stream
+    yield from waiting
 
 
 def execute_pipeline(
@@ -46,8 +65,13 @@ def execute_pipeline(
     on_steps: Callable[[tuple[StepCounts, ...]], None] | None = None,
     open_branch_sink: Callable[[Branch], RecordSink] | None = None,
     join_branch: Callable[[RecordSink, RecordSink], None] | None = None,
+    entry: Callable[[SourceItem], int] | None = None,
 ) -> RunOutcome:
     """Run every item through the steps into `sink`; commit or abort the sink.
+
+    `entry` says at which top-level step an item enters (default 0, the first; the
+    number of steps: straight to the sink): a reprocess of dead letters sends each
+    record on from the step it failed at, as that step received it.
 
     `on_steps` receives every step's counts once the run has ended. Route branches
     with a target of their own write into `open_branch_sink(branch)`; those sinks
@@ -112,9 +136,14 @@ def execute_pipeline(
         batch.clear()
         origins.clear()
 
-    stream: Iterator[Flow] = _readable(items, context, read)
-    for step in compiled.steps:
+    later: list[list[Flow]] = [[] for _ in range(len(compiled.steps) + 1)]
+    stream: Iterator[Flow] = _readable(items, context, read, entry, later)
+    for index, step in enumerate(compiled.steps):
+        if entry is not None and index:
+            stream = _joined(stream, later[index])
         stream = step.run(stream, context)
+    if entry is not None:
+        stream = _joined(stream, later[-1])
     try:
         for flow in stream:
             batch.append(flow.record)
