@@ -29,6 +29,7 @@ COMMANDS = {
     "templates": "fieldwright.cli.templates:templates",
     "status": "fieldwright.cli.status:status",
     "sla": "fieldwright.cli.status:sla",
+    "credentials": "fieldwright.cli.credentials:credentials",
 }
 
 
