@@ -67,5 +67,5 @@ def test_a_file_that_is_not_a_certificate_is_refused_naming_it(
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(CertificateError, match="gone.pem: cannot be read"):
+    with pytest.raises(CertificateError, match=r"gone\.pem: cannot be read"):
         read_certificate(tmp_path / "gone.pem")
