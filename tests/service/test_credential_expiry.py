@@ -82,7 +82,7 @@ def test_a_bad_certificate_or_missing_codes_are_refused_naming_what(
 ) -> None:
     service.connections.save(ConnectionRecord(name="crm", kind="http", settings={}))
     (tmp_path / "odd.pem").write_text("hello")
-    with pytest.raises(DataError, match="odd.pem"):
+    with pytest.raises(DataError, match=r"odd\.pem"):
         service.connections.attach_certificate("crm", tmp_path / "odd.pem", client="A", system="B")
     write_certificate(tmp_path / "ok.pem")
     with pytest.raises(InvalidRequest, match="client code"):
