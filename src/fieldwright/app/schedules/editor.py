@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 from fieldwright.app.schedules.cron_builder import CronBuilder
 from fieldwright.app.schedules.fire_time_list import FireTimeList
 from fieldwright.app.schedules.run_policy import RunPolicyFields
-from fieldwright.app.schedules.sla_fields import SlaFields
 from fieldwright.app.schedules.schedule_text import UNITS, new_schedule_key, parse_fixed_times
+from fieldwright.app.schedules.sla_fields import SlaFields
 from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.zones import local_zone_name, setup_zone_combo, zone_names
 from fieldwright.domain.store_models import MappingSummary, ScheduleKind, ScheduleRecord
