@@ -19,9 +19,8 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
     QLabel,
+    QComboBox,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -43,8 +42,17 @@ _STAGE_WORDS = {
 }
 
 
-def stage_text(stage: ExpiryStage) -> str:
-    return _STAGE_WORDS[stage]
+_STAGE_SHORT = {
+    ExpiryStage.OK: "valid",
+    ExpiryStage.DAYS_30: "≤ 30 d",
+    ExpiryStage.DAYS_7: "≤ 7 d",
+    ExpiryStage.DAYS_1: "≤ 1 d",
+    ExpiryStage.EXPIRED: "expired",
+}
+
+
+def stage_text(stage: ExpiryStage, *, short: bool = False) -> str:
+    return (_STAGE_SHORT if short else _STAGE_WORDS)[stage]
 
 
 def _ask_for_file(parent: QWidget) -> str:
@@ -81,7 +89,7 @@ class ExpiryBox(QWidget):
         self.expires_on = self.ui.child(QDateEdit, "secret_expires_on")
         self.rotate = self.ui.child(QCheckBox, "rotate")
         self.rotate_by = self.ui.child(QDateEdit, "rotate_by")
-        self.list = self.ui.child(QListWidget, "certificate_list")
+        self.list = self.ui.child(QComboBox, "certificate_choice")
         self.detail = self.ui.child(QLabel, "certificate_detail")
         self.client = self.ui.child(QLineEdit, "certificate_client")
         self.system = self.ui.child(QLineEdit, "certificate_system")
@@ -94,7 +102,7 @@ class ExpiryBox(QWidget):
             edit.dateChanged.connect(self._changed)
         self.attach_button.clicked.connect(self.attach)
         self.remove_button.clicked.connect(self._remove)
-        self.list.currentRowChanged.connect(self._show_detail)
+        self.list.currentIndexChanged.connect(self._show_detail)
         self.set_connection(None, None, saved=False)
 
     def _changed(self, *_args: object) -> None:
@@ -122,7 +130,8 @@ class ExpiryBox(QWidget):
         self.attach_button.setEnabled(saved)
         self.attach_button.setToolTip(
             "Read an X.509 certificate file (PEM, DER or a bundle) and keep its subject, "
-            "issuer and expiry; a private key in it is never read"
+            "issuer and expiry under cert_{CLIENT}_{SYSTEM}_{yyyymmdd}; a private key in it "
+            "is never read"
             if saved
             else "Save the connection first"
         )
@@ -149,45 +158,49 @@ class ExpiryBox(QWidget):
         theme = current_theme()
         self.list.blockSignals(True)
         self.list.clear()
-        for record in self.certificates:
+        for index, record in enumerate(self.certificates):
             stage = expiry_stage(record.not_after, now)
-            item = QListWidgetItem(
-                f"{record.key} — {stage_text(stage)} ({record.not_after:%Y-%m-%d})"
-            )
-            item.setData(Qt.ItemDataRole.UserRole, record.key)
-            item.setToolTip(record.path or record.key)
+            self.list.addItem(f"{record.key} · {stage_text(stage, short=True)}", record.key)
+            self.list.setItemData(index, record.path or record.key, Qt.ItemDataRole.ToolTipRole)
             if stage is not ExpiryStage.OK:
-                item.setForeground(
-                    theme.color("error" if stage is ExpiryStage.EXPIRED else "untested")
-                )
-            self.list.addItem(item)
+                color = theme.color("error" if stage is ExpiryStage.EXPIRED else "untested")
+                self.list.setItemData(index, color, Qt.ItemDataRole.ForegroundRole)
+        if not self.certificates:
+            self.list.addItem("none attached")
+        self.list.setEnabled(bool(self.certificates))
+        self.list.setCurrentIndex(len(self.certificates) - 1 if self.certificates else 0)
         self.list.blockSignals(False)
-        self.list.setCurrentRow(len(self.certificates) - 1 if self.certificates else -1)
         self._show_detail()
 
     def _show_detail(self, *_args: object) -> None:
-        row = self.list.currentRow()
+        row = self.list.currentIndex() if self.certificates else -1
         self.remove_button.setEnabled(0 <= row < len(self.certificates))
         if not 0 <= row < len(self.certificates):
-            self.detail.setText("No certificate attached." if not self.certificates else "")
+            self.detail.setText(
+                "Attach the connection's X.509 certificate (PEM, DER or a bundle) to be "
+                "warned before it expires."
+            )
             return
         record = self.certificates[row]
+        stage = expiry_stage(record.not_after, datetime.now(UTC))
         lines = [
-            ("Key", record.key),
             ("Subject", record.subject),
             ("Issuer", record.issuer),
-            ("Valid", f"{record.not_before:%Y-%m-%d} → {record.not_after:%Y-%m-%d %H:%M} UTC"),
             (
-                "Fingerprint",
-                record.fingerprint[:47] + ("…" if len(record.fingerprint) > 47 else ""),
+                "Valid",
+                f"{record.not_before:%Y-%m-%d} → {record.not_after:%Y-%m-%d %H:%M} UTC "
+                f"({stage_text(stage)})",
             ),
         ]
         self.detail.setText(
             "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(v)}" for k, v in lines)
         )
+        self.detail.setToolTip(
+            f"{record.key}\nSHA-256 {record.fingerprint}\nserial {record.serial}\n{record.path}"
+        )
 
     def selected_certificate(self) -> str | None:
-        row = self.list.currentRow()
+        row = self.list.currentIndex() if self.certificates else -1
         return self.certificates[row].key if 0 <= row < len(self.certificates) else None
 
     def attach(self) -> None:

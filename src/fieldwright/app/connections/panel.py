@@ -5,7 +5,7 @@ secret)`` (the OS keyring); the field is cleared after the save. "Test
 connection" runs on a worker thread and its answer (ok or the error, with the
 time taken) shows under the editor and in the list's "Last test" column for the
 rest of the session. When no keyring can keep secrets, a banner says what to do.
-The Secret column carries a badge when a secret or certificate expires within 30
+The Name column carries a badge when a secret or certificate expires within 30
 days (amber) or has expired (red); the editor's expiry group attaches certificates.
 """
 
@@ -208,10 +208,10 @@ class ConnectionsPanel(QWidget):
             badge = _badge(expiry)
             secret = "in keyring" if record.keyring_username else "—"
             cells = (
-                record.name,
+                f"{record.name}  {badge}" if badge else record.name,
                 KINDS.get(record.kind, record.kind),
                 summary(record),
-                f"{secret} · {badge}" if badge else secret,
+                secret,
                 outcome.short if outcome else "not tested",
             )
             for column, text in enumerate(cells):
@@ -220,7 +220,7 @@ class ConnectionsPanel(QWidget):
                     item.setToolTip(text)
                 if column == 3 and record.keyring_username:
                     item.setToolTip(f"{record.keyring_service}/{record.keyring_username}")
-                if column == 3 and badge and expiry is not None:
+                if column == 0 and badge and expiry is not None:
                     item.setToolTip(expiry.describe(datetime.now(UTC)))
                     expired = expiry.stage is ExpiryStage.EXPIRED
                     item.setForeground(QColor(theme.error if expired else theme.untested))
@@ -433,10 +433,10 @@ class ConnectionsPanel(QWidget):
 
 
 def _badge(expiry: CredentialExpiry | None) -> str:
-    """``⚠ 6 days`` within 30 days, ``✗ expired`` once expired; "" otherwise."""
+    """``⚠ 6 d`` within 30 days, ``✗ expired`` once expired; "" otherwise."""
     if expiry is None or expiry.stage is ExpiryStage.OK:
         return ""
     if expiry.stage is ExpiryStage.EXPIRED:
         return "✗ expired"
     left = expiry.at - datetime.now(UTC)
-    return f"⚠ {left.days} days" if left.days >= 2 else "⚠ < 2 days"
+    return f"⚠ {left.days} d" if left.days >= 2 else "⚠ < 2 d"

@@ -172,6 +172,7 @@ class NoticeWatch(QObject):
         if generation != self.generation or not isinstance(result, list):
             return
         fresh = [n for n in result if isinstance(n, Notice) and n.key not in self.shown]
+        fresh.sort(key=lambda n: n.urgent)  # the bar ends on the most urgent one
         for notice in fresh:
             self.shown.add(notice.key)
             self.notice.emit(notice)

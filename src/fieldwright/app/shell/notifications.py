@@ -85,6 +85,7 @@ class NoticeBar(QFrame):
         self.label = QLabel()
         self.label.setObjectName("failure_notice_text")
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.label.setMinimumWidth(120)  # a long notice is cut (its tooltip has it all)
         self.open_button = QPushButton("Open run")
         self.open_button.setObjectName("failure_notice_open")
         self.dismiss_button = QPushButton("Dismiss")
