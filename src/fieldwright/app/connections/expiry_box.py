@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDateEdit,
     QFileDialog,
     QLabel,
-    QComboBox,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
