@@ -525,3 +525,42 @@ UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num 
 
 COMMIT;
 
+BEGIN;
+
+-- Running upgrade 0008 -> 0009
+
+ALTER TABLE connections ADD COLUMN expires_at TIMESTAMP WITH TIME ZONE;
+
+ALTER TABLE connections ADD COLUMN rotate_by TIMESTAMP WITH TIME ZONE;
+
+CREATE TABLE certificates (
+    id BIGSERIAL NOT NULL, 
+    key VARCHAR(200) NOT NULL, 
+    connection_id BIGINT NOT NULL, 
+    client VARCHAR(60) NOT NULL, 
+    system VARCHAR(60) NOT NULL, 
+    path TEXT, 
+    subject TEXT NOT NULL, 
+    issuer TEXT NOT NULL, 
+    serial VARCHAR(100) NOT NULL, 
+    fingerprint VARCHAR(100) NOT NULL, 
+    not_before TIMESTAMP WITH TIME ZONE NOT NULL, 
+    not_after TIMESTAMP WITH TIME ZONE NOT NULL, 
+    pem TEXT NOT NULL, 
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    created_by VARCHAR(100) NOT NULL, 
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    updated_by VARCHAR(100) NOT NULL, 
+    CONSTRAINT pk_certificates PRIMARY KEY (id), 
+    CONSTRAINT fk_certificates_connection_id_connections FOREIGN KEY(connection_id) REFERENCES connections (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_certificates_key UNIQUE (key)
+);
+
+CREATE INDEX ix_certificates_connection_id ON certificates (connection_id);
+
+CREATE INDEX ix_certificates_not_after ON certificates (not_after);
+
+UPDATE alembic_version SET version_num='0009' WHERE alembic_version.version_num = '0008';
+
+COMMIT;
+

@@ -669,3 +669,38 @@ CREATE INDEX ix_version_lifecycles_state ON version_lifecycles (state);
 
 UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0007';
 
+-- Running upgrade 0008 -> 0009
+
+ALTER TABLE connections ADD COLUMN expires_at DATETIME;
+
+ALTER TABLE connections ADD COLUMN rotate_by DATETIME;
+
+CREATE TABLE certificates (
+    id INTEGER NOT NULL, 
+    "key" VARCHAR(200) NOT NULL, 
+    connection_id INTEGER NOT NULL, 
+    client VARCHAR(60) NOT NULL, 
+    system VARCHAR(60) NOT NULL, 
+    path TEXT, 
+    subject TEXT NOT NULL, 
+    issuer TEXT NOT NULL, 
+    serial VARCHAR(100) NOT NULL, 
+    fingerprint VARCHAR(100) NOT NULL, 
+    not_before DATETIME NOT NULL, 
+    not_after DATETIME NOT NULL, 
+    pem TEXT NOT NULL, 
+    created_at DATETIME NOT NULL, 
+    created_by VARCHAR(100) NOT NULL, 
+    updated_at DATETIME NOT NULL, 
+    updated_by VARCHAR(100) NOT NULL, 
+    CONSTRAINT pk_certificates PRIMARY KEY (id), 
+    CONSTRAINT fk_certificates_connection_id_connections FOREIGN KEY(connection_id) REFERENCES connections (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_certificates_key UNIQUE ("key")
+);
+
+CREATE INDEX ix_certificates_connection_id ON certificates (connection_id);
+
+CREATE INDEX ix_certificates_not_after ON certificates (not_after);
+
+UPDATE alembic_version SET version_num='0009' WHERE alembic_version.version_num = '0008';
+

@@ -312,6 +312,7 @@ def test_service_methods_are_the_ones_that_need_the_store() -> None:
         "runs",
         "save_mapping",
         "schedule_executions",
+        "schedule_sla",
         "set_schedule_active",
         "set_schedule_sla",
         "settle_stopped_runs",

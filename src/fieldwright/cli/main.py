@@ -30,6 +30,7 @@ COMMANDS = {
     "status": "fieldwright.cli.status:status",
     "sla": "fieldwright.cli.status:sla",
     "integrations": "fieldwright.cli.integrations:integrations",
+    "credentials": "fieldwright.cli.credentials:credentials",
 }
 
 

@@ -2,7 +2,8 @@
 
 Exit codes of `status`: 0 healthy (warnings are printed, not failed on), 1 when
 something is failing (an integration failed as often in a row as its alert
-threshold, a schedule missed a start or broke its SLA, a health check failed),
+threshold, a schedule missed a start or broke its SLA, a health check failed, a
+connection's secret or certificate expired),
 2 when the store cannot be opened or the options are wrong.
 """
 
@@ -121,7 +122,7 @@ def render(summary: MonitoringSummary) -> str:
         lines += ["", "Health checks"]
         lines += _table(
             [[c.health.value, c.name, c.subject, c.detail] for c in summary.checks],
-            ["health", "check", "schedule", "detail"],
+            ["health", "check", "for", "detail"],
         )
     if summary.problems:
         lines += ["", "Problems"] + [f"  - {problem}" for problem in summary.problems]
@@ -143,7 +144,8 @@ def render(summary: MonitoringSummary) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def status(url: str | None, window: str, mapping_key: str | None, as_json: bool) -> None:
     """How the integrations are doing: runs, success rate, failures in a row, schedules'
-    late and missed starts against their SLA, error patterns and health checks.
+    late and missed starts against their SLA, error patterns and health checks (stuck
+    files, staging rows, secrets and certificates expiring within 30, 7 and 1 days).
 
     Exit code 0 when healthy (warnings included), 1 when something is failing, 2 when
     the store cannot be opened.

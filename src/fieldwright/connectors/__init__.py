@@ -13,6 +13,11 @@ from fieldwright._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from fieldwright.connectors.atomic import AtomicFile, FileSink, Manifest, manifest_path
+    from fieldwright.connectors.certificates import (
+        CertificateError,
+        CertificateFacts,
+        read_certificate,
+    )
     from fieldwright.connectors.commit import recover_file_target
     from fieldwright.connectors.credentials import (
         CredentialError,
@@ -82,6 +87,9 @@ _LOCATIONS = {
     "ApiAuth": "fieldwright.connectors.http",
     "AtomicFile": "fieldwright.connectors.atomic",
     "CONNECTOR_KINDS": "fieldwright.connectors.registry",
+    "CertificateError": "fieldwright.connectors.certificates",
+    "CertificateFacts": "fieldwright.connectors.certificates",
+    "read_certificate": "fieldwright.connectors.certificates",
     "ConnectorError": "fieldwright.connectors.errors",
     "CredentialError": "fieldwright.connectors.credentials",
     "Credentials": "fieldwright.connectors.credentials",
@@ -147,6 +155,8 @@ __all__ = [
     "SOURCE_FLAGS",
     "ApiAuth",
     "AtomicFile",
+    "CertificateError",
+    "CertificateFacts",
     "ConnectorError",
     "CredentialError",
     "Credentials",
@@ -191,6 +201,7 @@ __all__ = [
     "open_connector_source",
     "open_sink",
     "open_source",
+    "read_certificate",
     "recover_file_target",
     "reflect_schema",
     "register_secret",

@@ -305,3 +305,7 @@ class ConnectionRecord(_Record):
     settings: dict[str, JsonValue] = Field(default_factory=dict)
     keyring_service: str | None = None
     keyring_username: str | None = None
+    #: When the secret stops working (a token's or password's expiry), UTC; None: never.
+    expires_at: datetime | None = None
+    #: When the secret should be replaced by (a policy's rotation date), UTC; None: no date.
+    rotate_by: datetime | None = None

@@ -8,6 +8,8 @@ row keeps only that reference.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 from fieldwright.connectors import (
     Credentials,
@@ -15,13 +17,16 @@ from fieldwright.connectors import (
     delete_secret,
     keyring_status,
     open_connector_source,
+    read_certificate,
     set_secret,
 )
 from fieldwright.domain import ConnectorRef, CredentialRef, SchemaField
+from fieldwright.domain.certificates import CertificateRecord, CredentialExpiry, certificate_key
 from fieldwright.domain.secrets_scan import describe_findings, find_secrets
 from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.service._boundary import service_errors
-from fieldwright.service.errors import InvalidRequest, ServiceError
+from fieldwright.service.errors import InvalidRequest, SaveConflict, ServiceError
+from fieldwright.service.expiry import credential_expiries
 from fieldwright.service.schemas import infer_schema_from_connector
 from fieldwright.store import ConnectionRepository, NotFound, Store
 
@@ -31,6 +36,8 @@ KEYRING_SERVICE = "fieldwright"
 
 #: A record schema (named here: `Connections.list` shadows the builtin in the class).
 Fields = list[SchemaField]
+Certificates = list[CertificateRecord]
+Expiries = list[CredentialExpiry]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +112,73 @@ class Connections:
                     missing_ok=True,
                 )
             self._repository.delete(name)
+
+    # -- expiring credentials ----------------------------------------------------------------
+
+    def set_expiry(
+        self, name: str, *, expires_at: datetime | None, rotate_by: datetime | None
+    ) -> ConnectionRecord:
+        """Set when connection `name`'s secret expires and should be rotated by (UTC-aware
+        datetimes; None clears a date)."""
+        for label, value in (("expiry", expires_at), ("rotation date", rotate_by)):
+            if value is not None and value.utcoffset() is None:
+                raise InvalidRequest(f"the {label} of connection {name!r} needs a timezone")
+        with service_errors(f"setting the dates of connection {name!r}"):
+            return self._repository.set_dates(name, expires_at=expires_at, rotate_by=rotate_by)
+
+    def attach_certificate(
+        self, name: str, path: str | Path, *, client: str, system: str
+    ) -> CertificateRecord:
+        """Read the X.509 certificate at `path` (PEM, DER, or a PEM bundle whose first
+        certificate is the leaf) and keep its public facts with connection `name` under
+        ``cert_{CLIENT}_{SYSTEM}_{yyyymmdd}`` (the date: its not_after). The same
+        certificate attached again keeps its key; another one expiring the same day gets
+        ``_2``, ``_3`` …. A private key in the file is never read or kept."""
+        file = Path(path).expanduser().resolve()
+        with service_errors(f"attaching a certificate to connection {name!r}"):
+            self._repository.get(name)
+            facts = read_certificate(file)
+        try:
+            base = certificate_key(client, system, facts.not_after)
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from exc
+        for attempt in range(1, 100):
+            key = base if attempt == 1 else f"{base}_{attempt}"
+            record = CertificateRecord(
+                key=key,
+                connection=name,
+                client=client.strip(),
+                system=system.strip(),
+                path=str(file),
+                subject=facts.subject,
+                issuer=facts.issuer,
+                serial=facts.serial,
+                fingerprint=facts.fingerprint,
+                not_before=facts.not_before,
+                not_after=facts.not_after,
+                pem=facts.pem,
+            )
+            try:
+                with service_errors(f"keeping certificate {key!r}"):
+                    return self._repository.add_certificate(record)
+            except SaveConflict:  # another certificate has this key: try the next
+                continue
+        raise InvalidRequest(f"too many certificates expire the same day under {base!r}")
+
+    def certificates(self, name: str | None = None) -> Certificates:
+        """The certificates of connection `name` (or of all), soonest expiry first."""
+        with service_errors("listing certificates"):
+            return self._repository.certificates(name)
+
+    def remove_certificate(self, key: str) -> None:
+        with service_errors(f"removing certificate {key!r}"):
+            self._repository.delete_certificate(key)
+
+    def expiries(self, name: str | None = None, *, now: datetime | None = None) -> Expiries:
+        """Every dated secret, rotation date and certificate (of `name`, or of all
+        connections) with its warning stage at `now`, soonest first."""
+        with service_errors("reading the expiry dates of connections"):
+            return credential_expiries(self._repository, now or datetime.now(UTC), connection=name)
 
     def reference(self, name: str) -> ConnectorRef:
         """The connector reference a mapping document uses for this connection."""

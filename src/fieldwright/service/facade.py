@@ -53,6 +53,7 @@ from fieldwright.service.integrations import (
     kinds_with_connections,
 )
 from fieldwright.service.monitoring import (
+    get_sla,
     monitoring_summary,
     parse_window,
     pattern_letters,
@@ -480,6 +481,11 @@ class Service:
         """The latest dead letters of one of `summary`'s error patterns, newest first."""
         with service_errors("reading the dead letters of an error pattern"):
             return pattern_letters(self._store, summary, pattern, limit)
+
+    def schedule_sla(self, key: str) -> ScheduleSla:
+        """A schedule's service levels (None where not set)."""
+        with service_errors(f"reading the SLA of schedule {key!r}"):
+            return get_sla(self._store, key)
 
     def set_schedule_sla(self, key: str, sla: ScheduleSla) -> ScheduleSla:
         """Set a schedule's service levels (None clears one)."""

@@ -9,6 +9,10 @@ For every active schedule:
   longer than ``staging_pending_after_seconds`` (default 1 hour) and warns when
   rows are failed (left by stopped runs, never moved).
 
+And for every saved connection with a dated secret, rotation date or certificate, a
+``credential expiry`` check (`service/expiry.py`): a warning within 30, 7 and 1 day(s),
+failing once expired.
+
 Checks never raise: an unreachable database or an unreadable folder is itself a
 failing check naming what could not be read.
 """
@@ -26,11 +30,18 @@ from fieldwright.domain.pipeline import PipelineDocument
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import ScheduleRecord
 from fieldwright.service._connectors import file_path
+from fieldwright.service.expiry import credential_expiries, expiry_checks
 from fieldwright.service.monitoring_models import Health, HealthCheck
-from fieldwright.store import MappingRepository, PipelineRepository, RunRepository, Store
+from fieldwright.store import (
+    ConnectionRepository,
+    MappingRepository,
+    PipelineRepository,
+    RunRepository,
+    Store,
+)
 from fieldwright.store.errors import StoreError
 
-__all__ = ["DEFAULT_STUCK_AFTER", "health_checks"]
+__all__ = ["DEFAULT_STUCK_AFTER", "credential_checks", "health_checks"]
 
 log = logging.getLogger(__name__)
 
@@ -186,4 +197,21 @@ def health_checks(
             found = _staging_check(schedule, target_ref, moment)
             if found is not None:
                 checks.append(found)
-    return checks
+    return checks + credential_checks(store, now=moment)
+
+
+def credential_checks(store: Store, *, now: datetime | None = None) -> list[HealthCheck]:
+    """The expiry of every dated secret and certificate, soonest first."""
+    moment = now or datetime.now(UTC)
+    try:
+        expiries = credential_expiries(ConnectionRepository(store), moment)
+    except StoreError as exc:
+        return [
+            HealthCheck(
+                name="credential expiry",
+                subject="connections",
+                health=Health.FAILING,
+                detail=f"cannot read the connections' expiry dates: {exc}",
+            )
+        ]
+    return expiry_checks(expiries, moment)

@@ -277,8 +277,17 @@ def pattern_letters(
     )
 
 
+def get_sla(store: Store, schedule_key: str) -> ScheduleSla:
+    """A schedule's service levels as stored (None: not set)."""
+    return _public_sla(MonitoringRepository(store).sla(schedule_key))
+
+
 def set_sla(store: Store, schedule_key: str, sla: ScheduleSla) -> ScheduleSla:
     stored = MonitoringRepository(store).set_sla(schedule_key, StoredSla(**sla.model_dump()))
+    return _public_sla(stored)
+
+
+def _public_sla(stored: StoredSla) -> ScheduleSla:
     return ScheduleSla(
         expected_seconds=stored.expected_seconds,
         latest_finish=stored.latest_finish,

@@ -39,6 +39,7 @@ from fieldwright.service._worker import RunHandle, RunPlan
 from fieldwright.service.endpoints import refuse_protected_target
 from fieldwright.service.errors import InvalidRequest
 from fieldwright.service.events import RunEnded, RunProgressed, RunStarted, ServiceEvents
+from fieldwright.service.expiry import refuse_expired
 from fieldwright.service.pipelines import _branch_sink, _join
 from fieldwright.service.stored_pipelines import StoredPipelines
 from fieldwright.store import RunRepository, Store
@@ -113,6 +114,7 @@ class PipelineRunner:
     """Starts runs of the pipelines of one store, logged like mapping runs."""
 
     def __init__(self, store: Store, connectors: Connectors, events: ServiceEvents) -> None:
+        self._store = store
         self._pipelines = StoredPipelines(store)
         self._runs = RunRepository(store)
         self._connectors = connectors
@@ -237,6 +239,9 @@ class PipelineRunner:
         refuse_protected_target(target_ref, base_dir)
         details = {**details, "target": describe(target_ref, base_dir)}
         refuse_secrets(details)
+        refuse_expired(
+            self._store, [describe(source_ref, base_dir), describe(target_ref, base_dir)]
+        )
         compiled = compiled or self._pipelines.compile(document)
         with service_errors(f"the target of pipeline {key!r}"):
             output = file_path(target_ref, base_dir)

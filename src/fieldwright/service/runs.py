@@ -29,6 +29,7 @@ from fieldwright.service._worker import RunHandle, RunPlan
 from fieldwright.service.endpoints import refuse_protected_target
 from fieldwright.service.errors import DataError, EndpointRefused, InvalidRequest, ServiceError
 from fieldwright.service.events import RunEnded, RunProgressed, RunStarted, ServiceEvents
+from fieldwright.service.expiry import refuse_expired
 from fieldwright.service.files import output_columns
 from fieldwright.service.mappings import compile_mapping
 from fieldwright.service.pipeline_runs import PipelineRunner
@@ -246,6 +247,7 @@ class Runs:
             raise InvalidRequest(f"a run's timeout must be positive, not {timeout:g} s")
         refuse_protected_target(target, base_dir)
         refuse_secrets({**details, "target": describe(target, base_dir)})
+        refuse_expired(self._store, [details.get("source"), describe(target, base_dir)])
         compiled = compile_mapping(document)
         columns = output_columns(compiled)
         connectors = self._connectors

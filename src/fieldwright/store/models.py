@@ -42,6 +42,7 @@ from fieldwright.store.types import ID, JSONDocument, UTCDateTime, str_enum, utc
 __all__ = [
     "AuditRow",
     "Base",
+    "Certificate",
     "Connection",
     "DeadLetterHour",
     "DeadLetterRow",
@@ -101,6 +102,33 @@ class Connection(Audited, Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     keyring_service: Mapped[str | None] = mapped_column(String(200))
     keyring_username: Mapped[str | None] = mapped_column(String(200))
+    #: When the secret stops working, and when it should be rotated by (revision 0008).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rotate_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Certificate(Audited, Base):
+    """A connection's X.509 certificate: its public facts, never a private key."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (Index("ix_certificates_not_after", "not_after"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    #: cert_{CLIENT}_{SYSTEM}_{yyyymmdd} (the date: not_after).
+    key: Mapped[str] = mapped_column(KEY, unique=True)
+    connection_id: Mapped[int] = mapped_column(
+        ID, ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    client: Mapped[str] = mapped_column(String(60))
+    system: Mapped[str] = mapped_column(String(60))
+    path: Mapped[str | None] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    issuer: Mapped[str] = mapped_column(Text)
+    serial: Mapped[str] = mapped_column(String(100))
+    fingerprint: Mapped[str] = mapped_column(String(100))
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    not_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    pem: Mapped[str] = mapped_column(Text, default="")
 
 
 class Template(Audited, Base):

@@ -5,6 +5,8 @@ kind_forms.py) writes the settings `fieldwright.connectors.registry` reads;
 settings the form does not show (``batch_size``, ``pagination`` …) are kept as
 they were. The secret field is a password field whose text is handed to the panel for
 ``Service.connections.save(record, secret)`` — it never goes into the record.
+Below it, the expiry group (expiry_box.py): the secret's expiry and rotation
+dates (part of the record) and the connection's certificates.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldwright.app.connections.expiry_box import ExpiryBox
 from fieldwright.app.connections.kind_forms import (
     AUTH_KINDS,
     FileForm,
@@ -123,6 +126,11 @@ class ConnectionEditor(QWidget):
         self.pages = self.ui.child(QStackedWidget, "connection_kind_pages")
         for page in self._forms():
             self.pages.addWidget(page)
+        self.expiry = ExpiryBox()
+        column = self.ui.widget.layout()
+        assert isinstance(column, QVBoxLayout)  # as the form lays it out
+        column.insertWidget(3, self.expiry)  # under the secret, above the stretch
+        self.expiry.edited.connect(self._edited)
 
     def _align_captions(self) -> None:
         """One label column across the form and the kinds' pages: the widest caption's."""
@@ -182,6 +190,9 @@ class ConnectionEditor(QWidget):
         form.load(record.settings)
         self.extra = {k: v for k, v in record.settings.items() if k not in form.keys}
         self.secret_edit.clear()
+        self.expiry.set_connection(record.expires_at, record.rotate_by, saved=existing)
+        if not existing:
+            self.expiry.show_certificates([])
         self.clear_errors()
         self._kind_changed()
 
@@ -286,6 +297,8 @@ class ConnectionEditor(QWidget):
             settings=settings,
             keyring_service=service,
             keyring_username=username,
+            expires_at=self.expiry.expires_at(),
+            rotate_by=self.expiry.rotate_at(),
         )
 
     def secret(self) -> str | None:

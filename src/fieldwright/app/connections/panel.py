@@ -5,13 +5,15 @@ secret)`` (the OS keyring); the field is cleared after the save. "Test
 connection" runs on a worker thread and its answer (ok or the error, with the
 time taken) shows under the editor and in the list's "Last test" column for the
 rest of the session. When no keyring can keep secrets, a banner says what to do.
+The Name column carries a badge when a secret or certificate expires within 30
+days (amber) or has expired (red); the editor's expiry group attaches certificates.
 """
 
 from __future__ import annotations
 
 import html
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QThreadPool, Signal
@@ -41,6 +43,7 @@ from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.theme import current_theme
 from fieldwright.app.shell.widgets import confirm
 from fieldwright.app.shell.workers import Task, TaskSignals
+from fieldwright.domain.certificates import CredentialExpiry, ExpiryKind, ExpiryStage
 from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.service import KeyringStatus, ServiceError
 
@@ -73,6 +76,8 @@ class ConnectionsPanel(QWidget):
         self.service = service
         self.loaded = False
         self.records: list[ConnectionRecord] = []
+        #: The soonest expiry of a secret or certificate per connection (not rotation dates).
+        self.expiries: dict[str, CredentialExpiry] = {}
         self.outcomes: dict[str, TestOutcome] = {}
         self.testing: str | None = None
         self.test_started = 0.0
@@ -134,6 +139,8 @@ class ConnectionsPanel(QWidget):
         self.save_button.clicked.connect(self.save)
         self.test_button.clicked.connect(self.test)
         self.editor.edited.connect(self._edited)
+        self.editor.expiry.attachRequested.connect(self.attach_certificate)
+        self.editor.expiry.removeRequested.connect(self.remove_certificate)
         self.table.itemSelectionChanged.connect(self._selection_changed)
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -161,6 +168,10 @@ class ConnectionsPanel(QWidget):
         keep = select or self.selected_name()
         try:
             self.records = self.service.connections.list()
+            self.expiries = {}
+            for expiry in self.service.connections.expiries():
+                if expiry.kind is not ExpiryKind.ROTATION:
+                    self.expiries.setdefault(expiry.connection, expiry)  # soonest first
         except ServiceError as exc:
             self.records = []
             QMessageBox.warning(self, "Cannot list the connections", str(exc))
@@ -193,11 +204,14 @@ class ConnectionsPanel(QWidget):
         self.table.setRowCount(len(self.records))
         for row, record in enumerate(self.records):
             outcome = self.outcomes.get(record.name)
+            expiry = self.expiries.get(record.name)
+            badge = _badge(expiry)
+            secret = "in keyring" if record.keyring_username else "—"
             cells = (
-                record.name,
+                f"{record.name}  {badge}" if badge else record.name,
                 KINDS.get(record.kind, record.kind),
                 summary(record),
-                "in keyring" if record.keyring_username else "—",
+                secret,
                 outcome.short if outcome else "not tested",
             )
             for column, text in enumerate(cells):
@@ -206,6 +220,10 @@ class ConnectionsPanel(QWidget):
                     item.setToolTip(text)
                 if column == 3 and record.keyring_username:
                     item.setToolTip(f"{record.keyring_service}/{record.keyring_username}")
+                if column == 0 and badge and expiry is not None:
+                    item.setToolTip(expiry.describe(datetime.now(UTC)))
+                    expired = expiry.stage is ExpiryStage.EXPIRED
+                    item.setForeground(QColor(theme.error if expired else theme.untested))
                 if column == 4:
                     if outcome is None:
                         item.setForeground(QColor(theme.muted))
@@ -226,6 +244,7 @@ class ConnectionsPanel(QWidget):
         record = next((r for r in self.records if r.name == name), None)
         if record is not None:
             self.editor.load(record)
+            self._load_certificates(record.name)
             self.dirty = False
             self._show_outcome(self.outcomes.get(record.name))
         self._update_buttons()
@@ -331,6 +350,45 @@ class ConnectionsPanel(QWidget):
         self.connectionsChanged.emit()
         self.message.emit(f"Deleted connection {name}")
 
+    # -- certificates -----------------------------------------------------------------------
+
+    def _load_certificates(self, name: str) -> None:
+        try:
+            self.editor.expiry.show_certificates(self.service.connections.certificates(name))
+        except ServiceError as exc:
+            self.editor.expiry.show_error(str(exc))
+
+    def attach_certificate(self, path: str, client: str, system: str) -> None:
+        """Read the certificate file and keep it with the connection being edited."""
+        name = self.editor.name.text().strip()
+        try:
+            record = self.service.connections.attach_certificate(
+                name, path, client=client, system=system
+            )
+        except ServiceError as exc:
+            self.editor.expiry.show_error(str(exc))
+            return
+        self.refresh(select=name)
+        self._load_certificates(name)
+        self.message.emit(f"Attached certificate {record.key} to {name}")
+
+    def remove_certificate(self, key: str) -> None:
+        name = self.editor.name.text().strip()
+        if not confirm(
+            self,
+            "Remove certificate",
+            f"Forget certificate {key}? The file itself is left alone.",
+        ):
+            return
+        try:
+            self.service.connections.remove_certificate(key)
+        except ServiceError as exc:
+            self.editor.expiry.show_error(str(exc))
+            return
+        self.refresh(select=name)
+        self._load_certificates(name)
+        self.message.emit(f"Removed certificate {key}")
+
     # -- test -------------------------------------------------------------------------------
 
     def test(self) -> None:
@@ -372,3 +430,13 @@ class ConnectionsPanel(QWidget):
             self.result.clear()
             return
         self.result.setText(outcome_html(outcome, current_theme()))
+
+
+def _badge(expiry: CredentialExpiry | None) -> str:
+    """``⚠ 6 d`` within 30 days, ``✗ expired`` once expired; "" otherwise."""
+    if expiry is None or expiry.stage is ExpiryStage.OK:
+        return ""
+    if expiry.stage is ExpiryStage.EXPIRED:
+        return "✗ expired"
+    left = expiry.at - datetime.now(UTC)
+    return f"⚠ {left.days} d" if left.days >= 2 else "⚠ < 2 d"

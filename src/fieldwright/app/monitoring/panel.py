@@ -153,7 +153,7 @@ class MonitoringPanel(QWidget):
             health=True,
         )
         self.schedule_table = self._table("schedules_table", self.schedules, 1)
-        self.checks = RowsModel(["", "Check", "Schedule", "Detail"], self, health=True)
+        self.checks = RowsModel(["", "Check", "For", "Detail"], self, health=True)
         self.check_table = self._table("checks_table", self.checks, 3)
         self.problems = self.ui.child(QListWidget, "problems_list")
         self.tabs = self.ui.child(QTabWidget, "health_tabs")

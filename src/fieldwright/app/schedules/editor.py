@@ -4,7 +4,8 @@ Every change re-checks the schedule (debounced) with the scheduler's own helpers
 the service: `describe_cron` for the cron field and `validate_schedule` + its `Plan`
 for the next 10 fire times (`FireTimeList`). A problem is written in red next to its
 field and the OK button stays disabled until it is fixed. Save goes through the service.
-The cron builder (cron_builder.py) and the run policy's fields (run_policy.py) are
+The cron builder (cron_builder.py), the run policy's fields (run_policy.py) and the
+service levels (sla_fields.py, saved with `set_schedule_sla` after the schedule) are
 bound by their own classes.
 """
 
@@ -36,6 +37,7 @@ from fieldwright.app.schedules.cron_builder import CronBuilder
 from fieldwright.app.schedules.fire_time_list import FireTimeList
 from fieldwright.app.schedules.run_policy import RunPolicyFields
 from fieldwright.app.schedules.schedule_text import UNITS, new_schedule_key, parse_fixed_times
+from fieldwright.app.schedules.sla_fields import SlaFields
 from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.zones import local_zone_name, setup_zone_combo, zone_names
 from fieldwright.domain.pipeline_store import PipelineSummary
@@ -124,6 +126,7 @@ class ScheduleEditor(QDialog):
         )
         self.builder = CronBuilder(self.ui)
         self.policy = RunPolicyFields(self.ui)
+        self.sla = self._add_sla(schedule)
         self._fill_choices(mappings, pipelines)
         self._load(schedule, mapping_key)
         self._connect()
@@ -131,6 +134,20 @@ class ScheduleEditor(QDialog):
 
     def child(self, kind: type[_W], name: str) -> _W:
         return self.ui.child(kind, name)
+
+    def _add_sla(self, schedule: ScheduleRecord | None) -> SlaFields:
+        """The SLA group under the fire times, showing the stored service levels."""
+        fields = SlaFields()
+        column = self.ui.widget.findChild(QVBoxLayout, "right_layout")
+        if column is None:
+            raise LookupError(f"{self.ui.name} lacks the layout right_layout")
+        column.insertWidget(2, fields)
+        if schedule is not None:
+            try:
+                fields.load(self.service.schedule_sla(schedule.key))
+            except ServiceError as exc:
+                fields.setToolTip(f"Cannot read the schedule's SLA: {exc}")
+        return fields
 
     def edit(self, name: str) -> QLineEdit:
         return self.child(QLineEdit, name)
@@ -393,6 +410,7 @@ class ScheduleEditor(QDialog):
                 self.saved = self.service.create_schedule(record)
             else:
                 self.saved = self.service.update_schedule(record)
+            self.service.set_schedule_sla(self.saved.key, self.sla.value())
         except ServiceError as exc:
             QMessageBox.warning(self, "Cannot save the schedule", str(exc))
             return

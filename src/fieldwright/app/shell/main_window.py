@@ -50,6 +50,7 @@ from fieldwright.app.runs.run_now import RunNow
 from fieldwright.app.settings.app_settings import AppSettings
 from fieldwright.app.shell.live_events import LiveEvents
 from fieldwright.app.shell.menus import MenuCommands, build_menus
+from fieldwright.app.shell.notice_watch import Notice, NoticeWatch
 from fieldwright.app.shell.notifications import FailureNotifier, NoticeBar
 from fieldwright.app.shell.page_stack import PageStack
 from fieldwright.app.shell.scheduler_status import SchedulerStatus
@@ -111,6 +112,8 @@ class MainWindow(QMainWindow):
         self.notifier = FailureNotifier(self.notice_bar, self)
         #: The service's events on the GUI thread (None without a store).
         self.live = LiveEvents(store.service, self) if store is not None else None
+        #: SLA breaches, reviews and expiring credentials, checked on a timer (store only).
+        self.notice_watch = NoticeWatch(store.service, self) if store is not None else None
         self.schema_importer = SchemaImporter(self.session, self)
         self.run_now = RunNow(self.session, store.service if store else None, self)
         self.recent_menu = RecentMenu(self)
@@ -279,6 +282,10 @@ class MainWindow(QMainWindow):
         """Runs and schedule fires from the service update pages and status bar by themselves."""
         self.notice_bar.openRun.connect(self.open_run)
         self.notice_bar.openSchedule.connect(self.open_schedule)
+        self.notice_bar.openNotice.connect(self.open_notice)
+        if self.notice_watch is not None:
+            self.notice_watch.notice.connect(self.notifier.notify)
+            self.notice_watch.start()
         live = self.live
         if live is None:
             return
@@ -326,6 +333,22 @@ class MainWindow(QMainWindow):
         if panel is not None:
             self.show_page("Runs")
             panel.open_run(key)
+
+    def open_notice(self, notice: object) -> None:
+        """Show the page of a notice: the connection, the Monitoring page, the review queue."""
+        if not isinstance(notice, Notice):
+            return
+        if notice.page == "Review queue":
+            command = self._review_queue_command()
+            if command is not None:
+                command()
+            return
+        if notice.page == "Connections" and (panel := self.connections_panel) is not None:
+            self.show_page("Connections")
+            panel.refresh(select=notice.target)
+            return
+        if notice.page in self.page_names:
+            self.show_page(notice.page)
 
     def open_schedule(self, key: str) -> None:
         """Show a schedule selected in the Schedules page."""
@@ -580,6 +603,8 @@ class MainWindow(QMainWindow):
         """Stop the background work of the pages (idempotent; tests call it on teardown)."""
         if self.live is not None:
             self.live.detach()
+        if self.notice_watch is not None:
+            self.notice_watch.stop()
         self.preview.shutdown()
         self.tests_panel.shutdown()
         self.session.compiled.shutdown()

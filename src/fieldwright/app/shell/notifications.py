@@ -1,5 +1,7 @@
-"""Telling the analyst that a scheduled run failed: a notice bar in the window and a desktop
-notification.
+"""Telling the analyst what needs them: a notice bar in the window and a desktop
+notification, for failed scheduled runs and for the periodic check's notices (SLA
+breaches, versions awaiting my review, expiring secrets and certificates:
+notice_watch.py), each opening the page that shows it.
 
 A schedule with "notify on failure" whose run fails in this process's background
 scheduler (a `ScheduleFired` with `needs_notice`) raises:
@@ -12,6 +14,11 @@ scheduler (a `ScheduleFired` with `needs_notice`) raises:
   Without a tray (some Linux desktops, the offscreen platform) there is no desktop
   message: the window's taskbar entry asks for attention (`QApplication.alert`) and the
   notice bar stays until dismissed.
+
+A notice of the periodic check (`Notice`) shows the same way, red when something is
+failing (an expired certificate, a broken SLA), amber for a warning; its "Open"
+emits `openNotice` and the window shows the notice's page (Connections with the
+connection selected, Monitoring, the Review queue).
 """
 
 from __future__ import annotations
@@ -31,16 +38,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldwright.app.shell.notice_watch import Notice
+
 if TYPE_CHECKING:
     from fieldwright.service import ScheduleFired
 
 __all__ = ["FailureNotifier", "NoticeBar", "notice_text"]
 
-#: Readable on both themes: white on a dark red.
+#: Readable on both themes: white on a dark red (failing) or a dark amber (a warning).
 _BAR_STYLE = (
-    "QFrame#failure_notice { background: #8c1d18; border-radius: 4px; }"
+    "QFrame#failure_notice { background: %s; border-radius: 4px; }"
     "QFrame#failure_notice QLabel { color: white; }"
 )
+_URGENT, _WARNING = "#8c1d18", "#7a4e00"
 
 
 def notice_text(event: ScheduleFired, earlier: int = 0) -> str:
@@ -60,26 +70,31 @@ class NoticeBar(QFrame):
     openRun = Signal(str)
     #: Show this schedule (a fire that failed before its run began).
     openSchedule = Signal(str)
+    #: Show the page of this `Notice`.
+    openNotice = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("failure_notice")
-        self.setStyleSheet(_BAR_STYLE)
+        self.setStyleSheet(_BAR_STYLE % _URGENT)
         self.failures: list[ScheduleFired] = []
+        #: Notices of the periodic check since the bar was last dismissed, latest last.
+        self.notices: list[Notice] = []
+        #: What the bar shows: the latest failure or notice.
+        self.showing: ScheduleFired | Notice | None = None
         self.label = QLabel()
         self.label.setObjectName("failure_notice_text")
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.label.setMinimumWidth(120)  # a long notice is cut (its tooltip has it all)
         self.open_button = QPushButton("Open run")
         self.open_button.setObjectName("failure_notice_open")
         self.dismiss_button = QPushButton("Dismiss")
         self.dismiss_button.setObjectName("failure_notice_dismiss")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 6, 4)
-        icon = QLabel()
-        icon.setPixmap(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical).pixmap(18, 18)
-        )
-        layout.addWidget(icon)
+        self.icon = QLabel()
+        self._set_icon(QStyle.StandardPixmap.SP_MessageBoxCritical)
+        layout.addWidget(self.icon)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.open_button)
         layout.addWidget(self.dismiss_button)
@@ -87,21 +102,50 @@ class NoticeBar(QFrame):
         self.dismiss_button.clicked.connect(self.dismiss)
         self.hide()
 
+    def _set_icon(self, pixmap: QStyle.StandardPixmap) -> None:
+        self.icon.setPixmap(self.style().standardIcon(pixmap).pixmap(18, 18))
+
     @property
     def latest(self) -> ScheduleFired | None:
         return self.failures[-1] if self.failures else None
 
     def add(self, event: ScheduleFired) -> None:
         self.failures.append(event)
+        self.showing = event
         text = notice_text(event, len(self.failures) - 1)
         self.label.setText(text)
         self.label.setToolTip(text)
         self.open_button.setText("Open run" if event.run_key else "Open schedule")
+        self.setStyleSheet(_BAR_STYLE % _URGENT)
+        self._set_icon(QStyle.StandardPixmap.SP_MessageBoxCritical)
+        self.show()
+
+    def add_notice(self, notice: Notice) -> None:
+        """Show a notice of the periodic check (the latest one; earlier ones are counted)."""
+        self.notices.append(notice)
+        self.showing = notice
+        earlier = len(self.notices) + len(self.failures) - 1
+        text = notice.text + (f" · {earlier} more notice(s)" if earlier else "")
+        self.label.setText(text)
+        self.label.setToolTip(
+            "\n".join(n.text for n in self.notices[-10:]) if len(self.notices) > 1 else text
+        )
+        self.open_button.setText(f"Open {notice.page}")
+        self.setStyleSheet(_BAR_STYLE % (_URGENT if notice.urgent else _WARNING))
+        self._set_icon(
+            QStyle.StandardPixmap.SP_MessageBoxCritical
+            if notice.urgent
+            else QStyle.StandardPixmap.SP_MessageBoxWarning
+        )
         self.show()
 
     def open_latest(self) -> None:
-        event = self.latest
+        shown = self.showing
         self.dismiss()
+        if isinstance(shown, Notice):
+            self.openNotice.emit(shown)
+            return
+        event = shown
         if event is None:
             return
         if event.run_key is not None:
@@ -111,6 +155,8 @@ class NoticeBar(QFrame):
 
     def dismiss(self) -> None:
         self.failures.clear()
+        self.notices.clear()
+        self.showing = None
         self.hide()
 
 
@@ -137,6 +183,21 @@ class FailureNotifier(QObject):
                 "Fieldwright: a scheduled run failed",
                 notice_text(event),
                 QSystemTrayIcon.MessageIcon.Critical,
+                15_000,
+            )
+        else:
+            QApplication.alert(self.window)
+
+    def notify(self, notice: Notice) -> None:
+        """A notice of the periodic check: the bar, and a desktop message where there is one."""
+        self.bar.add_notice(notice)
+        if self.desktop_available():
+            self._tray().showMessage(
+                f"Fieldwright: {notice.title.lower()}",
+                notice.text,
+                QSystemTrayIcon.MessageIcon.Critical
+                if notice.urgent
+                else QSystemTrayIcon.MessageIcon.Warning,
                 15_000,
             )
         else:

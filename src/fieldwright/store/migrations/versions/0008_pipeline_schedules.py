@@ -3,7 +3,7 @@ and 20): a schedule, a version's lifecycle row and a sign-off name a mapping or 
 never both, so their `mapping_id` becomes nullable beside a new `pipeline_id`.
 
 Revision ID: 0008
-Revises: 0007 (pipelines). The lead fixes the chain when merging revisions made in parallel.
+Revises: 0007 (pipelines).
 """
 
 from __future__ import annotations
