@@ -239,9 +239,7 @@ class PipelineRunner:
         refuse_protected_target(target_ref, base_dir)
         details = {**details, "target": describe(target_ref, base_dir)}
         refuse_secrets(details)
-        refuse_expired(
-            self._store, [describe(source_ref, base_dir), describe(target_ref, base_dir)]
-        )
+        refuse_expired(self._store, [details.get("source"), details["target"]])
         compiled = compiled or self._pipelines.compile(document)
         with service_errors(f"the target of pipeline {key!r}"):
             output = file_path(target_ref, base_dir)
