@@ -10,11 +10,11 @@ from typing import Any
 
 import click
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fieldwright.cli._common import (
     ExitCode,
     console,
+    database_option,
     err_console,
     fail,
     load_or_exit,
@@ -22,9 +22,6 @@ from fieldwright.cli._common import (
     source_options,
     source_settings,
 )
-from fieldwright.cli.db import database_option
-from fieldwright.cli.pipelines import pipeline_exit_code, print_steps, run_pipeline
-from fieldwright.cli.run_stored import exit_code, run_stored
 from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.runs import RunStatus
 from fieldwright.service import (
@@ -71,6 +68,8 @@ def _progress_bar(
     if not show:
         yield None
         return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         TextColumn(f"[bold]{what}[/]"),
         BarColumn(),
@@ -161,6 +160,8 @@ def run(
             fail(f"no such mapping file: {escape(mapping)}")
         if input_format or output_format or error_strategy:
             fail("--input-format, --output-format and --error-strategy apply to a mapping file")
+        from fieldwright.cli.run_stored import exit_code, run_stored
+
         with _progress_bar(show) as update:
             result = run_stored(
                 mapping,
@@ -185,6 +186,8 @@ def run(
         fail(f"cannot create the output folder {output_path.parent}: {exc.strerror}")
     strategy = ErrorStrategy(error_strategy) if error_strategy else None
     if pipeline:  # a pipeline document (issue 19): the same run, step by step
+        from fieldwright.cli.pipelines import pipeline_exit_code, print_steps, run_pipeline
+
         with _progress_bar(show, "pipeline") as update:
             ran = run_pipeline(
                 document,

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from fieldwright.connectors.atomic import AtomicFile, FileSink, Manifest, manifest_path
     from fieldwright.connectors.commit import recover_file_target
     from fieldwright.connectors.credentials import (
-        CredentialError,
         Credentials,
         KeyringStatus,
         SecretMasker,
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
     from fieldwright.connectors.csv_files import CsvSink, CsvSource
     from fieldwright.connectors.errors import (
         ConnectorError,
+        CredentialError,
         SchemaConversionError,
         SinkError,
         SourceUnreadable,
@@ -83,7 +83,7 @@ _LOCATIONS = {
     "AtomicFile": "fieldwright.connectors.atomic",
     "CONNECTOR_KINDS": "fieldwright.connectors.registry",
     "ConnectorError": "fieldwright.connectors.errors",
-    "CredentialError": "fieldwright.connectors.credentials",
+    "CredentialError": "fieldwright.connectors.errors",
     "Credentials": "fieldwright.connectors.credentials",
     "CsvSink": "fieldwright.connectors.csv_files",
     "CsvSource": "fieldwright.connectors.csv_files",
