@@ -13,6 +13,7 @@ from typing import IO, Any
 import orjson
 
 from fieldwright.connectors._jsonerrors import (
+    as_written,
     describe_json_error,
     dumps_exact,
     duplicate_key,
@@ -95,8 +96,9 @@ class NdjsonSource:
     not an object is an unreadable item naming its line, the byte where the
     problem is, and the reason; reading goes on. So is an object that gives
     a key twice (orjson alone would keep the last value silently); the check
-    costs about a microsecond or two per record of a dozen keys, and
-    `check_duplicate_keys=False` turns it off. Blank lines are
+    costs one encoding per record when the line is compact JSON as orjson
+    writes it, and a few microseconds more for other text (spaces, escapes)
+    whose objects nest; `check_duplicate_keys=False` turns it off. Blank lines are
     skipped. A line longer than `max_record_size` bytes (default 64 MiB) is
     not read whole: its dead letter keeps the first 4 KiB and gives its
     size. Positions carry the line and the byte offset where it starts.
@@ -133,8 +135,9 @@ class NdjsonSource:
     def _items(self, file: IO[bytes]) -> Iterator[SourceItem]:
         # The hot loop of NDJSON runs: orjson reads a line with its newline as it
         # is, so blank lines, a byte-order mark and errors are only looked at
-        # when orjson refuses the line; duplicate keys cost a regular
-        # expression count.
+        # when orjson refuses the line; a line that orjson would write back
+        # byte for byte needs no duplicate-key or big-integer check (as_written),
+        # others cost a regular expression count and, with nested objects, a walk.
         loads, decode_error = orjson.loads, orjson.JSONDecodeError
         records = _Records(self.check_duplicate_keys)
         check, limit = self.check_duplicate_keys, self.max_record_size
@@ -155,9 +158,13 @@ class NdjsonSource:
                 value = loads(line)
             except decode_error:
                 value = None
-            if type(value) is dict and (not check or duplicate_key(value, line) is None):
-                yield SourceItem(Position(number, start), exact_integers(value, line))
-                continue
+            if type(value) is dict:
+                if as_written(value, line):  # compact JSON: no key twice, no huge integer
+                    yield SourceItem(Position(number, start), value)
+                    continue
+                if not check or duplicate_key(value, line) is None:
+                    yield SourceItem(Position(number, start), exact_integers(value, line))
+                    continue
             skipped = (
                 len(codecs.BOM_UTF8) if number == 1 and line.startswith(codecs.BOM_UTF8) else 0
             )
@@ -324,6 +331,10 @@ class JsonArraySource:
                             value = loads(data)
                         except decode_error:
                             value = None
+                    if type(value) is dict and as_written(value, data, 0):
+                        yield SourceItem(Position(index=index), value)
+                        index += 1
+                        continue
                     if type(value) is dict and (not check or duplicate_key(value, data) is None):
                         yield SourceItem(Position(index=index), exact_integers(value, data))
                         index += 1

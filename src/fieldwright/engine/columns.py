@@ -251,7 +251,9 @@ def _step_by_value(
         try:
             append(call(value, record))
         except errors as exc:
-            failed[index] = (exc, step)
+            # Kept without its traceback: the traceback holds this frame, which holds
+            # `failed`, a cycle per failed value that only the cyclic collector frees.
+            failed[index] = (exc.with_traceback(None), step)
             append(None)
     return out
 
@@ -343,9 +345,11 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
                     continue
                 try:
                     values = _apply_step(step, values, records)
+                    continue
                 except errors:
-                    values = _step_by_value(step, values, records, errors, failed)
-                    failing[number] = True
+                    pass  # value by value below, outside the handler: no exception context
+                values = _step_by_value(step, values, records, errors, failed)
+                failing[number] = True
         if finishing:
             finish(values, bad, failed)
         if failed:
