@@ -436,36 +436,47 @@ class _JsonSink(FileSink):
 
     def _write_records(self, records: Sequence[Record]) -> list[RejectedRecord]:
         # The whole batch is encoded at full speed first; only a batch the
-        # encoder refuses, or whose text holds a null that may stand for a NaN
-        # or an infinity (orjson writes them as null), is encoded record by
-        # record, leaving out and describing each record that cannot be written.
+        # encoder refuses, or one holding a record whose text has a null that
+        # stands for a NaN or an infinity (orjson writes them as null), is
+        # encoded record by record, leaving out and describing each record that
+        # cannot be written. Only the records whose own text holds a null are
+        # looked into for a NaN: the others cannot hold one.
         try:
-            buffer = self._encode(records)
+            buffer, suspects = self._encode(records)
         except TypeError:  # orjson.JSONEncodeError too
-            buffer = None
-        if buffer is not None and not (b"null" in buffer and any(map(holds_non_finite, records))):
+            buffer, suspects = None, []
+        if buffer is not None and not any(map(holds_non_finite, suspects)):
             self._out.write(buffer)
             return []
         buffer, rejected = self._encode_each(records)
         self._out.write(buffer)
         return rejected
 
-    def _encode(self, records: Sequence[Record]) -> bytearray:
+    def _encode(self, records: Sequence[Record]) -> tuple[bytearray, list[Record]]:
+        """The batch's text, and its records whose text holds a null (the only ones
+        that may hold a NaN or an infinity)."""
         # Each record is appended to one buffer as soon as it is encoded: a
         # list of encoded records joined at the end costs ten times as much,
         # because orjson's many small outputs then stay alive together.
         buffer = bytearray()
+        suspects: list[Record] = []
         dumps, options = orjson.dumps, self.options
         if not self.separator:
             for record in records:
-                buffer += dumps(record, default=_default, option=options)
-            return buffer
+                data = dumps(record, default=_default, option=options)
+                buffer += data
+                if b"null" in data:
+                    suspects.append(record)
+            return buffer, suspects
         row = self.row_count
         for record in records:
             buffer += self.first_separator if row == 0 else self.separator
-            buffer += dumps(record, default=_default, option=options)
+            data = dumps(record, default=_default, option=options)
+            buffer += data
+            if b"null" in data:
+                suspects.append(record)
             row += 1
-        return buffer
+        return buffer, suspects
 
     def _encode_each(self, records: Sequence[Record]) -> tuple[bytearray, list[RejectedRecord]]:
         buffer = bytearray()
