@@ -81,6 +81,11 @@ def as_text(value: Any) -> str:
 
 def canonical_text(value: Any) -> str:
     """Text of any JSON value; objects and lists as compact JSON with sorted keys."""
+    kind = type(value)
+    if kind is str:  # the common cases first: text and ids
+        return value
+    if kind is int:
+        return str(value)
     if isinstance(value, dict | list | tuple):
         return json.dumps(
             value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
