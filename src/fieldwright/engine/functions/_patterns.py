@@ -60,7 +60,7 @@ class Pattern:
         #: `regex` call with a timeout (the timeout's set-up dominates short values).
         self._fast = _linear(text)
         #: The stdlib's bound `sub`, looked up once: the regex_replace column calls it per value.
-        self._fast_sub = None if self._fast is None else self._fast.sub
+        self._fast_sub: Callable[..., str] | None = None if self._fast is None else self._fast.sub
         #: Texts a match ran out of time on (the last few): matching is deterministic, so
         #: the same text fails again at once instead of spending the bound a second time
         #: (the careful path re-maps a record the batch path could not).

@@ -99,7 +99,8 @@ def _format_date_text(value: str, format: str) -> str:
         else:
             day = datetime.fromisoformat(text).date()
     except ValueError:
-        return format_date(value, format)  # the other readings, or the exact error
+        written: str = format_date(value, format)  # the other readings, or the exact error
+        return written
     fast = _FIXED_FORMATS.get(format)
     if fast is not None and day.year >= 1000:  # strftime does not pad years below 1000
         return fast(day)
