@@ -23,6 +23,7 @@ from fieldwright.service import (
 __all__ = [
     "ExitCode",
     "console",
+    "database_option",
     "err_console",
     "fail",
     "input_option",
@@ -42,6 +43,19 @@ class ExitCode(IntEnum):
     USAGE = 2
     #: The run completed, but some records failed and went to the dead letters.
     RECORDS_FAILED = 3
+
+
+#: The store a command reads or writes (here, not in db.py, so that `fieldwright run FILE`
+#: does not import the store's commands and their dependencies).
+database_option = click.option(
+    "-d",
+    "--database",
+    "url",
+    metavar="URL",
+    default=None,
+    help="Database URL (default: $FIELDWRIGHT_DATABASE_URL, else the SQLite file in the "
+    "user data directory).",
+)
 
 
 console = Console(highlight=False, soft_wrap=True)

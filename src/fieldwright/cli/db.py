@@ -11,6 +11,7 @@ from typing import ParamSpec, TypeVar
 
 import click
 
+from fieldwright.cli._common import database_option
 from fieldwright.service import (
     InvalidRequest,
     ServiceError,
@@ -29,16 +30,6 @@ __all__ = ["db", "export_command", "import_command"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-database_option = click.option(
-    "-d",
-    "--database",
-    "url",
-    metavar="URL",
-    default=None,
-    help="Database URL (default: $FIELDWRIGHT_DATABASE_URL, else the SQLite file in the "
-    "user data directory).",
-)
 
 
 def _clear_errors(command: Callable[P, R]) -> Callable[P, R]:

@@ -24,7 +24,7 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from fieldwright.cli.db import database_option
+from fieldwright.cli._common import database_option
 from fieldwright.domain.approvals import ApprovalRole, VersionLifecycle
 from fieldwright.service import Approvals, InvalidRequest, Service, ServiceError
 

@@ -3,6 +3,7 @@ run_stored.py), with a progress bar on a terminal."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,11 +11,11 @@ from typing import Any
 
 import click
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fieldwright.cli._common import (
     ExitCode,
     console,
+    database_option,
     err_console,
     fail,
     load_or_exit,
@@ -22,9 +23,6 @@ from fieldwright.cli._common import (
     source_options,
     source_settings,
 )
-from fieldwright.cli.db import database_option
-from fieldwright.cli.pipelines import pipeline_exit_code, print_steps, run_pipeline
-from fieldwright.cli.run_stored import exit_code, run_stored
 from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.runs import RunStatus
 from fieldwright.service import (
@@ -63,6 +61,30 @@ def _summary(result: RunResult, output: Path) -> None:
         err_console.print(f"[bold red]run {result.status.value}:[/] {escape(result.message)}")
 
 
+#: Container allocations between young collections during a file run (Python's default
+#: is 700: a run allocates a few dozen per record, so it collected every score of records).
+_YOUNG_THRESHOLD = 20_000
+
+
+@contextmanager
+def _collector_for_a_run() -> Iterator[None]:
+    """The cyclic garbage collector tuned for a one-shot run of this process.
+
+    Everything loaded so far (modules, the compiled mapping) lives as long as the
+    process: frozen, full collections no longer walk it. Young collections run less
+    often: the run makes no reference cycles per record, so this holds little
+    garbage longer. Together they took a fifth off the contacts run's processor time.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(_YOUNG_THRESHOLD, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 @contextmanager
 def _progress_bar(
     show: bool, what: str = "mapping"
@@ -71,6 +93,8 @@ def _progress_bar(
     if not show:
         yield None
         return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         TextColumn(f"[bold]{what}[/]"),
         BarColumn(),
@@ -161,6 +185,8 @@ def run(
             fail(f"no such mapping file: {escape(mapping)}")
         if input_format or output_format or error_strategy:
             fail("--input-format, --output-format and --error-strategy apply to a mapping file")
+        from fieldwright.cli.run_stored import exit_code, run_stored
+
         with _progress_bar(show) as update:
             result = run_stored(
                 mapping,
@@ -185,6 +211,8 @@ def run(
         fail(f"cannot create the output folder {output_path.parent}: {exc.strerror}")
     strategy = ErrorStrategy(error_strategy) if error_strategy else None
     if pipeline:  # a pipeline document (issue 19): the same run, step by step
+        from fieldwright.cli.pipelines import pipeline_exit_code, print_steps, run_pipeline
+
         with _progress_bar(show, "pipeline") as update:
             ran = run_pipeline(
                 document,
@@ -200,7 +228,7 @@ def run(
         print_steps(ran.steps)
         raise SystemExit(pipeline_exit_code(ran))
     assert compiled is not None
-    with reported_errors(), _progress_bar(show) as update:
+    with reported_errors(), _progress_bar(show) as update, _collector_for_a_run():
         result = run_file(
             compiled,
             input_path,

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from fieldwright.cli.db import database_option
+from fieldwright.cli._common import database_option
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import MissedRunPolicy, ScheduleKind, ScheduleRecord
 from fieldwright.service import (

@@ -10,8 +10,7 @@ from types import FrameType
 
 import click
 
-from fieldwright.cli._common import reported_errors
-from fieldwright.cli.db import database_option
+from fieldwright.cli._common import database_option, reported_errors
 from fieldwright.service import configure_logging, serve_schedules
 
 __all__ = ["EXIT_FORCED", "serve"]

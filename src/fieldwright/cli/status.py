@@ -15,8 +15,7 @@ from datetime import datetime
 
 import click
 
-from fieldwright.cli._common import ExitCode, reported_errors
-from fieldwright.cli.db import database_option
+from fieldwright.cli._common import ExitCode, database_option, reported_errors
 from fieldwright.service import (
     Health,
     MonitoringSummary,

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from fieldwright.cli._common import console, reported_errors
-from fieldwright.cli.db import database_option
+from fieldwright.cli._common import console, database_option, reported_errors
 from fieldwright.service import Service
 
 __all__ = ["templates"]

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     )
     from fieldwright.connectors.commit import recover_file_target
     from fieldwright.connectors.credentials import (
-        CredentialError,
         Credentials,
         KeyringStatus,
         SecretMasker,
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
     from fieldwright.connectors.csv_files import CsvSink, CsvSource
     from fieldwright.connectors.errors import (
         ConnectorError,
+        CredentialError,
         SchemaConversionError,
         SinkError,
         SourceUnreadable,
@@ -91,7 +91,7 @@ _LOCATIONS = {
     "CertificateFacts": "fieldwright.connectors.certificates",
     "read_certificate": "fieldwright.connectors.certificates",
     "ConnectorError": "fieldwright.connectors.errors",
-    "CredentialError": "fieldwright.connectors.credentials",
+    "CredentialError": "fieldwright.connectors.errors",
     "Credentials": "fieldwright.connectors.credentials",
     "CsvSink": "fieldwright.connectors.csv_files",
     "CsvSource": "fieldwright.connectors.csv_files",

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["describe_json_error", "duplicate_key"]
+__all__ = ["as_written", "describe_json_error", "duplicate_key"]
 
 _HINTS: tuple[tuple[bytes, str], ...] = (
     (b"NaN", "NaN is not allowed in JSON"),
@@ -42,6 +42,22 @@ def describe_json_error(exc: orjson.JSONDecodeError, data: bytes) -> tuple[int, 
         if data.startswith(token, at):
             return at, f"{reason} ({hint})"
     return at, reason
+
+
+def as_written(value: Any, data: bytes, option: int = orjson.OPT_APPEND_NEWLINE) -> bool:
+    """Whether `data` is exactly what orjson writes for `value` (orjson's reading of it)
+    with `option` (by default: followed by one newline).
+
+    Such text holds no key twice (orjson writes each key once) and no integer beyond
+    64 bits (orjson reads one as a float and writes it back as one), so neither check
+    has to look at it. Compact JSON from orjson, or from any writer of the same form,
+    passes for the cost of one encoding; other text (spaces, escapes, another float
+    form) is checked the careful way.
+    """
+    try:
+        return orjson.dumps(value, option=option) == data
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes: look closer
+        return False
 
 
 def _key_count(value: Any) -> int:

@@ -32,7 +32,7 @@ from fieldwright.connectors._secrets import (
     mask,
     register_secret,
 )
-from fieldwright.connectors.errors import ConnectorError
+from fieldwright.connectors.errors import CredentialError
 from fieldwright.domain.document import CredentialRef
 
 __all__ = [
@@ -73,10 +73,6 @@ _HOW_TO_FIX = (
     "or set PYTHON_KEYRING_BACKEND to a keyring backend class "
     "(e.g. keyring.backends.SecretService.Keyring)"
 )
-
-
-class CredentialError(ConnectorError):
-    """A secret cannot be read or stored: no usable keyring, or no secret under that name."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConnectorError",
+    "CredentialError",
     "SchemaConversionError",
     "SinkError",
     "SourceUnreadable",
@@ -22,6 +23,12 @@ class ConnectorError(Exception):
     def __init__(self, message: str, *, target: str | None = None) -> None:
         self.target = target
         super().__init__(f"{target}: {message}" if target else message)
+
+
+class CredentialError(ConnectorError):
+    """A secret cannot be read or stored: no usable keyring, or no secret under that name.
+
+    Defined here, not in credentials.py, so that code catching it does not import keyring."""
 
 
 class SourceUnreadable(ConnectorError):

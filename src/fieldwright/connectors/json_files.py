@@ -13,6 +13,7 @@ from typing import IO, Any
 import orjson
 
 from fieldwright.connectors._jsonerrors import (
+    as_written,
     describe_json_error,
     dumps_exact,
     duplicate_key,
@@ -95,8 +96,9 @@ class NdjsonSource:
     not an object is an unreadable item naming its line, the byte where the
     problem is, and the reason; reading goes on. So is an object that gives
     a key twice (orjson alone would keep the last value silently); the check
-    costs about a microsecond or two per record of a dozen keys, and
-    `check_duplicate_keys=False` turns it off. Blank lines are
+    costs one encoding per record when the line is compact JSON as orjson
+    writes it, and a few microseconds more for other text (spaces, escapes)
+    whose objects nest; `check_duplicate_keys=False` turns it off. Blank lines are
     skipped. A line longer than `max_record_size` bytes (default 64 MiB) is
     not read whole: its dead letter keeps the first 4 KiB and gives its
     size. Positions carry the line and the byte offset where it starts.
@@ -133,8 +135,9 @@ class NdjsonSource:
     def _items(self, file: IO[bytes]) -> Iterator[SourceItem]:
         # The hot loop of NDJSON runs: orjson reads a line with its newline as it
         # is, so blank lines, a byte-order mark and errors are only looked at
-        # when orjson refuses the line; duplicate keys cost a regular
-        # expression count.
+        # when orjson refuses the line; a line that orjson would write back
+        # byte for byte needs no duplicate-key or big-integer check (as_written),
+        # others cost a regular expression count and, with nested objects, a walk.
         loads, decode_error = orjson.loads, orjson.JSONDecodeError
         records = _Records(self.check_duplicate_keys)
         check, limit = self.check_duplicate_keys, self.max_record_size
@@ -155,9 +158,13 @@ class NdjsonSource:
                 value = loads(line)
             except decode_error:
                 value = None
-            if type(value) is dict and (not check or duplicate_key(value, line) is None):
-                yield SourceItem(Position(number, start), exact_integers(value, line))
-                continue
+            if type(value) is dict:
+                if as_written(value, line):  # compact JSON: no key twice, no huge integer
+                    yield SourceItem(Position(number, start), value)
+                    continue
+                if not check or duplicate_key(value, line) is None:
+                    yield SourceItem(Position(number, start), exact_integers(value, line))
+                    continue
             skipped = (
                 len(codecs.BOM_UTF8) if number == 1 and line.startswith(codecs.BOM_UTF8) else 0
             )
@@ -324,6 +331,10 @@ class JsonArraySource:
                             value = loads(data)
                         except decode_error:
                             value = None
+                    if type(value) is dict and as_written(value, data, 0):
+                        yield SourceItem(Position(index=index), value)
+                        index += 1
+                        continue
                     if type(value) is dict and (not check or duplicate_key(value, data) is None):
                         yield SourceItem(Position(index=index), exact_integers(value, data))
                         index += 1
@@ -425,36 +436,47 @@ class _JsonSink(FileSink):
 
     def _write_records(self, records: Sequence[Record]) -> list[RejectedRecord]:
         # The whole batch is encoded at full speed first; only a batch the
-        # encoder refuses, or whose text holds a null that may stand for a NaN
-        # or an infinity (orjson writes them as null), is encoded record by
-        # record, leaving out and describing each record that cannot be written.
+        # encoder refuses, or one holding a record whose text has a null that
+        # stands for a NaN or an infinity (orjson writes them as null), is
+        # encoded record by record, leaving out and describing each record that
+        # cannot be written. Only the records whose own text holds a null are
+        # looked into for a NaN: the others cannot hold one.
         try:
-            buffer = self._encode(records)
+            buffer, suspects = self._encode(records)
         except TypeError:  # orjson.JSONEncodeError too
-            buffer = None
-        if buffer is not None and not (b"null" in buffer and any(map(holds_non_finite, records))):
+            buffer, suspects = None, []
+        if buffer is not None and not any(map(holds_non_finite, suspects)):
             self._out.write(buffer)
             return []
         buffer, rejected = self._encode_each(records)
         self._out.write(buffer)
         return rejected
 
-    def _encode(self, records: Sequence[Record]) -> bytearray:
+    def _encode(self, records: Sequence[Record]) -> tuple[bytearray, list[Record]]:
+        """The batch's text, and its records whose text holds a null (the only ones
+        that may hold a NaN or an infinity)."""
         # Each record is appended to one buffer as soon as it is encoded: a
         # list of encoded records joined at the end costs ten times as much,
         # because orjson's many small outputs then stay alive together.
         buffer = bytearray()
+        suspects: list[Record] = []
         dumps, options = orjson.dumps, self.options
         if not self.separator:
             for record in records:
-                buffer += dumps(record, default=_default, option=options)
-            return buffer
+                data = dumps(record, default=_default, option=options)
+                buffer += data
+                if b"null" in data:
+                    suspects.append(record)
+            return buffer, suspects
         row = self.row_count
         for record in records:
             buffer += self.first_separator if row == 0 else self.separator
-            buffer += dumps(record, default=_default, option=options)
+            data = dumps(record, default=_default, option=options)
+            buffer += data
+            if b"null" in data:
+                suspects.append(record)
             row += 1
-        return buffer
+        return buffer, suspects
 
     def _encode_each(self, records: Sequence[Record]) -> tuple[bytearray, list[RejectedRecord]]:
         buffer = bytearray()

@@ -26,17 +26,16 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
-from fieldwright.connectors.credentials import Credentials
 from fieldwright.connectors.errors import ConnectorError, UnsupportedFormat
 from fieldwright.connectors.files import open_sink, open_source
 from fieldwright.domain.document import ConnectorRef
 from fieldwright.domain.records import RecordSink, RecordSource
 from fieldwright.domain.secrets_scan import describe_findings, find_secrets
+
+if TYPE_CHECKING:  # imported where used: a file run loads neither SQLAlchemy nor keyring
+    from fieldwright.connectors.credentials import Credentials
 
 __all__ = [
     "CONNECTOR_KINDS",
@@ -115,6 +114,8 @@ class _Settings:
 def _credentials(ref: ConnectorRef, given: Credentials | None) -> Credentials | None:
     if given is not None:
         return given
+    from fieldwright.connectors.credentials import Credentials
+
     return Credentials.from_keyring(ref.credential) if ref.credential is not None else None
 
 
@@ -126,6 +127,9 @@ def _file_settings(settings: _Settings) -> tuple[str, Path, dict[str, Any]]:
 
 
 def _sql_url(settings: _Settings) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     url = settings.get("url", "str", required=True)
     try:
         parsed = make_url(url)

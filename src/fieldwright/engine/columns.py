@@ -240,18 +240,29 @@ def _step_by_value(
     errors: tuple[type[BaseException], ...],
     failed: Failures,
 ) -> list[Any]:
-    """`step` over the column value by value: a value it cannot handle fails alone."""
-    call, passthrough = step.call, step.passthrough
+    """`step` over the column value by value: a value it cannot handle fails alone.
+
+    The function is called as `_apply_step` calls it (its str shortcut, its arguments
+    spread), not through the careful path's per-record wrapper."""
+    passthrough = step.passthrough
+    call, impl, args, on_text = step.call, step.impl, step.args, step.on_text
     out: list[Any] = []
     append = out.append
-    for index, (value, record) in enumerate(zip(values, records, strict=True)):
+    for index, value in enumerate(values):
         if (value is None and passthrough) or index in failed:
             append(None)
             continue
         try:
-            append(call(value, record))
+            if step.context:
+                append(call(value, records[index]))
+            elif on_text is not None and type(value) is str:
+                append(on_text(value, *args))
+            else:
+                append(impl(value, *args))
         except errors as exc:
-            failed[index] = (exc, step)
+            # Kept without its traceback: the traceback holds this frame, which holds
+            # `failed`, a cycle per failed value that only the cyclic collector frees.
+            failed[index] = (exc.with_traceback(None), step)
             append(None)
     return out
 
@@ -343,9 +354,11 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
                     continue
                 try:
                     values = _apply_step(step, values, records)
+                    continue
                 except errors:
-                    values = _step_by_value(step, values, records, errors, failed)
-                    failing[number] = True
+                    pass  # value by value below, outside the handler: no exception context
+                values = _step_by_value(step, values, records, errors, failed)
+                failing[number] = True
         if finishing:
             finish(values, bad, failed)
         if failed:

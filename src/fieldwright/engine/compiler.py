@@ -238,7 +238,10 @@ class CompiledField:
             fn=exc.step.name if exc.step else None,
             handled_by=on_error.value,
         )
-        value = copy.deepcopy(self.mapping.default) if on_error is OnError.DEFAULT else None
+        value = None
+        if on_error is OnError.DEFAULT:  # a fresh copy of an object or a list, for each record
+            default = self.mapping.default
+            value = copy.deepcopy(default) if isinstance(default, dict | list) else default
         return error, value
 
 

@@ -15,7 +15,8 @@ TABLES = {"t": {"a": 1, "Ab": 2, "ß": 3, " ": 4}}
 
 
 def test_the_hot_text_functions_have_shortcuts() -> None:
-    assert {"upper", "lower", "title", "trim", "lookup"} <= {s.name for s in WITH_SHORTCUT}
+    hot = {"upper", "lower", "title", "trim", "lookup", "regex_replace", "format_date"}
+    assert hot <= {s.name for s in WITH_SHORTCUT}
 
 
 def _argument_sets(spec: FunctionSpec) -> list[tuple[Any, ...]]:
@@ -32,7 +33,24 @@ def _argument_sets(spec: FunctionSpec) -> list[tuple[Any, ...]]:
 
 @pytest.mark.parametrize("spec", WITH_SHORTCUT, ids=lambda s: s.name)
 @settings(max_examples=200, deadline=None)
-@given(text=st.text(max_size=12) | st.sampled_from(["a", "AB", "ab", "ß", " ", " x ", "--x--"]))
+@given(
+    text=st.text(max_size=12)
+    | st.sampled_from(["a", "AB", "ab", "ß", " ", " x ", "--x--"])
+    | st.sampled_from(  # dates and datetimes, for the date functions' shortcuts
+        [
+            "2025-07-24",
+            " 2025-07-24 ",
+            "2025-W30-4",
+            "20250724",
+            "0999-01-02",
+            "2014-03-07T12:15:15.660Z",
+            "2025-07-24T10:30:00+02:00",
+            "2025-07-24 10:30",
+            "2025-02-30",
+            "2025-07-24T25:00",
+        ]
+    )
+)
 def test_shortcut_matches_the_function(spec: FunctionSpec, text: str) -> None:
     assert spec.on_text is not None
     for args in _argument_sets(spec):

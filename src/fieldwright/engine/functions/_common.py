@@ -18,6 +18,7 @@ from fieldwright.engine.functions._errors import TransformError
 __all__ = [
     "as_items",
     "as_number",
+    "as_number_text",
     "as_text",
     "canonical_text",
     "decimal_of",
@@ -81,6 +82,12 @@ def as_text(value: Any) -> str:
 
 def canonical_text(value: Any) -> str:
     """Text of any JSON value; objects and lists as compact JSON with sorted keys."""
+    kind = type(value)
+    if kind is str:  # the common cases first: text and ids
+        text: str = value
+        return text
+    if kind is int:
+        return str(value)
     if isinstance(value, dict | list | tuple):
         return json.dumps(
             value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
@@ -92,8 +99,8 @@ def canonical_text(value: Any) -> str:
 
 def as_number(value: Any) -> int | float:
     """An int or float from a number or numeric text ('42' → 42, ' 4.5 ' → 4.5)."""
-    if type(value) is str and value.isdigit() and value.isascii():  # plain digits: most ids
-        return int(value)
+    if type(value) is str:
+        return as_number_text(value)
     if isinstance(value, bool):
         raise TransformError(f"expected a number, got boolean {show(value)}")
     if isinstance(value, int):
@@ -103,16 +110,23 @@ def as_number(value: Any) -> int | float:
             raise TransformError(f"{value!r} is not a finite number")
         return value
     if isinstance(value, str):
-        text = value.strip()
-        if _INTEGER_TEXT.fullmatch(text):
-            return int(text)
-        if _NUMBER_TEXT.fullmatch(text):
-            number = float(text)
-            if math.isfinite(number):
-                return number
-        hint = "; use parse_currency for amounts with symbols or separators" if text else ""
-        raise TransformError(f"cannot read {show(value)} as a number{hint}")
+        return as_number_text(value)
     raise TransformError(f"expected a number, got {type_name(value)} {show(value)}")
+
+
+def as_number_text(value: str) -> int | float:
+    """`as_number` of text (to_number's shortcut on the batch path)."""
+    if value.isdigit() and value.isascii():  # plain digits: most ids
+        return int(value)
+    text = value.strip()
+    if _INTEGER_TEXT.fullmatch(text):
+        return int(text)
+    if _NUMBER_TEXT.fullmatch(text):
+        number = float(text)
+        if math.isfinite(number):
+            return number
+    hint = "; use parse_currency for amounts with symbols or separators" if text else ""
+    raise TransformError(f"cannot read {show(value)} as a number{hint}")
 
 
 def decimal_of(number: int | float) -> Decimal:

@@ -11,6 +11,7 @@ from fieldwright.engine.functions._common import show, type_name
 from fieldwright.engine.functions.registry import TransformError
 
 __all__ = [
+    "LONGEST_ISO_DATE",
     "as_date",
     "as_datetime",
     "as_temporal",
@@ -23,7 +24,7 @@ __all__ = [
 
 _ISO_HINT = "use parse_date or parse_datetime with a format first"
 #: The longest text date.fromisoformat reads ('2025-07-24', '2025-W30-4').
-_LONGEST_ISO_DATE = 10
+LONGEST_ISO_DATE = 10
 #: Fixed-width date formats read without strptime: where the year, month and day stand.
 _FIXED_DATES: dict[str, tuple[slice, slice, slice, tuple[int, int], str]] = {
     "%Y-%m-%d": (slice(0, 4), slice(5, 7), slice(8, 10), (4, 7), "-"),
@@ -39,7 +40,7 @@ def as_temporal(value: Any) -> date | datetime:
         return value
     if isinstance(value, str):
         text = value.strip()
-        if len(text) <= _LONGEST_ISO_DATE:  # longer text cannot be a date alone
+        if len(text) <= LONGEST_ISO_DATE:  # longer text cannot be a date alone
             try:
                 return date.fromisoformat(text)
             except ValueError:

@@ -15,6 +15,7 @@ from typing import Any
 
 from fieldwright.engine.functions._common import as_number, show
 from fieldwright.engine.functions._temporal import (
+    LONGEST_ISO_DATE,
     as_date,
     as_datetime,
     as_temporal,
@@ -89,6 +90,23 @@ def parse_datetime(value: Any, *formats: str) -> str:
     return iso(as_datetime(value))
 
 
+def _format_date_text(value: str, format: str) -> str:
+    """format_date of a str (the batch path's shortcut): the ISO text read at once."""
+    text = value.strip()
+    try:
+        if len(text) <= LONGEST_ISO_DATE:
+            day = date.fromisoformat(text)
+        else:
+            day = datetime.fromisoformat(text).date()
+    except ValueError:
+        written: str = format_date(value, format)  # the other readings, or the exact error
+        return written
+    fast = _FIXED_FORMATS.get(format)
+    if fast is not None and day.year >= 1000:  # strftime does not pad years below 1000
+        return fast(day)
+    return day.strftime(format)
+
+
 @function(
     "format_date",
     _D,
@@ -106,6 +124,7 @@ def parse_datetime(value: Any, *formats: str) -> str:
         Example("2025-07-24", ("%d.%m.%Y",), "24.07.2025"),
         Example("2025-07-24T10:00:00+02:00", ("%Y%m%d",), "20250724"),
     ],
+    on_text=_format_date_text,
 )
 def format_date(value: Any, format: str) -> str:
     """Write the date with strftime codes (%d day, %m month, %Y year, %b/%B month

@@ -16,6 +16,7 @@ from typing import Any
 from fieldwright.engine.functions._common import (
     as_items,
     as_number,
+    as_number_text,
     decimal_of,
     round_half_up,
     show,
@@ -45,6 +46,7 @@ def _finite(result: float) -> float:
     "Convert numeric text to a number.",
     returns="number",
     examples=[Example("42", (), 42), Example(" -4.50 ", (), -4.5), Example("1e3", (), 1000.0)],
+    on_text=as_number_text,
 )
 def to_number(value: Any) -> int | float:
     """Read a number from text: whole numbers stay whole ('42' → 42), others become

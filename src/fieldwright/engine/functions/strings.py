@@ -200,6 +200,16 @@ def replace(value: Any, old: str, new: str) -> str:
     return as_text(value).replace(old, new)
 
 
+def _regex_replace_text(value: str, pattern: Pattern, replacement: str, count: int) -> str:
+    """regex_replace of a str (the batch path's shortcut: no conversion to text)."""
+    try:
+        return pattern.sub(replacement, value, count=_count(count, "count"))
+    except PatternError as exc:
+        raise TransformError(
+            f"replacement {replacement!r} does not fit pattern {pattern.pattern!r}: {exc}"
+        ) from exc
+
+
 @function(
     "regex_replace",
     _S,
@@ -216,6 +226,7 @@ def replace(value: Any, old: str, new: str) -> str:
         Example("Order #00042", (r"\D", ""), "00042"),
         Example("2025-07-24", (r"(\d+)-(\d+)-(\d+)", r"\3.\2.\1"), "24.07.2025"),
     ],
+    on_text=_regex_replace_text,
 )
 def regex_replace(value: Any, pattern: Pattern, replacement: str, count: int) -> str:
     r"""Replace each match of `pattern` with `replacement`.
@@ -223,12 +234,7 @@ def regex_replace(value: Any, pattern: Pattern, replacement: str, count: int) ->
     In the replacement, \1 (or \g<1>) inserts the first group and \g<name> a
     named group.
     """
-    try:
-        return pattern.sub(replacement, as_text(value), count=_count(count, "count"))
-    except PatternError as exc:
-        raise TransformError(
-            f"replacement {replacement!r} does not fit pattern {pattern.pattern!r}: {exc}"
-        ) from exc
+    return _regex_replace_text(as_text(value), pattern, replacement, count)
 
 
 @function(
