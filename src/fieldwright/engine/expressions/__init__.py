@@ -53,6 +53,7 @@ __all__ = [
     "check_expression",
     "compile_expression",
     "evaluate_all",
+    "evaluate_items",
 ]
 
 #: The most steps (items visited, calls made) one evaluation may take on one record.
@@ -123,6 +124,31 @@ def evaluate_all(expression: Expression, records: Sequence[Any]) -> list[Any]:
     except RecursionError:
         raise ExpressionFailed("expression failed: the data is nested too deeply") from None
     return values
+
+
+def evaluate_items(
+    expression: Expression, records: Sequence[Any], items: Sequence[Any]
+) -> tuple[list[Any], list[int]]:
+    """`expression.evaluate(record, scope of item)` of each pair of `records` and `items`
+    (`@` is the item), for a column of items; and the positions where it failed (their
+    value is None), which the careful path evaluates again to say why."""
+    steps = expression.steps
+    env = Env(None, None, None, steps)
+    run = expression._run
+    values: list[Any] = []
+    append = values.append
+    failed: list[int] = []
+    for position, (record, item) in enumerate(zip(records, items, strict=True)):
+        env.root = record
+        env.focus = item
+        env.left = steps
+        try:
+            append(_plain(run(record, env)))
+        except Exception:  # noqa: BLE001 - the careful path says why (or raises it)
+            env.variables.clear()
+            failed.append(position)
+            append(None)
+    return values, failed
 
 
 def _plain(result: Any) -> Any:

@@ -44,12 +44,15 @@ class Env(Budget):
     """One evaluation: the record, the current item, the step's value, variables, and
     the steps it may still take (it is its own budget)."""
 
-    __slots__ = ("item", "root", "value", "variables")
+    __slots__ = ("focus", "item", "root", "value", "variables")
 
     def __init__(self, root: Any, item: ItemScope | None, value: Any, limit: int) -> None:
         self.limit = self.left = limit
         self.root = root
         self.item = item
+        #: What `@` reads: the current item's value (MISSING outside an item). A column of
+        #: items sets it item after item without building an ItemScope for each.
+        self.focus: Any = MISSING if item is None else item.item
         self.value = value
         self.variables: dict[str, Any] = {}
 
@@ -147,7 +150,7 @@ class _Compiler:
         if name == "$":
             return lambda ctx, env: env.root
         if name == ITEM:
-            return lambda ctx, env: MISSING if env.item is None else env.item.item
+            return lambda ctx, env: env.focus
         if name == VALUE and name not in scope:
             return lambda ctx, env: env.value
         if name not in scope:
@@ -220,26 +223,10 @@ class _Compiler:
 
             return single
         plan = tuple(steps)
-
-        def path(ctx: Any, env: Env) -> Any:
-            sequence = [ctx]
-            for step, stages in plan:
-                env.spend(len(sequence))
-                found: list[Any] = []
-                for element in sequence:
-                    value = step(element, env)
-                    if value is MISSING:
-                        continue
-                    items = _flatten(value) if type(value) is list else [value]
-                    for stage in stages:
-                        items = stage(items, env)
-                    found.extend(items)
-                sequence = found
-            if not sequence:
-                return MISSING
-            return sequence[0] if len(sequence) == 1 and not keep_array else sequence
-
-        return path
+        chain = _chain(node, plan, keep_array)
+        if chain is not None:
+            return chain
+        return _walk(plan, keep_array)
 
     # operators
     def _binary(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
@@ -250,19 +237,23 @@ class _Compiler:
         if operator in ("+", "-", "*", "/", "%"):
             fast = _FAST.get(operator)
             exact = _EXACT.get(operator)
+            if node.rhs.type == "number" and type(node.rhs.value) is int:
+                return _by_literal(operator, left, node.rhs.value, offset)
 
             def arithmetic_at(ctx: Any, env: Env) -> Any:
-                a, b = left(ctx, env), right(ctx, env)
-                kinds = (type(a), type(b))
-                if fast is not None and kinds[0] in _PLAIN and kinds[1] in _PLAIN:
+                a = left(ctx, env)
+                b = right(ctx, env)
+                first, second = type(a), type(b)
+                if first is Decimal or second is Decimal:
+                    if exact is not None and first in _EXACT_KINDS and second in _EXACT_KINDS:
+                        try:  # money: Decimal with Decimal or int, in DECIMALS without a with
+                            return exact(a, b)
+                        except decimal.DecimalException:
+                            pass  # out of range, division by zero: arithmetic() says which
+                elif fast is not None and first in _PLAIN and second in _PLAIN:
                     result = fast(a, b)  # int and float: no decimal, no null to handle
                     if -_BIG < result < _BIG:  # a finite float, an int of at most 300 digits
                         return result
-                elif exact is not None and Decimal in kinds and _EXACT_KINDS.issuperset(kinds):
-                    try:  # money: Decimal with Decimal or int, in DECIMALS without a with-block
-                        return exact(a, b)
-                    except decimal.DecimalException:
-                        pass  # out of range, division by zero: arithmetic() says which
                 try:
                     return arithmetic(operator, a, b)
                 except ExpressionFailed as exc:
@@ -370,6 +361,17 @@ class _Compiler:
                 parts.append(self.compile(expression, inner, depth))
         names = inner - scope
         sequence = tuple(parts)
+        if not names:  # `(a + b)`: brackets without bindings, nothing to save or restore
+            if len(sequence) == 1:
+                return sequence[0]
+
+            def run_all(ctx: Any, env: Env) -> Any:
+                result: Any = MISSING
+                for part in sequence:
+                    result = part(ctx, env)
+                return result
+
+            return run_all
 
         def block(ctx: Any, env: Env) -> Any:
             saved = {name: env.variables[name] for name in names if name in env.variables}
@@ -415,6 +417,45 @@ class _Compiler:
         impl = spec.impl
         offset = self._start(procedure)
         fixed = tuple(arguments)
+        direct = getattr(impl, "direct", None)
+        extras = (node.arguments or ())[1:] if first is None else (node.arguments or ())
+        if direct is not None and fixed and all(e.type in _LITERALS for e in extras):
+            # `$decimal(x)`, `$round(x, 2)`: the value, then literal extras, called directly
+            value_of, constants = fixed[0], tuple(e.value for e in extras)
+
+            def call_direct(ctx: Any, env: Env) -> Any:
+                env.spend()
+                value = value_of(ctx, env)
+                try:
+                    return direct(value, env, constants)
+                except ExpressionFailed as exc:
+                    raise _located(exc, offset) from None
+
+            return call_direct
+        if len(fixed) == 1:  # the common calls, without building the list in a loop
+            (only,) = fixed
+
+            def call_one(ctx: Any, env: Env) -> Any:
+                env.spend()
+                values = [only(ctx, env)]
+                try:
+                    return impl(values, env)
+                except ExpressionFailed as exc:
+                    raise _located(exc, offset) from None
+
+            return call_one
+        if len(fixed) == 2:
+            first_argument, second_argument = fixed
+
+            def call_two(ctx: Any, env: Env) -> Any:
+                env.spend()
+                values = [first_argument(ctx, env), second_argument(ctx, env)]
+                try:
+                    return impl(values, env)
+                except ExpressionFailed as exc:
+                    raise _located(exc, offset) from None
+
+            return call_two
 
         def call(ctx: Any, env: Env) -> Any:
             env.spend()
@@ -435,6 +476,69 @@ class _Compiler:
         return self._call(node.rhs, self.compile(node.lhs, scope, depth), scope, depth)
 
 
+_Stage = Callable[[list[Any], Env], list[Any]]
+_Plan = tuple[tuple[Fn, tuple[_Stage, ...]], ...]
+
+
+def _walk(plan: _Plan, keep_array: bool) -> Fn:
+    """A path step by step: each step maps every value found so far, arrays flattened."""
+
+    def path(ctx: Any, env: Env) -> Any:
+        sequence = [ctx]
+        for step, stages in plan:
+            env.spend(len(sequence))
+            found: list[Any] = []
+            for element in sequence:
+                value = step(element, env)
+                if value is MISSING:
+                    continue
+                items = _flatten(value) if type(value) is list else [value]
+                for stage in stages:
+                    items = stage(items, env)
+                found.extend(items)
+            sequence = found
+        if not sequence:
+            return MISSING
+        return sequence[0] if len(sequence) == 1 and not keep_array else sequence
+
+    return path
+
+
+def _chain(node: Node, plan: _Plan, keep_array: bool) -> Fn | None:
+    """`@.a.b`, `$.a.b`, `$x.a`, `a.b.c`: one value followed member by member, with the
+    steps `_walk` would spend; None for other paths. Where an array turns up, `_walk`
+    takes the whole path over (nothing is spent before it does)."""
+    first, *rest = node.steps
+    if keep_array or any(stages for _step, stages in plan) or len(plan) < 2:
+        return None
+    if first.type not in ("variable", "name") or any(step.type != "name" for step in rest):
+        return None
+    start = plan[0][0]
+    names = tuple(step.value for step in rest)
+    walk = _walk(plan, keep_array)
+
+    def chain(ctx: Any, env: Env) -> Any:
+        value = start(ctx, env)
+        spent = 1
+        for name in names:
+            kind = type(value)
+            if kind is dict:
+                value = value.get(name, MISSING)
+            elif kind is list:
+                return walk(ctx, env)
+            elif value is MISSING:
+                break
+            else:
+                value = MISSING
+            spent += 1
+        if type(value) is list:
+            return walk(ctx, env)
+        env.spend(spent)
+        return value
+
+    return chain
+
+
 #: Operators whose int and float results need only a range check.
 _FAST: Final[dict[str, Callable[[Any, Any], Any]]] = {
     "+": lambda a, b: a + b,
@@ -442,6 +546,8 @@ _FAST: Final[dict[str, Callable[[Any, Any], Any]]] = {
     "*": lambda a, b: a * b,
 }
 _PLAIN: Final = frozenset({int, float})
+#: Node types whose closure returns a constant (`node.value`).
+_LITERALS: Final = frozenset({"string", "number", "value"})
 #: Decimal operations in the expressions' context (the same results as `a * b` inside
 #: `decimal.localcontext(DECIMALS)`, without entering it on every operation).
 _EXACT: Final[dict[str, Callable[[Any, Any], Decimal]]] = {
@@ -452,6 +558,32 @@ _EXACT: Final[dict[str, Callable[[Any, Any], Decimal]]] = {
 }
 _EXACT_KINDS: Final = frozenset({Decimal, int})
 _BIG: Final = 10**300
+
+
+def _by_literal(operator: str, left: Fn, number: int, offset: int) -> Fn:
+    """`x / 100`, `x * 2`: arithmetic with a whole-number literal on the right, as
+    `arithmetic_at` computes it, without evaluating the literal each time."""
+    fast, exact = _FAST.get(operator), _EXACT.get(operator)
+
+    def arithmetic_by(ctx: Any, env: Env) -> Any:
+        a = left(ctx, env)
+        first = type(a)
+        if first is Decimal:
+            if exact is not None:
+                try:  # money: Decimal with an int, in DECIMALS
+                    return exact(a, number)
+                except decimal.DecimalException:
+                    pass  # out of range, division by zero: arithmetic() says which
+        elif fast is not None and first in _PLAIN:
+            result = fast(a, number)
+            if -_BIG < result < _BIG:
+                return result
+        try:
+            return arithmetic(operator, a, number)
+        except ExpressionFailed as exc:
+            raise _located(exc, offset) from None
+
+    return arithmetic_by
 
 
 def _at(items: list[Any], index: int) -> list[Any]:
