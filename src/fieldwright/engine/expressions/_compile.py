@@ -235,31 +235,9 @@ class _Compiler:
         right = self.compile(node.rhs, scope, depth)
         offset = self._start(node)
         if operator in ("+", "-", "*", "/", "%"):
-            fast = _FAST.get(operator)
-            exact = _EXACT.get(operator)
             if node.rhs.type == "number" and type(node.rhs.value) is int:
                 return _by_literal(operator, left, node.rhs.value, offset)
-
-            def arithmetic_at(ctx: Any, env: Env) -> Any:
-                a = left(ctx, env)
-                b = right(ctx, env)
-                first, second = type(a), type(b)
-                if first is Decimal or second is Decimal:
-                    if exact is not None and first in _EXACT_KINDS and second in _EXACT_KINDS:
-                        try:  # money: Decimal with Decimal or int, in DECIMALS without a with
-                            return exact(a, b)
-                        except decimal.DecimalException:
-                            pass  # out of range, division by zero: arithmetic() says which
-                elif fast is not None and first in _PLAIN and second in _PLAIN:
-                    result = fast(a, b)  # int and float: no decimal, no null to handle
-                    if -_BIG < result < _BIG:  # a finite float, an int of at most 300 digits
-                        return result
-                try:
-                    return arithmetic(operator, a, b)
-                except ExpressionFailed as exc:
-                    raise _located(exc, offset) from None
-
-            return arithmetic_at
+            return _arithmetic(operator, left, right, offset)
         if operator == "=":
             return lambda ctx, env: equal(left(ctx, env), right(ctx, env))
         if operator == "!=":
@@ -558,6 +536,33 @@ _EXACT: Final[dict[str, Callable[[Any, Any], Decimal]]] = {
 }
 _EXACT_KINDS: Final = frozenset({Decimal, int})
 _BIG: Final = 10**300
+
+
+def _arithmetic(operator: str, left: Fn, right: Fn, offset: int) -> Fn:
+    """`a + b`, `a * b`, ...: int and float, and Decimal with Decimal or int, computed
+    at once; anything else (null, missing, text, out of range) by `arithmetic`."""
+    fast, exact = _FAST.get(operator), _EXACT.get(operator)
+
+    def arithmetic_at(ctx: Any, env: Env) -> Any:
+        a = left(ctx, env)
+        b = right(ctx, env)
+        first, second = type(a), type(b)
+        if first is Decimal or second is Decimal:
+            if exact is not None and first in _EXACT_KINDS and second in _EXACT_KINDS:
+                try:  # money: Decimal with Decimal or int, in DECIMALS without a with-block
+                    return exact(a, b)
+                except decimal.DecimalException:
+                    pass  # out of range, division by zero: arithmetic() says which
+        elif fast is not None and first in _PLAIN and second in _PLAIN:
+            result = fast(a, b)  # int and float: no decimal, no null to handle
+            if -_BIG < result < _BIG:  # a finite float, an int of at most 300 digits
+                return result
+        try:
+            return arithmetic(operator, a, b)
+        except ExpressionFailed as exc:
+            raise _located(exc, offset) from None
+
+    return arithmetic_at
 
 
 def _by_literal(operator: str, left: Fn, number: int, offset: int) -> Fn:
