@@ -90,7 +90,7 @@ def _outcome(expression: Expression, data: dict[str, Any], item: Any) -> tuple[s
 def _fewest_steps(expression: Expression, data: dict[str, Any], item: Any) -> int | None:
     """The smallest budget the evaluation succeeds (or fails for another reason) within."""
     try:
-        for steps in range(0, 80):
+        for steps in range(80):
             expression.steps = steps
             kind, found = _outcome(expression, data, item)
             if kind == "value" or "steps" not in found:
