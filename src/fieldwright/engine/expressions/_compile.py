@@ -399,17 +399,7 @@ class _Compiler:
         extras = (node.arguments or ())[1:] if first is None else (node.arguments or ())
         if direct is not None and fixed and all(e.type in _LITERALS for e in extras):
             # `$decimal(x)`, `$round(x, 2)`: the value, then literal extras, called directly
-            value_of, constants = fixed[0], tuple(e.value for e in extras)
-
-            def call_direct(ctx: Any, env: Env) -> Any:
-                env.spend()
-                value = value_of(ctx, env)
-                try:
-                    return direct(value, env, constants)
-                except ExpressionFailed as exc:
-                    raise _located(exc, offset) from None
-
-            return call_direct
+            return _direct_call(impl, fixed[0], tuple(e.value for e in extras), offset)
         if len(fixed) == 1:  # the common calls, without building the list in a loop
             (only,) = fixed
 
@@ -469,6 +459,9 @@ def _walk(plan: _Plan, keep_array: bool) -> Fn:
             for element in sequence:
                 value = step(element, env)
                 if value is MISSING:
+                    continue
+                if type(value) is not list and not stages:
+                    found.append(value)  # one value, nothing to filter: no list of one
                     continue
                 items = _flatten(value) if type(value) is list else [value]
                 for stage in stages:
@@ -536,6 +529,43 @@ _EXACT: Final[dict[str, Callable[[Any, Any], Decimal]]] = {
 }
 _EXACT_KINDS: Final = frozenset({Decimal, int})
 _BIG: Final = 10**300
+
+
+def _direct_call(impl: Any, value_of: Fn, constants: tuple[Any, ...], offset: int) -> Fn:
+    """A call of a function of one value (`_OneValue`) with literal extras: what its
+    `direct` does, inlined for the usual value (a number for a number function, text for
+    a text function); any other value goes through `direct`, which says what is wrong."""
+    direct, apply = impl.direct, impl.apply
+    kinds = _NUMBERS if impl.numeric else _TEXTS if impl.textual else None
+    extra = constants[0] if len(constants) == 1 else None
+    count = len(constants)
+
+    def call_direct(ctx: Any, env: Env) -> Any:
+        left = env.left = env.left - 1  # a call costs one step (as Budget.spend counts)
+        if left < 0:
+            env.spend(0)
+        value = value_of(ctx, env)
+        try:
+            if value is MISSING or value is None:
+                return MISSING
+            if kinds is not None and type(value) not in kinds:
+                return direct(value, env, constants)
+            left = env.left = env.left - 1  # and its value one more
+            if left < 0:
+                env.spend(0)
+            if count == 0:
+                return apply(value)
+            if count == 1:
+                return apply(value, extra)
+            return apply(value, *constants)
+        except ExpressionFailed as exc:
+            raise _located(exc, offset) from None
+
+    return call_direct
+
+
+_NUMBERS: Final = frozenset({int, float, Decimal})
+_TEXTS: Final = frozenset({str})
 
 
 def _arithmetic(operator: str, left: Fn, right: Fn, offset: int) -> Fn:
