@@ -20,6 +20,8 @@ from fieldwright.engine.expressions import (
     compile_expression,
     evaluate_items,
 )
+from fieldwright.engine.expressions._columns import NoColumn
+from fieldwright.engine.expressions._compile import Env
 from fieldwright.engine.scope import ItemScope
 
 TEXTS = [
@@ -33,6 +35,10 @@ TEXTS = [
     "(@.qty) * 2 - (3)",
     "$sum(items.$round($decimal(price) * 2, 2))",
     "$uppercase(@.a.b) & (@.qty)",
+    "items.(qty * 2)",
+    "$sum(items.($decimal(price) * (100 - (d ?? 0)) / 100))",
+    "items.$uppercase(a)",
+    "items.$round(price, 1)",
 ]
 
 leaf = st.one_of(
@@ -50,9 +56,17 @@ value = st.recursive(
     ),
     max_leaves=8,
 )
+money = st.fixed_dictionaries(
+    {"price": st.sampled_from(["1.25", "19.99", " 3 ", "0.005", "1e2", "abc", ""])},
+    optional={
+        "qty": st.one_of(st.integers(-3, 9), st.sampled_from(["2", "x"]), st.none()),
+        "d": st.one_of(st.sampled_from([5, 10, 50]), st.none(), st.just("5")),
+        "a": st.one_of(st.sampled_from(["ab", "C"]), st.none(), st.integers(0, 2)),
+    },
+)
 record = st.dictionaries(
     st.sampled_from(["a", "items", "price", "qty"]),
-    st.one_of(value, st.lists(value, max_size=3)),
+    st.one_of(value, st.lists(st.one_of(value, money), max_size=4)),
     max_size=4,
 )
 
@@ -61,7 +75,7 @@ record = st.dictionaries(
 def _general_closures() -> Iterator[None]:
     """Compile without the fast closures: paths walked step by step, calls through their
     argument list, a literal operand evaluated as any other operand."""
-    saved = (_compile._chain, _compile._by_literal, _compile._LITERALS)
+    saved = (_compile._chain, _compile._by_literal, _compile._LITERALS, _compile.column_of)
 
     def by_literal(operator: str, left: Any, number: int, offset: int) -> Any:
         return _compile._arithmetic(operator, left, lambda ctx, env: number, offset)
@@ -69,10 +83,11 @@ def _general_closures() -> Iterator[None]:
     _compile._chain = lambda node, plan, keep_array: None  # type: ignore[assignment]
     _compile._by_literal = by_literal  # type: ignore[assignment]
     _compile._LITERALS = frozenset()  # type: ignore[misc]
+    _compile.column_of = lambda node: None
     try:
         yield
     finally:
-        _compile._chain, _compile._by_literal, _compile._LITERALS = saved  # type: ignore[misc]
+        (_compile._chain, _compile._by_literal, _compile._LITERALS, _compile.column_of) = saved  # type: ignore[misc]
 
 
 def _general(text: str, steps: int) -> Expression:
@@ -125,3 +140,35 @@ def test_a_column_of_items_equals_evaluating_each(data: dict[str, Any], items: l
                 assert position in failed and values[position] is None
             else:
                 assert position not in failed and values[position] == found
+
+
+def _steps_of(expression: Expression, data: dict[str, Any], item: Any) -> tuple[Any, int] | None:
+    """The raw value one item's evaluation computes and the steps it spends (None: fails)."""
+    env = Env(data, None, None, 300_000)
+    env.focus = item
+    try:
+        return expression._run(data, env), 300_000 - env.left
+    except (ExpressionFailed, RecursionError):
+        return None
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=record, items=st.lists(st.one_of(money, value), max_size=5))
+def test_column_forms_compute_what_the_closures_compute(
+    data: dict[str, Any], items: list[Any]
+) -> None:
+    """Where a column form answers, each value (type included) and the steps spent in all
+    are the closures'; where a closure fails, the column form hands over (NoColumn)."""
+    for text in TEXTS:
+        expression = FAST[text]
+        column = expression._column
+        if column is None:
+            continue
+        one_by_one = [_steps_of(expression, data, item) for item in items]
+        try:
+            values, spent = column([data] * len(items), list(items), Env(data, None, None, 9))
+        except NoColumn:
+            continue
+        assert None not in one_by_one, text
+        assert [(type(v), v) for v in values] == [(type(v), v) for v, _ in one_by_one], text
+        assert spent == sum(steps for _, steps in one_by_one), text

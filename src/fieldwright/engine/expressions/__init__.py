@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from fieldwright.engine.expressions._columns import NoColumn, column_of
 from fieldwright.engine.expressions._compile import MAX_EXPRESSION_DEPTH, Env, compile_tree
 from fieldwright.engine.expressions._library import (
     FUNCTIONS,
@@ -75,12 +76,15 @@ class ExpressionProblem:
 class Expression:
     """A compiled expression; `evaluate` maps one record (and item) to plain JSON data."""
 
-    __slots__ = ("_run", "steps", "text")
+    __slots__ = ("_column", "_run", "steps", "text")
 
     def __init__(self, text: str, steps: int = MAX_EXPRESSION_STEPS) -> None:
         self.text = text
         self.steps = steps
-        self._run = compile_tree(text, parse(text))
+        tree = parse(text)
+        self._run = compile_tree(text, tree)
+        #: The whole expression for a column of items at once, when it has that form.
+        self._column = column_of(tree)
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
@@ -134,6 +138,14 @@ def evaluate_items(
     value is None), which the careful path evaluates again to say why."""
     steps = expression.steps
     env = Env(None, None, None, steps)
+    column = expression._column
+    if column is not None and items:
+        try:
+            found, spent = column(list(records), list(items), env)
+            if spent <= steps:  # all items together within one item's budget: none ran out
+                return [_plain(value) for value in found], []
+        except (NoColumn, ExpressionFailed):
+            pass  # one by one below says which item fails, and why
     run = expression._run
     values: list[Any] = []
     append = values.append

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
+from fieldwright.engine.expressions._columns import Column, NoColumn, column_of
 from fieldwright.engine.expressions._library import FUNCTIONS
 from fieldwright.engine.expressions._parse import ITEM, ExpressionSyntaxError, Node, where
 from fieldwright.engine.expressions._values import (
@@ -62,6 +63,7 @@ class Env(Budget):
 
 
 Fn = Callable[[Any, Env], Any]
+_Stage = Callable[[list[Any], Env], list[Any]]
 
 _UNSUPPORTED: Final = {
     "regex": "regular expressions",
@@ -188,7 +190,7 @@ class _Compiler:
         return keep
 
     def _path(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
-        steps: list[tuple[Fn, tuple[Callable[[list[Any], Env], list[Any]], ...]]] = []
+        steps: list[tuple[Fn, tuple[_Stage, ...], Column | None]] = []
         for step in node.steps:
             stages = [*(step.stages or ()), *(step.predicate or ())]
             saved, step.predicate, step.stages = step.predicate, None, None
@@ -196,7 +198,8 @@ class _Compiler:
                 compiled = self.compile(step, scope, depth)
             finally:
                 step.predicate, step.stages = saved, stages or None
-            steps.append((compiled, tuple(self._stage(s, scope, depth) for s in stages)))
+            column = None if stages else column_of(step)
+            steps.append((compiled, tuple(self._stage(s, scope, depth) for s in stages), column))
         keep_array = bool(node.keep_array)
         if len(steps) == 1 and not steps[0][1] and not keep_array and node.steps[0].type == "name":
             name = node.steps[0].value
@@ -211,7 +214,7 @@ class _Compiler:
 
             return field
         if len(steps) == 1 and not steps[0][1] and not keep_array:
-            (only, _none) = steps[0]
+            only = steps[0][0]
 
             def single(ctx: Any, env: Env) -> Any:
                 value = only(ctx, env)
@@ -444,8 +447,7 @@ class _Compiler:
         return self._call(node.rhs, self.compile(node.lhs, scope, depth), scope, depth)
 
 
-_Stage = Callable[[list[Any], Env], list[Any]]
-_Plan = tuple[tuple[Fn, tuple[_Stage, ...]], ...]
+_Plan = tuple[tuple[Fn, tuple[_Stage, ...], Column | None], ...]
 
 
 def _walk(plan: _Plan, keep_array: bool) -> Fn:
@@ -453,8 +455,18 @@ def _walk(plan: _Plan, keep_array: bool) -> Fn:
 
     def path(ctx: Any, env: Env) -> Any:
         sequence = [ctx]
-        for step, stages in plan:
+        for step, stages, column in plan:
             env.spend(len(sequence))
+            if column is not None and len(sequence) > 1:
+                try:  # `items.$round(price * qty, 2)`: the step for all the items at once
+                    values, spent = column(sequence, None, env)
+                except NoColumn:
+                    pass  # one by one below, as always
+                else:
+                    if env.left >= spent:  # else one by one fails where the budget runs out
+                        env.left -= spent
+                        sequence = [value for value in values if value is not MISSING]
+                        continue
             found: list[Any] = []
             for element in sequence:
                 value = step(element, env)
@@ -480,7 +492,7 @@ def _chain(node: Node, plan: _Plan, keep_array: bool) -> Fn | None:
     steps `_walk` would spend; None for other paths. Where an array turns up, `_walk`
     takes the whole path over (nothing is spent before it does)."""
     first, *rest = node.steps
-    if keep_array or any(stages for _step, stages in plan) or len(plan) < 2:
+    if keep_array or any(stages for _step, stages, _column in plan) or len(plan) < 2:
         return None
     if first.type not in ("variable", "name") or any(step.type != "name" for step in rest):
         return None
