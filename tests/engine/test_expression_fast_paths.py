@@ -39,6 +39,10 @@ TEXTS = [
     "$sum(items.($decimal(price) * (100 - (d ?? 0)) / 100))",
     "items.$uppercase(a)",
     "items.$round(price, 1)",
+    "$count(items)",
+    "$round($sum(items.$round($decimal(price) * $decimal(qty) * (100 - (d ?? 0)) / 100, 2)), 2)",
+    "items.a.b",
+    "$sum(items.qty) + $count(a)",
 ]
 
 leaf = st.one_of(
@@ -167,6 +171,33 @@ def test_column_forms_compute_what_the_closures_compute(
         one_by_one = [_steps_of(expression, data, item) for item in items]
         try:
             values, spent = column([data] * len(items), list(items), Env(data, None, None, 9))
+        except NoColumn:
+            continue
+        assert None not in one_by_one, text
+        assert [(type(v), v) for v in values] == [(type(v), v) for v, _ in one_by_one], text
+        assert spent == sum(steps for _, steps in one_by_one), text
+
+
+@settings(max_examples=150, deadline=None)
+@given(records=st.lists(record, max_size=5))
+def test_column_forms_over_records_compute_what_the_closures_compute(
+    records: list[dict[str, Any]],
+) -> None:
+    """The same for a column of records (a record-level field: `@` is missing)."""
+    for text in TEXTS:
+        expression = FAST[text]
+        column = expression._column
+        if column is None:
+            continue
+        one_by_one = []
+        for data in records:
+            env = Env(data, None, None, 300_000)
+            try:
+                one_by_one.append((expression._run(data, env), 300_000 - env.left))
+            except (ExpressionFailed, RecursionError):
+                one_by_one.append(None)
+        try:
+            values, spent = column(list(records), None, Env(None, None, None, 9))
         except NoColumn:
             continue
         assert None not in one_by_one, text

@@ -117,6 +117,14 @@ def evaluate_all(expression: Expression, records: Sequence[Any]) -> list[Any]:
     (the batch path then maps the records one by one, which does)."""
     steps = expression.steps
     env = Env(None, None, None, steps)
+    column = expression._column
+    if column is not None and records:
+        try:
+            found, spent = column(list(records), None, env)
+            if spent <= steps:  # all records together within one record's budget
+                return [_plain(value) for value in found]
+        except (NoColumn, ExpressionFailed, RecursionError):
+            pass  # record by record below says where it fails
     run = expression._run
     values: list[Any] = []
     append = values.append
@@ -144,7 +152,7 @@ def evaluate_items(
             found, spent = column(list(records), list(items), env)
             if spent <= steps:  # all items together within one item's budget: none ran out
                 return [_plain(value) for value in found], []
-        except (NoColumn, ExpressionFailed):
+        except (NoColumn, ExpressionFailed, RecursionError):
             pass  # one by one below says which item fails, and why
     run = expression._run
     values: list[Any] = []

@@ -21,11 +21,18 @@ from __future__ import annotations
 import decimal
 from collections.abc import Callable
 from decimal import Decimal
+from itertools import repeat
 from typing import Any, Final
 
 from fieldwright.engine.expressions._library import FUNCTIONS
 from fieldwright.engine.expressions._parse import ITEM, Node
-from fieldwright.engine.expressions._values import DECIMALS, MISSING, ExpressionFailed, arithmetic
+from fieldwright.engine.expressions._values import (
+    DECIMALS,
+    MISSING,
+    Budget,
+    ExpressionFailed,
+    arithmetic,
+)
 
 __all__ = ["Column", "NoColumn", "column_of"]
 
@@ -116,23 +123,36 @@ def _path(node: Node) -> Column | None:
         return None
     first, rest = steps[0], steps[1:]
     if any(step.type != "name" for step in rest):
-        return None
+        return _walk(steps)
     start = _starts(first)
     if start is None:
         return None
-    if not rest:  # one step: the value as it is (an array would be flattened)
+    if not rest:  # one step: the value as it is, an array flattened (as `field`, `single`)
 
         def one(ctxs: list[Any], focuses: list[Any] | None, env: Any) -> tuple[list[Any], int]:
             values = start(ctxs, focuses, env)
-            if list in set(map(type, values)):
-                raise NoColumn
-            return values, 0
+            if list not in set(map(type, values)):
+                return values, 0
+            spent = 0
+            for position, value in enumerate(values):
+                if type(value) is list:
+                    spent += len(value)
+                    flat = _flatten(value)
+                    values[position] = MISSING if not flat else flat[0] if len(flat) == 1 else flat
+            return values, spent
 
         return one
     names = tuple(step.value for step in rest)
 
+    only = names[0] if len(names) == 1 else None
+
     def chain(ctxs: list[Any], focuses: list[Any] | None, env: Any) -> tuple[list[Any], int]:
         values = start(ctxs, focuses, env)
+        if only is not None and set(map(type, values)) == {dict}:  # `@.price` of objects
+            found = list(map(dict.get, values, repeat(only), repeat(MISSING)))
+            if list in set(map(type, found)):
+                raise NoColumn
+            return found, 2 * len(found)
         spent = 0
         out: list[Any] = []
         append = out.append
@@ -155,6 +175,66 @@ def _path(node: Node) -> Column | None:
         return out, spent
 
     return chain
+
+
+def _flatten(values: list[Any]) -> list[Any]:
+    """One level of nested arrays spread, as `_compile`'s `_flatten`."""
+    flat: list[Any] = []
+    for value in values:
+        if type(value) is list:
+            flat.extend(value)
+        else:
+            flat.append(value)
+    return flat
+
+
+def _walk(steps: list[Node]) -> Column | None:
+    """`items.$round(price * qty, 2)`: as `_compile`'s `_walk`, the values of every
+    context walked together, each step once over all of them."""
+    parts: list[Column | str] = []
+    for step in steps:
+        if step.type == "name":
+            parts.append(step.value)
+            continue
+        part = _part(step)
+        if part is None:
+            return None
+        parts.append(part)
+    plan = tuple(parts)
+
+    def walk(ctxs: list[Any], focuses: list[Any] | None, env: Any) -> tuple[list[Any], int]:
+        elements, owners = list(ctxs), list(range(len(ctxs)))
+        spent = 0
+        for part in plan:
+            spent += len(elements)  # each context's walk spends its sequence's length
+            if isinstance(part, str):
+                values = [e.get(part, MISSING) if type(e) is dict else MISSING for e in elements]
+                more = 0
+            else:
+                within = None if focuses is None else [focuses[o] for o in owners]
+                values, more = part(elements, within, env)
+            spent += more
+            found: list[Any] = []
+            found_owners: list[int] = []
+            for value, owner in zip(values, owners, strict=True):
+                if value is MISSING:
+                    continue
+                if type(value) is list:
+                    spread = _flatten(value)
+                    found += spread
+                    found_owners += [owner] * len(spread)
+                else:
+                    found.append(value)
+                    found_owners.append(owner)
+            elements, owners = found, found_owners
+        sequences: list[list[Any]] = [[] for _ in ctxs]
+        for value, owner in zip(elements, owners, strict=True):
+            sequences[owner].append(value)
+        return [
+            MISSING if not seq else seq[0] if len(seq) == 1 else seq for seq in sequences
+        ], spent
+
+    return walk
 
 
 def _arithmetic(node: Node) -> Column | None:
@@ -190,6 +270,10 @@ def _arithmetic(node: Node) -> Column | None:
                         return list(map(exact, a, b)), spent_a + spent_b
                     except decimal.DecimalException:
                         pass
+            if fast is not None and set(map(type, a)) | set(map(type, b)) <= _PLAIN:
+                plain = list(map(fast, a, b))  # int and float: one pass, then the range
+                if all(-_BIG < result < _BIG for result in plain):
+                    return plain, spent_a + spent_b
             return list(map(one, a, b)), spent_a + spent_b
         except ExpressionFailed:
             raise NoColumn from None
@@ -239,7 +323,7 @@ def _call(node: Node) -> Column | None:
     impl: Any = spec.impl
     apply = getattr(impl, "apply", None)
     if apply is None or any(extra.type not in _LITERALS for extra in arguments[1:]):
-        return None
+        return _any_call(impl, arguments)
     value_of = _part(arguments[0])
     if value_of is None:
         return None
@@ -271,6 +355,35 @@ def _call(node: Node) -> Column | None:
             raise NoColumn from None
 
     return run
+
+
+def _any_call(impl: Any, arguments: list[Node]) -> Column | None:
+    """`$sum(...)`, `$count(...)`: each argument as a column, then the function once per
+    value with a budget of its own that counts what it spends."""
+    parts = [_part(argument) for argument in arguments]
+    if any(part is None for part in parts):
+        return None
+    columns = tuple(part for part in parts if part is not None)
+
+    def run(ctxs: list[Any], focuses: list[Any] | None, env: Any) -> tuple[list[Any], int]:
+        spent = len(ctxs)  # each call costs one step
+        evaluated: list[list[Any]] = []
+        for column in columns:
+            values, more = column(ctxs, focuses, env)
+            evaluated.append(values)
+            spent += more
+        counter = Budget(_UNBOUNDED)
+        try:
+            out = [impl(list(values), counter) for values in zip(*evaluated, strict=True)]
+        except Exception:  # noqa: BLE001 - the closures say what is wrong, and where
+            raise NoColumn from None
+        return out, spent + _UNBOUNDED - counter.left
+
+    return run
+
+
+#: A budget that never runs out: it only counts.
+_UNBOUNDED: Final = 10**18
 
 
 def _whole_column(
