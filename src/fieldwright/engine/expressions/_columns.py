@@ -270,9 +270,14 @@ def _arithmetic(node: Node) -> Column | None:
                         return list(map(exact, a, b)), spent_a + spent_b
                     except decimal.DecimalException:
                         pass
-            if fast is not None and set(map(type, a)) | set(map(type, b)) <= _PLAIN:
+            kinds = set(map(type, a)) | set(map(type, b))
+            if fast is not None and kinds <= _PLAIN:
                 plain = list(map(fast, a, b))  # int and float: one pass, then the range
-                if all(-_BIG < result < _BIG for result in plain):
+                if (
+                    not plain or max(map(abs, plain)) < _BIG
+                    if kinds == {int}  # whole numbers: no NaN to slip past max()
+                    else all(-_BIG < result < _BIG for result in plain)
+                ):
                     return plain, spent_a + spent_b
             return list(map(one, a, b)), spent_a + spent_b
         except ExpressionFailed:
@@ -401,7 +406,7 @@ def _whole_column(
                 found = [Decimal(value.strip()) for value in values]
             except decimal.InvalidOperation:
                 return None  # `_decimal` says which text it cannot read
-            return found if all(number.is_finite() for number in found) else None
+            return found if all(map(Decimal.is_finite, found)) else None
 
         return decimals
     if name == "round" and len(constants) == 1 and type(constants[0]) is int:
