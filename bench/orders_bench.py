@@ -6,7 +6,8 @@ process), in interleaved rounds, on the generated orders (100,000 by default,
 fixed seed). Prints each side's seconds and records/s, the ratio
 reference seconds / Fieldwright seconds (1.00x = as fast as the hand-written
 loop; the target is >= 0.5x), both outputs' agreement (money compared as
-numbers, keys in order) and the peak memory (VmHWM) of each child. Each figure
+numbers, keys in order), the same ratio of processor seconds (steadier when
+other work shares the machine) and the peak memory (VmHWM) of each child. Each figure
 is the min / median / max of the rounds.
 
 orders.py is found in ../shared/bench (or FIELDWRIGHT_SHARED_BENCH).
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -53,9 +55,15 @@ def _peak_kib(pid: int, stop: threading.Event, peak: list[int]) -> None:
         time.sleep(0.005)
 
 
-def _run(command: list[str]) -> tuple[float, float]:
-    """Seconds and peak MB of one child process; exits when it fails."""
-    started = time.perf_counter()
+def _cpu() -> float:
+    """Processor seconds (user + system) of the children waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(command: list[str]) -> tuple[float, float, float]:
+    """Seconds, processor seconds and peak MB of one child process; exits when it fails."""
+    started, cpu = time.perf_counter(), _cpu()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stop, peak = threading.Event(), [0]
     watcher = threading.Thread(target=_peak_kib, args=(child.pid, stop, peak))
@@ -65,7 +73,7 @@ def _run(command: list[str]) -> tuple[float, float]:
     watcher.join()
     if child.returncode != 0:
         sys.exit(f"{' '.join(command)} exited {child.returncode}: {err.decode(errors='replace')}")
-    return time.perf_counter() - started, peak[0] / 1024
+    return time.perf_counter() - started, _cpu() - cpu, peak[0] / 1024
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
@@ -94,13 +102,19 @@ def main() -> None:
         ref_s: list[float] = []
         fw_mb: list[float] = []
         ref_mb: list[float] = []
+        fw_cpu: list[float] = []
+        ref_cpu: list[float] = []
         for _ in range(args.rounds):  # interleaved: each round runs both once
-            seconds, peak = _run([sys.executable, str(script), "nested", str(source), str(theirs)])
+            seconds, cpu, peak = _run(
+                [sys.executable, str(script), "nested", str(source), str(theirs)]
+            )
             ref_s.append(seconds)
+            ref_cpu.append(cpu)
             ref_mb.append(peak)
             command = [*FIELDWRIGHT, "run", str(DOCUMENT), "-i", str(source), "-o", str(ours)]
-            seconds, peak = _run(command)
+            seconds, cpu, peak = _run(command)
             fw_s.append(seconds)
+            fw_cpu.append(cpu)
             fw_mb.append(peak)
         produced, expected = _read(ours), _read(theirs)
         same = produced == expected and [list(r) for r in produced] == [list(r) for r in expected]
@@ -110,6 +124,8 @@ def main() -> None:
     print(f"  fieldwright run    : {_summary(fw_s)} s, peak {_summary(fw_mb, '.0f')} MB")
     print(f"  records/s          : {_summary([args.orders / s for s in fw_s], ',.0f')}")
     print(f"  ratio (ref / fw)   : {_summary(ratio)}x (target >= 0.50x)")
+    cpu_ratio = [ref / fw for ref, fw in zip(ref_cpu, fw_cpu, strict=True)]
+    print(f"  cpu ratio          : {_summary(cpu_ratio)}x (processor seconds)")
     print(f"  outputs identical  : {'yes' if same else 'NO'} (money as numbers, keys in order)")
 
 

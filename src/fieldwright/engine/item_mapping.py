@@ -13,14 +13,14 @@ mapped like any other item (`@` is null, so is every `@.…` path below it).
 from __future__ import annotations
 
 import copy
-import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fieldwright.domain import MappingDocument
+from fieldwright.engine.item_columns import node_column
+from fieldwright.engine.item_columns import put as _put
 from fieldwright.engine.item_plan import ItemField, ItemNode, ItemPlan, plan_items
 from fieldwright.engine.item_sources import NotAnArray
-from fieldwright.engine.paths import Segment
 from fieldwright.engine.results import FieldError
 from fieldwright.engine.scope import ItemScope
 
@@ -41,34 +41,6 @@ def _at(target: str, indexes: Sequence[int]) -> str:
     for number, part in enumerate(parts[1:]):
         text += (f"[{indexes[number]}]" if number < len(indexes) else "[*]") + part
     return text
-
-
-def _put(container: dict[str, Any], segments: tuple[Segment, ...], value: Any) -> None:
-    """Write `value` below an item (or the record), creating objects and arrays on the way."""
-    node: Any = container
-    for segment, after in itertools.pairwise(segments):
-        child = _child(node, segment)
-        wanted = list if isinstance(after, int) else dict
-        if not isinstance(child, wanted):
-            child = wanted()
-            _set(node, segment, child)
-        node = child
-    _set(node, segments[-1], value)
-
-
-def _child(node: Any, segment: Segment) -> Any:
-    if isinstance(segment, str):
-        return node.get(segment)
-    return node[segment] if segment < len(node) else None
-
-
-def _set(node: Any, segment: Segment, value: Any) -> None:
-    if isinstance(segment, str):
-        node[segment] = value
-        return
-    while len(node) <= segment:
-        node.append(None)
-    node[segment] = value
 
 
 class ItemMapping:
@@ -112,8 +84,12 @@ class ItemMapping:
         self._fill(node, record, None, output, (), errors, observer)
 
     def column(self, node: ItemNode) -> NodeColumn:
-        """The batch path of one array: map it per record, marking records with an error
-        (the careful path maps them again and reports each error and its on_error)."""
+        """The batch path of one array: all its items at once where `item_columns` can
+        (else per record), marking records with an error (the careful path maps them
+        again and reports each error and its on_error)."""
+        fast = node_column(node, self.fields)
+        if fast is not None:
+            return fast
 
         def run(
             records: Sequence[Record], outputs: list[dict[str, Any]], bad: set[int], cache: Any

@@ -21,6 +21,7 @@ from typing import Any
 
 from fieldwright.domain import FieldMapping, Problem, pointer
 from fieldwright.engine.item_sources import (
+    Read,
     Reader,
     Relative,
     array_reader,
@@ -51,6 +52,9 @@ class ItemField:
     index: int
     below: tuple[Segment, ...]
     readers: tuple[Reader, ...]
+    #: What each reader reads, for the batch path (`item_columns`): the levels above
+    #: the current item (None for the record), the path below it, or the position.
+    reads: tuple[Read, ...] = ()
 
 
 @dataclass(eq=False)
@@ -332,6 +336,7 @@ def _item_field(
 ) -> ItemField | None:
     mapping, _target = builder.fields[index]
     readers: list[Reader] = []
+    reads: list[Read] = []
     for number, text in enumerate(mapping.sources):
         found = _resolved(builder, index, number, text, chain)
         if found is None:
@@ -339,6 +344,7 @@ def _item_field(
         up, segments, relative = found
         if relative is not None:
             readers.append(value_reader(up, relative.path, relative.special))
+            reads.append(Read(up, relative.path, relative.special))
             continue
         if up != 0 and _first_many(segments) is not None:
             builder.problem(
@@ -351,7 +357,8 @@ def _item_field(
             return None
         path = parse_source(source_text(segments)) if segments else None
         readers.append(value_reader(up, path, None))
-    return ItemField(index, below, tuple(readers))
+        reads.append(Read(up, path, None))
+    return ItemField(index, below, tuple(readers), tuple(reads))
 
 
 def _order(nodes: list[ItemNode], order: list[int]) -> None:

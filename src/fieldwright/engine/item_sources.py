@@ -21,6 +21,7 @@ __all__ = [
     "ITEM_INDEX",
     "ITEM_NUMBER",
     "NotAnArray",
+    "Read",
     "Reader",
     "Relative",
     "array_reader",
@@ -55,6 +56,17 @@ class Relative:
     up: int
     path: SourcePath | None
     special: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """What one source of an item field reads, as `value_reader` was given it: `up`
+    items above the current one (None: the record), then `path` (None: the value
+    itself) or the position (`special`: "index" or "number")."""
+
+    up: int | None
+    path: SourcePath | None
+    special: str | None
 
 
 def parse_relative(text: str) -> Relative:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from fieldwright.engine.expressions._columns import NoColumn, column_of
 from fieldwright.engine.expressions._compile import MAX_EXPRESSION_DEPTH, Env, compile_tree
 from fieldwright.engine.expressions._library import (
     FUNCTIONS,
@@ -53,6 +54,7 @@ __all__ = [
     "check_expression",
     "compile_expression",
     "evaluate_all",
+    "evaluate_items",
 ]
 
 #: The most steps (items visited, calls made) one evaluation may take on one record.
@@ -74,12 +76,15 @@ class ExpressionProblem:
 class Expression:
     """A compiled expression; `evaluate` maps one record (and item) to plain JSON data."""
 
-    __slots__ = ("_run", "steps", "text")
+    __slots__ = ("_column", "_run", "steps", "text")
 
     def __init__(self, text: str, steps: int = MAX_EXPRESSION_STEPS) -> None:
         self.text = text
         self.steps = steps
-        self._run = compile_tree(text, parse(text))
+        tree = parse(text)
+        self._run = compile_tree(text, tree)
+        #: The whole expression for a column of items at once, when it has that form.
+        self._column = column_of(tree)
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
@@ -112,6 +117,14 @@ def evaluate_all(expression: Expression, records: Sequence[Any]) -> list[Any]:
     (the batch path then maps the records one by one, which does)."""
     steps = expression.steps
     env = Env(None, None, None, steps)
+    column = expression._column
+    if column is not None and records:
+        try:
+            found, spent = column(list(records), None, env)
+            if spent <= steps:  # all records together within one record's budget
+                return [_plain(value) for value in found]
+        except (NoColumn, ExpressionFailed, RecursionError):
+            pass  # record by record below says where it fails
     run = expression._run
     values: list[Any] = []
     append = values.append
@@ -123,6 +136,39 @@ def evaluate_all(expression: Expression, records: Sequence[Any]) -> list[Any]:
     except RecursionError:
         raise ExpressionFailed("expression failed: the data is nested too deeply") from None
     return values
+
+
+def evaluate_items(
+    expression: Expression, records: Sequence[Any], items: Sequence[Any]
+) -> tuple[list[Any], list[int]]:
+    """`expression.evaluate(record, scope of item)` of each pair of `records` and `items`
+    (`@` is the item), for a column of items; and the positions where it failed (their
+    value is None), which the careful path evaluates again to say why."""
+    steps = expression.steps
+    env = Env(None, None, None, steps)
+    column = expression._column
+    if column is not None and items:
+        try:
+            found, spent = column(list(records), list(items), env)
+            if spent <= steps:  # all items together within one item's budget: none ran out
+                return [_plain(value) for value in found], []
+        except (NoColumn, ExpressionFailed, RecursionError):
+            pass  # one by one below says which item fails, and why
+    run = expression._run
+    values: list[Any] = []
+    append = values.append
+    failed: list[int] = []
+    for position, (record, item) in enumerate(zip(records, items, strict=True)):
+        env.root = record
+        env.focus = item
+        env.left = steps
+        try:
+            append(_plain(run(record, env)))
+        except Exception:  # noqa: BLE001 - the careful path says why (or raises it)
+            env.variables.clear()
+            failed.append(position)
+            append(None)
+    return values, failed
 
 
 def _plain(result: Any) -> Any:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
+from fieldwright.engine.expressions._columns import Column, NoColumn, column_of
 from fieldwright.engine.expressions._library import FUNCTIONS
 from fieldwright.engine.expressions._parse import ITEM, ExpressionSyntaxError, Node, where
 from fieldwright.engine.expressions._values import (
@@ -44,12 +45,15 @@ class Env(Budget):
     """One evaluation: the record, the current item, the step's value, variables, and
     the steps it may still take (it is its own budget)."""
 
-    __slots__ = ("item", "root", "value", "variables")
+    __slots__ = ("focus", "item", "root", "value", "variables")
 
     def __init__(self, root: Any, item: ItemScope | None, value: Any, limit: int) -> None:
         self.limit = self.left = limit
         self.root = root
         self.item = item
+        #: What `@` reads: the current item's value (MISSING outside an item). A column of
+        #: items sets it item after item without building an ItemScope for each.
+        self.focus: Any = MISSING if item is None else item.item
         self.value = value
         self.variables: dict[str, Any] = {}
 
@@ -59,6 +63,7 @@ class Env(Budget):
 
 
 Fn = Callable[[Any, Env], Any]
+_Stage = Callable[[list[Any], Env], list[Any]]
 
 _UNSUPPORTED: Final = {
     "regex": "regular expressions",
@@ -147,7 +152,7 @@ class _Compiler:
         if name == "$":
             return lambda ctx, env: env.root
         if name == ITEM:
-            return lambda ctx, env: MISSING if env.item is None else env.item.item
+            return lambda ctx, env: env.focus
         if name == VALUE and name not in scope:
             return lambda ctx, env: env.value
         if name not in scope:
@@ -185,7 +190,7 @@ class _Compiler:
         return keep
 
     def _path(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
-        steps: list[tuple[Fn, tuple[Callable[[list[Any], Env], list[Any]], ...]]] = []
+        steps: list[tuple[Fn, tuple[_Stage, ...], Column | None]] = []
         for step in node.steps:
             stages = [*(step.stages or ()), *(step.predicate or ())]
             saved, step.predicate, step.stages = step.predicate, None, None
@@ -193,7 +198,8 @@ class _Compiler:
                 compiled = self.compile(step, scope, depth)
             finally:
                 step.predicate, step.stages = saved, stages or None
-            steps.append((compiled, tuple(self._stage(s, scope, depth) for s in stages)))
+            column = None if stages else column_of(step)
+            steps.append((compiled, tuple(self._stage(s, scope, depth) for s in stages), column))
         keep_array = bool(node.keep_array)
         if len(steps) == 1 and not steps[0][1] and not keep_array and node.steps[0].type == "name":
             name = node.steps[0].value
@@ -208,7 +214,7 @@ class _Compiler:
 
             return field
         if len(steps) == 1 and not steps[0][1] and not keep_array:
-            (only, _none) = steps[0]
+            only = steps[0][0]
 
             def single(ctx: Any, env: Env) -> Any:
                 value = only(ctx, env)
@@ -220,26 +226,10 @@ class _Compiler:
 
             return single
         plan = tuple(steps)
-
-        def path(ctx: Any, env: Env) -> Any:
-            sequence = [ctx]
-            for step, stages in plan:
-                env.spend(len(sequence))
-                found: list[Any] = []
-                for element in sequence:
-                    value = step(element, env)
-                    if value is MISSING:
-                        continue
-                    items = _flatten(value) if type(value) is list else [value]
-                    for stage in stages:
-                        items = stage(items, env)
-                    found.extend(items)
-                sequence = found
-            if not sequence:
-                return MISSING
-            return sequence[0] if len(sequence) == 1 and not keep_array else sequence
-
-        return path
+        chain = _chain(node, plan, keep_array)
+        if chain is not None:
+            return chain
+        return _walk(plan, keep_array)
 
     # operators
     def _binary(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
@@ -248,27 +238,9 @@ class _Compiler:
         right = self.compile(node.rhs, scope, depth)
         offset = self._start(node)
         if operator in ("+", "-", "*", "/", "%"):
-            fast = _FAST.get(operator)
-            exact = _EXACT.get(operator)
-
-            def arithmetic_at(ctx: Any, env: Env) -> Any:
-                a, b = left(ctx, env), right(ctx, env)
-                kinds = (type(a), type(b))
-                if fast is not None and kinds[0] in _PLAIN and kinds[1] in _PLAIN:
-                    result = fast(a, b)  # int and float: no decimal, no null to handle
-                    if -_BIG < result < _BIG:  # a finite float, an int of at most 300 digits
-                        return result
-                elif exact is not None and Decimal in kinds and _EXACT_KINDS.issuperset(kinds):
-                    try:  # money: Decimal with Decimal or int, in DECIMALS without a with-block
-                        return exact(a, b)
-                    except decimal.DecimalException:
-                        pass  # out of range, division by zero: arithmetic() says which
-                try:
-                    return arithmetic(operator, a, b)
-                except ExpressionFailed as exc:
-                    raise _located(exc, offset) from None
-
-            return arithmetic_at
+            if node.rhs.type == "number" and type(node.rhs.value) is int:
+                return _by_literal(operator, left, node.rhs.value, offset)
+            return _arithmetic(operator, left, right, offset)
         if operator == "=":
             return lambda ctx, env: equal(left(ctx, env), right(ctx, env))
         if operator == "!=":
@@ -370,6 +342,17 @@ class _Compiler:
                 parts.append(self.compile(expression, inner, depth))
         names = inner - scope
         sequence = tuple(parts)
+        if not names:  # `(a + b)`: brackets without bindings, nothing to save or restore
+            if len(sequence) == 1:
+                return sequence[0]
+
+            def run_all(ctx: Any, env: Env) -> Any:
+                result: Any = MISSING
+                for part in sequence:
+                    result = part(ctx, env)
+                return result
+
+            return run_all
 
         def block(ctx: Any, env: Env) -> Any:
             saved = {name: env.variables[name] for name in names if name in env.variables}
@@ -415,6 +398,35 @@ class _Compiler:
         impl = spec.impl
         offset = self._start(procedure)
         fixed = tuple(arguments)
+        direct = getattr(impl, "direct", None)
+        extras = (node.arguments or ())[1:] if first is None else (node.arguments or ())
+        if direct is not None and fixed and all(e.type in _LITERALS for e in extras):
+            # `$decimal(x)`, `$round(x, 2)`: the value, then literal extras, called directly
+            return _direct_call(impl, fixed[0], tuple(e.value for e in extras), offset)
+        if len(fixed) == 1:  # the common calls, without building the list in a loop
+            (only,) = fixed
+
+            def call_one(ctx: Any, env: Env) -> Any:
+                env.spend()
+                values = [only(ctx, env)]
+                try:
+                    return impl(values, env)
+                except ExpressionFailed as exc:
+                    raise _located(exc, offset) from None
+
+            return call_one
+        if len(fixed) == 2:
+            first_argument, second_argument = fixed
+
+            def call_two(ctx: Any, env: Env) -> Any:
+                env.spend()
+                values = [first_argument(ctx, env), second_argument(ctx, env)]
+                try:
+                    return impl(values, env)
+                except ExpressionFailed as exc:
+                    raise _located(exc, offset) from None
+
+            return call_two
 
         def call(ctx: Any, env: Env) -> Any:
             env.spend()
@@ -435,6 +447,81 @@ class _Compiler:
         return self._call(node.rhs, self.compile(node.lhs, scope, depth), scope, depth)
 
 
+_Plan = tuple[tuple[Fn, tuple[_Stage, ...], Column | None], ...]
+
+
+def _walk(plan: _Plan, keep_array: bool) -> Fn:
+    """A path step by step: each step maps every value found so far, arrays flattened."""
+
+    def path(ctx: Any, env: Env) -> Any:
+        sequence = [ctx]
+        for step, stages, column in plan:
+            env.spend(len(sequence))
+            if column is not None and len(sequence) > 1:
+                try:  # `items.$round(price * qty, 2)`: the step for all the items at once
+                    values, spent = column(sequence, None, env)
+                except NoColumn:
+                    pass  # one by one below, as always
+                else:
+                    if env.left >= spent:  # else one by one fails where the budget runs out
+                        env.left -= spent
+                        sequence = [value for value in values if value is not MISSING]
+                        continue
+            found: list[Any] = []
+            for element in sequence:
+                value = step(element, env)
+                if value is MISSING:
+                    continue
+                if type(value) is not list and not stages:
+                    found.append(value)  # one value, nothing to filter: no list of one
+                    continue
+                items = _flatten(value) if type(value) is list else [value]
+                for stage in stages:
+                    items = stage(items, env)
+                found.extend(items)
+            sequence = found
+        if not sequence:
+            return MISSING
+        return sequence[0] if len(sequence) == 1 and not keep_array else sequence
+
+    return path
+
+
+def _chain(node: Node, plan: _Plan, keep_array: bool) -> Fn | None:
+    """`@.a.b`, `$.a.b`, `$x.a`, `a.b.c`: one value followed member by member, with the
+    steps `_walk` would spend; None for other paths. Where an array turns up, `_walk`
+    takes the whole path over (nothing is spent before it does)."""
+    first, *rest = node.steps
+    if keep_array or any(stages for _step, stages, _column in plan) or len(plan) < 2:
+        return None
+    if first.type not in ("variable", "name") or any(step.type != "name" for step in rest):
+        return None
+    start = plan[0][0]
+    names = tuple(step.value for step in rest)
+    walk = _walk(plan, keep_array)
+
+    def chain(ctx: Any, env: Env) -> Any:
+        value = start(ctx, env)
+        spent = 1
+        for name in names:
+            kind = type(value)
+            if kind is dict:
+                value = value.get(name, MISSING)
+            elif kind is list:
+                return walk(ctx, env)
+            elif value is MISSING:
+                break
+            else:
+                value = MISSING
+            spent += 1
+        if type(value) is list:
+            return walk(ctx, env)
+        env.spend(spent)
+        return value
+
+    return chain
+
+
 #: Operators whose int and float results need only a range check.
 _FAST: Final[dict[str, Callable[[Any, Any], Any]]] = {
     "+": lambda a, b: a + b,
@@ -442,6 +529,8 @@ _FAST: Final[dict[str, Callable[[Any, Any], Any]]] = {
     "*": lambda a, b: a * b,
 }
 _PLAIN: Final = frozenset({int, float})
+#: Node types whose closure returns a constant (`node.value`).
+_LITERALS: Final = frozenset({"string", "number", "value"})
 #: Decimal operations in the expressions' context (the same results as `a * b` inside
 #: `decimal.localcontext(DECIMALS)`, without entering it on every operation).
 _EXACT: Final[dict[str, Callable[[Any, Any], Decimal]]] = {
@@ -452,6 +541,96 @@ _EXACT: Final[dict[str, Callable[[Any, Any], Decimal]]] = {
 }
 _EXACT_KINDS: Final = frozenset({Decimal, int})
 _BIG: Final = 10**300
+
+
+def _direct_call(impl: Any, value_of: Fn, constants: tuple[Any, ...], offset: int) -> Fn:
+    """A call of a function of one value (`_OneValue`) with literal extras: what its
+    `direct` does, inlined for the usual value (a number for a number function, text for
+    a text function); any other value goes through `direct`, which says what is wrong."""
+    direct, apply = impl.direct, impl.apply
+    kinds = _NUMBERS if impl.numeric else _TEXTS if impl.textual else None
+    extra = constants[0] if len(constants) == 1 else None
+    count = len(constants)
+
+    def call_direct(ctx: Any, env: Env) -> Any:
+        left = env.left = env.left - 1  # a call costs one step (as Budget.spend counts)
+        if left < 0:
+            env.spend(0)
+        value = value_of(ctx, env)
+        try:
+            if value is MISSING or value is None:
+                return MISSING
+            if kinds is not None and type(value) not in kinds:
+                return direct(value, env, constants)
+            left = env.left = env.left - 1  # and its value one more
+            if left < 0:
+                env.spend(0)
+            if count == 0:
+                return apply(value)
+            if count == 1:
+                return apply(value, extra)
+            return apply(value, *constants)
+        except ExpressionFailed as exc:
+            raise _located(exc, offset) from None
+
+    return call_direct
+
+
+_NUMBERS: Final = frozenset({int, float, Decimal})
+_TEXTS: Final = frozenset({str})
+
+
+def _arithmetic(operator: str, left: Fn, right: Fn, offset: int) -> Fn:
+    """`a + b`, `a * b`, ...: int and float, and Decimal with Decimal or int, computed
+    at once; anything else (null, missing, text, out of range) by `arithmetic`."""
+    fast, exact = _FAST.get(operator), _EXACT.get(operator)
+
+    def arithmetic_at(ctx: Any, env: Env) -> Any:
+        a = left(ctx, env)
+        b = right(ctx, env)
+        first, second = type(a), type(b)
+        if first is Decimal or second is Decimal:
+            if exact is not None and first in _EXACT_KINDS and second in _EXACT_KINDS:
+                try:  # money: Decimal with Decimal or int, in DECIMALS without a with-block
+                    return exact(a, b)
+                except decimal.DecimalException:
+                    pass  # out of range, division by zero: arithmetic() says which
+        elif fast is not None and first in _PLAIN and second in _PLAIN:
+            result = fast(a, b)  # int and float: no decimal, no null to handle
+            if -_BIG < result < _BIG:  # a finite float, an int of at most 300 digits
+                return result
+        try:
+            return arithmetic(operator, a, b)
+        except ExpressionFailed as exc:
+            raise _located(exc, offset) from None
+
+    return arithmetic_at
+
+
+def _by_literal(operator: str, left: Fn, number: int, offset: int) -> Fn:
+    """`x / 100`, `x * 2`: arithmetic with a whole-number literal on the right, as
+    `arithmetic_at` computes it, without evaluating the literal each time."""
+    fast, exact = _FAST.get(operator), _EXACT.get(operator)
+
+    def arithmetic_by(ctx: Any, env: Env) -> Any:
+        a = left(ctx, env)
+        first = type(a)
+        if first is Decimal:
+            if exact is not None:
+                try:  # money: Decimal with an int, in DECIMALS
+                    return exact(a, number)
+                except decimal.DecimalException:
+                    pass  # out of range, division by zero: arithmetic() says which
+        elif fast is not None and first in _PLAIN:
+            result = fast(a, number)
+            if -_BIG < result < _BIG:
+                return result
+        try:
+            return arithmetic(operator, a, number)
+        except ExpressionFailed as exc:
+            raise _located(exc, offset) from None
+
+    return arithmetic_by
 
 
 def _at(items: list[Any], index: int) -> list[Any]:

@@ -82,8 +82,17 @@ def _numbers(name: str, value: Any, budget: Budget) -> list[Any]:
 def _sum(args: Sequence[Any], budget: Budget) -> Any:
     total: Any = 0
     for item in _numbers("$sum", args[0], budget):
+        if type(item) is Decimal and type(total) in _EXACT_KINDS:
+            try:  # money: what arithmetic() computes, without entering the context each time
+                total = DECIMALS.add(total, item)
+                continue
+            except decimal.DecimalException:
+                pass  # out of range: arithmetic() says so
         total = arithmetic("+", total, item)
     return total
+
+
+_EXACT_KINDS: Final = frozenset({Decimal, int})
 
 
 def _count(args: Sequence[Any], budget: Budget) -> Any:
@@ -114,21 +123,37 @@ def _average(args: Sequence[Any], budget: Budget) -> Any:
     return arithmetic("/", _sum([items], budget), len(items))
 
 
-def _one(name: str, kind: str, apply: Callable[..., Any]) -> Impl:
-    """A function of one value (and constant extras): missing and null give missing."""
+class _OneValue:
+    """A function of one value (and constant extras): missing and null give missing.
 
-    def one(args: Sequence[Any], budget: Budget) -> Any:
-        value = args[0]
+    `direct` takes the value and the extras apart, so that a call whose extras are
+    literals (`$round(x, 2)`) is compiled without building an argument list."""
+
+    __slots__ = ("apply", "name", "numeric", "textual")
+
+    def __init__(self, name: str, kind: str, apply: Callable[..., Any]) -> None:
+        self.name = name
+        self.numeric = kind == "number"
+        self.textual = kind == "text"
+        self.apply = apply
+
+    def __call__(self, args: Sequence[Any], budget: Budget) -> Any:
+        return self.direct(args[0], budget, tuple(args[1:]))
+
+    def direct(self, value: Any, budget: Budget, extras: tuple[Any, ...]) -> Any:
         if value is MISSING or value is None:
             return MISSING
-        if kind == "number" and not is_number(value):
-            raise ExpressionFailed(f"{name} needs a number, not {described(value)}")
-        if kind == "text" and not isinstance(value, str):
-            raise ExpressionFailed(f"{name} needs text, not {described(value)}; use $string()")
+        if self.numeric and not is_number(value):
+            raise ExpressionFailed(f"{self.name} needs a number, not {described(value)}")
+        if self.textual and not isinstance(value, str):
+            raise ExpressionFailed(f"{self.name} needs text, not {described(value)}; use $string()")
         budget.spend()
-        return apply(value, *args[1:])
+        return self.apply(value, *extras) if extras else self.apply(value)
 
-    return one
+
+def _one(name: str, kind: str, apply: Callable[..., Any]) -> Impl:
+    """A function of one value (and constant extras): missing and null give missing."""
+    return _OneValue(name, kind, apply)
 
 
 def _number(value: Any) -> Any:
@@ -147,7 +172,7 @@ def _number(value: Any) -> Any:
 
 
 def _decimal(value: Any) -> Decimal:
-    if isinstance(value, str):
+    if type(value) is str or isinstance(value, str):
         try:
             result = Decimal(value.strip())
         except decimal.InvalidOperation:
@@ -176,8 +201,10 @@ def _unit(digits: int) -> Decimal:
 
 def _round(value: Any, places: Any = MISSING) -> Any:
     """Half away from zero (JSONata rounds half to even): 2.5 -> 3, -2.5 -> -3."""
-    digits = _places("$round", places)
-    exact = to_decimal(value)
+    if type(value) is Decimal and type(places) is int and -100 <= places <= 100:
+        digits, exact = places, value  # money: $round(decimal, 2), checked at once
+    else:
+        digits, exact = _places("$round", places), to_decimal(value)
     try:
         rounded = exact.quantize(_unit(digits), rounding=decimal.ROUND_HALF_UP, context=DECIMALS)
     except decimal.InvalidOperation:

@@ -92,7 +92,12 @@ class Budget:
             )
 
 
+_NUMBER_TYPES: Final = frozenset({int, float, Decimal})
+
+
 def is_number(value: Any) -> bool:
+    if type(value) in _NUMBER_TYPES:  # the usual case, one set lookup (bool is not in it)
+        return True
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
