@@ -23,7 +23,7 @@ is not formatted here: `format_rows` answers None and the loader uses
 from __future__ import annotations
 
 import datetime as dt
-import math
+import re
 from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
@@ -65,16 +65,16 @@ def cell_kind(column_type: sqltypes.TypeEngine[Any], has_processor: bool) -> Cel
     return CellKind.OTHER if has_processor else CellKind.PLAIN
 
 
-def _escaped(values: Sequence[Any]) -> list[str] | None:
+def _escaped(values: Sequence[Any], nulls: bool) -> list[str] | None:
     """Strings (None where the value is None) escaped for COPY text; None: a NUL inside."""
-    joined = _SEPARATOR.join([value or "" for value in values])
+    joined = _SEPARATOR.join([value or "" for value in values] if nulls else values)
     for character, escape in _ESCAPES:
         if character in joined:
             joined = joined.replace(character, escape)
     cells = joined.split(_SEPARATOR)
     if len(cells) != len(values):
         return None  # a value holds a NUL, which PostgreSQL text cannot: write_row's turn
-    return cells
+    return _with_nulls(cells, values) if nulls else cells
 
 
 def _with_nulls(cells: list[str], values: Sequence[Any]) -> list[str]:
@@ -84,19 +84,46 @@ def _with_nulls(cells: list[str], values: Sequence[Any]) -> list[str]:
     return cells
 
 
-def _parsed(values: Sequence[Any], parse: Callable[[str], Any]) -> list[str]:
-    return [NULL if value is None else parse(value).isoformat() for value in values]
-
-
 def _to_date(text: str) -> dt.date:
     return dt.datetime.fromisoformat(text).date() if "T" in text else dt.date.fromisoformat(text)
 
 
-_PARSERS: dict[CellKind, Callable[[str], Any]] = {
-    CellKind.DATE: _to_date,
-    CellKind.DATETIME: dt.datetime.fromisoformat,
-    CellKind.TIME: dt.time.fromisoformat,
+#: Per kind: the C-level parser tried first, then the writer's own (as TableWriter parses).
+_PARSERS: dict[CellKind, tuple[Callable[[str], Any], Callable[[str], Any]]] = {
+    CellKind.DATE: (dt.date.fromisoformat, _to_date),
+    CellKind.DATETIME: (dt.datetime.fromisoformat, dt.datetime.fromisoformat),
+    CellKind.TIME: (dt.time.fromisoformat, dt.time.fromisoformat),
 }
+#: ISO strings PostgreSQL reads as the same value Python parses them to: sent as they are
+#: once parsed (formatting a parsed time-zone-aware datetime costs several microseconds).
+_PLAIN_ISO = {
+    CellKind.DATE: re.compile(r"\d{4}-\d{2}-\d{2}"),
+    CellKind.DATETIME: re.compile(
+        r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::\d{2})?)?)?"
+    ),
+}
+
+
+def _temporal(values: Sequence[Any], kind: CellKind, nulls: bool) -> list[str] | None:
+    """ISO strings of a DATE, TIMESTAMP or TIME column; None: one the writer refuses."""
+    present: Sequence[str] = [value for value in values if value is not None] if nulls else values
+    fast, writer = _PARSERS[kind]
+    try:
+        parsed = list(map(fast, present))
+    except ValueError:
+        try:
+            parsed = list(map(writer, present))
+        except ValueError:
+            return None  # the per-row writer names the value
+    shape = _PLAIN_ISO.get(kind)
+    if shape is not None and all(map(shape.fullmatch, present)):
+        cells = list(present)
+    else:
+        cells = [value.isoformat() for value in parsed]
+    if not nulls:
+        return cells
+    filled = iter(cells)
+    return [NULL if value is None else next(filled) for value in values]
 
 
 def _cells(values: Sequence[Any], kind: CellKind) -> list[str] | None:
@@ -109,25 +136,22 @@ def _cells(values: Sequence[Any], kind: CellKind) -> list[str] | None:
     if kind is CellKind.OTHER or len(types) > 2:
         return None
     if kind in _PARSERS:
-        if types != {str}:
-            return None
-        try:
-            return _parsed(values, _PARSERS[kind])
-        except ValueError:
-            return None  # the per-row writer names the value
+        return _temporal(values, kind, nulls) if types == {str} else None
     if types == {bool}:
         return [NULL if value is None else ("t" if value else "f") for value in values]
     if kind is CellKind.BOOLEAN:
         return None
     if types == {str}:
-        cells = _escaped(values)
-        return _with_nulls(cells, values) if cells is not None and nulls else cells
+        return _escaped(values, nulls)
     if types <= {int, float}:
-        if float in types and not all(
-            math.isfinite(value) for value in values if type(value) is float
-        ):
-            return None  # NaN and infinities: psycopg's dumpers spell them
-        return [NULL if value is None else str(value) for value in values]
+        cells = (
+            [NULL if value is None else str(value) for value in values]
+            if nulls
+            else [*map(str, values)]
+        )
+        if float in types and "n" in "".join(cells):
+            return None  # NaN and infinities ("nan", "inf"): psycopg's dumpers spell them
+        return cells
     return None
 
 

@@ -23,6 +23,7 @@ database's error, as before.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -61,18 +62,28 @@ def copy_loader(database: Database) -> CopyLoader | None:
     return CopyLoader(database)
 
 
-def _by_columns(records: Sequence[Record]) -> list[tuple[tuple[str, ...], list[Record]]]:
-    """The records grouped by the columns they set, in first-seen order."""
-    keys = list(map(tuple, records))
-    if keys and keys.count(keys[0]) == len(keys):  # the usual batch: one shape
-        return [(keys[0], list(records))]
+def _by_columns(records: Sequence[Record]) -> list[tuple[tuple[str, ...], list[list[Any]]]]:
+    """The records grouped by the columns they set (first-seen order), each group as its
+    columns' values, one list per column."""
+    if not records:
+        return []
+    first = tuple(records[0])
+    if set(map(len, records)) == {len(first)}:  # the usual batch: one set of columns
+        try:
+            return [(first, [list(map(itemgetter(name), records)) for name in first])]
+        except KeyError:
+            pass  # the same number of columns, not the same ones
     groups: dict[tuple[str, ...], list[Record]] = {}
-    for columns, record in zip(keys, records, strict=True):
+    for record in records:
+        columns = tuple(record)
         group = groups.get(columns)
         if group is None:
             group = groups[columns] = []
         group.append(record)
-    return list(groups.items())
+    return [
+        (columns, [list(values) for values in zip(*map(dict.values, members), strict=True)])
+        for columns, members in groups.items()
+    ]
 
 
 class CopyLoader:
@@ -128,17 +139,16 @@ class CopyLoader:
         suffix = constant_cells(extra_values) if extra_values else ""
         names = tuple(extra or ())
         groups: list[Group] = []
-        for columns, members in _by_columns(records):
+        for columns, values in _by_columns(records):
             plan = self._plan(table, writers, columns)
             if plan is None or not columns:
                 return None
             data: str | list[list[Any]] | None = None
             if suffix is not None:
-                values = list(zip(*[record.values() for record in members], strict=True))
                 data = format_rows(values, plan[2], suffix)
             if data is None:
                 try:
-                    data = _rows(plan, members, extra_values)
+                    data = _rows(plan, values, extra_values)
                 except (TypeError, ValueError):
                     return None  # the per-row path reports it exactly as it always has
             groups.append((columns + names, data))
@@ -230,12 +240,12 @@ class CopyLoader:
         cursor.execute(sql.SQL("DROP TABLE {}").format(temporary))
 
 
-def _rows(plan: Plan, records: Sequence[Record], extra_values: list[Any]) -> list[list[Any]]:
-    """The records as rows of what executemany would bind, for psycopg's write_row."""
+def _rows(plan: Plan, columns: list[list[Any]], extra_values: list[Any]) -> list[list[Any]]:
+    """The rows of the columns' values, each made what executemany would bind (write_row's)."""
     steps, texts, _kinds = plan
     rows: list[list[Any]] = []
-    for record in records:
-        row = list(record.values())
+    for values in zip(*columns, strict=True):
+        row = list(values)
         if texts:
             kinds = set(map(type, row))
             if dict in kinds or list in kinds:

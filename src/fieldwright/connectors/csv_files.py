@@ -349,7 +349,7 @@ class CsvSource:
             if dirty or size > self.max_field_size or len(cells) != width:
                 yield self._checked(start, cells, record_lines)
                 continue
-            record = dict(zip(columns, cells))
+            record = dict(zip(columns, cells, strict=True))
             if converters:
                 yield self._converted(start, record, record_lines)
             else:

@@ -12,10 +12,17 @@ from fieldwright.engine.functions import REGISTRY, FunctionSpec
 
 WITH_SHORTCUT = [spec for spec in REGISTRY if spec.on_text is not None]
 TABLES = {"t": {"a": 1, "Ab": 2, "ß": 3, " ": 4}}
+#: CSV cells the number and boolean shortcuts read first, and their near misses.
+NUMBERS_AND_WORDS = [
+    *("42", "-42", "12.50", "-3.25", "0.5", ".5", "5.", "+1.5", " 4.5 ", "1e3", "1.5e-3"),
+    *("١٢.٥", "1" * 400 + ".5", "1" * 300 + "." + "9" * 300, "nan", "inf", "1_000.5"),
+    *("true", "false", "t", "f", "yes", "no", "on", "off", "1", "0", "TRUE", " yes", "maybe"),
+]
 
 
 def test_the_hot_text_functions_have_shortcuts() -> None:
-    assert {"upper", "lower", "title", "trim", "lookup"} <= {s.name for s in WITH_SHORTCUT}
+    hot = {"upper", "lower", "title", "trim", "lookup", "to_number", "to_integer", "to_boolean"}
+    assert hot <= {s.name for s in WITH_SHORTCUT}
 
 
 def _argument_sets(spec: FunctionSpec) -> list[tuple[Any, ...]]:
@@ -32,7 +39,11 @@ def _argument_sets(spec: FunctionSpec) -> list[tuple[Any, ...]]:
 
 @pytest.mark.parametrize("spec", WITH_SHORTCUT, ids=lambda s: s.name)
 @settings(max_examples=200, deadline=None)
-@given(text=st.text(max_size=12) | st.sampled_from(["a", "AB", "ab", "ß", " ", " x ", "--x--"]))
+@given(
+    text=st.text(max_size=12)
+    | st.sampled_from(["a", "AB", "ab", "ß", " ", " x ", "--x--"])
+    | st.sampled_from(NUMBERS_AND_WORDS)
+)
 def test_shortcut_matches_the_function(spec: FunctionSpec, text: str) -> None:
     assert spec.on_text is not None
     for args in _argument_sets(spec):

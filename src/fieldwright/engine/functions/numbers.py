@@ -39,12 +39,26 @@ def _finite(result: float) -> float:
     return result
 
 
+#: Plain decimal text (no sign but minus, no exponent, no blanks; too short to overflow).
+_PLAIN_DECIMAL = re.compile(r"-?\d{1,300}\.\d{1,300}")
+
+
+def _number_text(value: str) -> int | float:
+    """to_number of text, plain digits and plain decimals first (a CSV column's usual cells)."""
+    if value.isdigit() and value.isascii():
+        return int(value)
+    if _PLAIN_DECIMAL.fullmatch(value):
+        return float(value)
+    return as_number(value)
+
+
 @function(
     "to_number",
     _N,
     "Convert numeric text to a number.",
     returns="number",
     examples=[Example("42", (), 42), Example(" -4.50 ", (), -4.5), Example("1e3", (), 1000.0)],
+    on_text=_number_text,
 )
 def to_number(value: Any) -> int | float:
     """Read a number from text: whole numbers stay whole ('42' → 42), others become
