@@ -1,11 +1,15 @@
 """PostgreSQL through psycopg 3: batches loaded with ``COPY … FROM STDIN`` instead of executemany.
 
-`CopyLoader` turns records into rows in one pass: every value goes through
-the writer `TableWriter.prepare` would use (ISO dates parsed, objects and
-arrays in text columns as JSON) and then the SQLAlchemy bind processor
-executemany would apply (JSON columns serialise, booleans are checked, …);
-the rows are streamed with psycopg's ``copy.write_row``, one transaction per
-batch:
+`CopyLoader` groups a batch's records by the columns they set and reads each
+group a column at a time. A group whose columns hold text, numbers,
+booleans and ISO dates (a CSV's usual batch) becomes COPY's text format in
+a few passes per column and is sent with one ``copy.write`` (see
+`fieldwright.connectors._copytext`: the same text psycopg would send). Any
+other group goes row by row: every value through the writer
+`TableWriter.prepare` would use (ISO dates parsed, objects and arrays in
+text columns as JSON) and then the SQLAlchemy bind processor executemany
+would apply (JSON columns serialise, booleans are checked, …), streamed with
+psycopg's ``copy.write_row``. One transaction per batch:
 
 * ``insert`` (and the staging table): ``COPY table (columns) FROM STDIN``;
 * ``upsert``: ``COPY`` into a temporary table, then ``INSERT … SELECT … ON
