@@ -11,9 +11,12 @@ interleaved rounds, with:
   as its own process as a user would;
 - ``psql -c "\\copy people FROM people.csv CSV HEADER"``, also its own process.
 
-Each round truncates the table first and checks the row count after. It
+Each round truncates the table first and checks the row count after. The
+fieldwright processes read compiled bytecode, as an installed package does
+(kept in the temporary folder, even under ``PYTHONDONTWRITEBYTECODE``). It
 prints every round's seconds, the ratios fieldwright rows/s ÷ psql rows/s
-(min / median / max; the target is ≥ 0.5×), and each process's peak RSS.
+(min / median / max; the target is ≥ 0.5×), each process's peak RSS and the
+fieldwright process's CPU seconds (steadier than wall time on a shared machine).
 
 PostgreSQL comes from ``--pg-url`` or ``FIELDWRIGHT_TEST_PG_URL``; the table
 lives in a fresh schema dropped at the end.
@@ -103,8 +106,9 @@ def _document(url: str, batch_size: int) -> dict[str, Any]:
     }
 
 
-def _timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Seconds and peak RSS (MB) of one process; its output is shown only if it fails."""
+def _timed(command: list[str], env: dict[str, str]) -> tuple[float, int, float]:
+    """Seconds, peak RSS (MB) and CPU seconds (user + system) of one process; its output is
+    shown only if it fails."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -116,7 +120,7 @@ def _timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         sys.exit(f"{command[0]} failed ({process.returncode}):\n{output}")
-    return seconds, usage.ru_maxrss // 1024
+    return seconds, usage.ru_maxrss // 1024, usage.ru_utime + usage.ru_stime
 
 
 def _summary(label: str, values: list[float], unit: str) -> str:
@@ -151,6 +155,10 @@ def main() -> None:
                 columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
                 connection.execute(f"CREATE TABLE people ({columns})")
             env = {**os.environ, "FIELDWRIGHT_DATABASE_URL": f"sqlite:///{directory / 'store.db'}"}
+            # Bytecode as an installed package has it: compiled by the import below, kept in
+            # the temporary folder (PYTHONDONTWRITEBYTECODE would recompile every module per run).
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(directory / "pycache")
             document = directory / "bench.fwmap.json"
             document.write_text(json.dumps(_document(sa_url, args.batch_size)), encoding="utf-8")
             subprocess.run([fieldwright, "import", str(document)], env=env, check=True)
@@ -172,11 +180,14 @@ def main() -> None:
             )
             seconds: dict[str, list[float]] = {name: [] for name in commands}
             rss: dict[str, list[float]] = {name: [] for name in commands}
+            cpu: list[float] = []
             for round_number in range(1, args.rounds + 1):
                 for name, command in commands.items():
                     with psycopg.connect(conninfo, autocommit=True) as connection:
                         connection.execute("TRUNCATE people")
-                    took, peak = _timed(command, env)
+                    took, peak, used = _timed(command, env)
+                    if name == "fieldwright run":
+                        cpu.append(used)
                     with psycopg.connect(conninfo) as connection:
                         row = connection.execute("SELECT count(*) FROM people").fetchone()
                     assert row is not None and row[0] == args.rows, (name, row)
@@ -193,6 +204,8 @@ def main() -> None:
             for name in commands:
                 print(_summary(f"{name} seconds", seconds[name], " s"))
                 print(_summary(f"{name} peak RSS", rss[name], " MB"))
+            # The server's work is not psql's: only the fieldwright process's CPU is telling.
+            print(_summary("fieldwright run CPU (user+sys)", cpu, " s"))
             print(_summary("ratio fieldwright / psql \\copy", ratios, "×"))
             print("  target: ≥ 0.5×")
     finally:

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import click
 
-from fieldwright.cli._common import ExitCode, reported_errors
-from fieldwright.cli.db import database_option
+from fieldwright.cli._common import ExitCode, database_option, reported_errors
 from fieldwright.domain.certificates import ExpiryKind, ExpiryStage
 from fieldwright.service import Service
 

@@ -14,8 +14,7 @@ from datetime import datetime
 
 import click
 
-from fieldwright.cli._common import reported_errors
-from fieldwright.cli.db import database_option
+from fieldwright.cli._common import database_option, reported_errors
 from fieldwright.service import (
     HubHealth,
     Integration,

@@ -1,11 +1,15 @@
 """PostgreSQL through psycopg 3: batches loaded with ``COPY … FROM STDIN`` instead of executemany.
 
-`CopyLoader` turns records into rows in one pass: every value goes through
-the writer `TableWriter.prepare` would use (ISO dates parsed, objects and
-arrays in text columns as JSON) and then the SQLAlchemy bind processor
-executemany would apply (JSON columns serialise, booleans are checked, …);
-the rows are streamed with psycopg's ``copy.write_row``, one transaction per
-batch:
+`CopyLoader` groups a batch's records by the columns they set and reads each
+group a column at a time. A group whose columns hold text, numbers,
+booleans and ISO dates (a CSV's usual batch) becomes COPY's text format in
+a few passes per column and is sent with one ``copy.write`` (see
+`fieldwright.connectors._copytext`: the same text psycopg would send). Any
+other group goes row by row: every value through the writer
+`TableWriter.prepare` would use (ISO dates parsed, objects and arrays in
+text columns as JSON) and then the SQLAlchemy bind processor executemany
+would apply (JSON columns serialise, booleans are checked, …), streamed with
+psycopg's ``copy.write_row``. One transaction per batch:
 
 * ``insert`` (and the staging table): ``COPY table (columns) FROM STDIN``;
 * ``upsert``: ``COPY`` into a temporary table, then ``INSERT … SELECT … ON
@@ -23,6 +27,7 @@ database's error, as before.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -31,6 +36,7 @@ from sqlalchemy import Table
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
+from fieldwright.connectors._copytext import CellKind, cell_kind, constant_cells, format_rows
 from fieldwright.connectors._sqlcommon import Database
 from fieldwright.connectors._sqlvalues import json_text
 from fieldwright.domain.records import Record
@@ -41,10 +47,12 @@ Convert = Callable[[Any], Any] | None
 #: How each column's record values become what the column binds (see TableWriter).
 Writers = Mapping[str, Convert]
 #: Per column needing it: its index in the row, its writer (not for None), its bind processor;
-#: and the indexes of the columns whose objects and arrays become JSON text.
-Plan = tuple[list[tuple[int, Convert, Convert]], list[int]]
-#: Rows setting the same columns: the columns, and each row's values in their order.
-Group = tuple[tuple[str, ...], list[list[Any]]]
+#: the indexes of the columns whose objects and arrays become JSON text; and how each
+#: column's values become COPY text on the fast path.
+Plan = tuple[list[tuple[int, Convert, Convert]], list[int], list[CellKind]]
+#: Rows setting the same columns: the columns, and either their COPY text (the fast path)
+#: or each row's values in column order (for psycopg's write_row).
+Group = tuple[tuple[str, ...], str | list[list[Any]]]
 
 #: The temporary table's column keeping each row's order (a key given twice: the last wins).
 _SEQ = "__fw_copy_seq"
@@ -56,6 +64,30 @@ def copy_loader(database: Database) -> CopyLoader | None:
     if url.get_backend_name() != "postgresql" or url.get_driver_name() != "psycopg":
         return None
     return CopyLoader(database)
+
+
+def _by_columns(records: Sequence[Record]) -> list[tuple[tuple[str, ...], list[list[Any]]]]:
+    """The records grouped by the columns they set (first-seen order), each group as its
+    columns' values, one list per column."""
+    if not records:
+        return []
+    first = tuple(records[0])
+    if set(map(len, records)) == {len(first)}:  # the usual batch: one set of columns
+        try:
+            return [(first, [list(map(itemgetter(name), records)) for name in first])]
+        except KeyError:
+            pass  # the same number of columns, not the same ones
+    groups: dict[tuple[str, ...], list[Record]] = {}
+    for record in records:
+        columns = tuple(record)
+        group = groups.get(columns)
+        if group is None:
+            group = groups[columns] = []
+        group.append(record)
+    return [
+        (columns, [list(values) for values in zip(*map(dict.values, members), strict=True)])
+        for columns, members in groups.items()
+    ]
 
 
 class CopyLoader:
@@ -77,18 +109,21 @@ class CopyLoader:
             return self._plans[cache_key]
         steps: list[tuple[int, Convert, Convert]] = []
         texts: list[int] = []
+        kinds: list[CellKind] = []
         dialect = self.database.engine.dialect
         for index, name in enumerate(columns):
             if name not in writers or name not in table.c:
                 self._plans[cache_key] = None  # prepare() names the row and the column
                 return None
-            process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            column_type = table.c[name].type
+            process = column_type.dialect_impl(dialect).bind_processor(dialect)
+            kinds.append(cell_kind(column_type, process is not None))
             write = writers[name]
             if write is json_text and process is None:
                 texts.append(index)
             elif write is not None or process is not None:
                 steps.append((index, write, process))
-        plan = self._plans[cache_key] = (steps, texts)
+        plan = self._plans[cache_key] = (steps, texts, kinds)
         return plan
 
     def convert(
@@ -98,41 +133,30 @@ class CopyLoader:
         records: Sequence[Record],
         extra: Mapping[str, Any] | None = None,
     ) -> list[Group] | None:
-        """The records as COPY rows grouped by the columns they set (first-seen order), each
+        """The records as COPY data grouped by the columns they set (first-seen order), each
         value made what executemany would bind; None when a record needs the per-row path
-        (a column the table lacks, a value a writer or bind processor refuses, no column)."""
-        groups: dict[tuple[str, ...], list[list[Any]]] = {}
+        (a column the table lacks, a value a writer or bind processor refuses, no column).
+
+        A group whose columns all format as text (see `_copytext`) is that text, built a
+        column at a time; any other group is its rows, for write_row."""
         extra_values = list(extra.values()) if extra else []
-        try:
-            for record in records:
-                columns = tuple(record)
-                plan = self._plan(table, writers, columns)
-                if plan is None or not columns:
-                    return None
-                row = list(record.values())
-                steps, texts = plan
-                if texts:
-                    kinds = set(map(type, row))
-                    if dict in kinds or list in kinds:
-                        for index in texts:
-                            row[index] = json_text(row[index])
-                for index, write, process in steps:
-                    value = row[index]
-                    if write is not None and value is not None:
-                        value = write(value)
-                    if process is not None:
-                        value = process(value)
-                    row[index] = value
-                group = groups.get(columns)
-                if group is None:
-                    group = groups[columns] = []
-                if extra_values:
-                    row += extra_values
-                group.append(row)
-        except (TypeError, ValueError):
-            return None  # the per-row path reports it exactly as it always has
+        suffix = constant_cells(extra_values) if extra_values else ""
         names = tuple(extra or ())
-        return [(columns + names, rows) for columns, rows in groups.items()]
+        groups: list[Group] = []
+        for columns, values in _by_columns(records):
+            plan = self._plan(table, writers, columns)
+            if plan is None or not columns:
+                return None
+            data: str | list[list[Any]] | None = None
+            if suffix is not None:
+                data = format_rows(values, plan[2], suffix)
+            if data is None:
+                try:
+                    data = _rows(plan, values, extra_values)
+                except (TypeError, ValueError):
+                    return None  # the per-row path reports it exactly as it always has
+            groups.append((columns + names, data))
+        return groups
 
     def load(
         self,
@@ -147,11 +171,13 @@ class CopyLoader:
             with self.database.engine.begin() as connection:
                 cursor = _cursor(connection)
                 with cursor:
-                    for columns, values in groups:
+                    for columns, data in groups:
                         if upsert_key is None:
-                            _copy(cursor, self._name(table.name), columns, values)
+                            _copy(cursor, self._name(table.name), columns, data)
                         else:
-                            self._upsert(cursor, table, columns, values, upsert_key)
+                            self._upsert(cursor, table, columns, data, upsert_key)
+        except UnicodeEncodeError:
+            return False  # a lone surrogate: the per-row path names its row
         except psycopg.Error as exc:
             if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
                 wrapped = sa_exc.DBAPIError.instance(
@@ -168,7 +194,7 @@ class CopyLoader:
         cursor: psycopg.Cursor[Any],
         table: Table,
         columns: tuple[str, ...],
-        values: list[Any],
+        data: str | list[list[Any]],
         key: Sequence[str],
     ) -> None:
         temporary = sql.Identifier("fw_copy_upsert")
@@ -185,7 +211,7 @@ class CopyLoader:
                 temporary, seq
             )
         )
-        _copy(cursor, temporary, columns, values)
+        _copy(cursor, temporary, columns, data)
         updates = [name for name in columns if name not in key]
         action: sql.Composable
         if updates:
@@ -218,6 +244,30 @@ class CopyLoader:
         cursor.execute(sql.SQL("DROP TABLE {}").format(temporary))
 
 
+def _rows(plan: Plan, columns: list[list[Any]], extra_values: list[Any]) -> list[list[Any]]:
+    """The rows of the columns' values, each made what executemany would bind (write_row's)."""
+    steps, texts, _kinds = plan
+    rows: list[list[Any]] = []
+    for values in zip(*columns, strict=True):
+        row = list(values)
+        if texts:
+            kinds = set(map(type, row))
+            if dict in kinds or list in kinds:
+                for index in texts:
+                    row[index] = json_text(row[index])
+        for index, write, process in steps:
+            value = row[index]
+            if write is not None and value is not None:
+                value = write(value)
+            if process is not None:
+                value = process(value)
+            row[index] = value
+        if extra_values:
+            row += extra_values
+        rows.append(row)
+    return rows
+
+
 def _cursor(connection: Connection) -> psycopg.Cursor[Any]:
     raw: Any = connection.connection.dbapi_connection
     if not isinstance(raw, psycopg.Connection):  # pragma: no cover - copy_loader checks the driver
@@ -230,11 +280,14 @@ def _copy(
     cursor: psycopg.Cursor[Any],
     table: sql.Composable,
     columns: tuple[str, ...],
-    values: list[Any],
+    data: str | list[list[Any]],
 ) -> None:
     names = sql.SQL(", ").join(map(sql.Identifier, columns))
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(table, names)
     with cursor.copy(statement) as copy:
+        if isinstance(data, str):
+            copy.write(data)
+            return
         write_row = copy.write_row
-        for row in values:
+        for row in data:
             write_row(row)

@@ -16,6 +16,7 @@ from fieldwright.connectors.errors import SourceUnreadable
 from fieldwright.connectors.hints import where_to_set
 
 __all__ = [
+    "ESCAPED_BYTE",
     "cell_text",
     "lookup_column",
     "open_binary",
@@ -32,8 +33,8 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
-#: Bytes that could not be decoded, kept by the ``surrogateescape`` error handler.
-_ESCAPED = re.compile("[\udc80-\udcff]")
+#: A byte the decoder could not read, kept as a lone surrogate (errors="surrogateescape").
+ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
 def resolve_encoding(head: bytes, encoding: str | None, *, target: str) -> str:
@@ -75,7 +76,7 @@ def _looks_utf16(head: bytes) -> bool:
 
 def undecodable(text: str, encoding: str) -> str | None:
     """Describe the first byte `text` could not decode (surrogate-escaped), or None."""
-    found = _ESCAPED.search(text)
+    found = ESCAPED_BYTE.search(text)
     if found is None:
         return None
     byte = ord(found.group()) - 0xDC00

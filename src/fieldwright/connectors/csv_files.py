@@ -6,12 +6,14 @@ import codecs
 import csv
 import io
 import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
 from fieldwright.connectors._text import (
+    ESCAPED_BYTE,
     cell_text,
     lookup_column,
     open_binary,
@@ -38,6 +40,10 @@ MAX_RECORD_SIZE = 64 * 1024 * 1024
 #: How much of a record longer than `max_record_size` its dead letter keeps.
 EXCERPT_CHARS = 4096
 _LINE_ENDS = ("\n", "\r")
+#: Characters read at a time; lines are split a chunk at a time.
+CHUNK_CHARS = 64 * 1024
+#: A line with its end (CRLF, LF or CR), or the last line without one.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 #: The csv module's field limit is one for the whole process: it is only ever
 #: raised, to the largest record any source reads, and each source checks its own.
@@ -57,15 +63,24 @@ class _TooLong(Exception):
 class _Lines:
     """Feeds csv.reader line by line, counts lines, and keeps the lines of the record being parsed.
 
-    No more than `limit` characters of a record are ever read into memory:
-    beyond, `_TooLong` stops the reader and `skip_record` reads past the
-    rest, a bounded piece at a time.
+    The text is read a chunk (about `CHUNK_CHARS`) at a time and split into
+    lines there; a chunk holding neither a NUL nor an undecodable byte is
+    clean, and the records read only from clean chunks skip those checks
+    (`dirty` tells). No more than `limit` characters of a record are ever
+    read into memory: beyond, `_TooLong` stops the reader and `skip_record`
+    reads past the rest, a bounded piece at a time.
     """
 
     def __init__(self, text: IO[str], limit: int, quotechar: str) -> None:
+        self._text = text
         self._readline = text.readline
         self._limit = limit
         self._quotechar = quotechar
+        self._lines: list[str] = []
+        self._next = 0
+        self._chunk_dirty = False
+        #: Whether a line of the record being read came from a chunk that is not clean.
+        self.dirty = False
         self.pending: list[str] = []
         self.size = 0
         self.count = 0  #: lines ended so far
@@ -73,11 +88,27 @@ class _Lines:
     def __iter__(self) -> _Lines:
         return self
 
+    def _fill(self) -> bool:
+        """Read the next chunk, cut after a line end (or at the record limit); False at the end."""
+        chunk = self._text.read(CHUNK_CHARS)
+        if not chunk:
+            return False
+        if chunk[-1] == "\r":  # a CRLF split between chunks stays one line end
+            chunk += self._text.read(1)
+        if chunk[-1] not in _LINE_ENDS:
+            chunk += self._readline(self._limit + 1)
+        self._lines = _LINE.findall(chunk)
+        self._next = 0
+        self._chunk_dirty = "\x00" in chunk or ESCAPED_BYTE.search(chunk) is not None
+        self.dirty = self.dirty or self._chunk_dirty
+        return True
+
     def __next__(self) -> str:
-        line = self._readline(self._limit - self.size + 1)
-        if not line:
+        if self._next >= len(self._lines) and not self._fill():
             raise StopIteration
-        if line.endswith(_LINE_ENDS):
+        line = self._lines[self._next]
+        self._next += 1
+        if line[-1] in _LINE_ENDS:
             self.count += 1
         self.pending.append(line)
         self.size += len(line)
@@ -85,8 +116,20 @@ class _Lines:
             raise _TooLong
         return line
 
+    def _rest(self, size: int) -> str:
+        """Up to `size` characters of the current line: what the chunk holds, then the file."""
+        if self._next < len(self._lines):
+            line = self._lines[self._next]
+            if len(line) <= size:
+                self._next += 1
+                return line
+            self._lines[self._next] = line[size:]
+            return line[:size]
+        return self._readline(size)
+
     def take(self) -> list[str]:
         lines, self.pending, self.size = self.pending, [], 0
+        self.dirty = self._chunk_dirty
         return lines
 
     def skip_record(self) -> tuple[int, str]:
@@ -101,7 +144,7 @@ class _Lines:
         quotes = sum(line.count(self._quotechar) for line in lines)
         ended = lines[-1].endswith(_LINE_ENDS)
         while not (ended and quotes % 2 == 0):
-            piece = self._readline(1 << 20)
+            piece = self._rest(1 << 20)
             if not piece:
                 break
             size += len(piece)
@@ -268,6 +311,7 @@ class CsvSource:
         lines = _Lines(text, self.max_record_size, self.quotechar)
         reader = csv.reader(lines, delimiter=self.delimiter, quotechar=self.quotechar, strict=True)
         header_pending = self.has_header
+        columns, width, converters = self.columns, len(self.columns), self._converters
         while True:
             start = lines.count + 1
             try:
@@ -295,15 +339,25 @@ class CsvSource:
                     "".join(lines.take()),
                 )
                 return
+            dirty, size = lines.dirty, lines.size
             record_lines = lines.take()
             if not cells and (self.skip_blank_lines or header_pending):
                 continue
             if header_pending:
                 header_pending = False
                 continue
-            yield self._item(start, cells, record_lines)
+            if dirty or size > self.max_field_size or len(cells) != width:
+                yield self._checked(start, cells, record_lines)
+                continue
+            record = dict(zip(columns, cells, strict=True))
+            if converters:
+                yield self._converted(start, record, record_lines)
+            else:
+                yield SourceItem(Position(line=start), record)
 
-    def _item(self, start: int, cells: list[str], record_lines: list[str]) -> SourceItem:
+    def _checked(self, start: int, cells: list[str], record_lines: list[str]) -> SourceItem:
+        """A record that may hold a NUL, an undecodable byte, a cell too long or a wrong
+        number of cells: the item, or the unreadable item naming the first problem."""
         raw_text = "".join(record_lines)
         for offset, line in enumerate(record_lines):
             problem = undecodable(line, self.encoding)
@@ -330,7 +384,10 @@ class CsvSource:
                 f"({', '.join(self.columns)})",
                 raw_text,
             )
-        record: Record = dict(zip(self.columns, cells, strict=True))
+        return self._converted(start, dict(zip(self.columns, cells, strict=True)), record_lines)
+
+    def _converted(self, start: int, record: Record, record_lines: list[str]) -> SourceItem:
+        """The record with the schema's typed columns converted, or the unreadable item."""
         problems: list[str] = []
         for column, convert in self._converters.items():
             value = record[column]
@@ -342,7 +399,7 @@ class CsvSource:
             except ValueError as exc:
                 problems.append(f"column {column!r}: {exc}")
         if problems:
-            return self._unreadable(start, "; ".join(problems), raw_text)
+            return self._unreadable(start, "; ".join(problems), "".join(record_lines))
         return SourceItem(position=Position(line=start), record=record)
 
     def _nul(self, start: int, record_lines: list[str], raw_text: str) -> SourceItem:

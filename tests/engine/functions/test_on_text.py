@@ -12,10 +12,27 @@ from fieldwright.engine.functions import REGISTRY, FunctionSpec
 
 WITH_SHORTCUT = [spec for spec in REGISTRY if spec.on_text is not None]
 TABLES = {"t": {"a": 1, "Ab": 2, "ß": 3, " ": 4}}
+#: CSV cells the number and boolean shortcuts read first, and their near misses.
+NUMBERS_AND_WORDS = [
+    *("42", "-42", "12.50", "-3.25", "0.5", ".5", "5.", "+1.5", " 4.5 ", "1e3", "1.5e-3"),
+    *("١٢.٥", "1" * 400 + ".5", "1" * 300 + "." + "9" * 300, "nan", "inf", "1_000.5"),
+    *("true", "false", "t", "f", "yes", "no", "on", "off", "1", "0", "TRUE", " yes", "maybe"),
+]
 
 
 def test_the_hot_text_functions_have_shortcuts() -> None:
-    hot = {"upper", "lower", "title", "trim", "lookup", "regex_replace", "format_date"}
+    hot = {
+        "upper",
+        "lower",
+        "title",
+        "trim",
+        "lookup",
+        "regex_replace",
+        "format_date",
+        "to_number",
+        "to_integer",
+        "to_boolean",
+    }
     assert hot <= {s.name for s in WITH_SHORTCUT}
 
 
@@ -50,6 +67,7 @@ def _argument_sets(spec: FunctionSpec) -> list[tuple[Any, ...]]:
             "2025-07-24T25:00",
         ]
     )
+    | st.sampled_from(NUMBERS_AND_WORDS)
 )
 def test_shortcut_matches_the_function(spec: FunctionSpec, text: str) -> None:
     assert spec.on_text is not None

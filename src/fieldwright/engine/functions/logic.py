@@ -196,6 +196,15 @@ _TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "on"})
 _FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "off"})
 
 
+_WORDS = dict.fromkeys(_TRUE_WORDS, True) | dict.fromkeys(_FALSE_WORDS, False)
+
+
+def _boolean_text(value: str) -> bool | None:
+    """to_boolean of text, the words exactly as listed first (a CSV column's usual cells)."""
+    found = _WORDS.get(value)
+    return _boolean(value) if found is None else found
+
+
 def _boolean(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
@@ -226,6 +235,7 @@ def _boolean(value: Any) -> bool | None:
         Example(0, (), False),
         Example("", (), None),
     ],
+    on_text=_boolean_text,
 )
 def to_boolean(value: Any) -> bool | None:
     """Read a boolean, ignoring case and surrounding whitespace: yes/y/true/t/1/on

@@ -40,6 +40,7 @@ def _finite(result: float) -> float:
     return result
 
 
+#: Plain decimal text (no sign but minus, no exponent, no blanks; too short to overflow).
 @function(
     "to_number",
     _N,
