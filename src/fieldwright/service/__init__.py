@@ -86,6 +86,7 @@ if TYPE_CHECKING:
         expression_functions,
         expression_operators,
     )
+    from fieldwright.service.engines import ENGINES, FieldEngine, engine_report
     from fieldwright.service.facade import Connectors, Service, StandardConnectors
     from fieldwright.service.files import dead_letter_path, output_columns, run_file
     from fieldwright.service.library import (
@@ -251,6 +252,9 @@ _LOCATIONS = {
     "RunHandle": "fieldwright.service.runs",
     "RunProgress": "fieldwright.service._results",
     "RunResult": "fieldwright.service._results",
+    "ENGINES": "fieldwright.service.engines",
+    "FieldEngine": "fieldwright.service.engines",
+    "engine_report": "fieldwright.service.engines",
     "SaveConflict": "fieldwright.service.errors",
     "ScheduleRunner": "fieldwright.service.scheduling",
     "Service": "fieldwright.service.facade",
@@ -310,6 +314,9 @@ _LOCATIONS = {
 
 __all__ = [
     "DURATION_UNITS",
+    "ENGINES",
+    "FieldEngine",
+    "engine_report",
     "Approvals",
     "ArgHint",
     "BackgroundScheduler",
