@@ -24,9 +24,9 @@ from fieldwright.cli.pipelines import preview_pipeline, validate_pipeline_file
 from fieldwright.domain import MappingDocument
 from fieldwright.service import (
     FieldTrace,
-    engine_report,
     InvalidDocument,
     document_json_schema,
+    engine_report,
     function_library,
     is_pipeline_file,
     open_mapping,

@@ -54,7 +54,8 @@ def _summary(result: RunResult, output: Path) -> None:
     rate = counts.read / result.seconds if result.seconds > 0 else 0.0
     console.print(
         f"{result.status.value}: " + ", ".join(parts) + f" in {result.seconds:.2f} s "
-        f"({rate:,.0f} records/s)" + (" on the columnar engine" if result.engine == "polars" else "")
+        f"({rate:,.0f} records/s)"
+        + (" on the columnar engine" if result.engine == "polars" else "")
     )
     if result.status is RunStatus.COMPLETED:
         console.print(f"output: {escape(str(output))}")

@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from fieldwright.connectors._text import open_binary
-from fieldwright.connectors.json_files import MAX_RECORD_SIZE, NdjsonSource
+from fieldwright.connectors.errors import SinkError
+from fieldwright.connectors.json_files import MAX_RECORD_SIZE, NdjsonSink, NdjsonSource
 from fieldwright.domain.records import Position, SourceItem
 
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["CHUNK_BYTES", "FrameChunk", "NdjsonFrames"]
+__all__ = ["CHUNK_BYTES", "FrameChunk", "NdjsonFrameSink", "NdjsonFrames"]
 
 #: Bytes per chunk (whole lines): big enough that Polars' per-call costs vanish, small
 #: enough that a chunk's text, frame and output records stay near 100 MB together.
@@ -208,3 +209,16 @@ class NdjsonFrames(NdjsonSource):
             error = f"{self.path.name}, line {line} (byte {byte}): {reason}"
             yield SourceItem(Position(line, at), None, error, item.raw)
 
+
+class NdjsonFrameSink(NdjsonSink):
+    """An NDJSON sink that also takes lines already encoded (by Polars, in the bytes orjson
+    writes), into the same atomic file, manifest and commit."""
+
+    def write_lines(self, data: bytes, count: int) -> None:
+        """Append `count` records given as NDJSON text (each line ending in a line end)."""
+        self._require_open("write to")
+        try:
+            self._out.write(data)
+        except OSError as exc:
+            raise SinkError(f"cannot write ({exc.strerror})", target=self.name) from exc
+        self.row_count += count

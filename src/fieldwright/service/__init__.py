@@ -57,6 +57,7 @@ if TYPE_CHECKING:
         endpoint_setting_names,
         preview_endpoint,
     )
+    from fieldwright.service.engines import ENGINES, FieldEngine, engine_report
     from fieldwright.service.errors import (
         ConnectorProblem,
         CredentialProblem,
@@ -86,7 +87,6 @@ if TYPE_CHECKING:
         expression_functions,
         expression_operators,
     )
-    from fieldwright.service.engines import ENGINES, FieldEngine, engine_report
     from fieldwright.service.facade import Connectors, Service, StandardConnectors
     from fieldwright.service.files import dead_letter_path, output_columns, run_file
     from fieldwright.service.library import (
@@ -315,8 +315,6 @@ _LOCATIONS = {
 __all__ = [
     "DURATION_UNITS",
     "ENGINES",
-    "FieldEngine",
-    "engine_report",
     "Approvals",
     "ArgHint",
     "BackgroundScheduler",
@@ -335,6 +333,7 @@ __all__ = [
     "ExpressionFunction",
     "ExpressionOperator",
     "ExpressionProblem",
+    "FieldEngine",
     "FieldTrace",
     "FilterCounts",
     "Health",
@@ -397,6 +396,7 @@ __all__ = [
     "describe_schedule",
     "document_json_schema",
     "endpoint_setting_names",
+    "engine_report",
     "export_mapping",
     "export_pipeline",
     "expression_functions",

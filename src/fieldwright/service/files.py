@@ -25,14 +25,15 @@ from fieldwright.connectors import (
     open_source,
     setting_names,
 )
+from fieldwright.connectors.frames import NdjsonFrames, NdjsonFrameSink
 from fieldwright.domain import ErrorStrategy, MappingDocument
 from fieldwright.domain.document import ConnectorRef
-from fieldwright.connectors.frames import NdjsonFrames
+from fieldwright.domain.records import RecordSource
 from fieldwright.domain.runs import RunTrigger
 from fieldwright.engine import CompiledMapping
 from fieldwright.engine.columnar import ColumnarPlan
-from fieldwright.engine.run import RunOutcome
 from fieldwright.engine.paths import WILDCARD
+from fieldwright.engine.run import RunOutcome
 from fieldwright.service._connectors import file_kind_format
 from fieldwright.service._file_log import FileRunLog
 from fieldwright.service._results import RunProgress, RunResult
@@ -163,6 +164,7 @@ def run_file(
         choice = EngineChoice("rows", "asked for")
         if engine != "rows" and Path(input_path).is_file():  # else opening it says why not
             choice = choose_engine(compiled, engine, Path(input_path), name)
+        source: RecordSource
         if choice.engine == "polars":
             source = NdjsonFrames(Path(input_path), **settings)
         else:
@@ -171,7 +173,10 @@ def run_file(
         raise DataError(str(exc)) from exc
     try:
         name, settings = file_settings(document.target.connector, output, output_format, "sink")
-        sink = open_sink(output, name, columns=output_columns(compiled), **settings)
+        if choice.engine == "polars" and name == "ndjson":  # takes Polars' NDJSON lines
+            sink = NdjsonFrameSink(output, **settings)
+        else:
+            sink = open_sink(output, name, columns=output_columns(compiled), **settings)
     except ConnectorError as exc:
         source.close()
         raise DataError(str(exc)) from exc

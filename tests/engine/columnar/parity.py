@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from fieldwright.connectors.frames import NdjsonFrames
+from fieldwright.connectors.frames import NdjsonFrames, NdjsonFrameSink
 from fieldwright.connectors.json_files import NdjsonSink, NdjsonSource
 from fieldwright.domain import ErrorStrategy, MappingDocument
 from fieldwright.domain.runs import DeadLetter
@@ -42,8 +42,10 @@ def run_both(
     *,
     chunk_bytes: int = 4096,
     strategy: ErrorStrategy | None = None,
+    encode: bool = True,
 ) -> tuple[Ran, Ran, int]:
-    """(row run, columnar run, records the columnar path mapped itself)."""
+    """(row run, columnar run, records the columnar path mapped itself); `encode`: the
+    columnar run writes Polars' NDJSON lines (else records through the sink's encoder)."""
     compiled = compile_document(document)
     rows_out, cols_out = folder / "rows.ndjson", folder / "cols.ndjson"
     rows_letters: list[DeadLetter] = []
@@ -61,12 +63,12 @@ def run_both(
     row_source.close()
     plan = plan_mapping(compiled)
     frames = NdjsonFrames(source, chunk_bytes=chunk_bytes)
-    mapper = FrameMapper(plan)
+    mapper = FrameMapper(plan, encode=encode)
     chunks = frames.chunks()
     cols = execute_columnar(
         plan,
         chunks,
-        NdjsonSink(cols_out),
+        (NdjsonFrameSink if encode else NdjsonSink)(cols_out),
         strategy=strategy,
         on_dead_letter=cols_letters.append,
         mapper=mapper,

@@ -16,23 +16,47 @@ kernels make equal to the row engine's value for value.
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
 import polars as pl
 
 from fieldwright.domain import OnError
-from fieldwright.engine.compiler import STEP_ERRORS, CompiledStep
 from fieldwright.engine.columnar.kernels import KERNEL_FUNCTIONS, concat_columns, fits
 from fieldwright.engine.columnar.plan import ColumnarPlan, FieldPlan, Predicate
+from fieldwright.engine.compiler import STEP_ERRORS, CompiledStep
 
-__all__ = ["Chunk", "FrameMapper"]
+__all__ = ["Chunk", "Encoded", "FrameMapper"]
 
+log = logging.getLogger(__name__)
+_DTYPES: dict[type, pl.DataType] = {
+    str: pl.String(),
+    int: pl.Int64(),
+    bool: pl.Boolean(),
+    float: pl.Float64(),
+}
 Column = pl.Series | list[Any]
 _EMPTY: dict[str, Any] = {}
+#: The error of a value a kernel knows the row function fails on (on_error null or default
+#: recovers it unseen; fail and skip redo the record, which gives the row engine's reason).
+_CERTAIN = ValueError("the row function fails on this value")
 #: A text value that may be Polars' text of a number, boolean, array or object.
 _AMBIGUOUS = r"^(?:-|[0-9]|true$|false$|\[|\{)"
+
+
+@dataclass(slots=True)
+class Encoded:
+    """A chunk's records as NDJSON text: `lines` (null where a record is not in it: redone,
+    filtered out, or in `records`), and the records the sink must encode itself."""
+
+    lines: pl.Series
+    records: dict[int, dict[str, Any]]
+
+    def __len__(self) -> int:
+        return len(self.lines)
 
 
 class Chunk(Protocol):
@@ -47,7 +71,13 @@ class Chunk(Protocol):
     def suspects(self) -> list[int]: ...
 
 
-def _leaf_type(dtype: pl.DataType) -> pl.DataType | None:
+def _leaf_type(dtype: pl.DataType, listed: bool) -> pl.DataType | None:
+    if listed:  # read as a list: lists of integers or booleans only
+        if dtype == pl.Null:
+            return pl.List(pl.Int64)
+        if isinstance(dtype, pl.List) and dtype.inner in (pl.Int64, pl.Boolean, pl.Null):
+            return dtype if dtype.inner != pl.Null else pl.List(pl.Int64)
+        return None
     if dtype in (pl.Int64, pl.Boolean, pl.String):
         return dtype
     if dtype in (pl.Null, pl.Float64):
@@ -83,7 +113,7 @@ def read_schema(
         if any(other[: len(path)] == path and other != path for other in paths):
             return None, f"$.{'.'.join(path)} is read both whole and by its members"
         dtype = _found(inferred, path)
-        leaf = None if dtype is None else _leaf_type(dtype)
+        leaf = None if dtype is None else _leaf_type(dtype, path in plan.list_paths)
         if leaf is None:
             return None, f"$.{'.'.join(path)} holds {dtype} values, which are read by rows"
         node = tree
@@ -103,14 +133,18 @@ def read_schema(
 class FrameMapper:
     """Maps chunks through a columnar plan; the schema is fixed by the first chunk read."""
 
-    def __init__(self, plan: ColumnarPlan) -> None:
+    def __init__(self, plan: ColumnarPlan, *, encode: bool = False) -> None:
         self.plan = plan
+        #: Whether to give the records as NDJSON lines (`Encoded`) when every column allows.
+        self.encode = encode
         self.schema: dict[str, pl.DataType] | None = None
         #: Why the chunks run on rows after all (set once, from the first chunk).
         self.unsupported: str | None = None
         self.columnar_records = 0
 
-    def map(self, chunk: Chunk) -> tuple[list[dict[str, Any] | None], set[int], set[int]] | None:
+    def map(
+        self, chunk: Chunk
+    ) -> tuple[list[dict[str, Any] | None] | Encoded, set[int], set[int]] | None:
         """The outputs of a chunk's records (None for those to redo or filtered out), the
         records to redo and those the filter leaves out; None when the chunk is not read as
         a frame (the row engine maps it all)."""
@@ -126,11 +160,15 @@ class FrameMapper:
         frame = chunk.frame(self.schema)
         if frame is None:
             return None
-        return self._map(frame, chunk)
+        try:
+            return self._map(frame, chunk)
+        except pl.exceptions.PolarsError:  # a kernel's gap: the row engine maps the chunk
+            log.warning("a chunk is mapped by rows after a Polars error", exc_info=True)
+            return None
 
     def _map(
         self, frame: pl.DataFrame, chunk: Chunk
-    ) -> tuple[list[dict[str, Any] | None], set[int], set[int]]:
+    ) -> tuple[list[dict[str, Any] | None] | Encoded, set[int], set[int]]:
         rows = frame.height
         redo: set[int] = set(chunk.suspects())
         leaves: dict[tuple[str, ...], pl.Series] = {}
@@ -152,16 +190,45 @@ class FrameMapper:
             kept = _predicate(self.plan.predicate, leaf)
             left_out = set((~kept).arg_true().to_list()) - redo
         columns = [self._field(plan, rows, leaf, redo) for plan in self.plan.fields]
-        outputs: list[dict[str, Any] | None] = _assemble(self.plan, columns, rows)  # type: ignore[assignment]
         left_out -= redo
+        self.columnar_records += rows - len(redo)
+        if self.encode and all(isinstance(c, pl.Series) for c in columns):
+            return self._encoded(columns, rows, redo | left_out), redo, left_out
+        outputs: list[dict[str, Any] | None] = _assemble(  # type: ignore[assignment]
+            self.plan, [c.to_list() if isinstance(c, pl.Series) else c for c in columns], rows
+        )
         for index in redo | left_out:
             outputs[index] = None
-        self.columnar_records += rows - len(redo)
         return outputs, redo, left_out
+
+    def _encoded(self, columns: list[Column], rows: int, gone: set[int]) -> Encoded:
+        """The records as JSON text by Polars (the bytes orjson writes: the parity tests
+        compare them), except rows with a non-finite number, which the sink refuses: those
+        are assembled for the sink to say why."""
+        series = [c for c in columns if isinstance(c, pl.Series)]
+        struct = _struct(self.plan, series)
+        lines = pl.select(struct.struct.json_encode()).to_series()
+        odd = set(gone)
+        for column in series:
+            if column.dtype == pl.Float64:
+                odd.update((~column.is_finite()).fill_null(False).arg_true().to_list())
+        records: dict[int, dict[str, Any]] = {}
+        if odd:
+            where = sorted(odd)
+            lines = lines.scatter(where, [None] * len(where))
+            picked = [c.gather(where).to_list() for c in series]
+            for index, record in zip(where, _assemble(self.plan, picked, len(where)), strict=True):
+                if index not in gone:
+                    records[index] = record
+        return Encoded(lines, records)
 
     @staticmethod
     def _vouch(
-        path: tuple[str, ...], values: pl.Series, chunk: Chunk, text: list[pl.Series], redo: set[int]
+        path: tuple[str, ...],
+        values: pl.Series,
+        chunk: Chunk,
+        text: list[pl.Series],
+        redo: set[int],
     ) -> None:
         """Send to the row engine the records whose text value at `path` may have been
         another JSON value that Polars turned into text."""
@@ -177,7 +244,7 @@ class FrameMapper:
         vouched = (lines.str.count_matches(key, literal=True) == 1) & lines.str.contains(pattern)
         redo.update(where.filter(~vouched).to_list())
 
-    def _field(self, plan: FieldPlan, rows: int, leaf: Any, redo: set[int]) -> list[Any]:
+    def _field(self, plan: FieldPlan, rows: int, leaf: Any, redo: set[int]) -> Column:
         field = plan.field
         read = plan.read
         assert read is not None
@@ -187,6 +254,16 @@ class FrameMapper:
             constant = field.mapping.constant
             if isinstance(constant, dict | list):
                 column = [copy.deepcopy(constant) for _ in range(rows)]
+            elif type(constant) in (str, int, bool, float) and fits(
+                _DTYPES[type(constant)], constant
+            ):
+                column = (
+                    pl.Series([constant], dtype=_DTYPES[type(constant)]).extend_constant(
+                        constant, rows - 1
+                    )
+                    if rows
+                    else pl.Series([], dtype=_DTYPES[type(constant)])
+                )
             else:
                 column = [constant] * rows
         elif read.kind == "member":
@@ -194,7 +271,8 @@ class FrameMapper:
         elif read.kind == "index":
             column = leaf(read.paths[0]).list.get(read.index, null_on_oob=True)
         elif read.kind == "spread":
-            column = [[] if v is None else v for v in leaf(read.paths[0]).to_list()]
+            listed = leaf(read.paths[0])
+            column = listed.fill_null(pl.lit([], dtype=listed.dtype))
         else:
             sources = [leaf(path) for path in read.paths]
             joined = None
@@ -203,7 +281,7 @@ class FrameMapper:
             if joined is not None:
                 column, steps = joined, steps[1:]
             else:
-                column = [list(values) for values in zip(*(s.to_list() for s in sources))]
+                column = [list(v) for v in zip(*(s.to_list() for s in sources), strict=True)]
         failed: dict[int, tuple[BaseException, CompiledStep]] = {}
         for step in steps:
             column = _run_step(step, column, failed)
@@ -215,17 +293,27 @@ class FrameMapper:
         column: Column,
         failed: dict[int, tuple[BaseException, CompiledStep]],
         redo: set[int],
-    ) -> list[Any]:
+    ) -> Column:
         """Default, required, checks and on_error, as CompiledField.transform and recover."""
         field = plan.field
         mapping = field.mapping
         default = mapping.default
         on_error = mapping.on_error
-        values = column.to_list() if isinstance(column, pl.Series) else column
         recovers = on_error in (OnError.NULL, OnError.DEFAULT)
         if failed and not recovers:
             redo.update(failed)
         check = field.checks
+        if isinstance(column, pl.Series) and not check and fits(column.dtype, default):
+            # Column-wise: null → default (a failed row is null too: on_error default gives
+            # the default, null puts null back), a null left when required is redone.
+            if default is not None:
+                column = column.fill_null(default)
+                if failed and on_error is OnError.NULL:
+                    column = column.scatter(sorted(failed), [None] * len(failed))
+            elif field.required is not None:
+                redo.update(set(column.is_null().arg_true().to_list()) - set(failed))
+            return column
+        values = column.to_list() if isinstance(column, pl.Series) else column
         needs_scan = default is not None or field.required is not None or check
         if not needs_scan and not (failed and recovers):
             return values
@@ -233,9 +321,7 @@ class FrameMapper:
         for index, value in enumerate(values):
             if index in failed:
                 if recovers:
-                    values[index] = (
-                        copy.deepcopy(default) if on_error is OnError.DEFAULT else None
-                    )
+                    values[index] = copy.deepcopy(default) if on_error is OnError.DEFAULT else None
                 continue
             if value is None:
                 if default is not None:
@@ -287,7 +373,11 @@ def _run_step(
     if kernel is not None and isinstance(column, pl.Series):
         got = kernel(column, step)
         if got is not None:
-            result, unsure = got
+            result: Column = got[0]
+            unsure = got[1]
+            if len(got) > 2:  # rows the row function certainly fails on
+                for row in got[2].arg_true().to_list():
+                    failed.setdefault(row, (_CERTAIN, step))
             if unsure is not None and unsure.any():
                 where = unsure.arg_true().to_list()
                 inputs = column.gather(where).to_list()
@@ -337,6 +427,27 @@ def _put(column: Column, where: list[int], values: list[Any]) -> Column:
     for row, value in zip(where, values, strict=True):
         column[row] = value
     return column
+
+
+def _struct(plan: ColumnarPlan, columns: list[pl.Series]) -> pl.Expr:
+    """The output records as one struct expression, fields nested as the targets say."""
+    tree: dict[str, Any] = {}
+    for index, field in enumerate(plan.fields):
+        node = tree
+        names = field.names
+        for name in names[:-1]:
+            node = node.setdefault(name, {})
+        node[names[-1]] = index
+
+    def build(node: dict[str, Any]) -> pl.Expr:
+        return pl.struct(
+            [
+                pl.lit(columns[v]).alias(k) if isinstance(v, int) else build(v).alias(k)
+                for k, v in node.items()
+            ]
+        )
+
+    return build(tree)
 
 
 def _assemble(plan: ColumnarPlan, columns: list[list[Any]], rows: int) -> list[dict[str, Any]]:

@@ -23,8 +23,9 @@ from fieldwright.engine.functions.lookups import fallback
 
 __all__ = ["KERNEL_FUNCTIONS", "Kernel", "fits"]
 
-#: A kernel: (the column, the step) → (result, rows not vouched for or None), or None.
-Kernel = Callable[[pl.Series, CompiledStep], "tuple[pl.Series, pl.Series | None] | None"]
+#: A kernel: (the column, the step) → (result, rows not vouched for or None[, rows on which
+#: the row function certainly fails]), or None.
+Kernel = Callable[[pl.Series, CompiledStep], Any]
 
 #: Every character Python's str.isspace() accepts: str.strip() and str.split() use these
 #: (tests/engine/columnar/test_kernels.py checks the list against the running Python).
@@ -152,7 +153,13 @@ def _lookup(column: pl.Series, step: CompiledStep) -> tuple[pl.Series, None] | N
 _FLOAT_TEXT = r"^[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$|^[+-]?[0-9]+[eE][+-]?[0-9]+$"
 
 
-def _to_number(column: pl.Series, step: CompiledStep) -> tuple[pl.Series, pl.Series] | None:
+_WS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in PY_SPACE) + "]*"
+_MAYBE_NUMBER = f"^{_WS}[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?{_WS}$"
+
+
+def _to_number(
+    column: pl.Series, step: CompiledStep
+) -> tuple[pl.Series, pl.Series, pl.Series] | tuple[pl.Series, pl.Series] | None:
     if column.dtype == pl.Int64:
         return column, column.is_null() & False
     if column.dtype not in (pl.String, pl.Null):
@@ -160,7 +167,10 @@ def _to_number(column: pl.Series, step: CompiledStep) -> tuple[pl.Series, pl.Ser
     text = column.cast(pl.String)
     number = text.cast(pl.Float64, strict=False)
     sure = text.str.contains(_FLOAT_TEXT).fill_null(False) & number.is_finite().fill_null(False)
-    return number, ~sure & text.is_not_null()
+    # Text with no number in it fails in as_number whatever it holds (\d is Unicode's
+    # digits in both Python and Polars): the row function need not be called to know.
+    fails = ~text.str.contains(_MAYBE_NUMBER).fill_null(True)
+    return number, ~sure & ~fails & text.is_not_null(), fails
 
 
 def _concat(column: pl.Series, step: CompiledStep) -> tuple[pl.Series, None] | None:

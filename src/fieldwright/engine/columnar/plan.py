@@ -169,6 +169,15 @@ class ColumnarPlan:
                     found[path] = None
         return tuple(found)
 
+    @property
+    def list_paths(self) -> frozenset[tuple[str, ...]]:
+        """The paths read as lists (`$.a.b[0]`, `$.a.b[*]`)."""
+        return frozenset(
+            plan.read.paths[0]
+            for plan in self.fields
+            if plan.read is not None and plan.read.kind in ("index", "spread")
+        )
+
     def describe(self) -> list[tuple[str, str, str]]:
         """(target, status, why) per field, then ("(mapping)", "row engine", why) per problem."""
         rows = [(f.target, *f.status()) for f in self.fields]
@@ -231,7 +240,7 @@ def plan_mapping(compiled: CompiledMapping) -> ColumnarPlan:
     problems: list[str] = []
     predicate = None
     if compiled.filter is not None:
-        predicate = lower_filter(compiled.filter.parsed)
+        predicate = lower_filter(dict(compiled.filter.parsed))
         if predicate is None:
             problems.append(
                 "the record filter holds more than == / != of a path and a text, boolean "

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.records import Record, RecordSink, SourceItem
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus
-from fieldwright.engine.columnar.frame import FrameMapper
+from fieldwright.engine.columnar.frame import Encoded, FrameMapper
 from fieldwright.engine.columnar.plan import ColumnarPlan
 from fieldwright.engine.results import RecordResult, RecordStatus
 from fieldwright.engine.run import Progress, RunOutcome
@@ -42,25 +42,30 @@ class RowChunk(Protocol):
 
 def _mapped(
     mapper: FrameMapper, chunk: Any
-) -> tuple[list[Record | None], dict[int, RecordResult], set[int], Callable[[int], SourceItem]]:
+) -> tuple[
+    list[Record | None] | Encoded, dict[int, RecordResult], set[int], Callable[[int], SourceItem]
+]:
     """(clean outputs, other results, unreadable indexes, the item of an index) of a chunk."""
     compiled = mapper.plan.compiled
     framed = mapper.map(chunk)
+    outputs: list[Record | None]
+    others: dict[int, RecordResult]
+    unreadable: set[int]
     if framed is None:  # the row engine maps the chunk, from the row reader's items
         items = chunk.items()
         unreadable = {i for i, item in enumerate(items) if item.record is None}
         readable = [i for i, item in enumerate(items) if item.record is not None]
         clean, results = compiled.map_chunk([items[i].record for i in readable])
-        outputs: list[Record | None] = [None] * len(items)
-        others: dict[int, RecordResult] = {}
+        outputs = [None] * len(items)
+        others = {}
         for position, index in enumerate(readable):
             outputs[index] = clean[position]
             if position in results:
                 others[index] = results[position]
         return outputs, others, unreadable, items.__getitem__
-    outputs, redo, left_out = framed
-    others: dict[int, RecordResult] = {index: _FILTERED for index in left_out}
-    unreadable: set[int] = set()
+    mapped, redo, left_out = framed
+    others = dict.fromkeys(left_out, _FILTERED)
+    unreadable = set()
     for index in sorted(redo):
         item = chunk.item(index)
         if item.record is None:
@@ -68,10 +73,13 @@ def _mapped(
             continue
         result = compiled.apply(item.record)
         if result.status is RecordStatus.OK and not result.errors:
-            outputs[index] = result.output
+            if isinstance(mapped, Encoded):
+                mapped.records[index] = result.output  # type: ignore[assignment]
+            else:
+                mapped[index] = result.output
         else:
             others[index] = result
-    return outputs, others, unreadable, chunk.item
+    return mapped, others, unreadable, chunk.item
 
 
 def execute_columnar(
@@ -96,7 +104,7 @@ def execute_columnar(
     size = batch_size or settings.batch_size
     fail_fast = strategy is ErrorStrategy.FAIL_FAST
     sequence = itertools.count(1)
-    mapper = mapper or FrameMapper(plan)
+    mapper = mapper or FrameMapper(plan, encode=callable(getattr(sink, "write_lines", None)))
     read = written = failed = filtered = skipped = 0
     batch: list[Record] = []
     origins: list[tuple[Callable[[int], SourceItem], int]] = []
@@ -143,6 +151,24 @@ def execute_columnar(
                 status, message = RunStatus.FAILED, f"{item.position}: {reject.reason}"
         del batch[:count], origins[:count]
 
+    def write_encoded(encoded: Encoded, count: int, item_of: Callable[[int], SourceItem]) -> None:
+        """Write the chunk's first `count` records in order: runs of NDJSON lines straight
+        to the sink, the records between them through `write_batch`."""
+        nonlocal written
+        start = 0
+        for stop_at in [*sorted(i for i in encoded.records if i < count), count]:
+            part = encoded.lines.slice(start, stop_at - start).drop_nulls()
+            if len(part) and status is RunStatus.COMPLETED:
+                if batch:
+                    flush(len(batch))
+                data = (part.str.join("\n").item() + "\n").encode("utf-8")
+                sink.write_lines(data, len(part))  # type: ignore[attr-defined]
+                written += len(part)
+            if stop_at < count:
+                batch.append(encoded.records[stop_at])
+                origins.append((item_of, stop_at))
+            start = stop_at + 1
+
     error: Exception | None = None
     try:
         for chunk in chunks:
@@ -157,7 +183,7 @@ def execute_columnar(
                 else:
                     result = others[index]
                     if result.status is RecordStatus.OK:
-                        outputs[index] = result.output
+                        put(outputs, index, result.output)
                         continue
                     if result.status is RecordStatus.FILTERED:
                         filtered += 1
@@ -173,9 +199,12 @@ def execute_columnar(
             if stop is not None:
                 count = stop + 1
             read += count
-            kept = [n for n in range(count) if outputs[n] is not None]
-            batch += [outputs[n] for n in kept]  # type: ignore[misc]
-            origins += [(item_of, n) for n in kept]
+            if isinstance(outputs, Encoded):
+                write_encoded(outputs, count, item_of)
+            else:
+                kept = [n for n in range(count) if outputs[n] is not None]
+                batch += [outputs[n] for n in kept]  # type: ignore[misc]
+                origins += [(item_of, n) for n in kept]
             while len(batch) >= size and status is RunStatus.COMPLETED:
                 flush(size)
             if status is not RunStatus.COMPLETED:
@@ -202,3 +231,11 @@ def execute_columnar(
     report()
     return RunOutcome(status, counts(), time.monotonic() - started, message, error)
 
+
+def put(outputs: list[Record | None] | Encoded, index: int, record: Record | None) -> None:
+    """Set the output of a record that on_error recovered."""
+    if isinstance(outputs, Encoded):
+        if record is not None:
+            outputs.records[index] = record  # type: ignore[assignment]
+    else:
+        outputs[index] = record
