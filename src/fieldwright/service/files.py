@@ -28,7 +28,7 @@ from fieldwright.connectors import (
 from fieldwright.connectors.frames import NdjsonFrames, NdjsonFrameSink
 from fieldwright.domain import ErrorStrategy, MappingDocument
 from fieldwright.domain.document import ConnectorRef
-from fieldwright.domain.records import RecordSource
+from fieldwright.domain.records import RecordSink, RecordSource
 from fieldwright.domain.runs import RunTrigger
 from fieldwright.engine import CompiledMapping
 from fieldwright.engine.columnar import ColumnarPlan
@@ -173,6 +173,7 @@ def run_file(
         raise DataError(str(exc)) from exc
     try:
         name, settings = file_settings(document.target.connector, output, output_format, "sink")
+        sink: RecordSink
         if choice.engine == "polars" and name == "ndjson":  # takes Polars' NDJSON lines
             sink = NdjsonFrameSink(output, **settings)
         else:

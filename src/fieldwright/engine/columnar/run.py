@@ -236,6 +236,6 @@ def put(outputs: list[Record | None] | Encoded, index: int, record: Record | Non
     """Set the output of a record that on_error recovered."""
     if isinstance(outputs, Encoded):
         if record is not None:
-            outputs.records[index] = record  # type: ignore[assignment]
+            outputs.records[index] = record
     else:
         outputs[index] = record
