@@ -11,13 +11,18 @@ prints. Polars is imported only when a columnar run starts.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from fieldwright.domain import MappingDocument
+from fieldwright.connectors.frames import NdjsonFrames
+from fieldwright.domain import ConnectorRef, MappingDocument
+from fieldwright.domain.records import RecordSource
 from fieldwright.engine import CompiledMapping
 from fieldwright.engine.columnar import ColumnarPlan, plan_mapping
+from fieldwright.engine.run import RunOutcome
+from fieldwright.service._connectors import Connectors, StandardConnectors, file_path
 from fieldwright.service.errors import InvalidRequest
 from fieldwright.service.mappings import compile_mapping
 
@@ -28,7 +33,9 @@ __all__ = [
     "EngineChoice",
     "FieldEngine",
     "choose_engine",
+    "columnar_source",
     "engine_report",
+    "execute_columnar",
 ]
 
 Engine = Literal["auto", "rows", "polars"]
@@ -107,3 +114,37 @@ def choose_engine(
     if records >= AUTO_RECORDS:
         return EngineChoice("polars", f"the input holds about {records:,} records", plan)
     return EngineChoice("rows", "the input is small")
+
+
+#: The settings of an NDJSON connector the columnar reader takes (besides the path).
+_FRAME_SETTINGS = frozenset({"path", "check_duplicate_keys", "max_record_size"})
+
+
+def columnar_source(
+    compiled: CompiledMapping, ref: ConnectorRef, base_dir: Path | None, connectors: Connectors
+) -> tuple[Callable[[], RecordSource], ColumnarPlan] | None:
+    """For a run through connectors (the app, schedules): the columnar source opener and
+    plan when `auto` picks the columnar engine for `ref` (a large NDJSON file), else None."""
+    if not isinstance(connectors, StandardConnectors) or ref.kind.lower() not in (
+        "ndjson",
+        "jsonl",
+    ):
+        return None
+    if not set(ref.settings) <= _FRAME_SETTINGS:
+        return None
+    path = file_path(ref, base_dir)
+    if path is None or not path.is_file():
+        return None
+    choice = choose_engine(compiled, "auto", path, "ndjson")
+    if choice.plan is None:
+        return None
+    settings: dict[str, Any] = {k: v for k, v in ref.settings.items() if k != "path"}
+    return (lambda: NdjsonFrames(path, **settings)), choice.plan
+
+
+def execute_columnar(plan: ColumnarPlan, *args: Any, **kwargs: Any) -> RunOutcome:
+    """The columnar run loop (`RunPlan.execute` with `chunked`), imported with Polars only
+    when a run uses it."""
+    from fieldwright.engine.columnar import execute_columnar as run
+
+    return run(plan, *args, **kwargs)

@@ -31,15 +31,13 @@ from fieldwright.domain.document import ConnectorRef
 from fieldwright.domain.records import RecordSink, RecordSource
 from fieldwright.domain.runs import RunTrigger
 from fieldwright.engine import CompiledMapping
-from fieldwright.engine.columnar import ColumnarPlan
 from fieldwright.engine.paths import WILDCARD
-from fieldwright.engine.run import RunOutcome
 from fieldwright.service._connectors import file_kind_format
 from fieldwright.service._file_log import FileRunLog
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._worker import RunHandle, RunPlan
 from fieldwright.service.endpoints import refuse_protected
-from fieldwright.service.engines import EngineChoice, choose_engine
+from fieldwright.service.engines import EngineChoice, choose_engine, execute_columnar
 from fieldwright.service.errors import DataError
 from fieldwright.service.mappings import compile_mapping
 
@@ -192,7 +190,7 @@ def run_file(
         strategy=strategy,
     )
     if choice.plan is not None:
-        plan.execute = partial(_execute_columnar, choice.plan)
+        plan.execute = partial(execute_columnar, choice.plan)
         plan.chunked = True
     handle = RunHandle(FileRunLog(dead_letter_path(output)), plan, on_progress=on_progress)
     try:
@@ -203,10 +201,3 @@ def run_file(
         raise
     assert result is not None  # wait() without a timeout returns once the run ended
     return dataclasses.replace(result, engine=choice.engine)
-
-
-def _execute_columnar(plan: ColumnarPlan, *args: Any, **kwargs: Any) -> RunOutcome:
-    """The columnar engine's run loop, imported (with Polars) only when a run uses it."""
-    from fieldwright.engine.columnar import execute_columnar
-
-    return execute_columnar(plan, *args, **kwargs)

@@ -74,7 +74,30 @@ STRICT: dict[str, Any] = {
     "key": "mapping_STRICT_PARITY_20261203",
     "name": "strict",
     "filter": "p.stage != 'skip' && !(archived == `true`)",
+    "lookups": {"stage": {"lead": "L", "customer": "C"}},
     "fields": [
+        {
+            "target": "$.first",
+            "sources": "$.p.first",
+            "transforms": [
+                {"fn": "default", "args": ["?"]},
+                {"fn": "title"},
+                {"fn": "truncate", "args": [5, "…"]},
+            ],
+        },
+        {
+            "target": "$.whole",
+            "sources": "$.p.revenue",
+            "transforms": [{"fn": "to_integer"}],
+            "on_error": "null",
+        },
+        {
+            "target": "$.stage",
+            "sources": "$.p.stage",
+            "transforms": [{"fn": "lookup_strict", "args": ["stage"]}],
+            "default": "none",
+            "on_error": "default",
+        },
         {"target": "$.id", "sources": "$.id", "required": True},
         {
             "target": "$.email",

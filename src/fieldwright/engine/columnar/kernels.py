@@ -199,7 +199,72 @@ def concat_columns(columns: list[pl.Series], step: CompiledStep) -> pl.Series | 
     return joined.to_series()
 
 
+def _title(column: pl.Series, step: CompiledStep) -> tuple[pl.Series, pl.Series] | None:
+    text = _as_text(column)
+    if text is None:
+        return None
+    # Python's title() starts a word after any uncased character: Polars agrees on
+    # ASCII letters and spaces; everything else goes to the row function.
+    return text.str.to_titlecase(), text.str.contains(r"[^A-Za-z ]").fill_null(False)
+
+
+def _truncate(column: pl.Series, step: CompiledStep) -> tuple[pl.Series, None] | None:
+    text = _as_text(column)
+    length, ellipsis = step.args
+    if text is None or length < len(ellipsis):
+        return None
+    cut = pl.select(
+        pl.when(pl.lit(text).str.len_chars() <= length)
+        .then(pl.lit(text))
+        .otherwise(pl.lit(text).str.slice(0, length - len(ellipsis)) + ellipsis)
+    ).to_series()
+    return cut, None
+
+
+def _to_integer(column: pl.Series, step: CompiledStep) -> tuple[pl.Series, pl.Series] | None:
+    if column.dtype == pl.Int64:
+        return column, column.is_null() & False
+    if column.dtype not in (pl.String, pl.Null):
+        return None
+    text = column.cast(pl.String)
+    sure = text.str.contains(r"^[0-9]{1,18}$").fill_null(False)
+    return text.cast(pl.Int64, strict=False), ~sure & text.is_not_null()
+
+
+def _lookup_strict(column: pl.Series, step: CompiledStep) -> Any:
+    table, ignore_case = step.args
+    if column.dtype not in (pl.String, pl.Null) or ignore_case:
+        return None
+    keys, values = list(table.keys()), list(table.values())
+    kinds = {type(v) for v in values}
+    if kinds not in ({str}, {int}) or not all(type(k) is str for k in keys) or not keys:
+        return None
+    dtype: pl.DataType = pl.String() if kinds == {str} else pl.Int64()
+    text = column.cast(pl.String)
+    result = text.replace_strict(keys, values, default=None, return_dtype=dtype)
+    missing = text.is_not_null() & ~text.is_in(keys)
+    return result, None, missing  # a value not in the table fails the row function
+
+
+def _default(column: pl.Series, step: CompiledStep) -> tuple[pl.Series, None] | None:
+    (fallback_value,) = step.args
+    if not fits(column.dtype, fallback_value) or fallback_value is None:
+        return None
+    empty = column.is_null()
+    if column.dtype == pl.String:
+        empty = empty | (column.str.strip_chars(PY_SPACE) == "").fill_null(True)
+    result = pl.select(
+        pl.when(pl.lit(empty)).then(pl.lit(fallback_value)).otherwise(pl.lit(column))
+    ).to_series()
+    return result.cast(column.dtype), None
+
+
 KERNEL_FUNCTIONS: dict[str, Kernel] = {
+    "title": _title,
+    "truncate": _truncate,
+    "to_integer": _to_integer,
+    "lookup_strict": _lookup_strict,
+    "default": _default,
     "to_string": _to_string,
     "trim": _strip("both"),
     "trim_left": _strip("left"),

@@ -45,6 +45,11 @@ KERNELS: dict[str, str] = {
     "format_date": "ISO dates and datetimes with a fixed format; others by the row function",
     "lookup": "text keys into a table of text or integers",
     "to_number": "decimal text and integers; other text by the row function",
+    "title": "ASCII letters and spaces; other text by the row function",
+    "truncate": "text, cut by characters",
+    "to_integer": "integers and digit text; other text by the row function",
+    "lookup_strict": "text keys into a table of text or integers",
+    "default": "null and blank text, a fallback of the column's type",
 }
 
 
