@@ -37,6 +37,8 @@ __all__ = ["CHUNK_BYTES", "FrameChunk", "NdjsonFrameSink", "NdjsonFrames"]
 #: Bytes per chunk (whole lines): big enough that Polars' per-call costs vanish, small
 #: enough that a chunk's text, frame and output records stay near 100 MB together.
 CHUNK_BYTES = 8 << 20
+#: Lines whose types fix the schema every chunk is read with (engine/columnar/frame.py).
+INFER_LINES = 5_000
 #: A blank (or whitespace-only) line inside a chunk: Polars would skip it silently.
 _BLANK = re.compile(rb"\n[ \t\r]*\n")
 _BLANK_FIRST = re.compile(rb"[ \t\r]*\n")
@@ -82,15 +84,17 @@ class FrameChunk:
         return _BLANK_FIRST.match(data) is None and _BLANK.search(data) is None
 
     def frame(self, schema: Mapping[str, pl.DataType] | None) -> pl.DataFrame | None:
-        """The chunk as a frame with exactly `schema`'s columns (None: inferred from all
-        lines), or None when Polars cannot read it so (a wrong type, an invalid line)."""
+        """The chunk as a frame with exactly `schema`'s columns (None: the first
+        `INFER_LINES` lines, their schema inferred), or None when Polars cannot read it so
+        (a wrong type, an invalid line)."""
         import polars as pl
 
         if not self.plain():
             return None
         try:
             if schema is None:
-                return pl.read_ndjson(io.BytesIO(self.data), infer_schema_length=None)
+                head = b"\n".join(self.data.split(b"\n", INFER_LINES)[:INFER_LINES])
+                return pl.read_ndjson(io.BytesIO(head), infer_schema_length=None)
             return pl.read_ndjson(io.BytesIO(self.data), schema=dict(schema))
         except (pl.exceptions.PolarsError, ValueError, OverflowError):
             return None
