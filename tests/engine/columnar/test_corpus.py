@@ -99,6 +99,7 @@ STRICT: dict[str, Any] = {
             "on_error": "default",
         },
         {"target": "$.id", "sources": "$.id", "required": True},
+        {"target": "$.xs", "sources": "$.items[*].x"},
         {
             "target": "$.email",
             "sources": "$.p.email",
@@ -189,6 +190,9 @@ def _record(draw: st.DrawFn) -> dict[str, Any]:
         record["companies"] = draw(st.lists(st.integers(1, 99), max_size=3) if typed else _VALUE)
     if draw(st.integers(0, 4)) == 0:
         record["archived"] = draw(st.booleans() if typed else _VALUE)
+    if draw(st.booleans()):
+        item = st.fixed_dictionaries({}, optional={"x": st.integers(0, 9) if typed else _VALUE})
+        record["items"] = draw(st.lists(item, max_size=3) if typed else _VALUE)
     return record
 
 

@@ -103,13 +103,58 @@ def _found(schema: pl.Schema, path: tuple[str, ...]) -> pl.DataType | None:
     return dtype  # type: ignore[no-any-return]
 
 
+def _item_type(dtype: pl.DataType | None, members: set[tuple[str, ...]]) -> pl.DataType | None:
+    """List(Struct(the members read in each item)), from the inferred type of the list."""
+    inner: Any = None
+    if isinstance(dtype, pl.List):
+        inner = dtype.inner
+    elif dtype != pl.Null:
+        return None
+    tree: dict[str, Any] = {}
+    for names in members:
+        found: Any = inner
+        for name in names:
+            if isinstance(found, pl.Struct):
+                found = {f.name: f.dtype for f in found.fields}.get(name, pl.Null())
+            elif found is None or found == pl.Null:
+                found = pl.Null()
+            else:
+                return None
+        leaf = _leaf_type(found, False)
+        if leaf is None or isinstance(leaf, pl.List):
+            return None
+        node = tree
+        for name in names[:-1]:
+            node = node.setdefault(name, {})
+            if not isinstance(node, dict):
+                return None
+        node[names[-1]] = leaf
+
+    def build(node: dict[str, Any]) -> pl.Struct:
+        return pl.Struct({k: build(v) if isinstance(v, dict) else v for k, v in node.items()})
+
+    return pl.List(build(tree))
+
+
 def read_schema(
     plan: ColumnarPlan, inferred: pl.Schema
 ) -> tuple[dict[str, pl.DataType] | None, str | None]:
     """The schema to read every chunk with, or None and why the file runs on rows."""
     paths = plan.member_paths
     tree: dict[str, Any] = {}
+    items = plan.item_members
     for path in paths:
+        if path in items:
+            if path in plan.list_paths:
+                return None, f"$.{'.'.join(path)} is read both as a list of values and of objects"
+            listed = _item_type(_found(inferred, path), items[path])
+            if listed is None:
+                return None, f"the items of $.{'.'.join(path)} are not objects of plain values"
+            node = tree
+            for name in path[:-1]:
+                node = node.setdefault(name, {})
+            node[path[-1]] = listed
+            continue
         if any(other[: len(path)] == path and other != path for other in paths):
             return None, f"$.{'.'.join(path)} is read both whole and by its members"
         dtype = _found(inferred, path)
@@ -273,6 +318,8 @@ class FrameMapper:
         elif read.kind == "spread":
             listed = leaf(read.paths[0])
             column = listed.fill_null(pl.lit([], dtype=listed.dtype))
+        elif read.kind == "spread_member":
+            column = self._items(leaf(read.paths[0]), read.members, redo)
         else:
             sources = [leaf(path) for path in read.paths]
             joined = None
@@ -286,6 +333,20 @@ class FrameMapper:
         for step in steps:
             column = _run_step(step, column, failed)
         return self._finish(plan, column, failed, redo)
+
+    @staticmethod
+    def _items(listed: pl.Series, members: tuple[str, ...], redo: set[int]) -> pl.Series:
+        """`$.a[*].b`: each item's member. A null member may be a missing one (which the row
+        engine leaves out) and a text may be a number read as text: those records are redone."""
+        element = pl.element()
+        for name in members:
+            element = element.struct.field(name)
+        values = listed.list.eval(element)
+        doubtful = values.list.eval(pl.element().is_null()).list.any()
+        if values.dtype == pl.List(pl.String):
+            doubtful = doubtful | values.list.eval(pl.element().str.contains(_AMBIGUOUS)).list.any()
+        redo.update(doubtful.fill_null(False).arg_true().to_list())
+        return values.fill_null(pl.lit([], dtype=values.dtype))
 
     @staticmethod
     def _finish(

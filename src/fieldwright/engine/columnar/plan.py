@@ -15,10 +15,12 @@ and `--engine auto` decide without it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from fieldwright.engine.compiler import CompiledField, CompiledMapping, CompiledStep
+from fieldwright.engine.paths import describe_source
 
 __all__ = [
     "KERNELS",
@@ -57,11 +59,13 @@ KERNELS: dict[str, str] = {
 class Read:
     """How a field's input is read from the frame."""
 
-    kind: Literal["constant", "member", "index", "spread", "members"]
-    #: Member-name paths read (one, or several for "members").
+    kind: Literal["constant", "member", "index", "spread", "spread_member", "members"]
+    #: Member-name paths read (one, or several for "members"; the list for "spread_member").
     paths: tuple[tuple[str, ...], ...] = ()
     #: The list position of an "index" read.
     index: int = 0
+    #: The member names read in each item of the list ("spread_member": `$.a[*].b.c`).
+    members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +187,15 @@ class ColumnarPlan:
             if plan.read is not None and plan.read.kind in ("index", "spread")
         )
 
+    @property
+    def item_members(self) -> dict[tuple[str, ...], set[tuple[str, ...]]]:
+        """The member paths read in the items of each list (`$.a[*].b.c`)."""
+        found: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+        for plan in self.fields:
+            if plan.read is not None and plan.read.kind == "spread_member":
+                found.setdefault(plan.read.paths[0], set()).add(plan.read.members)
+        return found
+
     def describe(self) -> list[tuple[str, str, str]]:
         """(target, status, why) per field, then ("(mapping)", "row engine", why) per problem."""
         rows = [(f.target, *f.status()) for f in self.fields]
@@ -223,7 +236,31 @@ def _read(field: CompiledField) -> tuple[Read | None, str | None]:
         return Read("index", (parent,), int(segments[-1])), None
     if source.spread:
         return Read("spread", (tuple(source.spread),)), None
+    spread = _spread_members(source.text)
+    if spread is not None:
+        return Read("spread_member", (spread[0],), members=spread[1]), None
     return None, f"the source {source.text} is not a path of member names"
+
+
+_NAME = re.compile(r"^\['([A-Za-z0-9_ .$@-]*)'\]$")
+
+
+def _spread_members(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(the list's path, the names after it) of `$.a.b[*].c.d`, else None."""
+    if not text.startswith("$"):
+        return None
+    try:
+        segments = [s.text for s in describe_source(text)]
+    except ValueError:
+        return None
+    if segments.count("[*]") != 1:
+        return None
+    star = segments.index("[*]")
+    names = [_NAME.match(s) for s in segments[:star] + segments[star + 1 :]]
+    if star == 0 or star == len(segments) - 1 or not all(names):
+        return None
+    found = [m.group(1) for m in names if m is not None]
+    return tuple(found[:star]), tuple(found[star:])
 
 
 def _field_plan(field: CompiledField) -> FieldPlan:
