@@ -16,7 +16,7 @@ from fieldwright.service import engines as engines_module
 from tests.engine.columnar.test_corpus import CONTACTS
 
 REPO = Path(__file__).resolve().parents[3]
-HUBSPOT = REPO / "resources" / "examples" / "hubspot_to_crm" / "mapping.fwmap.json"
+ORDERS = REPO / "resources" / "examples" / "orders_to_lines" / "mapping.fwmap.json"
 
 
 def _contacts(folder: Path) -> tuple[Path, Path]:
@@ -62,10 +62,10 @@ def test_a_polars_run_writes_what_a_rows_run_writes(tmp_path: Path) -> None:
 
 
 def test_polars_refuses_a_mapping_that_does_not_lower_and_names_why(tmp_path: Path) -> None:
-    document = MappingDocument.model_validate(json.loads(HUBSPOT.read_text()))
+    document = MappingDocument.model_validate(json.loads(ORDERS.read_text()))
     source = tmp_path / "in.ndjson"
     source.write_bytes(b'{"id": 1}\n')
-    with pytest.raises(InvalidRequest, match=r"\$\.company_ids: the source"):
+    with pytest.raises(InvalidRequest, match=r"\$\.lines\[\*\]\.order_id: its target"):
         run_file(document, source, tmp_path / "out.ndjson", engine="polars")
 
 
@@ -101,9 +101,9 @@ def test_cli_run_and_validate_take_the_engine(tmp_path: Path) -> None:
     )
     assert ran.exit_code == 3, ran.output  # one record failed
     assert "on the columnar engine" in ran.output
-    checked = runner.invoke(cli, ["validate", "--engine", "polars", str(mapping), str(HUBSPOT)])
+    checked = runner.invoke(cli, ["validate", "--engine", "polars", str(mapping), str(ORDERS)])
     assert "$.revenue: vectorised" in checked.output
-    assert "$.company_ids: row engine" in checked.output
+    assert "$.lines[*].order_id: row engine" in checked.output
     assert "the whole mapping lowers" in checked.output
 
 
