@@ -40,7 +40,7 @@ def test_a_large_ndjson_source_runs_columnar_with_the_same_results(
         result = handle.wait(WAIT)
         assert result is not None and result.status is RunStatus.COMPLETED
         detail = service.run_detail(result.key)
-        assert detail.details.get("engine", "rows") == engine
+        assert detail.details.get("engine", "rows") == engine == result.engine
         letters = [
             (x.position, x.field, x.reason, x.input) for x in service.dead_letters(result.key).items
         ]

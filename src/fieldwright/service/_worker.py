@@ -472,6 +472,7 @@ class RunHandle:
             message=message,
             dead_letters=attempt.stored_letters,
             transient=transient,
+            engine="polars" if self._plan.chunked else "rows",
         )
         self._done.set()
         self._emit()

@@ -9,7 +9,6 @@ beside it, each with its position, field, reason and input.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -200,4 +199,4 @@ def run_file(
         handle.wait()
         raise
     assert result is not None  # wait() without a timeout returns once the run ended
-    return dataclasses.replace(result, engine=choice.engine)
+    return result
