@@ -43,7 +43,7 @@ INFER_LINES = 5_000
 _BLANK = re.compile(rb"\n[ \t\r]*\n")
 _BLANK_FIRST = re.compile(rb"[ \t\r]*\n")
 #: A key's text with its closing quote and colon, for the duplicate-key screen.
-_KEY = r'"[^"\\]*"[ \t\r]*:'
+_KEY = r'"[^"\\]*":'
 
 
 class FrameChunk:
@@ -118,7 +118,12 @@ class FrameChunk:
             return []
         text = self.text()
         keys = text.str.extract_all(_KEY)
-        flagged = (keys.list.n_unique() < keys.list.len()) | text.str.contains(r'\\[^"]*"[ \t\r]*:')
+        # A key with white space before its colon is not in `keys`: its line is a suspect.
+        flagged = (
+            (keys.list.n_unique() < keys.list.len())
+            | text.str.contains(r'\\[^"]*"[ \t\r]*:')
+            | text.str.contains(r'"[ \t\r]+:')
+        )
         return pl.select(pl.arg_where(flagged)).to_series().to_list()
 
     def items(self) -> list[SourceItem]:
