@@ -23,6 +23,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 #: Every public name of `fieldwright.service`, in `__all__`'s order.
 PUBLIC = [
+    "ENGINES",
+    "FieldEngine",
+    "engine_report",
     "Approvals",
     "ArgHint",
     "AuthKind",

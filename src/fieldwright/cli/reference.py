@@ -21,10 +21,12 @@ from fieldwright.cli._common import (
 )
 from fieldwright.cli.expressions import print_expressions
 from fieldwright.cli.pipelines import preview_pipeline, validate_pipeline_file
+from fieldwright.domain import MappingDocument
 from fieldwright.service import (
     FieldTrace,
     InvalidDocument,
     document_json_schema,
+    engine_report,
     function_library,
     is_pipeline_file,
     open_mapping,
@@ -42,7 +44,14 @@ def _json(value: Any) -> str:
 
 @click.command()
 @click.argument("mappings", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate(mappings: tuple[Path, ...]) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(["rows", "polars"]),
+    default="rows",
+    help="polars: also say, per field, whether it vectorises on the columnar engine, runs "
+    "as a batch function of the row function, or keeps the mapping on the row engine.",
+)
+def validate(mappings: tuple[Path, ...], engine: str) -> None:
     """Check mapping and pipeline documents; list every problem with its JSON pointer."""
     bad = 0
     for path in mappings:
@@ -66,8 +75,24 @@ def validate(mappings: tuple[Path, ...]) -> None:
                 f"{escape(str(path))}: ok "
                 f"({len(document.fields)} field mappings, {len(document.tests)} tests)"
             )
+            if engine == "polars":
+                _print_engines(document)
     if bad:
         raise SystemExit(int(ExitCode.FAILED))
+
+
+def _print_engines(document: MappingDocument) -> None:
+    """Per field: vectorised, batch function or row engine on the columnar engine, and why."""
+    report = engine_report(document)
+    marks = {"vectorised": "[green]vectorised[/]", "batch function": "[yellow]batch function[/]"}
+    for row in report:
+        status = marks.get(row.status, "[red]row engine[/]")
+        console.print(f"  {escape(row.target)}: {status} — {escape(row.why)}")
+    lowered = [r for r in report if r.status != "row engine"]
+    if len(lowered) == len(report):
+        console.print("  columnar engine: the whole mapping lowers")
+    else:
+        console.print("  columnar engine: no; runs on the row engine (--engine auto picks rows)")
 
 
 def _print_trace(field: FieldTrace) -> None:

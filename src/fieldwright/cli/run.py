@@ -26,6 +26,7 @@ from fieldwright.cli._common import (
 from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.runs import RunStatus
 from fieldwright.service import (
+    ENGINES,
     RunProgress,
     RunResult,
     dead_letter_path,
@@ -52,6 +53,7 @@ def _summary(result: RunResult, output: Path) -> None:
     console.print(
         f"{result.status.value}: " + ", ".join(parts) + f" in {result.seconds:.2f} s "
         f"({rate:,.0f} records/s)"
+        + (" on the columnar engine" if result.engine == "polars" else "")
     )
     if result.status is RunStatus.COMPLETED:
         console.print(f"output: {escape(str(output))}")
@@ -141,6 +143,14 @@ def _progress_bar(
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="auto",
+    show_default=True,
+    help="rows: record by record; polars: the columnar engine (NDJSON input, a mapping whose "
+    "fields lower: see validate --engine polars); auto: polars for large inputs it can run.",
+)
 @database_option
 @source_options
 def run(
@@ -151,6 +161,7 @@ def run(
     output_format: str | None,
     error_strategy: str | None,
     progress: bool | None,
+    engine: str,
     url: str | None,
     **flags: Any,
 ) -> None:
@@ -238,6 +249,7 @@ def run(
             strategy=strategy,
             input_settings=source_settings(flags),
             on_progress=update,
+            engine=engine,
         )
     _summary(result, output_path)
     if result.status is not RunStatus.COMPLETED:

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
         endpoint_setting_names,
         preview_endpoint,
     )
+    from fieldwright.service.engines import ENGINES, FieldEngine, engine_report
     from fieldwright.service.errors import (
         ConnectorProblem,
         CredentialProblem,
@@ -277,6 +278,9 @@ _LOCATIONS = {
     "RunHandle": "fieldwright.service.runs",
     "RunProgress": "fieldwright.service._results",
     "RunResult": "fieldwright.service._results",
+    "ENGINES": "fieldwright.service.engines",
+    "FieldEngine": "fieldwright.service.engines",
+    "engine_report": "fieldwright.service.engines",
     "SaveConflict": "fieldwright.service.errors",
     "ScheduleRunner": "fieldwright.service.scheduling",
     "Service": "fieldwright.service.facade",
@@ -341,6 +345,7 @@ _LOCATIONS = {
 
 __all__ = [
     "DURATION_UNITS",
+    "ENGINES",
     "Approvals",
     "ArgHint",
     "AuthKind",
@@ -360,6 +365,7 @@ __all__ = [
     "ExpressionFunction",
     "ExpressionOperator",
     "ExpressionProblem",
+    "FieldEngine",
     "FieldTrace",
     "FilterCounts",
     "Health",
@@ -433,6 +439,7 @@ __all__ = [
     "describe_schedule",
     "document_json_schema",
     "endpoint_setting_names",
+    "engine_report",
     "export_mapping",
     "export_pipeline",
     "expression_functions",

@@ -56,6 +56,8 @@ class RunResult:
     dead_letters: int = 0
     #: Whether the failure may go away by trying again (a transient connector error).
     transient: bool = False
+    #: The engine that mapped the records: "rows" or "polars" (service/engines.py).
+    engine: str = "rows"
 
     @property
     def ok(self) -> bool:

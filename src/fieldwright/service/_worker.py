@@ -82,6 +82,9 @@ class RunPlan:
     #: Runs the records instead of the mapping's `engine.execute` (a pipeline's steps): takes
     #: the items and the sink, and `execute`'s keyword arguments.
     execute: Callable[..., RunOutcome] | None = None
+    #: `execute` takes the source's chunks (`chunks()`, each a sized run of records: the
+    #: columnar engine) instead of its items.
+    chunked: bool = False
 
     @property
     def error_strategy(self) -> ErrorStrategy:
@@ -325,6 +328,15 @@ class RunHandle:
             attempt.records += 1
             yield item
 
+    def _chunks(self, source: RecordSource) -> Iterator[Sized]:
+        """The source's chunks (the columnar engine's input), counted as `_items` counts."""
+        attempt = self._attempt
+        for chunk in source.chunks():  # type: ignore[attr-defined]
+            if self._stop is not None:
+                raise _Interrupted(self._stop)
+            attempt.records += len(chunk)
+            yield chunk
+
     def _execute(self, attempt: _Attempt) -> RunOutcome:
         plan = self._plan
         try:
@@ -344,7 +356,7 @@ class RunHandle:
                 assert plan.compiled is not None  # a mapping run has its compiled mapping
                 runner = partial(execute, plan.compiled)
             return runner(
-                self._items(source),
+                self._chunks(source) if plan.chunked else self._items(source),
                 _CommitHooked(
                     sink,
                     lambda inner: self._before_commit(attempt, inner),
@@ -460,6 +472,7 @@ class RunHandle:
             message=message,
             dead_letters=attempt.stored_letters,
             transient=transient,
+            engine="polars" if self._plan.chunked else "rows",
         )
         self._done.set()
         self._emit()

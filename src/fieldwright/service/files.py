@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,8 +24,10 @@ from fieldwright.connectors import (
     open_source,
     setting_names,
 )
+from fieldwright.connectors.frames import NdjsonFrames, NdjsonFrameSink
 from fieldwright.domain import ErrorStrategy, MappingDocument
 from fieldwright.domain.document import ConnectorRef
+from fieldwright.domain.records import RecordSink, RecordSource
 from fieldwright.domain.runs import RunTrigger
 from fieldwright.engine import CompiledMapping
 from fieldwright.engine.paths import WILDCARD
@@ -33,6 +36,7 @@ from fieldwright.service._file_log import FileRunLog
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._worker import RunHandle, RunPlan
 from fieldwright.service.endpoints import refuse_protected
+from fieldwright.service.engines import EngineChoice, choose_engine, execute_columnar
 from fieldwright.service.errors import DataError
 from fieldwright.service.mappings import compile_mapping
 
@@ -129,6 +133,7 @@ def run_file(
     strategy: ErrorStrategy | None = None,
     input_settings: Mapping[str, Any] | None = None,
     on_progress: Callable[[RunProgress], None] | None = None,
+    engine: str = "rows",
 ) -> RunResult:
     """Map every record of `input_path` into `output_path`; how the run ended.
 
@@ -140,6 +145,10 @@ def run_file(
     strategy. An output inside the installed package or the bundled examples raises
     EndpointRefused. Progress comes from the run's threads; an interrupt (Ctrl-C)
     cancels the run, leaving the output as it was.
+
+    `engine` is "rows", "polars" (the columnar engine; InvalidRequest when the mapping
+    or input cannot run on it) or "auto" (service/engines.py); the result names the
+    engine that ran.
     """
     compiled = mapping if isinstance(mapping, CompiledMapping) else compile_mapping(mapping)
     document = compiled.document
@@ -149,12 +158,23 @@ def run_file(
         name, settings = file_settings(
             document.source.connector, Path(input_path), input_format, "source", input_settings
         )
-        source = open_source(Path(input_path), name, **settings)
+        choice = EngineChoice("rows", "asked for")
+        if engine != "rows" and Path(input_path).is_file():  # else opening it says why not
+            choice = choose_engine(compiled, engine, Path(input_path), name)
+        source: RecordSource
+        if choice.engine == "polars":
+            source = NdjsonFrames(Path(input_path), **settings)
+        else:
+            source = open_source(Path(input_path), name, **settings)
     except ConnectorError as exc:
         raise DataError(str(exc)) from exc
     try:
         name, settings = file_settings(document.target.connector, output, output_format, "sink")
-        sink = open_sink(output, name, columns=output_columns(compiled), **settings)
+        sink: RecordSink
+        if choice.engine == "polars" and name == "ndjson":  # takes Polars' NDJSON lines
+            sink = NdjsonFrameSink(output, **settings)
+        else:
+            sink = open_sink(output, name, columns=output_columns(compiled), **settings)
     except ConnectorError as exc:
         source.close()
         raise DataError(str(exc)) from exc
@@ -168,6 +188,9 @@ def run_file(
         retries=False,  # the source and sink are opened once, above
         strategy=strategy,
     )
+    if choice.plan is not None:
+        plan.execute = partial(execute_columnar, choice.plan)
+        plan.chunked = True
     handle = RunHandle(FileRunLog(dead_letter_path(output)), plan, on_progress=on_progress)
     try:
         result = handle.begin().wait()

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,14 @@ from fieldwright.domain import ConnectorRef, MappingDocument
 from fieldwright.domain.records import Position, RecordSink, RecordSource, SourceItem
 from fieldwright.domain.runs import RunStatus, RunTrigger
 from fieldwright.domain.store_models import DeadLetterPage, DeadLetterRecord, RunPage, RunRecord
+from fieldwright.engine.columnar import ColumnarPlan
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import Connectors, describe, file_path, refuse_secrets
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._store_log import StoreRunLog
 from fieldwright.service._worker import RunHandle, RunPlan
 from fieldwright.service.endpoints import refuse_protected_target
+from fieldwright.service.engines import columnar_source, execute_columnar
 from fieldwright.service.errors import DataError, EndpointRefused, InvalidRequest, ServiceError
 from fieldwright.service.events import RunEnded, RunProgressed, RunStarted, ServiceEvents
 from fieldwright.service.expiry import refuse_expired
@@ -207,10 +210,12 @@ class Runs:
         def open_source() -> RecordSource:
             return connectors.open_source(source_ref, base_dir=base_dir)
 
+        # A large NDJSON source runs on the columnar engine (auto: service/engines.py).
+        columnar = columnar_source(compile_mapping(document), source_ref, base_dir, connectors)
         return self._start(
             document,
             version,
-            open_source,
+            open_source if columnar is None else columnar[0],
             target_ref,
             base_dir,
             details={"source": describe(source_ref, base_dir)},
@@ -222,6 +227,7 @@ class Runs:
             parent_key=parent_key,
             retries=retries,
             cancel_event=cancel_event,
+            columnar=None if columnar is None else columnar[1],
         )
 
     def _start(
@@ -242,6 +248,7 @@ class Runs:
         total: int | None = None,
         retries: bool = True,
         cancel_event: threading.Event | None = None,
+        columnar: ColumnarPlan | None = None,
     ) -> RunHandle:
         if timeout is not None and timeout <= 0:
             raise InvalidRequest(f"a run's timeout must be positive, not {timeout:g} s")
@@ -269,6 +276,9 @@ class Runs:
             total=total,
             retries=retries,
         )
+        if columnar is not None:
+            plan.execute, plan.chunked = partial(execute_columnar, columnar), True
+            plan.details["engine"] = "polars"
         events = self.events
 
         def progressed(progress: RunProgress) -> None:  # the run's worker or ticker thread

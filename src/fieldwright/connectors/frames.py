@@ -1,0 +1,233 @@
+"""NDJSON files read in chunks of lines, each straight into a Polars frame (the columnar engine).
+
+A `NdjsonFrames` is a record source like `NdjsonSource` (iterating it yields the
+same items, line for line) that also hands out `FrameChunk`s: a run of whole
+lines, read by Polars into a typed frame on request. Polars reads far faster
+than a record at a time, but it is lenient where the row reader is strict:
+it skips blank lines, takes the first of duplicate keys and turns a number
+in a text column into text. So a chunk gives no frame when its text has a
+blank line or a byte-order mark, a frame only when Polars reads every line
+with the types asked (a wrong type anywhere refuses the whole chunk), and
+`items()` / `item(i)` read the chunk's lines exactly as `NdjsonSource` does
+(same positions, reasons and raw text) for whatever the engine sends to the
+row path. Lines whose keys repeat a key text are flagged by `suspects()`.
+Polars is imported on first use only.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from fieldwright.connectors._text import open_binary
+from fieldwright.connectors.errors import SinkError
+from fieldwright.connectors.json_files import MAX_RECORD_SIZE, NdjsonSink, NdjsonSource
+from fieldwright.domain.records import Position, SourceItem
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["CHUNK_BYTES", "FrameChunk", "NdjsonFrameSink", "NdjsonFrames"]
+
+#: Bytes per chunk (whole lines): big enough that Polars' per-call costs vanish, small
+#: enough that a chunk's text, frame and output records stay near 100 MB together.
+CHUNK_BYTES = 8 << 20
+#: Lines whose types fix the schema every chunk is read with (engine/columnar/frame.py).
+INFER_LINES = 5_000
+#: A blank (or whitespace-only) line inside a chunk: Polars would skip it silently.
+_BLANK = re.compile(rb"\n[ \t\r]*\n")
+_BLANK_FIRST = re.compile(rb"[ \t\r]*\n")
+#: A key's text with its closing quote and colon, for the duplicate-key screen.
+_KEY = r'"[^"\\]*":'
+
+
+class FrameChunk:
+    """Whole lines of an NDJSON file, from line `first_line` at byte `first_offset`."""
+
+    def __init__(self, source: NdjsonFrames, first_line: int, first_offset: int, data: bytes):
+        self.source = source
+        self.first_line = first_line
+        self.first_offset = first_offset
+        self.data = data
+        self._lines: list[bytes] | None = None
+        self._starts: list[int] | None = None
+        self._items: list[SourceItem] | None = None
+        self._text: pl.Series | None = None
+
+    def __len__(self) -> int:
+        """The records the chunk holds (lines, less blank ones when it has any)."""
+        if self._items is not None:
+            return len(self._items)
+        if self.plain():
+            return len(self.lines())
+        return len(self.items())
+
+    def lines(self) -> list[bytes]:
+        """The chunk's lines, without their line ends."""
+        if self._lines is None:
+            lines = self.data.split(b"\n")
+            if lines and lines[-1] == b"":
+                lines.pop()
+            self._lines = lines
+        return self._lines
+
+    def plain(self) -> bool:
+        """True when every line is a non-blank line Polars reads one for one."""
+        data = self.data
+        if not data or (self.first_line == 1 and data.startswith(codecs.BOM_UTF8)):
+            return False
+        return _BLANK_FIRST.match(data) is None and _BLANK.search(data) is None
+
+    def frame(self, schema: Mapping[str, pl.DataType] | None) -> pl.DataFrame | None:
+        """The chunk as a frame with exactly `schema`'s columns (None: the first
+        `INFER_LINES` lines, their schema inferred), or None when Polars cannot read it so
+        (a wrong type, an invalid line)."""
+        import polars as pl
+
+        if not self.plain():
+            return None
+        try:
+            if schema is None:
+                head = b"\n".join(self.data.split(b"\n", INFER_LINES)[:INFER_LINES])
+                return pl.read_ndjson(io.BytesIO(head), infer_schema_length=None)
+            return pl.read_ndjson(io.BytesIO(self.data), schema=dict(schema))
+        except (pl.exceptions.PolarsError, ValueError, OverflowError):
+            return None
+
+    def text(self) -> pl.Series:
+        """The lines as a Polars string series (the chunk must be `plain` and valid UTF-8)."""
+        import polars as pl
+
+        if self._text is None:
+            lines = self.data.decode("utf-8").split("\n")
+            lines.pop()  # the chunk ends with a line end
+            self._text = pl.Series("line", lines, pl.String)
+        return self._text
+
+    def suspects(self) -> list[int]:
+        """Lines that give some key text twice (the row reader may refuse them: a
+        duplicate key) or a key with an escape (whose text may hide one)."""
+        import polars as pl
+
+        if self.source.check_duplicate_keys is False:
+            return []
+        text = self.text()
+        keys = text.str.extract_all(_KEY)
+        # A key with white space before its colon is not in `keys`: its line is a suspect.
+        flagged = (
+            (keys.list.n_unique() < keys.list.len())
+            | text.str.contains(r'\\[^"]*"[ \t\r]*:')
+            | text.str.contains(r'"[ \t\r]+:')
+        )
+        return pl.select(pl.arg_where(flagged)).to_series().to_list()
+
+    def items(self) -> list[SourceItem]:
+        """Every record of the chunk as `NdjsonSource` reads it."""
+        if self._items is None:
+            self._items = list(
+                self.source.read_lines(io.BytesIO(self.data), self.first_line, self.first_offset)
+            )
+        return self._items
+
+    def item(self, index: int) -> SourceItem:
+        """Line `index` of a plain chunk as `NdjsonSource` reads it."""
+        if self._starts is None:
+            starts, at = [], self.first_offset
+            for line in self.lines():
+                starts.append(at)
+                at += len(line) + 1
+            self._starts = starts
+        line = self.lines()[index] + b"\n"
+        found = list(
+            self.source.read_lines(io.BytesIO(line), self.first_line + index, self._starts[index])
+        )
+        return found[0]
+
+
+class NdjsonFrames(NdjsonSource):
+    """An NDJSON source read a chunk of lines at a time (`chunks()`), or item by item."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        check_duplicate_keys: bool = True,
+        max_record_size: int = MAX_RECORD_SIZE,
+        chunk_bytes: int = CHUNK_BYTES,
+    ) -> None:
+        super().__init__(
+            path, check_duplicate_keys=check_duplicate_keys, max_record_size=max_record_size
+        )
+        self.chunk_bytes = chunk_bytes
+
+    def size(self) -> int:
+        """The file's size in bytes."""
+        return Path(self.path).stat().st_size
+
+    def chunks(self) -> Iterator[FrameChunk]:
+        """The file in chunks of whole lines, about `chunk_bytes` each (a longer line is
+        a chunk of its own, which the row reader cuts at `max_record_size` as usual)."""
+        file = open_binary(self.path)
+        self._open_files.append(file)
+        try:
+            number, offset, pending = 1, 0, b""
+            while True:
+                block = file.read(self.chunk_bytes)
+                data = pending + block
+                if not data:
+                    return
+                end = data.rfind(b"\n") + 1
+                if block and end == 0:  # no line end yet: one long line, read on
+                    pending = data
+                    continue
+                if not block:  # the last line, without its end
+                    end = len(data)
+                data, pending = data[:end], data[end:]
+                lines = data.count(b"\n")
+                if not data.endswith(b"\n"):
+                    data += b"\n"
+                    lines += 1
+                yield FrameChunk(self, number, offset, data)
+                number += lines
+                offset += end
+        finally:
+            file.close()
+            if file in self._open_files:  # close() may have come first
+                self._open_files.remove(file)
+
+    def read_lines(self, file: IO[bytes], first: int, offset: int) -> Iterator[SourceItem]:
+        """The items of `file`'s lines, numbered from line `first` at byte `offset`: what
+        `NdjsonSource` yields for those lines of the whole file."""
+        for item in self._items(file):
+            position = item.position
+            line = (position.line or 1) + first - 1
+            at = (position.offset or 0) + offset
+            if item.record is not None:
+                yield SourceItem(Position(line, at), item.record)
+                continue
+            error = item.error or ""
+            # "<file>, line N (byte B): reason": renumber for where the chunk starts.
+            head, _, reason = error.partition(": ")
+            match = re.search(r"\(byte (\d+)\)$", head)
+            byte = int(match.group(1)) + offset if match else at
+            error = f"{self.path.name}, line {line} (byte {byte}): {reason}"
+            yield SourceItem(Position(line, at), None, error, item.raw)
+
+
+class NdjsonFrameSink(NdjsonSink):
+    """An NDJSON sink that also takes lines already encoded (by Polars, in the bytes orjson
+    writes), into the same atomic file, manifest and commit."""
+
+    def write_lines(self, data: bytes, count: int) -> None:
+        """Append `count` records given as NDJSON text (each line ending in a line end)."""
+        self._require_open("write to")
+        try:
+            self._out.write(data)
+        except OSError as exc:
+            raise SinkError(f"cannot write ({exc.strerror})", target=self.name) from exc
+        self.row_count += count

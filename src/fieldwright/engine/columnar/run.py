@@ -1,0 +1,241 @@
+"""The columnar run loop: chunks of records → Polars → the same sink, counts and dead letters.
+
+It keeps the row loop's contract (engine/run.py): conservation on every exit,
+fail_fast stopping at the first failed record in source order, what the sink
+rejects failing alone, commit or abort. Each chunk is mapped as a frame
+(`FrameMapper`); the records it names, and every record of a chunk Polars
+cannot read as asked, are mapped by the row engine (`CompiledMapping.apply`
+and `map_chunk`) from the row reader's items, so their outputs, errors and
+dead letters are the row engine's own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from fieldwright.domain import ErrorStrategy
+from fieldwright.domain.records import Record, RecordSink, SourceItem
+from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus
+from fieldwright.engine.columnar.frame import Encoded, FrameMapper
+from fieldwright.engine.columnar.plan import ColumnarPlan
+from fieldwright.engine.results import RecordResult, RecordStatus
+from fieldwright.engine.run import Progress, RunOutcome
+
+__all__ = ["RowChunk", "execute_columnar"]
+
+_FILTERED = RecordResult(RecordStatus.FILTERED, None)
+
+
+class RowChunk(Protocol):
+    """A chunk as the run loop needs it: a frame for the mapper, items for the row engine."""
+
+    def __len__(self) -> int: ...
+
+    def items(self) -> list[SourceItem]: ...
+
+    def item(self, index: int) -> SourceItem: ...
+
+
+def _mapped(
+    mapper: FrameMapper, chunk: Any
+) -> tuple[
+    list[Record | None] | Encoded, dict[int, RecordResult], set[int], Callable[[int], SourceItem]
+]:
+    """(clean outputs, other results, unreadable indexes, the item of an index) of a chunk."""
+    compiled = mapper.plan.compiled
+    framed = mapper.map(chunk)
+    outputs: list[Record | None]
+    others: dict[int, RecordResult]
+    unreadable: set[int]
+    if framed is None:  # the row engine maps the chunk, from the row reader's items
+        items = chunk.items()
+        unreadable = {i for i, item in enumerate(items) if item.record is None}
+        readable = [i for i, item in enumerate(items) if item.record is not None]
+        clean, results = compiled.map_chunk([items[i].record for i in readable])
+        outputs = [None] * len(items)
+        others = {}
+        for position, index in enumerate(readable):
+            outputs[index] = clean[position]
+            if position in results:
+                others[index] = results[position]
+        return outputs, others, unreadable, items.__getitem__
+    mapped, redo, left_out = framed
+    others = dict.fromkeys(left_out, _FILTERED)
+    unreadable = set()
+    for index in sorted(redo):
+        item = chunk.item(index)
+        if item.record is None:
+            unreadable.add(index)
+            continue
+        result = compiled.apply(item.record)
+        if result.status is RecordStatus.OK and not result.errors:
+            if isinstance(mapped, Encoded):
+                mapped.records[index] = result.output  # type: ignore[assignment]
+            else:
+                mapped[index] = result.output
+        else:
+            others[index] = result
+    return mapped, others, unreadable, chunk.item
+
+
+def execute_columnar(
+    plan: ColumnarPlan,
+    chunks: Iterable[Any],
+    sink: RecordSink,
+    *,
+    strategy: ErrorStrategy | None = None,
+    batch_size: int | None = None,
+    on_dead_letter: Callable[[DeadLetter], None] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    progress_interval: float = 0.5,
+    should_cancel: Callable[[], bool] | None = None,
+    total: int | None = None,
+    mapper: FrameMapper | None = None,
+) -> RunOutcome:
+    """Run every chunk through the plan into `sink`; commit or abort the sink. `mapper`
+    (a new one by default) counts the records mapped column-wise (`columnar_records`)."""
+    compiled = plan.compiled
+    settings = compiled.document.run
+    strategy = strategy or settings.error_strategy
+    size = batch_size or settings.batch_size
+    fail_fast = strategy is ErrorStrategy.FAIL_FAST
+    sequence = itertools.count(1)
+    mapper = mapper or FrameMapper(plan, encode=callable(getattr(sink, "write_lines", None)))
+    read = written = failed = filtered = skipped = 0
+    batch: list[Record] = []
+    origins: list[tuple[Callable[[int], SourceItem], int]] = []
+    started = last_report = time.monotonic()
+    status, message = RunStatus.COMPLETED, None
+
+    def dead(item: SourceItem, kind: str, field: str | None, reason: str) -> None:
+        now = datetime.now(UTC)
+        letter = DeadLetter.model_construct(
+            error_id=f"err_{kind}_{int(now.timestamp() * 1000)}_{next(sequence):06d}",
+            position=item.position.as_dict(),
+            position_text=str(item.position),
+            field=field,
+            reason=reason,
+            input=item.record,
+            raw=item.raw,
+            occurred_at=now,
+        )
+        if on_dead_letter is not None:
+            on_dead_letter(letter)
+
+    def counts() -> RunCounts:
+        return RunCounts(
+            read=read, written=written + len(batch), failed=failed, filtered=filtered,
+            skipped=skipped,
+        )  # fmt: skip
+
+    def report() -> None:
+        if on_progress is not None:
+            elapsed = time.monotonic() - started
+            on_progress(Progress(counts(), elapsed, read / elapsed if elapsed > 0 else 0.0, total))
+
+    def flush(count: int) -> None:
+        nonlocal written, failed, status, message
+        rejected = sink.write_batch(batch[:count])
+        written += count
+        for reject in rejected or ():
+            item_of, at = origins[reject.index]
+            item = item_of(at)
+            dead(item, "write", reject.field, reject.reason)
+            written -= 1
+            failed += 1
+            if fail_fast and status is RunStatus.COMPLETED:
+                status, message = RunStatus.FAILED, f"{item.position}: {reject.reason}"
+        del batch[:count], origins[:count]
+
+    def write_encoded(encoded: Encoded, count: int, item_of: Callable[[int], SourceItem]) -> None:
+        """Write the chunk's first `count` records in order: runs of NDJSON lines straight
+        to the sink, the records between them through `write_batch`."""
+        nonlocal written
+        start = 0
+        for stop_at in [*sorted(i for i in encoded.records if i < count), count]:
+            part = encoded.lines.slice(start, stop_at - start).drop_nulls()
+            if len(part) and status is RunStatus.COMPLETED:
+                if batch:
+                    flush(len(batch))
+                data = (part.str.join("\n").item() + "\n").encode("utf-8")
+                sink.write_lines(data, len(part))  # type: ignore[attr-defined]
+                written += len(part)
+            if stop_at < count:
+                batch.append(encoded.records[stop_at])
+                origins.append((item_of, stop_at))
+            start = stop_at + 1
+
+    error: Exception | None = None
+    try:
+        for chunk in chunks:
+            outputs, others, unreadable, item_of = _mapped(mapper, chunk)
+            stop: int | None = None
+            for index in sorted({*others, *unreadable}):
+                item = item_of(index)
+                if index in unreadable:
+                    failed += 1
+                    dead(item, "read", None, item.error or "the record could not be read")
+                    reason = item.error
+                else:
+                    result = others[index]
+                    if result.status is RecordStatus.OK:
+                        put(outputs, index, result.output)
+                        continue
+                    if result.status is RecordStatus.FILTERED:
+                        filtered += 1
+                        continue
+                    failed += 1
+                    reason = result.reason()
+                    dead(item, "mapping", result.failures[0].target, reason)
+                if fail_fast:
+                    stop = index
+                    status, message = RunStatus.FAILED, f"{item.position}: {reason}"
+                    break
+            count = len(outputs)
+            if stop is not None:
+                count = stop + 1
+            read += count
+            if isinstance(outputs, Encoded):
+                write_encoded(outputs, count, item_of)
+            else:
+                kept = [n for n in range(count) if outputs[n] is not None]
+                batch += [outputs[n] for n in kept]  # type: ignore[misc]
+                origins += [(item_of, n) for n in kept]
+            while len(batch) >= size and status is RunStatus.COMPLETED:
+                flush(size)
+            if status is not RunStatus.COMPLETED:
+                break
+            if should_cancel is not None and should_cancel():
+                status, message = RunStatus.CANCELLED, "cancelled"
+                break
+            now = time.monotonic()
+            if now - last_report >= progress_interval:
+                last_report = now
+                report()
+        if status is RunStatus.COMPLETED and batch:
+            flush(len(batch))
+        if status is RunStatus.COMPLETED:
+            sink.commit()
+    # As in the row loop: any source or sink failure ends the run, the sink is aborted.
+    except Exception as exc:  # noqa: BLE001
+        status, message, error = RunStatus.FAILED, f"{sink.name}: {exc}", exc
+    if status is not RunStatus.COMPLETED:
+        sink.abort()
+        kept_after = int(getattr(sink, "kept_after_abort", 0))
+        skipped, written, batch = written + len(batch) - kept_after, kept_after, []
+        origins.clear()
+    report()
+    return RunOutcome(status, counts(), time.monotonic() - started, message, error)
+
+
+def put(outputs: list[Record | None] | Encoded, index: int, record: Record | None) -> None:
+    """Set the output of a record that on_error recovered."""
+    if isinstance(outputs, Encoded):
+        if record is not None:
+            outputs.records[index] = record
+    else:
+        outputs[index] = record

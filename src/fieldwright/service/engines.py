@@ -1,0 +1,150 @@
+"""Which engine runs a file: the row engine or the columnar (Polars) engine.
+
+`fieldwright run --engine auto|rows|polars` and the app's runs (auto) decide
+here. The columnar engine runs a mapping whose every field lowers
+(engine/columnar/plan.py) on an NDJSON input; `auto` picks it for large
+inputs only (Polars' start-up costs more than the row engine spends on a
+small file). `engine_report` is what `fieldwright validate --engine polars`
+prints. Polars is imported only when a columnar run starts.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from fieldwright.connectors.frames import NdjsonFrames
+from fieldwright.domain import ConnectorRef, MappingDocument
+from fieldwright.domain.records import RecordSource
+from fieldwright.engine import CompiledMapping
+from fieldwright.engine.columnar import ColumnarPlan, plan_mapping
+from fieldwright.engine.run import RunOutcome
+from fieldwright.service._connectors import Connectors, StandardConnectors, file_path
+from fieldwright.service.errors import InvalidRequest
+from fieldwright.service.mappings import compile_mapping
+
+__all__ = [
+    "AUTO_BYTES",
+    "AUTO_RECORDS",
+    "ENGINES",
+    "EngineChoice",
+    "FieldEngine",
+    "choose_engine",
+    "columnar_source",
+    "engine_report",
+    "execute_columnar",
+]
+
+Engine = Literal["auto", "rows", "polars"]
+#: The engines a run may ask for.
+ENGINES: tuple[Engine, ...] = ("auto", "rows", "polars")
+#: `auto` runs columnar from this input size on (bytes), or from this many records.
+AUTO_BYTES = 20 << 20
+AUTO_RECORDS = 50_000
+#: The input formats the columnar engine reads.
+COLUMNAR_FORMATS = ("ndjson",)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldEngine:
+    """How one field runs on the columnar engine (`validate --engine polars`)."""
+
+    target: str
+    #: "vectorised", "batch function" or "row engine".
+    status: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class EngineChoice:
+    engine: Literal["rows", "polars"]
+    #: Why, in words for the run's summary.
+    reason: str
+    plan: ColumnarPlan | None = None
+
+
+def engine_report(mapping: MappingDocument | CompiledMapping) -> list[FieldEngine]:
+    """Per field, whether it vectorises on the columnar engine, runs as a batch function of
+    the row function, or keeps the mapping on the row engine; and why."""
+    compiled = mapping if isinstance(mapping, CompiledMapping) else compile_mapping(mapping)
+    return [FieldEngine(*row) for row in plan_mapping(compiled).describe()]
+
+
+def _estimated_records(path: Path, size: int) -> int:
+    """Records of an NDJSON file, estimated from the lines of its first MiB."""
+    with path.open("rb") as file:
+        head = file.read(1 << 20)
+    lines = head.count(b"\n")
+    if not lines:
+        return 0
+    return lines if len(head) >= size else int(size * lines / len(head))
+
+
+def choose_engine(
+    compiled: CompiledMapping, requested: str, input_path: Path, input_format: str
+) -> EngineChoice:
+    """The engine of a file run; InvalidRequest when `polars` is asked for and cannot run."""
+    if requested not in ENGINES:
+        raise InvalidRequest(f"unknown engine {requested!r}; choose one of {', '.join(ENGINES)}")
+    if requested == "rows":
+        return EngineChoice("rows", "asked for")
+    plan = plan_mapping(compiled)
+    problems = [f"{t}: {why}" for t, status, why in plan.describe() if status == "row engine"]
+    if input_format not in COLUMNAR_FORMATS:
+        problems.append(f"the columnar engine reads NDJSON, not {input_format}")
+    if importlib.util.find_spec("polars") is None:
+        problems.append("Polars is not installed")
+    if requested == "polars":
+        if problems:
+            raise InvalidRequest(
+                "the mapping cannot run on the columnar engine: "
+                + "; ".join(problems)
+                + " (use --engine rows or auto)"
+            )
+        return EngineChoice("polars", "asked for", plan)
+    if problems:
+        return EngineChoice("rows", problems[0])
+    size = input_path.stat().st_size
+    if size >= AUTO_BYTES:
+        return EngineChoice("polars", f"the input is {size / (1 << 20):.0f} MiB", plan)
+    records = _estimated_records(input_path, size)
+    if records >= AUTO_RECORDS:
+        return EngineChoice("polars", f"the input holds about {records:,} records", plan)
+    return EngineChoice("rows", "the input is small")
+
+
+#: The settings of an NDJSON connector the columnar reader takes (besides the path).
+_FRAME_SETTINGS = frozenset({"path", "check_duplicate_keys", "max_record_size"})
+
+
+def columnar_source(
+    compiled: CompiledMapping, ref: ConnectorRef, base_dir: Path | None, connectors: Connectors
+) -> tuple[Callable[[], RecordSource], ColumnarPlan] | None:
+    """For a run through connectors (the app, schedules): the columnar source opener and
+    plan when `auto` picks the columnar engine for `ref` (a large NDJSON file), else None."""
+    if not isinstance(connectors, StandardConnectors) or ref.kind.lower() not in (
+        "ndjson",
+        "jsonl",
+    ):
+        return None
+    if not set(ref.settings) <= _FRAME_SETTINGS:
+        return None
+    path = file_path(ref, base_dir)
+    if path is None or not path.is_file():
+        return None
+    choice = choose_engine(compiled, "auto", path, "ndjson")
+    if choice.plan is None:
+        return None
+    settings: dict[str, Any] = {k: v for k, v in ref.settings.items() if k != "path"}
+    return (lambda: NdjsonFrames(path, **settings)), choice.plan
+
+
+def execute_columnar(plan: ColumnarPlan, *args: Any, **kwargs: Any) -> RunOutcome:
+    """The columnar run loop (`RunPlan.execute` with `chunked`), imported with Polars only
+    when a run uses it."""
+    from fieldwright.engine.columnar import execute_columnar as run
+
+    return run(plan, *args, **kwargs)

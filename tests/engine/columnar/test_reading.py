@@ -1,0 +1,82 @@
+"""NdjsonFrames: chunks read as the row reader reads the same lines, and what Polars would
+read differently (blank lines, duplicate keys) is kept away from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fieldwright.connectors.frames import NdjsonFrames
+from fieldwright.connectors.json_files import NdjsonSource
+
+LINES = [
+    b'{"id": 1, "name": "Ada"}',
+    b"",
+    b"   ",
+    b'{"id": 2, "name": "Bo", "name": "Cy"}',
+    b"{broken",
+    b"[1, 2]",
+    b'{"id": 3, "note": "' + b"x" * 300 + b'"}',
+    b'{"id": 4, "name": "\xc3\xa9"}',
+    b'{"id": 5, "name": "\xff"}',
+    b'{"id": 6}',
+]
+
+
+def _items(source: NdjsonSource) -> list[tuple[object, ...]]:
+    return [(i.position, i.record, i.error, i.raw) for i in source]
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 40, 200, 1 << 20])
+@pytest.mark.parametrize("bom", [False, True])
+@pytest.mark.parametrize("last_end", [b"", b"\n"])
+def test_chunks_read_as_the_row_reader(
+    tmp_path: Path, chunk_bytes: int, bom: bool, last_end: bytes
+) -> None:
+    path = tmp_path / "in.ndjson"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + b"\n".join(LINES) + last_end)
+    rows = NdjsonSource(path, max_record_size=256)
+    frames = NdjsonFrames(path, max_record_size=256, chunk_bytes=chunk_bytes)
+    chunks = list(frames.chunks())
+    from_chunks = [(i.position, i.record, i.error, i.raw) for c in chunks for i in c.items()]
+    assert from_chunks == _items(rows)
+    assert sum(len(c) for c in chunks) == len(from_chunks)
+    assert _items(frames) == _items(rows)  # and as a plain record source
+    for chunk in chunks:  # a plain chunk's item(i) is its i-th line as the row reader reads it
+        if chunk.plain():
+            assert [chunk.item(i) for i in range(len(chunk))] == chunk.items()
+
+
+def test_a_chunk_with_a_blank_line_gives_no_frame(tmp_path: Path) -> None:
+    path = tmp_path / "in.ndjson"
+    path.write_bytes(b'{"a": "x"}\n\n{"a": "y"}\n')
+    (chunk,) = NdjsonFrames(path).chunks()
+    assert not chunk.plain()
+    assert chunk.frame(None) is None
+    assert len(chunk) == 2
+
+
+def test_a_type_polars_cannot_read_as_asked_gives_no_frame(tmp_path: Path) -> None:
+    import polars as pl
+
+    path = tmp_path / "in.ndjson"
+    path.write_bytes(b'{"a": 1}\n{"a": "one"}\n')
+    (chunk,) = NdjsonFrames(path).chunks()
+    assert chunk.frame({"a": pl.Int64()}) is None
+    frame = chunk.frame({"a": pl.String()})  # Polars reads the number as text: it reads
+    assert frame is not None and frame["a"].to_list() == ["1", "one"]
+
+
+def test_lines_that_may_hold_a_duplicate_key_are_suspects(tmp_path: Path) -> None:
+    path = tmp_path / "in.ndjson"
+    path.write_bytes(
+        b'{"a": 1, "b": {"c": 2}}\n'
+        b'{"a": 1, "a": 2}\n'
+        b'{"a": 1, "b": {"a": 2}}\n'  # the same key text in two objects: a suspect all the same
+        b'{"a\\u0062": 1}\n'
+        b'{"a": "x\\": y"}\n'
+    )
+    (chunk,) = NdjsonFrames(path).chunks()
+    assert chunk.suspects() == [1, 2, 3, 4]
+    assert NdjsonFrames(path, check_duplicate_keys=False).chunks().__next__().suspects() == []
