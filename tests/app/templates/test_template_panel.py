@@ -19,7 +19,7 @@ from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.domain.template import dump_template
 from fieldwright.service import Service
 
-HOME, DESIGNER, TESTS, TEMPLATES = 0, 1, 2, 3
+HOME, DESIGNER, TESTS, PIPELINES, TEMPLATES = 0, 1, 2, 3, 4
 
 
 def open_panel(window: MainWindow) -> TemplatePanel:
@@ -50,6 +50,7 @@ def test_the_page_is_there_only_with_a_store(
         "Home",
         "Designer",
         "Tests",
+        "Pipelines",
         "Templates",
         "Integrations",
         "Runs",
@@ -61,7 +62,7 @@ def test_the_page_is_there_only_with_a_store(
     assert store_window.navigation.item(TEMPLATES).text() == "Templates"
     files_only = make_window()
     names = [files_only.navigation.item(n).text() for n in range(files_only.navigation.count())]
-    assert names == ["Home", "Designer", "Tests", "Settings"]
+    assert names == ["Home", "Designer", "Tests", "Pipelines", "Settings"]
     assert files_only.template_panel is None and files_only.connections_panel is None
     files_only.show_page("Settings")  # pages are found by name, whichever are shown
     assert files_only.current_page() is files_only.settings_panel
