@@ -373,3 +373,32 @@ def test_apschedulers_overlap_warning_is_not_logged(caplog: pytest.LogCaptureFix
             )
         logger.warning("something else")
     assert [r.getMessage() for r in caplog.records] == ["something else"]
+
+
+def test_a_due_row_listed_before_its_run_finished_is_not_run_again(harness: Harness) -> None:
+    """A tick lists the due rows, then dispatches them one by one; on a loaded machine a row
+    of that list can be dispatched by an earlier tick and finish before this tick reaches
+    it. It is then neither in flight nor scheduled, and must not run a second time."""
+    harness.repo.create(schedule(cron="*/30 * * * *"))
+    runner = Runner()
+    scheduler = harness.scheduler(runner)
+    scheduler.start()
+    repo = scheduler._repo  # noqa: SLF001 - the listing is replayed as a slow tick saw it
+    original = repo.executions_between
+    listings: list[list[ExecutionAttempt]] = []
+
+    def listing(*args: Any, **options: Any) -> list[ExecutionAttempt]:
+        rows = original(*args, **options)
+        if options.get("statuses") == [RunStatus.SCHEDULED] and rows:
+            listings.append(rows)
+        return listings[0] if listings and options.get("statuses") == [RunStatus.SCHEDULED] else rows
+
+    repo.executions_between = listing  # type: ignore[method-assign]
+    harness.clock.set(utc(2025, 6, 2, 0, 30))
+    scheduler.tick()
+    assert scheduler.wait_idle(WAIT)
+    assert len(runner.calls) == 1
+    scheduler.tick()  # lists the 00:30 row as it was before its run finished
+    assert scheduler.wait_idle(WAIT)
+    assert [fire for _, fire, _ in runner.calls] == [utc(2025, 6, 2, 0, 30)]
+    assert [r.status for r in harness.executions()] == [RunStatus.COMPLETED]

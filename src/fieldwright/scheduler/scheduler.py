@@ -314,6 +314,17 @@ class Scheduler:
         with self._idle:
             return any(i.execution.schedule_key == key for i in self._inflight.values())
 
+    def _still_due(self, row: ExecutionAttempt) -> bool:
+        """Whether `row` is still waiting in the store. `_dispatch` lists due rows first and
+        dispatches them one by one: a row of that list may have been dispatched by an earlier
+        tick and finished meanwhile (no longer in flight, but no longer scheduled either),
+        and running it again would run one fire time twice."""
+        try:
+            current = self._repo.execution(row.id or 0)
+        except NotFound:
+            return False
+        return current.status is RunStatus.SCHEDULED
+
     def _dispatch(self, now: datetime) -> None:
         due = self._repo.executions_between(None, now + TINY, statuses=[RunStatus.SCHEDULED])
         schedules: dict[str, ScheduleRecord] = {}
@@ -340,6 +351,8 @@ class Scheduler:
                 continue
             if not schedule.concurrent_runs and self._busy(key):
                 continue  # catch-up runs and retries wait their turn
+            if not self._still_due(row):
+                continue
             fire_time = row.scheduled_at
             if row.parent_id is not None:
                 fire_time = self._repo.execution(row.parent_id).scheduled_at
