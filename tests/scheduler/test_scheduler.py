@@ -383,15 +383,17 @@ def test_a_due_row_listed_before_its_run_finished_is_not_run_again(harness: Harn
     runner = Runner()
     scheduler = harness.scheduler(runner)
     scheduler.start()
-    repo = scheduler._repo  # noqa: SLF001 - the listing is replayed as a slow tick saw it
+    repo = scheduler._repo  # the listing is replayed as a slow tick saw it
     original = repo.executions_between
     listings: list[list[ExecutionAttempt]] = []
 
     def listing(*args: Any, **options: Any) -> list[ExecutionAttempt]:
         rows = original(*args, **options)
-        if options.get("statuses") == [RunStatus.SCHEDULED] and rows:
+        if options.get("statuses") != [RunStatus.SCHEDULED]:
+            return rows
+        if rows:
             listings.append(rows)
-        return listings[0] if listings and options.get("statuses") == [RunStatus.SCHEDULED] else rows
+        return listings[0] if listings else rows
 
     repo.executions_between = listing  # type: ignore[method-assign]
     harness.clock.set(utc(2025, 6, 2, 0, 30))
