@@ -19,7 +19,9 @@ from fieldwright.app.designer.schema_model import TEST_MARK_ROLE
 from fieldwright.app.schedules.editor import ScheduleEditor
 from fieldwright.app.shell.main import FileOpener
 from fieldwright.app.shell.main_window import MainWindow
+from fieldwright.authoring.store_documents import StoreDocuments
 from fieldwright.authoring.suite_status import FieldMark
+from fieldwright.service import Service
 from tests.app.conftest import HUBSPOT
 
 
@@ -186,3 +188,17 @@ def test_a_file_open_event_opens_the_mapping(
         qapp.removeEventFilter(opener)
     assert window.session.location == HUBSPOT
     assert window.session.document.name == "HubSpot contacts → CRM contacts"
+
+
+def test_every_page_of_a_store_window_fits_a_1024_pixel_screen(
+    qtbot: QtBot, service: Service, make_window: Callable[..., MainWindow]
+) -> None:
+    """The stacked pages' widest minimum sets the window's: once every page has been built
+    (each is built when first shown), the window still narrows to 1024 pixels."""
+    window = make_window(store=StoreDocuments(service))
+    for name in window.page_names:
+        window.show_page(name)
+        qtbot.waitUntil(lambda: window.current_page().isVisible())
+    assert window.minimumSizeHint().width() <= 1024
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.width() == 1024)

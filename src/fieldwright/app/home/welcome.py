@@ -72,9 +72,11 @@ class WelcomePage(QWidget):
         assert isinstance(card, QVBoxLayout)  # as the form lays it out
         buttons: list[QPushButton] = []
         for path in example_mappings():
-            button = QPushButton(f"Open example: {_title(path)}")
+            # The card says "Examples": the button names the example alone, so the longest
+            # title still leaves the page narrower than a 1024-pixel screen.
+            button = QPushButton(_title(path))
             button.setObjectName(f"example_{path.parent.name}")
-            button.setToolTip(str(path))
+            button.setToolTip(f"Open the example {_title(path)!r}: {path}")
             button.clicked.connect(lambda _checked=False, p=path: self.openPath.emit(p))
             card.insertWidget(card.count() - 1, button)
             buttons.append(button)

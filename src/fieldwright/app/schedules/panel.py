@@ -45,7 +45,7 @@ from fieldwright.app.schedules.models import (
     schedule_rows,
 )
 from fieldwright.app.shell.forms import Form
-from fieldwright.app.shell.widgets import confirm, set_column_widths
+from fieldwright.app.shell.widgets import confirm, never_sideways
 from fieldwright.app.shell.zones import local_zone_name, setup_zone_combo, zone_names
 from fieldwright.domain.pipeline_store import PipelineSummary
 from fieldwright.domain.runs import RunStatus
@@ -127,7 +127,9 @@ class SchedulesPanel(QWidget):
         self.model = ScheduleTableModel(self)
         self.table = self.ui.child(QTableView, "schedules_table")
         self.table.setModel(self.model)
-        set_column_widths(self.table, (190, 290, 90, 300, 190, 70), stretch=3)
+        # Never sideways: name, mapping and description share what the short columns leave
+        # (the table is about 880 px wide in a 1024 px window).
+        never_sideways(self.table, stretch=(0, 1, 3))
 
     def _bind_calendar(self) -> None:
         """The period bar, the legend, the calendar (added here) and the day's agenda."""
@@ -150,7 +152,7 @@ class SchedulesPanel(QWidget):
         self.agenda = AgendaModel(self)
         self.agenda_table = self.ui.child(QTableView, "schedules_agenda")
         self.agenda_table.setModel(self.agenda)
-        set_column_widths(self.agenda_table, (52, 150, 130, 110), stretch=1)
+        never_sideways(self.agenda_table, stretch=(1, 2))
         lower = self.ui.child(QSplitter, "calendar_splitter")
         lower.insertWidget(0, self.calendar)
         lower.setStretchFactor(0, 3)

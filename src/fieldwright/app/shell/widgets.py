@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["LazyPage", "confirm", "set_column_widths", "set_row_visible"]
+__all__ = ["LazyPage", "confirm", "never_sideways", "set_column_widths", "set_row_visible"]
 
 Content = TypeVar("Content", bound=QWidget)
 
@@ -63,6 +64,23 @@ def set_column_widths(table: QTableView, widths: tuple[int, ...], *, stretch: in
     for column, width in enumerate(widths):
         table.setColumnWidth(column, width)
     header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+
+
+def never_sideways(table: QTableView, *, stretch: tuple[int, ...]) -> None:
+    """Columns that never scroll sideways: the `stretch` columns share the width the others
+    leave (each of those as wide as its contents), text elided at the right."""
+    header = table.horizontalHeader()
+    header.setMinimumSectionSize(48)
+    header.setStretchLastSection(False)
+    for column in range(table.model().columnCount() if table.model() is not None else 0):
+        mode = (
+            QHeaderView.ResizeMode.Stretch
+            if column in stretch
+            else (QHeaderView.ResizeMode.ResizeToContents)
+        )
+        header.setSectionResizeMode(column, mode)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
 
 
 def set_row_visible(widget: QWidget, visible: bool) -> None:
