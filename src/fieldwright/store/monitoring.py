@@ -137,7 +137,7 @@ class MonitoringRepository(DeadLetterQueries):
                 func.max(Run.started_at),
             )
             .where(Run.started_at >= since, Run.started_at < until)
-            .group_by(Run.mapping_key, Run.status, day)
+            .group_by(day, Run.mapping_key, Run.status)  # this order: the covering index
         )
         if mapping_key is not None:
             query = query.where(Run.mapping_key == mapping_key)
