@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import httpx
 import orjson
-from sqlalchemy import Table, column, literal_column, select, text, tuple_
+from sqlalchemy import String, Table, cast, column, literal_column, select, text, tuple_
 from sqlalchemy import exc as sa_exc
 
 from fieldwright.connectors._httpclient import ApiAuth, HttpClient, RetryPolicy
@@ -89,6 +89,13 @@ def _as_python(value: Any, kind: type[Any] | None) -> Any:
     return value
 
 
+def _sample_type(value: Any) -> type[Any] | None:
+    for kind in (bool, int, str, Decimal, float):
+        if isinstance(value, kind):
+            return None if kind is bool else kind
+    return None
+
+
 def _python_type(col: Any) -> type[Any] | None:
     try:
         kind: type[Any] = col.type.python_type
@@ -119,6 +126,7 @@ class SqlLookup:
         self.name = (
             self._database.where(table) if table is not None else f"{self._database.display} query"
         )
+        sample: dict[str, Any] = {}
         try:
             for name in columns:
                 check_identifier(name, "key column", SourceUnreadable, self.name)
@@ -135,8 +143,10 @@ class SqlLookup:
                     )
                     self._select = select(literal_column("*")).select_from(self._from)
                     try:
-                        probe = connection.execute(self._select.where(literal_column("1") == 0))
+                        probe = connection.execute(self._select.limit(1))
                         present = list(probe.keys())
+                        first = probe.first()
+                        sample = dict(zip(present, first, strict=True)) if first else {}
                     except sa_exc.SQLAlchemyError as exc:
                         self._database.fail(exc, "running the query")
             missing = [name for name in columns if name not in present]
@@ -149,8 +159,18 @@ class SqlLookup:
         except BaseException:
             self._database.dispose()
             raise
-        self.columns = [self._from.c[name] for name in columns]
-        self._types = [_python_type(col) if table is not None else None for col in self.columns]
+        self.columns: list[Any] = [self._from.c[name] for name in columns]
+        if table is not None:
+            self._types = [_python_type(col) for col in self.columns]
+        else:
+            # A query's columns have no declared types: a key column is bound as the type
+            # its first row holds; without one (no rows, a null) it is compared as text.
+            self._types = [_sample_type(sample.get(name)) for name in columns]
+            self.columns = [
+                col if kind is not None else cast(col, String)
+                for col, kind in zip(self.columns, self._types, strict=True)
+            ]
+            self._types = [kind or str for kind in self._types]
         #: Queries sent so far.
         self.queries = 0
 
