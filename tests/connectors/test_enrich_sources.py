@@ -4,13 +4,9 @@ the pipeline engine, on SQLite and PostgreSQL and a real HTTP server on 127.0.0.
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -19,14 +15,9 @@ from fieldwright.domain import ConnectorRef
 from fieldwright.domain.runs import RunStatus
 from fieldwright.engine.pipeline import validate_pipeline
 from fieldwright.service.enrich_sources import enrich_resolver
+from tests.connectors.enrich_api import EMPLOYEES, EmployeesApi, serve_employees
 from tests.engine.pipeline.kit import pipeline, run
 
-EMPLOYEES = [
-    ("1", "ACME", "Ada", "R&D"),
-    ("2", "ACME", "Grace", "Ops"),
-    ("2", "INITECH", "Linus", "IT"),
-    ("7", "ACME", "Edsger", "R&D"),
-]
 HOURS: list[dict[str, Any]] = [
     {"emp": 1, "co": "ACME", "h": 8},
     {"emp": "2", "co": "INITECH", "h": 4},
@@ -125,65 +116,13 @@ def test_validate_names_a_missing_key_column_and_a_missing_table(people: str) ->
 # -- HTTP ---------------------------------------------------------------------------------
 
 
-class _Api(BaseHTTPRequestHandler):
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def _send(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        url = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        with self.server.lock:
-            self.server.seen.append(self.path)
-        if self.headers.get("Authorization") != f"Bearer {self.server.token}":
-            self._send(401, {"error": "who are you"})
-            return
-        people = {e: {"user_id": e, "name": n} for e, c, n, _d in EMPLOYEES if c == "ACME"}
-        if url.path.startswith("/employees/"):
-            key = url.path.rsplit("/", 1)[-1]
-            if key == "3":
-                self._send(500, {"error": {"message": "database on fire"}})
-            elif key in people:
-                self._send(200, {"data": people[key]})
-            else:
-                self._send(404, {"error": "no such employee"})
-        elif url.path == "/employees":
-            keys = query.get("ids", "").split(",")
-            self._send(200, {"data": [people[k] for k in keys if k in people]})
-        else:
-            self._send(404, {})
-
-
-class _Server(ThreadingHTTPServer):
-    def __init__(self, token: str) -> None:
-        super().__init__(("127.0.0.1", 0), _Api)
-        self.token = token
-        self.seen: list[str] = []
-        self.lock = threading.Lock()
-
-
 @pytest.fixture
-def api(secret: str) -> Iterator[_Server]:
-    server = _Server(secret)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+def api(secret: str) -> Iterator[EmployeesApi]:
+    with serve_employees(secret) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
-def _http_step(api: _Server, path: str, **options: Any) -> dict[str, Any]:
+def _http_step(api: EmployeesApi, path: str, **options: Any) -> dict[str, Any]:
     host, port = api.server_address[:2]
     return {
         "name": "staff",
@@ -226,7 +165,7 @@ def hr_api(memory_keyring: Any, secret: str) -> ConnectorRef:
 
 
 def test_http_url_template_404_is_no_match_and_500_fails_the_record(
-    api: _Server, hr_api: ConnectorRef, secret: str
+    api: EmployeesApi, hr_api: ConnectorRef, secret: str
 ) -> None:
     records = [{"emp": 1}, {"emp": 3}, {"emp": 2}, {"emp": 1}, {"emp": 4}]
     step = _http_step(api, "/employees/{user_id}", batch_size=10)
@@ -242,7 +181,9 @@ def test_http_url_template_404_is_no_match_and_500_fails_the_record(
     assert secret not in letter.reason
 
 
-def test_http_batch_endpoint_and_the_request_budget(api: _Server, hr_api: ConnectorRef) -> None:
+def test_http_batch_endpoint_and_the_request_budget(
+    api: EmployeesApi, hr_api: ConnectorRef
+) -> None:
     records = [{"emp": n} for n in (1, 2, 4, 7, 1)]
     step = _http_step(api, "/employees", batch_param="ids", batch_size=2, cache_size=0)
     ran = run(pipeline(step), records, enrich_resolver(None, _connections(hr_api)))
@@ -257,7 +198,7 @@ def test_http_batch_endpoint_and_the_request_budget(api: _Server, hr_api: Connec
 
 
 def test_an_unknown_connection_is_refused_at_its_pointer(
-    api: _Server, hr_api: ConnectorRef
+    api: EmployeesApi, hr_api: ConnectorRef
 ) -> None:
     step = _http_step(api, "/employees/{user_id}")
     step["source"]["connection"] = "payroll"
