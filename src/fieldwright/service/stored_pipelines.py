@@ -10,6 +10,7 @@ step may also name a stored mapping by its business key.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +170,11 @@ class StoredPipelines:
             return load(path)
 
         return enrich_resolver(None, store_connections(self._store), mapping)
+
+    def connection_lookup(self) -> Callable[[str], ConnectorRef]:
+        """The connector reference of a saved connection of this store by name (KeyError
+        naming the saved ones when there is none): what enrich sources may name."""
+        return store_connections(self._store)
 
     def check(self, document: PipelineDocument, *, probe: bool = True) -> list[Problem]:
         """Every problem of a pipeline with its pointer, enrich sources' saved connections
