@@ -55,7 +55,7 @@ class _Api(BaseHTTPRequestHandler):
             else:
                 self._send(404, {"error": "no such employee"})
         elif url.path == "/employees":
-            keys = query.get("ids", "").split(",")
+            keys = query["ids"].split(",") if "ids" in query else list(people)
             self._send(200, {"data": [people[k] for k in keys if k in people]})
         else:
             self._send(404, {})

@@ -206,3 +206,13 @@ def test_an_unknown_connection_is_refused_at_its_pointer(
     assert [(p.pointer, p.message) for p in problems] == [
         ("/steps/0/source/connection", "no saved connection is named 'payroll'; saved: hr_api")
     ]
+
+
+def test_an_http_source_read_whole_and_indexed(api: EmployeesApi, hr_api: ConnectorRef) -> None:
+    step = _http_step(api, "/employees", mode="index")
+    del step["records_path"]
+    step["source"]["settings"]["records_path"] = "data"
+    records = [{"emp": n} for n in (7, 1, 4, 1)]
+    ran = run(pipeline(step), records, enrich_resolver(None, _connections(hr_api)))
+    assert [r.get("name") for r in ran.output] == ["Edsger", "Ada", None, "Ada"]
+    assert api.seen == ["/employees"]  # read once, every record from it

@@ -200,12 +200,15 @@ class EnrichStep(_Step):
                 f"mode lookup looks keys up in a SQL table or an HTTP endpoint, not a {kind} "
                 "source; a file is read once (mode index)"
             )
-        if kind != "http" and (
+        if (kind != "http" or self.mode is not EnrichMode.LOOKUP) and (
             self.records_path is not None
             or self.batch_param is not None
             or self.max_requests is not None
         ):
-            raise ValueError("records_path, batch_param and max_requests apply to HTTP sources")
+            raise ValueError(
+                "records_path, batch_param and max_requests apply to HTTP lookups (mode "
+                "lookup); an HTTP source read whole takes the HTTP connector's settings"
+            )
         if kind == "http" and self.mode is EnrichMode.LOOKUP:
             url = self.source.settings.get("url")
             names = url_placeholders(url) if isinstance(url, str) else []

@@ -77,7 +77,9 @@ def _design_sql_lookup(qtbot: QtBot, page: PipelinePage) -> None:
     assert page.editor.connection_names == ["hr_db"]
     retype(qtbot, line(page, "source_connection"), "hr_db")
     retype(qtbot, line(page, "source_table"), "employees")
+    assert not _shown(page, "batch_size")  # read whole: nothing to batch
     _choose(qtbot, page, "mode", "lookup")
+    assert _shown(page, "batch_size") and _shown(page, "cache_size")
     on = rows(page, "on")
     type_cell(qtbot, on, 0, 0, "$.emp")
     type_cell(qtbot, on, 0, 1, "$.emp_id")
@@ -145,9 +147,10 @@ def test_the_http_source_shows_its_own_settings_and_checks_the_url_as_typed(
     page = _open_page(store_window, qtbot)
     add_chip(qtbot, page, "enrich")
     _choose(qtbot, page, "source_type", "HTTP endpoint")
-    assert _shown(page, "records_path") and _shown(page, "batch_param")
-    assert not _shown(page, "source_table")
+    assert _shown(page, "source_url") and not _shown(page, "source_table")
+    assert not _shown(page, "records_path")  # a lookup's setting
     _choose(qtbot, page, "mode", "lookup")
+    assert _shown(page, "records_path") and _shown(page, "batch_param")
     error = page.editor.findChild(QLabel, "step_editor_error")
     assert error is not None
     retype(qtbot, line(page, "source_url"), "https://hr.example/people/{user}")

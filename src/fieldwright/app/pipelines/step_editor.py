@@ -395,10 +395,13 @@ class StepEditor(QWidget):
             "http": [connection, url, mode, batch, cache, records_path, batch_param, budget],
         }
         every = {id(w): w for widgets in by_group.values() for w in widgets}
+        lookup_only = {id(w) for w in (batch, cache, records_path, batch_param, budget)}
 
         def show_fields() -> None:
             chosen = _SOURCE_TYPES[source_type.currentText()]
             shown = {id(w) for w in by_group[chosen]}
+            if mode.currentText() != EnrichMode.LOOKUP.value:
+                shown -= lookup_only
             for key, widget in every.items():
                 self.form.setRowVisible(widget, key in shown)
             url.setPlaceholderText(
@@ -409,6 +412,7 @@ class StepEditor(QWidget):
 
         show_fields()
         source_type.currentIndexChanged.connect(lambda _i: show_fields())
+        mode.currentIndexChanged.connect(lambda _i: show_fields())
         on = self._rows(
             "on",
             "Join on",
@@ -451,16 +455,18 @@ class StepEditor(QWidget):
                 kept.pop(name, None)
             if get["source_url"]():
                 kept["url"] = get["source_url"]()
-            extra: dict[str, Any] = {
-                "mode": get["mode"](),
-                "batch_size": _number(get["batch_size"]()) if get["batch_size"]() else 500,
-                "cache_size": _number(get["cache_size"]()) if get["cache_size"]() else 10_000,
-            }
+            extra: dict[str, Any] = {"mode": get["mode"]()}
+            lookup = get["mode"]() == EnrichMode.LOOKUP.value
+            if lookup:
+                extra["batch_size"] = _number(get["batch_size"]()) if get["batch_size"]() else 500
+                extra["cache_size"] = (
+                    _number(get["cache_size"]()) if get["cache_size"]() else 10_000
+                )
             if chosen == "sql":
                 for name in ("table", "query"):
                     if get[f"source_{name}"]():
                         kept[name] = get[f"source_{name}"]()
-            else:
+            elif lookup:
                 extra["records_path"] = get["records_path"]() or None
                 extra["batch_param"] = get["batch_param"]() or None
                 extra["max_requests"] = _number(get["max_requests"]())
