@@ -11,7 +11,16 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from fieldwright.app.pipelines.page import PipelinePage
@@ -59,6 +68,12 @@ def hr_db(service: Service, tmp_path: Path) -> Path:
         ConnectionRecord(name="hr_db", kind="sql", settings={"url": f"sqlite:///{path}"})
     )
     return path
+
+
+def _tool(page: PipelinePage, name: str) -> QToolButton:
+    button = page.findChild(QToolButton, name)
+    assert button is not None, name
+    return button
 
 
 def _open_page(window: MainWindow, qtbot: QtBot) -> PipelinePage:
@@ -184,3 +199,107 @@ def test_screenshots_of_the_enrich_editor(
             QApplication.processEvents()
             store_window.grab().save(str(out / f"enrich_{name}_{width}.png"))
     apply_theme(app, LIGHT)
+
+
+BRANCHED = {
+    "fieldwright_pipeline": 1,
+    "key": "pipeline_BRANCHED",
+    "name": "Branched",
+    "steps": [
+        {
+            "name": "split",
+            "type": "route",
+            "branches": [
+                {
+                    "name": "us",
+                    "when": "country == 'us'",
+                    "steps": [
+                        {"name": "lines", "type": "unwind", "path": "$.items"},
+                        {
+                            "name": "per sku",
+                            "type": "aggregate",
+                            "group_by": ["$.sku"],
+                            "aggregates": [{"name": "qty", "fn": "sum", "field": "$.qty"}],
+                        },
+                    ],
+                },
+                {
+                    "name": "fr",
+                    "when": "country == 'fr'",
+                    "target": {"connector": {"kind": "ndjson", "settings": {"path": "fr.ndjson"}}},
+                },
+            ],
+        }
+    ],
+}
+ORDERS = [
+    {"id": "A", "country": "us", "items": [{"sku": "x", "qty": 2}, {"sku": "y", "qty": 1}]},
+    {"id": "B", "country": "fr", "items": []},
+    {"id": "C", "country": "us", "items": [{"sku": "x", "qty": 3}]},
+]
+
+
+def _click_record(qtbot: QtBot, page: PipelinePage, row: int) -> None:
+    records = page.preview.findChild(QTableWidget, "pipeline_preview_records")
+    assert records is not None
+    item = records.item(row, 0)
+    assert item is not None
+    qtbot.mouseClick(records.viewport(), Left, pos=records.visualItemRect(item).center())
+
+
+def test_the_lineage_view_goes_through_a_branchs_steps(
+    store_window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    path = tmp_path / "branched.fwpipe.json"
+    path.write_text(json.dumps(BRANCHED), encoding="utf-8")
+    sample = tmp_path / "orders.ndjson"
+    sample.write_text("".join(json.dumps(o) + "\n" for o in ORDERS), encoding="utf-8")
+    page = _open_page(store_window, qtbot)
+    page.asker.open_path = lambda _folder: path  # type: ignore[method-assign]
+    qtbot.mouseClick(_tool(page, "open_pipeline"), Left)
+    assert page.session.document.name == "Branched"
+    retype(qtbot, page.preview.sample, str(sample))
+    run = page.preview.findChild(QPushButton, "pipeline_preview_run")
+    assert run is not None
+    with qtbot.waitSignal(page.preview.previewed, timeout=TIMEOUT):
+        qtbot.mouseClick(run, Left)
+    page.preview.select_step("split")
+    _click_record(qtbot, page, 0)  # sku x: 5, from A's and C's lines
+    lineage = page.preview.lineage_text()
+    titles = [line for line in lineage if "record(s)" in line]
+    assert titles == [
+        "split: 1 record(s)",
+        "split/us/per sku: 1 record(s)",
+        "split/us/lines: 2 record(s)",
+        "sample: 2 record(s)",
+    ]
+    assert lineage[-2].startswith("line 1") and lineage[-1].startswith("line 3")
+    # The fr branch's own target: its record's lineage is the sample's line 2.
+    steps = page.preview.findChild(QTableWidget, "pipeline_preview_steps")
+    assert steps is not None
+    target_row = next(
+        r
+        for r in range(steps.rowCount())
+        if "fr (target)" in (steps.item(r, 0) or QTableWidgetItem()).text()
+    )
+    qtbot.mouseClick(
+        steps.viewport(), Left, pos=steps.visualItemRect(steps.item(target_row, 0)).center()
+    )
+    _click_record(qtbot, page, 0)
+    lineage = page.preview.lineage_text()
+    assert lineage[0] == "split/fr (target): 1 record(s)"
+    assert lineage[-1].startswith("line 2") and '"B"' in lineage[-1]
+    if os.environ.get("FW_SHOTS"):
+        page.preview.select_step("split")
+        _click_record(qtbot, page, 0)
+        out = Path("/tmp/shots/enrich")
+        out.mkdir(parents=True, exist_ok=True)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        for theme, name in ((LIGHT, "light"), (DARK, "dark")):
+            apply_theme(app, theme)
+            for width, height in ((1280, 820), (1024, 700)):
+                store_window.resize(width, height)
+                QApplication.processEvents()
+                store_window.grab().save(str(out / f"lineage_{name}_{width}.png"))
+        apply_theme(app, LIGHT)
