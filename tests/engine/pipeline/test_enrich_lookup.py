@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from fieldwright.domain.pipeline import EnrichStep
-from fieldwright.domain.records import Record
+from fieldwright.domain.records import Position, Record, SourceItem
 from fieldwright.engine.pipeline import PipelineResolver
-from fieldwright.engine.pipeline.values import getter
+from fieldwright.engine.pipeline.values import getter, join_key
 from tests.engine.pipeline.kit import pipeline, run
 
 PEOPLE = {"1": {"id": "1", "name": "Ada"}, "2": {"id": "2", "name": "Grace"}, "5": None}
@@ -132,3 +134,59 @@ def test_lookup_mode_needs_sql_or_http_and_http_keys_in_the_url_or_a_batch_param
         _step(source={"kind": "http", "settings": {"url": "https://h/p/{id}"}})
     )
     assert ok.batch_size == 500 and getter("$.id")({"id": 3}) == 3
+
+
+class ListLookup:
+    """A lookup over a list of partner records, as a database would answer: every record
+    whose key (by the enrich step's key text) is one of those asked."""
+
+    def __init__(self, partners: list[Record]) -> None:
+        self.partners = partners
+        self.asked = 0
+
+    def fetch(self, keys: Sequence[tuple[Any, ...]]) -> tuple[list[Record], dict[int, str]]:
+        self.asked += len(keys)
+        wanted = {join_key(key) for key in keys}
+        return [p for p in self.partners if join_key((p.get("id"),)) in wanted], {}
+
+    def close(self) -> None:
+        return None
+
+
+KEYS = st.one_of(st.none(), st.integers(0, 6), st.sampled_from(["1", "2", "x", 3.0]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    records=st.lists(st.fixed_dictionaries({"emp": KEYS, "n": st.integers()}), max_size=30),
+    partners=st.lists(
+        st.fixed_dictionaries({"id": KEYS, "name": st.sampled_from(["a", "b", "c"])}), max_size=8
+    ),
+    batch=st.integers(1, 7),
+    cache=st.integers(0, 5),
+    policy=st.sampled_from([{"no_match": "keep"}, {"no_match": "dead_letter"}, {"how": "inner"}]),
+)
+def test_lookup_gives_what_reading_the_source_whole_gives(
+    records: list[Record],
+    partners: list[Record],
+    batch: int,
+    cache: int,
+    policy: dict[str, str],
+) -> None:
+    """On random keys, partners, batch and cache sizes: the same records, dead letters and
+    counts as mode index (the first partner of a key wins in both)."""
+    items = [SourceItem(Position(row=n), p) for n, p in enumerate(partners, 1)]
+    index = run(
+        pipeline({**_step(**policy), "mode": "index"}),
+        records,
+        PipelineResolver(partner=lambda _step: items),
+    )
+    fake = ListLookup(partners)
+    lookup = run(
+        pipeline(_step(batch_size=batch, cache_size=cache, **policy)), records, _resolver(fake)
+    )
+    assert lookup.output == index.output
+    assert [d.reason for d in lookup.letters] == [d.reason for d in index.letters]
+    assert lookup.step("who") == index.step("who")
+    keys = [k for k in (join_key((r["emp"],)) for r in records) if k is not None]
+    assert fake.asked <= len(keys)  # never more keys than records with one
