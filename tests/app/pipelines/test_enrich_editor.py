@@ -30,6 +30,8 @@ from fieldwright.domain.pipeline import EnrichStep
 from fieldwright.domain.store_models import ConnectionRecord
 from fieldwright.service import Service
 from tests.app.pipelines.gestures import Left, add_chip, line, retype, rows, type_cell
+from tests.conftest import MemoryKeyring
+from tests.connectors.enrich_api import serve_employees
 
 TIMEOUT = 20_000
 
@@ -303,3 +305,56 @@ def test_the_lineage_view_goes_through_a_branchs_steps(
                 QApplication.processEvents()
                 store_window.grab().save(str(out / f"lineage_{name}_{width}.png"))
         apply_theme(app, LIGHT)
+
+
+def test_the_preview_looks_keys_up_in_a_saved_http_connection(
+    store_window: MainWindow,
+    service: Service,
+    qtbot: QtBot,
+    tmp_path: Path,
+    memory_keyring: MemoryKeyring,
+    secret: str,
+) -> None:
+    with serve_employees(secret) as api:
+        host, port = api.server_address[:2]
+        service.connections.save(
+            ConnectionRecord(
+                name="hr_api",
+                kind="http",
+                settings={"url": f"http://{host}:{port}", "auth": {"type": "bearer"}},
+            ),
+            secret=secret,
+        )
+        page = _open_page(store_window, qtbot)
+        add_chip(qtbot, page, "enrich")
+        _choose(qtbot, page, "source_type", "HTTP endpoint")
+        _choose(qtbot, page, "mode", "lookup")
+        retype(qtbot, line(page, "source_connection"), "hr_api")
+        retype(qtbot, line(page, "source_url"), f"http://{host}:{port}/employees/{{user_id}}")
+        retype(qtbot, line(page, "records_path"), "$.data")
+        on = rows(page, "on")
+        type_cell(qtbot, on, 0, 0, "$.emp")
+        type_cell(qtbot, on, 0, 1, "$.user_id")
+        fields = rows(page, "fields")
+        qtbot.mouseClick(fields.add_button, Left)
+        type_cell(qtbot, fields, 0, 0, "name")
+        type_cell(qtbot, fields, 0, 1, "$.name")
+        step = _enrich(page)
+        assert step.source.connection == "hr_api" and step.records_path == "$.data"
+        sample = tmp_path / "hours.ndjson"
+        sample.write_text(
+            "".join(json.dumps({"emp": n}) + "\n" for n in (7, 4, 1)), encoding="utf-8"
+        )
+        retype(qtbot, page.preview.sample, str(sample))
+        run = page.preview.findChild(QPushButton, "pipeline_preview_run")
+        assert run is not None
+        with qtbot.waitSignal(page.preview.previewed, timeout=TIMEOUT):
+            qtbot.mouseClick(run, Left)
+        trace = page.preview.trace
+        assert trace is not None and trace.error is None, trace and trace.error
+        assert trace.steps[0].records == [
+            {"emp": 7, "name": "Edsger"},
+            {"emp": 4},  # 404: no match, kept
+            {"emp": 1, "name": "Ada"},
+        ]
+        assert sorted(api.seen) == ["/employees/1", "/employees/4", "/employees/7"]
