@@ -209,8 +209,12 @@ class EnrichStep(_Step):
                 "records_path, batch_param and max_requests apply to HTTP lookups (mode "
                 "lookup); an HTTP source read whole takes the HTTP connector's settings"
             )
-        if kind == "http" and self.mode is EnrichMode.LOOKUP:
-            url = self.source.settings.get("url")
+        url = self.source.settings.get("url")
+        if (
+            kind == "http"
+            and self.mode is EnrichMode.LOOKUP
+            and (url is not None or self.source.connection is None)
+        ):
             names = url_placeholders(url) if isinstance(url, str) else []
             wanted = [_last_member(p) for p in self.on.values()]
             if self.batch_param is None and not names:

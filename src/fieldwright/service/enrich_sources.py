@@ -106,9 +106,18 @@ class EnrichSources:
                 f"step {step.name!r}: connection {source.connection!r} is {saved.kind}, "
                 f"not {source.kind}"
             )
+        settings = {**saved.settings, **source.settings}
+        base, given = saved.settings.get("url"), source.settings.get("url")
+        if saved.kind == "http" and isinstance(given, str) and given.startswith("/"):
+            if not isinstance(base, str) or not base:
+                raise ConnectorError(
+                    f"step {step.name!r}: its URL {given!r} is a path, and connection "
+                    f"{source.connection!r} has no url to take it from"
+                )
+            settings["url"] = base.rstrip("/") + given  # a path on the connection's host
         return saved.model_copy(
             update={
-                "settings": {**saved.settings, **source.settings},
+                "settings": settings,
                 "credential": source.credential or saved.credential,
             }
         )

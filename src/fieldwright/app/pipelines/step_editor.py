@@ -405,7 +405,7 @@ class StepEditor(QWidget):
             for key, widget in every.items():
                 self.form.setRowVisible(widget, key in shown)
             url.setPlaceholderText(
-                "https://host/employees/{id} (a connection's own URL if empty)"
+                "https://host/employees/{id}, or /employees/{id} on the connection's host"
                 if chosen == "http"
                 else "(the saved connection's) or sqlite:///hr.db"
             )
