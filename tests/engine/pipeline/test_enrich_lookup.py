@@ -112,6 +112,16 @@ def test_no_match_policies_and_a_failed_lookup_naming_the_step() -> None:
     assert [r["emp"] for r in ran.output] == [1, 2] and ran.step("who").filtered == 2
 
 
+def test_a_cached_answer_dropped_by_the_same_batchs_answers_still_serves_the_batch() -> None:
+    # batch 2 holds 1 (cached by batch 1) and 2 (looked up): caching 2 drops 1 from a
+    # cache of one key, and the record with 1 still gets its partner.
+    records = [{"emp": 1}, {"emp": 1}, {"emp": 2}]
+    fake = FakeLookup()
+    ran = run(pipeline(_step(batch_size=2, cache_size=1)), [records[0], *records], _resolver(fake))
+    assert fake.batches == [[(1,)], [(2,)]]
+    assert [r.get("name") for r in ran.output] == ["Ada", "Ada", "Ada", "Grace"]
+
+
 def test_a_failed_key_is_asked_again_not_cached() -> None:
     fake = FakeLookup(broken={"9": "down"})
     run(pipeline(_step(batch_size=1)), [{"emp": 9}, {"emp": 9}], _resolver(fake))

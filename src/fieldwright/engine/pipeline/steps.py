@@ -339,8 +339,16 @@ class EnrichRuntime(StepRuntime):
                 keys = [join_key(v) for v in values]
                 asked: dict[Any, int] = {}
                 wanted: list[tuple[Any, ...]] = []
+                #: The batch's answers: cached ones taken now (the cache may drop them
+                #: while this batch's answers go in), then those looked up.
+                known: dict[Any, dict[str, Any] | None] = {}
                 for key, given in zip(keys, values, strict=True):
-                    if key is not None and key not in asked and not self.cache.get(key)[0]:
+                    if key is None or key in asked or key in known:
+                        continue
+                    cached, partner = self.cache.get(key)
+                    if cached:
+                        known[key] = partner
+                    else:
                         asked[key] = len(wanted)
                         wanted.append(given)
                 answers: dict[Any, dict[str, Any]] = {}
@@ -373,7 +381,7 @@ class EnrichRuntime(StepRuntime):
                         continue
                     partner = None
                     if key is not None:
-                        partner = answers[key] if key in answers else self.cache.get(key)[1]
+                        partner = answers[key] if key in answers else known.get(key)
                     yield from self._join(flow, given, partner, context)
         finally:
             if lookup is not None:
