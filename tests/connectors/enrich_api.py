@@ -1,6 +1,7 @@
 """A small employees API on 127.0.0.1 for the enrich tests (stdlib http.server).
 
-`GET /employees/{id}` answers `{"data": {...}}` or 404 (the key 3: a 500);
+`GET /employees/{id}` answers `{"data": {...}}` or 404 (the key 3: a 500; the key 9:
+a 503 every other request);
 `GET /employees?ids=1,2` answers `{"data": [...]}`; every request needs the bearer token.
 """
 
@@ -50,6 +51,13 @@ class _Api(BaseHTTPRequestHandler):
             key = url.path.rsplit("/", 1)[-1]
             if key == "3":
                 self._send(500, {"error": {"message": "database on fire"}})
+            elif key == "9":  # busy every other time: a retry finds it
+                with self.server.lock:
+                    tries = self.server.seen.count(self.path)
+                if tries % 2:
+                    self._send(503, {"error": "busy"})
+                else:
+                    self._send(200, {"data": {"user_id": "9", "name": "Barbara"}})
             elif key in people:
                 self._send(200, {"data": people[key]})
             else:

@@ -216,3 +216,15 @@ def test_an_http_source_read_whole_and_indexed(api: EmployeesApi, hr_api: Connec
     ran = run(pipeline(step), records, enrich_resolver(None, _connections(hr_api)))
     assert [r.get("name") for r in ran.output] == ["Edsger", "Ada", None, "Ada"]
     assert api.seen == ["/employees"]  # read once, every record from it
+
+
+def test_an_http_lookup_retries_a_busy_api_with_the_connectors_backoff(
+    api: EmployeesApi, hr_api: ConnectorRef
+) -> None:
+    settings = dict(hr_api.settings)
+    settings["retry"] = {"max_attempts": 2, "base_delay": 0.01, "max_delay": 0.01}
+    retrying = hr_api.model_copy(update={"settings": settings})
+    step = _http_step(api, "/employees/{user_id}")
+    ran = run(pipeline(step), [{"emp": 9}], enrich_resolver(None, _connections(retrying)))
+    assert [r.get("name") for r in ran.output] == ["Barbara"]
+    assert api.seen == ["/employees/9", "/employees/9"]  # a 503, then the answer
