@@ -26,7 +26,7 @@ from fieldwright.engine.pipeline.steps import PartnerLookup
 from fieldwright.engine.pipeline.values import last_name
 from fieldwright.service._connectors import file_kind_format
 from fieldwright.service.files import file_settings
-from fieldwright.store import ConnectionRepository, NotFound, Store
+from fieldwright.store import ConnectionRepository, NotFound, Store, StoreError
 
 __all__ = [
     "ConnectionLookup",
@@ -43,11 +43,15 @@ _KEYRING_SERVICE = "fieldwright"
 
 
 def _reference(repository: ConnectionRepository, name: str) -> ConnectorRef:
+    """Connection `name` as a connector reference; KeyError saying why when it cannot be
+    had (none of that name, or the store cannot be read)."""
     try:
         record = repository.get(name)
     except NotFound as exc:
         known = ", ".join(sorted(r.name for r in repository.list_connections())) or "(none)"
         raise KeyError(f"no saved connection is named {name!r}; saved: {known}") from exc
+    except StoreError as exc:
+        raise KeyError(f"cannot read saved connection {name!r} from the store: {exc}") from exc
     credential = None
     if record.keyring_username:
         credential = CredentialRef(
@@ -69,7 +73,11 @@ def default_store_connections(url: str | None = None) -> ConnectionLookup:
     opened when a step first names one: a pipeline file run reads them from there."""
 
     def lookup(name: str) -> ConnectorRef:
-        with Store.open(url) as store:
+        try:
+            store = Store.open(url)
+        except StoreError as exc:
+            raise KeyError(f"cannot open the store to find connection {name!r}: {exc}") from exc
+        with store:
             return _reference(ConnectionRepository(store), name)
 
     return lookup
