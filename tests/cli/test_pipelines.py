@@ -278,3 +278,33 @@ def test_a_branch_targets_records_are_tested_by_branch_name(tmp_path: Path) -> N
     result = fieldwright("test", path)
     assert result.exit_code == 0, result.output
     assert "steps reached 3 of 3" in result.output
+
+
+def test_validate_opens_an_enrich_steps_sql_source_and_names_a_missing_key_column(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    database = tmp_path / "hr.db"
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE employees (emp_id INTEGER, name TEXT)")
+    step = {
+        "name": "who",
+        "type": "enrich",
+        "on": {"$.emp": "$.emp"},
+        "source": {
+            "kind": "sql",
+            "settings": {"url": f"sqlite:///{database}", "table": "employees"},
+        },
+        "mode": "lookup",
+    }
+    result = fieldwright("validate", _pipeline(tmp_path, steps=[step]))
+    assert result.exit_code == 1
+    assert "/steps/0/on:" in result.output and "no key column 'emp'" in result.output
+    step["on"] = {"$.emp": "$.emp_id"}
+    result = fieldwright("validate", _pipeline(tmp_path, steps=[step]))
+    assert result.exit_code == 0, result.output
+    step["source"] = {"kind": "sql", "connection": "hr", "settings": {"table": "employees"}}
+    result = fieldwright("validate", _pipeline(tmp_path, steps=[step]))
+    assert result.exit_code == 1
+    assert "/steps/0/source/connection: no saved connection is named 'hr'" in result.output

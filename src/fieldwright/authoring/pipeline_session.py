@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fieldwright.authoring.pipeline_edits import PipelineEdit, PipelineEvent, StepsChanged
-from fieldwright.domain import Problem
+from fieldwright.domain import ConnectorRef, Problem
 from fieldwright.domain.pipeline import PIPELINE_FORMAT_VERSION, PipelineDocument
 from fieldwright.domain.pipeline_canonical import (
     PipelineError,
@@ -67,14 +67,19 @@ def snapshot_pipeline(document: PipelineDocument) -> PipelineDocument:
     return document.model_copy(deep=True)
 
 
-def pipeline_problems(document: PipelineDocument, base: Path | None) -> list[Problem]:
+def pipeline_problems(
+    document: PipelineDocument,
+    base: Path | None,
+    connections: Callable[[str], ConnectorRef] | None = None,
+) -> list[Problem]:
     """What is wrong with `document` as a file would be checked: the document's own rules
-    (unique names, required settings) and then its paths, predicates and mappings."""
+    (unique names, required settings) and then its paths, predicates and mappings; the
+    saved connections enrich sources name, in `connections` when given."""
     try:
         checked = pipeline_from_data(pipeline_to_data(document))
     except PipelineError as exc:
         return list(exc.problems)
-    return check_pipeline(checked, base=base)
+    return check_pipeline(checked, base=base, connections=connections)
 
 
 def save_pipeline_file(document: PipelineDocument, path: Path) -> None:
@@ -121,8 +126,8 @@ class PipelineState:
         self.location = location
         self._notify([StepsChanged()])
 
-    def problems(self) -> list[Problem]:
-        return pipeline_problems(self.document, self.base)
+    def problems(self, connections: Callable[[str], ConnectorRef] | None = None) -> list[Problem]:
+        return pipeline_problems(self.document, self.base, connections)
 
     def _notify(self, events: list[PipelineEvent]) -> None:
         for listener in list(self._listeners):

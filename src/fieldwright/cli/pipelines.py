@@ -108,7 +108,7 @@ def validate_pipeline_file(path: Path) -> bool:
     except InvalidDocument as exc:
         console.print(escape(str(exc)))
         return False
-    problems = check_pipeline(document, base=path.parent)
+    problems = check_pipeline(document, base=path.parent, probe=True)
     if problems:
         console.print(f"{escape(str(path))}: {len(problems)} problem(s):")
         for problem in problems:

@@ -37,6 +37,7 @@ __all__ = [
     "Aggregation",
     "Branch",
     "DedupeStep",
+    "EnrichMode",
     "EnrichStep",
     "FieldCheck",
     "FilterStep",
@@ -135,12 +136,30 @@ class NoMatch(StrEnum):
     DEFAULT = "default"  #: the record takes `defaults`
 
 
+class EnrichMode(StrEnum):
+    INDEX = "index"  #: the source is read once per run and indexed by its keys
+    LOOKUP = "lookup"  #: keys are looked up in batches, with a bounded cache (SQL, HTTP)
+
+
+#: Connector kinds an enrich step can look keys up in.
+LOOKUP_KINDS = ("sql", "http")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def url_placeholders(url: str) -> list[str]:
+    """The `{name}` placeholders of an HTTP enrich source's URL template, in order."""
+    return _PLACEHOLDER.findall(url)
+
+
 class EnrichStep(_Step):
     """Join each record with a record of a second source, found by keys.
 
-    The second source is read once and indexed by its keys; when a key is
-    there twice the first record read wins. Keys match by their text: the
-    number 1, 1.0 and the text "1" (a CSV cell) are one key.
+    The second source is a file, a SQL table or query (inline settings, or a saved
+    connection by its name in `source.connection`) or an HTTP endpoint. With
+    `mode: index` it is read once and indexed by its keys (when a key is there twice
+    the first record read wins); with `mode: lookup` (SQL, HTTP) the keys are looked
+    up `batch_size` at a time, the answers kept in a cache of `cache_size` keys.
+    Keys match by their text: the number 1, 1.0 and the text "1" (a CSV cell) are one key.
     """
 
     type: Literal["enrich"] = "enrich"
@@ -155,6 +174,17 @@ class EnrichStep(_Step):
     into: str | None = None
     #: The fields a record without a partner takes under `no_match: default`.
     defaults: dict[str, JsonValue] = Field(default_factory=dict)
+    mode: EnrichMode = EnrichMode.INDEX
+    #: Keys looked up together (one SQL query, one batch request).
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    #: Keys whose answer (found or not) is kept for the records that follow.
+    cache_size: int = Field(default=10_000, ge=0, le=10_000_000)
+    #: HTTP: the JSONPath of the record (or the array of records) in a response; `$` the body.
+    records_path: str | None = None
+    #: HTTP batch endpoint: the query parameter that carries the keys, comma-separated.
+    batch_param: str | None = None
+    #: HTTP: the most requests a run may send to the source; beyond it the run stops.
+    max_requests: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _defaults_only_for_default(self) -> EnrichStep:
@@ -164,7 +194,56 @@ class EnrichStep(_Step):
             raise ValueError(
                 "an inner join filters records without a partner; no_match applies to left joins"
             )
+        kind = self.source.kind.lower()
+        if self.mode is EnrichMode.LOOKUP and kind not in LOOKUP_KINDS:
+            raise ValueError(
+                f"mode lookup looks keys up in a SQL table or an HTTP endpoint, not a {kind} "
+                "source; a file is read once (mode index)"
+            )
+        if (kind != "http" or self.mode is not EnrichMode.LOOKUP) and (
+            self.records_path is not None
+            or self.batch_param is not None
+            or self.max_requests is not None
+        ):
+            raise ValueError(
+                "records_path, batch_param and max_requests apply to HTTP lookups (mode "
+                "lookup); an HTTP source read whole takes the HTTP connector's settings"
+            )
+        url = self.source.settings.get("url")
+        if (
+            kind == "http"
+            and self.mode is EnrichMode.LOOKUP
+            and (url is not None or self.source.connection is None)
+        ):
+            names = url_placeholders(url) if isinstance(url, str) else []
+            wanted = [_last_member(p) for p in self.on.values()]
+            if self.batch_param is None and not names:
+                raise ValueError(
+                    "an HTTP lookup names its keys in the URL ({"
+                    + (wanted[0] if wanted else "id")
+                    + "}) or sends them in batch_param"
+                )
+            if self.batch_param is not None and names:
+                raise ValueError("give the keys in the URL or in batch_param, not both")
+            if self.batch_param is not None and len(self.on) != 1:
+                raise ValueError("a batch endpoint (batch_param) takes one key")
+            unknown = [n for n in names if n not in wanted]
+            if unknown:
+                raise ValueError(
+                    f"the URL's placeholder {{{unknown[0]}}} is not a key; the keys are "
+                    + ", ".join(wanted)
+                    + " (the last names of the source paths in `on`)"
+                )
+            missing = [n for n in wanted if n not in names]
+            if names and missing:
+                raise ValueError(f"the URL names no placeholder for the key {missing[0]}")
         return self
+
+
+def _last_member(path: str) -> str:
+    """The last member name of a simple JSONPath (`$.a.b` → b); the text itself otherwise."""
+    tail = path.rsplit(".", 1)[-1]
+    return tail.strip("[]'\"") or path
 
 
 class AggregateFunction(StrEnum):

@@ -19,7 +19,7 @@ from typing import Any
 
 from fieldwright.connectors import ConnectorError, FileSink, open_sink, open_source
 from fieldwright.domain import DocumentError, ErrorStrategy, MappingDocument, Problem, load
-from fieldwright.domain.pipeline import Branch, EnrichStep, PipelineDocument
+from fieldwright.domain.pipeline import Branch, PipelineDocument
 from fieldwright.domain.pipeline_canonical import (
     VERSION_KEY,
     dumps_pipeline,
@@ -42,10 +42,14 @@ from fieldwright.engine.pipeline import (
 )
 from fieldwright.engine.pipeline.lineage import LineageHop, PipelineTrace, StepTrace, trace_pipeline
 from fieldwright.engine.testing import Coverage, SuiteResult, TestResult
-from fieldwright.service._connectors import file_kind_format
 from fieldwright.service._file_log import FileRunLog
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._worker import RunHandle, RunPlan
+from fieldwright.service.enrich_sources import (
+    ConnectionLookup,
+    default_store_connections,
+    enrich_resolver,
+)
 from fieldwright.service.errors import DataError, InvalidDocument
 from fieldwright.service.files import dead_letter_path, file_settings
 
@@ -93,46 +97,50 @@ def open_pipeline(path: PathLike) -> PipelineDocument:
         raise InvalidDocument(str(exc), exc.problems) from exc
 
 
-def _resolver(base: Path | None) -> PipelineResolver:
-    """Map steps' mapping files and enrich steps' sources, relative to `base`."""
+def _resolver(
+    base: Path | None,
+    connections: ConnectionLookup | None = None,
+    *,
+    probe: bool = False,
+) -> PipelineResolver:
+    """Map steps' mapping files and enrich steps' sources, relative to `base`; saved
+    connections an enrich source names from `connections` (None: none can be named)."""
     folder = base or Path.cwd()
 
     def mapping(path: str) -> MappingDocument:
         return load(folder / path)
 
-    def partner(step: EnrichStep) -> Iterable[SourceItem]:
-        connector = step.source
-        given = connector.settings.get("path")
-        if file_kind_format(connector.kind) is None or not isinstance(given, str):
-            raise ConnectorError(
-                f"step {step.name!r}: the enrich source must be a file with a path "
-                f"(kind {connector.kind!r}, settings.path)"
-            )
-        path = folder / given
-        try:
-            name, settings = file_settings(connector, path, None, "source")
-            source = open_source(path, name, **settings)
-        except ConnectorError as exc:
-            raise ConnectorError(f"step {step.name!r}: its enrich source {exc}") from exc
-        try:
-            yield from source
-        finally:
-            source.close()
-
-    return PipelineResolver(mapping=mapping, partner=partner)
+    return enrich_resolver(folder, connections, mapping, probe=probe)
 
 
-def check_pipeline(document: PipelineDocument, *, base: PathLike | None = None) -> list[Problem]:
-    """Every problem of a pipeline (paths, predicates, its mappings), each with its pointer;
-    mapping files are found relative to `base` (the pipeline's folder)."""
-    return validate_pipeline(document, _resolver(Path(base) if base is not None else None))
+def check_pipeline(
+    document: PipelineDocument,
+    *,
+    base: PathLike | None = None,
+    probe: bool = False,
+    connections: ConnectionLookup | None = None,
+) -> list[Problem]:
+    """Every problem of a pipeline (paths, predicates, its mappings, its enrich sources),
+    each with its pointer; mapping files are found relative to `base` (the pipeline's
+    folder). With `probe`, enrich steps' SQL sources are opened to check their table or
+    query and key columns (`fieldwright validate`); without, nothing is connected to.
+    Saved connections named by enrich sources are looked up in `connections` (with
+    `probe` and none given, the default store's); without either, they are not checked."""
+    if probe and connections is None:
+        connections = default_store_connections()
+    return validate_pipeline(
+        document,
+        _resolver(Path(base) if base is not None else None, connections, probe=probe),
+    )
 
 
 def compile_pipeline_file(path: PathLike) -> CompiledPipeline:
     """Open and compile a pipeline file; InvalidDocument names the file and every problem."""
     document = open_pipeline(path)
     try:
-        return compile_pipeline(document, _resolver(Path(path).parent), source=str(path))
+        return compile_pipeline(
+            document, _resolver(Path(path).parent, default_store_connections()), source=str(path)
+        )
     except DocumentError as exc:
         raise InvalidDocument(str(exc), exc.problems) from exc
 
@@ -143,7 +151,8 @@ def compile_pipeline_document(
     """Compile a pipeline held in memory (the designer's); mapping files and enrich sources
     are found relative to `base`. InvalidDocument names every problem with its pointer."""
     try:
-        return compile_pipeline(document, _resolver(Path(base) if base is not None else None))
+        folder = Path(base) if base is not None else None
+        return compile_pipeline(document, _resolver(folder, default_store_connections()))
     except DocumentError as exc:
         raise InvalidDocument(str(exc), exc.problems) from exc
 

@@ -10,12 +10,12 @@ step may also name a stored mapping by its business key.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fieldwright.connectors import ConnectorError, open_connector_source
-from fieldwright.domain import ConnectorRef, MappingDocument, load
+from fieldwright.connectors import ConnectorError
+from fieldwright.domain import ConnectorRef, MappingDocument, Problem, load
 from fieldwright.domain.pipeline import (
     EnrichStep,
     MapStep,
@@ -25,12 +25,17 @@ from fieldwright.domain.pipeline import (
 )
 from fieldwright.domain.pipeline_canonical import load_pipeline, save_pipeline
 from fieldwright.domain.pipeline_store import PipelineDiff, PipelineSummary, PipelineVersionInfo
-from fieldwright.domain.records import SourceItem
 from fieldwright.domain.safe_keys import UnsafeKey, check_safe_key
 from fieldwright.engine import SuiteResult
-from fieldwright.engine.pipeline import CompiledPipeline, PipelineResolver, compile_pipeline
+from fieldwright.engine.pipeline import (
+    CompiledPipeline,
+    PipelineResolver,
+    compile_pipeline,
+    validate_pipeline,
+)
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import file_kind_format, resolved
+from fieldwright.service.enrich_sources import enrich_resolver, store_connections
 from fieldwright.service.errors import InvalidRequest
 from fieldwright.service.pipelines import run_pipeline_suite
 from fieldwright.store import MappingRepository, PipelineRepository, Store
@@ -91,6 +96,7 @@ class StoredPipelines:
     """The pipelines of one open store (`Service.pipelines`)."""
 
     def __init__(self, store: Store) -> None:
+        self._store = store
         self._pipelines = PipelineRepository(store)
         self._mappings = MappingRepository(store)
 
@@ -163,17 +169,36 @@ class StoredPipelines:
                 )
             return load(path)
 
-        def partner(step: EnrichStep) -> Iterable[SourceItem]:
-            try:
-                source = open_connector_source(resolved(step.source, None))
-            except ConnectorError as exc:
-                raise ConnectorError(f"step {step.name!r}: its enrich source {exc}") from exc
-            try:
-                yield from source
-            finally:
-                source.close()
+        return enrich_resolver(None, store_connections(self._store), mapping)
 
-        return PipelineResolver(mapping=mapping, partner=partner)
+    def connection_lookup(self) -> Callable[[str], ConnectorRef]:
+        """The connector reference of a saved connection of this store by name (KeyError
+        naming the saved ones when there is none): what enrich sources may name."""
+        return store_connections(self._store)
+
+    def check(self, document: PipelineDocument, *, probe: bool = True) -> list[Problem]:
+        """Every problem of a pipeline with its pointer, enrich sources' saved connections
+        looked up in this store; with `probe`, SQL sources are opened to check their
+        table or query and key columns."""
+        with service_errors(f"checking pipeline {document.key!r}"):
+            return validate_pipeline(
+                document, enrich_resolver(None, store_connections(self._store), None, probe=probe)
+            )
+
+    def compile_document(
+        self, document: PipelineDocument, *, base: PathLike | None = None
+    ) -> CompiledPipeline:
+        """Compile a pipeline held in memory (the designer's), enrich sources' saved
+        connections from this store; files relative to `base`."""
+        folder = Path(base) if base is not None else None
+
+        def mapping(name: str) -> MappingDocument:
+            return load((folder or Path.cwd()) / name)
+
+        with service_errors(f"pipeline {document.key!r}"):
+            return compile_pipeline(
+                document, enrich_resolver(folder, store_connections(self._store), mapping)
+            )
 
     def compile(self, document: PipelineDocument) -> CompiledPipeline:
         """Compile a stored pipeline; InvalidDocument names every problem."""

@@ -76,3 +76,83 @@ def test_dead_letters_name_the_step_and_the_line_of_the_input() -> None:
     # B failed: its group (de) has no record left and gives no output.
     assert "de" not in [r["country"] for r in aggregate.records]
     assert [d.position_text for d in trace.letters] == ["line 3", "line 2"]
+
+
+BRANCHED: list[dict[str, Any]] = [
+    {"name": "known", "type": "filter", "predicate": "id != null"},
+    {
+        "name": "split",
+        "type": "route",
+        "branches": [
+            {
+                "name": "us",
+                "when": "country == 'us'",
+                "steps": [
+                    {"name": "lines", "type": "unwind", "path": "$.items"},
+                    {
+                        "name": "per sku",
+                        "type": "aggregate",
+                        "group_by": ["$.sku"],
+                        "aggregates": [{"name": "qty", "fn": "sum", "field": "$.qty"}],
+                    },
+                ],
+            },
+            {
+                "name": "fr",
+                "when": "country == 'fr'",
+                "steps": [
+                    {"name": "tag", "type": "unwind", "path": "$.items", "carry": {"id": "$.id"}}
+                ],
+                "target": {"connector": {"kind": "ndjson", "settings": {"path": "fr.ndjson"}}},
+            },
+        ],
+    },
+]
+
+
+def test_a_record_out_of_a_branch_names_the_records_of_the_branch_steps_it_came_from() -> None:
+    trace = trace_pipeline(compile_pipeline(pipeline(*BRANCHED)), items(ORDERS))
+    split = trace.steps[1]
+    # B (de) goes on at once; the us branch gives one record per sku
+    assert split.records == [
+        ORDERS[1],
+        {"sku": "x", "qty": 2},
+        {"sku": "y", "qty": 1},
+        {"sku": "z", "qty": 4},
+    ]
+    assert split.via == [None, ("us", 0), ("us", 1), ("us", 2)]
+    hops = trace.lineage(1, 1)  # sku x: from A's first line only
+    assert [h.step for h in hops] == ["split", "split/us/per sku", "split/us/lines", "known", None]
+    assert hops[1].records == ({"sku": "x", "qty": 2},)
+    assert hops[2].records == ({"sku": "x", "qty": 2},)
+    assert [r["id"] for r in hops[3].records] == ["A"]
+    assert [trace.positions[i] for i in hops[4].indices] == ["line 1"]
+    # A record that went on without a branch names the record that entered the route.
+    hops = trace.lineage(1, 0)
+    assert [h.step for h in hops] == ["split", "known", None]
+    assert hops[-1].records == (ORDERS[1],)
+    # The run agrees with the trace on the records and on every step's counts.
+    streamed = preview_pipeline(compile_pipeline(pipeline(*BRANCHED)), items(ORDERS))
+    assert [s.records for s in streamed.steps] == [s.records for s in trace.steps]
+    assert [s.counts for s in streamed.steps] == [s.counts for s in trace.steps]
+
+
+def test_an_aggregate_inside_a_branch_reaches_every_member_of_its_group() -> None:
+    orders = [
+        {"id": "A", "country": "us", "items": [{"sku": "x", "qty": 2}]},
+        {"id": "B", "country": "us", "items": [{"sku": "x", "qty": 3}, {"sku": "y", "qty": 1}]},
+    ]
+    trace = trace_pipeline(compile_pipeline(pipeline(*BRANCHED)), items(orders))
+    hops = trace.lineage(1, 0)  # sku x: 5, from A and B
+    assert hops[1].records == ({"sku": "x", "qty": 5},)
+    assert hops[2].records == ({"sku": "x", "qty": 2}, {"sku": "x", "qty": 3})
+    assert [r["id"] for r in hops[-1].records] == ["A", "B"]
+
+
+def test_a_branch_targets_record_has_its_lineage_too() -> None:
+    trace = trace_pipeline(compile_pipeline(pipeline(*BRANCHED)), items(ORDERS))
+    assert trace.steps[1].targets == {"fr": [{"id": "D", "sku": "z", "qty": 5}]}
+    hops = trace.target_lineage(1, "fr", 0)
+    assert [h.step for h in hops] == ["split/fr (target)", "split/fr/tag", "known", None]
+    assert [r["id"] for r in hops[-1].records] == ["D"]
+    assert [trace.positions[i] for i in hops[-1].indices] == ["line 5"]

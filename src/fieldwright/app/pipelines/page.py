@@ -149,9 +149,16 @@ class PipelinePage(QWidget):
         self.tree = StepTree()
         child(QGroupBox, "steps_box").layout().addWidget(self.tree)  # type: ignore[union-attr]
         self.editor = StepEditor()
+        if self.service is not None:
+            try:
+                self.editor.connection_names = sorted(
+                    c.name for c in self.service.connections.list() if c.kind in ("sql", "http")
+                )
+            except ServiceError:
+                self.editor.connection_names = []  # the store cannot list them: type a name
         child(QGroupBox, "editor_box").layout().addWidget(self.editor)  # type: ignore[union-attr]
         self.problems = child(QListWidget, "problems_list")
-        self.preview = PipelinePreviewPanel(self.session)
+        self.preview = PipelinePreviewPanel(self.session, service=self.service)
         child(QGroupBox, "preview_box").layout().addWidget(self.preview)  # type: ignore[union-attr]
         self.delete_button = child(QToolButton, "delete_step")
         self.design_splitter.setStretchFactor(0, 2)
@@ -250,7 +257,8 @@ class PipelinePage(QWidget):
 
     def _show_problems(self) -> None:
         self.problems.clear()
-        problems = self.session.state.problems()
+        lookup = self.service.pipelines.connection_lookup() if self.service else None
+        problems = self.session.state.problems(lookup)
         for problem in problems:
             text = f"{problem.pointer or '/'}: {problem.message}"
             item = QListWidgetItem(" ".join(text.split()))

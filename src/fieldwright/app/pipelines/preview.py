@@ -42,7 +42,12 @@ from fieldwright.app.shell.workers import Task, TaskSignals
 from fieldwright.authoring.pipeline_session import snapshot_pipeline
 from fieldwright.domain.records import Record
 from fieldwright.domain.runs import DeadLetter
-from fieldwright.service import PipelineTrace, compile_pipeline_document, trace_pipeline_file
+from fieldwright.service import (
+    PipelineTrace,
+    Service,
+    compile_pipeline_document,
+    trace_pipeline_file,
+)
 
 __all__ = ["PipelinePreviewPanel", "StepRow"]
 
@@ -61,8 +66,9 @@ class StepRow:
     branch (counts only), or a branch's own target (its records)."""
 
     label: str
-    step: int | None  #: the top-level step's index; -1: the sample; None: no records
-    target: str | None = None  #: a branch target's name (its records, no lineage)
+    #: the top-level step's index (a target's: its route's); -1: the sample; None: no records
+    step: int | None
+    target: str | None = None  #: a branch target's name (its records)
 
 
 class PipelinePreviewPanel(QWidget):
@@ -70,9 +76,17 @@ class PipelinePreviewPanel(QWidget):
 
     previewed = Signal()  #: a trace was shown (or its failure)
 
-    def __init__(self, session: PipelineSession, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: PipelineSession,
+        parent: QWidget | None = None,
+        *,
+        service: Service | None = None,
+    ) -> None:
         super().__init__(parent)
         self.session = session
+        #: Enrich sources naming saved connections find them in this service's store.
+        self.service = service
         self.trace: PipelineTrace | None = None
         self.rows: list[StepRow] = []
         self.generation = 0
@@ -201,8 +215,14 @@ class PipelinePreviewPanel(QWidget):
         self.generation += 1
         self.status.setText(f"Previewing {path.name}…")
 
+        service = self.service
+
         def work() -> PipelineTrace:
-            compiled = compile_pipeline_document(document, base=base)
+            compiled = (
+                service.pipelines.compile_document(document, base=base)
+                if service is not None
+                else compile_pipeline_document(document, base=base)
+            )
             return trace_pipeline_file(compiled, path, limit=limit)
 
         self.pool.start(Task(self.generation, work, self.signals))
@@ -271,7 +291,7 @@ class PipelinePreviewPanel(QWidget):
                 for branch, records in step.targets.items():
                     values.append(
                         (
-                            StepRow(f"    → {branch} (target)", None, branch),
+                            StepRow(f"    → {branch} (target)", index, branch),
                             ("", len(records), "", "", ""),
                         )
                     )
@@ -365,12 +385,17 @@ class PipelinePreviewPanel(QWidget):
         hops: list[tuple[str, list[str]]] = []
         if row is not None and self.trace is not None and selected:
             index = selected[0].row()
-            if row.step is None or row.target is not None:
-                hops = [("A branch target's record: its lineage is not traced.", [])]
+            if row.step is None:
+                hops = []
             elif row.step < 0:
                 hops = [(f"sample {self.trace.positions[index]}", [])]
             else:
-                for hop in self.trace.lineage(row.step, index):
+                found = (
+                    self.trace.lineage(row.step, index)
+                    if row.target is None
+                    else self.trace.target_lineage(row.step, row.target, index)
+                )
+                for hop in found:
                     name = "sample" if hop.step is None else hop.step
                     title = f"{name}: {len(hop.records)} record(s)"
                     lines = [

@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QCompleter,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -31,6 +32,7 @@ from fieldwright.app.pipelines.rows_table import Column, RowsTable
 from fieldwright.authoring.pipeline_edits import StepAt, step_from_data
 from fieldwright.domain.pipeline import (
     AggregateFunction,
+    EnrichMode,
     JoinKind,
     Keep,
     NoMatch,
@@ -42,6 +44,9 @@ from fieldwright.service import check_filter
 __all__ = ["StepEditor", "validation_text"]
 
 _FILE_KINDS = ("csv", "ndjson", "json", "xlsx")
+#: An enrich source's kind as the editor offers it → its group of settings.
+_SOURCE_TYPES = {"File": "file", "SQL table or query": "sql", "HTTP endpoint": "http"}
+_SOURCE_LABELS = {group: label for label, group in _SOURCE_TYPES.items()}
 _TYPES = ("", "string", "integer", "number", "boolean", "date", "datetime")
 
 
@@ -87,6 +92,8 @@ class StepEditor(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pipeline_step_editor")
+        #: The saved connections an enrich source may name (offered as you type).
+        self.connection_names: list[str] = []
         self.at: StepAt | None = None
         self.step: PipelineStep | None = None
         self._getters: dict[str, Callable[[], Any]] = {}
@@ -327,11 +334,85 @@ class StepEditor(QWidget):
 
     def _build_enrich(self, data: dict[str, Any]) -> Callable[[], dict[str, Any]]:
         source = data["source"]
-        self._choice("source_kind", "Source kind", _FILE_KINDS, source.get("kind", "csv"))
+        kind = str(source.get("kind", "csv"))
+        group = kind if kind in ("sql", "http") else "file"
         settings = dict(source.get("settings", {}))
-        self._line(
+        source_type = self._choice(
+            "source_type", "Source", tuple(_SOURCE_TYPES), _SOURCE_LABELS[group]
+        )
+        file_kind = self._choice(
+            "source_kind", "File format", _FILE_KINDS, kind if group == "file" else "csv"
+        )
+        path = self._line(
             "source_path", "Source file", str(settings.get("path", "")), placeholder="partners.csv"
         )
+        connection = self._line(
+            "source_connection",
+            "Saved connection",
+            source.get("connection"),
+            placeholder="(none: the settings below)",
+        )
+        if self.connection_names:
+            completer = QCompleter(self.connection_names, connection)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            connection.setCompleter(completer)
+        url = self._line(
+            "source_url",
+            "URL",
+            str(settings.get("url", "")),
+            placeholder="(from the connection)",
+        )
+        table = self._line(
+            "source_table", "Table", str(settings.get("table", "")), placeholder="employees"
+        )
+        query = self._line(
+            "source_query",
+            "Query",
+            str(settings.get("query", "")),
+            placeholder="(or) SELECT id, name FROM employees",
+        )
+        mode = self._choice("mode", "Read", tuple(m.value for m in EnrichMode), data["mode"])
+        batch = self._line("batch_size", "Keys per lookup", str(data.get("batch_size", 500)))
+        cache = self._line("cache_size", "Keys cached", str(data.get("cache_size", 10_000)))
+        records_path = self._line(
+            "records_path", "Record at", data.get("records_path"), placeholder="$ (the body)"
+        )
+        batch_param = self._line(
+            "batch_param",
+            "Batch parameter",
+            data.get("batch_param"),
+            placeholder="(none: the keys are in the URL, {id})",
+        )
+        budget = self._line(
+            "max_requests",
+            "Request budget",
+            "" if data.get("max_requests") is None else str(data["max_requests"]),
+            placeholder="(no limit)",
+        )
+        by_group: dict[str, list[QWidget]] = {
+            "file": [file_kind, path],
+            "sql": [connection, url, table, query, mode, batch, cache],
+            "http": [connection, url, mode, batch, cache, records_path, batch_param, budget],
+        }
+        every = {id(w): w for widgets in by_group.values() for w in widgets}
+        lookup_only = {id(w) for w in (batch, cache, records_path, batch_param, budget)}
+
+        def show_fields() -> None:
+            chosen = _SOURCE_TYPES[source_type.currentText()]
+            shown = {id(w) for w in by_group[chosen]}
+            if mode.currentText() != EnrichMode.LOOKUP.value:
+                shown -= lookup_only
+            for key, widget in every.items():
+                self.form.setRowVisible(widget, key in shown)
+            url.setPlaceholderText(
+                "https://host/employees/{id}, or /employees/{id} on the connection's host"
+                if chosen == "http"
+                else "(the saved connection's) or sqlite:///hr.db"
+            )
+
+        show_fields()
+        source_type.currentIndexChanged.connect(lambda _i: show_fields())
+        mode.currentIndexChanged.connect(lambda _i: show_fields())
         on = self._rows(
             "on",
             "Join on",
@@ -360,13 +441,47 @@ class StepEditor(QWidget):
         self._line("into", "Fields under", data.get("into"), placeholder="(merged into the record)")
         get = self._getters
 
-        def collect() -> dict[str, Any]:
-            return {
-                "source": {
-                    **source,
+        def collect_source() -> tuple[dict[str, Any], dict[str, Any]]:
+            """The source, and the step's settings that go with its kind."""
+            chosen = _SOURCE_TYPES[get["source_type"]()]
+            kept = {k: v for k, v in settings.items() if chosen == group}
+            if chosen == "file":
+                kept.pop("url", None)
+                return {
                     "kind": get["source_kind"](),
-                    "settings": {**settings, "path": get["source_path"]()},
-                },
+                    "settings": {**kept, "path": get["source_path"]()},
+                }, {"mode": "index"}
+            for name in ("path", "url", "table", "query"):
+                kept.pop(name, None)
+            if get["source_url"]():
+                kept["url"] = get["source_url"]()
+            extra: dict[str, Any] = {"mode": get["mode"]()}
+            lookup = get["mode"]() == EnrichMode.LOOKUP.value
+            if lookup:
+                extra["batch_size"] = _number(get["batch_size"]()) if get["batch_size"]() else 500
+                extra["cache_size"] = (
+                    _number(get["cache_size"]()) if get["cache_size"]() else 10_000
+                )
+            if chosen == "sql":
+                for name in ("table", "query"):
+                    if get[f"source_{name}"]():
+                        kept[name] = get[f"source_{name}"]()
+            elif lookup:
+                extra["records_path"] = get["records_path"]() or None
+                extra["batch_param"] = get["batch_param"]() or None
+                extra["max_requests"] = _number(get["max_requests"]())
+            found = {"kind": chosen, "settings": kept}
+            if get["source_connection"]():
+                found["connection"] = get["source_connection"]()
+            if source.get("credential") and chosen == group:
+                found["credential"] = source["credential"]
+            return found, extra
+
+        def collect() -> dict[str, Any]:
+            found, extra = collect_source()
+            return {
+                "source": found,
+                **extra,
                 "on": {left: right for left, right in on.rows() if left},
                 "how": get["how"](),
                 "no_match": get["no_match"](),

@@ -9,6 +9,7 @@ from fieldwright.domain import DocumentError, MappingDocument, Problem, pointer
 from fieldwright.domain.pipeline import (
     AggregateStep,
     DedupeStep,
+    EnrichMode,
     EnrichStep,
     FilterStep,
     MapStep,
@@ -34,6 +35,7 @@ from fieldwright.engine.pipeline.steps import (
     FieldChecks,
     FilterRuntime,
     MapRuntime,
+    PartnerLookup,
     UnwindRuntime,
     ValidateRuntime,
 )
@@ -51,6 +53,11 @@ class PipelineResolver:
     mapping: Callable[[str], MappingDocument] | None = None
     #: Opens an enrich step's second source (its records, read once per run).
     partner: Callable[[EnrichStep], Iterable[SourceItem]] | None = None
+    #: Opens an enrich step's lookup (`mode: lookup`: keys asked a batch at a time).
+    lookup: Callable[[EnrichStep], PartnerLookup] | None = None
+    #: What is wrong with an enrich step's source (an unknown connection, a missing key
+    #: column): (pointer below the step, message) pairs; asked when compiling.
+    check_source: Callable[[EnrichStep], list[tuple[str, str]]] | None = None
 
 
 @dataclass(slots=True)
@@ -222,6 +229,21 @@ class _Compiler:
         left = [self.path(f"{at}/on", p) for p in step.on]
         right = [self.path(f"{at}/on/{p}", q) for p, q in step.on.items()]
         fields = [(name, self.path(f"{at}/fields/{name}", p)) for name, p in step.fields.items()]
+        if self.resolver.check_source is not None:
+            for below, message in self.resolver.check_source(step):
+                self.problems.append(Problem(at + below, message))
+        if step.mode is EnrichMode.LOOKUP:
+            lookup = self.resolver.lookup
+            if lookup is None:
+                self.problems.append(
+                    Problem(
+                        at + "/source",
+                        "an enrich lookup needs its source opened "
+                        "by the service; run the pipeline through it",
+                    )
+                )
+                return None
+            return EnrichRuntime(step, left, right, fields, None, lambda: lookup(step))
         partner = self.resolver.partner
         if partner is None:
             self.problems.append(
@@ -265,6 +287,11 @@ def validate_pipeline(
 ) -> list[Problem]:
     """Every problem of `document`; empty when it compiles. Enrich sources are not opened."""
     resolver = resolver or PipelineResolver()
-    if resolver.partner is None:
-        resolver = PipelineResolver(resolver.mapping, lambda _step: ())
+    resolver = PipelineResolver(
+        resolver.mapping, lambda _step: (), _never_opened, resolver.check_source
+    )
     return _compile(document, resolver)[1]
+
+
+def _never_opened(step: EnrichStep) -> PartnerLookup:
+    raise AssertionError(f"validating opens no enrich source (step {step.name!r})")

@@ -92,7 +92,7 @@ class RouteRuntime(StepRuntime):
                 nested += [step, *step.children()]
         return nested
 
-    def _matches(self, flow: Flow, context: Context) -> list[int] | None:
+    def matches(self, flow: Flow, context: Context) -> list[int] | None:
         """The branches the record goes to, or None when a predicate failed on it."""
         taken: list[int] = []
         for index, branch in enumerate(self.branches):
@@ -122,7 +122,7 @@ class RouteRuntime(StepRuntime):
         try:
             for flow in flows:
                 counts.received += 1
-                taken = self._matches(flow, context)
+                taken = self.matches(flow, context)
                 if taken is None:
                     continue
                 counts.emitted += max(len(taken), 1)

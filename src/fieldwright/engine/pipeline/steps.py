@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol
 
 from fieldwright.domain.pipeline import EnrichStep, JoinKind, Keep, NoMatch
-from fieldwright.domain.records import SourceItem
+from fieldwright.domain.records import Record, SourceItem
 from fieldwright.engine.compiler import FILTER_ERRORS, CompiledMapping
 from fieldwright.engine.functions._expressions import BoundedExpression
 from fieldwright.engine.pipeline.flow import Context, Flow, StepRuntime
@@ -21,6 +22,7 @@ __all__ = [
     "FieldChecks",
     "FilterRuntime",
     "MapRuntime",
+    "PartnerLookup",
     "UnwindRuntime",
     "ValidateRuntime",
     "truthy",
@@ -226,8 +228,45 @@ class UnwindRuntime(StepRuntime):
                 yield Flow(origin, out)
 
 
+class PartnerLookup(Protocol):
+    """A second source asked for keys a batch at a time (a SQL table, an HTTP endpoint)."""
+
+    def fetch(self, keys: Sequence[tuple[Any, ...]]) -> tuple[list[Record], dict[int, str]]:
+        """The records found for `keys` (matched back by the caller), and the reason per
+        key (its index) whose lookup failed; such a key's records fail, the run goes on."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class _Cache:
+    """The answers (a partner or None) of the keys looked up last, at most `size` keys."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[Any, dict[str, Any] | None] = OrderedDict()
+
+    def get(self, key: Any) -> tuple[bool, dict[str, Any] | None]:
+        if key not in self._entries:
+            return False, None
+        self._entries.move_to_end(key)
+        return True, self._entries[key]
+
+    def put(self, key: Any, partner: dict[str, Any] | None) -> None:
+        if self.size <= 0:
+            return
+        self._entries[key] = partner
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class EnrichRuntime(StepRuntime):
-    """Joins each record with the first record of a second source having the same keys."""
+    """Joins each record with the first record of a second source having the same keys:
+    read once and indexed (`read_partner`), or looked up a batch at a time (`open_lookup`)."""
 
     def __init__(
         self,
@@ -235,7 +274,8 @@ class EnrichRuntime(StepRuntime):
         left: list[Getter],
         right: list[Getter],
         fields: list[tuple[str, Getter]],
-        read_partner: Callable[[], Iterable[SourceItem]],
+        read_partner: Callable[[], Iterable[SourceItem]] | None,
+        open_lookup: Callable[[], PartnerLookup] | None = None,
     ) -> None:
         super().__init__(step.name, "enrich")
         self.step = step
@@ -243,13 +283,20 @@ class EnrichRuntime(StepRuntime):
         self.right = right
         self.fields = fields
         self.read_partner = read_partner
+        self.open_lookup = open_lookup
         self.index: dict[Any, dict[str, Any]] | None = None
+        self.cache = _Cache(step.cache_size)
+        #: Batches of keys sent to the lookup this run.
+        self.lookups = 0
 
     def reset(self) -> None:
         super().reset()
         self.index = None  # each run reads the source again
+        self.cache = _Cache(self.step.cache_size)
+        self.lookups = 0
 
     def _build_index(self) -> dict[Any, dict[str, Any]]:
+        assert self.read_partner is not None
         index: dict[Any, dict[str, Any]] = {}
         for item in self.read_partner():
             if item.record is None:
@@ -268,41 +315,116 @@ class EnrichRuntime(StepRuntime):
         return {name: get(partner) for name, get in self.fields}
 
     def run(self, flows: Iterator[Flow], context: Context) -> Iterator[Flow]:
-        counts, step = self.counts, self.step
+        if self.open_lookup is not None:
+            yield from self._run_lookup(flows, context)
+            return
         for flow in flows:
             if self.index is None:
                 self.index = self._build_index()  # the source is read once, on first use
-            counts.received += 1
             values = tuple(get(flow.record) for get in self.left)
             key = join_key(values)
             partner = None if key is None else self.index.get(key)
-            if partner is None:
-                if step.how is JoinKind.INNER:
-                    counts.filtered += 1
-                    continue
-                if step.no_match is NoMatch.DEAD_LETTER:
-                    counts.failed += 1
-                    keys = ", ".join(f"{p} = {v!r}" for p, v in zip(step.on, values, strict=True))
-                    context.fail(
-                        flow.origin,
-                        self.name,
-                        f"no record of the enrich source has {keys}",
-                        field=next(iter(step.on)),
-                        record=flow.record,
-                    )
-                    continue
-                added: dict[str, Any] | None = (
-                    dict(step.defaults) if step.no_match is NoMatch.DEFAULT else None
+            yield from self._join(flow, values, partner, context)
+
+    def _run_lookup(self, flows: Iterator[Flow], context: Context) -> Iterator[Flow]:
+        """Records a batch at a time: the keys the cache does not know are looked up
+        together, the answers (found or not) cached; a key whose lookup failed fails
+        its records (the reason names the status and URL) and is not cached."""
+        assert self.open_lookup is not None
+        lookup: PartnerLookup | None = None
+        size = self.step.batch_size
+        try:
+            while batch := list(itertools.islice(flows, size)):
+                values = [tuple(get(flow.record) for get in self.left) for flow in batch]
+                keys = [join_key(v) for v in values]
+                asked: dict[Any, int] = {}
+                wanted: list[tuple[Any, ...]] = []
+                #: The batch's answers: cached ones taken now (the cache may drop them
+                #: while this batch's answers go in), then those looked up.
+                known: dict[Any, dict[str, Any] | None] = {}
+                for key, given in zip(keys, values, strict=True):
+                    if key is None or key in asked or key in known:
+                        continue
+                    cached, partner = self.cache.get(key)
+                    if cached:
+                        known[key] = partner
+                    else:
+                        asked[key] = len(wanted)
+                        wanted.append(given)
+                answers: dict[Any, dict[str, Any]] = {}
+                failures: dict[Any, str] = {}
+                if wanted:
+                    if lookup is None:
+                        lookup = self.open_lookup()
+                    self.lookups += 1
+                    found, failed = lookup.fetch(wanted)
+                    for record in found:
+                        key = join_key(tuple(get(record) for get in self.right))
+                        if key is not None:
+                            answers.setdefault(key, record)
+                    by_index = {index: key for key, index in asked.items()}
+                    failures = {by_index[i]: reason for i, reason in failed.items()}
+                    for key in asked:
+                        if key not in failures:
+                            self.cache.put(key, answers.get(key))
+                for flow, key, given in zip(batch, keys, values, strict=True):
+                    if key in failures:
+                        self.counts.received += 1
+                        self.counts.failed += 1
+                        context.fail(
+                            flow.origin,
+                            self.name,
+                            f"looking up {self._keys(given)} failed: {failures[key]}",
+                            field=next(iter(self.step.on)),
+                            record=flow.record,
+                        )
+                        continue
+                    partner = None
+                    if key is not None:
+                        partner = answers[key] if key in answers else known.get(key)
+                    yield from self._join(flow, given, partner, context)
+        finally:
+            if lookup is not None:
+                lookup.close()
+
+    def _keys(self, values: tuple[Any, ...]) -> str:
+        return ", ".join(f"{p} = {v!r}" for p, v in zip(self.step.on, values, strict=True))
+
+    def _join(
+        self,
+        flow: Flow,
+        values: tuple[Any, ...],
+        partner: dict[str, Any] | None,
+        context: Context,
+    ) -> Iterator[Flow]:
+        counts, step = self.counts, self.step
+        counts.received += 1
+        if partner is None:
+            if step.how is JoinKind.INNER:
+                counts.filtered += 1
+                return
+            if step.no_match is NoMatch.DEAD_LETTER:
+                counts.failed += 1
+                context.fail(
+                    flow.origin,
+                    self.name,
+                    f"no record of the enrich source has {self._keys(values)}",
+                    field=next(iter(step.on)),
+                    record=flow.record,
                 )
-            else:
-                added = self._partner_fields(partner)
-            record = dict(flow.record)
-            if step.into is not None:
-                record[step.into] = added
-            elif added:
-                record.update(added)
-            counts.emitted += 1
-            yield Flow(flow.origin, record)
+                return
+            added: dict[str, Any] | None = (
+                dict(step.defaults) if step.no_match is NoMatch.DEFAULT else None
+            )
+        else:
+            added = self._partner_fields(partner)
+        record = dict(flow.record)
+        if step.into is not None:
+            record[step.into] = added
+        elif added:
+            record.update(added)
+        counts.emitted += 1
+        yield Flow(flow.origin, record)
 
 
 class DedupeRuntime(StepRuntime):
