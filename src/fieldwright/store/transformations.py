@@ -290,7 +290,7 @@ class TransformationRepository:
     # -- reading ----------------------------------------------------------------------------
 
     @staticmethod
-    def _version_query(key: str, version: int | None) -> Select[tuple[TransformationVersion]]:
+    def _version_query(key: str, version: int | None) -> Select[TransformationVersion]:
         query = select(TransformationVersion).join(
             Transformation, TransformationVersion.transformation_id == Transformation.id
         )
