@@ -1,5 +1,8 @@
 """The Transformations page, the Transformation Builder (issue 19, item 5).
 
+Its layout is a form (`ui/transformation_page.ui`); the designer's argument
+editors are added below the steps in code.
+
 The stored transformations (named reusable chains) are listed on the left with a
 search. The editor on the right holds the open one: its chain name, type,
 description and type hints; its steps (added from the designer's function
@@ -16,16 +19,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFormLayout,
-    QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
@@ -35,7 +34,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -45,6 +43,8 @@ from PySide6.QtWidgets import (
 
 from fieldwright.app.designer.function_palette import FunctionPalette
 from fieldwright.app.designer.step_editor import StepArgsEditor
+from fieldwright.app.shell.forms import Form
+from fieldwright.app.shell.theme import current_theme
 from fieldwright.domain import TransformStep
 from fieldwright.domain.chains import CHAIN_NAME, LIBRARY_PREFIX, chain_called
 from fieldwright.service import (
@@ -170,114 +170,51 @@ class TransformationPage(QWidget):
     # -- building -----------------------------------------------------------------------
 
     def _build(self) -> None:
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.setObjectName("transformation_splitter")
-        splitter.addWidget(self._build_list())
-        splitter.addWidget(self._build_editor())
+        """Load the form (ui/transformation_page.ui), bind its widgets, connect them."""
+        self.form = Form("transformation_page.ui")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.form.widget)
+        self._bind_list()
+        self._bind_properties()
+        self._bind_steps()
+        self._bind_tests()
+        self._bind_history()
+        self.title = self.form.child(QLabel, "transformation_title")
+        self.save_button = self.form.child(QPushButton, "transformation_save")
+        self.save_button.clicked.connect(self.save)
+        self.problems = self.form.child(QLabel, "transformation_problems")
+        splitter = self.form.child(QSplitter, "transformation_splitter")
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([200, 900])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(splitter)
-
-    def _build_list(self) -> QWidget:
-        box = QWidget()
-        box.setMinimumWidth(150)
-        box.setMaximumWidth(320)
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.search = QLineEdit()
-        self.search.setObjectName("transformation_search")
-        self.search.setPlaceholderText("Search name, key, description…")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(lambda _text: self.refresh_list())
-        self.list = QListWidget()
-        self.list.setObjectName("transformation_list")
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.list.itemActivated.connect(self._open_item)
-        self.list.itemClicked.connect(self._open_item)
-        buttons = QHBoxLayout()
-        self.new_button = QPushButton("New…")
-        self.new_button.setObjectName("transformation_new")
-        self.new_button.clicked.connect(self.new)
-        self.delete_button = QPushButton("Delete")
-        self.delete_button.setObjectName("transformation_delete")
-        self.delete_button.clicked.connect(self.delete)
-        buttons.addWidget(self.new_button)
-        buttons.addWidget(self.delete_button)
-        layout.addWidget(self.search)
-        layout.addWidget(self.list, 1)
-        layout.addLayout(buttons)
-        return box
-
-    def _build_editor(self) -> QWidget:
-        editor = QWidget()
-        editor.setObjectName("transformation_editor")
-        layout = QVBoxLayout(editor)
-        layout.setContentsMargins(0, 0, 0, 0)
-        header = QHBoxLayout()
-        self.title = QLabel()
-        self.title.setObjectName("transformation_title")
-        self.title.setProperty("role", "heading")
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.save_button = QPushButton("Save")
-        self.save_button.setObjectName("transformation_save")
-        self.save_button.clicked.connect(self.save)
-        header.addWidget(self.title, 1)
-        header.addWidget(self.save_button)
-        layout.addLayout(header)
-        layout.addLayout(self._build_properties())
-        self.problems = QLabel()
-        self.problems.setObjectName("transformation_problems")
-        self.problems.setProperty("role", "error")
-        self.problems.setWordWrap(True)
-        self.problems.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        layout.addWidget(self.problems)
-        middle = QSplitter(Qt.Orientation.Horizontal)
-        middle.setObjectName("transformation_middle")
-        middle.addWidget(self._build_steps())
-        middle.addWidget(self._build_tests())
-        middle.setSizes([320, 560])
-        body = QSplitter(Qt.Orientation.Vertical)
-        body.addWidget(middle)
-        body.addWidget(self._build_history())
+        self.form.child(QSplitter, "transformation_middle").setSizes([320, 560])
+        body = self.form.child(QSplitter, "transformation_body")
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 1)
         body.setSizes([420, 160])
-        layout.addWidget(body, 1)
-        return editor
 
-    def _build_properties(self) -> QGridLayout:
-        grid = QGridLayout()
-        self.name_edit = QLineEdit()
-        self.name_edit.setObjectName("transformation_name")
-        self.name_edit.setToolTip("The chain name mappings call it by: @name")
-        self.type_combo = QComboBox()
-        self.type_combo.setObjectName("transformation_type")
+    def _bind_list(self) -> None:
+        column = self.form.child(QWidget, "transformation_list_column")
+        column.setMinimumWidth(150)
+        column.setMaximumWidth(320)
+        self.search = self.form.child(QLineEdit, "transformation_search")
+        self.search.textChanged.connect(lambda _text: self.refresh_list())
+        self.list = self.form.child(QListWidget, "transformation_list")
+        self.list.itemActivated.connect(self._open_item)
+        self.list.itemClicked.connect(self._open_item)
+        self.new_button = self.form.child(QPushButton, "transformation_new")
+        self.new_button.clicked.connect(self.new)
+        self.delete_button = self.form.child(QPushButton, "transformation_delete")
+        self.delete_button.clicked.connect(self.delete)
+
+    def _bind_properties(self) -> None:
+        self.name_edit = self.form.child(QLineEdit, "transformation_name")
+        self.type_combo = self.form.child(QComboBox, "transformation_type")
         self.type_combo.addItems([kind.value for kind in TransformationType])
-        self.description_edit = QLineEdit()
-        self.description_edit.setObjectName("transformation_description")
-        self.description_edit.setPlaceholderText("What the chain does, for the next analyst")
-        self.input_type_edit = QLineEdit()
-        self.input_type_edit.setObjectName("transformation_input_type")
-        self.input_type_edit.setPlaceholderText("e.g. string")
-        self.output_type_edit = QLineEdit()
-        self.output_type_edit.setObjectName("transformation_output_type")
-        self.output_type_edit.setPlaceholderText("e.g. string")
-        grid.addWidget(QLabel("Name:"), 0, 0)
-        grid.addWidget(self.name_edit, 0, 1)
-        grid.addWidget(QLabel("Type:"), 0, 2)
-        grid.addWidget(self.type_combo, 0, 3)
-        grid.addWidget(QLabel("Description:"), 1, 0)
-        grid.addWidget(self.description_edit, 1, 1, 1, 3)
-        grid.addWidget(QLabel("Input:"), 2, 0)
-        grid.addWidget(self.input_type_edit, 2, 1)
-        grid.addWidget(QLabel("Output:"), 2, 2)
-        grid.addWidget(self.output_type_edit, 2, 3)
-        grid.setColumnStretch(1, 2)
-        grid.setColumnStretch(3, 1)
+        self.description_edit = self.form.child(QLineEdit, "transformation_description")
+        self.input_type_edit = self.form.child(QLineEdit, "transformation_input_type")
+        self.output_type_edit = self.form.child(QLineEdit, "transformation_output_type")
         self.name_edit.editingFinished.connect(self._name_edited)
         self.description_edit.editingFinished.connect(
             lambda: self._set("description", self.description_edit.text().strip())
@@ -291,100 +228,52 @@ class TransformationPage(QWidget):
         self.type_combo.activated.connect(
             lambda _row: self._set("type", TransformationType(self.type_combo.currentText()))
         )
-        return grid
 
-    def _build_steps(self) -> QWidget:
-        box = QGroupBox("Steps")
-        box.setObjectName("transformation_steps_box")
+    def _bind_steps(self) -> None:
+        box = self.form.child(QGroupBox, "transformation_steps_box")
         box.setMinimumWidth(270)  # its four buttons in a row, unclipped at 1024 px
-        layout = QVBoxLayout(box)
-        self.steps = QListWidget()
-        self.steps.setObjectName("transformation_steps")
-        self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.steps.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.steps = self.form.child(QListWidget, "transformation_steps")
         self.steps.currentRowChanged.connect(self._step_selected)
-        buttons = QHBoxLayout()
-        self.add_step_button = QPushButton("Add step…")
-        self.add_step_button.setObjectName("transformation_add_step")
+        self.add_step_button = self.form.child(QPushButton, "transformation_add_step")
         self.add_step_button.clicked.connect(self.add_step)
-        self.step_up = QPushButton("↑")
-        self.step_up.setObjectName("transformation_step_up")
-        self.step_up.setToolTip("Move the step up")
+        self.step_up = self.form.child(QPushButton, "transformation_step_up")
         self.step_up.clicked.connect(lambda: self.move_step(-1))
-        self.step_down = QPushButton("↓")
-        self.step_down.setObjectName("transformation_step_down")
-        self.step_down.setToolTip("Move the step down")
+        self.step_down = self.form.child(QPushButton, "transformation_step_down")
         self.step_down.clicked.connect(lambda: self.move_step(1))
-        self.remove_step_button = QPushButton("Remove")
-        self.remove_step_button.setObjectName("transformation_remove_step")
-        self.remove_step_button.clicked.connect(self.remove_step)
         for button in (self.step_up, self.step_down):
             button.setFixedWidth(32)
-        buttons.addWidget(self.add_step_button)
-        buttons.addWidget(self.step_up)
-        buttons.addWidget(self.step_down)
-        buttons.addWidget(self.remove_step_button)
-        buttons.addStretch(1)
+        self.remove_step_button = self.form.child(QPushButton, "transformation_remove_step")
+        self.remove_step_button.clicked.connect(self.remove_step)
+        self.call_note = self.form.child(QLabel, "transformation_call_note")
+        # The designer's argument editors, which a form cannot hold: below the steps.
         self.args = StepArgsEditor(box)
         self.args.setObjectName("transformation_step_args")
         self.args.argsCommitted.connect(self._args_committed)
-        self.call_note = QLabel()
-        self.call_note.setObjectName("transformation_call_note")
-        self.call_note.setProperty("role", "muted")
-        self.call_note.setWordWrap(True)
-        layout.addWidget(self.steps, 1)
-        layout.addLayout(buttons)
-        layout.addWidget(self.call_note)
-        layout.addWidget(self.args)
-        return box
+        steps_layout = box.layout()
+        assert isinstance(steps_layout, QVBoxLayout), "transformation_page.ui changed"
+        steps_layout.addWidget(self.args)
 
-    def _build_tests(self) -> QWidget:
-        box = QGroupBox("Test cases")
-        box.setObjectName("transformation_tests_box")
-        layout = QVBoxLayout(box)
-        self.summary = QLabel()
-        self.summary.setObjectName("transformation_test_summary")
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("transformation_tests")
+    def _bind_tests(self) -> None:
+        self.summary = self.form.child(QLabel, "transformation_test_summary")
+        self.table = self.form.child(QTableWidget, "transformation_tests")
+        self.table.setColumnCount(len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        for column in range(len(COLUMNS)):
+        for column, title in enumerate(COLUMNS):
             mode = (
                 QHeaderView.ResizeMode.ResizeToContents
-                if COLUMNS[column] == "Result"
+                if title == "Result"
                 else QHeaderView.ResizeMode.Stretch
             )
             header.setSectionResizeMode(column, mode)
         self.table.currentCellChanged.connect(lambda row, *_: self._case_selected(row))
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.case_name = QLineEdit()
-        self.case_name.setObjectName("case_name")
-        self.case_input = QLineEdit()
-        self.case_input.setObjectName("case_input")
-        self.case_input.setPlaceholderText('JSON or text: "  Ada ", 42, null')
-        self.case_expected = QLineEdit()
-        self.case_expected.setObjectName("case_expected")
-        self.case_expected.setPlaceholderText("what the chain must give")
-        self.case_record = QLineEdit()
-        self.case_record.setObjectName("case_record")
-        self.case_record.setPlaceholderText('the record, for steps reading fields: {"last": "L"}')
-        self.case_error = QCheckBox("The chain must fail on this input")
-        self.case_error.setObjectName("case_expect_error")
-        self.case_note = QLineEdit()
-        self.case_note.setObjectName("case_note")
-        form.addRow("Name:", self.case_name)
-        form.addRow("Input:", self.case_input)
-        form.addRow("Expected:", self.case_expected)
-        form.addRow("Record:", self.case_record)
-        form.addRow("Note:", self.case_note)
-        form.addRow("", self.case_error)
+        self.case_name = self.form.child(QLineEdit, "case_name")
+        self.case_input = self.form.child(QLineEdit, "case_input")
+        self.case_expected = self.form.child(QLineEdit, "case_expected")
+        self.case_record = self.form.child(QLineEdit, "case_record")
+        self.case_note = self.form.child(QLineEdit, "case_note")
+        self.case_error = self.form.child(QCheckBox, "case_expect_error")
         for edit in (
             self.case_name,
             self.case_input,
@@ -394,39 +283,15 @@ class TransformationPage(QWidget):
         ):
             edit.editingFinished.connect(self._case_edited)
         self.case_error.toggled.connect(lambda _on: self._case_edited())
-        buttons = QHBoxLayout()
-        self.add_case_button = QPushButton("Add test")
-        self.add_case_button.setObjectName("transformation_add_test")
+        self.add_case_button = self.form.child(QPushButton, "transformation_add_test")
         self.add_case_button.clicked.connect(self.add_case)
-        self.remove_case_button = QPushButton("Remove test")
-        self.remove_case_button.setObjectName("transformation_remove_test")
+        self.remove_case_button = self.form.child(QPushButton, "transformation_remove_test")
         self.remove_case_button.clicked.connect(self.remove_case)
-        buttons.addWidget(self.add_case_button)
-        buttons.addWidget(self.remove_case_button)
-        buttons.addStretch(1)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
-        layout.addLayout(form)
-        return box
 
-    def _build_history(self) -> QWidget:
-        box = QGroupBox("Versions")
-        box.setObjectName("transformation_history_box")
-        layout = QHBoxLayout(box)
-        self.versions = QListWidget()
-        self.versions.setObjectName("transformation_versions")
-        self.versions.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.versions.setTextElideMode(Qt.TextElideMode.ElideRight)
+    def _bind_history(self) -> None:
+        self.versions = self.form.child(QListWidget, "transformation_versions")
         self.versions.currentRowChanged.connect(self._version_selected)
-        self.diff = QPlainTextEdit()
-        self.diff.setObjectName("transformation_diff")
-        self.diff.setReadOnly(True)
-        self.diff.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.diff.setPlaceholderText("Choose a version to see what changed in it.")
-        layout.addWidget(self.versions, 2)
-        layout.addWidget(self.diff, 3)
-        return box
+        self.diff = self.form.child(QPlainTextEdit, "transformation_diff")
 
     # -- the list -------------------------------------------------------------------------
 
@@ -652,11 +517,18 @@ class TransformationPage(QWidget):
         self.testsRan.emit(run)
 
     def _verdict_colour(self, passed: bool) -> QColor:
-        """Green or red that read on the theme's base colour (light or dark)."""
-        dark = self.table.palette().base().color().lightness() < 128
-        if passed:
-            return QColor("#81c784" if dark else "#2e7d32")
-        return QColor("#ef9a9a" if dark else "#c62828")
+        """The theme's valid or error colour (light or dark)."""
+        theme = current_theme()
+        return QColor(theme.valid if passed else theme.error)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A theme change recolours the verdicts."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            for row in range(self.table.rowCount()):
+                item = self.table.item(row, 4)
+                if item is not None and item.text() in ("pass", "FAIL"):
+                    item.setForeground(self._verdict_colour(item.text() == "pass"))
+        super().changeEvent(event)
 
     # -- edits ----------------------------------------------------------------------------
 
