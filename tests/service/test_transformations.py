@@ -193,3 +193,12 @@ def test_export_and_import_are_canonical_files(service: Service, tmp_path: Path)
         stored.import_file(broken)
     with pytest.raises(InvalidRequest, match="nothing was exported"):
         stored.export_file("../x", tmp_path)
+
+
+def test_chains_calling_each_other_are_a_problem_not_a_hang(service: Service) -> None:
+    stored = service.transformations
+    stored.save(new_transformation("ping", steps=[{"fn": "@pong"}]), None)
+    stored.save(new_transformation("pong", steps=[{"fn": "trim"}, {"fn": "@ping"}]), None)
+    run = stored.run_tests("transform_ping")
+    assert run.results == () and not run.ok
+    assert any("calls itself" in problem.message for problem in run.problems), run.problems

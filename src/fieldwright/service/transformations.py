@@ -319,10 +319,22 @@ class StoredTransformations:
             }
 
     def library_for(self, document: TransformationDocument) -> dict[str, list[TransformStep]]:
-        """The stored chains `document` calls, directly or through others."""
-        if not any(chain_called(step) for step in document.steps):
-            return {}
-        return chain_library(document.name, document.steps, self.chains())
+        """The stored chains `document` calls, directly or through others (each read once,
+        by name; names the store lacks are left out, and compiling then names them)."""
+        found: dict[str, list[TransformStep]] = {}
+        pending = [c for step in document.steps if (c := chain_called(step)) is not None]
+        with service_errors("reading the stored chains"):
+            while pending:
+                called = pending.pop()
+                if called in found or called == document.name:
+                    continue
+                key = self._repo.key_of(called)
+                if key is None:
+                    continue
+                steps = list(self._repo.load_transformation(key).steps)
+                found[called] = steps
+                pending += [c for step in steps if (c := chain_called(step)) is not None]
+        return found
 
     def test(
         self, document: TransformationDocument, cases: Sequence[ChainTestCase] | None = None
