@@ -70,3 +70,39 @@ def test_publish_open_discard_and_delete(
     click(qtbot, page.delete_button)
     assert page.list.count() == 0 and page.document is None
     assert service.transformations.list_transformations() == []
+
+
+def test_screenshots_of_the_designer_chain_buttons(store_window: MainWindow, qtbot: QtBot) -> None:
+    """The inspector with Insert from / Publish to Transformations, light and dark, at two
+    sizes (to /tmp/shots/tbuilder/; skipped unless FW_SHOTS is set)."""
+    import os
+    from pathlib import Path
+
+    import pytest
+    from PySide6.QtWidgets import QApplication
+
+    from fieldwright.app.shell.theme import DARK, LIGHT, apply_theme
+
+    if not os.environ.get("FW_SHOTS"):
+        pytest.skip("FW_SHOTS is not set")
+    window = store_window
+    with qtbot.waitSignal(window.preview.previewUpdated, timeout=TIMEOUT):
+        window.documents.open_path(HUBSPOT)
+    window.show_page("Designer")
+    window.designer.select_mapping("$.first_name")
+    inspector = window.designer.inspector
+    publish = inspector.findChild(QPushButton, "publish_chain")
+    assert publish is not None
+    out = Path("/tmp/shots/tbuilder")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    for theme, name in ((LIGHT, "light"), (DARK, "dark")):
+        apply_theme(app, theme)
+        for width, height in ((1280, 820), (1024, 700)):
+            window.resize(width, height)
+            QApplication.processEvents()
+            inspector.scroll_area.ensureWidgetVisible(publish)
+            QApplication.processEvents()
+            window.grab().save(str(out / f"designer_chains_{name}_{width}.png"))
+    apply_theme(app, LIGHT)

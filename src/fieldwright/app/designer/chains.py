@@ -157,12 +157,16 @@ class ChainTools:
             "Store a named chain this field calls as a transformation, to reuse and test it "
             "on the Transformations page"
         )
-        store_row = QHBoxLayout()
-        store_row.setObjectName("stored_chain_buttons")
-        store_row.addWidget(self.insert_button)
-        store_row.addWidget(self.publish_button)
-        store_row.addStretch(1)
-        layout.insertLayout(index + 1, store_row)
+        # One row each: side by side they would widen the inspector past its pane.
+        for offset, (name, button) in enumerate(
+            (("insert_chain_row", self.insert_button), ("publish_chain_row", self.publish_button)),
+            1,
+        ):
+            store_row = QHBoxLayout()
+            store_row.setObjectName(name)
+            store_row.addWidget(button)
+            store_row.addStretch(1)
+            layout.insertLayout(index + offset, store_row)
         self.insert_button.clicked.connect(self.insert_stored)
         self.publish_button.clicked.connect(self.publish)
         self.store: StoredTransformations | None = None
