@@ -181,11 +181,15 @@ def test_screenshots_of_the_transformations_page(
     /tmp/shots/tbuilder/, to be looked at; skipped unless FW_SHOTS is set)."""
     if not os.environ.get("FW_SHOTS"):
         pytest.skip("FW_SHOTS is not set")
+    out = Path("/tmp/shots/tbuilder")
+    out.mkdir(parents=True, exist_ok=True)
+    _page(store_window)  # empty: nothing stored, nothing open
+    store_window.resize(1024, 700)
+    QApplication.processEvents()
+    store_window.grab().save(str(out / "transformations_empty_light_1024.png"))
     _build_and_save_version_2(store_window, qtbot, service)
     page = _page(store_window)
     page.table.selectRow(1)
-    out = Path("/tmp/shots/tbuilder")
-    out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     for theme, name in ((LIGHT, "light"), (DARK, "dark")):
