@@ -318,7 +318,9 @@ class TransformationPage(QWidget):
         key = str(item.data(Qt.ItemDataRole.UserRole))
         if self.document is not None and key == self.document.key:
             return
-        self.open_key(key)
+        if not self.open_key(key):  # kept the open one: the list shows it again
+            self.list.clearSelection()
+            self.refresh_list()
 
     def maybe_discard(self) -> bool:
         """Whether the open transformation may be closed (saved, or the user said so)."""
