@@ -564,3 +564,45 @@ UPDATE alembic_version SET version_num='0009' WHERE alembic_version.version_num 
 
 COMMIT;
 
+BEGIN;
+
+-- Running upgrade 0009 -> 0010
+
+CREATE TABLE transformations (
+    id BIGSERIAL NOT NULL, 
+    key VARCHAR(200) NOT NULL, 
+    name VARCHAR(200) NOT NULL, 
+    description TEXT NOT NULL, 
+    type VARCHAR(20) NOT NULL, 
+    latest_version INTEGER NOT NULL, 
+    step_count INTEGER NOT NULL, 
+    test_count INTEGER NOT NULL, 
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    created_by VARCHAR(100) NOT NULL, 
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    updated_by VARCHAR(100) NOT NULL, 
+    CONSTRAINT pk_transformations PRIMARY KEY (id), 
+    CONSTRAINT uq_transformations_key UNIQUE (key), 
+    CONSTRAINT uq_transformations_name UNIQUE (name)
+);
+
+CREATE TABLE transformation_versions (
+    id BIGSERIAL NOT NULL, 
+    transformation_id BIGINT NOT NULL, 
+    version INTEGER NOT NULL, 
+    name TEXT NOT NULL, 
+    document TEXT NOT NULL, 
+    content_sha256 VARCHAR(64) NOT NULL, 
+    comment TEXT NOT NULL, 
+    step_count INTEGER NOT NULL, 
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    created_by VARCHAR(100) NOT NULL, 
+    CONSTRAINT pk_transformation_versions PRIMARY KEY (id), 
+    CONSTRAINT fk_transformation_versions_transformation_id_transformations FOREIGN KEY(transformation_id) REFERENCES transformations (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_transformation_versions_transformation_id_version UNIQUE (transformation_id, version)
+);
+
+UPDATE alembic_version SET version_num='0010' WHERE alembic_version.version_num = '0009';
+
+COMMIT;
+

@@ -704,3 +704,41 @@ CREATE INDEX ix_certificates_not_after ON certificates (not_after);
 
 UPDATE alembic_version SET version_num='0009' WHERE alembic_version.version_num = '0008';
 
+-- Running upgrade 0009 -> 0010
+
+CREATE TABLE transformations (
+    id INTEGER NOT NULL, 
+    "key" VARCHAR(200) NOT NULL, 
+    name VARCHAR(200) NOT NULL, 
+    description TEXT NOT NULL, 
+    type VARCHAR(20) NOT NULL, 
+    latest_version INTEGER NOT NULL, 
+    step_count INTEGER NOT NULL, 
+    test_count INTEGER NOT NULL, 
+    created_at DATETIME NOT NULL, 
+    created_by VARCHAR(100) NOT NULL, 
+    updated_at DATETIME NOT NULL, 
+    updated_by VARCHAR(100) NOT NULL, 
+    CONSTRAINT pk_transformations PRIMARY KEY (id), 
+    CONSTRAINT uq_transformations_key UNIQUE ("key"), 
+    CONSTRAINT uq_transformations_name UNIQUE (name)
+);
+
+CREATE TABLE transformation_versions (
+    id INTEGER NOT NULL, 
+    transformation_id INTEGER NOT NULL, 
+    version INTEGER NOT NULL, 
+    name TEXT NOT NULL, 
+    document TEXT NOT NULL, 
+    content_sha256 VARCHAR(64) NOT NULL, 
+    comment TEXT NOT NULL, 
+    step_count INTEGER NOT NULL, 
+    created_at DATETIME NOT NULL, 
+    created_by VARCHAR(100) NOT NULL, 
+    CONSTRAINT pk_transformation_versions PRIMARY KEY (id), 
+    CONSTRAINT fk_transformation_versions_transformation_id_transformations FOREIGN KEY(transformation_id) REFERENCES transformations (id) ON DELETE CASCADE, 
+    CONSTRAINT uq_transformation_versions_transformation_id_version UNIQUE (transformation_id, version)
+);
+
+UPDATE alembic_version SET version_num='0010' WHERE alembic_version.version_num = '0009';
+

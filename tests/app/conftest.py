@@ -103,6 +103,7 @@ def make_window(qapp: QApplication, settings_path: Path) -> Iterator[Callable[..
             continue
         window.session.stack.setClean()  # never prompt while tearing down
         window.pipeline_session.stack.setClean()
+        window.transformation_stack.setClean()
         window.close()
         window.scheduler.stop()
         window.shutdown_workers()

@@ -31,6 +31,7 @@ def test_public_api_is_pinned() -> None:
         "StoreError",
         "StoreUnavailable",
         "TemplateRepository",
+        "TransformationRepository",
         "VersionConflict",
         "current",
         "default_url",

@@ -27,6 +27,7 @@ COMMANDS = {
     "review": "fieldwright.cli.review:review",
     "schedules": "fieldwright.cli.schedules:schedules",
     "templates": "fieldwright.cli.templates:templates",
+    "transformations": "fieldwright.cli.transformations:transformations",
     "status": "fieldwright.cli.status:status",
     "sla": "fieldwright.cli.status:sla",
     "integrations": "fieldwright.cli.integrations:integrations",

@@ -78,6 +78,7 @@ from fieldwright.service.runs import (
 from fieldwright.service.scheduling import schedule_endpoints, version_to_run
 from fieldwright.service.stored_pipelines import StoredPipelines
 from fieldwright.service.templates import Templates
+from fieldwright.service.transformations import StoredTransformations
 from fieldwright.store import MappingRepository, RunRepository, ScheduleRepository, Store
 from fieldwright.store.errors import StoreError
 
@@ -99,6 +100,7 @@ class Service:
         self._templates = Templates(store)
         self._approvals = Approvals(store)
         self._pipelines = StoredPipelines(store)
+        self._transformations = StoredTransformations(store)
         self._handles: list[RunHandle] = []
         self._lock = threading.Lock()
         #: Runs found "running" on open whose process had stopped, now logged failed.
@@ -317,6 +319,12 @@ class Service:
         """Stored pipelines: save, open, history, diff, restore, delete (issue 19); run
         one with `start_run(KEY)` like a mapping."""
         return self._pipelines
+
+    @property
+    def transformations(self) -> StoredTransformations:
+        """Stored transformations, the named reusable chains (issue 19, item 5): list, save,
+        history, diff, test, import, export, and use in or publish from a mapping."""
+        return self._transformations
 
     @property
     def approvals(self) -> Approvals:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from fieldwright.store.store import Store
     from fieldwright.store.store_settings import StoreSettings
     from fieldwright.store.templates import TemplateRepository
+    from fieldwright.store.transformations import TransformationRepository
 
 # Imported on first use: the errors alone must not load SQLAlchemy and Alembic
 # (every `fieldwright` command reaches them through the service's error boundary).
@@ -71,6 +72,7 @@ _LOCATIONS = {
     "StoreSettings": "fieldwright.store.store_settings",
     "StoreUnavailable": "fieldwright.store.errors",
     "TemplateRepository": "fieldwright.store.templates",
+    "TransformationRepository": "fieldwright.store.transformations",
     "VersionConflict": "fieldwright.store.errors",
     "current": "fieldwright.store.admin",
     "default_url": "fieldwright.store.settings",
@@ -106,6 +108,7 @@ __all__ = [
     "StoreSettings",
     "StoreUnavailable",
     "TemplateRepository",
+    "TransformationRepository",
     "VersionConflict",
     "current",
     "default_url",

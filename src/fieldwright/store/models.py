@@ -61,6 +61,8 @@ __all__ = [
     "StoreSetting",
     "Template",
     "TemplateInstance",
+    "Transformation",
+    "TransformationVersion",
     "VersionLifecycleRow",
 ]
 
@@ -189,6 +191,46 @@ class PipelineVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(Text)
     #: Canonical JSON text (fieldwright.domain.pipeline_canonical.dumps_pipeline).
+    document: Mapped[str] = mapped_column(Text)
+    #: sha256 of `document`; checked on load.
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    step_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class Transformation(Audited, Base):
+    """A stored transformation's identity (issue 19, item 5); content in immutable versions.
+
+    `name` is the chain name mappings call it by (``@name``): unique, so a call names one."""
+
+    __tablename__ = "transformations"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    key: Mapped[str] = mapped_column(KEY, unique=True)
+    name: Mapped[str] = mapped_column(KEY, unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    type: Mapped[str] = mapped_column(String(20), default="map")
+    #: Bumped with a compare-and-set on every save that changes something: the optimistic lock.
+    latest_version: Mapped[int] = mapped_column(Integer)
+    step_count: Mapped[int] = mapped_column(Integer, default=0)
+    test_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TransformationVersion(Base):
+    """One immutable saved version of a transformation: its whole canonical document text."""
+
+    __tablename__ = "transformation_versions"
+    __table_args__ = (UniqueConstraint("transformation_id", "version"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    transformation_id: Mapped[int] = mapped_column(
+        ForeignKey("transformations.id", ondelete="CASCADE")
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    #: Canonical JSON text (fieldwright.domain.transformation.dumps_transformation).
     document: Mapped[str] = mapped_column(Text)
     #: sha256 of `document`; checked on load.
     content_sha256: Mapped[str] = mapped_column(String(64))

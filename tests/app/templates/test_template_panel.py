@@ -52,6 +52,7 @@ def test_the_page_is_there_only_with_a_store(
         "Tests",
         "Pipelines",
         "Templates",
+        "Transformations",
         "Integrations",
         "Runs",
         "Schedules",

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -27,9 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from fieldwright.authoring.chains import chain_name_problem, describe_chain, save_chain
-from fieldwright.authoring.edits import Edit
+from fieldwright.authoring.edits import Batch, Edit, SetProperties, edit_mapping
 from fieldwright.domain import MappingDocument, TransformStep
 from fieldwright.domain.chains import LIBRARY_PREFIX, chain_called
+from fieldwright.service import ServiceError, StoredTransformations
 
 __all__ = ["ChainTools", "SaveChainDialog", "chain_html", "describe_step"]
 
@@ -143,6 +145,129 @@ class ChainTools:
         layout.insertLayout(index, row)
         self.button.clicked.connect(self.open_dialog)
         self.dialog: SaveChainDialog | None = None
+        self.insert_button = QPushButton("Insert from Transformations…")
+        self.insert_button.setObjectName("insert_stored_chain")
+        self.insert_button.setToolTip(
+            "Copy a stored transformation (and the chains it calls) into this mapping's "
+            "library and add a call of it to this field's steps"
+        )
+        self.publish_button = QPushButton("Publish to Transformations")
+        self.publish_button.setObjectName("publish_chain")
+        self.publish_button.setToolTip(
+            "Store a named chain this field calls as a transformation, to reuse and test it "
+            "on the Transformations page"
+        )
+        # One row each: side by side they would widen the inspector past its pane.
+        for offset, (name, button) in enumerate(
+            (("insert_chain_row", self.insert_button), ("publish_chain_row", self.publish_button)),
+            1,
+        ):
+            store_row = QHBoxLayout()
+            store_row.setObjectName(name)
+            store_row.addWidget(button)
+            store_row.addStretch(1)
+            layout.insertLayout(index + offset, store_row)
+        self.insert_button.clicked.connect(self.insert_stored)
+        self.publish_button.clicked.connect(self.publish)
+        self.store: StoredTransformations | None = None
+        self.set_store(None)
+
+    def set_store(self, store: StoredTransformations | None) -> None:
+        """The store's transformations (None: no store, the two buttons hidden)."""
+        self.store = store
+        self.insert_button.setVisible(store is not None)
+        self.publish_button.setVisible(store is not None)
+
+    def choose(self, title: str, label: str, items: list[str]) -> str | None:
+        """Ask which of `items` (a window-modal list; tests drive it)."""
+        dialog = QInputDialog(self.parent)
+        dialog.setObjectName("choose_chain")
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(label)
+        dialog.setComboBoxItems(items)
+        dialog.setComboBoxEditable(False)
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted.value:
+                return None
+            return dialog.textValue()
+        finally:
+            dialog.deleteLater()
+
+    def insert_stored(self) -> None:
+        document, target = self.current()
+        store = self.store
+        if store is None or document is None:
+            return
+        mapping = document.field(target)
+        if mapping is None:
+            return
+        try:
+            found = store.list_transformations()
+        except ServiceError as exc:
+            self.message(str(exc))
+            return
+        if not found:
+            self.message(
+                "The store has no transformations yet: publish one, or make one on "
+                "the Transformations page."
+            )
+            return
+        items = [
+            f"{LIBRARY_PREFIX}{item.name}" + (f" — {item.description}" if item.description else "")
+            for item in found
+        ]
+        chosen = self.choose("Insert from Transformations", f"Chain for {target}:", items)
+        if chosen is None:
+            return
+        name = found[items.index(chosen)].name
+        try:
+            copied = store.use_in_mapping(document, name)
+        except ServiceError as exc:
+            self.message(str(exc))
+            return
+        steps = [*mapping.transforms, TransformStep(fn=LIBRARY_PREFIX + name)]
+        self.request(
+            Batch(
+                f"Insert {LIBRARY_PREFIX}{name} into {target}",
+                [
+                    SetProperties({"library": copied.library}),
+                    edit_mapping(document, target, "", transforms=steps),
+                ],
+            )
+        )
+
+    def publish(self) -> None:
+        document, target = self.current()
+        store = self.store
+        if store is None or document is None:
+            return
+        mapping = document.field(target)
+        called = [
+            name
+            for step in (mapping.transforms if mapping is not None else [])
+            if (name := chain_called(step)) is not None and name in document.library
+        ]
+        names = list(dict.fromkeys(called)) or sorted(document.library)
+        if not names:
+            self.message("This mapping has no named chains to publish: Save chain as… first.")
+            return
+        name = names[0]
+        if len(names) > 1:
+            chosen = self.choose(
+                "Publish to Transformations",
+                "Chain to store:",
+                [LIBRARY_PREFIX + n for n in names],
+            )
+            if chosen is None:
+                return
+            name = chosen.removeprefix(LIBRARY_PREFIX)
+        try:
+            saved = store.publish(document, name)
+        except ServiceError as exc:
+            self.message(str(exc))
+            return
+        said = ", ".join(f"{LIBRARY_PREFIX}{info.name} v{info.version}" for info in saved)
+        self.message(f"Published to Transformations: {said}.")
 
     def open_dialog(self) -> SaveChainDialog | None:
         document, target = self.current()

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QUndoGroup
+from PySide6.QtGui import QAction, QCloseEvent, QUndoGroup, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from fieldwright.app.runs.panel import RunsPanel
     from fieldwright.app.schedules.panel import SchedulesPanel
     from fieldwright.app.settings.panel import SettingsPanel
+    from fieldwright.app.transformations.page import TransformationPage
     from fieldwright.service import RunEnded, RunProgressed, RunResult, RunStarted, ScheduleFired
 
 __all__ = ["MainWindow"]
@@ -101,6 +102,9 @@ class MainWindow(QMainWindow):
         self.undo_group = QUndoGroup(self)
         self.undo_group.addStack(self.session.stack)
         self.undo_group.addStack(self.pipeline_session.stack)
+        #: The Transformations page's edits (the page is built on first use).
+        self.transformation_stack = QUndoStack(self)
+        self.undo_group.addStack(self.transformation_stack)
         self.undo_group.setActiveStack(self.session.stack)
         self._build_pages()
         self.status = StatusLabels(self.statusBar())
@@ -157,6 +161,8 @@ class MainWindow(QMainWindow):
         # The step editor's live examples use the value a step receives in the Preview.
         self.designer.inspector.sample_provider = self.preview.step_input
         self.preview.previewUpdated.connect(self.designer.inspector.refresh_sample)
+        if self.store is not None:  # Insert from / Publish to Transformations
+            self.designer.inspector.chains.set_store(self.store.service.transformations)
         stack = self.page_stack = PageStack()
         stack.add("Home", self.welcome)
         stack.add("Designer", self.work_splitter)
@@ -170,9 +176,13 @@ class MainWindow(QMainWindow):
         self._connections_page: LazyPage[ConnectionsPanel] | None = None
         self._monitoring_page: LazyPage[MonitoringPanel] | None = None
         self._hub_page: LazyPage[HubPanel] | None = None
+        self._transformations_page: LazyPage[TransformationPage] | None = None
         if store is not None:  # the store's pages
             self.template_panel = TemplatePanel(store.service, lambda: self.session.document)
             stack.add("Templates", self.template_panel)
+            self._transformations_page = stack.add_lazy(
+                "Transformations", self._make_transformations_page
+            )
             self._hub_page = stack.add_lazy("Integrations", self._make_hub_panel)
             # The next three are built the first time they are shown (or asked for): start-up
             # pays for neither the pages nor their imports (the connectors behind Connections).
@@ -376,10 +386,27 @@ class MainWindow(QMainWindow):
         """The Pipelines page; built on first use."""
         return self._pipelines_page.content()
 
+    def _make_transformations_page(self) -> TransformationPage:
+        from fieldwright.app.transformations.page import TransformationPage
+
+        assert self.store is not None
+        page = TransformationPage(self.store.service, self.transformation_stack)
+        page.message.connect(self.show_message)
+        return page
+
+    @property
+    def transformations_page(self) -> TransformationPage | None:
+        """The Transformations page (store only); built on first use."""
+        lazy = self._transformations_page
+        return lazy.content() if lazy is not None else None
+
     def _page_changed(self, row: int) -> None:
         names = self.page_stack.page_names
-        on_pipelines = 0 <= row < len(names) and names[row] == "Pipelines"
-        stack = self.pipeline_session.stack if on_pipelines else self.session.stack
+        name = names[row] if 0 <= row < len(names) else ""
+        stack = {
+            "Pipelines": self.pipeline_session.stack,
+            "Transformations": self.transformation_stack,
+        }.get(name, self.session.stack)
         self.undo_group.setActiveStack(stack)
 
     def _make_runs_panel(self) -> RunsPanel:
@@ -584,6 +611,11 @@ class MainWindow(QMainWindow):
             return
         pipelines = self._pipelines_page.built
         if pipelines is not None and not pipelines.maybe_discard():
+            event.ignore()
+            return
+        lazy = self._transformations_page
+        transformations = lazy.built if lazy is not None else None
+        if transformations is not None and not transformations.maybe_discard():
             event.ignore()
             return
         self.save_settings()

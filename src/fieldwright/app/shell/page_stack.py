@@ -46,6 +46,10 @@ class PageStack(QWidget):
         item.setSizeHint(QSize(100, 34))
         self.navigation.addItem(item)
         self.page_names.append(name)
+        # A long name ("Transformations") widens the list rather than being cut short.
+        wide = self.navigation.fontMetrics().horizontalAdvance(name) + 40
+        if wide > self.navigation.width():
+            self.navigation.setFixedWidth(wide)
 
     def add_lazy(self, name: str, factory: Callable[[], Content]) -> LazyPage[Content]:
         """Add a page `factory` builds the first time it is shown or asked for."""
