@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from fieldwright.connectors import ConnectorError, open_connector_source, open_source
-from fieldwright.connectors.lookup import open_connector_lookup
 from fieldwright.domain import ConnectorRef, CredentialRef, MappingDocument
 from fieldwright.domain.pipeline import EnrichStep
 from fieldwright.domain.records import SourceItem
@@ -155,6 +154,8 @@ class EnrichSources:
     def lookup(self, step: EnrichStep) -> PartnerLookup:
         """The step's source asked for keys a batch at a time (mode lookup)."""
         try:
+            from fieldwright.connectors.lookup import open_connector_lookup  # httpx: lazily
+
             return open_connector_lookup(
                 self.reference(step),
                 keys=_source_keys(step),
@@ -202,6 +203,8 @@ class EnrichSources:
         if not probe or reference.kind != "sql":
             return []
         try:
+            from fieldwright.connectors.lookup import open_connector_lookup  # httpx: lazily
+
             opened = open_connector_lookup(reference, keys=keys)
         except ConnectorError as exc:
             where = "/on" if "no key column" in str(exc) else "/source"
