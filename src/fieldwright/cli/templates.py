@@ -42,10 +42,15 @@ def list_command(url: str | None, search: str | None, category: str | None) -> N
 @click.argument("client")
 @click.option("--name", help="The new mapping's name (default: the template's and the client).")
 def use_command(url: str | None, code: str, client: str, name: str | None) -> None:
-    """Create mapping_{SRC}_{TGT}_{CLIENT}_{date} in the store from template CODE."""
+    """Create mapping_{SRC}_{TGT}_{CLIENT}_{date} in the store from template CODE; a
+    template with a pipeline creates its mappings and pipeline_{SRC}_{TGT}_{CLIENT}_{date}."""
     with reported_errors(), Service.open(url) as service:
-        document = service.templates.instantiate(code, client, name=name)
-    console.print(f"created {escape(document.key)} ({len(document.fields)} field mappings)")
+        made = service.templates.use(code, client, name=name)
+        documents = [service.open_mapping(key) for key in made.mapping_keys]
+    for document in documents:
+        console.print(f"created {escape(document.key)} ({len(document.fields)} field mappings)")
+    if made.pipeline_key is not None:
+        console.print(f"created pipeline {escape(made.pipeline_key)}")
 
 
 @templates.command("import")

@@ -191,7 +191,13 @@ if TYPE_CHECKING:
         run_document_tests,
         write_junit,
     )
-    from fieldwright.service.templates import Certification, TemplateSummary
+    from fieldwright.service.templates import (
+        Certification,
+        TemplateSummary,
+        TemplateUse,
+        is_template_file,
+        test_template_file,
+    )
 
 #: Where each public name lives; imported on first use (PEP 562), so a
 #: command that only maps a file never loads the store, the scheduler or httpx.
@@ -233,6 +239,9 @@ _LOCATIONS = {
     "ServiceEvents": "fieldwright.service.events",
     "Certification": "fieldwright.service.templates",
     "TemplateSummary": "fieldwright.service.templates",
+    "TemplateUse": "fieldwright.service.templates",
+    "is_template_file": "fieldwright.service.templates",
+    "test_template_file": "fieldwright.service.templates",
     "database_info": "fieldwright.service.database",
     "upgrade_database": "fieldwright.service.database",
     "current_revision": "fieldwright.service.database",
@@ -418,6 +427,7 @@ __all__ = [
     "StoredPipelines",
     "SuiteResult",
     "TemplateSummary",
+    "TemplateUse",
     "TestResult",
     "Window",
     "anchor_paths",
@@ -458,6 +468,7 @@ __all__ = [
     "integration_kinds",
     "is_pipeline_file",
     "is_stored_pipeline",
+    "is_template_file",
     "junit_xml",
     "keyring_status",
     "open_mapping",
@@ -484,6 +495,7 @@ __all__ = [
     "set_secret",
     "start_background_scheduler",
     "test_mapping",
+    "test_template_file",
     "trace_pipeline_file",
     "upgrade_database",
     "validate_mapping",
