@@ -13,7 +13,7 @@ from fieldwright.engine.results import RecordStatus
 from fieldwright.resources import resources_dir
 
 ALL_TEMPLATES = sorted((resources_dir() / "templates").glob("*.fwtemplate.json"))
-#: The mapping templates (a template carrying a pipeline: tests/templates/test_pipeline_templates.py).
+#: The mapping templates (one carrying a pipeline: test_pipeline_templates.py).
 TEMPLATES = [path for path in ALL_TEMPLATES if load_template(path).pipeline is None]
 EXPECTED = {
     "template_QBT_WFN",

@@ -116,7 +116,7 @@ def test_a_broken_named_mapping_or_pipeline_step_is_reported_at_the_template_poi
     data = _data()
     data["pipeline"]["steps"][5]["keys"][0]["field"] = "$..["
     verdict = service.templates.certify(_template(data))
-    assert [p.pointer for p in verdict.problems][0].startswith("/pipeline/steps/5/keys/0")
+    assert verdict.problems[0].pointer.startswith("/pipeline/steps/5/keys/0")
 
 
 # -- certification --------------------------------------------------------------------------
