@@ -67,14 +67,19 @@ def snapshot_pipeline(document: PipelineDocument) -> PipelineDocument:
     return document.model_copy(deep=True)
 
 
-def pipeline_problems(document: PipelineDocument, base: Path | None) -> list[Problem]:
+def pipeline_problems(
+    document: PipelineDocument,
+    base: Path | None,
+    check: Callable[[PipelineDocument], list[Problem]] | None = None,
+) -> list[Problem]:
     """What is wrong with `document` as a file would be checked: the document's own rules
-    (unique names, required settings) and then its paths, predicates and mappings."""
+    (unique names, required settings) and then its paths, predicates and mappings (by
+    `check` when given: a stored pipeline's map steps name stored mappings)."""
     try:
         checked = pipeline_from_data(pipeline_to_data(document))
     except PipelineError as exc:
         return list(exc.problems)
-    return check_pipeline(checked, base=base)
+    return check(checked) if check is not None else check_pipeline(checked, base=base)
 
 
 def save_pipeline_file(document: PipelineDocument, path: Path) -> None:
@@ -92,6 +97,8 @@ class PipelineState:
         self.document = document
         self.location = location
         self._listeners: list[PipelineListener] = []
+        #: Checks a pipeline opened from the store (`StoredPipelines.check`), when there is one.
+        self.check_stored: Callable[[PipelineDocument], list[Problem]] | None = None
 
     @property
     def base(self) -> Path | None:
@@ -122,7 +129,8 @@ class PipelineState:
         self._notify([StepsChanged()])
 
     def problems(self) -> list[Problem]:
-        return pipeline_problems(self.document, self.base)
+        stored = isinstance(self.location, StoredPipeline)
+        return pipeline_problems(self.document, self.base, self.check_stored if stored else None)
 
     def _notify(self, events: list[PipelineEvent]) -> None:
         for listener in list(self._listeners):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldwright.connectors import ConnectorError, open_connector_source
-from fieldwright.domain import ConnectorRef, MappingDocument, load
+from fieldwright.domain import ConnectorRef, MappingDocument, Problem, load
 from fieldwright.domain.pipeline import (
     EnrichStep,
     MapStep,
@@ -28,7 +28,12 @@ from fieldwright.domain.pipeline_store import PipelineDiff, PipelineSummary, Pip
 from fieldwright.domain.records import SourceItem
 from fieldwright.domain.safe_keys import UnsafeKey, check_safe_key
 from fieldwright.engine import SuiteResult
-from fieldwright.engine.pipeline import CompiledPipeline, PipelineResolver, compile_pipeline
+from fieldwright.engine.pipeline import (
+    CompiledPipeline,
+    PipelineResolver,
+    compile_pipeline,
+    validate_pipeline,
+)
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import file_kind_format, resolved
 from fieldwright.service.errors import InvalidRequest
@@ -174,6 +179,12 @@ class StoredPipelines:
                 source.close()
 
         return PipelineResolver(mapping=mapping, partner=partner)
+
+    def check(self, document: PipelineDocument) -> list[Problem]:
+        """Every problem of a stored pipeline, each at its pointer (map steps may name stored
+        mappings); enrich sources are not opened."""
+        with service_errors(f"pipeline {document.key!r}"):
+            return validate_pipeline(document, self.resolver())
 
     def compile(self, document: PipelineDocument) -> CompiledPipeline:
         """Compile a stored pipeline; InvalidDocument names every problem."""

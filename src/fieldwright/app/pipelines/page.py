@@ -152,6 +152,9 @@ class PipelinePage(QWidget):
         child(QGroupBox, "editor_box").layout().addWidget(self.editor)  # type: ignore[union-attr]
         self.problems = child(QListWidget, "problems_list")
         self.preview = PipelinePreviewPanel(self.session)
+        if self.service is not None:
+            self.preview.compile_stored = self.service.pipelines.compile
+            self.session.state.check_stored = self.service.pipelines.check
         child(QGroupBox, "preview_box").layout().addWidget(self.preview)  # type: ignore[union-attr]
         self.delete_button = child(QToolButton, "delete_step")
         self.design_splitter.setStretchFactor(0, 2)
@@ -329,6 +332,11 @@ class PipelinePage(QWidget):
             return
         if (key := self.asker.stored_key(keys)) is not None:
             self.open_stored(key)
+
+    def open_pipeline(self, key: str) -> bool:
+        """Open stored pipeline `key` (the window routes a pipeline made from a template, or
+        one chosen elsewhere, here), unless the analyst keeps unsaved changes."""
+        return self.service is not None and self.maybe_discard() and self.open_stored(key)
 
     def open_stored(self, key: str) -> bool:
         assert self.service is not None

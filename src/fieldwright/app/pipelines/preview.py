@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,10 +40,16 @@ from PySide6.QtWidgets import (
 
 from fieldwright.app.pipelines.session import PipelineSession
 from fieldwright.app.shell.workers import Task, TaskSignals
-from fieldwright.authoring.pipeline_session import snapshot_pipeline
+from fieldwright.authoring.pipeline_session import StoredPipeline, snapshot_pipeline
+from fieldwright.domain.pipeline import PipelineDocument
 from fieldwright.domain.records import Record
 from fieldwright.domain.runs import DeadLetter
-from fieldwright.service import PipelineTrace, compile_pipeline_document, trace_pipeline_file
+from fieldwright.service import (
+    CompiledPipeline,
+    PipelineTrace,
+    compile_pipeline_document,
+    trace_pipeline_file,
+)
 
 __all__ = ["PipelinePreviewPanel", "StepRow"]
 
@@ -76,6 +83,8 @@ class PipelinePreviewPanel(QWidget):
         self.trace: PipelineTrace | None = None
         self.rows: list[StepRow] = []
         self.generation = 0
+        #: Compiles a pipeline opened from the store (its map steps name stored mappings).
+        self.compile_stored: Callable[[PipelineDocument], CompiledPipeline] | None = None
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self.signals = TaskSignals(self)
@@ -201,8 +210,15 @@ class PipelinePreviewPanel(QWidget):
         self.generation += 1
         self.status.setText(f"Previewing {path.name}…")
 
+        stored = self.compile_stored
+        if not isinstance(self.session.location, StoredPipeline):
+            stored = None
+
         def work() -> PipelineTrace:
-            compiled = compile_pipeline_document(document, base=base)
+            if stored is not None:
+                compiled = stored(document)
+            else:
+                compiled = compile_pipeline_document(document, base=base)
             return trace_pipeline_file(compiled, path, limit=limit)
 
         self.pool.start(Task(self.generation, work, self.signals))
