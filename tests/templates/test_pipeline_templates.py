@@ -304,3 +304,25 @@ def test_import_anchors_the_enrich_file_to_the_template_folder(
     assert isinstance(step, EnrichStep)
     assert step.source.settings["path"] == str((tmp_path / "staff.csv").resolve())
     assert load_template(PATH).version == 1  # the built-in is unchanged
+
+
+def test_templates_use_then_run_the_pipeline_from_the_command_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    runner = CliRunner()
+    used = runner.invoke(cli, ["templates", "use", "-d", url, CODE, "acme"])
+    assert used.exit_code == 0, used.output
+    stamp = f"{date.today():%Y%m%d}"
+    key = f"pipeline_QBT_WFNPAY_ACME_{stamp}"
+    assert f"created mapping_QBT_WFNPAY_ACME_{stamp}_TIMESHEET (9 field mappings)" in used.output
+    assert f"created pipeline {key}" in used.output
+    output = tmp_path / "paylines.csv"
+    ran = runner.invoke(cli, ["run", key, "-d", url, "-i", str(SAMPLE), "-o", str(output)])
+    assert ran.exit_code == 3, ran.output  # completed, with a dead letter
+    assert "employee (enrich): in 7, out 6, failed 1" in ran.output
+    rows = list(csv.DictReader(output.open(encoding="utf-8")))
+    assert [(r["batch_id"], r["file_number"], r["earnings_code"], r["hours"]) for r in rows] == [
+        ("QBT20261127", "004217", "OVT", "1.67"),
+        ("QBT20261127", "004217", "REG", "16.5"),
+        ("QBT20261127", "004218", "REG", "12.33"),
+        ("QBT20261127", "004311", "PTO", "4"),
+    ]
