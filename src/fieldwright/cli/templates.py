@@ -29,6 +29,8 @@ def list_command(url: str | None, search: str | None, category: str | None) -> N
     for template in found:
         badge = "[green]certified[/]" if template.certified else "[red]tests fail[/]"
         size = f"{template.mapping_count} mappings, {template.test_count} tests"
+        if template.pipeline_steps:
+            size += f", a pipeline of {template.pipeline_steps} steps"
         console.print(
             f"[bold]{escape(template.code)}[/] v{template.version}  {escape(template.name)}  "
             f"({template.category}; {size}; {badge})"
