@@ -34,7 +34,7 @@ SAMPLE = resources_dir() / "templates" / "qbt_timesheets_to_wfn_paylines.sample.
 
 def _pick(panel: TemplatePanel, qtbot: QtBot) -> None:
     """Find the template by typing in the search box, then click its row."""
-    qtbot.keyClicks(panel.search, "pay lines")
+    qtbot.keyClicks(panel.search, "pay-line")
     assert codes(panel) == [CODE]
     rect = panel.table.visualRect(panel.model.index(0, 0))
     click_at = rect.center()
@@ -95,7 +95,7 @@ def test_use_it_opens_the_pipeline_whose_preview_runs_the_sample(
     # in, out, failed, filtered, merged
     assert rows["1. worked time (filter)"] == ["9", "7", "0", "2", "0"]
     assert rows["2. employee (enrich)"] == ["7", "6", "1", "0", "0"]
-    assert rows["4. per employee code and pay date (aggregate)"] == ["6", "4", "0", "0", "2"]
+    assert rows["4. sum per pay line (aggregate)"] == ["6", "4", "0", "0", "2"]
     assert rows["6. by file number (sort)"] == ["4", "4", "0", "0", "0"]
     assert preview.status.text() == "9 sample records, 1 dead letters"
     # the employee step's dead letter: click its row, as the analyst does
@@ -168,4 +168,23 @@ def test_screenshots_of_the_library_with_the_pipeline_template(
             store_window.resize(width, height)
             QApplication.processEvents()
             store_window.grab().save(str(out / f"library_{name}_{width}.png"))
+    apply_theme(app, LIGHT)
+    click(qtbot, panel.use_button)
+    dialog = panel.use_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.client, "acme")
+    dialog.grab().save(str(out / "use_dialog_light.png"))
+    with qtbot.waitSignal(panel.pipelineCreated):
+        click(qtbot, dialog.create_button)
+    page = store_window.current_page()
+    assert isinstance(page, PipelinePage)
+    qtbot.keyClicks(page.preview.sample, str(SAMPLE))
+    with qtbot.waitSignal(page.preview.previewed, timeout=30_000):
+        click(qtbot, page.preview.run_button)
+    for theme, name in ((LIGHT, "light"), (DARK, "dark")):
+        apply_theme(app, theme)
+        for width, height in ((1280, 820), (1024, 700)):
+            store_window.resize(width, height)
+            QApplication.processEvents()
+            store_window.grab().save(str(out / f"pipeline_{name}_{width}.png"))
     apply_theme(app, LIGHT)
