@@ -326,3 +326,12 @@ def test_templates_use_then_run_the_pipeline_from_the_command_line(tmp_path: Pat
         ("QBT20261127", "004218", "REG", "12.33"),
         ("QBT20261127", "004311", "PTO", "4"),
     ]
+
+
+def test_export_of_the_builtin_is_the_file_as_shipped(service: Service, tmp_path: Path) -> None:
+    service.templates.use(CODE, "ACME", today=DAY)  # stores the template version it used
+    exported = service.templates.export_template(CODE, None, tmp_path / "out.fwtemplate.json")
+    shipped = load_template(PATH).model_copy(update={"certified": True})
+    again = load_template(exported)
+    assert again.model_copy(update={"certified_at": None}) == shipped
+    assert again.certified_at is not None

@@ -8,7 +8,9 @@ store, each recorded in the template-instances table with its template version.
 A template that carries a pipeline (issue 19 item 6) makes its named mappings and
 its pipeline when used (`Templates.use`); its certification covers the tests of
 every mapping and of the pipeline. The files its enrich steps read are taken from
-the template file's folder (made absolute when it is loaded or imported).
+the template file's folder: a built-in's are resolved in the built-in folder when it
+is certified or used (the library keeps them as shipped), an imported template's are
+stored absolute.
 """
 
 from __future__ import annotations
@@ -260,12 +262,18 @@ class Templates:
 
     # -- reading ----------------------------------------------------------------------------
 
+    @property
+    def _folder(self) -> Path:
+        return self._builtin_dir or resources_dir() / "templates"
+
     def _builtins(self) -> list[TemplateDocument]:
-        folder = self._builtin_dir or resources_dir() / "templates"
-        return [
-            anchor_template(load_template(path), folder.resolve())
-            for path in sorted(folder.glob("*.fwtemplate.json"))
-        ]
+        return [load_template(path) for path in sorted(self._folder.glob("*.fwtemplate.json"))]
+
+    def _resolved(self, template: TemplateDocument) -> TemplateDocument:
+        """The template with relative enrich paths taken from the built-in templates' folder:
+        only a built-in (or the store's copy of one) has them, an imported template's are
+        absolute. The library keeps them relative, so an export is the file as shipped."""
+        return anchor_template(template, self._folder.resolve())
 
     def _all(self) -> list[tuple[TemplateDocument, bool]]:
         """Every template version: the store's, then built-ins the store does not hold."""
@@ -296,7 +304,7 @@ class Templates:
 
     def _certify(self, template: TemplateDocument) -> Certification:
         try:
-            suites = template_suites(template)
+            suites = template_suites(self._resolved(template))
         except DocumentError as exc:
             return Certification(problems=tuple(exc.problems))
         failures: list[str] = []
@@ -429,6 +437,7 @@ class Templates:
                 f"{why or 'it has no tests'}. Fix it and import it again."
             )
         day = today or date.today()
+        shipped, template = template, self._resolved(template)
         try:
             keys: dict[str | None, str] = (
                 {None: instance_key(template, client, day)} if _has_top_mapping(template) else {}
@@ -455,7 +464,7 @@ class Templates:
                     client=client_code,
                 )
             self._refuse_taken(list(keys.values()), pipeline_key)
-            self._ensure_stored(template)
+            self._ensure_stored(shipped)
             comment = f"from {code} version {template.version}"
             for document in documents.values():
                 self._mappings.save_mapping(document, base_version=None, comment=comment)
