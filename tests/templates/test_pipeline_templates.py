@@ -15,10 +15,11 @@ from click.testing import CliRunner
 
 from fieldwright.cli.main import cli
 from fieldwright.domain import ConnectorRef, DocumentError
-from fieldwright.domain.pipeline import EnrichStep, MapStep
+from fieldwright.domain.pipeline import EnrichStep, MapStep, RouteStep
 from fieldwright.domain.template import (
     TemplateDocument,
     dump_template,
+    expand_pipeline,
     load_template,
     loads_template,
     template_from_data,
@@ -335,3 +336,47 @@ def test_export_of_the_builtin_is_the_file_as_shipped(service: Service, tmp_path
     again = load_template(exported)
     assert again.model_copy(update={"certified_at": None}) == shipped
     assert again.certified_at is not None
+
+
+def _routed(mapping: str) -> dict[str, Any]:
+    """A small template whose map step sits in a route branch."""
+    return {
+        "fieldwright": 1,
+        "code": "template_AB_CD",
+        "name": "Routed",
+        "source_system": "AB",
+        "target_system": "CD",
+        "mappings": {"upper": {"fields": [{"target": "$.n", "sources": ["$.n"]}]}},
+        "pipeline": {
+            "steps": [
+                {
+                    "name": "split",
+                    "type": "route",
+                    "branches": [
+                        {
+                            "name": "big",
+                            "when": "n > `1`",
+                            "steps": [{"name": "m", "type": "map", "mapping": mapping}],
+                        }
+                    ],
+                }
+            ],
+            "tests": [
+                {"name": "t", "input": [{"n": 2}, {"n": 1}], "expected": [{"n": 1}, {"n": 2}]}
+            ],
+        },
+    }
+
+
+def test_map_steps_inside_route_branches_name_the_templates_mappings(service: Service) -> None:
+    assert _problems(_routed("lower"))[0][0] == "/pipeline/steps/0/branches/0/steps/0/mapping"
+    template = template_from_data(_routed("upper"))
+    assert service.templates.certify(template).certified
+    document = expand_pipeline(
+        template, key="pipeline_AB_CD_X_1", name="x", mapping_keys={"upper": "mapping_AB_CD_X"}
+    )
+    route = document.steps[0]
+    assert isinstance(route, RouteStep)
+    step = route.branches[0].steps[0]
+    assert isinstance(step, MapStep) and step.mapping == "mapping_AB_CD_X"
+    assert dump_template(template) == dump_template(loads_template(dump_template(template)))
