@@ -17,7 +17,8 @@ def test_list_use_export_and_import(tmp_path: Path) -> None:
     listing = runner.invoke(cli, ["templates", "list", "-d", url, "--category", "hr"])
     assert listing.exit_code == 0, listing.output
     assert "template_QBT_WFN v1" in listing.output and "certified" in listing.output
-    assert "1 templates" in listing.output
+    assert "template_QBT_WFNPAY v1" in listing.output
+    assert "2 templates" in listing.output
     used = runner.invoke(cli, ["templates", "use", "-d", url, "template_QBT_WFN", "acme"])
     assert used.exit_code == 0, used.output
     assert f"created mapping_QBT_WFN_ACME_{date.today():%Y%m%d}" in used.output

@@ -184,6 +184,10 @@ PUBLIC = [
     "StepTrace",
     "compile_pipeline_document",
     "trace_pipeline_file",
+    # templates that carry pipelines (issue 19 item 6)
+    "TemplateUse",
+    "is_template_file",
+    "test_template_file",
 ]
 
 #: Types of the layers below that the app and the CLI name (results, traces, plans): the

@@ -26,7 +26,10 @@ def test_builtins_are_listed_certified_with_counts(service: Service) -> None:
 def test_search_by_name_or_system_and_filter_by_category(service: Service) -> None:
     templates = service.templates
     assert [t.code for t in templates.list_templates("salesforce")] == ["template_SFDC_CRM"]
-    assert [t.code for t in templates.list_templates("ADP WORKFORCE")] == ["template_QBT_WFN"]
+    assert [t.code for t in templates.list_templates("ADP WORKFORCE")] == [
+        "template_QBT_WFN",
+        "template_QBT_WFNPAY",
+    ]
     assert {t.code for t in templates.list_templates(category="compliance")} == {
         "template_AERIES_ATT"
     }

@@ -71,14 +71,18 @@ def pipeline_problems(
     document: PipelineDocument,
     base: Path | None,
     connections: Callable[[str], ConnectorRef] | None = None,
+    check: Callable[[PipelineDocument], list[Problem]] | None = None,
 ) -> list[Problem]:
     """What is wrong with `document` as a file would be checked: the document's own rules
-    (unique names, required settings) and then its paths, predicates and mappings; the
-    saved connections enrich sources name, in `connections` when given."""
+    (unique names, required settings) and then its paths, predicates and mappings (by
+    `check` when given: a stored pipeline's map steps name stored mappings); the saved
+    connections enrich sources name, in `connections` when given."""
     try:
         checked = pipeline_from_data(pipeline_to_data(document))
     except PipelineError as exc:
         return list(exc.problems)
+    if check is not None:
+        return check(checked)
     return check_pipeline(checked, base=base, connections=connections)
 
 
@@ -97,6 +101,8 @@ class PipelineState:
         self.document = document
         self.location = location
         self._listeners: list[PipelineListener] = []
+        #: Checks a pipeline opened from the store (`StoredPipelines.check`), when there is one.
+        self.check_stored: Callable[[PipelineDocument], list[Problem]] | None = None
 
     @property
     def base(self) -> Path | None:
@@ -127,7 +133,9 @@ class PipelineState:
         self._notify([StepsChanged()])
 
     def problems(self, connections: Callable[[str], ConnectorRef] | None = None) -> list[Problem]:
-        return pipeline_problems(self.document, self.base, connections)
+        stored = isinstance(self.location, StoredPipeline)
+        check = self.check_stored if stored else None
+        return pipeline_problems(self.document, self.base, connections, check)
 
     def _notify(self, events: list[PipelineEvent]) -> None:
         for listener in list(self._listeners):

@@ -29,6 +29,8 @@ def list_command(url: str | None, search: str | None, category: str | None) -> N
     for template in found:
         badge = "[green]certified[/]" if template.certified else "[red]tests fail[/]"
         size = f"{template.mapping_count} mappings, {template.test_count} tests"
+        if template.pipeline_steps:
+            size += f", a pipeline of {template.pipeline_steps} steps"
         console.print(
             f"[bold]{escape(template.code)}[/] v{template.version}  {escape(template.name)}  "
             f"({template.category}; {size}; {badge})"
@@ -42,10 +44,15 @@ def list_command(url: str | None, search: str | None, category: str | None) -> N
 @click.argument("client")
 @click.option("--name", help="The new mapping's name (default: the template's and the client).")
 def use_command(url: str | None, code: str, client: str, name: str | None) -> None:
-    """Create mapping_{SRC}_{TGT}_{CLIENT}_{date} in the store from template CODE."""
+    """Create mapping_{SRC}_{TGT}_{CLIENT}_{date} in the store from template CODE; a
+    template with a pipeline creates its mappings and pipeline_{SRC}_{TGT}_{CLIENT}_{date}."""
     with reported_errors(), Service.open(url) as service:
-        document = service.templates.instantiate(code, client, name=name)
-    console.print(f"created {escape(document.key)} ({len(document.fields)} field mappings)")
+        made = service.templates.use(code, client, name=name)
+        documents = [service.open_mapping(key) for key in made.mapping_keys]
+    for document in documents:
+        console.print(f"created {escape(document.key)} ({len(document.fields)} field mappings)")
+    if made.pipeline_key is not None:
+        console.print(f"created pipeline {escape(made.pipeline_key)}")
 
 
 @templates.command("import")

@@ -12,8 +12,10 @@ from fieldwright.cli.pipelines import test_pipeline_file
 from fieldwright.service import (
     SuiteResult,
     is_pipeline_file,
+    is_template_file,
     open_mapping,
     test_mapping,
+    test_template_file,
     write_junit,
 )
 
@@ -30,12 +32,16 @@ def test(mappings: tuple[Path, ...], junit: Path | None) -> None:
 
     A pipeline's tests (its `tests`: input records, the expected output, each branch
     target's and the number of failures) are reported the same way, with the steps no
-    test reaches as its coverage.
+    test reaches as its coverage. A template file (`*.fwtemplate.json`) runs the tests
+    of its mappings and of its pipeline.
     """
     suites: list[tuple[str, SuiteResult]] = []
     for path in mappings:
         if is_pipeline_file(path):  # issue 19: a pipeline's tests
             suites.append(test_pipeline_file(path))
+            continue
+        if is_template_file(path):  # issue 19 item 6: a template's mappings and pipeline
+            suites += _test_template(path)
             continue
         with reported_errors():
             document = open_mapping(path)
@@ -62,3 +68,20 @@ def test(mappings: tuple[Path, ...], junit: Path | None) -> None:
             write_junit(suites, junit)
     if any(not suite.ok for _, suite in suites):
         raise SystemExit(int(ExitCode.FAILED))
+
+
+def _test_template(path: Path) -> list[tuple[str, SuiteResult]]:
+    with reported_errors():
+        suites = test_template_file(path)
+    console.print(f"[bold]{escape(str(path))}[/]")
+    for name, suite in suites:
+        console.print(f"  [bold]{escape(name)}[/]")
+        for result in suite.results:
+            mark = "[green]✓[/]" if result.passed else "[red]✗[/]"
+            console.print(f"    {mark} {escape(result.name)}")
+            for line in result.message.splitlines():
+                console.print(f"        {escape(line)}")
+            for difference in result.differences:
+                console.print(f"        {escape(str(difference))}")
+        console.print(f"    {suite.passed} passed, {suite.failed} failed")
+    return suites

@@ -33,6 +33,8 @@ __all__ = [
     "pipeline_from_data",
     "pipeline_to_data",
     "save_pipeline",
+    "step_problems",
+    "typed_steps",
 ]
 
 VERSION_KEY = "fieldwright_pipeline"
@@ -65,11 +67,11 @@ def is_pipeline_data(data: Any) -> bool:
 def pipeline_to_data(document: PipelineDocument) -> dict[str, Any]:
     """The document as plain JSON data, defaults left out (step types always kept)."""
     data: dict[str, Any] = document.model_dump(mode="json", exclude_defaults=True)
-    _typed(data.get("steps", []), document.steps)
+    typed_steps(data.get("steps", []), document.steps)
     return data
 
 
-def _typed(steps: list[dict[str, Any]], models: Sequence[PipelineStep]) -> None:
+def typed_steps(steps: list[dict[str, Any]], models: Sequence[PipelineStep]) -> None:
     """Every step with its name, then its type (a default, yet always written), then the rest;
     the steps of a route's branches too."""
     for step, model in zip(steps, models, strict=True):
@@ -78,7 +80,7 @@ def _typed(steps: list[dict[str, Any]], models: Sequence[PipelineStep]) -> None:
         step.update(ordered)
         if isinstance(model, RouteStep):
             for branch, branch_model in zip(step["branches"], model.branches, strict=True):
-                _typed(branch.get("steps", []), branch_model.steps)
+                typed_steps(branch.get("steps", []), branch_model.steps)
 
 
 def dumps_pipeline(document: PipelineDocument) -> str:
@@ -153,16 +155,34 @@ def pipeline_from_data(data: Any) -> PipelineDocument:
     try:
         return PipelineDocument.model_validate(data)
     except ValidationError as exc:
-        problems: list[Problem] = []
-        for error, problem in zip(exc.errors(), problems_of(exc), strict=True):
+        raise PipelineError(step_problems(exc, data)) from exc
+
+
+def step_problems(exc: ValidationError, data: dict[str, Any], *, under: str = "") -> list[Problem]:
+    """The problems of a failed validation with steps' pointers tidied (the union member
+    pydantic names dropped, an unknown step type said plainly). `under` is where the
+    pipeline lies in `data` (a template's `/pipeline`); other problems are kept as they are."""
+    body = data
+    if under:
+        found = data.get(under.strip("/"))
+        body = found if isinstance(found, dict) else {}
+    problems: list[Problem] = []
+    for error, problem in zip(exc.errors(), problems_of(exc), strict=True):
+        if not problem.pointer.startswith(under + "/") and under:
+            kept: Problem | None = problem
+        else:
+            problem = Problem(problem.pointer.removeprefix(under), problem.message)
             if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
                 kinds = ", ".join(_STEP_TYPES)
                 given = error.get("ctx", {}).get("tag")
                 what = f"unknown step type {given!r}" if given else "a step needs its type"
                 problem = Problem(problem.pointer + "/type", f"{what}; the types are {kinds}")
-            if (kept := _step_pointer(problem, data)) is not None and kept not in problems:
-                problems.append(kept)
-        raise PipelineError(problems) from exc
+            kept = _step_pointer(problem, body)
+            if kept is not None:
+                kept = Problem(under + kept.pointer, kept.message)
+        if kept is not None and kept not in problems:
+            problems.append(kept)
+    return problems
 
 
 def loads_pipeline(text: str | bytes, *, source: str | None = None) -> PipelineDocument:

@@ -191,7 +191,13 @@ if TYPE_CHECKING:
         run_document_tests,
         write_junit,
     )
-    from fieldwright.service.templates import Certification, TemplateSummary
+    from fieldwright.service.templates import (
+        Certification,
+        TemplateSummary,
+        TemplateUse,
+        is_template_file,
+        test_template_file,
+    )
     from fieldwright.service.transformations import (
         CaseResult,
         ChainTestCase,
@@ -250,6 +256,9 @@ _LOCATIONS = {
     "ServiceEvents": "fieldwright.service.events",
     "Certification": "fieldwright.service.templates",
     "TemplateSummary": "fieldwright.service.templates",
+    "TemplateUse": "fieldwright.service.templates",
+    "is_template_file": "fieldwright.service.templates",
+    "test_template_file": "fieldwright.service.templates",
     "database_info": "fieldwright.service.database",
     "upgrade_database": "fieldwright.service.database",
     "current_revision": "fieldwright.service.database",
@@ -454,6 +463,7 @@ __all__ = [
     "StoredTransformations",
     "SuiteResult",
     "TemplateSummary",
+    "TemplateUse",
     "TestResult",
     "TransformationDiff",
     "TransformationDocument",
@@ -500,6 +510,7 @@ __all__ = [
     "integration_kinds",
     "is_pipeline_file",
     "is_stored_pipeline",
+    "is_template_file",
     "junit_xml",
     "keyring_status",
     "new_transformation",
@@ -530,6 +541,7 @@ __all__ = [
     "set_secret",
     "start_background_scheduler",
     "test_mapping",
+    "test_template_file",
     "trace_pipeline_file",
     "transformation_key",
     "upgrade_database",

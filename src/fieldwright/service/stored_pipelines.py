@@ -154,9 +154,10 @@ class StoredPipelines:
 
     # -- running ----------------------------------------------------------------------------
 
-    def resolver(self) -> PipelineResolver:
+    def resolver(self, *, probe: bool = False) -> PipelineResolver:
         """Map steps name a stored mapping by key, or a mapping file (absolute once stored);
-        enrich steps read their file (absolute once stored)."""
+        enrich steps read their file (absolute once stored), or a saved connection of this
+        store; with `probe`, checking opens SQL sources to check their table and keys."""
         mappings = self._mappings
 
         def mapping(name: str) -> MappingDocument:
@@ -169,7 +170,7 @@ class StoredPipelines:
                 )
             return load(path)
 
-        return enrich_resolver(None, store_connections(self._store), mapping)
+        return enrich_resolver(None, store_connections(self._store), mapping, probe=probe)
 
     def connection_lookup(self) -> Callable[[str], ConnectorRef]:
         """The connector reference of a saved connection of this store by name (KeyError
@@ -177,13 +178,12 @@ class StoredPipelines:
         return store_connections(self._store)
 
     def check(self, document: PipelineDocument, *, probe: bool = True) -> list[Problem]:
-        """Every problem of a pipeline with its pointer, enrich sources' saved connections
-        looked up in this store; with `probe`, SQL sources are opened to check their
-        table or query and key columns."""
+        """Every problem of a pipeline with its pointer: map steps may name stored mappings,
+        enrich sources' saved connections are looked up in this store; with `probe`, SQL
+        sources are opened to check their table or query and key columns (the designer
+        checks as you type without it)."""
         with service_errors(f"checking pipeline {document.key!r}"):
-            return validate_pipeline(
-                document, enrich_resolver(None, store_connections(self._store), None, probe=probe)
-            )
+            return validate_pipeline(document, self.resolver(probe=probe))
 
     def compile_document(
         self, document: PipelineDocument, *, base: PathLike | None = None

@@ -4,6 +4,13 @@ Certification is recomputed (the template validates and its whole test suite
 passes), cached by the template's content hash; the `certified` flag a file
 claims is never trusted. Instances are plain mapping documents saved in the
 store, each recorded in the template-instances table with its template version.
+
+A template that carries a pipeline (issue 19 item 6) makes its named mappings and
+its pipeline when used (`Templates.use`); its certification covers the tests of
+every mapping and of the pipeline. The files its enrich steps read are taken from
+the template file's folder: a built-in's are resolved in the built-in folder when it
+is certified or used (the library keeps them as shipped), an imported template's are
+stored absolute.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldwright.domain import DocumentError, MappingDocument, Problem
+from fieldwright.domain.pipeline import PipelineDocument
 from fieldwright.domain.store_models import (
     DeploymentStatus,
     MappingDiff,
@@ -30,18 +38,25 @@ from fieldwright.domain.template import (
     TemplateDocument,
     dump_template,
     expand,
+    expand_pipeline,
     instance_key,
     load_template,
+    mapping_instance_key,
+    pipeline_instance_key,
     save_template,
     template_from_data,
     template_to_data,
 )
-from fieldwright.engine import compile_document, run_tests
+from fieldwright.engine import SuiteResult, compile_document, run_tests
+from fieldwright.engine.pipeline import CompiledPipeline, PipelineResolver, compile_pipeline
 from fieldwright.resources import resources_dir
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._template_merge import Choice, MergeChange, MergeConflict, build, merge
-from fieldwright.service.errors import InvalidDocument, InvalidRequest, NotFound
-from fieldwright.store import MappingRepository, Store
+from fieldwright.service.errors import InvalidDocument, InvalidRequest, NotFound, SaveConflict
+from fieldwright.service.pipelines import _resolver as _file_resolver
+from fieldwright.service.pipelines import run_pipeline_suite
+from fieldwright.service.stored_pipelines import _anchor_steps
+from fieldwright.store import MappingRepository, PipelineRepository, Store
 from fieldwright.store.diff import diff_documents
 from fieldwright.store.errors import NotFound as StoreNotFound
 from fieldwright.store.templates import TemplateRepository
@@ -52,8 +67,13 @@ __all__ = [
     "MergeChange",
     "MergeConflict",
     "TemplateSummary",
+    "TemplateUse",
     "Templates",
     "UpgradePlan",
+    "anchor_template",
+    "is_template_file",
+    "template_suites",
+    "test_template_file",
 ]
 
 PathLike = str | os.PathLike[str]
@@ -89,6 +109,19 @@ class TemplateSummary:
     test_count: int
     certified: bool  #: recomputed, never read from the file
     builtin: bool
+    #: The steps of the pipeline the template makes (0: a mapping template).
+    pipeline_steps: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateUse:
+    """What using a template made in the store: its mappings, and its pipeline if it has one."""
+
+    template_code: str
+    template_version: int
+    #: The keys of the mappings made: the top-level mapping's first, then the named ones.
+    mapping_keys: tuple[str, ...]
+    pipeline_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +139,112 @@ class UpgradePlan:
     merged: dict[str, Any] = field(repr=False, default_factory=dict)
 
 
+def anchor_template(template: TemplateDocument, base_dir: Path) -> TemplateDocument:
+    """`template` with the relative paths of its pipeline's enrich sources (and map steps'
+    mapping files) made absolute from `base_dir`, the template file's folder."""
+    if template.pipeline is None:
+        return template
+    steps = _anchor_steps(template.pipeline.steps, base_dir)
+    return template.model_copy(
+        update={"pipeline": template.pipeline.model_copy(update={"steps": steps})}
+    )
+
+
+def _mapping_title(template: TemplateDocument, name: str, title: str) -> str:
+    shown = template.mappings[name].name or name
+    return f"{title}: {shown}"
+
+
+def _expanded_mappings(
+    template: TemplateDocument, keys: dict[str | None, str], title: str
+) -> dict[str | None, MappingDocument]:
+    """The template's mappings as documents (None: the top-level one), DocumentError with
+    the template's pointers when one cannot be compiled."""
+    documents: dict[str | None, MappingDocument] = {}
+    for name, key in keys.items():
+        shown = title if name is None else _mapping_title(template, name, title)
+        expansion = expand(template, key=key, name=shown, mapping=name)
+        try:
+            compile_document(expansion.document)
+        except DocumentError as exc:
+            raise DocumentError(
+                [Problem(expansion.template_pointer(p.pointer), p.message) for p in exc.problems]
+            ) from exc
+        documents[name] = expansion.document
+    return documents
+
+
+def _has_top_mapping(template: TemplateDocument) -> bool:
+    return bool(template.fields) or template.pipeline is None
+
+
+def _compiled_pipeline(
+    template: TemplateDocument, document: PipelineDocument, by_key: dict[str, MappingDocument]
+) -> CompiledPipeline:
+    files = _file_resolver(None)
+
+    def mapping(name: str) -> MappingDocument:
+        if name in by_key:
+            return by_key[name]
+        assert files.mapping is not None
+        return files.mapping(name)
+
+    try:
+        return compile_pipeline(
+            document, PipelineResolver(mapping=mapping, partner=files.partner), source=template.code
+        )
+    except DocumentError as exc:
+        raise DocumentError(
+            [Problem("/pipeline" + p.pointer, p.message) for p in exc.problems]
+        ) from exc
+
+
+def template_suites(template: TemplateDocument) -> list[tuple[str, SuiteResult]]:
+    """Run every test of a template: its top-level mapping's (named by the template's
+    code), each named mapping's (`code/name`) and its pipeline's (`code/pipeline`).
+    DocumentError, with the template's pointers, when a part cannot be compiled."""
+    keys: dict[str | None, str] = (
+        {None: f"mapping_{template.code}"} if _has_top_mapping(template) else {}
+    )
+    keys.update({name: name for name in template.mappings})
+    documents = _expanded_mappings(template, keys, template.name)
+    suites: list[tuple[str, SuiteResult]] = []
+    for name, document in documents.items():
+        label = template.code if name is None else f"{template.code}/{name}"
+        suites.append((label, run_tests(compile_document(document))))
+    if template.pipeline is not None:
+        named = {name: doc for name, doc in documents.items() if name is not None}
+        pipeline = expand_pipeline(
+            template,
+            key=f"pipeline_{template.code}",
+            name=template.name,
+            mapping_keys={name: name for name in named},
+        )
+        compiled = _compiled_pipeline(template, pipeline, named)
+        suites.append((f"{template.code}/pipeline", run_pipeline_suite(compiled)))
+    return suites
+
+
+def is_template_file(path: PathLike) -> bool:
+    """Whether `path` names a template file (`*.fwtemplate.json`)."""
+    return os.fspath(path).endswith(".fwtemplate.json")
+
+
+def test_template_file(path: PathLike) -> list[tuple[str, SuiteResult]]:
+    """Run every test of a template file (`fieldwright test`): its mappings' suites and
+    its pipeline's, each named as `template_suites` names it. Enrich files are found
+    beside the template. InvalidDocument names the file and every problem's pointer."""
+    with service_errors(f"testing {os.fspath(path)}"):
+        template = anchor_template(load_template(path), Path(path).resolve().parent)
+    try:
+        return template_suites(template)
+    except DocumentError as exc:
+        lines = "\n".join(f"  {problem}" for problem in exc.problems)
+        raise InvalidDocument(
+            f"{os.fspath(path)}: the template cannot be tested:\n{lines}", exc.problems
+        ) from exc
+
+
 def _content_hash(template: TemplateDocument) -> str:
     neutral = template.model_copy(update={"certified": False, "certified_at": None})
     return hashlib.sha256(dump_template(neutral).encode("utf-8")).hexdigest()
@@ -117,14 +256,24 @@ class Templates:
     def __init__(self, store: Store, *, builtin_dir: Path | None = None) -> None:
         self._repo = TemplateRepository(store)
         self._mappings = MappingRepository(store)
+        self._pipelines = PipelineRepository(store)
         self._builtin_dir = builtin_dir
         self._certifications: dict[str, Certification] = {}
 
     # -- reading ----------------------------------------------------------------------------
 
+    @property
+    def _folder(self) -> Path:
+        return self._builtin_dir or resources_dir() / "templates"
+
     def _builtins(self) -> list[TemplateDocument]:
-        folder = self._builtin_dir or resources_dir() / "templates"
-        return [load_template(path) for path in sorted(folder.glob("*.fwtemplate.json"))]
+        return [load_template(path) for path in sorted(self._folder.glob("*.fwtemplate.json"))]
+
+    def _resolved(self, template: TemplateDocument) -> TemplateDocument:
+        """The template with relative enrich paths taken from the built-in templates' folder:
+        only a built-in (or the store's copy of one) has them, an imported template's are
+        absolute. The library keeps them relative, so an export is the file as shipped."""
+        return anchor_template(template, self._folder.resolve())
 
     def _all(self) -> list[tuple[TemplateDocument, bool]]:
         """Every template version: the store's, then built-ins the store does not hold."""
@@ -155,24 +304,22 @@ class Templates:
 
     def _certify(self, template: TemplateDocument) -> Certification:
         try:
-            expansion = expand(template, key=f"mapping_{template.code}", name=template.name)
+            suites = template_suites(self._resolved(template))
         except DocumentError as exc:
             return Certification(problems=tuple(exc.problems))
-        try:
-            compiled = compile_document(expansion.document)
-        except DocumentError as exc:
-            return Certification(
-                problems=tuple(
-                    Problem(expansion.template_pointer(p.pointer), p.message) for p in exc.problems
-                )
-            )
-        suite = run_tests(compiled)
-        failures = tuple(
-            f"{r.name}: {r.message or '; '.join(str(d) for d in r.differences)}"
-            for r in suite.results
-            if not r.passed
+        failures: list[str] = []
+        for label, suite in suites:
+            where = "" if label == template.code else f"{label.split('/', 1)[1]}: "
+            failures += [
+                f"{where}{r.name}: {r.message or '; '.join(str(d) for d in r.differences)}"
+                for r in suite.results
+                if not r.passed
+            ]
+        return Certification(
+            passed=sum(suite.passed for _, suite in suites),
+            failed=sum(suite.failed for _, suite in suites),
+            failures=tuple(failures),
         )
-        return Certification(passed=suite.passed, failed=suite.failed, failures=failures)
 
     def list_templates(
         self, search: str | None = None, category: str | None = None, *, all_versions: bool = False
@@ -209,17 +356,23 @@ class Templates:
             description=template.description,
             source_system=template.source_system,
             target_system=template.target_system,
-            mapping_count=len(template.fields),
-            test_count=len(template.tests),
+            mapping_count=len(template.fields)
+            + sum(len(m.fields) for m in template.mappings.values()),
+            test_count=len(template.tests)
+            + sum(len(m.tests) for m in template.mappings.values())
+            + (len(template.pipeline.tests) if template.pipeline else 0),
             certified=self.certify(template).certified,
             builtin=builtin,
+            pipeline_steps=len(template.pipeline.steps) if template.pipeline else 0,
         )
 
     # -- instances --------------------------------------------------------------------------
 
-    def _expansion(self, template: TemplateDocument, key: str, name: str) -> Expansion:
+    def _expansion(
+        self, template: TemplateDocument, key: str, name: str, mapping: str | None = None
+    ) -> Expansion:
         with service_errors(f"expanding template {template.code!r}"):
-            return expand(template, key=key, name=name)
+            return expand(template, key=key, name=name, mapping=mapping)
 
     def _ensure_stored(self, template: TemplateDocument) -> None:
         try:
@@ -257,7 +410,24 @@ class Templates:
         today: date | None = None,
     ) -> MappingDocument:
         """A new mapping `mapping_{SRC}_{TGT}_{CLIENT}_{yyyymmdd}` from a template, saved
-        in the store with the template's mappings and tests, and recorded as a draft instance."""
+        in the store with the template's mappings and tests, and recorded as a draft instance.
+        A template with a pipeline makes it too (see `use`); this returns its first mapping."""
+        made = self.use(code, client, version=version, name=name, today=today)
+        with service_errors():
+            return self._mappings.load_mapping(made.mapping_keys[0])
+
+    def use(
+        self,
+        code: str,
+        client: str,
+        *,
+        version: int | None = None,
+        name: str | None = None,
+        today: date | None = None,
+    ) -> TemplateUse:
+        """Make a template's mappings (and its pipeline, when it carries one) in the store,
+        keys derived from the client code, their tests with them; each mapping is recorded
+        as a draft instance of the template version. Nothing is saved when a key is taken."""
         template = self.get(code, version)
         verdict = self.certify(template)
         if not verdict.certified:
@@ -266,27 +436,60 @@ class Templates:
                 f"template {code!r} version {template.version} is not usable: "
                 f"{why or 'it has no tests'}. Fix it and import it again."
             )
+        day = today or date.today()
+        shipped, template = template, self._resolved(template)
         try:
-            key = instance_key(template, client, today or date.today())
+            keys: dict[str | None, str] = (
+                {None: instance_key(template, client, day)} if _has_top_mapping(template) else {}
+            )
+            keys.update(
+                {n: mapping_instance_key(template, client, day, n) for n in template.mappings}
+            )
+            pipeline_key = (
+                pipeline_instance_key(template, client, day) if template.pipeline else None
+            )
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from exc
-        title = name or f"{template.name} ({client.strip().upper()})"
-        document = self._expansion(template, key, title).document
-        with service_errors(f"instancing template {code!r}"):
-            self._ensure_stored(template)
-            self._mappings.save_mapping(
-                document, base_version=None, comment=f"from {code} version {template.version}"
-            )
-            self._repo.add_instance(
-                TemplateInstanceRecord(
-                    template_code=code,
-                    template_version=str(template.version),
+        client_code = client.strip().upper()
+        title = name or f"{template.name} ({client_code})"
+        with service_errors(f"using template {code!r}"):
+            documents = _expanded_mappings(template, keys, title)
+            pipeline = None
+            if pipeline_key is not None:
+                pipeline = expand_pipeline(
+                    template,
+                    key=pipeline_key,
                     name=title,
-                    mapping_key=key,
-                    status=DeploymentStatus.DRAFT,
+                    mapping_keys={n: k for n, k in keys.items() if n is not None},
+                    client=client_code,
                 )
+            self._refuse_taken(list(keys.values()), pipeline_key)
+            self._ensure_stored(shipped)
+            comment = f"from {code} version {template.version}"
+            for document in documents.values():
+                self._mappings.save_mapping(document, base_version=None, comment=comment)
+                self._repo.add_instance(
+                    TemplateInstanceRecord(
+                        template_code=code,
+                        template_version=str(template.version),
+                        name=document.name,
+                        mapping_key=document.key,
+                        status=DeploymentStatus.DRAFT,
+                    )
+                )
+            if pipeline is not None:
+                self._pipelines.save_pipeline(pipeline, base_version=None, comment=comment)
+        return TemplateUse(code, template.version, tuple(keys.values()), pipeline_key)
+
+    def _refuse_taken(self, mapping_keys: list[str], pipeline_key: str | None) -> None:
+        taken = [key for key in mapping_keys if self._mappings.exists(key)]
+        if pipeline_key is not None and self._pipelines.exists(pipeline_key):
+            taken.append(pipeline_key)
+        if taken:
+            raise SaveConflict(
+                f"{', '.join(taken)} already in the store (the template was used for this "
+                "client today): nothing was saved; open it, or use another client code"
             )
-            return self._mappings.load_mapping(key)
 
     def instance(self, mapping_key: str) -> TemplateInstanceRecord:
         """Which template version a mapping was made from."""
@@ -300,7 +503,10 @@ class Templates:
     def _base(self, record: TemplateInstanceRecord, version: int | None = None) -> MappingDocument:
         template = self.get(record.template_code, version or int(record.template_version))
         assert record.mapping_key is not None
-        return self._expansion(template, record.mapping_key, record.name).document
+        named = [n for n in template.mappings if record.mapping_key.endswith(f"_{n.upper()}")]
+        return self._expansion(
+            template, record.mapping_key, record.name, named[0] if named else None
+        ).document
 
     def customisations(self, mapping_key: str) -> MappingDiff:
         """What the instance changed from the template version it was made from."""
@@ -425,7 +631,7 @@ class Templates:
     def import_template(self, path: PathLike) -> TemplateSummary:
         """Read, validate and store a template file; its tests decide whether it is usable."""
         with service_errors(f"importing {os.fspath(path)}"):
-            template = load_template(path)
+            template = anchor_template(load_template(path), Path(path).resolve().parent)
         return self._store_new(template, os.fspath(path))
 
     def export_template(self, code: str, version: int | None, path: PathLike) -> Path:

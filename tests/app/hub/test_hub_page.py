@@ -148,6 +148,9 @@ def test_open_routes_schedules_connections_runs_and_pipelines_to_their_pages(
     assert opened.args == ["pipeline_SHOP_ERP_GLOBEX_20261201"]
     if "Pipelines" not in window.page_names:  # said in the status bar instead
         assert "export it with `fieldwright export" in window.statusBar().currentMessage()
+    else:  # the Pipelines page opens it
+        assert page() == "Pipelines"
+        assert window.pipelines_page.session.document.key == "pipeline_SHOP_ERP_GLOBEX_20261201"
 
 
 def test_a_kind_lists_its_saved_connections_and_tests_one(

@@ -17,6 +17,7 @@ def test_from_template_creates_and_opens_a_client_mapping(
     dialog = TemplateDialog(service, store_window)
     codes = [t.code for t in dialog.templates]
     assert {"template_QBT_WFN", "template_HS_CRM"} <= set(codes)
+    assert "template_QBT_WFNPAY" not in codes  # it makes a pipeline: the Template Library's
     assert all(t.certified for t in dialog.templates)
     assert not dialog.create_button.isEnabled()  # no client code yet
     dialog.table.selectRow(codes.index("template_QBT_WFN"))

@@ -159,6 +159,11 @@ class PipelinePage(QWidget):
         child(QGroupBox, "editor_box").layout().addWidget(self.editor)  # type: ignore[union-attr]
         self.problems = child(QListWidget, "problems_list")
         self.preview = PipelinePreviewPanel(self.session, service=self.service)
+        if self.service is not None:
+            pipelines = self.service.pipelines
+            self.preview.compile_stored = pipelines.compile
+            # As you type: saved connections looked up, no database opened.
+            self.session.state.check_stored = lambda d: pipelines.check(d, probe=False)
         child(QGroupBox, "preview_box").layout().addWidget(self.preview)  # type: ignore[union-attr]
         self.delete_button = child(QToolButton, "delete_step")
         self.design_splitter.setStretchFactor(0, 2)
@@ -337,6 +342,11 @@ class PipelinePage(QWidget):
             return
         if (key := self.asker.stored_key(keys)) is not None:
             self.open_stored(key)
+
+    def open_pipeline(self, key: str) -> bool:
+        """Open stored pipeline `key` (the window routes a pipeline made from a template, or
+        one chosen elsewhere, here), unless the analyst keeps unsaved changes."""
+        return self.service is not None and self.maybe_discard() and self.open_stored(key)
 
     def open_stored(self, key: str) -> bool:
         assert self.service is not None

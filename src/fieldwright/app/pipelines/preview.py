@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,10 +40,12 @@ from PySide6.QtWidgets import (
 
 from fieldwright.app.pipelines.session import PipelineSession
 from fieldwright.app.shell.workers import Task, TaskSignals
-from fieldwright.authoring.pipeline_session import snapshot_pipeline
+from fieldwright.authoring.pipeline_session import StoredPipeline, snapshot_pipeline
+from fieldwright.domain.pipeline import PipelineDocument
 from fieldwright.domain.records import Record
 from fieldwright.domain.runs import DeadLetter
 from fieldwright.service import (
+    CompiledPipeline,
     PipelineTrace,
     Service,
     compile_pipeline_document,
@@ -90,6 +93,8 @@ class PipelinePreviewPanel(QWidget):
         self.trace: PipelineTrace | None = None
         self.rows: list[StepRow] = []
         self.generation = 0
+        #: Compiles a pipeline opened from the store (its map steps name stored mappings).
+        self.compile_stored: Callable[[PipelineDocument], CompiledPipeline] | None = None
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self.signals = TaskSignals(self)
@@ -216,13 +221,17 @@ class PipelinePreviewPanel(QWidget):
         self.status.setText(f"Previewing {path.name}…")
 
         service = self.service
+        stored = self.compile_stored
+        if not isinstance(self.session.location, StoredPipeline):
+            stored = None
 
         def work() -> PipelineTrace:
-            compiled = (
-                service.pipelines.compile_document(document, base=base)
-                if service is not None
-                else compile_pipeline_document(document, base=base)
-            )
+            if stored is not None:  # map steps may name stored mappings
+                compiled = stored(document)
+            elif service is not None:  # enrich sources may name saved connections
+                compiled = service.pipelines.compile_document(document, base=base)
+            else:
+                compiled = compile_pipeline_document(document, base=base)
             return trace_pipeline_file(compiled, path, limit=limit)
 
         self.pool.start(Task(self.generation, work, self.signals))

@@ -270,6 +270,7 @@ class MainWindow(QMainWindow):
         self.welcome.openStored.connect(documents.open_stored)
         if self.template_panel is not None:
             self.template_panel.mappingCreated.connect(documents.open_stored)
+            self.template_panel.pipelineCreated.connect(self.open_pipeline)
 
     def _connect_pages(self) -> None:
         self.designer.message.connect(self.show_message)

@@ -42,22 +42,39 @@ class UseTemplateDialog(QDialog):
     KEEP = "(the template's)"
 
     def __init__(
-        self, template_name: str, connections: list[str], parent: QWidget | None = None
+        self,
+        template_name: str,
+        connections: list[str],
+        parent: QWidget | None = None,
+        *,
+        pipeline_steps: int = 0,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("use_template_dialog")
         self.setWindowTitle("Use template")
         self.resize(480, 240)
-        self.ui, self.create_button = _load(self, "use_template_dialog.ui", "Create mapping")
+        made = "pipeline" if pipeline_steps else "mapping"
+        self.ui, self.create_button = _load(self, "use_template_dialog.ui", f"Create {made}")
         self.ui.child(QLabel, "use_template_intro").setText(
-            f"A new mapping from “{template_name}”, with its field mappings and tests."
+            f"A new pipeline from “{template_name}”: its {pipeline_steps} steps, the mappings "
+            "its map steps use, and the tests of each. Its keys end with the client code "
+            "and today's date."
+            if pipeline_steps
+            else f"A new mapping from “{template_name}”, with its field mappings and tests."
         )
         self.client = self.ui.child(QLineEdit, "client")
         self.name = self.ui.child(QLineEdit, "mapping_name")
+        if pipeline_steps:
+            self.ui.child(QLabel, "mapping_name_label").setText("Pipeline name")
+            self.client.setPlaceholderText("e.g. ACME — becomes part of every key")
         self.source_connection = self.ui.child(QComboBox, "source_connection")
         self.target_connection = self.ui.child(QComboBox, "target_connection")
         for combo in (self.source_connection, self.target_connection):
             combo.addItems([self.KEEP, *connections])
+        # A pipeline keeps its own source and target (set them on the Pipelines page).
+        for name in ("source_connection", "target_connection"):
+            self.ui.child(QLabel, f"{name}_label").setVisible(not pipeline_steps)
+            self.ui.child(QComboBox, name).setVisible(not pipeline_steps)
         self.client.textChanged.connect(self._update)
         self._update()
 

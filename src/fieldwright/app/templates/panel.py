@@ -137,6 +137,21 @@ def describe(template: TemplateDocument, verdict: Certification) -> str:
             f"target; {len(template.fields)} mappings, {len(template.tests)} tests",
         ),
     ]
+    if template.pipeline is not None:
+        pipeline = template.pipeline
+        chain = " → ".join(f"{e(step.name)} <i>({step.type})</i>" for step in pipeline.steps)
+        named = "; ".join(
+            f"{e(name)} ({len(m.fields)} fields, {len(m.tests)} tests)"
+            for name, m in template.mappings.items()
+        )
+        rows[-1] = (
+            "Fields",
+            f"{sum(1 for _ in pipeline.source.walk())} source, "
+            f"{sum(1 for _ in pipeline.target.walk())} target; {len(pipeline.tests)} pipeline "
+            "tests",
+        )
+        rows.append(("Pipeline", f"{len(pipeline.steps)} steps: {chain}"))
+        rows.append(("Mappings", named or "none (inline)"))
     if template.supported_operations:
         rows.append(("Operations", e(", ".join(template.supported_operations))))
     parts = [f"<h2>{e(template.name)}</h2>"]
@@ -172,9 +187,11 @@ def describe(template: TemplateDocument, verdict: Certification) -> str:
 
 
 class TemplatePanel(QWidget):
-    """The Template Library page. `mappingCreated` carries the key of a new instance."""
+    """The Template Library page. `mappingCreated` carries the key of a new instance,
+    `pipelineCreated` the key of the pipeline a template that carries one made."""
 
     mappingCreated = Signal(str)
+    pipelineCreated = Signal(str)
     message = Signal(str)
 
     def __init__(
@@ -295,13 +312,18 @@ class TemplatePanel(QWidget):
         except ServiceError as exc:
             QMessageBox.warning(self, "Cannot list the saved connections", str(exc))
             connections = []
-        dialog = UseTemplateDialog(summary.name, connections, self)
+        dialog = UseTemplateDialog(
+            summary.name, connections, self, pipeline_steps=summary.pipeline_steps
+        )
         self.use_dialog = dialog
         dialog.accepted.connect(lambda: self._instantiate(summary, dialog))
         dialog.finished.connect(lambda _result: self._forget(dialog))
         dialog.open()
 
     def _instantiate(self, summary: TemplateSummary, dialog: UseTemplateDialog) -> None:
+        if summary.pipeline_steps:
+            self._use_pipeline(summary, dialog)
+            return
         try:
             document = self.service.templates.instantiate(
                 summary.code, dialog.client.text(), name=dialog.name.text().strip() or None
@@ -319,6 +341,22 @@ class TemplatePanel(QWidget):
             return
         self.message.emit(f"Created {document.key} from {summary.code} v{summary.version}")
         self.mappingCreated.emit(document.key)
+
+    def _use_pipeline(self, summary: TemplateSummary, dialog: UseTemplateDialog) -> None:
+        """A template that carries a pipeline: its mappings and pipeline (`pipelineCreated`)."""
+        try:
+            made = self.service.templates.use(
+                summary.code, dialog.client.text(), name=dialog.name.text().strip() or None
+            )
+        except ServiceError as exc:
+            QMessageBox.warning(self, "Cannot create the pipeline", str(exc))
+            return
+        assert made.pipeline_key is not None
+        self.message.emit(
+            f"Created {made.pipeline_key} and {len(made.mapping_keys)} mappings from "
+            f"{summary.code} v{summary.version}"
+        )
+        self.pipelineCreated.emit(made.pipeline_key)
 
     def _forget(self, dialog: UseTemplateDialog | SaveAsTemplateDialog) -> None:
         if self.use_dialog is dialog:

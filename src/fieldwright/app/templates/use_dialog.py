@@ -37,7 +37,10 @@ class TemplateDialog(QDialog):
         self.resize(760, 440)
         self.service = service
         self.created_key: str | None = None
-        self.templates: list[TemplateSummary] = service.templates.list_templates()
+        # A template that carries a pipeline makes a pipeline: the Template Library uses it.
+        self.templates: list[TemplateSummary] = [
+            t for t in service.templates.list_templates() if not t.pipeline_steps
+        ]
         self.ui = Form("template_dialog.ui")
         QVBoxLayout(self).addWidget(self.ui.widget)  # the dialog's margins, from the style
         self.table = self.ui.child(QTableWidget, "templates")
