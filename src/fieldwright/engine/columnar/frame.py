@@ -218,6 +218,8 @@ class FrameMapper:
         redo: set[int] = set(chunk.suspects())
         leaves: dict[tuple[str, ...], pl.Series] = {}
         text: list[pl.Series] = []
+        # A CSV chunk's text values are its cells (connectors/csv_frames.py): nothing to vouch.
+        exact = bool(getattr(chunk, "exact_text", False))
 
         def leaf(path: tuple[str, ...]) -> pl.Series:
             found = leaves.get(path)
@@ -226,7 +228,7 @@ class FrameMapper:
                 for name in path[1:]:
                     found = found.struct.field(name)
                 leaves[path] = found
-                if found.dtype == pl.String:
+                if found.dtype == pl.String and not exact:
                     self._vouch(path, found, chunk, text, redo)
             return found
 
