@@ -30,7 +30,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from fieldwright.connectors._text import open_binary
 from fieldwright.connectors.csv_files import CsvSource
@@ -214,6 +214,7 @@ class CsvFrames(CsvSource):
     ) -> None:
         super().__init__(path, **settings)
         self.chunk_bytes = chunk_bytes
+        self._binary_files: list[BinaryIO] = []
         #: Whether chunks may be read by Polars at all.
         self.chunked = (
             self.encoding in _CHUNKED_ENCODINGS
@@ -224,10 +225,18 @@ class CsvFrames(CsvSource):
             and self.delimiter not in "\r\n"
         )
 
+    def close(self) -> None:
+        for file in list(self._binary_files):
+            file.close()
+        self._binary_files.clear()
+        super().close()
+
     def size(self) -> int:
         return Path(self.path).stat().st_size
 
-    def read_from(self, file: IO[bytes], first_line: int, header_read: bool) -> Iterator[SourceItem]:
+    def read_from(
+        self, file: IO[bytes], first_line: int, header_read: bool
+    ) -> Iterator[SourceItem]:
         """The items of the records in `file` (bytes from a record's start), numbered from line
         `first_line`: what `CsvSource` yields for those records of the whole file."""
         text = io.TextIOWrapper(file, encoding=self._chunk_encoding(first_line), newline="",
@@ -255,13 +264,13 @@ class CsvFrames(CsvSource):
             yield from self._rest(0, 1, header_read=False)
             return
         file = open_binary(self.path)
-        self._open_files.append(file)  # type: ignore[arg-type]
+        self._binary_files.append(file)
         try:
             yield from self._chunks(file)
         finally:
             file.close()
-            if file in self._open_files:
-                self._open_files.remove(file)  # type: ignore[arg-type]
+            if file in self._binary_files:  # close() may have come first
+                self._binary_files.remove(file)
 
     def _chunks(self, file: IO[bytes]) -> Iterator[CsvChunk | CsvRowsChunk]:
         quote = self.quotechar.encode("ascii")
@@ -314,7 +323,7 @@ class CsvFrames(CsvSource):
     def _rest(self, offset: int, first_line: int, *, header_read: bool) -> Iterator[CsvRowsChunk]:
         """The file from byte `offset` (a record's start, line `first_line`) by the row reader."""
         file = open_binary(self.path)
-        self._open_files.append(file)  # type: ignore[arg-type]
+        self._binary_files.append(file)
         try:
             file.seek(offset)
             items: list[SourceItem] = []
@@ -327,8 +336,8 @@ class CsvFrames(CsvSource):
                 yield CsvRowsChunk(items)
         finally:
             file.close()
-            if file in self._open_files:
-                self._open_files.remove(file)  # type: ignore[arg-type]
+            if file in self._binary_files:  # close() may have come first
+                self._binary_files.remove(file)
 
 
 def _record_end(data: bytes, quote: bytes, *, final: bool, first: bool = False) -> int:

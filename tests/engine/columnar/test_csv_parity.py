@@ -168,7 +168,7 @@ def test_irregular_quotes_hand_the_rest_of_the_file_to_the_row_reader(tmp_path: 
 @pytest.mark.parametrize(
     ("settings", "data"),
     [
-        ({"delimiter": ";"}, b"id;name;amount;note\n1;a,b;2,5;x\n2;\"q;\"\"\";3;y\n"),
+        ({"delimiter": ";"}, b'id;name;amount;note\n1;a,b;2,5;x\n2;"q;""";3;y\n'),
         ({"delimiter": "\t", "quotechar": "'"}, b"id\tname\tamount\tnote\n1\t'a\tb'\t2\tx\n"),
         ({"encoding": "latin-1"}, HEADER + b"1,caf\xe9,2,x\n2,na\xefve,3,y\n"),
         ({"encoding": "cp1252"}, HEADER + b"1,\x80uro,2,x\n"),

@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from fieldwright.domain import ErrorStrategy
-from fieldwright.domain.records import Record, RecordSink, SourceItem
+from fieldwright.domain.records import Record, RecordSink, RejectedRecord, SourceItem
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus
-from fieldwright.engine.columnar.frame import Encoded, FrameMapper
+from fieldwright.engine.columnar.frame import Columns, Encoded, FrameMapper
 from fieldwright.engine.columnar.plan import ColumnarPlan
 from fieldwright.engine.results import RecordResult, RecordStatus
 from fieldwright.engine.run import Progress, RunOutcome
@@ -43,7 +43,10 @@ class RowChunk(Protocol):
 def _mapped(
     mapper: FrameMapper, chunk: Any
 ) -> tuple[
-    list[Record | None] | Encoded, dict[int, RecordResult], set[int], Callable[[int], SourceItem]
+    list[Record | None] | Encoded | Columns,
+    dict[int, RecordResult],
+    set[int],
+    Callable[[int], SourceItem],
 ]:
     """(clean outputs, other results, unreadable indexes, the item of an index) of a chunk."""
     compiled = mapper.plan.compiled
@@ -73,7 +76,7 @@ def _mapped(
             continue
         result = compiled.apply(item.record)
         if result.status is RecordStatus.OK and not result.errors:
-            if isinstance(mapped, Encoded):
+            if isinstance(mapped, Encoded | Columns):
                 mapped.records[index] = result.output  # type: ignore[assignment]
             else:
                 mapped[index] = result.output
@@ -104,7 +107,12 @@ def execute_columnar(
     size = batch_size or settings.batch_size
     fail_fast = strategy is ErrorStrategy.FAIL_FAST
     sequence = itertools.count(1)
-    mapper = mapper or FrameMapper(plan, encode=callable(getattr(sink, "write_lines", None)))
+    write_columns = getattr(sink, "write_columns", None)
+    mapper = mapper or FrameMapper(
+        plan, encode=callable(getattr(sink, "write_lines", None)), columns=callable(write_columns)
+    )
+    # A sink that isolates the records its database refuses (the SQL sink) fails only those.
+    write_records: Callable[[list[Record]], Any] = getattr(sink, "write_records", sink.write_batch)
     read = written = failed = filtered = skipped = 0
     batch: list[Record] = []
     origins: list[tuple[Callable[[int], SourceItem], int]] = []
@@ -139,17 +147,40 @@ def execute_columnar(
 
     def flush(count: int) -> None:
         nonlocal written, failed, status, message
-        rejected = sink.write_batch(batch[:count])
+        rejected = write_records(batch[:count])
         written += count
         for reject in rejected or ():
             item_of, at = origins[reject.index]
-            item = item_of(at)
-            dead(item, "write", reject.field, reject.reason)
-            written -= 1
-            failed += 1
-            if fail_fast and status is RunStatus.COMPLETED:
-                status, message = RunStatus.FAILED, f"{item.position}: {reject.reason}"
+            refused(item_of(at), reject)
         del batch[:count], origins[:count]
+
+    def refused(item: SourceItem, reject: RejectedRecord) -> None:
+        nonlocal written, failed, status, message
+        dead(item, "write", reject.field, reject.reason)
+        written -= 1
+        failed += 1
+        if fail_fast and status is RunStatus.COMPLETED:
+            status, message = RunStatus.FAILED, f"{item.position}: {reject.reason}"
+
+    def write_columnar(columns: Columns, count: int, item_of: Callable[[int], SourceItem]) -> None:
+        """Write the chunk's first `count` records in order: runs of rows as columns (a batch
+        at most each), the records between them through the batch."""
+        nonlocal written
+        start = 0
+        for stop_at in [*sorted(i for i in columns.records if i < count), count]:
+            rows = [n for n in range(start, stop_at) if n not in columns.gone]
+            while rows and status is RunStatus.COMPLETED:
+                if batch:
+                    flush(len(batch))
+                piece, rows = rows[:size], rows[size:]
+                rejected = write_columns(columns.take(piece))  # type: ignore[misc]
+                written += len(piece)
+                for reject in rejected or ():
+                    refused(item_of(piece[reject.index]), reject)
+            if stop_at < count:
+                batch.append(columns.records[stop_at])
+                origins.append((item_of, stop_at))
+            start = stop_at + 1
 
     def write_encoded(encoded: Encoded, count: int, item_of: Callable[[int], SourceItem]) -> None:
         """Write the chunk's first `count` records in order: runs of NDJSON lines straight
@@ -201,6 +232,8 @@ def execute_columnar(
             read += count
             if isinstance(outputs, Encoded):
                 write_encoded(outputs, count, item_of)
+            elif isinstance(outputs, Columns):
+                write_columnar(outputs, count, item_of)
             else:
                 kept = [n for n in range(count) if outputs[n] is not None]
                 batch += [outputs[n] for n in kept]  # type: ignore[misc]
@@ -232,9 +265,11 @@ def execute_columnar(
     return RunOutcome(status, counts(), time.monotonic() - started, message, error)
 
 
-def put(outputs: list[Record | None] | Encoded, index: int, record: Record | None) -> None:
+def put(
+    outputs: list[Record | None] | Encoded | Columns, index: int, record: Record | None
+) -> None:
     """Set the output of a record that on_error recovered."""
-    if isinstance(outputs, Encoded):
+    if isinstance(outputs, Encoded | Columns):
         if record is not None:
             outputs.records[index] = record
     else:
