@@ -31,27 +31,67 @@ _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 _TEMPORAL = (CellKind.DATE, CellKind.DATETIME, CellKind.TIME)
 
 
-def _series_cells(values: pl.Series, kind: CellKind) -> pl.Series | None:
-    """A series as COPY cells by Polars, or None: `_copytext` formats it (or nothing does)."""
+def _series_cells(values: pl.Series, kind: CellKind) -> pl.Expr | None:
+    """A series' COPY cells as a Polars expression, or None: `_copytext` formats it (or
+    nothing does)."""
     dtype = values.dtype
-    if kind is CellKind.OTHER or kind in _TEMPORAL:
+    column = pl.lit(values)
+    if values.null_count() == len(values):
+        return pl.lit(NULL, pl.String).repeat_by(len(values)).explode()
+    if kind is CellKind.OTHER:
         return None
+    if kind in _TEMPORAL:
+        return _iso_cells(values, kind) if dtype == pl.String else None
     if dtype == pl.Boolean:
-        flag = pl.lit(values)
-        chosen = pl.when(flag.is_null()).then(pl.lit(NULL)).when(flag).then(pl.lit("t"))
-        return pl.select(chosen.otherwise(pl.lit("f"))).to_series()
+        chosen = pl.when(column.is_null()).then(pl.lit(NULL)).when(column).then(pl.lit("t"))
+        return chosen.otherwise(pl.lit("f"))
     if kind is CellKind.BOOLEAN:
         return None
     if dtype == pl.String:
-        if values.str.contains("\x00", literal=True).any():
-            return None
         for character, escape in _ESCAPES:
-            if values.str.contains(character, literal=True).any():
-                values = values.str.replace_all(character, escape, literal=True)
-        return values.fill_null(NULL)
+            column = column.str.replace_all(character, escape, literal=True)
+        return column.fill_null(NULL)
     if dtype.is_integer():
-        return values.cast(pl.String).fill_null(NULL)
+        return column.cast(pl.String).fill_null(NULL)
     return None
+
+
+#: ISO dates and date-times in the shapes `_copytext` sends as they are, with their parts.
+_DATE = r"^([0-9]{4})-([0-9]{2})-([0-9]{2})"
+_TIME = (
+    r"(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-]([0-9]{2})(?::([0-9]{2}))?)?)?$"
+)
+
+
+def _iso_cells(values: pl.Series, kind: CellKind) -> pl.Expr | None:
+    """ISO dates (DATE) or date-times (TIMESTAMP) that Python parses and PostgreSQL reads as
+    the same value, sent as they are (what `_copytext` sends for them); None when a value
+    has another shape or a part out of range (Python's parser then decides, value by value)."""
+    if kind is CellKind.TIME:
+        return None
+    present = values.drop_nulls()
+    parts = present.str.extract_groups(_DATE + (_TIME if kind is CellKind.DATETIME else "$"))
+    frame = parts.struct.unnest()
+    names = frame.columns
+    if frame.select(pl.col(names[0]).is_null().any()).item():
+        return None  # another shape
+    numbers = frame.select(pl.all().cast(pl.Int32))
+    year, month, day = (pl.col(name) for name in names[:3])
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    last = (
+        pl.when(month == 2)
+        .then(pl.when(leap).then(29).otherwise(28))
+        .when(month.is_in([4, 6, 9, 11]))
+        .then(30)
+        .otherwise(31)
+    )
+    valid = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= last)
+    for name, limit in zip(names[3:], (23, 59, 59, 23, 59), strict=False):
+        valid = valid & (pl.col(name).fill_null(0) <= limit)
+    if not numbers.select(valid.all()).item():
+        return None
+    return pl.lit(values).fill_null(NULL)
 
 
 def columns_text(
@@ -59,28 +99,28 @@ def columns_text(
 ) -> str | None:
     """The rows of `columns` as COPY text data, each row ending in `suffix` (pre-formatted
     constant cells, with their leading tab) and a newline; None when a column needs the
-    record path."""
-    formatted: list[pl.Series] = []
+    record path. One Polars computation for the columns it formats."""
+    cells: list[pl.Expr] = []
     for (name, values), kind in zip(columns.items(), kinds, strict=True):
-        cells: pl.Series | None = None
+        found: pl.Expr | None = None
         if isinstance(values, pl.Series):
-            if values.null_count() == len(values):
-                cells = pl.Series(name, [NULL] * len(values), dtype=pl.String)
-            else:
-                cells = _series_cells(values, kind)
-            if cells is None:
-                values = values.to_list()
-        if cells is None:
-            found = cells_of(list(values), kind)
+            found = _series_cells(values, kind)
             if found is None:
+                values = values.to_list()
+        if found is None:
+            listed = cells_of(list(values), kind)
+            if listed is None:
                 return None
-            cells = pl.Series(name, found, dtype=pl.String)
-        formatted.append(cells.alias(name))
-    if not formatted or not len(formatted[0]):
+            found = pl.lit(pl.Series(name, listed, dtype=pl.String))
+        cells.append(found.alias(name))
+    if not cells:
         return None
-    lines = pl.DataFrame(formatted).select(pl.concat_str(pl.all(), separator="\t")).to_series()
     end = suffix + "\n"
-    return str(lines.str.join(end).item()) + end
+    lines = pl.concat_str(cells, separator="\t").str.join(end)
+    text = str(pl.select(lines).item())
+    if "\x00" in text:
+        return None  # PostgreSQL text cannot hold a NUL: the record path names the row
+    return text + end
 
 
 def records_of(columns: Mapping[str, pl.Series | Sequence[Any]]) -> list[Record]:

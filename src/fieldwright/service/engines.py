@@ -122,12 +122,26 @@ _FRAME_SETTINGS = frozenset({"path", "check_duplicate_keys", "max_record_size"})
 
 
 def columnar_source(
-    compiled: CompiledMapping, ref: ConnectorRef, base_dir: Path | None, connectors: Connectors
+    compiled: CompiledMapping,
+    ref: ConnectorRef,
+    base_dir: Path | None,
+    connectors: Connectors,
+    *,
+    engine: str = "auto",
 ) -> tuple[Callable[[], RecordSource], ColumnarPlan] | None:
     """For a run through connectors (the app, schedules, `fieldwright run KEY`): the columnar
-    source opener and plan when `auto` picks the columnar engine for `ref` (a large NDJSON or
-    CSV file), else None."""
+    source opener and plan when `engine` (auto: by size) picks the columnar engine for `ref`
+    (an NDJSON or CSV file), else None; `polars` that cannot run raises InvalidRequest."""
+    if engine not in ENGINES:
+        raise InvalidRequest(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine == "rows":
+        return None
     kind = ref.kind.lower()
+    if engine == "polars" and kind not in ("ndjson", "jsonl", "csv", "tsv"):
+        raise InvalidRequest(
+            f"the columnar engine reads NDJSON and CSV files, not a {ref.kind} connector "
+            "(use --engine rows or auto)"
+        )
     if not isinstance(connectors, StandardConnectors) or kind not in (
         "ndjson",
         "jsonl",
@@ -143,7 +157,7 @@ def columnar_source(
     path = file_path(ref, base_dir)
     if path is None or not path.is_file():
         return None
-    choice = choose_engine(compiled, "auto", path, kind if csv else "ndjson")
+    choice = choose_engine(compiled, engine, path, kind if csv else "ndjson")
     if choice.plan is None:
         return None
     settings: dict[str, Any] = {k: v for k, v in ref.settings.items() if k != "path"}

@@ -181,7 +181,9 @@ def test_a_value_a_column_refuses_fails_alone(
     csv.write_text(text, encoding="utf-8")
     cols, letters, _ = _run(sql_url, csv, "by_cols", columnar=True)
     assert (cols.counts.written, cols.counts.failed) == (29, 1)
-    assert "born" in letters[0].reason and letters[0].position_text == "line 9"  # a note holds a line end
+    assert (
+        "born" in letters[0].reason and letters[0].position_text == "line 9"
+    )  # a note holds a line end
 
 
 COLUMNS: dict[str, tuple[list[Any], CellKind]] = {
@@ -207,6 +209,22 @@ def test_columns_become_the_copy_text_records_become(as_series: bool) -> None:
     expected = format_rows([values for values, _kind in COLUMNS.values()], kinds, "\tx")
     assert expected is not None
     assert columns_text(columns, kinds, "\tx") == expected
+
+
+ODD_DATES = ["2023-02-29", "2024-02-29", "2100-02-29", "2000-02-29", "2024-13-01", "2024-04-31",
+             "0000-01-01", "0001-01-01", "2024-1-01", "2024-01-01T10:00", "20240101", "2024-06-00",
+             "2024-01-01T24:00", "2024-01-01T23:60", "2024-01-01T23:59:60", "2024-01-01T23:59:59Z",
+             "2024-01-01T23:59:59.1234567", "2024-01-01 23:59:59.123456+24:00",
+             "2024-01-01T01:02:03-23:59", "2024-01-01T01:02+05", "2024-01-01T01:02:03+0530",
+             "2024-01-01X01:02", " 2024-01-01", "2024-01-01T01:02:03.5Z", "٢٠٢٤-01-01"]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", [CellKind.DATE, CellKind.DATETIME, CellKind.TIME])
+@pytest.mark.parametrize("value", ODD_DATES)
+def test_dates_and_times_are_sent_as_the_record_path_sends_them(value: str, kind: CellKind) -> None:
+    """Polars vouches only for values Python parses (else the record path decides)."""
+    expected = format_rows([[value, None]], [kind])
+    assert columns_text({"a": pl.Series([value, None])}, [kind]) == expected
 
 
 def test_columns_copy_cannot_take_are_left_to_the_record_path() -> None:
