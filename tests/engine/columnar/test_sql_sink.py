@@ -31,7 +31,7 @@ from fieldwright.connectors._copytext import CellKind, format_rows
 from fieldwright.connectors._sqlframe import columns_text
 from fieldwright.connectors.csv_files import CsvSource
 from fieldwright.connectors.csv_frames import CsvFrames
-from fieldwright.domain import MappingDocument
+from fieldwright.domain import ErrorStrategy, MappingDocument
 from fieldwright.domain.runs import DeadLetter, RunStatus
 from fieldwright.engine.columnar import plan_mapping
 from fieldwright.engine.columnar.run import execute_columnar
@@ -171,6 +171,27 @@ def test_a_row_the_database_refuses_fails_alone(
     assert letter.input is not None and letter.input["id"] == "3"
     assert "duplicate key" in letter.reason or "UNIQUE constraint failed" in letter.reason
     assert len(_rows(engine, "by_cols")) == 59
+
+
+def test_under_fail_fast_a_refused_row_stops_the_run_and_counts_add_up(
+    engine: Engine, sql_url: str, tmp_path: Path,  # noqa: F811
+) -> None:  # fmt: skip
+    csv = _csv(tmp_path / "in.csv", 60, duplicate=3)
+    compiled = compile_document(_document())
+    plan = plan_mapping(compiled)
+    letters: list[DeadLetter] = []
+    frames = CsvFrames(csv, chunk_bytes=1 << 20)
+    outcome = execute_columnar(
+        plan, frames.chunks(), SqlSink(sql_url, "by_cols"), strategy=ErrorStrategy.FAIL_FAST,
+        on_dead_letter=letters.append,
+    )  # fmt: skip
+    frames.close()
+    counts = outcome.counts
+    assert outcome.status is RunStatus.FAILED and "line 35" in (outcome.message or "")
+    assert counts.read == 60 and counts.failed == 1 and len(letters) == 1
+    assert counts.read == counts.written + counts.failed + counts.filtered + counts.skipped
+    # The batches before it, and the other rows of its batch (isolated, written): no later one.
+    assert counts.written == len(_rows(engine, "by_cols")) == 28 + 6
 
 
 def test_a_value_a_column_refuses_fails_alone(

@@ -114,6 +114,7 @@ def execute_columnar(
     # A sink that isolates the records its database refuses (the SQL sink) fails only those.
     write_records: Callable[[list[Record]], Any] = getattr(sink, "write_records", sink.write_batch)
     read = written = failed = filtered = skipped = 0
+    unwritten = 0  # mapped rows of a chunk left unwritten once the run stopped (then skipped)
     batch: list[Record] = []
     origins: list[tuple[Callable[[int], SourceItem], int]] = []
     started = last_report = time.monotonic()
@@ -165,10 +166,13 @@ def execute_columnar(
     def write_columnar(columns: Columns, count: int, item_of: Callable[[int], SourceItem]) -> None:
         """Write the chunk's first `count` records in order: runs of rows as columns (a batch
         at most each), the records between them through the batch."""
-        nonlocal written
+        nonlocal written, unwritten
         start = 0
         for stop_at in [*sorted(i for i in columns.records if i < count), count]:
             rows = [n for n in range(start, stop_at) if n not in columns.gone]
+            if status is not RunStatus.COMPLETED:
+                unwritten += len(rows)
+                rows = []
             while rows and status is RunStatus.COMPLETED:
                 if batch:
                     flush(len(batch))
@@ -177,6 +181,7 @@ def execute_columnar(
                 written += len(piece)
                 for reject in rejected or ():
                     refused(item_of(piece[reject.index]), reject)
+            unwritten += len(rows)  # what a refusal under fail_fast left
             if stop_at < count:
                 batch.append(columns.records[stop_at])
                 origins.append((item_of, stop_at))
@@ -259,7 +264,8 @@ def execute_columnar(
     if status is not RunStatus.COMPLETED:
         sink.abort()
         kept_after = int(getattr(sink, "kept_after_abort", 0))
-        skipped, written, batch = written + len(batch) - kept_after, kept_after, []
+        skipped = written + len(batch) + unwritten - kept_after
+        written, batch = kept_after, []
         origins.clear()
     report()
     return RunOutcome(status, counts(), time.monotonic() - started, message, error)
