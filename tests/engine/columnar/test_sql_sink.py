@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
 )
 
-from fieldwright.connectors import SqlSink
+from fieldwright.connectors import SinkError, SqlSink
 from fieldwright.connectors._copytext import CellKind, format_rows
 from fieldwright.connectors._sqlframe import columns_text
 from fieldwright.connectors.csv_files import CsvSource
@@ -253,3 +253,30 @@ def test_columns_copy_cannot_take_are_left_to_the_record_path() -> None:
     assert columns_text({"a": [{"an": "object"}]}, [CellKind.PLAIN]) is None
     assert columns_text({"a": pl.Series([1.0, float("nan")])}, [CellKind.PLAIN]) is None
     assert columns_text({"a": pl.Series(["yes"])}, [CellKind.BOOLEAN]) is None
+
+
+def test_a_sink_error_on_the_writing_thread_fails_the_run_and_counts_add_up(
+    engine: Engine, sql_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:  # fmt: skip
+    """Batches of columns are written on a thread of their own: its error still ends the run,
+    after the queued writes, and the batches committed before it are what the counts say."""
+    csv = _csv(tmp_path / "in.csv", 60)
+    calls: list[int] = []
+    write_columns = SqlSink.write_columns
+
+    def failing(self: SqlSink, columns: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            raise SinkError("the connection was lost", target=self.name)
+        return write_columns(self, columns)
+
+    monkeypatch.setattr(SqlSink, "write_columns", failing)
+    outcome, letters, target = _run(sql_url, csv, "by_cols", columnar=True)
+    counts = outcome.counts
+    assert outcome.status is RunStatus.FAILED and "the connection was lost" in (
+        outcome.message or ""
+    )
+    assert counts.read == 60 and letters == []
+    assert counts.read == counts.written + counts.failed + counts.filtered + counts.skipped
+    # The two batches before it; none after it (the queued ones are skipped).
+    assert counts.written == target.committed_rows == len(_rows(engine, "by_cols")) == 14

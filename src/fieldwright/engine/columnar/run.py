@@ -12,8 +12,12 @@ dead letters are the row engine's own.
 from __future__ import annotations
 
 import itertools
+import logging
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -28,6 +32,9 @@ from fieldwright.engine.run import Progress, RunOutcome
 __all__ = ["RowChunk", "execute_columnar"]
 
 _FILTERED = RecordResult(RecordStatus.FILTERED, None)
+#: Batches of columns queued for the sink's own thread at most (the loop maps ahead meanwhile).
+WRITE_AHEAD = 16
+log = logging.getLogger(__name__)
 
 
 class RowChunk(Protocol):
@@ -113,6 +120,25 @@ def execute_columnar(
     )
     # A sink that isolates the records its database refuses (the SQL sink) fails only those.
     write_records: Callable[[list[Record]], Any] = getattr(sink, "write_records", sink.write_batch)
+    # Batches of columns (COPY: the database's time) are written on a thread of their own, in
+    # order, while the loop reads and maps on; fail_fast writes them in turn, to stop at once.
+    writer = (
+        ThreadPoolExecutor(1, thread_name_prefix="fieldwright-sink")
+        if callable(write_columns) and not fail_fast
+        else None
+    )
+    queued: deque[tuple[Future[Any], list[int], Callable[[int], SourceItem]]] = deque()
+    stop_writes = threading.Event()  # set when a write failed or the run stopped: skip the rest
+
+    def write_queued(columns: dict[str, Any]) -> Any:
+        if stop_writes.is_set():
+            return ()
+        try:
+            return write_columns(columns)  # type: ignore[misc]
+        except BaseException:
+            stop_writes.set()
+            raise
+
     read = written = failed = filtered = skipped = 0
     unwritten = 0  # mapped rows of a chunk left unwritten once the run stopped (then skipped)
     batch: list[Record] = []
@@ -146,8 +172,16 @@ def execute_columnar(
             elapsed = time.monotonic() - started
             on_progress(Progress(counts(), elapsed, read / elapsed if elapsed > 0 else 0.0, total))
 
+    def settle(limit: int = 0) -> None:
+        """Take the outcome of queued writes, in order, until at most `limit` are queued."""
+        while len(queued) > limit:
+            future, piece, item_of = queued.popleft()
+            for reject in future.result() or ():  # a sink's error ends the run here
+                refused(item_of(piece[reject.index]), reject)
+
     def flush(count: int) -> None:
         nonlocal written, failed, status, message
+        settle()
         rejected = write_records(batch[:count])
         written += count
         for reject in rejected or ():
@@ -177,8 +211,13 @@ def execute_columnar(
                 if batch:
                     flush(len(batch))
                 piece, rows = rows[:size], rows[size:]
-                rejected = write_columns(columns.take(piece))  # type: ignore[misc]
                 written += len(piece)
+                if writer is not None:
+                    future = writer.submit(write_queued, columns.take(piece))
+                    queued.append((future, piece, item_of))
+                    settle(WRITE_AHEAD)
+                    continue
+                rejected = write_columns(columns.take(piece))  # type: ignore[misc]
                 for reject in rejected or ():
                     refused(item_of(piece[reject.index]), reject)
             unwritten += len(rows)  # what a refusal under fail_fast left
@@ -204,6 +243,15 @@ def execute_columnar(
                 batch.append(encoded.records[stop_at])
                 origins.append((item_of, stop_at))
             start = stop_at + 1
+
+    def finish_writes() -> None:
+        """After the run stopped: wait for the queued writes (the sink must be idle before it is
+        aborted); the rows they refused still become dead letters."""
+        while queued:
+            try:
+                settle(len(queued) - 1)
+            except Exception as exc:  # noqa: BLE001 - the run has already failed or stopped
+                log.warning("%s: a queued write failed after the run stopped: %s", sink.name, exc)
 
     error: Exception | None = None
     try:
@@ -256,11 +304,17 @@ def execute_columnar(
                 report()
         if status is RunStatus.COMPLETED and batch:
             flush(len(batch))
+        settle()
         if status is RunStatus.COMPLETED:
             sink.commit()
     # As in the row loop: any source or sink failure ends the run, the sink is aborted.
     except Exception as exc:  # noqa: BLE001
         status, message, error = RunStatus.FAILED, f"{sink.name}: {exc}", exc
+    if writer is not None:
+        if status is not RunStatus.COMPLETED:
+            stop_writes.set()
+        finish_writes()
+        writer.shutdown(wait=True)
     if status is not RunStatus.COMPLETED:
         sink.abort()
         kept_after = int(getattr(sink, "kept_after_abort", 0))
