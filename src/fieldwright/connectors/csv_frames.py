@@ -297,18 +297,18 @@ class CsvFrames(CsvSource):
             data, pending = data[:end], data[end:]
             if not data.endswith(b"\n"):
                 data += b"\n"
-            lines = data.count(b"\n")
+            lines = _line_ends(data)
             if not header_read:  # the header record: the first record, not blank
                 header_end = _record_end(data, quote, final=True, first=True)
                 header = data[:header_end]
                 if not header.strip() or header.count(b"\r") != header.count(b"\r\n"):
                     yield from self._rest(offset, number, header_read=False)
                     return
-                number += header.count(b"\n")
+                number += _line_ends(header)
                 offset += header_end
                 end -= header_end
                 data = data[header_end:]
-                lines = data.count(b"\n")
+                lines = _line_ends(data)
                 header_read = True
                 if not data:
                     continue
@@ -338,6 +338,11 @@ class CsvFrames(CsvSource):
             file.close()
             if file in self._binary_files:  # close() may have come first
                 self._binary_files.remove(file)
+
+
+def _line_ends(data: bytes) -> int:
+    """The line ends in `data` as the row reader counts them: CRLF, a lone CR or LF."""
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
 
 
 def _record_end(data: bytes, quote: bytes, *, final: bool, first: bool = False) -> int:

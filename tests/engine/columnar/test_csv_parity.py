@@ -113,6 +113,7 @@ CASES: dict[str, bytes] = {
     "unterminated quote": PLAIN + b'8000,"abc,1,x\n1,2,3,4\n',
     "blank lines": PLAIN + b"\n\n" + PLAIN[len(HEADER) :] + b"\r\n",
     "lone cr": PLAIN + b"8000,a\rb,1,x\n" + PLAIN[len(HEADER) :],
+    "lone cr in quotes": PLAIN + b'8000,"a\rb",1,x\nx1,a,1,x\n' + PLAIN[len(HEADER) :],
     "bad values": HEADER + b"x1,a,b,c\n2,,3e5,\n-7,  \xc3\xa9t\xc3\xa9  ,12,\n",
     "header with a quoted newline": b'id,"na\nme",amount,note\n1,a,2,b\n' * 1,
     "byte-order mark": b"\xef\xbb\xbf" + PLAIN,
