@@ -78,13 +78,18 @@ class CsvChunk:
         full = self._read()
         return full.height if full is not None else len(self.items())
 
+    def complete(self) -> bytes:
+        """The chunk's bytes, its last record ended by a line end (the file's last record may
+        have none; the row reader reads `data` itself)."""
+        return self.data if self.data.endswith(b"\n") else self.data + b"\n"
+
     def decoded(self) -> str:
         """The chunk decoded (a plain chunk: strictly, so it is valid in the encoding)."""
         if self._text is None:
             encoding = self.source.encoding
             if encoding == "utf-8-sig" and self.first_offset > 0:
                 encoding = "utf-8"
-            self._text = self.data.decode(encoding)
+            self._text = self.complete().decode(encoding)
         return self._text
 
     def plain(self) -> bool:
@@ -117,7 +122,7 @@ class CsvChunk:
         if self.plain():
             return True
         try:
-            text = self.data.decode("latin-1")  # quotes and line ends are where they are
+            text = self.complete().decode("latin-1")  # quotes and line ends are where they are
         except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes every byte
             return False
         import polars as pl
@@ -135,7 +140,7 @@ class CsvChunk:
                 return None
             text = self.decoded()
             source = self.source
-            data = self.data if source.encoding.startswith("utf-8") else text.encode("utf-8")
+            data = self.complete() if source.encoding.startswith("utf-8") else text.encode("utf-8")
             try:
                 self._full = pl.read_csv(
                     io.BytesIO(data),
@@ -295,8 +300,6 @@ class CsvFrames(CsvSource):
                     pending = data
                     continue
             data, pending = data[:end], data[end:]
-            if not data.endswith(b"\n"):
-                data += b"\n"
             lines = _line_ends(data)
             if not header_read:  # the header record: the first record, not blank
                 header_end = _record_end(data, quote, final=True, first=True)
