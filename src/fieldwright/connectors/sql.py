@@ -257,13 +257,17 @@ class SqlSink:
         count = len(next(iter(columns.values()))) if columns else 0
         if not count:
             return []
-        from fieldwright.connectors._sqlframe import columns_text, records_of
+        # Imported here: Polars is loaded only by a columnar run.
+        from fieldwright.connectors._sqlframe import records_of
 
-        if self._copy_columns(columns, count, columns_text):
+        if self._copy_columns(columns, count):
             return []
         return self.write_records(records_of(columns))
 
-    def _copy_columns(self, columns: Mapping[str, Any], count: int, columns_text: Any) -> bool:
+    def _copy_columns(self, columns: Mapping[str, Any], count: int) -> bool:
+        """One COPY of the columns' text; False when COPY cannot take them (nothing written)."""
+        from fieldwright.connectors._sqlframe import columns_text
+
         writer = self._writer
         loader = writer.copy
         if loader is None:
