@@ -5,18 +5,23 @@ with commas and quotes, decimals, dates, timestamps with a time zone,
 booleans, empty cells), then loads it into the same PostgreSQL table, in
 interleaved rounds, with:
 
-- ``fieldwright run KEY --input people.csv``: a stored mapping (pass-through, with
-  to_integer / to_number / to_boolean on the typed columns)
+- ``fieldwright run KEY --input people.csv --engine rows``: a stored mapping
+  (pass-through, with to_integer / to_number / to_boolean on the typed columns)
   whose target is the SQL connector (the SQL sink: COPY on psycopg 3), started
-  as its own process as a user would;
+  as its own process as a user would, on the row engine;
+- the same with ``--engine polars``: the columnar engine (Polars reads the CSV,
+  the batches reach COPY as columns; what ``--engine auto`` picks for this file);
 - ``psql -c "\\copy people FROM people.csv CSV HEADER"``, also its own process.
 
 Each round truncates the table first and checks the row count after. The
 fieldwright processes read compiled bytecode, as an installed package does
 (kept in the temporary folder, even under ``PYTHONDONTWRITEBYTECODE``). It
-prints every round's seconds, the ratios fieldwright rows/s ÷ psql rows/s
-(min / median / max; the target is ≥ 0.5×), each process's peak RSS and the
-fieldwright process's CPU seconds (steadier than wall time on a shared machine).
+prints every round's seconds, per engine the ratios fieldwright rows/s ÷ psql
+rows/s (min / median / max; the target is ≥ 0.5×), each process's peak RSS, the
+fieldwright processes' CPU seconds and their ratio to psql's wall time (CPU is
+steadier than wall time on a shared machine; the server's work is not psql's).
+``--engines rows,polars`` chooses the runs (``--engines polars`` skips the slow
+row run).
 
 PostgreSQL comes from ``--pg-url`` or ``FIELDWRIGHT_TEST_PG_URL``; the table
 lives in a fresh schema dropped at the end.
@@ -134,6 +139,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=5000, help="the mapping's batch size")
     parser.add_argument("--pg-url", default=os.environ.get("FIELDWRIGHT_TEST_PG_URL", DEFAULT_PG))
+    parser.add_argument("--engines", default="rows,polars", help="fieldwright engines to time")
     args = parser.parse_args()
     fieldwright = shutil.which("fieldwright") or str(Path(sys.executable).with_name("fieldwright"))
     schema = f"fw_sqlbench_{uuid.uuid4().hex[:10]}"
@@ -162,8 +168,10 @@ def main() -> None:
             document = directory / "bench.fwmap.json"
             document.write_text(json.dumps(_document(sa_url, args.batch_size)), encoding="utf-8")
             subprocess.run([fieldwright, "import", str(document)], env=env, check=True)
+            run = [fieldwright, "run", KEY, "--input", str(data), "--no-progress", "--engine"]
+            engines = [e.strip() for e in args.engines.split(",") if e.strip()]
             commands = {
-                "fieldwright run": [fieldwright, "run", KEY, "--input", str(data), "--no-progress"],
+                **{f"fieldwright {engine}": [*run, engine] for engine in engines},
                 "psql \\copy": [
                     "psql",
                     conninfo,
@@ -180,34 +188,35 @@ def main() -> None:
             )
             seconds: dict[str, list[float]] = {name: [] for name in commands}
             rss: dict[str, list[float]] = {name: [] for name in commands}
-            cpu: list[float] = []
+            cpu: dict[str, list[float]] = {name: [] for name in commands}
             for round_number in range(1, args.rounds + 1):
                 for name, command in commands.items():
                     with psycopg.connect(conninfo, autocommit=True) as connection:
                         connection.execute("TRUNCATE people")
                     took, peak, used = _timed(command, env)
-                    if name == "fieldwright run":
-                        cpu.append(used)
                     with psycopg.connect(conninfo) as connection:
                         row = connection.execute("SELECT count(*) FROM people").fetchone()
                     assert row is not None and row[0] == args.rows, (name, row)
                     seconds[name].append(took)
                     rss[name].append(peak)
+                    cpu[name].append(used)
                     rate = args.rows / took
-                    print(f"  round {round_number} {name:<16} {took:6.2f} s  {rate:>9,.0f} rows/s")
-            ratios = [
-                copy_time / run_time
-                for run_time, copy_time in zip(
-                    seconds["fieldwright run"], seconds["psql \\copy"], strict=True
-                )
-            ]
+                    print(f"  round {round_number} {name:<18} {took:6.2f} s  {rate:>9,.0f} rows/s")
+            copy_seconds = seconds["psql \\copy"]
             for name in commands:
                 print(_summary(f"{name} seconds", seconds[name], " s"))
                 print(_summary(f"{name} peak RSS", rss[name], " MB"))
-            # The server's work is not psql's: only the fieldwright process's CPU is telling.
-            print(_summary("fieldwright run CPU (user+sys)", cpu, " s"))
-            print(_summary("ratio fieldwright / psql \\copy", ratios, "×"))
-            print("  target: ≥ 0.5×")
+                if name.startswith("fieldwright"):
+                    # The server's work is not psql's: only the fieldwright process's CPU tells.
+                    print(_summary(f"{name} CPU (user+sys)", cpu[name], " s"))
+            for name in commands:
+                if not name.startswith("fieldwright"):
+                    continue
+                ratios = [c / r for r, c in zip(seconds[name], copy_seconds, strict=True)]
+                cpu_ratios = [c / u for u, c in zip(cpu[name], copy_seconds, strict=True)]
+                print(_summary(f"ratio {name} / psql \\copy", ratios, "×"))
+                print(_summary(f"  psql \\copy wall / {name} CPU", cpu_ratios, "×"))
+            print("  target: ≥ 0.5× (wall time, interleaved rounds)")
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA "{schema}" CASCADE')

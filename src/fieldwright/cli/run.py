@@ -148,8 +148,9 @@ def _progress_bar(
     type=click.Choice(ENGINES),
     default="auto",
     show_default=True,
-    help="rows: record by record; polars: the columnar engine (NDJSON input, a mapping whose "
-    "fields lower: see validate --engine polars); auto: polars for large inputs it can run.",
+    help="rows: record by record; polars: the columnar engine (NDJSON or CSV input, a mapping "
+    "whose fields lower: see validate --engine polars); auto: polars for large inputs it can "
+    "run. Also for a stored mapping's run (KEY).",
 )
 @database_option
 @source_options
@@ -206,6 +207,7 @@ def run(
                 output_path=output_path,
                 input_settings=source_settings(flags),
                 update=update,
+                engine=engine,
             )
         code = exit_code(result)
         if code is not ExitCode.OK:

@@ -84,6 +84,7 @@ def run_stored(
     output_path: Path | None,
     input_settings: dict[str, Any],
     update: Callable[[RunProgress], None] | None,
+    engine: str = "auto",
 ) -> RunResult:
     """Run the stored mapping `key`; prints where the output went. Exits on an error."""
     source = _file(input_path, "--input", input_settings) if input_path is not None else None
@@ -97,7 +98,9 @@ def run_stored(
         raise AssertionError("unreachable") from exc  # pragma: no cover
     try:
         try:
-            handle = service.start_run(key, source=source, target=target, on_progress=update)
+            handle = service.start_run(
+                key, source=source, target=target, on_progress=update, engine=engine
+            )
         except NotFound:
             _unknown(service, key)
             raise AssertionError("unreachable") from None  # pragma: no cover

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import types as sqltypes
 
-__all__ = ["CellKind", "cell_kind", "format_rows"]
+__all__ = ["NULL", "CellKind", "cell_kind", "cells_of", "format_rows"]
 
 NULL = "\\N"
 _NONE = type(None)
@@ -153,6 +153,12 @@ def _cells(values: Sequence[Any], kind: CellKind) -> list[str] | None:
             return None  # NaN and infinities ("nan", "inf"): psycopg's dumpers spell them
         return cells
     return None
+
+
+def cells_of(values: Sequence[Any], kind: CellKind) -> list[str] | None:
+    """One column's values as COPY text cells (connectors/_sqlframe.py), or None when this
+    path does not format them."""
+    return _cells(values, kind)
 
 
 def format_rows(

@@ -101,7 +101,7 @@ class CopyLoader:
         schema = self.database.schema
         return sql.Identifier(schema, table) if schema else sql.Identifier(table)
 
-    def _plan(self, table: Table, writers: Writers, columns: tuple[str, ...]) -> Plan | None:
+    def plan(self, table: Table, writers: Writers, columns: tuple[str, ...]) -> Plan | None:
         """Per column: its index, the record-value writer and the bind processor (both
         optional), skipping columns that need neither; None: a column the table lacks."""
         cache_key = (table.name, columns)
@@ -144,7 +144,7 @@ class CopyLoader:
         names = tuple(extra or ())
         groups: list[Group] = []
         for columns, values in _by_columns(records):
-            plan = self._plan(table, writers, columns)
+            plan = self.plan(table, writers, columns)
             if plan is None or not columns:
                 return None
             data: str | list[list[Any]] | None = None

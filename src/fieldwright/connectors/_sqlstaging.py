@@ -293,17 +293,26 @@ class Staging:
         )
         self.rows += len(records)
 
+    def bookkeeping(self, batch: int, now: datetime | None = None) -> dict[str, Any]:
+        """The staging columns of a batch's rows."""
+        return {
+            "_fw_batch_id": self.run_id,
+            "_fw_batch": batch,
+            "_fw_status": "pending",
+            "_fw_created_at": now or datetime.now(UTC),
+        }
+
+    def staged(self, columns: Sequence[str], count: int) -> None:
+        """Count `count` rows setting `columns` staged by COPY (SqlSink.write_columns)."""
+        self._written.update(columns)
+        self.rows += count
+
     def _copy(self, records: Sequence[Record], batch: int, now: datetime) -> bool:
         """Stage the batch with COPY when the database allows; False: use the per-row path."""
         loader = self.writer.copy
         if loader is None:
             return False
-        extra = {
-            "_fw_batch_id": self.run_id,
-            "_fw_batch": batch,
-            "_fw_status": "pending",
-            "_fw_created_at": now,
-        }
+        extra = self.bookkeeping(batch, now)
         groups = loader.convert(self.writer.table, self.writer.writers, records, extra)
         if groups is None or not loader.load(self.table, groups, doing=f"writing batch {batch}"):
             return False

@@ -306,11 +306,14 @@ class CsvSource:
             text.close()
             self._open_files.remove(text)
 
-    def _items(self, text: IO[str]) -> Iterator[SourceItem]:
+    def _items(self, text: IO[str], *, header_pending: bool | None = None) -> Iterator[SourceItem]:
+        """The items of `text`; `header_pending` (default: `has_header`) skips its first
+        record (connectors/csv_frames.py reads a file from a record in the middle)."""
         _raise_csv_field_limit(self.max_record_size)
         lines = _Lines(text, self.max_record_size, self.quotechar)
         reader = csv.reader(lines, delimiter=self.delimiter, quotechar=self.quotechar, strict=True)
-        header_pending = self.has_header
+        if header_pending is None:
+            header_pending = self.has_header
         columns, width, converters = self.columns, len(self.columns), self._converters
         while True:
             start = lines.count + 1

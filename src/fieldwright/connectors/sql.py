@@ -29,6 +29,7 @@ value is a bound parameter or a COPY row, never SQL text.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -39,12 +40,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import URL
 
-from fieldwright.connectors._sqlcommon import Database
+from fieldwright.connectors._copytext import constant_cells
+from fieldwright.connectors._sqlcommon import Database, driver_message
 from fieldwright.connectors._sqlstaging import Staging, TableWriter
 from fieldwright.connectors._sqlvalues import check_identifier, field_type, json_value
 from fieldwright.connectors.credentials import Credentials
 from fieldwright.connectors.errors import ConnectorError, SinkError, SourceUnreadable
-from fieldwright.domain.records import Position, Record, SourceItem
+from fieldwright.domain.records import Position, Record, RejectedRecord, SourceItem
 from fieldwright.domain.schema import SchemaField
 
 __all__ = ["SqlSink", "SqlSource", "fail_staged_rows", "reflect_schema", "staged_row_counts"]
@@ -222,6 +224,80 @@ class SqlSink:
             self._writer.write(records, self.batches, first_row)
             self.committed_rows += len(records)
 
+    def write_records(self, records: Sequence[Record]) -> list[RejectedRecord]:
+        """Write a batch as `write_batch` does, except that rows the database (or a column's
+        writer) refuses are found by halving the batch and returned, the rest written: the
+        columnar engine's way, where a refused row fails alone. A lost connection, an unknown
+        column or a failed staging move still raises."""
+        rejected: list[RejectedRecord] = []
+        self._isolate(records, 0, rejected)
+        return rejected
+
+    def _isolate(
+        self, records: Sequence[Record], base: int, rejected: list[RejectedRecord]
+    ) -> None:
+        try:
+            self.write_batch(records)
+        except SinkError as exc:
+            refusal = _refusal(exc)
+            if refusal is None:
+                raise
+            if len(records) == 1:
+                rejected.append(RejectedRecord(base, *refusal))
+                return
+            half = len(records) // 2
+            self._isolate(records[:half], base, rejected)
+            self._isolate(records[half:], base + half, rejected)
+
+    def write_columns(self, columns: Mapping[str, Any]) -> list[RejectedRecord]:
+        """Write a batch given as columns (Polars series or lists, one per column, the same
+        length): one COPY of their text when the database is PostgreSQL on psycopg and every
+        column formats (connectors/_sqlframe.py), else as records through `write_records`."""
+        self._require_open("write to")
+        count = len(next(iter(columns.values()))) if columns else 0
+        if not count:
+            return []
+        # Imported here: Polars is loaded only by a columnar run.
+        from fieldwright.connectors._sqlframe import records_of
+
+        if self._copy_columns(columns, count):
+            return []
+        return self.write_records(records_of(columns))
+
+    def _copy_columns(self, columns: Mapping[str, Any], count: int) -> bool:
+        """One COPY of the columns' text; False when COPY cannot take them (nothing written)."""
+        from fieldwright.connectors._sqlframe import columns_text
+
+        writer = self._writer
+        loader = writer.copy
+        if loader is None:
+            return False
+        names = tuple(columns)
+        plan = loader.plan(writer.table, writer.writers, names)
+        if plan is None:
+            return False
+        batch = self.batches + 1
+        table, upsert_key, extra = writer.table, None, {}
+        if self._staging is not None:
+            table, extra = self._staging.table, self._staging.bookkeeping(batch)
+        elif self.mode == "upsert":
+            upsert_key = writer.key
+        suffix = constant_cells(list(extra.values())) if extra else ""
+        text = None if suffix is None else columns_text(columns, plan[2], suffix)
+        if text is None:
+            return False
+        doing = f"writing batch {batch}"
+        if not loader.load(
+            table, [(names + tuple(extra), text)], upsert_key=upsert_key, doing=doing
+        ):
+            return False
+        self.batches = batch
+        if self._staging is not None:
+            self._staging.staged(names, count)
+        else:
+            self.committed_rows += count
+        return True
+
     def commit(self) -> None:
         self._require_open("commit")
         try:
@@ -252,6 +328,26 @@ class SqlSink:
 
     def __repr__(self) -> str:
         return f"SqlSink({self.name!r}, {self._state})"
+
+
+def _refusal(exc: SinkError) -> tuple[str, str | None] | None:
+    """(reason, column) when `exc` is the database refusing the rows (a constraint, a value of
+    the wrong type) or a column's writer refusing a value; None for anything else."""
+    cause = exc.__cause__
+    if isinstance(cause, sa_exc.DBAPIError) and not isinstance(
+        cause, sa_exc.OperationalError | sa_exc.InterfaceError
+    ):
+        return driver_message(cause), None
+    if isinstance(cause, ValueError):
+        found = _VALUE_REFUSED.search(str(exc.args[0]) if exc.args else "")
+        if found:
+            return f"column {found.group(1)!r}: {found.group(2)}", found.group(1)
+        return str(cause), None
+    return None
+
+
+#: TableWriter.prepare's message for a value a column's writer refuses.
+_VALUE_REFUSED = re.compile(r"batch \d+, row \d+, column '(.*?)': (.*)", re.S)
 
 
 def fail_staged_rows(

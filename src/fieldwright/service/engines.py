@@ -2,7 +2,7 @@
 
 `fieldwright run --engine auto|rows|polars` and the app's runs (auto) decide
 here. The columnar engine runs a mapping whose every field lowers
-(engine/columnar/plan.py) on an NDJSON input; `auto` picks it for large
+(engine/columnar/plan.py) on an NDJSON or CSV input; `auto` picks it for large
 inputs only (Polars' start-up costs more than the row engine spends on a
 small file). `engine_report` is what `fieldwright validate --engine polars`
 prints. Polars is imported only when a columnar run starts.
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from fieldwright.connectors.csv_frames import CsvFrames
 from fieldwright.connectors.frames import NdjsonFrames
 from fieldwright.domain import ConnectorRef, MappingDocument
 from fieldwright.domain.records import RecordSource
@@ -45,7 +46,7 @@ ENGINES: tuple[Engine, ...] = ("auto", "rows", "polars")
 AUTO_BYTES = 20 << 20
 AUTO_RECORDS = 50_000
 #: The input formats the columnar engine reads.
-COLUMNAR_FORMATS = ("ndjson",)
+COLUMNAR_FORMATS = ("ndjson", "csv", "tsv")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,7 @@ def engine_report(mapping: MappingDocument | CompiledMapping) -> list[FieldEngin
 
 
 def _estimated_records(path: Path, size: int) -> int:
-    """Records of an NDJSON file, estimated from the lines of its first MiB."""
+    """Records of an NDJSON or CSV file, estimated from the lines of its first MiB."""
     with path.open("rb") as file:
         head = file.read(1 << 20)
     lines = head.count(b"\n")
@@ -94,7 +95,7 @@ def choose_engine(
     plan = plan_mapping(compiled)
     problems = [f"{t}: {why}" for t, status, why in plan.describe() if status == "row engine"]
     if input_format not in COLUMNAR_FORMATS:
-        problems.append(f"the columnar engine reads NDJSON, not {input_format}")
+        problems.append(f"the columnar engine reads NDJSON and CSV, not {input_format}")
     if importlib.util.find_spec("polars") is None:
         problems.append("Polars is not installed")
     if requested == "polars":
@@ -121,24 +122,49 @@ _FRAME_SETTINGS = frozenset({"path", "check_duplicate_keys", "max_record_size"})
 
 
 def columnar_source(
-    compiled: CompiledMapping, ref: ConnectorRef, base_dir: Path | None, connectors: Connectors
+    compiled: CompiledMapping,
+    ref: ConnectorRef,
+    base_dir: Path | None,
+    connectors: Connectors,
+    *,
+    engine: str = "auto",
 ) -> tuple[Callable[[], RecordSource], ColumnarPlan] | None:
-    """For a run through connectors (the app, schedules): the columnar source opener and
-    plan when `auto` picks the columnar engine for `ref` (a large NDJSON file), else None."""
-    if not isinstance(connectors, StandardConnectors) or ref.kind.lower() not in (
+    """For a run through connectors (the app, schedules, `fieldwright run KEY`): the columnar
+    source opener and plan when `engine` (auto: by size) picks the columnar engine for `ref`
+    (an NDJSON or CSV file), else None; `polars` that cannot run raises InvalidRequest."""
+    if engine not in ENGINES:
+        raise InvalidRequest(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine == "rows":
+        return None
+    kind = ref.kind.lower()
+    if engine == "polars" and kind not in ("ndjson", "jsonl", "csv", "tsv"):
+        raise InvalidRequest(
+            f"the columnar engine reads NDJSON and CSV files, not a {ref.kind} connector "
+            "(use --engine rows or auto)"
+        )
+    if not isinstance(connectors, StandardConnectors) or kind not in (
         "ndjson",
         "jsonl",
+        "csv",
+        "tsv",
     ):
         return None
-    if not set(ref.settings) <= _FRAME_SETTINGS:
+    csv = kind in ("csv", "tsv")
+    if csv and "schema" in ref.settings:  # typed columns: the row reader converts them
+        return None
+    if not csv and not set(ref.settings) <= _FRAME_SETTINGS:
         return None
     path = file_path(ref, base_dir)
     if path is None or not path.is_file():
         return None
-    choice = choose_engine(compiled, "auto", path, "ndjson")
+    choice = choose_engine(compiled, engine, path, kind if csv else "ndjson")
     if choice.plan is None:
         return None
     settings: dict[str, Any] = {k: v for k, v in ref.settings.items() if k != "path"}
+    if csv:
+        if kind == "tsv":
+            settings.setdefault("delimiter", "\t")
+        return (lambda: CsvFrames(path, **settings)), choice.plan
     return (lambda: NdjsonFrames(path, **settings)), choice.plan
 
 

@@ -233,6 +233,7 @@ class Service:
         on_progress: ProgressCallback | None = None,
         on_finished: FinishedCallback | None = None,
         pipeline: bool = False,
+        engine: str = "auto",
     ) -> RunHandle:
         """Run a stored mapping (by key, its latest version) or a document, in a worker thread;
         a key that names no stored mapping but a stored pipeline runs the pipeline, as does
@@ -241,6 +242,8 @@ class Service:
         `source`/`target` override the document's connectors; relative file paths are
         taken from `base_dir` (the document's folder), else the working directory.
         Callbacks come from worker threads: progress at least every half second.
+        `engine` is "auto" (the columnar engine for a large NDJSON or CSV file whose mapping
+        lowers), "rows" or "polars" (InvalidRequest when it cannot run): service/engines.py.
         """
         return self._track(
             self._runs.start_run(
@@ -253,6 +256,7 @@ class Service:
                 on_progress=on_progress,
                 on_finished=on_finished,
                 pipeline=pipeline,
+                engine=engine,
             )
         )
 

@@ -24,6 +24,7 @@ from fieldwright.connectors import (
     open_source,
     setting_names,
 )
+from fieldwright.connectors.csv_frames import CsvFrames
 from fieldwright.connectors.frames import NdjsonFrames, NdjsonFrameSink
 from fieldwright.domain import ErrorStrategy, MappingDocument
 from fieldwright.domain.document import ConnectorRef
@@ -162,7 +163,11 @@ def run_file(
         if engine != "rows" and Path(input_path).is_file():  # else opening it says why not
             choice = choose_engine(compiled, engine, Path(input_path), name)
         source: RecordSource
-        if choice.engine == "polars":
+        if choice.engine == "polars" and name in ("csv", "tsv"):
+            if name == "tsv":
+                settings.setdefault("delimiter", "\t")
+            source = CsvFrames(Path(input_path), **settings)
+        elif choice.engine == "polars":
             source = NdjsonFrames(Path(input_path), **settings)
         else:
             source = open_source(Path(input_path), name, **settings)

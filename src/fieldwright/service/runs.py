@@ -171,6 +171,7 @@ class Runs:
         cancel_event: threading.Event | None = None,
         version: int | None = None,
         pipeline: bool = False,
+        engine: str = "auto",
     ) -> RunHandle:
         """Start a run of a stored mapping (by key) or a document; see `Service.start_run`.
 
@@ -211,7 +212,9 @@ class Runs:
             return connectors.open_source(source_ref, base_dir=base_dir)
 
         # A large NDJSON source runs on the columnar engine (auto: service/engines.py).
-        columnar = columnar_source(compile_mapping(document), source_ref, base_dir, connectors)
+        columnar = columnar_source(
+            compile_mapping(document), source_ref, base_dir, connectors, engine=engine
+        )
         return self._start(
             document,
             version,

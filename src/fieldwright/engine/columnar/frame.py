@@ -29,7 +29,7 @@ from fieldwright.engine.columnar.kernels import KERNEL_FUNCTIONS, concat_columns
 from fieldwright.engine.columnar.plan import ColumnarPlan, FieldPlan, Predicate
 from fieldwright.engine.compiler import STEP_ERRORS, CompiledStep
 
-__all__ = ["Chunk", "Encoded", "FrameMapper"]
+__all__ = ["Chunk", "Columns", "Encoded", "FrameMapper"]
 
 log = logging.getLogger(__name__)
 _DTYPES: dict[type, pl.DataType] = {
@@ -57,6 +57,34 @@ class Encoded:
 
     def __len__(self) -> int:
         return len(self.lines)
+
+
+@dataclass(slots=True)
+class Columns:
+    """A chunk's records as columns, one per (top-level) target, for a sink that takes columns
+    (`write_columns`: the SQL sink's COPY); `gone`: rows not in them (redone, filtered out, or
+    in `records`, which the sink takes as records through `write_batch`)."""
+
+    columns: dict[str, pl.Series | list[Any]]
+    gone: set[int]
+    records: dict[int, dict[str, Any]]
+    rows: int
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def take(self, rows: list[int]) -> dict[str, pl.Series | list[Any]]:
+        """The columns of `rows` (indexes in increasing order)."""
+        if rows and rows[-1] - rows[0] == len(rows) - 1:  # a run of rows: a slice
+            start, stop = rows[0], rows[-1] + 1
+            return {name: column[start:stop] for name, column in self.columns.items()}
+        where = pl.Series(rows, dtype=pl.UInt32)
+        return {
+            name: column.gather(where)
+            if isinstance(column, pl.Series)
+            else [column[i] for i in rows]
+            for name, column in self.columns.items()
+        }
 
 
 class Chunk(Protocol):
@@ -178,10 +206,12 @@ def read_schema(
 class FrameMapper:
     """Maps chunks through a columnar plan; the schema is fixed by the first chunk read."""
 
-    def __init__(self, plan: ColumnarPlan, *, encode: bool = False) -> None:
+    def __init__(self, plan: ColumnarPlan, *, encode: bool = False, columns: bool = False) -> None:
         self.plan = plan
         #: Whether to give the records as NDJSON lines (`Encoded`) when every column allows.
         self.encode = encode
+        #: Whether to give the records as columns (`Columns`) when every target is top-level.
+        self.columns = columns and all(len(field.names) == 1 for field in plan.fields)
         self.schema: dict[str, pl.DataType] | None = None
         #: Why the chunks run on rows after all (set once, from the first chunk).
         self.unsupported: str | None = None
@@ -189,7 +219,7 @@ class FrameMapper:
 
     def map(
         self, chunk: Chunk
-    ) -> tuple[list[dict[str, Any] | None] | Encoded, set[int], set[int]] | None:
+    ) -> tuple[list[dict[str, Any] | None] | Encoded | Columns, set[int], set[int]] | None:
         """The outputs of a chunk's records (None for those to redo or filtered out), the
         records to redo and those the filter leaves out; None when the chunk is not read as
         a frame (the row engine maps it all)."""
@@ -213,11 +243,13 @@ class FrameMapper:
 
     def _map(
         self, frame: pl.DataFrame, chunk: Chunk
-    ) -> tuple[list[dict[str, Any] | None] | Encoded, set[int], set[int]]:
+    ) -> tuple[list[dict[str, Any] | None] | Encoded | Columns, set[int], set[int]]:
         rows = frame.height
         redo: set[int] = set(chunk.suspects())
         leaves: dict[tuple[str, ...], pl.Series] = {}
         text: list[pl.Series] = []
+        # A CSV chunk's text values are its cells (connectors/csv_frames.py): nothing to vouch.
+        exact = bool(getattr(chunk, "exact_text", False))
 
         def leaf(path: tuple[str, ...]) -> pl.Series:
             found = leaves.get(path)
@@ -226,7 +258,7 @@ class FrameMapper:
                 for name in path[1:]:
                     found = found.struct.field(name)
                 leaves[path] = found
-                if found.dtype == pl.String:
+                if found.dtype == pl.String and not exact:
                     self._vouch(path, found, chunk, text, redo)
             return found
 
@@ -237,6 +269,12 @@ class FrameMapper:
         columns = [self._field(plan, rows, leaf, redo) for plan in self.plan.fields]
         left_out -= redo
         self.columnar_records += rows - len(redo)
+        if self.columns:
+            named = {
+                plan.names[0]: column
+                for plan, column in zip(self.plan.fields, columns, strict=True)
+            }
+            return Columns(named, redo | left_out, {}, rows), redo, left_out
         if self.encode and all(isinstance(c, pl.Series) for c in columns):
             return self._encoded(columns, rows, redo | left_out), redo, left_out
         outputs: list[dict[str, Any] | None] = _assemble(  # type: ignore[assignment]

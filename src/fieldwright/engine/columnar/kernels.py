@@ -259,7 +259,27 @@ def _default(column: pl.Series, step: CompiledStep) -> tuple[pl.Series, None] | 
     return result.cast(column.dtype), None
 
 
+#: The words to_boolean reads, exactly as listed (other case or spaces: the row function).
+_BOOLEAN_WORDS = dict.fromkeys(("true", "t", "yes", "y", "1", "on"), True) | dict.fromkeys(
+    ("false", "f", "no", "n", "0", "off"), False
+)
+
+
+def _to_boolean(column: pl.Series, step: CompiledStep) -> tuple[pl.Series, pl.Series] | None:
+    """A CSV column's usual booleans: the listed words, exactly; any other text is left to
+    the row function (case, spaces, blank text, and the failures)."""
+    if column.dtype == pl.Boolean:
+        return column, column.is_null() & False
+    if column.dtype not in (pl.String, pl.Null):
+        return None
+    text = column.cast(pl.String)
+    words, values = list(_BOOLEAN_WORDS), list(_BOOLEAN_WORDS.values())
+    result = text.replace_strict(words, values, default=None, return_dtype=pl.Boolean)
+    return result, text.is_not_null() & ~text.is_in(words)
+
+
 KERNEL_FUNCTIONS: dict[str, Kernel] = {
+    "to_boolean": _to_boolean,
     "title": _title,
     "truncate": _truncate,
     "to_integer": _to_integer,

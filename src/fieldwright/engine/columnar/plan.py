@@ -52,6 +52,7 @@ KERNELS: dict[str, str] = {
     "to_integer": "integers and digit text; other text by the row function",
     "lookup_strict": "text keys into a table of text or integers",
     "default": "null and blank text, a fallback of the column's type",
+    "to_boolean": "the listed words, exactly; other text by the row function",
 }
 
 

@@ -12,15 +12,19 @@ dead letters are the row engine's own.
 from __future__ import annotations
 
 import itertools
+import logging
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from fieldwright.domain import ErrorStrategy
-from fieldwright.domain.records import Record, RecordSink, SourceItem
+from fieldwright.domain.records import Record, RecordSink, RejectedRecord, SourceItem
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus
-from fieldwright.engine.columnar.frame import Encoded, FrameMapper
+from fieldwright.engine.columnar.frame import Columns, Encoded, FrameMapper
 from fieldwright.engine.columnar.plan import ColumnarPlan
 from fieldwright.engine.results import RecordResult, RecordStatus
 from fieldwright.engine.run import Progress, RunOutcome
@@ -28,6 +32,9 @@ from fieldwright.engine.run import Progress, RunOutcome
 __all__ = ["RowChunk", "execute_columnar"]
 
 _FILTERED = RecordResult(RecordStatus.FILTERED, None)
+#: Batches of columns queued for the sink's own thread at most (the loop maps ahead meanwhile).
+WRITE_AHEAD = 16
+log = logging.getLogger(__name__)
 
 
 class RowChunk(Protocol):
@@ -43,7 +50,10 @@ class RowChunk(Protocol):
 def _mapped(
     mapper: FrameMapper, chunk: Any
 ) -> tuple[
-    list[Record | None] | Encoded, dict[int, RecordResult], set[int], Callable[[int], SourceItem]
+    list[Record | None] | Encoded | Columns,
+    dict[int, RecordResult],
+    set[int],
+    Callable[[int], SourceItem],
 ]:
     """(clean outputs, other results, unreadable indexes, the item of an index) of a chunk."""
     compiled = mapper.plan.compiled
@@ -73,7 +83,7 @@ def _mapped(
             continue
         result = compiled.apply(item.record)
         if result.status is RecordStatus.OK and not result.errors:
-            if isinstance(mapped, Encoded):
+            if isinstance(mapped, Encoded | Columns):
                 mapped.records[index] = result.output  # type: ignore[assignment]
             else:
                 mapped[index] = result.output
@@ -104,8 +114,33 @@ def execute_columnar(
     size = batch_size or settings.batch_size
     fail_fast = strategy is ErrorStrategy.FAIL_FAST
     sequence = itertools.count(1)
-    mapper = mapper or FrameMapper(plan, encode=callable(getattr(sink, "write_lines", None)))
+    write_columns = getattr(sink, "write_columns", None)
+    mapper = mapper or FrameMapper(
+        plan, encode=callable(getattr(sink, "write_lines", None)), columns=callable(write_columns)
+    )
+    # A sink that isolates the records its database refuses (the SQL sink) fails only those.
+    write_records: Callable[[list[Record]], Any] = getattr(sink, "write_records", sink.write_batch)
+    # Batches of columns (COPY: the database's time) are written on a thread of their own, in
+    # order, while the loop reads and maps on; fail_fast writes them in turn, to stop at once.
+    writer = (
+        ThreadPoolExecutor(1, thread_name_prefix="fieldwright-sink")
+        if callable(write_columns) and not fail_fast
+        else None
+    )
+    queued: deque[tuple[Future[Any], list[int], Callable[[int], SourceItem]]] = deque()
+    stop_writes = threading.Event()  # set when a write failed or the run stopped: skip the rest
+
+    def write_queued(columns: dict[str, Any]) -> Any:
+        if stop_writes.is_set():
+            return ()
+        try:
+            return write_columns(columns)  # type: ignore[misc]
+        except BaseException:
+            stop_writes.set()
+            raise
+
     read = written = failed = filtered = skipped = 0
+    unwritten = 0  # mapped rows of a chunk left unwritten once the run stopped (then skipped)
     batch: list[Record] = []
     origins: list[tuple[Callable[[int], SourceItem], int]] = []
     started = last_report = time.monotonic()
@@ -137,19 +172,59 @@ def execute_columnar(
             elapsed = time.monotonic() - started
             on_progress(Progress(counts(), elapsed, read / elapsed if elapsed > 0 else 0.0, total))
 
+    def settle(limit: int = 0) -> None:
+        """Take the outcome of queued writes, in order, until at most `limit` are queued."""
+        while len(queued) > limit:
+            future, piece, item_of = queued.popleft()
+            for reject in future.result() or ():  # a sink's error ends the run here
+                refused(item_of(piece[reject.index]), reject)
+
     def flush(count: int) -> None:
         nonlocal written, failed, status, message
-        rejected = sink.write_batch(batch[:count])
+        settle()
+        rejected = write_records(batch[:count])
         written += count
         for reject in rejected or ():
             item_of, at = origins[reject.index]
-            item = item_of(at)
-            dead(item, "write", reject.field, reject.reason)
-            written -= 1
-            failed += 1
-            if fail_fast and status is RunStatus.COMPLETED:
-                status, message = RunStatus.FAILED, f"{item.position}: {reject.reason}"
+            refused(item_of(at), reject)
         del batch[:count], origins[:count]
+
+    def refused(item: SourceItem, reject: RejectedRecord) -> None:
+        nonlocal written, failed, status, message
+        dead(item, "write", reject.field, reject.reason)
+        written -= 1
+        failed += 1
+        if fail_fast and status is RunStatus.COMPLETED:
+            status, message = RunStatus.FAILED, f"{item.position}: {reject.reason}"
+
+    def write_columnar(columns: Columns, count: int, item_of: Callable[[int], SourceItem]) -> None:
+        """Write the chunk's first `count` records in order: runs of rows as columns (a batch
+        at most each), the records between them through the batch."""
+        nonlocal written, unwritten
+        start = 0
+        for stop_at in [*sorted(i for i in columns.records if i < count), count]:
+            rows = [n for n in range(start, stop_at) if n not in columns.gone]
+            if status is not RunStatus.COMPLETED:
+                unwritten += len(rows)
+                rows = []
+            while rows and status is RunStatus.COMPLETED:
+                if batch:
+                    flush(len(batch))
+                piece, rows = rows[:size], rows[size:]
+                written += len(piece)
+                if writer is not None:
+                    future = writer.submit(write_queued, columns.take(piece))
+                    queued.append((future, piece, item_of))
+                    settle(WRITE_AHEAD)
+                    continue
+                rejected = write_columns(columns.take(piece))  # type: ignore[misc]
+                for reject in rejected or ():
+                    refused(item_of(piece[reject.index]), reject)
+            unwritten += len(rows)  # what a refusal under fail_fast left
+            if stop_at < count:
+                batch.append(columns.records[stop_at])
+                origins.append((item_of, stop_at))
+            start = stop_at + 1
 
     def write_encoded(encoded: Encoded, count: int, item_of: Callable[[int], SourceItem]) -> None:
         """Write the chunk's first `count` records in order: runs of NDJSON lines straight
@@ -168,6 +243,15 @@ def execute_columnar(
                 batch.append(encoded.records[stop_at])
                 origins.append((item_of, stop_at))
             start = stop_at + 1
+
+    def finish_writes() -> None:
+        """After the run stopped: wait for the queued writes (the sink must be idle before it is
+        aborted); the rows they refused still become dead letters."""
+        while queued:
+            try:
+                settle(len(queued) - 1)
+            except Exception as exc:  # noqa: BLE001 - the run has already failed or stopped
+                log.warning("%s: a queued write failed after the run stopped: %s", sink.name, exc)
 
     error: Exception | None = None
     try:
@@ -201,6 +285,8 @@ def execute_columnar(
             read += count
             if isinstance(outputs, Encoded):
                 write_encoded(outputs, count, item_of)
+            elif isinstance(outputs, Columns):
+                write_columnar(outputs, count, item_of)
             else:
                 kept = [n for n in range(count) if outputs[n] is not None]
                 batch += [outputs[n] for n in kept]  # type: ignore[misc]
@@ -218,23 +304,32 @@ def execute_columnar(
                 report()
         if status is RunStatus.COMPLETED and batch:
             flush(len(batch))
+        settle()
         if status is RunStatus.COMPLETED:
             sink.commit()
     # As in the row loop: any source or sink failure ends the run, the sink is aborted.
     except Exception as exc:  # noqa: BLE001
         status, message, error = RunStatus.FAILED, f"{sink.name}: {exc}", exc
+    if writer is not None:
+        if status is not RunStatus.COMPLETED:
+            stop_writes.set()
+        finish_writes()
+        writer.shutdown(wait=True)
     if status is not RunStatus.COMPLETED:
         sink.abort()
         kept_after = int(getattr(sink, "kept_after_abort", 0))
-        skipped, written, batch = written + len(batch) - kept_after, kept_after, []
+        skipped = written + len(batch) + unwritten - kept_after
+        written, batch = kept_after, []
         origins.clear()
     report()
     return RunOutcome(status, counts(), time.monotonic() - started, message, error)
 
 
-def put(outputs: list[Record | None] | Encoded, index: int, record: Record | None) -> None:
+def put(
+    outputs: list[Record | None] | Encoded | Columns, index: int, record: Record | None
+) -> None:
     """Set the output of a record that on_error recovered."""
-    if isinstance(outputs, Encoded):
+    if isinstance(outputs, Encoded | Columns):
         if record is not None:
             outputs.records[index] = record
     else:
