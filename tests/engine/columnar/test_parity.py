@@ -19,6 +19,12 @@ from tests.engine.columnar.parity import assert_same, run_both, write_ndjson
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = sorted((REPO / "resources" / "examples").glob("*/mapping.fwmap.json"))
 TEMPLATES = sorted((REPO / "resources" / "templates").glob("*.fwtemplate.json"))
+#: Every template's mapping: its own (None), and each named mapping of a pipeline template.
+TEMPLATE_MAPPINGS = [
+    (path, name)
+    for path in TEMPLATES
+    for name in ([None] if load_template(path).fields else []) + list(load_template(path).mappings)
+]
 
 
 def _input_of(mapping: Path) -> Path:
@@ -47,19 +53,37 @@ def test_every_bundled_example_maps_the_same(mapping: Path, tmp_path: Path) -> N
         assert columnar >= len(records)
 
 
-@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name.split(".")[0])
-def test_every_template_suite_maps_the_same(path: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("path", "mapping"),
+    TEMPLATE_MAPPINGS,
+    ids=lambda v: v.name.split(".")[0] if isinstance(v, Path) else str(v or ""),
+)
+def test_every_template_suite_maps_the_same(
+    path: Path, mapping: str | None, tmp_path: Path
+) -> None:
     template = load_template(path)
-    document = expand(template, key="mapping_PARITY_TEST_20261203", name="parity").document
+    document = expand(
+        template, key="mapping_PARITY_TEST_20261203", name="parity", mapping=mapping
+    ).document
     records = [test.input for test in document.tests]
     sample = next(path.parent.glob(path.name.split(".")[0] + ".sample.*"), None)
-    if sample is not None:
+    if sample is not None and mapping is None:
         records += _records(sample)
     assert records
     source = write_ndjson(tmp_path / "in.ndjson", records)
     for strategy in (ErrorStrategy.CONTINUE_ON_ERROR, ErrorStrategy.FAIL_FAST):
         rows, cols, _ = run_both(document, source, tmp_path, chunk_bytes=2048, strategy=strategy)
         assert_same(rows, cols)
+
+
+def test_a_mapping_without_fields_runs_on_rows_on_either_engine(tmp_path: Path) -> None:
+    """Polars builds no struct of nothing: such a mapping does not lower, and writes {}."""
+    document = MappingDocument(fieldwright="1.0", key="mapping_EMPTY_TEST_20261203", name="e")
+    assert not plan_mapping(compile_document(document)).lowers
+    source = write_ndjson(tmp_path / "in.ndjson", [{"a": 1}, {"b": 2}])
+    rows, cols, _ = run_both(document, source, tmp_path, chunk_bytes=2048)
+    assert_same(rows, cols)
+    assert rows.output.splitlines() == [b"{}", b"{}"]
 
 
 def test_the_contacts_and_timesheets_examples_lower() -> None:

@@ -290,6 +290,8 @@ def plan_mapping(compiled: CompiledMapping) -> ColumnarPlan:
                 "or null (with && || !): it is evaluated record by record"
             )
     fields = tuple(_field_plan(field) for field in compiled.written)
+    if not fields:  # Polars builds no struct of nothing: each record maps to {} row by row
+        problems.append("the mapping writes no field")
     targets = [plan.names for plan in fields if plan.read is not None]
     for index, names in enumerate(targets):
         for other in targets[index + 1 :]:
