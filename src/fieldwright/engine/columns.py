@@ -36,10 +36,12 @@ Column = Callable[[Sequence[Record], list[dict[str, Any]], set[int], Cache], Non
 
 class Marks(set[int]):
     """The records of a chunk to map again on the careful path, plus the errors that
-    `on_error: null | default` recovered in the others (by record index, field order)."""
+    `on_error: null | default` recovered in the others (by record index, field order),
+    when `keep` (a run needs only the recovered values, not their errors)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = True) -> None:
         super().__init__()
+        self.keep = keep
         self.recovered: dict[int, list[FieldError]] = {}
 
 
@@ -243,27 +245,57 @@ def _step_by_value(
     """`step` over the column value by value: a value it cannot handle fails alone.
 
     The function is called as `_apply_step` calls it (its str shortcut, its arguments
-    spread), not through the careful path's per-record wrapper."""
-    passthrough = step.passthrough
-    call, impl, args, on_text = step.call, step.impl, step.args, step.on_text
-    out: list[Any] = []
-    append = out.append
+    spread), not through the careful path's per-record wrapper. Values that an earlier
+    step failed on, and nulls a passthrough step skips, come out null."""
+    passthrough, args = step.passthrough, step.args
+    out: list[Any] = [None] * len(values)
     for index, value in enumerate(values):
         if (value is None and passthrough) or index in failed:
-            append(None)
             continue
         try:
             if step.context:
-                append(call(value, records[index]))
-            elif on_text is not None and type(value) is str:
-                append(on_text(value, *args))
+                out[index] = step.call(value, records[index])
+            elif step.on_text is not None and type(value) is str:
+                out[index] = step.on_text(value, *args)
             else:
-                append(impl(value, *args))
+                out[index] = step.impl(value, *args)
         except errors as exc:
             # Kept without its traceback: the traceback holds this frame, which holds
             # `failed`, a cycle per failed value that only the cyclic collector frees.
             failed[index] = (exc.with_traceback(None), step)
-            append(None)
+    return out
+
+
+def _text_by_value(
+    step: CompiledStep, values: list[Any], errors: tuple[type[BaseException], ...], failed: Failures
+) -> list[Any] | None:
+    """`_step_by_value` of a step with a str shortcut and at most one argument, on a
+    column no earlier step failed on: the common case (to_number over amounts, some
+    empty or "N/A"), in one tight loop. None when it does not apply."""
+    on_text, impl, args = step.on_text, step.impl, step.args
+    if on_text is None or step.context or failed or len(args) > 1:
+        return None
+    passthrough = step.passthrough
+    out: list[Any] = [None] * len(values)
+    if args:
+        (arg,) = args
+        for index, value in enumerate(values):
+            try:
+                if type(value) is str:
+                    out[index] = on_text(value, arg)
+                elif value is not None or not passthrough:
+                    out[index] = impl(value, arg)
+            except errors as exc:
+                failed[index] = (exc.with_traceback(None), step)
+        return out
+    for index, value in enumerate(values):
+        try:
+            if type(value) is str:
+                out[index] = on_text(value)
+            elif value is not None or not passthrough:
+                out[index] = impl(value)
+        except errors as exc:
+            failed[index] = (exc.with_traceback(None), step)
     return out
 
 
@@ -329,6 +361,10 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
         if not recovers or not isinstance(bad, Marks):
             bad.update(failed)
             return
+        if not bad.keep:
+            for index in failed:
+                values[index] = field.fallback()
+            return
         for index, (exc, step) in failed.items():
             error, values[index] = field.recovered(exc, step)
             bad.recovered.setdefault(index, []).append(error)
@@ -349,7 +385,9 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
             for number, step in enumerate(steps):
                 if failing[number]:  # it failed in the last chunk: no whole-column try
                     before = len(failed)
-                    values = _step_by_value(step, values, records, errors, failed)
+                    values = _text_by_value(
+                        step, values, errors, failed
+                    ) or _step_by_value(step, values, records, errors, failed)
                     failing[number] = len(failed) > before
                     continue
                 try:

@@ -228,6 +228,13 @@ class CompiledField:
         failure = exc if isinstance(exc, _FieldFailed) else _FieldFailed(_reason(exc), step)
         return self.recover(failure, self.target.text)
 
+    def fallback(self) -> Any:
+        """The value `on_error` writes for a failed value (None for skip/fail)."""
+        if self.mapping.on_error is OnError.DEFAULT:  # a fresh copy of an object or a list
+            default = self.mapping.default
+            return copy.deepcopy(default) if isinstance(default, dict | list) else default
+        return None
+
     def recover(self, exc: _FieldFailed, target: str) -> tuple[FieldError, Any]:
         """The error record and the value `on_error` writes instead (None for skip/fail)."""
         on_error = self.mapping.on_error
@@ -325,12 +332,15 @@ class CompiledMapping:
         ]
 
     def map_chunk(
-        self, records: Sequence[Mapping[str, Any]]
+        self, records: Sequence[Mapping[str, Any]], *, recovered_errors: bool = True
     ) -> tuple[list[dict[str, Any] | None], dict[int, RecordResult]]:
         """Map a chunk: the output of each record mapped cleanly (else None), and the
         results of the others (filtered, failed, or recovered by on_error) by index.
 
         This is the run loop's entry: it builds no result object for clean records.
+        Without `recovered_errors`, a record whose values `on_error: null | default`
+        recovered on the batch path counts as clean: its output is given, and no error
+        record is built for those values (a run keeps only failures).
         """
         if self._columns is None:
             results = [self.apply(record) for record in records]
@@ -359,7 +369,7 @@ class CompiledMapping:
                     others[index] = screened
             kept = [records[i] for i in positions]
         mapped: list[dict[str, Any]] = [{} for _ in kept]
-        bad = Marks()
+        bad = Marks(recovered_errors)
         cache: Cache = {}
         for run in self._columns:
             run(kept, mapped, bad, cache)

@@ -21,7 +21,6 @@ from fieldwright.connectors import ConnectorError, FileSink, open_sink, open_sou
 from fieldwright.domain import DocumentError, ErrorStrategy, MappingDocument, Problem, load
 from fieldwright.domain.pipeline import Branch, EnrichStep, PipelineDocument
 from fieldwright.domain.pipeline_canonical import (
-    VERSION_KEY,
     dumps_pipeline,
     load_pipeline,
     save_pipeline,
@@ -44,6 +43,7 @@ from fieldwright.engine.pipeline.lineage import LineageHop, PipelineTrace, StepT
 from fieldwright.engine.testing import Coverage, SuiteResult, TestResult
 from fieldwright.service._connectors import file_kind_format
 from fieldwright.service._file_log import FileRunLog
+from fieldwright.service._pipeline_file import is_pipeline_file
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._worker import RunHandle, RunPlan
 from fieldwright.service.errors import DataError, InvalidDocument
@@ -71,18 +71,6 @@ __all__ = [
 ]
 
 PathLike = str | os.PathLike[str]
-
-
-def is_pipeline_file(path: PathLike) -> bool:
-    """Whether `path` holds a pipeline document (a JSON object with `fieldwright_pipeline`).
-
-    A file that cannot be read or parsed is not one: the mapping loader then says why.
-    """
-    try:
-        data = json.loads(Path(path).read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return False
-    return isinstance(data, dict) and VERSION_KEY in data
 
 
 def open_pipeline(path: PathLike) -> PipelineDocument:
