@@ -80,7 +80,9 @@ def main() -> None:
                 stdout=subprocess.DEVNULL,
             )
         ours, theirs = Path(scratch) / "fieldwright.ndjson", Path(scratch) / "hand.ndjson"
-        run = [sys.executable, "-m", "fieldwright", "run", str(mapping)]
+        # The row engine: `--engine auto` would pick the columnar engine for this input
+        # (bench/columnar_bench.py measures that one).
+        run = [sys.executable, "-m", "fieldwright", "run", str(mapping), "--engine", "rows"]
         run += ["-i", str(source), "-o", str(ours)]
         hand = [sys.executable, str(script), "hand", str(source), str(theirs)]
         ratios: list[float] = []

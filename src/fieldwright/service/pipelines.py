@@ -10,7 +10,6 @@ enrich steps read, are found relative to the pipeline's folder.
 from __future__ import annotations
 
 import itertools
-import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
