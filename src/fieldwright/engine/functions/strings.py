@@ -153,7 +153,7 @@ def concat(value: Any, separator: str, skip_empty: bool) -> str:
             if not skip_empty:
                 parts.append("")
             continue
-        parts.append(as_text(item))
+        parts.append(item if type(item) is str else as_text(item))  # text: no call
     return separator.join(parts)
 
 
