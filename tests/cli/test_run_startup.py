@@ -26,7 +26,18 @@ finally:
 """
 
 
-def test_a_file_run_imports_neither_the_store_nor_its_libraries(tmp_path: Path) -> None:
+#: What a mapping's file run leaves unimported beside the store (issue 18, item 1): the
+#: pipeline models and engine, loaded only for a pipeline document.
+PIPELINE = (
+    "fieldwright.domain.pipeline",
+    "fieldwright.engine.pipeline",
+    "fieldwright.service.pipelines",
+)
+
+
+def _run_probe(
+    tmp_path: Path, heavy: tuple[str, ...]
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     mapping = tmp_path / "m.fwmap.json"
     mapping.write_text(
         json.dumps(
@@ -48,7 +59,7 @@ def test_a_file_run_imports_neither_the_store_nor_its_libraries(tmp_path: Path) 
         [
             sys.executable,
             "-c",
-            PROBE.format(heavy=HEAVY),
+            PROBE.format(heavy=heavy),
             str(mapping),
             "-i",
             str(source),
@@ -62,6 +73,18 @@ def test_a_file_run_imports_neither_the_store_nor_its_libraries(tmp_path: Path) 
         timeout=120,
         check=False,
     )
+    return done, output
+
+
+def test_a_file_run_imports_neither_the_store_nor_its_libraries(tmp_path: Path) -> None:
+    done, output = _run_probe(tmp_path, HEAVY)
+    assert done.returncode == 0, done.stderr
+    assert output.read_text(encoding="utf-8") == '{"id":1}\n'
+    assert "HEAVY:\n" in done.stderr, done.stderr
+
+
+def test_a_mapping_file_run_leaves_the_pipeline_modules_unimported(tmp_path: Path) -> None:
+    done, output = _run_probe(tmp_path, PIPELINE)
     assert done.returncode == 0, done.stderr
     assert output.read_text(encoding="utf-8") == '{"id":1}\n'
     assert "HEAVY:\n" in done.stderr, done.stderr

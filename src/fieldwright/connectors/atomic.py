@@ -186,6 +186,10 @@ class FileSink:
     """
 
     format_name = "file"
+    #: Nothing reaches the target before `commit()`, so how a run batches its records
+    #: changes only what it holds in memory: the run loop hands over each chunk as it
+    #: is mapped (engine/run.py), while the chunk's records are still in the caches.
+    all_or_nothing = True
 
     def __init__(
         self, path: str | os.PathLike[str], *, schema_version: str = "1", private: bool = False

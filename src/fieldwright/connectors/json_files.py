@@ -139,6 +139,7 @@ class NdjsonSource:
         # byte for byte needs no duplicate-key or big-integer check (as_written),
         # others cost a regular expression count and, with nested objects, a walk.
         loads, decode_error = orjson.loads, orjson.JSONDecodeError
+        dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
         records = _Records(self.check_duplicate_keys)
         check, limit = self.check_duplicate_keys, self.max_record_size
         offset = 0
@@ -159,7 +160,11 @@ class NdjsonSource:
             except decode_error:
                 value = None
             if type(value) is dict:
-                if as_written(value, line):  # compact JSON: no key twice, no huge integer
+                try:  # as_written, inline: compact JSON has no key twice, no huge integer
+                    compact = dumps(value, option=newline) == line
+                except orjson.JSONEncodeError:  # deeper than orjson writes: look closer
+                    compact = False
+                if compact:
                     yield SourceItem(Position(number, start), value)
                     continue
                 if not check or duplicate_key(value, line) is None:

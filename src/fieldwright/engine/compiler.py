@@ -25,7 +25,15 @@ from fieldwright.domain import (
     OnError,
     Problem,
 )
-from fieldwright.engine.columns import Cache, Column, Marks, column
+from fieldwright.engine.columns import (
+    Cache,
+    Column,
+    Marks,
+    Values,
+    column,
+    column_values,
+    record_builder,
+)
 from fieldwright.engine.expressions import Expression, ExpressionFailed
 from fieldwright.engine.functions import REGISTRY, Registry, StepContext, TransformError
 from fieldwright.engine.functions.lookups import lookup_tables
@@ -228,6 +236,13 @@ class CompiledField:
         failure = exc if isinstance(exc, _FieldFailed) else _FieldFailed(_reason(exc), step)
         return self.recover(failure, self.target.text)
 
+    def fallback(self) -> Any:
+        """The value `on_error` writes for a failed value (None for skip/fail)."""
+        if self.mapping.on_error is OnError.DEFAULT:  # a fresh copy of an object or a list
+            default = self.mapping.default
+            return copy.deepcopy(default) if isinstance(default, dict | list) else default
+        return None
+
     def recover(self, exc: _FieldFailed, target: str) -> tuple[FieldError, Any]:
         """The error record and the value `on_error` writes instead (None for skip/fail)."""
         on_error = self.mapping.on_error
@@ -283,6 +298,17 @@ class CompiledMapping:
         self._columns: tuple[Column, ...] | None = (
             None if any(c is None for c in columns) else tuple(c for c in columns if c is not None)
         )
+        #: With no array mapped item by item and plain targets: each field's values of a
+        #: chunk, and the one function building the chunk's outputs from them.
+        self._values: tuple[Values, ...] | None = None
+        self._build: Callable[..., list[dict[str, Any]]] | None = None
+        runs = self._runs()
+        if self._columns is not None and all(node is None for node, _ in runs):
+            build = record_builder([field.target.segments for _, field in runs])
+            values = [column_values(field, (*STEP_ERRORS, _FieldFailed)) for _, field in runs]
+            if build is not None and all(v is not None for v in values):
+                self._values = tuple(v for v in values if v is not None)
+                self._build = build
 
     def _runs(self) -> list[tuple[ItemNode | None, CompiledField]]:
         """What maps a record, in order: each field, or the array its first field is in."""
@@ -325,12 +351,15 @@ class CompiledMapping:
         ]
 
     def map_chunk(
-        self, records: Sequence[Mapping[str, Any]]
+        self, records: Sequence[Mapping[str, Any]], *, recovered_errors: bool = True
     ) -> tuple[list[dict[str, Any] | None], dict[int, RecordResult]]:
         """Map a chunk: the output of each record mapped cleanly (else None), and the
         results of the others (filtered, failed, or recovered by on_error) by index.
 
         This is the run loop's entry: it builds no result object for clean records.
+        Without `recovered_errors`, a record whose values `on_error: null | default`
+        recovered on the batch path counts as clean: its output is given, and no error
+        record is built for those values (a run keeps only failures).
         """
         if self._columns is None:
             results = [self.apply(record) for record in records]
@@ -358,11 +387,15 @@ class CompiledMapping:
                 else:
                     others[index] = screened
             kept = [records[i] for i in positions]
-        mapped: list[dict[str, Any]] = [{} for _ in kept]
-        bad = Marks()
+        bad = Marks(recovered_errors)
         cache: Cache = {}
-        for run in self._columns:
-            run(kept, mapped, bad, cache)
+        mapped: list[dict[str, Any]]
+        if self._build is not None and self._values is not None:
+            mapped = self._build(*[values(kept, bad, cache) for values in self._values])
+        else:
+            mapped = [{} for _ in kept]
+            for run in self._columns:
+                run(kept, mapped, bad, cache)
         outputs: list[dict[str, Any] | None]
         if len(kept) == len(records):
             outputs = mapped  # type: ignore[assignment]

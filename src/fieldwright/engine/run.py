@@ -41,11 +41,14 @@ def _map(
     """Map a chunk: clean outputs (None elsewhere), other results and unreadable items, by index."""
     records = [item.record for item in chunk]
     if None not in records:
-        clean, results = compiled.map_chunk(records)  # type: ignore[arg-type]
+        clean, results = compiled.map_chunk(records, recovered_errors=False)  # type: ignore[arg-type]
         return clean, results, set()
     unreadable = {index for index, record in enumerate(records) if record is None}
     readable = [index for index, record in enumerate(records) if record is not None]
-    mapped, mapped_others = compiled.map_chunk([records[index] for index in readable])  # type: ignore[misc]
+    mapped, mapped_others = compiled.map_chunk(
+        [records[index] for index in readable],  # type: ignore[misc]
+        recovered_errors=False,
+    )
     outputs: list[Record | None] = [None] * len(chunk)
     others: dict[int, RecordResult] = {}
     for position, index in enumerate(readable):
@@ -147,6 +150,8 @@ def execute(
     settings = compiled.document.run
     strategy = strategy or settings.error_strategy
     size = batch_size or settings.batch_size
+    if getattr(sink, "all_or_nothing", False) is True:  # a file: batches only cost memory
+        size = min(size, CHUNK_SIZE)
     fail_fast = strategy is ErrorStrategy.FAIL_FAST
     dead = _DeadLetters(on_dead_letter)
     read = written = failed = filtered = skipped = 0

@@ -370,7 +370,7 @@ _LOCATIONS = {
     "StepCounts": "fieldwright.service.pipelines",
     "check_pipeline": "fieldwright.service.pipelines",
     "compile_pipeline_file": "fieldwright.service.pipelines",
-    "is_pipeline_file": "fieldwright.service.pipelines",
+    "is_pipeline_file": "fieldwright.service._pipeline_file",
     "open_pipeline": "fieldwright.service.pipelines",
     "run_pipeline_file": "fieldwright.service.pipelines",
     "PipelinePreview": "fieldwright.service.pipelines",

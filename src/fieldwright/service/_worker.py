@@ -22,11 +22,10 @@ import time
 from collections.abc import Callable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fieldwright.connectors import ConnectorError
 from fieldwright.domain import ErrorStrategy, MappingDocument
-from fieldwright.domain.pipeline import PipelineCounts, PipelineDocument
 from fieldwright.domain.records import (
     Record,
     RecordSink,
@@ -40,6 +39,9 @@ from fieldwright.service._letters import bounded
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._transient import is_transient
 from fieldwright.service.errors import ServiceError
+
+if TYPE_CHECKING:  # the pipeline models are imported by a pipeline's run, not a mapping's
+    from fieldwright.domain.pipeline import PipelineDocument
 
 __all__ = ["RunHandle", "RunLog", "RunPlan"]
 
@@ -404,10 +406,11 @@ class RunHandle:
                 "filtered": max(attempt.records - written - failed, 0),
             }
             counts = attempt.counts
-            if isinstance(counts, PipelineCounts):  # reported just before the commit
-                sink.run_summary.update(
-                    filtered=counts.filtered, expanded=counts.expanded, merged=counts.merged
-                )
+            # A pipeline's counts (domain.pipeline's PipelineCounts, not imported for a
+            # mapping's run), reported just before the commit.
+            expanded, merged = getattr(counts, "expanded", None), getattr(counts, "merged", None)
+            if expanded is not None and merged is not None:
+                sink.run_summary.update(filtered=counts.filtered, expanded=expanded, merged=merged)
         self._log.prepare_commit(attempt.key, sink)
 
     def _conclude(self, outcome: RunOutcome) -> tuple[RunStatus, str | None, bool]:

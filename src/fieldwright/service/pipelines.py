@@ -10,7 +10,6 @@ enrich steps read, are found relative to the pipeline's folder.
 from __future__ import annotations
 
 import itertools
-import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from fieldwright.connectors import ConnectorError, FileSink, open_sink, open_sou
 from fieldwright.domain import DocumentError, ErrorStrategy, MappingDocument, Problem, load
 from fieldwright.domain.pipeline import Branch, PipelineDocument
 from fieldwright.domain.pipeline_canonical import (
-    VERSION_KEY,
     dumps_pipeline,
     load_pipeline,
     save_pipeline,
@@ -43,6 +41,7 @@ from fieldwright.engine.pipeline import (
 from fieldwright.engine.pipeline.lineage import LineageHop, PipelineTrace, StepTrace, trace_pipeline
 from fieldwright.engine.testing import Coverage, SuiteResult, TestResult
 from fieldwright.service._file_log import FileRunLog
+from fieldwright.service._pipeline_file import is_pipeline_file
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._worker import RunHandle, RunPlan
 from fieldwright.service.enrich_sources import (
@@ -75,18 +74,6 @@ __all__ = [
 ]
 
 PathLike = str | os.PathLike[str]
-
-
-def is_pipeline_file(path: PathLike) -> bool:
-    """Whether `path` holds a pipeline document (a JSON object with `fieldwright_pipeline`).
-
-    A file that cannot be read or parsed is not one: the mapping loader then says why.
-    """
-    try:
-        data = json.loads(Path(path).read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return False
-    return isinstance(data, dict) and VERSION_KEY in data
 
 
 def open_pipeline(path: PathLike) -> PipelineDocument:

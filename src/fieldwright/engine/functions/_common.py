@@ -116,8 +116,14 @@ def as_number(value: Any) -> int | float:
 
 def as_number_text(value: str) -> int | float:
     """`as_number` of text (to_number's shortcut on the batch path)."""
-    if value.isdigit() and value.isascii():  # plain digits: most ids
-        return int(value)
+    if value.isascii():
+        if value.isdigit():  # plain digits: most ids
+            return int(value)
+        whole, dot, fraction = value.partition(".")
+        if dot and whole.isdigit() and fraction.isdigit():  # 1234.56: most amounts
+            number = float(value)
+            if math.isfinite(number):  # a few hundred digits overflow to infinity
+                return number
     text = value.strip()
     if _INTEGER_TEXT.fullmatch(text):
         return int(text)

@@ -44,7 +44,7 @@ class PatternTimeout(TransformError):
 class Pattern:
     """A compiled pattern whose every match is bounded by `MATCH_TIMEOUT`."""
 
-    __slots__ = ("_compiled", "_fast", "_fast_sub", "_timed_out_on", "groups", "pattern")
+    __slots__ = ("_compiled", "_fast", "_timed_out_on", "fast_sub", "groups", "pattern")
 
     def __init__(self, text: str) -> None:
         try:
@@ -59,8 +59,9 @@ class Pattern:
         #: linear in the text: it runs on the stdlib `re`, whose calls cost a fifth of a
         #: `regex` call with a timeout (the timeout's set-up dominates short values).
         self._fast = _linear(text)
-        #: The stdlib's bound `sub`, looked up once: the regex_replace column calls it per value.
-        self._fast_sub: Callable[..., str] | None = None if self._fast is None else self._fast.sub
+        #: The stdlib's bound `sub`, looked up once: the regex_replace column calls it per
+        #: value (it raises re.error or IndexError for a replacement that does not fit).
+        self.fast_sub: Callable[..., str] | None = None if self._fast is None else self._fast.sub
         #: Texts a match ran out of time on (the last few): matching is deterministic, so
         #: the same text fails again at once instead of spending the bound a second time
         #: (the careful path re-maps a record the batch path could not).
@@ -101,8 +102,8 @@ class Pattern:
         self, replacement: str | Callable[[regex.Match[str]], str], text: str, count: int = 0
     ) -> str:
         try:
-            if self._fast_sub is not None:
-                fast: str = self._fast_sub(replacement, text, count)
+            if self.fast_sub is not None:
+                fast: str = self.fast_sub(replacement, text, count)
                 return fast
             replaced: str = self._run(self._compiled.sub, text, replacement, text, count=count)
         except (regex.error, re.error, IndexError) as exc:

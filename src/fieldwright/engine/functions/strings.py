@@ -6,6 +6,7 @@ first (42 → "42", true → "true", a date → "2025-07-24").
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fieldwright.engine.functions._common import as_text, show
@@ -152,7 +153,7 @@ def concat(value: Any, separator: str, skip_empty: bool) -> str:
             if not skip_empty:
                 parts.append("")
             continue
-        parts.append(as_text(item))
+        parts.append(item if type(item) is str else as_text(item))  # text: no call
     return separator.join(parts)
 
 
@@ -201,8 +202,16 @@ def replace(value: Any, old: str, new: str) -> str:
 
 
 def _regex_replace_text(value: str, pattern: Pattern, replacement: str, count: int) -> str:
-    """regex_replace of a str (the batch path's shortcut: no conversion to text)."""
+    """regex_replace of a str (the batch path's shortcut: no conversion to text). A
+    pattern that runs on the stdlib (`Pattern.fast_sub`) is called directly: the same
+    text and the same error, without two calls between."""
+    sub = pattern.fast_sub
     try:
+        if sub is not None and count >= 0:
+            try:
+                return sub(replacement, value, count)
+            except (re.error, IndexError) as exc:
+                raise PatternError(str(exc)) from exc
         return pattern.sub(replacement, value, count=_count(count, "count"))
     except PatternError as exc:
         raise TransformError(

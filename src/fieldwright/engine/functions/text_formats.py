@@ -21,12 +21,18 @@ from fieldwright.engine.functions.registry import (
 _S = Category.STRING
 
 
+def _normalize_whitespace_text(value: str) -> str:
+    """normalize_whitespace of a str (the batch path's shortcut)."""
+    return " ".join(value.split())
+
+
 @function(
     "normalize_whitespace",
     _S,
     "Collapse runs of whitespace to one space and trim.",
     returns="string",
     examples=[Example("  Ada \t\n King  ", (), "Ada King")],
+    on_text=_normalize_whitespace_text,
 )
 def normalize_whitespace(value: Any) -> str:
     """Replace every run of spaces, tabs, line breaks and no-break spaces by one space,
