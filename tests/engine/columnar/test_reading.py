@@ -120,3 +120,18 @@ def test_the_key_screen_clears_plain_lines_without_the_exact_screen(tmp_path: Pa
     assert screen.known == ['"a":', '"b":', '"c":']
     then = pl.Series("line", ['{"a":1,"b":{"c":"x"}}', '{"a":1,"b":{"a":"x"}}'], pl.String)
     assert screen.suspects(then) == [1]  # "a" in two objects: a suspect, as the exact screen says
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [b'{"a": "x"}', b'{"a": "\\"q"}', b'"', b'{"b": "\xc3\xa9"}'],
+        [b'{"a": "x"}\r', b'{"a": 1}'],  # a line end the CSV reader would drop
+        [b'{"a": "x\x00y"}', b'{"a": 1}'],  # a byte it would take for a separator
+    ],
+)
+def test_a_chunks_text_is_its_lines(tmp_path: Path, lines: list[bytes]) -> None:
+    path = tmp_path / "in.ndjson"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    (chunk,) = NdjsonFrames(path).chunks()
+    assert chunk.text().to_list() == [line.decode() for line in lines]

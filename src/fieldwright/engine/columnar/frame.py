@@ -70,6 +70,9 @@ class Chunk(Protocol):
 
     def suspects(self) -> list[int]: ...
 
+    @property
+    def screened(self) -> bool: ...
+
 
 def _leaf_type(dtype: pl.DataType, listed: bool) -> pl.DataType | None:
     if listed:  # read as a list: lists of integers or booleans only
@@ -282,12 +285,20 @@ class FrameMapper:
             return
         if not text:
             text.append(chunk.text())
-        where = ambiguous.arg_true()
-        lines = text[0].gather(where)
+        lines = text[0]
         key = orjson.dumps(path[-1]).decode()
-        pattern = _escape(key) + r'[ \t\r\n]*:[ \t\r\n]*"'
-        vouched = (lines.str.count_matches(key, literal=True) == 1) & lines.str.contains(pattern)
-        redo.update(where.filter(~vouched).to_list())
+        # Mostly the key is written right before its value's quote: one literal search
+        # over the chunk; the lines where it is not are searched again allowing white space.
+        opens = lines.str.contains(key + ':"', literal=True)
+        spaced = (ambiguous & ~opens).arg_true()
+        if len(spaced):
+            pattern = _escape(key) + r'[ \t\r\n]*:[ \t\r\n]*"'
+            opens = opens.scatter(spaced, lines.gather(spaced).str.contains(pattern))
+        vouched = opens
+        if not chunk.screened:  # else a line whose key texts repeat is a suspect: redone
+            vouched = vouched & (lines.str.count_matches(key, literal=True) == 1)
+        redo.update((ambiguous & ~vouched).arg_true().to_list())
+
 
     def _field(self, plan: FieldPlan, rows: int, leaf: Any, redo: set[int]) -> Column:
         field = plan.field
