@@ -487,9 +487,25 @@ def _by_value(
     return out
 
 
+#: The Python types a column of each dtype holds exactly (`fits`, a set test at C speed).
+_HOLDS: dict[pl.DataType, set[type]] = {
+    pl.String(): {str, type(None)},
+    pl.Float64(): {float, type(None)},
+    pl.Boolean(): {bool, type(None)},
+}
+
+
+def _fit_all(dtype: pl.DataType, values: list[Any]) -> bool:
+    """Whether every value `fits` a column of `dtype`."""
+    holds = _HOLDS.get(dtype)
+    if holds is not None:
+        return set(map(type, values)) <= holds
+    return all(fits(dtype, v) for v in values)
+
+
 def _put(column: Column, where: list[int], values: list[Any]) -> Column:
     if isinstance(column, pl.Series):
-        if all(fits(column.dtype, v) for v in values):
+        if _fit_all(column.dtype, values):
             if not where:
                 return column
             return column.scatter(where, values)
