@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import polars as pl
+
 from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.records import Record, RecordSink, SourceItem
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus
@@ -161,7 +163,8 @@ def execute_columnar(
             if len(part) and status is RunStatus.COMPLETED:
                 if batch:
                     flush(len(batch))
-                data = (part.str.join("\n").item() + "\n").encode("utf-8")
+                # Polars' UTF-8 straight to bytes (no Python str to decode and encode again).
+                data = part.str.join("\n").cast(pl.Binary).item() + b"\n"
                 sink.write_lines(data, len(part))  # type: ignore[attr-defined]
                 written += len(part)
             if stop_at < count:
