@@ -133,8 +133,10 @@ class FrameChunk:
         """The records the chunk holds (lines, less blank ones when it has any)."""
         if self._items is not None:
             return len(self._items)
-        if self.plain():
-            return len(self.lines())
+        if self._lines is not None:
+            return len(self._lines)
+        if self.plain():  # whole lines, each ending in a line end: count them, no split
+            return self.data.count(b"\n")
         return len(self.items())
 
     def lines(self) -> list[bytes]:
