@@ -87,7 +87,7 @@ def test_lines_that_may_hold_a_duplicate_key_are_suspects(tmp_path: Path) -> Non
 # Fragments from which lines are built: keys (some repeated, some with escapes or white
 # space before the colon), text values holding quotes, colons and escapes, nested objects.
 _KEYS = ['"a":', '"b":', '"id":', '"a" :', '"a\\u0062":', '"":', '"x\\"y":']
-_VALUES = ['1', '"t"', '":"', '","', '"a\\":"', '"b":', "null", '{"a":1}', '[":", 2]', '"10 :"']
+_VALUES = ["1", '"t"', '":"', '","', '"a\\":"', '"b":', "null", '{"a":1}', '[":", 2]', '"10 :"']
 
 
 @st.composite

@@ -299,7 +299,6 @@ class FrameMapper:
             vouched = vouched & (lines.str.count_matches(key, literal=True) == 1)
         redo.update((ambiguous & ~vouched).arg_true().to_list())
 
-
     def _field(self, plan: FieldPlan, rows: int, leaf: Any, redo: set[int]) -> Column:
         field = plan.field
         read = plan.read
