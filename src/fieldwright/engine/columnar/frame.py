@@ -15,7 +15,6 @@ kernels make equal to the row engine's value for value.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import logging
 from collections.abc import Sequence
@@ -30,7 +29,7 @@ from fieldwright.engine.columnar.kernels import KERNEL_FUNCTIONS, concat_columns
 from fieldwright.engine.columnar.plan import ColumnarPlan, FieldPlan, Predicate
 from fieldwright.engine.compiler import STEP_ERRORS, CompiledStep
 
-__all__ = ["Chunk", "Encoded", "FrameMapper", "ReadAhead"]
+__all__ = ["Chunk", "Encoded", "FrameMapper"]
 
 log = logging.getLogger(__name__)
 _DTYPES: dict[type, pl.DataType] = {
@@ -58,14 +57,6 @@ class Encoded:
 
     def __len__(self) -> int:
         return len(self.lines)
-
-
-@dataclass(frozen=True, slots=True)
-class ReadAhead:
-    """A chunk's frame read ahead with `schema` (None: Polars could not read it so)."""
-
-    schema: dict[str, pl.DataType]
-    frame: pl.DataFrame | None
 
 
 class Chunk(Protocol):
@@ -199,23 +190,12 @@ class FrameMapper:
         self.unsupported: str | None = None
         self.columnar_records = 0
 
-    def read_ahead(self, chunk: Chunk, schema: dict[str, pl.DataType]) -> ReadAhead:
-        """What `map` reads first, done ahead (run.py calls it from a second thread for the
-        next chunk while this one maps the current one): the frame read with `schema`
-        (the schema once fixed) and the lines' text the screens search."""
-        frame = chunk.frame(schema)
-        if frame is not None and chunk.screened:
-            # A text Polars cannot make (not UTF-8) fails again in map(), which handles it.
-            with contextlib.suppress(pl.exceptions.PolarsError):
-                chunk.text()
-        return ReadAhead(schema, frame)
-
     def map(
-        self, chunk: Chunk, ahead: ReadAhead | None = None
+        self, chunk: Chunk
     ) -> tuple[list[dict[str, Any] | None] | Encoded, set[int], set[int]] | None:
         """The outputs of a chunk's records (None for those to redo or filtered out), the
         records to redo and those the filter leaves out; None when the chunk is not read as
-        a frame (the row engine maps it all). `ahead`: the chunk as `read_ahead` read it."""
+        a frame (the row engine maps it all)."""
         if self.unsupported is not None or not self.plan.lowers:
             return None
         if self.schema is None:
@@ -225,10 +205,7 @@ class FrameMapper:
             self.schema, self.unsupported = read_schema(self.plan, inferred.schema)
             if self.schema is None:
                 return None
-        if ahead is not None and ahead.schema is self.schema:
-            frame = ahead.frame
-        else:
-            frame = chunk.frame(self.schema)
+        frame = chunk.frame(self.schema)
         if frame is None:
             return None
         try:

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -23,7 +22,7 @@ import polars as pl
 from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.records import Record, RecordSink, SourceItem
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus
-from fieldwright.engine.columnar.frame import Encoded, FrameMapper, ReadAhead
+from fieldwright.engine.columnar.frame import Encoded, FrameMapper
 from fieldwright.engine.columnar.plan import ColumnarPlan
 from fieldwright.engine.results import RecordResult, RecordStatus
 from fieldwright.engine.run import Progress, RunOutcome
@@ -43,46 +42,14 @@ class RowChunk(Protocol):
     def item(self, index: int) -> SourceItem: ...
 
 
-_END = object()
-
-
-def _read_ahead(
-    mapper: FrameMapper, chunks: Iterable[Any]
-) -> Iterator[tuple[Any, ReadAhead | None]]:
-    """The chunks, each with its frame when it was read ahead: from the third chunk on (the
-    first fixes the schema), the next chunk is taken from `chunks` and read by a second
-    thread while the caller maps the current one (Polars reads without the GIL). One chunk
-    ahead at most; what taking or reading it raises is raised here, where the chunk would
-    have been taken; the thread is joined before this generator ends, however it ends."""
-    source = iter(chunks)
-
-    def fetch(schema: dict[str, Any] | None) -> tuple[Any, ReadAhead | None]:
-        chunk = next(source, _END)
-        if chunk is _END or schema is None:
-            return chunk, None
-        return chunk, mapper.read_ahead(chunk, schema)
-
-    pool = ThreadPoolExecutor(1, thread_name_prefix="fieldwright-read-ahead")
-    try:
-        pending: Future[tuple[Any, ReadAhead | None]] | None = None
-        while True:
-            chunk, ahead = fetch(None) if pending is None else pending.result()
-            if chunk is _END:
-                return
-            pending = pool.submit(fetch, mapper.schema)
-            yield chunk, ahead
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
 def _mapped(
-    mapper: FrameMapper, chunk: Any, ahead: ReadAhead | None = None
+    mapper: FrameMapper, chunk: Any
 ) -> tuple[
     list[Record | None] | Encoded, dict[int, RecordResult], set[int], Callable[[int], SourceItem]
 ]:
     """(clean outputs, other results, unreadable indexes, the item of an index) of a chunk."""
     compiled = mapper.plan.compiled
-    framed = mapper.map(chunk, ahead)
+    framed = mapper.map(chunk)
     outputs: list[Record | None]
     others: dict[int, RecordResult]
     unreadable: set[int]
@@ -206,10 +173,9 @@ def execute_columnar(
             start = stop_at + 1
 
     error: Exception | None = None
-    chunks_ahead = _read_ahead(mapper, chunks)
     try:
-        for chunk, ahead in chunks_ahead:
-            outputs, others, unreadable, item_of = _mapped(mapper, chunk, ahead)
+        for chunk in chunks:
+            outputs, others, unreadable, item_of = _mapped(mapper, chunk)
             stop: int | None = None
             for index in sorted({*others, *unreadable}):
                 item = item_of(index)
@@ -260,8 +226,6 @@ def execute_columnar(
     # As in the row loop: any source or sink failure ends the run, the sink is aborted.
     except Exception as exc:  # noqa: BLE001
         status, message, error = RunStatus.FAILED, f"{sink.name}: {exc}", exc
-    finally:
-        chunks_ahead.close()  # joins the read-ahead thread
     if status is not RunStatus.COMPLETED:
         sink.abort()
         kept_after = int(getattr(sink, "kept_after_abort", 0))
