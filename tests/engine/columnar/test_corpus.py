@@ -286,3 +286,22 @@ def test_well_typed_records_are_mapped_column_wise(tmp_path: Path) -> None:
     assert_same(rows, cols)
     assert columnar == 200
     assert b'"revenue":12.5' in cols.output
+
+
+def test_fail_fast_skips_the_clean_records_before_the_failure_in_its_chunk(
+    tmp_path: Path,
+) -> None:
+    """Found by the corpus: the clean records of the failing chunk, before the failed one,
+    were neither written nor counted (the row engine counts them skipped)."""
+    source = tmp_path / "in.ndjson"
+    source.write_bytes(
+        b'{"id":1,"p":{"first":"Ada"}}\n{"id":2,"p":{"first":"Bo"}}\n'
+        b'{"id":3,"p":{"email":[]}}\n{"id":4,"p":{"first":"Cy"}}\n'
+    )
+    document = MappingDocument.model_validate(CONTACTS)
+    for encode in (True, False):
+        rows, cols, _ = run_both(
+            document, source, tmp_path, strategy=ErrorStrategy.FAIL_FAST, encode=encode
+        )
+        assert_same(rows, cols)
+        assert cols.outcome.counts.skipped == 2

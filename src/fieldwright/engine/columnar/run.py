@@ -108,6 +108,9 @@ def execute_columnar(
     sequence = itertools.count(1)
     mapper = mapper or FrameMapper(plan, encode=callable(getattr(sink, "write_lines", None)))
     read = written = failed = filtered = skipped = 0
+    #: Clean records of a chunk left unwritten because the run had already failed: skipped,
+    #: as the row engine's batch is when the run stops.
+    unwritten = 0
     batch: list[Record] = []
     origins: list[tuple[Callable[[int], SourceItem], int]] = []
     started = last_report = time.monotonic()
@@ -156,7 +159,7 @@ def execute_columnar(
     def write_encoded(encoded: Encoded, count: int, item_of: Callable[[int], SourceItem]) -> None:
         """Write the chunk's first `count` records in order: runs of NDJSON lines straight
         to the sink, the records between them through `write_batch`."""
-        nonlocal written
+        nonlocal written, unwritten
         start = 0
         for stop_at in [*sorted(i for i in encoded.records if i < count), count]:
             part = encoded.lines.slice(start, stop_at - start).drop_nulls()
@@ -167,6 +170,8 @@ def execute_columnar(
                 data = part.str.join("\n").cast(pl.Binary).item() + b"\n"
                 sink.write_lines(data, len(part))  # type: ignore[attr-defined]
                 written += len(part)
+            else:
+                unwritten += len(part)
             if stop_at < count:
                 batch.append(encoded.records[stop_at])
                 origins.append((item_of, stop_at))
@@ -229,7 +234,8 @@ def execute_columnar(
     if status is not RunStatus.COMPLETED:
         sink.abort()
         kept_after = int(getattr(sink, "kept_after_abort", 0))
-        skipped, written, batch = written + len(batch) - kept_after, kept_after, []
+        skipped = written + len(batch) + unwritten - kept_after
+        written, batch = kept_after, []
         origins.clear()
     report()
     return RunOutcome(status, counts(), time.monotonic() - started, message, error)
