@@ -32,7 +32,7 @@ from fieldwright.domain.records import Position, SourceItem
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["CHUNK_BYTES", "FrameChunk", "NdjsonFrameSink", "NdjsonFrames"]
+__all__ = ["CHUNK_BYTES", "FrameChunk", "KeyScreen", "NdjsonFrameSink", "NdjsonFrames"]
 
 #: Bytes per chunk (whole lines): big enough that Polars' per-call costs vanish, small
 #: enough that a chunk's text, frame and output records stay near 100 MB together.
@@ -44,6 +44,76 @@ _BLANK = re.compile(rb"\n[ \t\r]*\n")
 _BLANK_FIRST = re.compile(rb"[ \t\r]*\n")
 #: A key's text with its closing quote and colon, for the duplicate-key screen.
 _KEY = r'"[^"\\]*":'
+
+
+class KeyScreen:
+    """The duplicate-key screen of a file's chunks, a fast pass then the exact one.
+
+    The exact screen (`exact`) pulls every key text out of every line (a list of
+    strings per line, the costly part) and flags a line where a key text repeats,
+    a key holds an escape or white space stands before a colon. The fast pass
+    clears a line without that: it counts the line's key ends (`":`) and which of
+    the file's known key texts (`"name":`, learnt from the lines the exact screen
+    saw) it holds. A key text holds no quote, so two known keys never end at the
+    same `":` and each known key present takes at least one: when the count of key
+    ends equals the number of known keys present, each is there once and there is
+    no other key, so the exact screen would not flag the line. A line with a
+    backslash or white space before a colon, or whose counts differ (an unknown
+    key, a repeated one, a `":` inside a text) goes to the exact screen.
+    """
+
+    #: Known key texts at most (a literal search each per chunk).
+    MAX_KEYS = 48
+    #: Lines of the first chunk the exact screen reads to learn the key texts.
+    LEARN_LINES = 2_000
+
+    def __init__(self) -> None:
+        self.known: list[str] = []
+        self.fast = True
+
+    @staticmethod
+    def exact(text: pl.Series) -> tuple[pl.Series, pl.Series]:
+        """Per line: whether it is a suspect, and its key texts."""
+        keys = text.str.extract_all(_KEY)
+        # A key with white space before its colon is not in `keys`: its line is a suspect.
+        flagged = (
+            (keys.list.n_unique() < keys.list.len())
+            | text.str.contains(r'\\[^"]*"[ \t\r]*:')
+            | text.str.contains(r'"[ \t\r]+:')
+        )
+        return flagged, keys
+
+    def learn(self, keys: pl.Series) -> None:
+        room = self.MAX_KEYS - len(self.known)
+        if room <= 0:
+            return
+        seen = set(self.known)
+        new = [k for k in keys.explode().drop_nulls().unique().sort().to_list() if k not in seen]
+        self.known += new[:room]
+
+    def suspects(self, text: pl.Series) -> list[int]:
+        """The indexes of `text`'s lines the exact screen flags."""
+        import polars as pl
+
+        if not self.known and self.fast:
+            self.learn(self.exact(text.head(self.LEARN_LINES))[1])
+        if not self.fast or not self.known:
+            return self.exact(text)[0].arg_true().to_list()
+        line = pl.col("line")
+        present = [line.str.contains(key, literal=True).cast(pl.UInt32) for key in self.known]
+        cleared = (
+            (line.str.count_matches('":', literal=True) == pl.sum_horizontal(present))
+            & ~line.str.contains("\\", literal=True)
+            & ~line.str.contains(r"[ \t\r]:")
+        )
+        doubt = text.to_frame("line").select(pl.arg_where(~cleared)).to_series()
+        if doubt.is_empty():
+            return []
+        flagged, keys = self.exact(text.gather(doubt))
+        self.learn(keys)
+        if len(doubt) * 2 > len(text):  # the known keys do not describe this file
+            self.fast = False
+        return doubt.filter(flagged).to_list()
 
 
 class FrameChunk:
@@ -63,8 +133,10 @@ class FrameChunk:
         """The records the chunk holds (lines, less blank ones when it has any)."""
         if self._items is not None:
             return len(self._items)
-        if self.plain():
-            return len(self.lines())
+        if self._lines is not None:
+            return len(self._lines)
+        if self.plain():  # whole lines, each ending in a line end: count them, no split
+            return self.data.count(b"\n")
         return len(self.items())
 
     def lines(self) -> list[bytes]:
@@ -100,31 +172,51 @@ class FrameChunk:
             return None
 
     def text(self) -> pl.Series:
-        """The lines as a Polars string series (the chunk must be `plain` and valid UTF-8)."""
+        """The lines as a Polars string series (the chunk must be `plain`; a chunk that is
+        not valid UTF-8 raises Polars' error). Split by Polars: no Python string per line."""
         import polars as pl
 
         if self._text is None:
-            lines = self.data.decode("utf-8").split("\n")
-            lines.pop()  # the chunk ends with a line end
-            self._text = pl.Series("line", lines, pl.String)
+            data = self._text_by_csv()
+            if data is None:
+                whole = pl.Series("line", [self.data], pl.Binary).cast(pl.String)
+                lines = whole.str.split("\n").explode()
+                data = lines.slice(0, len(lines) - 1)  # the chunk ends with a line end
+            self._text = data
         return self._text
+
+    def _text_by_csv(self) -> pl.Series | None:
+        """The lines read by Polars' CSV reader as one column (a third of the cost of a
+        split), when nothing in them is a field separator or a line end it would drop."""
+        import polars as pl
+
+        if b"\x00" in self.data or b"\r" in self.data:
+            return None
+        try:
+            lines = pl.read_csv(
+                io.BytesIO(self.data),
+                has_header=False,
+                separator="\x00",
+                quote_char=None,
+                schema={"line": pl.String()},
+            ).to_series()
+        except pl.exceptions.PolarsError:
+            return None
+        if len(lines) != self.data.count(b"\n") or lines.has_nulls():
+            return None
+        return lines
+
+    @property
+    def screened(self) -> bool:
+        """Whether `suspects()` flags every line where a key text repeats."""
+        return self.source.check_duplicate_keys is not False
 
     def suspects(self) -> list[int]:
         """Lines that give some key text twice (the row reader may refuse them: a
         duplicate key) or a key with an escape (whose text may hide one)."""
-        import polars as pl
-
         if self.source.check_duplicate_keys is False:
             return []
-        text = self.text()
-        keys = text.str.extract_all(_KEY)
-        # A key with white space before its colon is not in `keys`: its line is a suspect.
-        flagged = (
-            (keys.list.n_unique() < keys.list.len())
-            | text.str.contains(r'\\[^"]*"[ \t\r]*:')
-            | text.str.contains(r'"[ \t\r]+:')
-        )
-        return pl.select(pl.arg_where(flagged)).to_series().to_list()
+        return self.source.key_screen.suspects(self.text())
 
     def items(self) -> list[SourceItem]:
         """Every record of the chunk as `NdjsonSource` reads it."""
@@ -164,6 +256,8 @@ class NdjsonFrames(NdjsonSource):
             path, check_duplicate_keys=check_duplicate_keys, max_record_size=max_record_size
         )
         self.chunk_bytes = chunk_bytes
+        #: The duplicate-key screen, which learns the file's key texts chunk by chunk.
+        self.key_screen = KeyScreen()
 
     def size(self) -> int:
         """The file's size in bytes."""

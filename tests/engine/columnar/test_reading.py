@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from fieldwright.connectors.frames import NdjsonFrames
+from fieldwright.connectors.frames import KeyScreen, NdjsonFrames
 from fieldwright.connectors.json_files import NdjsonSource
 
 LINES = [
@@ -80,3 +82,56 @@ def test_lines_that_may_hold_a_duplicate_key_are_suspects(tmp_path: Path) -> Non
     (chunk,) = NdjsonFrames(path).chunks()
     assert chunk.suspects() == [1, 2, 3, 4]
     assert NdjsonFrames(path, check_duplicate_keys=False).chunks().__next__().suspects() == []
+
+
+# Fragments from which lines are built: keys (some repeated, some with escapes or white
+# space before the colon), text values holding quotes, colons and escapes, nested objects.
+_KEYS = ['"a":', '"b":', '"id":', '"a" :', '"a\\u0062":', '"":', '"x\\"y":']
+_VALUES = ["1", '"t"', '":"', '","', '"a\\":"', '"b":', "null", '{"a":1}', '[":", 2]', '"10 :"']
+
+
+@st.composite
+def _line(draw: st.DrawFn) -> str:
+    pairs = draw(st.lists(st.tuples(st.sampled_from(_KEYS), st.sampled_from(_VALUES)), max_size=5))
+    return "{" + ",".join(k + v for k, v in pairs) + "}"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(_line(), min_size=1, max_size=30), min_size=1, max_size=4))
+def test_the_fast_key_screen_flags_exactly_what_the_exact_screen_flags(
+    chunks: list[list[str]],
+) -> None:
+    import polars as pl
+
+    screen = KeyScreen()
+    screen.LEARN_LINES = 3  # learn from a few lines, then from what the exact screen sees
+    for lines in chunks:
+        text = pl.Series("line", lines, pl.String)
+        expected = KeyScreen.exact(text)[0].arg_true().to_list()
+        assert screen.suspects(text) == expected
+
+
+def test_the_key_screen_clears_plain_lines_without_the_exact_screen(tmp_path: Path) -> None:
+    import polars as pl
+
+    screen = KeyScreen()
+    first = pl.Series("line", ['{"a":1,"b":{"c":"x"}}'] * 10, pl.String)
+    assert screen.suspects(first) == []
+    assert screen.known == ['"a":', '"b":', '"c":']
+    then = pl.Series("line", ['{"a":1,"b":{"c":"x"}}', '{"a":1,"b":{"a":"x"}}'], pl.String)
+    assert screen.suspects(then) == [1]  # "a" in two objects: a suspect, as the exact screen says
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [b'{"a": "x"}', b'{"a": "\\"q"}', b'"', b'{"b": "\xc3\xa9"}'],
+        [b'{"a": "x"}\r', b'{"a": 1}'],  # a line end the CSV reader would drop
+        [b'{"a": "x\x00y"}', b'{"a": 1}'],  # a byte it would take for a separator
+    ],
+)
+def test_a_chunks_text_is_its_lines(tmp_path: Path, lines: list[bytes]) -> None:
+    path = tmp_path / "in.ndjson"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    (chunk,) = NdjsonFrames(path).chunks()
+    assert chunk.text().to_list() == [line.decode() for line in lines]

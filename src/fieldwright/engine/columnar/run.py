@@ -21,6 +21,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import polars as pl
+
 from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.records import Record, RecordSink, RejectedRecord, SourceItem
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus
@@ -140,7 +142,9 @@ def execute_columnar(
             raise
 
     read = written = failed = filtered = skipped = 0
-    unwritten = 0  # mapped rows of a chunk left unwritten once the run stopped (then skipped)
+    #: Clean records of a chunk left unwritten because the run had already failed: skipped,
+    #: as the row engine's batch is when the run stops.
+    unwritten = 0
     batch: list[Record] = []
     origins: list[tuple[Callable[[int], SourceItem], int]] = []
     started = last_report = time.monotonic()
@@ -229,16 +233,19 @@ def execute_columnar(
     def write_encoded(encoded: Encoded, count: int, item_of: Callable[[int], SourceItem]) -> None:
         """Write the chunk's first `count` records in order: runs of NDJSON lines straight
         to the sink, the records between them through `write_batch`."""
-        nonlocal written
+        nonlocal written, unwritten
         start = 0
         for stop_at in [*sorted(i for i in encoded.records if i < count), count]:
             part = encoded.lines.slice(start, stop_at - start).drop_nulls()
             if len(part) and status is RunStatus.COMPLETED:
                 if batch:
                     flush(len(batch))
-                data = (part.str.join("\n").item() + "\n").encode("utf-8")
+                # Polars' UTF-8 straight to bytes (no Python str to decode and encode again).
+                data = part.str.join("\n").cast(pl.Binary).item() + b"\n"
                 sink.write_lines(data, len(part))  # type: ignore[attr-defined]
                 written += len(part)
+            else:
+                unwritten += len(part)
             if stop_at < count:
                 batch.append(encoded.records[stop_at])
                 origins.append((item_of, stop_at))
