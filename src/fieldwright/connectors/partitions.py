@@ -38,6 +38,8 @@ __all__ = [
     "blocks",
     "boundary",
     "count_block",
+    "locate",
+    "ranges",
     "splittable_encoding",
 ]
 
@@ -151,6 +153,37 @@ def boundary(path: str, offset: int, quotes_before: int, quote: bytes | None) ->
                 odd = not odd
             at += len(rest)
             rest = b""
+
+
+def locate(
+    block: Block,
+    newlines_before: int,
+    quotes_before: int,
+    quotes_before_end: int,
+    quote: bytes | None,
+) -> tuple[int, int, int]:
+    """(start, end, first line) of the range of whole records cut at `block`, from the
+    line ends and quotes in the file before the block's start (and quotes before its end):
+    ranges located so from every block of a file cover it exactly, in order."""
+    start, skipped = boundary(block.path, block.start, quotes_before, quote)
+    end = block.size
+    if block.end < block.size:
+        end = boundary(block.path, block.end, quotes_before_end, quote)[0]
+    return start, max(start, end), newlines_before + skipped + 1
+
+
+def ranges(cut: list[Block], quote: bytes | None) -> list[tuple[int, int, int]]:
+    """`locate` for every block, the pre-pass done here one block after another (what the
+    Dask engine does on its workers, block by block)."""
+    found: list[tuple[int, int, int]] = []
+    newlines = quotes = 0
+    for block in cut:
+        if block.start == 0:
+            newlines = quotes = 0
+        lines, quoted = count_block(block.path, block.start, block.end, quote)
+        found.append(locate(block, newlines, quotes, quotes + quoted, quote))
+        newlines, quotes = newlines + lines, quotes + quoted
+    return found
 
 
 class NdjsonRange(NdjsonFrames):

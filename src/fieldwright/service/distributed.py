@@ -56,8 +56,8 @@ from fieldwright.connectors.partitions import (
     CsvRange,
     NdjsonRange,
     blocks,
-    boundary,
     count_block,
+    locate,
     splittable_encoding,
 )
 from fieldwright.domain import ErrorStrategy, MappingDocument
@@ -200,12 +200,10 @@ def _columnar(compiled: CompiledMapping, format: str) -> ColumnarPlan | None:
 def _map_part(part: _Part) -> _PartResult:
     """Map one partition on a worker with the local run machinery; its result."""
     block = part.block
-    start, skipped = boundary(block.path, block.start, part.quotes_before, part.quote)
-    end = block.size
-    if block.end < block.size:
-        end = boundary(block.path, block.end, part.quotes_before_end, part.quote)[0]
-    first_line = part.newlines_before + skipped + 1
-    lines = (first_line, start, max(start, end))
+    start, end, first_line = locate(
+        block, part.newlines_before, part.quotes_before, part.quotes_before_end, part.quote
+    )
+    lines = (first_line, start, end)
     compiled = compile_mapping(part.document)
     plan = _columnar(compiled, part.format)
     engine = "polars" if plan is not None else "rows"
