@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from fieldwright.connectors.csv_files import CsvSource
+from fieldwright.connectors.errors import SourceUnreadable
 from fieldwright.connectors.frames import NdjsonFrames
 from fieldwright.connectors.partitions import (
     CsvRange,
@@ -121,3 +122,25 @@ def test_an_empty_file_is_one_empty_range(tmp_path: Path) -> None:
     path.write_bytes(b"")
     assert ranges(blocks([path], 10), None) == [(0, 0, 1)]
     assert list(NdjsonRange(path, 0, 0, 1)) == []
+
+
+STRAY = 'id,name,notes\n1,5" pipe,x\n2,b,plain\n3,c,plain\n4,d,"two\nlines"\n5,e,plain\n'
+
+
+def test_a_range_ending_inside_quotes_is_refused(tmp_path: Path) -> None:
+    """A quote inside an unquoted field throws the quote count off: the range whose end
+    falls inside a quoted field says so instead of reading a record cut in two."""
+    path = tmp_path / "stray.csv"
+    path.write_text(STRAY)
+    assert next(i.record for i in CsvSource(path)) == {"id": "1", "name": '5" pipe', "notes": "x"}
+    refused = []
+    for start, end, first in ranges(blocks([path], 10), b'"'):
+        source = CsvRange(path, start, end, first)
+        try:
+            list(source)
+        except SourceUnreadable as exc:
+            assert "end inside a quoted field" in str(exc)
+            refused.append(source.split_inside_quotes)
+    assert refused == [True]
+    # One range for the whole file reads it as the whole file does.
+    assert _items(list(CsvRange(path, 0, path.stat().st_size, 1))) == _items(list(CsvSource(path)))

@@ -207,6 +207,28 @@ def test_csv_with_quoted_line_ends_equals_the_local_run(scheduler: str, tmp_path
     assert [lines[line - 1].endswith(",too,many,cells,here\r") for line in bad] == [True] * 6
 
 
+def test_a_csv_that_cannot_be_split_runs_as_one_partition(
+    scheduler: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A quote inside an unquoted field makes quote counting useless: a range that ends
+    inside a quoted field is detected and the file is mapped whole, not cut wrongly."""
+    document = MappingDocument.model_validate(CSV_MAPPING)
+    source = tmp_path / "in.csv"
+    rows = ["id,name,notes,amount", '1,5" pipe,x,1']
+    rows += [f'{n},n{n},"two\nlines {n}",2' for n in range(2, 200)]
+    source.write_text("\n".join(rows) + "\n")
+    local = _local(document, source, tmp_path / "rows.ndjson", "rows")
+    out = tmp_path / "dask.ndjson"
+    with caplog.at_level("WARNING", logger="fieldwright.service.distributed"):
+        result = run_distributed(document, source, out, scheduler=scheduler, partitions=6)
+    assert "a CSV range ended inside a quoted field" in caplog.text
+    assert result.status is RunStatus.COMPLETED
+    assert result.counts == local[0].counts and result.counts.written == 199
+    manifest = orjson.loads(parts_manifest_path(out).read_bytes())
+    assert len(manifest["parts"]) == 1
+    assert part_paths(out, 1)[0].read_bytes() == local[1]
+
+
 def test_a_glob_maps_its_files_in_order(scheduler: str, tmp_path: Path) -> None:
     document = MappingDocument.model_validate(CONTACTS)
     folder = tmp_path / "in"

@@ -28,6 +28,7 @@ from typing import IO, Any, BinaryIO
 
 from fieldwright.connectors._text import open_binary
 from fieldwright.connectors.csv_files import CsvSource
+from fieldwright.connectors.errors import SourceUnreadable
 from fieldwright.connectors.frames import NdjsonFrames
 from fieldwright.domain.records import Position, SourceItem
 
@@ -210,6 +211,8 @@ class NdjsonRange(NdjsonFrames):
                 self._open_files.remove(file)
 
 
+#: What the csv module says of a record still inside quotes at the end of its text.
+_OPEN_QUOTE = "unexpected end of data"
 #: "<file>, line N: reason" as CsvSource words an unreadable record.
 _CSV_LINE = re.compile(r"^(.*), line (\d+): ")
 
@@ -226,14 +229,26 @@ class CsvRange(CsvSource):
         self.start, self.end, self.first_line = start, end, first_line
         if start > 0:
             self.has_header = False  # the columns stay the head's
+        #: Set when the range ended inside a quoted field (then iterating raised).
+        self.split_inside_quotes = False
 
     def __iter__(self) -> Iterator[SourceItem]:
         raw = _window(self.path, self.start, self.end)
         text = io.TextIOWrapper(raw, encoding=self.encoding, errors="surrogateescape", newline="")
         self._open_files.append(text)
         shift = self.first_line - 1
+        last = self.end >= self.path.stat().st_size
         try:
             for item in self._items(text):
+                if not last and item.error and _OPEN_QUOTE in item.error:
+                    self.split_inside_quotes = True
+                    raise SourceUnreadable(
+                        f"bytes {self.start}–{self.end} end inside a quoted field: a quote "
+                        "stands inside an unquoted field somewhere before (RFC 4180 quotes "
+                        "whole fields), so line ends cannot tell where records start; this "
+                        "file cannot be split",
+                        target=self.name,
+                    )
                 if not shift:
                     yield item
                     continue

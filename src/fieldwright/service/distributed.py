@@ -29,6 +29,7 @@ every mapping runs. See docs/distributed.md.
 from __future__ import annotations
 
 import glob
+import logging
 import math
 import os
 import secrets
@@ -85,6 +86,8 @@ __all__ = [
     "parts_manifest_path",
     "run_distributed",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Bytes per partition when neither a count nor a size is given.
 PARTITION_BYTES = 64 << 20
@@ -178,6 +181,8 @@ class _PartResult:
     lines: tuple[int, int, int]
     letters: bytes = b""
     letter_count: int = 0
+    #: The CSV range ended inside a quoted field: the file cannot be split by line ends.
+    unsplittable: bool = False
     #: The output's bytes (merge), or the committed hidden file's manifest (partitioned).
     output: bytes = b""
     manifest: dict[str, Any] = field(default_factory=dict)
@@ -386,6 +391,17 @@ def run_distributed(
             cut, document, format, settings, quote, strategy, sink_settings, output,
             scheduler, workers, merge,
         )  # fmt: skip
+        if any(r.unsplittable for r in results) and len(cut) > len(paths):
+            log.warning(
+                "%s: a CSV range ended inside a quoted field (a quote inside an unquoted "
+                "field?); mapping each file as one partition instead",
+                input_pattern,
+            )
+            cut = blocks(paths, max(total, 1))
+            results = _run_parts(
+                cut, document, format, settings, quote, strategy, sink_settings, output,
+                scheduler, workers, merge,
+            )  # fmt: skip
     except ConnectorError as exc:
         raise DataError(str(exc)) from exc
     counts = RunCounts(
