@@ -1,4 +1,4 @@
-"""Dask scaling report (issue 18, item 5): `python bench/dask_bench.py [--records 1000000 10000000]`.
+"""Dask scaling report (issue 18, item 5): `python bench/dask_bench.py [--records N …]`.
 
 For each size, runs in interleaved rounds on the same generated contacts input
 (`contacts.py generate`, fixed seed): the local columnar run (`fieldwright run --engine
