@@ -119,6 +119,7 @@ def test_ndjson_merged_equals_the_local_runs(scheduler: str, tmp_path: Path, map
     assert lines == {6, 751}
     assert result.dead_letters == len(letters) == counts.failed
     manifest = orjson.loads((tmp_path / "dask.ndjson.meta.json").read_bytes())
+    assert manifest["run"]["partitions"] == -(-source.stat().st_size // (16 << 10)) > 10
     assert manifest["row_count"] == counts.written
     assert manifest["companions"]["dask.ndjson.dead-letters.ndjson"]["rows"] == len(letters)
 
@@ -200,6 +201,8 @@ def test_csv_with_quoted_line_ends_equals_the_local_run(scheduler: str, tmp_path
     letters = _letters(dead_letter_path(out))
     assert letters == rows[2]
     assert result.counts == rows[0].counts
+    manifest = orjson.loads((tmp_path / "dask.ndjson.meta.json").read_bytes())
+    assert manifest["run"]["partitions"] == -(-source.stat().st_size // (2 << 10))
     # Lines count every line end, quoted or not: an unreadable row is found at its line.
     lines = source.read_bytes().decode().split("\n")
     bad = [row["position"]["line"] for row in letters if row["input"] is None]

@@ -245,6 +245,7 @@ def _map_part(part: _Part) -> _PartResult:
         result = RunHandle(FileRunLog(letters_path), run).begin().wait()
         assert result is not None  # wait() without a timeout returns once the run ended
         done = _PartResult(part.index, result.status, result.counts, result.message, engine, lines)
+        done.unsplittable = getattr(source, "split_inside_quotes", False)
         if letters_path.exists():
             done.letters = letters_path.read_bytes()
             done.letter_count = result.dead_letters
@@ -321,7 +322,9 @@ def _split_settings(
         raise DataError(str(exc)) from exc
     if not all(splittable_encoding(head.encoding) for head in heads):
         return None, False  # UTF-16 or UTF-32: a file is one partition
-    quote = heads[0].quotechar.encode(heads[0].encoding)
+    encoding = heads[0].encoding
+    # Encoded after a letter: utf-8-sig writes its byte-order mark before the first one.
+    quote = ("a" + heads[0].quotechar).encode(encoding)[len("a".encode(encoding)) :]
     return (quote, True) if len(quote) == 1 else (None, False)
 
 
