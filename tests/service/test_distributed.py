@@ -26,6 +26,7 @@ from fieldwright.service import (
     DataError,
     InvalidRequest,
     dead_letter_path,
+    parse_size,
     part_paths,
     parts_manifest_path,
     run_distributed,
@@ -341,3 +342,13 @@ def test_the_command_line_runs_on_the_cluster(scheduler: str, tmp_path: Path) ->
     assert out.read_bytes() == rows[1]
     ran = CliRunner().invoke(main, [*args, "--partitions", "3"])
     assert ran.exit_code == 2 and "apply to --engine dask" in ran.output
+
+
+def test_partition_sizes_are_read_as_people_write_them() -> None:
+    assert parse_size("64MiB") == parse_size("64 mb") == 64 << 20
+    assert parse_size("512k") == 512 << 10
+    assert parse_size("1.5GiB") == 3 << 29
+    assert parse_size("1000") == 1000
+    for wrong in ("", "MiB", "12 parsecs", "0", "-5k"):
+        with pytest.raises(InvalidRequest):
+            parse_size(wrong)
