@@ -32,7 +32,6 @@ from fieldwright.service import (
     dead_letter_path,
     distributed_pipeline_problem,
     is_pipeline_file,
-    open_pipeline,
     parse_size,
     parts_manifest_path,
     run_distributed,
@@ -259,6 +258,8 @@ def run(
         return
     pipeline = is_pipeline_file(document)
     if pipeline and distributed:
+        from fieldwright.service import open_pipeline  # loads the store: only when needed
+
         with reported_errors():
             fail(escape(distributed_pipeline_problem(open_pipeline(document))))
     compiled = None if pipeline else load_or_exit(document)
