@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -62,7 +62,6 @@ from fieldwright.connectors.partitions import (
     splittable_encoding,
 )
 from fieldwright.domain import ErrorStrategy, MappingDocument
-from fieldwright.domain.pipeline import PipelineDocument
 from fieldwright.domain.records import RecordSink, RecordSource
 from fieldwright.domain.runs import RunCounts, RunStatus, RunTrigger
 from fieldwright.engine import CompiledMapping
@@ -86,6 +85,9 @@ __all__ = [
     "parts_manifest_path",
     "run_distributed",
 ]
+
+if TYPE_CHECKING:  # a mapping file's run never loads the pipeline modules
+    from fieldwright.domain.pipeline import PipelineDocument
 
 log = logging.getLogger(__name__)
 
