@@ -30,7 +30,11 @@ from fieldwright.service import (
     RunProgress,
     RunResult,
     dead_letter_path,
+    distributed_pipeline_problem,
     is_pipeline_file,
+    parse_size,
+    parts_manifest_path,
+    run_distributed,
     run_file,
 )
 
@@ -39,7 +43,9 @@ __all__ = ["run"]
 FORMATS = click.Choice(["csv", "tsv", "ndjson", "jsonl", "json", "xlsx"], case_sensitive=False)
 
 
-def _summary(result: RunResult, output: Path) -> None:
+def _summary(result: RunResult, output: Path, shown: Path | None = None) -> None:
+    """The run's counts and files; `shown` names the output when it is not `output` (the
+    manifest of a partitioned Dask run)."""
     counts = result.counts
     parts = [
         f"read {counts.read:,}",
@@ -53,10 +59,10 @@ def _summary(result: RunResult, output: Path) -> None:
     console.print(
         f"{result.status.value}: " + ", ".join(parts) + f" in {result.seconds:.2f} s "
         f"({rate:,.0f} records/s)"
-        + (" on the columnar engine" if result.engine == "polars" else "")
+        + {"polars": " on the columnar engine", "dask": " on Dask"}.get(result.engine, "")
     )
     if result.status is RunStatus.COMPLETED:
-        console.print(f"output: {escape(str(output))}")
+        console.print(f"output: {escape(str(shown or output))}")
     if result.dead_letters:
         console.print(f"dead letters: {escape(str(dead_letter_path(output)))}")
     if result.message and result.status is not RunStatus.COMPLETED:
@@ -145,12 +151,35 @@ def _progress_bar(
 )
 @click.option(
     "--engine",
-    type=click.Choice(ENGINES),
+    type=click.Choice([*ENGINES, "dask"]),
     default="auto",
     show_default=True,
     help="rows: record by record; polars: the columnar engine (NDJSON or CSV input, a mapping "
     "whose fields lower: see validate --engine polars); auto: polars for large inputs it can "
-    "run. Also for a stored mapping's run (KEY).",
+    "run. Also for a stored mapping's run (KEY). dask: partitions of a mapping file's input "
+    "on a Dask cluster (docs/distributed.md).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --engine dask: the Dask scheduler (tcp://host:8786); default: a local "
+    "cluster of one process per core.",
+)
+@click.option(
+    "--partitions",
+    type=click.IntRange(min=1),
+    help="With --engine dask: cut the input into this many byte ranges.",
+)
+@click.option(
+    "--partition-size",
+    metavar="SIZE",
+    help="With --engine dask: bytes per partition (64MiB by default; 512KiB, 1GiB, …).",
+)
+@click.option(
+    "--merge/--no-merge",
+    default=False,
+    help="With --engine dask: one output file in input order, written by this machine, "
+    "instead of OUT.part-NNNNN files and OUT.parts.json written by the workers.",
 )
 @database_option
 @source_options
@@ -163,6 +192,10 @@ def run(
     error_strategy: str | None,
     progress: bool | None,
     engine: str,
+    scheduler: str | None,
+    partitions: int | None,
+    partition_size: str | None,
+    merge: bool,
     url: str | None,
     **flags: Any,
 ) -> None:
@@ -192,11 +225,18 @@ def run(
     """
     show = err_console.is_terminal if progress is None else progress
     document = Path(mapping)
+    distributed = engine == "dask"
+    if not distributed and (scheduler or partitions or partition_size or merge):
+        fail("--scheduler, --partitions, --partition-size and --merge apply to --engine dask")
+    if partitions and partition_size:
+        fail("give --partitions or --partition-size, not both")
     if not document.is_file():
         if document.suffix.lower() == ".json" or any(sep in mapping for sep in ("/", "\\")):
             fail(f"no such mapping file: {escape(mapping)}")
         if input_format or output_format or error_strategy:
             fail("--input-format, --output-format and --error-strategy apply to a mapping file")
+        if distributed:
+            fail("--engine dask runs a mapping file: give its path, with --input and --output")
         from fieldwright.cli.run_stored import exit_code, run_stored
 
         with _progress_bar(show) as update:
@@ -217,6 +257,11 @@ def run(
         fail(f"running the mapping file {escape(mapping)} needs --input FILE and --output FILE")
         return
     pipeline = is_pipeline_file(document)
+    if pipeline and distributed:
+        from fieldwright.service import open_pipeline  # loads the store: only when needed
+
+        with reported_errors():
+            fail(escape(distributed_pipeline_problem(open_pipeline(document))))
     compiled = None if pipeline else load_or_exit(document)
     try:
         output_path.parent.mkdir(parents=True, exist_ok=True)
@@ -241,6 +286,23 @@ def run(
         print_steps(ran.steps)
         raise SystemExit(pipeline_exit_code(ran))
     assert compiled is not None
+    if distributed:
+        with reported_errors():
+            result = run_distributed(
+                compiled,
+                input_path,
+                output_path,
+                scheduler=scheduler,
+                partitions=partitions,
+                partition_size=parse_size(partition_size) if partition_size else None,
+                merge=merge,
+                input_format=input_format,
+                output_format=output_format,
+                strategy=strategy,
+                input_settings=source_settings(flags),
+            )
+        _summary(result, output_path, None if merge else parts_manifest_path(output_path))
+        raise SystemExit(int(_exit_code(result)))
     with reported_errors(), _progress_bar(show) as update, _collector_for_a_run():
         result = run_file(
             compiled,
@@ -254,7 +316,12 @@ def run(
             engine=engine,
         )
     _summary(result, output_path)
+    code = _exit_code(result)
+    if code is not ExitCode.OK:
+        raise SystemExit(int(code))
+
+
+def _exit_code(result: RunResult) -> ExitCode:
     if result.status is not RunStatus.COMPLETED:
-        raise SystemExit(int(ExitCode.FAILED))
-    if result.counts.failed:
-        raise SystemExit(int(ExitCode.RECORDS_FAILED))
+        return ExitCode.FAILED
+    return ExitCode.RECORDS_FAILED if result.counts.failed else ExitCode.OK

@@ -263,13 +263,18 @@ class NdjsonFrames(NdjsonSource):
         """The file's size in bytes."""
         return Path(self.path).stat().st_size
 
+    def _opened(self) -> tuple[IO[bytes], int, int]:
+        """The bytes chunks are cut from, with the line number and offset they start at (a
+        range of the file: connectors/partitions.py)."""
+        return open_binary(self.path), 1, 0
+
     def chunks(self) -> Iterator[FrameChunk]:
         """The file in chunks of whole lines, about `chunk_bytes` each (a longer line is
         a chunk of its own, which the row reader cuts at `max_record_size` as usual)."""
-        file = open_binary(self.path)
+        file, number, offset = self._opened()
         self._open_files.append(file)
         try:
-            number, offset, pending = 1, 0, b""
+            pending = b""
             while True:
                 block = file.read(self.chunk_bytes)
                 data = pending + block
