@@ -100,7 +100,9 @@ def test_the_registry_knows_systems_their_needs_templates_and_saved_connections(
     assert hubspot.base_url.startswith("https://api.hubapi.com")
     assert hubspot.rate_limits and hubspot.templates == ["template_HS_CRM"]
     assert hubspot.connections == ["hubspot_acme"]  # on its host
-    assert kinds["QBT"].templates == kinds["WFN"].templates == ["template_QBT_WFN"]
+    # the timesheet mapping template, and the pay lines pipeline template
+    expected = ["template_QBT_WFN", "template_QBT_WFNPAY"]
+    assert sorted(kinds["QBT"].templates) == sorted(kinds["WFN"].templates) == expected
     assert kinds["WFN"].connections == ["wfn_drop"]  # named by a WFN-side mapping
     assert kinds["CSV"].connections == ["wfn_drop"]  # generic: any csv connection
     assert kinds["SFDC"].connections == [] and kinds["IREADY"].auth is AuthKind.NONE
