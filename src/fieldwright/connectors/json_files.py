@@ -138,6 +138,8 @@ class NdjsonSource:
         # when orjson refuses the line; a line that orjson would write back
         # byte for byte needs no duplicate-key or big-integer check (as_written),
         # others cost a regular expression count and, with nested objects, a walk.
+        # With check_duplicate_keys off, only the scan for integers beyond 64 bits
+        # (one byte translation) is left: cheaper than writing the line back.
         loads, decode_error = orjson.loads, orjson.JSONDecodeError
         records = _Records(self.check_duplicate_keys)
         check, limit = self.check_duplicate_keys, self.max_record_size
@@ -159,10 +161,13 @@ class NdjsonSource:
             except decode_error:
                 value = None
             if type(value) is dict:
+                if not check:  # no key check: only integers beyond 64 bits to look for
+                    yield SourceItem(Position(number, start), exact_integers(value, line))
+                    continue
                 if as_written(value, line):  # compact JSON: no key twice, no huge integer
                     yield SourceItem(Position(number, start), value)
                     continue
-                if not check or duplicate_key(value, line) is None:
+                if duplicate_key(value, line) is None:
                     yield SourceItem(Position(number, start), exact_integers(value, line))
                     continue
             skipped = (

@@ -23,6 +23,7 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from fieldwright.engine.columns import set_each
 from fieldwright.engine.expressions import evaluate_items
 from fieldwright.engine.item_plan import ItemField, ItemNode
 from fieldwright.engine.item_sources import Read
@@ -228,6 +229,10 @@ def _step_column(step: CompiledStep) -> Callable[[list[Any], set[int]], list[Any
 
     def whole(values: list[Any]) -> list[Any]:
         if on_text is not None:
+            if set(map(type, values)) == {str}:  # a column of texts: one C-level pass
+                if not args:
+                    return list(map(on_text, values))
+                return list(map(on_text, values, *map(itertools.repeat, args)))
             if not args:
                 return [
                     on_text(v) if type(v) is str else None if v is None and passthrough else impl(v)
@@ -303,9 +308,7 @@ def _finisher(field: CompiledField) -> Callable[[list[Any], set[int]], None]:
 
 def _write(outs: list[dict[str, Any]], values: list[Any], below: tuple[Any, ...]) -> None:
     if len(below) == 1 and type(below[0]) is str:
-        key = below[0]
-        for out, value in zip(outs, values, strict=True):
-            out[key] = value
+        set_each(outs, below[0], values)
         return
     for out, value in zip(outs, values, strict=True):
         put(out, below, value)

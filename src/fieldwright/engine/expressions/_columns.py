@@ -22,6 +22,7 @@ import decimal
 from collections.abc import Callable
 from decimal import Decimal
 from itertools import repeat
+from operator import add, mul, sub
 from typing import Any, Final
 
 from fieldwright.engine.expressions._library import FUNCTIONS
@@ -52,9 +53,9 @@ _NUMBERS: Final = frozenset({int, float, Decimal})
 _BIG: Final = 10**300
 _ABSENT: Final = frozenset({type(None), type(MISSING)})
 _FAST: Final[dict[str, Callable[[Any, Any], Any]]] = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
+    "+": add,  # C functions: a column maps them without a Python call per value
+    "-": sub,
+    "*": mul,
 }
 _EXACT: Final[dict[str, Callable[[Any, Any], Decimal]]] = {
     "+": DECIMALS.add,
@@ -299,6 +300,18 @@ def _coalesce(node: Node) -> Column | None:
     then, otherwise = _part(node.then), _part(node._else)
     if then is None or otherwise is None:
         return None
+    if node._else.type in _LITERALS:  # `a ?? 0`: the literal in place, one pass
+        fallback = node._else.value
+
+        def run_literal(
+            ctxs: list[Any], focuses: list[Any] | None, env: Any
+        ) -> tuple[list[Any], int]:
+            values, spent = then(ctxs, focuses, env)
+            return [
+                fallback if value is MISSING or value is None else value for value in values
+            ], spent
+
+        return run_literal
 
     def run(ctxs: list[Any], focuses: list[Any] | None, env: Any) -> tuple[list[Any], int]:
         values, spent = then(ctxs, focuses, env)
@@ -403,7 +416,7 @@ def _whole_column(
             if kinds != {str}:
                 return None
             try:
-                found = [Decimal(value.strip()) for value in values]
+                found = list(map(Decimal, map(str.strip, values)))
             except decimal.InvalidOperation:
                 return None  # `_decimal` says which text it cannot read
             return found if all(map(Decimal.is_finite, found)) else None
@@ -414,15 +427,24 @@ def _whole_column(
         if not -100 <= places <= 100:
             return None
         unit = Decimal(1).scaleb(-places)
-        half_up = decimal.ROUND_HALF_UP
+        units = repeat(unit)
+        # `value.quantize(unit, rounding=ROUND_HALF_UP, context=DECIMALS)` as one C-level
+        # pass: a context like DECIMALS that rounds half up
+        quantize = decimal.Context(
+            prec=DECIMALS.prec,
+            rounding=decimal.ROUND_HALF_UP,
+            Emin=DECIMALS.Emin,
+            Emax=DECIMALS.Emax,
+            capitals=DECIMALS.capitals,
+            clamp=DECIMALS.clamp,
+            traps=[signal for signal, on in DECIMALS.traps.items() if on],
+        ).quantize
 
         def rounded(values: list[Any], kinds: set[type]) -> list[Any] | None:
             if kinds != {Decimal}:
                 return None
             try:
-                return [
-                    value.quantize(unit, rounding=half_up, context=DECIMALS) for value in values
-                ]
+                return list(map(quantize, values, units))
             except decimal.InvalidOperation:
                 return None  # more digits asked than a number has: `_round` keeps it
 

@@ -28,8 +28,8 @@ __all__ = [
     "type_name",
 ]
 
-_NUMBER_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_INTEGER_TEXT = re.compile(r"[+-]?\d+")
+#: A whole number (group 1), or else a decimal number with an optional exponent.
+_NUMBER_OR_INTEGER = re.compile(r"([+-]?\d+)|[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def type_name(value: Any) -> str:
@@ -116,12 +116,18 @@ def as_number(value: Any) -> int | float:
 
 def as_number_text(value: str) -> int | float:
     """`as_number` of text (to_number's shortcut on the batch path)."""
-    if value.isdigit() and value.isascii():  # plain digits: most ids
-        return int(value)
+    if value.isascii():
+        if value.isdigit():  # plain digits: most ids
+            return int(value)
+        if value.replace(".", "", 1).isdigit():  # plain decimal text: most amounts
+            number = float(value)
+            if math.isfinite(number):
+                return number
     text = value.strip()
-    if _INTEGER_TEXT.fullmatch(text):
+    found = _NUMBER_OR_INTEGER.fullmatch(text)  # one match says which of the two it is
+    if found is not None and found.lastindex == 1:
         return int(text)
-    if _NUMBER_TEXT.fullmatch(text):
+    if found is not None:
         number = float(text)
         if math.isfinite(number):
             return number

@@ -40,6 +40,10 @@ class MapRuntime(StepRuntime):
         while chunk := list(itertools.islice(flows, CHUNK)):
             counts.received += len(chunk)
             outputs, others = self.compiled.map_chunk([f.record for f in chunk])
+            if None not in outputs:  # every record mapped: no result to look into
+                counts.emitted += len(chunk)
+                yield from map(Flow, [f.origin for f in chunk], outputs)
+                continue
             for index, flow in enumerate(chunk):
                 output = outputs[index]
                 if output is None:
