@@ -19,8 +19,10 @@ evaluates with the closures, which then do exactly what they always do.
 from __future__ import annotations
 
 import decimal
+from bisect import bisect_left
 from collections.abc import Callable
 from decimal import Decimal
+from functools import reduce
 from itertools import repeat
 from operator import add, mul, sub
 from typing import Any, Final
@@ -215,6 +217,9 @@ def _walk(steps: list[Node]) -> Column | None:
                 within = None if focuses is None else [focuses[o] for o in owners]
                 values, more = part(elements, within, env)
             spent += more
+            if MISSING not in values and list not in set(map(type, values)):
+                elements = values  # one value each (the usual last step): nothing to spread
+                continue
             found: list[Any] = []
             found_owners: list[int] = []
             for value, owner in zip(values, owners, strict=True):
@@ -228,9 +233,9 @@ def _walk(steps: list[Node]) -> Column | None:
                     found.append(value)
                     found_owners.append(owner)
             elements, owners = found, found_owners
-        sequences: list[list[Any]] = [[] for _ in ctxs]
-        for value, owner in zip(elements, owners, strict=True):
-            sequences[owner].append(value)
+        # The owners ascend: each context's values are one slice of the elements.
+        bounds = list(map(bisect_left, repeat(owners), range(len(ctxs) + 1)))
+        sequences = list(map(elements.__getitem__, map(slice, bounds, bounds[1:])))
         return [
             MISSING if not seq else seq[0] if len(seq) == 1 else seq for seq in sequences
         ], spent
@@ -341,7 +346,7 @@ def _call(node: Node) -> Column | None:
     impl: Any = spec.impl
     apply = getattr(impl, "apply", None)
     if apply is None or any(extra.type not in _LITERALS for extra in arguments[1:]):
-        return _any_call(impl, arguments)
+        return _any_call(impl, arguments, spec.name)
     value_of = _part(arguments[0])
     if value_of is None:
         return None
@@ -375,13 +380,15 @@ def _call(node: Node) -> Column | None:
     return run
 
 
-def _any_call(impl: Any, arguments: list[Node]) -> Column | None:
+def _any_call(impl: Any, arguments: list[Node], name: str) -> Column | None:
     """`$sum(...)`, `$count(...)`: each argument as a column, then the function once per
     value with a budget of its own that counts what it spends."""
     parts = [_part(argument) for argument in arguments]
     if any(part is None for part in parts):
         return None
     columns = tuple(part for part in parts if part is not None)
+    if name == "sum" and len(columns) == 1:
+        return _sum_column(impl, columns[0])
 
     def run(ctxs: list[Any], focuses: list[Any] | None, env: Any) -> tuple[list[Any], int]:
         spent = len(ctxs)  # each call costs one step
@@ -393,6 +400,30 @@ def _any_call(impl: Any, arguments: list[Node]) -> Column | None:
         counter = Budget(_UNBOUNDED)
         try:
             out = [impl(list(values), counter) for values in zip(*evaluated, strict=True)]
+        except Exception:  # noqa: BLE001 - the closures say what is wrong, and where
+            raise NoColumn from None
+        return out, spent + _UNBOUNDED - counter.left
+
+    return run
+
+
+def _sum_column(impl: Any, column: Column) -> Column:
+    """`$sum(x)`: an array of decimals (money) added in one pass of the decimal context's
+    addition from 0, as `_library`'s `_sum` adds them; any other value through `_sum`."""
+
+    def run(ctxs: list[Any], focuses: list[Any] | None, env: Any) -> tuple[list[Any], int]:
+        values, spent = column(ctxs, focuses, env)
+        spent += len(ctxs)  # each call costs one step
+        out: list[Any] = []
+        append = out.append
+        counter = Budget(_UNBOUNDED)
+        try:
+            for value in values:
+                if type(value) is list and value and set(map(type, value)) == {Decimal}:
+                    append(reduce(DECIMALS.add, value, 0))
+                    spent += len(value)  # what `_sum` spends: one step per value
+                else:
+                    append(impl([value], counter))
         except Exception:  # noqa: BLE001 - the closures say what is wrong, and where
             raise NoColumn from None
         return out, spent + _UNBOUNDED - counter.left
