@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +24,7 @@ from fieldwright.engine.results import FieldError
 if TYPE_CHECKING:
     from fieldwright.engine.compiler import CompiledField, CompiledStep
 
-__all__ = ["Column", "Marks", "column", "set_each"]
+__all__ = ["Column", "Marks", "column"]
 
 Record = Mapping[str, Any]
 #: Source columns of the chunk by member-name path, shared by the fields that read
@@ -144,20 +143,14 @@ def _read(
     return lambda records, cache: [[get(record) for get in getters] for record in records]
 
 
-def set_each(outputs: list[dict[str, Any]], key: str, values: list[Any]) -> None:
-    """`outputs[i][key] = values[i]` for every i, in one C-level pass."""
-    if len(outputs) != len(values):
-        raise ValueError(f"{len(values)} values for {len(outputs)} outputs")
-    deque(map(dict.__setitem__, outputs, itertools.repeat(key), values), maxlen=0)
-
-
 def _writer(field: CompiledField) -> Callable[[list[dict[str, Any]], list[Any]], None]:
     segments = field.target.segments
     if len(segments) == 1 and isinstance(segments[0], str):
         key = segments[0]
 
         def write_member(outputs: list[dict[str, Any]], values: list[Any]) -> None:
-            set_each(outputs, key, values)
+            for output, value in zip(outputs, values, strict=True):
+                output[key] = value
 
         return write_member
     if len(segments) == 2 and all(isinstance(s, str) for s in segments):

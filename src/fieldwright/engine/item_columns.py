@@ -23,7 +23,6 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from fieldwright.engine.columns import set_each
 from fieldwright.engine.expressions import evaluate_items
 from fieldwright.engine.item_plan import ItemField, ItemNode
 from fieldwright.engine.item_sources import Read
@@ -308,7 +307,9 @@ def _finisher(field: CompiledField) -> Callable[[list[Any], set[int]], None]:
 
 def _write(outs: list[dict[str, Any]], values: list[Any], below: tuple[Any, ...]) -> None:
     if len(below) == 1 and type(below[0]) is str:
-        set_each(outs, below[0], values)
+        key = below[0]
+        for out, value in zip(outs, values, strict=True):
+            out[key] = value
         return
     for out, value in zip(outs, values, strict=True):
         put(out, below, value)

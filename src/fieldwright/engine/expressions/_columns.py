@@ -447,7 +447,7 @@ def _whole_column(
             if kinds != {str}:
                 return None
             try:
-                found = list(map(Decimal, map(str.strip, values)))
+                found = [Decimal(value.strip()) for value in values]
             except decimal.InvalidOperation:
                 return None  # `_decimal` says which text it cannot read
             return found if all(map(Decimal.is_finite, found)) else None
