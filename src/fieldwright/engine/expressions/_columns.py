@@ -407,6 +407,10 @@ def _any_call(impl: Any, arguments: list[Node], name: str) -> Column | None:
     return run
 
 
+#: The expressions' exact addition, as `_sum` adds money (0 + a decimal, then decimals).
+_ADD: Final[Callable[[Any, Any], Any]] = DECIMALS.add
+
+
 def _sum_column(impl: Any, column: Column) -> Column:
     """`$sum(x)`: an array of decimals (money) added in one pass of the decimal context's
     addition from 0, as `_library`'s `_sum` adds them; any other value through `_sum`."""
@@ -420,7 +424,7 @@ def _sum_column(impl: Any, column: Column) -> Column:
         try:
             for value in values:
                 if type(value) is list and value and set(map(type, value)) == {Decimal}:
-                    append(reduce(DECIMALS.add, value, 0))
+                    append(reduce(_ADD, value, 0))
                     spent += len(value)  # what `_sum` spends: one step per value
                 else:
                     append(impl([value], counter))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from fieldwright.domain.pipeline import EnrichStep, JoinKind, Keep, NoMatch
-from fieldwright.domain.records import SourceItem
+from fieldwright.domain.records import Record, SourceItem
 from fieldwright.engine.compiler import FILTER_ERRORS, CompiledMapping
 from fieldwright.engine.functions._expressions import BoundedExpression
 from fieldwright.engine.pipeline.flow import Context, Flow, StepRuntime
@@ -42,7 +42,7 @@ class MapRuntime(StepRuntime):
             outputs, others = self.compiled.map_chunk([f.record for f in chunk])
             if None not in outputs:  # every record mapped: no result to look into
                 counts.emitted += len(chunk)
-                yield from map(Flow, [f.origin for f in chunk], outputs)
+                yield from map(Flow, [f.origin for f in chunk], cast("list[Record]", outputs))
                 continue
             for index, flow in enumerate(chunk):
                 output = outputs[index]

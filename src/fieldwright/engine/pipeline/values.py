@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from fieldwright.engine.paths import PathError, parse_source
 
@@ -115,7 +115,7 @@ def exact(value: Any) -> Decimal | None:
     if kind is int:
         return Decimal(value)
     if kind is Decimal:
-        return value
+        return cast(Decimal, value)
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
