@@ -111,10 +111,15 @@ def _starts(node: Node) -> Callable[[list[Any], list[Any] | None, Any], list[Any
         return lambda ctxs, focuses, env: list(ctxs)
     if node.type == "name":
         name = node.value
-        return lambda ctxs, focuses, env: [
-            ctx.get(name, MISSING) if type(ctx) is dict else MISSING for ctx in ctxs
-        ]
+        return lambda ctxs, focuses, env: _members(ctxs, name)
     return None
+
+
+def _members(values: list[Any], name: str) -> list[Any]:
+    """Member `name` of each value (MISSING where it is not an object or has none)."""
+    if set(map(type, values)) == {dict}:  # objects only: one C-level pass of dict.get
+        return list(map(dict.get, values, repeat(name), repeat(MISSING)))
+    return [value.get(name, MISSING) if type(value) is dict else MISSING for value in values]
 
 
 def _path(node: Node) -> Column | None:
@@ -211,7 +216,7 @@ def _walk(steps: list[Node]) -> Column | None:
         for part in plan:
             spent += len(elements)  # each context's walk spends its sequence's length
             if isinstance(part, str):
-                values = [e.get(part, MISSING) if type(e) is dict else MISSING for e in elements]
+                values = _members(elements, part)
                 more = 0
             else:
                 within = None if focuses is None else [focuses[o] for o in owners]
