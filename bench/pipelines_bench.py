@@ -42,8 +42,8 @@ def _script(given: str | None) -> Path:
     sys.exit("orders.py not found: pass --orders-script PATH")
 
 
-def _measure(command: list[str]) -> tuple[float, int]:
-    """Seconds and peak memory (bytes) of one process."""
+def _measure(command: list[str]) -> tuple[float, int, float]:
+    """Seconds, peak memory (bytes) and processor seconds (user + system) of one process."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(process.pid, 0)
@@ -51,7 +51,7 @@ def _measure(command: list[str]) -> tuple[float, int]:
     if os.waitstatus_to_exitcode(status) != 0:
         stderr = process.stderr.read().decode() if process.stderr else ""
         sys.exit(f"failed: {' '.join(command)}\n{stderr}")
-    return seconds, usage.ru_maxrss * 1024
+    return seconds, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
 
 
 def _fieldwright(pipeline: Path, source: Path, output: Path) -> list[str]:
@@ -138,13 +138,17 @@ def main() -> None:
         for job in JOBS:
             pipeline = REPO / "bench" / f"orders_{job}.fwpipe.json"
             ratios: list[float] = []
+            cpu_ratios: list[float] = []
             memory = {"hand-written": 0, "pipeline": 0}
             for _ in range(args.rounds):
-                hand, hand_rss = _measure(
+                hand, hand_rss, hand_cpu = _measure(
                     [sys.executable, str(script), job, str(source), str(folder / "ref.ndjson")]
                 )
-                ours, our_rss = _measure(_fieldwright(pipeline, source, folder / "out.ndjson"))
+                ours, our_rss, our_cpu = _measure(
+                    _fieldwright(pipeline, source, folder / "out.ndjson")
+                )
                 ratios.append(hand / ours)
+                cpu_ratios.append(hand_cpu / our_cpu)
                 memory["hand-written"] = max(memory["hand-written"], hand_rss)
                 memory["pipeline"] = max(memory["pipeline"], our_rss)
             same = _same(folder / "ref.ndjson", folder / "out.ndjson")
@@ -155,6 +159,10 @@ def main() -> None:
                 f"{memory['hand-written'] / 2**20:.0f} MB, pipeline "
                 f"{memory['pipeline'] / 2**20:.0f} MB; outputs equal: {same}"
             )
+            print(
+                f"{job:6} processor-seconds ratio (processes): min {min(cpu_ratios):.2f}x  "
+                f"median {statistics.median(cpu_ratios):.2f}x  max {max(cpu_ratios):.2f}x"
+            )
         _in_process(script, source, folder, args.rounds)
         if args.memory_orders:
             big = folder / "big"
@@ -164,7 +172,7 @@ def main() -> None:
             )
             for job in JOBS:
                 pipeline = _with_budget(job, folder, args.spill_after)
-                seconds, rss = _measure(
+                seconds, rss, _cpu = _measure(
                     _fieldwright(pipeline, big / "orders.ndjson", folder / "big.ndjson")
                 )
                 print(

@@ -79,9 +79,15 @@ def run_pipeline(
     input_settings: Mapping[str, Any],
     on_progress: Callable[[RunProgress], None] | None,
 ) -> PipelineRunResult:
-    """Run a pipeline file; exits with a message when it or the files cannot be used."""
+    """Run a pipeline file; exits with a message when it or the files cannot be used.
+
+    The collector is tuned for the run as for a mapping file's (run.py): the steps make
+    no reference cycles per record, and young collections every 700 allocations took a
+    twentieth of the `lines` pipeline's processor time."""
+    from fieldwright.cli.run import _collector_for_a_run
+
     compiled = load_pipeline_or_exit(path)
-    with reported_errors():
+    with reported_errors(), _collector_for_a_run():
         return run_pipeline_file(
             compiled,
             input_path,

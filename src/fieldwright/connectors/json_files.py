@@ -138,6 +138,8 @@ class NdjsonSource:
         # when orjson refuses the line; a line that orjson would write back
         # byte for byte needs no duplicate-key or big-integer check (as_written),
         # others cost a regular expression count and, with nested objects, a walk.
+        # With check_duplicate_keys off, only the scan for integers beyond 64 bits
+        # (one byte translation) is left: cheaper than writing the line back.
         loads, decode_error = orjson.loads, orjson.JSONDecodeError
         dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
         records = _Records(self.check_duplicate_keys)
@@ -160,6 +162,9 @@ class NdjsonSource:
             except decode_error:
                 value = None
             if type(value) is dict:
+                if not check:  # no key check: only integers beyond 64 bits to look for
+                    yield SourceItem(Position(number, start), exact_integers(value, line))
+                    continue
                 try:  # as_written, inline: compact JSON has no key twice, no huge integer
                     compact = dumps(value, option=newline) == line
                 except orjson.JSONEncodeError:  # deeper than orjson writes: look closer
@@ -167,7 +172,7 @@ class NdjsonSource:
                 if compact:
                     yield SourceItem(Position(number, start), value)
                     continue
-                if not check or duplicate_key(value, line) is None:
+                if duplicate_key(value, line) is None:
                     yield SourceItem(Position(number, start), exact_integers(value, line))
                     continue
             skipped = (

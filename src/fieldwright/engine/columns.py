@@ -196,6 +196,10 @@ def _apply_step(step: CompiledStep, values: list[Any], records: Sequence[Record]
     impl, args = step.impl, step.args
     on_text = step.on_text
     if on_text is not None:
+        if set(map(type, values)) == {str}:  # a column of texts: one C-level pass
+            if not args:
+                return list(map(on_text, values))
+            return list(map(on_text, values, *map(itertools.repeat, args)))
         if not args:
             return [
                 on_text(v)

@@ -228,6 +228,10 @@ def _step_column(step: CompiledStep) -> Callable[[list[Any], set[int]], list[Any
 
     def whole(values: list[Any]) -> list[Any]:
         if on_text is not None:
+            if set(map(type, values)) == {str}:  # a column of texts: one C-level pass
+                if not args:
+                    return list(map(on_text, values))
+                return list(map(on_text, values, *map(itertools.repeat, args)))
             if not args:
                 return [
                     on_text(v) if type(v) is str else None if v is None and passthrough else impl(v)

@@ -11,8 +11,10 @@ MAX_TEXT characters; past a bound the record fails with a reason.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Final
 
 from fieldwright.engine.expressions._columns import NoColumn, column_of
@@ -122,7 +124,7 @@ def evaluate_all(expression: Expression, records: Sequence[Any]) -> list[Any]:
         try:
             found, spent = column(list(records), None, env)
             if spent <= steps:  # all records together within one record's budget
-                return [_plain(value) for value in found]
+                return _plain_all(found)
         except (NoColumn, ExpressionFailed, RecursionError):
             pass  # record by record below says where it fails
     run = expression._run
@@ -151,7 +153,7 @@ def evaluate_items(
         try:
             found, spent = column(list(records), list(items), env)
             if spent <= steps:  # all items together within one item's budget: none ran out
-                return [_plain(value) for value in found], []
+                return _plain_all(found), []
         except (NoColumn, ExpressionFailed, RecursionError):
             pass  # one by one below says which item fails, and why
     run = expression._run
@@ -169,6 +171,18 @@ def evaluate_items(
             failed.append(position)
             append(None)
     return values, failed
+
+
+def _plain_all(values: list[Any]) -> list[Any]:
+    """`_plain` of every value: a column of decimals (money) in C-level passes."""
+    if not values or set(map(type, values)) != {Decimal}:
+        return [_plain(value) for value in values]
+    floats = list(map(float, values))
+    if not all(map(math.isfinite, floats)):
+        return [_plain(value) for value in values]  # output() says which is too large
+    for position in [i for i, whole in enumerate(map(float.is_integer, floats)) if whole]:
+        floats[position] = output(values[position])  # a whole decimal is an int (12.00 → 12)
+    return floats
 
 
 def _plain(result: Any) -> Any:

@@ -19,9 +19,12 @@ evaluates with the closures, which then do exactly what they always do.
 from __future__ import annotations
 
 import decimal
+from bisect import bisect_left
 from collections.abc import Callable
 from decimal import Decimal
+from functools import reduce
 from itertools import repeat
+from operator import add, mul, sub
 from typing import Any, Final
 
 from fieldwright.engine.expressions._library import FUNCTIONS
@@ -52,9 +55,9 @@ _NUMBERS: Final = frozenset({int, float, Decimal})
 _BIG: Final = 10**300
 _ABSENT: Final = frozenset({type(None), type(MISSING)})
 _FAST: Final[dict[str, Callable[[Any, Any], Any]]] = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
+    "+": add,  # C functions: a column maps them without a Python call per value
+    "-": sub,
+    "*": mul,
 }
 _EXACT: Final[dict[str, Callable[[Any, Any], Decimal]]] = {
     "+": DECIMALS.add,
@@ -108,10 +111,15 @@ def _starts(node: Node) -> Callable[[list[Any], list[Any] | None, Any], list[Any
         return lambda ctxs, focuses, env: list(ctxs)
     if node.type == "name":
         name = node.value
-        return lambda ctxs, focuses, env: [
-            ctx.get(name, MISSING) if type(ctx) is dict else MISSING for ctx in ctxs
-        ]
+        return lambda ctxs, focuses, env: _members(ctxs, name)
     return None
+
+
+def _members(values: list[Any], name: str) -> list[Any]:
+    """Member `name` of each value (MISSING where it is not an object or has none)."""
+    if set(map(type, values)) == {dict}:  # objects only: one C-level pass of dict.get
+        return list(map(dict.get, values, repeat(name), repeat(MISSING)))
+    return [value.get(name, MISSING) if type(value) is dict else MISSING for value in values]
 
 
 def _path(node: Node) -> Column | None:
@@ -208,12 +216,15 @@ def _walk(steps: list[Node]) -> Column | None:
         for part in plan:
             spent += len(elements)  # each context's walk spends its sequence's length
             if isinstance(part, str):
-                values = [e.get(part, MISSING) if type(e) is dict else MISSING for e in elements]
+                values = _members(elements, part)
                 more = 0
             else:
                 within = None if focuses is None else [focuses[o] for o in owners]
                 values, more = part(elements, within, env)
             spent += more
+            if MISSING not in values and list not in set(map(type, values)):
+                elements = values  # one value each (the usual last step): nothing to spread
+                continue
             found: list[Any] = []
             found_owners: list[int] = []
             for value, owner in zip(values, owners, strict=True):
@@ -227,9 +238,9 @@ def _walk(steps: list[Node]) -> Column | None:
                     found.append(value)
                     found_owners.append(owner)
             elements, owners = found, found_owners
-        sequences: list[list[Any]] = [[] for _ in ctxs]
-        for value, owner in zip(elements, owners, strict=True):
-            sequences[owner].append(value)
+        # The owners ascend: each context's values are one slice of the elements.
+        bounds = list(map(bisect_left, repeat(owners), range(len(ctxs) + 1)))
+        sequences = list(map(elements.__getitem__, map(slice, bounds, bounds[1:])))
         return [
             MISSING if not seq else seq[0] if len(seq) == 1 else seq for seq in sequences
         ], spent
@@ -299,6 +310,18 @@ def _coalesce(node: Node) -> Column | None:
     then, otherwise = _part(node.then), _part(node._else)
     if then is None or otherwise is None:
         return None
+    if node._else.type in _LITERALS:  # `a ?? 0`: the literal in place, one pass
+        fallback = node._else.value
+
+        def run_literal(
+            ctxs: list[Any], focuses: list[Any] | None, env: Any
+        ) -> tuple[list[Any], int]:
+            values, spent = then(ctxs, focuses, env)
+            return [
+                fallback if value is MISSING or value is None else value for value in values
+            ], spent
+
+        return run_literal
 
     def run(ctxs: list[Any], focuses: list[Any] | None, env: Any) -> tuple[list[Any], int]:
         values, spent = then(ctxs, focuses, env)
@@ -328,7 +351,7 @@ def _call(node: Node) -> Column | None:
     impl: Any = spec.impl
     apply = getattr(impl, "apply", None)
     if apply is None or any(extra.type not in _LITERALS for extra in arguments[1:]):
-        return _any_call(impl, arguments)
+        return _any_call(impl, arguments, spec.name)
     value_of = _part(arguments[0])
     if value_of is None:
         return None
@@ -362,13 +385,15 @@ def _call(node: Node) -> Column | None:
     return run
 
 
-def _any_call(impl: Any, arguments: list[Node]) -> Column | None:
+def _any_call(impl: Any, arguments: list[Node], name: str) -> Column | None:
     """`$sum(...)`, `$count(...)`: each argument as a column, then the function once per
     value with a budget of its own that counts what it spends."""
     parts = [_part(argument) for argument in arguments]
     if any(part is None for part in parts):
         return None
     columns = tuple(part for part in parts if part is not None)
+    if name == "sum" and len(columns) == 1:
+        return _sum_column(impl, columns[0])
 
     def run(ctxs: list[Any], focuses: list[Any] | None, env: Any) -> tuple[list[Any], int]:
         spent = len(ctxs)  # each call costs one step
@@ -380,6 +405,34 @@ def _any_call(impl: Any, arguments: list[Node]) -> Column | None:
         counter = Budget(_UNBOUNDED)
         try:
             out = [impl(list(values), counter) for values in zip(*evaluated, strict=True)]
+        except Exception:  # noqa: BLE001 - the closures say what is wrong, and where
+            raise NoColumn from None
+        return out, spent + _UNBOUNDED - counter.left
+
+    return run
+
+
+#: The expressions' exact addition, as `_sum` adds money (0 + a decimal, then decimals).
+_ADD: Final[Callable[[Any, Any], Any]] = DECIMALS.add
+
+
+def _sum_column(impl: Any, column: Column) -> Column:
+    """`$sum(x)`: an array of decimals (money) added in one pass of the decimal context's
+    addition from 0, as `_library`'s `_sum` adds them; any other value through `_sum`."""
+
+    def run(ctxs: list[Any], focuses: list[Any] | None, env: Any) -> tuple[list[Any], int]:
+        values, spent = column(ctxs, focuses, env)
+        spent += len(ctxs)  # each call costs one step
+        out: list[Any] = []
+        append = out.append
+        counter = Budget(_UNBOUNDED)
+        try:
+            for value in values:
+                if type(value) is list and value and set(map(type, value)) == {Decimal}:
+                    append(reduce(_ADD, value, 0))
+                    spent += len(value)  # what `_sum` spends: one step per value
+                else:
+                    append(impl([value], counter))
         except Exception:  # noqa: BLE001 - the closures say what is wrong, and where
             raise NoColumn from None
         return out, spent + _UNBOUNDED - counter.left
@@ -414,15 +467,24 @@ def _whole_column(
         if not -100 <= places <= 100:
             return None
         unit = Decimal(1).scaleb(-places)
-        half_up = decimal.ROUND_HALF_UP
+        units = repeat(unit)
+        # `value.quantize(unit, rounding=ROUND_HALF_UP, context=DECIMALS)` as one C-level
+        # pass: a context like DECIMALS that rounds half up
+        quantize = decimal.Context(
+            prec=DECIMALS.prec,
+            rounding=decimal.ROUND_HALF_UP,
+            Emin=DECIMALS.Emin,
+            Emax=DECIMALS.Emax,
+            capitals=DECIMALS.capitals,
+            clamp=DECIMALS.clamp,
+            traps=[signal for signal, on in DECIMALS.traps.items() if on],
+        ).quantize
 
         def rounded(values: list[Any], kinds: set[type]) -> list[Any] | None:
             if kinds != {Decimal}:
                 return None
             try:
-                return [
-                    value.quantize(unit, rounding=half_up, context=DECIMALS) for value in values
-                ]
+                return list(map(quantize, values, units))
             except decimal.InvalidOperation:
                 return None  # more digits asked than a number has: `_round` keeps it
 

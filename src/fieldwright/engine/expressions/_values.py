@@ -280,14 +280,20 @@ def text_of(value: Any) -> str:
     return json.dumps(output(value), ensure_ascii=False, separators=(",", ":"))
 
 
+#: Beyond this a float may be on its way to infinity; `output` looks closer.
+_FINITE: Final = 1e300
+
+
 def output(value: Any) -> Any:
     """The value as plain JSON data: missing is null, decimals and whole floats are numbers."""
     if value is MISSING:
         return None
     if isinstance(value, Decimal):
+        result = float(value)
+        if -_FINITE < result < _FINITE and not result.is_integer():
+            return result  # a fraction (a whole decimal's float is whole): the usual money
         if value == value.to_integral_value():
             return int(value)
-        result = float(value)
         if not math.isfinite(result):
             raise ExpressionFailed("the result is too large for a number")
         return result

@@ -28,8 +28,8 @@ __all__ = [
     "type_name",
 ]
 
-_NUMBER_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_INTEGER_TEXT = re.compile(r"[+-]?\d+")
+#: A whole number (group 1), or else a decimal number with an optional exponent.
+_NUMBER_OR_INTEGER = re.compile(r"([+-]?\d+)|[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def type_name(value: Any) -> str:
@@ -125,9 +125,10 @@ def as_number_text(value: str) -> int | float:
             if math.isfinite(number):  # a few hundred digits overflow to infinity
                 return number
     text = value.strip()
-    if _INTEGER_TEXT.fullmatch(text):
+    found = _NUMBER_OR_INTEGER.fullmatch(text)  # one match says which of the two it is
+    if found is not None and found.lastindex == 1:
         return int(text)
-    if _NUMBER_TEXT.fullmatch(text):
+    if found is not None:
         number = float(text)
         if math.isfinite(number):
             return number

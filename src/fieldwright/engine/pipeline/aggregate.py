@@ -39,6 +39,23 @@ class Aggregator:
         self.fn = fn
         self.path = path
         self.get = get
+        #: `add` for this function, chosen once: the hot loop of a group's later records.
+        self.fold: Callable[[Any, Any, int], Any] = self._fold()
+
+    def _fold(self) -> Callable[[Any, Any, int], Any]:
+        """What `add` computes, without building the state of one record and merging it."""
+        fn = self.fn
+        if fn is Fn.COUNT:
+            if self.get is None:
+                return lambda state, value, seq: state + 1
+            return lambda state, value, seq: state if value is None else state + 1
+        if fn in _NUMERIC:
+            return lambda state, value, seq: (
+                state
+                if value is None
+                else (state[0] + value[0], state[1] and value[1], state[2] + 1)
+            )
+        return self.add
 
     def read(self, record: Any) -> Any:
         """The value this aggregator takes from `record`; _NotANumber for a bad sum or avg."""
@@ -128,6 +145,8 @@ class AggregateRuntime(StepRuntime):
     def run(self, flows: Iterator[Flow], context: Context) -> Iterator[Flow]:
         counts, aggs = self.counts, self.aggregators
         getters = [get for _name, get in self.keys]
+        folds = [agg.fold for agg in aggs]
+        places = range(3, 3 + len(aggs))  # where each aggregator's state sits in a group
         groups: dict[Any, _Group] = {}
         runs: list[IO[bytes]] = []
         self.spilled = 0
@@ -152,8 +171,8 @@ class AggregateRuntime(StepRuntime):
                         groups = {}
                 else:
                     counts.merged += 1
-                    for index, (agg, value) in enumerate(zip(aggs, values, strict=True), 3):
-                        group[index] = agg.add(group[index], value, seq)
+                    for index, fold, value in zip(places, folds, values, strict=True):
+                        group[index] = fold(group[index], value, seq)
             for group in self._groups(groups, runs):
                 counts.emitted += 1
                 yield Flow(group[1], self._output(group))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from fieldwright.domain.pipeline import EnrichStep, JoinKind, Keep, NoMatch
 from fieldwright.domain.records import Record, SourceItem
@@ -42,6 +42,10 @@ class MapRuntime(StepRuntime):
         while chunk := list(itertools.islice(flows, CHUNK)):
             counts.received += len(chunk)
             outputs, others = self.compiled.map_chunk([f.record for f in chunk])
+            if None not in outputs:  # every record mapped: no result to look into
+                counts.emitted += len(chunk)
+                yield from map(Flow, [f.origin for f in chunk], cast("list[Record]", outputs))
+                continue
             for index, flow in enumerate(chunk):
                 output = outputs[index]
                 if output is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from fieldwright.engine.paths import PathError, parse_source
 
@@ -109,6 +109,13 @@ class Descending:
 
 def exact(value: Any) -> Decimal | None:
     """The exact decimal of a JSON number as written (0.1 is 0.1); None when not a number."""
+    kind = type(value)  # the usual kinds first, then subclasses (bool is not a number)
+    if kind is float:
+        return Decimal(repr(value))
+    if kind is int:
+        return Decimal(value)
+    if kind is Decimal:
+        return cast(Decimal, value)
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
