@@ -92,7 +92,8 @@ class WelcomePage(QWidget):
             item.setToolTip(f"{mapping.key}, saved by {mapping.updated_by} at {when}")
             self.recent.addItem(item)
         for path in paths:
-            item = QListWidgetItem(f"File: {path.parent.name} / {path.name}")
+            # The mapping's name reads in the narrow card; the file is in the tooltip.
+            item = QListWidgetItem(f"File: {_title(path)}")
             item.setData(Qt.ItemDataRole.UserRole, ("file", str(path)))
             item.setToolTip(str(path))
             self.recent.addItem(item)
