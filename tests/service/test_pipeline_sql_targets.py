@@ -279,3 +279,19 @@ def test_a_stored_pipeline_with_a_sql_output_and_a_saved_connection_branch(
     assert _rows(table, "SELECT n FROM b_rows ORDER BY n") == [(2,), (5,), (100,)]
     counts = result.counts
     assert (counts.read, counts.written, counts.failed) == (5, 5, 0)
+
+
+def test_a_branch_target_of_another_kind_fails_the_run_naming_the_branch(
+    table: str, tmp_path: Path
+) -> None:
+    data = _document(table).model_dump(mode="json")
+    data["steps"][1]["branches"][0]["target"]["connector"] = {
+        "kind": "http",
+        "settings": {"url": "http://127.0.0.1:9/rows", "path": "b.ndjson"},
+    }
+    source, output = _files(tmp_path, ROWS)
+    pipeline = compile_pipeline_document(PipelineDocument.model_validate(data))
+    result = run_pipeline_file(pipeline, source, output).result
+    assert result.status is RunStatus.FAILED
+    assert "branch 'bs'" in (result.message or "") and "not http" in (result.message or "")
+    assert output.read_bytes() == OLD_OUTPUT

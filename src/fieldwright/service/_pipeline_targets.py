@@ -35,6 +35,7 @@ from fieldwright.connectors.registry import open_connector_sink
 from fieldwright.domain import ConnectorRef
 from fieldwright.domain.pipeline import Branch
 from fieldwright.domain.records import Record, RecordSink
+from fieldwright.service._connectors import file_kind_format
 from fieldwright.service.enrich_sources import ConnectionLookup
 from fieldwright.service.files import file_settings
 
@@ -151,6 +152,10 @@ class RunTargets:
                 return open_connector_sink(ref, run_id=run_id)
             except ConnectorError as exc:
                 raise ConnectorError(f"{where}: {exc}") from exc
+        if connector is not None and file_kind_format(connector.kind) is None:
+            raise ConnectorError(
+                f"{where}: a branch's target is a file or a SQL table, not {connector.kind}"
+            )
         if self._output is None:
             raise ConnectorError(
                 f"{where}: a branch's file target lies beside the run's output, so the "
