@@ -346,7 +346,8 @@ class Branch(_Model):
     #: JMESPath over the record; absent, every record matches (last: "otherwise").
     when: str | None = None
     steps: list[PipelineStep] = Field(default_factory=list)
-    #: The branch's own output file (`connector.settings.path`, beside the run's output);
+    #: The branch's own target: a file (`connector.settings.path`, beside the run's output)
+    #: or a SQL table (kind sql: `settings.table`, a url or a saved `connection`);
     #: absent, the branch's records go on after the route step.
     target: Endpoint | None = None
 

@@ -23,9 +23,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from fieldwright.connectors import ConnectorError
 from fieldwright.domain import ConnectorRef
-from fieldwright.domain.pipeline import Branch, PipelineDocument
+from fieldwright.domain.pipeline import PipelineDocument
 from fieldwright.domain.records import Position, RecordSink, RecordSource, SourceItem
 from fieldwright.domain.runs import RunCounts, RunStatus, RunTrigger
 from fieldwright.domain.store_models import DeadLetterRecord
@@ -33,14 +32,15 @@ from fieldwright.engine import RunOutcome
 from fieldwright.engine.pipeline import CompiledPipeline, StepCounts, execute_pipeline
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import Connectors, describe, file_path, refuse_secrets
+from fieldwright.service._pipeline_targets import RunTargets, staged_target
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._store_log import StoreRunLog
 from fieldwright.service._worker import RunHandle, RunPlan
 from fieldwright.service.endpoints import refuse_protected_target
+from fieldwright.service.enrich_sources import store_connections
 from fieldwright.service.errors import InvalidRequest
 from fieldwright.service.events import RunEnded, RunProgressed, RunStarted, ServiceEvents
 from fieldwright.service.expiry import refuse_expired
-from fieldwright.service.pipelines import _branch_sink, _join
 from fieldwright.service.stored_pipelines import StoredPipelines
 from fieldwright.store import RunRepository, Store
 
@@ -236,6 +236,10 @@ class PipelineRunner:
         key = document.key
         if timeout is not None and timeout <= 0:
             raise InvalidRequest(f"a run's timeout must be positive, not {timeout:g} s")
+        # A SQL target writes to its staging table: its rows move in only when the whole
+        # run succeeded, with the other targets of the run (_pipeline_targets.py); the run
+        # records it so, and start-up recovery marks a stopped run's staged rows failed.
+        target_ref = staged_target(target_ref)
         refuse_protected_target(target_ref, base_dir)
         details = {**details, "target": describe(target_ref, base_dir)}
         refuse_secrets(details)
@@ -246,19 +250,12 @@ class PipelineRunner:
         connectors = self._connectors
         columns = [field.name for field in document.target.fields]
         steps: list[tuple[StepCounts, ...]] = [()]
+        run_key: list[str | None] = [None]
+        targets = RunTargets(output, store_connections(self._store), lambda: run_key[0])
 
-        def open_sink(run_key: str) -> RecordSink:
-            return connectors.open_sink(
-                target_ref, base_dir=base_dir, columns=columns, run_key=run_key
-            )
-
-        def branch_sink(branch: Branch) -> RecordSink:
-            if output is None:
-                raise ConnectorError(
-                    f"branch {branch.name!r}: a branch target is a file beside the run's "
-                    "output, so the run's target must be a file"
-                )
-            return _branch_sink(branch, output)
+        def open_sink(key: str) -> RecordSink:
+            run_key[0] = key
+            return connectors.open_sink(target_ref, base_dir=base_dir, columns=columns, run_key=key)
 
         def keep(counts: tuple[StepCounts, ...]) -> None:
             steps[0] = counts
@@ -267,10 +264,10 @@ class PipelineRunner:
             return execute_pipeline(
                 compiled,
                 items,
-                into,
+                targets.output(into),
                 on_steps=keep,
-                open_branch_sink=branch_sink,
-                join_branch=_join,
+                open_branch_sink=targets.open_branch,
+                join_branch=targets.join,
                 entry=entry,
                 **options,
             )

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fieldwright.connectors import ConnectorError, FileSink, open_sink, open_source
+from fieldwright.connectors import ConnectorError, open_sink, open_source
 from fieldwright.domain import DocumentError, ErrorStrategy, MappingDocument, Problem, load
-from fieldwright.domain.pipeline import Branch, PipelineDocument
+from fieldwright.domain.pipeline import PipelineDocument
 from fieldwright.domain.pipeline_canonical import (
     dumps_pipeline,
     load_pipeline,
@@ -42,6 +42,7 @@ from fieldwright.engine.pipeline.lineage import LineageHop, PipelineTrace, StepT
 from fieldwright.engine.testing import Coverage, SuiteResult, TestResult
 from fieldwright.service._file_log import FileRunLog
 from fieldwright.service._pipeline_file import is_pipeline_file
+from fieldwright.service._pipeline_targets import RunTargets
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._worker import RunHandle, RunPlan
 from fieldwright.service.enrich_sources import (
@@ -144,31 +145,6 @@ def compile_pipeline_document(
         raise InvalidDocument(str(exc), exc.problems) from exc
 
 
-def _branch_sink(branch: Branch, output: Path) -> RecordSink:
-    """The sink of a route branch's own target: a file beside the run's output, so that it
-    commits with the output in one journalled commit."""
-    connector = branch.target.connector if branch.target is not None else None
-    given = connector.settings.get("path") if connector is not None else None
-    if not isinstance(given, str) or Path(given).name != given:
-        raise ConnectorError(
-            f"branch {branch.name!r}: its target is a file beside the output; give its "
-            f"name in connector.settings.path, not {given!r}"
-        )
-    path = output.parent / given
-    if path == output:
-        raise ConnectorError(f"branch {branch.name!r}: its target is the run's output itself")
-    name, settings = file_settings(connector, path, None, "sink")
-    columns = [field.name for field in branch.target.fields] if branch.target else []
-    return open_sink(path, name, columns=columns, **settings)
-
-
-def _join(output: RecordSink, branch: RecordSink) -> None:
-    """Commit a branch's file with the run's output: all of them appear, or none."""
-    if not isinstance(branch, FileSink):
-        raise ConnectorError(f"{branch.name}: a branch target must be a file")
-    output.add_companion(branch.hand_over())  # type: ignore[attr-defined]
-
-
 @dataclass(frozen=True, slots=True)
 class PipelineRunResult:
     """How a pipeline run ended, and what each of its steps did."""
@@ -198,6 +174,8 @@ def run_pipeline_file(
     of the document apply, `input_settings` override the source's, an input or
     output that cannot be opened raises DataError, and the output appears
     atomically. A CSV or Excel output takes its columns from the target's fields.
+    Route branches' targets (files beside the output, SQL tables through their staging
+    tables) publish with it only when the whole run succeeded (_pipeline_targets.py).
     """
     document = pipeline.document
     output = Path(output_path)
@@ -216,6 +194,8 @@ def run_pipeline_file(
         hint = "" if document.target.fields else " (declare the pipeline's target fields)"
         raise DataError(f"{exc}{hint}") from exc
     steps: list[tuple[StepCounts, ...]] = [()]
+    run_key: list[str | None] = [None]
+    targets = RunTargets(output, default_store_connections(), lambda: run_key[0])
 
     def keep(counts: tuple[StepCounts, ...]) -> None:
         steps[0] = counts
@@ -224,19 +204,23 @@ def run_pipeline_file(
         return execute_pipeline(
             pipeline,
             items,
-            into,
+            targets.output(into),
             on_steps=keep,
-            open_branch_sink=lambda branch: _branch_sink(branch, output),
-            join_branch=_join,
+            open_branch_sink=targets.open_branch,
+            join_branch=targets.join,
             **options,
         )
+
+    def open_output(key: str) -> RecordSink:
+        run_key[0] = key
+        return sink
 
     plan = RunPlan(
         document=document,
         compiled=None,
         mapping_version=None,
         open_source=lambda: source,
-        open_sink=lambda _key: sink,
+        open_sink=open_output,
         trigger=RunTrigger.MANUAL,
         retries=False,
         strategy=strategy,

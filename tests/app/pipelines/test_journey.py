@@ -8,17 +8,19 @@ then the saved file runs headless (`fieldwright run FILE`) with the output the p
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from PySide6.QtWidgets import QLabel, QPushButton, QTableWidget, QToolButton
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QTableWidget, QToolButton
 from pytestqt.qtbot import QtBot
 
 from fieldwright.app.pipelines.example import EXAMPLE_ORDERS
 from fieldwright.app.pipelines.page import PipelinePage
 from fieldwright.app.shell.main_window import MainWindow
+from fieldwright.app.shell.theme import DARK, LIGHT, apply_theme
 from fieldwright.cli.main import cli
 from fieldwright.service import Service, open_pipeline
 from tests.app.pipelines.gestures import (
@@ -273,3 +275,80 @@ def test_editing_a_check_keeps_the_rules_the_table_has_no_column_for(
     type_cell(qtbot, rows(page, "checks"), 0, 3, "^[A-Z]+$")
     check = page.session.document.steps[0].checks[0]  # type: ignore[union-attr]
     assert (check.regex, check.max_length, check.required) == ("^[A-Z]+$", 8, True)
+
+
+def test_editing_a_route_keeps_a_branchs_sql_target(
+    make_window: Callable[..., MainWindow], qtbot: QtBot, tmp_path: Path
+) -> None:
+    sql = {"kind": "sql", "connection": "warehouse", "settings": {"table": "b_rows"}}
+    path = tmp_path / "route.fwpipe.json"
+    path.write_text(
+        json.dumps(
+            {
+                "fieldwright_pipeline": 1,
+                "key": "pipeline_T_T_X_20261203",
+                "name": "route",
+                "steps": [
+                    {
+                        "name": "split",
+                        "type": "route",
+                        "branches": [
+                            {"name": "bs", "when": "kind == 'b'", "target": {"connector": sql}},
+                            {
+                                "name": "fs",
+                                "target": {
+                                    "connector": {"kind": "csv", "settings": {"path": "f.csv"}}
+                                },
+                            },
+                        ],
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    window = make_window()
+    window.actions_by_name["new_pipeline"].trigger()
+    page = window.pipelines_page
+    qtbot.waitUntil(page.isVisible)
+    assert page.open_path(path)
+    tree = page.tree
+    route_row = tree.item_at((0,))
+    assert route_row is not None
+    assert "→ sql: warehouse/b_rows" in route_row.child(0).text(1)
+    assert "→ f.csv" in route_row.child(1).text(1)
+    qtbot.mouseClick(tree.viewport(), Left, pos=tree.visualItemRect(tree.item_at((0,))).center())
+    branches = rows(page, "branches")
+    assert branches.rows()[0][2] == "sql: warehouse/b_rows"
+    type_cell(qtbot, branches, 0, 1, "kind == 'B'")
+    route = page.session.document.steps[0]
+    first, second = route.branches  # type: ignore[union-attr]
+    assert first.when == "kind == 'B'"
+    assert first.target is not None and first.target.connector is not None
+    assert first.target.connector.model_dump(mode="json", exclude_none=True) == sql
+    assert second.target is not None and second.target.connector is not None
+    assert second.target.connector.settings == {"path": "f.csv"}
+    if os.environ.get("FW_SHOTS"):  # the route's editor, to /tmp/shots/pipesql/, looked at
+        _shots(window, "route_sql_target")
+    # Retyping the target as a file replaces it with that file.
+    type_cell(qtbot, branches, 0, 2, "b.ndjson")
+    first = page.session.document.steps[0].branches[0]  # type: ignore[union-attr]
+    assert first.target is not None and first.target.connector is not None
+    assert (first.target.connector.kind, first.target.connector.settings) == (
+        "ndjson",
+        {"path": "b.ndjson"},
+    )
+
+
+def _shots(window: MainWindow, name: str) -> None:
+    out = Path("/tmp/shots/pipesql")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    for theme, shade in ((LIGHT, "light"), (DARK, "dark")):
+        apply_theme(app, theme)
+        for width, height in ((1280, 820), (1024, 700)):
+            window.resize(width, height)
+            QApplication.processEvents()
+            window.grab().save(str(out / f"{name}_{shade}_{width}.png"))
+    apply_theme(app, LIGHT)

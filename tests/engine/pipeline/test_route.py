@@ -134,3 +134,23 @@ def test_branch_problems_point_into_the_branch() -> None:
         "/steps/0/branches/0/target",
         "/steps/0/branches/0/steps/0/keys/0/field",
     ]
+
+
+def test_a_sql_branch_target_names_its_table_and_its_database() -> None:
+    def problems(connector: dict[str, Any]) -> list[str]:
+        document = pipeline(
+            {
+                "name": "r",
+                "type": "route",
+                "branches": [{"name": "x", "target": {"connector": connector}}],
+            }
+        )
+        return [f"{p.pointer}: {p.message}" for p in validate_pipeline(document)]
+
+    assert problems({"kind": "sql", "settings": {"url": "sqlite://"}}) == [
+        "/steps/0/branches/0/target: a branch's SQL target names its table: "
+        "connector.settings.table"
+    ]
+    assert "names its database" in problems({"kind": "sql", "settings": {"table": "t"}})[0]
+    assert problems({"kind": "sql", "settings": {"url": "sqlite://", "table": "t"}}) == []
+    assert problems({"kind": "sql", "connection": "dw", "settings": {"table": "t"}}) == []

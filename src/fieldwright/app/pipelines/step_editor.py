@@ -79,6 +79,18 @@ def _json_value(text: str) -> Any:
         return text
 
 
+def target_label(target: dict[str, Any] | None) -> str:
+    """What a branch's target shows in the Target column: a file's name, or a SQL table
+    as ``sql: TABLE`` (``sql: CONNECTION/TABLE`` through a saved connection)."""
+    connector = (target or {}).get("connector") or {}
+    settings = connector.get("settings") or {}
+    if str(connector.get("kind", "")).lower() == "sql":
+        table = settings.get("table", "")
+        via = connector.get("connection")
+        return f"sql: {via}/{table}" if via else f"sql: {table}"
+    return str(settings.get("path", ""))
+
+
 def _target_kind(path: str) -> str:
     suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
     return suffix if suffix in _FILE_KINDS else "ndjson"
@@ -545,13 +557,13 @@ class StepEditor(QWidget):
         branches: list[dict[str, Any]] = data["branches"]
         rows = []
         for branch in branches:
-            target = branch.get("target") or {}
-            path = ((target.get("connector") or {}).get("settings") or {}).get("path", "")
-            rows.append([branch["name"], branch.get("when") or "", path])
+            rows.append(
+                [branch["name"], branch.get("when") or "", target_label(branch.get("target"))]
+            )
         table = self._rows(
             "branches",
             "Branches",
-            [Column("Name", default="branch"), Column("When"), Column("Target file")],
+            [Column("Name", default="branch"), Column("When"), Column("Target")],
             rows,
             payloads=list(range(len(branches))),
         )
@@ -561,8 +573,9 @@ class StepEditor(QWidget):
         self.form.addRow("", check)
         self._note(
             "When is a JMESPath over the record; a branch without one takes every record "
-            "left (mode first). Without a target "
-            "file its records go on after the route step; its own steps are under it in the tree."
+            "left (mode first). Target: a file beside the run's output (a SQL table, shown "
+            "as sql: TABLE, is set in the pipeline file). Without a target its records go "
+            "on after the route step; its own steps are under it in the tree."
         )
 
         def show_checks() -> None:
@@ -588,8 +601,7 @@ class StepEditor(QWidget):
                 kept.update(name=name, when=when or None)
                 if target:
                     before = kept.get("target") or {}
-                    connector = before.get("connector") or {}
-                    same = (connector.get("settings") or {}).get("path") == target
+                    same = target_label(before) == target  # unchanged: kept whole (a SQL one)
                     kept["target"] = (
                         before
                         if same

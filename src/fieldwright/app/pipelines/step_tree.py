@@ -12,6 +12,7 @@ from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, Qt, Si
 from PySide6.QtGui import QDrag, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
+from fieldwright.app.pipelines.step_editor import target_label
 from fieldwright.authoring.pipeline_edits import Container, StepAt
 from fieldwright.domain.pipeline import PipelineDocument, PipelineStep, RouteStep
 
@@ -114,7 +115,7 @@ class StepTree(QTreeWidget):
                 for b, branch in enumerate(step.branches):
                     when = branch.when or "every record left"
                     goes = (
-                        f" → {branch.target.connector.settings.get('path')}"
+                        f" → {target_label(branch.target.model_dump(mode='json'))}"
                         if branch.target is not None and branch.target.connector is not None
                         else ""
                     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from fieldwright.domain import DocumentError, MappingDocument, Problem, pointer
+from fieldwright.domain import ConnectorRef, DocumentError, MappingDocument, Problem, pointer
 from fieldwright.domain.pipeline import (
     AggregateStep,
     DedupeStep,
@@ -175,19 +175,9 @@ class _Compiler:
                 except ExpressionError as exc:
                     self.problems.append(Problem(where + "/when", f"not a valid JMESPath: {exc}"))
             if branch.target is not None:
-                path = (
-                    branch.target.connector.settings.get("path")
-                    if branch.target.connector is not None
-                    else None
-                )
-                if not isinstance(path, str) or not path:
-                    self.problems.append(
-                        Problem(
-                            where + "/target",
-                            "a branch's target names its file: "
-                            "connector.settings.path, beside the run's output",
-                        )
-                    )
+                problem = _branch_target_problem(branch.target.connector)
+                if problem is not None:
+                    self.problems.append(Problem(where + "/target", problem))
             steps: list[StepRuntime] = []
             for n, inner in enumerate(branch.steps):
                 runtime = self.step(f"{where}/steps/{n}", inner)
@@ -295,3 +285,27 @@ def validate_pipeline(
 
 def _never_opened(step: EnrichStep) -> PartnerLookup:
     raise AssertionError(f"validating opens no enrich source (step {step.name!r})")
+
+
+def _branch_target_problem(connector: ConnectorRef | None) -> str | None:
+    """What a branch's target lacks: a file names itself (beside the run's output), a SQL
+    table its table and its database (a url, or a saved connection); None when complete."""
+    if connector is not None and connector.kind.lower() == "sql":
+        settings = connector.settings
+        table = settings.get("table")
+        if not isinstance(table, str) or not table:
+            return "a branch's SQL target names its table: connector.settings.table"
+        url = settings.get("url")
+        if connector.connection is None and (not isinstance(url, str) or not url):
+            return (
+                "a branch's SQL target names its database: connector.settings.url, "
+                "or a saved connection in connector.connection"
+            )
+        return None
+    path = connector.settings.get("path") if connector is not None else None
+    if not isinstance(path, str) or not path:
+        return (
+            "a branch's target names its file: connector.settings.path, beside the run's "
+            "output (or a SQL table: kind sql with settings.table)"
+        )
+    return None
