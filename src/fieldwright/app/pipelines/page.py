@@ -325,7 +325,7 @@ class PipelinePage(QWidget):
         self.title.setText(f"<b>{html.escape(name)}</b>{html.escape(tail)}")
         self.title.setToolTip(where)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._describe()
 
