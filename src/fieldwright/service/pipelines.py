@@ -144,9 +144,10 @@ def compile_pipeline_document(
         raise InvalidDocument(str(exc), exc.problems) from exc
 
 
-def _branch_sink(branch: Branch, output: Path) -> RecordSink:
+def _branch_sink(branch: Branch, output: Path, reprocess_of: str | None = None) -> RecordSink:
     """The sink of a route branch's own target: a file beside the run's output, so that it
-    commits with the output in one journalled commit."""
+    commits with the output in one journalled commit. A reprocess of run `reprocess_of`
+    writes `<name>.<run key><suffix>` instead, never over the original run's file."""
     connector = branch.target.connector if branch.target is not None else None
     given = connector.settings.get("path") if connector is not None else None
     if not isinstance(given, str) or Path(given).name != given:
@@ -155,6 +156,8 @@ def _branch_sink(branch: Branch, output: Path) -> RecordSink:
             f"name in connector.settings.path, not {given!r}"
         )
     path = output.parent / given
+    if reprocess_of is not None:
+        path = path.with_name(f"{path.stem}.{reprocess_of}{path.suffix}")
     if path == output:
         raise ConnectorError(f"branch {branch.name!r}: its target is the run's output itself")
     name, settings = file_settings(connector, path, None, "sink")
