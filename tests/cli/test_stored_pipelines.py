@@ -112,3 +112,11 @@ def test_fieldwright_test_mixes_files_and_keys_and_names_an_unknown_key(
     text = " ".join(result.output.split())
     assert "no such file, and no stored mapping or pipeline has this key" in text
     assert f"did you mean {KEY}?" in text
+
+
+def test_a_missing_pipeline_file_is_not_looked_up_in_the_store(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    result = fieldwright("test", tmp_path / "gone.fwpipe.json", "-d", url)
+    assert result.exit_code == 2
+    assert "gone.fwpipe.json" in result.output and "stored" not in result.output
+    assert not (tmp_path / "store.db").exists()  # the store was not opened

@@ -47,7 +47,7 @@ def test(mappings: tuple[Path, ...], junit: Path | None, url: str | None) -> Non
     stored = _Stored(url)
     try:
         for path in mappings:
-            if not path.exists():  # a stored pipeline's or mapping's key
+            if not path.exists() and _may_be_key(path):  # a stored document's key
                 suites.append(stored.test(str(path)))
                 continue
             suites += _test_file(path)
@@ -58,6 +58,12 @@ def test(mappings: tuple[Path, ...], junit: Path | None, url: str | None) -> Non
             write_junit(suites, junit)
     if any(not suite.ok for _, suite in suites):
         raise SystemExit(int(ExitCode.FAILED))
+
+
+def _may_be_key(path: Path) -> bool:
+    """Whether an argument that names no file may be a business key (no folder, not a
+    `.json` name): a missing file stays a missing file, without opening the store."""
+    return len(path.parts) == 1 and path.suffix.lower() != ".json"
 
 
 def _test_file(path: Path) -> list[tuple[str, SuiteResult]]:
