@@ -232,6 +232,21 @@ def test_test_command_writes_junit_and_fails_on_a_failing_test(tmp_path: Path) -
     assert ok.exit_code == 0
 
 
+def test_test_command_runs_a_stored_mappings_tests_by_key(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    doc = json.loads((QBT / "mapping.fwmap.json").read_text())
+    doc["tests"][0]["expected"]["hours"] = 7.0
+    imported = fieldwright("import", write_json(tmp_path / "qbt.fwmap.json", doc), "-d", url)
+    assert imported.exit_code == 0, imported.output
+    key = doc["key"]
+    junit = tmp_path / "junit.xml"
+    result = fieldwright("test", key, "-d", url, "--junit", junit)
+    assert result.exit_code == 1, result.output
+    assert f"{key} (stored, version 1)" in result.output
+    assert "$.hours: expected 7.0, got 8.0" in result.output
+    assert ET.parse(junit).getroot().get("failures") == "1"
+
+
 def test_junit_goes_into_a_new_folder_and_an_unwritable_path_is_a_message(tmp_path: Path) -> None:
     nested = tmp_path / "reports" / "ci" / "junit.xml"
     assert fieldwright("test", HUBSPOT / "mapping.fwmap.json", "--junit", nested).exit_code == 0

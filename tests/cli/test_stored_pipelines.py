@@ -11,7 +11,7 @@ import pytest
 
 from fieldwright.domain.pipeline_canonical import load_pipeline
 from fieldwright.service.facade import Service
-from tests.cli.test_pipelines import _input, _pipeline, fieldwright
+from tests.cli.test_pipelines import HOURS, _input, _pipeline, fieldwright
 
 KEY = "pipeline_TS_PAY_ACME_20261203"
 
@@ -57,3 +57,66 @@ def test_an_unknown_key_suggests_stored_pipelines(tmp_path: Path) -> None:
     result = fieldwright("run", KEY[:-1], "-d", url)
     assert result.exit_code == 2
     assert f"did you mean {KEY}?" in " ".join(result.output.split())
+
+
+def _tested_pipeline(folder: Path, expected_days: int) -> Path:
+    ok = {
+        "name": "a week of hours",
+        "input": HOURS[:3],
+        "expected": [
+            {"name": "Grace", "week": "W1", "hours": 8, "days": 1},
+            {"name": "Ada", "week": "W1", "hours": 7.6, "days": expected_days},
+        ],
+    }
+    return _pipeline(folder, tests=[ok])
+
+
+def test_fieldwright_test_runs_a_stored_pipelines_suite_by_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    folder = tmp_path / "project"
+    folder.mkdir()
+    assert fieldwright("import", _tested_pipeline(folder, 2), "-d", url).exit_code == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the stored pipeline's files are absolute
+    junit = tmp_path / "junit.xml"
+    result = fieldwright("test", KEY, "-d", url, "--junit", junit)
+    assert result.exit_code == 0, result.output
+    assert f"{KEY} (stored, version 1)" in result.output
+    assert "✓ a week of hours" in result.output
+    assert "1 passed, 0 failed; steps reached" in result.output
+    assert f'testsuite name="{KEY}" tests="1" failures="0"' in junit.read_text("utf-8")
+
+    # a new version whose test expects the wrong count: the latest version is tested
+    assert fieldwright("import", _tested_pipeline(folder, 3), "-d", url).exit_code == 0
+    result = fieldwright("test", KEY, "-d", url, "--junit", junit)
+    assert result.exit_code == 1, result.output
+    assert f"{KEY} (stored, version 2)" in result.output
+    assert "✗ a week of hours" in result.output
+    assert f'testsuite name="{KEY}" tests="1" failures="1"' in junit.read_text("utf-8")
+
+
+def test_fieldwright_test_mixes_files_and_keys_and_names_an_unknown_key(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    pipeline = _tested_pipeline(tmp_path, 2)
+    assert fieldwright("import", pipeline, "-d", url).exit_code == 0
+    result = fieldwright("test", pipeline, KEY, "-d", url)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("✓ a week of hours") == 2
+    result = fieldwright("test", KEY[:-1], "-d", url)
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert "no such file, and no stored mapping or pipeline has this key" in text
+    assert f"did you mean {KEY}?" in text
+
+
+def test_a_missing_pipeline_file_is_not_looked_up_in_the_store(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    result = fieldwright("test", tmp_path / "gone.fwpipe.json", "-d", url)
+    assert result.exit_code == 2
+    assert "gone.fwpipe.json" in result.output and "stored" not in result.output
+    assert not (tmp_path / "store.db").exists()  # the store was not opened

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from fieldwright.domain.approvals import ApprovalRole, LifecycleState
+from fieldwright.domain.pipeline import PipelineDocument
 from fieldwright.domain.runs import RunStatus, RunTrigger
 from fieldwright.domain.store_models import DeadLetterRecord, ScheduleKind, ScheduleRecord
+from fieldwright.engine.pipeline import compile_pipeline
 from fieldwright.scheduler import OutcomeStatus
 from fieldwright.service import InvalidRequest, NotFound
 from fieldwright.service.facade import Service
@@ -22,7 +24,7 @@ from fieldwright.service.monitoring_models import Health
 from fieldwright.service.pipeline_runs import StepEntries
 from fieldwright.service.scheduling import ScheduleRunner
 from fieldwright.service.stored_pipelines import import_pipeline
-from tests.service.helpers import simple_document
+from tests.service.helpers import MAPPING_KEY, simple_document
 from tests.service.test_stored_pipelines import KEY, write_pipeline
 
 FIRE = datetime(2026, 12, 3, 6, 30, tzinfo=UTC)
@@ -191,11 +193,53 @@ def test_letters_of_a_step_the_pipeline_no_longer_has_are_left_out() -> None:
             step=step,
         )
 
-    letters = [letter(1, "a"), letter(2, "gone"), letter(3, None), letter(4, "b")]
-    entries = StepEntries("proc_x", letters, ["a", "b"])
-    assert [entries.entry(item) for item in entries] == [0, 2, 1]  # None: straight to the sink
-    assert [left.id for left in entries.left_out] == [2]
-    assert len(entries) == 3
+    compiled = compile_pipeline(
+        PipelineDocument.model_validate(
+            {
+                "fieldwright_pipeline": 1,
+                "key": "pipeline_T_T_X_20261203",
+                "name": "t",
+                "steps": [
+                    {"name": "a", "type": "filter", "predicate": "n > `0`"},
+                    {
+                        "name": "r",
+                        "type": "route",
+                        "branches": [
+                            {
+                                "name": "x",
+                                "when": "n > `1`",
+                                "steps": [
+                                    {"name": "a", "type": "filter", "predicate": "n > `2`"},
+                                    {"name": "b", "type": "sort", "keys": [{"field": "$.n"}]},
+                                ],
+                                "target": {
+                                    "connector": {
+                                        "kind": "ndjson",
+                                        "settings": {"path": "x.ndjson"},
+                                    }
+                                },
+                            }
+                        ],
+                    },
+                    {"name": "b", "type": "sort", "keys": [{"field": "$.n"}]},
+                ],
+            }
+        )
+    )
+    letters = [
+        letter(1, "a"),
+        letter(2, "gone"),
+        letter(3, None),
+        letter(4, "b"),
+        letter(5, "r/x/b"),  # inside the branch: the branch's second step
+        letter(6, "r/x"),  # the branch's target refused it: to that target again
+        letter(7, "r/y/a"),  # a branch the pipeline no longer has
+    ]
+    entries = StepEntries("proc_x", letters, compiled.steps)
+    # None: straight to the sink, after the last of the 3 steps.
+    assert [entries.entry(item) for item in entries] == [(0,), (3,), (2,), (1, 0, 1), (1, 0, 2)]
+    assert [left.id for left in entries.left_out] == [2, 7]
+    assert len(entries) == 5
 
 
 def test_the_health_checks_read_a_pipelines_source(service: Service, stored: Path) -> None:
@@ -210,3 +254,77 @@ def test_the_health_checks_read_a_pipelines_source(service: Service, stored: Pat
     os.utime(source, (old, old))
     [check] = service.monitoring().checks
     assert check.health is Health.FAILING and "in.ndjson waiting 2.0 h" in check.detail
+
+
+def _routed(folder: Path, *, own_target: bool) -> Path:
+    """The teams pipeline with its enrich step inside a route's branch: everyone but ada
+    goes to branch `staff`, gets a team there, and goes into staff.ndjson (or, without a
+    target of its own, back into the stream after the route); ada goes on untouched."""
+    branch: dict[str, object] = {
+        "name": "staff",
+        "when": "name != 'ADA'",
+        "steps": [
+            {
+                "name": "team",
+                "type": "enrich",
+                "on": {"$.id": "$.id"},
+                "source": {"kind": "csv", "settings": {"path": "teams.csv"}},
+                "fields": {"team": "$.team"},
+                "no_match": "dead_letter",
+            },
+        ],
+    }
+    if own_target:
+        branch["target"] = {"connector": {"kind": "ndjson", "settings": {"path": "staff.ndjson"}}}
+    steps = [
+        {"name": "named", "type": "map", "mapping": MAPPING_KEY},
+        {"name": "split", "type": "route", "branches": [branch]},
+        {"name": "team", "type": "sort", "keys": [{"field": "$.id"}]},  # a name used twice
+    ]
+    return write_pipeline(folder, steps=steps)
+
+
+def _lines(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("own_target", [True, False], ids=["branch target", "back after route"])
+def test_reprocess_reenters_a_routes_branch_at_the_step_a_record_failed_at(
+    service: Service, db_url: str, tmp_path: Path, own_target: bool
+) -> None:
+    service.save_mapping(simple_document(), None)
+    folder = tmp_path / "pipe"
+    folder.mkdir()
+    import_pipeline(_routed(folder, own_target=own_target), db_url)
+    result = service.start_run(KEY).wait()
+    assert result is not None and result.status is RunStatus.COMPLETED, result.message
+    assert (result.counts.read, result.counts.written, result.counts.failed) == (5, 3, 2)
+    letters = {letter.step: letter for letter in service.dead_letters(result.key).items}
+    assert set(letters) == {"named", "split/staff/team"}  # the step inside the branch
+    assert "step 'split/staff/team': " in letters["split/staff/team"].reason
+    staff = folder / "staff.ndjson"
+    original = staff.read_text(encoding="utf-8") if own_target else None
+
+    teams = folder / "teams.csv"
+    teams.write_text(teams.read_text(encoding="utf-8") + "9,misc\n", encoding="utf-8")
+    again = service.reprocess(result.key).wait()
+    assert again is not None and again.status is RunStatus.COMPLETED, again.message
+    # nobody re-enters the branch at `team` and is written; the record without a name
+    # enters at `named` and fails there again.
+    assert (again.counts.read, again.counts.written, again.counts.failed) == (2, 1, 1)
+    detail = service.run_detail(again.key)
+    assert detail.details["left_out"] == 0
+    steps = {step["name"]: step for step in detail.details["steps"]}
+    assert (steps["split"]["received"], steps["split"]["emitted"]) == (0, 0)  # not routed again
+    assert (steps["split/staff/team"]["received"], steps["split/staff/team"]["emitted"]) == (1, 1)
+    assert steps["team"]["received"] == (0 if own_target else 1)  # the top-level sort
+    nobody = {"id": 9, "name": "NOBODY", "team": "misc"}
+    output = folder / f"out.{result.key}.ndjson"
+    if own_target:
+        assert _lines(folder / f"staff.{result.key}.ndjson") == [nobody]
+        assert staff.read_text(encoding="utf-8") == original  # the original's file is kept
+        assert _lines(output) == []
+    else:
+        assert _lines(output) == [nobody]
+    [letter] = service.dead_letters(again.key).items
+    assert letter.step == "named"

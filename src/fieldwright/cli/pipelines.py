@@ -34,6 +34,7 @@ from fieldwright.service import (
 __all__ = [
     "pipeline_exit_code",
     "preview_pipeline",
+    "print_pipeline_suite",
     "print_steps",
     "run_pipeline",
     "test_pipeline_file",
@@ -155,7 +156,13 @@ def test_pipeline_file(path: Path) -> tuple[str, SuiteResult]:
     compiled = load_pipeline_or_exit(path)
     with reported_errors():
         suite = run_pipeline_suite(compiled)
-    console.print(f"[bold]{escape(compiled.document.key)}[/] ({escape(str(path))})")
+    print_pipeline_suite(compiled.document.key, str(path), suite)
+    return compiled.document.key, suite
+
+
+def print_pipeline_suite(key: str, where: str, suite: SuiteResult) -> None:
+    """A pipeline's test results: a line per test, its messages, and the steps reached."""
+    console.print(f"[bold]{escape(key)}[/] ({escape(where)})")
     for result in suite.results:
         mark = "[green]✓[/]" if result.passed else "[red]✗[/]"
         console.print(f"  {mark} {escape(result.name)}")
@@ -169,4 +176,3 @@ def test_pipeline_file(path: Path) -> tuple[str, SuiteResult]:
     )
     if coverage.unchecked:
         console.print(f"  [dim]no test reaches: {escape(', '.join(coverage.unchecked))}[/]")
-    return compiled.document.key, suite

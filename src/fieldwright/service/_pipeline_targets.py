@@ -79,8 +79,12 @@ def _with_connection(
     )
 
 
-def _file_branch_sink(branch: Branch, connector: ConnectorRef | None, output: Path) -> RecordSink:
-    """A route branch's file: beside the run's output, so that it commits with it."""
+def _file_branch_sink(
+    branch: Branch, connector: ConnectorRef | None, output: Path, reprocess_of: str | None = None
+) -> RecordSink:
+    """A route branch's file: beside the run's output, so that it commits with it. A
+    reprocess of run `reprocess_of` writes `<name>.<run key><suffix>` instead, never over
+    the original run's file."""
     given = connector.settings.get("path") if connector is not None else None
     if not isinstance(given, str) or Path(given).name != given:
         raise ConnectorError(
@@ -88,6 +92,8 @@ def _file_branch_sink(branch: Branch, connector: ConnectorRef | None, output: Pa
             f"name in connector.settings.path, not {given!r}"
         )
     path = output.parent / given
+    if reprocess_of is not None:
+        path = path.with_name(f"{path.stem}.{reprocess_of}{path.suffix}")
     if path == output:
         raise ConnectorError(f"branch {branch.name!r}: its target is the run's output itself")
     name, settings = file_settings(connector, path, None, "sink")
@@ -133,8 +139,11 @@ class RunTargets:
         output: Path | None,
         connections: ConnectionLookup | None,
         run_key: Callable[[], str | None],
+        *,
+        reprocess_of: str | None = None,
     ) -> None:
         self._output = output
+        self._reprocess_of = reprocess_of
         self._connections = connections
         self._run_key = run_key
         #: SQL targets whose final transaction has committed in this run.
@@ -161,7 +170,7 @@ class RunTargets:
                 f"{where}: a branch's file target lies beside the run's output, so the "
                 "run's target must be a file (or give the branch a SQL target)"
             )
-        return _file_branch_sink(branch, connector, self._output)
+        return _file_branch_sink(branch, connector, self._output, self._reprocess_of)
 
     def output(self, sink: RecordSink) -> RecordSink:
         """The run's output sink, committing last (`publish`)."""

@@ -10,9 +10,13 @@ A reprocess sends each failed record on from the step it failed at, through the
 pipeline's current version: a dead letter keeps the record as that step received
 it (after the steps before it), so running it from the start would map it twice.
 A record a sink refused (no step) goes straight to the target again. A record
-that failed inside a route's branch, or at a step the current version no longer
-has, cannot be placed: it is left out, counted in the run's details
-(``left_out``), and stays a dead letter of the original run.
+that failed inside a route's branch (its dead letter names the step
+``route/branch/step``) re-enters that branch at that step, after the records the
+route sends there, and goes on as the branch's records do: into the branch's
+target, or back into the stream after the route; one a branch's target refused
+(``route/branch``) goes to that target again. A record that failed at a step the
+current version no longer has cannot be placed: it is left out, counted in the
+run's details (``left_out``), and stays a dead letter of the original run.
 """
 
 from __future__ import annotations
@@ -29,7 +33,14 @@ from fieldwright.domain.records import Position, RecordSink, RecordSource, Sourc
 from fieldwright.domain.runs import RunCounts, RunStatus, RunTrigger
 from fieldwright.domain.store_models import DeadLetterRecord
 from fieldwright.engine import RunOutcome
-from fieldwright.engine.pipeline import CompiledPipeline, StepCounts, execute_pipeline
+from fieldwright.engine.pipeline import (
+    CompiledPipeline,
+    Entry,
+    StepCounts,
+    execute_pipeline,
+    step_paths,
+)
+from fieldwright.engine.pipeline.flow import StepRuntime
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import Connectors, describe, file_path, refuse_secrets
 from fieldwright.service._pipeline_targets import RunTargets, staged_target
@@ -73,19 +84,20 @@ class _PipelineRunLog(StoreRunLog):
 
 
 class StepEntries:
-    """Dead letters of a pipeline run as a record source, each with the top-level step it
-    enters at (`entry`); letters that cannot be placed are in `left_out`."""
+    """Dead letters of a pipeline run as a record source, each with where it enters
+    (`entry`: a top-level step, or a step inside a route's branch); letters that cannot
+    be placed are in `left_out`."""
 
     def __init__(
-        self, run_key: str, letters: Sequence[DeadLetterRecord], steps: Sequence[str]
+        self, run_key: str, letters: Sequence[DeadLetterRecord], steps: Sequence[StepRuntime]
     ) -> None:
         self._run_key = run_key
-        index = {name: number for number, name in enumerate(steps)}
+        paths = step_paths(list(steps))
         self.items: list[SourceItem] = []
-        self._entries: dict[int, int] = {}
+        self._entries: dict[int, Entry] = {}
         self.left_out: list[DeadLetterRecord] = []
         for letter in letters:
-            at = len(steps) if letter.step is None else index.get(letter.step)
+            at = (len(steps),) if letter.step is None else paths.get(letter.step)
             if at is None or letter.input is None:
                 self.left_out.append(letter)
                 continue
@@ -106,7 +118,7 @@ class StepEntries:
     def close(self) -> None:
         """Nothing to release."""
 
-    def entry(self, item: SourceItem) -> int:
+    def entry(self, item: SourceItem) -> Entry:
         return self._entries[id(item)]
 
 
@@ -187,12 +199,11 @@ class PipelineRunner:
         current version, each from the step it failed at (see the module's words)."""
         document = self._pipelines.open(pipeline_key)
         compiled = self._pipelines.compile(document)
-        source = StepEntries(run_key, letters, [step.name for step in compiled.steps])
+        source = StepEntries(run_key, letters, compiled.steps)
         if not source.items:
             raise InvalidRequest(
                 f"none of the {len(letters):,} dead letters of run {run_key} can be sent on "
-                "again: they failed inside a route's branch or at a step the pipeline no "
-                "longer has"
+                "again: they failed at steps the pipeline no longer has"
             )
         return self._start(
             document,
@@ -230,7 +241,7 @@ class PipelineRunner:
         retries: bool = True,
         cancel_event: threading.Event | None = None,
         total: int | None = None,
-        entry: Callable[[SourceItem], int] | None = None,
+        entry: Callable[[SourceItem], Entry] | None = None,
         compiled: CompiledPipeline | None = None,
     ) -> RunHandle:
         key = document.key
@@ -251,7 +262,11 @@ class PipelineRunner:
         columns = [field.name for field in document.target.fields]
         steps: list[tuple[StepCounts, ...]] = [()]
         run_key: list[str | None] = [None]
-        targets = RunTargets(output, store_connections(self._store), lambda: run_key[0])
+        # A reprocess writes a branch's file beside the original run's, never over it.
+        reprocess_of = parent_key if trigger is RunTrigger.REPROCESS else None
+        targets = RunTargets(
+            output, store_connections(self._store), lambda: run_key[0], reprocess_of=reprocess_of
+        )
 
         def open_sink(key: str) -> RecordSink:
             run_key[0] = key

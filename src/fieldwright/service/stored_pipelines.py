@@ -132,6 +132,13 @@ class StoredPipelines:
                 document, base_version=base_version, comment=comment
             )
 
+    def import_file(self, path: PathLike) -> PipelineVersionInfo:
+        """Store a pipeline file as `fieldwright import` does: a new pipeline, or a new
+        version of an existing key, its relative paths made absolute from the file's folder
+        (see `anchor_pipeline_paths`); InvalidDocument names the file and every problem."""
+        with service_errors(f"importing {os.fspath(path)}"):
+            return _import_into(self._pipelines, path)
+
     def history(self, key: str) -> list[PipelineVersionInfo]:
         """Every saved version, newest first."""
         with service_errors():
@@ -218,12 +225,13 @@ class StoredPipelines:
 def import_pipeline(path: PathLike, url: str | None = None) -> PipelineVersionInfo:
     """Store a pipeline file: a new pipeline, or a new version of an existing key; its
     relative paths stored absolute (see `anchor_pipeline_paths`)."""
-    with service_errors(f"importing {os.fspath(path)}"):
-        document = anchor_pipeline_paths(load_pipeline(path), Path(path).resolve().parent)
-        with Store.open(url) as store:
-            return PipelineRepository(store).import_document(
-                document, comment=f"imported from {Path(path).name}"
-            )
+    with service_errors(f"importing {os.fspath(path)}"), Store.open(url) as store:
+        return _import_into(PipelineRepository(store), path)
+
+
+def _import_into(pipelines: PipelineRepository, path: PathLike) -> PipelineVersionInfo:
+    document = anchor_pipeline_paths(load_pipeline(path), Path(path).resolve().parent)
+    return pipelines.import_document(document, comment=f"imported from {Path(path).name}")
 
 
 def export_pipeline(

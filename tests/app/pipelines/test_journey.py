@@ -351,4 +351,97 @@ def _shots(window: MainWindow, name: str) -> None:
             window.resize(width, height)
             QApplication.processEvents()
             window.grab().save(str(out / f"{name}_{shade}_{width}.png"))
+
+
+def test_a_pipeline_file_is_imported_into_the_store_and_opened(
+    store_window: MainWindow,
+    service: Service,
+    qtbot: QtBot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from fieldwright.app.pipelines.example import write_example
+
+    pipeline, sample = write_example(tmp_path / "project")
+    document = json.loads(pipeline.read_text(encoding="utf-8"))
+    document["source"] = {"connector": {"kind": "ndjson", "settings": {"path": sample.name}}}
+    pipeline.write_text(json.dumps(document), encoding="utf-8")
+    key = "pipeline_SHOP_BI_DEMO_20261203"
+    store_window.actions_by_name["new_pipeline"].trigger()
+    page = store_window.pipelines_page
+    qtbot.waitUntil(page.isVisible)
+    chosen: list[str] = []
+
+    def choose(_parent: object, title: str, *_a: object, **_k: object) -> tuple[str, str]:
+        chosen.append(title)
+        return str(pipeline), ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", choose)
+    import_button = _button(page, "import_pipeline")
+    assert import_button.isVisible()
+    said = f"Imported {pipeline.name} as {key} (version 1) in the store"
+    with qtbot.waitSignal(page.message, check_params_cb=lambda text: text == said):
+        qtbot.mouseClick(import_button, Left)
+    assert chosen == ["Import pipeline file"]
+    assert [(p.key, p.latest_version) for p in service.pipelines.list_pipelines()] == [(key, 1)]
+    stored = service.pipelines.open(key)
+    assert stored.source.connector is not None
+    assert stored.source.connector.settings["path"] == str(sample)  # made absolute
+    assert _names(page) == ["lines", "per country", "split"]
+    assert f"{key} (version 1)" in page.title.toolTip()
+    assert not page.session.dirty
+
+    # The File menu's entry imports it again: a new version of the same key, opened.
+    store_window.actions_by_name["import_pipeline"].trigger()
+    assert [v.version for v in service.pipelines.history(key)] == [2, 1]
+    assert f"{key} (version 2)" in page.title.toolTip()
+
+    # A file that is not a pipeline is refused with its name; nothing is stored.
+    broken = tmp_path / "broken.fwpipe.json"
+    broken.write_text('{"fieldwright_pipeline": 1, "steps": 3}', encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(broken), ""))
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warned.append(text))
+    qtbot.mouseClick(import_button, Left)
+    assert len(warned) == 1 and str(broken) in warned[0]
+    assert [v.version for v in service.pipelines.history(key)] == [2, 1]
+    assert f"{key} (version 2)" in page.title.toolTip()
+
+
+def test_screenshots_of_the_page_after_an_import(
+    store_window: MainWindow,
+    qtbot: QtBot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The page with its Import file… button, light and dark, at two sizes (to
+    /tmp/shots/pipesmall/, to be looked at; skipped unless FW_SHOTS is set)."""
+    import os
+
+    from PySide6.QtWidgets import QApplication, QFileDialog
+
+    from fieldwright.app.pipelines.example import write_example
+    from fieldwright.app.shell.theme import DARK, LIGHT, apply_theme
+
+    if not os.environ.get("FW_SHOTS"):
+        pytest.skip("FW_SHOTS is not set")
+    pipeline, _sample = write_example(tmp_path)
+    store_window.actions_by_name["new_pipeline"].trigger()
+    page = store_window.pipelines_page
+    qtbot.waitUntil(page.isVisible)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(pipeline), ""))
+    qtbot.mouseClick(_button(page, "import_pipeline"), Left)
+    assert _names(page) == ["lines", "per country", "split"]
+    out = Path("/tmp/shots/pipesmall")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    for theme, name in ((LIGHT, "light"), (DARK, "dark")):
+        apply_theme(app, theme)
+        for width, height in ((1280, 820), (1024, 700)):
+            store_window.resize(width, height)
+            QApplication.processEvents()
+            store_window.grab().save(str(out / f"import_{name}_{width}.png"))
     apply_theme(app, LIGHT)

@@ -72,7 +72,7 @@ def test_use_it_opens_the_pipeline_whose_preview_runs_the_sample(
     stamp = f"{date.today():%Y%m%d}"
     assert key == f"pipeline_QBT_WFNPAY_ACME_{stamp}"
     assert page.session.document.key == key
-    assert key in page.title.text()
+    assert key in page.title.toolTip()  # the title may elide it in a narrow window
     tree = page.tree
     names = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
     assert [name.split(" ")[0] for name in names][:3] == ["worked", "employee", "pay"]

@@ -4,16 +4,18 @@ The page composes the palette, the steps tree, the step editor, the problems lis
 and the per-step preview around one `PipelineSession`. Gestures become edits
 (`authoring/pipeline_edits.py`) pushed on the session's undo stack; the tree, the
 editor and the problems follow the session's `edited` events. New, Open, Save,
-Save as and Save to store go through the service; the questions they ask (file
+Save as, Save to store and Import file go through the service; the questions they ask (file
 names, a stored pipeline, unsaved changes) go through a `PipelineAsker` that tests
 replace.
 """
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
@@ -67,6 +69,12 @@ class PipelineAsker:
     def open_path(self, folder: Path | None) -> Path | None:
         path, _f = QFileDialog.getOpenFileName(
             self.parent, "Open pipeline", str(folder or Path.home()), PIPELINE_FILE_FILTER
+        )
+        return Path(path) if path else None
+
+    def import_path(self, folder: Path | None) -> Path | None:
+        path, _f = QFileDialog.getOpenFileName(
+            self.parent, "Import pipeline file", str(folder or Path.home()), PIPELINE_FILE_FILTER
         )
         return Path(path) if path else None
 
@@ -131,6 +139,7 @@ class PipelinePage(QWidget):
                 "new_pipeline",
                 "open_pipeline",
                 "open_stored_pipeline",
+                "import_pipeline",
                 "save_pipeline",
                 "save_pipeline_as",
                 "store_pipeline",
@@ -141,6 +150,7 @@ class PipelinePage(QWidget):
         store = self.service is not None
         self.buttons["open_stored_pipeline"].setVisible(store)
         self.buttons["store_pipeline"].setVisible(store)
+        self.buttons["import_pipeline"].setVisible(store)
         self.title = child(QLabel, "pipeline_title")
         self.splitter = child(QSplitter, "pipeline_splitter")
         self.design_splitter = child(QSplitter, "design_splitter")
@@ -178,6 +188,7 @@ class PipelinePage(QWidget):
         b["new_pipeline"].clicked.connect(self.new)
         b["open_pipeline"].clicked.connect(self.open_dialog)
         b["open_stored_pipeline"].clicked.connect(self.open_stored_dialog)
+        b["import_pipeline"].clicked.connect(self.import_dialog)
         b["save_pipeline"].clicked.connect(self.save)
         b["save_pipeline_as"].clicked.connect(self.save_as)
         b["store_pipeline"].clicked.connect(self.save_to_store)
@@ -299,8 +310,24 @@ class PipelinePage(QWidget):
         where = str(location) if location is not None else "not saved"
         mark = " •" if self.session.dirty else ""
         short = location.name if isinstance(location, Path) else where
-        self.title.setText(f"<b>{self.session.document.name}</b>{mark} — {short}")
+        # In the room the toolbar leaves, the name gives way first (down to a few letters),
+        # then the location (elided in the middle); the tooltip says where in full.
+        tail = f"{mark} — {short}"
+        plain, bold = QFontMetrics(self.title.font()), QFont(self.title.font())
+        bold.setBold(True)
+        strong = QFontMetrics(bold)
+        room = max(self.title.width() - 8, 0)
+        name_room = max(room - plain.horizontalAdvance(tail), min(room // 3, 120))
+        name = strong.elidedText(self.session.document.name, Qt.TextElideMode.ElideRight, name_room)
+        tail = plain.elidedText(
+            tail, Qt.TextElideMode.ElideMiddle, max(room - strong.horizontalAdvance(name), 0)
+        )
+        self.title.setText(f"<b>{html.escape(name)}</b>{html.escape(tail)}")
         self.title.setToolTip(where)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._describe()
 
     # -- files and the store ---------------------------------------------------------------
 
@@ -342,6 +369,29 @@ class PipelinePage(QWidget):
             return
         if (key := self.asker.stored_key(keys)) is not None:
             self.open_stored(key)
+
+    def import_dialog(self) -> None:
+        """Import a pipeline file chosen in a dialog into the store, then open it."""
+        if self.service is None or not self.maybe_discard():
+            return
+        if (path := self.asker.import_path(self.session.base)) is not None:
+            self.import_file(path)
+
+    def import_file(self, path: Path) -> bool:
+        """Store the pipeline file at `path` as `fieldwright import` does (a new pipeline or
+        a new version of its key, relative paths made absolute), then open the version
+        stored; a file that cannot be imported is a message naming it and its problems."""
+        assert self.service is not None
+        try:
+            info = self.service.pipelines.import_file(path)
+        except ServiceError as exc:
+            self.message.emit(str(exc).splitlines()[0])
+            QMessageBox.warning(self, "Cannot import pipeline", str(exc))
+            return False
+        if not self.open_stored(info.key):
+            return False
+        self.message.emit(f"Imported {path.name} as {self.stored} in the store")
+        return True
 
     def open_pipeline(self, key: str) -> bool:
         """Open stored pipeline `key` (the window routes a pipeline made from a template, or

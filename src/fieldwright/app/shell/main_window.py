@@ -235,6 +235,9 @@ class MainWindow(QMainWindow):
             ),
             new_pipeline=lambda: self._pipelines().new(),
             open_pipeline=lambda: self._pipelines().open_dialog(),
+            import_pipeline=(
+                (lambda: self._pipelines().import_dialog()) if self.store is not None else None
+            ),
             approvals=self._approvals_command(),
             review_queue=self._review_queue_command(),
         )

@@ -69,6 +69,7 @@ class MenuCommands:
     # The File menu's pipeline entries (the Pipelines page).
     new_pipeline: Command | None = None
     open_pipeline: Command | None = None
+    import_pipeline: Command | None = None  #: a pipeline file into the store (store windows)
 
 
 def shortcut_text(action: QAction) -> str:
@@ -146,6 +147,11 @@ def _file_menu(
         actions["open_pipeline"] = _action(bar, "Open p&ipeline…", commands.open_pipeline)
         file_menu.addAction(actions["new_pipeline"])
         file_menu.addAction(actions["open_pipeline"])
+        if commands.import_pipeline is not None:
+            actions["import_pipeline"] = _action(
+                bar, "Import pipeline file…", commands.import_pipeline
+            )
+            file_menu.addAction(actions["import_pipeline"])
     file_menu.addSeparator()
     import_menu = file_menu.addMenu("&Import")
     for side in SIDES:

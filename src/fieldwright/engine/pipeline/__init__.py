@@ -14,7 +14,8 @@ from fieldwright.engine.pipeline.compile import (
 )
 from fieldwright.engine.pipeline.flow import StepCounts
 from fieldwright.engine.pipeline.preview import PipelinePreview, StepSample, preview_pipeline
-from fieldwright.engine.pipeline.run import execute_pipeline
+from fieldwright.engine.pipeline.route import step_paths
+from fieldwright.engine.pipeline.run import Entry, execute_pipeline
 from fieldwright.engine.pipeline.testing import (
     PipelineSuite,
     PipelineTestResult,
@@ -23,6 +24,7 @@ from fieldwright.engine.pipeline.testing import (
 
 __all__ = [
     "CompiledPipeline",
+    "Entry",
     "PipelinePreview",
     "PipelineResolver",
     "PipelineSuite",
@@ -33,5 +35,6 @@ __all__ = [
     "execute_pipeline",
     "preview_pipeline",
     "run_pipeline_tests",
+    "step_paths",
     "validate_pipeline",
 ]

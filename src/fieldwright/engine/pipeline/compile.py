@@ -182,7 +182,10 @@ class _Compiler:
             for n, inner in enumerate(branch.steps):
                 runtime = self.step(f"{where}/steps/{n}", inner)
                 if runtime is not None:
-                    runtime.name = f"{step.name}/{branch.name}/{runtime.name}"
+                    prefix = f"{step.name}/{branch.name}/"
+                    runtime.name = prefix + runtime.name
+                    for inner_step in runtime.children():  # a nested route's: all levels
+                        inner_step.name = prefix + inner_step.name
                     runtime.reset()
                     steps.append(runtime)
             branches.append(BranchRuntime(branch, predicate, steps))

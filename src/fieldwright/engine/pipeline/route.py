@@ -10,6 +10,7 @@ expanded.
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import tempfile
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from fieldwright.engine.functions._expressions import BoundedExpression
 from fieldwright.engine.pipeline.flow import Context, Flow, StepRuntime
 from fieldwright.engine.pipeline.steps import truthy
 
-__all__ = ["BranchRuntime", "RouteRuntime"]
+__all__ = ["BranchRuntime", "RouteRuntime", "step_paths"]
 
 #: Records pickled together in a branch's spool file.
 _BLOCK = 512
@@ -84,6 +85,32 @@ class RouteRuntime(StepRuntime):
         self.mode = mode
         self.branches = branches
         self.batch = batch
+        #: Flows that enter a branch part-way (a reprocess): by (branch, step) where step is
+        #: the index in the branch's steps, or their number (straight to the branch's end).
+        self._entering: dict[tuple[int, int], list[Flow]] = {}
+
+    def reset(self) -> None:
+        super().reset()
+        self._entering = {}
+
+    def enter(self, path: tuple[int, ...], flow: Flow) -> None:
+        """Have `flow` enter branch `path[0]` at its step `path[1]` (deeper: inside the
+        route that step is, `path[2:]`) when the branch runs, after its own records,
+        rather than coming through this step's predicates. The flows must all have
+        entered before this step's input ends (the reader puts each where it enters)."""
+        if len(path) < 2:
+            raise ValueError(f"step {self.name!r}: a branch entry needs a branch and a step")
+        b, at, rest = path[0], path[1], path[2:]
+        branch = self.branches[b]
+        if rest:
+            inner = branch.steps[at]
+            if not isinstance(inner, RouteRuntime):
+                raise ValueError(f"step {inner.name!r} is not a route: nothing to enter")
+            inner.enter(rest, flow)
+            return
+        if not 0 <= at <= len(branch.steps):
+            raise IndexError(f"branch {branch.name!r} has no step {at}")
+        self._entering.setdefault((b, at), []).append(flow)
 
     def children(self) -> list[StepRuntime]:
         nested: list[StepRuntime] = []
@@ -131,10 +158,12 @@ class RouteRuntime(StepRuntime):
                     yield flow
                 for index in taken:
                     spools[index].add(flow)
-            for branch, spool in zip(self.branches, spools, strict=True):
+            for b, (branch, spool) in enumerate(zip(self.branches, spools, strict=True)):
                 stream = spool.flows()
-                for step in branch.steps:
+                for at, step in enumerate(branch.steps):
+                    stream = self._joined(stream, b, at)
                     stream = step.run(stream, context)
+                stream = self._joined(stream, b, len(branch.steps))
                 if branch.branch.target is None:
                     yield from stream
                 else:
@@ -143,6 +172,12 @@ class RouteRuntime(StepRuntime):
         finally:
             for spool in spools:
                 spool.close()
+
+    def _joined(self, stream: Iterator[Flow], b: int, at: int) -> Iterator[Flow]:
+        waiting = self._entering.pop((b, at), None)
+        if not waiting:
+            return stream
+        return itertools.chain(stream, waiting)
 
     def _write(self, branch: BranchRuntime, stream: Iterator[Flow], context: Context) -> None:
         if context.open_branch_sink is None:
@@ -178,3 +213,24 @@ class RouteRuntime(StepRuntime):
                 flush()
         if records:
             flush()
+
+
+def step_paths(steps: list[StepRuntime]) -> dict[str, tuple[int, ...]]:
+    """Where each step a dead letter may name is: a top-level step's name → (index,); a
+    step inside a route's branch (named route/branch/step, all levels) → (route index,
+    branch, step index, …); a branch target (route/branch) → its branch's end."""
+    paths: dict[str, tuple[int, ...]] = {}
+
+    def walk(level: list[StepRuntime], prefix: tuple[int, ...]) -> None:
+        for index, step in enumerate(level):
+            here = (*prefix, index)
+            paths.setdefault(step.name, here)
+            if isinstance(step, RouteRuntime):
+                for b, branch in enumerate(step.branches):
+                    if branch.branch.target is not None:
+                        end = (*here, b, len(branch.steps))
+                        paths.setdefault(f"{step.name}/{branch.name}", end)
+                    walk(branch.steps, (*here, b))
+
+    walk(steps, ())
+    return paths

@@ -10,34 +10,51 @@ where skipped counts what the run held or had mapped when it stopped
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.pipeline import Branch, PipelineCounts
 from fieldwright.domain.records import Record, RecordSink, SourceItem
 from fieldwright.domain.runs import DeadLetter, RunStatus
 from fieldwright.engine.pipeline.compile import CompiledPipeline
-from fieldwright.engine.pipeline.flow import Context, FailFast, Flow, StepCounts
+from fieldwright.engine.pipeline.flow import Context, FailFast, Flow, StepCounts, StepRuntime
+from fieldwright.engine.pipeline.route import RouteRuntime
 from fieldwright.engine.run import Progress, RunOutcome
 
-__all__ = ["execute_pipeline"]
+__all__ = ["Entry", "execute_pipeline"]
+
+
+#: Where a record enters a run: a top-level step's index (the number of steps: the sink),
+#: or a path into a route's branch, (route index, branch, step index[, branch, step …]),
+#: the step index of a branch's end meaning its target (or back after the route).
+Entry = int | tuple[int, ...]
 
 
 def _readable(
     items: Iterable[SourceItem],
     context: Context,
     read: list[int],
-    entry: Callable[[SourceItem], int] | None = None,
+    entry: Callable[[SourceItem], Entry] | None = None,
     later: list[list[Flow]] | None = None,
+    steps: Sequence[StepRuntime] = (),
 ) -> Iterator[Flow]:
     """The readable items as flows into the first step; with `entry`, an item whose entry
-    is step i > 0 waits in `later[i]` instead (i = the number of steps: the sink)."""
+    is step i > 0 waits in `later[i]` instead (i = the number of steps: the sink), and
+    one whose entry is inside a route's branch waits in that route."""
     for item in items:
         read[0] += 1
         if item.record is None:
             context.fail(item, None, item.error or "the record could not be read", kind="read")
             continue
         at = entry(item) if entry is not None else 0
+        if isinstance(at, tuple):
+            if len(at) > 1:
+                route = steps[at[0]]
+                if not isinstance(route, RouteRuntime):
+                    raise ValueError(f"step {route.name!r} is not a route: nothing to enter")
+                route.enter(at[1:], Flow(item, item.record))
+                continue
+            at = at[0]
         if at and later is not None:
             later[at].append(Flow(item, item.record))
             continue
@@ -65,13 +82,14 @@ def execute_pipeline(
     on_steps: Callable[[tuple[StepCounts, ...]], None] | None = None,
     open_branch_sink: Callable[[Branch], RecordSink] | None = None,
     join_branch: Callable[[RecordSink, RecordSink], None] | None = None,
-    entry: Callable[[SourceItem], int] | None = None,
+    entry: Callable[[SourceItem], Entry] | None = None,
 ) -> RunOutcome:
     """Run every item through the steps into `sink`; commit or abort the sink.
 
     `entry` says at which top-level step an item enters (default 0, the first; the
-    number of steps: straight to the sink): a reprocess of dead letters sends each
-    record on from the step it failed at, as that step received it.
+    number of steps: straight to the sink), or where inside a route's branch (`Entry`):
+    a reprocess of dead letters sends each record on from the step it failed at, as
+    that step received it.
 
     `on_steps` receives every step's counts once the run has ended. Route branches
     with a target of their own write into `open_branch_sink(branch)`; those sinks
@@ -137,7 +155,7 @@ def execute_pipeline(
         origins.clear()
 
     later: list[list[Flow]] = [[] for _ in range(len(compiled.steps) + 1)]
-    stream: Iterator[Flow] = _readable(items, context, read, entry, later)
+    stream: Iterator[Flow] = _readable(items, context, read, entry, later, compiled.steps)
     for index, step in enumerate(compiled.steps):
         if entry is not None and index:
             stream = _joined(stream, later[index])
