@@ -23,6 +23,9 @@ OUT=packaging/build
 APP="$OUT/dist/fieldwright"
 SIZE_BUDGET_MB=250
 START_BUDGET_S=4
+# The cold start is a time: enforced for a release build on a quiet machine, reported only
+# where the machine is shared (the test suite sets FIELDWRIGHT_ENFORCE_START_BUDGET=0).
+ENFORCE_START="${FIELDWRIGHT_ENFORCE_START_BUDGET:-1}"
 
 now() { date +%s.%N; }
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
@@ -63,7 +66,12 @@ fi
 size_verdict="$(verdict "$size_mb" "$SIZE_BUDGET_MB")"
 start_verdict="$(verdict "$start_s" "$START_BUDGET_S")"
 echo "budget size: ${size_mb} MB (< ${SIZE_BUDGET_MB} MB): ${size_verdict}"
-echo "budget cold start to self-test done: ${start_s} s (< ${START_BUDGET_S} s): ${start_verdict}"
+if [ "$ENFORCE_START" = 0 ]; then
+  echo "budget cold start to self-test done: ${start_s} s (< ${START_BUDGET_S} s): ${start_verdict} (reported, not enforced)"
+  start_verdict=pass
+else
+  echo "budget cold start to self-test done: ${start_s} s (< ${START_BUDGET_S} s): ${start_verdict}"
+fi
 [ "$size_verdict" = pass ] && [ "$start_verdict" = pass ] || exit 1
 
 if [ "$ARCHIVE" = --archive ]; then
