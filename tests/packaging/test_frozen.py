@@ -27,9 +27,7 @@ def test_the_frozen_app_builds_passes_its_self_test_and_keeps_its_budgets() -> N
     if importlib.util.find_spec("PyInstaller") is None:
         pytest.fail("PyInstaller is missing: pip install -e '.[packaging]'")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(
-        PYTHON=sys.executable, PIP_CACHE_DIR=PIP_CACHE, FIELDWRIGHT_ENFORCE_START_BUDGET="0"
-    )
+    env.update(PYTHON=sys.executable, PIP_CACHE_DIR=PIP_CACHE, FIELDWRIGHT_ENFORCE_START_BUDGET="0")
     result = subprocess.run(
         ["bash", str(REPO / "packaging" / "build.sh")],
         env=env,
