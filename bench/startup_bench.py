@@ -36,7 +36,11 @@ def _document(output: Path) -> dict[str, object]:
         "target": {"connector": {"kind": "ndjson", "settings": {"path": str(output)}}},
         "fields": [
             {"target": "$.id", "sources": "$.id", "transforms": [{"fn": "to_integer"}]},
-            {"target": "$.name", "sources": "$.name", "transforms": [{"fn": "trim"}, {"fn": "upper"}]},
+            {
+                "target": "$.name",
+                "sources": "$.name",
+                "transforms": [{"fn": "trim"}, {"fn": "upper"}],
+            },
             {"target": "$.city", "sources": "$.city"},
         ],
     }
