@@ -39,10 +39,15 @@ PIPELINE = (
 
 #: What `fieldwright run KEY` of a stored mapping leaves unimported (issue 18, start-up of
 #: SQL targets): Alembic when the store is up to date, the pipeline engine, its enrich
-#: sources and suites, and the CLI's pipeline printing.
+#: sources and suites, the CLI's pipeline printing, APScheduler (the Service plans fire
+#: times, it does not schedule here), and the keyring and certificate libraries (a file
+#: connector without a credential).
 STORED = (
     "alembic",
     "mako",
+    "apscheduler",
+    "keyring",
+    "cryptography",
     "fieldwright.engine.pipeline",
     "fieldwright.service.pipelines",
     "fieldwright.service.pipeline_runs",
