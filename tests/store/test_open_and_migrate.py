@@ -25,7 +25,14 @@ from fieldwright.store import (
     status,
     upgrade,
 )
-from fieldwright.store.migrate import known_revisions, run_upgrade
+from fieldwright.store.migrate import (
+    HEAD,
+    REVISIONS,
+    known_revisions,
+    run_upgrade,
+    schema_state,
+    script_directory,
+)
 from fieldwright.store.models import Base
 
 from .test_mappings import EMPLOYEE_ID, KEY, document
@@ -57,6 +64,34 @@ def test_an_empty_database_is_migrated_to_head(db_url: str) -> None:
         "dead_letters",
     } <= tables
     assert status(db_url).state == "up to date"
+
+
+def test_the_written_out_revisions_are_the_shipped_scripts() -> None:
+    """REVISIONS and HEAD (read on every open without Alembic) are Alembic's own view of
+    the migration scripts: a new migration must add its revision to REVISIONS."""
+    script = script_directory()
+    shipped = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    assert list(REVISIONS) == shipped == known_revisions()
+    assert HEAD == script.get_current_head() == head_revision()
+
+
+def test_the_revision_read_by_sql_is_alembics(db_url: str) -> None:
+    """schema_state's one query on alembic_version agrees with Alembic's MigrationContext,
+    on an empty database, an older revision and the head."""
+    engine = create_engine(db_url)
+    try:
+        for target in (None, REVISIONS[0], HEAD):
+            if target is not None:
+                with engine.begin() as connection:
+                    run_upgrade(connection, target)
+            with engine.connect() as connection:
+                alembic_view = MigrationContext.configure(connection).get_current_revision()
+                state = schema_state(connection)
+            assert state.current == alembic_view == target
+            assert state.up_to_date is (target == HEAD)
+            assert state.has_our_tables is (target is not None)
+    finally:
+        engine.dispose()
 
 
 def test_models_and_migrations_describe_the_same_schema(store: Store) -> None:

@@ -4,6 +4,9 @@ connectors (a pipeline run prints what each of its steps did).
 The mapping's file paths are absolute in the store (saving and importing make them
 so), so this works from any folder. `--input`/`--output` replace its source and
 target with files for this run only. The run is logged in the store like Run now.
+
+A mapping's run does not import the pipeline modules (cli/pipelines.py, the pipeline
+engine, the enrich sources): they load only to print a pipeline run's steps (issue 18).
 """
 
 from __future__ import annotations
@@ -11,12 +14,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
 from fieldwright.cli._common import ExitCode, console, err_console, fail
-from fieldwright.cli.pipelines import print_steps
 from fieldwright.domain import ConnectorRef
 from fieldwright.domain.runs import RunStatus
 from fieldwright.service import (
@@ -25,9 +27,11 @@ from fieldwright.service import (
     RunResult,
     Service,
     ServiceError,
-    StepCounts,
     file_kind_format,
 )
+
+if TYPE_CHECKING:
+    from fieldwright.service import StepCounts
 
 __all__ = ["close_keys", "run_stored"]
 
@@ -121,16 +125,22 @@ def run_stored(
     finally:
         service.close()
     _summary(result, _where(details))
-    print_steps(_steps(details))
+    steps = _steps(details)
+    if steps:
+        from fieldwright.cli.pipelines import print_steps
+
+        print_steps(steps)
     return result
 
 
 def _steps(details: dict[str, Any]) -> tuple[StepCounts, ...]:
-    """A pipeline run's step counts, as its details recorded them."""
-    rows = details.get("steps")
-    if not isinstance(rows, list):
+    """A pipeline run's step counts, as its details recorded them (none for a mapping's)."""
+    rows = [row for row in details.get("steps") or () if isinstance(row, dict)]
+    if not rows:
         return ()
-    return tuple(StepCounts(**row) for row in rows if isinstance(row, dict))
+    from fieldwright.service import StepCounts
+
+    return tuple(StepCounts(**row) for row in rows)
 
 
 def _summary(result: RunResult, where: str | None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, time
@@ -254,6 +255,10 @@ def delete(key: str, url: str | None) -> None:
     click.echo(f"deleted {key}")
 
 
+#: Seconds `schedules run` waits, after its run ended, for the execution to be recorded.
+RECORD_WAIT = 30.0
+
+
 @schedules.command("run")
 @click.argument("key")
 @database_option
@@ -263,8 +268,14 @@ def run(key: str, url: str | None) -> None:
 
     Exit code 0 when every record was mapped, 3 when some failed, 1 when the run failed.
     """
+    recorded = threading.Event()
     with _service(url) as service:
-        result = service.run_schedule_now(key).wait()
+        # The run's handle ends before its execution is recorded on the schedule (the
+        # finished callback does that, then calls ours): wait for it before the store
+        # closes, so the execution is in the store once this command returns.
+        handle = service.run_schedule_now(key, on_finished=lambda _result: recorded.set())
+        result = handle.wait()
+        recorded.wait(RECORD_WAIT)
     if result is None:  # wait() without a timeout returns once the run has ended
         raise click.ClickException(f"the run of {key} did not end")
     counts = result.counts

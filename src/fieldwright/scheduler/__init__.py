@@ -21,20 +21,54 @@ Design
   for the next heartbeat): the scheduler plans it from the current time.
 """
 
-from fieldwright.scheduler.clock import Clock, ManualClock, SystemClock
-from fieldwright.scheduler.cron import CronError, CronExpression, describe_cron
-from fieldwright.scheduler.events import (
-    ExecutionCallback,
-    ExecutionEvent,
-    SchedulerState,
-    StateCallback,
-    StateChange,
-)
-from fieldwright.scheduler.lock import LockStatus, SchedulerLock
-from fieldwright.scheduler.plan import InvalidSchedule, Plan, fire_times, validate_schedule
-from fieldwright.scheduler.retry import retry_delay, should_retry
-from fieldwright.scheduler.runner import ExecutionOutcome, OutcomeStatus, ScheduledRunner
-from fieldwright.scheduler.scheduler import Scheduler, SchedulerConfig
+from typing import TYPE_CHECKING
+
+from fieldwright._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from fieldwright.scheduler.clock import Clock, ManualClock, SystemClock
+    from fieldwright.scheduler.cron import CronError, CronExpression, describe_cron
+    from fieldwright.scheduler.events import (
+        ExecutionCallback,
+        ExecutionEvent,
+        SchedulerState,
+        StateCallback,
+        StateChange,
+    )
+    from fieldwright.scheduler.lock import LockStatus, SchedulerLock
+    from fieldwright.scheduler.plan import InvalidSchedule, Plan, fire_times, validate_schedule
+    from fieldwright.scheduler.retry import retry_delay, should_retry
+    from fieldwright.scheduler.runner import ExecutionOutcome, OutcomeStatus, ScheduledRunner
+    from fieldwright.scheduler.scheduler import Scheduler, SchedulerConfig
+
+#: Where each name lives: importing the package (for `fire_times`, a cron check) does
+#: not import APScheduler, which only `Scheduler` needs (issue 18, start-up).
+_LOCATIONS = {
+    "Clock": "fieldwright.scheduler.clock",
+    "CronError": "fieldwright.scheduler.cron",
+    "CronExpression": "fieldwright.scheduler.cron",
+    "ExecutionCallback": "fieldwright.scheduler.events",
+    "ExecutionEvent": "fieldwright.scheduler.events",
+    "ExecutionOutcome": "fieldwright.scheduler.runner",
+    "InvalidSchedule": "fieldwright.scheduler.plan",
+    "LockStatus": "fieldwright.scheduler.lock",
+    "ManualClock": "fieldwright.scheduler.clock",
+    "OutcomeStatus": "fieldwright.scheduler.runner",
+    "Plan": "fieldwright.scheduler.plan",
+    "ScheduledRunner": "fieldwright.scheduler.runner",
+    "Scheduler": "fieldwright.scheduler.scheduler",
+    "SchedulerConfig": "fieldwright.scheduler.scheduler",
+    "SchedulerLock": "fieldwright.scheduler.lock",
+    "SchedulerState": "fieldwright.scheduler.events",
+    "StateCallback": "fieldwright.scheduler.events",
+    "StateChange": "fieldwright.scheduler.events",
+    "SystemClock": "fieldwright.scheduler.clock",
+    "describe_cron": "fieldwright.scheduler.cron",
+    "fire_times": "fieldwright.scheduler.plan",
+    "retry_delay": "fieldwright.scheduler.retry",
+    "should_retry": "fieldwright.scheduler.retry",
+    "validate_schedule": "fieldwright.scheduler.plan",
+}
 
 __all__ = [
     "Clock",
@@ -62,3 +96,5 @@ __all__ = [
     "should_retry",
     "validate_schedule",
 ]
+
+__getattr__, __dir__ = lazy_exports("fieldwright.scheduler", globals(), _LOCATIONS, __all__)

@@ -10,16 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fieldwright.connectors import (
-    Credentials,
-    KeyringStatus,
-    delete_secret,
-    keyring_status,
-    open_connector_source,
-    read_certificate,
-    set_secret,
-)
+from fieldwright import connectors
 from fieldwright.domain import ConnectorRef, CredentialRef, SchemaField
 from fieldwright.domain.certificates import CertificateRecord, CredentialExpiry, certificate_key
 from fieldwright.domain.secrets_scan import describe_findings, find_secrets
@@ -29,6 +22,9 @@ from fieldwright.service.errors import InvalidRequest, SaveConflict, ServiceErro
 from fieldwright.service.expiry import credential_expiries
 from fieldwright.service.schemas import infer_schema_from_connector
 from fieldwright.store import ConnectionRepository, NotFound, Store
+
+if TYPE_CHECKING:
+    from fieldwright.connectors import KeyringStatus
 
 __all__ = ["ConnectionCheck", "Connections"]
 
@@ -60,7 +56,7 @@ class Connections:
 
     def keyring(self) -> KeyringStatus:
         """Whether secrets can be kept on this machine, and how to fix it if not."""
-        return keyring_status()
+        return connectors.keyring_status()
 
     def list(self, kind: str | None = None) -> list[ConnectionRecord]:
         with service_errors("listing connections"):
@@ -83,12 +79,12 @@ class Connections:
                 "give it as the connection's secret (kept in the OS keyring): nothing was saved"
             )
         if secret is not None:
-            status = keyring_status()
+            status = connectors.keyring_status()
             if not status.usable:
                 raise InvalidRequest(status.message)
             ref = _secret_ref(record.name)
             with service_errors(f"keeping the secret of connection {record.name!r}"):
-                set_secret(ref, secret)
+                connectors.set_secret(ref, secret)
             record = record.model_copy(
                 update={"keyring_service": ref.service, "keyring_username": ref.username}
             )
@@ -104,7 +100,7 @@ class Connections:
         with service_errors(f"deleting connection {name!r}"):
             record = self._repository.get(name)
             if record.keyring_username:
-                delete_secret(
+                connectors.delete_secret(
                     CredentialRef(
                         service=record.keyring_service or KEYRING_SERVICE,
                         username=record.keyring_username,
@@ -137,7 +133,7 @@ class Connections:
         file = Path(path).expanduser().resolve()
         with service_errors(f"attaching a certificate to connection {name!r}"):
             self._repository.get(name)
-            facts = read_certificate(file)
+            facts = connectors.read_certificate(file)
         try:
             base = certificate_key(client, system, facts.not_after)
         except ValueError as exc:
@@ -200,9 +196,9 @@ class Connections:
             ref = ref.model_copy(update={"settings": {**ref.settings, "query": "SELECT 1"}})
         try:
             with service_errors(f"testing connection {name!r}"):
-                source = open_connector_source(
+                source = connectors.open_connector_source(
                     ref,
-                    credentials=Credentials.from_keyring(ref.credential)
+                    credentials=connectors.Credentials.from_keyring(ref.credential)
                     if ref.credential
                     else None,
                 )

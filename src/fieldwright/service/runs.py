@@ -13,9 +13,9 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldwright.connectors import NdjsonSink
 from fieldwright.domain import ConnectorRef, MappingDocument
@@ -35,8 +35,11 @@ from fieldwright.service.events import RunEnded, RunProgressed, RunStarted, Serv
 from fieldwright.service.expiry import refuse_expired
 from fieldwright.service.files import output_columns
 from fieldwright.service.mappings import compile_mapping
-from fieldwright.service.pipeline_runs import PipelineRunner
+from fieldwright.service.stored_pipelines import StoredPipelines
 from fieldwright.store import MappingRepository, RunRepository, Store
+
+if TYPE_CHECKING:
+    from fieldwright.service.pipeline_runs import PipelineRunner
 
 __all__ = [
     "DeadLetterSource",
@@ -127,7 +130,15 @@ class Runs:
         self._connectors = connectors
         #: Every run's start, progress and end are published here (see `events`).
         self.events = events or ServiceEvents()
-        self._pipeline_runs = PipelineRunner(store, connectors, self.events)
+        self._pipelines = StoredPipelines(store)
+
+    @cached_property
+    def _pipeline_runs(self) -> PipelineRunner:
+        """Made on a pipeline's first run: a mapping's run does not import the pipeline
+        engine (issue 18, start-up)."""
+        from fieldwright.service.pipeline_runs import PipelineRunner
+
+        return PipelineRunner(self._store, self._connectors, self.events)
 
     # -- starting ---------------------------------------------------------------------------
 
@@ -152,7 +163,7 @@ class Runs:
         with service_errors():
             if self._mappings.exists(key):
                 return False
-        return self._pipeline_runs.is_pipeline(key)
+        return self._pipelines.exists(key)
 
     def start_run(
         self,
@@ -387,7 +398,7 @@ class Runs:
         if problem is not None:
             return problem
         pipeline = _pipeline_of(lineage.details)
-        if pipeline is not None and not self._pipeline_runs.is_pipeline(pipeline):
+        if pipeline is not None and not self._pipelines.exists(pipeline):
             return (
                 f"its pipeline {pipeline} is not in the store: import it again to reprocess "
                 "its failed records"

@@ -5,6 +5,10 @@ A stored pipeline runs from any folder: importing (or saving with `base_dir`)
 makes the relative paths of its source, target, map steps' mapping files and
 enrich steps' sources absolute, taken from the pipeline file's folder. A map
 step may also name a stored mapping by its business key.
+
+The pipeline engine, the enrich sources and the pipeline suites are imported when a
+pipeline is checked, compiled or tested, not with this module: the Service holds a
+`StoredPipelines`, and a mapping's `fieldwright run KEY` does not pay for them (issue 18).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldwright.connectors import ConnectorError
 from fieldwright.domain import ConnectorRef, MappingDocument, Problem, load
@@ -26,19 +30,14 @@ from fieldwright.domain.pipeline import (
 from fieldwright.domain.pipeline_canonical import load_pipeline, save_pipeline
 from fieldwright.domain.pipeline_store import PipelineDiff, PipelineSummary, PipelineVersionInfo
 from fieldwright.domain.safe_keys import UnsafeKey, check_safe_key
-from fieldwright.engine import SuiteResult
-from fieldwright.engine.pipeline import (
-    CompiledPipeline,
-    PipelineResolver,
-    compile_pipeline,
-    validate_pipeline,
-)
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import file_kind_format, resolved
-from fieldwright.service.enrich_sources import enrich_resolver, store_connections
 from fieldwright.service.errors import InvalidRequest
-from fieldwright.service.pipelines import run_pipeline_suite
 from fieldwright.store import MappingRepository, PipelineRepository, Store
+
+if TYPE_CHECKING:
+    from fieldwright.engine import SuiteResult
+    from fieldwright.engine.pipeline import CompiledPipeline, PipelineResolver
 
 __all__ = [
     "StoredPipelines",
@@ -177,11 +176,15 @@ class StoredPipelines:
                 )
             return load(path)
 
+        from fieldwright.service.enrich_sources import enrich_resolver, store_connections
+
         return enrich_resolver(None, store_connections(self._store), mapping, probe=probe)
 
     def connection_lookup(self) -> Callable[[str], ConnectorRef]:
         """The connector reference of a saved connection of this store by name (KeyError
         naming the saved ones when there is none): what enrich sources may name."""
+        from fieldwright.service.enrich_sources import store_connections
+
         return store_connections(self._store)
 
     def check(self, document: PipelineDocument, *, probe: bool = True) -> list[Problem]:
@@ -189,6 +192,8 @@ class StoredPipelines:
         enrich sources' saved connections are looked up in this store; with `probe`, SQL
         sources are opened to check their table or query and key columns (the designer
         checks as you type without it)."""
+        from fieldwright.engine.pipeline import validate_pipeline
+
         with service_errors(f"checking pipeline {document.key!r}"):
             return validate_pipeline(document, self.resolver(probe=probe))
 
@@ -197,6 +202,9 @@ class StoredPipelines:
     ) -> CompiledPipeline:
         """Compile a pipeline held in memory (the designer's), enrich sources' saved
         connections from this store; files relative to `base`."""
+        from fieldwright.engine.pipeline import compile_pipeline
+        from fieldwright.service.enrich_sources import enrich_resolver, store_connections
+
         folder = Path(base) if base is not None else None
 
         def mapping(name: str) -> MappingDocument:
@@ -209,6 +217,8 @@ class StoredPipelines:
 
     def compile(self, document: PipelineDocument) -> CompiledPipeline:
         """Compile a stored pipeline; InvalidDocument names every problem."""
+        from fieldwright.engine.pipeline import compile_pipeline
+
         with service_errors(f"pipeline {document.key!r}"):
             return compile_pipeline(document, self.resolver(), source=document.key)
 
@@ -218,6 +228,8 @@ class StoredPipelines:
         message, and the steps the tests reached as the coverage (the Tests page)."""
         document = self.open(key, version)
         compiled = self.compile(document)
+        from fieldwright.service.pipelines import run_pipeline_suite
+
         with service_errors(f"the tests of pipeline {key!r}"):
             return run_pipeline_suite(compiled)
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldwright.domain import DocumentError, MappingDocument, Problem
 from fieldwright.domain.pipeline import PipelineDocument
@@ -48,16 +48,16 @@ from fieldwright.domain.template import (
     template_to_data,
 )
 from fieldwright.engine import SuiteResult, compile_document, run_tests
-from fieldwright.engine.pipeline import CompiledPipeline, PipelineResolver, compile_pipeline
 from fieldwright.resources import resources_dir
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._template_merge import Choice, MergeChange, MergeConflict, build, merge
 from fieldwright.service.errors import InvalidDocument, InvalidRequest, NotFound, SaveConflict
-from fieldwright.service.pipelines import _resolver as _file_resolver
-from fieldwright.service.pipelines import run_pipeline_suite
 from fieldwright.service.stored_pipelines import _anchor_steps
 from fieldwright.store import MappingRepository, PipelineRepository, Store
 from fieldwright.store.diff import diff_documents
+
+if TYPE_CHECKING:
+    from fieldwright.engine.pipeline import CompiledPipeline
 from fieldwright.store.errors import NotFound as StoreNotFound
 from fieldwright.store.templates import TemplateRepository
 
@@ -181,6 +181,10 @@ def _has_top_mapping(template: TemplateDocument) -> bool:
 def _compiled_pipeline(
     template: TemplateDocument, document: PipelineDocument, by_key: dict[str, MappingDocument]
 ) -> CompiledPipeline:
+    # The pipeline engine loads with a template's pipeline, not with the Service (issue 18).
+    from fieldwright.engine.pipeline import PipelineResolver, compile_pipeline
+    from fieldwright.service.pipelines import _resolver as _file_resolver
+
     files = _file_resolver(None)
 
     def mapping(name: str) -> MappingDocument:
@@ -221,6 +225,8 @@ def template_suites(template: TemplateDocument) -> list[tuple[str, SuiteResult]]
             mapping_keys={name: name for name in named},
         )
         compiled = _compiled_pipeline(template, pipeline, named)
+        from fieldwright.service.pipelines import run_pipeline_suite
+
         suites.append((f"{template.code}/pipeline", run_pipeline_suite(compiled)))
     return suites
 

@@ -4,6 +4,13 @@ Before anything is written the schema version is read without writing: a
 database migrated by a newer Fieldwright is refused, a damaged SQLite file is
 reported, and an existing SQLite file is copied beside itself before it is
 upgraded (``fieldwright.db.bak-<revision>-<timestamp>``).
+
+Opening an up-to-date store does not import Alembic (issue 18: it was a tenth of
+`fieldwright run KEY`'s start-up, and building its ScriptDirectory read every
+migration script): the revision is one query on ``alembic_version``, compared with
+`REVISIONS`, the shipped scripts' revisions written out here and held equal to
+Alembic's view of them by tests/store/test_open_and_migrate.py. Alembic is imported
+only to upgrade (`run_upgrade`) or to render SQL (`offline_sql`).
 """
 
 from __future__ import annotations
@@ -13,18 +20,21 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from fieldwright.store.errors import CorruptDatabase, SchemaOutOfDate, SchemaTooNew
 from fieldwright.store.settings import DatabaseLocation
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
 __all__ = [
+    "HEAD",
+    "REVISIONS",
     "SchemaState",
     "backup_sqlite",
     "check_sqlite_file",
@@ -42,8 +52,27 @@ VERSION_TABLE = "alembic_version"
 OUR_TABLES = frozenset({"mappings", "mapping_versions", "runs", "schedules"})
 SQLITE_HEADER = b"SQLite format 3\x00"
 
+#: Every revision in fieldwright/store/migrations/versions, oldest first. A new migration
+#: adds its revision here (a test compares this with Alembic's ScriptDirectory).
+REVISIONS: tuple[str, ...] = (
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008",
+    "0009",
+    "0010",
+)
+#: The newest revision: the schema this program expects.
+HEAD = REVISIONS[-1]
+
 
 def alembic_config(*, url: str | None = None, output: io.StringIO | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config(output_buffer=output) if output is not None else Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     if url is not None:
@@ -51,20 +80,29 @@ def alembic_config(*, url: str | None = None, output: io.StringIO | None = None)
     return config
 
 
-def _script() -> ScriptDirectory:
+def script_directory() -> ScriptDirectory:
+    """Alembic's view of the shipped migration scripts (reads every one of them)."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
 def head_revision() -> str:
-    head = _script().get_current_head()
-    if head is None:  # pragma: no cover - the package always ships revisions
-        raise RuntimeError("no migrations found in fieldwright.store.migrations")
-    return head
+    """The newest revision this program knows."""
+    return HEAD
 
 
 def known_revisions() -> list[str]:
     """Every revision this program knows, oldest first."""
-    return [rev.revision for rev in reversed(list(_script().walk_revisions()))]
+    return list(REVISIONS)
+
+
+def _version(connection: Connection, tables: set[str]) -> str | None:
+    """The revision recorded in the version table, None when there is none."""
+    if VERSION_TABLE not in tables:
+        return None
+    row = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).first()
+    return None if row is None else str(row[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +150,8 @@ class SchemaState:
 
 def schema_state(connection: Connection) -> SchemaState:
     """Read the schema revision over an open connection (reads only)."""
-    current = MigrationContext.configure(connection).get_current_revision()
     tables = set(inspect(connection).get_table_names())
-    return SchemaState(current, head_revision(), bool(tables & OUR_TABLES))
+    return SchemaState(_version(connection, tables), HEAD, bool(tables & OUR_TABLES))
 
 
 def check_sqlite_file(path: Path, location: DatabaseLocation) -> None:
@@ -134,7 +171,7 @@ def check_sqlite_file(path: Path, location: DatabaseLocation) -> None:
 
 def read_sqlite_revision(path: Path, location: DatabaseLocation) -> SchemaState:
     """The schema state of an existing SQLite file, read with writes switched off."""
-    head = head_revision()
+    head = HEAD
     connection = sqlite3.connect(path, timeout=30)
     try:
         connection.execute("PRAGMA query_only = ON")
@@ -174,6 +211,9 @@ def run_upgrade(connection: Connection, target: str = "head") -> str:
 
     On PostgreSQL an advisory lock makes concurrent starts migrate one at a time.
     """
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(7201104)"))
     config = alembic_config()
@@ -185,6 +225,8 @@ def run_upgrade(connection: Connection, target: str = "head") -> str:
 
 def offline_sql(dialect_url: str) -> str:
     """The DDL of every migration for a dialect, rendered by Alembic's offline mode."""
+    from alembic import command
+
     output = io.StringIO()
     command.upgrade(alembic_config(url=dialect_url, output=output), "head", sql=True)
     return output.getvalue()

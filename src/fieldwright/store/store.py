@@ -182,14 +182,15 @@ class Store:
         """Open the store at `url` (else FIELDWRIGHT_DATABASE_URL, else the default file)."""
         parsed, location = resolve(url)
         path = sqlite_path(parsed)
-        existed = False
+        existed = up_to_date = False
         if path is not None:
             existed = path.exists() and path.stat().st_size > 0
             if existed:
                 migrate.check_sqlite_file(path, location)
                 state = migrate.read_sqlite_revision(path, location)
                 state.check(location, upgrade=upgrade)
-                if not state.up_to_date:
+                up_to_date = state.up_to_date
+                if not up_to_date:
                     migrate.backup_sqlite(path, state.current)
             elif not upgrade:
                 raise SchemaOutOfDate(
@@ -197,6 +198,8 @@ class Store:
                 )
             _make_private(path, location)
         store = cls(_create_engine(parsed), location, user=user or default_user())
+        if up_to_date:  # nothing to migrate: Alembic is not even imported (issue 18)
+            return store
         try:
             store._prepare(upgrade=upgrade, checked=existed)
         except BaseException:
