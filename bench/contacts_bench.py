@@ -19,8 +19,6 @@ README); pass --workload DIR when it lives elsewhere.
 from __future__ import annotations
 
 import argparse
-import compileall
-import importlib.util
 import os
 import statistics
 import subprocess
@@ -30,6 +28,7 @@ import time
 from pathlib import Path
 
 import orjson
+from _bytecode import byte_compile_fieldwright
 
 #: The nearest ``shared/bench`` above this file (the repository's sibling folder).
 DEFAULT_WORKLOAD = next(
@@ -55,16 +54,6 @@ def _timed(command: list[str]) -> tuple[float, int, float]:
     return elapsed, usage.ru_maxrss // 1024, usage.ru_utime + usage.ru_stime
 
 
-def _byte_compile_fieldwright() -> None:
-    """Compile fieldwright's modules to byte code once, as installing it does (pip
-    compiles at install time). A source checkout run with PYTHONDONTWRITEBYTECODE set
-    would otherwise compile every module again in every run: 0.2 s of each run's
-    start-up, which no installed copy pays (docs/engine-speed.md)."""
-    spec = importlib.util.find_spec("fieldwright")
-    if spec is not None and spec.origin is not None:
-        compileall.compile_dir(Path(spec.origin).parent, quiet=1)
-
-
 def _records(path: Path) -> list[object]:
     with path.open("rb") as lines:
         return [orjson.loads(line) for line in lines if line.strip()]
@@ -82,7 +71,7 @@ def main() -> None:
     for needed in (script, mapping):
         if not needed.is_file():
             raise SystemExit(f"{needed}: not found (give --workload DIR)")
-    _byte_compile_fieldwright()
+    byte_compile_fieldwright()
     with tempfile.TemporaryDirectory(prefix="contacts-bench-") as scratch:
         data = options.data or Path(scratch)
         source = data / "contacts.ndjson"

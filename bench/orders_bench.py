@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _bytecode import byte_compile_fieldwright
+
 REPO = Path(__file__).resolve().parents[1]
 DOCUMENT = REPO / "bench" / "orders_nested.fwmap.json"
 FIELDWRIGHT = [sys.executable, "-m", "fieldwright"]
@@ -90,6 +92,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--orders", type=int, default=100_000)
     args = parser.parse_args()
+    byte_compile_fieldwright()  # as an installed copy has it
     script = _orders_script()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _bytecode import byte_compile_fieldwright
+
 REPO = Path(__file__).resolve().parents[1]
 JOBS = ("lines", "daily")
 
@@ -127,6 +129,7 @@ def main() -> None:
     parser.add_argument("--spill-after", type=int, default=20_000)
     parser.add_argument("--orders-script")
     args = parser.parse_args()
+    byte_compile_fieldwright()  # as an installed copy has it
     script = _script(args.orders_script)
     with tempfile.TemporaryDirectory(prefix="fieldwright-pipelines-bench-") as tmp:
         folder = Path(tmp)
