@@ -121,8 +121,9 @@ class PipelinePreviewPanel(QWidget):
         self.status = QLabel("Choose a sample file, then Preview.")
         self.status.setObjectName("pipeline_preview_status")
         self.status.setProperty("role", "muted")
-        # A long status gives way to the sample's path (its whole text is the tooltip).
+        # A long status gives way to the sample's path and wraps rather than being cut.
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status.setWordWrap(True)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(QLabel("Sample"))
@@ -167,7 +168,9 @@ class PipelinePreviewPanel(QWidget):
 
         self.lineage = QTextBrowser()
         self.lineage.setObjectName("pipeline_lineage")
-        self.lineage.setPlaceholderText(
+        # A placeholder does not wrap: short enough for the pane at 1024 px, the rest a tooltip.
+        self.lineage.setPlaceholderText("A record's lineage")
+        self.lineage.setToolTip(
             "Select a record: its lineage, step by step back to the sample's lines."
         )
         self.lineage.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
