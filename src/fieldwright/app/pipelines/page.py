@@ -310,13 +310,15 @@ class PipelinePage(QWidget):
         where = str(location) if location is not None else "not saved"
         mark = " •" if self.session.dirty else ""
         short = location.name if isinstance(location, Path) else where
-        # In the room the toolbar leaves, the name gives way first (down to a few letters),
+        # In the room there is, the name gives way first (down to a few letters),
         # then the location (elided in the middle); the tooltip says where in full.
         tail = f"{mark} — {short}"
         plain, bold = QFontMetrics(self.title.font()), QFont(self.title.font())
         bold.setBold(True)
         strong = QFontMetrics(bold)
-        room = max(self.title.width() - 8, 0)
+        # The title has the page's width (its own row): the page's, as the label's own may not
+        # be laid out yet when the page is resized.
+        room = max(self.width() - 32, 0)
         name_room = max(room - plain.horizontalAdvance(tail), min(room // 3, 120))
         name = strong.elidedText(self.session.document.name, Qt.TextElideMode.ElideRight, name_room)
         tail = plain.elidedText(
