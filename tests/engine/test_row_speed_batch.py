@@ -23,7 +23,8 @@ from fieldwright.service import _pipeline_file
 from tests.engine.kit import document
 from tests.engine.test_row_speed import FIELDS, RECORDS
 
-NAMES = st.sampled_from(["a", "b", "c", "it's", "ü"])
+#: Member names, hostile ones among them: no target text may reach the builder's source.
+NAMES = st.sampled_from(["a", "b", "c", "it's", "ü", "'}]; __import__('os')#", "k0", "v1", "\n"])
 
 
 @settings(max_examples=300, deadline=None)

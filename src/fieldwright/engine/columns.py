@@ -436,8 +436,9 @@ def record_builder(
     the keys of every object come in the order of their first field. The builder is one
     list comprehension of nested dict displays in that order, so its outputs are the
     same objects with the same key order, for a fraction of the cost of 12 passes of
-    item assignments. Its source is generated once per mapping: every key is written
-    as its `repr`, a string literal.
+    item assignments. Its source is generated once per mapping from generated names
+    only: each key is a variable (`k0`, `k1`, …) bound in the function's globals, so
+    no text of the mapping ever reaches the compiler.
     """
     if not targets or not all(path and all(type(name) is str for name in path) for path in targets):
         return None
@@ -454,11 +455,18 @@ def record_builder(
             node = node.setdefault(name, {})
         node[path[-1]] = number
 
+    keys: dict[str, Any] = {}  # k<n> -> a target's member name, bound as a global
+
+    def key(name: str) -> str:
+        variable = f"k{len(keys)}"
+        keys[variable] = name
+        return variable
+
     def display(node: dict[str, Any]) -> str:
         return (
             "{"
             + ", ".join(
-                f"{name!r}: {display(child) if isinstance(child, dict) else f'v{child}'}"
+                f"{key(name)}: {display(child) if isinstance(child, dict) else f'v{child}'}"
                 for name, child in node.items()
             )
             + "}"
@@ -470,7 +478,7 @@ def record_builder(
         f"def build({columns}):\n"
         f"    return [{display(tree)} for {values}, in zip({columns}, strict=True)]\n"
     )
-    scope: dict[str, Any] = {}
+    scope: dict[str, Any] = dict(keys)
     exec(compile(source, "<fieldwright record builder>", "exec"), scope)
     built: Callable[..., list[dict[str, Any]]] = scope["build"]
     return built
