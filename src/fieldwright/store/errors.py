@@ -7,6 +7,7 @@ boundary with ``raise … from exc`` so the cause stays in the traceback.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 __all__ = [
     "Conflict",
@@ -19,6 +20,7 @@ __all__ = [
     "StoreError",
     "StoreUnavailable",
     "VersionConflict",
+    "version_conflict",
 ]
 
 
@@ -69,6 +71,42 @@ class VersionConflict(Conflict):
                 "mapping and apply your changes again, or save your copy under a new key."
             )
         super().__init__(message)
+
+
+class _Versioned(Protocol):
+    """A stored document's row: its key, latest version and last update."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def latest_version(self) -> int: ...
+    @property
+    def updated_by(self) -> str: ...
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+class _Saved(Protocol):
+    """One saved version's row: who saved it, when."""
+
+    @property
+    def created_by(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def version_conflict(
+    row: _Versioned, latest: _Saved | None, expected: int | None
+) -> VersionConflict:
+    """The conflict of a save from version `expected` of a document now at `row`'s latest
+    version (`latest`, its row when found): who saved it, when."""
+    return VersionConflict(
+        row.key,
+        base_version=expected,
+        latest_version=row.latest_version,
+        saved_by=latest.created_by if latest else row.updated_by,
+        saved_at=latest.created_at if latest else row.updated_at,
+    )
 
 
 class StoreUnavailable(StoreError):

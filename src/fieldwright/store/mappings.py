@@ -30,6 +30,7 @@ from fieldwright.store.errors import (
     InvalidRecord,
     NotFound,
     VersionConflict,
+    version_conflict,
 )
 from fieldwright.store.mapping_tests import sync_tests
 from fieldwright.store.models import FieldMappingRow, Mapping, MappingVersion
@@ -223,13 +224,7 @@ class MappingRepository:
         self, session: Session, mapping: Mapping, expected: int | None
     ) -> VersionConflict:
         latest = session.scalar(self._version_query(mapping.key, mapping.latest_version))
-        return VersionConflict(
-            mapping.key,
-            base_version=expected,
-            latest_version=mapping.latest_version,
-            saved_by=latest.created_by if latest else mapping.updated_by,
-            saved_at=latest.created_at if latest else mapping.updated_at,
-        )
+        return version_conflict(mapping, latest, expected)
 
     def _conflict(self, key: str, expected: int | None) -> VersionConflict | None:
         with self._store.session() as session:

@@ -28,6 +28,7 @@ from fieldwright.store.errors import (
     InvalidRecord,
     NotFound,
     VersionConflict,
+    version_conflict,
 )
 from fieldwright.store.models import Pipeline, PipelineVersion
 from fieldwright.store.pipeline_diff import diff_pipelines
@@ -186,13 +187,7 @@ class PipelineRepository:
         self, session: Session, pipeline: Pipeline, expected: int | None
     ) -> VersionConflict:
         latest = session.scalar(self._version_query(pipeline.key, pipeline.latest_version))
-        return VersionConflict(
-            pipeline.key,
-            base_version=expected,
-            latest_version=pipeline.latest_version,
-            saved_by=latest.created_by if latest else pipeline.updated_by,
-            saved_at=latest.created_at if latest else pipeline.updated_at,
-        )
+        return version_conflict(pipeline, latest, expected)
 
     def _conflict(self, key: str, expected: int | None) -> VersionConflict | None:
         with self._store.session() as session:

@@ -39,6 +39,7 @@ from fieldwright.store.errors import (
     InvalidRecord,
     NotFound,
     VersionConflict,
+    version_conflict,
 )
 from fieldwright.store.models import Transformation, TransformationVersion
 from fieldwright.store.store import Store
@@ -272,13 +273,7 @@ class TransformationRepository:
         self, session: Session, row: Transformation, expected: int | None
     ) -> VersionConflict:
         latest = session.scalar(self._version_query(row.key, row.latest_version))
-        return VersionConflict(
-            row.key,
-            base_version=expected,
-            latest_version=row.latest_version,
-            saved_by=latest.created_by if latest else row.updated_by,
-            saved_at=latest.created_at if latest else row.updated_at,
-        )
+        return version_conflict(row, latest, expected)
 
     def _conflict(self, key: str, expected: int | None) -> VersionConflict | None:
         with self._store.session() as session:
