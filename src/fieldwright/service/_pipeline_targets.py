@@ -51,7 +51,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from fieldwright.connectors import ConnectorError, FileSink, SinkError, open_sink
 from fieldwright.connectors.registry import open_connector_sink
@@ -63,6 +63,9 @@ from fieldwright.engine import RunOutcome
 from fieldwright.service._connectors import file_kind_format
 from fieldwright.service.enrich_sources import ConnectionLookup
 from fieldwright.service.files import file_settings
+
+if TYPE_CHECKING:  # imported by an HTTP target's run only: a file run loads no httpx
+    from fieldwright.connectors.http import HttpSink
 
 __all__ = ["PublishedPartly", "RunTargets", "staged_target"]
 
@@ -151,8 +154,8 @@ class _HttpHeld:
     `where` names the target in messages ("the output", "branch 'bs'"); `step` is what
     its dead letters name (None for the output, ``route/branch`` for a branch)."""
 
-    def __init__(self, sink: Any, where: str, step: str | None) -> None:
-        self._sink = sink  # an HttpSink: batch_size, auth, retries, idempotency keys
+    def __init__(self, sink: HttpSink, where: str, step: str | None) -> None:
+        self._sink = sink  # batch_size, auth, retries, idempotency keys
         self.where = where
         self.step = step
         self._file: IO[bytes] | None = None
@@ -169,7 +172,7 @@ class _HttpHeld:
 
     @property
     def name(self) -> str:
-        return str(self._sink.name)
+        return self._sink.name
 
     @property
     def kept_after_abort(self) -> int:
@@ -201,7 +204,7 @@ class _HttpHeld:
 
     def _batches(self) -> Iterator[list[Record]]:
         records = self._records()
-        while batch := list(itertools.islice(records, int(self._sink.batch_size))):
+        while batch := list(itertools.islice(records, self._sink.batch_size)):
             yield batch
 
     def commit(self) -> None:
@@ -310,6 +313,12 @@ class _Published:
         return getattr(self._sink, name)
 
 
+def _http_sink(sink: RecordSink) -> HttpSink | None:
+    """`sink` when it is the HTTP connector's (whose module any HTTP sink has loaded)."""
+    http = sys.modules.get("fieldwright.connectors.http")
+    return sink if http is not None and isinstance(sink, http.HttpSink) else None
+
+
 def _route_names(steps: Sequence[Any]) -> dict[int, str]:
     """The name a branch target's dead letters carry (``route/branch``), by the id of the
     document's `Branch`: the compiled steps' route runtimes hold those same objects."""
@@ -357,10 +366,10 @@ class RunTargets:
     def hold(self, sink: RecordSink) -> RecordSink:
         """The run's output sink as opened: an HTTP endpoint is held back (spooled, posted
         when the run publishes); any other target is returned as it is."""
-        http = sys.modules.get("fieldwright.connectors.http")  # loaded by any HTTP sink
-        if http is None or not isinstance(sink, http.HttpSink):
+        http = _http_sink(sink)
+        if http is None:
             return sink
-        held = _HttpHeld(sink, "the output", None)
+        held = _HttpHeld(http, "the output", None)
         self._held_output = held
         return held
 
@@ -377,10 +386,11 @@ class RunTargets:
                 sink = open_connector_sink(ref, run_id=run_id)
             except ConnectorError as exc:
                 raise ConnectorError(f"{where}: {exc}") from exc
-            if kind == "sql":
+            http = _http_sink(sink)
+            if http is None:  # a SQL table
                 return sink
             step = self._route_names.get(id(branch), branch.name)
-            held = _HttpHeld(sink, where, step)
+            held = _HttpHeld(http, where, step)
             self._held.append(held)
             return held
         if connector is not None and file_kind_format(connector.kind) is None:
