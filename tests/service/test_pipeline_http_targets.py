@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.pipeline import PipelineDocument
@@ -49,8 +51,9 @@ class Post:
     path: str
     key: str | None
     body: Any
-    #: What the run's output file held when the post arrived.
-    output: bytes | None
+    #: What `Api.watch` saw when the post arrived (the output file, a table's rows).
+    seen: Any
+    authorization: str | None = None
 
 
 @dataclass
@@ -61,7 +64,7 @@ class Api:
     #: answered 500 on every attempt, or 503 on the first attempt only ("flaky").
     failing: dict[str, set[int]] = field(default_factory=dict)
     flaky: dict[str, set[int]] = field(default_factory=dict)
-    watch: Path | None = None
+    watch: Callable[[], Any] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def accepted(self, path: str) -> list[dict[str, Any]]:
@@ -91,7 +94,8 @@ class _Handler(BaseHTTPRequestHandler):
         api = self.server.api
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
         key = self.headers.get("Idempotency-Key")
-        watch = api.watch.read_bytes() if api.watch is not None and api.watch.exists() else None
+        seen = api.watch() if api.watch is not None else None
+        authorization = self.headers.get("Authorization")
         with api.lock:
             keys = [p.key for p in api.posts if p.path == self.path]
             number = len(dict.fromkeys([*keys, key]))  # this batch's number at this path
@@ -102,7 +106,8 @@ class _Handler(BaseHTTPRequestHandler):
                 status = 503
             else:
                 status = 201
-            api.posts.append(Post(self.path, key, body if status == 201 else None, watch))
+            accepted = body if status == 201 else None
+            api.posts.append(Post(self.path, key, accepted, seen, authorization))
         if status == 201:
             self._send(201, {"accepted": len(body)})
         else:
@@ -197,7 +202,7 @@ def test_a_successful_run_posts_the_branch_after_its_steps_and_before_the_file_c
 ) -> None:
     # Batch 2 is answered 503 once: the connector's retry sends it again, same key.
     api.flaky["/in"] = {2}
-    api.watch = tmp_path / "out.ndjson"
+    api.watch = (tmp_path / "out.ndjson").read_bytes
     document = _document(api.url + "/in", retry={"max_attempts": 3, "base_delay": 0})
     ran = _run(document, tmp_path)
     result = ran.result
@@ -206,7 +211,7 @@ def test_a_successful_run_posts_the_branch_after_its_steps_and_before_the_file_c
     assert len(api.posts) == 4  # three batches of 2, 2 and 1, the second sent twice
     # Every post came after the steps (all five b records at once) and before the
     # output's commit: the file still held the previous run's output each time.
-    assert {post.output for post in api.posts} == {OLD_OUTPUT}
+    assert {post.seen for post in api.posts} == {OLD_OUTPUT}
     output = tmp_path / "out.ndjson"
     assert [json.loads(line)["n"] for line in output.read_text().splitlines()] == [1, 4]
     # The idempotency keys are the connector's: the run key and branch, batch by batch.
@@ -354,3 +359,94 @@ def test_a_stored_run_that_fails_in_a_step_posts_nothing(
     assert result.status is RunStatus.FAILED and "late" in (result.message or "")
     assert api.posts == []
     assert result.counts.written == 0 and result.counts.balanced
+
+
+def test_a_branch_of_more_records_than_a_spool_block_posts_them_all_in_order(
+    api: Api, tmp_path: Path, memory_keyring: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 1,300 b records: the spool writes blocks of 512 to its temporary file and reads
+    # them back. The file (kept here under a name) holds records, not the bearer token.
+    secret = "t0ken-from-the-keyring"
+    memory_keyring.set_password("fieldwright", "api-token", secret)
+    spools: dict[str, Path] = {}  # by prefix: the route's own spool is one too
+
+    def spool_file(*, prefix: str, **_options: Any) -> Any:
+        spools[prefix] = tmp_path / f"{prefix}spool.bin"
+        return spools[prefix].open("w+b")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", spool_file)
+    rows = [{"n": n, "kind": "b", "v": n} for n in range(1, 1301)]
+    data = _document(api.url + "/in", batch_size=500, auth={"type": "bearer"})
+    document = data.model_dump(mode="json")
+    document["steps"][1]["branches"][0]["target"]["connector"]["credential"] = {
+        "username": "api-token"
+    }
+    pipeline = PipelineDocument.model_validate(document)
+    result = _run(pipeline, tmp_path, rows).result
+    assert result.status is RunStatus.COMPLETED, result.message
+    assert api.accepted("/in") == rows
+    assert [len(post.body) for post in api.posts] == [500, 500, 300]
+    assert {post.authorization for post in api.posts} == {f"Bearer {secret}"}
+    assert (result.counts.read, result.counts.written) == (1300, 1300)
+    held = spools["fieldwright-http-"].read_bytes()
+    assert len(held) > 10_000 and b"kind" in held
+    assert secret.encode() not in held and b"Bearer" not in held
+
+
+def test_a_table_output_moves_before_the_branch_is_posted_with_its_credential(
+    service: Service, api: Api, tmp_path: Path, memory_keyring: Any
+) -> None:
+    # The output is a SQL table: its move comes first, so when the API hears the branch
+    # the table already holds the run's rows. The branch's bearer token comes from the
+    # keyring and shows in no message or dead letter.
+    secret = "t0ken-from-the-keyring"
+    memory_keyring.set_password("fieldwright", "api-token", secret)
+    url = f"sqlite:///{tmp_path / 'dw.db'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("CREATE TABLE a_rows (n INTEGER PRIMARY KEY, kind TEXT, v INTEGER)")
+        )
+
+    def rows() -> list[int]:
+        with engine.connect() as connection:
+            return [int(n) for (n,) in connection.execute(text("SELECT n FROM a_rows ORDER BY n"))]
+
+    api.watch = rows
+    _files(tmp_path)
+    document = _document(api.url + "/in", auth={"type": "bearer"})
+    data = document.model_dump(mode="json")
+    data["steps"][1]["branches"][0]["target"]["connector"]["credential"] = {"username": "api-token"}
+    data["source"]["connector"]["settings"] = {"path": str(tmp_path / "in.ndjson")}
+    data["target"]["connector"] = {
+        "kind": "sql",
+        "settings": {"url": url, "table": "a_rows", "mode": "upsert", "key": ["n"]},
+    }
+    stored = PipelineDocument.model_validate(data)
+    service.pipelines.save(stored, None)
+    try:
+        result = _wait(lambda: service.start_run(stored.key))
+        assert result.status is RunStatus.COMPLETED, result.message
+        assert api.accepted("/in") == B_ROWS
+        assert {tuple(post.seen) for post in api.posts} == {(1, 4)}
+        assert {post.authorization for post in api.posts} == {f"Bearer {secret}"}
+
+        # The next run's second batch is refused: the table published first, the
+        # endpoint's first batch after it; both are named, the secret nowhere.
+        api.failing["/in"] = {api_batches(api) + 2}
+        failed = _wait(lambda: service.start_run(stored.key))
+    finally:
+        engine.dispose()
+    assert failed.status is RunStatus.FAILED
+    message = failed.message or ""
+    assert f"{api.url}/in: batch 2: HTTP 500" in message
+    published = message.split("already published by this run (not undone): ")[1]
+    assert published == f"{url} table 'a_rows'; {api.url}/in (batches 1-1: 2 records)"
+    letters = service.dead_letters(failed.key).items
+    assert [letter.step for letter in letters].count("split/bs") == 3
+    assert secret not in message and all(secret not in letter.reason for letter in letters)
+
+
+def api_batches(api: Api) -> int:
+    """The distinct batches the API has heard at /in."""
+    return len({post.key for post in api.posts if post.path == "/in"})
