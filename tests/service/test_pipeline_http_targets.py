@@ -393,14 +393,9 @@ def test_a_branch_of_more_records_than_a_spool_block_posts_them_all_in_order(
     assert secret.encode() not in held and b"Bearer" not in held
 
 
-def test_a_table_output_moves_before_the_branch_is_posted_with_its_credential(
-    service: Service, api: Api, tmp_path: Path, memory_keyring: Any
-) -> None:
-    # The output is a SQL table: its move comes first, so when the API hears the branch
-    # the table already holds the run's rows. The branch's bearer token comes from the
-    # keyring and shows in no message or dead letter.
-    secret = "t0ken-from-the-keyring"
-    memory_keyring.set_password("fieldwright", "api-token", secret)
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Iterator[tuple[str, Callable[[], list[int]]]]:
+    """A SQLite table a_rows: its URL, and a function reading its keys."""
     url = f"sqlite:///{tmp_path / 'dw.db'}"
     engine = create_engine(url)
     with engine.begin() as connection:
@@ -410,8 +405,26 @@ def test_a_table_output_moves_before_the_branch_is_posted_with_its_credential(
 
     def rows() -> list[int]:
         with engine.connect() as connection:
-            return [int(n) for (n,) in connection.execute(text("SELECT n FROM a_rows ORDER BY n"))]
+            found = connection.execute(text("SELECT n FROM a_rows ORDER BY n"))
+            return [int(n) for (n,) in found]
 
+    yield url, rows
+    engine.dispose()
+
+
+def test_a_table_output_moves_before_the_branch_is_posted_with_its_credential(
+    service: Service,
+    api: Api,
+    tmp_path: Path,
+    memory_keyring: Any,
+    warehouse: tuple[str, Callable[[], list[int]]],
+) -> None:
+    # The output is a SQL table: its move comes first, so when the API hears the branch
+    # the table already holds the run's rows. The branch's bearer token comes from the
+    # keyring and shows in no message or dead letter.
+    secret = "t0ken-from-the-keyring"
+    memory_keyring.set_password("fieldwright", "api-token", secret)
+    url, rows = warehouse
     api.watch = rows
     _files(tmp_path)
     document = _document(api.url + "/in", auth={"type": "bearer"})
@@ -424,19 +437,16 @@ def test_a_table_output_moves_before_the_branch_is_posted_with_its_credential(
     }
     stored = PipelineDocument.model_validate(data)
     service.pipelines.save(stored, None)
-    try:
-        result = _wait(lambda: service.start_run(stored.key))
-        assert result.status is RunStatus.COMPLETED, result.message
-        assert api.accepted("/in") == B_ROWS
-        assert {tuple(post.seen) for post in api.posts} == {(1, 4)}
-        assert {post.authorization for post in api.posts} == {f"Bearer {secret}"}
+    result = _wait(lambda: service.start_run(stored.key))
+    assert result.status is RunStatus.COMPLETED, result.message
+    assert api.accepted("/in") == B_ROWS
+    assert {tuple(post.seen) for post in api.posts} == {(1, 4)}
+    assert {post.authorization for post in api.posts} == {f"Bearer {secret}"}
 
-        # The next run's second batch is refused: the table published first, the
-        # endpoint's first batch after it; both are named, the secret nowhere.
-        api.failing["/in"] = {api_batches(api) + 2}
-        failed = _wait(lambda: service.start_run(stored.key))
-    finally:
-        engine.dispose()
+    # The next run's second batch is refused: the table published first, the
+    # endpoint's first batch after it; both are named, the secret nowhere.
+    api.failing["/in"] = {api_batches(api) + 2}
+    failed = _wait(lambda: service.start_run(stored.key))
     assert failed.status is RunStatus.FAILED
     message = failed.message or ""
     assert f"{api.url}/in: batch 2: HTTP 500" in message
@@ -445,6 +455,14 @@ def test_a_table_output_moves_before_the_branch_is_posted_with_its_credential(
     letters = service.dead_letters(failed.key).items
     assert [letter.step for letter in letters].count("split/bs") == 3
     assert secret not in message and all(secret not in letter.reason for letter in letters)
+
+    # A reprocess sends the branch's unsent records to its endpoint again (the invalid
+    # record fails its step again); the table gets nothing more.
+    api.failing.clear()
+    again = _wait(lambda: service.reprocess(failed.key))
+    assert (again.counts.written, again.counts.failed) == (3, 1), again.message
+    assert api.accepted("/in")[-5:] == B_ROWS
+    assert rows() == [1, 4]
 
 
 def api_batches(api: Api) -> int:
