@@ -11,7 +11,13 @@ from typing import Any
 import polars as pl
 import pytest
 
-from fieldwright.connectors import ConnectorError, SourceUnreadable, UnsupportedFormat, open_sink, open_source
+from fieldwright.connectors import (
+    ConnectorError,
+    SourceUnreadable,
+    UnsupportedFormat,
+    open_sink,
+    open_source,
+)
 from fieldwright.connectors.files import format_of
 from fieldwright.connectors.parquet_files import ParquetSource, plain_number
 from fieldwright.connectors.registry import open_connector_source
@@ -28,8 +34,9 @@ def _typed(path: Path) -> Path:
             "ratio": pl.Series([0.1, float("nan")], dtype=pl.Float32),
             "money": pl.Series([Decimal("12.50"), Decimal("3.00")], dtype=pl.Decimal(10, 2)),
             "whole": pl.Series([Decimal("12"), None], dtype=pl.Decimal(10, 0)),
-            "wide": pl.Series([Decimal("1234567890123456789012.5"), Decimal("7")],
-                              dtype=pl.Decimal(38, 1)),  # fmt: skip
+            "wide": pl.Series(
+                [Decimal("1234567890123456789012.5"), Decimal("7")], dtype=pl.Decimal(38, 1)
+            ),
             "kind": pl.Series(["a", None], dtype=pl.Categorical),
             "blob": [b"ab\x00", b""],
             "day": [dt.date(2024, 5, 1), None],
@@ -147,7 +154,9 @@ def test_damaged_data_names_the_file_and_the_rows(tmp_path: Path) -> None:
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
-    assert _message(tmp_path / "nope.parquet").endswith("nope.parquet: file not found; check the path")
+    assert _message(tmp_path / "nope.parquet").endswith(
+        "nope.parquet: file not found; check the path"
+    )
 
 
 def test_batch_rows_must_be_positive(tmp_path: Path) -> None:

@@ -141,7 +141,9 @@ def _progress_bar(
     help="Target file (its folder is created if missing; needed with a mapping file, "
     "replaces a stored mapping's target).",
 )
-@click.option("--input-format", type=INPUT_FORMATS, help="Input format (default: from the extension).")
+@click.option(
+    "--input-format", type=INPUT_FORMATS, help="Input format (default: from the extension)."
+)
 @click.option("--output-format", type=FORMATS, help="Output format (default: from the extension).")
 @click.option(
     "--error-strategy",

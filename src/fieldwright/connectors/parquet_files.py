@@ -1,4 +1,4 @@
-"""Parquet files read a batch of rows at a time: records for the row engine, frames for the columnar.
+"""Parquet files read a batch of rows at a time: records for the row engine, frames for columnar.
 
 A `ParquetSource` reads its file through Polars (`scan_parquet`, one slice of
 `batch_rows` rows at a time: Polars skips the row groups before the slice, so
@@ -62,7 +62,13 @@ from fieldwright.connectors.errors import SourceUnreadable
 from fieldwright.domain.records import Position, Record, SourceItem
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     import polars as pl
+    from polars.datatypes.classes import DataTypeClass
+
+    #: A column's type as Polars gives it (an instance, or a class for a plain type).
+    DType: TypeAlias = pl.DataType | DataTypeClass
 
 __all__ = ["BATCH_ROWS", "ParquetChunk", "ParquetSource", "plain_number"]
 
@@ -115,7 +121,7 @@ def _fraction(expr: pl.Expr, head: str, tail: str) -> pl.Expr:
     )
 
 
-def _values(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, bool]:
+def _values(expr: pl.Expr, dtype: DType) -> tuple[pl.Expr, bool]:
     """The expression turning a column of `dtype` into the record's values (the module's
     table), and whether it changes anything; decimals with a fraction stay decimals (Python
     makes them numbers: `_plain`)."""
@@ -163,7 +169,7 @@ def _values(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, bool]:
     raise _Unsupported(str(dtype))
 
 
-def _has_decimal(dtype: pl.DataType) -> bool:
+def _has_decimal(dtype: DType) -> bool:
     """Whether values of `dtype` (as `_values` leaves them) may hold a Decimal."""
     import polars as pl
 
@@ -182,9 +188,7 @@ def _polars_reason(exc: BaseException) -> str:
     return text.removeprefix("parquet: ")
 
 
-def _conform(
-    expr: pl.Expr, have: pl.DataType, want: pl.DataType
-) -> tuple[pl.Expr, pl.Expr | None] | None:
+def _conform(expr: pl.Expr, have: DType, want: DType) -> tuple[pl.Expr, pl.Expr | None] | None:
     """`expr` (of `have`) as a column of `want` (the columnar engine's read schema), with
     the rows whose value it cannot hold exactly (to redo by rows); None when it cannot be."""
     import polars as pl

@@ -151,8 +151,12 @@ def _rows(count: int) -> list[dict[str, Any]]:
                 {"first": None, "age": None, "email": "no at sign"},
                 None,
             ][n % 3],
-            "items": [[{"sku": "A1", "qty": 1}, {"sku": None, "qty": 2}], [], None,
-                      [{"sku": "B", "qty": None}]][n % 4],  # fmt: skip
+            "items": [
+                [{"sku": "A1", "qty": 1}, {"sku": None, "qty": 2}],
+                [],
+                None,
+                [{"sku": "B", "qty": None}],
+            ][n % 4],
         }
         for n in range(count)
     ]
@@ -236,9 +240,10 @@ _ROW = st.fixed_dictionaries(
         "tags": st.one_of(st.none(), st.lists(_INT.map(lambda v: v), max_size=3)),
         "who": st.one_of(
             st.none(),
-            st.fixed_dictionaries({"first": _TEXT, "age": st.one_of(st.none(), st.integers(0, 120)),
-                                   "email": _TEXT}),
-        ),  # fmt: skip
+            st.fixed_dictionaries(
+                {"first": _TEXT, "age": st.one_of(st.none(), st.integers(0, 120)), "email": _TEXT}
+            ),
+        ),
         "items": st.one_of(
             st.none(),
             st.lists(
@@ -250,7 +255,9 @@ _ROW = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rows=st.lists(_ROW, max_size=25), batch_rows=st.integers(1, 12), which=st.integers(0, 2))
 def test_random_tables_map_the_same_on_both_engines(
     tmp_path: Path, rows: list[dict[str, Any]], batch_rows: int, which: int
