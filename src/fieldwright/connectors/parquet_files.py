@@ -18,7 +18,7 @@ Parquet / Arrow type                        value in the record
 null                                        None
 boolean                                     True / False
 int8 … int64, uint8 … uint64                int
-float16 / float32 / float64                 float (a float32's exact value as a double;
+float32 / float64                           float (a float32's exact value as a double;
                                             NaN and ±inf stay floats: JSON outputs refuse
                                             them as the record's dead letter)
 decimal(p, s)                               a number, as the engine writes a decimal
@@ -38,7 +38,6 @@ duration                                    seconds (float), as the SQL source r
                                             interval
 list, large list, fixed-size list           list of the items' values
 struct                                      dict of the fields' values, in field order
-map                                         list of {"key", "value"} dicts (Polars' view)
 other (object, extension types)             refused when the file is opened, naming the
                                             column and its type
 ==========================================  ===========================================
