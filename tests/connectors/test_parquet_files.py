@@ -189,3 +189,36 @@ def test_a_misspelt_setting_lists_the_valid_one(tmp_path: Path) -> None:
     settings: dict[str, Any] = {"batch_size": 5}
     with pytest.raises(ConnectorError, match="valid settings: batch_rows"):
         open_source(path, **settings)
+
+
+def test_column_names_are_names_not_patterns(tmp_path: Path) -> None:
+    path = tmp_path / "odd.parquet"
+    pl.DataFrame({"^a.*$": [dt.date(2024, 1, 2)], "a.b": [1], "ab": [2]}).write_parquet(path)
+    (item,) = ParquetSource(path)
+    assert item.record == {"^a.*$": "2024-01-02", "a.b": 1, "ab": 2}
+    (chunk,) = ParquetSource(path).chunks()
+    frame = chunk.frame({"^a.*$": pl.String(), "ab": pl.Int64()})
+    assert frame is not None and frame.rows() == [("2024-01-02", 2)]
+
+
+def test_a_chunk_gives_the_columns_the_engine_asks_for(tmp_path: Path) -> None:
+    path = tmp_path / "nested.parquet"
+    pl.DataFrame(
+        {
+            "who": [{"name": "Ada", "age": 36, "born": dt.date(1815, 12, 10)}, None],
+            "price": [1.5, None],
+            "nothing": [None, None],
+        }
+    ).write_parquet(path)
+    (chunk,) = ParquetSource(path).chunks()
+    asked: dict[str, Any] = {
+        "who": pl.Struct({"name": pl.String(), "gone": pl.Int64()}),
+        "price": pl.String(),  # text asked of a float column: held as null, the row redone
+        "nothing": pl.String(),
+        "absent": pl.Int64(),
+    }
+    frame = chunk.frame(asked)
+    assert frame is not None and frame.schema == pl.Schema(asked)
+    assert frame.rows() == [({"name": "Ada", "gone": None}, None, None, None), (None,) * 4]
+    assert chunk.suspects() == [0]
+    assert chunk.frame({"who": pl.Int64()}) is None  # a struct is no integer: rows map it

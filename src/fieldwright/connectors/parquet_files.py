@@ -254,13 +254,14 @@ class ParquetChunk:
         if schema is None:
             return self.data
         have = self.data.schema
+        places = {name: index for index, name in enumerate(have)}
         columns: list[pl.Expr] = []
         doubts: list[pl.Expr] = []
         for name, want in schema.items():
             if name not in have:
                 columns.append(pl.lit(None, want).alias(name))
                 continue
-            got = _conform(pl.col(name), have[name], want)
+            got = _conform(pl.nth(places[name]), have[name], want)
             if got is None:
                 return None
             columns.append(got[0].alias(name))
@@ -334,9 +335,9 @@ class ParquetSource:
                 f"not a readable Parquet file ({_polars_reason(exc)})", target=self.name
             ) from exc
         expressions: list[pl.Expr] = []
-        for name, dtype in schema.items():
-            try:
-                expression, _ = _values(pl.col(name), dtype)
+        for index, (name, dtype) in enumerate(schema.items()):
+            try:  # by position: pl.col would read a name like "^a.*$" as a pattern
+                expression, _ = _values(pl.nth(index), dtype)
             except _Unsupported:
                 raise SourceUnreadable(
                     f"column {name!r} holds {dtype} values, which have no record value "
