@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from fieldwright.cli.main import cli
 from fieldwright.connectors.parquet_files import ParquetSource
 from fieldwright.domain import ConnectorRef, MappingDocument
-from fieldwright.service import DataError, InvalidRequest, run_file
+from fieldwright.service import DataError, InvalidRequest, infer_schema_from_file, run_file
 from fieldwright.service._connectors import StandardConnectors
 from fieldwright.service.engines import columnar_source
 from fieldwright.service.mappings import compile_mapping
@@ -148,3 +148,13 @@ def test_bad_files_end_in_one_line_naming_the_file(tmp_path: Path, engine: str) 
         assert "Traceback" not in result.output and not (tmp_path / "o.ndjson").exists()
     with pytest.raises(DataError, match="reads Parquet files but does not write them"):
         run_file(MappingDocument.model_validate(MAPPING), source, tmp_path / "out.parquet")
+
+
+def test_a_schema_is_inferred_from_a_parquet_sample(tmp_path: Path) -> None:
+    _, source = _files(tmp_path)
+    fields = {field.name: field for field in infer_schema_from_file(source)}
+    assert list(fields) == ["id", "who", "price", "day"]
+    assert (fields["id"].type, fields["price"].type, fields["day"].type) == (
+        "integer", "number", "date"
+    )  # fmt: skip
+    assert [f.name for f in fields["who"].fields or []] == ["name"]
