@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -158,3 +159,41 @@ def test_a_schema_is_inferred_from_a_parquet_sample(tmp_path: Path) -> None:
         "integer", "number", "date"
     )  # fmt: skip
     assert [f.name for f in fields["who"].fields or []] == ["name"]
+
+
+@pytest.mark.parametrize("engine", ["rows", "polars"])
+def test_a_stored_mapping_loads_a_parquet_file_into_a_table(
+    engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "target.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE t (id TEXT, name TEXT, price REAL, day TEXT)")
+    document = dict(MAPPING)
+    document["source"] = {"connector": {"kind": "parquet", "settings": {}}}
+    document["target"] = {
+        "connector": {"kind": "sql", "settings": {"url": f"sqlite:///{database}", "table": "t"}}
+    }
+    path, source = _files(tmp_path, document)
+    monkeypatch.setenv("FIELDWRIGHT_DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
+    chunked: list[int] = []
+    chunks = ParquetSource.chunks
+
+    def counted(self: ParquetSource) -> Any:
+        for chunk in chunks(self):
+            chunked.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(ParquetSource, "chunks", counted)
+    runner = CliRunner()
+    imported = runner.invoke(cli, ["import", str(path)])
+    assert imported.exit_code == 0, imported.output
+    ran = runner.invoke(
+        cli, ["run", MAPPING["key"], "--input", str(source), "--engine", engine, "--no-progress"]
+    )
+    assert ran.exit_code == 3, ran.output  # three records without a price
+    assert "read 30, written 27, failed 3" in ran.output
+    assert bool(chunked) == (engine == "polars")  # the columnar loop read the file's chunks
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT * FROM t ORDER BY CAST(id AS INTEGER)").fetchall()
+    assert len(rows) == 27
+    assert rows[:2] == [("0", "n0", 0.0, "2024-01-01"), ("1", "n1", 0.25, "2024-01-02")]
