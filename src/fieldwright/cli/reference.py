@@ -129,7 +129,9 @@ def _print_trace(field: FieldTrace) -> None:
 @click.option("--trace", is_flag=True, help="Show the value after every transform step.")
 @click.option(
     "--input-format",
-    type=click.Choice(["csv", "tsv", "ndjson", "jsonl", "json", "xlsx"], case_sensitive=False),
+    type=click.Choice(
+        ["csv", "tsv", "ndjson", "jsonl", "json", "xlsx", "parquet"], case_sensitive=False
+    ),
     help="Input format (default: from the extension).",
 )
 @source_options

@@ -41,6 +41,8 @@ from fieldwright.service import (
 __all__ = ["run"]
 
 FORMATS = click.Choice(["csv", "tsv", "ndjson", "jsonl", "json", "xlsx"], case_sensitive=False)
+#: Input formats: the output formats and Parquet, which is read only.
+INPUT_FORMATS = click.Choice([*FORMATS.choices, "parquet"], case_sensitive=False)
 
 
 def _summary(result: RunResult, output: Path, shown: Path | None = None) -> None:
@@ -139,7 +141,9 @@ def _progress_bar(
     help="Target file (its folder is created if missing; needed with a mapping file, "
     "replaces a stored mapping's target).",
 )
-@click.option("--input-format", type=FORMATS, help="Input format (default: from the extension).")
+@click.option(
+    "--input-format", type=INPUT_FORMATS, help="Input format (default: from the extension)."
+)
 @click.option("--output-format", type=FORMATS, help="Output format (default: from the extension).")
 @click.option(
     "--error-strategy",

@@ -27,6 +27,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "ndjson": (".ndjson", ".jsonl"),
     "json": (".json",),
     "xlsx": (".xlsx", ".xlsm"),
+    "parquet": (".parquet",),
 }
 _ALIASES = {"jsonl": "ndjson", "excel": "xlsx"}
 
@@ -37,6 +38,22 @@ def _excel() -> tuple[Callable[..., Any], Callable[..., Any]]:
     from fieldwright.connectors.excel import XlsxSink, XlsxSource
 
     return XlsxSource, XlsxSink
+
+
+def _parquet() -> Callable[..., Any]:
+    """The Parquet source, imported on first use (it imports Polars when opened)."""
+    from fieldwright.connectors.parquet_files import ParquetSource
+
+    return ParquetSource
+
+
+def _parquet_sink(path: Path, *args: Any) -> RecordSink:
+    """Parquet is an input format only."""
+    raise UnsupportedFormat(
+        "Fieldwright reads Parquet files but does not write them; write .ndjson, .csv, "
+        ".json or .xlsx",
+        target=str(path),
+    )
 
 
 _NEEDS_COLUMNS = frozenset({"csv", "tsv", "xlsx"})
@@ -68,6 +85,8 @@ def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:
 
 
 def _factory(name: str, role: str) -> Callable[..., Any]:
+    if name == "parquet":
+        return _parquet() if role == "source" else _parquet_sink
     if name == "xlsx":
         return _excel()[0 if role == "source" else 1]
     if name in ("csv", "tsv"):
@@ -109,7 +128,7 @@ def _construct(
 def open_source(
     path: str | os.PathLike[str], format: str | None = None, **settings: Any
 ) -> RecordSource:
-    """A record source for a file: CSV/TSV, NDJSON, a JSON array or an Excel workbook.
+    """A record source for a file: CSV/TSV, NDJSON, a JSON array, an Excel workbook or Parquet.
 
     `settings` go to the source's constructor (e.g. ``delimiter``,
     ``encoding``, ``records_path``, ``sheet``); a misspelt one is an error.
@@ -124,7 +143,7 @@ def open_source(
         "ndjson": NdjsonSource,
         "json": JsonArraySource,
     }
-    factory = factories[name] if name != "xlsx" else _excel()[0]
+    factory = factories.get(name) or _factory(name, "source")
     source: RecordSource = _construct(factory, target, f"{name} source", **settings)
     return source
 
@@ -142,6 +161,8 @@ def open_sink(
     """
     target = Path(path)
     name = format_of(target, format)
+    if name == "parquet":
+        return _parquet_sink(target)
     if name in _NEEDS_COLUMNS:
         if not columns:
             raise ConnectorError(

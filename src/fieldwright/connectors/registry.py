@@ -4,7 +4,7 @@ A reference's ``kind`` picks the connector and its ``settings`` are checked
 (unknown names, wrong types, secrets where a credential belongs) before
 anything is opened. Settings by kind:
 
-* ``csv``, ``tsv``, ``ndjson`` (``jsonl``), ``json``, ``xlsx`` (``excel``):
+* ``csv``, ``tsv``, ``ndjson`` (``jsonl``), ``json``, ``xlsx`` (``excel``), ``parquet``:
   ``path`` plus the file connector's own settings (``delimiter``, ``sheet`` …).
 * ``sql``: ``url`` (no password in it: the password is the credential), then
   ``table`` or ``query`` (+ ``params``), ``schema``, ``batch_size``; a sink
@@ -45,10 +45,10 @@ __all__ = [
     "staging_backlog",
 ]
 
-_FILE_KINDS = frozenset({"csv", "tsv", "ndjson", "json", "xlsx"})
+_FILE_KINDS = frozenset({"csv", "tsv", "ndjson", "json", "xlsx", "parquet"})
 _FILE_ALIASES = {"jsonl": "ndjson", "excel": "xlsx"}
 #: Every connector kind a reference may name.
-CONNECTOR_KINDS = ("csv", "tsv", "ndjson", "json", "xlsx", "sql", "http")
+CONNECTOR_KINDS = ("csv", "tsv", "ndjson", "json", "xlsx", "parquet", "sql", "http")
 _PAGINATION = ("page", "offset", "cursor", "link")
 _TYPES: dict[str, tuple[type[Any], ...]] = {
     "str": (str,),

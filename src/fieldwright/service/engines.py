@@ -2,9 +2,10 @@
 
 `fieldwright run --engine auto|rows|polars` and the app's runs (auto) decide
 here. The columnar engine runs a mapping whose every field lowers
-(engine/columnar/plan.py) on an NDJSON or CSV input; `auto` picks it for large
-inputs only (Polars' start-up costs more than the row engine spends on a
-small file). `engine_report` is what `fieldwright validate --engine polars`
+(engine/columnar/plan.py) on an NDJSON, CSV or Parquet input; `auto` picks it
+for large NDJSON and CSV inputs only (Polars' start-up costs more than the row
+engine spends on a small file) and for every Parquet input (which both engines
+read through Polars). `engine_report` is what `fieldwright validate --engine polars`
 prints. Polars is imported only when a columnar run starts.
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from fieldwright.connectors import open_source
 from fieldwright.connectors.csv_frames import CsvFrames
 from fieldwright.connectors.frames import NdjsonFrames
 from fieldwright.domain import ConnectorRef, MappingDocument
@@ -46,7 +48,9 @@ ENGINES: tuple[Engine, ...] = ("auto", "rows", "polars")
 AUTO_BYTES = 20 << 20
 AUTO_RECORDS = 50_000
 #: The input formats the columnar engine reads.
-COLUMNAR_FORMATS = ("ndjson", "csv", "tsv")
+COLUMNAR_FORMATS = ("ndjson", "csv", "tsv", "parquet")
+#: Connector kinds whose files the columnar engine reads.
+_COLUMNAR_KINDS = ("ndjson", "jsonl", "csv", "tsv", "parquet")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +99,7 @@ def choose_engine(
     plan = plan_mapping(compiled)
     problems = [f"{t}: {why}" for t, status, why in plan.describe() if status == "row engine"]
     if input_format not in COLUMNAR_FORMATS:
-        problems.append(f"the columnar engine reads NDJSON and CSV, not {input_format}")
+        problems.append(f"the columnar engine reads NDJSON, CSV and Parquet, not {input_format}")
     if importlib.util.find_spec("polars") is None:
         problems.append("Polars is not installed")
     if requested == "polars":
@@ -108,6 +112,8 @@ def choose_engine(
         return EngineChoice("polars", "asked for", plan)
     if problems:
         return EngineChoice("rows", problems[0])
+    if input_format == "parquet":
+        return EngineChoice("polars", "the input is Parquet", plan)
     size = input_path.stat().st_size
     if size >= AUTO_BYTES:
         return EngineChoice("polars", f"the input is {size / (1 << 20):.0f} MiB", plan)
@@ -119,6 +125,8 @@ def choose_engine(
 
 #: The settings of an NDJSON connector the columnar reader takes (besides the path).
 _FRAME_SETTINGS = frozenset({"path", "check_duplicate_keys", "max_record_size"})
+#: The settings of a Parquet connector (its one source reads for both engines).
+_PARQUET_SETTINGS = frozenset({"path", "batch_rows"})
 
 
 def columnar_source(
@@ -131,24 +139,22 @@ def columnar_source(
 ) -> tuple[Callable[[], RecordSource], ColumnarPlan] | None:
     """For a run through connectors (the app, schedules, `fieldwright run KEY`): the columnar
     source opener and plan when `engine` (auto: by size) picks the columnar engine for `ref`
-    (an NDJSON or CSV file), else None; `polars` that cannot run raises InvalidRequest."""
+    (an NDJSON, CSV or Parquet file), else None; `polars` that cannot run raises
+    InvalidRequest."""
     if engine not in ENGINES:
         raise InvalidRequest(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if engine == "rows":
         return None
     kind = ref.kind.lower()
-    if engine == "polars" and kind not in ("ndjson", "jsonl", "csv", "tsv"):
+    if engine == "polars" and kind not in _COLUMNAR_KINDS:
         raise InvalidRequest(
-            f"the columnar engine reads NDJSON and CSV files, not a {ref.kind} connector "
-            "(use --engine rows or auto)"
+            f"the columnar engine reads NDJSON, CSV and Parquet files, not a {ref.kind} "
+            "connector (use --engine rows or auto)"
         )
-    if not isinstance(connectors, StandardConnectors) or kind not in (
-        "ndjson",
-        "jsonl",
-        "csv",
-        "tsv",
-    ):
+    if not isinstance(connectors, StandardConnectors) or kind not in _COLUMNAR_KINDS:
         return None
+    if kind == "parquet":
+        return _parquet_source(compiled, ref, base_dir, engine)
     csv = kind in ("csv", "tsv")
     if csv and "schema" in ref.settings:  # typed columns: the row reader converts them
         return None
@@ -166,6 +172,22 @@ def columnar_source(
             settings.setdefault("delimiter", "\t")
         return (lambda: CsvFrames(path, **settings)), choice.plan
     return (lambda: NdjsonFrames(path, **settings)), choice.plan
+
+
+def _parquet_source(
+    compiled: CompiledMapping, ref: ConnectorRef, base_dir: Path | None, engine: str
+) -> tuple[Callable[[], RecordSource], ColumnarPlan] | None:
+    """`columnar_source` of a Parquet file: the same source the row engine would read."""
+    if not set(ref.settings) <= _PARQUET_SETTINGS:
+        return None
+    path = file_path(ref, base_dir)
+    if path is None or not path.is_file():
+        return None
+    choice = choose_engine(compiled, engine, path, "parquet")
+    if choice.plan is None:
+        return None
+    settings: dict[str, Any] = {k: v for k, v in ref.settings.items() if k != "path"}
+    return (lambda: open_source(path, "parquet", **settings)), choice.plan
 
 
 def execute_columnar(plan: ColumnarPlan, *args: Any, **kwargs: Any) -> RunOutcome:

@@ -242,8 +242,9 @@ class Service:
         `source`/`target` override the document's connectors; relative file paths are
         taken from `base_dir` (the document's folder), else the working directory.
         Callbacks come from worker threads: progress at least every half second.
-        `engine` is "auto" (the columnar engine for a large NDJSON or CSV file whose mapping
-        lowers), "rows" or "polars" (InvalidRequest when it cannot run): service/engines.py.
+        `engine` is "auto" (the columnar engine for a large NDJSON or CSV file, or any Parquet
+        file, whose mapping lowers), "rows" or "polars" (InvalidRequest when it cannot run):
+        service/engines.py.
         """
         return self._track(
             self._runs.start_run(

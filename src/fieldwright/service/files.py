@@ -167,7 +167,7 @@ def run_file(
             if name == "tsv":
                 settings.setdefault("delimiter", "\t")
             source = CsvFrames(Path(input_path), **settings)
-        elif choice.engine == "polars":
+        elif choice.engine == "polars" and name != "parquet":  # a Parquet source has chunks
             source = NdjsonFrames(Path(input_path), **settings)
         else:
             source = open_source(Path(input_path), name, **settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import polars as pl
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -85,6 +86,21 @@ def test_a_broken_sample_file_shows_a_message_in_the_panel(
     message = window.preview.message
     assert message.isVisibleTo(window) and "broken.xlsx" in message.text()
     assert "Traceback" not in message.text()
+
+
+def test_a_parquet_sample_previews(make_window: Factory, qtbot: QtBot, tmp_path: Path) -> None:
+    window = _opened(make_window, qtbot)
+    contacts = pl.read_json(HUBSPOT.parent / "contacts.json")
+    sample = tmp_path / "contacts.parquet"
+    contacts.with_columns(pl.col("id").str.replace("101", "901")).write_parquet(sample)
+    with qtbot.waitSignal(window.preview.previewUpdated, timeout=TIMEOUT):
+        window.preview.load_sample(sample)
+    assert window.preview.sample_label.text() == "8 records from contacts.parquet"
+    model = window.preview.model
+    assert model.counts()["records"] == 8
+    assert model.index(0, _column(window, "$.first_name")).data() == "Ada"
+    assert model.index(0, _column(window, "$.crm_id")).data() == "901"
+    assert not window.preview.message.isVisibleTo(window)
 
 
 def test_pasted_json_becomes_the_sample(make_window: Factory, qtbot: QtBot) -> None:

@@ -62,11 +62,17 @@ FORMATS = (
     ("JSON (an array of records)", "json"),
     ("Excel workbook (xlsx)", "xlsx"),
 )
+#: Formats a source reads but no target writes.
+SOURCE_FORMATS = (("Parquet (read only)", "parquet"),)
 HEADERS = (("Detect", None), ("The first row names the columns", True), ("No header row", False))
 #: The settings the form edits; the rest of a connector's settings are kept as they are.
 EDITED = frozenset({"path", "encoding", "delimiter", "header", "records_path", "sheet"})
 FILE_FILTER = (
     "Record files (*.csv *.tsv *.tab *.ndjson *.jsonl *.json *.xlsx *.xlsm);;All files (*)"
+)
+SOURCE_FILE_FILTER = (
+    "Record files (*.csv *.tsv *.tab *.ndjson *.jsonl *.json *.xlsx *.xlsm *.parquet);;"
+    "All files (*)"
 )
 PREVIEW_LIMIT = 10
 
@@ -151,7 +157,7 @@ class EndpointDialog(QDialog):
     # -- building -------------------------------------------------------------------------
 
     def _fill_choices(self) -> None:
-        for text, data in FORMATS:
+        for text, data in (*FORMATS, *(SOURCE_FORMATS if self.side == "source" else ())):
             self.format.addItem(text, data)
         for text, value in HEADERS:
             self.header.addItem(text, value)
@@ -236,7 +242,7 @@ class EndpointDialog(QDialog):
         start = self.path.text().strip() or str(self.base_dir or Path.cwd())
         if self.side == "source":
             chosen, _ = QFileDialog.getOpenFileName(
-                self, "Choose the source file", start, FILE_FILTER
+                self, "Choose the source file", start, SOURCE_FILE_FILTER
             )
         else:
             chosen, _ = QFileDialog.getSaveFileName(

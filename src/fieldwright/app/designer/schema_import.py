@@ -19,7 +19,7 @@ from fieldwright.service import (
 
 __all__ = ["SchemaImporter"]
 
-SAMPLE_FILTER = "Sample data (*.csv *.tsv *.json *.ndjson *.jsonl *.xlsx);;All files (*)"
+SAMPLE_FILTER = "Sample data (*.csv *.tsv *.json *.ndjson *.jsonl *.xlsx *.parquet);;All files (*)"
 JSON_SCHEMA_FILTER = "JSON Schema (*.json *.schema.json);;All files (*)"
 
 

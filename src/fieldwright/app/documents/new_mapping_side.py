@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SOURCE_KINDS", "TARGET_KINDS", "SideChooser", "StartFrom"]
 
-SAMPLE_FILTER = "Sample files (*.csv *.ndjson *.jsonl *.json *.xlsx);;All files (*)"
+SAMPLE_FILTER = "Sample files (*.csv *.ndjson *.jsonl *.json *.xlsx *.parquet);;All files (*)"
 JSON_SCHEMA_FILTER = "JSON Schema (*.json);;All files (*)"
 
 

@@ -54,7 +54,7 @@ from fieldwright.service import (
 
 __all__ = ["PipelinePreviewPanel", "StepRow"]
 
-SAMPLE_FILTER = "Sample data (*.ndjson *.jsonl *.json *.csv *.tsv *.xlsx);;All files (*)"
+SAMPLE_FILTER = "Sample data (*.ndjson *.jsonl *.json *.csv *.tsv *.xlsx *.parquet);;All files (*)"
 
 
 def _text(value: Any) -> str:

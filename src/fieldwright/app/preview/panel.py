@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 MAX_SAMPLE = 1000
-SAMPLE_FILTER = "Sample data (*.csv *.tsv *.json *.ndjson *.jsonl *.xlsx);;All files (*)"
+SAMPLE_FILTER = "Sample data (*.csv *.tsv *.json *.ndjson *.jsonl *.xlsx *.parquet);;All files (*)"
 
 
 def parse_pasted_records(text: str) -> list[SourceItem]:

@@ -102,7 +102,11 @@ class Chunk(Protocol):
     def screened(self) -> bool: ...
 
 
-def _leaf_type(dtype: pl.DataType, listed: bool) -> pl.DataType | None:
+def _leaf_type(dtype: pl.DataType, listed: bool, floats: bool = False) -> pl.DataType | None:
+    """The type a leaf of `dtype` is read as; `floats`: the source's floats are the records'
+    own (Parquet), kept as a float column instead of text to vouch for."""
+    if floats and dtype == pl.Float64 and not listed:
+        return dtype
     if listed:  # read as a list: lists of integers or booleans only
         if dtype == pl.Null:
             return pl.List(pl.Int64)
@@ -134,7 +138,9 @@ def _found(schema: pl.Schema, path: tuple[str, ...]) -> pl.DataType | None:
     return dtype  # type: ignore[no-any-return]
 
 
-def _item_type(dtype: pl.DataType | None, members: set[tuple[str, ...]]) -> pl.DataType | None:
+def _item_type(
+    dtype: pl.DataType | None, members: set[tuple[str, ...]], floats: bool = False
+) -> pl.DataType | None:
     """List(Struct(the members read in each item)), from the inferred type of the list."""
     inner: Any = None
     if isinstance(dtype, pl.List):
@@ -151,7 +157,7 @@ def _item_type(dtype: pl.DataType | None, members: set[tuple[str, ...]]) -> pl.D
                 found = pl.Null()
             else:
                 return None
-        leaf = _leaf_type(found, False)
+        leaf = _leaf_type(found, False, floats)
         if leaf is None or isinstance(leaf, pl.List):
             return None
         node = tree
@@ -168,9 +174,10 @@ def _item_type(dtype: pl.DataType | None, members: set[tuple[str, ...]]) -> pl.D
 
 
 def read_schema(
-    plan: ColumnarPlan, inferred: pl.Schema
+    plan: ColumnarPlan, inferred: pl.Schema, *, floats: bool = False
 ) -> tuple[dict[str, pl.DataType] | None, str | None]:
-    """The schema to read every chunk with, or None and why the file runs on rows."""
+    """The schema to read every chunk with, or None and why the file runs on rows (`floats`:
+    as `_leaf_type`)."""
     paths = plan.member_paths
     tree: dict[str, Any] = {}
     items = plan.item_members
@@ -178,7 +185,7 @@ def read_schema(
         if path in items:
             if path in plan.list_paths:
                 return None, f"$.{'.'.join(path)} is read both as a list of values and of objects"
-            listed = _item_type(_found(inferred, path), items[path])
+            listed = _item_type(_found(inferred, path), items[path], floats)
             if listed is None:
                 return None, f"the items of $.{'.'.join(path)} are not objects of plain values"
             node = tree
@@ -189,7 +196,7 @@ def read_schema(
         if any(other[: len(path)] == path and other != path for other in paths):
             return None, f"$.{'.'.join(path)} is read both whole and by its members"
         dtype = _found(inferred, path)
-        leaf = None if dtype is None else _leaf_type(dtype, path in plan.list_paths)
+        leaf = None if dtype is None else _leaf_type(dtype, path in plan.list_paths, floats)
         if leaf is None:
             return None, f"$.{'.'.join(path)} holds {dtype} values, which are read by rows"
         node = tree
@@ -232,7 +239,9 @@ class FrameMapper:
             inferred = chunk.frame(None)
             if inferred is None:
                 return None
-            self.schema, self.unsupported = read_schema(self.plan, inferred.schema)
+            self.schema, self.unsupported = read_schema(
+                self.plan, inferred.schema, floats=bool(getattr(chunk, "exact_floats", False))
+            )
             if self.schema is None:
                 return None
         frame = chunk.frame(self.schema)
