@@ -160,9 +160,12 @@ class PipelinePage(QWidget):
         child(QGroupBox, "steps_box").layout().addWidget(self.tree)  # type: ignore[union-attr]
         self.editor = StepEditor()
         if self.service is not None:
+            connections = self.service.connections
+            # A branch's SQL target lists them when its route is shown (saved meanwhile too).
+            self.editor.list_connections = lambda: [(c.name, c.kind) for c in connections.list()]
             try:
                 self.editor.connection_names = sorted(
-                    c.name for c in self.service.connections.list() if c.kind in ("sql", "http")
+                    c.name for c in connections.list() if c.kind in ("sql", "http")
                 )
             except ServiceError:
                 self.editor.connection_names = []  # the store cannot list them: type a name

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldwright.app.pipelines.branch_target import BranchTargetEditor, file_kind
 from fieldwright.app.pipelines.rows_table import Column, RowsTable
 from fieldwright.authoring.pipeline_edits import StepAt, step_from_data
 from fieldwright.domain.pipeline import (
@@ -91,11 +92,6 @@ def target_label(target: dict[str, Any] | None) -> str:
     return str(settings.get("path", ""))
 
 
-def _target_kind(path: str) -> str:
-    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
-    return suffix if suffix in _FILE_KINDS else "ndjson"
-
-
 class StepEditor(QWidget):
     """The selected step's settings."""
 
@@ -106,6 +102,11 @@ class StepEditor(QWidget):
         self.setObjectName("pipeline_step_editor")
         #: The saved connections an enrich source may name (offered as you type).
         self.connection_names: list[str] = []
+        #: The saved connections as (name, kind), fetched through the service when asked.
+        self.list_connections: Callable[[], list[tuple[str, str]]] = list
+        #: The route step and branch row last selected: selected again when the step's
+        #: form is built anew (an undo, a redo), so its target stays in view.
+        self._branch_row: tuple[StepAt, int] | None = None
         self.at: StepAt | None = None
         self.step: PipelineStep | None = None
         self._getters: dict[str, Callable[[], Any]] = {}
@@ -571,12 +572,30 @@ class StepEditor(QWidget):
         check.setObjectName("step_branches_check")
         check.setWordWrap(True)
         self.form.addRow("", check)
+        target_editor = BranchTargetEditor(self._sql_connections)
+        self.form.addRow(target_editor)
         self._note(
             "When is a JMESPath over the record; a branch without one takes every record "
-            "left (mode first). Target: a file beside the run's output (a SQL table, shown "
-            "as sql: TABLE, is set in the pipeline file). Without a target its records go "
-            "on after the route step; its own steps are under it in the tree."
+            "left (mode first). Select a branch's row to set its target below: a file "
+            "beside the run's output (or type its name in the Target column) or a SQL "
+            "table. Without a target its records go on after the route step; its own "
+            "steps are under it in the tree."
         )
+        #: A row's target by its payload: a branch's index, or a new row's own token.
+        targets: dict[Any, dict[str, Any] | None] = {
+            n: branch.get("target") for n, branch in enumerate(branches)
+        }
+        tokens = iter(range(len(branches), 1 << 30))
+
+        def row_target(row: int) -> dict[str, Any] | None:
+            token = table.payloads()[row]
+            text = table.rows()[row][2]
+            before = targets.get(token)
+            if text and target_label(before) == text:
+                return before  # unchanged: kept whole (a SQL one, its other settings)
+            if not text:
+                return None
+            return {"connector": {"kind": file_kind(text), "settings": {"path": text}}}
 
         def show_checks() -> None:
             problems = [
@@ -589,35 +608,54 @@ class StepEditor(QWidget):
             check.style().unpolish(check)
             check.style().polish(check)
 
+        def show_target() -> None:
+            row = table.table.currentRow()
+            if row < 0 or row >= table.table.rowCount():
+                target_editor.show_target(None, None)
+                return
+            if self.at is not None:
+                self._branch_row = (self.at, row)
+            target_editor.show_target(table.rows()[row][0] or f"{row + 1}", row_target(row))
+
+        def target_edited(target: dict[str, Any] | None, key: str) -> None:
+            row = table.table.currentRow()
+            if row < 0:
+                return
+            token = table.payloads()[row]
+            if token is None:  # a row added here: it gets a token of its own
+                token = f"new {next(tokens)}"
+                table.set_payload(row, token)
+            targets[token] = target
+            table.set_text(row, 2, target_label(target))
+            self._changed(f"branches:{key}")
+
         show_checks()
         table.changed.connect(lambda _c: show_checks())
+        table.table.currentCellChanged.connect(lambda *_a: show_target())
+        table.changed.connect(lambda column: show_target() if column in (0, 2, -1) else None)
+        target_editor.edited.connect(target_edited)
+        if self._branch_row is not None and self._branch_row[0] == self.at:
+            table.table.setCurrentCell(min(self._branch_row[1], len(branches) - 1), 0)
+        show_target()
 
         def collect() -> dict[str, Any]:
             out = []
-            for (name, when, target), origin in zip(table.rows(), table.payloads(), strict=True):
+            for row, origin in enumerate(table.payloads()):
+                name, when, _target = table.rows()[row]
                 kept: dict[str, Any] = (
-                    dict(branches[origin]) if isinstance(origin, int) else {"steps": []}
+                    dict(branches[origin])
+                    if isinstance(origin, int) and origin < len(branches)
+                    else {"steps": []}
                 )
-                kept.update(name=name, when=when or None)
-                if target:
-                    before = kept.get("target") or {}
-                    same = target_label(before) == target  # unchanged: kept whole (a SQL one)
-                    kept["target"] = (
-                        before
-                        if same
-                        else {
-                            "connector": {
-                                "kind": _target_kind(target),
-                                "settings": {"path": target},
-                            }
-                        }
-                    )
-                else:
-                    kept["target"] = None
+                kept.update(name=name, when=when or None, target=row_target(row))
                 out.append(kept)
             return {"branches": out}
 
         return collect
+
+    def _sql_connections(self) -> list[str]:
+        """The saved SQL connections a branch's table may be written through."""
+        return sorted(name for name, kind in self.list_connections() if kind == "sql")
 
     # -- reading the form back -------------------------------------------------------------
 
