@@ -93,9 +93,10 @@ def test_upgrade_re_creates_the_pipeline_of_the_newer_version(
     _import_v2(service, tmp_path)
     info = service.templates.upgrade_pipeline(KEY)
     assert info.version == 2
-    assert [v.comment for v in service.pipelines.history(KEY)][0] == (
-        f"upgraded to {CODE} version 2"
-    )
+    assert [v.comment for v in service.pipelines.history(KEY)] == [
+        f"upgraded to {CODE} version 2",
+        f"from {CODE} version 1",
+    ]
     assert _filter(service).predicate == before + " && `true`"
     upgraded = service.pipelines.open(KEY)
     assert upgraded.target.connector == target  # the choice made on use is kept
