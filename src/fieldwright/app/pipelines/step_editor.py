@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -40,7 +42,7 @@ from fieldwright.domain.pipeline import (
     PipelineStep,
     RouteMode,
 )
-from fieldwright.service import check_filter
+from fieldwright.service import ServiceError, check_filter
 
 __all__ = ["StepEditor", "validation_text"]
 
@@ -96,12 +98,16 @@ class StepEditor(QWidget):
     """The selected step's settings."""
 
     stepEdited = Signal(object, object, str)  #: (StepAt, PipelineStep, merge key)
+    openMapping = Signal(str)  #: a map step's stored mapping key or mapping file, to open
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pipeline_step_editor")
         #: The saved connections an enrich source may name (offered as you type).
         self.connection_names: list[str] = []
+        #: The stored mappings as (key, name), fetched through the service when a map step
+        #: is shown.
+        self.list_mappings: Callable[[], list[tuple[str, str]]] = list
         #: The saved connections as (name, kind), fetched through the service when asked.
         self.list_connections: Callable[[], list[tuple[str, str]]] = list
         #: The route step and branch row last selected: selected again when the step's
@@ -256,15 +262,72 @@ class StepEditor(QWidget):
 
     def _build_map(self, data: dict[str, Any]) -> Callable[[], dict[str, Any]]:
         mapping = data["mapping"]
-        if isinstance(mapping, str):
-            self._line("mapping", "Mapping file", mapping, placeholder="orders.fwmap.json")
-            return lambda: {"mapping": self._getters["mapping"]()}
-        fields = len(mapping.get("fields", []))
+        inline = mapping if isinstance(mapping, dict) else None
+        combo = QComboBox()
+        combo.setObjectName("step_mapping")
+        combo.setEditable(True)
+        combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        label = ""
+        if inline is not None:
+            fields = len(inline.get("fields", []))
+            label = f"(inline: {inline.get('name', '')}, {fields} field mappings)"
+            combo.addItem(label)
+        for key, name in self._stored_mappings():
+            combo.addItem(key)
+            combo.setItemData(combo.count() - 1, name, Qt.ItemDataRole.ToolTipRole)
+        current = label or str(mapping)
+        combo.setCurrentIndex(combo.findText(current))  # -1: a file, or a key not stored
+        combo.setEditText(current)
+        line = combo.lineEdit()
+        assert line is not None
+        line.setPlaceholderText("a stored mapping's key, or orders.fwmap.json")
+        opener = QPushButton("Open in Designer")
+        opener.setObjectName("step_open_mapping")
+        opener.setToolTip("Open the stored mapping or the mapping file in the Mapping Designer")
+        row = QWidget()
+        across = QHBoxLayout(row)
+        across.setContentsMargins(0, 0, 0, 0)
+        across.addWidget(combo, 1)
+        across.addWidget(opener)
+        self.form.addRow("Mapping", row)
+
+        def chosen() -> str:
+            return combo.currentText().strip()
+
+        def enable() -> None:
+            opener.setEnabled(bool(chosen()) and chosen() != label)
+
+        self._getters["mapping"] = chosen
+
+        def text_changed(_text: str) -> None:
+            enable()
+            self._changed("mapping")
+
+        combo.currentTextChanged.connect(text_changed)
+        opener.clicked.connect(lambda: self.openMapping.emit(chosen()))
+        enable()
         self._note(
-            f"Inline mapping {mapping.get('name', '')!r} ({fields} field mappings): edit its "
-            "fields in the pipeline file, or save it as a mapping file and name that here."
+            "Choose a stored mapping (its key), or type a mapping file's path (relative to "
+            "the pipeline file). "
+            + (
+                "The inline mapping's fields are edited in the pipeline file; choosing a "
+                "stored mapping replaces it (Undo brings it back)."
+                if inline is not None
+                else ""
+            )
         )
-        return lambda: {"mapping": mapping}
+
+        def collect() -> dict[str, Any]:
+            text = chosen()
+            return {"mapping": inline if inline is not None and text == label else text}
+
+        return collect
+
+    def _stored_mappings(self) -> list[tuple[str, str]]:
+        try:
+            return self.list_mappings()
+        except ServiceError:
+            return []  # the store cannot list them: a key or a file is typed
 
     def _build_filter(self, data: dict[str, Any]) -> Callable[[], dict[str, Any]]:
         self._line("predicate", "Keep when", data["predicate"], predicate=True)
