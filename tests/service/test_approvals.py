@@ -3,6 +3,7 @@ and when approval is required a schedule runs only its mapping's active version.
 
 from __future__ import annotations
 
+import copy
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,9 +12,11 @@ import pytest
 
 from fieldwright.domain import MappingDocument, TestCase
 from fieldwright.domain.approvals import ApprovalRole, LifecycleState
+from fieldwright.domain.pipeline import PipelineDocument
 from fieldwright.domain.runs import RunStatus
 from fieldwright.scheduler import ExecutionEvent, OutcomeStatus, SchedulerConfig
 from fieldwright.service import Approvals, InvalidRequest, NotFound, parse_role
+from fieldwright.service.approvals import security_summary
 from fieldwright.service.facade import Service
 from fieldwright.service.scheduling import ScheduleRunner
 from fieldwright.service.serve import serve_schedules
@@ -254,3 +257,108 @@ def test_serve_records_a_fire_without_an_active_version_as_failed(
     assert event.status is RunStatus.FAILED and event.run_key is None
     assert event.message == f"no approved active version of mapping {MAPPING_KEY!r}"
     assert not (tmp_path / "out.csv").exists()
+
+
+#: A stored pipeline reading employees three ways and writing an output and two branches.
+REVIEWED_PIPELINE = {
+    "fieldwright_pipeline": 1,
+    "key": "pipeline_HR_PAY_ACME_20261203",
+    "name": "reviewed",
+    "source": {"connector": {"kind": "ndjson", "settings": {"path": "/data/in.ndjson"}}},
+    "target": {
+        "connector": {
+            "kind": "http",
+            "settings": {
+                "url": "https://pay.example/lines?client=acme",
+                "auth": {"type": "bearer"},
+            },
+            "credential": {"username": "pay-token"},
+        }
+    },
+    "steps": [
+        {
+            "name": "file",
+            "type": "enrich",
+            "source": {"kind": "csv", "settings": {"path": "/data/employees.csv"}},
+            "on": {"$.emp": "$.id"},
+        },
+        {
+            "name": "table",
+            "type": "enrich",
+            "source": {"kind": "sql", "connection": "hr_db", "settings": {"table": "staff"}},
+            "on": {"$.emp": "$.id"},
+        },
+        {
+            "name": "split",
+            "type": "route",
+            "branches": [
+                {
+                    "name": "big",
+                    "when": "hours > `40`",
+                    "steps": [
+                        {
+                            "name": "api",
+                            "type": "enrich",
+                            "mode": "lookup",
+                            "source": {
+                                "kind": "http",
+                                "settings": {
+                                    "url": "https://hr.example/e/{id}",
+                                    "auth": {"type": "api_key"},
+                                },
+                            },
+                            "on": {"$.emp": "$.id"},
+                        }
+                    ],
+                    "target": {
+                        "connector": {
+                            "kind": "sql",
+                            "settings": {"url": "sqlite:////data/dw.db", "table": "big"},
+                        }
+                    },
+                },
+                {
+                    "name": "small",
+                    "target": {"connector": {"kind": "csv", "settings": {"path": "s.csv"}}},
+                },
+            ],
+        },
+    ],
+}
+
+
+def test_security_review_of_a_pipeline_lists_its_enrich_sources_and_targets(
+    service: Service,
+) -> None:
+    service.pipelines.save(PipelineDocument.model_validate(REVIEWED_PIPELINE), None)
+    summary = service.approvals.security_summary("pipeline_HR_PAY_ACME_20261203")
+    assert summary["enrich_sources"] == [
+        {"step": "file", "pointer": "/steps/0/source", "kind": "csv", "connection": None,
+         "path": "/data/employees.csv", "credential": None},
+        {"step": "table", "pointer": "/steps/1/source", "kind": "sql", "connection": "hr_db",
+         "table": "staff", "credential": None},
+        {"step": "split/big/api", "pointer": "/steps/2/branches/0/steps/0/source",
+         "kind": "http", "connection": None, "url": "https://hr.example/e/{id}",
+         "auth": "api_key", "credential": None},
+    ]  # fmt: skip
+    assert summary["targets"] == [
+        {"name": "output", "pointer": "/target", "kind": "http", "connection": None,
+         "url": "https://pay.example/lines?client=acme", "auth": "bearer",
+         "credential": {"service": "fieldwright", "username": "pay-token"}},
+        {"name": "split/big", "pointer": "/steps/2/branches/0/target", "kind": "sql",
+         "connection": None, "url": "sqlite:////data/dw.db", "table": "big", "credential": None},
+        {"name": "split/small", "pointer": "/steps/2/branches/1/target", "kind": "csv",
+         "connection": None, "path": "s.csv", "credential": None},
+    ]  # fmt: skip
+    # The store refuses a secret in a version; a document's own summary masks one.
+    data = copy.deepcopy(REVIEWED_PIPELINE)
+    data["target"]["connector"]["settings"]["url"] = "https://pay.example/l?api_key=s3cr3t"
+    branch = data["steps"][2]["branches"][0]  # type: ignore[index]
+    branch["steps"][0]["source"]["settings"]["url"] = "https://ops:pa55word@hr.example/e/{id}"
+    masked = security_summary(PipelineDocument.model_validate(data))
+    assert masked["targets"][0]["url"] == "https://pay.example/l?api_key=***"
+    assert masked["enrich_sources"][2]["url"] == "https://ops:***@hr.example/e/{id}"
+    assert "s3cr3t" not in repr(masked) and "pa55word" not in repr(masked)
+    # A mapping's summary is as it was: connectors and masked fields only.
+    service.save_mapping(simple_document(), None)
+    assert set(service.approvals.security_summary(MAPPING_KEY)) == {"connectors", "masked_fields"}

@@ -7,6 +7,7 @@ import pytest
 
 from fieldwright.connectors import ConnectorError, SourceUnreadable
 from fieldwright.service._boundary import is_transient, service_errors
+from fieldwright.service._pipeline_targets import PublishedPartly
 from fieldwright.service.errors import ConnectorProblem, InvalidRequest, StoreProblem
 from fieldwright.store import InvalidRecord, StoreBusy
 
@@ -28,6 +29,9 @@ def _raised_from(cause: BaseException) -> ConnectorError:
         (_raised_from(httpx.ConnectError("connection refused")), True),
         (_raised_from(ValueError("bad")), False),
         (_raised_from(ConnectionResetError()), True),
+        # A pipeline target failed after the run published some of its records: an HTTP
+        # 503 or a dropped connection would pass, but trying again would deliver twice.
+        (PublishedPartly("batch 2: HTTP 503 after 5 attempts; already published: t"), False),
     ],
 )
 def test_transient_connector_errors(error: BaseException, transient: bool) -> None:

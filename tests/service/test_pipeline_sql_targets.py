@@ -14,12 +14,18 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from fieldwright.connectors import ConnectorError
 from fieldwright.domain import ErrorStrategy
-from fieldwright.domain.pipeline import PipelineDocument
+from fieldwright.domain.pipeline import PipelineDocument, RouteStep
 from fieldwright.domain.runs import RunStatus
 from fieldwright.domain.store_models import ConnectionRecord
+from fieldwright.service._pipeline_targets import RunTargets
 from fieldwright.service.facade import Service
-from fieldwright.service.pipelines import compile_pipeline_document, run_pipeline_file
+from fieldwright.service.pipelines import (
+    check_pipeline,
+    compile_pipeline_document,
+    run_pipeline_file,
+)
 from tests.connectors.conftest import sql_url  # noqa: F401  (the fixture)
 
 OLD_OUTPUT = b'{"old": true}\n'
@@ -281,17 +287,22 @@ def test_a_stored_pipeline_with_a_sql_output_and_a_saved_connection_branch(
     assert (counts.read, counts.written, counts.failed) == (5, 5, 0)
 
 
-def test_a_branch_target_of_another_kind_fails_the_run_naming_the_branch(
+def test_a_branch_target_of_another_kind_is_refused_naming_the_branch(
     table: str, tmp_path: Path
 ) -> None:
+    # validate refuses it at its pointer; a run given the document all the same (its
+    # targets opened without the compile's check) fails naming the branch.
     data = _document(table).model_dump(mode="json")
     data["steps"][1]["branches"][0]["target"]["connector"] = {
-        "kind": "http",
-        "settings": {"url": "http://127.0.0.1:9/rows", "path": "b.ndjson"},
+        "kind": "ftp",
+        "settings": {"url": "ftp://127.0.0.1:9/rows", "path": "b.ndjson"},
     }
-    source, output = _files(tmp_path, ROWS)
-    pipeline = compile_pipeline_document(PipelineDocument.model_validate(data))
-    result = run_pipeline_file(pipeline, source, output).result
-    assert result.status is RunStatus.FAILED
-    assert "branch 'bs'" in (result.message or "") and "not http" in (result.message or "")
-    assert output.read_bytes() == OLD_OUTPUT
+    document = PipelineDocument.model_validate(data)
+    [problem] = check_pipeline(document)
+    assert problem.pointer == "/steps/1/branches/0/target/connector/kind"
+    route = document.steps[1]
+    assert isinstance(route, RouteStep)
+    branch = route.branches[0]
+    targets = RunTargets(tmp_path / "out.ndjson", None, lambda: "run")
+    with pytest.raises(ConnectorError, match=r"branch 'bs': .* not ftp"):
+        targets.open_branch(branch)

@@ -346,9 +346,10 @@ class Branch(_Model):
     #: JMESPath over the record; absent, every record matches (last: "otherwise").
     when: str | None = None
     steps: list[PipelineStep] = Field(default_factory=list)
-    #: The branch's own target: a file (`connector.settings.path`, beside the run's output)
-    #: or a SQL table (kind sql: `settings.table`, a url or a saved `connection`);
-    #: absent, the branch's records go on after the route step.
+    #: The branch's own target: a file (`connector.settings.path`, beside the run's output),
+    #: a SQL table (kind sql: `settings.table`, a url or a saved `connection`) or an HTTP
+    #: endpoint (kind http: `settings.url` or a saved `connection`; posted once the run
+    #: succeeded); absent, the branch's records go on after the route step.
     target: Endpoint | None = None
 
     @field_validator("steps")

@@ -30,7 +30,12 @@ def is_transient(error: BaseException) -> bool:
     A connector error that says so (a true ``transient`` attribute), a network or
     connection error anywhere in its causes (OS, httpx, a dropped database
     connection), or a connector message naming an HTTP 429/5xx or a busy database.
+    Never a failure after the run published part of its records (a true
+    ``repeats_delivery`` on the error: a pipeline's targets), whatever its cause:
+    trying again would deliver those twice.
     """
+    if getattr(error, "repeats_delivery", False) is True:
+        return False
     httpx = sys.modules.get("httpx")
     sa_exc = sys.modules.get("sqlalchemy.exc")
     network: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)

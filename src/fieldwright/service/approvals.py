@@ -28,8 +28,9 @@ from fieldwright.domain.approvals import (
     ReviewItem,
     VersionLifecycle,
 )
-from fieldwright.domain.document import MappingDocument
-from fieldwright.domain.pipeline import PipelineDocument
+from fieldwright.domain.document import ConnectorRef, MappingDocument
+from fieldwright.domain.pipeline import EnrichStep, PipelineDocument, PipelineStep, RouteStep
+from fieldwright.domain.secrets_scan import mask_url
 from fieldwright.service._boundary import service_errors
 from fieldwright.service.errors import InvalidRequest
 from fieldwright.service.stored_pipelines import StoredPipelines
@@ -57,8 +58,12 @@ def parse_role(text: str | ApprovalRole) -> ApprovalRole:
 
 def security_summary(document: MappingDocument | PipelineDocument) -> dict[str, Any]:
     """What a security reviewer looks at: the connectors and credentials the version uses
-    (names only, never secrets) and the field mappings that mask or hash (a pipeline's
-    map steps name their mappings, reviewed on their own: none listed here)."""
+    (names only, never secrets) and the field mappings that mask or hash. A pipeline's
+    summary also lists what its steps read and where its records go: `enrich_sources`
+    (each enrich step's file, SQL table or query, or HTTP endpoint) and `targets` (its
+    output and each route branch's own), each with its JSON pointer; a URL shows
+    without its password or secret query values, headers not at all. Its map steps
+    name their mappings, reviewed on their own: no masked field is listed here."""
     sides: dict[str, Any] = {}
     for side, endpoint in (("source", document.source), ("target", document.target)):
         ref = endpoint.connector
@@ -75,7 +80,74 @@ def security_summary(document: MappingDocument | PipelineDocument) -> dict[str, 
         for field in fields
         if any(_masks(step.fn) for step in field.transforms)
     ]
-    return {"connectors": sides, "masked_fields": masked}
+    summary: dict[str, Any] = {"connectors": sides, "masked_fields": masked}
+    if isinstance(document, PipelineDocument):
+        sources: list[dict[str, Any]] = []
+        targets: list[dict[str, Any]] = []
+        if document.target.connector is not None:
+            targets.append(
+                {"name": "output", "pointer": "/target", **_reached(document.target.connector)}
+            )
+        _walk_steps(document.steps, "", "", sources, targets)
+        summary["enrich_sources"] = sources
+        summary["targets"] = targets
+    return summary
+
+
+def _walk_steps(
+    steps: list[PipelineStep],
+    pointer: str,
+    prefix: str,
+    sources: list[dict[str, Any]],
+    targets: list[dict[str, Any]],
+) -> None:
+    """The enrich sources and branch targets of `steps`, route branches' all levels down;
+    names as a run's dead letters give them (``route/branch/step``)."""
+    for n, step in enumerate(steps):
+        where = f"{pointer}/steps/{n}"
+        if isinstance(step, EnrichStep):
+            sources.append(
+                {"step": prefix + step.name, "pointer": where + "/source", **_reached(step.source)}
+            )
+        elif isinstance(step, RouteStep):
+            for b, branch in enumerate(step.branches):
+                inside = f"{where}/branches/{b}"
+                name = f"{prefix}{step.name}/{branch.name}"
+                if branch.target is not None and branch.target.connector is not None:
+                    targets.append(
+                        {
+                            "name": name,
+                            "pointer": inside + "/target",
+                            **_reached(branch.target.connector),
+                        }
+                    )
+                _walk_steps(branch.steps, inside, name + "/", sources, targets)
+
+
+def _reached(ref: ConnectorRef) -> dict[str, Any]:
+    """What a connector reaches, without secrets: a file's path, a SQL table or query and
+    its database, an endpoint's URL and its kind of auth; its saved connection and the
+    keyring entry (service and user) of its credential."""
+    settings = ref.settings
+    kind = ref.kind.lower()
+    reached: dict[str, Any] = {"kind": ref.kind, "connection": ref.connection}
+    url = settings.get("url")
+    if kind == "sql":
+        for name in ("table", "query", "schema"):
+            if isinstance(settings.get(name), str):
+                reached[name] = settings[name]
+        if isinstance(url, str):
+            reached["url"] = mask_url(url)
+    elif kind == "http":
+        if isinstance(url, str):
+            reached["url"] = mask_url(url)
+        auth = settings.get("auth")
+        if isinstance(auth, dict):
+            reached["auth"] = str(auth.get("type") or auth.get("kind") or "none")
+    elif isinstance(settings.get("path"), str):
+        reached["path"] = settings["path"]
+    reached["credential"] = ref.credential.model_dump(mode="json") if ref.credential else None
+    return reached
 
 
 def _masks(fn: str) -> bool:

@@ -37,7 +37,7 @@ from fieldwright.service.integration_models import (
 
 # The monitoring summary's own judgement of one mapping's runs: the hub shows the same
 # health as the Monitoring page and `fieldwright status`, never a second definition.
-from fieldwright.service.monitoring import DEFAULT_FAILURES_ALERT, _integration
+from fieldwright.service.monitoring import DEFAULT_FAILURES_ALERT, integration_health
 from fieldwright.service.monitoring_models import Window
 from fieldwright.store import MonitoringRepository, Store
 from fieldwright.store.integrations import DocumentRow, IntegrationRepository, ScheduleRow
@@ -200,7 +200,7 @@ def integration_overview(
         client, source, target = _codes(row)
         activity = activities.get(row.key)
         judged = (
-            _integration(
+            integration_health(
                 activity,
                 failures.get(row.key, 0),
                 alerts.get(row.key, DEFAULT_FAILURES_ALERT),

@@ -92,12 +92,15 @@ def _codes(mappings: MappingRepository, key: str) -> tuple[str, str, str, str]:
     return name, client, source, target
 
 
-def _integration(
+def integration_health(
     activity: MappingActivity,
     failures: int,
     alert: int,
     codes: tuple[str, str, str, str],
 ) -> IntegrationHealth:
+    """Judge one mapping's health from its window's activity: failing when it failed
+    `alert` times in a row, warning on a recent failure or a failed-record share above
+    FAILED_RECORDS_WARNING. The dashboard and the integration hub both judge with it."""
     totals = _totals([activity])
     problems, health = [], Health.OK
     if failures >= alert:
@@ -215,7 +218,7 @@ def monitoring_summary(
             alerts[row.mapping_key] = min(row.sla.failures_alert, alerts.get(row.mapping_key, 99))
     mappings = MappingRepository(store)
     integrations = [
-        _integration(
+        integration_health(
             a,
             failures.get(a.mapping_key, 0),
             alerts.get(a.mapping_key, DEFAULT_FAILURES_ALERT),

@@ -265,25 +265,35 @@ class PipelineRunner:
         # A reprocess writes a branch's file beside the original run's, never over it.
         reprocess_of = parent_key if trigger is RunTrigger.REPROCESS else None
         targets = RunTargets(
-            output, store_connections(self._store), lambda: run_key[0], reprocess_of=reprocess_of
+            output,
+            store_connections(self._store),
+            lambda: run_key[0],
+            reprocess_of=reprocess_of,
+            steps=compiled.all_steps(),
         )
 
         def open_sink(key: str) -> RecordSink:
             run_key[0] = key
-            return connectors.open_sink(target_ref, base_dir=base_dir, columns=columns, run_key=key)
+            # An HTTP output is held back: posted only once the whole run succeeded.
+            return targets.hold(
+                connectors.open_sink(target_ref, base_dir=base_dir, columns=columns, run_key=key)
+            )
 
         def keep(counts: tuple[StepCounts, ...]) -> None:
             steps[0] = counts
 
         def execute(items: Iterable[SourceItem], into: Any, **options: Any) -> RunOutcome:
-            return execute_pipeline(
-                compiled,
-                items,
-                targets.output(into),
-                on_steps=keep,
-                open_branch_sink=targets.open_branch,
-                join_branch=targets.join,
-                entry=entry,
+            return targets.run(
+                lambda **given: execute_pipeline(
+                    compiled,
+                    items,
+                    targets.output(into),
+                    on_steps=keep,
+                    open_branch_sink=targets.open_branch,
+                    join_branch=targets.join,
+                    entry=entry,
+                    **given,
+                ),
                 **options,
             )
 

@@ -175,7 +175,8 @@ def run_pipeline_file(
     output that cannot be opened raises DataError, and the output appears
     atomically. A CSV or Excel output takes its columns from the target's fields.
     Route branches' targets (files beside the output, SQL tables through their staging
-    tables) publish with it only when the whole run succeeded (_pipeline_targets.py).
+    tables, HTTP endpoints held back until then) publish with it only when the whole run
+    succeeded (_pipeline_targets.py).
     """
     document = pipeline.document
     output = Path(output_path)
@@ -195,19 +196,24 @@ def run_pipeline_file(
         raise DataError(f"{exc}{hint}") from exc
     steps: list[tuple[StepCounts, ...]] = [()]
     run_key: list[str | None] = [None]
-    targets = RunTargets(output, default_store_connections(), lambda: run_key[0])
+    targets = RunTargets(
+        output, default_store_connections(), lambda: run_key[0], steps=pipeline.all_steps()
+    )
 
     def keep(counts: tuple[StepCounts, ...]) -> None:
         steps[0] = counts
 
     def execute(items: Iterable[SourceItem], into: Any, **options: Any) -> Any:
-        return execute_pipeline(
-            pipeline,
-            items,
-            targets.output(into),
-            on_steps=keep,
-            open_branch_sink=targets.open_branch,
-            join_branch=targets.join,
+        return targets.run(
+            lambda **given: execute_pipeline(
+                pipeline,
+                items,
+                targets.output(into),
+                on_steps=keep,
+                open_branch_sink=targets.open_branch,
+                join_branch=targets.join,
+                **given,
+            ),
             **options,
         )
 

@@ -16,6 +16,7 @@ from fieldwright.app.shell.main_window import MainWindow
 from fieldwright.authoring.store_documents import StoreDocuments
 from fieldwright.domain import MappingDocument
 from fieldwright.domain.approvals import ApprovalRole
+from fieldwright.domain.pipeline import PipelineDocument
 from fieldwright.service import Service
 
 Factory = Callable[..., MainWindow]
@@ -169,3 +170,66 @@ def test_the_window_says_on_start_what_waits_for_my_review(
     assert window.statusBar().currentMessage() == (
         "1 mapping version waits for your review: Mapping → Review queue…"
     )
+
+
+def test_a_pipeline_versions_security_lists_its_enrich_sources_and_targets(
+    service: Service, qtbot: QtBot
+) -> None:
+    pipeline = PipelineDocument.model_validate(
+        {
+            "fieldwright_pipeline": 1,
+            "key": "pipeline_HR_PAY_ACME_20261203",
+            "name": "reviewed",
+            "source": {"connector": {"kind": "ndjson", "settings": {"path": "/data/in.ndjson"}}},
+            "target": {
+                "connector": {
+                    "kind": "http",
+                    "settings": {"url": "https://pay.example/lines", "auth": {"type": "bearer"}},
+                    "credential": {"username": "pay-token"},
+                }
+            },
+            "steps": [
+                {
+                    "name": "staff",
+                    "type": "enrich",
+                    "source": {
+                        "kind": "sql",
+                        "connection": "hr_db",
+                        "settings": {"table": "staff"},
+                    },
+                    "on": {"$.emp": "$.id"},
+                },
+                {
+                    "name": "split",
+                    "type": "route",
+                    "branches": [
+                        {
+                            "name": "big",
+                            "when": "hours > `40`",
+                            "target": {
+                                "connector": {
+                                    "kind": "http",
+                                    "settings": {"url": "https://ops.example/overtime"},
+                                }
+                            },
+                        }
+                    ],
+                },
+            ],
+        }
+    )
+    service.pipelines.save(pipeline, None)
+    dialog = ApprovalsDialog(service, pipeline.key)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.state.text() == "Version 1: draft"
+    lines = dialog.security.text().splitlines()
+    assert lines[lines.index("Enrich sources:") + 1] == (
+        "  step “staff”: SQL table staff through connection “hr_db”"
+    )
+    assert lines[lines.index("Targets:") + 1 :] == [
+        "  output: HTTP endpoint (bearer auth) https://pay.example/lines, "
+        "secret fieldwright/pay-token in the keyring",
+        "  branch “split/big”: HTTP endpoint https://ops.example/overtime",
+    ]
+    dialog.close()

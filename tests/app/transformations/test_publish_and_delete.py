@@ -44,7 +44,9 @@ def test_publish_open_discard_and_delete(
     assert page is not None
     assert page.list.item(0).text() == "@clean_name  v1"
     rect = page.list.visualItemRect(page.list.item(0))
-    qtbot.mouseClick(page.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    # The tests run on a pool thread; the summary is shown when they have run.
+    with qtbot.waitSignal(page.testsRan, timeout=TIMEOUT):
+        qtbot.mouseClick(page.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert page.document is not None and page.document.name == "clean_name"
     assert page.summary.text() == "No test cases yet: Add test."
     retype(qtbot, page.description_edit, "Tidy names", enter=True)

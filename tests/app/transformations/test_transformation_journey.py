@@ -49,7 +49,8 @@ def _add_step(page: TransformationPage, qtbot: QtBot, function: str) -> None:
         click(qtbot, ok_button(palette))
 
     errors = in_modal(FunctionPalette, choose)
-    click(qtbot, page.add_step_button)
+    with qtbot.waitSignal(page.testsRan, timeout=TIMEOUT):  # the tests rerun on a pool thread
+        click(qtbot, page.add_step_button)
     assert not errors, errors
 
 

@@ -53,7 +53,8 @@ BUTTONS = {
 
 
 def describe_security(summary: dict[str, Any]) -> str:
-    """`Approvals.security_summary` in words: connectors, credentials, masked fields."""
+    """`Approvals.security_summary` in words: connectors, credentials, masked fields; for
+    a pipeline version also its enrich sources and its targets (output and branches)."""
     lines = []
     connectors = summary.get("connectors") or {}
     for side in ("source", "target"):
@@ -74,7 +75,43 @@ def describe_security(summary: dict[str, Any]) -> str:
         lines.append(f"Masked or hashed: {fields}")
     else:
         lines.append("Masked or hashed: no field")
+    if "enrich_sources" in summary:  # a pipeline version
+        sources = summary["enrich_sources"] or []
+        lines.append("Enrich sources:" if sources else "Enrich sources: none")
+        lines += [f"  step “{s['step']}”: {_reached(s)}" for s in sources]
+        targets = summary.get("targets") or []
+        lines.append("Targets:" if targets else "Targets: chosen per run")
+        lines += [
+            f"  {'output' if t['name'] == 'output' else 'branch “' + t['name'] + '”'}: "
+            + _reached(t)
+            for t in targets
+        ]
     return "\n".join(lines)
+
+
+def _reached(entry: dict[str, Any]) -> str:
+    """One enrich source or target of a pipeline's security summary in words."""
+    kind = str(entry.get("kind", ""))
+    if kind.lower() == "sql":
+        what = (
+            f"SQL table {entry['table']}"
+            if entry.get("table")
+            else ("SQL query" if entry.get("query") else "SQL")
+        )
+    elif kind.lower() == "http":
+        what = "HTTP endpoint"
+        if entry.get("auth"):
+            what += f" ({entry['auth']} auth)"
+    else:
+        what = f"{kind} file"
+    where = entry.get("path") or entry.get("url")
+    text = f"{what} {where}" if where else what
+    if entry.get("connection"):
+        text += f" through connection “{entry['connection']}”"
+    credential = entry.get("credential")
+    if credential:
+        text += f", secret {credential['service']}/{credential['username']} in the keyring"
+    return text
 
 
 class ApprovalsDialog(QDialog):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QThreadPool, Signal
 from PySide6.QtGui import QColor, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -45,6 +45,7 @@ from fieldwright.app.designer.function_palette import FunctionPalette
 from fieldwright.app.designer.step_editor import StepArgsEditor
 from fieldwright.app.shell.forms import Form
 from fieldwright.app.shell.theme import current_theme
+from fieldwright.app.shell.workers import Task, TaskSignals
 from fieldwright.domain import TransformStep
 from fieldwright.domain.chains import CHAIN_NAME, LIBRARY_PREFIX, chain_called
 from fieldwright.service import (
@@ -161,6 +162,12 @@ class TransformationPage(QWidget):
         self.document: TransformationDocument | None = None
         self.base_version: int | None = None
         self.run: ChainTestRun | None = None
+        #: Test runs go to a pool thread; only the newest run's result is shown.
+        self.test_generation = 0
+        self.pool = QThreadPool.globalInstance()
+        self.test_signals = TaskSignals(self)
+        self.test_signals.done.connect(self._tests_done)
+        self.test_signals.failed.connect(self._tests_failed)
         self.history: list[TransformationVersionInfo] = []
         self._showing = False  # filling the widgets: their signals are not edits
         self._build()
@@ -453,15 +460,27 @@ class TransformationPage(QWidget):
         self._step_selected(self.steps.currentRow())
         case_row = self.table.currentRow()
         cases = document.tests if document else []
+        # A case's last actual value and verdict stay shown until its rerun reports (the
+        # tests run on a pool thread), so an edit does not blank the table meanwhile.
+        shown = {
+            self._cell(row, 0): (self._cell(row, 3), self._cell(row, 4))
+            for row in range(self.table.rowCount())
+        }
         self.table.setRowCount(len(cases))
         for index, case in enumerate(cases):
             expected = "an error" if case.expect_error else show_cell(case.expected)
-            for column, text in enumerate((case.name, show_cell(case.input), expected, "", "")):
+            actual, verdict = shown.get(case.name, ("", ""))
+            texts = (case.name, show_cell(case.input), expected, actual, verdict)
+            for column, text in enumerate(texts):
                 self.table.setItem(index, column, QTableWidgetItem(text))
         if cases:
             target = min(case_row, len(cases) - 1) if case_row >= 0 else 0
             self.table.setCurrentCell(target, 0)
         self._case_selected(self.table.currentRow() if cases else -1)
+
+    def _cell(self, row: int, column: int) -> str:
+        item = self.table.item(row, column)
+        return item.text() if item is not None else ""
 
     def _show_title(self) -> None:
         document = self.document
@@ -472,36 +491,56 @@ class TransformationPage(QWidget):
         self.title.setText(f"<b>@{document.name}</b>  ·  {document.key}  ·  {saved}")
 
     def run_tests(self) -> None:
-        """Run the open transformation's tests and show each case's actual value."""
+        """Run the open transformation's tests on a pool thread (a chain with many cases or
+        a slow step does not hold the window); `_tests_done` shows each case's actual
+        value. An edit made meanwhile starts a newer run, and the older result is dropped."""
+        self.test_generation += 1
         document = self.document
         if document is None:
             self.run = None
             self.problems.hide()
             self.summary.setText("")
             return
-        try:
-            run = self.service.transformations.test(document)
-        except ServiceError as exc:
-            self.problems.setText(str(exc))
-            self.problems.show()
+        self.summary.setText("Running the tests…")
+        transformations = self.service.transformations
+        self.pool.start(
+            Task(
+                self.test_generation,
+                lambda: (document, transformations.test(document)),
+                self.test_signals,
+            )
+        )
+
+    def _tests_failed(self, generation: int, message: str) -> None:
+        if generation != self.test_generation:
+            return
+        self.problems.setText(message)
+        self.problems.show()
+        self.summary.setText("")
+
+    def _tests_done(self, generation: int, result: object) -> None:
+        if generation != self.test_generation or not isinstance(result, tuple):
+            return
+        document, run = result
+        if not isinstance(document, TransformationDocument) or not isinstance(run, ChainTestRun):
             return
         self.run = run
         text = "\n".join(f"{p.pointer}: {p.message}" for p in run.problems)
         self.problems.setText(text)
         self.problems.setVisible(bool(text))
-        results = {result.name: result for result in run.results}
+        outcomes = {outcome.name: outcome for outcome in run.results}
         for row, case in enumerate(document.tests):
-            result = results.get(case.name)
-            if result is None:
+            outcome = outcomes.get(case.name)
+            if outcome is None:
                 actual, verdict, tip = "", "not run", "the chain has problems (above)"
             else:
                 actual = (
-                    f"error: {result.error}"
-                    if result.error is not None
-                    else show_cell(result.actual)
+                    f"error: {outcome.error}"
+                    if outcome.error is not None
+                    else show_cell(outcome.actual)
                 )
-                verdict = "pass" if result.passed else "FAIL"
-                tip = result.message or actual
+                verdict = "pass" if outcome.passed else "FAIL"
+                tip = outcome.message or actual
             for column, text in ((3, actual), (4, verdict)):
                 item = self.table.item(row, column)
                 if item is None:

@@ -175,9 +175,10 @@ class _Compiler:
                 except ExpressionError as exc:
                     self.problems.append(Problem(where + "/when", f"not a valid JMESPath: {exc}"))
             if branch.target is not None:
-                problem = _branch_target_problem(branch.target.connector)
-                if problem is not None:
-                    self.problems.append(Problem(where + "/target", problem))
+                found = _branch_target_problem(branch.target.connector)
+                if found is not None:
+                    pointer, problem = found
+                    self.problems.append(Problem(where + "/target" + pointer, problem))
             steps: list[StepRuntime] = []
             for n, inner in enumerate(branch.steps):
                 runtime = self.step(f"{where}/steps/{n}", inner)
@@ -290,25 +291,54 @@ def _never_opened(step: EnrichStep) -> PartnerLookup:
     raise AssertionError(f"validating opens no enrich source (step {step.name!r})")
 
 
-def _branch_target_problem(connector: ConnectorRef | None) -> str | None:
-    """What a branch's target lacks: a file names itself (beside the run's output), a SQL
-    table its table and its database (a url, or a saved connection); None when complete."""
-    if connector is not None and connector.kind.lower() == "sql":
-        settings = connector.settings
+#: The kinds of connector a branch's target may be: a file's, sql, http.
+_FILE_KINDS = frozenset({"csv", "tsv", "ndjson", "jsonl", "json", "xlsx", "excel"})
+
+
+def _branch_target_problem(connector: ConnectorRef | None) -> tuple[str, str] | None:
+    """What a branch's target lacks, with its pointer under the target: a file names
+    itself (beside the run's output), a SQL table its table and its database (a url, or
+    a saved connection), an HTTP endpoint its URL (or a saved connection); another kind
+    is refused at ``/connector/kind``. None when complete."""
+    kind = connector.kind.lower() if connector is not None else None
+    settings = connector.settings if connector is not None else {}
+    if connector is not None and kind == "sql":
         table = settings.get("table")
         if not isinstance(table, str) or not table:
-            return "a branch's SQL target names its table: connector.settings.table"
+            return "", "a branch's SQL target names its table: connector.settings.table"
         url = settings.get("url")
         if connector.connection is None and (not isinstance(url, str) or not url):
             return (
+                "",
                 "a branch's SQL target names its database: connector.settings.url, "
-                "or a saved connection in connector.connection"
+                "or a saved connection in connector.connection",
             )
         return None
-    path = connector.settings.get("path") if connector is not None else None
+    if connector is not None and kind == "http":
+        url = settings.get("url")
+        if connector.connection is None and (not isinstance(url, str) or not url):
+            return (
+                "",
+                "a branch's HTTP target names its endpoint: connector.settings.url, or a "
+                "saved connection in connector.connection",
+            )
+        if connector.connection is None and not str(url).lower().startswith(
+            ("http://", "https://")
+        ):
+            return "/connector/settings/url", f"not an http(s) URL: {url!r}"
+        return None
+    if connector is not None and kind not in _FILE_KINDS:
+        return (
+            "/connector/kind",
+            f"a branch's target is a file ({', '.join(sorted(_FILE_KINDS))}), a SQL table "
+            f"(sql) or an HTTP endpoint (http), not {connector.kind!r}",
+        )
+    path = settings.get("path")
     if not isinstance(path, str) or not path:
         return (
+            "",
             "a branch's target names its file: connector.settings.path, beside the run's "
-            "output (or a SQL table: kind sql with settings.table)"
+            "output (or a SQL table: kind sql with settings.table; an HTTP endpoint: kind "
+            "http with settings.url)",
         )
     return None
