@@ -117,7 +117,7 @@ def test_a_branch_gets_a_sql_target_chosen_typed_saved_reopened_and_run(
     _choose(qtbot, editor.kind, "SQL table")
     assert editor.form.isRowVisible(editor.table) and editor.form.isRowVisible(editor.url)
     offered = [editor.connection.itemText(i) for i in range(editor.connection.count())]
-    assert offered == ["(none: a database URL)", "warehouse"]  # not the HTTP one
+    assert offered == ["(none: the URL below)", "warehouse"]  # not the HTTP one
     assert check.text().splitlines() == [
         "✗ choose a saved connection, or give the database URL",
         "✗ give the table's name",
@@ -279,3 +279,49 @@ def _shots(window: MainWindow, name: str) -> None:
             QApplication.processEvents()
             window.grab().save(str(out / f"{name}_{shade}_{width}.png"))
     apply_theme(app, LIGHT)
+
+
+def test_a_branch_gets_an_http_target_through_a_saved_connection(
+    store_window: MainWindow, warehouse: Path, qtbot: QtBot
+) -> None:
+    window = store_window
+    window.actions_by_name["new_pipeline"].trigger()
+    page = window.pipelines_page
+    qtbot.waitUntil(page.isVisible)
+    add_chip(qtbot, page, "route")
+    _select_branch(qtbot, page, 0)
+    editor = _target_editor(page)
+    check = editor.findChild(QLabel, "step_target_check")
+    assert check is not None
+    _choose(qtbot, editor.kind, "HTTP endpoint")
+    assert not editor.form.isRowVisible(editor.table) and editor.form.isRowVisible(editor.method)
+    offered = [editor.connection.itemText(i) for i in range(editor.connection.count())]
+    assert offered == ["(none: the URL below)", "crm_api"]  # the HTTP ones only
+    retype(qtbot, _field(editor, "target_url"), "ftp://crm.test/x")
+    assert check.text() == "✗ 'ftp://crm.test/x' is not an http:// or https:// URL"
+    assert _branch_target(page) is None
+    _choose(qtbot, editor.connection, "crm_api")
+    retype(qtbot, _field(editor, "target_url"), "/overtime")
+    assert _branch_target(page) == {
+        "kind": "http",
+        "connection": "crm_api",
+        "settings": {"url": "/overtime"},
+    }
+    _choose(qtbot, editor.method, "PUT")
+    retype(qtbot, _field(editor, "target_batch_size"), "0")
+    assert check.text() == "✗ 0: the records per request are a whole number, 1 or more"
+    retype(qtbot, _field(editor, "target_batch_size"), "50")
+    assert _branch_target(page) == {
+        "kind": "http",
+        "connection": "crm_api",
+        "settings": {"url": "/overtime", "method": "PUT", "batch_size": 50},
+    }
+    assert rows(page, "branches").rows()[0][2] == "http: crm_api /overtime"
+    assert page.problem_texts() == ["No problems: the pipeline compiles."]
+    # To a SQL table: the HTTP connection is not offered, nothing is edited until it is whole.
+    _choose(qtbot, editor.kind, "SQL table")
+    offered = [editor.connection.itemText(i) for i in range(editor.connection.count())]
+    assert offered == ["(none: the URL below)", "warehouse"]
+    assert editor.connection.currentText() == "(none: the URL below)"
+    still = _branch_target(page)
+    assert still is not None and still["kind"] == "http"

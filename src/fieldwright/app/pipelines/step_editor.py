@@ -83,14 +83,19 @@ def _json_value(text: str) -> Any:
 
 
 def target_label(target: dict[str, Any] | None) -> str:
-    """What a branch's target shows in the Target column: a file's name, or a SQL table
-    as ``sql: TABLE`` (``sql: CONNECTION/TABLE`` through a saved connection)."""
+    """What a branch's target shows in the Target column: a file's name, a SQL table as
+    ``sql: TABLE`` (``sql: CONNECTION/TABLE`` through a saved connection), an HTTP
+    endpoint as ``http: URL`` (``http: CONNECTION URL``, the URL maybe a path on it)."""
     connector = (target or {}).get("connector") or {}
     settings = connector.get("settings") or {}
-    if str(connector.get("kind", "")).lower() == "sql":
+    kind = str(connector.get("kind", "")).lower()
+    via = connector.get("connection")
+    if kind == "sql":
         table = settings.get("table", "")
-        via = connector.get("connection")
         return f"sql: {via}/{table}" if via else f"sql: {table}"
+    if kind == "http":
+        url = str(settings.get("url", ""))
+        return f"http: {via} {url}".rstrip() if via else f"http: {url}"
     return str(settings.get("path", ""))
 
 
@@ -635,14 +640,14 @@ class StepEditor(QWidget):
         check.setObjectName("step_branches_check")
         check.setWordWrap(True)
         self.form.addRow("", check)
-        target_editor = BranchTargetEditor(self._sql_connections)
+        target_editor = BranchTargetEditor(self._connections_of_kind)
         self.form.addRow(target_editor)
         self._note(
             "When is a JMESPath over the record; a branch without one takes every record "
             "left (mode first). Select a branch's row to set its target below: a file "
-            "beside the run's output (or type its name in the Target column) or a SQL "
-            "table. Without a target its records go on after the route step; its own "
-            "steps are under it in the tree."
+            "beside the run's output (or type its name in the Target column), a SQL "
+            "table or an HTTP endpoint. Without a target its records go on after the "
+            "route step; its own steps are under it in the tree."
         )
         #: A row's target by its payload: a branch's index, or a new row's own token.
         targets: dict[Any, dict[str, Any] | None] = {
@@ -716,9 +721,9 @@ class StepEditor(QWidget):
 
         return collect
 
-    def _sql_connections(self) -> list[str]:
-        """The saved SQL connections a branch's table may be written through."""
-        return sorted(name for name, kind in self.list_connections() if kind == "sql")
+    def _connections_of_kind(self, wanted: str) -> list[str]:
+        """The saved connections of kind `wanted` (sql, http) a branch's target may name."""
+        return sorted(name for name, kind in self.list_connections() if kind == wanted)
 
     # -- reading the form back -------------------------------------------------------------
 
