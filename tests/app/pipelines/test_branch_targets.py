@@ -278,6 +278,11 @@ def _shots(window: MainWindow, name: str) -> None:
             window.resize(width, height)
             QApplication.processEvents()
             window.grab().save(str(out / f"{name}_{shade}_{width}.png"))
+            page = window.pipelines_page  # the branch target's rows, scrolled to
+            bar = page.editor.scroller.verticalScrollBar()
+            bar.setValue(bar.maximum())
+            window.grab().save(str(out / f"{name}_{shade}_{width}_scrolled.png"))
+            bar.setValue(0)
     apply_theme(app, LIGHT)
 
 
