@@ -606,3 +606,17 @@ UPDATE alembic_version SET version_num='0010' WHERE alembic_version.version_num 
 
 COMMIT;
 
+BEGIN;
+
+-- Running upgrade 0010 -> 0011
+
+ALTER TABLE template_instances ADD COLUMN pipeline_id BIGINT;
+
+ALTER TABLE template_instances ADD CONSTRAINT fk_template_instances_pipeline_id_pipelines FOREIGN KEY(pipeline_id) REFERENCES pipelines (id) ON DELETE SET NULL;
+
+CREATE INDEX ix_template_instances_pipeline_id ON template_instances (pipeline_id);
+
+UPDATE alembic_version SET version_num='0011' WHERE alembic_version.version_num = '0010';
+
+COMMIT;
+

@@ -742,3 +742,40 @@ CREATE TABLE transformation_versions (
 
 UPDATE alembic_version SET version_num='0010' WHERE alembic_version.version_num = '0009';
 
+-- Running upgrade 0010 -> 0011
+
+CREATE TABLE fw_template_instances_0011 (
+    id INTEGER NOT NULL, 
+    template_id INTEGER NOT NULL, 
+    mapping_id INTEGER, 
+    name TEXT NOT NULL, 
+    customizations JSON NOT NULL, 
+    status VARCHAR(10) NOT NULL, 
+    deployed_at DATETIME, 
+    deployed_by VARCHAR(100), 
+    created_at DATETIME NOT NULL, 
+    created_by VARCHAR(100) NOT NULL, 
+    updated_at DATETIME NOT NULL, 
+    updated_by VARCHAR(100) NOT NULL, 
+    pipeline_id INTEGER, 
+    CONSTRAINT pk_template_instances PRIMARY KEY (id), 
+    CONSTRAINT fk_template_instances_pipeline_id_pipelines FOREIGN KEY(pipeline_id) REFERENCES pipelines (id) ON DELETE SET NULL, 
+    CONSTRAINT fk_template_instances_template_id_templates FOREIGN KEY(template_id) REFERENCES templates (id) ON DELETE CASCADE, 
+    CONSTRAINT fk_template_instances_mapping_id_mappings FOREIGN KEY(mapping_id) REFERENCES mappings (id) ON DELETE SET NULL, 
+    CONSTRAINT ck_template_instances_deployment_status CHECK (status IN ('draft', 'testing', 'active', 'deprecated'))
+);
+
+INSERT INTO fw_template_instances_0011 (id, template_id, mapping_id, name, customizations, status, deployed_at, deployed_by, created_at, created_by, updated_at, updated_by) SELECT id, template_id, mapping_id, name, customizations, status, deployed_at, deployed_by, created_at, created_by, updated_at, updated_by FROM template_instances;
+
+DROP TABLE template_instances;
+
+ALTER TABLE fw_template_instances_0011 RENAME TO template_instances;
+
+CREATE INDEX ix_template_instances_template_id ON template_instances (template_id);
+
+CREATE INDEX ix_template_instances_mapping_id ON template_instances (mapping_id);
+
+CREATE INDEX ix_template_instances_pipeline_id ON template_instances (pipeline_id);
+
+UPDATE alembic_version SET version_num='0011' WHERE alembic_version.version_num = '0010';
+

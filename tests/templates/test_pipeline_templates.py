@@ -229,7 +229,7 @@ def test_using_it_twice_for_a_client_the_same_day_saves_nothing(service: Service
     with pytest.raises(SaveConflict, match="pipeline_QBT_WFNPAY_ACME_20261203"):
         service.templates.use(CODE, "acme", today=DAY)
     assert len(service.list_mappings()) == before
-    assert len(service.templates.instances(CODE)) == 2
+    assert len(service.templates.instances(CODE)) == 3  # two mappings and the pipeline
     with pytest.raises(Exception, match="client code 'a c' must be 2-20 letters or digits"):
         service.templates.use(CODE, "a c", today=DAY)
 

@@ -133,7 +133,9 @@ class PipelineState:
         self._notify([StepsChanged()])
 
     def problems(self, connections: Callable[[str], ConnectorRef] | None = None) -> list[Problem]:
-        stored = isinstance(self.location, StoredPipeline)
+        # A pipeline from the store, or a new one while a store is open (its map steps may
+        # name stored mappings), is checked as the store checks it; a file's as a file.
+        stored = isinstance(self.location, StoredPipeline) or self.location is None
         check = self.check_stored if stored else None
         return pipeline_problems(self.document, self.base, connections, check)
 

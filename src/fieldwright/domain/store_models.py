@@ -290,6 +290,8 @@ class TemplateInstanceRecord(_Record):
     template_version: str
     name: str
     mapping_key: str | None = None
+    #: The pipeline the template version made (an instance names a mapping or a pipeline).
+    pipeline_key: str | None = None
     customizations: dict[str, JsonValue] = Field(default_factory=dict)
     status: DeploymentStatus = DeploymentStatus.DRAFT
     deployed_at: datetime | None = None

@@ -18,8 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fieldwright.connectors import ConnectorError
-from fieldwright.domain import ConnectorRef, MappingDocument, Problem, load
+from fieldwright.domain import ConnectorRef, DocumentError, MappingDocument, Problem, load
 from fieldwright.domain.pipeline import (
     EnrichStep,
     MapStep,
@@ -171,8 +170,9 @@ class StoredPipelines:
                 return mappings.load_mapping(name)
             path = Path(name)
             if not path.is_file():
-                raise ConnectorError(
-                    f"map step: {name!r} is neither a stored mapping's key nor a mapping file"
+                # A problem at the step's pointer (checking as you type lists it), not an error.
+                raise DocumentError(
+                    [Problem("", f"{name!r} is neither a stored mapping's key nor a mapping file")]
                 )
             return load(path)
 

@@ -23,8 +23,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fieldwright.domain import DocumentError, MappingDocument, Problem
+from fieldwright.domain import ConnectorRef, DocumentError, MappingDocument, Problem
 from fieldwright.domain.pipeline import PipelineDocument
+from fieldwright.domain.pipeline_store import PipelineDiff, PipelineVersionInfo
 from fieldwright.domain.store_models import (
     DeploymentStatus,
     MappingDiff,
@@ -55,6 +56,7 @@ from fieldwright.service.errors import InvalidDocument, InvalidRequest, NotFound
 from fieldwright.service.stored_pipelines import _anchor_steps
 from fieldwright.store import MappingRepository, PipelineRepository, Store
 from fieldwright.store.diff import diff_documents
+from fieldwright.store.pipeline_diff import diff_pipelines
 
 if TYPE_CHECKING:
     from fieldwright.engine.pipeline import CompiledPipeline
@@ -251,6 +253,44 @@ def test_template_file(path: PathLike) -> list[tuple[str, SuiteResult]]:
         ) from exc
 
 
+def _with_connectors(
+    pipeline: PipelineDocument, source: ConnectorRef | None, target: ConnectorRef | None
+) -> PipelineDocument:
+    """`pipeline` reading from `source` and writing to `target` where they are given (the
+    template's record schemas kept)."""
+    update = {
+        side: getattr(pipeline, side).model_copy(update={"connector": ref})
+        for side, ref in (("source", source), ("target", target))
+        if ref is not None
+    }
+    return pipeline.model_copy(update=update) if update else pipeline
+
+
+def _use_choices(
+    client: str, source: ConnectorRef | None, target: ConnectorRef | None
+) -> dict[str, Any]:
+    """What a pipeline instance was given on use: its client, its connectors if chosen."""
+    chosen: dict[str, Any] = {"client": client}
+    for side, ref in (("source", source), ("target", target)):
+        if ref is not None:
+            chosen[side] = ref.model_dump(mode="json", exclude_none=True)
+    return chosen
+
+
+def _chosen_ref(chosen: Mapping[str, Any], side: str) -> ConnectorRef | None:
+    data = chosen.get(side)
+    return ConnectorRef.model_validate(data) if isinstance(data, dict) else None
+
+
+def _describe_diff(diff: PipelineDiff) -> str:
+    parts = [f"step {name!r} added" for name in diff.added]
+    parts += [f"step {name!r} removed" for name in diff.removed]
+    parts += [f"step {c.step!r} changed ({', '.join(c.changes)})" for c in diff.changed]
+    parts += ["steps reordered"] if diff.reordered else []
+    parts += [f"{name} changed" for name in diff.other_changes]
+    return "; ".join(parts)
+
+
 def _content_hash(template: TemplateDocument) -> str:
     neutral = template.model_copy(update={"certified": False, "certified_at": None})
     return hashlib.sha256(dump_template(neutral).encode("utf-8")).hexdigest()
@@ -430,10 +470,15 @@ class Templates:
         version: int | None = None,
         name: str | None = None,
         today: date | None = None,
+        source: ConnectorRef | None = None,
+        target: ConnectorRef | None = None,
     ) -> TemplateUse:
         """Make a template's mappings (and its pipeline, when it carries one) in the store,
-        keys derived from the client code, their tests with them; each mapping is recorded
-        as a draft instance of the template version. Nothing is saved when a key is taken."""
+        keys derived from the client code, their tests with them; each mapping, and the
+        pipeline, is recorded as a draft instance of the template version. `source` and
+        `target` (a saved connection's reference) replace the pipeline's connectors; they
+        are the instance's customisations from the start. Nothing is saved when a key is
+        taken."""
         template = self.get(code, version)
         verdict = self.certify(template)
         if not verdict.certified:
@@ -443,6 +488,11 @@ class Templates:
                 f"{why or 'it has no tests'}. Fix it and import it again."
             )
         day = today or date.today()
+        if template.pipeline is None and (source is not None or target is not None):
+            raise InvalidRequest(
+                f"template {code!r} makes mappings, not a pipeline: choose their connections "
+                "on the mappings"
+            )
         shipped, template = template, self._resolved(template)
         try:
             keys: dict[str | None, str] = (
@@ -469,6 +519,7 @@ class Templates:
                     mapping_keys={n: k for n, k in keys.items() if n is not None},
                     client=client_code,
                 )
+                pipeline = _with_connectors(pipeline, source, target)
             self._refuse_taken(list(keys.values()), pipeline_key)
             self._ensure_stored(shipped)
             comment = f"from {code} version {template.version}"
@@ -485,6 +536,16 @@ class Templates:
                 )
             if pipeline is not None:
                 self._pipelines.save_pipeline(pipeline, base_version=None, comment=comment)
+                self._repo.add_instance(
+                    TemplateInstanceRecord(
+                        template_code=code,
+                        template_version=str(template.version),
+                        name=pipeline.name,
+                        pipeline_key=pipeline.key,
+                        customizations=_use_choices(client_code, source, target),
+                        status=DeploymentStatus.DRAFT,
+                    )
+                )
         return TemplateUse(code, template.version, tuple(keys.values()), pipeline_key)
 
     def _refuse_taken(self, mapping_keys: list[str], pipeline_key: str | None) -> None:
@@ -575,6 +636,101 @@ class Templates:
             )
             self._repo.update_instance(
                 record.model_copy(update={"template_version": str(plan.to_version)})
+            )
+            return info
+
+    # -- pipelines made by a template -------------------------------------------------------
+
+    def pipeline_instance(self, pipeline_key: str) -> TemplateInstanceRecord:
+        """Which template version a pipeline was made from (or last upgraded to)."""
+        with service_errors():
+            return self._repo.instance_for_pipeline(pipeline_key)
+
+    def _pipeline_base(
+        self, record: TemplateInstanceRecord, version: int | None = None
+    ) -> PipelineDocument:
+        """The pipeline template version `version` (default: the instance's) makes for the
+        instance: its key, name, client, mapping keys and the connectors chosen on use."""
+        template = self.get(record.template_code, version or int(record.template_version))
+        assert record.pipeline_key is not None
+        if template.pipeline is None:
+            raise InvalidRequest(
+                f"{record.template_code} version {template.version} carries no pipeline: "
+                f"{record.pipeline_key!r} cannot be made from it"
+            )
+        prefix = "mapping_" + record.pipeline_key.removeprefix("pipeline_")
+        chosen = record.customizations
+        with service_errors(f"expanding template {record.template_code!r}"):
+            pipeline = expand_pipeline(
+                self._resolved(template),
+                key=record.pipeline_key,
+                name=record.name,
+                mapping_keys={n: f"{prefix}_{n.upper()}" for n in template.mappings},
+                client=str(chosen.get("client") or ""),
+            )
+            return _with_connectors(
+                pipeline, _chosen_ref(chosen, "source"), _chosen_ref(chosen, "target")
+            )
+
+    def pipeline_customisations(self, pipeline_key: str) -> PipelineDiff:
+        """What the analyst changed in a pipeline since its template version made it."""
+        record = self.pipeline_instance(pipeline_key)
+        with service_errors():
+            current = self._pipelines.load_pipeline(pipeline_key)
+        base = self._pipeline_base(record).model_copy(update={"version": current.version})
+        return diff_pipelines(base, current)
+
+    def upgrade_pipeline(
+        self, pipeline_key: str, to_version: int | None = None
+    ) -> PipelineVersionInfo:
+        """Make the pipeline of a newer template version a new version of `pipeline_key`,
+        with the mappings that version names and the store lacks. Refused, with what changed,
+        when the analyst changed the pipeline since the template made it: the upgrade would
+        lose those changes (the mappings' upgrades merge; a pipeline's does not yet)."""
+        record = self.pipeline_instance(pipeline_key)
+        newer = self.get(record.template_code, to_version)
+        old_version = int(record.template_version)
+        if newer.version <= old_version:
+            raise InvalidRequest(
+                f"{pipeline_key!r} is already on {record.template_code} version {old_version}; "
+                f"there is nothing newer than version {newer.version} to upgrade to"
+            )
+        changed = self.pipeline_customisations(pipeline_key)
+        if not changed.is_empty:
+            raise InvalidRequest(
+                f"{pipeline_key!r} was changed since {record.template_code} version "
+                f"{old_version} made it ({_describe_diff(changed)}): upgrading to version "
+                f"{newer.version} would lose those changes, so nothing was saved. Save the "
+                "changes elsewhere, restore the version the template made, then upgrade"
+            )
+        upgraded = self._pipeline_base(record, newer.version)
+        prefix = "mapping_" + pipeline_key.removeprefix("pipeline_")
+        keys = {n: f"{prefix}_{n.upper()}" for n in newer.mappings}
+        comment = f"upgraded to {record.template_code} version {newer.version}"
+        with service_errors(f"upgrading {pipeline_key!r}"):
+            missing: dict[str | None, str] = {
+                n: k for n, k in keys.items() if not self._mappings.exists(k)
+            }
+            documents = _expanded_mappings(self._resolved(newer), missing, record.name)
+            self._ensure_stored(newer)
+            for document in documents.values():
+                self._mappings.save_mapping(document, base_version=None, comment=comment)
+                self._repo.add_instance(
+                    TemplateInstanceRecord(
+                        template_code=record.template_code,
+                        template_version=str(newer.version),
+                        name=document.name,
+                        mapping_key=document.key,
+                        status=DeploymentStatus.DRAFT,
+                    )
+                )
+            info = self._pipelines.save_pipeline(
+                upgraded,
+                base_version=self._pipelines.latest_version(pipeline_key),
+                comment=comment,
+            )
+            self._repo.update_instance(
+                record.model_copy(update={"template_version": str(newer.version)})
             )
             return info
 

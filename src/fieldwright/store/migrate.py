@@ -65,6 +65,7 @@ REVISIONS: tuple[str, ...] = (
     "0008",
     "0009",
     "0010",
+    "0011",
 )
 #: The newest revision: the schema this program expects.
 HEAD = REVISIONS[-1]

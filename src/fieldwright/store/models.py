@@ -250,6 +250,10 @@ class TemplateInstance(Audited, Base):
     mapping_id: Mapped[int | None] = mapped_column(
         ForeignKey("mappings.id", ondelete="SET NULL"), index=True
     )
+    #: The pipeline the template version made (revision 0011); such a row names no mapping.
+    pipeline_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pipelines.id", ondelete="SET NULL"), index=True
+    )
     name: Mapped[str] = mapped_column(Text)
     customizations: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     status: Mapped[DeploymentStatus] = mapped_column(

@@ -14,7 +14,7 @@ from fieldwright.domain.secrets_scan import describe_findings, document_secrets
 from fieldwright.domain.store_models import TemplateInstanceRecord, TemplateRecord
 from fieldwright.store._util import check_key, clean
 from fieldwright.store.errors import Conflict, InvalidRecord, NotFound
-from fieldwright.store.models import Mapping, Template, TemplateInstance
+from fieldwright.store.models import Mapping, Pipeline, Template, TemplateInstance
 from fieldwright.store.store import Store
 
 __all__ = ["TemplateRepository"]
@@ -53,7 +53,11 @@ def _apply(row: Template, record: TemplateRecord) -> None:
 
 
 def _instance(
-    row: TemplateInstance, code: str, version: str, mapping_key: str
+    row: TemplateInstance,
+    code: str,
+    version: str,
+    mapping_key: str | None,
+    pipeline_key: str | None = None,
 ) -> TemplateInstanceRecord:
     return TemplateInstanceRecord(
         id=row.id,
@@ -61,6 +65,7 @@ def _instance(
         template_version=version,
         name=row.name,
         mapping_key=mapping_key,
+        pipeline_key=pipeline_key,
         customizations=row.customizations,
         status=row.status,
         deployed_at=row.deployed_at,
@@ -151,19 +156,31 @@ class TemplateRepository:
     # -- instances --------------------------------------------------------------------------
 
     def add_instance(self, record: TemplateInstanceRecord) -> TemplateInstanceRecord:
-        """Record that a mapping was made from a template version."""
+        """Record that a mapping, or a pipeline, was made from a template version."""
+        if record.mapping_key is not None and record.pipeline_key is not None:
+            raise InvalidRecord(
+                f"a template instance names a mapping or a pipeline, not both "
+                f"({record.mapping_key!r} and {record.pipeline_key!r})"
+            )
         with self._store.session(write=True) as session:
             template = self._row(session, record.template_code, record.template_version)
-            mapping_id = None
+            mapping_id = pipeline_id = None
             if record.mapping_key is not None:
                 mapping_id = session.scalar(
                     select(Mapping.id).where(Mapping.key == record.mapping_key)
                 )
                 if mapping_id is None:
                     raise NotFound(f"there is no mapping {record.mapping_key!r} in the store")
+            if record.pipeline_key is not None:
+                pipeline_id = session.scalar(
+                    select(Pipeline.id).where(Pipeline.key == record.pipeline_key)
+                )
+                if pipeline_id is None:
+                    raise NotFound(f"there is no pipeline {record.pipeline_key!r} in the store")
             row = TemplateInstance(
                 template_id=template.id,
                 mapping_id=mapping_id,
+                pipeline_id=pipeline_id,
                 name=clean(record.name),
                 customizations=clean(record.customizations),
                 status=record.status,
@@ -175,18 +192,36 @@ class TemplateRepository:
             return record.model_copy(update={"id": row.id})
 
     def instances(self, code: str) -> list[TemplateInstanceRecord]:
+        """The instances of template `code`, oldest first: its mappings' and pipelines'."""
         query = (
-            select(TemplateInstance, Template.version, Mapping.key)
+            select(TemplateInstance, Template.version, Mapping.key, Pipeline.key)
             .join(Template, TemplateInstance.template_id == Template.id)
             .outerjoin(Mapping, TemplateInstance.mapping_id == Mapping.id)
+            .outerjoin(Pipeline, TemplateInstance.pipeline_id == Pipeline.id)
             .where(Template.code == code)
             .order_by(TemplateInstance.id)
         )
         with self._store.session() as session:
             return [
-                _instance(row, code, version, mapping_key)
-                for row, version, mapping_key in session.execute(query)
+                _instance(row, code, version, mapping_key, pipeline_key)
+                for row, version, mapping_key, pipeline_key in session.execute(query)
             ]
+
+    def instance_for_pipeline(self, pipeline_key: str) -> TemplateInstanceRecord:
+        """The most recent instance record of a pipeline made from a template."""
+        query = (
+            select(TemplateInstance, Template.code, Template.version)
+            .join(Template, TemplateInstance.template_id == Template.id)
+            .join(Pipeline, TemplateInstance.pipeline_id == Pipeline.id)
+            .where(Pipeline.key == pipeline_key)
+            .order_by(TemplateInstance.id.desc())
+        )
+        with self._store.session() as session:
+            found = session.execute(query).first()
+            if found is None:
+                raise NotFound(f"pipeline {pipeline_key!r} was not made from a template")
+            row, code, version = found
+            return _instance(row, code, version, None, pipeline_key)
 
     def instance_for_mapping(self, mapping_key: str) -> TemplateInstanceRecord:
         """The most recent instance record of a mapping made from a template."""

@@ -53,7 +53,8 @@ def _use(window: MainWindow, qtbot: QtBot) -> tuple[str, PipelinePage]:
     dialog = panel.use_dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.create_button.text() == "Create pipeline"
-    assert not dialog.source_connection.isVisible()  # a pipeline keeps its own endpoints
+    assert dialog.source_connection.isVisible()  # a saved connection, or the template's
+    assert dialog.chosen_connection("source") is None  # the template's, unless chosen
     assert not dialog.create_button.isEnabled()
     qtbot.keyClicks(dialog.client, "acme")
     with qtbot.waitSignal(panel.pipelineCreated) as created:

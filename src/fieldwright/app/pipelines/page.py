@@ -108,6 +108,9 @@ class PipelinePage(QWidget):
     """The Pipeline Designer."""
 
     message = Signal(str)
+    #: A map step's mapping to open in the Mapping Designer: (a stored mapping's key, True)
+    #: or (a mapping file's path, made absolute from the pipeline file's folder, False).
+    openMapping = Signal(str, bool)
 
     def __init__(
         self,
@@ -160,9 +163,14 @@ class PipelinePage(QWidget):
         child(QGroupBox, "steps_box").layout().addWidget(self.tree)  # type: ignore[union-attr]
         self.editor = StepEditor()
         if self.service is not None:
+            connections = self.service.connections
+            service = self.service
+            self.editor.list_mappings = lambda: [(m.key, m.name) for m in service.list_mappings()]
+            # A branch's SQL target lists them when its route is shown (saved meanwhile too).
+            self.editor.list_connections = lambda: [(c.name, c.kind) for c in connections.list()]
             try:
                 self.editor.connection_names = sorted(
-                    c.name for c in self.service.connections.list() if c.kind in ("sql", "http")
+                    c.name for c in connections.list() if c.kind in ("sql", "http")
                 )
             except ServiceError:
                 self.editor.connection_names = []  # the store cannot list them: type a name
@@ -207,6 +215,7 @@ class PipelinePage(QWidget):
         self.tree.moveRequested.connect(self._move)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         self.editor.stepEdited.connect(self._step_edited)
+        self.editor.openMapping.connect(self._open_mapping)
         self.delete_button.clicked.connect(self.delete_selected)
         self.problems.itemActivated.connect(self._problem_activated)
 
@@ -240,6 +249,18 @@ class PipelinePage(QWidget):
     def _step_edited(self, at: StepAt, step: PipelineStep, key: str) -> None:
         label = f"Edit {key.split(':')[0] or 'settings'} of {step.name!r}"
         self.session.push(ReplaceStep(at, step, label, merge_key=key))
+
+    def _open_mapping(self, name: str) -> None:
+        stored = False
+        if self.service is not None:
+            try:
+                stored = name in {m.key for m in self.service.list_mappings(name)}
+            except ServiceError as exc:
+                self.message.emit(str(exc))
+                return
+        if not stored and not Path(name).is_absolute() and self.session.base is not None:
+            name = str(self.session.base / name)
+        self.openMapping.emit(name, stored)
 
     # -- following the document ------------------------------------------------------------
 

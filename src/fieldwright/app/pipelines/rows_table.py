@@ -130,6 +130,27 @@ class RowsTable(QWidget):
         items = [self.table.item(row, 0) for row in range(self.table.rowCount())]
         return [item.data(_PAYLOAD) if item is not None else None for item in items]
 
+    def set_text(self, row: int, column: int, text: str) -> None:
+        """Put `text` in a text cell without `changed` (the caller edits the step itself)."""
+        item = self.table.item(row, column)
+        if item is None:
+            return
+        self._filling = True
+        try:
+            item.setText(text)
+        finally:
+            self._filling = False
+
+    def set_payload(self, row: int, payload: Any) -> None:
+        item = self.table.item(row, 0)
+        if item is None:
+            return
+        self._filling = True
+        try:
+            item.setData(_PAYLOAD, payload)
+        finally:
+            self._filling = False
+
     def _add_clicked(self) -> None:
         self._filling = True
         try:

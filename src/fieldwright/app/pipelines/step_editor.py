@@ -21,13 +21,16 @@ from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
+from fieldwright.app.pipelines.branch_target import BranchTargetEditor, file_kind
 from fieldwright.app.pipelines.rows_table import Column, RowsTable
 from fieldwright.authoring.pipeline_edits import StepAt, step_from_data
 from fieldwright.domain.pipeline import (
@@ -39,7 +42,7 @@ from fieldwright.domain.pipeline import (
     PipelineStep,
     RouteMode,
 )
-from fieldwright.service import check_filter
+from fieldwright.service import ServiceError, check_filter
 
 __all__ = ["StepEditor", "validation_text"]
 
@@ -80,32 +83,41 @@ def _json_value(text: str) -> Any:
 
 
 def target_label(target: dict[str, Any] | None) -> str:
-    """What a branch's target shows in the Target column: a file's name, or a SQL table
-    as ``sql: TABLE`` (``sql: CONNECTION/TABLE`` through a saved connection)."""
+    """What a branch's target shows in the Target column: a file's name, a SQL table as
+    ``sql: TABLE`` (``sql: CONNECTION/TABLE`` through a saved connection), an HTTP
+    endpoint as ``http: URL`` (``http: CONNECTION URL``, the URL maybe a path on it)."""
     connector = (target or {}).get("connector") or {}
     settings = connector.get("settings") or {}
-    if str(connector.get("kind", "")).lower() == "sql":
+    kind = str(connector.get("kind", "")).lower()
+    via = connector.get("connection")
+    if kind == "sql":
         table = settings.get("table", "")
-        via = connector.get("connection")
         return f"sql: {via}/{table}" if via else f"sql: {table}"
+    if kind == "http":
+        url = str(settings.get("url", ""))
+        return f"http: {via} {url}".rstrip() if via else f"http: {url}"
     return str(settings.get("path", ""))
-
-
-def _target_kind(path: str) -> str:
-    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
-    return suffix if suffix in _FILE_KINDS else "ndjson"
 
 
 class StepEditor(QWidget):
     """The selected step's settings."""
 
     stepEdited = Signal(object, object, str)  #: (StepAt, PipelineStep, merge key)
+    openMapping = Signal(str)  #: a map step's stored mapping key or mapping file, to open
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pipeline_step_editor")
         #: The saved connections an enrich source may name (offered as you type).
         self.connection_names: list[str] = []
+        #: The stored mappings as (key, name), fetched through the service when a map step
+        #: is shown.
+        self.list_mappings: Callable[[], list[tuple[str, str]]] = list
+        #: The saved connections as (name, kind), fetched through the service when asked.
+        self.list_connections: Callable[[], list[tuple[str, str]]] = list
+        #: The route step and branch row last selected: selected again when the step's
+        #: form is built anew (an undo, a redo), so its target stays in view.
+        self._branch_row: tuple[StepAt, int] | None = None
         self.at: StepAt | None = None
         self.step: PipelineStep | None = None
         self._getters: dict[str, Callable[[], Any]] = {}
@@ -255,15 +267,72 @@ class StepEditor(QWidget):
 
     def _build_map(self, data: dict[str, Any]) -> Callable[[], dict[str, Any]]:
         mapping = data["mapping"]
-        if isinstance(mapping, str):
-            self._line("mapping", "Mapping file", mapping, placeholder="orders.fwmap.json")
-            return lambda: {"mapping": self._getters["mapping"]()}
-        fields = len(mapping.get("fields", []))
+        inline = mapping if isinstance(mapping, dict) else None
+        combo = QComboBox()
+        combo.setObjectName("step_mapping")
+        combo.setEditable(True)
+        combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        label = ""
+        if inline is not None:
+            fields = len(inline.get("fields", []))
+            label = f"(inline: {inline.get('name', '')}, {fields} field mappings)"
+            combo.addItem(label)
+        for key, name in self._stored_mappings():
+            combo.addItem(key)
+            combo.setItemData(combo.count() - 1, name, Qt.ItemDataRole.ToolTipRole)
+        current = label or str(mapping)
+        combo.setCurrentIndex(combo.findText(current))  # -1: a file, or a key not stored
+        combo.setEditText(current)
+        line = combo.lineEdit()
+        assert line is not None
+        line.setPlaceholderText("a stored mapping's key, or orders.fwmap.json")
+        opener = QPushButton("Open in Designer")
+        opener.setObjectName("step_open_mapping")
+        opener.setToolTip("Open the stored mapping or the mapping file in the Mapping Designer")
+        row = QWidget()
+        across = QHBoxLayout(row)
+        across.setContentsMargins(0, 0, 0, 0)
+        across.addWidget(combo, 1)
+        across.addWidget(opener)
+        self.form.addRow("Mapping", row)
+
+        def chosen() -> str:
+            return combo.currentText().strip()
+
+        def enable() -> None:
+            opener.setEnabled(bool(chosen()) and chosen() != label)
+
+        self._getters["mapping"] = chosen
+
+        def text_changed(_text: str) -> None:
+            enable()
+            self._changed("mapping")
+
+        combo.currentTextChanged.connect(text_changed)
+        opener.clicked.connect(lambda: self.openMapping.emit(chosen()))
+        enable()
         self._note(
-            f"Inline mapping {mapping.get('name', '')!r} ({fields} field mappings): edit its "
-            "fields in the pipeline file, or save it as a mapping file and name that here."
+            "Choose a stored mapping (its key), or type a mapping file's path (relative to "
+            "the pipeline file). "
+            + (
+                "The inline mapping's fields are edited in the pipeline file; choosing a "
+                "stored mapping replaces it (Undo brings it back)."
+                if inline is not None
+                else ""
+            )
         )
-        return lambda: {"mapping": mapping}
+
+        def collect() -> dict[str, Any]:
+            text = chosen()
+            return {"mapping": inline if inline is not None and text == label else text}
+
+        return collect
+
+    def _stored_mappings(self) -> list[tuple[str, str]]:
+        try:
+            return self.list_mappings()
+        except ServiceError:
+            return []  # the store cannot list them: a key or a file is typed
 
     def _build_filter(self, data: dict[str, Any]) -> Callable[[], dict[str, Any]]:
         self._line("predicate", "Keep when", data["predicate"], predicate=True)
@@ -571,12 +640,30 @@ class StepEditor(QWidget):
         check.setObjectName("step_branches_check")
         check.setWordWrap(True)
         self.form.addRow("", check)
+        target_editor = BranchTargetEditor(self._connections_of_kind)
+        self.form.addRow(target_editor)
         self._note(
             "When is a JMESPath over the record; a branch without one takes every record "
-            "left (mode first). Target: a file beside the run's output (a SQL table, shown "
-            "as sql: TABLE, is set in the pipeline file). Without a target its records go "
-            "on after the route step; its own steps are under it in the tree."
+            "left (mode first). Select a branch's row to set its target below: a file "
+            "beside the run's output (or type its name in the Target column), a SQL "
+            "table or an HTTP endpoint. Without a target its records go on after the "
+            "route step; its own steps are under it in the tree."
         )
+        #: A row's target by its payload: a branch's index, or a new row's own token.
+        targets: dict[Any, dict[str, Any] | None] = {
+            n: branch.get("target") for n, branch in enumerate(branches)
+        }
+        tokens = iter(range(len(branches), 1 << 30))
+
+        def row_target(row: int) -> dict[str, Any] | None:
+            token = table.payloads()[row]
+            text = table.rows()[row][2]
+            before = targets.get(token)
+            if text and target_label(before) == text:
+                return before  # unchanged: kept whole (a SQL one, its other settings)
+            if not text:
+                return None
+            return {"connector": {"kind": file_kind(text), "settings": {"path": text}}}
 
         def show_checks() -> None:
             problems = [
@@ -589,35 +676,54 @@ class StepEditor(QWidget):
             check.style().unpolish(check)
             check.style().polish(check)
 
+        def show_target() -> None:
+            row = table.table.currentRow()
+            if row < 0 or row >= table.table.rowCount():
+                target_editor.show_target(None, None)
+                return
+            if self.at is not None:
+                self._branch_row = (self.at, row)
+            target_editor.show_target(table.rows()[row][0] or f"{row + 1}", row_target(row))
+
+        def target_edited(target: dict[str, Any] | None, key: str) -> None:
+            row = table.table.currentRow()
+            if row < 0:
+                return
+            token = table.payloads()[row]
+            if token is None:  # a row added here: it gets a token of its own
+                token = f"new {next(tokens)}"
+                table.set_payload(row, token)
+            targets[token] = target
+            table.set_text(row, 2, target_label(target))
+            self._changed(f"branches:{key}")
+
         show_checks()
         table.changed.connect(lambda _c: show_checks())
+        table.table.currentCellChanged.connect(lambda *_a: show_target())
+        table.changed.connect(lambda column: show_target() if column in (0, 2, -1) else None)
+        target_editor.edited.connect(target_edited)
+        if self._branch_row is not None and self._branch_row[0] == self.at:
+            table.table.setCurrentCell(min(self._branch_row[1], len(branches) - 1), 0)
+        show_target()
 
         def collect() -> dict[str, Any]:
             out = []
-            for (name, when, target), origin in zip(table.rows(), table.payloads(), strict=True):
+            for row, origin in enumerate(table.payloads()):
+                name, when, _target = table.rows()[row]
                 kept: dict[str, Any] = (
-                    dict(branches[origin]) if isinstance(origin, int) else {"steps": []}
+                    dict(branches[origin])
+                    if isinstance(origin, int) and origin < len(branches)
+                    else {"steps": []}
                 )
-                kept.update(name=name, when=when or None)
-                if target:
-                    before = kept.get("target") or {}
-                    same = target_label(before) == target  # unchanged: kept whole (a SQL one)
-                    kept["target"] = (
-                        before
-                        if same
-                        else {
-                            "connector": {
-                                "kind": _target_kind(target),
-                                "settings": {"path": target},
-                            }
-                        }
-                    )
-                else:
-                    kept["target"] = None
+                kept.update(name=name, when=when or None, target=row_target(row))
                 out.append(kept)
             return {"branches": out}
 
         return collect
+
+    def _connections_of_kind(self, wanted: str) -> list[str]:
+        """The saved connections of kind `wanted` (sql, http) a branch's target may name."""
+        return sorted(name for name, kind in self.list_connections() if kind == wanted)
 
     # -- reading the form back -------------------------------------------------------------
 

@@ -14,6 +14,7 @@ files, the title) is the `DocumentController`'s; the window shows what it says.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSignalBlocker, Qt
@@ -378,7 +379,15 @@ class MainWindow(QMainWindow):
 
         page = PipelinePage(self.pipeline_session, self.store.service if self.store else None)
         page.message.connect(self.show_message)
+        page.openMapping.connect(self._open_mapping_of_pipeline)
         return page
+
+    def _open_mapping_of_pipeline(self, name: str, stored: bool) -> None:
+        """A map step's mapping, in the Designer (which shows itself once it is loaded)."""
+        if stored:
+            self.documents.open_stored(name)
+        else:
+            self.documents.open_path(Path(name))
 
     def _pipelines(self) -> PipelinePage:
         """The Pipelines page, shown (and built on first use)."""

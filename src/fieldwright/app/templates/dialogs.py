@@ -52,7 +52,7 @@ class UseTemplateDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("use_template_dialog")
         self.setWindowTitle("Use template")
-        self.resize(480, 240)
+        self.resize(520 if pipeline_steps else 480, 240)
         made = "pipeline" if pipeline_steps else "mapping"
         self.ui, self.create_button = _load(self, "use_template_dialog.ui", f"Create {made}")
         self.ui.child(QLabel, "use_template_intro").setText(
@@ -71,10 +71,14 @@ class UseTemplateDialog(QDialog):
         self.target_connection = self.ui.child(QComboBox, "target_connection")
         for combo in (self.source_connection, self.target_connection):
             combo.addItems([self.KEEP, *connections])
-        # A pipeline keeps its own source and target (set them on the Pipelines page).
-        for name in ("source_connection", "target_connection"):
-            self.ui.child(QLabel, f"{name}_label").setVisible(not pipeline_steps)
-            self.ui.child(QComboBox, name).setVisible(not pipeline_steps)
+        if pipeline_steps:  # the pipeline's own endpoints: what its runs read and write
+            self.ui.child(QLabel, "source_connection_label").setText("Pipeline reads from")
+            self.ui.child(QLabel, "target_connection_label").setText("Pipeline writes to")
+            for combo in (self.source_connection, self.target_connection):
+                combo.setToolTip(
+                    "A saved connection, or the template's own (set it later on the "
+                    "Pipelines page or in Run with…)"
+                )
         self.client.textChanged.connect(self._update)
         self._update()
 

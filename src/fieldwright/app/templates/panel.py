@@ -124,8 +124,9 @@ def _field_count(template: TemplateDocument, side: str) -> int:
     return sum(1 for _ in endpoint.walk())
 
 
-def describe(template: TemplateDocument, verdict: Certification) -> str:
-    """The detail pane's HTML for one template version and its recomputed certification."""
+def describe(template: TemplateDocument, verdict: Certification, made: str = "") -> str:
+    """The detail pane's HTML for one template version and its recomputed certification;
+    `made` (HTML: what the template made in the store) follows the certification."""
     e = html.escape
     rows = [
         ("Code", f"{e(template.code)} · version {template.version}"),
@@ -176,6 +177,8 @@ def describe(template: TemplateDocument, verdict: Certification) -> str:
         if not verdict.problems and not verdict.failures:
             parts.append("<li>the template has no tests</li>")
         parts.append("</ul>")
+    if made:
+        parts.append(made)
     if template.prerequisites:
         parts.append("<h3>Prerequisites</h3><ul>")
         parts.extend(f"<li>{e(item)}</li>" for item in template.prerequisites)
@@ -298,7 +301,44 @@ class TemplatePanel(QWidget):
             reason = html.escape(f"Cannot read {summary.code}: {exc}")
             self.details.setHtml(f"<p>{reason}</p>")
             return
-        self.details.setHtml(describe(template, verdict))
+        self.details.setHtml(describe(template, verdict, self._instances_html(summary.code)))
+
+    def _instances_html(self, code: str) -> str:
+        """What the template made in this store: its mappings and pipelines, each with the
+        template version it is on; a pipeline also says whether the analyst changed it."""
+        e = html.escape
+        try:
+            instances = self.service.templates.instances(code)
+        except ServiceError as exc:
+            return f"<h3>Made from it</h3><p>{e(f'Cannot list them: {exc}')}</p>"
+        if not instances:
+            return ""
+        items = []
+        for record in instances:
+            on = f"version {e(record.template_version)}"
+            if record.pipeline_key is not None:
+                items.append(
+                    f"<li>pipeline <b>{e(record.pipeline_key)}</b> · {on} · "
+                    f"{e(self._pipeline_state(record.pipeline_key))}</li>"
+                )
+            elif record.mapping_key is not None:
+                items.append(f"<li>mapping {e(record.mapping_key)} · {on}</li>")
+            else:
+                items.append(f"<li>{e(record.name)} · {on} · deleted from the store</li>")
+        return f"<h3>Made from it ({len(items)})</h3><ul>{''.join(items)}</ul>"
+
+    def _pipeline_state(self, key: str) -> str:
+        try:
+            diff = self.service.templates.pipeline_customisations(key)
+        except ServiceError as exc:
+            return f"cannot compare it with the template: {exc}"
+        if diff.is_empty:
+            return "as the template made it"
+        changed = [*diff.added, *diff.removed, *(c.step for c in diff.changed)]
+        parts = [f"steps {', '.join(changed)}"] if changed else []
+        parts += ["steps reordered"] if diff.reordered else []
+        parts += diff.other_changes
+        return "customised: " + "; ".join(parts) + " (an upgrade is refused until undone)"
 
     # -- use ------------------------------------------------------------------------------
 
@@ -343,10 +383,20 @@ class TemplatePanel(QWidget):
         self.mappingCreated.emit(document.key)
 
     def _use_pipeline(self, summary: TemplateSummary, dialog: UseTemplateDialog) -> None:
-        """A template that carries a pipeline: its mappings and pipeline (`pipelineCreated`)."""
+        """A template that carries a pipeline: its mappings and pipeline (`pipelineCreated`),
+        reading from and writing to the saved connections chosen, if any."""
         try:
+            chosen = {side: dialog.chosen_connection(side) for side in ("source", "target")}
+            refs = {
+                side: self.service.connections.reference(name) if name else None
+                for side, name in chosen.items()
+            }
             made = self.service.templates.use(
-                summary.code, dialog.client.text(), name=dialog.name.text().strip() or None
+                summary.code,
+                dialog.client.text(),
+                name=dialog.name.text().strip() or None,
+                source=refs["source"],
+                target=refs["target"],
             )
         except ServiceError as exc:
             QMessageBox.warning(self, "Cannot create the pipeline", str(exc))
