@@ -180,3 +180,15 @@ def test_revision_0011_keeps_the_instances_of_mappings(db_url: str) -> None:
 
         [old] = TemplateRepository(store).instances("template_A_B")
         assert (old.name, old.mapping_key, old.pipeline_key) == ("old", None, None)
+
+
+def test_deleting_the_pipeline_keeps_the_instance_without_it(service: Service) -> None:
+    """The instance row outlives its pipeline (its template version and customisations
+    are history), as a mapping's does; it no longer names a pipeline."""
+    service.templates.use(CODE, "acme", today=DAY)
+    service.pipelines.delete(KEY)
+    instances = service.templates.instances(CODE)
+    assert len(instances) == 3
+    assert [i.pipeline_key for i in instances] == [None, None, None]
+    with pytest.raises(Exception, match="was not made from a template"):
+        service.templates.pipeline_instance(KEY)
