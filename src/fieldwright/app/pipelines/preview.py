@@ -106,7 +106,7 @@ class PipelinePreviewPanel(QWidget):
     def _build(self) -> None:
         self.sample = QLineEdit()
         self.sample.setObjectName("pipeline_sample")
-        self.sample.setPlaceholderText("Sample file: NDJSON, JSON, CSV or Excel")
+        self.sample.setPlaceholderText("Sample file: NDJSON, JSON, CSV, Excel or Parquet")
         browse = QPushButton("Browse…")
         browse.setObjectName("pipeline_sample_browse")
         browse.clicked.connect(self._browse)
