@@ -204,8 +204,6 @@ class _Generator:
             ):
                 sub = self.bind(pattern.fast_sub)
                 return f"{sub}({self.bind(replacement)}, {value}, {self.bind(count)})"
-        if impl is numbers.to_number and not args:
-            return f"{self.bind(as_number_text)}({value})"
         return None
 
     def _emitted_block(self, step: CompiledStep, value: str, depth: int, call: str) -> bool:
@@ -273,6 +271,33 @@ class _Generator:
         self.emit(depth + 1, f"{value} = {call}")
         return True
 
+    def to_number(self, step: CompiledStep, value: str, index: int, depth: int) -> bool:
+        """to_number of plain digits (an int) or digits around one dot (a float), read at
+        once; other text through its str shortcut; False when the step is not that."""
+        if step.impl is not numbers.to_number or step.context or step.args:
+            return False
+        if step.passthrough:
+            self.emit(depth, f"if {value} is not None:")
+            depth += 1
+        whole, dot, fraction = f"w{index}", f"p{index}", f"f{index}"
+        self.emit(depth, f"if type({value}) is str and {value}.isascii():")
+        self.emit(depth + 1, f"{whole}, {dot}, {fraction} = {value}.partition('.')")
+        self.emit(depth + 1, f"if not {dot} and {whole}.isdigit():")
+        self.emit(depth + 2, f"{value} = int({value})")
+        # under 300 digits before the dot a float is finite (as_number_text checks it)
+        self.emit(
+            depth + 1,
+            f"elif {dot} and {whole}.isdigit() and {fraction}.isdigit() and len({whole}) < 300:",
+        )
+        self.emit(depth + 2, f"{value} = float({value})")
+        self.emit(depth + 1, "else:")
+        self.emit(depth + 2, f"{value} = {self.bind(as_number_text)}({value})")
+        self.emit(depth, f"elif type({value}) is str:")
+        self.emit(depth + 1, f"{value} = {self.bind(as_number_text)}({value})")
+        self.emit(depth, "else:")
+        self.emit(depth + 1, f"{value} = {self.bind(step.impl)}({value})")
+        return True
+
     def concat(self, step: CompiledStep, sources: list[str], value: str, depth: int) -> bool:
         """concat (skipping empty values) of several sources, as one join of the texts;
         False when the step is not that."""
@@ -325,7 +350,10 @@ class _Generator:
             joined = sources[0] if len(sources) == 1 else f"[{', '.join(sources)}]"
             self.emit(inner, f"{value} = {joined}")
         for step in steps[first:]:
-            if not self.format_date(step, value, index, inner):
+            if not (
+                self.format_date(step, value, index, inner)
+                or self.to_number(step, value, index, inner)
+            ):
                 self.step(step, value, inner)
         if recovers:
             self.emit(depth, "except STEP_ERRORS:")
