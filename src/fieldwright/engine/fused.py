@@ -79,7 +79,6 @@ class _Generator:
             "DEEPCOPY": copy.deepcopy,
         }
         self.recovering = recovering
-        self.errors = errors
         self.nodes: dict[tuple[str, ...], str] = {(): "r"}
         self.node_lines: list[str] = []
         self.lines: list[str] = []
@@ -460,7 +459,6 @@ def fuse(
     ]
     source = "\n".join([*head, *nodes, *generator.lines, *tail]) + "\n"
     scope = generator.scope
-    scope["__builtins__"] = __builtins__
     exec(compile(source, "<fieldwright fused mapping>", "exec"), scope)
     built: Fused = scope["fused"]
     built.__fieldwright_source__ = source  # type: ignore[attr-defined]  # for tests and profiling
