@@ -12,7 +12,7 @@ import copy
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import jmespath
 import jmespath.exceptions
@@ -37,6 +37,7 @@ from fieldwright.engine.columns import (
 from fieldwright.engine.expressions import Expression, ExpressionFailed
 from fieldwright.engine.functions import REGISTRY, Registry, StepContext, TransformError
 from fieldwright.engine.functions.lookups import lookup_tables
+from fieldwright.engine.fused import Fused, fuse
 from fieldwright.engine.item_mapping import ItemMapping
 from fieldwright.engine.item_plan import ItemNode
 from fieldwright.engine.paths import SourcePath, TargetPath
@@ -309,6 +310,26 @@ class CompiledMapping:
             if build is not None and all(v is not None for v in values):
                 self._values = tuple(v for v in values if v is not None)
                 self._build = build
+        #: The fused function of the chunk (engine/fused.py) for a run (on_error's values
+        #: in place, True) and for the preview (recovered errors kept, False), made on use.
+        self._fused: dict[bool, Fused | None] = {}
+
+    def _fused_for(self, recovering: bool) -> Fused | None:
+        """The fused function; None when the column path maps better: keeping recovered
+        errors (the preview), a field that on_error recovers would send its record to
+        the careful path, where the column path recovers the value alone."""
+        if recovering not in self._fused:
+            fields = [field for _, field in self._runs()]
+            recovers = any(
+                f.steps and f.mapping.on_error in (OnError.NULL, OnError.DEFAULT) for f in fields
+            )
+            errors = (*STEP_ERRORS, _FieldFailed)
+            self._fused[recovering] = (
+                fuse(fields, errors, recovering=recovering)
+                if self._build is not None and (recovering or not recovers)
+                else None
+            )
+        return self._fused[recovering]
 
     def _runs(self) -> list[tuple[ItemNode | None, CompiledField]]:
         """What maps a record, in order: each field, or the array its first field is in."""
@@ -389,16 +410,21 @@ class CompiledMapping:
             kept = [records[i] for i in positions]
         bad = Marks(recovered_errors)
         cache: Cache = {}
-        mapped: list[dict[str, Any]]
-        if self._build is not None and self._values is not None:
-            mapped = self._build(*[values(kept, bad, cache) for values in self._values])
+        mapped: list[dict[str, Any] | None]
+        fused = self._fused_for(not recovered_errors) if self._build is not None else None
+        if fused is not None:  # a record it cannot map cleanly is marked in `bad`
+            mapped = fused(kept, bad)
+        elif self._build is not None and self._values is not None:
+            built = self._build(*[values(kept, bad, cache) for values in self._values])
+            mapped = cast("list[dict[str, Any] | None]", built)
         else:
-            mapped = [{} for _ in kept]
+            written: list[dict[str, Any]] = [{} for _ in kept]
             for run in self._columns:
-                run(kept, mapped, bad, cache)
+                run(kept, written, bad, cache)
+            mapped = cast("list[dict[str, Any] | None]", written)
         outputs: list[dict[str, Any] | None]
         if len(kept) == len(records):
-            outputs = mapped  # type: ignore[assignment]
+            outputs = mapped
         else:
             outputs = [None] * len(records)
             for index, output in zip(positions, mapped, strict=True):
