@@ -269,6 +269,58 @@ def _check_fields(document: MappingDocument, registry: Registry, checked: Checke
         if field_ is not None and mapping.active:
             checked.fields.append(field_)
     _check_items(document, checked)
+    _check_target_reads(document, checked)
+
+
+def _check_target_reads(document: MappingDocument, checked: CheckedDocument) -> None:
+    """Refuse `$target.name` where the fields writing `$.name` are not all written before
+    the field that reads it (itself, a later field, a cycle), `$target` naming no field,
+    and `$target` under ``[*]``; leave those fields out."""
+    readers = [f for f in checked.fields if f.expression is not None and f.expression.targets]
+    if not readers:
+        return
+    number = {mapping.target: index for index, mapping in enumerate(document.fields)}
+    position = {path: index for index, (path, _field) in enumerate(document.target.walk())}
+    # The order the compiled mapping writes targets in: the target schema's, then the document's.
+    order = sorted(checked.fields, key=lambda f: position.get(f.mapping.target, len(position)))
+    rank = {id(f): index for index, f in enumerate(order)}
+    writers: dict[Segment, list[CheckedField]] = {}
+    for field_ in checked.fields:
+        if field_.target.segments:
+            writers.setdefault(field_.target.segments[0], []).append(field_)
+    refused: set[int] = set()
+    for field_ in readers:
+        assert field_.expression is not None
+        reads = field_.expression.targets
+        where = pointer("fields", number[field_.mapping.target], "expression")
+        found: list[str] = []
+        if field_.target.per_item:
+            found.append(
+                f"$target is read by a field written once per record; {field_.mapping.target} "
+                "lies under [*]"
+            )
+        if reads.whole:
+            found.append("name the field $target reads ($target.lines): $target alone names none")
+        for name in sorted(reads.names):
+            written = writers.get(name, [])
+            if not written:
+                found.append(f"$target.{name}: no field writes $.{name}")
+            elif field_ in written:
+                found.append(
+                    f"$target.{name} reads this field's own target: a field cannot read itself"
+                )
+            else:
+                later = [w for w in written if rank[id(w)] > rank[id(field_)]]
+                if later:
+                    found.append(
+                        f"$target.{name} reads {later[0].mapping.target}, which is written after "
+                        f"{field_.mapping.target} (targets are written in the target schema's "
+                        "order, then the document's): a field reads only the fields before it"
+                    )
+        if found:
+            refused.add(id(field_))
+            checked.problems.extend(Problem(where, message) for message in found)
+    checked.fields = [f for f in checked.fields if id(f) not in refused]
 
 
 def _check_items(document: MappingDocument, checked: CheckedDocument) -> None:
