@@ -214,8 +214,10 @@ def _plain_all(values: list[Any]) -> list[Any]:
     floats = list(map(float, values))
     if not all(map(math.isfinite, floats)):
         return [_plain(value) for value in values]  # output() says which is too large
-    for position in [i for i, whole in enumerate(map(float.is_integer, floats)) if whole]:
-        floats[position] = output(values[position])  # a whole decimal is an int (12.00 → 12)
+    wholes = list(map(float.is_integer, floats))
+    if True in wholes:  # a whole decimal is an int (12.00 → 12)
+        for position in [i for i, whole in enumerate(wholes) if whole]:
+            floats[position] = output(values[position])
     return floats
 
 

@@ -207,6 +207,8 @@ def _started(start: Callable[[list[Any], list[Any] | None, Any], list[Any]]) -> 
 
 def _flatten(values: list[Any]) -> list[Any]:
     """One level of nested arrays spread, as `_compile`'s `_flatten`."""
+    if list not in set(map(type, values)):  # one C-level pass
+        return values
     flat: list[Any] = []
     for value in values:
         if type(value) is list:

@@ -686,7 +686,7 @@ def _at(items: list[Any], index: int) -> list[Any]:
 
 
 def _flatten(values: list[Any]) -> list[Any]:
-    if not any(type(value) is list for value in values):
+    if list not in set(map(type, values)):  # one C-level pass
         return values
     flat: list[Any] = []
     for value in values:
