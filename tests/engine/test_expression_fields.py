@@ -206,6 +206,9 @@ def test_target_reads_the_fields_written_before_it() -> None:
         {"net": None, "gross": None, "label": " for ", "note": None, "noted": True},
     ]
     assert results == [compiled.apply(record) for record in records]
+    traced = trace_record(compiled, records[0])
+    gross = next(t for t in traced.fields if t.target == "$.gross")
+    assert (gross.expression, gross.output) == ("$round($decimal($target.net) * 1.2, 2)", 71.96)
 
 
 def test_validate_refuses_target_reads_that_cannot_be_written_first() -> None:
