@@ -269,3 +269,39 @@ def test_target_reads_name_the_fields_read() -> None:
     assert compile_expression("$count($target)").targets.whole
     assert not compile_expression("($target := 2; $target * 3)").targets
     assert not compile_expression("$sum(lines.total)").targets
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    items=st.lists(
+        st.fixed_dictionaries(
+            {
+                "qty": st.sampled_from(["1", " 2", "3 ", "4", "1_0", "2.50", "x", "NaN", "-0"]),
+                "price": st.one_of(
+                    st.sampled_from(["19.99", "0.10"]),
+                    st.decimals(0, 1000, places=2).map(str),
+                ),
+            }
+        ),
+        min_size=30,
+        max_size=90,
+    )
+)
+def test_a_long_column_of_few_texts_reads_each_as_the_closures_do(
+    items: list[dict[str, Any]],
+) -> None:
+    """`$decimal` of a column with few distinct texts reads each text once: the same
+    decimals (exponent included), steps and failures as one item at a time."""
+    for text in ("$decimal(@.qty)", "$decimal(@.price) * $decimal(@.qty)", "$decimal(@.price)"):
+        expression = FAST[text] if text in FAST else compile_expression(text)
+        column = expression._column
+        assert column is not None
+        one_by_one = [_steps_of(expression, {}, item) for item in items]
+        try:
+            values, spent = column([{}] * len(items), list(items), Env({}, None, None, 9))
+        except NoColumn:
+            assert None in one_by_one, text
+            continue
+        assert None not in one_by_one, text
+        assert [(type(v), str(v)) for v in values] == [(type(v), str(v)) for v, _ in one_by_one]
+        assert spent == sum(steps for _, steps in one_by_one), text

@@ -497,7 +497,12 @@ def _whole_column(
                 return None
             else:
                 try:
-                    found = [Decimal(value.strip()) for value in values]
+                    if len(values) >= 32 and len(set(values[:32])) <= 16:
+                        # few texts (quantities): each read once
+                        read = {text: Decimal(text.strip()) for text in set(values)}
+                        found = list(map(read.__getitem__, values))  # a decimal never changes
+                    else:
+                        found = [Decimal(value.strip()) for value in values]
                 except decimal.InvalidOperation:
                     return None  # `_decimal` says which text it cannot read
             return found if all(map(Decimal.is_finite, found)) else None
