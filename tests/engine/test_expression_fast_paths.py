@@ -265,7 +265,9 @@ def test_a_record_given_twice_in_a_column_reads_each_target() -> None:
 
 def test_target_reads_name_the_fields_read() -> None:
     reads = compile_expression("$sum($target.lines.total) + $count($target.notes)").targets
-    assert reads.names == {"lines", "notes"} and not reads.whole
+    assert reads.names == {("lines", "total"), ("notes",)} and not reads.whole
+    walked = compile_expression("$sum($target.lines[0].total) + $target.a.$count(b)").targets
+    assert walked.names == {("lines",), ("a",)}
     assert compile_expression("$count($target)").targets.whole
     assert not compile_expression("($target := 2; $target * 3)").targets
     assert not compile_expression("$sum(lines.total)").targets

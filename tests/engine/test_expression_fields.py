@@ -268,3 +268,30 @@ def test_target_follows_the_target_schemas_order() -> None:
         {"net": None, "total": None},
     ]
     assert compiled.apply_many(records) == [compiled.apply(r) for r in records]
+
+
+def test_a_field_reads_a_sibling_written_before_it_under_the_same_parent() -> None:
+    fields: list[dict[str, Any]] = [
+        {"target": "$.summary.count", "expression": "$count(items)"},
+        {"target": "$.summary.label", "expression": '$target.summary.count & " items"'},
+        {"target": "$.summary.again", "expression": "$target.summary.again"},
+        {"target": "$.summary.first", "expression": "$target.summary.last"},
+        {"target": "$.summary.last", "sources": "$.last"},
+    ]
+    problems = _problems(fields)
+    assert not any(p.startswith("/fields/1/") for p in problems)
+    assert (
+        "/fields/2/expression: $target.summary.again reads this field's own target: "
+        "a field cannot read itself"
+    ) in problems
+    assert any(
+        p.startswith("/fields/3/expression: $target.summary.last reads $.summary.last, which")
+        for p in problems
+    )
+    compiled = compile_document(document(fields=fields[:2]), registry=REGISTRY)
+    records = [{"items": [1, 2]}, {}]
+    assert [r.output for r in compiled.apply_many(records)] == [
+        {"summary": {"count": 2, "label": "2 items"}},
+        {"summary": {"count": 0, "label": "0 items"}},
+    ]
+    assert compiled.apply_many(records) == [compiled.apply(record) for record in records]

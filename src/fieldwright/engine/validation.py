@@ -284,10 +284,6 @@ def _check_target_reads(document: MappingDocument, checked: CheckedDocument) -> 
     # The order the compiled mapping writes targets in: the target schema's, then the document's.
     order = sorted(checked.fields, key=lambda f: position.get(f.mapping.target, len(position)))
     rank = {id(f): index for index, f in enumerate(order)}
-    writers: dict[Segment, list[CheckedField]] = {}
-    for field_ in checked.fields:
-        if field_.target.segments:
-            writers.setdefault(field_.target.segments[0], []).append(field_)
     refused: set[int] = set()
     for field_ in readers:
         assert field_.expression is not None
@@ -301,19 +297,20 @@ def _check_target_reads(document: MappingDocument, checked: CheckedDocument) -> 
             )
         if reads.whole:
             found.append("name the field $target reads ($target.lines): $target alone names none")
-        for name in sorted(reads.names):
-            written = writers.get(name, [])
+        for names in sorted(reads.names):
+            read = "$target." + ".".join(names)
+            # the fields writing at, above or below the path read (`$.lines[*].total` for
+            # `$target.lines`): the value read holds what they write
+            written = [f for f in checked.fields if _overlap(f.target.segments, names)]
             if not written:
-                found.append(f"$target.{name}: no field writes $.{name}")
+                found.append(f"{read}: no field writes $.{'.'.join(names)}")
             elif field_ in written:
-                found.append(
-                    f"$target.{name} reads this field's own target: a field cannot read itself"
-                )
+                found.append(f"{read} reads this field's own target: a field cannot read itself")
             else:
                 later = [w for w in written if rank[id(w)] > rank[id(field_)]]
                 if later:
                     found.append(
-                        f"$target.{name} reads {later[0].mapping.target}, which is written after "
+                        f"{read} reads {later[0].mapping.target}, which is written after "
                         f"{field_.mapping.target} (targets are written in the target schema's "
                         "order, then the document's): a field reads only the fields before it"
                     )
@@ -337,6 +334,18 @@ def _check_items(document: MappingDocument, checked: CheckedDocument) -> None:
     checked.fields = [
         f for f in checked.fields if not f.target.per_item or number[id(f.mapping)] in planned
     ]
+
+
+def _overlap(segments: tuple[Segment, ...], names: tuple[str, ...]) -> bool:
+    """Whether a target at `segments` lies at, above or below the member path `names`
+    (compared up to the target's first index or ``[*]``)."""
+    leading: list[str] = []
+    for segment in segments:
+        if not isinstance(segment, str):
+            break
+        leading.append(segment)
+    shared = min(len(leading), len(names))
+    return tuple(leading[:shared]) == names[:shared]
 
 
 def check_document(document: MappingDocument, registry: Registry = REGISTRY) -> CheckedDocument:

@@ -91,14 +91,14 @@ _UNSUPPORTED: Final = {
 
 
 class TargetReads:
-    """What an expression reads of `$target`: the first member names after it
-    (`$target.lines.line_total` reads `lines`), and whether it reads `$target` in
-    another way (`$target` alone, `$target[0]`), which names no field."""
+    """What an expression reads of `$target`: the member names after it
+    (`$target.lines.line_total` reads `("lines", "line_total")`), and whether it reads
+    `$target` in another way (`$target` alone, `$target[0]`), which names no field."""
 
     __slots__ = ("names", "whole")
 
     def __init__(self) -> None:
-        self.names: set[str] = set()
+        self.names: set[tuple[str, ...]] = set()
         self.whole = False
 
     def __bool__(self) -> bool:
@@ -234,8 +234,15 @@ class _Compiler:
             and not (first.stages or first.predicate)
             and len(node.steps) > 1
             and node.steps[1].type == "name"
-        ):  # `$target.lines...`: it reads the field(s) written at `$.lines`
-            self.targets.names.add(node.steps[1].value)
+        ):  # `$target.lines.total`: it reads the field(s) written at `$.lines.total`
+            names: list[str] = []
+            for step in node.steps[1:]:
+                if step.type != "name":
+                    break
+                names.append(step.value)
+                if step.stages or step.predicate:
+                    break
+            self.targets.names.add(tuple(names))
             self._named.add(id(first))
         steps: list[tuple[Fn, tuple[_Stage, ...], Column | None]] = []
         for step in node.steps:
