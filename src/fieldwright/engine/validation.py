@@ -33,6 +33,7 @@ from fieldwright.engine.functions.registry import FunctionSpec
 from fieldwright.engine.item_plan import plan_items
 from fieldwright.engine.item_sources import is_relative, parse_relative
 from fieldwright.engine.paths import (
+    WILDCARD,
     PathError,
     Segment,
     SourcePath,
@@ -341,7 +342,7 @@ def _overlap(segments: tuple[Segment, ...], names: tuple[str, ...]) -> bool:
     (compared up to the target's first index or ``[*]``)."""
     leading: list[str] = []
     for segment in segments:
-        if not isinstance(segment, str):
+        if not isinstance(segment, str) or segment == WILDCARD:
             break
         leading.append(segment)
     shared = min(len(leading), len(names))
