@@ -18,6 +18,7 @@ from fieldwright.engine.expressions import (
     ExpressionFailed,
     _compile,
     compile_expression,
+    evaluate_all,
     evaluate_items,
 )
 from fieldwright.engine.expressions._columns import NoColumn
@@ -43,6 +44,12 @@ TEXTS = [
     "$round($sum(items.$round($decimal(price) * $decimal(qty) * (100 - (d ?? 0)) / 100, 2)), 2)",
     "items.a.b",
     "$sum(items.qty) + $count(a)",
+    "$round($sum(items.$decimal(price)), 2)",
+    "$.items.$round(price, 1)",
+    "@.a.$uppercase(b)",
+    "$round($sum($target.items.$decimal(price)), 2)",
+    "$target.items.qty",
+    "$count($target.a) + $sum($target.items.qty)",
 ]
 
 leaf = st.one_of(
@@ -202,4 +209,101 @@ def test_column_forms_over_records_compute_what_the_closures_compute(
             continue
         assert None not in one_by_one, text
         assert [(type(v), v) for v in values] == [(type(v), v) for v, _ in one_by_one], text
+        assert spent == sum(steps for _, steps in one_by_one), text
+
+
+def _with_target(
+    expression: Expression, data: dict[str, Any], target: Any
+) -> tuple[Any, int] | None:
+    """The raw value of a record-level evaluation whose `$target` is `target`, and its steps."""
+    env = Env(data, None, None, 300_000, target)
+    try:
+        return expression._run(data, env), 300_000 - env.left
+    except (ExpressionFailed, RecursionError):
+        return None
+
+
+@settings(max_examples=150, deadline=None)
+@given(pairs=st.lists(st.tuples(record, record), max_size=5))
+def test_column_forms_reading_target_compute_what_the_closures_compute(
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]],
+) -> None:
+    """`$target` in a column of records: each record's own target record, the same values
+    and steps as the closures given that target; and what `evaluate_all` writes equals
+    `evaluate` with that target."""
+    records = [data for data, _ in pairs]
+    targets = [target for _, target in pairs]
+    for text in TEXTS:
+        expression = FAST[text]
+        one_by_one = [_with_target(expression, d, t) for d, t in pairs]
+        column = expression._column
+        if column is not None:
+            env = Env(None, None, None, 9)
+            env.targets = {id(data): target for data, target in pairs}
+            try:
+                values, spent = column(list(records), None, env)
+            except NoColumn:
+                pass
+            else:
+                assert None not in one_by_one, text
+                assert [(type(v), v) for v in values] == [(type(v), v) for v, _ in one_by_one]
+                assert spent == sum(steps for _, steps in one_by_one), text
+        if None in one_by_one:
+            continue
+        expected = [expression.evaluate(d, target=t) for d, t in pairs]
+        assert evaluate_all(expression, records, targets) == expected, text
+
+
+def test_a_record_given_twice_in_a_column_reads_each_target() -> None:
+    """One record object at two places of a column has two targets: no lookup by the
+    record can tell them apart, so the closures answer, each with its own."""
+    expression = compile_expression("$sum($target.items.$decimal(price))")
+    data: dict[str, Any] = {}
+    targets = [{"items": [{"price": 1.5}, {"price": 2}]}, {"items": [{"price": 0.25}]}]
+    assert evaluate_all(expression, [data, data], targets) == [3.5, 0.25]
+
+
+def test_target_reads_name_the_fields_read() -> None:
+    reads = compile_expression("$sum($target.lines.total) + $count($target.notes)").targets
+    assert reads.names == {("lines", "total"), ("notes",)} and not reads.whole
+    walked = compile_expression("$sum($target.lines[0].total) + $target.a.$count(b)").targets
+    assert walked.names == {("lines",), ("a",)}
+    assert compile_expression("$count($target)").targets.whole
+    assert not compile_expression("($target := 2; $target * 3)").targets
+    assert not compile_expression("$sum(lines.total)").targets
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    items=st.lists(
+        st.fixed_dictionaries(
+            {
+                "qty": st.sampled_from(["1", " 2", "3 ", "4", "1_0", "2.50", "x", "NaN", "-0"]),
+                "price": st.one_of(
+                    st.sampled_from(["19.99", "0.10"]),
+                    st.decimals(0, 1000, places=2).map(str),
+                ),
+            }
+        ),
+        min_size=30,
+        max_size=90,
+    )
+)
+def test_a_long_column_of_few_texts_reads_each_as_the_closures_do(
+    items: list[dict[str, Any]],
+) -> None:
+    """`$decimal` of a column with few distinct texts reads each text once: the same
+    decimals (exponent included), steps and failures as one item at a time."""
+    for text in ("$decimal(@.qty)", "$decimal(@.price) * $decimal(@.qty)", "$decimal(@.price)"):
+        expression = FAST[text] if text in FAST else compile_expression(text)
+        column = expression._column
+        assert column is not None
+        one_by_one = [_steps_of(expression, {}, item) for item in items]
+        try:
+            values, spent = column([{}] * len(items), list(items), Env({}, None, None, 9))
+        except NoColumn:
+            assert None in one_by_one, text
+            continue
+        assert None not in one_by_one, text
+        assert [(type(v), str(v)) for v in values] == [(type(v), str(v)) for v, _ in one_by_one]
         assert spent == sum(steps for _, steps in one_by_one), text

@@ -179,3 +179,119 @@ def test_line_total_item_by_item_with_the_current_item() -> None:
     assert error.reason == "expression failed at line 1, column 9: division by zero"
     records = [order, {"items": []}, {}]
     assert compiled.apply_many(records) == [compiled.apply(r) for r in records]
+
+
+def _problems(fields: list[dict[str, Any]], **extra: Any) -> list[str]:
+    return [f"{p.pointer}: {p.message}" for p in validate(document(fields=fields, **extra))]
+
+
+def test_target_reads_the_fields_written_before_it() -> None:
+    compiled = compile_document(
+        document(
+            fields=[
+                {"target": "$.net", "expression": "$decimal(price) * qty"},
+                {"target": "$.gross", "expression": "$round($decimal($target.net) * 1.2, 2)"},
+                {"target": "$.label", "expression": '$target.gross & " for " & $target.net'},
+                {"target": "$.note", "sources": "$.note", "on_error": "null"},
+                {"target": "$.noted", "expression": "$exists($target.note)"},
+            ]
+        ),
+        registry=REGISTRY,
+    )
+    records = [{"price": 19.99, "qty": 3}, {"price": None, "qty": 1, "note": None}, {"qty": 2}]
+    results = compiled.apply_many(records)
+    assert [r.output for r in results] == [
+        {"net": 59.97, "gross": 71.96, "label": "71.96 for 59.97", "note": None, "noted": True},
+        {"net": None, "gross": None, "label": " for ", "note": None, "noted": True},
+        {"net": None, "gross": None, "label": " for ", "note": None, "noted": True},
+    ]
+    assert results == [compiled.apply(record) for record in records]
+    traced = trace_record(compiled, records[0])
+    gross = next(t for t in traced.fields if t.target == "$.gross")
+    assert (gross.expression, gross.output) == ("$round($decimal($target.net) * 1.2, 2)", 71.96)
+
+
+def test_validate_refuses_target_reads_that_cannot_be_written_first() -> None:
+    fields: list[dict[str, Any]] = [
+        {"target": "$.a", "expression": "$target.b + 1"},
+        {"target": "$.b", "expression": "$target.a + 1"},
+        {"target": "$.c", "expression": "$target.c"},
+        {"target": "$.d", "expression": "$count($target)"},
+        {"target": "$.e", "expression": "$target.nothing"},
+        {"target": "$.lines[*]", "sources": "$.items[*]"},
+        {"target": "$.lines[*].x", "expression": "$target.a"},
+        {
+            "target": "$.f",
+            "sources": "$.f",
+            "transforms": [{"fn": "expression", "args": ["$target.a"]}],
+        },
+    ]
+    problems = _problems(fields)
+    assert any(
+        p.startswith("/fields/0/expression: $target.b reads $.b, which is written after $.a")
+        for p in problems
+    )  # a cycle: the first of the two reads a later field
+    assert not any(p.startswith("/fields/1/") for p in problems)
+    assert (
+        "/fields/2/expression: $target.c reads this field's own target: a field cannot read itself"
+        in problems
+    )
+    assert any(p.startswith("/fields/3/expression: name the field $target reads") for p in problems)
+    assert "/fields/4/expression: $target.nothing: no field writes $.nothing" in problems
+    assert any(
+        p.startswith("/fields/6/expression: $target is read by a field written once per record")
+        for p in problems
+    )
+    assert any(p.startswith("/fields/7/transforms/0") and "not by a step" in p for p in problems)
+    with pytest.raises(DocumentError):
+        compile_document(document(fields=fields), registry=REGISTRY)
+
+
+def test_target_follows_the_target_schemas_order() -> None:
+    """Targets are written in the target schema's order: a field listed first in the
+    document but later in the schema may read one the schema lists before it."""
+    fields: list[dict[str, Any]] = [
+        {"target": "$.total", "expression": "$target.net * 2"},
+        {"target": "$.net", "sources": "$.net"},
+    ]
+    schema = {"fields": [{"name": "net", "type": "number"}, {"name": "total", "type": "number"}]}
+    assert _problems(fields) == [
+        "/fields/0/expression: $target.net reads $.net, which is written after $.total "
+        "(targets are written in the target schema's order, then the document's): "
+        "a field reads only the fields before it"
+    ]
+    compiled = compile_document(document(fields=fields, target=schema), registry=REGISTRY)
+    records = [{"net": 2}, {"net": None}, {}]
+    assert [r.output for r in compiled.apply_many(records)] == [
+        {"net": 2, "total": 4},
+        {"net": None, "total": None},
+        {"net": None, "total": None},
+    ]
+    assert compiled.apply_many(records) == [compiled.apply(r) for r in records]
+
+
+def test_a_field_reads_a_sibling_written_before_it_under_the_same_parent() -> None:
+    fields: list[dict[str, Any]] = [
+        {"target": "$.summary.count", "expression": "$count(items)"},
+        {"target": "$.summary.label", "expression": '$target.summary.count & " items"'},
+        {"target": "$.summary.again", "expression": "$target.summary.again"},
+        {"target": "$.summary.first", "expression": "$target.summary.last"},
+        {"target": "$.summary.last", "sources": "$.last"},
+    ]
+    problems = _problems(fields)
+    assert not any(p.startswith("/fields/1/") for p in problems)
+    assert (
+        "/fields/2/expression: $target.summary.again reads this field's own target: "
+        "a field cannot read itself"
+    ) in problems
+    assert any(
+        p.startswith("/fields/3/expression: $target.summary.last reads $.summary.last, which")
+        for p in problems
+    )
+    compiled = compile_document(document(fields=fields[:2]), registry=REGISTRY)
+    records = [{"items": [1, 2]}, {}]
+    assert [r.output for r in compiled.apply_many(records)] == [
+        {"summary": {"count": 2, "label": "2 items"}},
+        {"summary": {"count": 0, "label": "0 items"}},
+    ]
+    assert compiled.apply_many(records) == [compiled.apply(record) for record in records]

@@ -86,8 +86,9 @@ def test_every_documented_example_holds() -> None:
         record = dict(operator.record)
         item = record.pop("__item__", None)
         value = record.pop("__value__", None)
+        target = record.pop("__target__", None)
         scope = None if item is None else ItemScope(item, 0)
-        got = run(operator.example, record, scope=scope, value=value)
+        got = run(operator.example, record, scope=scope, value=value, target=target)
         assert got == operator.result, operator.example
 
 

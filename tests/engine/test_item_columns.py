@@ -145,3 +145,49 @@ def test_a_bound_value_that_is_not_an_array_fails_the_record_saying_so() -> None
     (result,) = ORDERS.apply_many([{"oid": "A", "items": "abc"}])
     assert result.status is RecordStatus.FAILED
     assert "$.items is not an array" in result.reason()
+
+
+#: The order total summed from the line totals already written (`$target`), beside the
+#: one computed again from the items.
+FROM_LINES = _compiled(
+    [*FIELDS, {"target": "$.from_lines", "expression": "$round($sum($target.lines.total), 2)"}]
+)
+FROM_LINES_EXACT = _compiled(
+    [
+        *FIELDS,
+        {
+            "target": "$.from_lines",
+            "expression": "$round($sum($target.lines.$decimal(total)), 2)",
+        },
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(records, max_size=6))
+def test_a_field_reading_the_lines_written_equals_the_careful_path_and_the_total(
+    chunk: list[dict[str, Any]],
+) -> None:
+    """Through `$target` the batch path reads the lines the item columns wrote; it maps as
+    the careful path does, and the sum of the written line totals (as decimals) is the
+    order total computed again from the items."""
+    for mapping in (FROM_LINES, FROM_LINES_EXACT):
+        careful = [mapping.apply(record) for record in chunk]
+        assert mapping.apply_many(chunk) == careful
+    for result in FROM_LINES_EXACT.apply_many(chunk):
+        if result.status is RecordStatus.OK and result.output is not None:
+            assert result.output["from_lines"] == result.output["total"]
+
+
+def test_the_lines_written_are_read_as_written() -> None:
+    order = {
+        "oid": "A",
+        "items": [
+            {"sku": "a", "qty": "3", "price": "19.99", "discount_pct": 15},
+            {"sku": "b", "qty": "1", "price": "0.10"},
+        ],
+    }
+    (result,) = FROM_LINES_EXACT.apply_many([order])
+    assert result.output is not None
+    assert [line["total"] for line in result.output["lines"]] == [50.97, 0.1]
+    assert result.output["from_lines"] == result.output["total"] == 51.07

@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fieldwright.domain import OnError
 from fieldwright.engine.expressions import evaluate_all
@@ -32,8 +32,20 @@ Record = Mapping[str, Any]
 Cache = dict[tuple[str, ...], tuple[list[Any], list[bool]]]
 #: Maps one field for a chunk: (records, outputs, indexes of records to redo carefully, cache).
 Column = Callable[[Sequence[Record], list[dict[str, Any]], set[int], Cache], None]
-#: One field's values for a chunk: (records, indexes of records to redo carefully, cache).
-Values = Callable[[Sequence[Record], set[int], Cache], list[Any]]
+
+
+class Values(Protocol):
+    """One field's values for a chunk: (records, indexes of records to redo carefully,
+    cache, and the outputs written so far, which an expression reads as `$target`)."""
+
+    def __call__(
+        self,
+        records: Sequence[Record],
+        bad: set[int],
+        cache: Cache,
+        outputs: Sequence[dict[str, Any]] | None = None,
+        /,
+    ) -> list[Any]: ...
 
 
 class Marks(set[int]):
@@ -311,7 +323,7 @@ def column(field: CompiledField, errors: tuple[type[BaseException], ...]) -> Col
     def run(
         records: Sequence[Record], outputs: list[dict[str, Any]], bad: set[int], cache: Cache
     ) -> None:
-        write(outputs, values_of(records, bad, cache))
+        write(outputs, values_of(records, bad, cache, outputs))
 
     return run
 
@@ -330,11 +342,17 @@ def column_values(field: CompiledField, errors: tuple[type[BaseException], ...])
     copy_default = isinstance(default, dict | list)
     finishing = bool(checks) or default is not None or required
 
-    def one_by_one(records: Sequence[Record], bad: set[int]) -> list[Any]:
+    targets = field.expression is not None and bool(field.expression.targets)
+
+    def one_by_one(
+        records: Sequence[Record], bad: set[int], outputs: Sequence[dict[str, Any]] | None
+    ) -> list[Any]:
         values: list[Any] = []
         for index, record in enumerate(records):
             try:
-                value = field.source_value(record)
+                value = field.source_value(
+                    record, target=None if outputs is None else outputs[index]
+                )
                 for step in steps:
                     if value is None and step.passthrough:
                         continue
@@ -391,12 +409,20 @@ def column_values(field: CompiledField, errors: tuple[type[BaseException], ...])
     #: under on_error recur: the next chunk goes value by value without a wasted try).
     failing = [False] * len(steps)
 
-    def values_of(records: Sequence[Record], bad: set[int], cache: Cache) -> list[Any]:
+    def values_of(
+        records: Sequence[Record],
+        bad: set[int],
+        cache: Cache,
+        outputs: Sequence[dict[str, Any]] | None = None,
+    ) -> list[Any]:
         failed: Failures = {}
         try:
-            values = read(records, cache)
+            if targets and field.expression is not None:  # `$target`: the outputs so far
+                values = evaluate_all(field.expression, records, outputs)
+            else:
+                values = read(records, cache)
         except errors:  # the careful path says which source could not be read
-            values = one_by_one(records, bad)
+            values = one_by_one(records, bad, outputs)
         else:
             for number, step in enumerate(steps):
                 if failing[number]:  # it failed in the last chunk: no whole-column try

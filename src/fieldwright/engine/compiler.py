@@ -140,12 +140,18 @@ class CompiledField:
         """True when the field skips `record`: `missing: skip` and no source path present."""
         return bool(self.presence) and not any(test(record) for test in self.presence)
 
-    def source_value(self, record: Mapping[str, Any], scope: ItemScope | None = None) -> Any:
+    def source_value(
+        self,
+        record: Mapping[str, Any],
+        scope: ItemScope | None = None,
+        target: Mapping[str, Any] | None = None,
+    ) -> Any:
         """The field's input: one source's value, a list for several sources, the
-        expression's result (`scope` is its `@`), or the constant."""
+        expression's result (`scope` is its `@`, `target` its `$target`: the target
+        record written so far), or the constant."""
         if self.expression is not None:
             try:
-                return self.expression.evaluate(record, scope)
+                return self.expression.evaluate(record, scope, target=target)
             except ExpressionFailed as exc:
                 raise _FieldFailed(str(exc)) from None
         if not self.sources:
@@ -304,7 +310,11 @@ class CompiledMapping:
         self._values: tuple[Values, ...] | None = None
         self._build: Callable[..., list[dict[str, Any]]] | None = None
         runs = self._runs()
-        if self._columns is not None and all(node is None for node, _ in runs):
+        if (
+            self._columns is not None
+            and all(node is None for node, _ in runs)
+            and not any(f.expression is not None and f.expression.targets for f in self.fields)
+        ):  # `$target` reads the outputs as they are written: no building them at the end
             build = record_builder([field.target.segments for _, field in runs])
             values = [column_values(field, (*STEP_ERRORS, _FieldFailed)) for _, field in runs]
             if build is not None and all(v is not None for v in values):
@@ -461,7 +471,7 @@ class CompiledMapping:
             if field.presence and field.all_missing(record):
                 continue
             try:
-                value = field.source_value(record)
+                value = field.source_value(record, target=output)
             except _FieldFailed as exc:
                 unread, fallback = field.recover(exc, target.text)
                 errors = [*(errors or []), unread]

@@ -208,7 +208,7 @@ def _read_column(read: Read) -> Callable[[_Items, set[int]], list[Any]]:
 
         def one_name(chunk: _Items, failed: set[int]) -> list[Any]:
             items = chunk.items
-            if all(type(item) is dict for item in items):  # one C-level pass
+            if set(map(type, items)) == {dict}:  # objects only: one C-level pass of dict.get
                 return list(map(dict.get, items, itertools.repeat(key)))
             return [member(item) for item in items]
 

@@ -33,6 +33,7 @@ from fieldwright.engine.functions.registry import FunctionSpec
 from fieldwright.engine.item_plan import plan_items
 from fieldwright.engine.item_sources import is_relative, parse_relative
 from fieldwright.engine.paths import (
+    WILDCARD,
     PathError,
     Segment,
     SourcePath,
@@ -269,6 +270,55 @@ def _check_fields(document: MappingDocument, registry: Registry, checked: Checke
         if field_ is not None and mapping.active:
             checked.fields.append(field_)
     _check_items(document, checked)
+    _check_target_reads(document, checked)
+
+
+def _check_target_reads(document: MappingDocument, checked: CheckedDocument) -> None:
+    """Refuse `$target.name` where the fields writing `$.name` are not all written before
+    the field that reads it (itself, a later field, a cycle), `$target` naming no field,
+    and `$target` under ``[*]``; leave those fields out."""
+    readers = [f for f in checked.fields if f.expression is not None and f.expression.targets]
+    if not readers:
+        return
+    number = {mapping.target: index for index, mapping in enumerate(document.fields)}
+    position = {path: index for index, (path, _field) in enumerate(document.target.walk())}
+    # The order the compiled mapping writes targets in: the target schema's, then the document's.
+    order = sorted(checked.fields, key=lambda f: position.get(f.mapping.target, len(position)))
+    rank = {id(f): index for index, f in enumerate(order)}
+    refused: set[int] = set()
+    for field_ in readers:
+        assert field_.expression is not None
+        reads = field_.expression.targets
+        where = pointer("fields", number[field_.mapping.target], "expression")
+        found: list[str] = []
+        if field_.target.per_item:
+            found.append(
+                f"$target is read by a field written once per record; {field_.mapping.target} "
+                "lies under [*]"
+            )
+        if reads.whole:
+            found.append("name the field $target reads ($target.lines): $target alone names none")
+        for names in sorted(reads.names):
+            read = "$target." + ".".join(names)
+            # the fields writing at, above or below the path read (`$.lines[*].total` for
+            # `$target.lines`): the value read holds what they write
+            written = [f for f in checked.fields if _overlap(f.target.segments, names)]
+            if not written:
+                found.append(f"{read}: no field writes $.{'.'.join(names)}")
+            elif field_ in written:
+                found.append(f"{read} reads this field's own target: a field cannot read itself")
+            else:
+                later = [w for w in written if rank[id(w)] > rank[id(field_)]]
+                if later:
+                    found.append(
+                        f"{read} reads {later[0].mapping.target}, which is written after "
+                        f"{field_.mapping.target} (targets are written in the target schema's "
+                        "order, then the document's): a field reads only the fields before it"
+                    )
+        if found:
+            refused.add(id(field_))
+            checked.problems.extend(Problem(where, message) for message in found)
+    checked.fields = [f for f in checked.fields if id(f) not in refused]
 
 
 def _check_items(document: MappingDocument, checked: CheckedDocument) -> None:
@@ -285,6 +335,18 @@ def _check_items(document: MappingDocument, checked: CheckedDocument) -> None:
     checked.fields = [
         f for f in checked.fields if not f.target.per_item or number[id(f.mapping)] in planned
     ]
+
+
+def _overlap(segments: tuple[Segment, ...], names: tuple[str, ...]) -> bool:
+    """Whether a target at `segments` lies at, above or below the member path `names`
+    (compared up to the target's first index or ``[*]``)."""
+    leading: list[str] = []
+    for segment in segments:
+        if not isinstance(segment, str) or segment == WILDCARD:
+            break
+        leading.append(segment)
+    shared = min(len(leading), len(names))
+    return tuple(leading[:shared]) == names[:shared]
 
 
 def check_document(document: MappingDocument, registry: Registry = REGISTRY) -> CheckedDocument:

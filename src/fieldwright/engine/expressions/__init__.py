@@ -12,13 +12,19 @@ MAX_TEXT characters; past a bound the record fails with a reason.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
 from fieldwright.engine.expressions._columns import NoColumn, column_of
-from fieldwright.engine.expressions._compile import MAX_EXPRESSION_DEPTH, Env, compile_tree
+from fieldwright.engine.expressions._compile import (
+    MAX_EXPRESSION_DEPTH,
+    TARGET,
+    Env,
+    TargetReads,
+    compile_tree,
+)
 from fieldwright.engine.expressions._library import (
     FUNCTIONS,
     OPERATORS,
@@ -34,6 +40,7 @@ from fieldwright.engine.expressions._parse import (
 from fieldwright.engine.expressions._values import (
     MAX_DIGITS,
     MAX_TEXT,
+    MISSING,
     ExpressionFailed,
     output,
 )
@@ -47,12 +54,14 @@ __all__ = [
     "MAX_EXPRESSION_STEPS",
     "MAX_TEXT",
     "OPERATORS",
+    "TARGET",
     "Expression",
     "ExpressionFailed",
     "ExpressionFunction",
     "ExpressionProblem",
     "ExpressionSyntaxError",
     "Operator",
+    "TargetReads",
     "check_expression",
     "compile_expression",
     "evaluate_all",
@@ -78,27 +87,36 @@ class ExpressionProblem:
 class Expression:
     """A compiled expression; `evaluate` maps one record (and item) to plain JSON data."""
 
-    __slots__ = ("_column", "_run", "steps", "text")
+    __slots__ = ("_column", "_run", "steps", "targets", "text")
 
     def __init__(self, text: str, steps: int = MAX_EXPRESSION_STEPS) -> None:
         self.text = text
         self.steps = steps
         tree = parse(text)
-        self._run = compile_tree(text, tree)
+        self._run, reads = compile_tree(text, tree)
+        #: What it reads of `$target` (the target record written so far); false when nothing.
+        self.targets: TargetReads = reads
         #: The whole expression for a column of items at once, when it has that form.
         self._column = column_of(tree)
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
 
-    def evaluate(self, record: Any, scope: ItemScope | None = None, value: Any = None) -> Any:
+    def evaluate(
+        self,
+        record: Any,
+        scope: ItemScope | None = None,
+        value: Any = None,
+        target: Mapping[str, Any] | None = None,
+    ) -> Any:
         """The expression's value on `record`: null when it selects nothing.
 
         `scope` is the current item (`@`) of a field mapped item by item;
-        `value` is `$value`, the field's value before an expression step.
+        `value` is `$value`, the field's value before an expression step;
+        `target` is `$target`, the target record written so far.
         Raise ExpressionFailed saying why and where.
         """
-        env = Env(record, scope, value, self.steps)
+        env = Env(record, scope, value, self.steps, MISSING if target is None else target)
         try:
             return _plain(self._run(record, env))
         except ExpressionFailed as exc:
@@ -113,13 +131,22 @@ class Expression:
             raise ExpressionFailed("expression failed: the data is nested too deeply") from None
 
 
-def evaluate_all(expression: Expression, records: Sequence[Any]) -> list[Any]:
-    """`expression.evaluate(record)` of every record (no item, no value), for a column of
-    a batch; raise ExpressionFailed at the first record that fails, without saying where
-    (the batch path then maps the records one by one, which does)."""
+def evaluate_all(
+    expression: Expression,
+    records: Sequence[Any],
+    targets: Sequence[Mapping[str, Any]] | None = None,
+) -> list[Any]:
+    """`expression.evaluate(record)` of every record (no item, no value; the target
+    record of each in `targets` when given), for a column of a batch; raise
+    ExpressionFailed at the first record that fails, without saying where (the batch
+    path then maps the records one by one, which does)."""
     steps = expression.steps
     env = Env(None, None, None, steps)
     column = expression._column
+    if targets is not None:
+        by_id = {id(record): target for record, target in zip(records, targets, strict=True)}
+        # the column finds each record's target by the record: one object twice cannot
+        env.targets = by_id if len(by_id) == len(records) else None
     if column is not None and records:
         try:
             found, spent = column(list(records), None, env)
@@ -131,10 +158,17 @@ def evaluate_all(expression: Expression, records: Sequence[Any]) -> list[Any]:
     values: list[Any] = []
     append = values.append
     try:
-        for record in records:
-            env.root = record
-            env.left = steps
-            append(_plain(run(record, env)))
+        if targets is None:
+            for record in records:
+                env.root = record
+                env.left = steps
+                append(_plain(run(record, env)))
+        else:
+            for record, target in zip(records, targets, strict=True):
+                env.root = record
+                env.target = target
+                env.left = steps
+                append(_plain(run(record, env)))
     except RecursionError:
         raise ExpressionFailed("expression failed: the data is nested too deeply") from None
     return values
@@ -175,14 +209,21 @@ def evaluate_items(
 
 def _plain_all(values: list[Any]) -> list[Any]:
     """`_plain` of every value: a column of decimals (money) in C-level passes."""
-    if not values or set(map(type, values)) != {Decimal}:
+    if not values or not set(map(type, values)) <= _MONEY:
         return [_plain(value) for value in values]
     floats = list(map(float, values))
     if not all(map(math.isfinite, floats)):
         return [_plain(value) for value in values]  # output() says which is too large
-    for position in [i for i, whole in enumerate(map(float.is_integer, floats)) if whole]:
-        floats[position] = output(values[position])  # a whole decimal is an int (12.00 → 12)
+    wholes = list(map(float.is_integer, floats))
+    if True in wholes:  # a whole decimal is an int (12.00 → 12)
+        for position in [i for i, whole in enumerate(wholes) if whole]:
+            floats[position] = output(values[position])
     return floats
+
+
+#: What `_plain_all` converts in passes: decimals, and floats (as `_plain` does, whole
+#: ones through `output()`, the others as they are).
+_MONEY: Final = frozenset({Decimal, float})
 
 
 def _plain(result: Any) -> Any:

@@ -23,12 +23,12 @@ from bisect import bisect_left
 from collections.abc import Callable
 from decimal import Decimal
 from functools import reduce
-from itertools import repeat
+from itertools import chain, repeat
 from operator import add, mul, sub
 from typing import Any, Final
 
 from fieldwright.engine.expressions._library import FUNCTIONS
-from fieldwright.engine.expressions._parse import ITEM, Node
+from fieldwright.engine.expressions._parse import ITEM, TARGET, Node
 from fieldwright.engine.expressions._values import (
     DECIMALS,
     MISSING,
@@ -53,7 +53,8 @@ _PLAIN: Final = frozenset({int, float})
 _EXACT_KINDS: Final = frozenset({Decimal, int})
 _NUMBERS: Final = frozenset({int, float, Decimal})
 _BIG: Final = 10**300
-_ABSENT: Final = frozenset({type(None), type(MISSING)})
+_MISSING_TYPE: Final = type(MISSING)
+_ABSENT: Final = frozenset({type(None), _MISSING_TYPE})
 _FAST: Final[dict[str, Callable[[Any, Any], Any]]] = {
     "+": add,  # C functions: a column maps them without a Python call per value
     "-": sub,
@@ -112,7 +113,21 @@ def _starts(node: Node) -> Callable[[list[Any], list[Any] | None, Any], list[Any
     if node.type == "name":
         name = node.value
         return lambda ctxs, focuses, env: _members(ctxs, name)
+    if node.type == "variable" and node.value == TARGET:
+        return _targets
     return None
+
+
+def _targets(ctxs: list[Any], focuses: list[Any] | None, env: Any) -> list[Any]:
+    """`$target` of each context: the target record of each record of the column
+    (`Env.targets`); a context that is not one of them takes the closures' route."""
+    by_id: dict[int, Any] | None = env.targets
+    if by_id is None:
+        raise NoColumn
+    try:
+        return [by_id[id(ctx)] for ctx in ctxs]
+    except KeyError:
+        raise NoColumn from None
 
 
 def _members(values: list[Any], name: str) -> list[Any]:
@@ -185,8 +200,15 @@ def _path(node: Node) -> Column | None:
     return chain
 
 
+def _started(start: Callable[[list[Any], list[Any] | None, Any], list[Any]]) -> Column:
+    """A path's start as a step of a walk: its values, no steps of its own."""
+    return lambda ctxs, focuses, env: (start(ctxs, focuses, env), 0)
+
+
 def _flatten(values: list[Any]) -> list[Any]:
     """One level of nested arrays spread, as `_compile`'s `_flatten`."""
+    if list not in set(map(type, values)):  # one C-level pass
+        return values
     flat: list[Any] = []
     for value in values:
         if type(value) is list:
@@ -203,6 +225,12 @@ def _walk(steps: list[Node]) -> Column | None:
     for step in steps:
         if step.type == "name":
             parts.append(step.value)
+            continue
+        if step.type == "variable":  # `$target.lines.$decimal(x)`, `@.taxes.(...)`
+            start = _starts(step)
+            if start is None:
+                return None
+            parts.append(_started(start))
             continue
         part = _part(step)
         if part is None:
@@ -222,10 +250,17 @@ def _walk(steps: list[Node]) -> Column | None:
                 within = None if focuses is None else [focuses[o] for o in owners]
                 values, more = part(elements, within, env)
             spent += more
-            if MISSING not in values and list not in set(map(type, values)):
+            kinds = set(map(type, values))  # (`MISSING in values` would compare by value)
+            if _MISSING_TYPE not in kinds and list not in kinds:
                 elements = values  # one value each (the usual last step): nothing to spread
                 continue
-            found: list[Any] = []
+            if kinds == {list}:  # arrays only (`$target.lines`): spread in C-level passes
+                found = list(chain.from_iterable(values))
+                if list not in set(map(type, found)):  # no array inside an array
+                    owners = list(chain.from_iterable(map(repeat, owners, map(len, values))))
+                    elements = found
+                    continue
+            found = []
             found_owners: list[int] = []
             for value, owner in zip(values, owners, strict=True):
                 if value is MISSING:
@@ -357,7 +392,7 @@ def _call(node: Node) -> Column | None:
         return None
     constants = tuple(extra.value for extra in arguments[1:])
     kinds = _NUMBERS if impl.numeric else frozenset({str}) if impl.textual else None
-    whole = _whole_column(spec.name, constants)
+    whole = _whole_column(spec.name, constants, apply)
 
     def call(value: Any) -> Any:
         return apply(value, *constants)
@@ -445,7 +480,7 @@ _UNBOUNDED: Final = 10**18
 
 
 def _whole_column(
-    name: str, constants: tuple[Any, ...]
+    name: str, constants: tuple[Any, ...], apply: Callable[..., Any]
 ) -> Callable[[list[Any], set[type]], list[Any] | None] | None:
     """`$decimal` of texts and `$round` of decimals to literal places, for a column with
     no missing or null value: what `_library`'s `_decimal` and `_round` compute, one pass
@@ -453,12 +488,23 @@ def _whole_column(
     if name == "decimal" and not constants:
 
         def decimals(values: list[Any], kinds: set[type]) -> list[Any] | None:
-            if kinds != {str}:
+            if kinds <= _PLAIN:  # `to_decimal`: a float through its shortest text, an int
+                try:  # as it is (its text: the same decimal)
+                    found = list(map(Decimal, map(repr, values)))
+                except ValueError:
+                    return None  # an int too long for its text: `to_decimal` reads it
+            elif kinds != {str}:
                 return None
-            try:
-                found = [Decimal(value.strip()) for value in values]
-            except decimal.InvalidOperation:
-                return None  # `_decimal` says which text it cannot read
+            else:
+                try:
+                    if len(values) >= 32 and len(set(values[:32])) <= 16:
+                        # few texts (quantities): each read once
+                        read = {text: Decimal(text.strip()) for text in set(values)}
+                        found = list(map(read.__getitem__, values))  # a decimal never changes
+                    else:
+                        found = [Decimal(value.strip()) for value in values]
+                except decimal.InvalidOperation:
+                    return None  # `_decimal` says which text it cannot read
             return found if all(map(Decimal.is_finite, found)) else None
 
         return decimals
@@ -481,12 +527,17 @@ def _whole_column(
         ).quantize
 
         def rounded(values: list[Any], kinds: set[type]) -> list[Any] | None:
-            if kinds != {Decimal}:
-                return None
             try:
-                return list(map(quantize, values, units))
+                if kinds == {Decimal}:
+                    return list(map(quantize, values, units))
+                if kinds == {Decimal, int}:  # sums of money, 0 where there was none
+                    return [
+                        quantize(value, unit) if type(value) is Decimal else apply(value, places)
+                        for value in values
+                    ]
             except decimal.InvalidOperation:
                 return None  # more digits asked than a number has: `_round` keeps it
+            return None
 
         return rounded
     return None

@@ -17,7 +17,13 @@ from typing import Any, Final
 
 from fieldwright.engine.expressions._columns import Column, NoColumn, column_of
 from fieldwright.engine.expressions._library import FUNCTIONS
-from fieldwright.engine.expressions._parse import ITEM, ExpressionSyntaxError, Node, where
+from fieldwright.engine.expressions._parse import (
+    ITEM,
+    TARGET,
+    ExpressionSyntaxError,
+    Node,
+    where,
+)
 from fieldwright.engine.expressions._values import (
     DECIMALS,
     MAX_TEXT,
@@ -33,7 +39,7 @@ from fieldwright.engine.expressions._values import (
 )
 from fieldwright.engine.scope import ItemScope
 
-__all__ = ["MAX_EXPRESSION_DEPTH", "Env", "Fn", "compile_tree"]
+__all__ = ["MAX_EXPRESSION_DEPTH", "TARGET", "Env", "Fn", "TargetReads", "compile_tree"]
 
 #: The deepest nesting of an expression's parts (operators, calls, brackets).
 MAX_EXPRESSION_DEPTH: Final = 64
@@ -46,9 +52,11 @@ class Env(Budget):
     """One evaluation: the record, the current item, the step's value, variables, and
     the steps it may still take (it is its own budget)."""
 
-    __slots__ = ("focus", "item", "root", "value", "variables")
+    __slots__ = ("focus", "item", "root", "target", "targets", "value", "variables")
 
-    def __init__(self, root: Any, item: ItemScope | None, value: Any, limit: int) -> None:
+    def __init__(
+        self, root: Any, item: ItemScope | None, value: Any, limit: int, target: Any = MISSING
+    ) -> None:
         self.limit = self.left = limit
         self.root = root
         self.item = item
@@ -56,6 +64,11 @@ class Env(Budget):
         #: items sets it item after item without building an ItemScope for each.
         self.focus: Any = MISSING if item is None else item.item
         self.value = value
+        #: What `$target` reads: the target record written so far (MISSING without one).
+        self.target = target
+        #: A column of records: each record's target record by the record's id (None
+        #: when the column has none to give; `$target` then takes the closures' route).
+        self.targets: dict[int, Any] | None = None
         self.variables: dict[str, Any] = {}
 
     @property
@@ -77,9 +90,27 @@ _UNSUPPORTED: Final = {
 }
 
 
+class TargetReads:
+    """What an expression reads of `$target`: the member names after it
+    (`$target.lines.line_total` reads `("lines", "line_total")`), and whether it reads
+    `$target` in another way (`$target` alone, `$target[0]`), which names no field."""
+
+    __slots__ = ("names", "whole")
+
+    def __init__(self) -> None:
+        self.names: set[tuple[str, ...]] = set()
+        self.whole = False
+
+    def __bool__(self) -> bool:
+        return self.whole or bool(self.names)
+
+
 class _Compiler:
     def __init__(self, text: str) -> None:
         self.text = text
+        self.targets = TargetReads()
+        #: The `$target` nodes followed by a member name (their reads are in `targets`).
+        self._named: set[int] = set()
 
     def fail(self, node: Node, message: str) -> ExpressionSyntaxError:
         line, column = where(self.text, self._start(node))
@@ -156,10 +187,14 @@ class _Compiler:
             return lambda ctx, env: env.focus
         if name == VALUE and name not in scope:
             return lambda ctx, env: env.value
+        if name == TARGET and name not in scope:
+            if id(node) not in self._named:
+                self.targets.whole = True
+            return lambda ctx, env: env.target
         if name not in scope:
             if name in FUNCTIONS:
                 raise self.fail(node, f"${name} is a function: call it as ${name}(...)")
-            close = difflib.get_close_matches(name, [*scope, VALUE], n=1)
+            close = difflib.get_close_matches(name, [*scope, VALUE, TARGET], n=1)
             hint = f"; did you mean ${close[0]}?" if close else ""
             raise self.fail(node, f"unknown variable ${name}{hint} (bind it with ${name} := ...)")
         return lambda ctx, env: env.variables.get(name, MISSING)
@@ -191,6 +226,24 @@ class _Compiler:
         return keep
 
     def _path(self, node: Node, scope: frozenset[str], depth: int) -> Fn:
+        first = node.steps[0]
+        if (
+            first.type == "variable"
+            and first.value == TARGET
+            and TARGET not in scope
+            and not (first.stages or first.predicate)
+            and len(node.steps) > 1
+            and node.steps[1].type == "name"
+        ):  # `$target.lines.total`: it reads the field(s) written at `$.lines.total`
+            names: list[str] = []
+            for step in node.steps[1:]:
+                if step.type != "name":
+                    break
+                names.append(step.value)
+                if step.stages or step.predicate:
+                    break
+            self.targets.names.add(tuple(names))
+            self._named.add(id(first))
         steps: list[tuple[Fn, tuple[_Stage, ...], Column | None]] = []
         for step in node.steps:
             stages = [*(step.stages or ()), *(step.predicate or ())]
@@ -640,7 +693,7 @@ def _at(items: list[Any], index: int) -> list[Any]:
 
 
 def _flatten(values: list[Any]) -> list[Any]:
-    if not any(type(value) is list for value in values):
+    if list not in set(map(type, values)):  # one C-level pass
         return values
     flat: list[Any] = []
     for value in values:
@@ -688,11 +741,12 @@ def _located(exc: ExpressionFailed, offset: int) -> ExpressionFailed:
     return located
 
 
-def compile_tree(text: str, tree: Node) -> Fn:
-    """The closure of a parsed expression; raise ExpressionSyntaxError for what is not
-    supported, at its line and column."""
+def compile_tree(text: str, tree: Node) -> tuple[Fn, TargetReads]:
+    """The closure of a parsed expression and what it reads of `$target`; raise
+    ExpressionSyntaxError for what is not supported, at its line and column."""
+    compiler = _Compiler(text)
     try:
-        return _Compiler(text).compile(tree, frozenset(), 1)
+        return compiler.compile(tree, frozenset(), 1), compiler.targets
     except RecursionError:
         raise ExpressionSyntaxError("the expression is nested too deeply", 1, 1) from None
     except (AttributeError, TypeError) as exc:  # a tree shape the parser rarely makes

@@ -588,4 +588,12 @@ OPERATORS: Final[tuple[Operator, ...]] = (
         6,
         {"__value__": 3},
     ),
+    Operator(
+        "$target",
+        "the target record as written so far: a field reads the fields written before "
+        "it (`$target.lines.line_total`); not under [*], not in a step",
+        "$sum($target.lines.$decimal(line_total))",
+        59.98,
+        {"__target__": {"lines": [{"line_total": 59.97}, {"line_total": 0.01}]}},
+    ),
 )

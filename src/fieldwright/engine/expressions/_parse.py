@@ -17,10 +17,21 @@ from jsonata import parser as jsonata_parser
 from jsonata import tokenizer as jsonata_tokenizer
 from jsonata.jexception import JException
 
-__all__ = ["ITEM", "MAX_EXPRESSION_LENGTH", "ExpressionSyntaxError", "Node", "parse", "where"]
+__all__ = [
+    "ITEM",
+    "MAX_EXPRESSION_LENGTH",
+    "TARGET",
+    "ExpressionSyntaxError",
+    "Node",
+    "parse",
+    "where",
+]
 
 #: The name the parsed tree gives the current item (`@`).
 ITEM: Final = "@"
+#: The variable a field's expression reads the target record written so far with
+#: (`$target.lines`; docs/expressions.md).
+TARGET: Final = "target"
 #: The longest expression text accepted.
 MAX_EXPRESSION_LENGTH: Final = 100_000
 

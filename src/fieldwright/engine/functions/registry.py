@@ -279,10 +279,20 @@ def _prepare_expression(arg: str, lookups: Lookups, index: int, problems: Proble
 
 def _prepare_jsonata(arg: str, lookups: Lookups, index: int, problems: Problems) -> Any:
     try:
-        return compile_jsonata(arg)
+        compiled = compile_jsonata(arg)
     except ExpressionSyntaxError as exc:
         problems.append((index, f"invalid expression: {exc}"))
         return None
+    if compiled.targets:
+        problems.append(
+            (
+                index,
+                "$target (the target record written so far) is read by a field's "
+                "expression, not by a step",
+            )
+        )
+        return None
+    return compiled
 
 
 def _prepare_regex(arg: str, lookups: Lookups, index: int, problems: Problems) -> Any:
