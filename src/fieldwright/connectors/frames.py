@@ -46,6 +46,14 @@ _BLANK_FIRST = re.compile(rb"[ \t\r]*\n")
 _KEY = r'"[^"\\]*":'
 
 
+def _plain_lines() -> pl.Expr:
+    """Lines with no backslash and no white space before a colon (the fast screens' ground)."""
+    import polars as pl
+
+    line = pl.col("line")
+    return ~line.str.contains("\\", literal=True) & ~line.str.contains(r"[ \t\r]:")
+
+
 class KeyScreen:
     """The duplicate-key screen of a file's chunks, a fast pass then the exact one.
 
@@ -91,33 +99,69 @@ class KeyScreen:
         new = [k for k in keys.explode().drop_nulls().unique().sort().to_list() if k not in seen]
         self.known += new[:room]
 
-    def suspects(self, text: pl.Series) -> list[int]:
-        """The indexes of `text`'s lines the exact screen flags."""
+    def suspects(
+        self, text: pl.Series, present: Mapping[str, pl.Series] | None = None
+    ) -> list[int]:
+        """The indexes of `text`'s lines the exact screen flags. `present` (a key text such
+        as `"name":` → a mask over the lines) may say where a line certainly holds a key
+        text: where Polars read a value that is not null from that key (the frame the lines
+        were read into). Such a line is cleared without searching for those keys, when its
+        count of key ends equals the keys the masks hold plus the other known keys it holds
+        (each mask stands for at least one occurrence of its key text, so the count of key
+        ends is at least that sum, and only equals it when every key is there once); the
+        other lines go through the fast pass, and its doubtful lines to the exact screen."""
         import polars as pl
 
         if not self.known and self.fast:
             self.learn(self.exact(text.head(self.LEARN_LINES))[1])
         if not self.fast or not self.known:
             return self.exact(text)[0].arg_true().to_list()
+        known = set(self.known)
+        hints = {key: mask for key, mask in (present or {}).items() if key in known}
+        if not hints:
+            return self._screened(text, len(text))
+        line = pl.col("line")
+        held = [pl.col(f"h{n}").cast(pl.UInt32) for n in range(len(hints))] + [
+            line.str.contains(key, literal=True).cast(pl.UInt32)
+            for key in self.known
+            if key not in hints
+        ]
+        ends = line.str.count_matches('":', literal=True)
+        cleared = (ends == pl.sum_horizontal(held)) & _plain_lines()
+        frame = pl.DataFrame(
+            [text.alias("line"), *(mask.alias(f"h{n}") for n, mask in enumerate(hints.values()))]
+        )
+        rest = frame.select(pl.arg_where(~cleared)).to_series()
+        if rest.is_empty():
+            return []
+        flagged = self._screened(text.gather(rest), len(text))
+        return rest.gather(flagged).to_list() if flagged else []
+
+    def _screened(self, text: pl.Series, total: int) -> list[int]:
+        """The fast pass over `text` (every known key searched for), then the exact screen
+        for the lines it does not clear (`total`: the lines of the chunk `text` is from)."""
+        import polars as pl
+
         line = pl.col("line")
         present = [line.str.contains(key, literal=True).cast(pl.UInt32) for key in self.known]
         cleared = (
-            (line.str.count_matches('":', literal=True) == pl.sum_horizontal(present))
-            & ~line.str.contains("\\", literal=True)
-            & ~line.str.contains(r"[ \t\r]:")
-        )
+            line.str.count_matches('":', literal=True) == pl.sum_horizontal(present)
+        ) & _plain_lines()
         doubt = text.to_frame("line").select(pl.arg_where(~cleared)).to_series()
         if doubt.is_empty():
             return []
         flagged, keys = self.exact(text.gather(doubt))
         self.learn(keys)
-        if len(doubt) * 2 > len(text):  # the known keys do not describe this file
+        if len(doubt) * 2 > total:  # the known keys do not describe this file
             self.fast = False
         return doubt.filter(flagged).to_list()
 
 
 class FrameChunk:
     """Whole lines of an NDJSON file, from line `first_line` at byte `first_offset`."""
+
+    #: `suspects()` takes where the frame read values (the duplicate-key screen's help).
+    takes_present = True
 
     def __init__(self, source: NdjsonFrames, first_line: int, first_offset: int, data: bytes):
         self.source = source
@@ -211,12 +255,13 @@ class FrameChunk:
         """Whether `suspects()` flags every line where a key text repeats."""
         return self.source.check_duplicate_keys is not False
 
-    def suspects(self) -> list[int]:
+    def suspects(self, present: Mapping[str, pl.Series] | None = None) -> list[int]:
         """Lines that give some key text twice (the row reader may refuse them: a
-        duplicate key) or a key with an escape (whose text may hide one)."""
+        duplicate key) or a key with an escape (whose text may hide one). `present`: where
+        the frame read a value from a key text (`KeyScreen.suspects`)."""
         if self.source.check_duplicate_keys is False:
             return []
-        return self.source.key_screen.suspects(self.text())
+        return self.source.key_screen.suspects(self.text(), present)
 
     def items(self) -> list[SourceItem]:
         """Every record of the chunk as `NdjsonSource` reads it."""
