@@ -46,12 +46,17 @@ _BLANK_FIRST = re.compile(rb"[ \t\r]*\n")
 _KEY = r'"[^"\\]*":'
 
 
+#: A key holding an escape (the exact screen flags its line: the escape may hide a duplicate).
+_ESCAPED_KEY = r'\\[^"]*"[ \t\r]*:'
+
+
 def _plain_lines() -> pl.Expr:
-    """Lines with no backslash and no white space before a colon (the fast screens' ground)."""
+    """Lines with no escape in a key and no white space before a colon: the fast screens'
+    ground (`KeyScreen`)."""
     import polars as pl
 
     line = pl.col("line")
-    return ~line.str.contains("\\", literal=True) & ~line.str.contains(r"[ \t\r]:")
+    return ~line.str.contains(_ESCAPED_KEY) & ~line.str.contains(r"[ \t\r]:")
 
 
 class KeyScreen:
@@ -65,9 +70,14 @@ class KeyScreen:
     saw) it holds. A key text holds no quote, so two known keys never end at the
     same `":` and each known key present takes at least one: when the count of key
     ends equals the number of known keys present, each is there once and there is
-    no other key, so the exact screen would not flag the line. A line with a
-    backslash or white space before a colon, or whose counts differ (an unknown
-    key, a repeated one, a `":` inside a text) goes to the exact screen.
+    no other key, so the exact screen would not flag the line. A line with an
+    escape in a key or white space before a colon, or whose counts differ (an
+    unknown key, a repeated one, a `\":` inside a text) goes to the exact screen.
+    (A backslash in a value is no matter: a value holds no quote that is not
+    escaped, so none of its `":` ends a known key; one that is `\":` is a key
+    end too many.) The mapper may also say where its frame read a value
+    (`suspects(text, present)`): each such value stands for its key's text, so
+    those keys need no search on lines that add up.
     """
 
     #: Known key texts at most (a literal search each per chunk).
@@ -86,7 +96,7 @@ class KeyScreen:
         # A key with white space before its colon is not in `keys`: its line is a suspect.
         flagged = (
             (keys.list.n_unique() < keys.list.len())
-            | text.str.contains(r'\\[^"]*"[ \t\r]*:')
+            | text.str.contains(_ESCAPED_KEY)
             | text.str.contains(r'"[ \t\r]+:')
         )
         return flagged, keys
