@@ -46,6 +46,19 @@ _BLANK_FIRST = re.compile(rb"[ \t\r]*\n")
 _KEY = r'"[^"\\]*":'
 
 
+#: A key holding an escape (the exact screen flags its line: the escape may hide a duplicate).
+_ESCAPED_KEY = r'\\[^"]*"[ \t\r]*:'
+
+
+def _plain_lines() -> pl.Expr:
+    """Lines with no escape in a key and no white space before a colon: the fast screens'
+    ground (`KeyScreen`)."""
+    import polars as pl
+
+    line = pl.col("line")
+    return ~line.str.contains(_ESCAPED_KEY) & ~line.str.contains(r"[ \t\r]:")
+
+
 class KeyScreen:
     """The duplicate-key screen of a file's chunks, a fast pass then the exact one.
 
@@ -57,9 +70,14 @@ class KeyScreen:
     saw) it holds. A key text holds no quote, so two known keys never end at the
     same `":` and each known key present takes at least one: when the count of key
     ends equals the number of known keys present, each is there once and there is
-    no other key, so the exact screen would not flag the line. A line with a
-    backslash or white space before a colon, or whose counts differ (an unknown
-    key, a repeated one, a `":` inside a text) goes to the exact screen.
+    no other key, so the exact screen would not flag the line. A line with an
+    escape in a key or white space before a colon, or whose counts differ (an
+    unknown key, a repeated one, a `\":` inside a text) goes to the exact screen.
+    (A backslash in a value is no matter: a value holds no quote that is not
+    escaped, so none of its `":` ends a known key; one that is `\":` is a key
+    end too many.) The mapper may also say where its frame read a value
+    (`suspects(text, present)`): each such value stands for its key's text, so
+    those keys need no search on lines that add up.
     """
 
     #: Known key texts at most (a literal search each per chunk).
@@ -78,7 +96,7 @@ class KeyScreen:
         # A key with white space before its colon is not in `keys`: its line is a suspect.
         flagged = (
             (keys.list.n_unique() < keys.list.len())
-            | text.str.contains(r'\\[^"]*"[ \t\r]*:')
+            | text.str.contains(_ESCAPED_KEY)
             | text.str.contains(r'"[ \t\r]+:')
         )
         return flagged, keys
@@ -91,27 +109,60 @@ class KeyScreen:
         new = [k for k in keys.explode().drop_nulls().unique().sort().to_list() if k not in seen]
         self.known += new[:room]
 
-    def suspects(self, text: pl.Series) -> list[int]:
-        """The indexes of `text`'s lines the exact screen flags."""
+    def suspects(
+        self, text: pl.Series, present: Mapping[str, pl.Series] | None = None
+    ) -> list[int]:
+        """The indexes of `text`'s lines the exact screen flags. `present` (a key text such
+        as `"name":` → a mask over the lines) may say where a line certainly holds a key
+        text: where Polars read a value that is not null from that key (the frame the lines
+        were read into). Such a line is cleared without searching for those keys, when its
+        count of key ends equals the keys the masks hold plus the other known keys it holds
+        (each mask stands for at least one occurrence of its key text, so the count of key
+        ends is at least that sum, and only equals it when every key is there once); the
+        other lines go through the fast pass, and its doubtful lines to the exact screen."""
         import polars as pl
 
         if not self.known and self.fast:
             self.learn(self.exact(text.head(self.LEARN_LINES))[1])
         if not self.fast or not self.known:
             return self.exact(text)[0].arg_true().to_list()
+        known = set(self.known)
+        hints = {key: mask for key, mask in (present or {}).items() if key in known}
+        if not hints:
+            return self._screened(text, len(text))
+        line = pl.col("line")
+        held = [pl.col(f"h{n}").cast(pl.UInt32) for n in range(len(hints))] + [
+            line.str.contains(key, literal=True).cast(pl.UInt32)
+            for key in self.known
+            if key not in hints
+        ]
+        ends = line.str.count_matches('":', literal=True)
+        cleared = (ends == pl.sum_horizontal(held)) & _plain_lines()
+        frame = pl.DataFrame(
+            [text.alias("line"), *(mask.alias(f"h{n}") for n, mask in enumerate(hints.values()))]
+        )
+        rest = frame.select(pl.arg_where(~cleared)).to_series()
+        if rest.is_empty():
+            return []
+        flagged = self._screened(text.gather(rest), len(text))
+        return rest.gather(flagged).to_list() if flagged else []
+
+    def _screened(self, text: pl.Series, total: int) -> list[int]:
+        """The fast pass over `text` (every known key searched for), then the exact screen
+        for the lines it does not clear (`total`: the lines of the chunk `text` is from)."""
+        import polars as pl
+
         line = pl.col("line")
         present = [line.str.contains(key, literal=True).cast(pl.UInt32) for key in self.known]
         cleared = (
-            (line.str.count_matches('":', literal=True) == pl.sum_horizontal(present))
-            & ~line.str.contains("\\", literal=True)
-            & ~line.str.contains(r"[ \t\r]:")
-        )
+            line.str.count_matches('":', literal=True) == pl.sum_horizontal(present)
+        ) & _plain_lines()
         doubt = text.to_frame("line").select(pl.arg_where(~cleared)).to_series()
         if doubt.is_empty():
             return []
         flagged, keys = self.exact(text.gather(doubt))
         self.learn(keys)
-        if len(doubt) * 2 > len(text):  # the known keys do not describe this file
+        if len(doubt) * 2 > total:  # the known keys do not describe this file
             self.fast = False
         return doubt.filter(flagged).to_list()
 
@@ -119,11 +170,24 @@ class KeyScreen:
 class FrameChunk:
     """Whole lines of an NDJSON file, from line `first_line` at byte `first_offset`."""
 
-    def __init__(self, source: NdjsonFrames, first_line: int, first_offset: int, data: bytes):
+    #: `suspects()` takes where the frame read values (the duplicate-key screen's help).
+    takes_present = True
+
+    def __init__(
+        self,
+        source: NdjsonFrames,
+        first_line: int,
+        first_offset: int,
+        data: bytes,
+        line_ends: int | None = None,
+    ):
         self.source = source
         self.first_line = first_line
         self.first_offset = first_offset
         self.data = data
+        #: The count of line ends in `data` (counted once: an 8 MiB count costs milliseconds).
+        self.line_ends = data.count(b"\n") if line_ends is None else line_ends
+        self._plain: bool | None = None
         self._lines: list[bytes] | None = None
         self._starts: list[int] | None = None
         self._items: list[SourceItem] | None = None
@@ -136,7 +200,7 @@ class FrameChunk:
         if self._lines is not None:
             return len(self._lines)
         if self.plain():  # whole lines, each ending in a line end: count them, no split
-            return self.data.count(b"\n")
+            return self.line_ends
         return len(self.items())
 
     def lines(self) -> list[bytes]:
@@ -150,10 +214,15 @@ class FrameChunk:
 
     def plain(self) -> bool:
         """True when every line is a non-blank line Polars reads one for one."""
-        data = self.data
-        if not data or (self.first_line == 1 and data.startswith(codecs.BOM_UTF8)):
-            return False
-        return _BLANK_FIRST.match(data) is None and _BLANK.search(data) is None
+        if self._plain is None:
+            data = self.data
+            self._plain = (
+                bool(data)
+                and not (self.first_line == 1 and data.startswith(codecs.BOM_UTF8))
+                and _BLANK_FIRST.match(data) is None
+                and _BLANK.search(data) is None
+            )
+        return self._plain
 
     def frame(self, schema: Mapping[str, pl.DataType] | None) -> pl.DataFrame | None:
         """The chunk as a frame with exactly `schema`'s columns (None: the first
@@ -202,7 +271,7 @@ class FrameChunk:
             ).to_series()
         except pl.exceptions.PolarsError:
             return None
-        if len(lines) != self.data.count(b"\n") or lines.has_nulls():
+        if len(lines) != self.line_ends or lines.has_nulls():
             return None
         return lines
 
@@ -211,12 +280,13 @@ class FrameChunk:
         """Whether `suspects()` flags every line where a key text repeats."""
         return self.source.check_duplicate_keys is not False
 
-    def suspects(self) -> list[int]:
+    def suspects(self, present: Mapping[str, pl.Series] | None = None) -> list[int]:
         """Lines that give some key text twice (the row reader may refuse them: a
-        duplicate key) or a key with an escape (whose text may hide one)."""
+        duplicate key) or a key with an escape (whose text may hide one). `present`: where
+        the frame read a value from a key text (`KeyScreen.suspects`)."""
         if self.source.check_duplicate_keys is False:
             return []
-        return self.source.key_screen.suspects(self.text())
+        return self.source.key_screen.suspects(self.text(), present)
 
     def items(self) -> list[SourceItem]:
         """Every record of the chunk as `NdjsonSource` reads it."""
@@ -277,21 +347,23 @@ class NdjsonFrames(NdjsonSource):
             pending = b""
             while True:
                 block = file.read(self.chunk_bytes)
-                data = pending + block
-                if not data:
-                    return
-                end = data.rfind(b"\n") + 1
-                if block and end == 0:  # no line end yet: one long line, read on
-                    pending = data
+                cut = block.rfind(b"\n") + 1
+                if block and cut == 0:  # no line end yet: one long line, read on
+                    pending += block
                     continue
                 if not block:  # the last line, without its end
-                    end = len(data)
-                data, pending = data[:end], data[end:]
+                    if not pending:
+                        return
+                    data, pending = pending, b""
+                else:  # whole lines: copied once (a slice of the block joined to what was left)
+                    data = b"".join((pending, memoryview(block)[:cut]))
+                    pending = block[cut:]
+                end = len(data)
                 lines = data.count(b"\n")
                 if not data.endswith(b"\n"):
                     data += b"\n"
                     lines += 1
-                yield FrameChunk(self, number, offset, data)
+                yield FrameChunk(self, number, offset, data, lines)
                 number += lines
                 offset += end
         finally:

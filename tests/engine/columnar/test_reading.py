@@ -3,7 +3,9 @@ read differently (blank lines, duplicate keys) is kept away from it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from random import Random
 
 import pytest
 from hypothesis import given, settings
@@ -87,7 +89,21 @@ def test_lines_that_may_hold_a_duplicate_key_are_suspects(tmp_path: Path) -> Non
 # Fragments from which lines are built: keys (some repeated, some with escapes or white
 # space before the colon), text values holding quotes, colons and escapes, nested objects.
 _KEYS = ['"a":', '"b":', '"id":', '"a" :', '"a\\u0062":', '"":', '"x\\"y":']
-_VALUES = ["1", '"t"', '":"', '","', '"a\\":"', '"b":', "null", '{"a":1}', '[":", 2]', '"10 :"']
+_VALUES = [
+    "1",
+    '"t"',
+    '":"',
+    '","',
+    '"a\\":"',
+    '"b":',
+    "null",
+    '{"a":1}',
+    '[":", 2]',
+    '"10 :"',
+    '"x\\ty"',  # an escape in a value, which the fast screens let be
+    '"\\\\"',  # an escaped backslash right before a closing quote
+    '"\\\\":',  # ... and a colon after it (a key end the counts must see)
+]
 
 
 @st.composite
@@ -109,6 +125,62 @@ def test_the_fast_key_screen_flags_exactly_what_the_exact_screen_flags(
         text = pl.Series("line", lines, pl.String)
         expected = KeyScreen.exact(text)[0].arg_true().to_list()
         assert screen.suspects(text) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(_line(), min_size=1, max_size=30), min_size=1, max_size=4),
+    st.randoms(use_true_random=False),
+)
+def test_the_key_screen_given_where_keys_are_flags_exactly_what_the_exact_screen_flags(
+    chunks: list[list[str]], random: Random
+) -> None:
+    """With masks of where a frame read a value (True only on lines that hold the key text,
+    as Polars' non-null values are, or on lines with an escape in a key or white space before
+    a colon, where a key Polars read may be written otherwise), the same lines."""
+    import polars as pl
+
+    screen = KeyScreen()
+    screen.LEARN_LINES = 3
+    for lines in chunks:
+        text = pl.Series("line", lines, pl.String)
+        present = {
+            key: pl.Series(
+                [
+                    (key in line or re.search(r'\\[^"]*"[ \t\r]*:|[ \t\r]:', line) is not None)
+                    and random.random() < 0.8
+                    for line in lines
+                ]
+            )
+            for key in [*_KEYS, '"c":']
+            if random.random() < 0.7
+        }
+        expected = KeyScreen.exact(text)[0].arg_true().to_list()
+        assert screen.suspects(text, present) == expected
+
+
+def test_where_the_frame_read_values_each_line_holds_the_key_text(tmp_path: Path) -> None:
+    """The masks the mapper gives the screen: a value that is not null (a struct's members too)
+    means the line holds the key text; a missing or null member does not."""
+    import polars as pl
+
+    from fieldwright.engine.columnar.frame import _present
+
+    path = tmp_path / "in.ndjson"
+    path.write_bytes(
+        b'{"a":1,"p":{"x":"t","y":null}}\n{"a":null}\n{"p":null,"x":2}\n{"p":{},"a":3}\n'
+    )
+    (chunk,) = NdjsonFrames(path).chunks()
+    frame = chunk.frame({"a": pl.Int64(), "p": pl.Struct({"x": pl.String(), "y": pl.String()})})
+    assert frame is not None
+    masks = {key: mask.to_list() for key, mask in _present(frame).items()}
+    assert masks == {
+        '"a":': [True, False, False, True],
+        '"p":': [True, False, False, True],
+        '"x":': [True, False, False, False],
+        '"y":': [False, False, False, False],
+    }
+    assert chunk.suspects(_present(frame)) == []
 
 
 def test_the_key_screen_clears_plain_lines_without_the_exact_screen(tmp_path: Path) -> None:

@@ -257,11 +257,14 @@ class FrameMapper:
         self, frame: pl.DataFrame, chunk: Chunk
     ) -> tuple[list[dict[str, Any] | None] | Encoded | Columns, set[int], set[int]]:
         rows = frame.height
-        redo: set[int] = set(chunk.suspects())
-        leaves: dict[tuple[str, ...], pl.Series] = {}
-        text: list[pl.Series] = []
         # A CSV chunk's text values are its cells (connectors/csv_frames.py): nothing to vouch.
         exact = bool(getattr(chunk, "exact_text", False))
+        if getattr(chunk, "takes_present", False):  # an NDJSON chunk: the frame helps screen
+            redo: set[int] = set(chunk.suspects(_present(frame)))  # type: ignore[call-arg]
+        else:
+            redo = set(chunk.suspects())
+        leaves: dict[tuple[str, ...], pl.Series] = {}
+        text: list[pl.Series] = []
 
         def leaf(path: tuple[str, ...]) -> pl.Series:
             found = leaves.get(path)
@@ -453,6 +456,23 @@ class FrameMapper:
                         redo.add(index)
                         break
         return values
+
+
+def _present(frame: pl.DataFrame) -> dict[str, pl.Series]:
+    """Per key text (`"name":`, as a line holds a key with no escape in it): the lines where the
+    frame read a value that is not null from a member of that name (a struct's members too,
+    not a list's items). Polars reads null for a missing member, so each of these lines holds
+    that key text at least once (connectors/frames.py's KeyScreen)."""
+    found: dict[str, pl.Series] = {}
+    columns = list(frame.get_columns())
+    while columns:
+        column = columns.pop()
+        key = orjson.dumps(column.name).decode() + ":"
+        held = column.is_not_null()
+        found[key] = found[key] | held if key in found else held
+        if isinstance(column.dtype, pl.Struct):
+            columns += column.struct.unnest().get_columns()
+    return found
 
 
 def _predicate(predicate: Predicate, leaf: Any) -> pl.Series:

@@ -240,8 +240,10 @@ def execute_columnar(
             if len(part) and status is RunStatus.COMPLETED:
                 if batch:
                     flush(len(batch))
-                # Polars' UTF-8 straight to bytes (no Python str to decode and encode again).
-                data = part.str.join("\n").cast(pl.Binary).item() + b"\n"
+                # Polars' UTF-8 straight to bytes (no Python str to decode and encode again),
+                # the last line end joined in by Polars too (appending it in Python copied
+                # the whole text once more).
+                data = part.extend_constant("", 1).str.join("\n").cast(pl.Binary).item()
                 sink.write_lines(data, len(part))  # type: ignore[attr-defined]
                 written += len(part)
             else:
