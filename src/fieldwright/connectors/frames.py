@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from fieldwright.connectors._jsonscan import EXCERPT_BYTES
 from fieldwright.connectors._text import open_binary
 from fieldwright.connectors.errors import SinkError
 from fieldwright.connectors.json_files import MAX_RECORD_SIZE, NdjsonSink, NdjsonSource
@@ -213,7 +214,8 @@ class FrameChunk:
         return self._lines
 
     def plain(self) -> bool:
-        """True when every line is a non-blank line Polars reads one for one."""
+        """True when every line is a non-blank line Polars reads one for one, none longer
+        than the source's `max_record_size` (the row reader refuses such a line)."""
         if self._plain is None:
             data = self.data
             self._plain = (
@@ -221,8 +223,32 @@ class FrameChunk:
                 and not (self.first_line == 1 and data.startswith(codecs.BOM_UTF8))
                 and _BLANK_FIRST.match(data) is None
                 and _BLANK.search(data) is None
+                and not self._holds_long_line()
             )
         return self._plain
+
+    def _holds_long_line(self) -> bool:
+        """Whether a line (with its line end) is longer than `max_record_size`: only a
+        chunk longer than that can hold one, so a chunk of the usual size costs nothing."""
+        limit = self.source.max_record_size
+        if len(self.data) <= limit:
+            return False
+        return max(map(len, self.data.split(b"\n"))) + 1 > limit
+
+    @classmethod
+    def too_long(
+        cls, source: NdjsonFrames, line: int, offset: int, size: int, excerpt: bytes
+    ) -> FrameChunk:
+        """A chunk of one line longer than `max_record_size`, read past without keeping
+        it: its one item is the row reader's dead letter for such a line."""
+        chunk = cls(source, line, offset, excerpt, 1)
+        chunk._plain = False
+        reason = (
+            f"the line is {size:,} bytes, more than max_record_size "
+            f"({source.max_record_size:,}); only its first {EXCERPT_BYTES:,} bytes are kept"
+        )
+        chunk._items = [source.unreadable_line(line, offset, reason, excerpt)]
+        return chunk
 
     def frame(self, schema: Mapping[str, pl.DataType] | None) -> pl.DataFrame | None:
         """The chunk as a frame with exactly `schema`'s columns (None: the first
@@ -345,11 +371,16 @@ class NdjsonFrames(NdjsonSource):
         self._open_files.append(file)
         try:
             pending = b""
+            limit = self.max_record_size
             while True:
                 block = file.read(self.chunk_bytes)
                 cut = block.rfind(b"\n") + 1
                 if block and cut == 0:  # no line end yet: one long line, read on
                     pending += block
+                    if len(pending) > limit:  # too long to keep: read past the rest
+                        size, excerpt = self._skip_line(file, pending)
+                        yield FrameChunk.too_long(self, number, offset, size, excerpt)
+                        number, offset, pending = number + 1, offset + size, b""
                     continue
                 if not block:  # the last line, without its end
                     if not pending:
@@ -370,6 +401,10 @@ class NdjsonFrames(NdjsonSource):
             file.close()
             if file in self._open_files:  # close() may have come first
                 self._open_files.remove(file)
+
+    def unreadable_line(self, line: int, offset: int, reason: str, text: bytes) -> SourceItem:
+        """The dead letter of line `line` (at byte `offset`), as the row reader words it."""
+        return self._unreadable(Position(line, offset), offset, reason, text)
 
     def read_lines(self, file: IO[bytes], first: int, offset: int) -> Iterator[SourceItem]:
         """The items of `file`'s lines, numbered from line `first` at byte `offset`: what

@@ -207,3 +207,26 @@ def test_a_chunks_text_is_its_lines(tmp_path: Path, lines: list[bytes]) -> None:
     path.write_bytes(b"\n".join(lines) + b"\n")
     (chunk,) = NdjsonFrames(path).chunks()
     assert chunk.text().to_list() == [line.decode() for line in lines]
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 40, 200, 1 << 20])
+def test_a_line_longer_than_max_record_size_never_reaches_polars(
+    tmp_path: Path, chunk_bytes: int
+) -> None:
+    """Plain lines, one of them longer than the limit: it is the row reader's dead letter
+    whatever the chunk size (Polars read it whole before), the others stay plain."""
+    path = tmp_path / "in.ndjson"
+    long = b'{"id": 2, "note": "' + b"x" * 1000 + b'"}'
+    path.write_bytes(b'{"id": 1}\n' + long + b'\n{"id": 3}\n')
+    frames = NdjsonFrames(path, max_record_size=256, chunk_bytes=chunk_bytes)
+    chunks = list(frames.chunks())
+    for chunk in chunks:
+        if chunk.plain():
+            assert all(len(line) < 256 for line in chunk.lines())
+            assert chunk.frame(None) is not None
+    items = [i for c in chunks for i in c.items()]
+    assert _items(NdjsonSource(path, max_record_size=256)) == [
+        (i.position, i.record, i.error, i.raw) for i in items
+    ]
+    [refused] = [i for i in items if i.record is None]
+    assert refused.error is not None and "1,022 bytes, more than max_record_size" in refused.error
