@@ -25,7 +25,7 @@ import polars as pl
 from fieldwright.connectors._copytext import NULL, CellKind, cells_of
 from fieldwright.domain.records import Record
 
-__all__ = ["columns_text", "records_of"]
+__all__ = ["columns_data", "columns_text", "records_of"]
 
 _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 _TEMPORAL = (CellKind.DATE, CellKind.DATETIME, CellKind.TIME)
@@ -94,12 +94,13 @@ def _iso_cells(values: pl.Series, kind: CellKind) -> pl.Expr | None:
     return pl.lit(values).fill_null(NULL)
 
 
-def columns_text(
+def columns_data(
     columns: Mapping[str, pl.Series | Sequence[Any]], kinds: Sequence[CellKind], suffix: str = ""
-) -> str | None:
-    """The rows of `columns` as COPY text data, each row ending in `suffix` (pre-formatted
-    constant cells, with their leading tab) and a newline; None when a column needs the
-    record path. One Polars computation for the columns it formats."""
+) -> bytes | None:
+    """The rows of `columns` as COPY text data in UTF-8, each row ending in `suffix`
+    (pre-formatted constant cells, with their leading tab) and a newline; None when a column
+    needs the record path. One Polars computation for the columns it formats, whose UTF-8
+    bytes are sent as they are (no Python str is made of them, decoded and encoded again)."""
     cells: list[pl.Expr] = []
     for (name, values), kind in zip(columns.items(), kinds, strict=True):
         found: pl.Expr | None = None
@@ -116,11 +117,19 @@ def columns_text(
     if not cells:
         return None
     end = suffix + "\n"
-    lines = pl.concat_str(cells, separator="\t").str.join(end)
-    text = str(pl.select(lines).item())
-    if "\x00" in text:
+    lines = pl.concat_str(cells, separator="\t").str.join(end).cast(pl.Binary)
+    data: bytes = pl.select(lines).item()
+    if b"\x00" in data:
         return None  # PostgreSQL text cannot hold a NUL: the record path names the row
-    return text + end
+    return data + end.encode()
+
+
+def columns_text(
+    columns: Mapping[str, pl.Series | Sequence[Any]], kinds: Sequence[CellKind], suffix: str = ""
+) -> str | None:
+    """`columns_data` as text (what `_copytext.format_rows` gives for the same values)."""
+    data = columns_data(columns, kinds, suffix)
+    return None if data is None else data.decode()
 
 
 def records_of(columns: Mapping[str, pl.Series | Sequence[Any]]) -> list[Record]:

@@ -142,9 +142,9 @@ def test_the_columnar_run_writes_the_rows_the_row_engine_writes(
     by_columns: list[int] = []
     write_columns = SqlSink.write_columns
 
-    def spy(self: SqlSink, columns: Any) -> Any:
+    def spy(self: SqlSink, columns: Any, *prepared: Any) -> Any:
         by_columns.append(len(next(iter(columns.values()))))
-        return write_columns(self, columns)
+        return write_columns(self, columns, *prepared)
 
     monkeypatch.setattr(SqlSink, "write_columns", spy)
     rows, _, _ = _run(sql_url, csv, "by_rows", columnar=False, **sink)
@@ -158,40 +158,74 @@ def test_the_columnar_run_writes_the_rows_the_row_engine_writes(
     assert target.committed_rows == 120
 
 
+@pytest.mark.parametrize("columnar", [False, True], ids=["rows", "columnar"])
 def test_a_row_the_database_refuses_fails_alone(
-    engine: Engine, sql_url: str, tmp_path: Path,  # noqa: F811
+    engine: Engine, sql_url: str, tmp_path: Path, columnar: bool,  # noqa: F811
 ) -> None:  # fmt: skip
+    """On both engines: one dead letter naming the record and the database's reason, the
+    other rows written (the row engine's SQL sink used to fail the whole run)."""
     csv = _csv(tmp_path / "in.csv", 60, duplicate=3)  # id 3 twice: the second is refused
-    cols, letters, _ = _run(sql_url, csv, "by_cols", columnar=True)
-    assert cols.status is RunStatus.COMPLETED
-    assert (cols.counts.read, cols.counts.written, cols.counts.failed) == (60, 59, 1)
+    table = "by_cols" if columnar else "by_rows"
+    outcome, letters, target = _run(sql_url, csv, table, columnar=columnar)
+    assert outcome.status is RunStatus.COMPLETED, outcome.message
+    assert (outcome.counts.read, outcome.counts.written, outcome.counts.failed) == (60, 59, 1)
     assert len(letters) == 1
     letter = letters[0]
     assert letter.position_text == "line 35"  # record 30, after a header and 4 quoted line ends
     assert letter.input is not None and letter.input["id"] == "3"
+    assert letter.field is None
     assert "duplicate key" in letter.reason or "UNIQUE constraint failed" in letter.reason
-    assert len(_rows(engine, "by_cols")) == 59
+    assert len(_rows(engine, table)) == 59
+    assert target.committed_rows == 59
 
 
-def test_under_fail_fast_a_refused_row_stops_the_run_and_counts_add_up(
+def test_both_engines_leave_the_same_table_and_dead_letter_when_a_row_is_refused(
     engine: Engine, sql_url: str, tmp_path: Path,  # noqa: F811
 ) -> None:  # fmt: skip
     csv = _csv(tmp_path / "in.csv", 60, duplicate=3)
+    rows, rows_letters, _ = _run(sql_url, csv, "by_rows", columnar=False)
+    cols, cols_letters, _ = _run(sql_url, csv, "by_cols", columnar=True)
+    assert rows.counts == cols.counts
+    assert [(x.position_text, x.field, x.reason, x.input) for x in rows_letters] == [
+        (x.position_text, x.field, x.reason.replace("by_cols", "by_rows"), x.input)
+        for x in cols_letters
+    ]
+    assert _rows(engine, "by_rows") == _rows(engine, "by_cols")
+
+
+@pytest.mark.parametrize("columnar", [False, True], ids=["rows", "columnar"])
+def test_under_fail_fast_a_refused_row_stops_the_run_and_counts_add_up(
+    engine: Engine, sql_url: str, tmp_path: Path, columnar: bool,  # noqa: F811
+) -> None:  # fmt: skip
+    csv = _csv(tmp_path / "in.csv", 60, duplicate=3)
     compiled = compile_document(_document())
-    plan = plan_mapping(compiled)
     letters: list[DeadLetter] = []
-    frames = CsvFrames(csv, chunk_bytes=1 << 20)
-    outcome = execute_columnar(
-        plan, frames.chunks(), SqlSink(sql_url, "by_cols"), strategy=ErrorStrategy.FAIL_FAST,
-        on_dead_letter=letters.append,
-    )  # fmt: skip
-    frames.close()
+    table = "by_cols" if columnar else "by_rows"
+    target = SqlSink(sql_url, table)
+    if columnar:
+        frames = CsvFrames(csv, chunk_bytes=1 << 20)
+        outcome = execute_columnar(
+            plan_mapping(compiled), frames.chunks(), target, strategy=ErrorStrategy.FAIL_FAST,
+            on_dead_letter=letters.append,
+        )  # fmt: skip
+        frames.close()
+    else:
+        source = CsvSource(csv)
+        items = iter(source)
+        outcome = execute(
+            compiled, items, target, strategy=ErrorStrategy.FAIL_FAST,
+            on_dead_letter=letters.append,
+        )  # fmt: skip
+        items.close()  # type: ignore[attr-defined]
+        source.close()
     counts = outcome.counts
     assert outcome.status is RunStatus.FAILED and "line 35" in (outcome.message or "")
-    assert counts.read == 60 and counts.failed == 1 and len(letters) == 1
+    assert counts.failed == 1 and len(letters) == 1
     assert counts.read == counts.written + counts.failed + counts.filtered + counts.skipped
     # The batches before it, and the other rows of its batch (isolated, written): no later one.
-    assert counts.written == len(_rows(engine, "by_cols")) == 28 + 6
+    assert counts.written == len(_rows(engine, table)) == 28 + 6
+    # Each engine stops after the chunk holding the refused record (30): the rest is unread.
+    assert 30 <= counts.read <= 60
 
 
 def test_a_value_a_column_refuses_fails_alone(
@@ -264,11 +298,11 @@ def test_a_sink_error_on_the_writing_thread_fails_the_run_and_counts_add_up(
     calls: list[int] = []
     write_columns = SqlSink.write_columns
 
-    def failing(self: SqlSink, columns: Any) -> Any:
+    def failing(self: SqlSink, columns: Any, *prepared: Any) -> Any:
         calls.append(1)
         if len(calls) == 3:
             raise SinkError("the connection was lost", target=self.name)
-        return write_columns(self, columns)
+        return write_columns(self, columns, *prepared)
 
     monkeypatch.setattr(SqlSink, "write_columns", failing)
     outcome, letters, target = _run(sql_url, csv, "by_cols", columnar=True)
@@ -280,3 +314,31 @@ def test_a_sink_error_on_the_writing_thread_fails_the_run_and_counts_add_up(
     assert counts.read == counts.written + counts.failed + counts.filtered + counts.skipped
     # The two batches before it; none after it (the queued ones are skipped).
     assert counts.written == target.committed_rows == len(_rows(engine, "by_cols")) == 14
+
+
+def test_a_batch_is_made_copy_data_ahead_only_when_its_write_cannot_change_it(
+    engine: Engine, sql_url: str,  # noqa: F811
+) -> None:  # fmt: skip
+    """PostgreSQL without staging: `prepare_columns` gives the COPY text `write_columns` would
+    make, which then writes it; SQLite (no COPY) and staging (rows carry their batch's number)
+    get nothing ahead."""
+    columns = {
+        "id": pl.Series([1, 2], dtype=pl.Int64),
+        "name": pl.Series(["a\tb", "c"]),
+        "born": pl.Series(["2024-02-29", None]),
+    }
+    sink = SqlSink(sql_url, "by_cols")
+    staged = SqlSink(sql_url, "by_rows", staging=True)
+    prepared = sink.prepare_columns(columns)
+    assert staged.prepare_columns(columns) is None
+    if sql_url.startswith("sqlite"):
+        assert prepared is None
+    else:
+        assert prepared is not None and prepared.names == ("id", "name", "born")
+        assert prepared.data == b"1\ta\\tb\t2024-02-29\n2\tc\t\\N\n"
+    assert sink.write_columns(columns, prepared) == []
+    sink.commit()
+    staged.abort()
+    rows = _rows(engine, "by_cols")
+    assert [(row[0], row[1], str(row[3])) for row in rows] == [(1, "a\tb", "2024-02-29"),
+                                                               (2, "c", "None")]  # fmt: skip
