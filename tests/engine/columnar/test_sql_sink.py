@@ -10,6 +10,8 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import (
     Boolean,
     Column,
@@ -280,6 +282,49 @@ def test_dates_and_times_are_sent_as_the_record_path_sends_them(value: str, kind
     """Polars vouches only for values Python parses (else the record path decides)."""
     expected = format_rows([[value, None]], [kind])
     assert columns_text({"a": pl.Series([value, None])}, [kind]) == expected
+
+
+def _two(top: int) -> st.SearchStrategy[str]:
+    return st.integers(0, top).map("{:02d}".format)
+
+
+#: Date-like text with every part at and around its range's ends (year 0, month 13, day 31 of a
+#: short month, 29 February of any year, hour 24, seconds 60, offsets, seven-digit fractions …):
+#: Polars' checks must send exactly what Python's parser sends.
+_DATES = st.tuples(
+    st.sampled_from([0, 1, 1900, 1999, 2000, 2023, 2024, 2100, 9999]).map("{:04d}".format),
+    _two(13),
+    st.one_of(_two(32), st.sampled_from(["28", "29", "30", "31"])),
+).map("-".join)
+_CLOCKS = st.one_of(
+    st.just(""),
+    st.tuples(
+        st.sampled_from(["T", " ", "X"]),
+        _two(25),
+        st.sampled_from(["", ":"]).flatmap(lambda c: _two(61).map(lambda m: c + m)),
+        st.one_of(st.just(""), _two(61).map(":{}".format)),
+        st.sampled_from(["", ".5", ".123456", ".1234567"]),
+        st.one_of(
+            st.sampled_from(["", "Z"]),
+            st.tuples(
+                st.sampled_from("+-"), _two(25), st.sampled_from(["", ":00", ":59", ":60", "30"])
+            ).map("".join),
+        ),
+    ).map("".join),
+)
+DATE_LIKE = st.tuples(_DATES, _CLOCKS).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    values=st.lists(DATE_LIKE, min_size=1, max_size=4),
+    kind=st.sampled_from([CellKind.DATE, CellKind.DATETIME]),
+)
+def test_date_like_columns_are_sent_as_python_parses_them(
+    values: list[str], kind: CellKind
+) -> None:
+    expected = format_rows([[*values, None]], [kind])
+    assert columns_text({"a": pl.Series([*values, None])}, [kind]) == expected
 
 
 def test_columns_copy_cannot_take_are_left_to_the_record_path() -> None:
