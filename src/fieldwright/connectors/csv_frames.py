@@ -43,6 +43,9 @@ __all__ = ["CSV_CHUNK_BYTES", "CsvChunk", "CsvFrames", "CsvRowsChunk"]
 
 #: Bytes per chunk (whole records).
 CSV_CHUNK_BYTES = 8 << 20
+#: Bytes of the first chunk at most: its records reach the sink (a database's COPY on its own
+#: thread) while the next, full chunk is read, instead of after a whole 8 MiB.
+FIRST_CHUNK_BYTES = 1 << 20
 #: Records per chunk when the row reader reads the rest of a file.
 ROWS_PER_CHUNK = 20_000
 #: Encodings whose delimiter, quote and line end are single ASCII bytes everywhere.
@@ -287,8 +290,10 @@ class CsvFrames(CsvSource):
             else:
                 pending = head
         header_read = not self.has_header
+        size = min(self.chunk_bytes, FIRST_CHUNK_BYTES)
         while True:
-            block = file.read(self.chunk_bytes)
+            block = file.read(size)
+            size = self.chunk_bytes
             data = pending + block
             if not data:
                 return

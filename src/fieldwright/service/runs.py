@@ -135,6 +135,7 @@ class Runs:
     def _pipelines(self) -> StoredPipelines:
         """Made when a key is not a stored mapping's (or a pipeline run is reprocessed): a
         mapping's run does not import the stored pipelines and their models (issue 18)."""
+        from fieldwright.service.stored_pipelines import StoredPipelines
 
         return StoredPipelines(self._store)
 
