@@ -182,15 +182,19 @@ def main() -> None:
                 for number, tree in enumerate(trees or [None]):
                     name = f"fieldwright {engine}"
                     envs[name] = env
-                    if tree is not None:
+                    if tree is not None:  # its own store too: a newer tree would upgrade it
                         name += f" {number + 1}:{tree.parent.name}" if len(trees) > 1 else ""
+                        store = f"sqlite:///{directory / f'store{number}.db'}"
                         envs[name] = {**env, "PYTHONPATH": str(tree)}
+                        envs[name]["FIELDWRIGHT_DATABASE_URL"] = store
                         envs[name]["PYTHONPYCACHEPREFIX"] = str(directory / f"pycache{number}")
                         subprocess.run(  # byte-compiles the tree, as installing does
                             [sys.executable, "-m", "compileall", "-q", str(tree / "fieldwright")],
                             env=envs[name],
                             check=True,
                         )
+                        imported = [fieldwright, "import", str(document)]
+                        subprocess.run(imported, env=envs[name], check=True, capture_output=True)
                     commands[name] = [*run, engine]
             commands["psql \\copy"] = [
                 "psql",
