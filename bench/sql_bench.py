@@ -15,13 +15,17 @@ interleaved rounds, with:
 
 Each round truncates the table first and checks the row count after. The
 fieldwright processes read compiled bytecode, as an installed package does
-(kept in the temporary folder, even under ``PYTHONDONTWRITEBYTECODE``). It
+(kept in the temporary folder, even under ``PYTHONDONTWRITEBYTECODE``): one
+untimed run of each command comes first, so that no timed round compiles the
+libraries it imports (before, the first round of a run compiled Polars'). It
 prints every round's seconds, per engine the ratios fieldwright rows/s ÷ psql
 rows/s (min / median / max; the target is ≥ 0.5×), each process's peak RSS, the
 fieldwright processes' CPU seconds and their ratio to psql's wall time (CPU is
 steadier than wall time on a shared machine; the server's work is not psql's).
 ``--engines rows,polars`` chooses the runs (``--engines polars`` skips the slow
-row run).
+row run). ``--src`` names a source tree to run fieldwright from (repeat it, e.g.
+``--src ../main/src --src src``, to time a change against its base in the same
+interleaved rounds; each tree's runs are labelled with its folder's parent).
 
 PostgreSQL comes from ``--pg-url`` or ``FIELDWRIGHT_TEST_PG_URL``; the table
 lives in a fresh schema dropped at the end.
@@ -140,7 +144,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=5000, help="the mapping's batch size")
     parser.add_argument("--pg-url", default=os.environ.get("FIELDWRIGHT_TEST_PG_URL", DEFAULT_PG))
     parser.add_argument("--engines", default="rows,polars", help="fieldwright engines to time")
+    parser.add_argument("--src", action="append", help="a source tree (repeat to compare)")
     args = parser.parse_args()
+    trees = [Path(tree).resolve() for tree in args.src or ()]
     fieldwright = shutil.which("fieldwright") or str(Path(sys.executable).with_name("fieldwright"))
     schema = f"fw_sqlbench_{uuid.uuid4().hex[:10]}"
     target = make_url(args.pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
@@ -170,17 +176,34 @@ def main() -> None:
             subprocess.run([fieldwright, "import", str(document)], env=env, check=True)
             run = [fieldwright, "run", KEY, "--input", str(data), "--no-progress", "--engine"]
             engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-            commands = {
-                **{f"fieldwright {engine}": [*run, engine] for engine in engines},
-                "psql \\copy": [
-                    "psql",
-                    conninfo,
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-c",
-                    f"\\copy people FROM '{data}' WITH (FORMAT csv, HEADER true)",
-                ],
-            }
+            envs: dict[str, dict[str, str]] = {}
+            commands: dict[str, list[str]] = {}
+            for engine in engines:
+                for number, tree in enumerate(trees or [None]):
+                    name = f"fieldwright {engine}"
+                    envs[name] = env
+                    if tree is not None:  # its own store too: a newer tree would upgrade it
+                        name += f" {number + 1}:{tree.parent.name}" if len(trees) > 1 else ""
+                        store = f"sqlite:///{directory / f'store{number}.db'}"
+                        envs[name] = {**env, "PYTHONPATH": str(tree)}
+                        envs[name]["FIELDWRIGHT_DATABASE_URL"] = store
+                        envs[name]["PYTHONPYCACHEPREFIX"] = str(directory / f"pycache{number}")
+                        subprocess.run(  # byte-compiles the tree, as installing does
+                            [sys.executable, "-m", "compileall", "-q", str(tree / "fieldwright")],
+                            env=envs[name],
+                            check=True,
+                        )
+                        imported = [fieldwright, "import", str(document)]
+                        subprocess.run(imported, env=envs[name], check=True, capture_output=True)
+                    commands[name] = [*run, engine]
+            commands["psql \\copy"] = [
+                "psql",
+                conninfo,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                f"\\copy people FROM '{data}' WITH (FORMAT csv, HEADER true)",
+            ]
             size = data.stat().st_size / 1e6
             print(
                 f"CSV → PostgreSQL, {args.rows:,} rows × {len(COLUMNS)} columns ({size:.0f} MB), "
@@ -189,11 +212,17 @@ def main() -> None:
             seconds: dict[str, list[float]] = {name: [] for name in commands}
             rss: dict[str, list[float]] = {name: [] for name in commands}
             cpu: dict[str, list[float]] = {name: [] for name in commands}
+            # One untimed run of each first: the libraries' bytecode (Polars, psycopg …) is
+            # written by the first process that imports them, which an installed copy has.
+            for name, command in commands.items():
+                with psycopg.connect(conninfo, autocommit=True) as connection:
+                    connection.execute("TRUNCATE people")
+                _timed(command, envs.get(name, env))
             for round_number in range(1, args.rounds + 1):
                 for name, command in commands.items():
                     with psycopg.connect(conninfo, autocommit=True) as connection:
                         connection.execute("TRUNCATE people")
-                    took, peak, used = _timed(command, env)
+                    took, peak, used = _timed(command, envs.get(name, env))
                     with psycopg.connect(conninfo) as connection:
                         row = connection.execute("SELECT count(*) FROM people").fetchone()
                     assert row is not None and row[0] == args.rows, (name, row)
@@ -201,7 +230,7 @@ def main() -> None:
                     rss[name].append(peak)
                     cpu[name].append(used)
                     rate = args.rows / took
-                    print(f"  round {round_number} {name:<18} {took:6.2f} s  {rate:>9,.0f} rows/s")
+                    print(f"  round {round_number} {name:<26} {took:6.2f} s  {rate:>9,.0f} rows/s")
             copy_seconds = seconds["psql \\copy"]
             for name in commands:
                 print(_summary(f"{name} seconds", seconds[name], " s"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -53,7 +54,28 @@ STORED = (
     "fieldwright.service.pipeline_runs",
     "fieldwright.service.enrich_sources",
     "fieldwright.cli.pipelines",
+    # The Service's other stores, imported on first use (service/facade.py, service/runs.py),
+    # and the models only they need.
+    "fieldwright.service.templates",
+    "fieldwright.service.approvals",
+    "fieldwright.service.stored_pipelines",
+    "fieldwright.service.transformations",
+    "fieldwright.service.integrations",
+    "fieldwright.service.monitoring",
+    "fieldwright.service.health",
+    "fieldwright.service.scheduling",
+    "fieldwright.domain.pipeline",
+    "fieldwright.domain.pipeline_store",
+    "fieldwright.domain.template",
+    "fieldwright.domain.transformation",
+    # A small input runs on rows; no SQL target: neither Polars nor psycopg.
+    "polars",
+    "psycopg",
 )
+
+#: What `fieldwright run KEY` into a SQLite table leaves unimported: psycopg (COPY is for
+#: PostgreSQL only) and Polars (a small input runs on rows).
+SQLITE_TARGET = ("psycopg", "polars", "alembic", "fieldwright.service.templates")
 
 
 def _probe(
@@ -139,4 +161,47 @@ def test_a_stored_mapping_run_imports_neither_alembic_nor_the_pipeline_engine(
     assert done.returncode == 0, done.stderr
     assert "completed: read 2, written 2" in done.stdout, done.stdout
     assert output.read_text(encoding="utf-8") == '{"id":7}\n{"id":8}\n'
+    assert "HEAVY:\n" in done.stderr, done.stderr
+
+
+def test_a_stored_mapping_run_into_a_sqlite_table_imports_neither_psycopg_nor_polars(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "target.db"
+    with sqlite3.connect(target) as connection:
+        connection.execute("CREATE TABLE people (id INTEGER PRIMARY KEY)")
+    mapping = tmp_path / "stored.fwmap.json"
+    mapping.write_text(
+        json.dumps(
+            {
+                "fieldwright": 1,
+                "key": "mapping_STORED_SQL",
+                "name": "stored start-up into a table",
+                "source": {"connector": {"kind": "csv", "settings": {}}},
+                "target": {
+                    "connector": {
+                        "kind": "sql",
+                        "settings": {"url": f"sqlite:///{target}", "table": "people"},
+                    }
+                },
+                "fields": [
+                    {"target": "$.id", "sources": "$.id", "transforms": [{"fn": "to_integer"}]}
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    import_mapping(mapping, url)
+    source = tmp_path / "in.csv"
+    source.write_text("id\n7\n8\n", encoding="utf-8")
+    done = _probe(
+        ["mapping_STORED_SQL", "--input", str(source), "--no-progress"],
+        SQLITE_TARGET,
+        {"FIELDWRIGHT_DATABASE_URL": url},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "completed: read 2, written 2" in done.stdout, done.stdout
+    with sqlite3.connect(target) as connection:
+        assert connection.execute("SELECT id FROM people ORDER BY id").fetchall() == [(7,), (8,)]
     assert "HEAVY:\n" in done.stderr, done.stderr

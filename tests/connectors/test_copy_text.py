@@ -28,7 +28,7 @@ from sqlalchemy import (
     select,
 )
 
-from fieldwright.connectors import SinkError, SqlSink, _copytext, _sqlstaging
+from fieldwright.connectors import SinkError, SqlSink, _copytext, _sqlcopy
 from fieldwright.connectors._copytext import CellKind, format_rows
 from tests.connectors.conftest import SQL_BACKENDS
 
@@ -140,7 +140,7 @@ def test_text_copy_writes_the_same_rows_as_executemany(
         assert sink.committed_rows == 42
         if table == "by_text":
             assert formatted and all(formatted), "every batch was built as COPY text"
-            monkeypatch.setattr(_sqlstaging, "copy_loader", lambda database: None)
+            monkeypatch.setattr(_sqlcopy, "copy_loader", lambda database: None)
     by_text, by_rows = _rows(engine, tables[0]), _rows(engine, tables[1])
     assert by_text == by_rows
     first = by_text[0]

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 
-from fieldwright.connectors import SinkError, SqlSink, _sqlstaging
+from fieldwright.connectors import SinkError, SqlSink, _sqlcopy
 from fieldwright.connectors._sqlcopy import CopyLoader
 from tests.connectors.conftest import SQL_BACKENDS
 
@@ -97,7 +97,7 @@ def copies(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
 
 def _without_copy(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_sqlstaging, "copy_loader", lambda database: None)
+    monkeypatch.setattr(_sqlcopy, "copy_loader", lambda database: None)
 
 
 def _record(n: int) -> dict[str, Any]:

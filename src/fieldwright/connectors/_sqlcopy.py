@@ -50,9 +50,10 @@ Writers = Mapping[str, Convert]
 #: the indexes of the columns whose objects and arrays become JSON text; and how each
 #: column's values become COPY text on the fast path.
 Plan = tuple[list[tuple[int, Convert, Convert]], list[int], list[CellKind]]
-#: Rows setting the same columns: the columns, and either their COPY text (the fast path)
-#: or each row's values in column order (for psycopg's write_row).
-Group = tuple[tuple[str, ...], str | list[list[Any]]]
+#: Rows setting the same columns: the columns, and either their COPY text (the fast path;
+#: as str, or as UTF-8 bytes from the columnar engine) or each row's values in column order
+#: (for psycopg's write_row).
+Group = tuple[tuple[str, ...], str | bytes | list[list[Any]]]
 
 #: The temporary table's column keeping each row's order (a key given twice: the last wins).
 _SEQ = "__fw_copy_seq"
@@ -194,7 +195,7 @@ class CopyLoader:
         cursor: psycopg.Cursor[Any],
         table: Table,
         columns: tuple[str, ...],
-        data: str | list[list[Any]],
+        data: str | bytes | list[list[Any]],
         key: Sequence[str],
     ) -> None:
         temporary = sql.Identifier("fw_copy_upsert")
@@ -280,12 +281,12 @@ def _copy(
     cursor: psycopg.Cursor[Any],
     table: sql.Composable,
     columns: tuple[str, ...],
-    data: str | list[list[Any]],
+    data: str | bytes | list[list[Any]],
 ) -> None:
     names = sql.SQL(", ").join(map(sql.Identifier, columns))
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(table, names)
     with cursor.copy(statement) as copy:
-        if isinstance(data, str):
+        if isinstance(data, str | bytes):
             copy.write(data)
             return
         write_row = copy.write_row

@@ -25,7 +25,7 @@ import polars as pl
 from fieldwright.connectors._copytext import NULL, CellKind, cells_of
 from fieldwright.domain.records import Record
 
-__all__ = ["columns_text", "records_of"]
+__all__ = ["columns_data", "columns_text", "records_of"]
 
 _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 _TEMPORAL = (CellKind.DATE, CellKind.DATETIME, CellKind.TIME)
@@ -56,50 +56,43 @@ def _series_cells(values: pl.Series, kind: CellKind) -> pl.Expr | None:
     return None
 
 
-#: ISO dates and date-times in the shapes `_copytext` sends as they are, with their parts.
-_DATE = r"^([0-9]{4})-([0-9]{2})-([0-9]{2})"
-_TIME = (
-    r"(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]{1,6})?)?"
-    r"(?:Z|[+-]([0-9]{2})(?::([0-9]{2}))?)?)?$"
+#: ISO dates and date-times in the shapes `_copytext` sends as they are, every part in its
+#: range except the day of a short month (checked by Polars' date parser) and year 0.
+_DAY = r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+_CLOCK = (
+    r"(?:[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3])(?::[0-5][0-9])?)?)?$"
 )
+_SHAPES = {CellKind.DATE: _DAY + "$", CellKind.DATETIME: _DAY + _CLOCK}
 
 
 def _iso_cells(values: pl.Series, kind: CellKind) -> pl.Expr | None:
     """ISO dates (DATE) or date-times (TIMESTAMP) that Python parses and PostgreSQL reads as
     the same value, sent as they are (what `_copytext` sends for them); None when a value
-    has another shape or a part out of range (Python's parser then decides, value by value)."""
-    if kind is CellKind.TIME:
+    has another shape or a part out of range (Python's parser then decides, value by value).
+
+    Three passes over the column, no captured groups: the shape (with each part's range),
+    year 0, and the day of the month (Polars' date parser refuses 2023-02-29 and 04-31)."""
+    shape = _SHAPES.get(kind)
+    if shape is None:
         return None
     present = values.drop_nulls()
-    parts = present.str.extract_groups(_DATE + (_TIME if kind is CellKind.DATETIME else "$"))
-    frame = parts.struct.unnest()
-    names = frame.columns
-    if frame.select(pl.col(names[0]).is_null().any()).item():
-        return None  # another shape
-    numbers = frame.select(pl.all().cast(pl.Int32))
-    year, month, day = (pl.col(name) for name in names[:3])
-    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    last = (
-        pl.when(month == 2)
-        .then(pl.when(leap).then(29).otherwise(28))
-        .when(month.is_in([4, 6, 9, 11]))
-        .then(30)
-        .otherwise(31)
-    )
-    valid = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= last)
-    for name, limit in zip(names[3:], (23, 59, 59, 23, 59), strict=False):
-        valid = valid & (pl.col(name).fill_null(0) <= limit)
-    if not numbers.select(valid.all()).item():
-        return None
+    if not present.str.contains(shape).all():
+        return None  # another shape, or a part out of range
+    if present.str.starts_with("0000").any():
+        return None  # year 0: Python refuses it
+    if present.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).null_count():
+        return None  # a day the month does not have
     return pl.lit(values).fill_null(NULL)
 
 
-def columns_text(
+def columns_data(
     columns: Mapping[str, pl.Series | Sequence[Any]], kinds: Sequence[CellKind], suffix: str = ""
-) -> str | None:
-    """The rows of `columns` as COPY text data, each row ending in `suffix` (pre-formatted
-    constant cells, with their leading tab) and a newline; None when a column needs the
-    record path. One Polars computation for the columns it formats."""
+) -> bytes | None:
+    """The rows of `columns` as COPY text data in UTF-8, each row ending in `suffix`
+    (pre-formatted constant cells, with their leading tab) and a newline; None when a column
+    needs the record path. One Polars computation for the columns it formats, whose UTF-8
+    bytes are sent as they are (no Python str is made of them, decoded and encoded again)."""
     cells: list[pl.Expr] = []
     for (name, values), kind in zip(columns.items(), kinds, strict=True):
         found: pl.Expr | None = None
@@ -116,11 +109,19 @@ def columns_text(
     if not cells:
         return None
     end = suffix + "\n"
-    lines = pl.concat_str(cells, separator="\t").str.join(end)
-    text = str(pl.select(lines).item())
-    if "\x00" in text:
+    lines = pl.concat_str(cells, separator="\t").str.join(end).cast(pl.Binary)
+    data: bytes = pl.select(lines).item()
+    if b"\x00" in data:
         return None  # PostgreSQL text cannot hold a NUL: the record path names the row
-    return text + end
+    return data + end.encode()
+
+
+def columns_text(
+    columns: Mapping[str, pl.Series | Sequence[Any]], kinds: Sequence[CellKind], suffix: str = ""
+) -> str | None:
+    """`columns_data` as text (what `_copytext.format_rows` gives for the same values)."""
+    data = columns_data(columns, kinds, suffix)
+    return None if data is None else data.decode()
 
 
 def records_of(columns: Mapping[str, pl.Series | Sequence[Any]]) -> list[Record]:

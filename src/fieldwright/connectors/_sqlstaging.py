@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Column,
@@ -27,10 +27,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Insert
 
 from fieldwright.connectors._sqlcommon import RESERVED_PREFIX, Database, driver_message
-from fieldwright.connectors._sqlcopy import copy_loader
 from fieldwright.connectors._sqlvalues import json_text, writer_for
 from fieldwright.connectors.errors import SinkError
 from fieldwright.domain.records import Record
+
+if TYPE_CHECKING:
+    from fieldwright.connectors._sqlcopy import CopyLoader
 
 __all__ = ["Staging", "TableWriter"]
 
@@ -63,8 +65,13 @@ class TableWriter:
         self.columns = list(table.columns.keys())
         self.writers = {column.name: writer_for(column.type) for column in table.columns}
         self._statements: dict[tuple[str, ...], Insert] = {}
-        #: PostgreSQL through psycopg loads with COPY; other databases use executemany.
-        self.copy = copy_loader(database)
+        #: PostgreSQL through psycopg loads with COPY; other databases use executemany (and
+        #: do not import psycopg: issue 18, start-up).
+        self.copy: CopyLoader | None = None
+        if database.url.get_driver_name() == "psycopg":
+            from fieldwright.connectors._sqlcopy import copy_loader
+
+            self.copy = copy_loader(database)
         if mode == "upsert":
             self._check_upsert()
 

@@ -43,10 +43,15 @@ __all__ = ["CSV_CHUNK_BYTES", "CsvChunk", "CsvFrames", "CsvRowsChunk"]
 
 #: Bytes per chunk (whole records).
 CSV_CHUNK_BYTES = 8 << 20
+#: Bytes of the first chunk at most: its records reach the sink (a database's COPY on its own
+#: thread) while the next, full chunk is read, instead of after a whole 8 MiB.
+FIRST_CHUNK_BYTES = 1 << 20
 #: Records per chunk when the row reader reads the rest of a file.
 ROWS_PER_CHUNK = 20_000
 #: Encodings whose delimiter, quote and line end are single ASCII bytes everywhere.
 _CHUNKED_ENCODINGS = frozenset({"utf-8-sig", "utf-8", "iso8859-1", "cp1252", "ascii"})
+#: The encodings whose chunks are UTF-8 bytes (a byte-order mark is never in a chunk).
+_UTF8 = frozenset({"utf-8-sig", "utf-8"})
 
 
 def _record_pattern(delimiter: str, quote: str, width: int | None) -> str:
@@ -105,16 +110,26 @@ class CsvChunk:
             return False
         if len(data) > min(source.max_field_size, source.max_record_size):
             return False
-        try:
-            text = self.decoded()
-        except UnicodeDecodeError:
-            return False
-        if len(source.columns) == 1 and ("\n\n" in text or "\n\r\n" in text or text[:1] in "\r\n"):
-            return False  # a blank line: skipped, or kept as an empty record, by the row reader
         import polars as pl
 
+        if source.encoding in _UTF8:
+            # The bytes as Polars text, checked as UTF-8 by Polars (as strictly as Python's
+            # decoder): no Python str made of the chunk only to be encoded again.
+            try:
+                text = pl.Series([self.complete()], dtype=pl.Binary).cast(pl.String)
+            except pl.exceptions.PolarsError:
+                return False
+        else:
+            try:
+                text = pl.Series([self.decoded()])
+            except UnicodeDecodeError:
+                return False
+        if len(source.columns) == 1 and (
+            b"\n\n" in data or b"\n\r\n" in data or data[:1] in (b"", b"\r", b"\n")
+        ):
+            return False  # a blank line: skipped, or kept as an empty record, by the row reader
         pattern = _record_pattern(source.delimiter, source.quotechar, len(source.columns))
-        return bool(pl.Series([text]).str.contains(pattern).item())
+        return bool(text.str.contains(pattern).item())
 
     def regular(self) -> bool:
         """Whether every record of the chunk is RFC 4180 (any number of cells): the chunk ends
@@ -138,9 +153,9 @@ class CsvChunk:
 
             if not self.plain():
                 return None
-            text = self.decoded()
             source = self.source
-            data = self.complete() if source.encoding.startswith("utf-8") else text.encode("utf-8")
+            # A plain UTF-8 chunk was checked as UTF-8 already: its bytes are read as they are.
+            data = self.complete() if source.encoding in _UTF8 else self.decoded().encode("utf-8")
             try:
                 self._full = pl.read_csv(
                     io.BytesIO(data),
@@ -287,8 +302,10 @@ class CsvFrames(CsvSource):
             else:
                 pending = head
         header_read = not self.has_header
+        size = min(self.chunk_bytes, FIRST_CHUNK_BYTES)
         while True:
-            block = file.read(self.chunk_bytes)
+            block = file.read(size)
+            size = self.chunk_bytes
             data = pending + block
             if not data:
                 return

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -49,7 +50,23 @@ from fieldwright.connectors.errors import ConnectorError, SinkError, SourceUnrea
 from fieldwright.domain.records import Position, Record, RejectedRecord, SourceItem
 from fieldwright.domain.schema import SchemaField
 
-__all__ = ["SqlSink", "SqlSource", "fail_staged_rows", "reflect_schema", "staged_row_counts"]
+__all__ = [
+    "PreparedColumns",
+    "SqlSink",
+    "SqlSource",
+    "fail_staged_rows",
+    "reflect_schema",
+    "staged_row_counts",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedColumns:
+    """A batch of columns made COPY data ahead of its write (`SqlSink.prepare_columns`): the
+    columns' names and their COPY text in UTF-8, or None when the batch goes as records."""
+
+    names: tuple[str, ...]
+    data: bytes | None
 
 
 def _table_or_error(database: Database, table: str) -> Table:
@@ -249,10 +266,31 @@ class SqlSink:
             self._isolate(records[:half], base, rejected)
             self._isolate(records[half:], base + half, rejected)
 
-    def write_columns(self, columns: Mapping[str, Any]) -> list[RejectedRecord]:
+    def prepare_columns(self, columns: Mapping[str, Any]) -> PreparedColumns | None:
+        """The COPY data of a batch of columns, made ahead of its turn: the columnar engine
+        calls this on its own thread while earlier batches are being written, then hands the
+        result to `write_columns`, so that formatting the next batch overlaps the database's
+        COPY of this one. None when nothing can be made ahead (not COPY, or a staging table,
+        whose rows carry the number of the batch they are written in); `write_columns` then
+        does it all. Reads the sink's state, never changes it."""
+        loader = self._writer.copy
+        if loader is None or self._staging is not None or not columns:
+            return None
+        names = tuple(columns)
+        plan = loader.plan(self._writer.table, self._writer.writers, names)
+        if plan is None:
+            return None
+        from fieldwright.connectors._sqlframe import columns_data
+
+        return PreparedColumns(names, columns_data(columns, plan[2]))
+
+    def write_columns(
+        self, columns: Mapping[str, Any], prepared: PreparedColumns | None = None
+    ) -> list[RejectedRecord]:
         """Write a batch given as columns (Polars series or lists, one per column, the same
         length): one COPY of their text when the database is PostgreSQL on psycopg and every
-        column formats (connectors/_sqlframe.py), else as records through `write_records`."""
+        column formats (connectors/_sqlframe.py), else as records through `write_records`.
+        `prepared` is what `prepare_columns` made of these columns."""
         self._require_open("write to")
         count = len(next(iter(columns.values()))) if columns else 0
         if not count:
@@ -260,35 +298,41 @@ class SqlSink:
         # Imported here: Polars is loaded only by a columnar run.
         from fieldwright.connectors._sqlframe import records_of
 
-        if self._copy_columns(columns, count):
+        if self._copy_columns(columns, count, prepared):
             return []
         return self.write_records(records_of(columns))
 
-    def _copy_columns(self, columns: Mapping[str, Any], count: int) -> bool:
+    def _copy_columns(
+        self, columns: Mapping[str, Any], count: int, prepared: PreparedColumns | None
+    ) -> bool:
         """One COPY of the columns' text; False when COPY cannot take them (nothing written)."""
-        from fieldwright.connectors._sqlframe import columns_text
+        from fieldwright.connectors._sqlframe import columns_data
 
         writer = self._writer
         loader = writer.copy
         if loader is None:
             return False
         names = tuple(columns)
-        plan = loader.plan(writer.table, writer.writers, names)
-        if plan is None:
-            return False
         batch = self.batches + 1
         table, upsert_key, extra = writer.table, None, {}
-        if self._staging is not None:
-            table, extra = self._staging.table, self._staging.bookkeeping(batch)
-        elif self.mode == "upsert":
-            upsert_key = writer.key
-        suffix = constant_cells(list(extra.values())) if extra else ""
-        text = None if suffix is None else columns_text(columns, plan[2], suffix)
-        if text is None:
+        data: bytes | None
+        if prepared is not None and prepared.names == names and self._staging is None:
+            data = prepared.data
+        else:
+            plan = loader.plan(writer.table, writer.writers, names)
+            if plan is None:
+                return False
+            if self._staging is not None:
+                table, extra = self._staging.table, self._staging.bookkeeping(batch)
+            suffix = constant_cells(list(extra.values())) if extra else ""
+            data = None if suffix is None else columns_data(columns, plan[2], suffix)
+        if data is None:
             return False
+        if self._staging is None and self.mode == "upsert":
+            upsert_key = writer.key
         doing = f"writing batch {batch}"
         if not loader.load(
-            table, [(names + tuple(extra), text)], upsert_key=upsert_key, doing=doing
+            table, [(names + tuple(extra), data)], upsert_key=upsert_key, doing=doing
         ):
             return False
         self.batches = batch

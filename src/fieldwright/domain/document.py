@@ -41,7 +41,10 @@ SYSTEM_CODE = re.compile(r"^[A-Z0-9_]{2,16}$")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # defer_build: each model's validator is built on its first use, not at import: a run
+    # validates a MappingDocument (which builds what it nests once) and little else, and
+    # building every model at import was most of the domain's start-up cost (issue 18).
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
 
 class CredentialRef(_Model):
@@ -64,7 +67,7 @@ class ConnectorRef(_Model):
 class Endpoint(Schema):
     """One side of a mapping: the record schema (its `fields`) and, optionally, its connector."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
     connector: ConnectorRef | None = None
 

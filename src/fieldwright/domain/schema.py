@@ -42,7 +42,7 @@ def member_path(parent: str, name: str) -> str:
 class SchemaField(BaseModel):
     """One field of a record: a leaf value, an object of fields or an array."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use
 
     name: str = Field(min_length=1)
     type: FieldType = FieldType.STRING
@@ -66,7 +66,7 @@ class SchemaField(BaseModel):
 class Schema(BaseModel):
     """The fields of one side of a mapping, in the order the analyst sees them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use
 
     fields: list[SchemaField] = Field(default_factory=list)
 

@@ -5,21 +5,23 @@ Records mapped but not committed (the run stopped under fail_fast, was
 cancelled, or the sink failed) are counted as skipped: an aborted sink leaves
 its target as it was, except for what a sink that commits batch by batch
 reports as `kept_after_abort`, which counts as written. A record the sink
-rejects (a value its format cannot hold) is a dead letter of its own with its
-input, position and reason, counted as failed; under fail_fast it stops
-the run.
+rejects (a value its format cannot hold, a row its database refuses) is a dead
+letter of its own with its input, position and reason, counted as failed;
+under fail_fast it stops the run. A sink with `write_records` (the SQL sink)
+is written through it: it finds the rows its database refuses and writes the
+others, as on the columnar engine, instead of failing the whole batch.
 """
 
 from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fieldwright.domain import ErrorStrategy
-from fieldwright.domain.records import Record, RecordSink, SourceItem
+from fieldwright.domain.records import Record, RecordSink, RejectedRecord, SourceItem
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus
 from fieldwright.engine.compiler import CompiledMapping
 from fieldwright.engine.results import RecordResult, RecordStatus
@@ -154,6 +156,10 @@ def execute(
         size = min(size, CHUNK_SIZE)
     fail_fast = strategy is ErrorStrategy.FAIL_FAST
     dead = _DeadLetters(on_dead_letter)
+    # A sink that isolates the rows its database refuses (the SQL sink) fails only those.
+    write: Callable[[list[Record]], Sequence[RejectedRecord] | None] = getattr(
+        sink, "write_records", sink.write_batch
+    )
     read = written = failed = filtered = skipped = 0
     batch: list[Record] = []
     # Where each record of `batch` came from: its source item, so that a record the
@@ -180,7 +186,7 @@ def execute(
     def flush(count: int) -> None:
         """Write the first `count` records of the batch; what the sink rejects fails alone."""
         nonlocal written, failed, status, message
-        rejected = sink.write_batch(batch[:count])
+        rejected = write(batch[:count])
         written += count
         for reject in rejected or ():
             item = origins[reject.index]

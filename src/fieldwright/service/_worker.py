@@ -143,10 +143,21 @@ class _CommitHooked:
 
     def write_batch(self, records: Sequence[Record]) -> Sequence[RejectedRecord] | None:
         rejected = self._sink.write_batch(records)
+        self._note_kept()
+        return rejected
+
+    def write_records(self, records: Sequence[Record]) -> Sequence[RejectedRecord] | None:
+        """The sink's `write_records` (the rows its database refuses fail alone), else its
+        `write_batch`; the run loops prefer this one."""
+        write = getattr(self._sink, "write_records", self._sink.write_batch)
+        rejected: Sequence[RejectedRecord] | None = write(records)
+        self._note_kept()
+        return rejected
+
+    def _note_kept(self) -> None:
         kept = getattr(self._sink, "kept_after_abort", 0)
         if isinstance(kept, int) and kept:  # a batch committed for good (SQL, HTTP)
             self._kept(kept)
-        return rejected
 
     def commit(self) -> None:
         self._before(self._sink)

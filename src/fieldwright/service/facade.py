@@ -16,8 +16,10 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from fieldwright.domain import ConnectorRef, MappingDocument
 from fieldwright.domain.runs import RunTrigger
@@ -35,30 +37,10 @@ from fieldwright.scheduler import InvalidSchedule, fire_times
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._connectors import Connectors, StandardConnectors
 from fieldwright.service._recovery import fail_interrupted_runs
-from fieldwright.service.approvals import Approvals
 from fieldwright.service.connections import Connections
 from fieldwright.service.endpoints import anchor_paths
 from fieldwright.service.errors import InvalidRequest, ServiceError
 from fieldwright.service.events import ServiceEvents
-from fieldwright.service.health import health_checks
-from fieldwright.service.integration_models import (
-    IntegrationFilter,
-    IntegrationKind,
-    IntegrationOverview,
-)
-from fieldwright.service.integrations import (
-    connections_by_system,
-    integration_kinds,
-    integration_overview,
-    kinds_with_connections,
-)
-from fieldwright.service.monitoring import (
-    get_sla,
-    monitoring_summary,
-    parse_window,
-    pattern_letters,
-    set_sla,
-)
 from fieldwright.service.monitoring_models import (
     ErrorPattern,
     HealthCheck,
@@ -75,12 +57,19 @@ from fieldwright.service.runs import (
     RunResult,
     Runs,
 )
-from fieldwright.service.scheduling import schedule_endpoints, version_to_run
-from fieldwright.service.stored_pipelines import StoredPipelines
-from fieldwright.service.templates import Templates
-from fieldwright.service.transformations import StoredTransformations
 from fieldwright.store import MappingRepository, RunRepository, ScheduleRepository, Store
 from fieldwright.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from fieldwright.service.approvals import Approvals
+    from fieldwright.service.integration_models import (
+        IntegrationFilter,
+        IntegrationKind,
+        IntegrationOverview,
+    )
+    from fieldwright.service.stored_pipelines import StoredPipelines
+    from fieldwright.service.templates import Templates
+    from fieldwright.service.transformations import StoredTransformations
 
 __all__ = ["Connectors", "Service", "StandardConnectors"]
 
@@ -97,14 +86,38 @@ class Service:
         self._events = ServiceEvents()
         self._runs = Runs(store, connectors or StandardConnectors(), self._events)
         self._connections = Connections(store)
-        self._templates = Templates(store)
-        self._approvals = Approvals(store)
-        self._pipelines = StoredPipelines(store)
-        self._transformations = StoredTransformations(store)
         self._handles: list[RunHandle] = []
         self._lock = threading.Lock()
         #: Runs found "running" on open whose process had stopped, now logged failed.
         self.interrupted_runs: tuple[str, ...] = ()
+
+    # The stores of templates, approvals, pipelines and transformations, and what monitoring
+    # and the integration hub read, are imported on first use: a run (`fieldwright run KEY`)
+    # needs none of them, and their modules and models cost start-up (issue 18).
+
+    @cached_property
+    def _templates(self) -> Templates:
+        from fieldwright.service.templates import Templates
+
+        return Templates(self._store)
+
+    @cached_property
+    def _approvals(self) -> Approvals:
+        from fieldwright.service.approvals import Approvals
+
+        return Approvals(self._store)
+
+    @cached_property
+    def _pipelines(self) -> StoredPipelines:
+        from fieldwright.service.stored_pipelines import StoredPipelines
+
+        return StoredPipelines(self._store)
+
+    @cached_property
+    def _transformations(self) -> StoredTransformations:
+        from fieldwright.service.transformations import StoredTransformations
+
+        return StoredTransformations(self._store)
 
     @classmethod
     def open(
@@ -426,6 +439,8 @@ class Service:
         requires approval: else an InvalidRequest, "no approved active version"); the
         run is linked to the schedule, and recorded as one
         of its executions when it ends (so the calendar shows it where it ran)."""
+        from fieldwright.service.scheduling import schedule_endpoints, version_to_run
+
         with service_errors(f"reading schedule {key!r}"):
             schedule = self._schedules.get(key)
         # As the schedule would: its active version when approval is required.
@@ -476,6 +491,8 @@ class Service:
     ) -> MonitoringSummary:
         """Health over the last 24h, 7d or 30d: per integration and overall, schedules'
         SLAs, error patterns, and the health checks (stuck files, staging rows)."""
+        from fieldwright.service.monitoring import monitoring_summary, parse_window
+
         try:
             chosen = parse_window(window) if isinstance(window, str) else window
         except ValueError as exc:
@@ -486,22 +503,30 @@ class Service:
             )
 
     def _health_checks(self) -> list[HealthCheck]:
+        from fieldwright.service.health import health_checks
+
         return health_checks(self._store, self.list_schedules())
 
     def pattern_letters(
         self, summary: MonitoringSummary, pattern: ErrorPattern, *, limit: int = 200
     ) -> list[DeadLetterRecord]:
         """The latest dead letters of one of `summary`'s error patterns, newest first."""
+        from fieldwright.service.monitoring import pattern_letters
+
         with service_errors("reading the dead letters of an error pattern"):
             return pattern_letters(self._store, summary, pattern, limit)
 
     def schedule_sla(self, key: str) -> ScheduleSla:
         """A schedule's service levels (None where not set)."""
+        from fieldwright.service.monitoring import get_sla
+
         with service_errors(f"reading the SLA of schedule {key!r}"):
             return get_sla(self._store, key)
 
     def set_schedule_sla(self, key: str, sla: ScheduleSla) -> ScheduleSla:
         """Set a schedule's service levels (None clears one)."""
+        from fieldwright.service.monitoring import set_sla
+
         with service_errors(f"setting the SLA of schedule {key!r}"):
             return set_sla(self._store, key, sla)
 
@@ -516,6 +541,9 @@ class Service:
         """Every integration (a client's source system → target system) with its mappings,
         pipelines, schedules, connections, lifecycle states and health over `window`,
         filtered by `selection` (search words, client, system, state, health)."""
+        from fieldwright.service.integrations import integration_overview
+        from fieldwright.service.monitoring import parse_window
+
         try:
             chosen = parse_window(window) if isinstance(window, str) else window
         except ValueError as exc:
@@ -526,6 +554,12 @@ class Service:
     def integration_kinds(self) -> list[IntegrationKind]:
         """The registry of integration kinds, each with the saved connections to it (on its
         hosts, named by a mapping of that system, or of a generic kind's connector)."""
+        from fieldwright.service.integrations import (
+            connections_by_system,
+            integration_kinds,
+            kinds_with_connections,
+        )
+
         with service_errors("reading the registry of integration kinds"):
             return kinds_with_connections(
                 integration_kinds(), self._connections.list(), connections_by_system(self._store)

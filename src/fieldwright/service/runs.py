@@ -35,11 +35,11 @@ from fieldwright.service.events import RunEnded, RunProgressed, RunStarted, Serv
 from fieldwright.service.expiry import refuse_expired
 from fieldwright.service.files import output_columns
 from fieldwright.service.mappings import compile_mapping
-from fieldwright.service.stored_pipelines import StoredPipelines
 from fieldwright.store import MappingRepository, RunRepository, Store
 
 if TYPE_CHECKING:
     from fieldwright.service.pipeline_runs import PipelineRunner
+    from fieldwright.service.stored_pipelines import StoredPipelines
 
 __all__ = [
     "DeadLetterSource",
@@ -130,7 +130,14 @@ class Runs:
         self._connectors = connectors
         #: Every run's start, progress and end are published here (see `events`).
         self.events = events or ServiceEvents()
-        self._pipelines = StoredPipelines(store)
+
+    @cached_property
+    def _pipelines(self) -> StoredPipelines:
+        """Made when a key is not a stored mapping's (or a pipeline run is reprocessed): a
+        mapping's run does not import the stored pipelines and their models (issue 18)."""
+        from fieldwright.service.stored_pipelines import StoredPipelines
+
+        return StoredPipelines(self._store)
 
     @cached_property
     def _pipeline_runs(self) -> PipelineRunner:

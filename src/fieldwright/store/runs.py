@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from fieldwright.domain.pipeline import PipelineCounts
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus, RunTrigger
 from fieldwright.domain.secrets_scan import describe_findings, find_secrets
 from fieldwright.domain.store_models import DeadLetterPage, DeadLetterRecord, RunPage, RunRecord
@@ -61,6 +60,9 @@ def _counts(run: Run) -> RunCounts:
         "skipped": run.records_skipped,
     }
     if run.records_expanded or run.records_merged:
+        # Imported here: a mapping's run does not load the pipeline models (issue 18).
+        from fieldwright.domain.pipeline import PipelineCounts
+
         return PipelineCounts(**counts, expanded=run.records_expanded, merged=run.records_merged)
     return RunCounts(**counts)
 
@@ -71,9 +73,12 @@ def _set_counts(run: Run, counts: RunCounts) -> None:
     run.records_failed = counts.failed
     run.records_filtered = counts.filtered
     run.records_skipped = counts.skipped
-    if isinstance(counts, PipelineCounts):
-        run.records_expanded = counts.expanded
-        run.records_merged = counts.merged
+    # A pipeline's counts (domain.pipeline's PipelineCounts) carry what its steps expanded
+    # and merged; read by name, so that a mapping's run does not import the pipeline models.
+    expanded, merged = getattr(counts, "expanded", None), getattr(counts, "merged", None)
+    if isinstance(expanded, int) and isinstance(merged, int):
+        run.records_expanded = expanded
+        run.records_merged = merged
 
 
 def _error_type(error_id: str) -> str | None:

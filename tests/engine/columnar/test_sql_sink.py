@@ -10,6 +10,8 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import (
     Boolean,
     Column,
@@ -142,9 +144,9 @@ def test_the_columnar_run_writes_the_rows_the_row_engine_writes(
     by_columns: list[int] = []
     write_columns = SqlSink.write_columns
 
-    def spy(self: SqlSink, columns: Any) -> Any:
+    def spy(self: SqlSink, columns: Any, *prepared: Any) -> Any:
         by_columns.append(len(next(iter(columns.values()))))
-        return write_columns(self, columns)
+        return write_columns(self, columns, *prepared)
 
     monkeypatch.setattr(SqlSink, "write_columns", spy)
     rows, _, _ = _run(sql_url, csv, "by_rows", columnar=False, **sink)
@@ -158,40 +160,74 @@ def test_the_columnar_run_writes_the_rows_the_row_engine_writes(
     assert target.committed_rows == 120
 
 
+@pytest.mark.parametrize("columnar", [False, True], ids=["rows", "columnar"])
 def test_a_row_the_database_refuses_fails_alone(
-    engine: Engine, sql_url: str, tmp_path: Path,  # noqa: F811
+    engine: Engine, sql_url: str, tmp_path: Path, columnar: bool,  # noqa: F811
 ) -> None:  # fmt: skip
+    """On both engines: one dead letter naming the record and the database's reason, the
+    other rows written (the row engine's SQL sink used to fail the whole run)."""
     csv = _csv(tmp_path / "in.csv", 60, duplicate=3)  # id 3 twice: the second is refused
-    cols, letters, _ = _run(sql_url, csv, "by_cols", columnar=True)
-    assert cols.status is RunStatus.COMPLETED
-    assert (cols.counts.read, cols.counts.written, cols.counts.failed) == (60, 59, 1)
+    table = "by_cols" if columnar else "by_rows"
+    outcome, letters, target = _run(sql_url, csv, table, columnar=columnar)
+    assert outcome.status is RunStatus.COMPLETED, outcome.message
+    assert (outcome.counts.read, outcome.counts.written, outcome.counts.failed) == (60, 59, 1)
     assert len(letters) == 1
     letter = letters[0]
     assert letter.position_text == "line 35"  # record 30, after a header and 4 quoted line ends
     assert letter.input is not None and letter.input["id"] == "3"
+    assert letter.field is None
     assert "duplicate key" in letter.reason or "UNIQUE constraint failed" in letter.reason
-    assert len(_rows(engine, "by_cols")) == 59
+    assert len(_rows(engine, table)) == 59
+    assert target.committed_rows == 59
 
 
-def test_under_fail_fast_a_refused_row_stops_the_run_and_counts_add_up(
+def test_both_engines_leave_the_same_table_and_dead_letter_when_a_row_is_refused(
     engine: Engine, sql_url: str, tmp_path: Path,  # noqa: F811
 ) -> None:  # fmt: skip
     csv = _csv(tmp_path / "in.csv", 60, duplicate=3)
+    rows, rows_letters, _ = _run(sql_url, csv, "by_rows", columnar=False)
+    cols, cols_letters, _ = _run(sql_url, csv, "by_cols", columnar=True)
+    assert rows.counts == cols.counts
+    assert [(x.position_text, x.field, x.reason, x.input) for x in rows_letters] == [
+        (x.position_text, x.field, x.reason.replace("by_cols", "by_rows"), x.input)
+        for x in cols_letters
+    ]
+    assert _rows(engine, "by_rows") == _rows(engine, "by_cols")
+
+
+@pytest.mark.parametrize("columnar", [False, True], ids=["rows", "columnar"])
+def test_under_fail_fast_a_refused_row_stops_the_run_and_counts_add_up(
+    engine: Engine, sql_url: str, tmp_path: Path, columnar: bool,  # noqa: F811
+) -> None:  # fmt: skip
+    csv = _csv(tmp_path / "in.csv", 60, duplicate=3)
     compiled = compile_document(_document())
-    plan = plan_mapping(compiled)
     letters: list[DeadLetter] = []
-    frames = CsvFrames(csv, chunk_bytes=1 << 20)
-    outcome = execute_columnar(
-        plan, frames.chunks(), SqlSink(sql_url, "by_cols"), strategy=ErrorStrategy.FAIL_FAST,
-        on_dead_letter=letters.append,
-    )  # fmt: skip
-    frames.close()
+    table = "by_cols" if columnar else "by_rows"
+    target = SqlSink(sql_url, table)
+    if columnar:
+        frames = CsvFrames(csv, chunk_bytes=1 << 20)
+        outcome = execute_columnar(
+            plan_mapping(compiled), frames.chunks(), target, strategy=ErrorStrategy.FAIL_FAST,
+            on_dead_letter=letters.append,
+        )  # fmt: skip
+        frames.close()
+    else:
+        source = CsvSource(csv)
+        items = iter(source)
+        outcome = execute(
+            compiled, items, target, strategy=ErrorStrategy.FAIL_FAST,
+            on_dead_letter=letters.append,
+        )  # fmt: skip
+        items.close()  # type: ignore[attr-defined]
+        source.close()
     counts = outcome.counts
     assert outcome.status is RunStatus.FAILED and "line 35" in (outcome.message or "")
-    assert counts.read == 60 and counts.failed == 1 and len(letters) == 1
+    assert counts.failed == 1 and len(letters) == 1
     assert counts.read == counts.written + counts.failed + counts.filtered + counts.skipped
     # The batches before it, and the other rows of its batch (isolated, written): no later one.
-    assert counts.written == len(_rows(engine, "by_cols")) == 28 + 6
+    assert counts.written == len(_rows(engine, table)) == 28 + 6
+    # Each engine stops after the chunk holding the refused record (30): the rest is unread.
+    assert 30 <= counts.read <= 60
 
 
 def test_a_value_a_column_refuses_fails_alone(
@@ -248,6 +284,49 @@ def test_dates_and_times_are_sent_as_the_record_path_sends_them(value: str, kind
     assert columns_text({"a": pl.Series([value, None])}, [kind]) == expected
 
 
+def _two(top: int) -> st.SearchStrategy[str]:
+    return st.integers(0, top).map("{:02d}".format)
+
+
+#: Date-like text with every part at and around its range's ends (year 0, month 13, day 31 of a
+#: short month, 29 February of any year, hour 24, seconds 60, offsets, seven-digit fractions …):
+#: Polars' checks must send exactly what Python's parser sends.
+_DATES = st.tuples(
+    st.sampled_from([0, 1, 1900, 1999, 2000, 2023, 2024, 2100, 9999]).map("{:04d}".format),
+    _two(13),
+    st.one_of(_two(32), st.sampled_from(["28", "29", "30", "31"])),
+).map("-".join)
+_CLOCKS = st.one_of(
+    st.just(""),
+    st.tuples(
+        st.sampled_from(["T", " ", "X"]),
+        _two(25),
+        st.sampled_from(["", ":"]).flatmap(lambda c: _two(61).map(lambda m: c + m)),
+        st.one_of(st.just(""), _two(61).map(":{}".format)),
+        st.sampled_from(["", ".5", ".123456", ".1234567"]),
+        st.one_of(
+            st.sampled_from(["", "Z"]),
+            st.tuples(
+                st.sampled_from("+-"), _two(25), st.sampled_from(["", ":00", ":59", ":60", "30"])
+            ).map("".join),
+        ),
+    ).map("".join),
+)
+DATE_LIKE = st.tuples(_DATES, _CLOCKS).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    values=st.lists(DATE_LIKE, min_size=1, max_size=4),
+    kind=st.sampled_from([CellKind.DATE, CellKind.DATETIME]),
+)
+def test_date_like_columns_are_sent_as_python_parses_them(
+    values: list[str], kind: CellKind
+) -> None:
+    expected = format_rows([[*values, None]], [kind])
+    assert columns_text({"a": pl.Series([*values, None])}, [kind]) == expected
+
+
 def test_columns_copy_cannot_take_are_left_to_the_record_path() -> None:
     assert columns_text({"a": pl.Series(["nul\x00"])}, [CellKind.PLAIN]) is None
     assert columns_text({"a": [{"an": "object"}]}, [CellKind.PLAIN]) is None
@@ -264,11 +343,11 @@ def test_a_sink_error_on_the_writing_thread_fails_the_run_and_counts_add_up(
     calls: list[int] = []
     write_columns = SqlSink.write_columns
 
-    def failing(self: SqlSink, columns: Any) -> Any:
+    def failing(self: SqlSink, columns: Any, *prepared: Any) -> Any:
         calls.append(1)
         if len(calls) == 3:
             raise SinkError("the connection was lost", target=self.name)
-        return write_columns(self, columns)
+        return write_columns(self, columns, *prepared)
 
     monkeypatch.setattr(SqlSink, "write_columns", failing)
     outcome, letters, target = _run(sql_url, csv, "by_cols", columnar=True)
@@ -280,3 +359,31 @@ def test_a_sink_error_on_the_writing_thread_fails_the_run_and_counts_add_up(
     assert counts.read == counts.written + counts.failed + counts.filtered + counts.skipped
     # The two batches before it; none after it (the queued ones are skipped).
     assert counts.written == target.committed_rows == len(_rows(engine, "by_cols")) == 14
+
+
+def test_a_batch_is_made_copy_data_ahead_only_when_its_write_cannot_change_it(
+    engine: Engine, sql_url: str,  # noqa: F811
+) -> None:  # fmt: skip
+    """PostgreSQL without staging: `prepare_columns` gives the COPY text `write_columns` would
+    make, which then writes it; SQLite (no COPY) and staging (rows carry their batch's number)
+    get nothing ahead."""
+    columns = {
+        "id": pl.Series([1, 2], dtype=pl.Int64),
+        "name": pl.Series(["a\tb", "c"]),
+        "born": pl.Series(["2024-02-29", None]),
+    }
+    sink = SqlSink(sql_url, "by_cols")
+    staged = SqlSink(sql_url, "by_rows", staging=True)
+    prepared = sink.prepare_columns(columns)
+    assert staged.prepare_columns(columns) is None
+    if sql_url.startswith("sqlite"):
+        assert prepared is None
+    else:
+        assert prepared is not None and prepared.names == ("id", "name", "born")
+        assert prepared.data == b"1\ta\\tb\t2024-02-29\n2\tc\t\\N\n"
+    assert sink.write_columns(columns, prepared) == []
+    sink.commit()
+    staged.abort()
+    rows = _rows(engine, "by_cols")
+    assert [(row[0], row[1], str(row[3])) for row in rows] == [(1, "a\tb", "2024-02-29"),
+                                                               (2, "c", "None")]  # fmt: skip

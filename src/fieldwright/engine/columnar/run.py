@@ -124,6 +124,9 @@ def execute_columnar(
     write_records: Callable[[list[Record]], Any] = getattr(sink, "write_records", sink.write_batch)
     # Batches of columns (COPY: the database's time) are written on a thread of their own, in
     # order, while the loop reads and maps on; fail_fast writes them in turn, to stop at once.
+    # A sink that can make a batch's data ahead (`prepare_columns`: the COPY text) gets that
+    # done here, on the loop's thread, so that the writing thread only sends it.
+    prepare_columns = getattr(sink, "prepare_columns", None)
     writer = (
         ThreadPoolExecutor(1, thread_name_prefix="fieldwright-sink")
         if callable(write_columns) and not fail_fast
@@ -132,11 +135,13 @@ def execute_columnar(
     queued: deque[tuple[Future[Any], list[int], Callable[[int], SourceItem]]] = deque()
     stop_writes = threading.Event()  # set when a write failed or the run stopped: skip the rest
 
-    def write_queued(columns: dict[str, Any]) -> Any:
+    def write_queued(columns: dict[str, Any], prepared: Any) -> Any:
         if stop_writes.is_set():
             return ()
         try:
-            return write_columns(columns)  # type: ignore[misc]
+            if prepared is None:
+                return write_columns(columns)  # type: ignore[misc]
+            return write_columns(columns, prepared)  # type: ignore[misc]
         except BaseException:
             stop_writes.set()
             raise
@@ -217,7 +222,9 @@ def execute_columnar(
                 piece, rows = rows[:size], rows[size:]
                 written += len(piece)
                 if writer is not None:
-                    future = writer.submit(write_queued, columns.take(piece))
+                    taken = columns.take(piece)
+                    prepared = prepare_columns(taken) if callable(prepare_columns) else None
+                    future = writer.submit(write_queued, taken, prepared)
                     queued.append((future, piece, item_of))
                     settle(WRITE_AHEAD)
                     continue
