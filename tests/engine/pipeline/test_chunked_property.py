@@ -1,7 +1,7 @@
 """The chunked path of a pipeline run (each step a chunk of records at a time) against the
-record-by-record path on random unwind / map / filter / validate chains: the same output,
-the same batches in the sink, the same counts per step and for the run, and the same dead
-letters (each naming its step), for every chunk size, including records that fail."""
+record-by-record path on random unwind / map / filter / validate / aggregate chains: the
+same output, the same batches in the sink, the same counts per step and for the run, and
+the same dead letters (each naming its step), for every chunk size, with failed records."""
 
 from __future__ import annotations
 
@@ -84,6 +84,11 @@ STEPS: list[dict[str, Any]] = [
     {"type": "filter", "predicate": "length(k) > `0`"},  # fails on numbers and null
     {"type": "validate", "checks": [{"field": "$.v", "min": -3}]},
     {"type": "validate", "checks": [{"field": "$.k", "required": True}]},
+    {  # fails the records whose v is not a number
+        "type": "aggregate",
+        "group_by": ["$.k"],
+        "aggregates": [{"name": "n", "fn": "count"}, {"name": "v", "fn": "sum", "field": "$.v"}],
+    },
 ]
 
 
@@ -148,7 +153,7 @@ def _run(
     return outcome.counts, steps[0], sink.batches, sorted(map(_letter, letters))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     records=RECORDS,
     chosen=st.lists(st.integers(0, len(STEPS) - 1), min_size=1, max_size=5),

@@ -15,7 +15,7 @@ from fieldwright.domain.runs import DeadLetter
 __all__ = ["CHUNK", "Chunk", "Context", "FailFast", "Flow", "StepCounts", "StepRuntime", "chunked"]
 
 #: Records a step hands on together on a run's chunked path (`StepRuntime.run_chunks`).
-CHUNK = 256
+CHUNK = 64
 
 
 @dataclass(slots=True)
