@@ -1,10 +1,11 @@
 """Run a compiled pipeline: source items → steps → sink, with counts per step.
 
-The steps are generators chained over the source's items; records reach the
-sink in batches. Conservation holds per step (`StepCounts.balanced`) and for
-the run: read + expanded = written + failed + filtered + merged + skipped,
-where skipped counts what the run held or had mapped when it stopped
-(fail_fast, cancel, a sink failure) and so never wrote.
+The steps are generators chained over the source's items, each working a chunk
+of records at a time (or one record at a time: fail_fast, reprocess); records
+reach the sink in batches of the run's batch size either way. Conservation holds
+per step (`StepCounts.balanced`) and for the run: read + expanded = written +
+failed + filtered + merged + skipped, where skipped counts what the run held or
+had mapped when it stopped (fail_fast, cancel, a sink failure) and so never wrote.
 """
 
 from __future__ import annotations
