@@ -1,9 +1,10 @@
 """Pipelines: named steps over streams of records (issue 19).
 
-Steps are generators chained over the source's items (`run.py`); each counts
-what it received, emitted, failed, filtered, merged and expanded
-(`flow.StepCounts`). Sort and aggregate keep memory bounded by spilling to
-temporary files (`spill.py`, `aggregate.py`).
+Steps are generators chained over the source's items (`run.py`), handing records
+on a chunk at a time (`StepRuntime.run_chunks`), or one at a time (`run`: fail_fast
+runs, reprocesses, previews and lineage); each counts what it received, emitted,
+failed, filtered, merged and expanded (`flow.StepCounts`). Sort and aggregate keep
+memory bounded by spilling to temporary files (`spill.py`, `aggregate.py`).
 """
 
 from fieldwright.engine.pipeline.compile import (

@@ -18,7 +18,8 @@ from decimal import Decimal
 from typing import IO, Any
 
 from fieldwright.domain.pipeline import AggregateFunction as Fn
-from fieldwright.engine.pipeline.flow import Context, Flow, StepRuntime
+from fieldwright.domain.records import Record, SourceItem
+from fieldwright.engine.pipeline.flow import Chunk, Context, Flow, StepRuntime, chunked
 from fieldwright.engine.pipeline.spill import ExternalSorter
 from fieldwright.engine.pipeline.values import Getter, exact, identity, order_key
 
@@ -143,6 +144,18 @@ class AggregateRuntime(StepRuntime):
         self.spilled = 0
 
     def run(self, flows: Iterator[Flow], context: Context) -> Iterator[Flow]:
+        return self._groups_of(((flow.origin, flow.record) for flow in flows), context)
+
+    def run_chunks(self, chunks: Iterator[Chunk], context: Context) -> Iterator[Chunk]:
+        pairs = (
+            pair for chunk in chunks for pair in zip(chunk.origins, chunk.records, strict=True)
+        )
+        return chunked(self._groups_of(pairs, context), context.chunk_size)
+
+    def _groups_of(
+        self, pairs: Iterator[tuple[SourceItem, Record]], context: Context
+    ) -> Iterator[Flow]:
+        """The groups of the records (each with its origin), one flow per group."""
         counts, aggs = self.counts, self.aggregators
         getters = [get for _name, get in self.keys]
         folds = [agg.fold for agg in aggs]
@@ -151,21 +164,20 @@ class AggregateRuntime(StepRuntime):
         runs: list[IO[bytes]] = []
         self.spilled = 0
         try:
-            for seq, flow in enumerate(flows):
+            for seq, (origin, record) in enumerate(pairs):
                 counts.received += 1
-                record = flow.record
                 try:
                     values = [agg.read(record) for agg in aggs]
                 except _NotANumber as exc:
                     counts.failed += 1
-                    context.fail(flow.origin, self.name, str(exc), record=record)
+                    context.fail(origin, self.name, str(exc), record=record)
                     continue
                 key_values = tuple(get(record) for get in getters)
                 ident = identity(key_values)
                 group = groups.get(ident)
                 if group is None:
                     states = [agg.start(v, seq) for agg, v in zip(aggs, values, strict=True)]
-                    groups[ident] = [seq, flow.origin, key_values, *states]
+                    groups[ident] = [seq, origin, key_values, *states]
                     if len(groups) >= self.budget:
                         runs.append(self._spill(groups))
                         groups = {}

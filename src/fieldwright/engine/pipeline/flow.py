@@ -12,7 +12,10 @@ from fieldwright.domain.pipeline import Branch
 from fieldwright.domain.records import Record, RecordSink, SourceItem
 from fieldwright.domain.runs import DeadLetter
 
-__all__ = ["Context", "FailFast", "Flow", "StepCounts", "StepRuntime"]
+__all__ = ["CHUNK", "Chunk", "Context", "FailFast", "Flow", "StepCounts", "StepRuntime", "chunked"]
+
+#: Records a step hands on together on a run's chunked path (`StepRuntime.run_chunks`).
+CHUNK = 64
 
 
 @dataclass(slots=True)
@@ -21,6 +24,26 @@ class Flow:
 
     origin: SourceItem
     record: Record
+
+
+@dataclass(slots=True)
+class Chunk:
+    """Records on their way through the steps together, each with the source item it
+    came from (`origins[i]` is the origin of `records[i]`): a run's chunked path."""
+
+    origins: list[SourceItem]
+    records: list[Record]
+
+
+def chunked(flows: Iterator[Flow], size: int = CHUNK) -> Iterator[Chunk]:
+    """Flows, `size` at a time, as chunks."""
+    while block := list(itertools.islice(flows, size)):
+        yield Chunk([flow.origin for flow in block], [flow.record for flow in block])
+
+
+def _flows(chunks: Iterator[Chunk]) -> Iterator[Flow]:
+    for chunk in chunks:
+        yield from map(Flow, chunk.origins, chunk.records)
 
 
 @dataclass(slots=True)
@@ -61,6 +84,7 @@ class Context:
         *,
         fail_fast: bool,
         open_branch_sink: Callable[[Branch], RecordSink] | None = None,
+        chunk_size: int = CHUNK,
     ) -> None:
         self._sink = on_dead_letter
         self._sequence = itertools.count(1)
@@ -72,6 +96,8 @@ class Context:
         self.branch_sinks: list[RecordSink] = []
         #: Records written to branch targets.
         self.branch_written = 0
+        #: About how many records a step hands on together on the chunked path.
+        self.chunk_size = chunk_size
 
     def fail(
         self,
@@ -117,6 +143,11 @@ class StepRuntime:
 
     def run(self, flows: Iterator[Flow], context: Context) -> Iterator[Flow]:
         raise NotImplementedError  # pragma: no cover - every step defines it
+
+    def run_chunks(self, chunks: Iterator[Chunk], context: Context) -> Iterator[Chunk]:
+        """`run` over chunks: the same records, counts and dead letters. A step that works
+        a chunk at a time overrides it; this one hands `run` the records one by one."""
+        return chunked(self.run(_flows(chunks), context), context.chunk_size)
 
     def reset(self) -> None:
         self.counts = StepCounts(self.name, self.type)

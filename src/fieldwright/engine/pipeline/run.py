@@ -1,10 +1,11 @@
 """Run a compiled pipeline: source items → steps → sink, with counts per step.
 
-The steps are generators chained over the source's items; records reach the
-sink in batches. Conservation holds per step (`StepCounts.balanced`) and for
-the run: read + expanded = written + failed + filtered + merged + skipped,
-where skipped counts what the run held or had mapped when it stopped
-(fail_fast, cancel, a sink failure) and so never wrote.
+The steps are generators chained over the source's items, each working a chunk
+of records at a time (or one record at a time: fail_fast, reprocess); records
+reach the sink in batches of the run's batch size either way. Conservation holds
+per step (`StepCounts.balanced`) and for the run: read + expanded = written +
+failed + filtered + merged + skipped, where skipped counts what the run held or
+had mapped when it stopped (fail_fast, cancel, a sink failure) and so never wrote.
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from fieldwright.domain.pipeline import Branch, PipelineCounts
 from fieldwright.domain.records import Record, RecordSink, SourceItem
 from fieldwright.domain.runs import DeadLetter, RunStatus
 from fieldwright.engine.pipeline.compile import CompiledPipeline
-from fieldwright.engine.pipeline.flow import Context, FailFast, Flow, StepCounts, StepRuntime
+from fieldwright.engine.pipeline.flow import (
+    CHUNK,
+    Chunk,
+    Context,
+    FailFast,
+    Flow,
+    StepCounts,
+    StepRuntime,
+)
 from fieldwright.engine.pipeline.route import RouteRuntime
 from fieldwright.engine.run import Progress, RunOutcome
 
@@ -61,6 +70,28 @@ def _readable(
         yield Flow(item, item.record)
 
 
+def _readable_chunks(
+    items: Iterable[SourceItem], context: Context, read: list[int]
+) -> Iterator[Chunk]:
+    """The readable items, `context.chunk_size` at a time, as chunks into the first step."""
+    size = context.chunk_size
+    origins: list[SourceItem] = []
+    records: list[Record] = []
+    for item in items:
+        read[0] += 1
+        record = item.record
+        if record is None:
+            context.fail(item, None, item.error or "the record could not be read", kind="read")
+            continue
+        origins.append(item)
+        records.append(record)
+        if len(records) >= size:
+            yield Chunk(origins, records)
+            origins, records = [], []
+    if records:
+        yield Chunk(origins, records)
+
+
 def _joined(stream: Iterator[Flow], waiting: list[Flow]) -> Iterator[Flow]:
     """`stream`, then the flows that enter here: `waiting` is read only once `stream` has
     ended, and so every item has been read and put where it enters."""
@@ -83,6 +114,8 @@ def execute_pipeline(
     open_branch_sink: Callable[[Branch], RecordSink] | None = None,
     join_branch: Callable[[RecordSink, RecordSink], None] | None = None,
     entry: Callable[[SourceItem], Entry] | None = None,
+    chunk_size: int = CHUNK,
+    by_record: bool = False,
 ) -> RunOutcome:
     """Run every item through the steps into `sink`; commit or abort the sink.
 
@@ -95,6 +128,12 @@ def execute_pipeline(
     with a target of their own write into `open_branch_sink(branch)`; those sinks
     commit with `sink` (`join_branch(sink, branch_sink)` joins one to its commit;
     without it, each commits just before `sink`) or are aborted with it.
+
+    Each step works `chunk_size` records at a time (`StepRuntime.run_chunks`), unless
+    the run goes `by_record`: one record at a time through each step's `run`, as a
+    fail_fast run and a reprocess (`entry`) always do, so that they stop at the same
+    first failure and enter where they always have. Both give the same output, counts
+    and dead letters; the letters of a chunk come step by step.
     """
     settings = compiled.document.run
     strategy = strategy or settings.error_strategy
@@ -103,6 +142,7 @@ def execute_pipeline(
         on_dead_letter,
         fail_fast=strategy is ErrorStrategy.FAIL_FAST,
         open_branch_sink=open_branch_sink,
+        chunk_size=chunk_size,
     )
     for step in compiled.steps:
         step.reset()
@@ -134,12 +174,14 @@ def execute_pipeline(
 
     in_sink = False  # whether a failure comes from the sink (its message names it)
 
-    def flush() -> None:
+    def flush(count: int | None = None) -> None:
+        """Write the first `count` records held (None: all of them)."""
         nonlocal written, rejected, in_sink
+        records = batch if count is None or count >= len(batch) else batch[:count]
         in_sink = True
-        refused = sink.write_batch(batch)
+        refused = sink.write_batch(records)
         in_sink = False
-        written += len(batch)
+        written += len(records)
         for reject in refused or ():
             written -= 1
             rejected += 1
@@ -148,30 +190,57 @@ def execute_pipeline(
                 None,
                 reject.reason,
                 field=reject.field,
-                record=batch[reject.index],
+                record=records[reject.index],
                 kind="write",
             )
-        batch.clear()
-        origins.clear()
+        del origins[: len(records)]
+        del batch[: len(records)]
 
-    later: list[list[Flow]] = [[] for _ in range(len(compiled.steps) + 1)]
-    stream: Iterator[Flow] = _readable(items, context, read, entry, later, compiled.steps)
-    for index, step in enumerate(compiled.steps):
-        if entry is not None and index:
-            stream = _joined(stream, later[index])
-        stream = step.run(stream, context)
-    if entry is not None:
-        stream = _joined(stream, later[-1])
+    def flushed() -> None:
+        """After a batch written: the progress, at most every `progress_interval`."""
+        nonlocal last_report
+        now = time.monotonic()
+        if now - last_report >= progress_interval:
+            last_report = now
+            report()
+
+    stream: Iterator[Flow] | Iterator[Chunk]
+    chunks: Iterator[Chunk] | None = None
+    flows: Iterator[Flow] | None = None
+    if not (by_record or entry is not None or context.fail_fast):
+        # The chunked path: each step works a chunk of records at a time. A run that
+        # stops at its first failure, or a reprocess entering steps part-way, goes record
+        # by record below, so that it stops and enters exactly as it always has.
+        chunks = _readable_chunks(items, context, read)
+        for step in compiled.steps:
+            chunks = step.run_chunks(chunks, context)
+        stream = chunks
+    else:
+        later: list[list[Flow]] = [[] for _ in range(len(compiled.steps) + 1)]
+        flows = _readable(items, context, read, entry, later, compiled.steps)
+        for index, step in enumerate(compiled.steps):
+            if entry is not None and index:
+                flows = _joined(flows, later[index])
+            flows = step.run(flows, context)
+        if entry is not None:
+            flows = _joined(flows, later[-1])
+        stream = flows
     try:
-        for flow in stream:
-            batch.append(flow.record)
-            origins.append(flow.origin)
-            if len(batch) >= size:
-                flush()
-                now = time.monotonic()
-                if now - last_report >= progress_interval:
-                    last_report = now
-                    report()
+        if flows is not None:
+            for flow in flows:
+                batch.append(flow.record)
+                origins.append(flow.origin)
+                if len(batch) >= size:
+                    flush()
+                    flushed()
+        else:
+            assert chunks is not None
+            for chunk in chunks:
+                batch += chunk.records
+                origins += chunk.origins
+                while len(batch) >= size:  # the sink's batches as the record path's
+                    flush(size)
+                    flushed()
         if batch:
             flush()
         report()  # the final counts, before the commit (a file run's manifest takes them)

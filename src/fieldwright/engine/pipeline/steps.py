@@ -11,7 +11,7 @@ from fieldwright.domain.pipeline import EnrichStep, JoinKind, Keep, NoMatch
 from fieldwright.domain.records import Record, SourceItem
 from fieldwright.engine.compiler import FILTER_ERRORS, CompiledMapping
 from fieldwright.engine.functions._expressions import BoundedExpression
-from fieldwright.engine.pipeline.flow import Context, Flow, StepRuntime
+from fieldwright.engine.pipeline.flow import Chunk, Context, Flow, StepRuntime
 from fieldwright.engine.pipeline.values import Getter, identity, join_key
 from fieldwright.engine.results import RecordStatus
 from fieldwright.engine.rules import Check
@@ -28,8 +28,9 @@ __all__ = [
     "truthy",
 ]
 
-#: Records a map step maps together, as the mapping run loop does (engine/run.py).
-CHUNK = 64
+#: Records a map step maps together on the record-by-record path, as the mapping run
+#: loop does (engine/run.py); the chunked path maps each chunk it is given.
+MAP_CHUNK = 64
 
 
 class MapRuntime(StepRuntime):
@@ -39,7 +40,7 @@ class MapRuntime(StepRuntime):
 
     def run(self, flows: Iterator[Flow], context: Context) -> Iterator[Flow]:
         counts = self.counts
-        while chunk := list(itertools.islice(flows, CHUNK)):
+        while chunk := list(itertools.islice(flows, MAP_CHUNK)):
             counts.received += len(chunk)
             outputs, others = self.compiled.map_chunk([f.record for f in chunk])
             if None not in outputs:  # every record mapped: no result to look into
@@ -68,6 +69,42 @@ class MapRuntime(StepRuntime):
                     assert output is not None  # OK: on_error recovered a field
                 counts.emitted += 1
                 yield Flow(flow.origin, output)
+
+    def run_chunks(self, chunks: Iterator[Chunk], context: Context) -> Iterator[Chunk]:
+        counts = self.counts
+        for chunk in chunks:
+            counts.received += len(chunk.records)
+            outputs, others = self.compiled.map_chunk(chunk.records)
+            if None not in outputs:  # every record mapped: no result to look into
+                counts.emitted += len(outputs)
+                yield Chunk(chunk.origins, cast("list[Record]", outputs))
+                continue
+            origins: list[SourceItem] = []
+            records: list[Record] = []
+            for index, output in enumerate(outputs):
+                origin = chunk.origins[index]
+                if output is None:
+                    result = others[index]
+                    if result.status is RecordStatus.FILTERED:
+                        counts.filtered += 1
+                        continue
+                    if result.status is RecordStatus.FAILED:
+                        counts.failed += 1
+                        context.fail(
+                            origin,
+                            self.name,
+                            result.reason(),
+                            field=result.failures[0].target,
+                            record=chunk.records[index],
+                        )
+                        continue
+                    output = result.output
+                    assert output is not None  # OK: on_error recovered a field
+                counts.emitted += 1
+                origins.append(origin)
+                records.append(output)
+            if records:
+                yield Chunk(origins, records)
 
 
 def truthy(value: Any) -> bool:
@@ -103,6 +140,33 @@ class FilterRuntime(StepRuntime):
                 yield flow
             else:
                 counts.filtered += 1
+
+    def run_chunks(self, chunks: Iterator[Chunk], context: Context) -> Iterator[Chunk]:
+        counts, search = self.counts, self.predicate.search
+        for chunk in chunks:
+            counts.received += len(chunk.records)
+            origins: list[SourceItem] = []
+            records: list[Record] = []
+            for origin, record in zip(chunk.origins, chunk.records, strict=True):
+                try:
+                    kept = truthy(search(record))
+                except FILTER_ERRORS as exc:
+                    counts.failed += 1
+                    context.fail(
+                        origin,
+                        self.name,
+                        f"the predicate cannot be evaluated on this record: {exc}",
+                        record=record,
+                    )
+                    continue
+                if kept:
+                    origins.append(origin)
+                    records.append(record)
+                else:
+                    counts.filtered += 1
+            counts.emitted += len(records)
+            if records:
+                yield Chunk(origins, records)
 
 
 #: One field check of a validate step: its path, its reader, required, its rules.
@@ -144,6 +208,49 @@ class ValidateRuntime(StepRuntime):
                 record=flow.record,
             )
 
+    def run_chunks(self, chunks: Iterator[Chunk], context: Context) -> Iterator[Chunk]:
+        counts, problem_of = self.counts, self._problem
+        for chunk in chunks:
+            counts.received += len(chunk.records)
+            origins: list[SourceItem] = []
+            records: list[Record] = []
+            for origin, record in zip(chunk.origins, chunk.records, strict=True):
+                problem = problem_of(record)
+                if problem is None:
+                    origins.append(origin)
+                    records.append(record)
+                    continue
+                counts.failed += 1
+                context.fail(
+                    origin,
+                    self.name,
+                    f"{problem[0]}: {problem[1]}",
+                    field=problem[0],
+                    record=record,
+                )
+            counts.emitted += len(records)
+            if records:
+                yield Chunk(origins, records)
+
+
+def _carrier(carry: list[tuple[str, Getter]]) -> Callable[[Record], dict[str, Any]]:
+    """The carried fields of a record, `{name: get(record), …}`, as one generated function
+    (a dict display instead of a comprehension per record). The names and getters are
+    bound as globals k<n> and g<n>: no text of the pipeline is in its source."""
+    scope: dict[str, Any] = {}
+    members = []
+    for number, (name, get) in enumerate(carry):
+        scope[f"k{number}"], scope[f"g{number}"] = name, get
+        members.append(f"k{number}: g{number}(record)")
+    source = f"def head(record):\n    return {{{', '.join(members)}}}\n"
+    exec(compile(source, "<fieldwright unwind carry>", "exec"), scope)
+    head: Callable[[Record], dict[str, Any]] = scope["head"]
+    return head
+
+
+class _NotUnwound(Exception):
+    """A record an unwind step cannot unwind; the message says why."""
+
 
 class UnwindRuntime(StepRuntime):
     def __init__(
@@ -165,71 +272,92 @@ class UnwindRuntime(StepRuntime):
         self.position = position
         self.base = base
         self.keep_empty = keep_empty
+        self.head = _carrier(carry)
+
+    def expand(self, record: Record) -> list[Record]:
+        """The records `record` unwinds into, one per item ([] when it has no items and
+        empty arrays are not kept); _NotUnwound when it cannot be unwound."""
+        items = self.array(record)
+        into, position = self.into, self.position
+        if items is None or items == []:
+            if not self.keep_empty:
+                return []
+            head = self.head(record)
+            if into is not None:
+                head[into] = None
+            return [head]
+        if not isinstance(items, list):
+            raise _NotUnwound(f"{self.path} is not an array (got {type(items).__name__})")
+        head = self.head(record)
+        if into is not None:
+            if position is None:
+                return [{**head, into: item} for item in items]
+            return [{**head, position: n, into: item} for n, item in enumerate(items, self.base)]
+        # Items that are objects are merged into the carried fields; the first one that is
+        # not fails the record (the comprehension leaves it out: fewer records than items).
+        if position is None:
+            outs = [{**head, **item} for item in items if type(item) is dict]
+        else:
+            outs = [
+                {**head, position: n, **item}
+                for n, item in enumerate(items, self.base)
+                if type(item) is dict
+            ]
+        if len(outs) != len(items):
+            index = next(i for i, item in enumerate(items) if type(item) is not dict)
+            raise _NotUnwound(
+                f"item {index} of {self.path} is not an object; set `into` to keep "
+                "items that are not objects under a name"
+            )
+        return outs
 
     def run(self, flows: Iterator[Flow], context: Context) -> Iterator[Flow]:
         counts = self.counts
-        carry, into, position, base = self.carry, self.into, self.position, self.base
         for flow in flows:
             counts.received += 1
-            record = flow.record
-            items = self.array(record)
-            if items is None or items == []:
-                if not self.keep_empty:
+            try:
+                outs = self.expand(flow.record)
+            except _NotUnwound as exc:
+                counts.failed += 1
+                context.fail(flow.origin, self.name, str(exc), field=self.path, record=flow.record)
+                continue
+            if not outs:
+                counts.filtered += 1
+                continue
+            counts.expanded += len(outs) - 1
+            counts.emitted += len(outs)
+            origin = flow.origin
+            for out in outs:
+                yield Flow(origin, out)
+
+    def run_chunks(self, chunks: Iterator[Chunk], context: Context) -> Iterator[Chunk]:
+        """Each chunk's records unwound, handed on about `context.chunk_size` records at a
+        time (a chunk of records with long arrays is not held whole)."""
+        counts, expand, size = self.counts, self.expand, context.chunk_size
+        origins: list[SourceItem] = []
+        records: list[Record] = []
+        for chunk in chunks:
+            counts.received += len(chunk.records)
+            for origin, record in zip(chunk.origins, chunk.records, strict=True):
+                try:
+                    outs = expand(record)
+                except _NotUnwound as exc:
+                    counts.failed += 1
+                    context.fail(origin, self.name, str(exc), field=self.path, record=record)
+                    continue
+                if not outs:
                     counts.filtered += 1
                     continue
-                head = {name: get(record) for name, get in carry}
-                if into is not None:
-                    head[into] = None
-                counts.emitted += 1
-                yield Flow(flow.origin, head)
-                continue
-            if not isinstance(items, list):
-                counts.failed += 1
-                context.fail(
-                    flow.origin,
-                    self.name,
-                    f"{self.path} is not an array (got {type(items).__name__})",
-                    field=self.path,
-                    record=record,
-                )
-                continue
-            head = {name: get(record) for name, get in carry}
-            origin = flow.origin
-            if into is None:
-                outs = []
-                for number, item in enumerate(items, base):
-                    if type(item) is not dict:
-                        break
-                    out = (
-                        {**head, position: number, **item}
-                        if position is not None
-                        else {**head, **item}
-                    )
-                    outs.append(Flow(origin, out))
-                else:
-                    counts.expanded += len(items) - 1
-                    counts.emitted += len(items)
-                    yield from outs
-                    continue
-                counts.failed += 1
-                context.fail(
-                    origin,
-                    self.name,
-                    f"item {number - base} of {self.path} is not an object; set `into` to keep "
-                    "items that are not objects under a name",
-                    field=self.path,
-                    record=record,
-                )
-                continue
-            counts.expanded += len(items) - 1
-            counts.emitted += len(items)
-            for number, item in enumerate(items, base):
-                out = (
-                    {**head, position: number, into: item}
-                    if position is not None
-                    else {**head, into: item}
-                )
-                yield Flow(origin, out)
+                counts.expanded += len(outs) - 1
+                records += outs
+                origins += [origin] * len(outs)
+                if len(records) >= size:
+                    counts.emitted += len(records)
+                    yield Chunk(origins, records)
+                    origins, records = [], []
+        if records:
+            counts.emitted += len(records)
+            yield Chunk(origins, records)
 
 
 class PartnerLookup(Protocol):
