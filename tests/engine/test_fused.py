@@ -155,8 +155,34 @@ CAREFUL: list[dict[str, Any]] = [
     },
 ]
 
+#: Expression fields: their column is evaluated for the chunk, a record it fails on (a
+#: text that is no number, a division by zero) goes careful or recovers under on_error.
+EXPRESSIONS: list[dict[str, Any]] = [
+    {"target": "$.id", "sources": "$.id", "transforms": [{"fn": "to_string"}]},
+    {"target": "$.twice", "expression": "$decimal(p.amount) * 2"},
+    {
+        "target": "$.label",
+        "expression": "p.a & '-' & p.b",
+        "transforms": [{"fn": "trim"}, {"fn": "upper"}],
+    },
+    {
+        "target": "$.m.ratio",
+        "expression": "$round($decimal(p.amount) / $decimal(id), 2)",
+        "on_error": "null",
+    },
+    {
+        "target": "$.m.ratio_or",
+        "expression": "$round($decimal(p.amount) / $decimal(id), 2)",
+        "transforms": [{"fn": "to_string"}],
+        "on_error": "default",
+        "default": "n/a",
+    },
+    {"target": "$.m.known", "expression": "p.stage ?? 'none'", "required": True},
+]
+
 MAPPINGS = {
     "fast forms": FAST_FORMS,
+    "expressions": EXPRESSIONS,
     "careful cases": CAREFUL,
     "together": FAST_FORMS[:12] + [{**f, "target": f"$.careful{n}"} for n, f in enumerate(CAREFUL)],
 }
@@ -342,6 +368,17 @@ def test_a_record_that_is_not_an_object_takes_the_careful_path() -> None:
     outputs = fused([{"id": 1}, ["not", "an", "object"]], bad)  # type: ignore[list-item]
     assert bad == {1} and outputs[1] is None and outputs[0] is not None
     assert outputs[0]["id"] == "1"
+    with_expressions = COMPILED["expressions"]._fused_for(True)
+    assert with_expressions is not None
+    bad.clear()
+    chunk = [{"id": 4, "p": {"amount": "10"}}, ["x"], 7, {"id": 0, "p": {"amount": "1"}}]
+    outputs = with_expressions(chunk, bad)  # type: ignore[arg-type]
+    # a record an expression fails on (a division by zero) is mapped on the careful path,
+    # which recovers the value under on_error as the column path does
+    assert bad == {1, 2, 3} and outputs[0] is not None
+    assert outputs[0]["m"]["ratio"] == 2.5 and outputs[0]["twice"] == 20
+    result = COMPILED["expressions"].map_fields(chunk[3])  # type: ignore[arg-type]
+    assert result.output is not None and result.output["m"]["ratio_or"] == "n/a"
 
 
 def test_the_fused_source_holds_no_text_of_the_mapping() -> None:

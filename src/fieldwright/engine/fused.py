@@ -33,6 +33,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from fieldwright.domain import OnError
+from fieldwright.engine.expressions import Expression, ExpressionFailed, evaluate_all
 from fieldwright.engine.functions import datetimes, lookups, numbers, strings, text_formats
 from fieldwright.engine.functions._common import as_number_text
 from fieldwright.engine.functions._patterns import Pattern
@@ -63,6 +64,10 @@ _TRIMS: dict[Callable[..., Any], str] = {
 }
 
 
+#: An expression's value on a record it failed on (the careful path says why).
+FAILED = object()
+
+
 class Careful(Exception):
     """Raised inside a fused function: this record is mapped on the careful path."""
 
@@ -77,6 +82,7 @@ class _Generator:
             "STEP_ERRORS": errors,
             "EMPTY": {},
             "DEEPCOPY": copy.deepcopy,
+            "FAILED": FAILED,
         }
         self.recovering = recovering
         self.nodes: dict[tuple[str, ...], str] = {(): "r"}
@@ -110,7 +116,14 @@ class _Generator:
     # -- reading ------------------------------------------------------------------
 
     def read(self, field: CompiledField, index: int, depth: int) -> list[str]:
-        """Emit the reading of the field's sources; the variables holding them."""
+        """Emit the reading of the field's sources; the variables holding them. An
+        expression's value comes from its column (`c<index>`, evaluated for the chunk
+        before the loop); a record it failed on is mapped on the careful path."""
+        if field.expression is not None:
+            self.emit(depth, f"s{index}_0 = c{index}[i]")
+            self.emit(depth, f"if s{index}_0 is FAILED:")
+            self.emit(depth + 1, "raise CAREFUL")
+            return [f"s{index}_0"]
         if not field.sources:
             constant = field.mapping.constant
             if isinstance(constant, _IMMUTABLE):
@@ -417,7 +430,9 @@ def fuse(
     record (a run); otherwise a failed value maps its record on the careful path, which
     records the error (the preview, `apply_many`).
     """
-    if not fields or any(f.expression is not None or f.target.per_item for f in fields):
+    if not fields or any(
+        (f.expression is not None and f.expression.targets) or f.target.per_item for f in fields
+    ):
         return None
     targets = [f.target.segments for f in fields]
     if not all(path and all(type(name) is str for name in path) for path in targets):
@@ -438,8 +453,14 @@ def fuse(
     for number, field in enumerate(fields):
         generator.field(field, number, 3)
     display = _display(tree, generator)
+    expressions = [
+        (number, field.expression)
+        for number, field in enumerate(fields)
+        if field.expression is not None
+    ]
+    columns = "".join(f", c{number}" for number, _ in expressions)
     head = [
-        "def fused(records, bad):",
+        f"def fused(records, bad{columns}):",
         "    out = []",
         "    append = out.append",
         "    for i, r in enumerate(records):",
@@ -460,6 +481,32 @@ def fuse(
     source = "\n".join([*head, *nodes, *generator.lines, *tail]) + "\n"
     scope = generator.scope
     exec(compile(source, "<fieldwright fused mapping>", "exec"), scope)
-    built: Fused = scope["fused"]
+    generated: Callable[..., list[dict[str, Any] | None]] = scope["fused"]
+    if not expressions:
+        built: Fused = generated
+    else:
+        evaluated = [expression for _, expression in expressions]
+
+        def built(
+            records: Sequence[Mapping[str, Any]], bad: set[int]
+        ) -> list[dict[str, Any] | None]:
+            return generated(records, bad, *(_column(e, records) for e in evaluated))
+
     built.__fieldwright_source__ = source  # type: ignore[attr-defined]  # for tests and profiling
     return built
+
+
+def _column(expression: Expression, records: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """The expression's values on a chunk's records, FAILED where it fails (the column
+    path's `evaluate_all`, then record by record when a record fails)."""
+    try:
+        return evaluate_all(expression, records)
+    except ExpressionFailed:
+        pass
+    values: list[Any] = []
+    for record in records:
+        try:
+            values.append(expression.evaluate(record))
+        except ExpressionFailed:
+            values.append(FAILED)
+    return values
