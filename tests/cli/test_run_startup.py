@@ -129,6 +129,47 @@ def test_a_mapping_file_run_leaves_the_pipeline_modules_unimported(tmp_path: Pat
     assert "HEAVY:\n" in done.stderr, done.stderr
 
 
+def test_a_pipeline_file_run_without_saved_connections_imports_no_store(
+    tmp_path: Path,
+) -> None:
+    """A pipeline file that names no saved connection (an unwind and a map into a file)
+    runs without SQLAlchemy: the enrich sources load the store only to look one up."""
+    pipeline = tmp_path / "p.fwpipe.json"
+    pipeline.write_text(
+        json.dumps(
+            {
+                "fieldwright_pipeline": 1,
+                "key": "pipeline_STARTUP",
+                "name": "start-up",
+                "steps": [
+                    {"name": "each", "type": "unwind", "path": "$.items", "carry": {"id": "$.id"}},
+                    {
+                        "name": "line",
+                        "type": "map",
+                        "mapping": {
+                            "fieldwright": 1,
+                            "key": "mapping_STARTUP",
+                            "name": "line",
+                            "fields": [
+                                {"target": "$.id", "sources": "$.id"},
+                                {"target": "$.sku", "sources": "$.sku"},
+                            ],
+                        },
+                    },
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    source = tmp_path / "in.ndjson"
+    source.write_text('{"id":1,"items":[{"sku":"a"},{"sku":"b"}]}\n', encoding="utf-8")
+    output = tmp_path / "out.ndjson"
+    done = _probe([str(pipeline), "-i", str(source), "-o", str(output), "--no-progress"], HEAVY)
+    assert done.returncode == 0, done.stderr
+    assert output.read_text(encoding="utf-8") == '{"id":1,"sku":"a"}\n{"id":1,"sku":"b"}\n'
+    assert "HEAVY:\n" in done.stderr, done.stderr
+
+
 def test_a_stored_mapping_run_imports_neither_alembic_nor_the_pipeline_engine(
     tmp_path: Path,
 ) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fieldwright.connectors import ConnectorError, open_connector_source, open_source
 from fieldwright.domain import ConnectorRef, CredentialRef, MappingDocument
@@ -25,7 +26,10 @@ from fieldwright.engine.pipeline.steps import PartnerLookup
 from fieldwright.engine.pipeline.values import last_name
 from fieldwright.service._connectors import file_kind_format
 from fieldwright.service.files import file_settings
-from fieldwright.store import ConnectionRepository, NotFound, Store, StoreError
+from fieldwright.store import NotFound, StoreError
+
+if TYPE_CHECKING:  # the store's models load when a saved connection is looked up
+    from fieldwright.store import ConnectionRepository, Store
 
 __all__ = [
     "ConnectionLookup",
@@ -63,6 +67,8 @@ def _reference(repository: ConnectionRepository, name: str) -> ConnectorRef:
 
 def store_connections(store: Store) -> ConnectionLookup:
     """Saved connections of an open store."""
+    from fieldwright.store import ConnectionRepository
+
     repository = ConnectionRepository(store)
     return lambda name: _reference(repository, name)
 
@@ -72,6 +78,8 @@ def default_store_connections(url: str | None = None) -> ConnectionLookup:
     opened when a step first names one: a pipeline file run reads them from there."""
 
     def lookup(name: str) -> ConnectorRef:
+        from fieldwright.store import ConnectionRepository, Store
+
         try:
             store = Store.open(url)
         except StoreError as exc:
