@@ -85,7 +85,7 @@ def open_pipeline(path: PathLike) -> PipelineDocument:
         raise InvalidDocument(str(exc), exc.problems) from exc
 
 
-def _resolver(
+def file_resolver(
     base: Path | None,
     connections: ConnectionLookup | None = None,
     *,
@@ -118,7 +118,7 @@ def check_pipeline(
         connections = default_store_connections()
     return validate_pipeline(
         document,
-        _resolver(Path(base) if base is not None else None, connections, probe=probe),
+        file_resolver(Path(base) if base is not None else None, connections, probe=probe),
     )
 
 
@@ -127,7 +127,9 @@ def compile_pipeline_file(path: PathLike) -> CompiledPipeline:
     document = open_pipeline(path)
     try:
         return compile_pipeline(
-            document, _resolver(Path(path).parent, default_store_connections()), source=str(path)
+            document,
+            file_resolver(Path(path).parent, default_store_connections()),
+            source=str(path),
         )
     except DocumentError as exc:
         raise InvalidDocument(str(exc), exc.problems) from exc
@@ -140,7 +142,7 @@ def compile_pipeline_document(
     are found relative to `base`. InvalidDocument names every problem with its pointer."""
     try:
         folder = Path(base) if base is not None else None
-        return compile_pipeline(document, _resolver(folder, default_store_connections()))
+        return compile_pipeline(document, file_resolver(folder, default_store_connections()))
     except DocumentError as exc:
         raise InvalidDocument(str(exc), exc.problems) from exc
 

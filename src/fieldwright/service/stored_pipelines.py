@@ -58,7 +58,9 @@ def _anchor_ref(ref: ConnectorRef | None, base_dir: Path) -> ConnectorRef | None
     return resolved(ref, base_dir)
 
 
-def _anchor_steps(steps: list[PipelineStep], base_dir: Path) -> list[PipelineStep]:
+def anchor_steps(steps: list[PipelineStep], base_dir: Path) -> list[PipelineStep]:
+    """`steps` with relative paths made absolute from `base_dir`: map steps' mapping files
+    (those that exist there), enrich steps' files, and the same inside route branches."""
     anchored: list[PipelineStep] = []
     for step in steps:
         if isinstance(step, MapStep) and isinstance(step.mapping, str):
@@ -69,7 +71,7 @@ def _anchor_steps(steps: list[PipelineStep], base_dir: Path) -> list[PipelineSte
             step = step.model_copy(update={"source": _anchor_ref(step.source, base_dir)})
         elif isinstance(step, RouteStep):
             branches = [
-                branch.model_copy(update={"steps": _anchor_steps(branch.steps, base_dir)})
+                branch.model_copy(update={"steps": anchor_steps(branch.steps, base_dir)})
                 for branch in step.branches
             ]
             step = step.model_copy(update={"branches": branches})
@@ -81,7 +83,7 @@ def anchor_pipeline_paths(document: PipelineDocument, base_dir: Path) -> Pipelin
     """`document` with relative file paths made absolute from `base_dir`: its source and
     target connectors, the mapping files of map steps (those that exist there) and the
     files of enrich steps. Route branches' targets stay names beside the run's output."""
-    update: dict[str, Any] = {"steps": _anchor_steps(document.steps, base_dir)}
+    update: dict[str, Any] = {"steps": anchor_steps(document.steps, base_dir)}
     for side in ("source", "target"):
         endpoint = getattr(document, side)
         ref = _anchor_ref(endpoint.connector, base_dir)

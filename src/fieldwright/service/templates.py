@@ -53,7 +53,7 @@ from fieldwright.resources import resources_dir
 from fieldwright.service._boundary import service_errors
 from fieldwright.service._template_merge import Choice, MergeChange, MergeConflict, build, merge
 from fieldwright.service.errors import InvalidDocument, InvalidRequest, NotFound, SaveConflict
-from fieldwright.service.stored_pipelines import _anchor_steps
+from fieldwright.service.stored_pipelines import anchor_steps
 from fieldwright.store import MappingRepository, PipelineRepository, Store
 from fieldwright.store.diff import diff_documents
 from fieldwright.store.pipeline_diff import diff_pipelines
@@ -146,7 +146,7 @@ def anchor_template(template: TemplateDocument, base_dir: Path) -> TemplateDocum
     mapping files) made absolute from `base_dir`, the template file's folder."""
     if template.pipeline is None:
         return template
-    steps = _anchor_steps(template.pipeline.steps, base_dir)
+    steps = anchor_steps(template.pipeline.steps, base_dir)
     return template.model_copy(
         update={"pipeline": template.pipeline.model_copy(update={"steps": steps})}
     )
@@ -185,9 +185,9 @@ def _compiled_pipeline(
 ) -> CompiledPipeline:
     # The pipeline engine loads with a template's pipeline, not with the Service (issue 18).
     from fieldwright.engine.pipeline import PipelineResolver, compile_pipeline
-    from fieldwright.service.pipelines import _resolver as _file_resolver
+    from fieldwright.service.pipelines import file_resolver
 
-    files = _file_resolver(None)
+    files = file_resolver(None)
 
     def mapping(name: str) -> MappingDocument:
         if name in by_key:
