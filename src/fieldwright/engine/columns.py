@@ -24,7 +24,15 @@ from fieldwright.engine.results import FieldError
 if TYPE_CHECKING:
     from fieldwright.engine.compiler import CompiledField, CompiledStep
 
-__all__ = ["Column", "Marks", "Values", "column", "column_values", "record_builder"]
+__all__ = [
+    "Column",
+    "Marks",
+    "Values",
+    "column",
+    "column_values",
+    "record_builder",
+    "target_tree",
+]
 
 Record = Mapping[str, Any]
 #: Source columns of the chunk by member-name path, shared by the fields that read
@@ -450,6 +458,27 @@ def column_values(field: CompiledField, errors: tuple[type[BaseException], ...])
     return values_of
 
 
+def target_tree(targets: Sequence[Sequence[Any]]) -> dict[str, Any] | None:
+    """The outputs' shape: nested dicts of member names whose leaves are the index of the
+    field writing there, keys in the order of their first field; None unless every target
+    is a plain path of member names and none is another's parent or equal to it."""
+    if not targets or not all(path and all(type(name) is str for name in path) for path in targets):
+        return None
+    paths = [tuple(str(name) for name in path) for path in targets]
+    every = set(paths)
+    if len(every) < len(paths) or any(
+        path[:end] in every for path in paths for end in range(1, len(path))
+    ):
+        return None
+    tree: dict[str, Any] = {}
+    for number, path in enumerate(paths):
+        node = tree
+        for name in path[:-1]:
+            node = node.setdefault(name, {})
+        node[path[-1]] = number
+    return tree
+
+
 def record_builder(
     targets: Sequence[tuple[Any, ...]],
 ) -> Callable[..., list[dict[str, Any]]] | None:
@@ -466,20 +495,9 @@ def record_builder(
     only: each key is a variable (`k0`, `k1`, …) bound in the function's globals, so
     no text of the mapping ever reaches the compiler.
     """
-    if not targets or not all(path and all(type(name) is str for name in path) for path in targets):
+    tree = target_tree(targets)
+    if tree is None:
         return None
-    paths = [tuple(str(name) for name in path) for path in targets]
-    every = set(paths)
-    if len(every) < len(paths) or any(
-        path[:end] in every for path in paths for end in range(1, len(path))
-    ):
-        return None
-    tree: dict[str, Any] = {}
-    for number, path in enumerate(paths):
-        node = tree
-        for name in path[:-1]:
-            node = node.setdefault(name, {})
-        node[path[-1]] = number
 
     keys: dict[str, Any] = {}  # k<n> -> a target's member name, bound as a global
 
@@ -498,8 +516,8 @@ def record_builder(
             + "}"
         )
 
-    columns = ", ".join(f"c{number}" for number in range(len(paths)))
-    values = ", ".join(f"v{number}" for number in range(len(paths)))
+    columns = ", ".join(f"c{number}" for number in range(len(targets)))
+    values = ", ".join(f"v{number}" for number in range(len(targets)))
     source = (
         f"def build({columns}):\n"
         f"    return [{display(tree)} for {values}, in zip({columns}, strict=True)]\n"

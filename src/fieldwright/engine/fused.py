@@ -33,6 +33,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from fieldwright.domain import OnError
+from fieldwright.engine.columns import target_tree
 from fieldwright.engine.expressions import Expression, ExpressionFailed, evaluate_all
 from fieldwright.engine.functions import datetimes, lookups, numbers, strings, text_formats
 from fieldwright.engine.functions._common import as_number_text
@@ -434,21 +435,9 @@ def fuse(
         (f.expression is not None and f.expression.targets) or f.target.per_item for f in fields
     ):
         return None
-    targets = [f.target.segments for f in fields]
-    if not all(path and all(type(name) is str for name in path) for path in targets):
+    tree = target_tree([f.target.segments for f in fields])
+    if tree is None:
         return None
-    paths = [tuple(str(name) for name in path) for path in targets]
-    every = set(paths)
-    if len(every) < len(paths) or any(
-        path[:end] in every for path in paths for end in range(1, len(path))
-    ):
-        return None
-    tree: dict[str, Any] = {}
-    for number, path in enumerate(paths):
-        node = tree
-        for name in path[:-1]:
-            node = node.setdefault(name, {})
-        node[path[-1]] = number
     generator = _Generator(errors, recovering)
     for number, field in enumerate(fields):
         generator.field(field, number, 3)
