@@ -41,15 +41,15 @@ DEFAULT_WORKLOAD = next(
 )
 
 
-def _timed(command: list[str]) -> tuple[float, float, int]:
+def timed(command: list[str], finished: tuple[int, ...] = (0,)) -> tuple[float, float, int]:
     """Run `command`; its wall time and CPU time (user + system, all its threads) in
-    seconds and its peak RSS in MB (raise if it fails)."""
+    seconds and its peak RSS in MB (raise unless it exits with a code of `finished`)."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     _pid, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
-    if code != 0:
+    if code not in finished:
         raise SystemExit(f"{' '.join(command)} exited with {code}")
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
@@ -105,7 +105,7 @@ def main() -> None:
         for round_number in range(1, options.rounds + 1):
             order = names if round_number % 2 else names[::-1]
             for name in order:
-                elapsed, used, peak = _timed(commands[name])
+                elapsed, used, peak = timed(commands[name])
                 seconds[name].append(elapsed)
                 cpu[name].append(used)
                 peaks[name].append(peak)

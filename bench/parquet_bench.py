@@ -13,28 +13,14 @@ whether the two Parquet runs wrote the same bytes.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from columnar_bench import DEFAULT_WORKLOAD
-
-
-def _timed(command: list[str]) -> tuple[float, float, int]:
-    """Run `command`; its wall and CPU seconds (user + system, all threads) and peak RSS
-    in MB. Exit code 3 (completed, some records failed) is a finished run."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 3):
-        raise SystemExit(f"{' '.join(command)} exited with {code}")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
+from _bytecode import byte_compile_fieldwright
+from columnar_bench import DEFAULT_WORKLOAD, timed
 
 
 def _ratios(values: list[float]) -> str:
@@ -56,6 +42,7 @@ def main() -> None:
             raise SystemExit(f"{needed}: not found (give --workload DIR)")
     import polars as pl
 
+    byte_compile_fieldwright()  # as an installed copy has it
     with tempfile.TemporaryDirectory(prefix="parquet-bench-") as scratch:
         data = options.data or Path(scratch)
         ndjson, parquet = data / "contacts.ndjson", data / "contacts.parquet"
@@ -91,7 +78,8 @@ def main() -> None:
         peak: dict[str, list[int]] = {n: [] for n in names}
         for number in range(1, options.rounds + 1):
             for name in names if number % 2 else names[::-1]:
-                elapsed, used, rss = _timed(commands[name])
+                # exit code 3: completed, some records failed
+                elapsed, used, rss = timed(commands[name], finished=(0, 3))
                 wall[name].append(elapsed)
                 cpu[name].append(used)
                 peak[name].append(rss)
