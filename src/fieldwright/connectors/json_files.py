@@ -105,6 +105,10 @@ class NdjsonSource:
     The file must be UTF-8 (a byte-order mark is tolerated).
     """
 
+    #: No value read is a NaN or an infinity: orjson and the exact parser refuse them
+    #: (engine/finite.py relies on it).
+    finite_values = True
+
     def __init__(
         self,
         path: str | os.PathLike[str],
@@ -236,6 +240,9 @@ class JsonArraySource:
     records carry their 0-based index in the array. The file must be UTF-8
     (a byte-order mark is tolerated).
     """
+
+    #: No value read is a NaN or an infinity (RFC 8259 has none; engine/finite.py relies on it).
+    finite_values = True
 
     def __init__(
         self,
@@ -443,6 +450,14 @@ class _JsonSink(FileSink):
     first_separator = b""
     #: orjson options of every record.
     options = 0
+    #: The run vouched that no record holds a NaN or an infinity (`vouch_finite`).
+    vouched_finite = False
+
+    def vouch_finite(self) -> None:
+        """The records to come hold no NaN and no infinity (the run proved it of its source
+        and its mapping: engine/finite.py): no record is looked into for one. The encoder
+        still refuses whatever it cannot write."""
+        self.vouched_finite = True
 
     def _write_records(self, records: Sequence[Record]) -> list[RejectedRecord]:
         # The whole batch is encoded at full speed first; only a batch the
@@ -450,7 +465,7 @@ class _JsonSink(FileSink):
         # stands for a NaN or an infinity (orjson writes them as null), is
         # encoded record by record, leaving out and describing each record that
         # cannot be written. Only the records whose own text holds a null are
-        # looked into for a NaN: the others cannot hold one.
+        # looked into for a NaN: the others cannot hold one. A vouched run has no suspects.
         try:
             buffer, suspects = self._encode(records)
         except TypeError:  # orjson.JSONEncodeError too
@@ -471,6 +486,10 @@ class _JsonSink(FileSink):
         buffer = bytearray()
         suspects: list[Record] = []
         dumps, options = orjson.dumps, self.options
+        if not self.separator and self.vouched_finite:
+            for record in records:
+                buffer += dumps(record, default=_default, option=options)
+            return buffer, suspects
         if not self.separator:
             for record in records:
                 data = dumps(record, default=_default, option=options)
@@ -483,7 +502,7 @@ class _JsonSink(FileSink):
             buffer += self.first_separator if row == 0 else self.separator
             data = dumps(record, default=_default, option=options)
             buffer += data
-            if b"null" in data:
+            if b"null" in data and not self.vouched_finite:
                 suspects.append(record)
             row += 1
         return buffer, suspects
@@ -500,7 +519,7 @@ class _JsonSink(FileSink):
                     json_rejection(index, record, exc) or RejectedRecord(index, str(exc))
                 )
                 continue
-            if b"null" in data and holds_non_finite(record):
+            if b"null" in data and not self.vouched_finite and holds_non_finite(record):
                 rejection = json_rejection(index, record, None)
                 if rejection is not None:
                     rejected.append(rejection)

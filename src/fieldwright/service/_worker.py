@@ -34,7 +34,7 @@ from fieldwright.domain.records import (
     SourceItem,
 )
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus, RunTrigger
-from fieldwright.engine import CompiledMapping, Progress, RunOutcome, execute
+from fieldwright.engine import CompiledMapping, Progress, RunOutcome, execute, finite_outputs
 from fieldwright.service._letters import bounded
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._transient import is_transient
@@ -120,6 +120,15 @@ class RunLog(Protocol):
         """Just before the attempt's sink commits (every dead letter added): join what
         must become visible with the output (a file run's dead letters) to its commit."""
         ...
+
+
+def _vouch_finite(source: object, compiled: CompiledMapping, sink: RecordSink) -> None:
+    """Tell a sink that looks for NaNs and infinities (the JSON sinks) that none can come,
+    when the source yields none and the mapping cannot make one (engine/finite.py)."""
+    vouch = getattr(sink, "vouch_finite", None)
+    finite_source = getattr(source, "finite_values", False) is True
+    if vouch is not None and finite_source and finite_outputs(compiled):
+        vouch()
 
 
 class _CommitHooked:
@@ -368,6 +377,7 @@ class RunHandle:
             else:
                 assert plan.compiled is not None  # a mapping run has its compiled mapping
                 runner = partial(execute, plan.compiled)
+                _vouch_finite(source, plan.compiled, sink)
             return runner(
                 self._chunks(source) if plan.chunked else self._items(source),
                 _CommitHooked(
