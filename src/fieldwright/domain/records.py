@@ -121,7 +121,16 @@ class SourceChunk:
         return SourceItem(Position(self._lines[index], self._offsets[index]), self.records[index])
 
     def __iter__(self) -> Iterator[SourceItem]:
-        return (self[index] for index in range(len(self.records)))
+        if self._items is not None:
+            yield from self._items
+            return
+        unreadable = self._unreadable
+        rows = zip(self.records, self._lines, self._offsets, strict=True)
+        for index, (record, line, offset) in enumerate(rows):
+            if record is None:
+                yield unreadable[index]
+            else:
+                yield SourceItem(Position(line, offset), record)
 
 
 class ChunkReader(Protocol):
