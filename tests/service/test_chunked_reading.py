@@ -78,15 +78,19 @@ def test_dead_letters_name_their_own_line_across_chunks(tmp_path: Path) -> None:
 def test_the_reader_and_the_items_agree(tmp_path: Path) -> None:
     source, _ = _input(tmp_path)
     items = list(NdjsonSource(source))
-    reader = NdjsonSource(source).record_chunks()
+    chunks = NdjsonSource(source)
+    reader = chunks.record_chunks()
     assert reader is not None
     chunked: list[SourceItem] = []
-    for size in (1, 3, 64, 1000):
-        chunk = reader.read(size)
-        assert chunk is not None and len(chunk) <= size
-        chunked += [chunk[index] for index in range(len(chunk))]
-        assert list(chunk) == [chunk[index] for index in range(len(chunk))]
-    assert reader.read(64) is None
+    try:
+        for size in (1, 3, 64, 1000):
+            chunk = reader.read(size)
+            assert chunk is not None and len(chunk) <= size
+            chunked += [chunk[index] for index in range(len(chunk))]
+            assert list(chunk) == [chunk[index] for index in range(len(chunk))]
+        assert reader.read(64) is None
+    finally:
+        chunks.close()
     assert chunked == items
 
 

@@ -184,7 +184,7 @@ class NdjsonSource:
 
 
 #: Items read at a time when iterating an NDJSON source item by item.
-_ITEMS_AT_ONCE = 256
+_ITEMS_AT_ONCE = 16
 
 
 class _LineReader:
