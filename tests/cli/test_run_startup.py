@@ -122,6 +122,21 @@ def test_a_file_run_imports_neither_the_store_nor_its_libraries(tmp_path: Path) 
     assert "HEAVY:\n" in done.stderr, done.stderr
 
 
+#: What a file run of a mapping of plain paths and no expression leaves unimported (issue 18,
+#: start-up): python-jsonpath (engine/paths.py parses plain paths itself) and jsonata (the
+#: expression parser).
+ON_USE = ("jsonpath", "jsonata")
+
+
+def test_a_mapping_of_plain_paths_runs_without_the_path_and_expression_parsers(
+    tmp_path: Path,
+) -> None:
+    done, output = _run_probe(tmp_path, ON_USE)
+    assert done.returncode == 0, done.stderr
+    assert output.read_text(encoding="utf-8") == '{"id":1}\n'
+    assert "HEAVY:\n" in done.stderr, done.stderr
+
+
 def test_a_mapping_file_run_leaves_the_pipeline_modules_unimported(tmp_path: Path) -> None:
     done, output = _run_probe(tmp_path, PIPELINE)
     assert done.returncode == 0, done.stderr

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from fieldwright.engine import RecordStatus, compile_document
 from fieldwright.engine.functions import TransformError
 from fieldwright.engine.functions.datetimes import format_date, parse_date
-from fieldwright.engine.paths import _ENV, parse_source
+from fieldwright.engine.paths import _environment, parse_source
 from tests.engine.kit import document
 
 JSON = st.recursive(
@@ -29,7 +29,7 @@ SEGMENTS = st.sampled_from([".a", ".b", "['c']", "['*']", "[0]", "[1]", "[-1]", 
 @settings(max_examples=400, deadline=None)
 @given(path=st.lists(SEGMENTS, min_size=1, max_size=4).map(lambda s: "$" + "".join(s)), record=JSON)
 def test_plain_paths_select_what_python_jsonpath_selects(path: str, record: Any) -> None:
-    found = _ENV.compile(path).findall(record)
+    found = _environment().compile(path).findall(record)
     source = parse_source(path)
     got = source.get(record)
     if source.singular:

@@ -208,6 +208,10 @@ class CsvSource:
     Each iteration reads the file again from the start.
     """
 
+    #: No value read is a NaN or an infinity: cells are text, and a `number` column refuses
+    #: them (connectors/_typing.py; engine/finite.py relies on it).
+    finite_values = True
+
     def __init__(
         self,
         path: str | os.PathLike[str],

@@ -25,7 +25,14 @@ from fieldwright.connectors._unwritable import holds_non_finite, json_problem
 from fieldwright.connectors.atomic import FileSink
 from fieldwright.connectors.errors import ConnectorError, SourceUnreadable
 from fieldwright.connectors.hints import where_to_set
-from fieldwright.domain.records import Position, Record, RejectedRecord, SourceItem
+from fieldwright.domain.records import (
+    ChunkReader,
+    Position,
+    Record,
+    RejectedRecord,
+    SourceChunk,
+    SourceItem,
+)
 
 __all__ = ["JsonArraySink", "JsonArraySource", "NdjsonSink", "NdjsonSource"]
 
@@ -105,6 +112,10 @@ class NdjsonSource:
     The file must be UTF-8 (a byte-order mark is tolerated).
     """
 
+    #: No value read is a NaN or an infinity: orjson and the exact parser refuse them
+    #: (engine/finite.py relies on it).
+    finite_values = True
+
     def __init__(
         self,
         path: str | os.PathLike[str],
@@ -133,59 +144,19 @@ class NdjsonSource:
             self._open_files.remove(file)
 
     def _items(self, file: IO[bytes]) -> Iterator[SourceItem]:
-        # The hot loop of NDJSON runs: orjson reads a line with its newline as it
-        # is, so blank lines, a byte-order mark and errors are only looked at
-        # when orjson refuses the line; a line that orjson would write back
-        # byte for byte needs no duplicate-key or big-integer check (as_written),
-        # others cost a regular expression count and, with nested objects, a walk.
-        # With check_duplicate_keys off, only the scan for integers beyond 64 bits
-        # (one byte translation) is left: cheaper than writing the line back.
-        loads, decode_error = orjson.loads, orjson.JSONDecodeError
-        dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
-        records = _Records(self.check_duplicate_keys)
-        check, limit = self.check_duplicate_keys, self.max_record_size
-        offset = 0
-        for number, line in enumerate(iter(partial(file.readline, limit + 1), b""), start=1):
-            start = offset
-            offset += len(line)
-            if len(line) > limit and not line.endswith(b"\n"):
-                size, line = self._skip_line(file, line)
-                offset = start + size
-                reason = (
-                    f"the line is {size:,} bytes, more than max_record_size ({limit:,}); "
-                    f"only its first {EXCERPT_BYTES:,} bytes are kept"
-                )
-                yield self._unreadable(Position(number, start), start, reason, line)
-                continue
-            try:
-                value = loads(line)
-            except decode_error:
-                value = None
-            if type(value) is dict:
-                if not check:  # no key check: only integers beyond 64 bits to look for
-                    yield SourceItem(Position(number, start), exact_integers(value, line))
-                    continue
-                try:  # as_written, inline: compact JSON has no key twice, no huge integer
-                    compact = dumps(value, option=newline) == line
-                except orjson.JSONEncodeError:  # deeper than orjson writes: look closer
-                    compact = False
-                if compact:
-                    yield SourceItem(Position(number, start), value)
-                    continue
-                if duplicate_key(value, line) is None:
-                    yield SourceItem(Position(number, start), exact_integers(value, line))
-                    continue
-            skipped = (
-                len(codecs.BOM_UTF8) if number == 1 and line.startswith(codecs.BOM_UTF8) else 0
-            )
-            text = line[skipped:].rstrip(b"\r\n")
-            if not text.strip(b" \t\r\n"):
-                continue
-            value, at, reason = records.parse(text)
-            if value is None:
-                yield self._unreadable(Position(number, start), start + skipped + at, reason, text)
-            else:
-                yield SourceItem(Position(number, start), value)
+        """The items of `file`'s lines, numbered from line 1 at byte 0."""
+        reader = _LineReader(self, file, 1, 0)
+        while (chunk := reader.read(_ITEMS_AT_ONCE)) is not None:
+            yield from chunk
+
+    def record_chunks(self) -> ChunkReader | None:
+        """The file's records a chunk at a time (what the row engine maps: no SourceItem
+        is made for a record unless asked for), or None when this source cannot (a
+        subclass that reads something else than the whole file says so). Closed by
+        `close()`."""
+        file = open_binary(self.path)
+        self._open_files.append(file)
+        return _LineReader(self, file, 1, 0)
 
     @staticmethod
     def _skip_line(file: IO[bytes], start: bytes) -> tuple[int, bytes]:
@@ -212,6 +183,101 @@ class NdjsonSource:
         self._open_files.clear()
 
 
+#: Items read at a time when iterating an NDJSON source item by item.
+_ITEMS_AT_ONCE = 16
+
+
+class _LineReader:
+    """An NDJSON file's records, read a chunk at a time from line `first` at byte `offset`.
+
+    The hot loop of NDJSON runs: orjson reads a line with its newline as it is, so blank
+    lines, a byte-order mark and errors are only looked at when orjson refuses the line;
+    a line that orjson would write back byte for byte needs no duplicate-key or
+    big-integer check (as_written), others cost a regular expression count and, with
+    nested objects, a walk. With check_duplicate_keys off, only the scan for integers
+    beyond 64 bits (one byte translation) is left. Each record costs two list appends;
+    positions become SourceItems only when asked for (SourceChunk).
+    """
+
+    def __init__(self, source: NdjsonSource, file: IO[bytes], first: int, offset: int) -> None:
+        self._source = source
+        self._file = file
+        limit = source.max_record_size
+        self._lines = enumerate(iter(partial(file.readline, limit + 1), b""), start=first)
+        self._offset = offset
+        self._parser = _Records(source.check_duplicate_keys)
+
+    def read(self, size: int) -> SourceChunk | None:
+        """The next `size` records (fewer at the end), None when there are none left."""
+        source, file = self._source, self._file
+        loads, decode_error = orjson.loads, orjson.JSONDecodeError
+        dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+        check, limit = source.check_duplicate_keys, source.max_record_size
+        records: list[Record | None] = []
+        lines: list[int] = []
+        offsets: list[int] = []
+        unreadable: dict[int, SourceItem] = {}
+        add, add_line, add_offset = records.append, lines.append, offsets.append
+        offset = self._offset
+        for number, line in self._lines:
+            start = offset
+            offset += len(line)
+            if len(line) > limit and not line.endswith(b"\n"):
+                length, line = source._skip_line(file, line)
+                offset = start + length
+                reason = (
+                    f"the line is {length:,} bytes, more than max_record_size ({limit:,}); "
+                    f"only its first {EXCERPT_BYTES:,} bytes are kept"
+                )
+                unreadable[len(records)] = source._unreadable(
+                    Position(number, start), start, reason, line
+                )
+                add(None)
+                add_line(number)
+                add_offset(start)
+            else:
+                try:
+                    value = loads(line)
+                except decode_error:
+                    value = None
+                if type(value) is dict:
+                    if not check:  # no key check: only integers beyond 64 bits to look for
+                        value = exact_integers(value, line)
+                    else:
+                        try:  # as_written, inline: compact JSON has no key twice, no huge int
+                            compact = dumps(value, option=newline) == line
+                        except orjson.JSONEncodeError:  # deeper than orjson writes
+                            compact = False
+                        if not compact:
+                            twice = duplicate_key(value, line) is not None
+                            value = None if twice else exact_integers(value, line)
+                    if value is not None:  # else read again below, to say why not
+                        add(value)
+                        add_line(number)
+                        add_offset(start)
+                        if len(records) == size:
+                            break
+                        continue
+                skipped = (
+                    len(codecs.BOM_UTF8) if number == 1 and line.startswith(codecs.BOM_UTF8) else 0
+                )
+                text = line[skipped:].rstrip(b"\r\n")
+                if not text.strip(b" \t\r\n"):
+                    continue
+                value, at, reason = self._parser.parse(text)
+                if value is None:
+                    unreadable[len(records)] = source._unreadable(
+                        Position(number, start), start + skipped + at, reason, text
+                    )
+                add(value)
+                add_line(number)
+                add_offset(start)
+            if len(records) == size:
+                break
+        self._offset = offset
+        return SourceChunk(records, lines, offsets, unreadable) if records else None
+
+
 class JsonArraySource:
     """Records of a JSON array, streamed element by element: memory stays flat.
 
@@ -236,6 +302,9 @@ class JsonArraySource:
     records carry their 0-based index in the array. The file must be UTF-8
     (a byte-order mark is tolerated).
     """
+
+    #: No value read is a NaN or an infinity (RFC 8259 has none; engine/finite.py relies on it).
+    finite_values = True
 
     def __init__(
         self,
@@ -443,6 +512,14 @@ class _JsonSink(FileSink):
     first_separator = b""
     #: orjson options of every record.
     options = 0
+    #: The run vouched that no record holds a NaN or an infinity (`vouch_finite`).
+    vouched_finite = False
+
+    def vouch_finite(self) -> None:
+        """The records to come hold no NaN and no infinity (the run proved it of its source
+        and its mapping: engine/finite.py): no record is looked into for one. The encoder
+        still refuses whatever it cannot write."""
+        self.vouched_finite = True
 
     def _write_records(self, records: Sequence[Record]) -> list[RejectedRecord]:
         # The whole batch is encoded at full speed first; only a batch the
@@ -450,7 +527,7 @@ class _JsonSink(FileSink):
         # stands for a NaN or an infinity (orjson writes them as null), is
         # encoded record by record, leaving out and describing each record that
         # cannot be written. Only the records whose own text holds a null are
-        # looked into for a NaN: the others cannot hold one.
+        # looked into for a NaN: the others cannot hold one. A vouched run has no suspects.
         try:
             buffer, suspects = self._encode(records)
         except TypeError:  # orjson.JSONEncodeError too
@@ -471,6 +548,10 @@ class _JsonSink(FileSink):
         buffer = bytearray()
         suspects: list[Record] = []
         dumps, options = orjson.dumps, self.options
+        if not self.separator and self.vouched_finite:
+            for record in records:
+                buffer += dumps(record, default=_default, option=options)
+            return buffer, suspects
         if not self.separator:
             for record in records:
                 data = dumps(record, default=_default, option=options)
@@ -483,7 +564,7 @@ class _JsonSink(FileSink):
             buffer += self.first_separator if row == 0 else self.separator
             data = dumps(record, default=_default, option=options)
             buffer += data
-            if b"null" in data:
+            if b"null" in data and not self.vouched_finite:
                 suspects.append(record)
             row += 1
         return buffer, suspects
@@ -500,7 +581,7 @@ class _JsonSink(FileSink):
                     json_rejection(index, record, exc) or RejectedRecord(index, str(exc))
                 )
                 continue
-            if b"null" in data and holds_non_finite(record):
+            if b"null" in data and not self.vouched_finite and holds_non_finite(record):
                 rejection = json_rejection(index, record, None)
                 if rejection is not None:
                     rejected.append(rejection)

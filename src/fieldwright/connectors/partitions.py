@@ -30,7 +30,7 @@ from fieldwright.connectors._text import open_binary
 from fieldwright.connectors.csv_files import CsvSource
 from fieldwright.connectors.errors import SourceUnreadable
 from fieldwright.connectors.frames import NdjsonFrames
-from fieldwright.domain.records import Position, SourceItem
+from fieldwright.domain.records import ChunkReader, Position, SourceItem
 
 __all__ = [
     "Block",
@@ -199,6 +199,10 @@ class NdjsonRange(NdjsonFrames):
 
     def _opened(self) -> tuple[IO[bytes], int, int]:
         return _window(self.path, self.start, self.end), self.first_line, self.start
+
+    def record_chunks(self) -> ChunkReader | None:
+        """None: a range is read item by item (`__iter__`), never as the whole file."""
+        return None
 
     def __iter__(self) -> Iterator[SourceItem]:
         file = _window(self.path, self.start, self.end)

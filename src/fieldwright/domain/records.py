@@ -10,7 +10,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Position", "Record", "RecordSink", "RecordSource", "RejectedRecord", "SourceItem"]
+__all__ = [
+    "ChunkReader",
+    "Position",
+    "Record",
+    "RecordSink",
+    "RecordSource",
+    "RejectedRecord",
+    "SourceChunk",
+    "SourceItem",
+]
 
 #: A record as the engine sees it: a JSON object.
 Record = dict[str, Any]
@@ -67,6 +76,68 @@ class SourceItem:
     error: str | None = None
     #: The raw text of an unreadable record, kept for the dead letters.
     raw: str | None = None
+
+
+class SourceChunk:
+    """Records read together, and where each came from: what the row engine maps.
+
+    `records` holds each record, None where one could not be read. The SourceItem of a
+    record (its position, for a dead letter or a record the sink refuses) is made only
+    when asked for: a reader that counts lines gives their numbers and byte offsets, and
+    the unreadable items as it made them; other sources give their items (`of_items`).
+    """
+
+    __slots__ = ("_items", "_lines", "_offsets", "_unreadable", "records")
+
+    def __init__(
+        self,
+        records: list[Record | None],
+        lines: list[int],
+        offsets: list[int],
+        unreadable: dict[int, SourceItem],
+    ) -> None:
+        self.records = records
+        self._lines = lines
+        self._offsets = offsets
+        self._unreadable = unreadable
+        self._items: Sequence[SourceItem] | None = None
+
+    @classmethod
+    def of_items(cls, items: Sequence[SourceItem]) -> SourceChunk:
+        """A chunk of items already made."""
+        chunk = cls([item.record for item in items], [], [], {})
+        chunk._items = items
+        return chunk
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index: int) -> SourceItem:
+        if self._items is not None:
+            return self._items[index]
+        unreadable = self._unreadable.get(index)
+        if unreadable is not None:
+            return unreadable
+        return SourceItem(Position(self._lines[index], self._offsets[index]), self.records[index])
+
+    def __iter__(self) -> Iterator[SourceItem]:
+        if self._items is not None:
+            yield from self._items
+            return
+        unreadable = self._unreadable
+        rows = zip(self.records, self._lines, self._offsets, strict=True)
+        for index, (record, line, offset) in enumerate(rows):
+            if record is None:
+                yield unreadable[index]
+            else:
+                yield SourceItem(Position(line, offset), record)
+
+
+class ChunkReader(Protocol):
+    """Reads a source a chunk at a time (see SourceChunk): `read(size)` gives the next
+    `size` records or fewer, None at the end."""
+
+    def read(self, size: int) -> SourceChunk | None: ...
 
 
 @dataclass(frozen=True, slots=True)

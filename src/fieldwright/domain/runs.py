@@ -31,7 +31,8 @@ class RunTrigger(StrEnum):
 class RunCounts(BaseModel):
     """Record counts of a run. Conservation: read = written + failed + filtered + skipped."""
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: the validator is built on first use, not when a run imports the module.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     read: int = 0
     written: int = 0
@@ -48,7 +49,9 @@ class RunCounts(BaseModel):
 class DeadLetter(BaseModel):
     """A record that failed, kept with where it came from and why."""
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: a run builds its letters with model_construct; the validator and the
+    # serializer are built when a letter is first validated or written, not at import.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     error_id: str
     position: dict[str, Any]

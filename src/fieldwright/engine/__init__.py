@@ -9,6 +9,7 @@ from fieldwright.engine.compiler import (
     compile_document,
     compile_valid_fields,
 )
+from fieldwright.engine.finite import finite_outputs
 from fieldwright.engine.paths import PathError, SourcePath, TargetPath, parse_source, parse_target
 from fieldwright.engine.results import FieldError, RecordResult, RecordStatus
 from fieldwright.engine.run import Progress, RunOutcome, execute
@@ -50,6 +51,7 @@ __all__ = [
     "compile_valid_fields",
     "coverage",
     "execute",
+    "finite_outputs",
     "parse_source",
     "parse_target",
     "run_tests",

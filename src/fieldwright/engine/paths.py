@@ -11,14 +11,11 @@ create the objects and arrays they pass through.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
-
-from jsonpath import JSONPath, JSONPathEnvironment, JSONPathError, function_extensions
-from jsonpath.filter import FunctionExtension, StringLiteral
-from jsonpath.segments import JSONPathChildSegment
-from jsonpath.selectors import Filter, IndexSelector, NameSelector, WildcardSelector
+from functools import cache
+from typing import TYPE_CHECKING, Any, Final
 
 from fieldwright.engine.functions._patterns import (
     MATCH_TIMEOUT,
@@ -27,6 +24,9 @@ from fieldwright.engine.functions._patterns import (
     compile_pattern,
 )
 from fieldwright.engine.path_getters import wildcard_getter
+
+if TYPE_CHECKING:
+    from jsonpath import JSONPath, JSONPathEnvironment
 
 __all__ = [
     "MAX_PATH_SEGMENTS",
@@ -53,32 +53,34 @@ def _bounded(pattern: str, value: str, *, full: bool, compiled: Any) -> bool:
         ) from exc
 
 
-class _BoundedMatch(function_extensions.Match):
-    def __call__(self, value: object, pattern: object) -> bool:
-        if not isinstance(value, str) or not isinstance(pattern, str):
-            return False
-        compiled = self.check_cache(pattern)
-        return compiled is not None and _bounded(pattern, value, full=True, compiled=compiled)
+@cache
+def _environment() -> JSONPathEnvironment:
+    """RFC 9535 in strict mode, with match() and search() bounded in time and thread-safe
+    (python-jsonpath is imported on the first path that is not plain: see _plain_parts)."""
+    from jsonpath import JSONPathEnvironment, function_extensions
 
+    class BoundedMatch(function_extensions.Match):
+        def __call__(self, value: object, pattern: object) -> bool:
+            if not isinstance(value, str) or not isinstance(pattern, str):
+                return False
+            compiled = self.check_cache(pattern)
+            return compiled is not None and _bounded(pattern, value, full=True, compiled=compiled)
 
-class _BoundedSearch(function_extensions.Search):
-    def __call__(self, value: object, pattern: object) -> bool:
-        if not isinstance(value, str) or not isinstance(pattern, str):
-            return False
-        compiled = self.check_cache(pattern)
-        return compiled is not None and _bounded(pattern, value, full=False, compiled=compiled)
+    class BoundedSearch(function_extensions.Search):
+        def __call__(self, value: object, pattern: object) -> bool:
+            if not isinstance(value, str) or not isinstance(pattern, str):
+                return False
+            compiled = self.check_cache(pattern)
+            return compiled is not None and _bounded(pattern, value, full=False, compiled=compiled)
 
+    class Environment(JSONPathEnvironment):
+        def setup_function_extensions(self) -> None:
+            super().setup_function_extensions()
+            self.function_extensions["match"] = BoundedMatch(thread_safe=True)
+            self.function_extensions["search"] = BoundedSearch(thread_safe=True)
 
-class _Environment(JSONPathEnvironment):
-    """RFC 9535 in strict mode, with match() and search() bounded in time and thread-safe."""
+    return Environment(strict=True)
 
-    def setup_function_extensions(self) -> None:
-        super().setup_function_extensions()
-        self.function_extensions["match"] = _BoundedMatch(thread_safe=True)
-        self.function_extensions["search"] = _BoundedSearch(thread_safe=True)
-
-
-_ENV: Final = _Environment(strict=True)
 
 #: The most segments a source or target path may have; records nest at most
 #: this deep in practice, and deeper paths cannot be written out.
@@ -109,8 +111,10 @@ class PathError(ValueError):
 
 
 def _compile(text: str) -> JSONPath:
+    from jsonpath import JSONPath, JSONPathError
+
     try:
-        query = _ENV.compile(text)
+        query = _environment().compile(text)
     except JSONPathError as exc:
         token = getattr(exc, "token", None)
         column = None
@@ -133,6 +137,9 @@ def _compile(text: str) -> JSONPath:
 
 def _pattern_problem(query: JSONPath) -> str | None:
     """Why a pattern written in a match() or search() of the path cannot compile, if one can't."""
+    from jsonpath.filter import FunctionExtension, StringLiteral
+    from jsonpath.selectors import Filter
+
     pending: list[Any] = [
         selector.expression
         for segment in query.segments
@@ -156,6 +163,9 @@ def _pattern_problem(query: JSONPath) -> str | None:
 
 def _simple_segments(query: JSONPath, *, allow_wildcard: bool) -> list[Segment] | None:
     """The names / indexes of a path if each segment selects exactly one of them."""
+    from jsonpath.segments import JSONPathChildSegment
+    from jsonpath.selectors import IndexSelector, NameSelector, WildcardSelector
+
     segments: list[Segment] = []
     for segment in query.segments:
         if type(segment) is not JSONPathChildSegment or len(segment.selectors) != 1:
@@ -215,6 +225,9 @@ def _getter(segments: tuple[Segment, ...]) -> Callable[[Any], Any]:
 def _plain_segments(query: JSONPath) -> tuple[Segment | None, ...] | None:
     """The names, indexes and wildcards (None, so that a member named '*' stays a
     name) of a path whose segments each have one of them as their only selector."""
+    from jsonpath.segments import JSONPathChildSegment
+    from jsonpath.selectors import IndexSelector, NameSelector, WildcardSelector
+
     segments: list[Segment | None] = []
     for segment in query.segments:
         if type(segment) is not JSONPathChildSegment or len(segment.selectors) != 1:
@@ -245,8 +258,41 @@ class SourcePath:
     spread: tuple[str, ...] | None = None
 
 
+#: A path of ASCII member names (`.name`), non-negative indexes (`[2]`) and `[*]`, written
+#: the one way RFC 9535 reads it without quotes or blanks: parsed without python-jsonpath
+#: (whose import and parse cost a run's start-up more than the rest of the engine).
+#: Anything else, valid or not, goes to python-jsonpath; a test holds the two equal.
+_PLAIN_TEXT: Final = re.compile(r"\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[(?:0|[1-9][0-9]{0,8}|\*)\])*")
+_PLAIN_PART: Final = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(0|[1-9][0-9]{0,8})\]|\[\*\]")
+
+
+def _plain_parts(text: str) -> list[Segment | None] | None:
+    """The names, indexes and wildcards (None) of a plain path (see _PLAIN_TEXT), else None."""
+    if _PLAIN_TEXT.fullmatch(text) is None:
+        return None
+    parts: list[Segment | None] = [
+        name or (int(index) if index else None) for name, index in _PLAIN_PART.findall(text, 1)
+    ]
+    if len(parts) > MAX_PATH_SEGMENTS:
+        raise PathError(text, f"{len(parts)} segments; a path may have at most {MAX_PATH_SEGMENTS}")
+    return parts
+
+
+def _source_of_plain(text: str, parts: list[Segment | None]) -> SourcePath:
+    if None not in parts:
+        simple = tuple(p for p in parts if p is not None)
+        return SourcePath(text, True, _getter(simple), simple)
+    plain = tuple(parts)
+    names = tuple(s for s in plain[:-1] if isinstance(s, str))
+    spread = names if plain[-1] is None and len(names) == len(plain) - 1 else None
+    return SourcePath(text, False, wildcard_getter(plain), None, spread)
+
+
 def parse_source(text: str) -> SourcePath:
     """Compile a source path; raise PathError with the position of the problem."""
+    parts = _plain_parts(text)
+    if parts is not None:
+        return _source_of_plain(text, parts)
     query = _compile(text)
     simple = _simple_segments(query, allow_wildcard=False)
     if simple is not None:
@@ -255,9 +301,7 @@ def parse_source(text: str) -> SourcePath:
         return SourcePath(text, True, lambda record: next(iter(query.findall(record)), None))
     plain = _plain_segments(query)
     if plain is not None:  # names, indexes and [*]: no python-jsonpath per record
-        names = tuple(s for s in plain[:-1] if isinstance(s, str))
-        spread = names if plain[-1] is None and len(names) == len(plain) - 1 else None
-        return SourcePath(text, False, wildcard_getter(plain), None, spread)
+        return _source_of_plain(text, list(plain))
     return SourcePath(text, False, query.findall)
 
 
@@ -272,6 +316,9 @@ class SourceSegment:
 
 def describe_source(text: str) -> tuple[SourceSegment, ...]:
     """The segments of a source path (`$` paths only), to compare and split paths."""
+    from jsonpath.segments import JSONPathChildSegment
+    from jsonpath.selectors import IndexSelector, NameSelector
+
     described: list[SourceSegment] = []
     for segment in _compile(text).segments:
         singular = (
@@ -405,8 +452,12 @@ def _assign(record: dict[str, Any], segments: tuple[Segment, ...], value: Any) -
 
 def parse_target(text: str) -> TargetPath:
     """Compile a target path; raise PathError saying what a target may contain."""
-    query = _compile(text)
-    segments = _simple_segments(query, allow_wildcard=True)
+    parts = _plain_parts(text)
+    segments: list[Segment] | None
+    if parts is not None:
+        segments = [WILDCARD if part is None else part for part in parts]
+    else:
+        segments = _simple_segments(_compile(text), allow_wildcard=True)
     if segments is None:
         raise PathError(
             text,

@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fieldwright.domain import ErrorStrategy
-from fieldwright.domain.records import Record, RecordSink, RejectedRecord, SourceItem
+from fieldwright.domain.records import (
+    ChunkReader,
+    Record,
+    RecordSink,
+    RejectedRecord,
+    SourceChunk,
+    SourceItem,
+)
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus
 from fieldwright.engine.compiler import CompiledMapping
 from fieldwright.engine.results import RecordResult, RecordStatus
@@ -38,10 +45,10 @@ SLOW_CHUNK = 0.2
 
 
 def _map(
-    compiled: CompiledMapping, chunk: list[SourceItem]
+    compiled: CompiledMapping, chunk: SourceChunk
 ) -> tuple[list[Record | None], dict[int, RecordResult], set[int]]:
     """Map a chunk: clean outputs (None elsewhere), other results and unreadable items, by index."""
-    records = [item.record for item in chunk]
+    records = chunk.records
     if None not in records:
         clean, results = compiled.map_chunk(records, recovered_errors=False)  # type: ignore[arg-type]
         return clean, results, set()
@@ -60,8 +67,19 @@ def _map(
     return outputs, others, unreadable
 
 
+class _ItemReader:
+    """A ChunkReader over items already made (any RecordSource)."""
+
+    def __init__(self, items: Iterable[SourceItem]) -> None:
+        self._iterator = iter(items)
+
+    def read(self, size: int) -> SourceChunk | None:
+        items = list(itertools.islice(self._iterator, size))
+        return SourceChunk.of_items(items) if items else None
+
+
 class _Chunks:
-    """The items in chunks of up to CHUNK_SIZE, smaller while chunks are slow to map.
+    """The records in chunks of up to CHUNK_SIZE, smaller while chunks are slow to map.
 
     A chunk is mapped column by column before the run looks at cancel, timeout or
     progress again; a chunk of slow records (each spending a regex's time bound)
@@ -70,12 +88,12 @@ class _Chunks:
     SLOW_CHUNK halves it (down to one record).
     """
 
-    def __init__(self, items: Iterable[SourceItem]) -> None:
-        self._iterator = iter(items)
+    def __init__(self, items: Iterable[SourceItem] | ChunkReader) -> None:
+        self._reader = _ItemReader(items) if isinstance(items, Iterable) else items
         self.size = 4  # grows to CHUNK_SIZE within four fast chunks
 
-    def __iter__(self) -> Iterator[list[SourceItem]]:
-        while chunk := list(itertools.islice(self._iterator, self.size)):
+    def __iter__(self) -> Iterator[SourceChunk]:
+        while (chunk := self._reader.read(self.size)) is not None:
             yield chunk
 
     def mapped(self, seconds: float) -> None:
@@ -137,7 +155,7 @@ class _DeadLetters:
 
 def execute(
     compiled: CompiledMapping,
-    items: Iterable[SourceItem],
+    items: Iterable[SourceItem] | ChunkReader,
     sink: RecordSink,
     *,
     strategy: ErrorStrategy | None = None,
@@ -148,7 +166,11 @@ def execute(
     should_cancel: Callable[[], bool] | None = None,
     total: int | None = None,
 ) -> RunOutcome:
-    """Run every item through the mapping into `sink`; commit or abort the sink."""
+    """Run every item through the mapping into `sink`; commit or abort the sink.
+
+    `items` are a source's items, or a reader of its chunks (a reader that counts lines
+    makes a record's SourceItem only for a dead letter: domain/records.py SourceChunk).
+    """
     settings = compiled.document.run
     strategy = strategy or settings.error_strategy
     size = batch_size or settings.batch_size
@@ -162,9 +184,9 @@ def execute(
     )
     read = written = failed = filtered = skipped = 0
     batch: list[Record] = []
-    # Where each record of `batch` came from: its source item, so that a record the
-    # sink refuses becomes a dead letter with its input (reprocess needs it).
-    origins: list[SourceItem] = []
+    # Where each record of `batch` came from: its chunk and index there, so that a record
+    # the sink refuses becomes a dead letter with its input (reprocess needs it).
+    origins: list[tuple[SourceChunk, int]] = []
     started = last_report = time.monotonic()
     status, message = RunStatus.COMPLETED, None
 
@@ -189,7 +211,8 @@ def execute(
         rejected = write(batch[:count])
         written += count
         for reject in rejected or ():
-            item = origins[reject.index]
+            read_with, at = origins[reject.index]
+            item = read_with[at]
             dead.add(item, "write", reject.field, reject.reason)
             written -= 1
             failed += 1
@@ -234,10 +257,10 @@ def execute(
             if others or unreadable:
                 mapped = [n for n, output in enumerate(outputs) if output is not None]
                 batch += [outputs[n] for n in mapped]  # type: ignore[misc]
-                origins += [chunk[n] for n in mapped]
+                origins += [(chunk, n) for n in mapped]
             else:
                 batch += outputs  # type: ignore[arg-type]
-                origins += chunk
+                origins += zip(itertools.repeat(chunk), range(len(outputs)), strict=False)
             while len(batch) >= size and status is RunStatus.COMPLETED:
                 flush(size)
             if status is not RunStatus.COMPLETED:

@@ -27,14 +27,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 from fieldwright.connectors import ConnectorError
 from fieldwright.domain import ErrorStrategy, MappingDocument
 from fieldwright.domain.records import (
+    ChunkReader,
     Record,
     RecordSink,
     RecordSource,
     RejectedRecord,
+    SourceChunk,
     SourceItem,
 )
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus, RunTrigger
-from fieldwright.engine import CompiledMapping, Progress, RunOutcome, execute
+from fieldwright.engine import CompiledMapping, Progress, RunOutcome, execute, finite_outputs
 from fieldwright.service._letters import bounded
 from fieldwright.service._results import RunProgress, RunResult
 from fieldwright.service._transient import is_transient
@@ -120,6 +122,33 @@ class RunLog(Protocol):
         """Just before the attempt's sink commits (every dead letter added): join what
         must become visible with the output (a file run's dead letters) to its commit."""
         ...
+
+
+def _vouch_finite(source: object, compiled: CompiledMapping, sink: RecordSink) -> None:
+    """Tell a sink that looks for NaNs and infinities (the JSON sinks) that none can come,
+    when the source yields none and the mapping cannot make one (engine/finite.py)."""
+    vouch = getattr(sink, "vouch_finite", None)
+    finite_source = getattr(source, "finite_values", False) is True
+    if vouch is not None and finite_source and finite_outputs(compiled):
+        vouch()
+
+
+class _CountedChunks:
+    """A source's chunk reader, counted into the run's attempt and stopped by cancel,
+    timeout or an external stop before each chunk (as RunHandle._items does per item)."""
+
+    def __init__(self, handle: RunHandle, reader: ChunkReader) -> None:
+        self._handle = handle
+        self._reader = reader
+
+    def read(self, size: int) -> SourceChunk | None:
+        handle = self._handle
+        if handle._stop is not None:
+            raise _Interrupted(handle._stop)
+        chunk = self._reader.read(size)
+        if chunk is not None:
+            handle._attempt.records += len(chunk)
+        return chunk
 
 
 class _CommitHooked:
@@ -341,6 +370,13 @@ class RunHandle:
             attempt.records += 1
             yield item
 
+    def _record_chunks(self, source: RecordSource) -> ChunkReader | None:
+        """A reader of the source's record chunks (SourceChunk: the row engine's input
+        when the source offers one), counted and interrupted as `_items` does; else None."""
+        open_chunks = getattr(source, "record_chunks", None)
+        reader: ChunkReader | None = open_chunks() if open_chunks is not None else None
+        return None if reader is None else _CountedChunks(self, reader)
+
     def _chunks(self, source: RecordSource) -> Iterator[Sized]:
         """The source's chunks (the columnar engine's input), counted as `_items` counts."""
         attempt = self._attempt
@@ -368,8 +404,12 @@ class RunHandle:
             else:
                 assert plan.compiled is not None  # a mapping run has its compiled mapping
                 runner = partial(execute, plan.compiled)
+                _vouch_finite(source, plan.compiled, sink)
+            feed: Any = self._chunks(source) if plan.chunked else None
+            if feed is None and plan.execute is None:  # the row engine takes chunks
+                feed = self._record_chunks(source)
             return runner(
-                self._chunks(source) if plan.chunked else self._items(source),
+                self._items(source) if feed is None else feed,
                 _CommitHooked(
                     sink,
                     lambda inner: self._before_commit(attempt, inner),
