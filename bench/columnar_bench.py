@@ -11,6 +11,10 @@ wait4). Target: >= 0.8x, peak RSS < 500 MB at 1,000,000 records (`--records 1000
 `contacts.py generate` (fixed seed) unless it exists in --data; the outputs are
 compared record by record once (the script writes the same records; its bytes differ).
 Fieldwright's modules are byte-compiled first, as an installed copy has them.
+`--src` names a source tree to run fieldwright from (repeat it, e.g.
+`--src ../main/src --src src`, to time a change against its base in the same
+interleaved rounds; each tree's runs are labelled with its folder's parent, and the
+trees' outputs must be the same bytes).
 
 The reference workload is the nearest shared/bench/ above this file; pass --workload
 DIR when it lives elsewhere.
@@ -41,11 +45,13 @@ DEFAULT_WORKLOAD = next(
 )
 
 
-def timed(command: list[str], finished: tuple[int, ...] = (0,)) -> tuple[float, float, int]:
+def timed(
+    command: list[str], finished: tuple[int, ...] = (0,), env: dict[str, str] | None = None
+) -> tuple[float, float, int]:
     """Run `command`; its wall time and CPU time (user + system, all its threads) in
     seconds and its peak RSS in MB (raise unless it exits with a code of `finished`)."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
     _pid, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
@@ -72,7 +78,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--data", type=Path, help="folder for the generated input (kept)")
     parser.add_argument("--rows", action="store_true", help="also time the row engine")
+    parser.add_argument("--src", action="append", help="a source tree (repeat to compare)")
     options = parser.parse_args()
+    trees = [Path(tree).resolve() for tree in options.src or ()]
     script = options.workload / "contacts.py"
     mapping = options.workload / "contacts.fwmap.json"
     for needed in (script, mapping):
@@ -89,23 +97,52 @@ def main() -> None:
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-        ours, theirs = Path(scratch) / "columnar.ndjson", Path(scratch) / "polars.ndjson"
+        theirs = Path(scratch) / "polars.ndjson"
         rows_out = Path(scratch) / "rows.ndjson"
         base = [sys.executable, "-m", "fieldwright", "run", str(mapping), "-i", str(source)]
-        commands = {
-            "columnar": [*base, "-o", str(ours), "--engine", "polars", "--no-progress"],
-            "script": [sys.executable, str(script), "polars", str(source), str(theirs)],
-        }
+        commands: dict[str, list[str]] = {}
+        envs: dict[str, dict[str, str] | None] = {}
+        outputs: dict[str, Path] = {}
+        for number, tree in enumerate(trees or [None]):
+            name = "columnar"
+            envs[name] = None
+            if tree is not None:
+                if len(trees) > 1:
+                    name += f" {number + 1}:{tree.parent.name}"
+                # Its own byte code (compiled once, as installing does), outside the tree. The
+                # prefix holds the libraries' byte code too: written by the untimed first run
+                # below (under PYTHONDONTWRITEBYTECODE every run would compile them again).
+                env = {
+                    **os.environ,
+                    "PYTHONPATH": str(tree),
+                    "PYTHONPYCACHEPREFIX": str(Path(scratch) / f"pycache{number}"),
+                }
+                env.pop("PYTHONDONTWRITEBYTECODE", None)
+                envs[name] = env
+                subprocess.run(
+                    [sys.executable, "-m", "compileall", "-q", str(tree / "fieldwright")],
+                    env=env,
+                    check=True,
+                )
+            outputs[name] = Path(scratch) / f"columnar{number}.ndjson"
+            commands[name] = [
+                *base, "-o", str(outputs[name]), "--engine", "polars", "--no-progress"
+            ]  # fmt: skip
+        columnar = list(commands)
+        commands["script"] = [sys.executable, str(script), "polars", str(source), str(theirs)]
         if options.rows:
             commands["rows"] = [*base, "-o", str(rows_out), "--engine", "rows", "--no-progress"]
+            envs["rows"] = envs[columnar[-1]]
         seconds: dict[str, list[float]] = {name: [] for name in commands}
         peaks: dict[str, list[int]] = {name: [] for name in commands}
         cpu: dict[str, list[float]] = {name: [] for name in commands}
         names = list(commands)
+        for name in columnar if trees else []:  # untimed: the libraries' byte code
+            timed(commands[name], env=envs.get(name))
         for round_number in range(1, options.rounds + 1):
             order = names if round_number % 2 else names[::-1]
             for name in order:
-                elapsed, used, peak = timed(commands[name])
+                elapsed, used, peak = timed(commands[name], env=envs.get(name))
                 seconds[name].append(elapsed)
                 cpu[name].append(used)
                 peaks[name].append(peak)
@@ -117,19 +154,27 @@ def main() -> None:
                 ),
                 flush=True,
             )
-        same = _records(ours) == _records(theirs)
-        ratios = [s / c for s, c in zip(seconds["script"], seconds["columnar"], strict=True)]
-        cpu_ratios = [s / c for s, c in zip(cpu["script"], cpu["columnar"], strict=True)]
-        line = (
-            f"contacts, columnar engine vs contacts.py polars ({options.records:,} records, "
-            f"{options.rounds} rounds): ratio {_ratios(ratios)} (target >= 0.80x); CPU-seconds "
-            f"ratio {_ratios(cpu_ratios)}; peak RSS "
-            f"columnar {max(peaks['columnar'])} MB (target < 500 MB), script "
-            f"{max(peaks['script'])} MB; outputs identical: {'yes' if same else 'NO'}"
-        )
+        same = all(_records(outputs[name]) == _records(theirs) for name in columnar)
+        same_bytes = len({outputs[name].read_bytes() for name in columnar}) == 1
+        lines = []
+        for name in columnar:
+            ratios = [s / c for s, c in zip(seconds["script"], seconds[name], strict=True)]
+            cpu_ratios = [s / c for s, c in zip(cpu["script"], cpu[name], strict=True)]
+            lines.append(
+                f"contacts, {name} engine vs contacts.py polars ({options.records:,} records, "
+                f"{options.rounds} rounds): ratio {_ratios(ratios)} (target >= 0.80x); "
+                f"CPU-seconds ratio {_ratios(cpu_ratios)}; peak RSS {name} "
+                f"{max(peaks[name])} MB (target < 500 MB), script "
+                f"{max(peaks['script'])} MB; outputs identical: {'yes' if same else 'NO'}"
+            )
+        if len(columnar) > 1:
+            lines.append(f"the trees' outputs are the same bytes: {'yes' if same_bytes else 'NO'}")
         if options.rows:
-            speedup = [r / c for r, c in zip(seconds["rows"], seconds["columnar"], strict=True)]
-            line += f"; columnar vs row engine: {_ratios(speedup)} faster"
+            last = seconds[columnar[-1]]
+            speedup = [r / c for r, c in zip(seconds["rows"], last, strict=True)]
+            lines[-1] += f"; columnar vs row engine: {_ratios(speedup)} faster"
+        line = "\n".join(lines)
+        same = same and same_bytes
     print(line)
     if not same:
         raise SystemExit(1)
