@@ -123,9 +123,9 @@ def test_a_file_run_imports_neither_the_store_nor_its_libraries(tmp_path: Path) 
 
 
 #: What a file run of a mapping of plain paths and no expression leaves unimported (issue 18,
-#: start-up): python-jsonpath (engine/paths.py parses plain paths itself) and jsonata (the
-#: expression parser).
-ON_USE = ("jsonpath", "jsonata")
+#: start-up): python-jsonpath (engine/paths.py parses plain paths itself), jsonata (the
+#: expression parser) and rich (a successful run prints plain lines: cli/_common.py `say`).
+ON_USE = ("jsonpath", "jsonata", "rich")
 
 
 def test_a_mapping_of_plain_paths_runs_without_the_path_and_expression_parsers(

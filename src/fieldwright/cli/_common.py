@@ -6,11 +6,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from fieldwright.service import (
     CompiledMapping,
@@ -20,16 +18,22 @@ from fieldwright.service import (
     open_mapping,
 )
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 __all__ = [
     "ExitCode",
     "console",
     "database_option",
     "err_console",
+    "escape",
     "fail",
     "input_option",
     "load_or_exit",
     "mapping_argument",
     "reported_errors",
+    "rich_console",
+    "say",
     "source_options",
     "source_settings",
 ]
@@ -58,8 +62,46 @@ database_option = click.option(
 )
 
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+class _Console:
+    """A rich Console made on first use: a command that prints plain lines only (a
+    successful `fieldwright run`, through `say`) never imports rich (part of start-up)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def made(self) -> Console:
+        """The Console itself (made now if need be)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.made(), name)
+
+
+def rich_console(console: Console) -> Console:
+    """The rich Console behind `console` or `err_console`, for a rich API that takes one
+    (rich enters it as a context manager, which the stand-in does not forward)."""
+    return console.made() if isinstance(console, _Console) else console
+
+
+console = cast("Console", _Console(highlight=False, soft_wrap=True))
+err_console = cast("Console", _Console(stderr=True, highlight=False, soft_wrap=True))
+
+
+def say(text: str) -> None:
+    """Print a plain line to standard output, as it is (no markup)."""
+    click.echo(text)
+
+
+def escape(text: str) -> str:
+    """`text` with rich's markup escaped, for `console.print` (rich imported on use)."""
+    from rich.markup import escape as escape_markup
+
+    return escape_markup(text)
 
 
 def fail(message: str, code: ExitCode = ExitCode.USAGE) -> None:
@@ -73,13 +115,9 @@ def reported_errors() -> Iterator[None]:
     try:
         yield
     except InvalidDocument as exc:
-        fail(_escape(str(exc)))
+        fail(escape(str(exc)))
     except ServiceError as exc:
-        fail(_escape(str(exc)))
-
-
-def _escape(text: str) -> str:
-    return escape(text)
+        fail(escape(str(exc)))
 
 
 def load_or_exit(path: Path) -> CompiledMapping:

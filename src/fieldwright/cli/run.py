@@ -4,22 +4,24 @@ run_stored.py), with a progress bar on a terminal."""
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 
 from fieldwright.cli._common import (
     ExitCode,
-    console,
     database_option,
     err_console,
+    escape,
     fail,
     load_or_exit,
     reported_errors,
+    rich_console,
+    say,
     source_options,
     source_settings,
 )
@@ -58,15 +60,15 @@ def _summary(result: RunResult, output: Path, shown: Path | None = None) -> None
     if counts.skipped:
         parts.append(f"skipped {counts.skipped:,} (not written: the run stopped)")
     rate = counts.read / result.seconds if result.seconds > 0 else 0.0
-    console.print(
+    say(
         f"{result.status.value}: " + ", ".join(parts) + f" in {result.seconds:.2f} s "
         f"({rate:,.0f} records/s)"
         + {"polars": " on the columnar engine", "dask": " on Dask"}.get(result.engine, "")
     )
     if result.status is RunStatus.COMPLETED:
-        console.print(f"output: {escape(str(shown or output))}")
+        say(f"output: {shown or output}")
     if result.dead_letters:
-        console.print(f"dead letters: {escape(str(dead_letter_path(output)))}")
+        say(f"dead letters: {dead_letter_path(output)}")
     if result.message and result.status is not RunStatus.COMPLETED:
         err_console.print(f"[bold red]run {result.status.value}:[/] {escape(result.message)}")
 
@@ -112,7 +114,7 @@ def _progress_bar(
         TextColumn("{task.fields[rate]:,.0f}/s"),
         TextColumn("failed {task.fields[failed]:,}"),
         TimeElapsedColumn(),
-        console=err_console,
+        console=rich_console(err_console),
         transient=True,
     )
     task = bar.add_task("run", total=None, rate=0.0, failed=0)
@@ -227,7 +229,7 @@ def run(
     1 the run failed (fail_fast or an output error), nothing was written;
     2 a broken document or an unreadable input.
     """
-    show = err_console.is_terminal if progress is None else progress
+    show = sys.stderr.isatty() if progress is None else progress
     document = Path(mapping)
     distributed = engine == "dask"
     if not distributed and (scheduler or partitions or partition_size or merge):
