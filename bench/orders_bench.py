@@ -10,6 +10,14 @@ numbers, keys in order), the same ratio of processor seconds (steadier when
 other work shares the machine) and the peak memory (VmHWM) of each child. Each figure
 is the min / median / max of the rounds.
 
+`--polars` adds the hand-written Polars script (`orders.py polars-nested`) to each round
+and prints the same ratios against it (issue 18: the columnar yardstick). The run is
+`fieldwright run` with the default `--engine auto`: this mapping (items mapped one by one,
+expressions) does not lower to the columnar engine (`fieldwright validate --engine polars`
+says why, field by field), so auto runs it on rows and the ratio is the row engine's
+against the Polars script; the bench says which engine ran. The script's output is
+compared too.
+
 orders.py is found in ../shared/bench (or FIELDWRIGHT_SHARED_BENCH).
 """
 
@@ -83,6 +91,18 @@ def _read(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in lines]
 
 
+def _cents(value: Any) -> Any:
+    """`value` with every float rounded to cents: the Polars script computes money in binary
+    (17.400000000000002 for 17.4), so its money is compared as amounts of cents."""
+    if isinstance(value, float):
+        return round(value, 2)
+    if isinstance(value, list):
+        return [_cents(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _cents(item) for key, item in value.items()}
+    return value
+
+
 def _summary(values: list[float], fmt: str = ".2f") -> str:
     return f"{min(values):{fmt}} / {statistics.median(values):{fmt}} / {max(values):{fmt}}"
 
@@ -91,6 +111,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument(
+        "--polars", action="store_true", help="also time orders.py polars-nested each round"
+    )
     args = parser.parse_args()
     byte_compile_fieldwright()  # as an installed copy has it
     script = _orders_script()
@@ -101,6 +124,11 @@ def main() -> None:
         )
         source = folder / "orders.ndjson"
         ours, theirs = folder / "fieldwright.ndjson", folder / "reference.ndjson"
+        polars_out = folder / "polars.ndjson"
+        pl_s: list[float] = []
+        pl_cpu: list[float] = []
+        pl_mb: list[float] = []
+        engine = "rows"
         fw_s: list[float] = []
         ref_s: list[float] = []
         fw_mb: list[float] = []
@@ -119,8 +147,20 @@ def main() -> None:
             fw_s.append(seconds)
             fw_cpu.append(cpu)
             fw_mb.append(peak)
+            if args.polars:
+                polars = [sys.executable, str(script), "polars-nested", str(source)]
+                seconds, cpu, peak = _run([*polars, str(polars_out)])
+                pl_s.append(seconds)
+                pl_cpu.append(cpu)
+                pl_mb.append(peak)
         produced, expected = _read(ours), _read(theirs)
         same = produced == expected and [list(r) for r in produced] == [list(r) for r in expected]
+        polars_same = args.polars and _cents(_read(polars_out)) == _cents(expected)
+        if args.polars:  # which engine `--engine auto` ran, as the run itself says
+            said = subprocess.run(
+                [*command, "--no-progress"], capture_output=True, text=True, check=True
+            ).stdout
+            engine = "polars" if "on the columnar engine" in said else "rows"
     ratio = [ref / fw for ref, fw in zip(ref_s, fw_s, strict=True)]
     print(f"orders nested: {args.orders:,} orders, {args.rounds} rounds (min / median / max)")
     print(f"  orders.py nested   : {_summary(ref_s)} s, peak {_summary(ref_mb, '.0f')} MB")
@@ -130,6 +170,13 @@ def main() -> None:
     cpu_ratio = [ref / fw for ref, fw in zip(ref_cpu, fw_cpu, strict=True)]
     print(f"  cpu ratio          : {_summary(cpu_ratio)}x (processor seconds)")
     print(f"  outputs identical  : {'yes' if same else 'NO'} (money as numbers, keys in order)")
+    if args.polars:
+        print(f"  orders.py polars-nested: {_summary(pl_s)} s, peak {_summary(pl_mb, '.0f')} MB")
+        print(f"  fieldwright ran on : the {engine} engine (--engine auto)")
+        versus = [ref / fw for ref, fw in zip(pl_s, fw_s, strict=True)]
+        versus_cpu = [ref / fw for ref, fw in zip(pl_cpu, fw_cpu, strict=True)]
+        print(f"  ratio vs polars    : {_summary(versus)}x wall, {_summary(versus_cpu)}x cpu")
+        print(f"  polars output same : {'yes' if polars_same else 'NO'} (money to the cent)")
 
 
 if __name__ == "__main__":
