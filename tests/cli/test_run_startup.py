@@ -74,8 +74,16 @@ STORED = (
 )
 
 #: What `fieldwright run KEY` into a SQLite table leaves unimported: psycopg (COPY is for
-#: PostgreSQL only) and Polars (a small input runs on rows).
-SQLITE_TARGET = ("psycopg", "polars", "alembic", "fieldwright.service.templates")
+#: PostgreSQL only), Polars (a small input runs on rows), and the keyring (the SQL connector
+#: names its Credentials for type checking only: a URL without a credential reads none).
+SQLITE_TARGET = (
+    "psycopg",
+    "polars",
+    "alembic",
+    "fieldwright.service.templates",
+    "keyring",
+    "fieldwright.connectors.credentials",
+)
 
 
 def _probe(
