@@ -71,6 +71,8 @@ STORED = (
     # A small input runs on rows; no SQL target: neither Polars nor psycopg.
     "polars",
     "psycopg",
+    # A mapping without an expression: jsonata-python's parser (engine/expressions/_parse.py).
+    "jsonata",
 )
 
 #: What `fieldwright run KEY` into a SQLite table leaves unimported: psycopg (COPY is for
@@ -83,6 +85,7 @@ SQLITE_TARGET = (
     "fieldwright.service.templates",
     "keyring",
     "fieldwright.connectors.credentials",
+    "jsonata",
 )
 
 

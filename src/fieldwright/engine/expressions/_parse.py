@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Final
+from functools import cache
+from typing import TYPE_CHECKING, Any, Final
 
-from jsonata import parser as jsonata_parser
-from jsonata import tokenizer as jsonata_tokenizer
-from jsonata.jexception import JException
+if TYPE_CHECKING:
+    from jsonata.jexception import JException
+
+# jsonata-python (0.06 CPU s to import) is imported by the first expression parsed: a
+# mapping without one never loads it (`fieldwright run`'s start-up).
 
 __all__ = [
     "ITEM",
@@ -71,19 +74,28 @@ def where(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (before.rfind("\n") + 1) + 1
 
 
-class _ItemOrFocus(jsonata_parser.Parser.InfixFocusVariableBind):  # type: ignore[misc]
-    """`@` as a prefix is the current item; as an infix, JSONata's focus binding."""
+@cache
+def _item_or_focus() -> type[Any]:
+    from jsonata import parser as jsonata_parser
 
-    def nud(self) -> Any:
-        self.type = "variable"
-        self.value = ITEM
-        return self
+    class _ItemOrFocus(jsonata_parser.Parser.InfixFocusVariableBind):  # type: ignore[misc]
+        """`@` as a prefix is the current item; as an infix, JSONata's focus binding."""
+
+        def nud(self) -> Any:
+            self.type = "variable"
+            self.value = ITEM
+            return self
+
+    return _ItemOrFocus
 
 
 def _parser() -> Any:
+    from jsonata import parser as jsonata_parser
+    from jsonata import tokenizer as jsonata_tokenizer
+
     parser = jsonata_parser.Parser()
     original = parser.symbol_table["@"]
-    item = _ItemOrFocus(parser, jsonata_tokenizer.Tokenizer.operators["@"])
+    item = _item_or_focus()(parser, jsonata_tokenizer.Tokenizer.operators["@"])
     item.id = item.value = "@"
     item.lbp = original.lbp
     parser.symbol_table["@"] = item
@@ -110,6 +122,8 @@ def _message(exc: JException) -> str:
 
 def _exact_numbers(node: Node, text: str) -> None:
     """Integer literals as written (the tokenizer reads every number as a float)."""
+    from jsonata import parser as jsonata_parser
+
     pending = [node]
     seen: set[int] = set()
     while pending:
@@ -142,6 +156,8 @@ def parse(text: str) -> Node:
         )
     if not text.strip():
         raise ExpressionSyntaxError("the expression is empty", 1, 1)
+    from jsonata.jexception import JException
+
     try:
         tree = _parser().parse(text)
     except JException as exc:
