@@ -71,11 +71,22 @@ STORED = (
     # A small input runs on rows; no SQL target: neither Polars nor psycopg.
     "polars",
     "psycopg",
+    # A mapping without an expression: jsonata-python's parser (engine/expressions/_parse.py).
+    "jsonata",
 )
 
 #: What `fieldwright run KEY` into a SQLite table leaves unimported: psycopg (COPY is for
-#: PostgreSQL only) and Polars (a small input runs on rows).
-SQLITE_TARGET = ("psycopg", "polars", "alembic", "fieldwright.service.templates")
+#: PostgreSQL only), Polars (a small input runs on rows), and the keyring (the SQL connector
+#: names its Credentials for type checking only: a URL without a credential reads none).
+SQLITE_TARGET = (
+    "psycopg",
+    "polars",
+    "alembic",
+    "fieldwright.service.templates",
+    "keyring",
+    "fieldwright.connectors.credentials",
+    "jsonata",
+)
 
 
 def _probe(

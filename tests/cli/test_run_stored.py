@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from fieldwright.cli import run_stored as run_stored_module
 from fieldwright.cli.main import cli
 from tests.conftest import EXAMPLES
 
@@ -71,3 +74,26 @@ def test_a_missing_mapping_file_and_a_file_without_input_are_explained(
     shutil.copy(EXAMPLES / "hubspot_to_crm" / "mapping.fwmap.json", mapping)
     result = runner.invoke(cli, ["run", str(mapping), "-o", str(tmp_path / "o.csv")])
     assert result.exit_code == 2 and "needs --input FILE and --output FILE" in result.output
+
+
+def test_run_key_runs_with_the_collector_tuned_as_a_file_run_and_restores_it(
+    stored: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stored mapping's run spent a fifth of its processor time (rows) in young
+    collections: it runs with the file run's threshold, the loaded modules frozen."""
+    url, _folder = stored
+    before = gc.get_threshold()
+    seen: list[tuple[int, ...]] = []
+    real = run_stored_module.run_stored
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.get_threshold())
+        assert gc.get_freeze_count() > 0
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run_stored_module, "run_stored", spy)
+    result = CliRunner().invoke(cli, ["run", KEY, "-d", url, "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "completed: read 8, written 7, failed 0, filtered 1" in result.output
+    assert seen and seen[0][0] > before[0]
+    assert gc.get_threshold() == before

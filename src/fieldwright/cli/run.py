@@ -245,7 +245,9 @@ def run(
             fail("--engine dask runs a mapping file: give its path, with --input and --output")
         from fieldwright.cli.run_stored import exit_code, run_stored
 
-        with _progress_bar(show) as update:
+        # The collector as for a file run: a stored mapping's run (into a database) spent a
+        # sixth of its processor time (rows: a fifth) in collections of the young generation.
+        with _progress_bar(show) as update, _collector_for_a_run():
             result = run_stored(
                 mapping,
                 url,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from sqlalchemy import MetaData, Table, create_engine, inspect
 from sqlalchemy import exc as sa_exc
@@ -11,8 +11,10 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from fieldwright.connectors._secrets import mask, register_secret
 from fieldwright.connectors._sqlvalues import check_identifier
-from fieldwright.connectors.credentials import Credentials
 from fieldwright.connectors.errors import ConnectorError
+
+if TYPE_CHECKING:  # the keyring is imported only to read a credential (registry.py)
+    from fieldwright.connectors.credentials import Credentials
 
 __all__ = ["Database", "driver_message"]
 

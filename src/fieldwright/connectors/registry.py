@@ -112,11 +112,11 @@ class _Settings:
 
 
 def _credentials(ref: ConnectorRef, given: Credentials | None) -> Credentials | None:
-    if given is not None:
+    if given is not None or ref.credential is None:
         return given
-    from fieldwright.connectors.credentials import Credentials
+    from fieldwright.connectors.credentials import Credentials  # the keyring: only when needed
 
-    return Credentials.from_keyring(ref.credential) if ref.credential is not None else None
+    return Credentials.from_keyring(ref.credential)
 
 
 def _file_settings(settings: _Settings) -> tuple[str, Path, dict[str, Any]]:

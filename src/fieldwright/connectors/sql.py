@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Table, func, select, text, update
 from sqlalchemy import exc as sa_exc
@@ -45,10 +45,12 @@ from fieldwright.connectors._copytext import constant_cells
 from fieldwright.connectors._sqlcommon import Database, driver_message
 from fieldwright.connectors._sqlstaging import Staging, TableWriter
 from fieldwright.connectors._sqlvalues import check_identifier, field_type, json_value
-from fieldwright.connectors.credentials import Credentials
 from fieldwright.connectors.errors import ConnectorError, SinkError, SourceUnreadable
 from fieldwright.domain.records import Position, Record, RejectedRecord, SourceItem
 from fieldwright.domain.schema import SchemaField
+
+if TYPE_CHECKING:  # the keyring is imported only to read a credential (registry.py)
+    from fieldwright.connectors.credentials import Credentials
 
 __all__ = [
     "PreparedColumns",
