@@ -50,9 +50,11 @@ class _ThreadsAndTimers:
     timers among the objects made since the last freeze. A teardown collects and walks only
     what the test made, and checks the noted ones besides. Whatever it finds is confirmed
     against the whole heap (unfrozen and fully collected), so a test fails exactly when the
-    full walk would fail it; so is every test whose code froze or unfroze the heap itself
-    (`fieldwright run` and `serve` do). Every `FULL_EVERY` tests the heap is collected in
-    full anyway, and leaving tests/app unfreezes it (`_unfreeze_after_the_gui_tests`).
+    full walk would fail it; so is every test whose code freezes the heap itself
+    (`fieldwright run` and `serve` do: `no_leaks` notes their `gc.freeze()` calls, which
+    would hide what the test made; an unfreeze only makes the walk whole). Every
+    `FULL_EVERY` tests the heap is collected in full anyway, and leaving tests/app unfreezes
+    it (`_unfreeze_after_the_gui_tests`).
     """
 
     FULL_EVERY = 25
@@ -61,7 +63,7 @@ class _ThreadsAndTimers:
         self._seen: weakref.WeakSet[QThread | QTimer] = weakref.WeakSet()
         self._kinds: dict[type, bool] = {}
         self._tests = 0
-        self._frozen = 0  # gc.get_freeze_count() after the last freeze
+        self.frozen_by_the_test = False  # set by `no_leaks`'s stand-in for gc.freeze
 
     def _young(self) -> list[QThread | QTimer]:
         """The threads and timers among the objects the collector tracks (not the frozen)."""
@@ -83,15 +85,14 @@ class _ThreadsAndTimers:
             gc.unfreeze()
             gc.collect()
         self._seen.update(self._young())
-        gc.freeze()
-        self._frozen = gc.get_freeze_count()
+        _GC_FREEZE()
+        self.frozen_by_the_test = False
 
     def live(self) -> tuple[list[QThread], list[QTimer]]:
         """After a test: the running threads and active timers, as a full collection sees them."""
         gc.collect()  # what the test made (the frozen rest waits)
         threads, timers = self._split([*self._young(), *self._seen])
-        refrozen = gc.get_freeze_count() != self._frozen  # unnoted objects may be frozen
-        if not (threads or timers or refrozen):
+        if not (threads or timers or self.frozen_by_the_test):
             return [], []
         del threads, timers  # found ones may be garbage kept by frozen garbage: free them first
         gc.unfreeze()
@@ -105,7 +106,13 @@ class _ThreadsAndTimers:
         return threads, timers
 
 
+_GC_FREEZE = gc.freeze
 _THREADS_AND_TIMERS = _ThreadsAndTimers()
+
+
+def _freeze_in_a_test() -> None:
+    _THREADS_AND_TIMERS.frozen_by_the_test = True
+    _GC_FREEZE()
 
 
 @pytest.fixture(autouse=True, scope="package")
@@ -116,10 +123,11 @@ def _unfreeze_after_the_gui_tests() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def no_leaks(qapp: QApplication) -> Iterator[None]:
+def no_leaks(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     apply_theme(qapp, LIGHT)
     before = {id(w) for w in qapp.topLevelWidgets()}
     _THREADS_AND_TIMERS.freeze()
+    monkeypatch.setattr(gc, "freeze", _freeze_in_a_test)
     yield
     _flush_deletes()
     leaked = [
