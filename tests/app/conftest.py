@@ -8,6 +8,7 @@ QThread running or a QTimer active (the napari conftest does the same).
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -39,10 +40,94 @@ def _alive(widget: QWidget) -> bool:
     return True
 
 
+class _ThreadsAndTimers:
+    """The QThreads and QTimers of the process, found without walking its whole heap each test.
+
+    A worker of the parallel run holds hundreds of thousands of objects after a few dozen
+    tests; a full `gc.collect()` and `gc.get_objects()` walk over them took seconds per
+    teardown. Instead each test starts by moving every object alive then into the
+    collector's permanent generation (`gc.freeze()`), after noting (weakly) the threads and
+    timers among the objects made since the last freeze. A teardown collects and walks only
+    what the test made, and checks the noted ones besides. Whatever it finds is confirmed
+    against the whole heap (unfrozen and fully collected), so a test fails exactly when the
+    full walk would fail it; so is every test whose code freezes the heap itself
+    (`fieldwright run` and `serve` do: `no_leaks` notes their `gc.freeze()` calls, which
+    would hide what the test made; an unfreeze only makes the walk whole). Every
+    `FULL_EVERY` tests the heap is collected in full anyway, and leaving tests/app unfreezes
+    it (`_unfreeze_after_the_gui_tests`).
+    """
+
+    FULL_EVERY = 25
+
+    def __init__(self) -> None:
+        self._seen: weakref.WeakSet[QThread | QTimer] = weakref.WeakSet()
+        self._kinds: dict[type, bool] = {}
+        self._tests = 0
+        self.frozen_by_the_test = False  # set by `no_leaks`'s stand-in for gc.freeze
+
+    def _young(self) -> list[QThread | QTimer]:
+        """The threads and timers among the objects the collector tracks (not the frozen)."""
+        kinds = self._kinds
+        found: list[QThread | QTimer] = []
+        for obj in gc.get_objects():
+            kind = type(obj)
+            watched = kinds.get(kind)
+            if watched is None:  # isinstance on a Qt class is slow; ask once per type
+                watched = kinds[kind] = issubclass(kind, (QThread, QTimer))
+            if watched:
+                found.append(obj)
+        return found
+
+    def freeze(self) -> None:
+        """Before a test: note the threads and timers made since the last call, freeze all."""
+        self._tests += 1
+        if self._tests % self.FULL_EVERY == 0:  # let garbage frozen meanwhile be freed
+            gc.unfreeze()
+            gc.collect()
+        self._seen.update(self._young())
+        _GC_FREEZE()
+        self.frozen_by_the_test = False
+
+    def live(self) -> tuple[list[QThread], list[QTimer]]:
+        """After a test: the running threads and active timers, as a full collection sees them."""
+        gc.collect()  # what the test made (the frozen rest waits)
+        threads, timers = self._split([*self._young(), *self._seen])
+        if not (threads or timers or self.frozen_by_the_test):
+            return [], []
+        del threads, timers  # found ones may be garbage kept by frozen garbage: free them first
+        gc.unfreeze()
+        gc.collect()
+        return self._split(self._young())
+
+    @staticmethod
+    def _split(objects: list[QThread | QTimer]) -> tuple[list[QThread], list[QTimer]]:
+        threads = [t for t in objects if isinstance(t, QThread) and _running(t)]
+        timers = [t for t in objects if isinstance(t, QTimer) and _active(t)]
+        return threads, timers
+
+
+_GC_FREEZE = gc.freeze
+_THREADS_AND_TIMERS = _ThreadsAndTimers()
+
+
+def _freeze_in_a_test() -> None:
+    _THREADS_AND_TIMERS.frozen_by_the_test = True
+    _GC_FREEZE()
+
+
+@pytest.fixture(autouse=True, scope="package")
+def _unfreeze_after_the_gui_tests() -> Iterator[None]:
+    """Tests of other packages run in the same worker with the collector as they expect."""
+    yield
+    gc.unfreeze()
+
+
 @pytest.fixture(autouse=True)
-def no_leaks(qapp: QApplication) -> Iterator[None]:
+def no_leaks(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     apply_theme(qapp, LIGHT)
     before = {id(w) for w in qapp.topLevelWidgets()}
+    _THREADS_AND_TIMERS.freeze()
+    monkeypatch.setattr(gc, "freeze", _freeze_in_a_test)
     yield
     _flush_deletes()
     leaked = [
@@ -50,9 +135,7 @@ def no_leaks(qapp: QApplication) -> Iterator[None]:
         for w in qapp.topLevelWidgets()
         if id(w) not in before and _alive(w) and w.objectName() != "qt_scrollarea_viewport"
     ]
-    gc.collect()
-    threads = [t for t in gc.get_objects() if isinstance(t, QThread) and _running(t)]
-    timers = [t for t in gc.get_objects() if isinstance(t, QTimer) and _active(t)]
+    threads, timers = _THREADS_AND_TIMERS.live()
     for widget in leaked:
         widget.deleteLater()
     _flush_deletes()
