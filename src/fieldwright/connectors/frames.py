@@ -20,6 +20,7 @@ import codecs
 import io
 import os
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -89,6 +90,9 @@ class KeyScreen:
     def __init__(self) -> None:
         self.known: list[str] = []
         self.fast = True
+        #: One screen at a time: the run loop may screen a chunk on its reading thread
+        #: (engine/columnar/run.py) while it screens another itself.
+        self._lock = threading.Lock()
 
     @staticmethod
     def exact(text: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -121,6 +125,10 @@ class KeyScreen:
         (each mask stands for at least one occurrence of its key text, so the count of key
         ends is at least that sum, and only equals it when every key is there once); the
         other lines go through the fast pass, and its doubtful lines to the exact screen."""
+        with self._lock:
+            return self._suspects(text, present)
+
+    def _suspects(self, text: pl.Series, present: Mapping[str, pl.Series] | None) -> list[int]:
         import polars as pl
 
         if not self.known and self.fast:
@@ -261,8 +269,8 @@ class FrameChunk:
         try:
             if schema is None:
                 head = b"\n".join(self.data.split(b"\n", INFER_LINES)[:INFER_LINES])
-                return pl.read_ndjson(io.BytesIO(head), infer_schema_length=None)
-            return pl.read_ndjson(io.BytesIO(self.data), schema=dict(schema))
+                return pl.read_ndjson(head, infer_schema_length=None)
+            return pl.read_ndjson(self.data, schema=dict(schema))
         except (pl.exceptions.PolarsError, ValueError, OverflowError):
             return None
 
@@ -289,7 +297,7 @@ class FrameChunk:
             return None
         try:
             lines = pl.read_csv(
-                io.BytesIO(self.data),
+                self.data,
                 has_header=False,
                 separator="\x00",
                 quote_char=None,

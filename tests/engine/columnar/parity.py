@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,8 @@ def run_both(
     )
     chunks.close()
     frames.close()
+    # However the run ended, the loop's reading thread is gone (engine/columnar/run.py).
+    assert not [t for t in threading.enumerate() if t.name.startswith("fieldwright-read")]
 
     def read(path: Path) -> bytes:
         return path.read_bytes() if path.exists() else b""

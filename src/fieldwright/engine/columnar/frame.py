@@ -29,7 +29,7 @@ from fieldwright.engine.columnar.kernels import KERNEL_FUNCTIONS, concat_columns
 from fieldwright.engine.columnar.plan import ColumnarPlan, FieldPlan, Predicate
 from fieldwright.engine.compiler import STEP_ERRORS, CompiledStep
 
-__all__ = ["Chunk", "Columns", "Encoded", "FrameMapper"]
+__all__ = ["Chunk", "Columns", "Encoded", "FrameMapper", "ReadChunk"]
 
 log = logging.getLogger(__name__)
 _DTYPES: dict[type, pl.DataType] = {
@@ -85,6 +85,15 @@ class Columns:
             else [column[i] for i in rows]
             for name, column in self.columns.items()
         }
+
+
+@dataclass(slots=True)
+class ReadChunk:
+    """A chunk's frame (None: the row engine maps the chunk) and the lines its duplicate-key
+    screen flags, read ahead on the run loop's reading thread (`FrameMapper.read`)."""
+
+    frame: pl.DataFrame | None
+    suspects: list[int]
 
 
 class Chunk(Protocol):
@@ -227,12 +236,9 @@ class FrameMapper:
         self.unsupported: str | None = None
         self.columnar_records = 0
 
-    def map(
-        self, chunk: Chunk
-    ) -> tuple[list[dict[str, Any] | None] | Encoded | Columns, set[int], set[int]] | None:
-        """The outputs of a chunk's records (None for those to redo or filtered out), the
-        records to redo and those the filter leaves out; None when the chunk is not read as
-        a frame (the row engine maps it all)."""
+    def schema_of(self, chunk: Chunk) -> dict[str, pl.DataType] | None:
+        """The schema every chunk is read with, fixed from `chunk` when it is not yet; None
+        when `chunk` is not read as a frame (the row engine maps it)."""
         if self.unsupported is not None or not self.plan.lowers:
             return None
         if self.schema is None:
@@ -242,27 +248,50 @@ class FrameMapper:
             self.schema, self.unsupported = read_schema(
                 self.plan, inferred.schema, floats=bool(getattr(chunk, "exact_floats", False))
             )
-            if self.schema is None:
+        return self.schema
+
+    def read(self, chunk: Chunk, schema: dict[str, pl.DataType]) -> ReadChunk | None:
+        """What `map` reads of a chunk before mapping it, its frame (read with `schema`, from
+        `schema_of`) and the lines its duplicate-key screen flags, to be done ahead on
+        another thread: it touches nothing the mapping of the chunk before it does. None
+        when Polars fails here: `map` meets the failure again and maps the chunk by rows."""
+        frame = chunk.frame(schema)
+        if frame is None:
+            return ReadChunk(None, [])
+        try:
+            return ReadChunk(frame, _suspects(chunk, frame))
+        except pl.exceptions.PolarsError:
+            return None
+
+    def map(
+        self, chunk: Chunk, ready: ReadChunk | None = None
+    ) -> tuple[list[dict[str, Any] | None] | Encoded | Columns, set[int], set[int]] | None:
+        """The outputs of a chunk's records (None for those to redo or filtered out), the
+        records to redo and those the filter leaves out; None when the chunk is not read as
+        a frame (the row engine maps it all). `ready`: the chunk as `read` read it ahead."""
+        suspects: list[int] | None = None
+        if ready is not None:
+            frame, suspects = ready.frame, ready.suspects
+        else:
+            schema = self.schema_of(chunk)
+            if schema is None:
                 return None
-        frame = chunk.frame(self.schema)
+            frame = chunk.frame(schema)
         if frame is None:
             return None
         try:
-            return self._map(frame, chunk)
+            return self._map(frame, chunk, suspects)
         except pl.exceptions.PolarsError:  # a kernel's gap: the row engine maps the chunk
             log.warning("a chunk is mapped by rows after a Polars error", exc_info=True)
             return None
 
     def _map(
-        self, frame: pl.DataFrame, chunk: Chunk
+        self, frame: pl.DataFrame, chunk: Chunk, suspects: list[int] | None
     ) -> tuple[list[dict[str, Any] | None] | Encoded | Columns, set[int], set[int]]:
         rows = frame.height
         # A CSV chunk's text values are its cells (connectors/csv_frames.py): nothing to vouch.
         exact = bool(getattr(chunk, "exact_text", False))
-        if getattr(chunk, "takes_present", False):  # an NDJSON chunk: the frame helps screen
-            redo: set[int] = set(chunk.suspects(_present(frame)))  # type: ignore[call-arg]
-        else:
-            redo = set(chunk.suspects())
+        redo: set[int] = set(_suspects(chunk, frame) if suspects is None else suspects)
         leaves: dict[tuple[str, ...], pl.Series] = {}
         text: list[pl.Series] = []
 
@@ -456,6 +485,13 @@ class FrameMapper:
                         redo.add(index)
                         break
         return values
+
+
+def _suspects(chunk: Chunk, frame: pl.DataFrame) -> list[int]:
+    """The lines of `chunk` (read into `frame`) its duplicate-key screen flags."""
+    if getattr(chunk, "takes_present", False):  # an NDJSON chunk: the frame helps screen
+        return chunk.suspects(_present(frame))  # type: ignore[call-arg]
+    return chunk.suspects()
 
 
 def _present(frame: pl.DataFrame) -> dict[str, pl.Series]:

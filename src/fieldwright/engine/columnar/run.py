@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -26,7 +26,7 @@ import polars as pl
 from fieldwright.domain import ErrorStrategy
 from fieldwright.domain.records import Record, RecordSink, RejectedRecord, SourceItem
 from fieldwright.domain.runs import DeadLetter, RunCounts, RunStatus
-from fieldwright.engine.columnar.frame import Columns, Encoded, FrameMapper
+from fieldwright.engine.columnar.frame import Columns, Encoded, FrameMapper, ReadChunk
 from fieldwright.engine.columnar.plan import ColumnarPlan
 from fieldwright.engine.results import RecordResult, RecordStatus
 from fieldwright.engine.run import Progress, RunOutcome
@@ -50,7 +50,7 @@ class RowChunk(Protocol):
 
 
 def _mapped(
-    mapper: FrameMapper, chunk: Any
+    mapper: FrameMapper, chunk: Any, ready: ReadChunk | None = None
 ) -> tuple[
     list[Record | None] | Encoded | Columns,
     dict[int, RecordResult],
@@ -59,7 +59,7 @@ def _mapped(
 ]:
     """(clean outputs, other results, unreadable indexes, the item of an index) of a chunk."""
     compiled = mapper.plan.compiled
-    framed = mapper.map(chunk)
+    framed = mapper.map(chunk, ready)
     outputs: list[Record | None]
     others: dict[int, RecordResult]
     unreadable: set[int]
@@ -92,6 +92,71 @@ def _mapped(
         else:
             others[index] = result
     return mapped, others, unreadable, chunk.item
+
+
+class ReadAhead:
+    """The chunks, each read ahead on a thread of its own (`FrameMapper.read`: its frame and
+    its duplicate-key screen, Polars work without the GIL) while the loop maps the chunk
+    before it: reading and mapping share the two cores.
+
+    The chunks themselves are still taken from `chunks` on the loop's thread, one ahead of
+    the one it maps, so the source's own checks (a cancelled run) and counts happen there
+    in order; an error taking the next chunk is raised after the current one was mapped,
+    where the loop would have met it. Memory holds one chunk more than without reading
+    ahead. Only NDJSON chunks are read ahead (`takes_present`), once the first has fixed
+    the schema (on the loop's thread, as `FrameMapper.map` would); others are read by the
+    mapper as before. `close()` (the loop may stop early) waits for the reading thread,
+    which is gone afterwards. Iterating gives (chunk, what was read ahead or None).
+    """
+
+    def __init__(self, chunks: Iterable[Any], mapper: FrameMapper) -> None:
+        self._chunks = iter(chunks)
+        self._mapper = mapper
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="fieldwright-read")
+        self._iterator = self._ahead()
+
+    def __iter__(self) -> Iterator[tuple[Any, ReadChunk | None]]:
+        return self._iterator
+
+    def _start(self, chunk: Any, first: bool) -> Future[ReadChunk | None] | None:
+        """Start reading `chunk` ahead; the first chunk fixes the schema (on this thread, as
+        `FrameMapper.map` would first), a later one is read ahead once it is fixed."""
+        mapper = self._mapper
+        if not getattr(chunk, "takes_present", False):
+            return None
+        if first:
+            schema = mapper.schema_of(chunk)
+        else:
+            schema = mapper.schema if mapper.unsupported is None else None
+        return None if schema is None else self._reader.submit(mapper.read, chunk, schema)
+
+    def _ahead(self) -> Generator[tuple[Any, ReadChunk | None]]:
+        try:
+            current = next(self._chunks)
+        except StopIteration:
+            return
+        reading = self._start(current, first=True)
+        while True:
+            error: Exception | None = None
+            following: Any = None
+            try:
+                following = next(self._chunks)
+            except StopIteration:
+                following = None
+            except Exception as exc:  # noqa: BLE001 - raised after `current`, in source order
+                error = exc
+            following_reading = None if following is None else self._start(following, False)
+            yield current, None if reading is None else reading.result()
+            if error is not None:
+                raise error
+            if following is None:
+                return
+            current, reading = following, following_reading
+
+    def close(self) -> None:
+        """Stop reading ahead and wait for the reading thread (a read under way ends first)."""
+        self._iterator.close()
+        self._reader.shutdown(wait=True, cancel_futures=True)
 
 
 def execute_columnar(
@@ -270,9 +335,10 @@ def execute_columnar(
                 log.warning("%s: a queued write failed after the run stopped: %s", sink.name, exc)
 
     error: Exception | None = None
+    ahead = ReadAhead(chunks, mapper)
     try:
-        for chunk in chunks:
-            outputs, others, unreadable, item_of = _mapped(mapper, chunk)
+        for chunk, ready in ahead:
+            outputs, others, unreadable, item_of = _mapped(mapper, chunk, ready)
             stop: int | None = None
             for index in sorted({*others, *unreadable}):
                 item = item_of(index)
@@ -326,6 +392,8 @@ def execute_columnar(
     # As in the row loop: any source or sink failure ends the run, the sink is aborted.
     except Exception as exc:  # noqa: BLE001
         status, message, error = RunStatus.FAILED, f"{sink.name}: {exc}", exc
+    finally:
+        ahead.close()  # no reading thread is left behind, however the loop ended
     if writer is not None:
         if status is not RunStatus.COMPLETED:
             stop_writes.set()
