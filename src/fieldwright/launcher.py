@@ -13,8 +13,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from fieldwright._display import display_problem
-
 __all__ = ["main"]
 
 SELF_TEST = "--self-test"
@@ -32,6 +30,8 @@ def _opens_app(argv: list[str]) -> bool:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == [SELF_TEST]:
+        from fieldwright._display import display_problem  # subprocess & co.: the app's only
+
         problem = display_problem()
         if problem is not None:  # Qt would abort, or fail to import: say what to do
             print(f"self-test FAILED: {problem}", file=sys.stderr)
@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> None:
 
         raise SystemExit(self_test(args[1:]))
     if _opens_app(args):
+        from fieldwright._display import display_problem
+
         problem = display_problem()
         if problem is not None:  # Qt would abort the process; say what to do instead
             print(problem, file=sys.stderr)
