@@ -28,41 +28,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import orjson
 from _bytecode import byte_compile_fieldwright
-
-#: The nearest ``shared/bench`` above this file (the repository's sibling folder).
-DEFAULT_WORKLOAD = next(
-    (
-        folder / "shared" / "bench"
-        for folder in Path(__file__).resolve().parents
-        if (folder / "shared" / "bench" / "contacts.py").is_file()
-    ),
-    Path("shared") / "bench",
-)
-
-
-def _timed(
-    command: list[str], environment: dict[str, str] | None = None
-) -> tuple[float, int, float]:
-    """Run `command`; its wall time in seconds, peak RSS in MB and processor time (user +
-    system) in seconds (raise if it fails)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=environment)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise SystemExit(f"{' '.join(command)} exited with {code}")
-    return elapsed, usage.ru_maxrss // 1024, usage.ru_utime + usage.ru_stime
-
-
-def _records(path: Path) -> list[object]:
-    with path.open("rb") as lines:
-        return [orjson.loads(line) for line in lines if line.strip()]
+from _workload import DEFAULT_WORKLOAD, read_records, timed
 
 
 def main() -> None:
@@ -119,16 +88,16 @@ def main() -> None:
             ]
             if round_number % 2 == 0:
                 order.reverse()
-            timings: dict[str, tuple[float, int, float]] = {}
+            timings: dict[str, tuple[float, float, int]] = {}
             for entry in order:
                 if entry is None:
-                    timings["hand"] = _timed(hand)
+                    timings["hand"] = timed(hand)
                 else:
-                    timings[entry[0]] = _timed(entry[1], entry[2])
-            t_hand, m_hand, c_hand = timings["hand"]
+                    timings[entry[0]] = timed(entry[1], env=entry[2])
+            t_hand, c_hand, m_hand = timings["hand"]
             rss_hand.append(m_hand)
             for name, *_ in runs:
-                t_ours, m_ours, c_ours = timings[name]
+                t_ours, c_ours, m_ours = timings[name]
                 ratios[name].append(t_hand / t_ours)
                 cpu_ratios[name].append(c_hand / c_ours)
                 rss_ours[name].append(m_ours)
@@ -138,8 +107,8 @@ def main() -> None:
                     f"{c_hand:.2f} s, ratio {cpu_ratios[name][-1]:.2f}x",
                     flush=True,
                 )
-        expected = _records(theirs)
-        same = {name: _records(ours) == expected for name, _run, _env, ours in runs}
+        expected = read_records(theirs)
+        same = {name: read_records(ours) == expected for name, _run, _env, ours in runs}
         texts = {ours.read_bytes() for *_, ours in runs}
     if len(runs) > 1:
         print(f"the trees' outputs byte-identical: {'yes' if len(texts) == 1 else 'NO'}")

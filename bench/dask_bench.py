@@ -18,43 +18,21 @@ with the client, and the data passes through the page cache once per reader.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-#: The nearest ``shared/bench`` above this file (the repository's sibling folder).
-DEFAULT_WORKLOAD = next(
-    (
-        folder / "shared" / "bench"
-        for folder in Path(__file__).resolve().parents
-        if (folder / "shared" / "bench" / "contacts.py").is_file()
-    ),
-    Path("shared") / "bench",
-)
+from _workload import DEFAULT_WORKLOAD, timed
 
 
 def _worker_usage() -> tuple[float, int]:
     """On a worker: its CPU seconds so far and peak RSS in MB."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
-
-
-def _timed(command: list[str]) -> tuple[float, float, int]:
-    """Run `command`: wall seconds, CPU seconds and peak RSS in MB (raise if it fails)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise SystemExit(f"{' '.join(command)} exited with {code}")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
 def _ratios(values: list[float]) -> str:
@@ -131,7 +109,7 @@ def _size(options: Any, client: Any, scratch: Path, records: int) -> str:
     for number in range(1, options.rounds + 1):
         for name in names if number % 2 else names[::-1]:
             before = client.run(_worker_usage)
-            elapsed, seconds, rss = _timed(commands[name])
+            elapsed, seconds, rss = timed(commands[name])
             after = client.run(_worker_usage)
             if name != "local":
                 seconds += sum(after[w][0] - before[w][0] for w in after)

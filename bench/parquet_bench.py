@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from _bytecode import byte_compile_fieldwright
-from columnar_bench import DEFAULT_WORKLOAD, timed
+from _workload import DEFAULT_WORKLOAD, timed
 
 
 def _ratios(values: list[float]) -> str:
