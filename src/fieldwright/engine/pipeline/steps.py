@@ -13,7 +13,7 @@ from fieldwright.engine.compiler import FILTER_ERRORS, CompiledMapping
 from fieldwright.engine.functions._expressions import BoundedExpression
 from fieldwright.engine.pipeline.flow import Chunk, Context, Flow, StepRuntime
 from fieldwright.engine.pipeline.values import Getter, identity, join_key
-from fieldwright.engine.results import RecordStatus
+from fieldwright.engine.results import RecordResult, RecordStatus
 from fieldwright.engine.rules import Check
 
 __all__ = [
@@ -50,25 +50,29 @@ class MapRuntime(StepRuntime):
             for index, flow in enumerate(chunk):
                 output = outputs[index]
                 if output is None:
-                    result = others[index]
-                    if result.status is RecordStatus.FILTERED:
-                        counts.filtered += 1
+                    output = self._settled(others[index], flow.origin, flow.record, context)
+                    if output is None:
                         continue
-                    if result.status is RecordStatus.FAILED:
-                        counts.failed += 1
-                        failure = result.failures[0]
-                        context.fail(
-                            flow.origin,
-                            self.name,
-                            result.reason(),
-                            field=failure.target,
-                            record=flow.record,
-                        )
-                        continue
-                    output = result.output
-                    assert output is not None  # OK: on_error recovered a field
                 counts.emitted += 1
                 yield Flow(flow.origin, output)
+
+    def _settled(
+        self, result: RecordResult, origin: SourceItem, record: Record, context: Context
+    ) -> Record | None:
+        """What a record the chunk did not map cleanly becomes: None when it was filtered or
+        failed (counted; a failure kept with `record`, the step's input), else the output
+        `on_error` recovered."""
+        if result.status is RecordStatus.FILTERED:
+            self.counts.filtered += 1
+            return None
+        if result.status is RecordStatus.FAILED:
+            self.counts.failed += 1
+            failure = result.failures[0]
+            context.fail(origin, self.name, result.reason(), field=failure.target, record=record)
+            return None
+        output = result.output
+        assert output is not None  # OK: on_error recovered a field
+        return output
 
     def run_chunks(self, chunks: Iterator[Chunk], context: Context) -> Iterator[Chunk]:
         counts = self.counts
@@ -84,22 +88,9 @@ class MapRuntime(StepRuntime):
             for index, output in enumerate(outputs):
                 origin = chunk.origins[index]
                 if output is None:
-                    result = others[index]
-                    if result.status is RecordStatus.FILTERED:
-                        counts.filtered += 1
+                    output = self._settled(others[index], origin, chunk.records[index], context)
+                    if output is None:
                         continue
-                    if result.status is RecordStatus.FAILED:
-                        counts.failed += 1
-                        context.fail(
-                            origin,
-                            self.name,
-                            result.reason(),
-                            field=result.failures[0].target,
-                            record=chunk.records[index],
-                        )
-                        continue
-                    output = result.output
-                    assert output is not None  # OK: on_error recovered a field
                 counts.emitted += 1
                 origins.append(origin)
                 records.append(output)
