@@ -16,6 +16,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from fieldwright.domain.records import holds_non_finite
+
 __all__ = [
     "JSON_MAX_DEPTH",
     "holds_non_finite",
@@ -59,34 +61,6 @@ def non_finite(value: float) -> str | None:
     if math.isnan(value):
         return "NaN"
     return "Infinity" if value > 0 else "-Infinity"
-
-
-def holds_non_finite(record: Mapping[str, Any]) -> bool:
-    """Whether a NaN or an infinity is anywhere in `record` (which the JSON writer would
-    write as null). Quick on flat records: ``x - x`` is 0.0 (false) only for a finite x."""
-    for value in record.values():
-        kind = type(value)
-        if kind is float:
-            if value - value:
-                return True
-        elif (kind is dict or kind is list or kind is tuple) and _nested_non_finite(value):
-            return True
-    return False
-
-
-def _nested_non_finite(value: Any) -> bool:
-    stack: list[Any] = [value.values() if type(value) is dict else value]
-    while stack:
-        for item in stack.pop():
-            kind = type(item)
-            if kind is float:
-                if item - item:
-                    return True
-            elif kind is dict:
-                stack.append(item.values())
-            elif kind is list or kind is tuple:
-                stack.append(item)
-    return False
 
 
 def _walk(value: Any, root: str) -> Iterator[tuple[str, int, Any]]:

@@ -19,6 +19,7 @@ __all__ = [
     "RejectedRecord",
     "SourceChunk",
     "SourceItem",
+    "holds_non_finite",
 ]
 
 #: A record as the engine sees it: a JSON object.
@@ -186,3 +187,33 @@ class RecordSink(Protocol):
     def commit(self) -> None: ...
 
     def abort(self) -> None: ...
+
+
+def holds_non_finite(value: Any) -> bool:
+    """Whether a NaN or an infinity is anywhere in `value`, at any depth (iteratively):
+    JSON cannot hold one (orjson writes it as null). Quick on flat records: text, numbers
+    and null are passed over with a type check each, and ``x - x`` is 0.0 (false) only for
+    a finite x."""
+    stack: list[Any] = [(value,)]
+    while stack:
+        for item in stack.pop():
+            kind = type(item)
+            if kind is str or item is None:
+                continue
+            if kind is float:
+                if item - item:
+                    return True
+            elif kind is dict:
+                stack.append(item.values())
+            elif kind is list:
+                stack.append(item)
+            elif kind is int or kind is bool:
+                continue
+            elif isinstance(item, float):
+                if item - item:
+                    return True
+            elif isinstance(item, dict):
+                stack.append(item.values())
+            elif isinstance(item, list | tuple | set | frozenset):
+                stack.append(item)
+    return False

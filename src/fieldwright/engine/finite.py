@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
+from fieldwright.domain.records import holds_non_finite
 from fieldwright.engine.functions import REGISTRY
 
 if TYPE_CHECKING:
@@ -57,23 +58,6 @@ FINITE_STEPS: Final = frozenset(
     if name in _FINITE_BY_READING
     or getattr(REGISTRY.get(name), "returns", None) in _NO_FLOAT_RETURNS
 )
-
-
-def holds_non_finite(value: Any) -> bool:
-    """Whether a NaN or an infinity is anywhere in `value` (iteratively: any depth)."""
-    stack: list[Any] = [value]
-    while stack:
-        item = stack.pop()
-        kind = type(item)
-        if kind is float or isinstance(item, float):
-            if item - item:  # 0.0 (false) only for a finite float
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple | set | frozenset):
-            stack.extend(item)
-    return False
 
 
 def _any_non_finite(values: Iterable[Any]) -> bool:
