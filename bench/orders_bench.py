@@ -71,19 +71,21 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _run(command: list[str]) -> tuple[float, float, float]:
-    """Seconds, processor seconds and peak MB of one child process; exits when it fails."""
+def _run(command: list[str]) -> tuple[float, float, float, str]:
+    """Seconds, processor seconds, peak MB and standard output of one child process;
+    exits when it fails."""
     started, cpu = time.perf_counter(), _cpu()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     stop, peak = threading.Event(), [0]
     watcher = threading.Thread(target=_peak_kib, args=(child.pid, stop, peak))
     watcher.start()
-    _out, err = child.communicate()
+    out, err = child.communicate()
     stop.set()
     watcher.join()
     if child.returncode != 0:
         sys.exit(f"{' '.join(command)} exited {child.returncode}: {err.decode(errors='replace')}")
-    return time.perf_counter() - started, _cpu() - cpu, peak[0] / 1024
+    elapsed = time.perf_counter() - started
+    return elapsed, _cpu() - cpu, peak[0] / 1024, out.decode(errors="replace")
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
@@ -136,31 +138,28 @@ def main() -> None:
         fw_cpu: list[float] = []
         ref_cpu: list[float] = []
         for _ in range(args.rounds):  # interleaved: each round runs both once
-            seconds, cpu, peak = _run(
+            seconds, cpu, peak, _said = _run(
                 [sys.executable, str(script), "nested", str(source), str(theirs)]
             )
             ref_s.append(seconds)
             ref_cpu.append(cpu)
             ref_mb.append(peak)
             command = [*FIELDWRIGHT, "run", str(DOCUMENT), "-i", str(source), "-o", str(ours)]
-            seconds, cpu, peak = _run(command)
+            seconds, cpu, peak, said = _run(command)
+            # which engine `--engine auto` ran, as the run itself says
+            engine = "polars" if "on the columnar engine" in said else "rows"
             fw_s.append(seconds)
             fw_cpu.append(cpu)
             fw_mb.append(peak)
             if args.polars:
                 polars = [sys.executable, str(script), "polars-nested", str(source)]
-                seconds, cpu, peak = _run([*polars, str(polars_out)])
+                seconds, cpu, peak, _said = _run([*polars, str(polars_out)])
                 pl_s.append(seconds)
                 pl_cpu.append(cpu)
                 pl_mb.append(peak)
         produced, expected = _read(ours), _read(theirs)
         same = produced == expected and [list(r) for r in produced] == [list(r) for r in expected]
         polars_same = args.polars and _cents(_read(polars_out)) == _cents(expected)
-        if args.polars:  # which engine `--engine auto` ran, as the run itself says
-            said = subprocess.run(
-                [*command, "--no-progress"], capture_output=True, text=True, check=True
-            ).stdout
-            engine = "polars" if "on the columnar engine" in said else "rows"
     ratio = [ref / fw for ref, fw in zip(ref_s, fw_s, strict=True)]
     print(f"orders nested: {args.orders:,} orders, {args.rounds} rounds (min / median / max)")
     print(f"  orders.py nested   : {_summary(ref_s)} s, peak {_summary(ref_mb, '.0f')} MB")
